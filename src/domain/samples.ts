@@ -1,0 +1,39 @@
+/**
+ * The measurement model shared by collection (SSH), the parsers and the analysis core.
+ * Timestamps are epoch milliseconds (UTC); values are sysstat's, unrounded.
+ */
+export type SysstatFormat = 'sar-text' | 'sadf-csv' | 'sadf-json';
+
+export interface CpuSample {
+  time: number;
+  /** 100 − %idle: the thesis's "CPU used". */
+  used: number;
+  user: number;
+  nice: number;
+  system: number;
+  iowait: number;
+  steal: number;
+  idle: number;
+}
+
+export interface MemorySample {
+  time: number;
+  /** %memused as sysstat reports it. */
+  memUsedPercent: number;
+  /** Remaining sysstat memory fields by their sysstat names (kbmemfree, kbavail, kbbuffers, …). */
+  fields: Record<string, number>;
+}
+
+/** A period in which the sampler was not running (reboot, crash), recorded instead of failing. */
+export interface SamplingGap {
+  node: string;
+  start: number;
+  end: number;
+  reason: string;
+}
+
+export interface NodeSeries {
+  node: string;
+  cpu: CpuSample[];
+  memory: MemorySample[];
+}
