@@ -1,0 +1,171 @@
+import { z } from 'zod';
+
+/**
+ * The experiment's configuration: what a user may send from the Temporal UI (any subset, `{}` included),
+ * merged over the worker's config file and these defaults. Defaults reproduce the thesis.
+ * Pure (zod only), so the CLI, the worker and tests share one definition.
+ */
+export const SCENARIOS = ['baseline', 'best-practices', 'security-tools'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+const seconds = (max: number) => z.number().int().positive().max(max);
+const DAY = 86_400;
+const path = z.string().min(1);
+
+export const clusterSchema = z
+  .object({
+    /** kubeconfig: an existing cluster; local: the test bed (`hardenlab sim`); linode: LKE, created per run. */
+    provider: z.enum(['kubeconfig', 'local', 'linode']).default('kubeconfig'),
+    kubeconfigPath: path.optional(),
+    context: z.string().min(1).optional(),
+    linode: z
+      .object({
+        region: z.string().min(1).default('eu-central'),
+        kubernetesVersion: z.string().min(1).default('1.33'),
+        nodeType: z.string().min(1).default('g6-standard-1'),
+        nodeCount: z.number().int().min(1).max(100).default(3),
+        /** Where the API token comes from: an environment variable name or a file path, never the token. */
+        tokenEnv: z.string().min(1).default('LINODE_TOKEN'),
+        tokenFile: path.optional(),
+        apiUrl: z.string().url().optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const workloadSchema = z
+  .object({
+    image: z.string().min(1).default('thenetworkchuck/nccoffee:pourover'),
+    /** The thesis's image runs as root and cannot pass `restricted`; hardened runs use a non-root image. */
+    hardenedImage: z.string().min(1).default('nginxinc/nginx-unprivileged:1.27-alpine'),
+    replicas: z.number().int().min(1).max(1000).default(3),
+    scaleTo: z.number().int().min(1).max(1000).default(5),
+    serviceType: z.enum(['LoadBalancer', 'NodePort', 'ClusterIP']).default('LoadBalancer'),
+    port: z.number().int().min(1).max(65535).default(80),
+    /** How long to wait for a LoadBalancer address before recording it as pending. */
+    loadBalancerWaitSeconds: seconds(3600).default(120),
+  })
+  .strict();
+
+export const hardeningSchema = z
+  .object({
+    /** Also harden the security-tools scenario (the thesis did not). */
+    inSecurityTools: z.boolean().default(false),
+    rbacUser: z.string().min(1).default('tester'),
+  })
+  .strict();
+
+export const toolsSchema = z
+  .object({
+    kubeBench: z
+      .object({
+        enabled: z.boolean().default(true),
+        mode: z.enum(['node', 'job']).default('node'),
+        benchmark: z.string().min(1).optional(),
+        targets: z.array(z.enum(['master', 'node', 'controlplane', 'etcd', 'policies'])).min(1).optional(),
+        /** kube-bench binary on the node; installed by the activity when absent. */
+        binaryPath: path.optional(),
+        configDir: path.optional(),
+        /** Node (by Kubernetes name) to run node mode on; the first node when absent. */
+        node: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+    kubeHunter: z
+      .object({
+        enabled: z.boolean().default(true),
+        modes: z.array(z.enum(['remote', 'interface', 'pod'])).min(1).default(['remote']),
+        /** Host for remote mode; the API server's host when absent. */
+        remoteTarget: z.string().min(1).optional(),
+        /** Active hunting changes the cluster; off unless explicitly enabled. */
+        active: z.boolean().default(false),
+        image: z.string().min(1).default('aquasec/kube-hunter:0.6.8'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const experimentSchema = z
+  .object({
+    scenarios: z.array(z.enum(SCENARIOS)).min(1).default([...SCENARIOS]),
+    repetitions: z.number().int().min(1).max(100).default(1),
+    /** Seeds the random scenario order of each repetition; derived from the workflow id when absent. */
+    seed: z.number().int().nonnegative().optional(),
+    /** shared: one cluster, scenarios in turn, reset between. per-scenario: a cluster each, in parallel. */
+    isolation: z.enum(['shared', 'per-scenario']).default('shared'),
+    window: z
+      .object({
+        durationSeconds: seconds(30 * DAY).default(DAY),
+        /** sysstat's default sampling interval, as in the thesis. */
+        intervalSeconds: seconds(DAY).default(600),
+        healthCheckSeconds: seconds(DAY).default(3600),
+      })
+      .strict()
+      .prefault({}),
+    cluster: clusterSchema.prefault({}),
+    /** Path to the node map file (how to reach each node over SSH); the test bed's when provider is local. */
+    nodeMapPath: path.optional(),
+    workload: workloadSchema.prefault({}),
+    hardening: hardeningSchema.prefault({}),
+    tools: toolsSchema.prefault({}),
+    bootTime: z
+      .object({ measure: z.boolean().default(true), reboot: z.boolean().default(false) })
+      .strict()
+      .prefault({}),
+    /** How long a scenario waits for an operator's retry/skip/abort before aborting. */
+    operatorTimeoutSeconds: seconds(30 * DAY).default(DAY),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (cfg.window.intervalSeconds > cfg.window.durationSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['window', 'intervalSeconds'],
+        message: `the sampling interval (${cfg.window.intervalSeconds} s) is longer than the window (${cfg.window.durationSeconds} s)`,
+      });
+    }
+    if (cfg.workload.scaleTo < cfg.workload.replicas) {
+      ctx.addIssue({ code: 'custom', path: ['workload', 'scaleTo'], message: 'must be at least workload.replicas' });
+    }
+    if (new Set(cfg.scenarios).size !== cfg.scenarios.length) {
+      ctx.addIssue({ code: 'custom', path: ['scenarios'], message: 'lists a scenario twice' });
+    }
+    if (cfg.isolation === 'per-scenario' && cfg.cluster.provider !== 'linode') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['isolation'],
+        message: `'per-scenario' needs a provider that creates clusters (linode); with '${cfg.cluster.provider}' the scenarios would share nodes and their measurements would mix`,
+      });
+    }
+  });
+
+/** What a user sends: every field optional, nested objects partial. */
+export type ExperimentInput = z.input<typeof experimentSchema>;
+/** After defaults and validation. */
+export type ExperimentConfig = z.output<typeof experimentSchema>;
+export type ClusterSpec = ExperimentConfig['cluster'];
+export type WorkloadSpec = ExperimentConfig['workload'];
+export type HardeningSpec = ExperimentConfig['hardening'];
+export type ToolsSpec = ExperimentConfig['tools'];
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export type ValidationResult = { ok: true; config: ExperimentConfig } | { ok: false; errors: FieldError[] };
+
+/** Validates a merged input, naming every bad field (not just the first). */
+export function validateExperiment(input: unknown): ValidationResult {
+  const parsed = experimentSchema.safeParse(input ?? {});
+  if (parsed.success) return { ok: true, config: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((issue) => ({
+      field: issue.path.length ? issue.path.map(String).join('.') : '(input)',
+      message: issue.message,
+    })),
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * The contracts between workflows and activities: every activity's request and result.
+ * Workflows import these types only; activities implement them. Everything here travels through
+ * Temporal history, so it holds paths and references, never secrets, and never bulk data (samples
+ * and tool output stay in the artifact store; results carry their keys and small summaries).
+ */
+import type { ClusterSpec, ExperimentConfig, HardeningSpec, ScenarioName, ToolsSpec, WorkloadSpec } from '../config/experiment';
+import type { SamplingGap } from './samples';
+
+/**
+ * A folder in the artifact store, relative to the worker's data folder (`hardenlabHome()`), so that
+ * workers on other hosts with the same shared volume resolve it alike.
+ */
+export type ArtifactKey = string;
+
+/** How activities reach a cluster: references only (the kubeconfig is read inside activities). */
+export interface ClusterRef {
+  provider: ClusterSpec['provider'];
+  kubeconfigPath: string;
+  context?: string;
+  /** The node map for SSH access to this cluster's nodes, when known. */
+  nodeMapPath?: string;
+  /** Provider's own id of a cluster this run created (Linode cluster id). */
+  providerClusterId?: string;
+}
+
+export interface ClusterFacts {
+  provider: ClusterSpec['provider'];
+  kubernetesVersion: string;
+  nodeCount: number;
+  nodes: { name: string; instanceType?: string; kubeletVersion?: string; osImage?: string; internalIP?: string }[];
+  cni?: string;
+}
+
+// ---------- config ----------
+export interface ResolveExperimentRequest {
+  input: unknown;
+  workflowId: string;
+}
+export interface ResolvedExperiment {
+  config: ExperimentConfig;
+  experimentId: string;
+  /** Where the experiment's artifacts and report go. */
+  artifactKey: ArtifactKey;
+  /** Where each value came from, for the report: field path → 'default' | 'config-file' | 'input'. */
+  configFile?: string;
+}
+
+// ---------- cluster (provision, deploy, harden, reset) ----------
+export interface ProvisionRequest {
+  runId: string;
+  cluster: ClusterSpec;
+  nodeMapPath?: string;
+}
+export interface ProvisionResult {
+  cluster: ClusterRef;
+  /** True when this run created the cluster (and so must tear it down). */
+  created: boolean;
+  facts: ClusterFacts;
+}
+export interface TeardownRequest {
+  runId: string;
+  cluster: ClusterRef;
+}
+
+/** Labels every object the run creates carries: `app.kubernetes.io/managed-by=hardenlab`, `hardenlab.io/run=<runId>`. */
+export interface ScopedRequest {
+  runId: string;
+  cluster: ClusterRef;
+  namespace: string;
+}
+export interface DeployRequest extends ScopedRequest {
+  scenario: ScenarioName;
+  workload: WorkloadSpec;
+  /** Use the hardened image and securityContext (best-practices). */
+  hardened: boolean;
+}
+export interface DeployResult {
+  image: string;
+  /** Apply until all replicas available, from a watch. */
+  rolloutSeconds: number;
+  scaleUpSeconds: number;
+  replicas: number;
+  service: { type: string; address: string | null; pending: boolean; httpStatus?: number };
+  events: { time: string; reason: string; message: string; object: string }[];
+}
+export interface HardenRequest extends ScopedRequest {
+  hardening: HardeningSpec;
+}
+export interface HardenResult {
+  podSecurity: { enforce: string; audit: string; warn: string };
+  rbac: { role: string; binding: string; user: string };
+  networkPolicies: string[];
+  evidence: { check: string; passed: boolean; detail: string }[];
+  notes: string[];
+}
+export interface ResetResult {
+  removed: { kind: string; name: string; namespace?: string }[];
+  leftovers: { kind: string; name: string; namespace?: string }[];
+}
+
+// ---------- nodes (sampling over SSH) ----------
+export interface SamplingRequest {
+  runId: string;
+  nodeMapPath: string;
+  intervalSeconds: number;
+  /** Used to size sadc's sample count so it ends by itself even if never stopped. */
+  durationSeconds: number;
+}
+export interface SamplingStarted {
+  nodes: { node: string; pid: number; sysstatVersion: string; alreadyRunning: boolean }[];
+  startedAt: number;
+}
+export interface SamplingHealth {
+  nodes: { node: string; alive: boolean; restarted: boolean }[];
+  gaps: SamplingGap[];
+}
+export interface CollectRequest {
+  runId: string;
+  nodeMapPath: string;
+  /** Raw sa files, sadf JSON and parsed series are written under this key. */
+  artifactKey: ArtifactKey;
+}
+export interface CollectResult {
+  nodes: { node: string; cpuSamples: number; memorySamples: number; rawFile: string }[];
+  samplerOverhead: { node: string; cpuSeconds: number; maxRssKiB: number }[];
+}
+export interface BootTimeRequest {
+  runId: string;
+  nodeMapPath: string;
+  reboot: boolean;
+  cluster?: ClusterRef;
+}
+export interface BootTimeResult {
+  nodes: {
+    node: string;
+    totalSeconds: number | null;
+    phases?: Record<string, number>;
+    unavailableReason?: string;
+    timeToReadySeconds?: number;
+  }[];
+}
+
+// ---------- security tools ----------
+export interface ToolRunRequest {
+  runId: string;
+  cluster: ClusterRef;
+  namespace: string;
+  tools: ToolsSpec;
+  artifactKey: ArtifactKey;
+}
+export interface ToolRunSummary {
+  tool: 'kube-bench' | 'kube-hunter';
+  mode: string;
+  target: string;
+  version?: string;
+  start: number;
+  end: number;
+  /** `no-output` when the tool ran but produced nothing to read (e.g. a KWOK-completed Job). */
+  outcome: 'ok' | 'no-output';
+  counts: Record<string, number>;
+  /** Findings JSON in the artifact store. */
+  findingsFile?: string;
+  warnings: string[];
+}
+
+// ---------- scenario record and report ----------
+export type StepName =
+  | 'provision'
+  | 'deploy'
+  | 'harden'
+  | 'start-sampling'
+  | 'run-tools'
+  | 'sampling-window'
+  | 'collect'
+  | 'boot-time'
+  | 'reset'
+  | 'teardown';
+
+export type ScenarioStatus = 'completed' | 'failed' | 'cancelled' | 'aborted';
+
+export interface StepRecord {
+  step: StepName;
+  status: 'ok' | 'skipped' | 'failed';
+  attempts: number;
+  start: number;
+  end: number;
+  error?: string;
+}
+
+/** Everything a scenario run learned, small enough for history; samples stay on disk under artifactKey. */
+export interface ScenarioRecord {
+  scenario: ScenarioName;
+  repetition: number;
+  runId: string;
+  workflowId: string;
+  namespace: string;
+  artifactKey: ArtifactKey;
+  status: ScenarioStatus;
+  error?: string;
+  steps: StepRecord[];
+  facts?: ClusterFacts;
+  deploy?: DeployResult;
+  harden?: HardenResult;
+  tools?: ToolRunSummary[];
+  sampling?: { startedAt: number; endedAt?: number; intervalSeconds: number; gaps: SamplingGap[] };
+  collect?: CollectResult;
+  bootTime?: BootTimeResult;
+  reset?: ResetResult;
+}
+
+export interface BuildReportRequest {
+  experimentId: string;
+  artifactKey: ArtifactKey;
+  partial: boolean;
+}
+export interface BuildReportResult {
+  reportDir: string;
+  htmlPath: string;
+  summary: { scenarios: number; completed: number; partial: boolean };
+}
