@@ -5,8 +5,9 @@ import { z } from 'zod';
  * merged over the worker's config file and these defaults. Defaults reproduce the thesis.
  * Pure (zod only), so the CLI, the worker and tests share one definition.
  */
-export const SCENARIOS = ['baseline', 'best-practices', 'security-tools'] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+import { SCENARIOS, type ScenarioName } from '../domain/scenarios';
+
+export { SCENARIOS, type ScenarioName };
 
 const seconds = (max: number) => z.number().int().positive().max(max);
 const DAY = 86_400;

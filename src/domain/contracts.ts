@@ -22,6 +22,8 @@ export interface ClusterRef {
   nodeMapPath?: string;
   /** Provider's own id of a cluster this run created (Linode cluster id). */
   providerClusterId?: string;
+  /** Where teardown finds the provider API and its token: a URL, an env var name, a file path; never the token. */
+  providerApi?: { apiUrl?: string; tokenEnv?: string; tokenFile?: string };
 }
 
 export interface ClusterFacts {

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { SCENARIOS, type ExperimentData, type ScenarioRunData } from './types';
+
+/** Collected data that does not match ExperimentData / ScenarioRunData; names the file and the field. */
+export class ExperimentDataError extends Error {
+  override readonly name = 'ExperimentDataError';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+}
+
+const num = z.number().finite();
+const cpuSample = z.object({
+  time: num,
+  used: num,
+  user: num,
+  nice: num,
+  system: num,
+  iowait: num,
+  steal: num,
+  idle: num,
+});
+const memorySample = z.object({ time: num, memUsedPercent: num, fields: z.record(z.string(), num) });
+
+export const scenarioRunDataSchema = z.object({
+  scenario: z.enum(SCENARIOS),
+  repetition: z.number().int().nonnegative(),
+  nodes: z.array(z.object({ node: z.string().min(1), cpu: z.array(cpuSample), memory: z.array(memorySample) })),
+  gaps: z.array(z.object({ node: z.string(), start: num, end: num, reason: z.string() })),
+  timings: z.object({
+    deploySeconds: num.optional(),
+    scaleUpSeconds: num.optional(),
+    bootSeconds: z.record(z.string(), num.nullable()).optional(),
+    toolRuns: z.array(z.object({ tool: z.string(), mode: z.string(), start: num, end: num })).optional(),
+  }),
+  findings: z.array(z.object({ tool: z.string(), severity: z.string().optional(), status: z.string().optional() })).optional(),
+  hardening: z.unknown().optional(),
+  clusterFacts: z.record(z.string(), z.unknown()).optional(),
+  samplerOverhead: z.array(z.object({ node: z.string(), cpuSeconds: num, maxRssKiB: num })).optional(),
+  status: z.enum(['completed', 'failed', 'cancelled', 'skipped']),
+  error: z.string().optional(),
+});
+
+export const experimentDataSchema = z.object({
+  experimentId: z.string().min(1),
+  startedAt: z.string(),
+  scenarios: z.array(scenarioRunDataSchema),
+});
+
+function check<T>(schema: z.ZodType<T>, value: unknown, file: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const where = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+  throw new ExperimentDataError(file, `${where}: ${issue.message}`);
+}
+
+/** Validates a parsed experiment-data.json. */
+export function validateExperimentData(value: unknown, file: string): ExperimentData {
+  return check(experimentDataSchema, value, file) as ExperimentData;
+}
+
+/** Validates a parsed <scenario>/<rep>/scenario-data.json. */
+export function validateScenarioRunData(value: unknown, file: string): ScenarioRunData {
+  return check(scenarioRunDataSchema, value, file) as ScenarioRunData;
+}
+
+/**
+ * One ExperimentData from an optional experiment-data.json and per-run scenario-data.json files; a per-run file
+ * replaces the same scenario and repetition from experiment-data.json.
+ */
+export function mergeExperimentData(
+  experimentId: string,
+  whole: ExperimentData | undefined,
+  runs: ScenarioRunData[],
+): ExperimentData {
+  const key = (r: ScenarioRunData) => `${r.scenario}#${r.repetition}`;
+  const merged = new Map<string, ScenarioRunData>();
+  for (const r of whole?.scenarios ?? []) merged.set(key(r), r);
+  for (const r of runs) merged.set(key(r), r);
+  let startedAt = whole?.startedAt;
+  if (!startedAt) {
+    let first = Infinity;
+    for (const r of merged.values()) for (const n of r.nodes) for (const s of n.cpu) first = Math.min(first, s.time);
+    startedAt = Number.isFinite(first) ? new Date(first).toISOString() : '';
+  }
+  return { experimentId: whole?.experimentId ?? experimentId, startedAt, scenarios: [...merged.values()] };
+}

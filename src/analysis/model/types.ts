@@ -1,0 +1,148 @@
+import type { NodeSeries, SamplingGap } from '../../domain/samples';
+import type { Descriptive } from '../stats/descriptive';
+import type { EffectSize, MannWhitneyResult, MeanCI, WelchResult } from '../stats/inference';
+
+export const SCENARIOS = ['baseline', 'best-practices', 'security-tools'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+export type RunStatus = 'completed' | 'failed' | 'cancelled' | 'skipped';
+
+export interface ToolRunTiming {
+  tool: string;
+  mode: string;
+  /** Epoch ms. */
+  start: number;
+  end: number;
+}
+
+export interface Finding {
+  tool: string;
+  severity?: string;
+  status?: string;
+}
+
+/** Everything one repetition of one scenario produced; written by the collect activity as scenario-data.json. */
+export interface ScenarioRunData {
+  scenario: ScenarioName;
+  repetition: number;
+  nodes: NodeSeries[];
+  gaps: SamplingGap[];
+  timings: {
+    deploySeconds?: number;
+    scaleUpSeconds?: number;
+    /** systemd-analyze per node; null when it could not be read. */
+    bootSeconds?: Record<string, number | null>;
+    toolRuns?: ToolRunTiming[];
+  };
+  findings?: Finding[];
+  hardening?: unknown;
+  clusterFacts?: Record<string, unknown>;
+  samplerOverhead?: { node: string; cpuSeconds: number; maxRssKiB: number }[];
+  status: RunStatus;
+  error?: string;
+}
+
+export interface ExperimentData {
+  experimentId: string;
+  /** ISO 8601. */
+  startedAt: string;
+  scenarios: ScenarioRunData[];
+}
+
+/** One node in one run: the thesis's per-node figures, with what may have biased them beside them. */
+export interface NodeRunSummary {
+  node: string;
+  /** CPU used (100 − %idle), percent. */
+  cpu: Descriptive | null;
+  /** %memused. */
+  memory: Descriptive | null;
+  firstSample: string | null;
+  lastSample: string | null;
+  /** Median spacing of the CPU (else memory) samples. */
+  sampleIntervalSeconds: number | null;
+  gaps: { count: number; seconds: number; reasons: string[] };
+  samplerOverhead: { cpuSeconds: number; maxRssKiB: number } | null;
+  bootSeconds: number | null;
+}
+
+export interface RunSummary {
+  scenario: ScenarioName;
+  repetition: number;
+  status: RunStatus;
+  error: string | null;
+  nodes: NodeRunSummary[];
+  /** All nodes' samples pooled, and the plain mean of the node means (the thesis's cluster figure). */
+  cluster: {
+    cpu: Descriptive | null;
+    memory: Descriptive | null;
+    cpuMeanOfNodeMeans: number | null;
+    memoryMeanOfNodeMeans: number | null;
+  };
+  deploySeconds: number | null;
+  scaleUpSeconds: number | null;
+  /** Mean over the nodes whose boot time was read. */
+  bootSecondsMean: number | null;
+  toolRuns: { tool: string; mode: string; start: string; end: string; seconds: number }[];
+  findings: {
+    total: number;
+    byTool: Record<string, number>;
+    bySeverity: Record<string, number>;
+    byStatus: Record<string, number>;
+    byToolAndSeverity: { tool: string; severity: string; count: number }[];
+  };
+  gaps: { count: number; seconds: number };
+  samplerOverhead: { cpuSeconds: number; maxRssKiB: number } | null;
+  hardening: unknown;
+  clusterFacts: Record<string, unknown> | null;
+  /** First and last sample of the run, epoch ms (the charts' time origin). */
+  window: { start: number; end: number } | null;
+}
+
+/** A scenario compared with the baseline over repetitions (one value per completed repetition on each side). */
+export interface Comparison {
+  baselineN: number;
+  scenarioN: number;
+  difference: number | null;
+  welch: WelchResult | null;
+  mannWhitney: MannWhitneyResult | null;
+  effect: EffectSize | null;
+}
+
+export interface AcrossRepetitions {
+  values: number[];
+  ci: MeanCI;
+  vsBaseline: Comparison | null;
+}
+
+export const ACROSS_METRICS = [
+  'cpuMean',
+  'memoryMean',
+  'cpuOutliers',
+  'memoryOutliers',
+  'deploySeconds',
+  'scaleUpSeconds',
+  'bootSeconds',
+  'findings',
+] as const;
+export type AcrossMetric = (typeof ACROSS_METRICS)[number];
+
+export interface ScenarioSummary {
+  scenario: ScenarioName;
+  repetitions: number;
+  completed: number;
+  runs: RunSummary[];
+  /** Over completed repetitions; cluster figures (cpuMean = mean of node means, outliers summed over nodes). */
+  acrossRepetitions: Record<AcrossMetric, AcrossRepetitions>;
+}
+
+export interface ReportModel {
+  schemaVersion: 1;
+  experimentId: string;
+  startedAt: string;
+  generatedAt: string;
+  partial: boolean;
+  scenarios: ScenarioSummary[];
+  /** Things a reader must know to judge the numbers (few repetitions, gaps, failed runs). */
+  notes: string[];
+  /** The samples themselves, for charts and samples.csv; not part of summary.json. */
+  series: { scenario: ScenarioName; repetition: number; status: RunStatus; nodes: NodeSeries[]; toolRuns: ToolRunTiming[] }[];
+}

@@ -1,0 +1,43 @@
+import type { SysstatFormat } from '../../domain/samples';
+import type { ParseOptions, ParsedSysstat } from './common';
+import { SysstatParseError } from './errors';
+import { parseSadfCsv } from './sadfCsv';
+import { parseSadfJson } from './sadfJson';
+import { parseSarText } from './sarText';
+
+export { SysstatParseError } from './errors';
+export type { ParseOptions, ParsedSysstat } from './common';
+export { parseSarText, parseHeaderDate } from './sarText';
+export { parseSadfCsv } from './sadfCsv';
+export { parseSadfJson } from './sadfJson';
+
+/** Which sysstat form a text is in, by its first non-blank line; throws when it is none of them. */
+export function detectSysstatFormat(text: string, file: string): SysstatFormat {
+  const lines = text.split('\n', 200);
+  const index = lines.findIndex((l) => l.trim() !== '');
+  if (index < 0) throw new SysstatParseError(file, 1, 'sysstat data', '');
+  const first = lines[index]!.trim();
+  if (first.startsWith('{')) return 'sadf-json';
+  if (first.startsWith('# hostname;') || first.split(';').length >= 4) return 'sadf-csv';
+  if (/^\S+\s+\S+\s+\([^)]*\)\s+\S+/.test(first) || /^\d{1,2}:\d{2}:\d{2}\s/.test(first)) return 'sar-text';
+  throw new SysstatParseError(
+    file,
+    index + 1,
+    "sysstat data: a sar header 'Linux <release> (<host>) <date> …', a sadf -d header '# hostname;interval;timestamp;…' or sadf -j JSON",
+    first,
+  );
+}
+
+/** Parses sysstat data in any form (sar text, sadf -d, sadf -j), detected by content. */
+export function parseSysstat(text: string | Buffer, opts: ParseOptions): ParsedSysstat {
+  const content = typeof text === 'string' ? text : text.toString('utf8');
+  const body = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
+  switch (detectSysstatFormat(body, opts.file)) {
+    case 'sadf-json':
+      return parseSadfJson(body, opts);
+    case 'sadf-csv':
+      return parseSadfCsv(body, opts);
+    case 'sar-text':
+      return parseSarText(body, opts);
+  }
+}

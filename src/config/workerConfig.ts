@@ -1,0 +1,100 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { hardenlabHome } from './paths';
+
+/**
+ * The worker's config file: how to reach Temporal, and experiment defaults for this environment
+ * (cluster, node map, …) so that `{}` started from the Temporal UI runs where the worker was set up.
+ * Found at $HARDENLAB_CONFIG, else `<data folder>/config.yaml` when present.
+ */
+export const TASK_QUEUE = 'hardenlab';
+
+export const workerConfigSchema = z
+  .object({
+    temporal: z
+      .object({
+        address: z.string().min(1).default('127.0.0.1:7233'),
+        namespace: z.string().min(1).default('default'),
+        taskQueue: z.string().min(1).default(TASK_QUEUE),
+        tls: z
+          .object({ certPath: z.string().min(1).optional(), keyPath: z.string().min(1).optional(), caPath: z.string().min(1).optional(), serverName: z.string().min(1).optional() })
+          .strict()
+          .optional(),
+        /** AES-GCM payload encryption key file (32 bytes, raw or base64); off when absent. */
+        encryptionKeyPath: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Experiment defaults for this environment, same fields as the workflow input. */
+    experiment: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export type WorkerConfig = z.output<typeof workerConfigSchema>;
+
+export class ConfigFileError extends Error {
+  constructor(readonly file: string, readonly problems: { field: string; message: string }[]) {
+    super(`config file ${file}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
+    this.name = 'ConfigFileError';
+  }
+}
+
+export function configFilePath(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env.HARDENLAB_CONFIG ?? path.join(hardenlabHome(env), 'config.yaml'));
+}
+
+/** Loads and validates the worker config; a missing default file means defaults, a missing explicit one is an error. */
+export async function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): Promise<{ config: WorkerConfig; file?: string }> {
+  const file = configFilePath(env);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !env.HARDENLAB_CONFIG) return { config: applyEnv(workerConfigSchema.parse({}), env) };
+    throw new ConfigFileError(file, [{ field: '(file)', message: (err as Error).message }]);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new ConfigFileError(file, [{ field: '(syntax)', message: (err as Error).message.split('\n')[0] ?? 'invalid YAML' }]);
+  }
+  const parsed = workerConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigFileError(file, parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(root)', message: i.message })));
+  }
+  return { config: applyEnv(parsed.data, env), file };
+}
+
+/** Environment variables win over the file, as operators expect from containers. */
+function applyEnv(config: WorkerConfig, env: NodeJS.ProcessEnv): WorkerConfig {
+  const t = config.temporal;
+  return {
+    ...config,
+    temporal: {
+      ...t,
+      address: env.TEMPORAL_ADDRESS ?? t.address,
+      namespace: env.TEMPORAL_NAMESPACE ?? t.namespace,
+      taskQueue: env.HARDENLAB_TASK_QUEUE ?? t.taskQueue,
+      encryptionKeyPath: env.HARDENLAB_ENCRYPTION_KEY_FILE ?? t.encryptionKeyPath,
+      tls:
+        env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_KEY || env.TEMPORAL_TLS_CA
+          ? { certPath: env.TEMPORAL_TLS_CERT, keyPath: env.TEMPORAL_TLS_KEY, caPath: env.TEMPORAL_TLS_CA, serverName: env.TEMPORAL_TLS_SERVER_NAME }
+          : t.tls,
+    },
+  };
+}
+
+/** Deep merge of plain objects; arrays and scalars from `over` replace those in `base`. */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = mergeConfig(base[key], value);
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

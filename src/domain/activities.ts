@@ -1,0 +1,60 @@
+/**
+ * Every activity the workflows call, by name and signature. Workflows import this type only;
+ * `activities/index.ts` builds the implementation and checks it against this interface.
+ */
+import type {
+  BootTimeRequest,
+  BootTimeResult,
+  BuildReportRequest,
+  BuildReportResult,
+  CollectRequest,
+  CollectResult,
+  DeployRequest,
+  DeployResult,
+  HardenRequest,
+  HardenResult,
+  ProvisionRequest,
+  ProvisionResult,
+  ResetResult,
+  ResolveExperimentRequest,
+  ResolvedExperiment,
+  SamplingHealth,
+  SamplingRequest,
+  SamplingStarted,
+  ScenarioRecord,
+  ScopedRequest,
+  TeardownRequest,
+  ToolRunRequest,
+  ToolRunSummary,
+} from './contracts';
+
+export interface NodeRunRequest {
+  runId: string;
+  nodeMapPath: string;
+}
+
+export type KubeHunterMode = 'remote' | 'interface' | 'pod';
+
+export interface HardenlabActivities {
+  resolveExperiment(req: ResolveExperimentRequest): Promise<ResolvedExperiment>;
+
+  provisionCluster(req: ProvisionRequest): Promise<ProvisionResult>;
+  teardownCluster(req: TeardownRequest): Promise<void>;
+  deployWorkload(req: DeployRequest): Promise<DeployResult>;
+  hardenNamespace(req: HardenRequest): Promise<HardenResult>;
+  resetCluster(req: ScopedRequest): Promise<ResetResult>;
+
+  startSampling(req: SamplingRequest): Promise<SamplingStarted>;
+  checkSampling(req: NodeRunRequest): Promise<SamplingHealth>;
+  stopSampling(req: NodeRunRequest): Promise<unknown>;
+  collectSamples(req: CollectRequest): Promise<CollectResult>;
+  measureBootTime(req: BootTimeRequest): Promise<BootTimeResult>;
+  cleanupNodes(req: NodeRunRequest): Promise<unknown>;
+
+  runKubeBench(req: ToolRunRequest): Promise<ToolRunSummary>;
+  runKubeHunter(req: ToolRunRequest & { mode: KubeHunterMode }): Promise<ToolRunSummary>;
+
+  /** Writes the scenario's record (and its report input) next to its artifacts. */
+  recordScenario(record: ScenarioRecord): Promise<void>;
+  buildReport(req: BuildReportRequest): Promise<BuildReportResult>;
+}

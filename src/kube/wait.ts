@@ -1,0 +1,108 @@
+import { activitySignal, safeHeartbeat } from '../temporal/heartbeat';
+import { KubeTransientError, KubeTransient } from './errors';
+import type { KubeClient, KubeObject } from './types';
+
+export interface WaitTarget {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  /** What is awaited, for heartbeats and the timeout message. */
+  description: string;
+  now?: () => number;
+  heartbeatEveryMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface WaitOutcome<T> {
+  object: T | null;
+  /** When the condition was first seen true (by `now`). */
+  at: number;
+  satisfied: boolean;
+}
+
+/**
+ * Waits, from a watch, until `condition` holds for one object (null = absent). Lists first (the condition
+ * may already hold), then watches from that list's resourceVersion; a closed or expired watch is re-listed
+ * and resumed. Heartbeats while waiting. Returns `satisfied: false` at the timeout instead of throwing, so
+ * callers decide whether a timeout is a failure (rollout) or an outcome (load balancer pending).
+ */
+export async function waitForObject<T extends KubeObject>(
+  client: KubeClient,
+  target: WaitTarget,
+  condition: (obj: T | null) => boolean,
+  options: WaitOptions,
+): Promise<WaitOutcome<T>> {
+  const now = options.now ?? Date.now;
+  const deadline = now() + options.timeoutMs;
+  const signal = options.signal ?? activitySignal();
+  const heartbeat = setInterval(() => safeHeartbeat({ waitingFor: options.description }), options.heartbeatEveryMs ?? 5_000);
+  const fieldSelector = `metadata.name=${target.name}`;
+  let last: T | null = null;
+  try {
+    while (now() < deadline) {
+      if (signal?.aborted) throw signal.reason ?? new Error(`cancelled while waiting for ${options.description}`);
+      const listed = await client.list<T>(target.apiVersion, target.kind, { namespace: target.namespace, fieldSelector });
+      last = listed.items[0] ?? null;
+      if (condition(last)) return { object: last, at: now(), satisfied: true };
+
+      const remainingSeconds = Math.max(1, Math.ceil((deadline - now()) / 1000));
+      const seen = await new Promise<{ object: T | null; at: number } | null>((resolve) => {
+        let finished = false;
+        let handleStop: (() => void) | undefined;
+        const finish = (value: { object: T | null; at: number } | null) => {
+          if (finished) return;
+          finished = true;
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          handleStop?.();
+          resolve(value);
+        };
+        const onAbort = () => finish(null);
+        const timer = setTimeout(() => finish(null), remainingSeconds * 1000 + 500);
+        signal?.addEventListener('abort', onAbort);
+        client
+          .watch(target.apiVersion, target.kind, { namespace: target.namespace, fieldSelector, resourceVersion: listed.resourceVersion, timeoutSeconds: remainingSeconds }, (type, obj) => {
+            if (type === 'BOOKMARK') return;
+            if (type === 'ERROR') return finish(null); // e.g. 410 Gone: re-list and resume
+            last = type === 'DELETED' ? null : (obj as T);
+            if (condition(last)) finish({ object: last, at: now() });
+          })
+          .then((handle) => {
+            handleStop = handle.stop;
+            if (finished) handle.stop();
+            void handle.done.then(() => finish(null));
+          })
+          .catch(() => finish(null));
+      });
+      if (seen) return { ...seen, satisfied: true };
+      safeHeartbeat({ waitingFor: options.description });
+    }
+    return { object: last, at: now(), satisfied: false };
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
+
+/** A wait that ran out: retryable, since the cluster may still get there. */
+export function waitTimeout(description: string, timeoutMs: number, state: string): KubeTransientError {
+  return new KubeTransientError(KubeTransient.Timeout, `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${description}; last state: ${state}`);
+}
+
+/** Sleeps, heartbeating, unless cancelled. */
+export async function pause(ms: number, signal: AbortSignal | undefined = activitySignal()): Promise<void> {
+  safeHeartbeat();
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
+}

@@ -1,0 +1,16 @@
+import { KubeconfigProvider } from './kubeconfig';
+import { LinodeProvider } from './linode';
+import { LocalProvider } from './local';
+import type { ClusterProvider, ProviderName } from './types';
+
+export type { ClusterProvider, ProviderName, Provisioned, ProvisionContext, TeardownContext, TeardownOutcome } from './types';
+export { KubeconfigProvider, defaultKubeconfigPath } from './kubeconfig';
+export { LocalProvider, type SimApi } from './local';
+export { LinodeProvider, lkeClusterLabel, resolveLinodeToken, runKubeconfigPath, type LinodeProviderOptions } from './linode';
+export { LinodeApi, LinodeFailure, LinodeTransientError, DEFAULT_LINODE_API_URL } from './linodeApi';
+export { REQUIRED_ACCESS, verifyAccess, type RequiredAccess } from './access';
+
+/** The three providers with default settings; activities take overrides (tests shorten the Linode waits). */
+export function defaultProviders(): Record<ProviderName, ClusterProvider> {
+  return { kubeconfig: new KubeconfigProvider(), local: new LocalProvider(), linode: new LinodeProvider() };
+}

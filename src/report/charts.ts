@@ -1,0 +1,184 @@
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import type { ReportModel, ScenarioName } from '../analysis/model/types';
+
+/** Renders a Vega-Lite spec to an SVG string in Node (no DOM, no network: all data is inline). */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const SCENARIO_COLORS: Record<ScenarioName, string> = {
+  baseline: '#4c78a8',
+  'best-practices': '#54a24b',
+  'security-tools': '#e45756',
+};
+const scenarioScale = {
+  domain: Object.keys(SCENARIO_COLORS),
+  range: Object.values(SCENARIO_COLORS),
+};
+
+export type MetricKey = 'cpu' | 'memory';
+export const METRIC_LABEL: Record<MetricKey, string> = { cpu: 'CPU used (100 − %idle), %', memory: '%memused' };
+
+/** At most `buckets` points per series: bucket means (the statistics themselves always use every sample). */
+export function downsample(points: { time: number; value: number }[], buckets: number): { time: number; value: number }[] {
+  if (points.length <= buckets) return points;
+  const first = points[0]!.time;
+  const span = points[points.length - 1]!.time - first || 1;
+  const sums = new Float64Array(buckets);
+  const times = new Float64Array(buckets);
+  const counts = new Uint32Array(buckets);
+  for (const p of points) {
+    const b = Math.min(buckets - 1, Math.floor(((p.time - first) / span) * buckets));
+    sums[b] = sums[b]! + p.value;
+    times[b] = times[b]! + p.time;
+    counts[b] = counts[b]! + 1;
+  }
+  const out: { time: number; value: number }[] = [];
+  for (let b = 0; b < buckets; b++) if (counts[b]) out.push({ time: times[b]! / counts[b]!, value: sums[b]! / counts[b]! });
+  return out;
+}
+
+/** CPU or RAM over time for one run: one line per node, tool-run windows shaded. */
+export function timeSeriesSpec(model: ReportModel, index: number, metric: MetricKey): TopLevelSpec {
+  const run = model.series[index]!;
+  let origin = Infinity;
+  for (const n of run.nodes) for (const s of metric === 'cpu' ? n.cpu : n.memory) origin = Math.min(origin, s.time);
+  const minutes = (t: number) => (t - origin) / 60_000;
+  const points = run.nodes.flatMap((n) => {
+    const raw = metric === 'cpu' ? n.cpu.map((s) => ({ time: s.time, value: s.used })) : n.memory.map((s) => ({ time: s.time, value: s.memUsedPercent }));
+    return downsample(raw, 600).map((p) => ({ node: n.node, minute: minutes(p.time), value: p.value }));
+  });
+  const windows = run.toolRuns.map((t) => ({ label: `${t.tool} (${t.mode})`, from: minutes(t.start), to: minutes(t.end) }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: `${run.scenario} #${run.repetition}: ${METRIC_LABEL[metric]}`, anchor: 'start', fontSize: 13 },
+    width: 640,
+    height: 180,
+    layer: [
+      {
+        data: { values: windows },
+        mark: { type: 'rect', color: '#f2b134', opacity: 0.25 },
+        encoding: { x: { field: 'from', type: 'quantitative' }, x2: { field: 'to' } },
+      },
+      {
+        data: { values: windows },
+        mark: { type: 'text', align: 'left', baseline: 'top', dx: 2, dy: 2, fontSize: 9, color: '#8a5a00' },
+        encoding: { x: { field: 'from', type: 'quantitative' }, y: { value: 0 }, text: { field: 'label' } },
+      },
+      {
+        data: { values: points },
+        mark: { type: 'line', strokeWidth: 1 },
+        encoding: {
+          x: { field: 'minute', type: 'quantitative', title: 'minutes since first sample' },
+          y: { field: 'value', type: 'quantitative', title: METRIC_LABEL[metric], scale: { zero: true } },
+          color: { field: 'node', type: 'nominal', title: 'node' },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Side-by-side boxplots from R-identical statistics (whiskers, hinges, median) with the outliers as points. */
+export function boxplotSpec(model: ReportModel, metric: MetricKey): TopLevelSpec {
+  const boxes: Record<string, unknown>[] = [];
+  const outliers: Record<string, unknown>[] = [];
+  for (const s of model.scenarios) {
+    for (const run of s.runs) {
+      for (const n of run.nodes) {
+        const d = metric === 'cpu' ? n.cpu : n.memory;
+        if (!d) continue;
+        const group = s.runs.length > 1 ? `${s.scenario} #${run.repetition}` : s.scenario;
+        const [lo, q1, median, q3, hi] = d.box;
+        boxes.push({ node: n.node, group, scenario: s.scenario, lo, q1, median, q3, hi, outliers: d.outliers, n: d.n });
+        // Identical sysstat values overlap on the chart, so each distinct outlier is drawn once.
+        for (const v of [...new Set(d.outlierValues)].slice(0, 400)) outliers.push({ node: n.node, group, scenario: s.scenario, value: v });
+      }
+    }
+  }
+  const x = { field: 'node', type: 'nominal', title: 'node' } as const;
+  const xOffset = { field: 'group', type: 'nominal', title: 'scenario' } as const;
+  const color = { field: 'scenario', type: 'nominal', scale: scenarioScale, title: 'scenario' } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: `${METRIC_LABEL[metric]}: boxplots (R's boxplot.stats)`, anchor: 'start', fontSize: 13 },
+    width: { step: 48 },
+    height: 220,
+    layer: [
+      {
+        data: { values: boxes },
+        mark: { type: 'rule' },
+        encoding: { x, xOffset, y: { field: 'lo', type: 'quantitative', title: METRIC_LABEL[metric] }, y2: { field: 'hi' }, color },
+      },
+      {
+        data: { values: boxes },
+        mark: { type: 'bar', size: 12, opacity: 0.55 },
+        encoding: {
+          x,
+          xOffset,
+          y: { field: 'q1', type: 'quantitative' },
+          y2: { field: 'q3' },
+          color,
+          tooltip: [
+            { field: 'group' },
+            { field: 'node' },
+            { field: 'n' },
+            { field: 'median' },
+            { field: 'outliers' },
+          ],
+        },
+      },
+      {
+        data: { values: boxes },
+        mark: { type: 'tick', color: 'black', size: 12 },
+        encoding: { x, xOffset, y: { field: 'median', type: 'quantitative' } },
+      },
+      {
+        data: { values: outliers },
+        mark: { type: 'point', size: 10, filled: true, opacity: 0.6 },
+        encoding: { x, xOffset, y: { field: 'value', type: 'quantitative' }, color },
+      },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Per-scenario mean over repetitions with its 95 % CI, and each repetition's value. */
+export function meansSpec(model: ReportModel, metric: 'cpuMean' | 'memoryMean'): TopLevelSpec {
+  const means = model.scenarios.map((s) => ({
+    scenario: s.scenario,
+    mean: s.acrossRepetitions[metric].ci.mean,
+    lower: s.acrossRepetitions[metric].ci.lower ?? s.acrossRepetitions[metric].ci.mean,
+    upper: s.acrossRepetitions[metric].ci.upper ?? s.acrossRepetitions[metric].ci.mean,
+  }));
+  const reps = model.scenarios.flatMap((s) => s.acrossRepetitions[metric].values.map((value) => ({ scenario: s.scenario, value })));
+  const title = metric === 'cpuMean' ? 'Mean CPU used, %' : 'Mean %memused';
+  const x = { field: 'scenario', type: 'nominal', sort: scenarioScale.domain, title: null, axis: { labelAngle: 0 } } as const;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: `${title}: mean with 95 % CI over repetitions`, anchor: 'start', fontSize: 13 },
+    width: 300,
+    height: 200,
+    layer: [
+      {
+        data: { values: means },
+        mark: { type: 'errorbar', ticks: true },
+        encoding: { x, y: { field: 'lower', type: 'quantitative', title, scale: { zero: false } }, y2: { field: 'upper' } },
+      },
+      {
+        data: { values: means },
+        mark: { type: 'point', filled: true, size: 70 },
+        encoding: { x, y: { field: 'mean', type: 'quantitative' }, color: { field: 'scenario', type: 'nominal', scale: scenarioScale, legend: null } },
+      },
+      {
+        data: { values: reps },
+        mark: { type: 'tick', opacity: 0.5, size: 14 },
+        encoding: { x, y: { field: 'value', type: 'quantitative' }, color: { field: 'scenario', type: 'nominal', scale: scenarioScale, legend: null } },
+      },
+    ],
+  } as TopLevelSpec;
+}

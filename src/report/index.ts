@@ -1,0 +1,63 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ReportModel } from '../analysis/model/types';
+import { boxplotSpec, meansSpec, renderSvg, timeSeriesSpec } from './charts';
+import { writeSamplesCsv } from './csv';
+import { renderHtml, type ChartSection } from './html';
+import { renderMarkdown } from './markdown';
+import { buildTables } from './tables';
+
+export { buildTables, type Table } from './tables';
+export { renderSvg, boxplotSpec, meansSpec, timeSeriesSpec, downsample } from './charts';
+export { renderHtml } from './html';
+export { renderMarkdown } from './markdown';
+export { writeSamplesCsv } from './csv';
+
+/** summary.json: every figure of the model (stable names), without the raw samples (those are in samples.csv). */
+export function summaryOf(model: ReportModel): Omit<ReportModel, 'series'> {
+  const { series: _series, ...summary } = model;
+  return summary;
+}
+
+export async function renderCharts(model: ReportModel): Promise<ChartSection[]> {
+  const sections: ChartSection[] = [];
+  const timeSeries: string[] = [];
+  for (let i = 0; i < model.series.length; i++) {
+    const run = model.series[i]!;
+    if (run.nodes.some((n) => n.cpu.length)) timeSeries.push(await renderSvg(timeSeriesSpec(model, i, 'cpu')));
+    if (run.nodes.some((n) => n.memory.length)) timeSeries.push(await renderSvg(timeSeriesSpec(model, i, 'memory')));
+  }
+  sections.push({
+    title: 'CPU and RAM over time',
+    caption: 'Per run and node, as bucket means of at most 600 points per line; shaded: security tool runs.',
+    svgs: timeSeries,
+  });
+  sections.push({
+    title: 'Boxplots side by side',
+    caption: 'Whiskers, hinges and medians are R’s boxplot.stats; points are the outliers (each distinct value once).',
+    svgs: [await renderSvg(boxplotSpec(model, 'cpu')), await renderSvg(boxplotSpec(model, 'memory'))],
+  });
+  sections.push({
+    title: 'Means with confidence intervals',
+    caption: 'Cluster mean per scenario over completed repetitions with its 95 % CI; ticks are the single repetitions.',
+    svgs: [await renderSvg(meansSpec(model, 'cpuMean')), await renderSvg(meansSpec(model, 'memoryMean'))],
+  });
+  return sections;
+}
+
+/** Writes report.html, report.md, summary.json and samples.csv into outDir. */
+export async function writeReport(model: ReportModel, outDir: string): Promise<{ files: string[] }> {
+  await mkdir(outDir, { recursive: true });
+  const tables = buildTables(model);
+  const files = {
+    html: join(outDir, 'report.html'),
+    md: join(outDir, 'report.md'),
+    summary: join(outDir, 'summary.json'),
+    csv: join(outDir, 'samples.csv'),
+  };
+  await writeFile(files.html, renderHtml(model, tables, await renderCharts(model)));
+  await writeFile(files.md, renderMarkdown(model, tables));
+  await writeFile(files.summary, `${JSON.stringify(summaryOf(model), null, 2)}\n`);
+  await writeSamplesCsv(model, files.csv);
+  return { files: Object.values(files) };
+}

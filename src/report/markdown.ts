@@ -1,0 +1,25 @@
+import type { ReportModel } from '../analysis/model/types';
+import type { Table } from './tables';
+
+const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function tableMarkdown(t: Table): string {
+  const lines = [`## ${t.title}`, '', t.caption, ''];
+  if (t.rows.length === 0) return [...lines, '_none recorded_', ''].join('\n');
+  lines.push(`| ${t.columns.map(cell).join(' | ')} |`, `|${t.columns.map((_, i) => (i < 3 ? ' --- ' : ' ---: ')).join('|')}|`);
+  for (const row of t.rows) lines.push(`| ${row.map(cell).join(' | ')} |`);
+  return [...lines, ''].join('\n');
+}
+
+export function renderMarkdown(model: ReportModel, tables: Table[]): string {
+  const head = [
+    `# hardenlab report: experiment ${model.experimentId}`,
+    '',
+    `Started ${model.startedAt || '—'}, generated ${model.generatedAt}${model.partial ? ' (**partial report**)' : ''}.`,
+    `Scenarios: ${model.scenarios.map((s) => `${s.scenario} (${s.completed}/${s.repetitions} repetitions completed)`).join(', ')}.`,
+    '',
+    ...model.notes.map((n) => `- ${n}`),
+    model.notes.length ? '' : '',
+  ];
+  return [...head, ...tables.map(tableMarkdown)].join('\n');
+}

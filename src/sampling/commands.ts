@@ -1,0 +1,242 @@
+/**
+ * Node-side shell scripts of the sampler, as pure builders (POSIX sh, run over SSH). Each prints
+ * `key=value` lines that src/sampling/parse.ts reads. State lives in files on the node, under a
+ * run-specific folder, so it survives the SSH session, the worker and the Temporal server restarting.
+ */
+import { shellQuote } from '../ssh/connection';
+
+export const REMOTE_ROOT = '/var/tmp/hardenlab';
+export const SADC_CANDIDATES = ['/usr/lib/sysstat/sadc', '/usr/lib64/sa/sadc', '/usr/libexec/sa/sadc'];
+
+/** Folder and file names on the node; runId and node name are reduced to safe characters. */
+export function remotePaths(runId: string, node: string) {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
+  const runDir = `${REMOTE_ROOT}/${safe(runId)}`;
+  const dir = `${runDir}/${safe(node)}`;
+  return {
+    runDir,
+    dir,
+    data: `${dir}/data.sa`,
+    pidFile: `${dir}/sampler.pid`,
+    runEnv: `${dir}/run.env`,
+    gaps: `${dir}/gaps.tsv`,
+    sadfJson: `${dir}/sadf.json`,
+    log: `${dir}/sampler.log`,
+  };
+}
+export type RemotePaths = ReturnType<typeof remotePaths>;
+
+const findSadc = `sadc=""
+for c in ${SADC_CANDIDATES.join(' ')}; do if [ -x "$c" ]; then sadc="$c"; break; fi; done`;
+
+/** Finds sadc/sadf and prints the sysstat version and the package manager, without changing anything. */
+export function probeSysstatScript(): string {
+  return `${findSadc}
+echo "sadc=$sadc"
+if command -v sadf >/dev/null 2>&1; then echo "sadf=$(command -v sadf)"; fi
+if [ -n "$sadc" ]; then echo "version=$("$sadc" -V 2>&1 | sed -n 's/.*sysstat version //p' | head -n 1)"; fi
+for pm in apt-get dnf yum; do if command -v $pm >/dev/null 2>&1; then echo "pm=$pm"; break; fi; done
+echo "user=$(id -un)"
+`;
+}
+
+/** The install command for a package manager, as shown in messages (run privileged). */
+export function installCommand(pm: string): string {
+  switch (pm) {
+    case 'apt-get':
+      return 'DEBIAN_FRONTEND=noninteractive apt-get install -y sysstat || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y sysstat; }';
+    case 'dnf':
+      return 'dnf install -y sysstat';
+    case 'yum':
+      return 'yum install -y sysstat';
+    default:
+      throw new Error(`no install command for package manager ${pm}`);
+  }
+}
+
+/**
+ * Reads the sampler's CPU time (utime+stime ticks, and schedstat's nanoseconds where the kernel has it,
+ * since a tick is 10 ms and sadc needs less than that per minute) and peak RSS (VmHWM, KiB) from /proc into
+ * `overhead.<pid>`, so the last reading of every sampler incarnation survives its death.
+ */
+function recordOverhead(pidVar: string): string {
+  return `if [ -r /proc/${pidVar}/stat ]; then
+  ticks=$(sed 's/.*) //' /proc/${pidVar}/stat | awk '{print $12 + $13}')
+  hwm=$(awk '/^VmHWM:/ {print $2}' /proc/${pidVar}/status 2>/dev/null)
+  ns=$(awk '{print $1}' /proc/${pidVar}/schedstat 2>/dev/null)
+  [ -n "$ticks" ] && echo "$ticks \${hwm:-0} \${ns:-}" > "$dir/overhead.${pidVar}.tmp" && mv "$dir/overhead.${pidVar}.tmp" "$dir/overhead.${pidVar}"
+fi`;
+}
+
+/** Prints the overhead totals over all sampler incarnations: ticks, CLK_TCK, max VmHWM. */
+const printOverhead = `tot=0; maxhwm=0; totns=0; nsok=1
+for f in "$dir"/overhead.*; do
+  [ -f "$f" ] || continue
+  case "$f" in *.tmp) continue;; esac
+  read t h n < "$f"
+  tot=$((tot + t)); if [ "\${h:-0}" -gt "$maxhwm" ]; then maxhwm=$h; fi
+  if [ -n "\${n:-}" ]; then totns=$((totns + n)); else nsok=0; fi
+done
+echo "cpu_ticks=$tot"; echo "clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)"; echo "max_rss_kib=$maxhwm"
+if [ "$nsok" = 1 ] && [ "$totns" -gt 0 ]; then echo "cpu_ns=$totns"; fi`;
+
+/** Sets $alive/$pid: the pid file names a live process whose command line is sadc writing our file. */
+const checkAlive = `alive=0; pid=""
+if [ -f "$pidfile" ]; then
+  pid=$(cat "$pidfile" 2>/dev/null)
+  if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\\000' ' ' < "/proc/$pid/cmdline" | grep -q "sadc.* $data"; then alive=1; fi
+fi`;
+
+export interface EnsureSamplerOptions {
+  intervalSeconds: number;
+  durationSeconds: number;
+  /** `start`: create the run if new. `check`: the periodic health check (never creates a run). */
+  mode: 'start' | 'check';
+}
+
+/**
+ * Starts the sampler if it is not running, idempotently (pid file + /proc/<pid>/cmdline). If the run exists
+ * but its sampler is dead or stalled (file not growing) before the window end, restarts it after a sysstat
+ * restart mark and appends the gap (last write → restart) to gaps.tsv. Serialized by flock on the node.
+ */
+export function ensureSamplerScript(paths: RemotePaths, options: EnsureSamplerOptions): string {
+  const interval = Math.max(1, Math.round(options.intervalSeconds));
+  const duration = Math.max(interval, Math.round(options.durationSeconds));
+  return `set -u
+dir=${shellQuote(paths.dir)}; data=${shellQuote(paths.data)}; pidfile=${shellQuote(paths.pidFile)}
+mode=${options.mode}; interval=${interval}; duration=${duration}
+${findSadc}
+if [ -z "$sadc" ]; then echo "error=sadc not found in ${SADC_CANDIDATES.join(', ')}"; exit 4; fi
+if [ "$mode" = check ] && [ ! -f "$dir/run.env" ]; then echo "state=absent"; exit 0; fi
+mkdir -p "$dir" || exit 3
+exec 9>"$dir/lock"
+if command -v flock >/dev/null 2>&1; then flock -w 60 9 || { echo "error=lock busy"; exit 5; }; fi
+now_ms=$(date +%s%3N); now_s=$(date +%s)
+boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+echo "now_ms=$now_ms"
+if [ ! -f "$dir/run.env" ]; then
+  printf 'interval=%s\\nend_at=%s\\nstarted_ms=%s\\nboot_id=%s\\n' "$interval" "$((now_s + duration))" "$now_ms" "$boot_id" > "$dir/run.env.tmp"
+  mv "$dir/run.env.tmp" "$dir/run.env"
+  fresh=1
+else
+  fresh=0
+fi
+. "$dir/run.env"
+echo "started_ms=$started_ms"; echo "end_at=$end_at"
+${checkAlive}
+mtime_ms=0
+if [ -f "$data" ]; then
+  mtime_ms=$(stat -c %.3Y "$data" 2>/dev/null | tr -d .)
+  case "$mtime_ms" in ''|*[!0-9]*) mtime_ms=$(( $(stat -c %Y "$data") * 1000 ));; esac
+  echo "size=$(stat -c %s "$data")"
+fi
+echo "mtime_ms=$mtime_ms"
+stalled=0
+if [ "$alive" = 1 ] && [ "$mtime_ms" -gt 0 ]; then
+  age=$(( (now_ms - mtime_ms) / 1000 ))
+  limit=$((interval * 3)); [ "$limit" -lt 10 ] && limit=10
+  if [ "$age" -gt "$limit" ]; then stalled=1; fi
+fi
+if [ "$alive" = 1 ]; then ${recordOverhead('$pid').replace(/\n/g, '\n  ')}
+fi
+if [ "$alive" = 1 ] && [ "$stalled" = 0 ]; then echo "state=running"; echo "pid=$pid"; exit 0; fi
+if [ "$stalled" = 1 ]; then kill -9 "$pid" 2>/dev/null; reason="sampler stalled (file not growing)"
+elif [ "$fresh" = 1 ]; then reason=""
+elif [ "$boot_id" != "$(cat "$dir/boot_id.last" 2>/dev/null || echo "$boot_id")" ]; then reason="node rebooted"
+else reason="sampler not running (killed or crashed)"; fi
+if [ -f "$dir/stopped" ] || [ "$now_s" -ge "$end_at" ]; then echo "state=finished"; exit 0; fi
+remaining=$(( (end_at - now_s + interval - 1) / interval + 1 ))
+if [ -f "$data" ]; then
+  # a restart mark, as sysstat's boot script writes, so no sample spans the gap
+  "$sadc" "$data" >/dev/null 2>>"$dir/sampler.log"
+  gap_start=$mtime_ms; [ "$gap_start" -gt 0 ] || gap_start=$started_ms
+  printf '%s\\t%s\\t%s\\n' "$gap_start" "$now_ms" "$reason" >> "$dir/gaps.tsv"
+fi
+echo "$boot_id" > "$dir/boot_id.last"
+rm -f "$pidfile"
+setsid sh -c 'echo $$ > "$1"; exec "$2" "$3" "$4" "$5"' sampler "$pidfile" "$sadc" "$interval" "$remaining" "$data" </dev/null >/dev/null 2>>"$dir/sampler.log" 9>&- &
+i=0; while [ ! -s "$pidfile" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+pid=$(cat "$pidfile" 2>/dev/null)
+if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then echo "error=sampler did not start: $(tail -n 3 "$dir/sampler.log" 2>/dev/null | tr '\\n' ' ')"; exit 6; fi
+if [ "$fresh" = 1 ]; then echo "state=started"; else echo "state=restarted"; echo "reason=$reason"; fi
+echo "pid=$pid"
+`;
+}
+
+/** Stops the sampler (recording its final overhead first) and marks the run stopped so checks do not restart it. */
+export function stopSamplerScript(paths: RemotePaths): string {
+  return `set -u
+dir=${shellQuote(paths.dir)}; data=${shellQuote(paths.data)}; pidfile=${shellQuote(paths.pidFile)}
+if [ ! -d "$dir" ]; then echo "state=absent"; exit 0; fi
+exec 9>"$dir/lock"
+if command -v flock >/dev/null 2>&1; then flock -w 60 9 || { echo "error=lock busy"; exit 5; }; fi
+${checkAlive}
+if [ "$alive" = 1 ]; then
+${recordOverhead('$pid')}
+  kill "$pid" 2>/dev/null
+  i=0; while [ -d "/proc/$pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+  [ -d "/proc/$pid" ] && kill -9 "$pid" 2>/dev/null
+  echo "state=stopped"
+else
+  echo "state=not-running"
+fi
+[ -f "$dir/stopped" ] || date +%s%3N > "$dir/stopped"
+echo "stopped_ms=$(cat "$dir/stopped")"
+`;
+}
+
+/**
+ * Converts the sa file to JSON (CPU -u and memory -r) next to it (temp + rename, so a retry redoes it
+ * cleanly), records the sampler's overhead if it still runs, and prints overhead totals and the gaps.
+ */
+export function prepareCollectScript(paths: RemotePaths): string {
+  return `set -u
+dir=${shellQuote(paths.dir)}; data=${shellQuote(paths.data)}; pidfile=${shellQuote(paths.pidFile)}
+if [ ! -f "$data" ]; then echo "error=no sa file $data (was sampling started for this run?)"; exit 4; fi
+${checkAlive}
+if [ "$alive" = 1 ]; then ${recordOverhead('$pid').replace(/\n/g, '\n  ')}
+fi
+echo "running=$alive"
+sadf -j "$data" -- -u -r > "$dir/sadf.json.tmp" 2>"$dir/sadf.err" || { echo "error=sadf failed: $(head -c 300 "$dir/sadf.err")"; exit 5; }
+mv "$dir/sadf.json.tmp" "$dir/sadf.json"
+echo "data_size=$(stat -c %s "$data")"
+echo "json_size=$(stat -c %s "$dir/sadf.json")"
+echo "version=$(sadf -V 2>&1 | sed -n 's/.*sysstat version //p' | head -n 1)"
+${printOverhead}
+if [ -f "$dir/gaps.tsv" ]; then while IFS="$(printf '\\t')" read -r s e r; do echo "gap=$s $e $r"; done < "$dir/gaps.tsv"; fi
+`;
+}
+
+/** Prints the recorded gaps (for the health check) and overhead totals. */
+export function gapsScript(paths: RemotePaths): string {
+  return `dir=${shellQuote(paths.dir)}
+if [ -f "$dir/gaps.tsv" ]; then while IFS="$(printf '\\t')" read -r s e r; do echo "gap=$s $e $r"; done < "$dir/gaps.tsv"; fi
+`;
+}
+
+/** Stops anything left and removes the node's run folder (and the run folder when empty). */
+export function cleanupScript(paths: RemotePaths): string {
+  return `set -u
+dir=${shellQuote(paths.dir)}; data=${shellQuote(paths.data)}; pidfile=${shellQuote(paths.pidFile)}
+if [ ! -d "$dir" ]; then echo "state=absent"; exit 0; fi
+${checkAlive}
+if [ "$alive" = 1 ]; then kill -9 "$pid" 2>/dev/null; echo "killed=$pid"; fi
+rm -rf "$dir"
+rmdir ${shellQuote(paths.runDir)} 2>/dev/null
+echo "state=removed"
+`;
+}
+
+/** systemd-analyze, with the reason printed when it cannot answer (no systemd). */
+export function bootTimeScript(): string {
+  return `if ! command -v systemd-analyze >/dev/null 2>&1; then echo "unavailable=systemd-analyze not installed (no systemd on this node)"; exit 0; fi
+if [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ]; then echo "unavailable=PID 1 is $(cat /proc/1/comm 2>/dev/null || echo unknown), not systemd"; exit 0; fi
+out=$(LC_ALL=C systemd-analyze 2>&1); rc=$?
+echo "rc=$rc"
+printf '%s\\n' "$out" | sed 's/^/out=/'
+`;
+}
+
+export function bootIdScript(): string {
+  return 'cat /proc/sys/kernel/random/boot_id';
+}

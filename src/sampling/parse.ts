@@ -1,0 +1,119 @@
+/** Pure readers of the node-side scripts' `key=value` output (src/sampling/commands.ts). */
+import type { CpuSample, MemorySample, NodeSeries, SamplingGap } from '../domain/samples';
+
+export interface KeyValues {
+  /** Last value of each key. */
+  get(key: string): string | undefined;
+  /** All values of a repeated key, in order. */
+  all(key: string): string[];
+}
+
+export function parseKeyValues(text: string): KeyValues {
+  const map = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq).trim();
+    if (!/^[a-z_]+$/.test(key)) continue;
+    const list = map.get(key) ?? [];
+    list.push(line.slice(eq + 1).replace(/\r$/, ''));
+    map.set(key, list);
+  }
+  return { get: (key) => map.get(key)?.at(-1), all: (key) => map.get(key) ?? [] };
+}
+
+function intOf(kv: KeyValues, key: string): number | undefined {
+  const raw = kv.get(key);
+  if (raw === undefined || !/^-?\d+$/.test(raw.trim())) return undefined;
+  return Number(raw);
+}
+
+export type SamplerState = 'started' | 'running' | 'restarted' | 'finished' | 'absent';
+
+export interface EnsureOutcome {
+  state: SamplerState;
+  pid?: number;
+  nowMs?: number;
+  startedMs?: number;
+  /** Data file size and last write (ms), when it exists. */
+  size?: number;
+  mtimeMs?: number;
+  reason?: string;
+  error?: string;
+}
+
+export function parseEnsureOutput(text: string): EnsureOutcome {
+  const kv = parseKeyValues(text);
+  const state = kv.get('state');
+  const known: SamplerState[] = ['started', 'running', 'restarted', 'finished', 'absent'];
+  return {
+    state: known.includes(state as SamplerState) ? (state as SamplerState) : 'absent',
+    pid: intOf(kv, 'pid'),
+    nowMs: intOf(kv, 'now_ms'),
+    startedMs: intOf(kv, 'started_ms'),
+    size: intOf(kv, 'size'),
+    mtimeMs: intOf(kv, 'mtime_ms') || undefined,
+    reason: kv.get('reason'),
+    error: kv.get('error'),
+  };
+}
+
+/** `gap=<startMs> <endMs> <reason>` lines → gaps of this node. */
+export function parseGaps(kv: KeyValues, node: string): SamplingGap[] {
+  const gaps: SamplingGap[] = [];
+  for (const line of kv.all('gap')) {
+    const match = /^(\d+) (\d+) ?(.*)$/.exec(line);
+    if (!match) continue;
+    gaps.push({ node, start: Number(match[1]), end: Number(match[2]), reason: match[3] || 'sampler not running' });
+  }
+  return gaps;
+}
+
+export interface SamplerOverhead {
+  cpuSeconds: number;
+  maxRssKiB: number;
+}
+
+/** CPU seconds (schedstat ns when every reading has it, else ticks / CLK_TCK) and the largest VmHWM over the sampler's incarnations. */
+export function parseOverhead(kv: KeyValues): SamplerOverhead {
+  const ticks = intOf(kv, 'cpu_ticks') ?? 0;
+  const clk = intOf(kv, 'clk_tck') || 100;
+  const ns = intOf(kv, 'cpu_ns');
+  return { cpuSeconds: ns !== undefined ? ns / 1e9 : ticks / clk, maxRssKiB: intOf(kv, 'max_rss_kib') ?? 0 };
+}
+
+export interface SysstatProbe {
+  sadc?: string;
+  sadf?: string;
+  version?: string;
+  packageManager?: string;
+  user?: string;
+}
+
+export function parseProbe(text: string): SysstatProbe {
+  const kv = parseKeyValues(text);
+  const nonEmpty = (v: string | undefined) => (v && v.trim() ? v.trim() : undefined);
+  return {
+    sadc: nonEmpty(kv.get('sadc')),
+    sadf: nonEmpty(kv.get('sadf')),
+    version: nonEmpty(kv.get('version')),
+    packageManager: nonEmpty(kv.get('pm')),
+    user: nonEmpty(kv.get('user')),
+  };
+}
+
+/** Sorted by time, one sample per timestamp (the first seen wins), so a redone collect never duplicates. */
+export function dedupeByTime<T extends { time: number }>(samples: readonly T[]): T[] {
+  const seen = new Set<number>();
+  const out: T[] = [];
+  for (const sample of [...samples].sort((a, b) => a.time - b.time)) {
+    if (seen.has(sample.time)) continue;
+    seen.add(sample.time);
+    out.push(sample);
+  }
+  return out;
+}
+
+export function buildSeries(node: string, cpu: readonly CpuSample[], memory: readonly MemorySample[]): NodeSeries {
+  return { node, cpu: dedupeByTime(cpu), memory: dedupeByTime(memory) };
+}

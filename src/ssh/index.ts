@@ -1,0 +1,5 @@
+export * from './connection';
+export * from './errors';
+export * from './hostKeyPolicy';
+export * from './knownHosts';
+export * from './nodeMap';

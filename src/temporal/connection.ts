@@ -1,0 +1,23 @@
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { readFileSync } from 'node:fs';
+import type { WorkerConfig } from '../config/workerConfig';
+
+/** Connection options (address, TLS) shared by client and worker connections. */
+export function connectionOptions(temporal: WorkerConfig['temporal']): ConnectionOptions {
+  const tls = temporal.tls;
+  return {
+    address: temporal.address,
+    tls: tls
+      ? {
+          serverNameOverride: tls.serverName,
+          serverRootCACertificate: tls.caPath ? readFileSync(tls.caPath) : undefined,
+          clientCertPair: tls.certPath && tls.keyPath ? { crt: readFileSync(tls.certPath), key: readFileSync(tls.keyPath) } : undefined,
+        }
+      : undefined,
+  };
+}
+
+export async function connectClient(temporal: WorkerConfig['temporal']): Promise<Client> {
+  const connection = await Connection.connect(connectionOptions(temporal));
+  return new Client({ connection, namespace: temporal.namespace });
+}

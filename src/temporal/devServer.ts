@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, promises as fs } from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { temporalCliPath } from './binaries';
+
+export interface DevServerOptions {
+  /** gRPC port; 0 picks a free one. */
+  port?: number;
+  /** Web UI port; 0 picks a free one. */
+  uiPort?: number;
+  /** SQLite file that persists workflows across restarts; in-memory when absent. */
+  dbFile?: string;
+  logFile?: string;
+  namespace?: string;
+  startTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  process: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `temporal server start-dev` bound to 127.0.0.1 and waits until it accepts connections. */
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const port = options.port || (await freePort());
+  const uiPort = options.uiPort || (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn', '--namespace', options.namespace ?? 'default'];
+  if (options.dbFile) {
+    await fs.mkdir(path.dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-4000);
+      log?.write(chunk);
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  while (!(await canConnect('127.0.0.1', port))) {
+    if (child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}: ${output.trim()}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`temporal dev server did not listen on ${address} in time: ${output.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    address,
+    uiUrl: `http://127.0.0.1:${uiPort}`,
+    process: child,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      log?.end();
+    },
+  };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}

@@ -1,0 +1,113 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SIM_API_SERVER_URL, SIM_CLUSTER_NAME, type SimLayout, type SimNode } from './layout';
+import { renderKwokctlConfig, renderNodeManifests } from './manifests';
+import { commandLine, isAlive, readPidFile, run, waitFor, type Log } from './process';
+import type { TestbedBinaries, TestbedVersions } from './versions';
+
+export interface ClusterContext {
+  layout: SimLayout;
+  binaries: TestbedBinaries;
+  versions: TestbedVersions;
+  log: Log;
+}
+
+export interface ComponentStatus {
+  name: string;
+  pid?: number;
+  running: boolean;
+}
+
+/** kwokctl keeps everything (pki, pids, logs, etcd data) under KWOK_WORKDIR, i.e. inside the sim folder. */
+function kwokctlEnv(layout: SimLayout): NodeJS.ProcessEnv {
+  return { ...process.env, KWOK_WORKDIR: layout.kwokWorkdir };
+}
+
+export function kwokctl(ctx: ClusterContext, args: readonly string[], timeoutMs = 300_000) {
+  return run(ctx.binaries.kwokctl, ['--name', SIM_CLUSTER_NAME, ...args], { env: kwokctlEnv(ctx.layout), timeoutMs });
+}
+
+export function kubectl(ctx: ClusterContext, args: readonly string[], timeoutMs = 60_000) {
+  return run(ctx.binaries.kubectl, ['--kubeconfig', ctx.layout.kubeconfigPath, ...args], { timeoutMs });
+}
+
+/** The control plane processes kwokctl started, from its pid files. */
+export function clusterComponents(layout: SimLayout): ComponentStatus[] {
+  const pidsDir = path.join(layout.kwokClusterDir, 'pids');
+  if (!fs.existsSync(pidsDir)) return [];
+  return fs
+    .readdirSync(pidsDir)
+    .filter((file) => file.endsWith('.pid'))
+    .sort()
+    .map((file) => {
+      const pid = readPidFile(path.join(pidsDir, file));
+      return { name: file.replace(/\.pid$/, ''), pid, running: pid !== undefined && isAlive(pid) };
+    });
+}
+
+export async function apiReady(ctx: ClusterContext): Promise<boolean> {
+  if (!fs.existsSync(ctx.layout.kubeconfigPath)) return false;
+  try {
+    const { stdout } = await kubectl(ctx, ['get', '--raw', '/readyz'], 10_000);
+    return stdout.trim() === 'ok';
+  } catch {
+    return false;
+  }
+}
+
+/** Creates the kwokctl cluster (binary runtime, local binaries only) and writes the admin kubeconfig. */
+export async function createCluster(ctx: ClusterContext): Promise<void> {
+  const { layout, log } = ctx;
+  fs.mkdirSync(layout.simDir, { recursive: true });
+  fs.writeFileSync(layout.kwokctlConfigPath, renderKwokctlConfig(ctx.versions, ctx.binaries, layout));
+  if (fs.existsSync(layout.kwokClusterDir)) {
+    log('removing a stale cluster state left by an earlier run');
+    await deleteCluster(ctx);
+  }
+  log(`starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok-controller (${SIM_API_SERVER_URL})`);
+  await kwokctl(ctx, ['create', 'cluster', '--config', layout.kwokctlConfigPath, '--kubeconfig', layout.kubeconfigPath, '--wait', '2m'], 600_000);
+}
+
+export async function deleteCluster(ctx: ClusterContext): Promise<void> {
+  if (!fs.existsSync(ctx.layout.kwokClusterDir)) return;
+  await kwokctl(ctx, ['delete', 'cluster', '--kubeconfig', ctx.layout.kubeconfigPath], 120_000);
+}
+
+/** Registers the KWOK nodes that are missing (with status, so their InternalIP is the node host's address). */
+export async function ensureNodes(ctx: ClusterContext, nodes: readonly SimNode[]): Promise<void> {
+  const { stdout } = await kubectl(ctx, ['get', 'nodes', '-o', 'name']);
+  const existing = new Set(stdout.split('\n').map((line) => line.trim().replace(/^node\//, '')));
+  const missing = nodes.filter((node) => !existing.has(node.name));
+  if (missing.length === 0) return;
+  const manifestPath = path.join(ctx.layout.simDir, 'nodes-manifest.yaml');
+  fs.writeFileSync(manifestPath, renderNodeManifests(missing, ctx.versions.kwok));
+  await kubectl(ctx, ['create', '-f', manifestPath]);
+  ctx.log(`registered KWOK nodes ${missing.map((node) => node.name).join(', ')}`);
+}
+
+export async function waitClusterReady(ctx: ClusterContext, nodes: readonly SimNode[], timeoutMs: number): Promise<void> {
+  await waitFor('the API server to answer /readyz', async () => ((await apiReady(ctx)) ? true : undefined), timeoutMs);
+  await waitFor(
+    `nodes ${nodes.map((node) => node.name).join(', ')} to be Ready`,
+    async () => {
+      const { stdout } = await kubectl(ctx, ['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+      const ready = new Set(stdout.split('\n').filter((line) => line.endsWith('=True')).map((line) => line.slice(0, -'=True'.length)));
+      return nodes.every((node) => ready.has(node.name)) ? true : undefined;
+    },
+    timeoutMs,
+    1000,
+  );
+}
+
+/** Processes whose command line points into the sim folder: whatever is left must not survive `sim down`. */
+export function leftoverProcesses(layout: SimLayout): { pid: number; command: string }[] {
+  const found: { pid: number; command: string }[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const command = commandLine(pid);
+    if (command.includes(layout.simDir) && isAlive(pid)) found.push({ pid, command });
+  }
+  return found;
+}

@@ -1,0 +1,69 @@
+import * as path from 'node:path';
+import { hardenlabHome } from '../config/paths';
+
+/** The simulated nodes: one KWOK node each, with its SSH host on its own loopback address. */
+export interface SimNode {
+  name: string;
+  /** Loopback address of the node's sshd; also the node's InternalIP in Kubernetes. */
+  address: string;
+}
+
+export const SIM_NODES: readonly SimNode[] = [
+  { name: 'sim-node-1', address: '127.0.0.11' },
+  { name: 'sim-node-2', address: '127.0.0.12' },
+  { name: 'sim-node-3', address: '127.0.0.13' },
+];
+
+/** Fixed ports: kube-hunter probes only the standard ones. */
+export const SIM_PORTS = {
+  kubeApiserver: 6443,
+  etcd: 2379,
+  etcdPeer: 2380,
+  kubeControllerManager: 10257,
+  kubeScheduler: 10259,
+  kwokController: 10247,
+  ssh: 22,
+} as const;
+
+export const SIM_CLUSTER_NAME = 'hardenlab';
+export const SIM_BIND_ADDRESS = '127.0.0.1';
+export const SIM_API_SERVER_URL = `https://${SIM_BIND_ADDRESS}:${SIM_PORTS.kubeApiserver}`;
+/** A non-root login on every node host with the same key and no sudo rights. */
+export const SIM_UNPRIVILEGED_USER = 'hardenlab';
+
+/** Where the test bed keeps its state, all under `<hardenlab home>/sim/` (removed by `sim down`). */
+export interface SimLayout {
+  simDir: string;
+  kubeconfigPath: string;
+  nodeMapPath: string;
+  /** KWOK_WORKDIR for kwokctl: its clusters/<name>/ folder holds pki, pids, logs and etcd data. */
+  kwokWorkdir: string;
+  kwokClusterDir: string;
+  kwokctlConfigPath: string;
+  sshDir: string;
+  privateKeyPath: string;
+  publicKeyPath: string;
+  knownHostsPath: string;
+  authorizedKeysPath: string;
+  nodeDir(nodeName: string): string;
+}
+
+export function simLayout(home: string = hardenlabHome()): SimLayout {
+  const simDir = path.join(home, 'sim');
+  const sshDir = path.join(simDir, 'ssh');
+  const kwokWorkdir = path.join(simDir, 'kwok');
+  return {
+    simDir,
+    kubeconfigPath: path.join(simDir, 'kubeconfig'),
+    nodeMapPath: path.join(simDir, 'nodes.yaml'),
+    kwokWorkdir,
+    kwokClusterDir: path.join(kwokWorkdir, 'clusters', SIM_CLUSTER_NAME),
+    kwokctlConfigPath: path.join(simDir, 'kwokctl.yaml'),
+    sshDir,
+    privateKeyPath: path.join(sshDir, 'id_ed25519'),
+    publicKeyPath: path.join(sshDir, 'id_ed25519.pub'),
+    knownHostsPath: path.join(sshDir, 'known_hosts'),
+    authorizedKeysPath: path.join(sshDir, 'authorized_keys'),
+    nodeDir: (nodeName) => path.join(simDir, 'nodes', nodeName),
+  };
+}

@@ -1,0 +1,139 @@
+import { stringify } from 'yaml';
+import type { NodeMap } from '../domain/nodeMap';
+import type { TestbedBinaries, TestbedVersions } from './versions';
+import { SIM_BIND_ADDRESS, SIM_PORTS, SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
+
+/**
+ * The kwokctl configuration: binary runtime with a local path for every binary (so kwokctl downloads
+ * nothing), fixed ports on 127.0.0.1, TLS on the secure port, Node+RBAC authorization and the API
+ * server's default admission plugins (PodSecurity included). No Stage objects are given, so kwokctl
+ * installs its default node stages and the pod-ready/pod-complete/pod-delete stages (Job pods succeed).
+ */
+export function renderKwokctlConfig(versions: TestbedVersions, binaries: TestbedBinaries, layout: SimLayout): string {
+  const config = {
+    apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
+    kind: 'KwokctlConfiguration',
+    options: {
+      runtime: 'binary',
+      kubeVersion: versions.kubernetes,
+      etcdVersion: versions.etcd.replace(/^v/, ''),
+      kwokVersion: versions.kwok,
+      securePort: true,
+      kubeAuthorization: true,
+      kubeAdmission: true,
+      bindAddress: SIM_BIND_ADDRESS,
+      kubeApiserverPort: SIM_PORTS.kubeApiserver,
+      etcdPort: SIM_PORTS.etcd,
+      etcdPeerPort: SIM_PORTS.etcdPeer,
+      kubeControllerManagerPort: SIM_PORTS.kubeControllerManager,
+      kubeSchedulerPort: SIM_PORTS.kubeScheduler,
+      kwokControllerPort: SIM_PORTS.kwokController,
+      kubeApiserverBinary: binaries.kubeApiserver,
+      kubeControllerManagerBinary: binaries.kubeControllerManager,
+      kubeSchedulerBinary: binaries.kubeScheduler,
+      kubectlBinary: binaries.kubectl,
+      etcdBinary: binaries.etcd,
+      etcdctlBinary: binaries.etcdctl,
+      kwokControllerBinary: binaries.kwok,
+      cacheDir: `${layout.kwokWorkdir}/cache`,
+      quietPull: true,
+    },
+  };
+  return stringify(config);
+}
+
+/**
+ * One Node object per simulated node. Created with its status so the InternalIP is the node host's
+ * loopback address (kwok's node-initialize stage keeps addresses that are already there). No taint, so
+ * ordinary workloads schedule on them; capacity like the thesis' small nodes.
+ */
+export function renderNodeManifests(nodes: readonly SimNode[], kwokVersion: string): string {
+  const resources = { cpu: '2', memory: '4Gi', pods: '110' };
+  return nodes
+    .map((node) =>
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: {
+          name: node.name,
+          labels: {
+            'kubernetes.io/hostname': node.name,
+            'kubernetes.io/os': 'linux',
+            'kubernetes.io/arch': 'amd64',
+            type: 'kwok',
+          },
+          annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+        },
+        spec: {},
+        status: {
+          addresses: [
+            { type: 'InternalIP', address: node.address },
+            { type: 'Hostname', address: node.name },
+          ],
+          allocatable: resources,
+          capacity: resources,
+          nodeInfo: {
+            architecture: 'amd64',
+            operatingSystem: 'linux',
+            kubeletVersion: `kwok-${kwokVersion}`,
+            kubeProxyVersion: `kwok-${kwokVersion}`,
+            containerRuntimeVersion: `kwok-${kwokVersion}`,
+            kernelVersion: `kwok-${kwokVersion}`,
+            osImage: '',
+            bootID: '',
+            machineID: '',
+            systemUUID: '',
+          },
+        },
+      }),
+    )
+    .join('---\n');
+}
+
+/** sshd_config of one node host: its own address, host key and pid file; key login only; no PAM or systemd. */
+export function renderSshdConfig(node: SimNode, layout: SimLayout): string {
+  const dir = layout.nodeDir(node.name);
+  return [
+    `# Node host of ${node.name}, written by hardenlab sim up.`,
+    `ListenAddress ${node.address}:${SIM_PORTS.ssh}`,
+    `HostKey ${dir}/ssh_host_ed25519_key`,
+    `PidFile ${dir}/sshd.pid`,
+    `AuthorizedKeysFile ${layout.authorizedKeysPath}`,
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'PermitRootLogin prohibit-password',
+    `AllowUsers root ${SIM_UNPRIVILEGED_USER}`,
+    // No PAM session here (no systemd/logind); the keys live in the repo's data folder, not ~/.ssh.
+    'UsePAM no',
+    'StrictModes no',
+    'PrintMotd no',
+    'X11Forwarding no',
+    'AllowTcpForwarding no',
+    'Subsystem sftp internal-sftp',
+    '',
+  ].join('\n');
+}
+
+/** A known_hosts line for a node host; port 22 hosts are written bare, others as [host]:port. */
+export function knownHostsLine(address: string, port: number, publicKey: string): string {
+  const [type, key] = publicKey.trim().split(/\s+/);
+  if (!type || !key) throw new Error(`not an OpenSSH public key: "${publicKey.trim()}"`);
+  const host = port === 22 ? address : `[${address}]:${port}`;
+  return `${host} ${type} ${key}`;
+}
+
+/** The node map the worker reads: how to reach each simulated node's host over SSH (absolute paths). */
+export function buildNodeMap(nodes: readonly SimNode[], layout: SimLayout, user = 'root'): NodeMap {
+  return {
+    nodes: nodes.map((node) => ({
+      name: node.name,
+      host: node.address,
+      port: SIM_PORTS.ssh,
+      user,
+      privateKeyPath: layout.privateKeyPath,
+      knownHostsPath: layout.knownHostsPath,
+      trustOnFirstUse: false,
+    })),
+  };
+}

@@ -1,0 +1,227 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { cacheDir, hardenlabHome } from '../config/paths';
+import { nodeMapSchema } from '../domain/nodeMap';
+import { apiReady, clusterComponents, createCluster, deleteCluster, ensureNodes, leftoverProcesses, waitClusterReady, type ClusterContext, type ComponentStatus } from './cluster';
+import { SIM_API_SERVER_URL, SIM_NODES, simLayout, type SimLayout } from './layout';
+import { buildNodeMap } from './manifests';
+import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, startNodeHost, stopNodeHost, writeKnownHosts, type NodeHostStatus } from './nodeHosts';
+import { isAlive, readPidFile, sleep, stopProcess, type Log } from './process';
+import { binaryPaths, buildScript, missingBinaries, readVersions } from './versions';
+
+export interface SimOptions {
+  /** Data folder (default hardenlabHome()); the test bed lives in its sim/ subfolder. */
+  home?: string;
+  /** Binary cache (default cacheDir()). */
+  cache?: string;
+  /** Progress lines (build output included). Default: silent. */
+  log?: Log;
+}
+
+export interface SimUpOptions extends SimOptions {
+  /** Build missing binaries with scripts/testbed/build.sh (default true); false fails instead. */
+  build?: boolean;
+  /** How long to wait for /readyz and Ready nodes (default 3 minutes). */
+  readyTimeoutMs?: number;
+}
+
+export interface SimUpResult {
+  kubeconfigPath: string;
+  nodeMapPath: string;
+  apiServerUrl: string;
+  nodeNames: string[];
+  privateKeyPath: string;
+  knownHostsPath: string;
+  /** True when this call started the control plane or a node host; false when all of it was reused. */
+  started: boolean;
+  durationMs: number;
+}
+
+export interface SimStatusResult {
+  /** Every control plane component and node host runs and the API answers /readyz. */
+  running: boolean;
+  apiReady: boolean;
+  apiServerUrl: string;
+  components: ComponentStatus[];
+  nodeHosts: NodeHostStatus[];
+  kubeconfigPath?: string;
+  nodeMapPath?: string;
+}
+
+export interface SimDownResult {
+  /** What was stopped: control plane components and node hosts. */
+  stopped: string[];
+  /** Processes still pointing into the sim folder after stopping (empty on success). */
+  leftover: { pid: number; command: string }[];
+}
+
+const silent: Log = () => undefined;
+
+function contextFor(options: SimOptions): { ctx: ClusterContext; home: string; cache: string } {
+  const home = options.home ?? hardenlabHome();
+  const cache = options.cache ?? cacheDir();
+  const versions = readVersions();
+  return { ctx: { layout: simLayout(home), binaries: binaryPaths(versions, cache), versions, log: options.log ?? silent }, home, cache };
+}
+
+/** Runs build.sh, streaming its lines into the log; rejects with the last lines when it fails. */
+function runBuild(cache: string, log: Log): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [buildScript], { env: { ...process.env, HARDENLAB_CACHE: cache }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const forward = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+        if (!line.includes('go: downloading')) log(line);
+      }
+    };
+    child.stdout.on('data', forward);
+    child.stderr.on('data', forward);
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${buildScript} exited with ${code}:\n${tail.join('\n')}`))));
+  });
+}
+
+/** A lock beside the sim folder so two test runs do not start the test bed at once. */
+async function withLock<T>(home: string, fn: () => Promise<T>): Promise<T> {
+  fs.mkdirSync(home, { recursive: true });
+  const lockPath = path.join(home, '.sim.lock');
+  const deadline = Date.now() + 60 * 60_000;
+  for (;;) {
+    try {
+      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
+      break;
+    } catch {
+      const holder = readPidFile(lockPath);
+      if (holder === undefined || !isAlive(holder)) {
+        fs.rmSync(lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${lockPath} is held by pid ${holder}`);
+      await sleep(500);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lockPath, { force: true });
+  }
+}
+
+function clusterRunning(layout: SimLayout): boolean {
+  const components = clusterComponents(layout);
+  return components.length > 0 && components.every((component) => component.running);
+}
+
+/**
+ * Starts the test bed, or reuses the running one: builds missing binaries, starts one sshd per node
+ * host, starts the kwokctl cluster, registers 3 KWOK nodes, waits for /readyz and Ready nodes, and writes
+ * the kubeconfig and the node map under `<home>/sim/`.
+ */
+export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
+  const began = Date.now();
+  const { ctx, home, cache } = contextFor(options);
+  const { layout, log } = ctx;
+  return withLock(home, async () => {
+    let missing = missingBinaries(ctx.binaries);
+    if (missing.length > 0) {
+      if (options.build === false) throw new Error(`test bed binaries missing (run scripts/testbed/build.sh): ${missing.join(', ')}`);
+      log(`building test bed binaries into ${cache} (cold: many minutes)`);
+      await runBuild(cache, log);
+      missing = missingBinaries(ctx.binaries);
+      if (missing.length > 0) throw new Error(`build.sh finished but binaries are missing: ${missing.join(', ')}`);
+    }
+
+    let started = false;
+    fs.mkdirSync(layout.simDir, { recursive: true });
+    await ensureClientKey(layout, log);
+    await ensureUnprivilegedUser(log);
+    for (const node of SIM_NODES) {
+      if (!nodeHostStatus(node, layout).running) started = true;
+      await startNodeHost(node, layout, log);
+    }
+    writeKnownHosts(SIM_NODES, layout);
+
+    if (clusterRunning(layout) && (await apiReady(ctx))) {
+      log(`reusing the running cluster at ${SIM_API_SERVER_URL}`);
+    } else {
+      started = true;
+      await createCluster(ctx);
+    }
+    const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
+    await waitClusterReady(ctx, [], readyTimeoutMs);
+    await ensureNodes(ctx, SIM_NODES);
+    await waitClusterReady(ctx, SIM_NODES, readyTimeoutMs);
+
+    const nodeMap = nodeMapSchema.parse(buildNodeMap(SIM_NODES, layout));
+    fs.writeFileSync(layout.nodeMapPath, stringify(nodeMap));
+    log(`test bed ready: kubeconfig ${layout.kubeconfigPath}, node map ${layout.nodeMapPath}`);
+    return {
+      kubeconfigPath: layout.kubeconfigPath,
+      nodeMapPath: layout.nodeMapPath,
+      apiServerUrl: SIM_API_SERVER_URL,
+      nodeNames: SIM_NODES.map((node) => node.name),
+      privateKeyPath: layout.privateKeyPath,
+      knownHostsPath: layout.knownHostsPath,
+      started,
+      durationMs: Date.now() - began,
+    };
+  });
+}
+
+/** Stops every process the test bed started (control plane and node hosts) and removes `<home>/sim/`. */
+export async function simDown(options: SimOptions = {}): Promise<SimDownResult> {
+  const { ctx, home } = contextFor(options);
+  const { layout, log } = ctx;
+  return withLock(home, async () => {
+    const stopped: string[] = [];
+    const components = clusterComponents(layout).filter((component) => component.running);
+    if (fs.existsSync(layout.kwokClusterDir) && missingBinaries(ctx.binaries).length === 0) {
+      log('stopping the control plane (kwokctl delete cluster)');
+      try {
+        await deleteCluster(ctx);
+      } catch (error) {
+        log(`kwokctl delete cluster failed, stopping by pid: ${(error as Error).message}`);
+      }
+    }
+    for (const component of components) {
+      if (component.pid !== undefined) await stopProcess(component.pid);
+      stopped.push(component.name);
+    }
+    for (const node of SIM_NODES) {
+      if (nodeHostStatus(node, layout).running) stopped.push(`sshd ${node.name}`);
+      await stopNodeHost(node, layout, log);
+    }
+    // Anything else still pointing into the sim folder was started by the test bed too.
+    for (const { pid, command } of leftoverProcesses(layout)) {
+      log(`stopping leftover pid ${pid}: ${command}`);
+      await stopProcess(pid);
+    }
+    const leftover = leftoverProcesses(layout);
+    if (leftover.length === 0) fs.rmSync(layout.simDir, { recursive: true, force: true });
+    log(leftover.length === 0 ? `test bed stopped; removed ${layout.simDir}` : `processes left: ${leftover.map((p) => p.pid).join(', ')}`);
+    return { stopped, leftover };
+  });
+}
+
+/** What runs: control plane components (from kwokctl's pid files), node hosts, and whether the API is ready. */
+export async function simStatus(options: SimOptions = {}): Promise<SimStatusResult> {
+  const { ctx } = contextFor(options);
+  const { layout } = ctx;
+  const components = clusterComponents(layout);
+  const nodeHosts = SIM_NODES.map((node) => nodeHostStatus(node, layout));
+  const ready = missingBinaries(ctx.binaries).length === 0 && (await apiReady(ctx));
+  return {
+    running: ready && components.length > 0 && components.every((c) => c.running) && nodeHosts.every((n) => n.running),
+    apiReady: ready,
+    apiServerUrl: SIM_API_SERVER_URL,
+    components,
+    nodeHosts,
+    kubeconfigPath: fs.existsSync(layout.kubeconfigPath) ? layout.kubeconfigPath : undefined,
+    nodeMapPath: fs.existsSync(layout.nodeMapPath) ? layout.nodeMapPath : undefined,
+  };
+}

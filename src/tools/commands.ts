@@ -1,0 +1,89 @@
+/**
+ * Command lines of the security tools, built as argv arrays (pure) and quoted for a remote shell only at
+ * the edge. Every mode the thesis used: kube-bench on a node over SSH, kube-hunter remote / on a node.
+ */
+import type { KubeHunterMode } from './findings';
+
+/** CIS benchmark targets kube-bench knows (its `--targets`). */
+export const KUBE_BENCH_TARGETS = ['master', 'node', 'controlplane', 'etcd', 'policies'] as const;
+export type KubeBenchTarget = (typeof KUBE_BENCH_TARGETS)[number];
+
+/** POSIX single-quoting; words made only of safe characters stay readable. */
+export function shellWord(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+export function shellLine(argv: readonly string[]): string {
+  return argv.map(shellWord).join(' ');
+}
+
+export interface KubeBenchArgsOptions {
+  /** Explicit benchmark (`cis-1.11`); wins over kubeVersion. */
+  benchmark?: string;
+  /** `1.36`: lets kube-bench map the version to its newest matching benchmark without detecting it. */
+  kubeVersion?: string;
+  targets?: readonly KubeBenchTarget[];
+  configDir?: string;
+  /** `--json --outputfile <file>`; without it the JSON goes to stdout. */
+  outputFile?: string;
+}
+
+/** `kube-bench run ...` arguments (without the program). kube-bench refuses --benchmark with --version. */
+export function kubeBenchArgs(options: KubeBenchArgsOptions): string[] {
+  const args = ['run'];
+  if (options.targets?.length) args.push('--targets', options.targets.join(','));
+  if (options.benchmark) args.push('--benchmark', options.benchmark);
+  else if (options.kubeVersion) args.push('--version', options.kubeVersion);
+  if (options.configDir) args.push('--config-dir', options.configDir);
+  args.push('--json');
+  if (options.outputFile) args.push('--outputfile', options.outputFile);
+  return args;
+}
+
+/** `major.minor` of a server version for kube-bench's `--version` (`1`, `36+` → `1.36`); undefined if unreadable. */
+export function kubeMinorVersion(version: { major?: string; minor?: string; gitVersion?: string }): string | undefined {
+  const major = /^\d+/.exec(version.major ?? '')?.[0];
+  const minor = /^\d+/.exec(version.minor ?? '')?.[0];
+  if (major && minor) return `${major}.${minor}`;
+  const git = /^v?(\d+)\.(\d+)/.exec(version.gitVersion ?? '');
+  return git ? `${git[1]}.${git[2]}` : undefined;
+}
+
+export interface KubeHunterArgsOptions {
+  mode: KubeHunterMode;
+  /** Host (name or address) to hunt in remote mode. */
+  remoteTarget?: string;
+  /** Active hunting exploits what it finds and may change the cluster. */
+  active: boolean;
+}
+
+/**
+ * kube-hunter arguments for a mode. Always `--report json --log none`: otherwise its log lines are mixed
+ * into the JSON on stdout.
+ */
+export function kubeHunterArgs(options: KubeHunterArgsOptions): string[] {
+  const args: string[] = [];
+  switch (options.mode) {
+    case 'remote':
+      if (!options.remoteTarget) throw new Error('kube-hunter remote mode needs a target host');
+      if (!/^[A-Za-z0-9.:\-[\]]+$/.test(options.remoteTarget)) {
+        throw new Error(`kube-hunter remote target ${JSON.stringify(options.remoteTarget)} is not a host name or address`);
+      }
+      args.push('--remote', options.remoteTarget);
+      break;
+    case 'interface':
+      args.push('--interface');
+      break;
+    case 'pod':
+      args.push('--pod');
+      break;
+  }
+  args.push('--report', 'json', '--log', 'none');
+  if (options.active) args.push('--active');
+  return args;
+}
+
+/** The host of an API server URL (`https://127.0.0.1:6443` → `127.0.0.1`; IPv6 without brackets). */
+export function hostOfServer(server: string): string {
+  const url = new URL(server);
+  return url.hostname.replace(/^\[|\]$/g, '');
+}

@@ -1,0 +1,8 @@
+export * from './access';
+export * from './commands';
+export * from './findings';
+export * from './install';
+export * from './jobs';
+export * from './kubeBenchReport';
+export * from './kubeHunterReport';
+export { parseToolJson, validateToolJson } from './toolJson';

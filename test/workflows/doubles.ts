@@ -1,0 +1,74 @@
+/**
+ * Activity doubles for workflow-logic tests: each records its call and returns a small, plausible
+ * result. Failures are injected per activity name. Integration tests use the real activities.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import type { HardenlabActivities } from '../../src/domain/activities';
+import type { ClusterRef, ToolRunSummary } from '../../src/domain/contracts';
+import { createConfigActivities } from '../../activities/config';
+
+export interface Call {
+  name: keyof HardenlabActivities;
+  workflowId: string;
+  scenario?: string;
+  arg: unknown;
+}
+
+export type FailurePlan = Partial<Record<keyof HardenlabActivities, (call: Call, attempt: number) => Error | undefined>>;
+
+export function createActivityDoubles(options: { fail?: FailurePlan; env?: NodeJS.ProcessEnv; onCall?: (call: Call) => void | Promise<void> } = {}) {
+  const calls: Call[] = [];
+  const cluster: ClusterRef = { provider: 'local', kubeconfigPath: '/tmp/kubeconfig', nodeMapPath: '/tmp/nodes.yaml' };
+  const real = createConfigActivities({ env: options.env ?? { HARDENLAB_HOME: '/tmp/hardenlab-test-home' } });
+
+  function wrap<K extends keyof HardenlabActivities>(name: K, impl: HardenlabActivities[K]): HardenlabActivities[K] {
+    return (async (arg: never) => {
+      const info = Context.current().info;
+      const workflowId = info.workflowExecution?.workflowId ?? '';
+      const call: Call = { name, workflowId, scenario: workflowId.split('/')[1], arg };
+      calls.push(call);
+      await options.onCall?.(call);
+      const failure = options.fail?.[name]?.(call, info.attempt);
+      if (failure) throw failure;
+      return (impl as (a: never) => unknown)(arg);
+    }) as HardenlabActivities[K];
+  }
+
+  const tool = (tool: ToolRunSummary['tool'], mode: string): ToolRunSummary => ({
+    tool, mode, target: '127.0.0.1', start: Date.now(), end: Date.now() + 1000, outcome: 'ok', counts: { FAIL: 1 }, warnings: [],
+  });
+
+  const activities: HardenlabActivities = {
+    resolveExperiment: wrap('resolveExperiment', real.resolveExperiment),
+    provisionCluster: wrap('provisionCluster', async (req) => ({
+      cluster: { ...cluster, provider: req.cluster.provider, providerClusterId: req.cluster.provider === 'linode' ? `lke-${req.runId}` : undefined },
+      created: req.cluster.provider === 'linode',
+      facts: { provider: req.cluster.provider, kubernetesVersion: 'v1.36.3', nodeCount: 3, nodes: [] },
+    })),
+    teardownCluster: wrap('teardownCluster', async () => undefined),
+    deployWorkload: wrap('deployWorkload', async (req) => ({
+      image: req.hardened ? req.workload.hardenedImage : req.workload.image, rolloutSeconds: 2, scaleUpSeconds: 1, replicas: req.workload.scaleTo,
+      service: { type: req.workload.serviceType, address: null, pending: true }, events: [],
+    })),
+    hardenNamespace: wrap('hardenNamespace', async (req) => ({
+      podSecurity: { enforce: 'restricted', audit: 'restricted', warn: 'restricted' }, rbac: { role: 'app-manager', binding: 'app-manager', user: req.hardening.rbacUser },
+      networkPolicies: ['default-deny-ingress'], evidence: [], notes: [],
+    })),
+    resetCluster: wrap('resetCluster', async () => ({ removed: [{ kind: 'Namespace', name: 'x' }], leftovers: [] })),
+    startSampling: wrap('startSampling', async () => ({ nodes: [], startedAt: Date.now() })),
+    checkSampling: wrap('checkSampling', async () => ({ nodes: [], gaps: [] })),
+    stopSampling: wrap('stopSampling', async () => ({})),
+    collectSamples: wrap('collectSamples', async () => ({ nodes: [{ node: 'n1', cpuSamples: 144, memorySamples: 144, rawFile: 'sa' }], samplerOverhead: [] })),
+    measureBootTime: wrap('measureBootTime', async () => ({ nodes: [{ node: 'n1', totalSeconds: null, unavailableReason: 'no systemd' }] })),
+    cleanupNodes: wrap('cleanupNodes', async () => ({})),
+    runKubeBench: wrap('runKubeBench', async () => tool('kube-bench', 'node')),
+    runKubeHunter: wrap('runKubeHunter', async (req) => tool('kube-hunter', req.mode)),
+    recordScenario: wrap('recordScenario', async () => undefined),
+    buildReport: wrap('buildReport', async (req) => ({ reportDir: `/tmp/${req.artifactKey}`, htmlPath: `/tmp/${req.artifactKey}/report.html`, summary: { scenarios: 3, completed: 3, partial: req.partial } })),
+  };
+  return { activities, calls };
+}
+
+export const transient = (message = 'connection reset') => new Error(message);
+export const permanent = (message: string, type = 'KubeForbidden') => ApplicationFailure.nonRetryable(message, type);

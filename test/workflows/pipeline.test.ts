@@ -1,0 +1,191 @@
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createHardenlabWorker } from '../../worker/createWorker';
+import { experimentProgressQuery, operatorDecisionSignal, scenarioProgressQuery, securityExperiment } from '../../workflows';
+import { createTimeSkippingEnv } from '../support/temporal';
+import { createActivityDoubles, permanent, transient, type Call, type FailurePlan } from './doubles';
+
+jest.setTimeout(120_000);
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+let queue = 0;
+async function withWorker<T>(doubles: ReturnType<typeof createActivityDoubles>, fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
+  const taskQueue = `wf-test-${++queue}`;
+  const worker = await createHardenlabWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities: doubles.activities });
+  return worker.runUntil(fn(taskQueue, worker));
+}
+
+const local = { cluster: { provider: 'local' as const } };
+const stepsOf = (calls: Call[], scenario: string) => calls.filter((c) => c.scenario === scenario).map((c) => c.name);
+
+test('the full three-scenario 24 h pipeline runs in order, with reset last, in seconds', async () => {
+  const doubles = createActivityDoubles();
+  const started = Date.now();
+  const result = await withWorker(doubles, (taskQueue) =>
+    env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-full', args: [local] }),
+  );
+  expect(Date.now() - started).toBeLessThan(60_000);
+  expect(result.partial).toBe(false);
+  expect(result.scenarios.map((s) => s.status)).toEqual(['completed', 'completed', 'completed']);
+  expect(result.htmlPath).toMatch(/report\.html$/);
+
+  const checks = Array(23).fill('checkSampling');
+  const tail = [...checks, 'stopSampling', 'collectSamples', 'measureBootTime', 'cleanupNodes', 'resetCluster', 'recordScenario'];
+  expect(stepsOf(doubles.calls, 'baseline')).toEqual(['provisionCluster', 'deployWorkload', 'startSampling', ...tail]);
+  expect(stepsOf(doubles.calls, 'best-practices')).toEqual(['provisionCluster', 'deployWorkload', 'hardenNamespace', 'startSampling', ...tail]);
+  expect(stepsOf(doubles.calls, 'security-tools')).toEqual(['provisionCluster', 'deployWorkload', 'startSampling', 'runKubeBench', 'runKubeHunter', ...tail]);
+  // Shared isolation: one scenario after another, never overlapping.
+  const scenarioOfCall = doubles.calls.filter((c) => c.scenario).map((c) => c.scenario);
+  const switches = scenarioOfCall.filter((s, i) => i > 0 && s !== scenarioOfCall[i - 1]).length;
+  expect(switches).toBe(2);
+  expect(doubles.calls.at(-1)?.name).toBe('buildReport');
+});
+
+test('the scenario order is a seeded shuffle per repetition, recorded in the result', async () => {
+  const doubles = createActivityDoubles();
+  const input = { ...local, repetitions: 3, seed: 42, window: { durationSeconds: 600, intervalSeconds: 60 } };
+  const result = await withWorker(doubles, (taskQueue) => env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-reps', args: [input] }));
+  expect(result.seed).toBe(42);
+  expect(result.plan).toHaveLength(3);
+  for (const rep of result.plan) expect([...rep.order].sort()).toEqual(['baseline', 'best-practices', 'security-tools']);
+  expect(new Set(result.plan.map((p) => p.order.join()))).not.toEqual(new Set([result.plan[0]!.order.join()]));
+  const started = doubles.calls.filter((c) => c.name === 'provisionCluster').map((c) => c.workflowId);
+  expect(started).toEqual(result.plan.flatMap((p) => p.order.map((s) => `exp-reps/${s}/${p.repetition}`)));
+});
+
+test('per-scenario isolation runs the scenarios in parallel, each on its own cluster', async () => {
+  const doubles = createActivityDoubles({ env: { HARDENLAB_HOME: '/tmp/hl', LINODE_TOKEN: 'x' } });
+  const input = { isolation: 'per-scenario' as const, cluster: { provider: 'linode' as const }, window: { durationSeconds: 3600, intervalSeconds: 60 } };
+  const result = await withWorker(doubles, (taskQueue) => env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-par', args: [input] }));
+  expect(result.scenarios.every((s) => s.status === 'completed')).toBe(true);
+  const names = doubles.calls.map((c) => c.name);
+  // Every scenario started sampling before any collected: their windows overlapped.
+  const lastStart = names.lastIndexOf('startSampling');
+  const firstCollect = names.indexOf('collectSamples');
+  expect(names.filter((n) => n === 'startSampling')).toHaveLength(3);
+  expect(lastStart).toBeLessThan(firstCollect);
+  expect(names.filter((n) => n === 'teardownCluster')).toHaveLength(3);
+});
+
+test('invalid input fails at once as InvalidInput naming every bad field', async () => {
+  const doubles = createActivityDoubles();
+  const bad = { scenarios: ['baseline', 'chaos'], window: { durationSeconds: -5, intervalSeconds: 600 }, repetitions: 'two', cluster: { provider: 'gke' } };
+  const err = await withWorker(doubles, (taskQueue) =>
+    env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-invalid', args: [bad as never] }).catch((e: unknown) => e),
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  expect(cause.type).toBe('InvalidInput');
+  for (const field of ['scenarios.1', 'window.durationSeconds', 'repetitions', 'cluster.provider']) expect(cause.message).toContain(field);
+  expect(doubles.calls.map((c) => c.name)).toEqual(['resolveExperiment']);
+});
+
+test('a flaky step is retried automatically and the scenario completes', async () => {
+  const fail: FailurePlan = { collectSamples: (_call, attempt) => (attempt < 3 ? transient('sshd went away') : undefined) };
+  const doubles = createActivityDoubles({ fail });
+  const input = { ...local, scenarios: ['baseline' as const], window: { durationSeconds: 600, intervalSeconds: 60 } };
+  const result = await withWorker(doubles, (taskQueue) => env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-flaky', args: [input] }));
+  expect(result.scenarios[0]!.status).toBe('completed');
+  expect(doubles.calls.filter((c) => c.name === 'collectSamples')).toHaveLength(3);
+});
+
+test('a step failing for good waits for an operator, then aborts by timeout, and reset still runs', async () => {
+  const doubles = createActivityDoubles({ fail: { deployWorkload: () => permanent('forbidden: deployments.apps') } });
+  const input = { ...local, scenarios: ['baseline' as const], operatorTimeoutSeconds: 3600 };
+  const result = await withWorker(doubles, (taskQueue) => env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-abort', args: [input] }));
+  expect(result.scenarios[0]!.status).toBe('aborted');
+  expect(result.scenarios[0]!.error).toContain('forbidden');
+  expect(result.partial).toBe(true);
+  expect(stepsOf(doubles.calls, 'baseline')).toEqual(['provisionCluster', 'deployWorkload', 'resetCluster', 'recordScenario']);
+  const record = doubles.calls.find((c) => c.name === 'recordScenario')!.arg as { status: string; steps: { step: string; status: string }[] };
+  expect(record.status).toBe('aborted');
+  expect(record.steps.find((s) => s.step === 'deploy')?.status).toBe('failed');
+});
+
+test('an operator retries a failed step by signal, and skips one in another run', async () => {
+  let deployFailures = 1;
+  const doubles = createActivityDoubles({
+    fail: {
+      deployWorkload: (call) => (call.workflowId.startsWith('exp-op-retry') && deployFailures-- > 0 ? permanent('image pull secret missing', 'KubeInvalidManifest') : undefined),
+      hardenNamespace: (call) => (call.workflowId.startsWith('exp-op-skip') ? permanent('RBAC denied', 'KubeForbidden') : undefined),
+    },
+  });
+  const waitForOperator = async (workflowId: string) => {
+    const handle = env.client.workflow.getHandle(workflowId);
+    for (;;) {
+      const progress = await handle.query(scenarioProgressQuery).catch(() => undefined);
+      if (progress?.waitingForOperator) return { handle, progress };
+      await env.sleep(1000);
+    }
+  };
+  await withWorker(doubles, async (taskQueue) => {
+    const retryRun = await env.client.workflow.start(securityExperiment, {
+      taskQueue, workflowId: 'exp-op-retry', args: [{ ...local, scenarios: ['baseline'], window: { durationSeconds: 600, intervalSeconds: 60 } }],
+    });
+    const waiting = await waitForOperator('exp-op-retry/baseline/1');
+    expect(waiting.progress.waitingForOperator?.step).toBe('deploy');
+    await waiting.handle.signal(operatorDecisionSignal, { action: 'retry', by: 'test' });
+    const retried = await retryRun.result();
+    expect(retried.scenarios[0]!.status).toBe('completed');
+
+    const skipRun = await env.client.workflow.start(securityExperiment, {
+      taskQueue, workflowId: 'exp-op-skip', args: [{ ...local, scenarios: ['best-practices'], window: { durationSeconds: 600, intervalSeconds: 60 } }],
+    });
+    const skipWaiting = await waitForOperator('exp-op-skip/best-practices/1');
+    expect(skipWaiting.progress.waitingForOperator?.step).toBe('harden');
+    await skipWaiting.handle.signal(operatorDecisionSignal, { action: 'skip' });
+    const skipped = await skipRun.result();
+    expect(skipped.scenarios[0]!.status).toBe('completed');
+    const record = doubles.calls.filter((c) => c.name === 'recordScenario' && c.workflowId.startsWith('exp-op-skip')).at(-1)!.arg as {
+      steps: { step: string; status: string }[];
+    };
+    expect(record.steps.find((s) => s.step === 'harden')?.status).toBe('skipped');
+  });
+  expect(stepsOf(doubles.calls.filter((c) => c.workflowId.startsWith('exp-op-retry')), 'baseline').filter((n) => n === 'deployWorkload')).toHaveLength(2);
+  for (const id of ['exp-op-retry', 'exp-op-skip']) {
+    expect(doubles.calls.some((c) => c.workflowId.startsWith(id) && c.name === 'resetCluster')).toBe(true);
+  }
+});
+
+test('cancelling the experiment mid-window stops sampling, resets, and writes a partial report', async () => {
+  const doubles = createActivityDoubles();
+  await withWorker(doubles, async (taskQueue) => {
+    const handle = await env.client.workflow.start(securityExperiment, { taskQueue, workflowId: 'exp-cancel', args: [{ ...local, scenarios: ['baseline'] }] });
+    const child = env.client.workflow.getHandle('exp-cancel/baseline/1');
+    for (;;) {
+      const p = await child.query(scenarioProgressQuery).catch(() => undefined);
+      if (p?.step === 'sampling-window' && (p.window?.elapsedSeconds ?? 0) > 3600) break;
+      await env.sleep(1800_000);
+    }
+    await handle.cancel();
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const progress = await handle.query(experimentProgressQuery);
+    expect(progress.scenarios[0]!.status).toBe('cancelled');
+  });
+  const names = stepsOf(doubles.calls, 'baseline');
+  expect(names.slice(-5)).toEqual(['stopSampling', 'collectSamples', 'cleanupNodes', 'resetCluster', 'recordScenario']);
+  const report = doubles.calls.find((c) => c.name === 'buildReport');
+  expect((report?.arg as { partial: boolean }).partial).toBe(true);
+});
+
+test('a 24 h scenario keeps its history small', async () => {
+  const doubles = createActivityDoubles();
+  await withWorker(doubles, (taskQueue) =>
+    env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-history', args: [{ ...local, scenarios: ['security-tools'] }] }),
+  );
+  const history = await env.client.workflow.getHandle('exp-history/security-tools/1').fetchHistory();
+  const events = history.events?.length ?? 0;
+  console.log(`history of a 24 h security-tools scenario at hourly health checks: ${events} events`);
+  expect(events).toBeLessThan(300);
+});

@@ -1,0 +1,26 @@
+/**
+ * Per-step timeouts and retry policies. Long steps heartbeat, so a dead worker is noticed within
+ * the heartbeat timeout instead of the step's whole budget, and retries resume from heartbeat details.
+ */
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+
+const NON_RETRYABLE = ['InvalidInput'];
+
+function policy(maximumAttempts: number, maximumInterval = '5 minutes', initialInterval = '5 seconds'): ActivityOptions['retry'] {
+  return { maximumAttempts, initialInterval, maximumInterval, backoffCoefficient: 2, nonRetryableErrorTypes: NON_RETRYABLE };
+}
+
+export const stepOptions = {
+  resolve: { startToCloseTimeout: '1 minute', retry: policy(3) },
+  provision: { startToCloseTimeout: '2 hours', heartbeatTimeout: '2 minutes', retry: policy(5) },
+  cluster: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: policy(5) },
+  tools: { startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: policy(3) },
+  sampling: { startToCloseTimeout: '5 minutes', retry: policy(5, '1 minute') },
+  collect: { startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: policy(10) },
+  bootTime: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: policy(3) },
+  reset: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: policy(10, '2 minutes') },
+  record: { startToCloseTimeout: '5 minutes', retry: policy(10, '1 minute') },
+  report: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: policy(3) },
+} satisfies Record<string, ActivityOptions>;
+
+export const healthCheckOptions: LocalActivityOptions = { startToCloseTimeout: '2 minutes', retry: policy(5, '1 minute') };

@@ -1,0 +1,222 @@
+/**
+ * One scenario of one repetition: provision → deploy → harden → start sampling → run tools →
+ * wait out the window (durable timer with periodic health checks) → collect → boot time, then
+ * reset (always: after success, failure or cancellation) and teardown of a cluster it created.
+ * Thin orchestration: every piece of real work is an activity.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ExperimentConfig } from '../src/config/experiment';
+import type { HardenlabActivities, KubeHunterMode } from '../src/domain/activities';
+import type { ArtifactKey, ClusterFacts, ClusterRef, ScenarioRecord, StepName } from '../src/domain/contracts';
+import { namespaceFor, runIdFor } from '../src/domain/naming';
+import type { ScenarioProgress } from '../src/domain/progress';
+import type { ScenarioName } from '../src/domain/scenarios';
+import { healthCheckOptions, stepOptions } from './activityOptions';
+import { scenarioProgressQuery } from './definitions';
+import { describeFailure } from './failures';
+import { OperatorGate } from './operatorGate';
+import { scenarioDetails } from './details';
+
+export interface ScenarioRunInput {
+  experimentId: string;
+  scenario: ScenarioName;
+  repetition: number;
+  config: ExperimentConfig;
+  artifactKey: ArtifactKey;
+  /** Given when the parent owns a shared cluster; otherwise this run provisions. */
+  cluster?: ClusterRef;
+  facts?: ClusterFacts;
+}
+
+const acts = <K extends keyof HardenlabActivities>(options: (typeof stepOptions)[keyof typeof stepOptions]) =>
+  proxyActivities<Pick<HardenlabActivities, K>>(options);
+
+const resolveActs = acts<'provisionCluster'>(stepOptions.provision);
+const clusterActs = acts<'deployWorkload' | 'hardenNamespace'>(stepOptions.cluster);
+const resetActs = acts<'resetCluster' | 'teardownCluster'>(stepOptions.reset);
+const toolActs = acts<'runKubeBench' | 'runKubeHunter'>(stepOptions.tools);
+const samplingActs = acts<'startSampling' | 'stopSampling' | 'cleanupNodes'>(stepOptions.sampling);
+// A local activity: an hourly health check then costs one marker event instead of three activity events,
+// which keeps a 24 h scenario's history small.
+const healthActs = proxyLocalActivities<Pick<HardenlabActivities, 'checkSampling'>>(healthCheckOptions);
+const collectActs = acts<'collectSamples'>(stepOptions.collect);
+const bootActs = acts<'measureBootTime'>(stepOptions.bootTime);
+const recordActs = acts<'recordScenario'>(stepOptions.record);
+
+class ScenarioAborted extends Error {
+  constructor(readonly step: StepName, reason: string) {
+    super(`aborted at step ${step}: ${reason}`);
+    this.name = 'ScenarioAborted';
+  }
+}
+
+export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioRecord> {
+  const { workflowId } = workflowInfo();
+  const { config, scenario, repetition } = input;
+  const runId = runIdFor(workflowId);
+  const namespace = namespaceFor(scenario, repetition, workflowId);
+  const record: ScenarioRecord = {
+    scenario, repetition, runId, workflowId, namespace, artifactKey: input.artifactKey, status: 'completed', steps: [], facts: input.facts,
+  };
+  const progress: ScenarioProgress = { scenario, repetition, status: 'running', step: 'starting', attempt: 0, decisions: [], steps: record.steps };
+  const refreshDetails = () => setCurrentDetails(scenarioDetails(progress, Date.now()));
+  setHandler(scenarioProgressQuery, () => snapshot(progress));
+  const gate = new OperatorGate(progress, config.operatorTimeoutSeconds * 1000, refreshDetails);
+
+  /** Runs one step; after its retries are exhausted, asks the operator. Returns undefined when skipped. */
+  async function step<T>(name: StepName, run: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      progress.step = name;
+      progress.attempt = attempt;
+      refreshDetails();
+      const start = Date.now();
+      try {
+        const value = await run();
+        record.steps.push({ step: name, status: 'ok', attempts: attempt, start, end: Date.now() });
+        return value;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const error = describeFailure(err);
+        const decision = await gate.decide(name, attempt, error);
+        if (decision.action === 'retry') continue;
+        record.steps.push({ step: name, status: decision.action === 'skip' ? 'skipped' : 'failed', attempts: attempt, start, end: Date.now(), error });
+        if (decision.action === 'skip') return undefined;
+        throw new ScenarioAborted(name, error);
+      }
+    }
+  }
+
+  let cluster = input.cluster;
+  let ownsCluster = false;
+  let samplingStarted = false;
+  let collected = false;
+  let failure: unknown;
+  const nodeMapPath = () => cluster?.nodeMapPath ?? config.nodeMapPath;
+
+  try {
+    if (!cluster) {
+      const provisioned = await step('provision', () => resolveActs.provisionCluster({ runId, cluster: config.cluster, nodeMapPath: config.nodeMapPath }));
+      if (!provisioned) throw new ScenarioAborted('provision', 'skipped: there is no cluster to run on');
+      cluster = provisioned.cluster;
+      ownsCluster = provisioned.created;
+      record.facts = provisioned.facts;
+    }
+    const scoped = { runId, cluster, namespace };
+    const hardened = scenario === 'best-practices' || (scenario === 'security-tools' && config.hardening.inSecurityTools);
+    record.deploy = await step('deploy', () => clusterActs.deployWorkload({ ...scoped, scenario, workload: config.workload, hardened }));
+    if (hardened) record.harden = await step('harden', () => clusterActs.hardenNamespace({ ...scoped, hardening: config.hardening }));
+
+    const nodes = nodeMapPath();
+    const { durationSeconds, intervalSeconds, healthCheckSeconds } = config.window;
+    if (nodes) {
+      const started = await step('start-sampling', () => samplingActs.startSampling({ runId, nodeMapPath: nodes, intervalSeconds, durationSeconds }));
+      samplingStarted = started !== undefined;
+      // The window is measured in workflow time, which survives worker restarts and time skipping.
+      record.sampling = { startedAt: Date.now(), intervalSeconds, gaps: [] };
+    }
+    const windowStart = record.sampling?.startedAt ?? Date.now();
+    const windowEnd = windowStart + durationSeconds * 1000;
+    progress.window = windowProgress(windowStart, windowEnd, Date.now());
+
+    // Tools run inside the window so their own CPU cost shows on the charts.
+    if (scenario === 'security-tools') record.tools = await runTools(step, toolActs, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey });
+
+    while (Date.now() < windowEnd) {
+      progress.step = 'sampling-window';
+      progress.window = windowProgress(windowStart, windowEnd, Date.now());
+      refreshDetails();
+      await sleep(Math.min(healthCheckSeconds * 1000, windowEnd - Date.now()));
+      if (samplingStarted && nodes && Date.now() < windowEnd) {
+        const health = await step('sampling-window', () => healthActs.checkSampling({ runId, nodeMapPath: nodes }));
+        if (health) record.sampling!.gaps.push(...health.gaps);
+      }
+    }
+    progress.window = windowProgress(windowStart, windowEnd, Date.now());
+
+    if (samplingStarted && nodes) {
+      await step('collect', async () => {
+        await samplingActs.stopSampling({ runId, nodeMapPath: nodes });
+        return (record.collect = await collectActs.collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }));
+      });
+      collected = true;
+      record.sampling!.endedAt = Date.now();
+    }
+    if (nodes && config.bootTime.measure) {
+      record.bootTime = await step('boot-time', () => bootActs.measureBootTime({ runId, nodeMapPath: nodes, reboot: config.bootTime.reboot, cluster }));
+    }
+  } catch (err) {
+    failure = err;
+    record.status = isCancellation(err) ? 'cancelled' : err instanceof ScenarioAborted ? 'aborted' : 'failed';
+    record.error = describeFailure(err);
+  } finally {
+    // Cleanup must run even when the scenario was cancelled: leave nothing behind on the cluster.
+    await CancellationScope.nonCancellable(async () => {
+      const nodes = nodeMapPath();
+      if (samplingStarted && nodes && !collected) {
+        // Keep whatever was sampled before the failure or cancellation, for a partial report.
+        await samplingActs.stopSampling({ runId, nodeMapPath: nodes }).catch(() => undefined);
+        record.collect = await collectActs.collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }).catch(() => undefined);
+      }
+      if (samplingStarted && nodes) await samplingActs.cleanupNodes({ runId, nodeMapPath: nodes }).catch(() => undefined);
+      if (cluster) {
+        const target = cluster;
+        record.reset = await step('reset', () => resetActs.resetCluster({ runId, cluster: target, namespace })).catch((err) => {
+          record.error ??= describeFailure(err);
+          return undefined;
+        });
+        if (ownsCluster) await step('teardown', () => resetActs.teardownCluster({ runId, cluster: target })).catch(() => undefined);
+      }
+      progress.status = record.status;
+      progress.step = 'finished';
+      refreshDetails();
+      await recordActs.recordScenario(record);
+    });
+  }
+
+  if (failure !== undefined) {
+    if (isCancellation(failure)) throw failure;
+    throw ApplicationFailure.nonRetryable(record.error ?? 'scenario failed', record.status === 'aborted' ? 'ScenarioAborted' : 'ScenarioFailed', { scenario, repetition, status: record.status });
+  }
+  return record;
+}
+
+type StepRunner = <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>;
+
+async function runTools(
+  step: StepRunner,
+  tools: Pick<HardenlabActivities, 'runKubeBench' | 'runKubeHunter'>,
+  req: Parameters<HardenlabActivities['runKubeBench']>[0],
+): Promise<ScenarioRecord['tools']> {
+  const summaries: NonNullable<ScenarioRecord['tools']> = [];
+  if (req.tools.kubeBench.enabled) {
+    const summary = await step('run-tools', () => tools.runKubeBench(req));
+    if (summary) summaries.push(summary);
+  }
+  if (req.tools.kubeHunter.enabled) {
+    for (const mode of req.tools.kubeHunter.modes as KubeHunterMode[]) {
+      const summary = await step('run-tools', () => tools.runKubeHunter({ ...req, mode }));
+      if (summary) summaries.push(summary);
+    }
+  }
+  return summaries;
+}
+
+function windowProgress(startedAt: number, endsAt: number, now: number): ScenarioProgress['window'] {
+  const clamped = Math.min(Math.max(now, startedAt), endsAt);
+  return { startedAt, endsAt, elapsedSeconds: Math.round((clamped - startedAt) / 1000), remainingSeconds: Math.round((endsAt - clamped) / 1000) };
+}
+
+function snapshot(progress: ScenarioProgress): ScenarioProgress {
+  const window = progress.window && windowProgress(progress.window.startedAt, progress.window.endsAt, Date.now());
+  return { ...progress, window, steps: [...progress.steps], decisions: [...progress.decisions] };
+}

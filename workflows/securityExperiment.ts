@@ -1,0 +1,127 @@
+/**
+ * The experiment: resolve and validate the input, plan repetitions (seeded random scenario order),
+ * run one `scenarioRun` child per scenario and repetition (in turn on a shared cluster, or in
+ * parallel on clusters of their own), then write the comparison report, partial if need be.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ParentClosePolicy,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ExperimentInput } from '../src/config/experiment';
+import type { HardenlabActivities } from '../src/domain/activities';
+import type { ProvisionResult, ResolvedExperiment } from '../src/domain/contracts';
+import { runIdFor, scenarioKey, scenarioWorkflowId } from '../src/domain/naming';
+import { planRepetitions, seedFromId } from '../src/domain/plan';
+import type { ExperimentProgress, ExperimentResult, ScenarioSummary } from '../src/domain/progress';
+import { stepOptions } from './activityOptions';
+import { experimentProgressQuery } from './definitions';
+import { experimentDetails } from './details';
+import { describeFailure, failureType, rootCause } from './failures';
+import { scenarioRun } from './scenarioRun';
+
+const { resolveExperiment } = proxyActivities<Pick<HardenlabActivities, 'resolveExperiment'>>(stepOptions.resolve);
+const { provisionCluster } = proxyActivities<Pick<HardenlabActivities, 'provisionCluster'>>(stepOptions.provision);
+const { teardownCluster } = proxyActivities<Pick<HardenlabActivities, 'teardownCluster'>>(stepOptions.reset);
+const { buildReport } = proxyActivities<Pick<HardenlabActivities, 'buildReport'>>(stepOptions.report);
+
+export async function securityExperiment(input: ExperimentInput = {}): Promise<ExperimentResult> {
+  const { workflowId } = workflowInfo();
+  const progress: ExperimentProgress = { experimentId: workflowId, phase: 'resolving', plan: [], scenarios: [] };
+  const refresh = () => setCurrentDetails(experimentDetails(progress));
+  setHandler(experimentProgressQuery, () => ({ ...progress, scenarios: progress.scenarios.map((s) => ({ ...s })) }));
+  refresh();
+
+  const resolved = await resolveOrFail(input ?? {}, workflowId);
+  const { config } = resolved;
+  const seed = config.seed ?? seedFromId(workflowId);
+  progress.seed = seed;
+  progress.plan = planRepetitions(config.scenarios, config.repetitions, seed);
+  progress.scenarios = progress.plan.flatMap(({ repetition, order }) =>
+    order.map((scenario): ScenarioSummary => ({
+      scenario,
+      repetition,
+      workflowId: scenarioWorkflowId(workflowId, scenario, repetition),
+      artifactKey: scenarioKey(resolved.artifactKey, scenario, repetition),
+      status: 'pending',
+    })),
+  );
+
+  let shared: ProvisionResult | undefined;
+  let cancelled: unknown;
+  try {
+    if (config.isolation === 'shared' && config.cluster.provider === 'linode') {
+      // One cluster for all scenarios: the parent creates it and tears it down at the end.
+      progress.phase = 'provisioning';
+      refresh();
+      shared = await provisionCluster({ runId: runIdFor(workflowId), cluster: config.cluster, nodeMapPath: config.nodeMapPath });
+    }
+    progress.phase = 'running';
+    refresh();
+    const runOne = async (summary: ScenarioSummary): Promise<void> => {
+      summary.status = 'running';
+      refresh();
+      try {
+        const record = await executeChild(scenarioRun, {
+          workflowId: summary.workflowId,
+          args: [{ experimentId: resolved.experimentId, scenario: summary.scenario, repetition: summary.repetition, config, artifactKey: summary.artifactKey, cluster: shared?.cluster, facts: shared?.facts }],
+          // Closing the parent asks children to cancel, so their reset still runs.
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        });
+        summary.status = record.status;
+      } catch (err) {
+        summary.status = isCancellation(err) ? 'cancelled' : failureType(err) === 'ScenarioAborted' ? 'aborted' : 'failed';
+        summary.error = describeFailure(err);
+        if (isCancellation(err)) throw err;
+      } finally {
+        refresh();
+      }
+    };
+    for (const { repetition } of progress.plan) {
+      const runs = progress.scenarios.filter((s) => s.repetition === repetition);
+      if (config.isolation === 'per-scenario') await Promise.all(runs.map(runOne));
+      else for (const summary of runs) await runOne(summary);
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    cancelled = err;
+  }
+
+  const result: ExperimentResult = { experimentId: resolved.experimentId, seed, plan: progress.plan, scenarios: progress.scenarios, partial: false };
+  await CancellationScope.nonCancellable(async () => {
+    if (shared?.created) await teardownCluster({ runId: runIdFor(workflowId), cluster: shared.cluster });
+    progress.phase = 'reporting';
+    refresh();
+    result.partial = progress.scenarios.some((s) => s.status !== 'completed');
+    try {
+      const report = await buildReport({ experimentId: resolved.experimentId, artifactKey: resolved.artifactKey, partial: result.partial });
+      result.reportDir = report.reportDir;
+      result.htmlPath = report.htmlPath;
+    } catch (err) {
+      result.reportError = describeFailure(err);
+    }
+    progress.phase = 'finished';
+    refresh();
+  });
+  if (cancelled) throw cancelled;
+  return result;
+}
+
+/** Invalid input fails the workflow at once, as `InvalidInput`, naming every bad field. */
+async function resolveOrFail(input: ExperimentInput, workflowId: string): Promise<ResolvedExperiment> {
+  try {
+    return await resolveExperiment({ input, workflowId });
+  } catch (err) {
+    const cause = rootCause(err);
+    if (cause instanceof ApplicationFailure && cause.type === 'InvalidInput') {
+      throw ApplicationFailure.create({ type: 'InvalidInput', message: cause.message, details: cause.details ? [...cause.details] : undefined, nonRetryable: true });
+    }
+    throw err;
+  }
+}
