@@ -1,9 +1,14 @@
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import type { WorkerConfig } from '../config/workerConfig';
 
-/** Connection options (address, TLS) shared by client and worker connections. */
-export function connectionOptions(temporal: WorkerConfig['temporal']): ConnectionOptions {
+export interface ConnectionSettings {
+  address: string;
+  tls?: { serverNameOverride?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } };
+}
+
+/** Connection settings (address, TLS) shared by client and worker connections. */
+export function connectionOptions(temporal: WorkerConfig['temporal']): ConnectionSettings {
   const tls = temporal.tls;
   return {
     address: temporal.address,

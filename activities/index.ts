@@ -1,0 +1,39 @@
+/**
+ * The composition root of the activities: one factory taking the injected dependencies, returning
+ * every activity the workflows call, checked against `HardenlabActivities`.
+ */
+import type { HardenlabActivities } from '../src/domain/activities';
+import type { KubeClient } from '../src/kube/types';
+import type { ClusterRef } from '../src/domain/contracts';
+import type { SshConnector } from '../src/ssh';
+import type { ArtifactStore } from '../src/store/artifactStore';
+import type { ToolBinaries } from './tools';
+import type { ToolKubeLoader } from '../src/tools/access';
+import { createClusterActivities } from './cluster';
+import { createConfigActivities } from './config';
+import { createRecordActivities } from './records';
+import { createReportActivities } from './report';
+import { createSamplingActivities } from './sampling';
+import { createToolActivities } from './tools';
+
+export interface ActivityDeps {
+  store: ArtifactStore;
+  ssh: SshConnector;
+  kube?: (ref: ClusterRef) => Promise<KubeClient>;
+  toolKube: ToolKubeLoader;
+  toolBinaries: ToolBinaries;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function createActivities(deps: ActivityDeps): HardenlabActivities {
+  const { store, ssh, env } = deps;
+  const report = createReportActivities({ artifactsRoot: store.root });
+  return {
+    ...createConfigActivities({ env }),
+    ...createClusterActivities({ store, kube: deps.kube, env }),
+    ...createSamplingActivities({ ssh, store }),
+    ...createToolActivities({ ssh, kube: deps.toolKube, store, binaries: deps.toolBinaries }),
+    ...createRecordActivities({ store }),
+    buildReport: (req) => report.buildReport({ experimentId: req.experimentId, experimentDir: req.artifactKey, partial: req.partial }),
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Writes what a scenario run learned next to its artifacts: the workflow's record as it was
+ * (`scenario-record.json`) and the report's input (`scenario-data.json`), which joins the record with
+ * the node series and findings that the collect and tool activities stored. Safe to run twice.
+ */
+import type { ScenarioRunData } from '../src/analysis/model/types';
+import type { ScenarioRecord } from '../src/domain/contracts';
+import type { NodeSeries, SamplingGap } from '../src/domain/samples';
+import type { ArtifactStore } from '../src/store/artifactStore';
+import type { FindingsDocument } from '../src/tools/findings';
+import { nodeArtifactDir } from './sampling';
+
+export function createRecordActivities(deps: { store: ArtifactStore }) {
+  const { store } = deps;
+
+  async function readIfPresent<T>(key: string, name: string): Promise<T | undefined> {
+    return (await store.exists(key, name)) ? store.readJson<T>(key, name) : undefined;
+  }
+
+  async function recordScenario(record: ScenarioRecord): Promise<void> {
+    const key = record.artifactKey;
+    await store.writeJson(key, 'scenario-record.json', record);
+
+    const nodes: NodeSeries[] = [];
+    const gaps: SamplingGap[] = [...(record.sampling?.gaps ?? [])];
+    for (const { node } of record.collect?.nodes ?? []) {
+      const series = await readIfPresent<NodeSeries>(key, `${nodeArtifactDir(node)}/series.json`);
+      if (series) nodes.push(series);
+      const sampling = await readIfPresent<{ gaps?: SamplingGap[] }>(key, `${nodeArtifactDir(node)}/sampling.json`);
+      for (const gap of sampling?.gaps ?? []) {
+        if (!gaps.some((g) => g.node === gap.node && g.start === gap.start)) gaps.push(gap);
+      }
+    }
+    const findings: NonNullable<ScenarioRunData['findings']> = [];
+    for (const run of record.tools ?? []) {
+      if (!run.findingsFile) continue;
+      const doc = await readIfPresent<FindingsDocument>('.', run.findingsFile);
+      for (const f of doc?.findings ?? []) findings.push({ tool: f.tool, severity: f.severity, status: f.status });
+    }
+    const data: ScenarioRunData = {
+      scenario: record.scenario,
+      repetition: record.repetition,
+      nodes,
+      gaps,
+      timings: {
+        deploySeconds: record.deploy?.rolloutSeconds,
+        scaleUpSeconds: record.deploy?.scaleUpSeconds,
+        bootSeconds: record.bootTime ? Object.fromEntries(record.bootTime.nodes.map((n) => [n.node, n.totalSeconds])) : undefined,
+        toolRuns: record.tools?.map((t) => ({ tool: t.tool, mode: t.mode, start: t.start, end: t.end })),
+      },
+      findings,
+      hardening: record.harden,
+      clusterFacts: record.facts as Record<string, unknown> | undefined,
+      samplerOverhead: record.collect?.samplerOverhead,
+      // The report knows completed/failed/cancelled/skipped; an operator's abort is a failure with its reason.
+      status: record.status === 'aborted' ? 'failed' : record.status,
+      error: record.error,
+    };
+    await store.writeJson(key, 'scenario-data.json', data);
+  }
+
+  return { recordScenario };
+}

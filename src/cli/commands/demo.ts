@@ -1,0 +1,65 @@
+import * as path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { hardenlabHome } from '../../config/paths';
+import { TASK_QUEUE } from '../../config/workerConfig';
+import type { ExperimentInput } from '../../config/experiment';
+import { canConnect, freePort, startDevServer } from '../../temporal/devServer';
+import { simUp } from '../../testbed';
+import { startWorker } from '../../../worker/runWorker';
+import { follow } from './run';
+import { startLink, untilSignal } from './shared';
+
+const stage = (text: string) => console.log(`\n==> ${text}`);
+
+/**
+ * `hardenlab demo`: the whole experiment on the embedded defaults — test bed, embedded Temporal with
+ * its UI, a worker, all three scenarios with a compressed window — ending with the report's path.
+ */
+export async function demoCommand(opts: { window: number; interval: number; keep?: boolean }): Promise<void> {
+  stage('Test bed: a real control plane with 3 KWOK nodes and sshd node hosts (the first run builds Kubernetes from source: many minutes)');
+  const sim = await simUp({ log: (line) => console.log(`    ${line}`) });
+  console.log(`    API server ${sim.apiServerUrl}, nodes ${sim.nodeNames.join(', ')}`);
+
+  stage('Temporal dev server with its Web UI');
+  const home = hardenlabHome();
+  const port = (await canConnect('127.0.0.1', 7233)) ? await freePort() : 7233;
+  const uiPort = (await canConnect('127.0.0.1', 8233)) ? await freePort() : 8233;
+  const server = await startDevServer({ port, uiPort, dbFile: path.join(home, 'temporal', 'demo.db'), logFile: path.join(home, 'temporal', 'demo-server.log') });
+  console.log(`    Temporal Web UI: ${server.uiUrl}`);
+
+  stage('Worker');
+  const temporal = { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE };
+  const { worker, connection } = await startWorker(temporal);
+  const running = worker.run();
+
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const input: ExperimentInput = {
+    cluster: { provider: 'local' },
+    window: { durationSeconds: opts.window, intervalSeconds: opts.interval, healthCheckSeconds: Math.max(opts.interval, Math.min(60, opts.window)) },
+    workload: { loadBalancerWaitSeconds: 10 },
+    operatorTimeoutSeconds: 600,
+  };
+  const workflowId = `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  stage(`Experiment ${workflowId}: baseline, best-practices, security-tools, ${opts.window} s window each at ${opts.interval} s`);
+  console.log(`    watch it: ${server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
+  console.log(`    start another from the UI: ${startLink(server.uiUrl, TASK_QUEUE)}`);
+  try {
+    await client.workflow.start('securityExperiment', { taskQueue: TASK_QUEUE, workflowId, args: [input] });
+    const result = await follow(client, workflowId);
+    stage('Done');
+    for (const s of result.scenarios) console.log(`    ${s.scenario} #${s.repetition}: ${s.status}${s.error ? ` — ${s.error}` : ''}`);
+    console.log(`    Temporal Web UI: ${server.uiUrl}`);
+    console.log(`    Report: ${result.htmlPath ?? `not written: ${result.reportError}`}`);
+    if (!result.htmlPath) process.exitCode = 1;
+    if (opts.keep) {
+      console.log('    Dev server and worker keep running; Ctrl-C stops them.');
+      await untilSignal();
+    }
+  } finally {
+    await client.connection.close();
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await server.stop();
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The `hardenlab` command line. Each command lives in src/cli/commands/; the Kubernetes client is
+ * loaded only by the commands that talk to a cluster.
+ */
+import { Command, Option } from 'commander';
+import { analyzeCommand } from './commands/analyze';
+import { demoCommand } from './commands/demo';
+import { devCommand } from './commands/dev';
+import { cancelCommand, decideCommand } from './commands/operator';
+import { runCommand } from './commands/run';
+import { simCommand } from './commands/sim';
+import { statusCommand } from './commands/status';
+import { workerCommand } from './commands/worker';
+
+function collectJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch (err) {
+    throw new Error(`--input is not JSON: ${(err as Error).message}`);
+  }
+}
+
+export function buildCli(): Command {
+  const program = new Command('hardenlab').description('What do Kubernetes security best practices and security tools cost a cluster?').showHelpAfterError();
+
+  program
+    .command('dev')
+    .description('start the embedded Temporal dev server (Web UI on 127.0.0.1, persisted to the data folder) and a worker')
+    .option('--port <port>', 'Temporal gRPC port', (v) => Number(v), 7233)
+    .option('--ui-port <port>', 'Temporal Web UI port', (v) => Number(v), 8233)
+    .option('--no-worker', 'start only the server')
+    .action(async (opts) => devCommand(opts));
+
+  program
+    .command('worker')
+    .description('run a worker against the Temporal server in the config file or TEMPORAL_ADDRESS')
+    .action(async () => workerCommand());
+
+  program
+    .command('run')
+    .description('start a securityExperiment')
+    .option('--config <file>', 'experiment input as YAML or JSON')
+    .option('--input <json>', 'experiment input as JSON (merged over --config)', collectJson)
+    .option('--id <workflowId>', 'workflow id (default: hardenlab-<timestamp>)')
+    .option('--follow', 'show progress until it ends, then print where the report is')
+    .action(async (opts) => runCommand(opts));
+
+  program
+    .command('status <workflowId>')
+    .description("an experiment's or scenario's progress, including steps waiting for an operator")
+    .option('--json', 'print the progress as JSON')
+    .action(async (id, opts) => statusCommand(id, opts));
+
+  program
+    .command('cancel <workflowId>')
+    .description('cancel a run: the current step stops, reset still runs, a partial report is written')
+    .action(async (id) => cancelCommand(id));
+
+  for (const action of ['retry', 'skip', 'abort'] as const) {
+    program
+      .command(`${action} <workflowId>`)
+      .description(`${action} the step that is waiting for an operator (experiment or scenario id)`)
+      .option('--reason <text>', 'recorded with the decision')
+      .action(async (id, opts) => decideCommand(id, { action, reason: opts.reason }));
+  }
+
+  const sim = program.command('sim').description('the local test bed: a real control plane with KWOK nodes and sshd node hosts');
+  sim.command('up').description('build (first time) and start the test bed').action(async () => simCommand('up'));
+  sim.command('down').description('stop every test bed process and remove its state').action(async () => simCommand('down'));
+  sim.command('status').description('what runs').action(async () => simCommand('status'));
+
+  program
+    .command('analyze')
+    .description('analyse sysstat files offline (sar text, sadf -d, sadf -j), as the thesis did in R')
+    .argument('<files...>')
+    .addOption(new Option('--json', 'machine-readable summary').conflicts(['md', 'html']))
+    .addOption(new Option('--md', 'Markdown tables').conflicts(['html']))
+    .option('--html <out>', 'write an HTML report to this file')
+    .action(async (files: string[], opts) => {
+      process.stdout.write(await analyzeCommand(files, opts));
+    });
+
+  program
+    .command('demo')
+    .description('run the whole experiment on the test bed with a compressed window, then print the report path')
+    .option('--window <seconds>', 'sampling window per scenario', (v) => Number(v), 120)
+    .option('--interval <seconds>', 'sampling interval', (v) => Number(v), 5)
+    .option('--keep', 'keep the dev server and worker running afterwards (Ctrl-C stops)')
+    .action(async (opts) => demoCommand(opts));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildCli().parseAsync(argv);
+}

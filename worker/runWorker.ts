@@ -1,0 +1,22 @@
+/**
+ * Runs a hardenlab worker against any Temporal server, with the real activities wired to their
+ * production dependencies (ssh2, @kubernetes/client-node loaded lazily, the artifact store).
+ */
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { hardenlabHome } from '../src/config/paths';
+import type { WorkerConfig } from '../src/config/workerConfig';
+import { Ssh2Connector } from '../src/ssh';
+import { ArtifactStore } from '../src/store/artifactStore';
+import { connectionOptions } from '../src/temporal/connection';
+import { loadToolKubeClient } from '../src/tools/kubeAccess';
+import { defaultToolBinaries } from '../src/tools/install';
+import { createHardenlabWorker } from './createWorker';
+
+export async function startWorker(temporal: WorkerConfig['temporal'], env: NodeJS.ProcessEnv = process.env): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect(connectionOptions(temporal));
+  const store = new ArtifactStore(hardenlabHome(env));
+  const activities = createActivities({ store, ssh: new Ssh2Connector(), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env });
+  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities });
+  return { worker, connection };
+}
