@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createHardenlabWorker } from '../../worker/createWorker';
 import { experimentProgressQuery, operatorDecisionSignal, scenarioProgressQuery, securityExperiment } from '../../workflows';
+import { recordHistories } from '../support/histories';
 import { createTimeSkippingEnv } from '../support/temporal';
 import { createActivityDoubles, permanent, transient, type Call, type FailurePlan } from './doubles';
 
@@ -48,6 +49,7 @@ test('the full three-scenario 24 h pipeline runs in order, with reset last, in s
   const switches = scenarioOfCall.filter((s, i) => i > 0 && s !== scenarioOfCall[i - 1]).length;
   expect(switches).toBe(2);
   expect(doubles.calls.at(-1)?.name).toBe('buildReport');
+  await recordHistories(env.address, 'full-pipeline', ['exp-full', 'exp-full/baseline/1', 'exp-full/best-practices/1', 'exp-full/security-tools/1']);
 });
 
 test('the scenario order is a seeded shuffle per repetition, recorded in the result', async () => {
@@ -146,6 +148,7 @@ test('an operator retries a failed step by signal, and skips one in another run'
     await skipWaiting.handle.signal(operatorDecisionSignal, { action: 'skip' });
     const skipped = await skipRun.result();
     expect(skipped.scenarios[0]!.status).toBe('completed');
+    await recordHistories(env.address, 'operator', ['exp-op-retry/baseline/1', 'exp-op-skip/best-practices/1']);
     const record = doubles.calls.filter((c) => c.name === 'recordScenario' && c.workflowId.startsWith('exp-op-skip')).at(-1)!.arg as {
       steps: { step: string; status: string }[];
     };
@@ -172,6 +175,7 @@ test('cancelling the experiment mid-window stops sampling, resets, and writes a 
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const progress = await handle.query(experimentProgressQuery);
     expect(progress.scenarios[0]!.status).toBe('cancelled');
+    await recordHistories(env.address, 'cancelled', ['exp-cancel', 'exp-cancel/baseline/1']);
   });
   const names = stepsOf(doubles.calls, 'baseline');
   expect(names.slice(-5)).toEqual(['stopSampling', 'collectSamples', 'cleanupNodes', 'resetCluster', 'recordScenario']);
