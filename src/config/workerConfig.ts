@@ -42,7 +42,7 @@ export class ConfigFileError extends Error {
 }
 
 export function configFilePath(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.HARDENLAB_CONFIG ?? path.join(hardenlabHome(env), 'config.yaml'));
+  return path.resolve(env.HARDENLAB_CONFIG || path.join(hardenlabHome(env), 'config.yaml'));
 }
 
 /** Loads and validates the worker config; a missing default file means defaults, a missing explicit one is an error. */
