@@ -39,7 +39,7 @@ export interface HardenlabActivities {
   resolveExperiment(req: ResolveExperimentRequest): Promise<ResolvedExperiment>;
 
   provisionCluster(req: ProvisionRequest): Promise<ProvisionResult>;
-  teardownCluster(req: TeardownRequest): Promise<void>;
+  teardownCluster(req: TeardownRequest): Promise<unknown>;
   deployWorkload(req: DeployRequest): Promise<DeployResult>;
   hardenNamespace(req: HardenRequest): Promise<HardenResult>;
   resetCluster(req: ScopedRequest): Promise<ResetResult>;

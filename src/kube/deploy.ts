@@ -117,6 +117,13 @@ export async function deployWorkload(client: KubeClient, req: DeployRequest, opt
   const note = (reason: string, message: string) => events.push({ time: new Date(options.now()).toISOString(), reason, message, object: 'hardenlab' });
 
   await client.apply(namespaceManifest(scope));
+  // A new namespace gets its default ServiceAccount from a controller; pods cannot be created before it
+  // exists, and the rollout time should measure the rollout, not namespace bootstrap.
+  await waitForObject(client, { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace: req.namespace }, (sa) => sa !== null, {
+    timeoutMs: 60_000,
+    description: `ServiceAccount default in ${req.namespace}`,
+    now: options.now,
+  });
   const deployment = workloadDeployment(scope, workload, { hardened: req.hardened, replicas: workload.replicas });
   const rolloutSeconds = await rollout(client, deployment, workload.replicas, options, 'rollout');
   note('RolloutComplete', `${workload.replicas} replicas available after ${rolloutSeconds.toFixed(2)} s`);

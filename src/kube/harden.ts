@@ -18,6 +18,7 @@ import {
   roleManifest,
 } from './manifests';
 import type { AccessQuery, KubeClient, KubeObject } from './types';
+import { waitForObject } from './wait';
 
 /** The harden step shares the namespace with deploy; its own field manager keeps deploy from dropping the PSA labels. */
 export const HARDEN_FIELD_MANAGER = 'hardenlab-harden';
@@ -135,6 +136,12 @@ export async function hardenNamespace(client: KubeClient, req: HardenRequest): P
 
   const evidence: Evidence[] = [];
   const notes: string[] = [];
+  // Pod admission looks up the namespace's default ServiceAccount first; in a fresh namespace it may not exist yet.
+  const account = await waitForObject(client, { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace: req.namespace }, (sa) => sa !== null, {
+    timeoutMs: 60_000,
+    description: `ServiceAccount default in ${req.namespace}`,
+  });
+  if (!account.satisfied) notes.push(`ServiceAccount "default" did not appear in ${req.namespace} within 60 s: admission probes may fail for that reason`);
   const probe = await admission(client, nonCompliantPod(scope));
   evidence.push({ check: 'pod security: a privileged root pod is rejected by the API server', passed: probe.outcome === 'rejected', detail: probe.detail });
 

@@ -93,15 +93,17 @@ export function waitTimeout(description: string, timeoutMs: number, state: strin
   return new KubeTransientError(KubeTransient.Timeout, `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${description}; last state: ${state}`);
 }
 
-/** Sleeps, heartbeating, unless cancelled. */
+/** Sleeps, heartbeating; rejects with the cancellation reason as soon as the activity is cancelled. */
 export async function pause(ms: number, signal: AbortSignal | undefined = activitySignal()): Promise<void> {
   safeHeartbeat();
-  await new Promise<void>((resolve) => {
+  if (signal?.aborted) throw signal.reason ?? new Error('cancelled');
+  await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
-      resolve();
+      if (signal?.aborted) reject(signal.reason ?? new Error('cancelled'));
+      else resolve();
     }
     signal?.addEventListener('abort', done);
   });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterSpec } from '../config/experiment';
 import type { ClusterRef } from '../domain/contracts';
-import { safeHeartbeat } from '../temporal/heartbeat';
+import { activitySignal, safeHeartbeat } from '../temporal/heartbeat';
 import { pause } from '../kube/wait';
 import type { KubeClient, KubeObject } from '../kube/types';
 import { DEFAULT_LINODE_API_URL, LinodeApi, LinodeFailure, type LkeCluster } from './linodeApi';
@@ -112,6 +112,11 @@ export class LinodeProvider implements ClusterProvider {
     try {
       await this.waitReady(api, cluster, spec.nodeCount, ref, ctx);
     } catch (err) {
+      if (activitySignal()?.aborted) {
+        // Cancelled mid-wait (the scenario was aborted): no ref reaches the workflow, so stop the billing here.
+        await api.deleteCluster(cluster.id).catch(() => false);
+        throw err;
+      }
       if (err instanceof ApplicationFailure && err.type === LinodeFailure.ClusterNotReady) {
         // A cluster that never got ready still bills: delete it, since the failed provision returns no ref to tear down.
         const deleted = await api.deleteCluster(cluster.id).catch(() => false);

@@ -90,8 +90,9 @@ export class LinodeApi {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      throw new LinodeTransientError(`Linode API unreachable: ${what}: ${cause}: ${(err as Error).message}`);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = [cause?.code, cause?.message ?? (err as Error).message].filter(Boolean).join(' ');
+      throw new LinodeTransientError(`Linode API unreachable: ${what}: ${why}`);
     }
     const text = await response.text();
     let parsed: unknown = null;

@@ -23,18 +23,22 @@ function loadSim(): SimApi {
 export class LocalProvider implements ClusterProvider {
   readonly name = 'local' as const;
 
+  /**
+   * `simHome`: the data folder the test bed lives in (its sim/ subfolder); default hardenlabHome(), the
+   * same the CLI's `hardenlab sim` uses, whatever folder this worker keeps its artifacts in.
+   */
   constructor(
-    private readonly sim: () => SimApi = loadSim,
-    private readonly log: (line: string) => void = () => undefined,
+    private readonly options: { simHome?: string; sim?: () => SimApi; log?: (line: string) => void } = {},
   ) {}
 
   async provision(ctx: ProvisionContext): Promise<Provisioned> {
-    const sim = this.sim();
-    const status = await sim.simStatus({ home: ctx.home });
+    const sim = (this.options.sim ?? loadSim)();
+    const home = this.options.simHome;
+    const status = await sim.simStatus({ home });
     let kubeconfigPath = status.kubeconfigPath;
     let nodeMapPath = status.nodeMapPath;
     if (!status.running || !kubeconfigPath || !nodeMapPath) {
-      const up = await sim.simUp({ home: ctx.home, log: this.log });
+      const up = await sim.simUp({ home, log: this.options.log });
       kubeconfigPath = up.kubeconfigPath;
       nodeMapPath = up.nodeMapPath;
     }

@@ -8,10 +8,14 @@ import { shellQuote } from '../ssh/connection';
 export const REMOTE_ROOT = '/var/tmp/hardenlab';
 export const SADC_CANDIDATES = ['/usr/lib/sysstat/sadc', '/usr/lib64/sa/sadc', '/usr/libexec/sa/sadc'];
 
-/** Folder and file names on the node; runId and node name are reduced to safe characters. */
-export function remotePaths(runId: string, node: string) {
+/**
+ * Folder and file names on the node; runId, node and user names are reduced to safe characters. Users
+ * other than root get their own root folder, so no folder is shared between users with different rights.
+ */
+export function remotePaths(runId: string, node: string, user = 'root') {
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
-  const runDir = `${REMOTE_ROOT}/${safe(runId)}`;
+  const root = user === 'root' ? REMOTE_ROOT : `${REMOTE_ROOT}-${safe(user)}`;
+  const runDir = `${root}/${safe(runId)}`;
   const dir = `${runDir}/${safe(node)}`;
   return {
     runDir,
@@ -68,17 +72,33 @@ function recordOverhead(pidVar: string): string {
 fi`;
 }
 
-/** Prints the overhead totals over all sampler incarnations: ticks, CLK_TCK, max VmHWM. */
-const printOverhead = `tot=0; maxhwm=0; totns=0; nsok=1
-for f in "$dir"/overhead.*; do
-  [ -f "$f" ] || continue
-  case "$f" in *.tmp) continue;; esac
-  read t h n < "$f"
-  tot=$((tot + t)); if [ "\${h:-0}" -gt "$maxhwm" ]; then maxhwm=$h; fi
-  if [ -n "\${n:-}" ]; then totns=$((totns + n)); else nsok=0; fi
+/**
+ * The sampler process: sadc as a child of a small shell that, when sadc exits (window end, stop, kill),
+ * writes sadc's total CPU time (`times`, children's user+sys) to `final.<pid>` — the reading a health
+ * check cannot take once the process is gone. Arguments: pidfile sadc interval count datafile dir.
+ */
+const SAMPLER_WRAPPER = `"$2" "$3" "$4" "$5" &
+s=$!
+echo "$s" > "$1"
+wait "$s"
+times | awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }; printf "%.0f\\n", t * 1000000000 }' > "$6/final.$s.tmp" && mv "$6/final.$s.tmp" "$6/final.$s"
+`;
+
+/**
+ * Prints the overhead totals over all sampler incarnations: CPU ns (per incarnation the larger of the last
+ * /proc reading and the exit-time total), ticks, CLK_TCK, and the largest VmHWM.
+ */
+const printOverhead = `tot=0; maxhwm=0; totns=0; clk=$(getconf CLK_TCK 2>/dev/null || echo 100)
+for p in $(ls "$dir" | sed -n -e 's/^overhead\\.\\([0-9]*\\)$/\\1/p' -e 's/^final\\.\\([0-9]*\\)$/\\1/p' | sort -u); do
+  t=0; h=0; n=""; f=0
+  if [ -f "$dir/overhead.$p" ]; then read t h n < "$dir/overhead.$p"; fi
+  if [ -f "$dir/final.$p" ]; then read f < "$dir/final.$p"; fi
+  [ -n "$n" ] || n=$((t * 1000000000 / clk))
+  [ "\${f:-0}" -gt "$n" ] && n=$f
+  tot=$((tot + t)); totns=$((totns + n))
+  if [ "\${h:-0}" -gt "$maxhwm" ]; then maxhwm=$h; fi
 done
-echo "cpu_ticks=$tot"; echo "clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)"; echo "max_rss_kib=$maxhwm"
-if [ "$nsok" = 1 ] && [ "$totns" -gt 0 ]; then echo "cpu_ns=$totns"; fi`;
+echo "cpu_ticks=$tot"; echo "clk_tck=$clk"; echo "max_rss_kib=$maxhwm"; echo "cpu_ns=$totns"`;
 
 /** Sets $alive/$pid: the pid file names a live process whose command line is sadc writing our file. */
 const checkAlive = `alive=0; pid=""
@@ -90,7 +110,10 @@ fi`;
 export interface EnsureSamplerOptions {
   intervalSeconds: number;
   durationSeconds: number;
-  /** `start`: create the run if new. `check`: the periodic health check (never creates a run). */
+  /**
+   * `start`: create the run if new. `check`: the periodic health check (never creates a run). For an
+   * existing run, interval and window end are read from its run.env on the node, not from these options.
+   */
   mode: 'start' | 'check';
 }
 
@@ -108,14 +131,14 @@ mode=${options.mode}; interval=${interval}; duration=${duration}
 ${findSadc}
 if [ -z "$sadc" ]; then echo "error=sadc not found in ${SADC_CANDIDATES.join(', ')}"; exit 4; fi
 if [ "$mode" = check ] && [ ! -f "$dir/run.env" ]; then echo "state=absent"; exit 0; fi
-mkdir -p "$dir" || exit 3
+mkdir -p "$dir" || { echo "error=cannot create $dir as $(id -un)"; exit 3; }
 exec 9>"$dir/lock"
 if command -v flock >/dev/null 2>&1; then flock -w 60 9 || { echo "error=lock busy"; exit 5; }; fi
 now_ms=$(date +%s%3N); now_s=$(date +%s)
-boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
+current_boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
 echo "now_ms=$now_ms"
 if [ ! -f "$dir/run.env" ]; then
-  printf 'interval=%s\\nend_at=%s\\nstarted_ms=%s\\nboot_id=%s\\n' "$interval" "$((now_s + duration))" "$now_ms" "$boot_id" > "$dir/run.env.tmp"
+  printf 'interval=%s\\nend_at=%s\\nstarted_ms=%s\\nstarted_boot=%s\\n' "$interval" "$((now_s + duration))" "$now_ms" "$current_boot" > "$dir/run.env.tmp"
   mv "$dir/run.env.tmp" "$dir/run.env"
   fresh=1
 else
@@ -142,7 +165,7 @@ fi
 if [ "$alive" = 1 ] && [ "$stalled" = 0 ]; then echo "state=running"; echo "pid=$pid"; exit 0; fi
 if [ "$stalled" = 1 ]; then kill -9 "$pid" 2>/dev/null; reason="sampler stalled (file not growing)"
 elif [ "$fresh" = 1 ]; then reason=""
-elif [ "$boot_id" != "$(cat "$dir/boot_id.last" 2>/dev/null || echo "$boot_id")" ]; then reason="node rebooted"
+elif [ "$current_boot" != "$(cat "$dir/boot_id.last" 2>/dev/null || echo "$current_boot")" ]; then reason="node rebooted"
 else reason="sampler not running (killed or crashed)"; fi
 if [ -f "$dir/stopped" ] || [ "$now_s" -ge "$end_at" ]; then echo "state=finished"; exit 0; fi
 remaining=$(( (end_at - now_s + interval - 1) / interval + 1 ))
@@ -152,12 +175,15 @@ if [ -f "$data" ]; then
   gap_start=$mtime_ms; [ "$gap_start" -gt 0 ] || gap_start=$started_ms
   printf '%s\\t%s\\t%s\\n' "$gap_start" "$now_ms" "$reason" >> "$dir/gaps.tsv"
 fi
-echo "$boot_id" > "$dir/boot_id.last"
+echo "$current_boot" > "$dir/boot_id.last"
 rm -f "$pidfile"
-setsid sh -c 'echo $$ > "$1"; exec "$2" "$3" "$4" "$5"' sampler "$pidfile" "$sadc" "$interval" "$remaining" "$data" </dev/null >/dev/null 2>>"$dir/sampler.log" 9>&- &
+cat > "$dir/sampler.sh" <<'WRAPPER'
+${SAMPLER_WRAPPER}WRAPPER
+setsid sh "$dir/sampler.sh" "$pidfile" "$sadc" "$interval" "$remaining" "$data" "$dir" </dev/null >/dev/null 2>>"$dir/sampler.log" 9>&- &
 i=0; while [ ! -s "$pidfile" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 pid=$(cat "$pidfile" 2>/dev/null)
 if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then echo "error=sampler did not start: $(tail -n 3 "$dir/sampler.log" 2>/dev/null | tr '\\n' ' ')"; exit 6; fi
+${recordOverhead('$pid')}
 if [ "$fresh" = 1 ]; then echo "state=started"; else echo "state=restarted"; echo "reason=$reason"; fi
 echo "pid=$pid"
 `;

@@ -143,6 +143,8 @@ export class Ssh2Connector implements SshConnector {
       let settled = false;
       client.once('ready', () => {
         settled = true;
+        // later errors surface through the session's pending calls; an 'error' without a listener would crash the worker
+        client.on('error', () => undefined);
         resolve({ client, hostKey: check.outcome()! });
       });
       client.once('error', (err: Error & { level?: string }) => {

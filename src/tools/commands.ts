@@ -87,3 +87,13 @@ export function hostOfServer(server: string): string {
   const url = new URL(server);
   return url.hostname.replace(/^\[|\]$/g, '');
 }
+
+/**
+ * The environment for kube-hunter. Python requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a
+ * session's `verify=False`, so with either set (common behind corporate proxies) kube-hunter's unverified
+ * probes of HTTPS ports fail and it misses the API server entirely. A hunter must not verify certificates.
+ */
+export function kubeHunterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { REQUESTS_CA_BUNDLE: _requests, CURL_CA_BUNDLE: _curl, ...rest } = env;
+  return rest;
+}

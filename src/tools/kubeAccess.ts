@@ -31,9 +31,27 @@ export async function loadToolKubeClient(cluster: ClusterRef, options: { logTime
       try {
         const log = await Promise.race([core.readNamespacedPodLog({ name: pod, namespace, container }), timeout]);
         return typeof log === 'string' ? log : String(log ?? '');
+      } catch (error) {
+        throw new Error(describeApiError(error));
       } finally {
         clearTimeout(timer);
       }
     },
   };
+}
+
+/** `HTTP 500: <the API server's Status message>` instead of client-node's multi-line dump. */
+export function describeApiError(error: unknown): string {
+  const { code, body, message } = (error ?? {}) as { code?: unknown; body?: unknown; message?: unknown };
+  if (typeof code === 'number') {
+    let detail = typeof body === 'string' ? body : '';
+    try {
+      const status = JSON.parse(detail) as { message?: unknown };
+      if (typeof status.message === 'string') detail = status.message;
+    } catch {
+      // not a Status object: keep the body text
+    }
+    return `HTTP ${code}${detail ? `: ${detail.slice(0, 300)}` : ''}`;
+  }
+  return typeof message === 'string' ? message.split('\n')[0]! : String(error);
 }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Records REAL output of kube-bench and kube-hunter from the running test bed (`hardenlab sim up`) into
+# test/fixtures/tools/, for the parser tests. Run it again after changing a tool version.
+#   kube-bench-node.json              kube-bench over SSH on node host 127.0.0.11 (--json --outputfile)
+#   kube-bench-node.stdout-stderr.txt the same run with the JSON on stdout and its stderr merged in (malformed)
+#   kube-bench-node.truncated.json    the first half of kube-bench-node.json (malformed)
+#   kube-hunter-remote.json           kube-hunter --remote 127.0.0.1 --report json --log none
+#   kube-hunter-remote.log-info.txt   the same without --log none, stderr merged as in a pod log (malformed)
+#   kube-hunter-remote.truncated.json the report cut in the middle (malformed)
+# Network rule: kube-hunter hunts only 127.0.0.1, by exact address.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=versions.env
+source "$repo/scripts/tools/versions.env"
+# shellcheck source=../testbed/versions.env
+source "$repo/scripts/testbed/versions.env"
+cache_root="${HARDENLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hardenlab}"
+sim="${HARDENLAB_HOME:-$repo/.hardenlab}/sim"
+out="$repo/test/fixtures/tools"
+kb_dir="$cache_root/bin/kube-bench-$KUBE_BENCH_VERSION"
+hunter="$cache_root/venv/kube-hunter-$KUBE_HUNTER_VERSION/bin/kube-hunter"
+node=127.0.0.11
+
+log() { printf '%s [record fixtures] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+die() { printf '%s [record fixtures] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
+
+[[ -f "$sim/kubeconfig" && -f "$sim/ssh/id_ed25519" ]] || die "the test bed is not up (no $sim/kubeconfig): run 'hardenlab sim up'."
+[[ -x "$kb_dir/kube-bench" ]] || die "kube-bench is not built: run scripts/tools/build-kube-bench.sh"
+[[ -x "$hunter" ]] || die "kube-hunter is not installed: run scripts/tools/install-kube-hunter.sh"
+mkdir -p "$out"
+
+on_node() {
+  ssh -i "$sim/ssh/id_ed25519" -o UserKnownHostsFile="$sim/ssh/known_hosts" -o StrictHostKeyChecking=yes \
+    -o BatchMode=yes "root@$node" "$@"
+}
+
+# The version the activity passes in auto mode (the API server's major.minor).
+kube_minor="$("$cache_root/bin/kubernetes-$KUBERNETES_VERSION/kubectl" --kubeconfig "$sim/kubeconfig" version -o json |
+  python3 -c 'import json,sys; v=json.load(sys.stdin)["serverVersion"]; print(v["major"]+"."+v["minor"].rstrip("+"))')"
+log "kube-bench $KUBE_BENCH_VERSION on node host $node (Kubernetes $kube_minor)"
+remote_out="/var/tmp/hardenlab-fixture-kube-bench.json"
+on_node "$kb_dir/kube-bench run --version $kube_minor --config-dir $kb_dir/cfg --json --outputfile $remote_out" >/dev/null
+on_node "cat $remote_out && rm -f $remote_out" >"$out/kube-bench-node.json"
+on_node "$kb_dir/kube-bench run --version $kube_minor --config-dir $kb_dir/cfg --json 2>&1" >"$out/kube-bench-node.stdout-stderr.txt" || true
+head -c "$(($(wc -c <"$out/kube-bench-node.json") / 2))" "$out/kube-bench-node.json" >"$out/kube-bench-node.truncated.json"
+
+log "kube-hunter $KUBE_HUNTER_VERSION --remote 127.0.0.1"
+# As the activity does: a CA bundle in the environment would override kube-hunter's unverified HTTPS probes.
+unset REQUESTS_CA_BUNDLE CURL_CA_BUNDLE
+"$hunter" --remote 127.0.0.1 --report json --log none >"$out/kube-hunter-remote.json"
+# Its log goes to stderr; a pod log (pod mode) merges both streams, as here.
+"$hunter" --remote 127.0.0.1 --report json >"$out/kube-hunter-remote.log-info.txt" 2>&1
+head -c "$(($(wc -c <"$out/kube-hunter-remote.json") * 2 / 3))" "$out/kube-hunter-remote.json" >"$out/kube-hunter-remote.truncated.json"
+
+log "recorded into $out:"
+ls -l "$out"

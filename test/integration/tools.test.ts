@@ -1,0 +1,274 @@
+/**
+ * The security tools for real on the test bed: kube-bench (built from its Go module) over SSH on a node
+ * host, which sees the real kube-apiserver process; kube-hunter (PyPI) hunting 127.0.0.1 only; the Job
+ * modes on KWOK, which completes Jobs without running them (so: "no output", not zero findings).
+ */
+import { promises as fs } from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { createToolActivities, type ToolActivityDeps } from '../../activities/tools';
+import { experimentSchema } from '../../src/config/experiment';
+import type { ClusterRef, ToolRunRequest, ToolRunSummary } from '../../src/domain/contracts';
+import { loadKubeClient } from '../../src/kube/client';
+import { namespaceManifest, runLabelSelector } from '../../src/kube/manifests';
+import type { KubeClient } from '../../src/kube/types';
+import { Ssh2Connector } from '../../src/ssh';
+import { ArtifactStore } from '../../src/store/artifactStore';
+import type { FindingsDocument } from '../../src/tools/findings';
+import { defaultToolBinaries } from '../../src/tools/install';
+import { toolJobName } from '../../src/tools/jobs';
+import { loadToolKubeClient } from '../../src/tools/kubeAccess';
+import { ensureTestbed, type Testbed } from '../support/testbed';
+
+jest.setTimeout(30 * 60_000);
+
+const runId = `it-tools-${Date.now().toString(36)}`;
+const namespace = `hl-it-tools-${Date.now().toString(36)}`;
+
+let testbed: Testbed;
+let cluster: ClusterRef;
+let kube: KubeClient;
+let work: string;
+let store: ArtifactStore;
+let deps: ToolActivityDeps;
+
+function request(tools: Record<string, unknown> = {}): ToolRunRequest {
+  const config = experimentSchema.parse({ tools });
+  return { runId, cluster, namespace, tools: config.tools, artifactKey: `runs/${runId}` };
+}
+
+/** The numbers of real runs, for the test log (and the project notes). */
+function logSummary(summary: ToolRunSummary): void {
+  const seconds = ((summary.end - summary.start) / 1000).toFixed(1);
+  process.stderr.write(`[tools] ${summary.tool} ${summary.mode} on ${summary.target}: ${summary.outcome}, ${seconds} s, ${JSON.stringify(summary.counts)}${summary.warnings.length ? `, warnings: ${summary.warnings.join(' / ')}` : ''}\n`);
+}
+
+async function findings(file: string): Promise<FindingsDocument> {
+  return JSON.parse(await fs.readFile(path.join(store.root, file), 'utf8')) as FindingsDocument;
+}
+
+/** The test bed's kube-apiserver command line, read from /proc (the node hosts share this machine). */
+async function apiServerArgs(): Promise<string[]> {
+  for (const pid of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const argv = cmdline.split('\0').filter(Boolean);
+    if (argv[0] && path.basename(argv[0]) === 'kube-apiserver' && argv.some((a) => a.includes('6443'))) return argv;
+  }
+  throw new Error('no kube-apiserver process found');
+}
+
+function flagValue(argv: string[], flag: string): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === flag) return argv[i + 1];
+    if (argv[i]!.startsWith(`${flag}=`)) return argv[i]!.slice(flag.length + 1);
+  }
+  return undefined;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port, timeout: 2000 });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+  });
+}
+
+/** The gitVersion the API server tells anyone who asks, or undefined when anonymous access is refused. */
+function anonymousVersion(): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = https.get({ host: '127.0.0.1', port: 6443, path: '/version', rejectUnauthorized: false, timeout: 5000 }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      res.on('end', () => resolve(res.statusCode === 200 ? (JSON.parse(body) as { gitVersion?: string }).gitVersion : undefined));
+    });
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+beforeAll(async () => {
+  testbed = await ensureTestbed();
+  cluster = { provider: 'local', kubeconfigPath: testbed.kubeconfigPath, nodeMapPath: testbed.nodeMapPath };
+  kube = await loadKubeClient(cluster);
+  await kube.apply(namespaceManifest({ runId, namespace }));
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-it-tools-'));
+  store = new ArtifactStore(path.join(work, 'store'));
+  deps = {
+    ssh: new Ssh2Connector(),
+    kube: (ref) => loadToolKubeClient(ref, { logTimeoutMs: 15_000 }),
+    store,
+    binaries: defaultToolBinaries(),
+    // A fresh folder on the node host, so the activity installs kube-bench there itself.
+    remoteRoot: path.join(work, 'node-root'),
+    timeouts: { jobMs: 5 * 60_000, jobPollMs: 1_000 },
+  };
+});
+
+afterAll(async () => {
+  await kube?.delete('v1', 'Namespace', namespace).catch(() => undefined);
+  if (work) await fs.rm(work, { recursive: true, force: true });
+});
+
+describe('kube-bench on a node host over SSH', () => {
+  it('installs itself, runs the CIS benchmark against the real kube-apiserver and stores findings with totals', async () => {
+    const tools = createToolActivities(deps);
+    const summary = await tools.runKubeBench(request({ kubeBench: { mode: 'node' } }));
+    logSummary(summary);
+    expect(summary).toMatchObject({ tool: 'kube-bench', mode: 'node', target: testbed.nodeNames[0], outcome: 'ok', version: deps.binaries.kubeBenchVersion });
+    expect(summary.end).toBeGreaterThanOrEqual(summary.start);
+    const doc = await findings(summary.findingsFile!);
+    expect(doc.start).toBe(summary.start);
+    expect(doc.command).toContain('--json --outputfile');
+    expect(doc.command).toMatch(/--version \d+\.\d+/); // auto mode: the cluster's version, not kube-bench's guess
+    expect(doc.benchmark).toMatch(/^cis-/);
+    const { pass, fail, warn, info } = summary.counts as Record<string, number>;
+    expect(pass! + fail! + warn! + info!).toBe(doc.findings.length);
+    expect(fail).toBeGreaterThan(0);
+    expect(pass).toBeGreaterThan(0);
+
+    // Flag-based checks decided from the real kube-apiserver's command line.
+    const argv = await apiServerArgs();
+    const check = (text: string) => {
+      const found = doc.findings.find((f) => f.title.includes(text));
+      if (!found) throw new Error(`no check "${text}" in ${doc.benchmark}`);
+      return found.status;
+    };
+    const authz = flagValue(argv, '--authorization-mode') ?? '';
+    expect(check('--authorization-mode argument includes RBAC')).toBe(authz.split(',').includes('RBAC') ? 'PASS' : 'FAIL');
+    expect(check('--authorization-mode argument includes Node')).toBe(authz.split(',').includes('Node') ? 'PASS' : 'FAIL');
+    expect(check('--profiling argument is set to false')).toBe(flagValue(argv, '--profiling') === 'false' ? 'PASS' : 'FAIL');
+    expect(check('--token-auth-file parameter is not set')).toBe(flagValue(argv, '--token-auth-file') === undefined ? 'PASS' : 'FAIL');
+    expect(check('--audit-log-path argument is set')).toBe(flagValue(argv, '--audit-log-path') !== undefined ? 'PASS' : 'FAIL');
+    expect(check('--client-ca-file argument is set')).toBe(flagValue(argv, '--client-ca-file') !== undefined ? 'PASS' : 'FAIL');
+    // The test bed has no /etc/kubernetes/manifests: file permission checks legitimately fail.
+    expect(check('API server pod specification file permissions')).toBe('FAIL');
+
+    // The raw report is kept, and the installed binary is reused by a second run with an explicit benchmark.
+    await expect(fs.stat(path.join(store.root, `runs/${runId}/tools/kube-bench-node.raw.txt`))).resolves.toBeTruthy();
+    const again = await tools.runKubeBench(request({ kubeBench: { mode: 'node', benchmark: doc.benchmark, targets: ['master'] } }));
+    logSummary(again);
+    const second = await findings(again.findingsFile!);
+    expect(second.command).toContain(`--targets master --benchmark ${doc.benchmark}`);
+    expect(new Set(second.findings.map((f) => f.id.split('.')[0]))).toEqual(new Set(['1']));
+  });
+
+  it('refuses a node that is not in the node map, naming the known nodes', async () => {
+    const tools = createToolActivities(deps);
+    const error = await tools.runKubeBench(request({ kubeBench: { node: 'no-such-node' } })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect((error as ApplicationFailure).type).toBe('ToolConfigInvalid');
+    expect((error as Error).message).toContain(testbed.nodeNames[0]);
+  });
+});
+
+describe('kube-hunter --remote 127.0.0.1', () => {
+  it('finds the API server (and etcd when it listens) and reports its vulnerabilities', async () => {
+    const tools = createToolActivities(deps);
+    const summary = await tools.runKubeHunter({ ...request(), mode: 'remote' });
+    logSummary(summary);
+    expect(summary).toMatchObject({ tool: 'kube-hunter', mode: 'remote', target: '127.0.0.1', outcome: 'ok', warnings: [] });
+    const doc = await findings(summary.findingsFile!);
+    expect(doc.command).toBe(`${deps.binaries.kubeHunter} --remote 127.0.0.1 --report json --log none`);
+    expect(doc.services).toContainEqual({ service: 'API Server', location: '127.0.0.1:6443' });
+    if (await portOpen(2379)) expect(doc.services!.map((s) => s.location)).toContain('127.0.0.1:2379');
+    expect(doc.nodes).toContainEqual({ type: 'Node/Master', location: '127.0.0.1' });
+    expect(summary.counts.vulnerabilities).toBe(doc.findings.length);
+    expect(doc.findings.length).toBeGreaterThan(0);
+    // The API server answers /version anonymously on the test bed: kube-hunter must report the disclosure.
+    const version = await anonymousVersion();
+    if (version) {
+      const disclosure = doc.findings.find((f) => f.id === 'KHV002');
+      expect(disclosure).toMatchObject({ location: '127.0.0.1:6443', title: 'K8s Version Disclosure' });
+      expect(disclosure!.evidence).toContain(version);
+    }
+    for (const f of doc.findings) {
+      expect(f.id).toMatch(/^KHV\d{3}$/);
+      expect(f.location).toMatch(/^127\.0\.0\.1(:\d+)?/);
+    }
+  });
+});
+
+describe('in-cluster Jobs on KWOK', () => {
+  it('kube-bench job mode reports "no output" (KWOK completes the Job without running it), not zero findings', async () => {
+    const tools = createToolActivities(deps);
+    const summary = await tools.runKubeBench(request({ kubeBench: { mode: 'job', benchmark: 'cis-1.11' } }));
+    logSummary(summary);
+    expect(summary.outcome).toBe('no-output');
+    expect(summary.counts).toEqual({});
+    expect(summary.warnings.join(' ')).toMatch(/no output: the Job completed but its pod .* ran on the simulated \(KWOK\) node sim-node-\d.*not "zero findings"/);
+    const job = await kube.get('batch/v1', 'Job', toolJobName('kube-bench', runId), namespace);
+    expect(job!.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'hardenlab' });
+    const jobs = await kube.list('batch/v1', 'Job', { namespace, labelSelector: runLabelSelector(runId) });
+    expect(jobs.items.map((j) => j.metadata.name)).toContain(toolJobName('kube-bench', runId));
+    const doc = await findings(summary.findingsFile!);
+    expect(doc).toMatchObject({ outcome: 'no-output', findings: [] });
+  });
+
+  it('kube-hunter pod mode runs as a Job with --pod and also reports "no output"', async () => {
+    const tools = createToolActivities(deps);
+    const summary = await tools.runKubeHunter({ ...request({ kubeHunter: { modes: ['pod'] } }), mode: 'pod' });
+    logSummary(summary);
+    expect(summary).toMatchObject({ tool: 'kube-hunter', mode: 'pod', outcome: 'no-output', version: '0.6.8' });
+    const job = await kube.get<{ apiVersion: string; kind: string; metadata: { name: string }; spec: { template: { spec: { containers: { args: string[] }[] } } } }>(
+      'batch/v1',
+      'Job',
+      toolJobName('kube-hunter', runId),
+      namespace,
+    );
+    expect(job!.spec.template.spec.containers[0]!.args).toEqual(['--pod', '--report', 'json', '--log', 'none']);
+  });
+});
+
+describe('tool output through the activity, from a stand-in program replaying recorded output', () => {
+  async function standIn(name: string, fixtureName: string): Promise<string> {
+    const file = path.join(work, name);
+    await fs.writeFile(file, `#!/bin/sh\ncat '${path.resolve(__dirname, '../fixtures/tools', fixtureName)}'\n`, { mode: 0o755 });
+    return file;
+  }
+
+  it('warns in the summary and the findings when active hunting was enabled', async () => {
+    const program = await standIn('replay-kube-hunter', 'kube-hunter-remote.json');
+    const tools = createToolActivities({ ...deps, binaries: { ...deps.binaries, kubeHunter: program } });
+    const summary = await tools.runKubeHunter({ ...request({ kubeHunter: { remoteTarget: '127.0.0.1', active: true } }), mode: 'remote' });
+    expect(summary.warnings.join(' ')).toMatch(/--active/);
+    const doc = await findings(summary.findingsFile!);
+    expect(doc.command).toBe(`${program} --remote 127.0.0.1 --report json --log none --active`);
+    expect(doc.warnings).toEqual(summary.warnings);
+  });
+
+  it('interface mode runs kube-hunter on the node over SSH with --interface (a stand-in there: no real subnet scan in tests)', async () => {
+    const program = await standIn('replay-kube-hunter-on-node', 'kube-hunter-remote.json');
+    const tools = createToolActivities({ ...deps, nodeKubeHunter: program });
+    const summary = await tools.runKubeHunter({ ...request({ kubeHunter: { modes: ['interface'] } }), mode: 'interface' });
+    expect(summary).toMatchObject({ tool: 'kube-hunter', mode: 'interface', target: testbed.nodeNames[0], outcome: 'ok' });
+    const doc = await findings(summary.findingsFile!);
+    expect(doc.command).toBe(`${program} --interface --report json --log none`);
+    expect(doc.findings.every((f) => f.mode === 'interface' && f.target === testbed.nodeNames[0])).toBe(true);
+  });
+
+  it('interface mode says so when kube-hunter is not installed on the node', async () => {
+    const tools = createToolActivities({ ...deps, nodeKubeHunter: path.join(work, 'no-such-kube-hunter') });
+    const error = await tools.runKubeHunter({ ...request(), mode: 'interface' }).catch((e: unknown) => e);
+    expect((error as ApplicationFailure).type).toBe('ToolMissing');
+    expect((error as Error).message).toMatch(/kube-hunter is not installed on node sim-node-1/);
+  });
+
+  it('fails with ToolOutputInvalid naming the tool and keeps the raw output', async () => {
+    // A stand-in program that prints kube-hunter's real report cut short (recorded from the test bed).
+    const truncated = path.resolve(__dirname, '../fixtures/tools/kube-hunter-remote.truncated.json');
+    const fake = path.join(work, 'truncated-kube-hunter');
+    await fs.writeFile(fake, `#!/bin/sh\ncat '${truncated}'\n`, { mode: 0o755 });
+    const tools = createToolActivities({ ...deps, binaries: { ...deps.binaries, kubeHunter: fake } });
+    const error = await tools.runKubeHunter({ ...request({ kubeHunter: { remoteTarget: '127.0.0.1' } }), mode: 'remote' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    expect((error as ApplicationFailure).type).toBe('ToolOutputInvalid');
+    expect((error as ApplicationFailure).nonRetryable).toBe(true);
+    expect((error as Error).message).toMatch(/^kube-hunter output is invalid: the JSON is truncated/);
+    const raw = await fs.readFile(path.join(store.root, `runs/${runId}/tools/kube-hunter-remote.raw.txt`), 'utf8');
+    expect(raw).toBe(await fs.readFile(truncated, 'utf8'));
+  });
+});

@@ -1,0 +1,61 @@
+import fc from 'fast-check';
+import { buildSeries, dedupeByTime, parseEnsureOutput, parseGaps, parseKeyValues, parseOverhead, parseProbe } from '../../../src/sampling/parse';
+
+describe('node script output', () => {
+  it('reads the sampler state', () => {
+    const out = 'now_ms=1795774066282\nstarted_ms=1795774058155\nend_at=1795774078\nsize=31724\nmtime_ms=1795774062458\nstate=restarted\nreason=sampler not running (killed or crashed)\npid=6011\n';
+    expect(parseEnsureOutput(out)).toEqual({
+      state: 'restarted',
+      pid: 6011,
+      nowMs: 1795774066282,
+      startedMs: 1795774058155,
+      size: 31724,
+      mtimeMs: 1795774062458,
+      reason: 'sampler not running (killed or crashed)',
+      error: undefined,
+    });
+    expect(parseEnsureOutput('error=sadc not found\n')).toMatchObject({ state: 'absent', error: 'sadc not found' });
+  });
+  it('reads gaps, keeping reasons with spaces and skipping malformed lines', () => {
+    const kv = parseKeyValues('gap=100 200 sampler not running (killed or crashed)\ngap=300 400 node rebooted\ngap=broken\n');
+    expect(parseGaps(kv, 'n1')).toEqual([
+      { node: 'n1', start: 100, end: 200, reason: 'sampler not running (killed or crashed)' },
+      { node: 'n1', start: 300, end: 400, reason: 'node rebooted' },
+    ]);
+  });
+  it('prefers schedstat nanoseconds over clock ticks for the sampler CPU time', () => {
+    expect(parseOverhead(parseKeyValues('cpu_ticks=7\nclk_tck=100\nmax_rss_kib=2316\n'))).toEqual({ cpuSeconds: 0.07, maxRssKiB: 2316 });
+    expect(parseOverhead(parseKeyValues('cpu_ticks=7\nclk_tck=100\nmax_rss_kib=2316\ncpu_ns=73456789\n'))).toEqual({ cpuSeconds: 0.073456789, maxRssKiB: 2316 });
+  });
+  it('reads the sysstat probe', () => {
+    expect(parseProbe('sadc=/usr/lib/sysstat/sadc\nsadf=/usr/bin/sadf\nversion=12.6.1\npm=apt-get\nuser=root\n')).toEqual({
+      sadc: '/usr/lib/sysstat/sadc',
+      sadf: '/usr/bin/sadf',
+      version: '12.6.1',
+      packageManager: 'apt-get',
+      user: 'root',
+    });
+    expect(parseProbe('sadc=\npm=dnf\n')).toMatchObject({ sadc: undefined, packageManager: 'dnf' });
+  });
+});
+
+describe('deduplication', () => {
+  it('keeps one sample per timestamp, sorted, whatever the input order and repetition', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 80 }), (times) => {
+        const samples = times.map((time, i) => ({ time, i }));
+        const out = dedupeByTime([...samples, ...samples.slice().reverse()]);
+        expect(out.map((s) => s.time)).toEqual([...new Set(times)].sort((a, b) => a - b));
+        // the first occurrence wins
+        for (const s of out) expect(s.i).toBe(times.indexOf(s.time));
+      }),
+    );
+  });
+  it('builds a node series from repeated collections without duplicates', () => {
+    const cpu = [1, 2, 3].map((time) => ({ time, used: 1, user: 1, nice: 0, system: 0, iowait: 0, steal: 0, idle: 99 }));
+    const memory = [1, 2].map((time) => ({ time, memUsedPercent: 5, fields: {} }));
+    const series = buildSeries('n1', [...cpu, ...cpu], [...memory, ...memory]);
+    expect(series.cpu.map((s) => s.time)).toEqual([1, 2, 3]);
+    expect(series.memory.map((s) => s.time)).toEqual([1, 2]);
+  });
+});
