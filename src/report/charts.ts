@@ -1,6 +1,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import type { ReportModel, ScenarioName } from '../analysis/model/types';
+import type { Descriptive } from '../analysis/stats/descriptive';
 
 /** Renders a Vega-Lite spec to an SVG string in Node (no DOM, no network: all data is inline). */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -84,36 +85,41 @@ export function timeSeriesSpec(model: ReportModel, index: number, metric: Metric
   } as TopLevelSpec;
 }
 
+/** One box of a boxplot chart: R's five numbers and the outliers of one series. */
+export interface BoxInput {
+  /** Position on the x axis (a node, a file). */
+  x: string;
+  /** Boxes sharing an x stand side by side, one per group (a scenario run). */
+  group: string;
+  /** Colour key: a scenario name gets the scenario's colour. */
+  color: string;
+  stats: Pick<Descriptive, 'box' | 'n' | 'outliers' | 'outlierValues'>;
+}
+
 /** Side-by-side boxplots from R-identical statistics (whiskers, hinges, median) with the outliers as points. */
-export function boxplotSpec(model: ReportModel, metric: MetricKey): TopLevelSpec {
+export function boxesSpec(input: BoxInput[], title: string, yTitle: string, labels = { x: 'node', group: 'scenario' }): TopLevelSpec {
   const boxes: Record<string, unknown>[] = [];
   const outliers: Record<string, unknown>[] = [];
-  for (const s of model.scenarios) {
-    for (const run of s.runs) {
-      for (const n of run.nodes) {
-        const d = metric === 'cpu' ? n.cpu : n.memory;
-        if (!d) continue;
-        const group = s.runs.length > 1 ? `${s.scenario} #${run.repetition}` : s.scenario;
-        const [lo, q1, median, q3, hi] = d.box;
-        boxes.push({ node: n.node, group, scenario: s.scenario, lo, q1, median, q3, hi, outliers: d.outliers, n: d.n });
-        // Identical sysstat values overlap on the chart, so each distinct outlier is drawn once.
-        for (const v of [...new Set(d.outlierValues)].slice(0, 400)) outliers.push({ node: n.node, group, scenario: s.scenario, value: v });
-      }
-    }
+  for (const b of input) {
+    const [lo, q1, median, q3, hi] = b.stats.box;
+    boxes.push({ x: b.x, group: b.group, color: b.color, lo, q1, median, q3, hi, outliers: b.stats.outliers, n: b.stats.n });
+    // Identical sysstat values overlap on the chart, so each distinct outlier is drawn once.
+    for (const v of [...new Set(b.stats.outlierValues)].slice(0, 400)) outliers.push({ x: b.x, group: b.group, color: b.color, value: v });
   }
-  const x = { field: 'node', type: 'nominal', title: 'node' } as const;
-  const xOffset = { field: 'group', type: 'nominal', title: 'scenario' } as const;
-  const color = { field: 'scenario', type: 'nominal', scale: scenarioScale, title: 'scenario' } as const;
+  const colors = input.every((b) => b.color in SCENARIO_COLORS) ? { scale: scenarioScale } : {};
+  const x = { field: 'x', type: 'nominal', title: labels.x, axis: { labelAngle: 0 } } as const;
+  const xOffset = { field: 'group', type: 'nominal', title: labels.group } as const;
+  const color = { field: 'color', type: 'nominal', title: labels.group, ...colors } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `${METRIC_LABEL[metric]}: boxplots (R's boxplot.stats)`, anchor: 'start', fontSize: 13 },
+    title: { text: title, anchor: 'start', fontSize: 13 },
     width: { step: 48 },
     height: 220,
     layer: [
       {
         data: { values: boxes },
         mark: { type: 'rule' },
-        encoding: { x, xOffset, y: { field: 'lo', type: 'quantitative', title: METRIC_LABEL[metric] }, y2: { field: 'hi' }, color },
+        encoding: { x, xOffset, y: { field: 'lo', type: 'quantitative', title: yTitle }, y2: { field: 'hi' }, color },
       },
       {
         data: { values: boxes },
@@ -124,13 +130,7 @@ export function boxplotSpec(model: ReportModel, metric: MetricKey): TopLevelSpec
           y: { field: 'q1', type: 'quantitative' },
           y2: { field: 'q3' },
           color,
-          tooltip: [
-            { field: 'group' },
-            { field: 'node' },
-            { field: 'n' },
-            { field: 'median' },
-            { field: 'outliers' },
-          ],
+          tooltip: [{ field: 'group' }, { field: 'x' }, { field: 'n' }, { field: 'median' }, { field: 'outliers' }],
         },
       },
       {
@@ -147,7 +147,22 @@ export function boxplotSpec(model: ReportModel, metric: MetricKey): TopLevelSpec
   } as TopLevelSpec;
 }
 
-/** Per-scenario mean over repetitions with its 95 % CI, and each repetition's value. */
+/** Per node and scenario run, side by side. */
+export function boxplotSpec(model: ReportModel, metric: MetricKey): TopLevelSpec {
+  const input: BoxInput[] = [];
+  for (const s of model.scenarios) {
+    for (const run of s.runs) {
+      for (const n of run.nodes) {
+        const d = metric === 'cpu' ? n.cpu : n.memory;
+        if (!d) continue;
+        input.push({ x: n.node, group: s.runs.length > 1 ? `${s.scenario} #${run.repetition}` : s.scenario, color: s.scenario, stats: d });
+      }
+    }
+  }
+  return boxesSpec(input, `${METRIC_LABEL[metric]}: boxplots (R's boxplot.stats)`, METRIC_LABEL[metric]);
+}
+
+/** Per-scenario mean over repetitions with its 95 % CI, and each repetition's value (diamonds beside it). */
 export function meansSpec(model: ReportModel, metric: 'cpuMean' | 'memoryMean'): TopLevelSpec {
   const means = model.scenarios.map((s) => ({
     scenario: s.scenario,
@@ -166,7 +181,7 @@ export function meansSpec(model: ReportModel, metric: 'cpuMean' | 'memoryMean'):
     layer: [
       {
         data: { values: means },
-        mark: { type: 'errorbar', ticks: true },
+        mark: { type: 'errorbar', ticks: { size: 12 }, color: '#444' },
         encoding: { x, y: { field: 'lower', type: 'quantitative', title, scale: { zero: false } }, y2: { field: 'upper' } },
       },
       {
@@ -176,8 +191,8 @@ export function meansSpec(model: ReportModel, metric: 'cpuMean' | 'memoryMean'):
       },
       {
         data: { values: reps },
-        mark: { type: 'tick', opacity: 0.5, size: 14 },
-        encoding: { x, y: { field: 'value', type: 'quantitative' }, color: { field: 'scenario', type: 'nominal', scale: scenarioScale, legend: null } },
+        mark: { type: 'point', opacity: 0.7, size: 25, shape: 'diamond' },
+        encoding: { x, xOffset: { value: 14 }, y: { field: 'value', type: 'quantitative' }, color: { field: 'scenario', type: 'nominal', scale: scenarioScale, legend: null } },
       },
     ],
   } as TopLevelSpec;

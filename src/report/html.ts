@@ -1,14 +1,16 @@
 import type { ReportModel } from '../analysis/model/types';
-import type { Table } from './tables';
+import { numericColumns, type Table } from './tables';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 function tableHtml(t: Table): string {
-  const head = t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('');
+  const numeric = numericColumns(t);
+  const cls = (i: number) => (numeric[i] ? ' class="num"' : '');
+  const head = t.columns.map((c, i) => `<th${cls(i)}>${escapeHtml(c)}</th>`).join('');
   const body = t.rows.length
-    ? t.rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n')
+    ? t.rows.map((r) => `<tr>${r.map((v, i) => `<td${cls(i)}>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n')
     : `<tr><td colspan="${t.columns.length}" class="empty">none recorded</td></tr>`;
   return `<section id="${t.id}"><h2>${escapeHtml(t.title)}</h2><p class="caption">${escapeHtml(t.caption)}</p>
 <table><thead><tr>${head}</tr></thead><tbody>
@@ -24,8 +26,8 @@ export interface ChartSection {
 
 const STYLE = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;color:#222}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
-table{border-collapse:collapse;font-size:12.5px;margin:8px 0}th,td{border:1px solid #d0d0d0;padding:3px 7px;text-align:right}
-th{background:#f3f4f6}td:nth-child(-n+3){text-align:left}.caption{color:#555;font-size:12.5px;margin:2px 0}
+table{border-collapse:collapse;font-size:12.5px;margin:8px 0}th,td{border:1px solid #d0d0d0;padding:3px 7px;text-align:left}
+th{background:#f3f4f6}.num{text-align:right;font-variant-numeric:tabular-nums}.caption{color:#555;font-size:12.5px;margin:2px 0}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.charts svg{max-width:100%;height:auto}.notes li{color:#7a4b00}
 pre{background:#f6f8fa;padding:8px;font-size:12px;overflow:auto;max-height:320px}.empty{text-align:center;color:#888}`;
 

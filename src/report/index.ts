@@ -8,7 +8,7 @@ import { renderMarkdown } from './markdown';
 import { buildTables } from './tables';
 
 export { buildTables, type Table } from './tables';
-export { renderSvg, boxplotSpec, meansSpec, timeSeriesSpec, downsample } from './charts';
+export { renderSvg, boxesSpec, boxplotSpec, meansSpec, timeSeriesSpec, downsample, type BoxInput } from './charts';
 export { renderHtml } from './html';
 export { renderMarkdown } from './markdown';
 export { writeSamplesCsv } from './csv';
@@ -39,14 +39,20 @@ export async function renderCharts(model: ReportModel): Promise<ChartSection[]> 
   });
   sections.push({
     title: 'Means with confidence intervals',
-    caption: 'Cluster mean per scenario over completed repetitions with its 95 % CI; ticks are the single repetitions.',
+    caption: 'Cluster mean per scenario over completed repetitions with its 95 % CI; diamonds are the single repetitions.',
     svgs: [await renderSvg(meansSpec(model, 'cpuMean')), await renderSvg(meansSpec(model, 'memoryMean'))],
   });
   return sections;
 }
 
+export interface WriteReportOptions {
+  /** Called between steps (a long report heartbeats through it). */
+  onProgress?: (step: string) => void;
+}
+
 /** Writes report.html, report.md, summary.json and samples.csv into outDir. */
-export async function writeReport(model: ReportModel, outDir: string): Promise<{ files: string[] }> {
+export async function writeReport(model: ReportModel, outDir: string, opts: WriteReportOptions = {}): Promise<{ files: string[] }> {
+  const progress = opts.onProgress ?? (() => undefined);
   await mkdir(outDir, { recursive: true });
   const tables = buildTables(model);
   const files = {
@@ -55,9 +61,12 @@ export async function writeReport(model: ReportModel, outDir: string): Promise<{
     summary: join(outDir, 'summary.json'),
     csv: join(outDir, 'samples.csv'),
   };
+  progress('charts');
   await writeFile(files.html, renderHtml(model, tables, await renderCharts(model)));
+  progress('tables');
   await writeFile(files.md, renderMarkdown(model, tables));
   await writeFile(files.summary, `${JSON.stringify(summaryOf(model), null, 2)}\n`);
-  await writeSamplesCsv(model, files.csv);
+  progress('samples.csv');
+  await writeSamplesCsv(model, files.csv, progress);
   return { files: Object.values(files) };
 }

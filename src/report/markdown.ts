@@ -1,12 +1,13 @@
 import type { ReportModel } from '../analysis/model/types';
-import type { Table } from './tables';
+import { numericColumns, type Table } from './tables';
 
 const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function tableMarkdown(t: Table): string {
   const lines = [`## ${t.title}`, '', t.caption, ''];
   if (t.rows.length === 0) return [...lines, '_none recorded_', ''].join('\n');
-  lines.push(`| ${t.columns.map(cell).join(' | ')} |`, `|${t.columns.map((_, i) => (i < 3 ? ' --- ' : ' ---: ')).join('|')}|`);
+  const numeric = numericColumns(t);
+  lines.push(`| ${t.columns.map(cell).join(' | ')} |`, `|${numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`);
   for (const row of t.rows) lines.push(`| ${row.map(cell).join(' | ')} |`);
   return [...lines, ''].join('\n');
 }

@@ -10,6 +10,11 @@ export interface Table {
   rows: string[][];
 }
 
+/** Columns whose every cell is a number (or a dash) are right-aligned, the rest left. */
+export function numericColumns(t: Table): boolean[] {
+  return t.columns.map((_, i) => t.rows.length > 0 && t.rows.every((r) => /^(-?[\d.]+|—|)$/.test(r[i] ?? '')));
+}
+
 export function fmt(value: number | null | undefined, digits = 2): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
   return value.toFixed(digits);
@@ -29,12 +34,34 @@ export function buildTables(model: ReportModel): Table[] {
     id: 'mean-use',
     title: 'Mean resource use',
     caption:
-      'The thesis’s table: mean CPU used (100 − %idle) and mean %memused per node over the sampling window; the cluster row is the mean of the node means.',
-    columns: ['Scenario', 'Run', 'Node', 'CPU used, mean %', '%memused, mean', 'CPU samples', 'RAM samples', 'Status'],
+      'The thesis’s table: mean CPU used (100 − %idle) and mean %memused per node over the sampling window; the cluster row is the mean of the node means. Beside them, the time without samples and the CPU time the sampler itself used.',
+    columns: ['Scenario', 'Run', 'Node', 'CPU used, mean %', '%memused, mean', 'CPU samples', 'RAM samples', 'Gaps, s', 'Sampler CPU, s', 'Status'],
     rows: model.scenarios.flatMap((s) =>
       s.runs.flatMap((r) => [
-        ...r.nodes.map((n) => [s.scenario, runLabel(r), n.node, fmt(n.cpu?.mean), fmt(n.memory?.mean), String(n.cpu?.n ?? 0), String(n.memory?.n ?? 0), r.status]),
-        [s.scenario, runLabel(r), 'cluster', fmt(r.cluster.cpuMeanOfNodeMeans), fmt(r.cluster.memoryMeanOfNodeMeans), String(r.cluster.cpu?.n ?? 0), String(r.cluster.memory?.n ?? 0), r.status],
+        ...r.nodes.map((n) => [
+          s.scenario,
+          runLabel(r),
+          n.node,
+          fmt(n.cpu?.mean),
+          fmt(n.memory?.mean),
+          String(n.cpu?.n ?? 0),
+          String(n.memory?.n ?? 0),
+          fmt(n.gaps.seconds, 0),
+          fmt(n.samplerOverhead?.cpuSeconds),
+          r.status,
+        ]),
+        [
+          s.scenario,
+          runLabel(r),
+          'cluster',
+          fmt(r.cluster.cpuMeanOfNodeMeans),
+          fmt(r.cluster.memoryMeanOfNodeMeans),
+          String(r.cluster.cpu?.n ?? 0),
+          String(r.cluster.memory?.n ?? 0),
+          fmt(r.gaps.seconds, 0),
+          fmt(r.samplerOverhead?.cpuSeconds),
+          r.status,
+        ],
       ]),
     ),
   });
@@ -96,15 +123,16 @@ export function buildTables(model: ReportModel): Table[] {
         .filter(([, a]) => a.values.length > 0)
         .map(([metric, a]) => {
           const c = a.vsBaseline;
+          const digits = /Outliers|findings/i.test(metric) ? 1 : 2;
           return [
             s.scenario,
             labels[metric] ?? metric,
             String(a.ci.n),
-            fmt(a.ci.mean),
-            a.ci.lower === null ? '—' : `${fmt(a.ci.lower)} … ${fmt(a.ci.upper)}`,
-            c ? fmt(c.difference) : '',
+            fmt(a.ci.mean, digits),
+            a.ci.lower === null ? '—' : `${fmt(a.ci.lower, digits)} … ${fmt(a.ci.upper, digits)}`,
+            c ? fmt(c.difference, digits) : '',
             c ? pValue(c.welch?.pValue) : '',
-            c ? (c.mannWhitney ? `${pValue(c.mannWhitney.pValue)} (${c.mannWhitney.method})` : '—') : '',
+            c ? (c.mannWhitney?.pValue != null ? `${pValue(c.mannWhitney.pValue)} (${c.mannWhitney.method})` : '—') : '',
             c ? fmt(c.effect?.hedgesG) : '',
             c ? fmt(c.mannWhitney?.rankBiserial) : '',
           ];

@@ -66,8 +66,10 @@ export function summarizeRun(run: ScenarioRunData): RunSummary {
   let start = Infinity;
   let end = -Infinity;
   for (const n of run.nodes) {
-    for (const s of n.cpu) (start = Math.min(start, s.time)), (end = Math.max(end, s.time));
-    for (const s of n.memory) (start = Math.min(start, s.time)), (end = Math.max(end, s.time));
+    for (const s of [...n.cpu, ...n.memory]) {
+      if (s.time < start) start = s.time;
+      if (s.time > end) end = s.time;
+    }
   }
   const overheads = run.samplerOverhead ?? [];
   return {
@@ -150,13 +152,15 @@ function across(runs: RunSummary[], baseline: RunSummary[] | undefined, metric: 
   let vsBaseline: AcrossRepetitions['vsBaseline'] = null;
   if (baseline) {
     const base = valuesOf(baseline);
+    // A test of one value against one value says nothing; below two per side only the difference is given.
+    const testable = values.length >= 2 && base.length >= 2;
     vsBaseline = {
       baselineN: base.length,
       scenarioN: values.length,
       difference: values.length && base.length ? meanOf(values)! - meanOf(base)! : null,
-      welch: welchTTest(values, base),
-      mannWhitney: mannWhitneyU(values, base),
-      effect: effectSize(values, base),
+      welch: testable ? welchTTest(values, base) : null,
+      mannWhitney: testable ? mannWhitneyU(values, base) : null,
+      effect: testable ? effectSize(values, base) : null,
     };
   }
   return { values, ci: meanConfidenceInterval(values), vsBaseline };

@@ -20,12 +20,27 @@ export interface ParseOptions {
   utcOffsetMinutes?: number;
 }
 
-const DECIMAL = /^-?\d+(?:[.,]\d+)?$/;
-
-/** A sysstat number; a decimal comma (sar/sadf under e.g. de_DE) reads like a point. Undefined when not a number. */
+/**
+ * A sysstat number (-?digits with an optional fraction); a decimal comma (sar/sadf under e.g. de_DE) reads like
+ * a point. Undefined when not such a number. A hand scan: this runs for every value of a 24-hour file.
+ */
 export function readNumber(token: string): number | undefined {
-  if (!DECIMAL.test(token)) return undefined;
-  return Number(token.includes(',') ? token.replace(',', '.') : token);
+  const n = token.length;
+  let i = token.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  const digitsStart = i;
+  while (i < n && isDigit(token.charCodeAt(i))) i++;
+  if (i === digitsStart) return undefined;
+  if (i === n) return Number(token);
+  const separator = token.charCodeAt(i);
+  if (separator !== 46 /* . */ && separator !== 44 /* , */) return undefined;
+  const fractionStart = ++i;
+  while (i < n && isDigit(token.charCodeAt(i))) i++;
+  if (i !== n || i === fractionStart) return undefined;
+  return Number(separator === 44 ? token.replace(',', '.') : token);
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 /** Epoch ms for a calendar date and clock time given in a zone `utcOffsetMinutes` east of UTC. */
@@ -69,7 +84,16 @@ export function cpuColumnIndexes(columns: string[]): Record<CpuField, number> | 
 
 export function cpuSample(time: number, values: Record<CpuField, number>): CpuSample {
   // The thesis's CPU used: computed exactly as R does from the printed %idle, never rounded.
-  return { time, used: 100 - values.idle, ...values };
+  return {
+    time,
+    used: 100 - values.idle,
+    user: values.user,
+    nice: values.nice,
+    system: values.system,
+    iowait: values.iowait,
+    steal: values.steal,
+    idle: values.idle,
+  };
 }
 
 export function memorySample(time: number, memUsedPercent: number, fields: Record<string, number>): MemorySample {

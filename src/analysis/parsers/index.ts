@@ -13,10 +13,18 @@ export { parseSadfJson } from './sadfJson';
 
 /** Which sysstat form a text is in, by its first non-blank line; throws when it is none of them. */
 export function detectSysstatFormat(text: string, file: string): SysstatFormat {
-  const lines = text.split('\n', 200);
-  const index = lines.findIndex((l) => l.trim() !== '');
-  if (index < 0) throw new SysstatParseError(file, 1, 'sysstat data', '');
-  const first = lines[index]!.trim();
+  // Only the first non-blank line matters; walk to it instead of splitting a 24-hour file.
+  let start = 0;
+  let index = 0;
+  let first = '';
+  while (start <= text.length) {
+    const end = text.indexOf('\n', start);
+    first = text.slice(start, end < 0 ? text.length : end).trim();
+    if (first !== '' || end < 0) break;
+    start = end + 1;
+    index++;
+  }
+  if (first === '') throw new SysstatParseError(file, 1, 'sysstat data', '');
   if (first.startsWith('{')) return 'sadf-json';
   if (first.startsWith('# hostname;') || first.split(';').length >= 4) return 'sadf-csv';
   if (/^\S+\s+\S+\s+\([^)]*\)\s+\S+/.test(first) || /^\d{1,2}:\d{2}:\d{2}\s/.test(first)) return 'sar-text';

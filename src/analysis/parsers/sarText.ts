@@ -2,10 +2,7 @@ import type { CpuSample, MemorySample } from '../../domain/samples';
 import {
   DAY_MS,
   type CpuField,
-  CPU_FIELDS,
   cpuColumnIndexes,
-  cpuSample,
-  memorySample,
   type ParseOptions,
   type ParsedSysstat,
   readNumber,
@@ -25,6 +22,7 @@ interface Section {
   cpu?: Record<CpuField, number>;
   cpuIdColumn?: number;
   memUsed?: number;
+  memTemplate?: Record<string, number>;
 }
 interface Clock {
   lastSecondOfDay: number;
@@ -58,6 +56,110 @@ function validDate(year: number, month: number, day: number) {
   return { year, month, day };
 }
 
+/** Whitespace-separated tokens of a line (a hand loop: split(/\s+/) dominated parsing time). */
+function tokenize(line: string): string[] {
+  const tokens: string[] = [];
+  const n = line.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isSpace(line.charCodeAt(i))) i++;
+    tokens.push(line.slice(start, i));
+  }
+  return tokens;
+}
+
+function isSpace(code: number): boolean {
+  return code === 32 || code === 9 || code === 13 || code === 11 || code === 12;
+}
+
+/** Seconds of the day of an HH:MM:SS token, or undefined when it is not one. */
+function clockSeconds(token: string): number | undefined {
+  if (token.length === 8 && token.charCodeAt(2) === 58 && token.charCodeAt(5) === 58) {
+    const h = twoDigits(token, 0);
+    const m = twoDigits(token, 3);
+    const s = twoDigits(token, 6);
+    if (h < 0 || m < 0 || s < 0) return undefined;
+    return h * 3600 + m * 60 + s;
+  }
+  const match = TIME.exec(token);
+  return match ? Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]) : undefined;
+}
+
+function twoDigits(token: string, at: number): number {
+  const a = token.charCodeAt(at) - 48;
+  const b = token.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * The fast path for the bulk of a file, a data row of the current CPU or memory section ("HH:MM:SS [AM|PM]
+ * [all] n n …"): writes the values into `out` by column and returns the second of the day, or -1 for anything
+ * else (headers, restarts, per-CPU rows, odd numbers, errors), which the general path then reads or rejects.
+ * A number is parsed as an exact integer over a power of ten, one correctly rounded division: the same
+ * double as Number(text) and R's strtod.
+ */
+function scanDataRow(line: string, columns: number, cpuIdColumn: number, out: Float64Array): number {
+  const n = line.length;
+  let i = 0;
+  while (i < n && isSpace(line.charCodeAt(i))) i++;
+  if (i + 8 > n || line.charCodeAt(i + 2) !== 58 || line.charCodeAt(i + 5) !== 58) return -1;
+  let hour = twoDigits(line, i);
+  const minute = twoDigits(line, i + 3);
+  const second = twoDigits(line, i + 6);
+  i += 8;
+  if (hour < 0 || minute < 0 || minute > 59 || second < 0 || second > 60 || (i < n && !isSpace(line.charCodeAt(i)))) return -1;
+  while (i < n && isSpace(line.charCodeAt(i))) i++;
+  const a = line.charCodeAt(i);
+  if ((a === 65 || a === 80) && line.charCodeAt(i + 1) === 77 && (i + 2 >= n || isSpace(line.charCodeAt(i + 2)))) {
+    if (hour < 1 || hour > 12) return -1;
+    hour = (hour % 12) + (a === 80 ? 12 : 0);
+    i += 2;
+  }
+  if (hour > 23) return -1;
+  for (let c = 0; c < columns; c++) {
+    while (i < n && isSpace(line.charCodeAt(i))) i++;
+    if (i >= n) return -1;
+    if (c === cpuIdColumn) {
+      if (line.charCodeAt(i) !== 97 || line.charCodeAt(i + 1) !== 108 || line.charCodeAt(i + 2) !== 108) return -1; // "all"
+      i += 3;
+      if (i < n && !isSpace(line.charCodeAt(i))) return -1;
+      out[c] = 0;
+      continue;
+    }
+    const negative = line.charCodeAt(i) === 45;
+    if (negative) i++;
+    let mantissa = 0;
+    let digits = 0;
+    let fraction = 0;
+    let code = line.charCodeAt(i);
+    while (code >= 48 && code <= 57) {
+      mantissa = mantissa * 10 + (code - 48);
+      digits++;
+      code = line.charCodeAt(++i);
+    }
+    if (digits === 0) return -1;
+    if (code === 46 || code === 44) {
+      code = line.charCodeAt(++i);
+      while (code >= 48 && code <= 57) {
+        mantissa = mantissa * 10 + (code - 48);
+        fraction++;
+        code = line.charCodeAt(++i);
+      }
+      if (fraction === 0) return -1;
+    }
+    if (digits + fraction > 15 || (i < n && !isSpace(code))) return -1;
+    const value = mantissa / POW10[fraction]!;
+    out[c] = negative ? -value : value;
+  }
+  while (i < n && isSpace(line.charCodeAt(i))) i++;
+  return i === n ? hour * 3600 + minute * 60 + second : -1;
+}
+
 function sectionFor(columns: string[], line: number): Section {
   const cpu = cpuColumnIndexes(columns);
   if (typeof cpu !== 'string') {
@@ -65,7 +167,10 @@ function sectionFor(columns: string[], line: number): Section {
     return { kind: 'cpu', columns, headerLine: line, cpu, ...(cpuIdColumn >= 0 ? { cpuIdColumn } : {}) };
   }
   const memUsed = columns.indexOf('%memused');
-  if (memUsed >= 0) return { kind: 'memory', columns, headerLine: line, memUsed };
+  if (memUsed >= 0) {
+    const memTemplate = Object.fromEntries(columns.filter((_, c) => c !== memUsed).map((name) => [name, 0]));
+    return { kind: 'memory', columns, headerLine: line, memUsed, memTemplate };
+  }
   return { kind: 'other', columns, headerLine: line };
 }
 
@@ -102,19 +207,51 @@ export function parseSarText(text: string, opts: ParseOptions): ParsedSysstat {
     return dayStartMs! + clock.dayOffset * DAY_MS + secondOfDay * 1000;
   };
 
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    const tokens = line.split(/\s+/);
-    const timeMatch = TIME.exec(tokens[0]!);
+  const pushCpu = (at: Record<CpuField, number>, time: number, get: (c: number) => number) => {
+    const idle = get(at.idle);
+    // The thesis's CPU used: 100 − %idle exactly as R computes it, never rounded.
+    cpu.push({
+      time,
+      used: 100 - idle,
+      user: get(at.user),
+      nice: get(at.nice),
+      system: get(at.system),
+      iowait: get(at.iowait),
+      steal: get(at.steal),
+      idle,
+    });
+  };
+  const pushMemory = (s: Section, time: number, get: (c: number) => number) => {
+    // Copying a template keeps every sample's fields object in one fast shape.
+    const fields: Record<string, number> = { ...s.memTemplate };
+    for (let c = 0; c < s.columns.length; c++) if (c !== s.memUsed) fields[s.columns[c]!] = get(c);
+    memory.push({ time, memUsedPercent: get(s.memUsed!), fields });
+  };
+  let scratch = new Float64Array(32);
+  const fromScratch = (c: number) => scratch[c]!;
 
-    if (!timeMatch) {
+  for (let i = 0; i < lines.length; i++) {
+    if (section && section.kind !== 'other') {
+      if (scratch.length < section.columns.length) scratch = new Float64Array(section.columns.length);
+      const fast = scanDataRow(lines[i]!, section.columns.length, section.cpuIdColumn ?? -1, scratch);
+      if (fast >= 0) {
+        const time = timeAt(section.kind, fast);
+        if (section.kind === 'cpu') pushCpu(section.cpu!, time, fromScratch);
+        else pushMemory(section, time, fromScratch);
+        continue;
+      }
+    }
+    const tokens = tokenize(lines[i]!);
+    if (tokens.length === 0) continue;
+    const clock = clockSeconds(tokens[0]!);
+
+    if (clock === undefined) {
       if (tokens[0]!.endsWith(':')) {
         // "Average:" (or its translation) rows summarise a section; the samples themselves are what count.
         if (!section) fail(i, 'a column header line before a summary row');
         continue;
       }
-      const header = HEADER.exec(line);
+      const header = HEADER.exec(lines[i]!.trim());
       if (!header) {
         fail(i, "a sar header 'Linux <release> (<host>) <date> …', a timed row or an 'Average:' row");
       }
@@ -128,9 +265,9 @@ export function parseSarText(text: string, opts: ParseOptions): ParsedSysstat {
     }
 
     if (dayStartMs === undefined) fail(i, "the sar header 'Linux <release> (<host>) <date> …' before the first timed row");
-    let hour = Number(timeMatch[1]);
-    const minute = Number(timeMatch[2]);
-    const second = Number(timeMatch[3]);
+    let hour = Math.floor(clock / 3600);
+    const minute = Math.floor((clock % 3600) / 60);
+    const second = clock % 60;
     let rest = 1;
     const amPm = tokens[1] !== undefined ? AM_PM.exec(tokens[1]) : null;
     if (amPm) {
@@ -149,8 +286,8 @@ export function parseSarText(text: string, opts: ParseOptions): ParsedSysstat {
     if (first === 'COM') continue; // a comment record (sadc -C)
     if (first === undefined) fail(i, 'columns or values after the time');
 
-    const values = tokens.slice(rest);
-    const isColumnHeader = first !== 'all' && values.every((v) => readNumber(v) === undefined);
+    const values = rest === 1 ? (tokens.shift(), tokens) : tokens.slice(rest);
+    const isColumnHeader = first !== 'all' && readNumber(first!) === undefined && values.every((v) => readNumber(v) === undefined);
     if (isColumnHeader) {
       section = sectionFor(values, i + 1);
       timeAt(section.kind, secondOfDay);
@@ -163,12 +300,15 @@ export function parseSarText(text: string, opts: ParseOptions): ParsedSysstat {
     const time = timeAt(section!.kind, secondOfDay);
     if (section!.kind === 'other') continue;
 
-    const numbers: number[] = new Array(values.length);
+    const numbers: number[] = [];
     for (let c = 0; c < values.length; c++) {
-      if (c === section!.cpuIdColumn) continue;
+      if (c === section!.cpuIdColumn) {
+        numbers.push(0);
+        continue;
+      }
       const n = readNumber(values[c]!);
       if (n === undefined) fail(i, `a number in column ${section!.columns[c]}`);
-      numbers[c] = n!;
+      numbers.push(n!);
     }
     if (section!.kind === 'cpu') {
       const id = section!.cpuIdColumn === undefined ? 'all' : values[section!.cpuIdColumn];
@@ -176,13 +316,9 @@ export function parseSarText(text: string, opts: ParseOptions): ParsedSysstat {
         if (readNumber(id!) === undefined) fail(i, "a CPU number or 'all' in column CPU");
         continue; // per-CPU rows (-P ALL): the thesis used the all-CPU row
       }
-      const picked = {} as Record<CpuField, number>;
-      for (const field of CPU_FIELDS) picked[field] = numbers[section!.cpu![field]]!;
-      cpu.push(cpuSample(time, picked));
+      pushCpu(section!.cpu!, time, (c) => numbers[c]!);
     } else {
-      const fields: Record<string, number> = {};
-      for (let c = 0; c < values.length; c++) if (c !== section!.memUsed) fields[section!.columns[c]!] = numbers[c]!;
-      memory.push(memorySample(time, numbers[section!.memUsed!]!, fields));
+      pushMemory(section!, time, (c) => numbers[c]!);
     }
   }
 

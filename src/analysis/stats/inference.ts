@@ -1,6 +1,6 @@
-import normalCdf = require('@stdlib/stats-base-dists-normal-cdf');
-import tCdf = require('@stdlib/stats-base-dists-t-cdf');
-import tQuantile = require('@stdlib/stats-base-dists-t-quantile');
+import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
 import { mean, sampleVariance } from './simpleStatistics';
 
 /** Mean with a two-sided confidence interval from the t distribution (R's t.test(x)$conf.int). */

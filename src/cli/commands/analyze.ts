@@ -3,7 +3,8 @@ import { readSysstatFile } from '../../analysis/files';
 import type { ParsedSysstat } from '../../analysis/parsers';
 import { describe, type Descriptive } from '../../analysis/stats/descriptive';
 import type { SysstatFormat } from '../../domain/samples';
-import { renderSvg, boxplotSpec } from '../../report/charts';
+import { basename } from 'node:path';
+import { boxesSpec, METRIC_LABEL, renderSvg } from '../../report/charts';
 import { escapeHtml } from '../../report/html';
 import { tableMarkdown } from '../../report/markdown';
 import type { Table } from '../../report/tables';
@@ -97,27 +98,17 @@ export async function analyzeCommand(files: string[], opts: AnalyzeOptions): Pro
   if (opts.json) return `${JSON.stringify({ files: results }, null, 2)}\n`;
   const t = table(results);
   if (opts.html) {
-    const boxModel = {
-      scenarios: [
-        {
-          scenario: 'baseline' as const,
-          runs: [
-            {
-              repetition: 1,
-              nodes: results.map((r) => ({
-                node: r.path,
-                cpu: r.cpu ?? null,
-                memory: r.ram ?? null,
-              })),
-            },
-          ],
-        },
-      ],
-    };
-    // The boxplot chart only reads scenarios → runs → nodes → box/outliers.
-    const charts = [];
-    if (results.some((r) => r.cpu)) charts.push(await renderSvg(boxplotSpec(boxModel as never, 'cpu')));
-    if (results.some((r) => r.ram)) charts.push(await renderSvg(boxplotSpec(boxModel as never, 'memory')));
+    const charts: string[] = [];
+    for (const [metric, label] of [
+      ['cpu', METRIC_LABEL.cpu],
+      ['ram', METRIC_LABEL.memory],
+    ] as const) {
+      const boxes = results.flatMap((r) => {
+        const m = r[metric];
+        return m ? [{ x: basename(r.path), group: r.path, color: basename(r.path), stats: m }] : [];
+      });
+      if (boxes.length) charts.push(await renderSvg(boxesSpec(boxes, `${label}: boxplots (R's boxplot.stats)`, label, { x: 'file', group: 'file' })));
+    }
     const rows = t.rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n');
     const page = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>hardenlab analyze</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Regenerates test/fixtures/sysstat/ from the real sysstat package (Debian's sadc, sar, sadf).
+#
+# How the tricky cases are produced, for real:
+#  - day rollover: sadc runs under faketime with a start clock of 23:59:10, so its records cross midnight;
+#  - LINUX RESTART: `sadc FILE` without interval/count writes sysstat's restart mark (what the boot script does),
+#    then a new sadc appends to the same file;
+#  - several days in one text file: `sar -f saA > f; sar -f saB >> f`, as the thesis saved them;
+#  - 12-hour AM/PM times and decimal commas: sar/sadf under en_US.UTF-8 and de_DE.UTF-8 locales, compiled
+#    into a temporary LOCPATH so the system's locale setup is untouched;
+#  - host names: each sadc runs in its own UTS namespace (unshare --uts) named like a cluster node.
+# CPU bursts (a busy shell loop) and a short 1.5 GiB allocation make outliers and memory movement.
+# Only the text renderings are kept (no binary sa files in the repository).
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "$0")/../.." && pwd)"
+out="${1:-$repo_root/test/fixtures/sysstat}"
+sadc=/usr/lib/sysstat/sadc
+
+missing=()
+command -v sar >/dev/null || missing+=(sysstat)
+command -v faketime >/dev/null || missing+=(faketime)
+command -v localedef >/dev/null || missing+=(locales)
+command -v unshare >/dev/null || missing+=(util-linux)
+if ((${#missing[@]})); then DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/locale" "$out"
+localedef -i en_US -f UTF-8 "$work/locale/en_US.UTF-8" >/dev/null 2>&1 || true
+localedef -i de_DE -f UTF-8 "$work/locale/de_DE.UTF-8" >/dev/null 2>&1 || true
+
+# record HOST START_CLOCK FILE INTERVAL COUNT: sadc with a fake wall clock, in the background.
+record() {
+  unshare --uts sh -c "hostname '$1'; exec faketime -f '@$2' $sadc $4 $5 '$3'" &
+}
+restart_mark() {
+  unshare --uts sh -c "hostname '$1'; exec faketime -f '@$2' $sadc '$3'"
+}
+cpu_burst() { sleep "$1"; timeout "$2" sh -c 'while :; do :; done' || true; }
+mem_hold() { sleep "$1"; node -e "const b=Buffer.alloc(1.5*2**30,1); setTimeout(()=>b.length,$2*1000)"; }
+
+node1() {
+  local f="$work/k8s-node-1.sa26" g="$work/k8s-node-1.sa27"
+  record k8s-node-1 '2026-11-26 23:59:10' "$f" 1 70
+  cpu_burst 20 4; wait $!
+  restart_mark k8s-node-1 '2026-11-27 00:00:30' "$f"
+  record k8s-node-1 '2026-11-27 00:00:35' "$f" 1 40
+  mem_hold 10 10; wait $!
+  record k8s-node-1 '2026-11-27 09:00:00' "$g" 1 30
+  cpu_burst 12 3; wait $!
+}
+node2() {
+  record k8s-node-2 '2026-11-27 11:59:20' "$work/k8s-node-2.sa27" 1 80
+  cpu_burst 30 3; wait $!
+}
+node3() {
+  record k8s-node-3 '2026-11-27 14:00:00' "$work/k8s-node-3.sa27" 1 90
+  cpu_burst 15 3; mem_hold 25 15; cpu_burst 15 2; wait $!
+}
+node1 & p1=$!; node2 & p2=$!; node3 & p3=$!
+wait $p1 $p2 $p3
+
+c() { LC_ALL=C "$@"; }
+us() { LOCPATH="$work/locale" LC_ALL=en_US.UTF-8 "$@"; }
+de() { LOCPATH="$work/locale" LC_ALL=de_DE.UTF-8 "$@"; }
+for sa in "$work"/*.sa2?; do
+  base="$(basename "$sa")"
+  c sar -u -f "$sa" >"$out/$base.sar-u.txt"
+  c sar -r -f "$sa" >"$out/$base.sar-r.txt"
+  c sadf -d "$sa" -- -u >"$out/$base.sadf-d-u.csv"
+  c sadf -d "$sa" -- -r >"$out/$base.sadf-d-r.csv"
+  c sadf -j "$sa" -- -u >"$out/$base.sadf-j-u.json"
+  c sadf -j "$sa" -- -r >"$out/$base.sadf-j-r.json"
+done
+n1="$work/k8s-node-1.sa26"
+us sar -u -f "$n1" >"$out/k8s-node-1.sa26.sar-u.12h.txt"
+us sar -r -f "$n1" >"$out/k8s-node-1.sa26.sar-r.12h.txt"
+us sar -u -f "$work/k8s-node-2.sa27" >"$out/k8s-node-2.sa27.sar-u.12h.txt"
+us sar -r -f "$work/k8s-node-2.sa27" >"$out/k8s-node-2.sa27.sar-r.12h.txt"
+S_TIME_FORMAT=ISO c sar -u -f "$n1" >"$out/k8s-node-1.sa26.sar-u.iso.txt"
+de sar -u -f "$n1" >"$out/k8s-node-1.sa26.sar-u.de.txt"
+de sadf -d "$n1" -- -r >"$out/k8s-node-1.sa26.sadf-d-r.de.csv"
+c sar -u -r -f "$n1" >"$out/k8s-node-1.sa26.sar-ur.txt"
+c sar -u ALL -P ALL -f "$work/k8s-node-3.sa27" >"$out/k8s-node-3.sa27.sar-u-all-P.txt"
+c sadf -d "$work/k8s-node-3.sa27" -- -u ALL >"$out/k8s-node-3.sa27.sadf-d-u-all.csv"
+c sadf -j "$n1" -- -u -r >"$out/k8s-node-1.sa26.sadf-j-ur.json"
+{ c sar -u -f "$n1"; c sar -u -f "$work/k8s-node-1.sa27"; } >"$out/k8s-node-1.multi-day.sar-u.txt"
+{ us sar -r -f "$n1"; us sar -r -f "$work/k8s-node-1.sa27"; } >"$out/k8s-node-1.multi-day.sar-r.12h.txt"
+echo "fixtures written to $out; now run scripts/analysis/r-expected.sh to refresh R's expected results"

@@ -1,0 +1,87 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NodeSeries } from '../../../../src/domain/samples';
+import type { ExperimentData, ScenarioName, ScenarioRunData } from '../../../../src/analysis/model/types';
+import { parseSysstat } from '../../../../src/analysis/parsers';
+
+export const sysstatDir = join(__dirname, '../../../fixtures/sysstat');
+export const thesisDir = join(sysstatDir, 'thesis');
+
+export function fixtureText(name: string): string {
+  return readFileSync(join(sysstatDir, name), 'utf8');
+}
+export function parseFixture(name: string) {
+  return parseSysstat(fixtureText(name), { file: name });
+}
+/** Every text fixture (relative to sysstatDir), captured and thesis-shaped. */
+export function allFixtures(): string[] {
+  const top = readdirSync(sysstatDir).filter((f) => /\.(txt|csv|json)$/.test(f) && !f.startsWith('r-'));
+  const thesis = readdirSync(thesisDir)
+    .filter((f) => /\.txt$/.test(f))
+    .map((f) => `thesis/${f}`);
+  return [...top, ...thesis].sort();
+}
+/** The captured sa data files: each is rendered into several forms named `<base>.<form>`. */
+export const SA_FILES = ['k8s-node-1.sa26', 'k8s-node-1.sa27', 'k8s-node-2.sa27', 'k8s-node-3.sa27'];
+
+export function nodeSeriesOf(base: string): NodeSeries {
+  const cpu = parseFixture(`${base}.sadf-d-u.csv`);
+  const mem = parseFixture(`${base}.sadf-d-r.csv`);
+  return { node: cpu.host!, cpu: cpu.cpu, memory: mem.memory };
+}
+
+/**
+ * A three-scenario, two-repetition experiment from the real captured sysstat data (the four captured files
+ * rotated over the three nodes), with timings and findings in the shape the collect activities write.
+ */
+export function fixtureExperiment(): ExperimentData {
+  const scenarios: ScenarioName[] = ['baseline', 'best-practices', 'security-tools'];
+  const runs: ScenarioRunData[] = [];
+  scenarios.forEach((scenario, s) => {
+    for (const repetition of [1, 2]) {
+      // A run samples its nodes at the same time: each captured series is moved to the run's start.
+      const start = Date.UTC(2026, 10, 27, 10 + s * 2, repetition * 5);
+      const nodes = [0, 1, 2].map((k) => {
+        const series = nodeSeriesOf(SA_FILES[(k + s + repetition) % SA_FILES.length]!);
+        const shift = start - series.cpu[0]!.time;
+        return {
+          node: `k8s-node-${k + 1}`,
+          cpu: series.cpu.map((c) => ({ ...c, time: c.time + shift })),
+          memory: series.memory.map((m) => ({ ...m, time: m.time + shift })),
+        };
+      });
+      runs.push({
+        scenario,
+        repetition,
+        nodes,
+        gaps: s === 1 && repetition === 2 ? [{ node: 'k8s-node-1', start: start + 20_000, end: start + 25_000, reason: 'sadc restarted' }] : [],
+        timings: {
+          deploySeconds: 30 + s * 4 + repetition,
+          scaleUpSeconds: 8 + s + repetition * 0.5,
+          bootSeconds: { 'k8s-node-1': 21.4 + s, 'k8s-node-2': 22.1 + repetition, 'k8s-node-3': null },
+          toolRuns:
+            scenario === 'security-tools'
+              ? [
+                  { tool: 'kube-bench', mode: 'cis', start: start + 10_000, end: start + 25_000 },
+                  { tool: 'kube-hunter', mode: 'remote', start: start + 40_000, end: start + 52_000 },
+                ]
+              : [],
+        },
+        findings:
+          scenario === 'security-tools'
+            ? [
+                { tool: 'kube-bench', severity: 'FAIL', status: 'open' },
+                { tool: 'kube-bench', severity: 'WARN', status: 'open' },
+                { tool: 'kube-bench', severity: 'FAIL', status: 'open' },
+                { tool: 'kube-hunter', severity: 'medium', status: 'open' },
+              ]
+            : [],
+        hardening: scenario === 'best-practices' ? { podSecurity: 'restricted', networkPolicies: ['default-deny'], rbac: ['Role/webapp-reader'] } : undefined,
+        clusterFacts: { kubernetesVersion: 'v1.31.4', nodes: 3, sysstat: '12.6.1', samplingIntervalSeconds: 1 },
+        samplerOverhead: nodes.map((n, k) => ({ node: n.node, cpuSeconds: 0.4 + k * 0.1, maxRssKiB: 2100 + k })),
+        status: 'completed',
+      });
+    }
+  });
+  return { experimentId: 'exp-fixture', startedAt: '2026-11-27T10:00:00.000Z', scenarios: runs };
+}
