@@ -3,7 +3,7 @@
 #   scripts/setup.sh          what the demo needs: Debian packages, npm ci + build, the Temporal CLI,
 #                             the test bed (Kubernetes, etcd, kwok built from Go modules), kube-bench, kube-hunter
 #   scripts/setup.sh --test   the same plus what the tests need: R (cross-checks), Chromium (report and UI tests),
-#                             prometheus-node-exporter (sampler benchmark), faketime (fixtures)
+#                             prometheus-node-exporter (sampler benchmark)
 # Heavy builds go to a version-keyed cache outside the repository ($HARDENLAB_CACHE, default ~/.cache/hardenlab).
 set -euo pipefail
 
@@ -20,7 +20,7 @@ bash scripts/lib/apt-install.sh base python3-venv python3-dev gcc make git ca-ce
 bash scripts/testbed/install-apt.sh
 if $with_tests; then
   bash scripts/sampling/install-apt.sh
-  bash scripts/lib/apt-install.sh tests r-base-core chromium faketime fonts-dejavu-core
+  bash scripts/analysis/install-apt.sh
 fi
 
 stage "Node.js dependencies and build"

@@ -1,8 +1,13 @@
-/** `npm run bench` (after `npm run build`): runs every benchmark in turn. */
+/**
+ * `npm run bench`: every benchmark in turn, each printing its own figures and the ratio to a peer
+ * measured in the same run (R for the analysis, prometheus-node-exporter for the sampler).
+ */
 import { benchAnalysis } from './analysis';
+import { benchSampler } from './sampler';
 
 async function main(): Promise<void> {
   await benchAnalysis();
+  await benchSampler();
 }
 
 main().catch((error: unknown) => {
