@@ -1,6 +1,6 @@
 // Three projects: pure/unit tests, workflow tests on the time-skipping server, and
 // integration tests on the real test bed (Temporal dev server, kube-apiserver, sshd).
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 /** @type {import('jest').Config} */
@@ -12,6 +12,9 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Starts the test bed (or reuses a running one) once per run; stops it only if it started it.
+      globalSetup: '<rootDir>/test/support/globalSetup.ts',
+      globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
     },
   ],
 };
