@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SIM_API_SERVER_URL, SIM_CLUSTER_NAME, type SimLayout, type SimNode } from './layout';
+import { apiServerUrl, type SimLayout, type SimNode } from './layout';
 import { renderKwokctlConfig, renderNodeManifests } from './manifests';
 import { commandLine, isAlive, readPidFile, run, waitFor, type Log } from './process';
 import type { TestbedBinaries, TestbedVersions } from './versions';
@@ -24,7 +24,7 @@ function kwokctlEnv(layout: SimLayout): NodeJS.ProcessEnv {
 }
 
 export function kwokctl(ctx: ClusterContext, args: readonly string[], timeoutMs = 300_000) {
-  return run(ctx.binaries.kwokctl, ['--name', SIM_CLUSTER_NAME, ...args], { env: kwokctlEnv(ctx.layout), timeoutMs });
+  return run(ctx.binaries.kwokctl, ['--name', ctx.layout.instance.clusterName, ...args], { env: kwokctlEnv(ctx.layout), timeoutMs });
 }
 
 export function kubectl(ctx: ClusterContext, args: readonly string[], timeoutMs = 60_000) {
@@ -64,7 +64,7 @@ export async function createCluster(ctx: ClusterContext): Promise<void> {
     log('removing a stale cluster state left by an earlier run');
     await deleteCluster(ctx);
   }
-  log(`starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok-controller (${SIM_API_SERVER_URL})`);
+  log(`starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok-controller (${apiServerUrl(layout.instance)})`);
   await kwokctl(ctx, ['create', 'cluster', '--config', layout.kwokctlConfigPath, '--kubeconfig', layout.kubeconfigPath, '--wait', '2m'], 600_000);
 }
 
@@ -99,15 +99,36 @@ export async function waitClusterReady(ctx: ClusterContext, nodes: readonly SimN
   );
 }
 
-/** Processes whose command line points into the sim folder: whatever is left must not survive `sim down`. */
+/**
+ * Processes the test bed started that still run: binaries executed from kwokctl's bin folder inside the
+ * sim folder, sshd listeners using a node host config from it, and their descendants (SSH sessions).
+ * Other programs that merely mention the sim folder (an ssh client using its key) are not ours to stop.
+ */
 export function leftoverProcesses(layout: SimLayout): { pid: number; command: string }[] {
-  const found: { pid: number; command: string }[] = [];
+  const parents = new Map<number, number>();
+  const commands = new Map<number, string>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
-    if (pid === process.pid) continue;
-    const command = commandLine(pid);
-    if (command.includes(layout.simDir) && isAlive(pid)) found.push({ pid, command });
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      parents.set(pid, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      commands.set(pid, commandLine(pid));
+    } catch {
+      // the process ended while we looked
+    }
   }
-  return found;
+  const binDir = `${layout.kwokClusterDir}/bin/`;
+  const nodesDir = `${layout.simDir}/nodes/`;
+  const ours = (command: string) => command.startsWith(binDir) || (/^sshd: \S*sshd -f /.test(command) && command.includes(` -f ${nodesDir}`));
+  const isOursOrDescendant = (pid: number): boolean => {
+    for (let current: number | undefined = pid, hops = 0; current !== undefined && current > 1 && hops < 64; hops++) {
+      if (ours(commands.get(current) ?? '')) return true;
+      current = parents.get(current);
+    }
+    return false;
+  };
+  return [...commands.keys()]
+    .filter((pid) => pid !== process.pid && isOursOrDescendant(pid) && isAlive(pid))
+    .map((pid) => ({ pid, command: commands.get(pid) ?? '' }));
 }

@@ -26,13 +26,34 @@ export const SIM_PORTS = {
 } as const;
 
 export const SIM_CLUSTER_NAME = 'hardenlab';
+/** kwokctl's binary runtime reaches etcd and writes kubeconfigs on 127.0.0.1 whatever else it binds. */
 export const SIM_BIND_ADDRESS = '127.0.0.1';
 export const SIM_API_SERVER_URL = `https://${SIM_BIND_ADDRESS}:${SIM_PORTS.kubeApiserver}`;
+
+export type SimPorts = { [K in keyof typeof SIM_PORTS]: number };
+
+/**
+ * Which addresses and ports one test bed uses. The shared test bed is DEFAULT_SIM_INSTANCE; a test may
+ * start a second, disjoint one (other ports, other node addresses, its own data folder) to exercise
+ * `sim down` without disturbing the shared one.
+ */
+export interface SimInstance {
+  clusterName: string;
+  ports: SimPorts;
+  nodes: readonly SimNode[];
+}
+
+export const DEFAULT_SIM_INSTANCE: SimInstance = { clusterName: SIM_CLUSTER_NAME, ports: { ...SIM_PORTS }, nodes: SIM_NODES };
+
+export function apiServerUrl(instance: SimInstance): string {
+  return `https://${SIM_BIND_ADDRESS}:${instance.ports.kubeApiserver}`;
+}
 /** A non-root login on every node host with the same key and no sudo rights. */
 export const SIM_UNPRIVILEGED_USER = 'hardenlab';
 
 /** Where the test bed keeps its state, all under `<hardenlab home>/sim/` (removed by `sim down`). */
 export interface SimLayout {
+  instance: SimInstance;
   simDir: string;
   kubeconfigPath: string;
   nodeMapPath: string;
@@ -48,16 +69,17 @@ export interface SimLayout {
   nodeDir(nodeName: string): string;
 }
 
-export function simLayout(home: string = hardenlabHome()): SimLayout {
+export function simLayout(home: string = hardenlabHome(), instance: SimInstance = DEFAULT_SIM_INSTANCE): SimLayout {
   const simDir = path.join(home, 'sim');
   const sshDir = path.join(simDir, 'ssh');
   const kwokWorkdir = path.join(simDir, 'kwok');
   return {
+    instance,
     simDir,
     kubeconfigPath: path.join(simDir, 'kubeconfig'),
     nodeMapPath: path.join(simDir, 'nodes.yaml'),
     kwokWorkdir,
-    kwokClusterDir: path.join(kwokWorkdir, 'clusters', SIM_CLUSTER_NAME),
+    kwokClusterDir: path.join(kwokWorkdir, 'clusters', instance.clusterName),
     kwokctlConfigPath: path.join(simDir, 'kwokctl.yaml'),
     sshDir,
     privateKeyPath: path.join(sshDir, 'id_ed25519'),

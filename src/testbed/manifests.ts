@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { NodeMap } from '../domain/nodeMap';
 import type { TestbedBinaries, TestbedVersions } from './versions';
-import { SIM_BIND_ADDRESS, SIM_PORTS, SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
+import { SIM_BIND_ADDRESS, SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
 
 /**
  * The kwokctl configuration: binary runtime with a local path for every binary (so kwokctl downloads
@@ -10,6 +10,7 @@ import { SIM_BIND_ADDRESS, SIM_PORTS, SIM_UNPRIVILEGED_USER, type SimLayout, typ
  * installs its default node stages and the pod-ready/pod-complete/pod-delete stages (Job pods succeed).
  */
 export function renderKwokctlConfig(versions: TestbedVersions, binaries: TestbedBinaries, layout: SimLayout): string {
+  const ports = layout.instance.ports;
   const config = {
     apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
     kind: 'KwokctlConfiguration',
@@ -22,12 +23,12 @@ export function renderKwokctlConfig(versions: TestbedVersions, binaries: Testbed
       kubeAuthorization: true,
       kubeAdmission: true,
       bindAddress: SIM_BIND_ADDRESS,
-      kubeApiserverPort: SIM_PORTS.kubeApiserver,
-      etcdPort: SIM_PORTS.etcd,
-      etcdPeerPort: SIM_PORTS.etcdPeer,
-      kubeControllerManagerPort: SIM_PORTS.kubeControllerManager,
-      kubeSchedulerPort: SIM_PORTS.kubeScheduler,
-      kwokControllerPort: SIM_PORTS.kwokController,
+      kubeApiserverPort: ports.kubeApiserver,
+      etcdPort: ports.etcd,
+      etcdPeerPort: ports.etcdPeer,
+      kubeControllerManagerPort: ports.kubeControllerManager,
+      kubeSchedulerPort: ports.kubeScheduler,
+      kwokControllerPort: ports.kwokController,
       kubeApiserverBinary: binaries.kubeApiserver,
       kubeControllerManagerBinary: binaries.kubeControllerManager,
       kubeSchedulerBinary: binaries.kubeScheduler,
@@ -95,7 +96,7 @@ export function renderSshdConfig(node: SimNode, layout: SimLayout): string {
   const dir = layout.nodeDir(node.name);
   return [
     `# Node host of ${node.name}, written by hardenlab sim up.`,
-    `ListenAddress ${node.address}:${SIM_PORTS.ssh}`,
+    `ListenAddress ${node.address}:${layout.instance.ports.ssh}`,
     `HostKey ${dir}/ssh_host_ed25519_key`,
     `PidFile ${dir}/sshd.pid`,
     `AuthorizedKeysFile ${layout.authorizedKeysPath}`,
@@ -129,7 +130,7 @@ export function buildNodeMap(nodes: readonly SimNode[], layout: SimLayout, user 
     nodes: nodes.map((node) => ({
       name: node.name,
       host: node.address,
-      port: SIM_PORTS.ssh,
+      port: layout.instance.ports.ssh,
       user,
       privateKeyPath: layout.privateKeyPath,
       knownHostsPath: layout.knownHostsPath,

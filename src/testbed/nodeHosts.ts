@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { SIM_PORTS, SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
+import { SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
 import { knownHostsLine, renderSshdConfig } from './manifests';
 import { isAlive, readPidFile, run, stopProcess, tcpOpen, waitFor, type Log } from './process';
 
@@ -58,6 +58,7 @@ function pidFilePath(layout: SimLayout, node: SimNode): string {
 /** Starts the node host's sshd unless it already runs; reuses its host key across restarts. */
 export async function startNodeHost(node: SimNode, layout: SimLayout, log: Log): Promise<void> {
   const dir = layout.nodeDir(node.name);
+  const port = layout.instance.ports.ssh;
   fs.mkdirSync(dir, { recursive: true });
   const hostKey = hostKeyPath(layout, node);
   if (!fs.existsSync(hostKey)) {
@@ -67,24 +68,24 @@ export async function startNodeHost(node: SimNode, layout: SimLayout, log: Log):
   fs.writeFileSync(configPath, renderSshdConfig(node, layout));
 
   const pid = readPidFile(pidFilePath(layout, node));
-  if (pid !== undefined && isAlive(pid) && (await tcpOpen(node.address, SIM_PORTS.ssh))) {
-    log(`node host ${node.name}: sshd already runs on ${node.address}:${SIM_PORTS.ssh} (pid ${pid})`);
+  if (pid !== undefined && isAlive(pid) && (await tcpOpen(node.address, port))) {
+    log(`node host ${node.name}: sshd already runs on ${node.address}:${port} (pid ${pid})`);
     return;
   }
-  if (await tcpOpen(node.address, SIM_PORTS.ssh)) {
-    throw new Error(`${node.address}:${SIM_PORTS.ssh} is taken by a process the test bed did not start; stop it first`);
+  if (await tcpOpen(node.address, port)) {
+    throw new Error(`${node.address}:${port} is taken by a process the test bed did not start; stop it first`);
   }
   fs.mkdirSync(PRIVSEP_DIR, { recursive: true, mode: 0o755 });
   await run(SSHD, ['-t', '-f', configPath]);
   // sshd daemonizes itself and writes its pid file; -E keeps its log next to its config.
   await run(SSHD, ['-f', configPath, '-E', path.join(dir, 'sshd.log')]);
-  await waitFor(`sshd of ${node.name} on ${node.address}:${SIM_PORTS.ssh}`, async () => ((await tcpOpen(node.address, SIM_PORTS.ssh)) ? true : undefined), 10_000, 100);
-  log(`node host ${node.name}: sshd listens on ${node.address}:${SIM_PORTS.ssh} (pid ${readPidFile(pidFilePath(layout, node))})`);
+  await waitFor(`sshd of ${node.name} on ${node.address}:${port}`, async () => ((await tcpOpen(node.address, port)) ? true : undefined), 10_000, 100);
+  log(`node host ${node.name}: sshd listens on ${node.address}:${port} (pid ${readPidFile(pidFilePath(layout, node))})`);
 }
 
 /** Writes known_hosts from the node hosts' public host keys, so clients can verify them strictly. */
 export function writeKnownHosts(nodes: readonly SimNode[], layout: SimLayout): void {
-  const lines = nodes.map((node) => knownHostsLine(node.address, SIM_PORTS.ssh, fs.readFileSync(`${hostKeyPath(layout, node)}.pub`, 'utf8')));
+  const lines = nodes.map((node) => knownHostsLine(node.address, layout.instance.ports.ssh, fs.readFileSync(`${hostKeyPath(layout, node)}.pub`, 'utf8')));
   fs.writeFileSync(layout.knownHostsPath, `${lines.join('\n')}\n`, { mode: 0o644 });
 }
 

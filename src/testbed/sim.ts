@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { cacheDir, hardenlabHome } from '../config/paths';
 import { nodeMapSchema } from '../domain/nodeMap';
 import { apiReady, clusterComponents, createCluster, deleteCluster, ensureNodes, leftoverProcesses, waitClusterReady, type ClusterContext, type ComponentStatus } from './cluster';
-import { SIM_API_SERVER_URL, SIM_NODES, simLayout, type SimLayout } from './layout';
+import { apiServerUrl, simLayout, type SimInstance, type SimLayout } from './layout';
 import { buildNodeMap } from './manifests';
 import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, startNodeHost, stopNodeHost, writeKnownHosts, type NodeHostStatus } from './nodeHosts';
 import { isAlive, readPidFile, sleep, stopProcess, type Log } from './process';
@@ -18,6 +18,8 @@ export interface SimOptions {
   cache?: string;
   /** Progress lines (build output included). Default: silent. */
   log?: Log;
+  /** Addresses and ports (default: the shared test bed, API 127.0.0.1:6443, nodes 127.0.0.11-13). */
+  instance?: SimInstance;
 }
 
 export interface SimUpOptions extends SimOptions {
@@ -63,7 +65,7 @@ function contextFor(options: SimOptions): { ctx: ClusterContext; home: string; c
   const home = options.home ?? hardenlabHome();
   const cache = options.cache ?? cacheDir();
   const versions = readVersions();
-  return { ctx: { layout: simLayout(home), binaries: binaryPaths(versions, cache), versions, log: options.log ?? silent }, home, cache };
+  return { ctx: { layout: simLayout(home, options.instance), binaries: binaryPaths(versions, cache), versions, log: options.log ?? silent }, home, cache };
 }
 
 /** Runs build.sh, streaming its lines into the log; rejects with the last lines when it fails. */
@@ -140,31 +142,31 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
     fs.mkdirSync(layout.simDir, { recursive: true });
     await ensureClientKey(layout, log);
     await ensureUnprivilegedUser(log);
-    for (const node of SIM_NODES) {
+    for (const node of layout.instance.nodes) {
       if (!nodeHostStatus(node, layout).running) started = true;
       await startNodeHost(node, layout, log);
     }
-    writeKnownHosts(SIM_NODES, layout);
+    writeKnownHosts(layout.instance.nodes, layout);
 
     if (clusterRunning(layout) && (await apiReady(ctx))) {
-      log(`reusing the running cluster at ${SIM_API_SERVER_URL}`);
+      log(`reusing the running cluster at ${apiServerUrl(layout.instance)}`);
     } else {
       started = true;
       await createCluster(ctx);
     }
     const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
     await waitClusterReady(ctx, [], readyTimeoutMs);
-    await ensureNodes(ctx, SIM_NODES);
-    await waitClusterReady(ctx, SIM_NODES, readyTimeoutMs);
+    await ensureNodes(ctx, layout.instance.nodes);
+    await waitClusterReady(ctx, layout.instance.nodes, readyTimeoutMs);
 
-    const nodeMap = nodeMapSchema.parse(buildNodeMap(SIM_NODES, layout));
+    const nodeMap = nodeMapSchema.parse(buildNodeMap(layout.instance.nodes, layout));
     fs.writeFileSync(layout.nodeMapPath, stringify(nodeMap));
     log(`test bed ready: kubeconfig ${layout.kubeconfigPath}, node map ${layout.nodeMapPath}`);
     return {
       kubeconfigPath: layout.kubeconfigPath,
       nodeMapPath: layout.nodeMapPath,
-      apiServerUrl: SIM_API_SERVER_URL,
-      nodeNames: SIM_NODES.map((node) => node.name),
+      apiServerUrl: apiServerUrl(layout.instance),
+      nodeNames: layout.instance.nodes.map((node) => node.name),
       privateKeyPath: layout.privateKeyPath,
       knownHostsPath: layout.knownHostsPath,
       started,
@@ -192,7 +194,7 @@ export async function simDown(options: SimOptions = {}): Promise<SimDownResult> 
       if (component.pid !== undefined) await stopProcess(component.pid);
       stopped.push(component.name);
     }
-    for (const node of SIM_NODES) {
+    for (const node of layout.instance.nodes) {
       if (nodeHostStatus(node, layout).running) stopped.push(`sshd ${node.name}`);
       await stopNodeHost(node, layout, log);
     }
@@ -213,12 +215,12 @@ export async function simStatus(options: SimOptions = {}): Promise<SimStatusResu
   const { ctx } = contextFor(options);
   const { layout } = ctx;
   const components = clusterComponents(layout);
-  const nodeHosts = SIM_NODES.map((node) => nodeHostStatus(node, layout));
+  const nodeHosts = layout.instance.nodes.map((node) => nodeHostStatus(node, layout));
   const ready = missingBinaries(ctx.binaries).length === 0 && (await apiReady(ctx));
   return {
     running: ready && components.length > 0 && components.every((c) => c.running) && nodeHosts.every((n) => n.running),
     apiReady: ready,
-    apiServerUrl: SIM_API_SERVER_URL,
+    apiServerUrl: apiServerUrl(layout.instance),
     components,
     nodeHosts,
     kubeconfigPath: fs.existsSync(layout.kubeconfigPath) ? layout.kubeconfigPath : undefined,

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Builds the test bed's binaries from the Go module proxy into the version-keyed cache:
+#   <cache>/bin/kubernetes-<v>/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl}
+#   <cache>/bin/etcd-<v>/{etcd,etcdctl}
+#   <cache>/bin/kwok-<v>/{kwok,kwokctl}
+# <cache> is $HARDENLAB_CACHE, else $XDG_CACHE_HOME/hardenlab, else ~/.cache/hardenlab. A component whose
+# folder is complete is skipped, so running this again is cheap. Versions live in versions.env.
+#
+# Why wrapper modules: `go install pkg@version` refuses modules whose go.mod has replace lines, and both
+# k8s.io/kubernetes (staging modules -> ./staging/src/...) and etcd's server (sibling modules -> ../api)
+# have them. Replace lines of a dependency are ignored, so a throwaway module in a temp folder requires the
+# pinned module and, for Kubernetes, replaces each staging module (required at v0.0.0) with the published
+# v0.X.Y tag; staging-replaces.sh derives that list from the pinned go.mod.
+#
+# Why ldflags: Kubernetes normally stamps its version from git in hack/lib/version.sh. Built from a module
+# zip there is no git, and the binaries would report v0.0.0-master, which kubectl, kube-bench and
+# kube-hunter misread. So the same variables are set with -X in k8s.io/component-base/version (servers)
+# and k8s.io/client-go/pkg/version (kubectl's client side). -s -w and -trimpath keep the binaries small
+# and independent of this machine's paths; CGO_ENABLED=0 gives static binaries and needs no C compiler.
+#
+# The four Kubernetes commands are built in one `go build` so their shared packages compile once.
+# Cold build on 2 cores takes many minutes (see the report in the project notes); warm runs take seconds.
+set -euo pipefail
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$script_dir/versions.env"
+
+cache_root="${HARDENLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hardenlab}"
+bin_root="$cache_root/bin"
+
+# Never switch to a downloaded Go toolchain behind the user's back: fail with a clear message instead.
+export GOTOOLCHAIN=local
+export CGO_ENABLED=0
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+
+log() { printf '%s [testbed build] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+die() { printf '%s [testbed build] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
+
+require_go() {
+  command -v go >/dev/null 2>&1 || die "'go' is not on PATH. Install Go >= 1.26 (the Kubernetes ${KUBERNETES_VERSION} go.mod needs it)."
+  local version
+  version="$(go env GOVERSION)"
+  [[ "$version" =~ ^go1\.([0-9]+) ]] || die "cannot read the Go version from '$version'."
+  ((BASH_REMATCH[1] >= 26)) || die "Go $version is too old; Kubernetes ${KUBERNETES_VERSION} and etcd ${ETCD_VERSION} need go1.26 or newer."
+  log "using $version ($(command -v go))"
+}
+
+# Resolves a module version through the module proxy; a clear error names what is missing.
+module_info() {
+  local module="$1" out
+  if ! out="$(go mod download -json "$module" 2>&1)"; then
+    die "cannot download module $module from the Go module proxy (GOPROXY=$(go env GOPROXY)).
+Is the proxy reachable and does it serve this version? Go said:
+$out"
+  fi
+  if grep -q '"Error"' <<<"$out"; then
+    die "the Go module proxy cannot serve $module: $(grep '"Error"' <<<"$out")"
+  fi
+  printf '%s\n' "$out"
+}
+
+json_field() { sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}$/\1/p"; }
+
+is_complete() {
+  local out_dir="$1"; shift
+  [[ -f "$out_dir/.complete" ]] || return 1
+  local binary
+  for binary in "$@"; do [[ -x "$out_dir/$binary" ]] || return 1; done
+}
+
+# build_wrapped <label> <out_dir> <go directive> <ldflags> <go mod edit flags...> -- <package@version...>
+# Each package carries its version: without it `go get` would pick the latest release.
+# Creates a wrapper module, resolves it, builds all packages in one go build, and installs atomically.
+build_wrapped() {
+  local label="$1" out_dir="$2" go_directive="$3" ldflags="$4"; shift 4
+  local edit_flags=() packages=()
+  while (($#)); do [[ "$1" == "--" ]] && { shift; break; }; edit_flags+=("$1"); shift; done
+  packages=("$@")
+
+  local build_packages=("${packages[@]%@*}") work staging
+  work="$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-build-$label.XXXXXX")"
+  staging="$out_dir.partial.$$"
+  # shellcheck disable=SC2064 # expand now: the folders are fixed for this build
+  trap "rm -rf '$work' '$staging'" EXIT
+  trap 'exit 130' INT TERM
+  rm -rf "$staging" && mkdir -p "$staging"
+
+  (
+    cd "$work"
+    go mod init "hardenlab.local/testbed-$label" >/dev/null 2>&1
+    go mod edit -go="$go_directive" "${edit_flags[@]}"
+    log "$label: resolving modules (downloads on a cold cache)"
+    # -tool records the commands in the wrapper's go.mod and fetches exactly what they import.
+    # Only downloads and problems are shown; the many "upgraded X v0.0.0 => v0.36.3" lines are expected.
+    go get -tool "${packages[@]}" 2>&1 | sed -e '/^go: \(upgraded\|added\) /d' -e 's/^/    /' || exit 1
+    log "$label: compiling ${#packages[@]} command(s) on $(nproc) cores (cold: many minutes)"
+    go build -trimpath -ldflags "-s -w $ldflags" -o "$staging/" "${build_packages[@]}"
+  ) || die "$label: build failed (see the Go output above)."
+
+  rm -rf "$out_dir"
+  mv "$staging" "$out_dir"
+  rm -rf "$work"
+  trap - EXIT
+}
+
+go_directive_of() { sed -n 's/^go \([0-9.]*\)$/\1/p' "$1" | head -n1; }
+
+build_etcd() {
+  local out_dir="$bin_root/etcd-$ETCD_VERSION"
+  if is_complete "$out_dir" etcd etcdctl; then log "etcd $ETCD_VERSION: cached in $out_dir"; return; fi
+  local started=$SECONDS gomod
+  log "etcd $ETCD_VERSION: building etcd and etcdctl"
+  gomod="$(module_info "go.etcd.io/etcd/server/v3@$ETCD_VERSION" | json_field GoMod)"
+  module_info "go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION" >/dev/null
+  build_wrapped etcd "$out_dir" "$(go_directive_of "$gomod")" "" \
+    -require="go.etcd.io/etcd/server/v3@$ETCD_VERSION" -require="go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION" -- \
+    "go.etcd.io/etcd/server/v3@$ETCD_VERSION" "go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION"
+  # The server's main package is its module root, which go build names after the path ("server").
+  mv "$out_dir/server" "$out_dir/etcd"
+  finish "$out_dir" "etcd $ETCD_VERSION" "$started"
+}
+
+build_kwok() {
+  local out_dir="$bin_root/kwok-$KWOK_VERSION"
+  if is_complete "$out_dir" kwok kwokctl; then log "kwok $KWOK_VERSION: cached in $out_dir"; return; fi
+  local started=$SECONDS gomod
+  log "kwok $KWOK_VERSION: building kwok and kwokctl"
+  gomod="$(module_info "sigs.k8s.io/kwok@$KWOK_VERSION" | json_field GoMod)"
+  build_wrapped kwok "$out_dir" "$(go_directive_of "$gomod")" \
+    "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" \
+    -require="sigs.k8s.io/kwok@$KWOK_VERSION" -- \
+    "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwokctl@$KWOK_VERSION"
+  finish "$out_dir" "kwok $KWOK_VERSION" "$started"
+}
+
+build_kubernetes() {
+  local out_dir="$bin_root/kubernetes-$KUBERNETES_VERSION"
+  local commands=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
+  if is_complete "$out_dir" "${commands[@]}"; then log "kubernetes $KUBERNETES_VERSION: cached in $out_dir"; return; fi
+  local started=$SECONDS gomod
+  log "kubernetes $KUBERNETES_VERSION: building ${commands[*]}"
+  gomod="$(module_info "k8s.io/kubernetes@$KUBERNETES_VERSION" | json_field GoMod)"
+  [[ -f "$gomod" ]] || die "go mod download did not report the go.mod of k8s.io/kubernetes@$KUBERNETES_VERSION."
+  local replaces=()
+  mapfile -t replaces < <("$script_dir/staging-replaces.sh" "$gomod" "$KUBERNETES_VERSION")
+  log "kubernetes $KUBERNETES_VERSION: replacing ${#replaces[@]} staging modules with their published tags"
+
+  local major minor ldflags="" pkg
+  [[ "$KUBERNETES_VERSION" =~ ^v([0-9]+)\.([0-9]+)\. ]] && major="${BASH_REMATCH[1]}" minor="${BASH_REMATCH[2]}"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitCommit=module-$KUBERNETES_VERSION -X $pkg.gitTreeState=clean"
+    ldflags+=" -X $pkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  done
+
+  local packages=() command
+  for command in "${commands[@]}"; do packages+=("k8s.io/kubernetes/cmd/$command@$KUBERNETES_VERSION"); done
+  build_wrapped kubernetes "$out_dir" "$(go_directive_of "$gomod")" "$ldflags" \
+    -require="k8s.io/kubernetes@$KUBERNETES_VERSION" "${replaces[@]}" -- "${packages[@]}"
+  local reported
+  reported="$("$out_dir/kubectl" version --client -o yaml | sed -n 's/^  gitVersion: //p')"
+  [[ "$reported" == "$KUBERNETES_VERSION" ]] || die "kubectl reports version '$reported', expected $KUBERNETES_VERSION (ldflags not applied)."
+  finish "$out_dir" "kubernetes $KUBERNETES_VERSION" "$started"
+}
+
+finish() {
+  local out_dir="$1" label="$2" started="$3" seconds=$((SECONDS - started))
+  printf '%s\n' "$seconds" >"$out_dir/.build-seconds"
+  date -u +%Y-%m-%dT%H:%M:%SZ >"$out_dir/.complete"
+  log "$label: built in ${seconds}s -> $out_dir ($(du -sh "$out_dir" | cut -f1))"
+}
+
+main() {
+  local total_started=$SECONDS
+  log "cache: $bin_root"
+  require_go
+  mkdir -p "$bin_root"
+  # One build at a time (two test runs may start together); the second waits, then finds the cache warm.
+  exec 9>"$bin_root/.build.lock"
+  flock -w 7200 9 || die "another build holds $bin_root/.build.lock for over 2 hours."
+  build_etcd
+  build_kwok
+  build_kubernetes
+  log "all test bed binaries ready in $((SECONDS - total_started))s"
+}
+
+main "$@"

@@ -1,0 +1,34 @@
+import { describeSimStatus } from '../../../src/testbed/describe';
+
+describe('describeSimStatus', () => {
+  it('lists components and node hosts with their state', () => {
+    const lines = describeSimStatus({
+      running: false,
+      apiReady: true,
+      apiServerUrl: 'https://127.0.0.1:6443',
+      components: [
+        { name: 'etcd', pid: 10, running: true },
+        { name: 'kube-apiserver', pid: 11, running: true },
+      ],
+      nodeHosts: [
+        { name: 'sim-node-1', address: '127.0.0.11', pid: 20, running: true },
+        { name: 'sim-node-2', address: '127.0.0.12', running: false },
+      ],
+      kubeconfigPath: '/h/sim/kubeconfig',
+    });
+    expect(lines).toEqual([
+      'test bed: degraded',
+      'API server https://127.0.0.1:6443: ready',
+      '  etcd: running (pid 10)',
+      '  kube-apiserver: running (pid 11)',
+      '  node host sim-node-1 127.0.0.11:22: running (pid 20)',
+      '  node host sim-node-2 127.0.0.12:22: stopped',
+      'kubeconfig: /h/sim/kubeconfig',
+    ]);
+  });
+
+  it('says when nothing was started', () => {
+    const lines = describeSimStatus({ running: false, apiReady: false, apiServerUrl: 'https://127.0.0.1:6443', components: [], nodeHosts: [] });
+    expect(lines[0]).toBe('test bed: not started');
+  });
+});

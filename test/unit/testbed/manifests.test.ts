@@ -1,0 +1,117 @@
+import { parse, parseAllDocuments } from 'yaml';
+import { nodeMapSchema } from '../../../src/domain/nodeMap';
+import { SIM_NODES, simLayout } from '../../../src/testbed/layout';
+import { buildNodeMap, knownHostsLine, renderKwokctlConfig, renderNodeManifests, renderSshdConfig } from '../../../src/testbed/manifests';
+import { binaryPaths } from '../../../src/testbed/versions';
+
+const versions = { kubernetes: 'v1.36.3', etcd: 'v3.6.16', kwok: 'v0.8.0' };
+const layout = simLayout('/data/hl');
+const binaries = binaryPaths(versions, '/cache');
+
+describe('renderKwokctlConfig', () => {
+  const config = parse(renderKwokctlConfig(versions, binaries, layout));
+
+  it('uses the binary runtime with a local path for every binary, so kwokctl downloads nothing', () => {
+    expect(config.kind).toBe('KwokctlConfiguration');
+    expect(config.options.runtime).toBe('binary');
+    expect(config.options).toMatchObject({
+      kubeApiserverBinary: binaries.kubeApiserver,
+      kubeControllerManagerBinary: binaries.kubeControllerManager,
+      kubeSchedulerBinary: binaries.kubeScheduler,
+      kubectlBinary: binaries.kubectl,
+      etcdBinary: binaries.etcd,
+      etcdctlBinary: binaries.etcdctl,
+      kwokControllerBinary: binaries.kwok,
+    });
+    for (const [key, value] of Object.entries(config.options)) {
+      if (key.endsWith('Binary')) expect(value).toMatch(/^\//);
+    }
+  });
+
+  it('binds to 127.0.0.1 on the standard ports with TLS, RBAC and admission', () => {
+    expect(config.options).toMatchObject({
+      bindAddress: '127.0.0.1',
+      kubeApiserverPort: 6443,
+      etcdPort: 2379,
+      securePort: true,
+      kubeAuthorization: true,
+      kubeAdmission: true,
+      kubeVersion: 'v1.36.3',
+      etcdVersion: '3.6.16',
+    });
+  });
+});
+
+describe('renderNodeManifests', () => {
+  it('gives each KWOK node its node host address as InternalIP and no taint', () => {
+    const docs = parseAllDocuments(renderNodeManifests(SIM_NODES, 'v0.8.0')).map((doc) => doc.toJS());
+    expect(docs.map((doc) => doc.metadata.name)).toEqual(['sim-node-1', 'sim-node-2', 'sim-node-3']);
+    expect(docs.map((doc) => doc.status.addresses[0])).toEqual([
+      { type: 'InternalIP', address: '127.0.0.11' },
+      { type: 'InternalIP', address: '127.0.0.12' },
+      { type: 'InternalIP', address: '127.0.0.13' },
+    ]);
+    for (const doc of docs) {
+      expect(doc.spec.taints).toBeUndefined();
+      expect(doc.metadata.annotations['kwok.x-k8s.io/node']).toBe('fake');
+    }
+  });
+});
+
+describe('renderSshdConfig', () => {
+  it('listens on the node address only, with its own host key and pid file, key login only', () => {
+    const config = renderSshdConfig(SIM_NODES[1]!, layout);
+    expect(config).toContain('ListenAddress 127.0.0.12:22');
+    expect(config).toContain('HostKey /data/hl/sim/nodes/sim-node-2/ssh_host_ed25519_key');
+    expect(config).toContain('PidFile /data/hl/sim/nodes/sim-node-2/sshd.pid');
+    expect(config).toContain('AuthorizedKeysFile /data/hl/sim/ssh/authorized_keys');
+    expect(config).toMatch(/^PasswordAuthentication no$/m);
+    expect(config).toMatch(/^UsePAM no$/m);
+    expect(config).not.toMatch(/0\.0\.0\.0/);
+  });
+});
+
+describe('knownHostsLine', () => {
+  it('writes port 22 hosts bare and other ports bracketed, dropping the comment', () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIabc hardenlab-sim-node-1\n';
+    expect(knownHostsLine('127.0.0.11', 22, key)).toBe('127.0.0.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIabc');
+    expect(knownHostsLine('127.0.0.11', 2222, key)).toBe('[127.0.0.11]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIabc');
+  });
+
+  it('rejects text that is not a public key', () => {
+    expect(() => knownHostsLine('127.0.0.11', 22, 'garbage')).toThrow('not an OpenSSH public key');
+  });
+});
+
+describe('buildNodeMap', () => {
+  it('is a valid node map with absolute key and known_hosts paths and no trust on first use', () => {
+    const map = nodeMapSchema.parse(buildNodeMap(SIM_NODES, layout));
+    expect(map.nodes).toHaveLength(3);
+    expect(map.nodes[0]).toEqual({
+      name: 'sim-node-1',
+      host: '127.0.0.11',
+      port: 22,
+      user: 'root',
+      privateKeyPath: '/data/hl/sim/ssh/id_ed25519',
+      knownHostsPath: '/data/hl/sim/ssh/known_hosts',
+      trustOnFirstUse: false,
+    });
+  });
+});
+
+describe('a second, disjoint instance', () => {
+  const instance = {
+    clusterName: 'other',
+    ports: { kubeApiserver: 16443, etcd: 12379, etcdPeer: 12380, kubeControllerManager: 20257, kubeScheduler: 20259, kwokController: 20247, ssh: 2222 },
+    nodes: [{ name: 'other-node-1', address: '127.0.0.21' }],
+  };
+  const other = simLayout('/data/other', instance);
+
+  it('uses its own ports, cluster folder and node addresses everywhere', () => {
+    const config = parse(renderKwokctlConfig(versions, binaries, other));
+    expect(config.options).toMatchObject({ kubeApiserverPort: 16443, etcdPort: 12379, etcdPeerPort: 12380, kubeControllerManagerPort: 20257, kubeSchedulerPort: 20259, kwokControllerPort: 20247 });
+    expect(other.kwokClusterDir).toBe('/data/other/sim/kwok/clusters/other');
+    expect(renderSshdConfig(instance.nodes[0]!, other)).toContain('ListenAddress 127.0.0.21:2222');
+    expect(buildNodeMap(instance.nodes, other).nodes[0]).toMatchObject({ host: '127.0.0.21', port: 2222 });
+  });
+});
