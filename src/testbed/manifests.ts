@@ -39,6 +39,9 @@ export function renderKwokctlConfig(versions: TestbedVersions, binaries: Testbed
       cacheDir: `${layout.kwokWorkdir}/cache`,
       quietPull: true,
     },
+    // The API server reaches kubelets (pod logs, exec) by the node's InternalIP, our loopback address, instead
+    // of resolving the node name through the system resolver, which would leave the machine.
+    componentsPatches: [{ name: 'kube-apiserver', extraArgs: [{ key: 'kubelet-preferred-address-types', value: 'InternalIP' }] }],
   };
   return stringify(config);
 }
