@@ -20,6 +20,7 @@ import type {
   SamplingStarted,
 } from '../src/domain/contracts';
 import type { NodeEntry } from '../src/domain/nodeMap';
+import type { NodeRunRequest } from '../src/domain/activities';
 import type { SamplingGap } from '../src/domain/samples';
 import {
   bootIdScript,
@@ -51,10 +52,7 @@ export interface SamplingDeps {
   pollIntervalMs?: number;
 }
 
-export interface NodeRunRequest {
-  runId: string;
-  nodeMapPath: string;
-}
+export type { NodeRunRequest };
 export interface StopSamplingResult {
   nodes: { node: string; state: 'stopped' | 'not-running' | 'absent'; stoppedAt?: number }[];
 }

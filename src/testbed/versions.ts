@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir, repoRoot } from '../config/paths';
+import { parseVersionsEnv as parseVersions, type VersionSpec } from '../config/versionsEnv';
 
 /** The pinned versions of the test bed's binaries, from scripts/testbed/versions.env (shared with build.sh). */
 export interface TestbedVersions {
@@ -12,27 +13,14 @@ export interface TestbedVersions {
 export const versionsFile = path.join(repoRoot, 'scripts', 'testbed', 'versions.env');
 export const buildScript = path.join(repoRoot, 'scripts', 'testbed', 'build.sh');
 
-/** Parses KEY=VALUE lines (comments and blank lines ignored); names the line of anything else. */
+const TESTBED_VERSIONS: VersionSpec<keyof TestbedVersions> = {
+  kubernetes: { key: 'KUBERNETES_VERSION', pattern: /^v1\.\d+\.\d+$/ },
+  etcd: { key: 'ETCD_VERSION', pattern: /^v3\.\d+\.\d+$/ },
+  kwok: { key: 'KWOK_VERSION', pattern: /^v\d+\.\d+\.\d+$/ },
+};
+
 export function parseVersionsEnv(text: string, source = 'versions.env'): TestbedVersions {
-  const values = new Map<string, string>();
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const match = /^([A-Z_][A-Z0-9_]*)=([^\s#]+)$/.exec(line);
-    if (!match) throw new Error(`${source}:${index + 1}: expected KEY=VALUE, got "${line}"`);
-    values.set(match[1]!, match[2]!);
-  });
-  const read = (key: string, pattern: RegExp): string => {
-    const value = values.get(key);
-    if (value === undefined) throw new Error(`${source}: ${key} is missing`);
-    if (!pattern.test(value)) throw new Error(`${source}: ${key}=${value} does not look like ${pattern}`);
-    return value;
-  };
-  return {
-    kubernetes: read('KUBERNETES_VERSION', /^v1\.\d+\.\d+$/),
-    etcd: read('ETCD_VERSION', /^v3\.\d+\.\d+$/),
-    kwok: read('KWOK_VERSION', /^v\d+\.\d+\.\d+$/),
-  };
+  return parseVersions(text, TESTBED_VERSIONS, source);
 }
 
 export function readVersions(file = versionsFile): TestbedVersions {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir, repoRoot } from '../config/paths';
+import { parseVersionsEnv, type VersionSpec } from '../config/versionsEnv';
 
 /** Pinned tool versions, from scripts/tools/versions.env (shared with the install scripts). */
 export interface ToolVersions {
@@ -12,22 +13,13 @@ export const toolVersionsFile = path.join(repoRoot, 'scripts', 'tools', 'version
 export const kubeBenchBuildScript = path.join(repoRoot, 'scripts', 'tools', 'build-kube-bench.sh');
 export const kubeHunterInstallScript = path.join(repoRoot, 'scripts', 'tools', 'install-kube-hunter.sh');
 
+const TOOL_VERSIONS: VersionSpec<keyof ToolVersions> = {
+  kubeBench: { key: 'KUBE_BENCH_VERSION', pattern: /^v\d+\.\d+\.\d+$/ },
+  kubeHunter: { key: 'KUBE_HUNTER_VERSION', pattern: /^\d+\.\d+\.\d+$/ },
+};
+
 export function parseToolVersions(text: string, source = 'versions.env'): ToolVersions {
-  const values = new Map<string, string>();
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const match = /^([A-Z_][A-Z0-9_]*)=([^\s#]+)$/.exec(line);
-    if (!match) throw new Error(`${source}:${index + 1}: expected KEY=VALUE, got "${line}"`);
-    values.set(match[1]!, match[2]!);
-  });
-  const read = (key: string, pattern: RegExp): string => {
-    const value = values.get(key);
-    if (value === undefined) throw new Error(`${source}: ${key} is missing`);
-    if (!pattern.test(value)) throw new Error(`${source}: ${key}=${value} does not look like ${pattern}`);
-    return value;
-  };
-  return { kubeBench: read('KUBE_BENCH_VERSION', /^v\d+\.\d+\.\d+$/), kubeHunter: read('KUBE_HUNTER_VERSION', /^\d+\.\d+\.\d+$/) };
+  return parseVersionsEnv(text, TOOL_VERSIONS, source);
 }
 
 export function readToolVersions(file = toolVersionsFile): ToolVersions {

@@ -2,8 +2,9 @@ import type { NodeSeries, SamplingGap } from '../../domain/samples';
 import type { Descriptive } from '../stats/descriptive';
 import type { EffectSize, MannWhitneyResult, MeanCI, WelchResult } from '../stats/inference';
 
-export const SCENARIOS = ['baseline', 'best-practices', 'security-tools'] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+import { SCENARIOS, type ScenarioName } from '../../domain/scenarios';
+
+export { SCENARIOS, type ScenarioName };
 export type RunStatus = 'completed' | 'failed' | 'cancelled' | 'skipped';
 
 export interface ToolRunTiming {
