@@ -5,6 +5,7 @@ import { TASK_QUEUE } from '../../config/workerConfig';
 import type { ExperimentInput } from '../../config/experiment';
 import { canConnect, freePort, startDevServer } from '../../temporal/devServer';
 import { simUp } from '../../testbed';
+import { installRuntime } from '../../temporal/runtime';
 import { startWorker } from '../../../worker/runWorker';
 import { follow } from './run';
 import { startLink, untilSignal } from './shared';
@@ -16,6 +17,7 @@ const stage = (text: string) => console.log(`\n==> ${text}`);
  * its UI, a worker, all three scenarios with a compressed window — ending with the report's path.
  */
 export async function demoCommand(opts: { window: number; interval: number; keep?: boolean }): Promise<void> {
+  installRuntime('WARN');
   stage('Test bed: a real control plane with 3 KWOK nodes and sshd node hosts (the first run builds Kubernetes from source: many minutes)');
   const sim = await simUp({ log: (line) => console.log(`    ${line}`) });
   console.log(`    API server ${sim.apiServerUrl}, nodes ${sim.nodeNames.join(', ')}`);
@@ -24,7 +26,7 @@ export async function demoCommand(opts: { window: number; interval: number; keep
   const home = hardenlabHome();
   const port = (await canConnect('127.0.0.1', 7233)) ? await freePort() : 7233;
   const uiPort = (await canConnect('127.0.0.1', 8233)) ? await freePort() : 8233;
-  const server = await startDevServer({ port, uiPort, dbFile: path.join(home, 'temporal', 'demo.db'), logFile: path.join(home, 'temporal', 'demo-server.log') });
+  const server = await startDevServer({ port, uiPort, dbFile: path.join(home, 'temporal', 'dev.db'), logFile: path.join(home, 'temporal', 'dev-server.log') });
   console.log(`    Temporal Web UI: ${server.uiUrl}`);
 
   stage('Worker');
@@ -48,8 +50,9 @@ export async function demoCommand(opts: { window: number; interval: number; keep
     const result = await follow(client, workflowId);
     stage('Done');
     for (const s of result.scenarios) console.log(`    ${s.scenario} #${s.repetition}: ${s.status}${s.error ? ` — ${s.error}` : ''}`);
-    console.log(`    Temporal Web UI: ${server.uiUrl}`);
+    console.log(`    Temporal Web UI: ${server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
     console.log(`    Report: ${result.htmlPath ?? `not written: ${result.reportError}`}`);
+    if (!opts.keep) console.log('    (The run is kept in the dev server\'s database: `node bin/hardenlab.js dev` shows it in the UI again.)');
     if (!result.htmlPath) process.exitCode = 1;
     if (opts.keep) {
       console.log('    Dev server and worker keep running; Ctrl-C stops them.');

@@ -1,11 +1,13 @@
 import * as path from 'node:path';
 import { hardenlabHome } from '../../config/paths';
 import { startDevServer } from '../../temporal/devServer';
+import { installRuntime } from '../../temporal/runtime';
 import { startWorker } from '../../../worker/runWorker';
 import { startLink, temporalSettings, untilSignal } from './shared';
 
 /** `hardenlab dev`: the embedded Temporal dev server (persisted, so a restart keeps running workflows) plus a worker. */
 export async function devCommand(opts: { port: number; uiPort: number; worker: boolean }): Promise<void> {
+  installRuntime('INFO');
   const home = hardenlabHome();
   const server = await startDevServer({
     port: opts.port,

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { mergeConfig } from '../../config/workerConfig';
 import type { ExperimentInput } from '../../config/experiment';
 import type { ExperimentResult } from '../../domain/progress';
-import { formatProgress, readProgress } from './progress';
+import { readProgress, type ProgressView } from './progress';
 import { withClient } from './shared';
 
 export interface RunOptions {
@@ -50,8 +50,9 @@ export async function follow(client: Client, workflowId: string, pollMs = 2000):
       const payload = { scenario: current ? `${current.scenario} #${current.repetition}` : view.experiment.phase, step: current?.step ?? '', left: current?.waitingForOperator ? 'WAITING FOR OPERATOR' : current?.window ? `${current.window.remainingSeconds} s left in window` : '' };
       if (interactive) bar.update(percent, payload);
       else {
-        const text = formatProgress(view);
-        if (text !== lastText) console.log(text);
+        // Without a terminal, print a line only when something other than the clock changed.
+        const text = changeLines(view).join('\n');
+        if (text !== lastText) console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`);
         lastText = text;
       }
     }
@@ -62,4 +63,12 @@ export async function follow(client: Client, workflowId: string, pollMs = 2000):
     bar.stop();
   }
   return done;
+}
+
+/** What changed in words: the phase and each scenario's status and step (not the clock). */
+function changeLines(view: ProgressView): string[] {
+  return [
+    `${view.workflowId}: ${view.experiment?.phase ?? view.status}`,
+    ...view.scenarios.map((s) => `    ${s.scenario} #${s.repetition}: ${s.status}, ${s.step}${s.waitingForOperator ? ` — WAITING FOR OPERATOR (${s.waitingForOperator.error})` : ''}`),
+  ];
 }

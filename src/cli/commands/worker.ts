@@ -1,8 +1,10 @@
+import { installRuntime } from '../../temporal/runtime';
 import { startWorker } from '../../../worker/runWorker';
 import { temporalSettings, untilSignal } from './shared';
 
 /** `hardenlab worker`: serves the task queue until SIGINT/SIGTERM, then drains. */
 export async function workerCommand(): Promise<void> {
+  installRuntime('INFO');
   const temporal = await temporalSettings();
   const { worker, connection } = await startWorker(temporal);
   console.log(`hardenlab worker: ${temporal.address}, namespace ${temporal.namespace}, task queue "${temporal.taskQueue}"`);
