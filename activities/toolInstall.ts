@@ -16,7 +16,6 @@ import { safeHeartbeat } from '../src/temporal/heartbeat';
 
 const execFileAsync = promisify(execFile);
 /** A multiple of 3, so every chunk encodes to base64 on its own. */
-const CHUNK_BYTES = 3 * 1024 * 1024;
 
 export interface KubeBenchInstall {
   binary: string;
@@ -42,27 +41,7 @@ async function mustRun(session: ToolSshSession, target: string, command: string)
 /** Copies a local file to the node, verifying its SHA-256 there. */
 export async function putFile(session: ToolSshSession, target: string, local: string, remote: string): Promise<void> {
   const digest = await sha256(local);
-  if (session.upload) {
-    await session.upload(local, remote);
-  } else {
-    const part = `${remote}.part`;
-    await mustRun(session, target, `mkdir -p ${shellWord(path.posix.dirname(remote))} && rm -f ${shellWord(part)}`);
-    const handle = await fs.open(local, 'r');
-    try {
-      const buffer = Buffer.alloc(CHUNK_BYTES);
-      for (let offset = 0; ; ) {
-        const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, offset);
-        if (bytesRead === 0) break;
-        const result = await session.exec(`base64 -d >> ${shellWord(part)}`, { stdin: buffer.subarray(0, bytesRead).toString('base64') });
-        if (result.code !== 0) throw new Error(`uploading ${local} to ${target}:${part} failed: ${result.stderr.trim()}`);
-        offset += bytesRead;
-        safeHeartbeat({ step: 'upload', file: path.basename(local), bytes: offset });
-      }
-    } finally {
-      await handle.close();
-    }
-    await mustRun(session, target, `mv -f ${shellWord(part)} ${shellWord(remote)}`);
-  }
+  await session.upload(local, remote, (bytes) => safeHeartbeat({ step: 'upload', file: path.basename(local), bytes }));
   const remoteDigest = (await mustRun(session, target, `sha256sum ${shellWord(remote)}`)).split(/\s+/)[0];
   if (remoteDigest !== digest) throw new Error(`upload of ${local} to ${target}:${remote} is corrupt (sha256 ${remoteDigest} ≠ ${digest})`);
 }

@@ -1,4 +1,4 @@
-import { promises as fs, createWriteStream } from 'node:fs';
+import { promises as fs, createReadStream, createWriteStream } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -50,6 +50,8 @@ export interface SshSession {
    * download resumes from the part file when the remote file is unchanged (same size and mtime).
    */
   download(remotePath: string, localPath: string, onProgress?: (bytes: number) => void): Promise<DownloadResult>;
+  /** Streams a local file to remotePath via `<remotePath>.part` (parent folders created), renamed when complete. */
+  upload(localPath: string, remotePath: string, onProgress?: (bytes: number) => void): Promise<{ bytes: number }>;
   close(): Promise<void>;
 }
 
@@ -323,6 +325,27 @@ class Ssh2Session implements SshSession {
     await fs.rename(part, localPath);
     await fs.rm(meta, { force: true });
     return { bytes: size, resumedFrom: start };
+  }
+
+  async upload(localPath: string, remotePath: string, onProgress?: (bytes: number) => void): Promise<{ bytes: number }> {
+    const part = `${remotePath}.part`;
+    await this.run(`mkdir -p ${shellQuote(path.posix.dirname(remotePath))} && rm -f ${shellQuote(part)}`);
+    const sftp = await this.sftp();
+    let bytes = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, callback) {
+        bytes += chunk.length;
+        onProgress?.(bytes);
+        callback(null, chunk);
+      },
+    });
+    try {
+      await pipeline(createReadStream(localPath), counter, sftp.createWriteStream(part));
+    } catch (error) {
+      throw this.closedError ?? transient(this.target, `uploading ${localPath} to`, error);
+    }
+    await this.run(`mv -f ${shellQuote(part)} ${shellQuote(remotePath)}`);
+    return { bytes };
   }
 
   async close(): Promise<void> {

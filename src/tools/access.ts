@@ -16,8 +16,8 @@ export interface ToolExecResult {
 export interface ToolSshSession {
   exec(command: string, options?: { privileged?: boolean; stdin?: string; timeoutMs?: number }): Promise<ToolExecResult>;
   download(remotePath: string, localPath: string): Promise<unknown>;
-  /** SFTP upload when the SSH layer offers it; otherwise the activity streams files through `exec`. */
-  upload?(localPath: string, remotePath: string): Promise<unknown>;
+  /** SFTP upload, atomic on the node (part file, then rename). */
+  upload(localPath: string, remotePath: string, onProgress?: (bytes: number) => void): Promise<unknown>;
   close(): Promise<void>;
 }
 

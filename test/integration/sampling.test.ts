@@ -240,6 +240,7 @@ describe('collection when sshd goes away', () => {
           run: (command, options) => session.run(command, options),
           stat: (remote) => session.stat(remote),
           close: () => session.close(),
+          upload: (local, remote, progress) => session.upload(local, remote, progress),
           download: async (remote, local, progress) => {
             await victim.stop();
             return session.download(remote, local, progress);

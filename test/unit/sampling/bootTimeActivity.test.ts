@@ -42,6 +42,7 @@ class ScriptedNode {
       },
       stat: async () => null,
       download: async () => ({ bytes: 0, resumedFrom: 0 }),
+      upload: async () => ({ bytes: 0 }),
       close: async () => undefined,
     };
   }

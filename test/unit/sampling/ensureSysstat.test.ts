@@ -41,6 +41,7 @@ function nodeWithout(sysstat: { pm?: string; sudo: 'ok' | 'denied' }) {
       },
       stat: async () => null,
       download: async () => ({ bytes: 0, resumedFrom: 0 }),
+      upload: async () => ({ bytes: 0 }),
       close: async () => undefined,
     };
   };
