@@ -20,3 +20,11 @@ export async function startWorker(temporal: WorkerConfig['temporal'], env: NodeJ
   const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities });
   return { worker, connection };
 }
+
+/**
+ * Stops a worker that may already be stopping: the SDK's runtime shuts workers down by itself on
+ * SIGINT/SIGTERM, and a second shutdown() would throw.
+ */
+export function stopWorker(worker: Worker): void {
+  if (worker.getState() === 'RUNNING') worker.shutdown();
+}

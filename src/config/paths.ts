@@ -21,7 +21,10 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.HARDENLAB_CACHE ?? path.join(base, 'hardenlab'));
 }
 
-/** The project virtualenv holding the Temporal CLI and test server wheels from PyPI. */
+/**
+ * The project virtualenv holding the Temporal CLI and test server wheels from PyPI. An install artifact of
+ * this checkout (scripts/setup.sh makes it), so it does not move with HARDENLAB_HOME.
+ */
 export function venvDir(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(hardenlabHome(env), 'venv');
+  return path.resolve(env.HARDENLAB_VENV ?? path.join(repoRoot, '.hardenlab', 'venv'));
 }

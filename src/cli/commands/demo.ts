@@ -6,7 +6,7 @@ import type { ExperimentInput } from '../../config/experiment';
 import { canConnect, freePort, startDevServer } from '../../temporal/devServer';
 import { simUp } from '../../testbed';
 import { installRuntime } from '../../temporal/runtime';
-import { startWorker } from '../../../worker/runWorker';
+import { startWorker, stopWorker } from '../../../worker/runWorker';
 import { follow } from './run';
 import { startLink, untilSignal } from './shared';
 
@@ -60,7 +60,7 @@ export async function demoCommand(opts: { window: number; interval: number; keep
     }
   } finally {
     await client.connection.close();
-    worker.shutdown();
+    stopWorker(worker);
     await running;
     await connection.close();
     await server.stop();

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { hardenlabHome } from '../../config/paths';
 import { startDevServer } from '../../temporal/devServer';
 import { installRuntime } from '../../temporal/runtime';
-import { startWorker } from '../../../worker/runWorker';
+import { startWorker, stopWorker } from '../../../worker/runWorker';
 import { startLink, temporalSettings, untilSignal } from './shared';
 
 /** `hardenlab dev`: the embedded Temporal dev server (persisted, so a restart keeps running workflows) plus a worker. */
@@ -19,18 +19,18 @@ export async function devCommand(opts: { port: number; uiPort: number; worker: b
   console.log(`Temporal dev server: ${server.address}`);
   console.log(`Temporal Web UI:     ${server.uiUrl}`);
   console.log(`Start an experiment: ${startLink(server.uiUrl, temporal.taskQueue)}`);
-  let stopWorker = async () => undefined as void;
+  let stopAll = async () => undefined as void;
   if (opts.worker) {
     const { worker, connection } = await startWorker(temporal);
     const running = worker.run();
-    stopWorker = async () => {
-      worker.shutdown();
+    stopAll = async () => {
+      stopWorker(worker);
       await running;
       await connection.close();
     };
     console.log(`Worker on task queue "${temporal.taskQueue}". Ctrl-C stops both.`);
   }
   await untilSignal();
-  await stopWorker();
+  await stopAll();
   await server.stop();
 }

@@ -9,26 +9,37 @@ export interface ProgressView {
   status: string;
   experiment?: ExperimentProgress;
   scenarios: ScenarioProgress[];
+  /** No worker answered the progress query (none is running for the task queue). */
+  noWorker?: boolean;
 }
 
-export async function readProgress(client: Client, workflowId: string): Promise<ProgressView> {
+/** Queries need a worker; without one they would wait forever, so each gets a deadline. */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise.catch(() => undefined), timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function readProgress(client: Client, workflowId: string, queryTimeoutMs = 10_000): Promise<ProgressView> {
   const handle = client.workflow.getHandle(workflowId);
   const description = await handle.describe();
   const status = description.status.name;
   if (description.type === 'scenarioRun') {
-    return { kind: 'scenario', workflowId, status, scenarios: [await handle.query(scenarioProgressQuery)] };
+    const progress = await withDeadline(handle.query(scenarioProgressQuery), queryTimeoutMs);
+    return { kind: 'scenario', workflowId, status, scenarios: progress ? [progress] : [], noWorker: !progress };
   }
-  const experiment = await handle.query(experimentProgressQuery);
+  const experiment = await withDeadline(handle.query(experimentProgressQuery), queryTimeoutMs);
   const scenarios: ScenarioProgress[] = [];
-  for (const s of experiment.scenarios.filter((s) => s.status !== 'pending')) {
-    const child = await client.workflow.getHandle(s.workflowId).query(scenarioProgressQuery).catch(() => undefined);
+  for (const s of experiment?.scenarios.filter((s) => s.status !== 'pending') ?? []) {
+    const child = await withDeadline(client.workflow.getHandle(s.workflowId).query(scenarioProgressQuery), queryTimeoutMs);
     if (child) scenarios.push(child);
   }
-  return { kind: 'experiment', workflowId, status, experiment, scenarios };
+  return { kind: 'experiment', workflowId, status, experiment, scenarios, noWorker: !experiment };
 }
 
 export function formatProgress(view: ProgressView, now = Date.now()): string {
   const lines = [`${view.kind} ${view.workflowId}: ${view.status}${view.experiment ? ` (${view.experiment.phase})` : ''}`];
+  if (view.noWorker) lines.push('  (no worker answered the progress query: is `hardenlab worker` running for this task queue?)');
   if (view.experiment) {
     for (const rep of view.experiment.plan) lines.push(`  repetition ${rep.repetition}: ${rep.order.join(' → ')}`);
   }

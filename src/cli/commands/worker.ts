@@ -1,5 +1,5 @@
 import { installRuntime } from '../../temporal/runtime';
-import { startWorker } from '../../../worker/runWorker';
+import { startWorker, stopWorker } from '../../../worker/runWorker';
 import { temporalSettings, untilSignal } from './shared';
 
 /** `hardenlab worker`: serves the task queue until SIGINT/SIGTERM, then drains. */
@@ -9,7 +9,7 @@ export async function workerCommand(): Promise<void> {
   const { worker, connection } = await startWorker(temporal);
   console.log(`hardenlab worker: ${temporal.address}, namespace ${temporal.namespace}, task queue "${temporal.taskQueue}"`);
   const running = worker.run();
-  await Promise.race([running, untilSignal().then(() => worker.shutdown())]);
+  await Promise.race([running, untilSignal().then(() => stopWorker(worker))]);
   await running;
   await connection.close();
 }
