@@ -40,12 +40,25 @@ export function detectSysstatFormat(text: string, file: string): SysstatFormat {
 export function parseSysstat(text: string | Buffer, opts: ParseOptions): ParsedSysstat {
   const content = typeof text === 'string' ? text : text.toString('utf8');
   const body = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
-  switch (detectSysstatFormat(body, opts.file)) {
-    case 'sadf-json':
-      return parseSadfJson(body, opts);
-    case 'sadf-csv':
-      return parseSadfCsv(body, opts);
-    case 'sar-text':
-      return parseSarText(body, opts);
+  const format = detectSysstatFormat(body, opts.file);
+  const parsed = format === 'sadf-json' ? parseSadfJson(body, opts) : format === 'sadf-csv' ? parseSadfCsv(body, opts) : parseSarText(body, opts);
+  if (parsed.cpu.length === 0 && parsed.memory.length === 0) {
+    // Records that hold neither report (renamed or missing columns) must not read as "no samples".
+    const first = firstDataRow(format, body);
+    if (first) throw new SysstatParseError(opts.file, first.line, 'a CPU report with %idle or a memory report with %memused', first.text);
   }
+  return parsed;
+}
+
+/** The first line that carries a record (not a header, comment or restart mark), if any. */
+function firstDataRow(format: SysstatFormat, body: string): { line: number; text: string } | undefined {
+  const lines = body.split(/\r?\n/);
+  const isRecord: (line: string) => boolean =
+    format === 'sadf-json'
+      ? (line) => line.includes('"timestamp"')
+      : format === 'sadf-csv'
+        ? (line) => line.trim() !== '' && !line.startsWith('#') && !/LINUX-RESTART|LINUX RESTART/.test(line)
+        : (line) => /^\d{1,2}[:.]\d{2}[:.]\d{2}/.test(line.trim()) && !/RESTART/.test(line) && /\d[.,]\d/.test(line.replace(/^\S+(\s+[AP]M)?/, ''));
+  const index = lines.findIndex(isRecord);
+  return index < 0 ? undefined : { line: index + 1, text: lines[index]!.trim() };
 }
