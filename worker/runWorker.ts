@@ -2,22 +2,30 @@
  * Runs a hardenlab worker against any Temporal server, with the real activities wired to their
  * production dependencies (ssh2, @kubernetes/client-node loaded lazily, the artifact store).
  */
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { hardenlabHome } from '../src/config/paths';
 import type { WorkerConfig } from '../src/config/workerConfig';
 import { Ssh2Connector } from '../src/ssh';
 import { ArtifactStore } from '../src/store/artifactStore';
+import { dataConverterFor } from '../src/temporal/codec';
 import { connectionOptions } from '../src/temporal/connection';
 import { loadToolKubeClient } from '../src/tools/kubeAccess';
 import { defaultToolBinaries } from '../src/tools/install';
 import { createHardenlabWorker } from './createWorker';
 
-export async function startWorker(temporal: WorkerConfig['temporal'], env: NodeJS.ProcessEnv = process.env): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function startWorker(
+  temporal: WorkerConfig['temporal'],
+  env: NodeJS.ProcessEnv = process.env,
+  options: { dataConverter?: DataConverter } = {},
+): Promise<{ worker: Worker; connection: NativeConnection }> {
+  // Payloads (and failures) are encrypted when the config names a key file.
+  const dataConverter = options.dataConverter ?? (await dataConverterFor(temporal));
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const store = new ArtifactStore(hardenlabHome(env));
   const activities = createActivities({ store, ssh: new Ssh2Connector(), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env });
-  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities });
+  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, overrides: dataConverter ? { dataConverter } : {} });
   return { worker, connection };
 }
 

@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { analyzeCommand } from './commands/analyze';
+import { codecServerCommand } from './commands/codecServer';
 import { demoCommand } from './commands/demo';
 import { devCommand } from './commands/dev';
 import { cancelCommand, decideCommand } from './commands/operator';
@@ -79,6 +80,14 @@ export function buildCli(): Command {
     .action(async (files: string[], opts) => {
       process.stdout.write(await analyzeCommand(files, opts));
     });
+
+  program
+    .command('codec-server')
+    .description('decrypt encrypted payloads for the Temporal UI (Settings → Codec Server) and `temporal --codec-endpoint`')
+    .option('--port <port>', 'port on 127.0.0.1', '8888')
+    .option('--key-file <path>', 'AES key file (default: temporal.encryptionKeyPath / HARDENLAB_ENCRYPTION_KEY_FILE)')
+    .option('--origin <url...>', 'extra browser origins allowed (the UI when not on a loopback address)')
+    .action(async (opts) => codecServerCommand({ port: opts.port, keyFile: opts.keyFile, origin: opts.origin }));
 
   program
     .command('demo')

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import type { WorkerConfig } from '../config/workerConfig';
+import { dataConverterFor } from './codec';
 
 export interface ConnectionSettings {
   address: string;
@@ -22,7 +23,8 @@ export function connectionOptions(temporal: WorkerConfig['temporal']): Connectio
   };
 }
 
+/** A client that reads and writes payloads as the workers do (encrypted when a key file is configured). */
 export async function connectClient(temporal: WorkerConfig['temporal']): Promise<Client> {
   const connection = await Connection.connect(connectionOptions(temporal));
-  return new Client({ connection, namespace: temporal.namespace });
+  return new Client({ connection, namespace: temporal.namespace, dataConverter: await dataConverterFor(temporal) });
 }

@@ -4,17 +4,10 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import * as path from 'node:path';
-import { createActivities } from '../../activities';
 import type { WorkerConfig } from '../../src/config/workerConfig';
-import { hardenlabHome } from '../../src/config/paths';
-import { Ssh2Connector } from '../../src/ssh';
-import { ArtifactStore } from '../../src/store/artifactStore';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
-import { loadToolKubeClient } from '../../src/tools/kubeAccess';
-import { defaultToolBinaries } from '../../src/tools/install';
-import { createHardenlabWorker } from '../../worker/createWorker';
 import { startWorker } from '../../worker/runWorker';
 
 export interface WorkerRun {
@@ -34,8 +27,7 @@ export interface WorkerRunOptions {
   /** The worker's environment (config file, tokens). */
   env?: NodeJS.ProcessEnv;
   /**
-   * Client and worker data converter. When set, the worker is built like `startWorker` builds it but with
-   * this converter (startWorker takes it from the config once the lead wires `dataConverterFor`).
+   * Client and worker data converter (otherwise the worker takes it from its config, like production).
    */
   dataConverter?: DataConverter;
 }
@@ -43,20 +35,12 @@ export interface WorkerRunOptions {
 const bounded = <T>(promise: Promise<T>, ms: number, what: string) =>
   Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms).unref())]);
 
-async function encryptingWorker(temporal: WorkerConfig['temporal'], env: NodeJS.ProcessEnv, dataConverter: DataConverter) {
-  const connection = await NativeConnection.connect({ address: temporal.address });
-  const store = new ArtifactStore(hardenlabHome(env));
-  const activities = createActivities({ store, ssh: new Ssh2Connector(), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env });
-  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, overrides: { dataConverter } });
-  return { worker, connection };
-}
-
 export async function startWorkerRun(options: WorkerRunOptions): Promise<WorkerRun> {
   const env = options.env ?? process.env;
   const server = await startDevServer({ logFile: path.join(options.dir, 'temporal.log') });
   const temporal: WorkerConfig['temporal'] = { address: server.address, namespace: 'default', taskQueue: options.taskQueue };
   try {
-    const { worker, connection } = options.dataConverter ? await encryptingWorker(temporal, env, options.dataConverter) : await startWorker(temporal, env);
+    const { worker, connection } = await startWorker(temporal, env, { dataConverter: options.dataConverter });
     const running = worker.run();
     const clientConnection = await Connection.connect({ address: server.address });
     const client = new Client({ connection: clientConnection, namespace: 'default', dataConverter: options.dataConverter });

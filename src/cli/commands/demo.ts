@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { hardenlabHome } from '../../config/paths';
-import { TASK_QUEUE } from '../../config/workerConfig';
+import { TASK_QUEUE, loadWorkerConfig } from '../../config/workerConfig';
+import { connectClient } from '../../temporal/connection';
 import type { ExperimentInput } from '../../config/experiment';
 import { canConnect, freePort, startDevServer } from '../../temporal/devServer';
 import { simUp } from '../../testbed';
@@ -30,11 +30,12 @@ export async function demoCommand(opts: { window: number; interval: number; keep
   console.log(`    Temporal Web UI: ${server.uiUrl}`);
 
   stage('Worker');
-  const temporal = { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE };
+  // The embedded server, with the rest of the worker settings (an encryption key, say) from the config.
+  const temporal = { ...(await loadWorkerConfig()).config.temporal, address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, tls: undefined };
   const { worker, connection } = await startWorker(temporal);
   const running = worker.run();
 
-  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const client = await connectClient(temporal);
   const input: ExperimentInput = {
     cluster: { provider: 'local' },
     window: { durationSeconds: opts.window, intervalSeconds: opts.interval, healthCheckSeconds: Math.max(opts.interval, Math.min(60, opts.window)) },
