@@ -21,7 +21,9 @@ import { experimentKey, runIdFor, scenarioKey, scenarioWorkflowId } from '../../
 import type { ExperimentResult, ScenarioProgress } from '../../src/domain/progress';
 import { operatorDecisionSignal, scenarioProgressQuery } from '../../workflows/definitions';
 import { startHardenlabStack, type HardenlabStack } from '../support/hardenlabStack';
-import { deleteLabelled, labelledObjects } from '../support/labelled';
+import { deleteRunObjects, describeLeftover, listRunObjects } from '../support/leftovers';
+
+const labelledObjects = async (kubeconfigPath: string, runId: string) => (await listRunObjects(kubeconfigPath, runId)).map(describeLeftover);
 import { ensureTestbed, type Testbed } from '../support/testbed';
 
 const RUN_MS = 5 * 60_000;
@@ -55,7 +57,7 @@ describe('operating runs on the test bed', () => {
   afterAll(async () => {
     await stack?.stop();
     // Whatever a failed assertion left behind goes, so the shared test bed stays clean for others.
-    for (const label of runLabels) await deleteLabelled(testbed.kubeconfigPath, label).catch(() => undefined);
+    for (const label of runLabels) await deleteRunObjects(testbed.kubeconfigPath, label).catch(() => undefined);
     for (const [key, value] of Object.entries(savedEnv)) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
@@ -83,7 +85,7 @@ describe('operating runs on the test bed', () => {
     expect(inWindow.window!.remainingSeconds).toBeGreaterThan(0);
     // The check below can fail: right now the run's objects are there.
     const during = await labelledObjects(testbed.kubeconfigPath, runLabel);
-    expect(during).toEqual(expect.arrayContaining([expect.stringMatching(/^Namespace\/\/hl-base-r1-/), expect.stringMatching(/^Deployment\//)]));
+    expect(during).toEqual(expect.arrayContaining([expect.stringMatching(/^Namespace hl-base-r1-/), expect.stringMatching(/^Deployment /)]));
 
     await cancelCommand(workflowId); // `hardenlab cancel <id>`, the same request as the UI's "Request Cancellation"
     const error = await withTimeout(handle.result(), RUN_MS, 'the cancelled run to close').catch((e: unknown) => e);

@@ -9,21 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { createReportActivities } from '../../activities/report';
 import { fixtureExperiment } from '../unit/analysis/support/fixtures';
+import { launchChromium, type LaunchedBrowser } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('buildReport activity and report.html in Chromium', () => {
   let root: string;
@@ -64,17 +53,10 @@ describe('buildReport activity and report.html in Chromium', () => {
   });
 
   it('renders in headless Chromium with tables and charts and makes no network request', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    const profile = await mkdtemp(join(tmpdir(), 'hardenlab-chromium-'));
-    let browser: BrowserContext | undefined;
+    let browser: LaunchedBrowser | undefined;
     try {
-      // A fresh profile per run (playwright passes it to Chromium as --user-data-dir).
-      browser = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1280, height: 900 },
-      });
-      const page = await browser.newPage();
+      browser = await launchChromium({ width: 1280, height: 900 });
+      const page = await browser.context.newPage();
       const requests: string[] = [];
       page.on('request', (r) => requests.push(r.url()));
       const url = pathToFileURL(result.htmlPath).href;
@@ -105,7 +87,6 @@ describe('buildReport activity and report.html in Chromium', () => {
       expect(await page.locator('#findings tbody tr').count()).toBe(6);
     } finally {
       await browser?.close();
-      await rm(profile, { recursive: true, force: true });
     }
   }, 120_000);
 

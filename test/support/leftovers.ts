@@ -50,3 +50,13 @@ export async function listRunObjects(kubeconfigPath: string, runId?: string, con
 export function describeLeftover(o: LeftoverObject): string {
   return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}${o.terminating ? ' (terminating)' : ''}`;
 }
+
+/** Deletes a run's leftovers after a test that failed half-way, so the shared test bed stays clean. */
+export async function deleteRunObjects(kubeconfigPath: string, runId: string): Promise<void> {
+  const client = await loadKubeClient({ kubeconfigPath });
+  const left = await listRunObjectsWith(client, runId);
+  // Namespaced objects first, then namespaces and cluster-scoped objects.
+  for (const o of [...left.filter((o) => o.namespace), ...left.filter((o) => !o.namespace)]) {
+    await client.delete(o.apiVersion, o.kind, o.name, o.namespace).catch(() => undefined);
+  }
+}
