@@ -55,6 +55,7 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
       // The report knows completed/failed/cancelled/skipped; an operator's abort is a failure with its reason.
       status: record.status === 'aborted' ? 'failed' : record.status,
       error: record.error,
+      stepsNotRun: record.steps.flatMap((s) => (s.status === 'ok' ? [] : [{ step: s.step, status: s.status, ...(s.error ? { error: s.error } : {}) }])),
     };
     await store.writeJson(key, 'scenario-data.json', data);
   }

@@ -88,8 +88,8 @@ export function buildTables(model: ReportModel): Table[] {
   tables.push({
     id: 'timings',
     title: 'Deployment, scale-up, tool runs and findings',
-    caption: 'Seconds from apply to all replicas ready, from scale to 5 replicas to ready, and each security tool’s run.',
-    columns: ['Scenario', 'Run', 'Status', 'Deploy, s', 'Scale-up, s', 'Tool runs, s', 'Findings'],
+    caption: 'Seconds from apply to all replicas ready, from scale to 5 replicas to ready, and each security tool’s run; steps an operator skipped or that failed for good.',
+    columns: ['Scenario', 'Run', 'Status', 'Deploy, s', 'Scale-up, s', 'Tool runs, s', 'Findings', 'Steps skipped or failed'],
     rows: model.scenarios.flatMap((s) =>
       s.runs.map((r) => [
         s.scenario,
@@ -99,6 +99,7 @@ export function buildTables(model: ReportModel): Table[] {
         fmt(r.scaleUpSeconds),
         r.toolRuns.length ? r.toolRuns.map((t) => `${t.tool} ${t.mode}: ${fmt(t.seconds, 1)}`).join('; ') : '—',
         String(r.findings.total),
+        r.stepsNotRun.length ? r.stepsNotRun.map((x) => `${x.step} ${x.status}${x.error ? ` (${x.error})` : ''}`).join('; ') : '—',
       ]),
     ),
   });

@@ -94,6 +94,7 @@ export function summarizeRun(run: ScenarioRunData): RunSummary {
       end: iso(t.end),
       seconds: (t.end - t.start) / 1000,
     })),
+    stepsNotRun: run.stepsNotRun ?? [],
     findings: {
       total: findings.length,
       byTool: count(findings.map((f) => f.tool)),

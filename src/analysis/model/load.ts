@@ -42,6 +42,7 @@ export const scenarioRunDataSchema = z.object({
   samplerOverhead: z.array(z.object({ node: z.string(), cpuSeconds: num, maxRssKiB: num })).optional(),
   status: z.enum(['completed', 'failed', 'cancelled', 'skipped']),
   error: z.string().optional(),
+  stepsNotRun: z.array(z.object({ step: z.string(), status: z.enum(['skipped', 'failed']), error: z.string().optional() })).optional(),
 });
 
 export const experimentDataSchema = z.object({

@@ -40,6 +40,14 @@ export interface ScenarioRunData {
   samplerOverhead?: { node: string; cpuSeconds: number; maxRssKiB: number }[];
   status: RunStatus;
   error?: string;
+  /** Steps an operator skipped, or that failed for good, in the order they happened. */
+  stepsNotRun?: StepNotRun[];
+}
+
+export interface StepNotRun {
+  step: string;
+  status: 'skipped' | 'failed';
+  error?: string;
 }
 
 export interface ExperimentData {
@@ -83,6 +91,7 @@ export interface RunSummary {
   /** Mean over the nodes whose boot time was read. */
   bootSecondsMean: number | null;
   toolRuns: { tool: string; mode: string; start: string; end: string; seconds: number }[];
+  stepsNotRun: StepNotRun[];
   findings: {
     total: number;
     byTool: Record<string, number>;

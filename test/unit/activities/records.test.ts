@@ -1,0 +1,47 @@
+/** A scenario's record joins the collected series and reaches the report, skipped steps included. */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRecordActivities } from '../../../activities/records';
+import { createReportActivities } from '../../../activities/report';
+import type { ScenarioRecord } from '../../../src/domain/contracts';
+import type { NodeSeries } from '../../../src/domain/samples';
+import { ArtifactStore } from '../../../src/store/artifactStore';
+
+jest.setTimeout(60_000);
+
+function series(node: string, start: number, n: number): NodeSeries {
+  const cpu = Array.from({ length: n }, (_, i) => ({ time: start + i * 1000, used: 10 + (i % 5), user: 5, nice: 0, system: 5, iowait: 0, steal: 0, idle: 90 - (i % 5) }));
+  const memory = Array.from({ length: n }, (_, i) => ({ time: start + i * 1000, memUsedPercent: 40 + (i % 3), fields: { kbmemfree: 1000 } }));
+  return { node, cpu, memory };
+}
+
+test('recordScenario writes the report input; the report lists a skipped step', async () => {
+  const store = new ArtifactStore(await fs.mkdtemp(path.join(os.tmpdir(), 'hl-records-')));
+  const key = 'experiments/exp-r/best-practices/1';
+  const start = Date.UTC(2026, 10, 27, 10);
+  await store.writeJson(key, 'nodes/n1/series.json', series('n1', start, 30));
+  await store.writeJson(key, 'nodes/n1/sampling.json', { gaps: [{ node: 'n1', start: start + 5000, end: start + 9000, reason: 'sampler restarted' }] });
+  const record: ScenarioRecord = {
+    scenario: 'best-practices', repetition: 1, runId: 'r', workflowId: 'exp-r/best-practices/1', namespace: 'hl-bp-r1-x', artifactKey: key, status: 'completed',
+    steps: [
+      { step: 'deploy', status: 'ok', attempts: 1, start, end: start + 2000 },
+      { step: 'harden', status: 'skipped', attempts: 2, start, end: start + 3000, error: 'KubeForbidden: roles.rbac.authorization.k8s.io is forbidden' },
+    ],
+    deploy: { image: 'x', rolloutSeconds: 1.5, scaleUpSeconds: 0.5, replicas: 5, service: { type: 'LoadBalancer', address: null, pending: true }, events: [] },
+    collect: { nodes: [{ node: 'n1', cpuSamples: 30, memorySamples: 30, rawFile: 'x' }], samplerOverhead: [{ node: 'n1', cpuSeconds: 0.1, maxRssKiB: 2000 }] },
+    sampling: { startedAt: start, intervalSeconds: 1, gaps: [{ node: 'n1', start: start + 5000, end: start + 9000, reason: 'sampler restarted' }] },
+  };
+  const { recordScenario } = createRecordActivities({ store });
+  await recordScenario(record);
+  await recordScenario(record); // idempotent
+
+  const data = await store.readJson<{ nodes: NodeSeries[]; gaps: unknown[]; stepsNotRun: unknown[] }>(key, 'scenario-data.json');
+  expect(data.nodes[0]!.cpu).toHaveLength(30);
+  expect(data.gaps).toHaveLength(1); // the same gap from the record and the node's file, kept once
+  expect(data.stepsNotRun).toEqual([{ step: 'harden', status: 'skipped', error: 'KubeForbidden: roles.rbac.authorization.k8s.io is forbidden' }]);
+
+  const report = await createReportActivities({ artifactsRoot: store.root }).buildReport({ experimentId: 'exp-r', experimentDir: 'experiments/exp-r' });
+  const md = await fs.readFile(path.join(report.reportDir, 'report.md'), 'utf8');
+  expect(md).toContain('harden skipped (KubeForbidden');
+});
