@@ -15,7 +15,7 @@ export const stepOptions = {
   provision: { startToCloseTimeout: '2 hours', heartbeatTimeout: '2 minutes', retry: policy(5) },
   cluster: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: policy(5) },
   tools: { startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: policy(3) },
-  sampling: { startToCloseTimeout: '5 minutes', retry: policy(5, '1 minute') },
+  sampling: { startToCloseTimeout: '2 minutes', retry: policy(5, '1 minute') },
   collect: { startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: policy(10) },
   bootTime: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: policy(3) },
   reset: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: policy(10, '2 minutes') },

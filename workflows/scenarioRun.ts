@@ -138,7 +138,9 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
       await sleep(Math.min(healthCheckSeconds * 1000, windowEnd - Date.now()));
       if (samplingStarted && nodes && Date.now() < windowEnd) {
         const health = await step('sampling-window', () => healthActs.checkSampling({ runId, nodeMapPath: nodes }));
-        if (health) record.sampling!.gaps.push(...health.gaps);
+        // Every check reports all gaps the node has recorded so far: keep each gap once.
+        const known = record.sampling!.gaps;
+        if (health) known.push(...health.gaps.filter((g) => !known.some((k) => k.node === g.node && k.start === g.start)));
       }
     }
     progress.window = windowProgress(windowStart, windowEnd, Date.now());
