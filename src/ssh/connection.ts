@@ -178,6 +178,19 @@ async function readPrivateKey(target: string, keyPath: string | undefined): Prom
 }
 
 /** POSIX single-quoting for building remote command lines. */
+/** A pass-through stream that counts bytes (from `start`, for resumed transfers) and reports progress. */
+function byteCounter(start: number, onProgress?: (bytes: number) => void): Transform & { bytes: number } {
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, callback) {
+      counter.bytes += chunk.length;
+      onProgress?.(counter.bytes);
+      callback(null, chunk);
+    },
+  }) as Transform & { bytes: number };
+  counter.bytes = start;
+  return counter;
+}
+
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
@@ -299,15 +312,8 @@ class Ssh2Session implements SshSession {
       await fs.writeFile(meta, identity);
     }
     const sftp = await this.sftp();
-    let bytes = start;
     if (start < remote.size) {
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, callback) {
-          bytes += chunk.length;
-          onProgress?.(bytes);
-          callback(null, chunk);
-        },
-      });
+      const counter = byteCounter(start, onProgress);
       try {
         await pipeline(
           sftp.createReadStream(remotePath, { start, end: remote.size - 1 }),
@@ -331,21 +337,14 @@ class Ssh2Session implements SshSession {
     const part = `${remotePath}.part`;
     await this.run(`mkdir -p ${shellQuote(path.posix.dirname(remotePath))} && rm -f ${shellQuote(part)}`);
     const sftp = await this.sftp();
-    let bytes = 0;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, callback) {
-        bytes += chunk.length;
-        onProgress?.(bytes);
-        callback(null, chunk);
-      },
-    });
+    const counter = byteCounter(0, onProgress);
     try {
       await pipeline(createReadStream(localPath), counter, sftp.createWriteStream(part));
     } catch (error) {
       throw this.closedError ?? transient(this.target, `uploading ${localPath} to`, error);
     }
     await this.run(`mv -f ${shellQuote(part)} ${shellQuote(remotePath)}`);
-    return { bytes };
+    return { bytes: counter.bytes };
   }
 
   async close(): Promise<void> {

@@ -88,11 +88,14 @@ function runBuild(cache: string, log: Log): Promise<void> {
   });
 }
 
-/** A lock beside the sim folder so two test runs do not start the test bed at once. */
-async function withLock<T>(home: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * A lock beside the sim folder so two test runs do not start the test bed at once, and so a test that
+ * stops a component on purpose is not mistaken for a broken test bed by another run's `simUp`.
+ */
+export async function withSimLock<T>(home: string, fn: () => Promise<T>, waitMs = 60 * 60_000): Promise<T> {
   fs.mkdirSync(home, { recursive: true });
   const lockPath = path.join(home, '.sim.lock');
-  const deadline = Date.now() + 60 * 60_000;
+  const deadline = Date.now() + waitMs;
   for (;;) {
     try {
       fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
@@ -110,7 +113,7 @@ async function withLock<T>(home: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } finally {
-    fs.rmSync(lockPath, { force: true });
+    if (readPidFile(lockPath) === process.pid) fs.rmSync(lockPath, { force: true });
   }
 }
 
@@ -128,7 +131,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
   const began = Date.now();
   const { ctx, home, cache } = contextFor(options);
   const { layout, log } = ctx;
-  return withLock(home, async () => {
+  return withSimLock(home, async () => {
     let missing = missingBinaries(ctx.binaries);
     if (missing.length > 0) {
       if (options.build === false) throw new Error(`test bed binaries missing (run scripts/testbed/build.sh): ${missing.join(', ')}`);
@@ -179,7 +182,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
 export async function simDown(options: SimOptions = {}): Promise<SimDownResult> {
   const { ctx, home } = contextFor(options);
   const { layout, log } = ctx;
-  return withLock(home, async () => {
+  return withSimLock(home, async () => {
     const stopped: string[] = [];
     const components = clusterComponents(layout).filter((component) => component.running);
     if (fs.existsSync(layout.kwokClusterDir) && missingBinaries(ctx.binaries).length === 0) {

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { hardenlabHome, repoRoot } from '../../src/config/paths';
 import { REMOTE_ROOT } from '../../src/sampling/commands';
-import { binaryPaths, readVersions, simLayout, simStatus, SIM_NODES, type SimNode } from '../../src/testbed';
+import { binaryPaths, readVersions, simLayout, simStatus, withSimLock, SIM_NODES, type SimNode } from '../../src/testbed';
 import { waitClusterReady, type ClusterContext } from '../../src/testbed/cluster';
 import { startNodeHost, stopNodeHost } from '../../src/testbed/nodeHosts';
 import { isAlive, readPidFile, sleep, stopProcess, waitFor } from '../../src/testbed/process';
@@ -244,28 +244,8 @@ export async function restoreControlPlane(snapshot: readonly ComponentLaunch[], 
  * component is down: another test process calling `ensureTestbed()` meanwhile would otherwise see a broken
  * control plane and recreate the whole cluster, wiping etcd under every running test.
  */
-export async function withTestbedLock<T>(fn: () => Promise<T>, waitMs = 300_000): Promise<T> {
-  const lockPath = path.join(hardenlabHome(), '.sim.lock');
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-      break;
-    } catch {
-      const holder = readPidFile(lockPath);
-      if (holder === undefined || !isAlive(holder)) {
-        fs.rmSync(lockPath, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`${lockPath} is held by pid ${holder}`);
-      await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    if (readPidFile(lockPath) === process.pid) fs.rmSync(lockPath, { force: true });
-  }
+export function withTestbedLock<T>(fn: () => Promise<T>, waitMs = 300_000): Promise<T> {
+  return withSimLock(hardenlabHome(), fn, waitMs);
 }
 
 /** The whole test bed runs: every component and node host alive, the API ready. */
