@@ -54,6 +54,7 @@ export async function demoCommand(opts: { window: number; interval: number; keep
     console.log(`    Temporal Web UI: ${server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
     console.log(`    Report: ${result.htmlPath ?? `not written: ${result.reportError}`}`);
     if (!opts.keep) console.log('    (The run is kept in the dev server\'s database: `node bin/hardenlab.js dev` shows it in the UI again.)');
+    console.log(`    The test bed keeps running for a look around (kubectl --kubeconfig ${sim.kubeconfigPath}); \`node bin/hardenlab.js sim down\` stops it.`);
     if (!result.htmlPath) process.exitCode = 1;
     if (opts.keep) {
       console.log('    Dev server and worker keep running; Ctrl-C stops them.');
