@@ -38,20 +38,13 @@ export interface ScenarioRunInput {
   facts?: ClusterFacts;
 }
 
-const acts = <K extends keyof HardenlabActivities>(options: (typeof stepOptions)[keyof typeof stepOptions]) =>
-  proxyActivities<Pick<HardenlabActivities, K>>(options);
+/** Activities named by what they do: the Temporal UI lists these ids (`deploy`, `kube-hunter-remote`, …). */
+const acts = <K extends keyof HardenlabActivities>(options: (typeof stepOptions)[keyof typeof stepOptions], activityId: string) =>
+  proxyActivities<Pick<HardenlabActivities, K>>({ ...options, activityId });
 
-const resolveActs = acts<'provisionCluster'>(stepOptions.provision);
-const clusterActs = acts<'deployWorkload' | 'hardenNamespace'>(stepOptions.cluster);
-const resetActs = acts<'resetCluster' | 'teardownCluster'>(stepOptions.reset);
-const toolActs = acts<'runKubeBench' | 'runKubeHunter'>(stepOptions.tools);
-const samplingActs = acts<'startSampling' | 'stopSampling' | 'cleanupNodes'>(stepOptions.sampling);
 // A local activity: an hourly health check then costs one marker event instead of three activity events,
 // which keeps a 24 h scenario's history small.
 const healthActs = proxyLocalActivities<Pick<HardenlabActivities, 'checkSampling'>>(healthCheckOptions);
-const collectActs = acts<'collectSamples'>(stepOptions.collect);
-const bootActs = acts<'measureBootTime'>(stepOptions.bootTime);
-const recordActs = acts<'recordScenario'>(stepOptions.record);
 
 class ScenarioAborted extends Error {
   constructor(readonly step: StepName, reason: string) {
@@ -105,7 +98,7 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
 
   try {
     if (!cluster) {
-      const provisioned = await step('provision', () => resolveActs.provisionCluster({ runId, cluster: config.cluster, nodeMapPath: config.nodeMapPath }));
+      const provisioned = await step('provision', () => acts<'provisionCluster'>(stepOptions.provision, 'provision').provisionCluster({ runId, cluster: config.cluster, nodeMapPath: config.nodeMapPath }));
       if (!provisioned) throw new ScenarioAborted('provision', 'skipped: there is no cluster to run on');
       cluster = provisioned.cluster;
       ownsCluster = provisioned.created;
@@ -113,13 +106,13 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     }
     const scoped = { runId, cluster, namespace };
     const hardened = scenario === 'best-practices' || (scenario === 'security-tools' && config.hardening.inSecurityTools);
-    record.deploy = await step('deploy', () => clusterActs.deployWorkload({ ...scoped, scenario, workload: config.workload, hardened }));
-    if (hardened) record.harden = await step('harden', () => clusterActs.hardenNamespace({ ...scoped, hardening: config.hardening }));
+    record.deploy = await step('deploy', () => acts<'deployWorkload'>(stepOptions.cluster, 'deploy').deployWorkload({ ...scoped, scenario, workload: config.workload, hardened }));
+    if (hardened) record.harden = await step('harden', () => acts<'hardenNamespace'>(stepOptions.cluster, 'harden').hardenNamespace({ ...scoped, hardening: config.hardening }));
 
     const nodes = nodeMapPath();
     const { durationSeconds, intervalSeconds, healthCheckSeconds } = config.window;
     if (nodes) {
-      const started = await step('start-sampling', () => samplingActs.startSampling({ runId, nodeMapPath: nodes, intervalSeconds, durationSeconds }));
+      const started = await step('start-sampling', () => acts<'startSampling'>(stepOptions.sampling, 'start-sampling').startSampling({ runId, nodeMapPath: nodes, intervalSeconds, durationSeconds }));
       samplingStarted = started !== undefined;
       // The window is measured in workflow time, which survives worker restarts and time skipping.
       record.sampling = { startedAt: Date.now(), intervalSeconds, gaps: [] };
@@ -129,7 +122,7 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     progress.window = windowProgress(windowStart, windowEnd, Date.now());
 
     // Tools run inside the window so their own CPU cost shows on the charts.
-    if (scenario === 'security-tools') record.tools = await runTools(step, toolActs, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey });
+    if (scenario === 'security-tools') record.tools = await runTools(step, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey });
 
     while (Date.now() < windowEnd) {
       progress.step = 'sampling-window';
@@ -147,14 +140,14 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
 
     if (samplingStarted && nodes) {
       await step('collect', async () => {
-        await samplingActs.stopSampling({ runId, nodeMapPath: nodes });
-        return (record.collect = await collectActs.collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }));
+        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling').stopSampling({ runId, nodeMapPath: nodes });
+        return (record.collect = await acts<'collectSamples'>(stepOptions.collect, 'collect').collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }));
       });
       collected = true;
       record.sampling!.endedAt = Date.now();
     }
     if (nodes && config.bootTime.measure) {
-      record.bootTime = await step('boot-time', () => bootActs.measureBootTime({ runId, nodeMapPath: nodes, reboot: config.bootTime.reboot, cluster }));
+      record.bootTime = await step('boot-time', () => acts<'measureBootTime'>(stepOptions.bootTime, 'boot-time').measureBootTime({ runId, nodeMapPath: nodes, reboot: config.bootTime.reboot, cluster }));
     }
   } catch (err) {
     failure = err;
@@ -166,22 +159,22 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
       const nodes = nodeMapPath();
       if (samplingStarted && nodes && !collected) {
         // Keep whatever was sampled before the failure or cancellation, for a partial report.
-        await samplingActs.stopSampling({ runId, nodeMapPath: nodes }).catch(() => undefined);
-        record.collect = await collectActs.collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }).catch(() => undefined);
+        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling').stopSampling({ runId, nodeMapPath: nodes }).catch(() => undefined);
+        record.collect = await acts<'collectSamples'>(stepOptions.collect, 'collect').collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }).catch(() => undefined);
       }
-      if (samplingStarted && nodes) await samplingActs.cleanupNodes({ runId, nodeMapPath: nodes }).catch(() => undefined);
+      if (samplingStarted && nodes) await acts<'cleanupNodes'>(stepOptions.sampling, 'cleanup-nodes').cleanupNodes({ runId, nodeMapPath: nodes }).catch(() => undefined);
       if (cluster) {
         const target = cluster;
-        record.reset = await step('reset', () => resetActs.resetCluster({ runId, cluster: target, namespace })).catch((err) => {
+        record.reset = await step('reset', () => acts<'resetCluster'>(stepOptions.reset, 'reset').resetCluster({ runId, cluster: target, namespace })).catch((err) => {
           record.error ??= describeFailure(err);
           return undefined;
         });
-        if (ownsCluster) await step('teardown', () => resetActs.teardownCluster({ runId, cluster: target })).catch(() => undefined);
+        if (ownsCluster) await step('teardown', () => acts<'teardownCluster'>(stepOptions.reset, 'teardown').teardownCluster({ runId, cluster: target })).catch(() => undefined);
       }
       progress.status = record.status;
       progress.step = 'finished';
       refreshDetails();
-      await recordActs.recordScenario(record);
+      await acts<'recordScenario'>(stepOptions.record, 'record').recordScenario(record);
     });
   }
 
@@ -194,19 +187,17 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
 
 type StepRunner = <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>;
 
-async function runTools(
-  step: StepRunner,
-  tools: Pick<HardenlabActivities, 'runKubeBench' | 'runKubeHunter'>,
-  req: Parameters<HardenlabActivities['runKubeBench']>[0],
-): Promise<ScenarioRecord['tools']> {
+async function runTools(step: StepRunner, req: Parameters<HardenlabActivities['runKubeBench']>[0]): Promise<ScenarioRecord['tools']> {
   const summaries: NonNullable<ScenarioRecord['tools']> = [];
   if (req.tools.kubeBench.enabled) {
-    const summary = await step('run-tools', () => tools.runKubeBench(req));
+    const kubeBench = acts<'runKubeBench'>(stepOptions.tools, `kube-bench-${req.tools.kubeBench.mode}`);
+    const summary = await step('run-tools', () => kubeBench.runKubeBench(req));
     if (summary) summaries.push(summary);
   }
   if (req.tools.kubeHunter.enabled) {
     for (const mode of req.tools.kubeHunter.modes as KubeHunterMode[]) {
-      const summary = await step('run-tools', () => tools.runKubeHunter({ ...req, mode }));
+      const kubeHunter = acts<'runKubeHunter'>(stepOptions.tools, `kube-hunter-${mode}`);
+      const summary = await step('run-tools', () => kubeHunter.runKubeHunter({ ...req, mode }));
       if (summary) summaries.push(summary);
     }
   }

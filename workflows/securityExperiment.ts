@@ -26,10 +26,11 @@ import { experimentDetails } from './details';
 import { describeFailure, failureType, rootCause } from './failures';
 import { scenarioRun } from './scenarioRun';
 
-const { resolveExperiment } = proxyActivities<Pick<HardenlabActivities, 'resolveExperiment'>>(stepOptions.resolve);
-const { provisionCluster } = proxyActivities<Pick<HardenlabActivities, 'provisionCluster'>>(stepOptions.provision);
-const { teardownCluster } = proxyActivities<Pick<HardenlabActivities, 'teardownCluster'>>(stepOptions.reset);
-const { buildReport } = proxyActivities<Pick<HardenlabActivities, 'buildReport'>>(stepOptions.report);
+/** Activities named by what they do: the Temporal UI lists these ids. */
+const { resolveExperiment } = proxyActivities<Pick<HardenlabActivities, 'resolveExperiment'>>({ ...stepOptions.resolve, activityId: 'resolve-input' });
+const { provisionCluster } = proxyActivities<Pick<HardenlabActivities, 'provisionCluster'>>({ ...stepOptions.provision, activityId: 'provision-shared-cluster' });
+const { teardownCluster } = proxyActivities<Pick<HardenlabActivities, 'teardownCluster'>>({ ...stepOptions.reset, activityId: 'teardown-shared-cluster' });
+const { buildReport } = proxyActivities<Pick<HardenlabActivities, 'buildReport'>>({ ...stepOptions.report, activityId: 'build-report' });
 
 export async function securityExperiment(input: ExperimentInput = {}): Promise<ExperimentResult> {
   const { workflowId } = workflowInfo();
