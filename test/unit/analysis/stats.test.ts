@@ -62,6 +62,16 @@ describe("statistics equal R's (mean, boxplot.stats $stats and $out) on every fi
   });
 });
 
+describe("Welch's confidence interval of the difference", () => {
+  it("equals R's t.test(a, b)$conf.int", () => {
+    // Rscript -e 't.test(c(12.1,13.4,11.9,12.8,13.0), c(10.2,10.9,11.4,10.0,10.7))$conf.int'
+    const w = welchTTest([12.1, 13.4, 11.9, 12.8, 13.0], [10.2, 10.9, 11.4, 10.0, 10.7])!;
+    expect(w.lower).toBeCloseTo(1.13154182114561, 10);
+    expect(w.upper).toBeCloseTo(2.86845817885439, 10);
+    expect(w.pValue).toBeCloseTo(0.000739363142039962, 10);
+  });
+});
+
 describe("R's boxplot rule where it is fragile", () => {
   it('a CPU value exactly on the upper fence is not an outlier (Tukey hinges), though type-7 quartiles would flag it', () => {
     const used = parseFixture('thesis/fence-cpu.sar-u.txt').cpu.map((s) => s.used);
