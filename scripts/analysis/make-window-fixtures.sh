@@ -4,7 +4,7 @@
 #    "statistics" array with an empty record {});
 #  - a restart with a different CPU count: the first sadc sees one CPU (a mount namespace shows it a
 #    /sys/devices/system/cpu with cpu0 only), the one after the LINUX RESTART mark sees the machine's CPUs;
-#  - wider sweeps: sar -A, -u -P ALL, and sadf -d/-j of -P ALL.
+#  - wider sweeps: sar -A, -u -P ALL, sadf -d/-j of -P ALL, and sadf's -U (epoch) and -t (local time) stamps.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -48,4 +48,8 @@ c sar -A -f "$sa" >"$base.sar-A.txt"
 c sar -u -P ALL -f "$sa" >"$base.sar-u-P.txt"
 c sadf -d "$sa" -- -u -P ALL >"$base.sadf-d-u-P.csv"
 c sadf -j "$sa" -- -u -P ALL >"$base.sadf-j-u-P.json"
+# The other timestamp forms sadf offers: epoch seconds (-U) and the file's local time (-t, here UTC).
+c sadf -d -U "$sa" -- -u >"$base.sadf-dU-u.csv"
+TZ=UTC c sadf -d -t "$sa" -- -u >"$base.sadf-dt-u.csv"
+TZ=UTC c sadf -j -t "$sa" -- -u >"$base.sadf-jt-u.json"
 echo "fixtures written to $out; now run scripts/analysis/r-expected.sh to refresh R's expected results"
