@@ -92,8 +92,10 @@ function identitiesOf(runs: RunSummary[]): NodeIdentity[] {
   return [...byNode.values()];
 }
 
+/** The time a run's samples cover: first to last sample plus one interval (each sample stands for one). */
 function windowSeconds(r: RunSummary): number | null {
-  return r.window ? (r.window.end - r.window.start) / 1000 : null;
+  const interval = median(r.nodes.flatMap((n) => n.sampleIntervalSeconds ?? [])) ?? 0;
+  return r.window ? (r.window.end - r.window.start) / 1000 + interval : null;
 }
 
 function orderItem(scenarios: ScenarioSummary[], runs: RunSummary[]): TrustItem {
@@ -133,11 +135,11 @@ function overheadItem(runs: RunSummary[], identities: NodeIdentity[]): TrustItem
   const item = (level: TrustItem['level'], title: string, detail: string): TrustItem => ({ id: 'sampler-overhead', level, title, detail });
   if (measuredSeconds === 0) return item('info', 'sampler overhead not recorded', 'No node reported the sampler’s own CPU time.');
   const share = (samplerSeconds / measuredSeconds) * 100;
-  const shareText = `${cpusUnknown ? 'at most ' : ''}${share < 0.1 ? share.toFixed(2) : share.toFixed(1)} %`;
+  const shareText = share < 0.01 ? 'less than 0.01 %' : `${cpusUnknown ? 'at most ' : ''}${share < 0.1 ? share.toFixed(2) : share.toFixed(1)} %`;
   return item(
     share >= 2 ? 'warn' : 'ok',
     `sampler overhead: ${shareText} of the CPU measured`,
-    `sadc and its wrapper used ${samplerSeconds.toFixed(1)} CPU seconds against ${measuredSeconds.toFixed(0)} CPU seconds measured${cpusUnknown ? ' (CPU count not recorded: counted as one CPU)' : ''}.`,
+    `sadc and its wrapper used ${samplerSeconds < 0.1 ? samplerSeconds.toFixed(3) : samplerSeconds.toFixed(1)} CPU seconds against ${measuredSeconds.toFixed(0)} CPU seconds measured${cpusUnknown ? ' (CPU count not recorded: counted as one CPU)' : ''}.`,
   );
 }
 

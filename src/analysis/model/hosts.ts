@@ -48,14 +48,15 @@ const listGroups = (groups: string[][]) => groups.map((g) => g.join(', ')).join(
  */
 export function sharedHostCheck(identities: NodeIdentity[], facts: NodeFactsView): TrustItem {
   const item = (level: TrustLevel, title: string, detail: string): TrustItem => ({ id: 'shared-host', level, title, detail });
+  const sameMachine = groupsBy(identities, (i) => i.machineId);
   if (facts.kwokNodes.length > 0) {
     return item(
       'warn',
       SHARED,
-      `${facts.kwokNodes.join(', ')} ${facts.kwokNodes.length === 1 ? 'is a KWOK node' : 'are KWOK nodes'} (simulated kubelet${facts.provider ? `, provider ${facts.provider}` : ''}): the sampled hosts are not separate cluster machines.`,
+      `${facts.kwokNodes.join(', ')} ${facts.kwokNodes.length === 1 ? 'is a KWOK node' : 'are KWOK nodes'} (simulated kubelet${facts.provider ? `, provider ${facts.provider}` : ''}): the sampled hosts are not separate cluster machines.` +
+        (sameMachine.length ? ` Same /etc/machine-id on ${listGroups(sameMachine)}.` : ''),
     );
   }
-  const sameMachine = groupsBy(identities, (i) => i.machineId);
   if (sameMachine.length > 0) {
     return item('warn', SHARED, `Same /etc/machine-id on ${listGroups(sameMachine)}.`);
   }

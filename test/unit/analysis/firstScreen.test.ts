@@ -117,3 +117,8 @@ describe('the first screen is computed from the figures', () => {
     expect(bound).toEqual(expect.objectContaining({ level: 'warn', title: 'sampler overhead: at most 2.0 % of the CPU measured' }));
   });
 });
+
+test('KWOK nodes on one machine: the detail names both', () => {
+  const item = sharedHostCheck([id('n1', 'aaa', 'b'), id('n2', 'aaa', 'b')], nodeFactsView(kwokFacts));
+  expect(item.detail).toBe('n1, n2, n3 are KWOK nodes (simulated kubelet, provider local): the sampled hosts are not separate cluster machines. Same /etc/machine-id on n1, n2.');
+});
