@@ -62,7 +62,12 @@ export function thesisTables(model: ReportModel): Table[] {
 
 export function sentencesHtml(model: ReportModel): string {
   const items = model.firstScreen.sentences.map((s) => `<li>${escapeHtml(s)}</li>`).join('\n');
-  return `<section id="answer"><h2>What this run found</h2><ul class="sentences">${items || '<li>No completed runs to compare.</li>'}</ul></section>`;
+  // On a phone the trust box comes after the charts: this line names its checks right under the answer.
+  const checks = model.firstScreen.trust.filter((t) => t.level === 'warn');
+  const pointer = checks.length
+    ? `<p class="trust-pointer"><a href="#trust">Before trusting these figures, ${checks.length} check${checks.length === 1 ? '' : 's'}</a>: ${checks.map((t) => escapeHtml(t.title.split(':')[0]!)).join('; ')}.</p>`
+    : '';
+  return `<section id="answer"><h2>What this run found</h2><ul class="sentences">${items || '<li>No completed runs to compare.</li>'}</ul>${pointer}</section>`;
 }
 
 export function trustHtml(model: ReportModel): string {

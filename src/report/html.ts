@@ -38,10 +38,10 @@ p,li,.caption{max-width:75ch}.meta{color:var(--muted);font-size:.9rem}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;font-size:.82rem;margin:6px 0}th,td{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top}
 th{background:var(--head);font-weight:600}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}.empty{text-align:center;color:var(--muted)}
-.sentences{padding-left:1.2em}.sentences li{margin:.35em 0}
+.sentences{padding-left:1.2em}.trust-pointer{display:none;background:var(--warn-bg);padding:6px 10px;border-radius:6px;font-size:.88rem}.sentences li{margin:.35em 0}
 .first{display:grid;grid-template-columns:minmax(0,1fr) 340px;gap:20px;align-items:start}#headline{margin:0}#headline .charts svg{flex:1 1 300px;max-width:400px}
 #trust{border:1px solid var(--line);border-radius:8px;padding:4px 14px 10px;margin-top:1em}#trust h2{margin-top:.5em}
-@media (max-width:900px){.first{grid-template-columns:minmax(0,1fr)}}
+@media (max-width:900px){.first{grid-template-columns:minmax(0,1fr)}.trust-pointer{display:block}}
 #trust ul{list-style:none;padding:0;margin:0}#trust li{margin:8px 0;padding:6px 8px;border-radius:6px;font-size:.88rem}
 #trust .detail{color:var(--muted);font-size:.82rem}.badge{display:inline-block;font-size:.72rem;font-weight:700;text-transform:uppercase;letter-spacing:.04em;padding:0 6px;border-radius:4px;border:1px solid currentColor}
 .trust-warn{background:var(--warn-bg)}.trust-warn .badge{color:var(--warn)}.trust-info{background:var(--info-bg)}.trust-info .badge{color:var(--info)}.trust-ok{background:var(--ok-bg)}.trust-ok .badge{color:var(--ok)}

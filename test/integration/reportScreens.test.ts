@@ -68,6 +68,11 @@ describe('report.html first screen in Chromium at desktop and phone widths', () 
       for (const selector of ['#answer', '#headline svg', '#trust']) expect(await top(page, selector)).toBeLessThan(firstTable);
       expect(await top(page, '#headline svg')).toBeLessThan(height);
       expect((await top(page, '#trust')) < height).toBe(allOnFirstScreen);
+      // Where the trust box falls below the first screen, a line under the answer names its checks.
+      expect(await page.locator('.trust-pointer').isVisible()).toBe(!allOnFirstScreen);
+      expect(await page.locator('.trust-pointer').textContent()).toBe(
+        'Before trusting these figures, 4 checks: nodes share one host; 1 sampling gap, 5 s without samples; same scenario order in every repetition; window 2 min, shorter than the thesis’s 24 h.',
+      );
       // Nothing is wider than the screen: charts scale down, wide tables scroll inside their own box.
       for (let k = 0; k < 2; k++) {
         const box = (await charts.nth(k).boundingBox())!;
