@@ -122,3 +122,21 @@ test('KWOK nodes on one machine: the detail names both', () => {
   const item = sharedHostCheck([id('n1', 'aaa', 'b'), id('n2', 'aaa', 'b')], nodeFactsView(kwokFacts));
   expect(item.detail).toBe('n1, n2, n3 are KWOK nodes (simulated kubelet, provider local): the sampled hosts are not separate cluster machines. Same /etc/machine-id on n1, n2.');
 });
+
+test("kube-hunter evidence that is a secret (a service account token) never reaches the report's model", () => {
+  const jwt = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IkFCQyJ9.eyJpc3MiOiJrdWJlcm5ldGVzL3NlcnZpY2VhY2NvdW50In0.c2lnbmF0dXJlLXZhbHVlLWhlcmU';
+  const data = fixtureExperiment();
+  const run: ScenarioRunData = {
+    ...data.scenarios[0]!,
+    findings: [
+      { tool: 'kube-hunter', id: 'KHV050', title: 'Read access to pod service account token', severity: 'medium', evidence: jwt },
+      { tool: 'kube-hunter', id: 'KHV005', title: 'Access to API using service account token', severity: 'medium', evidence: `b'{"kind":"APIVersions"}' token: s3cr3t-value-123456` },
+      { tool: 'kube-hunter', id: 'KHV002', title: 'K8s Version Disclosure', severity: 'medium', evidence: 'v1.36.3' },
+    ],
+  };
+  const model = buildReportModel({ ...data, scenarios: [run] });
+  const evidence = model.scenarios[0]!.runs[0]!.findings.details.map((f) => f.evidence);
+  expect(evidence).toEqual(['[redacted]', `b'{"kind":"APIVersions"}' token=[redacted]`, 'v1.36.3']);
+  expect(JSON.stringify(model)).not.toContain('s3cr3t');
+  expect(JSON.stringify(model)).not.toContain(jwt);
+});
