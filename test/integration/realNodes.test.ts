@@ -177,6 +177,12 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
           expect(Object.keys(node.phases ?? {})).toEqual(['userspace']);
         }
       }
+      // The report's trust box: separate machines (own machine-id, lxcfs /proc), not one host seen three times.
+      const summary = JSON.parse(fs.readFileSync(path.join(path.dirname(result.htmlPath ?? ''), 'summary.json'), 'utf8')) as {
+        firstScreen: { trust: { id: string; level: string; title: string }[] };
+      };
+      const sharedHost = summary.firstScreen.trust.find((item) => item.id === 'shared-host');
+      expect(sharedHost).toMatchObject({ level: 'info', title: 'nodes are system containers on one kernel; CPU and memory are isolated by cgroups and lxcfs' });
     } finally {
       worker.shutdown();
       await running.catch(() => undefined);

@@ -42,9 +42,9 @@ const listGroups = (groups: string[][]) => groups.map((g) => g.join(', ')).join(
 
 /**
  * Whether the sampled nodes are separate machines. The same machine-id on several nodes, or KWOK nodes, is one
- * host seen several times (warn). Distinct machine-ids on one kernel (same boot id) with /proc/stat served by
- * lxcfs are system containers: separate cgroups and their own /proc figures (info, not a warning). The same
- * kernel without lxcfs shows every node the host's /proc (warn).
+ * host seen several times (warn). Distinct machine-ids with /proc/stat served by lxcfs are system containers:
+ * separate cgroups and their own /proc figures (info, not a warning). The same kernel (boot id) without lxcfs
+ * shows every node the host's /proc (warn).
  */
 export function sharedHostCheck(identities: NodeIdentity[], facts: NodeFactsView): TrustItem {
   const item = (level: TrustLevel, title: string, detail: string): TrustItem => ({ id: 'shared-host', level, title, detail });
@@ -59,6 +59,16 @@ export function sharedHostCheck(identities: NodeIdentity[], facts: NodeFactsView
   }
   if (sameMachine.length > 0) {
     return item('warn', SHARED, `Same /etc/machine-id on ${listGroups(sameMachine)}.`);
+  }
+  // lxcfs serves /proc to containers only: nodes that all read their /proc/stat from it are system containers,
+  // whatever their boot ids say (systemd-nspawn gives each container a boot id of its own).
+  if (identities.length > 0 && identities.every((i) => i.procStatLxcfs === true)) {
+    const kernels = [...new Set(identities.map((i) => i.kernel).filter((k): k is string => Boolean(k)))];
+    return item(
+      'info',
+      'nodes are system containers on one kernel; CPU and memory are isolated by cgroups and lxcfs',
+      `Distinct machine-ids, /proc/stat from lxcfs on every node${kernels.length === 1 ? `, kernel ${kernels[0]}` : ''}: each node's figures are its own container's, but they compete for one host's CPUs.`,
+    );
   }
   const sameKernel = groupsBy(identities, (i) => i.bootId);
   if (sameKernel.length > 0) {
