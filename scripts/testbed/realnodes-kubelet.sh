@@ -1,0 +1,106 @@
+# Sourced by realnodes.sh: writes a node's kubelet and kube-proxy configuration, client certificates signed by
+# the cluster CA, its pod network (bridge CNI) and the routes to the other nodes' pods, before its first boot.
+# Uses realnodes.sh's variables and helpers (HL_STATE, GATEWAY, node_ip, die).
+pod_cidr() { printf '10.244.%d.0/24' "$1"; }
+
+# kubeconfig_for USER CERT: a kubeconfig reaching the API server through the namespace's forward, as USER with
+# the client certificate /etc/kubernetes/pki/CERT.{crt,key}.
+kubeconfig_for() {
+  local name="$1" cert="$2"
+  cat <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: hardenlab
+  cluster:
+    server: https://$GATEWAY:$HL_API_PORT
+    certificate-authority: /etc/kubernetes/pki/ca.crt
+    tls-server-name: $HL_TLS_SERVER_NAME
+users:
+- name: $name
+  user:
+    client-certificate: /etc/kubernetes/pki/$cert.crt
+    client-key: /etc/kubernetes/pki/$cert.key
+contexts:
+- name: default
+  context: {cluster: hardenlab, user: $name}
+current-context: default
+KUBECONFIG
+}
+
+node_kubelet() {
+  local name="$1" index="$2" dir="$HL_STATE/nodes/$1" root pki other
+  : "${HL_CA_CRT:?}" "${HL_CA_KEY:?}" "${HL_API_PORT:?}" "${HL_TLS_SERVER_NAME:?}" "${HL_NODE_COUNT:?}"
+  root="$dir/rootfs"
+  [[ -d "$root/etc" ]] || die "node $name has no rootfs at $root"
+  [[ -f "$dir/.kubelet" ]] && return 0
+  pki="$root/etc/kubernetes/pki"
+  mkdir -p "$pki" "$root/var/lib/kubelet" "$root/etc/cni/net.d"
+  cp "$HL_CA_CRT" "$pki/ca.crt"
+  # The node's own client certificate (group system:nodes), so the Node authorizer and NodeRestriction
+  # admission treat it as that node and nothing more.
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$pki/kubelet-client.key" \
+    -subj "/O=system:nodes/CN=system:node:$name" -out "$dir/kubelet.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/kubelet.csr" -CA "$HL_CA_CRT" -CAkey "$HL_CA_KEY" -CAcreateserial -CAserial "$dir/ca.srl" \
+    -days 365 -out "$pki/kubelet-client.crt" \
+    -extfile <(printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n') 2>/dev/null
+  chmod 0600 "$pki/kubelet-client.key"
+  # kube-proxy's identity: the bootstrap ClusterRoleBinding system:node-proxier names the user system:kube-proxy.
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$pki/kube-proxy.key" \
+    -subj "/CN=system:kube-proxy" -out "$dir/kube-proxy.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/kube-proxy.csr" -CA "$HL_CA_CRT" -CAkey "$HL_CA_KEY" -CAserial "$dir/ca.srl" \
+    -days 365 -out "$pki/kube-proxy.crt" \
+    -extfile <(printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n') 2>/dev/null
+  chmod 0600 "$pki/kube-proxy.key"
+  mkdir -p "$root/var/lib/kube-proxy"
+  kubeconfig_for kube-proxy kube-proxy >"$root/etc/kubernetes/kube-proxy.conf"
+  cat >"$root/var/lib/kube-proxy/config.yaml" <<PROXYCONFIG
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: {kubeconfig: /etc/kubernetes/kube-proxy.conf}
+mode: iptables
+clusterCIDR: 10.244.0.0/16
+hostnameOverride: $name
+# The conntrack table size and timeouts are host-wide on this kernel: leave them as the host has them.
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+PROXYCONFIG
+  kubeconfig_for "$name" kubelet-client >"$root/etc/kubernetes/kubelet.conf"
+  cat >"$root/var/lib/kubelet/config.yaml" <<KUBELETCONFIG
+# A real node's kubelet with its defaults, except what a system container on cgroup v1 requires.
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
+cgroupDriver: cgroupfs
+failCgroupV1: false
+failSwapOn: false
+# The node cannot write host-wide kernel settings nor lower oom_score_adj (no CAP_SYS_RESOURCE).
+protectKernelDefaults: false
+oomScoreAdj: 0
+readOnlyPort: 0
+# The node sees both host CPUs through its cpuset but gets one by CFS quota: reserve the other.
+systemReserved: {cpu: "1"}
+podCIDR: $(pod_cidr "$index")
+clusterDomain: cluster.local
+resolvConf: /etc/resolv.conf
+# The test bed's API server presents no kubelet client certificate, so the kubelet cannot ask it (webhook)
+# who calls; kube-bench reports this, rightly.
+authentication: {anonymous: {enabled: true}, webhook: {enabled: false}}
+authorization: {mode: AlwaysAllow}
+KUBELETCONFIG
+  cat >"$root/etc/cni/net.d/10-hardenlab.conflist" <<CNI
+{"cniVersion": "1.0.0", "name": "hardenlab", "plugins": [
+  {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "$(pod_cidr "$index")"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+  {"type": "portmap", "capabilities": {"portMappings": true}}
+]}
+CNI
+  # Pods on other nodes are reached through those nodes (the routes a cloud network would carry).
+  for ((other = 1; other <= HL_NODE_COUNT; other++)); do
+    ((other == index)) && continue
+    printf '\n[Route]\nDestination=%s\nGateway=%s\n' "$(pod_cidr "$other")" "$(node_ip "$other")" >>"$root/etc/systemd/network/10-host0.network"
+  done
+  mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
+  ln -sf /etc/systemd/system/kubelet.service "$root/etc/systemd/system/multi-user.target.wants/kubelet.service"
+  ln -sf /etc/systemd/system/kube-proxy.service "$root/etc/systemd/system/multi-user.target.wants/kube-proxy.service"
+  touch "$dir/.kubelet"
+}
