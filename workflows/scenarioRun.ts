@@ -5,9 +5,11 @@
  * Thin orchestration: every piece of real work is an activity.
  */
 import {
+  type ActivityInterfaceFor,
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -26,6 +28,7 @@ import { scenarioProgressQuery } from './definitions';
 import { describeFailure } from './failures';
 import { OperatorGate } from './operatorGate';
 import { scenarioDetails } from './details';
+import { PATCHES } from './versions';
 
 export interface ScenarioRunInput {
   experimentId: string;
@@ -38,9 +41,18 @@ export interface ScenarioRunInput {
   facts?: ClusterFacts;
 }
 
-/** Activities named by what they do: the Temporal UI lists these ids (`deploy`, `kube-hunter-remote`, …). */
-const acts = <K extends keyof HardenlabActivities>(options: (typeof stepOptions)[keyof typeof stepOptions], activityId: string) =>
-  proxyActivities<Pick<HardenlabActivities, K>>({ ...options, activityId });
+type StepOptions = (typeof stepOptions)[keyof typeof stepOptions];
+/** Activity proxies: `acts<'deployWorkload'>(stepOptions.cluster, 'deploy')`. */
+type ActivityProxies = <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string) => ActivityInterfaceFor<Pick<HardenlabActivities, K>>;
+
+/**
+ * Activities named by what they do (the Temporal UI lists `deploy`, `kube-hunter-remote`, …), for runs
+ * started since the patch; runs an earlier release started keep their sequence-number ids.
+ */
+function activityProxies(namedIds: boolean): ActivityProxies {
+  return <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string) =>
+    proxyActivities<Pick<HardenlabActivities, K>>(namedIds ? { ...options, activityId } : options);
+}
 
 // A local activity: an hourly health check then costs one marker event instead of three activity events,
 // which keeps a 24 h scenario's history small.
@@ -56,6 +68,8 @@ class ScenarioAborted extends Error {
 export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioRecord> {
   const { workflowId } = workflowInfo();
   const { config, scenario, repetition } = input;
+  // Decided once, before the first command, so a run keeps one id scheme for its whole life.
+  const acts = activityProxies(patched(PATCHES.namedActivityIds));
   const runId = runIdFor(workflowId);
   const namespace = namespaceFor(scenario, repetition, workflowId);
   const record: ScenarioRecord = {
@@ -122,7 +136,7 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     progress.window = windowProgress(windowStart, windowEnd, Date.now());
 
     // Tools run inside the window so their own CPU cost shows on the charts.
-    if (scenario === 'security-tools') record.tools = await runTools(step, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey });
+    if (scenario === 'security-tools') record.tools = await runTools(step, acts, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey });
 
     while (Date.now() < windowEnd) {
       progress.step = 'sampling-window';
@@ -187,7 +201,7 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
 
 type StepRunner = <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>;
 
-async function runTools(step: StepRunner, req: Parameters<HardenlabActivities['runKubeBench']>[0]): Promise<ScenarioRecord['tools']> {
+async function runTools(step: StepRunner, acts: ActivityProxies, req: Parameters<HardenlabActivities['runKubeBench']>[0]): Promise<ScenarioRecord['tools']> {
   const summaries: NonNullable<ScenarioRecord['tools']> = [];
   if (req.tools.kubeBench.enabled) {
     const kubeBench = acts<'runKubeBench'>(stepOptions.tools, `kube-bench-${req.tools.kubeBench.mode}`);

@@ -192,4 +192,8 @@ test('a 24 h scenario keeps its history small', async () => {
   const events = history.events?.length ?? 0;
   console.log(`history of a 24 h security-tools scenario at hourly health checks: ${events} events`);
   expect(events).toBeLessThan(300);
+  // A new run records the patch marker and names its activities; older runs replay with sequence numbers.
+  const ids = history.events!.map((e) => e.activityTaskScheduledEventAttributes?.activityId).filter(Boolean);
+  expect(ids.slice(0, 4)).toEqual(['provision', 'deploy', 'start-sampling', 'kube-bench-node']);
+  expect(history.events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(1);
 });
