@@ -19,7 +19,7 @@ import type {
   SamplingRequest,
   SamplingStarted,
 } from '../src/domain/contracts';
-import type { NodeEntry } from '../src/domain/nodeMap';
+import type { NodeEntry } from '../src/config/nodeMap';
 import type { NodeRunRequest } from '../src/domain/activities';
 import type { SamplingGap } from '../src/domain/samples';
 import {
