@@ -70,15 +70,24 @@ export function createSamplingActivities(deps: SamplingDeps) {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   /** Runs fn on every node in parallel, each on its own connection; a non-retryable failure wins over a retryable one. */
-  async function onEveryNode<T>(nodeMapPath: string, fn: (node: NodeEntry, session: SshSession) => Promise<T>): Promise<T[]> {
+  /**
+   * Runs fn on every node in parallel. A failure on any node fails the call, unless `unreachable` turns a
+   * node's retryable failure (SSH down) into a result; a non-retryable failure always fails it.
+   */
+  async function onEveryNode<T>(nodeMapPath: string, fn: (node: NodeEntry, session: SshSession) => Promise<T>, unreachable?: (node: NodeEntry, err: Error) => T): Promise<T[]> {
     const map = await loadNodeMap(nodeMapPath);
     const settled = await Promise.allSettled(
       map.nodes.map(async (node) => {
-        const session = await deps.ssh.connect(node);
         try {
-          return await fn(node, session);
-        } finally {
-          await session.close();
+          const session = await deps.ssh.connect(node);
+          try {
+            return await fn(node, session);
+          } finally {
+            await session.close();
+          }
+        } catch (err) {
+          if (!unreachable || (err instanceof ApplicationFailure && err.nonRetryable)) throw err;
+          return unreachable(node, err as Error);
         }
       }),
     );
@@ -139,16 +148,20 @@ export function createSamplingActivities(deps: SamplingDeps) {
     return { nodes: nodes.map(({ startedMs: _startedMs, ...rest }) => rest), startedAt };
   }
 
-  /** Interval and window end come from the run's file on the node, so the check needs only the run and the map. */
+  /**
+   * Interval and window end come from the run's file on the node, so the check needs only the run and the map.
+   * A node that cannot be reached is reported (`error`), not thrown: the workflow records a gap and goes on.
+   */
   async function checkSampling(req: NodeRunRequest): Promise<SamplingHealth> {
+    const unreachable = (node: NodeEntry, err: Error) => ({ node: { node: node.name, alive: false, restarted: false, error: err.message }, gaps: [] });
     const results = await onEveryNode(req.nodeMapPath, async (node, session) => {
       const { outcome, gaps } = await ensureSampler(session, { runId: req.runId, nodeMapPath: req.nodeMapPath, intervalSeconds: 1, durationSeconds: 1 }, 'check');
       if (outcome.state === 'absent') {
         throw ApplicationFailure.nonRetryable(`${node.name}: no sampling run ${req.runId} on the node (startSampling first)`, 'SamplingNotStarted');
       }
       const alive = outcome.state === 'running' || outcome.state === 'restarted' || outcome.state === 'started';
-      return { node: { node: node.name, alive, restarted: outcome.state === 'restarted' }, gaps };
-    });
+      return { node: { node: node.name, alive, restarted: outcome.state === 'restarted' } as SamplingHealth['nodes'][number], gaps };
+    }, unreachable);
     return { nodes: results.map((r) => r.node), gaps: results.flatMap((r) => r.gaps) };
   }
 

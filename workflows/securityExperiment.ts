@@ -50,6 +50,7 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
   const { workflowId } = workflowInfo();
   // Decided once, before the first command, so a run keeps one id scheme for its whole life.
   const { resolveExperiment, provisionCluster, teardownCluster, buildReport } = experimentActivities(patched(PATCHES.namedActivityIds));
+  const cleanupBesideError = patched(PATCHES.cleanupFailuresBesideError);
   const progress: ExperimentProgress = { experimentId: workflowId, phase: 'resolving', plan: [], scenarios: [] };
   const refresh = () => setCurrentDetails(experimentDetails(progress));
   setHandler(experimentProgressQuery, () => ({ ...progress, scenarios: progress.scenarios.map((s) => ({ ...s })) }));
@@ -112,7 +113,13 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
 
   const result: ExperimentResult = { experimentId: resolved.experimentId, seed, plan: progress.plan, scenarios: progress.scenarios, partial: false };
   await CancellationScope.nonCancellable(async () => {
-    if (shared?.created) await teardownCluster({ runId: runIdFor(workflowId), cluster: shared.cluster });
+    if (shared?.created) {
+      const teardown = teardownCluster({ runId: runIdFor(workflowId), cluster: shared.cluster });
+      // A cluster left behind is reported beside the results; the report is still built.
+      const name = shared.cluster.providerClusterId ?? 'shared cluster';
+      if (cleanupBesideError) await teardown.catch((err) => (result.cleanupErrors = [`teardown of ${name}: ${describeFailure(err)}`]));
+      else await teardown;
+    }
     progress.phase = 'reporting';
     refresh();
     result.partial = progress.scenarios.some((s) => s.status !== 'completed');

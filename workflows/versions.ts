@@ -13,4 +13,10 @@
 export const PATCHES = {
   /** Activities get ids that name their step (`deploy`, `kube-hunter-remote`) instead of sequence numbers. */
   namedActivityIds: 'activity-ids-name-steps',
+  /** A failed health check records a gap on the node and the window goes on (no operator gate); checks are counted, not listed. */
+  healthChecksRecordGaps: 'health-checks-record-gaps',
+  /** Cleanup stops samplers whenever a start was attempted (a start may fail part-way), not only after a full start. */
+  stopWhatStartAttempted: 'stop-what-start-attempted',
+  /** Cleanup failures (reset, teardown, record) are reported beside the scenario's error; teardown failure no longer hides the report. */
+  cleanupFailuresBesideError: 'cleanup-failures-beside-error',
 } as const;

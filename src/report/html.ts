@@ -5,12 +5,16 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
+/** A run that did not complete with samples is shown in red where its status is. */
+const NOT_MEASURED = /^(completed-without-samples|failed|aborted|cancelled|skipped)\b/;
+
 function tableHtml(t: Table): string {
   const numeric = numericColumns(t);
   const cls = (i: number) => (numeric[i] ? ' class="num"' : '');
+  const cellCls = (i: number, v: string) => (t.columns[i] === 'Status' && NOT_MEASURED.test(v) ? ' class="bad"' : cls(i));
   const head = t.columns.map((c, i) => `<th${cls(i)}>${escapeHtml(c)}</th>`).join('');
   const body = t.rows.length
-    ? t.rows.map((r) => `<tr>${r.map((v, i) => `<td${cls(i)}>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n')
+    ? t.rows.map((r) => `<tr>${r.map((v, i) => `<td${cellCls(i, v)}>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n')
     : `<tr><td colspan="${t.columns.length}" class="empty">none recorded</td></tr>`;
   return `<section id="${t.id}"><h2>${escapeHtml(t.title)}</h2><p class="caption">${escapeHtml(t.caption)}</p>
 <table><thead><tr>${head}</tr></thead><tbody>
@@ -29,7 +33,8 @@ h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd
 table{border-collapse:collapse;font-size:12.5px;margin:8px 0}th,td{border:1px solid #d0d0d0;padding:3px 7px;text-align:left}
 th{background:#f3f4f6}.num{text-align:right;font-variant-numeric:tabular-nums}.caption{color:#555;font-size:12.5px;margin:2px 0}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.charts svg{max-width:100%;height:auto}.notes li{color:#7a4b00}
-pre{background:#f6f8fa;padding:8px;font-size:12px;overflow:auto;max-height:320px}.empty{text-align:center;color:#888}`;
+pre{background:#f6f8fa;padding:8px;font-size:12px;overflow:auto;max-height:320px}.empty{text-align:center;color:#888}
+.bad{color:#b00020;font-weight:600}`;
 
 /** A self-contained page: inline CSS and inline SVG, no script and no external reference. */
 export function renderHtml(model: ReportModel, tables: Table[], charts: ChartSection[]): string {

@@ -40,7 +40,7 @@ export const scenarioRunDataSchema = z.object({
   hardening: z.unknown().optional(),
   clusterFacts: z.record(z.string(), z.unknown()).optional(),
   samplerOverhead: z.array(z.object({ node: z.string(), cpuSeconds: num, maxRssKiB: num })).optional(),
-  status: z.enum(['completed', 'failed', 'cancelled', 'skipped']),
+  status: z.enum(['completed', 'completed-without-samples', 'failed', 'cancelled', 'skipped']),
   error: z.string().optional(),
   stepsNotRun: z.array(z.object({ step: z.string(), status: z.enum(['skipped', 'failed']), error: z.string().optional() })).optional(),
 });

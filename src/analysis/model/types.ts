@@ -5,7 +5,7 @@ import type { EffectSize, MannWhitneyResult, MeanCI, WelchResult } from '../stat
 import { SCENARIOS, type ScenarioName } from '../../domain/scenarios';
 
 export { SCENARIOS, type ScenarioName };
-export type RunStatus = 'completed' | 'failed' | 'cancelled' | 'skipped';
+export type RunStatus = 'completed' | 'completed-without-samples' | 'failed' | 'cancelled' | 'skipped';
 
 export interface ToolRunTiming {
   tool: string;
