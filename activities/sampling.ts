@@ -38,7 +38,12 @@ import { buildSeries, parseEnsureOutput, parseGaps, parseKeyValues, parseOverhea
 import type { SshConnector, SshSession } from '../src/ssh/connection';
 import { loadNodeMap } from '../src/ssh/nodeMap';
 import type { ArtifactStore } from '../src/store/artifactStore';
-import { safeHeartbeat } from '../src/temporal/heartbeat';
+import { heartbeatWhile, safeHeartbeat } from '../src/temporal/heartbeat';
+
+/** An apt/dnf install of sysstat on a fresh node (package lists included); startSampling's budget covers it. */
+export const SYSSTAT_INSTALL_TIMEOUT_MS = 15 * 60_000;
+/** `sadf -j` of a day at one-second samples (measured figures: docs/operating.md); collect's budget covers it. */
+export const SADF_TIMEOUT_MS = 30 * 60_000;
 
 export interface SamplingDeps {
   ssh: SshConnector;
@@ -108,7 +113,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
       );
     }
     const install = installCommand(probe.packageManager);
-    await session.run(install, { privileged: true, timeoutMs: 15 * 60_000 });
+    await heartbeatWhile(session.run(install, { privileged: true, timeoutMs: SYSSTAT_INSTALL_TIMEOUT_MS }), { node: session.node.name, installing: 'sysstat' });
     probe = parseProbe(await session.run(probeSysstatScript()));
     if (!probe.sadc || !probe.sadf || !probe.version) {
       throw ApplicationFailure.nonRetryable(`${session.target}: \`${install}\` ran but sadc/sadf are still missing`, 'SysstatUnavailable');
@@ -178,7 +183,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
   async function collectSamples(req: CollectRequest): Promise<CollectResult> {
     const perNode = await onEveryNode(req.nodeMapPath, async (node, session) => {
       const paths = remotePaths(req.runId, node.name, node.user);
-      const prepared = await session.exec(prepareCollectScript(paths), { timeoutMs: 30 * 60_000 });
+      const prepared = await heartbeatWhile(session.exec(prepareCollectScript(paths), { timeoutMs: SADF_TIMEOUT_MS }), { node: node.name, converting: 'sadf -j' });
       const kv = parseKeyValues(prepared.stdout);
       if (prepared.code !== 0) {
         const message = `collect on ${session.target}: ${kv.get('error') ?? prepared.stderr.trim().slice(-500)}`;

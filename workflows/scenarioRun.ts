@@ -141,7 +141,7 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     if (nodes) {
       // A start that fails part-way may have started samplers on some nodes: cleanup stops them all.
       samplingAttempted = true;
-      const started = await step('start-sampling', () => acts<'startSampling'>(stepOptions.sampling, 'start-sampling').startSampling({ runId, nodeMapPath: nodes, intervalSeconds, durationSeconds }));
+      const started = await step('start-sampling', () => acts<'startSampling'>(stepOptions.startSampling, 'start-sampling').startSampling({ runId, nodeMapPath: nodes, intervalSeconds, durationSeconds }));
       samplingStarted = started !== undefined;
       sampledNodes = started?.nodes.map((n) => n.node) ?? [];
       // The window is measured in workflow time, which survives worker restarts and time skipping.
