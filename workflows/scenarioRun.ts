@@ -172,12 +172,12 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
             },
           );
           recordHealth(record.sampling!, outcome, sampledNodes, lastCheck, Date.now());
-          lastCheck = Date.now();
         } else {
           const health = await step('sampling-window', check);
           recordHealth(record.sampling!, { health }, [], lastCheck, Date.now());
           delete record.sampling!.healthChecks;
         }
+        lastCheck = Date.now();
       }
     }
     progress.window = windowProgress(windowStart, windowEnd, Date.now());
