@@ -3,7 +3,7 @@
  * (`scenario-record.json`) and the report's input (`scenario-data.json`), which joins the record with
  * the node series and findings that the collect and tool activities stored. Safe to run twice.
  */
-import type { ScenarioRunData } from '../src/analysis/model/types';
+import type { NodeIdentity, ScenarioRunData } from '../src/analysis/model/types';
 import type { ScenarioRecord } from '../src/domain/contracts';
 import type { NodeSeries, SamplingGap } from '../src/domain/samples';
 import type { ArtifactStore } from '../src/store/artifactStore';
@@ -23,10 +23,12 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
 
     const nodes: NodeSeries[] = [];
     const gaps: SamplingGap[] = [...(record.sampling?.gaps ?? [])];
+    const nodeIdentity: NodeIdentity[] = [];
     for (const { node } of record.collect?.nodes ?? []) {
       const series = await readIfPresent<NodeSeries>(key, `${nodeArtifactDir(node)}/series.json`);
       if (series) nodes.push(series);
-      const sampling = await readIfPresent<{ gaps?: SamplingGap[] }>(key, `${nodeArtifactDir(node)}/sampling.json`);
+      const sampling = await readIfPresent<{ gaps?: SamplingGap[]; identity?: NodeIdentity }>(key, `${nodeArtifactDir(node)}/sampling.json`);
+      if (sampling?.identity) nodeIdentity.push(sampling.identity);
       for (const gap of sampling?.gaps ?? []) {
         if (!gaps.some((g) => g.node === gap.node && g.start === gap.start)) gaps.push(gap);
       }
@@ -35,7 +37,12 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
     for (const run of record.tools ?? []) {
       if (!run.findingsFile) continue;
       const doc = await readIfPresent<FindingsDocument>('.', run.findingsFile);
-      for (const f of doc?.findings ?? []) findings.push({ tool: f.tool, severity: f.severity, status: f.status });
+      for (const f of doc?.findings ?? []) {
+        const { tool, severity, status, mode, target, id, title, section, remediation, evidence } = f;
+        // Only the fields the report shows (no descriptions), and none that the tool left out.
+        const kept = Object.entries({ severity, status, mode, target, id, title, section, remediation, evidence }).filter(([, v]) => v !== undefined);
+        findings.push({ tool, ...Object.fromEntries(kept) });
+      }
     }
     const data: ScenarioRunData = {
       scenario: record.scenario,
@@ -52,6 +59,7 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
       hardening: record.harden,
       clusterFacts: record.facts as Record<string, unknown> | undefined,
       samplerOverhead: record.collect?.samplerOverhead,
+      ...(nodeIdentity.length ? { nodeIdentity } : {}),
       // The report knows completed/failed/cancelled/skipped; an operator's abort is a failure with its reason.
       status: record.status === 'aborted' ? 'failed' : record.status,
       error: record.error,

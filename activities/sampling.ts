@@ -29,12 +29,22 @@ import {
   ensureSamplerScript,
   gapsScript,
   installCommand,
+  nodeIdentityScript,
   prepareCollectScript,
   probeSysstatScript,
   remotePaths,
   stopSamplerScript,
 } from '../src/sampling/commands';
-import { buildSeries, parseEnsureOutput, parseGaps, parseKeyValues, parseOverhead, parseProbe, type EnsureOutcome } from '../src/sampling/parse';
+import {
+  buildSeries,
+  parseEnsureOutput,
+  parseGaps,
+  parseKeyValues,
+  parseNodeIdentity,
+  parseOverhead,
+  parseProbe,
+  type EnsureOutcome,
+} from '../src/sampling/parse';
 import type { SshConnector, SshSession } from '../src/ssh/connection';
 import { loadNodeMap } from '../src/ssh/nodeMap';
 import type { ArtifactStore } from '../src/store/artifactStore';
@@ -199,6 +209,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
       await session.download(paths.sadfJson, jsonLocal, progress('sadf.json'));
 
       const parsed = parseSysstat(await fs.readFile(jsonLocal, 'utf8'), { file: jsonLocal });
+      const identity = parseNodeIdentity(await session.run(nodeIdentityScript()), node.name);
       const series = buildSeries(node.name, parsed.cpu, parsed.memory);
       const gaps = parseGaps(kv, node.name);
       const overhead = parseOverhead(kv);
@@ -210,6 +221,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
         restarts: parsed.restarts,
         gaps,
         samplerOverhead: overhead,
+        identity,
       });
       safeHeartbeat({ node: node.name, samples: series.cpu.length });
       return {

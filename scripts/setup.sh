@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up hardenlab on a fresh machine; safe to run again (every step skips what is already there).
 #   scripts/setup.sh          what the demo needs: Debian packages, npm ci + build, the Temporal CLI,
-#                             the test bed (Kubernetes, etcd, kwok built from Go modules), kube-bench, kube-hunter
+#                             the test bed (Kubernetes, etcd, kwok and the kubelet built from Go modules; the real
+#                             nodes' Debian image), kube-bench, kube-hunter
 #   scripts/setup.sh --test   the same plus what the tests need: R (cross-checks), Chromium (report and UI tests),
 #                             prometheus-node-exporter (sampler benchmark)
 # Heavy builds go to a version-keyed cache outside the repository ($HARDENLAB_CACHE, default ~/.cache/hardenlab).
@@ -40,6 +41,10 @@ fi
 
 stage "Test bed binaries (Go builds, cached by version)"
 bash scripts/testbed/build.sh
+
+stage "Real-node image and images (Debian packages, cached by content)"
+bash scripts/testbed/build-node-image.sh >/dev/null
+bash scripts/testbed/build-node-images.sh >/dev/null
 
 stage "Security tools"
 bash scripts/tools/build-kube-bench.sh

@@ -17,28 +17,8 @@ repo_root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:-$repo_root/test/fixtures/sysstat}"
 sadc=/usr/lib/sysstat/sadc
 
-missing=()
-command -v sar >/dev/null || missing+=(sysstat)
-command -v faketime >/dev/null || missing+=(faketime)
-command -v localedef >/dev/null || missing+=(locales)
-command -v unshare >/dev/null || missing+=(util-linux)
-if ((${#missing[@]})); then DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"; fi
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/locale" "$out"
-localedef -i en_US -f UTF-8 "$work/locale/en_US.UTF-8" >/dev/null 2>&1 || true
-localedef -i de_DE -f UTF-8 "$work/locale/de_DE.UTF-8" >/dev/null 2>&1 || true
-
-# record HOST START_CLOCK FILE INTERVAL COUNT: sadc with a fake wall clock, in the background.
-record() {
-  unshare --uts sh -c "hostname '$1'; exec faketime -f '@$2' $sadc $4 $5 '$3'" &
-}
-restart_mark() {
-  unshare --uts sh -c "hostname '$1'; exec faketime -f '@$2' $sadc '$3'"
-}
-cpu_burst() { sleep "$1"; timeout "$2" sh -c 'while :; do :; done' || true; }
-mem_hold() { sleep "$1"; node -e "const b=Buffer.alloc(1.5*2**30,1); setTimeout(()=>b.length,$2*1000)"; }
+# shellcheck source=scripts/analysis/fixture-lib.sh
+source "$repo_root/scripts/analysis/fixture-lib.sh"
 
 node1() {
   local f="$work/k8s-node-1.sa26" g="$work/k8s-node-1.sa27"
@@ -61,9 +41,6 @@ node3() {
 node1 & p1=$!; node2 & p2=$!; node3 & p3=$!
 wait $p1 $p2 $p3
 
-c() { LC_ALL=C "$@"; }
-us() { LOCPATH="$work/locale" LC_ALL=en_US.UTF-8 "$@"; }
-de() { LOCPATH="$work/locale" LC_ALL=de_DE.UTF-8 "$@"; }
 for sa in "$work"/*.sa2?; do
   base="$(basename "$sa")"
   c sar -u -f "$sa" >"$out/$base.sar-u.txt"

@@ -3,6 +3,7 @@
 #   <cache>/bin/kubernetes-<v>/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl}
 #   <cache>/bin/etcd-<v>/{etcd,etcdctl}
 #   <cache>/bin/kwok-<v>/{kwok,kwokctl}
+#   <cache>/bin/kubernetes-node-<v>/{kubelet,kube-proxy}   (real nodes; same module and version as the control plane)
 # <cache> is $HARDENLAB_CACHE, else $XDG_CACHE_HOME/hardenlab, else ~/.cache/hardenlab. A component whose
 # folder is complete is skipped, so running this again is cheap. Versions live in versions.env.
 #
@@ -134,17 +135,19 @@ build_kwok() {
   finish "$out_dir" "kwok $KWOK_VERSION" "$started"
 }
 
+# build_kubernetes <folder name> <command...>: commands of k8s.io/kubernetes at the pinned version.
 build_kubernetes() {
-  local out_dir="$bin_root/kubernetes-$KUBERNETES_VERSION"
-  local commands=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
-  if is_complete "$out_dir" "${commands[@]}"; then log "kubernetes $KUBERNETES_VERSION: cached in $out_dir"; return; fi
+  local folder="$1"; shift
+  local out_dir="$bin_root/$folder-$KUBERNETES_VERSION"
+  local commands=("$@")
+  if is_complete "$out_dir" "${commands[@]}"; then log "$folder $KUBERNETES_VERSION: cached in $out_dir"; return; fi
   local started=$SECONDS gomod
-  log "kubernetes $KUBERNETES_VERSION: building ${commands[*]}"
+  log "$folder $KUBERNETES_VERSION: building ${commands[*]}"
   gomod="$(module_info "k8s.io/kubernetes@$KUBERNETES_VERSION" | json_field GoMod)"
   [[ -f "$gomod" ]] || die "go mod download did not report the go.mod of k8s.io/kubernetes@$KUBERNETES_VERSION."
   local replaces=()
   mapfile -t replaces < <("$script_dir/staging-replaces.sh" "$gomod" "$KUBERNETES_VERSION")
-  log "kubernetes $KUBERNETES_VERSION: replacing ${#replaces[@]} staging modules with their published tags"
+  log "$folder $KUBERNETES_VERSION: replacing ${#replaces[@]} staging modules with their published tags"
 
   local major minor ldflags="" pkg
   [[ "$KUBERNETES_VERSION" =~ ^v([0-9]+)\.([0-9]+)\. ]] && major="${BASH_REMATCH[1]}" minor="${BASH_REMATCH[2]}"
@@ -156,12 +159,17 @@ build_kubernetes() {
 
   local packages=() command
   for command in "${commands[@]}"; do packages+=("k8s.io/kubernetes/cmd/$command@$KUBERNETES_VERSION"); done
-  build_wrapped kubernetes "$out_dir" "$(go_directive_of "$gomod")" "$ldflags" \
+  build_wrapped "$folder" "$out_dir" "$(go_directive_of "$gomod")" "$ldflags" \
     -require="k8s.io/kubernetes@$KUBERNETES_VERSION" "${replaces[@]}" -- "${packages[@]}"
   local reported
-  reported="$("$out_dir/kubectl" version --client -o yaml | sed -n 's/^  gitVersion: //p')"
-  [[ "$reported" == "$KUBERNETES_VERSION" ]] || die "kubectl reports version '$reported', expected $KUBERNETES_VERSION (ldflags not applied)."
-  finish "$out_dir" "kubernetes $KUBERNETES_VERSION" "$started"
+  reported="$("$out_dir/${commands[0]}" --version 2>/dev/null | sed -n 's/^Kubernetes //p')"
+  [[ "$reported" == "$KUBERNETES_VERSION" ]] || die "${commands[0]} reports version '$reported', expected $KUBERNETES_VERSION (ldflags not applied)."
+  if [[ -x "$out_dir/kubectl" ]]; then
+    # kubectl's client side reads client-go's variables, which kube-bench and kube-hunter see.
+    reported="$("$out_dir/kubectl" version --client -o yaml | sed -n 's/^  gitVersion: //p')"
+    [[ "$reported" == "$KUBERNETES_VERSION" ]] || die "kubectl reports version '$reported', expected $KUBERNETES_VERSION."
+  fi
+  finish "$out_dir" "$folder $KUBERNETES_VERSION" "$started"
 }
 
 finish() {
@@ -181,7 +189,10 @@ main() {
   flock -w 7200 9 || die "another build holds $bin_root/.build.lock for over 2 hours."
   build_etcd
   build_kwok
-  build_kubernetes
+  build_kubernetes kubernetes kube-apiserver kube-controller-manager kube-scheduler kubectl
+  # Kubelet 1.37 will need containerd 2.x, which Debian 12 (the node image) lacks: the nodes' Kubernetes
+  # version is pinned with the control plane's in versions.env, so raising it means checking containerd too.
+  build_kubernetes kubernetes-node kubelet kube-proxy
   log "all test bed binaries ready in $((SECONDS - total_started))s"
 }
 

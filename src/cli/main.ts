@@ -12,6 +12,7 @@ import { runCommand } from './commands/run';
 import { simCommand } from './commands/sim';
 import { statusCommand } from './commands/status';
 import { workerCommand } from './commands/worker';
+import { NODE_KINDS, type NodeKind } from '../testbed';
 
 function collectJson(value: string): unknown {
   try {
@@ -66,7 +67,11 @@ export function buildCli(): Command {
   }
 
   const sim = program.command('sim').description('the local test bed: a real control plane with KWOK nodes and sshd node hosts');
-  sim.command('up').description('build (first time) and start the test bed').action(async () => simCommand('up'));
+  sim
+    .command('up')
+    .description('build (first time) and start the test bed')
+    .addOption(new Option('--nodes <kind>', 'kwok: simulated nodes (fast); real: system containers running a kubelet').choices([...NODE_KINDS]).default('kwok'))
+    .action(async (opts: { nodes: NodeKind }) => simCommand('up', { nodes: opts.nodes }));
   sim.command('down').description('stop every test bed process and remove its state').action(async () => simCommand('down'));
   sim.command('status').description('what runs').action(async () => simCommand('status'));
 
@@ -95,6 +100,7 @@ export function buildCli(): Command {
     .option('--window <seconds>', 'sampling window per scenario', (v) => Number(v), 120)
     .option('--interval <seconds>', 'sampling interval', (v) => Number(v), 5)
     .option('--keep', 'keep the dev server and worker running afterwards (Ctrl-C stops)')
+    .addOption(new Option('--nodes <kind>', 'real: system containers with a kubelet (default where this machine can run them); kwok: simulated').choices([...NODE_KINDS]))
     .action(async (opts) => demoCommand(opts));
 
   return program;

@@ -13,7 +13,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-const SCENARIO_COLORS: Record<ScenarioName, string> = {
+export const SCENARIO_COLORS: Record<ScenarioName, string> = {
   baseline: '#4c78a8',
   'best-practices': '#54a24b',
   'security-tools': '#e45756',

@@ -5,11 +5,13 @@ import { boxplotSpec, meansSpec, renderSvg, timeSeriesSpec } from './charts';
 import { writeSamplesCsv } from './csv';
 import { renderHtml, type ChartSection } from './html';
 import { renderMarkdown } from './markdown';
+import { headlineSpec } from './headline';
 import { buildTables } from './tables';
 
 export { buildTables, type Table } from './tables';
 export { renderSvg, boxesSpec, boxplotSpec, meansSpec, timeSeriesSpec, downsample, type BoxInput } from './charts';
 export { renderHtml } from './html';
+export { headlineSpec } from './headline';
 export { renderMarkdown } from './markdown';
 export { writeSamplesCsv } from './csv';
 
@@ -20,7 +22,15 @@ export function summaryOf(model: ReportModel): Omit<ReportModel, 'series'> {
 }
 
 export async function renderCharts(model: ReportModel): Promise<ChartSection[]> {
-  const sections: ChartSection[] = [];
+  const sections: ChartSection[] = [
+    {
+      id: 'headline',
+      title: 'Per scenario, with the thesis’s figures',
+      caption:
+        'Big dot: mean over repetitions, with its 95 % CI from two repetitions on. Small circles: each node in each run. Black tick: the thesis’s published figure (a reference, not measured here).',
+      svgs: [await renderSvg(headlineSpec(model, 'cpu')), await renderSvg(headlineSpec(model, 'memory'))],
+    },
+  ];
   const timeSeries: string[] = [];
   for (let i = 0; i < model.series.length; i++) {
     const run = model.series[i]!;

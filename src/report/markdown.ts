@@ -1,4 +1,6 @@
 import type { ReportModel } from '../analysis/model/types';
+import { findingsMarkdown } from './findings';
+import { firstScreenMarkdown, thesisTables } from './firstScreen';
 import { numericColumns, type Table } from './tables';
 
 const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -22,5 +24,6 @@ export function renderMarkdown(model: ReportModel, tables: Table[]): string {
     ...model.notes.map((n) => `- ${n}`),
     model.notes.length ? '' : '',
   ];
-  return [...head, ...tables.map(tableMarkdown)].join('\n');
+  // Same order as report.html: the answer and the trust box, the thesis beside this run, then the tables.
+  return [...head, ...firstScreenMarkdown(model), ...thesisTables(model).map(tableMarkdown), ...tables.map(tableMarkdown), ...findingsMarkdown(model)].join('\n');
 }

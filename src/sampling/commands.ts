@@ -266,3 +266,17 @@ printf '%s\\n' "$out" | sed 's/^/out=/'
 export function bootIdScript(): string {
   return 'cat /proc/sys/kernel/random/boot_id';
 }
+
+/**
+ * What the node says about the machine under it, for the report's shared-host check: machine-id, boot id,
+ * kernel, online CPUs, and whether /proc/stat is lxcfs's (a system container). Read-only, so safe to repeat.
+ */
+export function nodeIdentityScript(): string {
+  const read = (key: string, path: string) => `printf '${key}=%s\\n' "$(cat ${shellQuote(path)} 2>/dev/null)"`;
+  return `${read('machine_id', '/etc/machine-id')}
+${read('boot_id', '/proc/sys/kernel/random/boot_id')}
+printf 'kernel=%s\\n' "$(uname -r 2>/dev/null)"
+printf 'cpus=%s\\n' "$(nproc 2>/dev/null)"
+if grep -w ${shellQuote('/proc/stat')} ${shellQuote('/proc/self/mountinfo')} 2>/dev/null | grep -q lxcfs; then echo proc_stat_lxcfs=1; else echo proc_stat_lxcfs=0; fi
+`;
+}

@@ -1,4 +1,5 @@
 /** Pure readers of the node-side scripts' `key=value` output (src/sampling/commands.ts). */
+import type { NodeIdentity } from '../analysis/model/types';
 import type { CpuSample, MemorySample, NodeSeries, SamplingGap } from '../domain/samples';
 
 export interface KeyValues {
@@ -116,4 +117,23 @@ export function dedupeByTime<T extends { time: number }>(samples: readonly T[]):
 
 export function buildSeries(node: string, cpu: readonly CpuSample[], memory: readonly MemorySample[]): NodeSeries {
   return { node, cpu: dedupeByTime(cpu), memory: dedupeByTime(memory) };
+}
+
+/** The node identity script's output (nodeIdentityScript); fields that came back empty are left out. */
+export function parseNodeIdentity(text: string, node: string): NodeIdentity {
+  const kv = parseKeyValues(text);
+  const value = (key: string) => {
+    const v = kv.get(key)?.trim();
+    return v ? v : undefined;
+  };
+  const cpus = intOf(kv, 'cpus');
+  const lxcfs = value('proc_stat_lxcfs');
+  const fields = {
+    machineId: value('machine_id'),
+    bootId: value('boot_id'),
+    kernel: value('kernel'),
+    procStatLxcfs: lxcfs === undefined ? undefined : lxcfs === '1',
+    cpus: cpus !== undefined && cpus > 0 ? cpus : undefined,
+  };
+  return { node, ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) };
 }

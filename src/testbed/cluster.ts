@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { apiServerUrl, type SimLayout, type SimNode } from './layout';
-import { renderKwokctlConfig, renderNodeManifests } from './manifests';
+import { renderKwokctlConfig, renderNodeManifests, type KwokctlOptions } from './manifests';
 import { commandLine, isAlive, readPidFile, run, waitFor, type Log } from './process';
 import type { TestbedBinaries, TestbedVersions } from './versions';
 
@@ -56,10 +56,10 @@ export async function apiReady(ctx: ClusterContext): Promise<boolean> {
 }
 
 /** Creates the kwokctl cluster (binary runtime, local binaries only) and writes the admin kubeconfig. */
-export async function createCluster(ctx: ClusterContext): Promise<void> {
+export async function createCluster(ctx: ClusterContext, options: KwokctlOptions = {}): Promise<void> {
   const { layout, log } = ctx;
   fs.mkdirSync(layout.simDir, { recursive: true });
-  fs.writeFileSync(layout.kwokctlConfigPath, renderKwokctlConfig(ctx.versions, ctx.binaries, layout));
+  fs.writeFileSync(layout.kwokctlConfigPath, renderKwokctlConfig(ctx.versions, ctx.binaries, layout, options));
   if (fs.existsSync(layout.kwokClusterDir)) {
     log('removing a stale cluster state left by an earlier run');
     await deleteCluster(ctx);

@@ -6,3 +6,5 @@ export type { SimInstance, SimLayout, SimNode, SimPorts } from './layout';
 export { readVersions, binaryPaths } from './versions';
 export type { TestbedVersions, TestbedBinaries } from './versions';
 export { describeSimStatus } from './describe';
+export { NODE_KINDS } from './nodeKind';
+export type { NodeKind } from './nodeKind';

@@ -9,7 +9,15 @@ import { SIM_BIND_ADDRESS, SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode }
  * server's default admission plugins (PodSecurity included). No Stage objects are given, so kwokctl
  * installs its default node stages and the pod-ready/pod-complete/pod-delete stages (Job pods succeed).
  */
-export function renderKwokctlConfig(versions: TestbedVersions, binaries: TestbedBinaries, layout: SimLayout): string {
+export interface KwokctlOptions {
+  /**
+   * The address the API server publishes for the `kubernetes` Service. Real nodes' pods reach the API server
+   * there (the namespace's end of the API forward); unset with KWOK nodes, whose pods never run.
+   */
+  advertiseAddress?: string;
+}
+
+export function renderKwokctlConfig(versions: TestbedVersions, binaries: TestbedBinaries, layout: SimLayout, options: KwokctlOptions = {}): string {
   const ports = layout.instance.ports;
   const config = {
     apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
@@ -41,7 +49,23 @@ export function renderKwokctlConfig(versions: TestbedVersions, binaries: Testbed
     },
     // The API server reaches kubelets (pod logs, exec) by the node's InternalIP, our loopback address, instead
     // of resolving the node name through the system resolver, which would leave the machine.
-    componentsPatches: [{ name: 'kube-apiserver', extraArgs: [{ key: 'kubelet-preferred-address-types', value: 'InternalIP' }] }],
+    componentsPatches: [
+      {
+        name: 'kube-apiserver',
+        extraArgs: [
+          { key: 'kubelet-preferred-address-types', value: 'InternalIP' },
+          ...(options.advertiseAddress ? [{ key: 'advertise-address', value: options.advertiseAddress }] : []),
+        ],
+      },
+      // kwok would otherwise take over every node, real kubelets' too: it manages only the nodes it simulates.
+      {
+        name: 'kwok-controller',
+        extraArgs: [
+          { key: 'manage-all-nodes', value: 'false' },
+          { key: 'manage-nodes-with-annotation-selector', value: 'kwok.x-k8s.io/node=fake' },
+        ],
+      },
+    ],
   };
   return stringify(config);
 }

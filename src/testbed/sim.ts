@@ -7,8 +7,10 @@ import { nodeMapSchema } from '../config/nodeMap';
 import { apiReady, clusterComponents, createCluster, deleteCluster, ensureNodes, leftoverProcesses, waitClusterReady, type ClusterContext, type ComponentStatus } from './cluster';
 import { apiServerUrl, simLayout, type SimInstance, type SimLayout } from './layout';
 import { buildNodeMap } from './manifests';
-import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, startNodeHost, stopNodeHost, writeKnownHosts, type NodeHostStatus } from './nodeHosts';
+import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, startNodeHost, stopNodeHost, writeKnownHosts } from './nodeHosts';
 import { isAlive, readPidFile, sleep, stopProcess, type Log } from './process';
+import { readNodeKind, realNodesContext, startRealNodes, writeNodeKind, type NodeKind } from './nodeKind';
+import { realNodeStatus, realNodesDir, realNodesDown, realNodesUnsupported, SIM_GATEWAY, type RealNodeStatus } from './realNodes';
 import { binaryPaths, buildScript, missingBinaries, readVersions } from './versions';
 
 export interface SimOptions {
@@ -27,6 +29,8 @@ export interface SimUpOptions extends SimOptions {
   build?: boolean;
   /** How long to wait for /readyz and Ready nodes (default 3 minutes). */
   readyTimeoutMs?: number;
+  /** `kwok` (default): simulated nodes with sshd hosts on this machine; `real`: system containers with a kubelet. */
+  nodes?: NodeKind;
 }
 
 export interface SimUpResult {
@@ -44,10 +48,13 @@ export interface SimUpResult {
 export interface SimStatusResult {
   /** Every control plane component and node host runs and the API answers /readyz. */
   running: boolean;
+  /** The kind of nodes the test bed was started with. */
+  nodes?: NodeKind;
   apiReady: boolean;
   apiServerUrl: string;
   components: ComponentStatus[];
-  nodeHosts: NodeHostStatus[];
+  /** sshd hosts (kwok) or real nodes, with their CPU and memory use (real). */
+  nodeHosts: RealNodeStatus[];
   kubeconfigPath?: string;
   nodeMapPath?: string;
 }
@@ -141,30 +148,45 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
       if (missing.length > 0) throw new Error(`build.sh finished but binaries are missing: ${missing.join(', ')}`);
     }
 
+    const kind = options.nodes ?? 'kwok';
+    const unsupported = kind === 'real' ? realNodesUnsupported() : undefined;
+    if (unsupported) throw new Error(`real nodes cannot run here: ${unsupported}`);
+    const runningKind = readNodeKind(layout);
+    if (runningKind !== undefined && runningKind !== kind && clusterRunning(layout)) {
+      throw new Error(`the test bed runs ${runningKind} nodes; stop it first (hardenlab sim down), then start it with --nodes ${kind}`);
+    }
     let started = false;
     fs.mkdirSync(layout.simDir, { recursive: true });
     await ensureClientKey(layout, log);
-    await ensureUnprivilegedUser(log);
-    for (const node of layout.instance.nodes) {
-      if (!nodeHostStatus(node, layout).running) started = true;
-      await startNodeHost(node, layout, log);
+    if (kind === 'kwok') {
+      await ensureUnprivilegedUser(log);
+      for (const node of layout.instance.nodes) {
+        if (!nodeHostStatus(node, layout).running) started = true;
+        await startNodeHost(node, layout, log);
+      }
+      writeKnownHosts(layout.instance.nodes, layout);
     }
-    writeKnownHosts(layout.instance.nodes, layout);
 
     if (clusterRunning(layout) && (await apiReady(ctx))) {
       log(`reusing the running cluster at ${apiServerUrl(layout.instance)}`);
     } else {
       started = true;
-      await createCluster(ctx);
+      await createCluster(ctx, { advertiseAddress: kind === 'real' ? SIM_GATEWAY : undefined });
     }
+    writeNodeKind(layout, kind);
     const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
     await waitClusterReady(ctx, [], readyTimeoutMs);
-    await ensureNodes(ctx, layout.instance.nodes);
+    if (kind === 'real') {
+      if (layout.instance.nodes.some((node) => !realNodeStatus(layout, node).running)) started = true;
+      await startRealNodes(ctx, cache);
+    } else {
+      await ensureNodes(ctx, layout.instance.nodes);
+    }
     await waitClusterReady(ctx, layout.instance.nodes, readyTimeoutMs);
 
     const nodeMap = nodeMapSchema.parse(buildNodeMap(layout.instance.nodes, layout));
     fs.writeFileSync(layout.nodeMapPath, stringify(nodeMap));
-    log(`test bed ready: kubeconfig ${layout.kubeconfigPath}, node map ${layout.nodeMapPath}`);
+    log(`test bed ready (${kind} nodes): kubeconfig ${layout.kubeconfigPath}, node map ${layout.nodeMapPath}`);
     return {
       kubeconfigPath: layout.kubeconfigPath,
       nodeMapPath: layout.nodeMapPath,
@@ -180,10 +202,11 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
 
 /** Stops every process the test bed started (control plane and node hosts) and removes `<home>/sim/`. */
 export async function simDown(options: SimOptions = {}): Promise<SimDownResult> {
-  const { ctx, home } = contextFor(options);
+  const { ctx, home, cache } = contextFor(options);
   const { layout, log } = ctx;
   return withSimLock(home, async () => {
     const stopped: string[] = [];
+    if (fs.existsSync(realNodesDir(layout))) stopped.push(...(await realNodesDown(realNodesContext(ctx, cache))));
     const components = clusterComponents(layout).filter((component) => component.running);
     if (fs.existsSync(layout.kwokClusterDir) && missingBinaries(ctx.binaries).length === 0) {
       log('stopping the control plane (kwokctl delete cluster)');
@@ -218,9 +241,11 @@ export async function simStatus(options: SimOptions = {}): Promise<SimStatusResu
   const { ctx } = contextFor(options);
   const { layout } = ctx;
   const components = clusterComponents(layout);
-  const nodeHosts = layout.instance.nodes.map((node) => nodeHostStatus(node, layout));
+  const nodes = readNodeKind(layout);
+  const nodeHosts = layout.instance.nodes.map((node) => (nodes === 'real' ? realNodeStatus(layout, node) : nodeHostStatus(node, layout)));
   const ready = missingBinaries(ctx.binaries).length === 0 && (await apiReady(ctx));
   return {
+    nodes,
     running: ready && components.length > 0 && components.every((c) => c.running) && nodeHosts.every((n) => n.running),
     apiReady: ready,
     apiServerUrl: apiServerUrl(layout.instance),

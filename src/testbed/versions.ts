@@ -37,12 +37,16 @@ export interface TestbedBinaries {
   etcdctl: string;
   kwok: string;
   kwokctl: string;
+  /** Real nodes only: built from the same module and version as the control plane. */
+  kubelet: string;
+  kubeProxy: string;
 }
 
 export function binaryPaths(versions: TestbedVersions, cache: string = cacheDir()): TestbedBinaries {
   const kube = path.join(cache, 'bin', `kubernetes-${versions.kubernetes}`);
   const etcd = path.join(cache, 'bin', `etcd-${versions.etcd}`);
   const kwok = path.join(cache, 'bin', `kwok-${versions.kwok}`);
+  const node = path.join(cache, 'bin', `kubernetes-node-${versions.kubernetes}`);
   return {
     kubeApiserver: path.join(kube, 'kube-apiserver'),
     kubeControllerManager: path.join(kube, 'kube-controller-manager'),
@@ -52,6 +56,8 @@ export function binaryPaths(versions: TestbedVersions, cache: string = cacheDir(
     etcdctl: path.join(etcd, 'etcdctl'),
     kwok: path.join(kwok, 'kwok'),
     kwokctl: path.join(kwok, 'kwokctl'),
+    kubelet: path.join(node, 'kubelet'),
+    kubeProxy: path.join(node, 'kube-proxy'),
   };
 }
 

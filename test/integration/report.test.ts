@@ -77,10 +77,10 @@ describe('buildReport activity and report.html in Chromium', () => {
       expect(await page.locator('#mean-use tbody tr').first().locator('td').allTextContents()).toEqual(
         expect.arrayContaining(['baseline', '#1', 'k8s-node-1']),
       );
-      // 6 runs × (CPU + RAM) time series, 2 boxplots, 2 means-with-CI charts
+      // 2 headline charts, 6 runs × (CPU + RAM) time series, 2 boxplots, 2 means-with-CI charts
       const svgs = page.locator('svg');
-      expect(await svgs.count()).toBe(16);
-      const box = await svgs.nth(12).boundingBox();
+      expect(await svgs.count()).toBe(18);
+      const box = await svgs.nth(14).boundingBox();
       expect(box!.width).toBeGreaterThan(200);
       expect(await page.locator('svg >> text=security-tools #1: CPU used (100 − %idle), %').count()).toBe(1);
       expect(await page.locator('svg text', { hasText: 'kube-bench (cis)' }).count()).toBeGreaterThan(0);

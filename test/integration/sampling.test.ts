@@ -13,6 +13,7 @@ import * as readline from 'node:readline';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../activities/sampling';
 import { repoRoot } from '../../src/config/paths';
+import type { NodeIdentity } from '../../src/analysis/model/types';
 import type { NodeEntry } from '../../src/config/nodeMap';
 import type { NodeSeries, SamplingGap } from '../../src/domain/samples';
 import { Ssh2Connector, type SshConnector, type SshSession } from '../../src/ssh/connection';
@@ -210,9 +211,13 @@ describe('the health check', () => {
     const victimCount = result.nodes.find((n) => n.node === node.name)!.cpuSamples;
     const otherCount = result.nodes.find((n) => n.node !== node.name)!.cpuSamples;
     expect(victimCount).toBeLessThan(otherCount);
-    const recorded = await store.readJson<{ gaps: SamplingGap[]; restarts: number[] }>(artifactKey, `nodes/${node.name}/sampling.json`);
+    const recorded = await store.readJson<{ gaps: SamplingGap[]; restarts: number[]; identity: NodeIdentity }>(artifactKey, `nodes/${node.name}/sampling.json`);
     expect(recorded.gaps).toEqual([gap]);
     expect(recorded.restarts).toHaveLength(1);
+    // The test bed's node hosts are this machine: the report must be able to tell (same machine-id on every node).
+    expect(recorded.identity).toEqual(
+      expect.objectContaining({ node: node.name, machineId: readFileSync('/etc/machine-id', 'utf8').trim(), bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() }),
+    );
     await activities.cleanupNodes(request);
   });
 });

@@ -1,5 +1,7 @@
 import type { NodeSeries } from '../../domain/samples';
 import { describe, type Descriptive } from '../stats/descriptive';
+import { buildFirstScreen } from './firstScreen';
+import { reportFinding } from './redact';
 import { effectSize, mannWhitneyU, meanConfidenceInterval, welchTTest } from '../stats/inference';
 import {
   ACROSS_METRICS,
@@ -103,6 +105,7 @@ export function summarizeRun(run: ScenarioRunData): RunSummary {
       byToolAndSeverity: Object.entries(count(findings.map((f) => `${f.tool}\u0000${f.severity ?? 'unknown'}`))).map(
         ([key, n]) => ({ tool: key.split('\u0000')[0]!, severity: key.split('\u0000')[1]!, count: n }),
       ),
+      details: findings.map(reportFinding),
     },
     gaps: { count: run.gaps.length, seconds: run.gaps.reduce((s, g) => s + (g.end - g.start) / 1000, 0) },
     samplerOverhead: overheads.length
@@ -113,6 +116,7 @@ export function summarizeRun(run: ScenarioRunData): RunSummary {
       : null,
     hardening: run.hardening ?? null,
     clusterFacts: run.clusterFacts ?? null,
+    nodeIdentity: run.nodeIdentity ?? [],
     window: Number.isFinite(start) ? { start, end } : null,
   };
 }
@@ -224,6 +228,7 @@ export function buildReportModel(data: ExperimentData, opts: BuildOptions = {}):
     partial: opts.partial ?? false,
     scenarios,
     notes,
+    firstScreen: buildFirstScreen(scenarios),
     series: runs.map((r) => ({
       scenario: r.scenario,
       repetition: r.repetition,

@@ -8,3 +8,6 @@ export {
   validateExperimentData,
   validateScenarioRunData,
 } from './load';
+export { buildFirstScreen, scenarioSentences, type FirstScreen, type ThisRun } from './firstScreen';
+export { sharedHostCheck, nodeFactsView, type TrustItem, type TrustLevel, type NodeFactsView } from './hosts';
+export { THESIS, type ThesisFigures } from './thesis';

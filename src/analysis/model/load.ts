@@ -36,10 +36,37 @@ export const scenarioRunDataSchema = z.object({
     bootSeconds: z.record(z.string(), num.nullable()).optional(),
     toolRuns: z.array(z.object({ tool: z.string(), mode: z.string(), start: num, end: num })).optional(),
   }),
-  findings: z.array(z.object({ tool: z.string(), severity: z.string().optional(), status: z.string().optional() })).optional(),
+  findings: z
+    .array(
+      z.object({
+        tool: z.string(),
+        severity: z.string().optional(),
+        status: z.string().optional(),
+        mode: z.string().optional(),
+        target: z.string().optional(),
+        id: z.string().optional(),
+        title: z.string().optional(),
+        section: z.string().optional(),
+        remediation: z.string().optional(),
+        evidence: z.string().optional(),
+      }),
+    )
+    .optional(),
   hardening: z.unknown().optional(),
   clusterFacts: z.record(z.string(), z.unknown()).optional(),
   samplerOverhead: z.array(z.object({ node: z.string(), cpuSeconds: num, maxRssKiB: num })).optional(),
+  nodeIdentity: z
+    .array(
+      z.object({
+        node: z.string(),
+        machineId: z.string().optional(),
+        bootId: z.string().optional(),
+        kernel: z.string().optional(),
+        procStatLxcfs: z.boolean().optional(),
+        cpus: z.number().int().positive().optional(),
+      }),
+    )
+    .optional(),
   status: z.enum(['completed', 'completed-without-samples', 'failed', 'cancelled', 'skipped']),
   error: z.string().optional(),
   stepsNotRun: z.array(z.object({ step: z.string(), status: z.enum(['skipped', 'failed']), error: z.string().optional() })).optional(),

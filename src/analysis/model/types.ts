@@ -3,6 +3,7 @@ import type { Descriptive } from '../stats/descriptive';
 import type { EffectSize, MannWhitneyResult, MeanCI, WelchResult } from '../stats/inference';
 
 import { SCENARIOS, type ScenarioName } from '../../domain/scenarios';
+import type { FirstScreen } from './firstScreen';
 
 export { SCENARIOS, type ScenarioName };
 export type RunStatus = 'completed' | 'completed-without-samples' | 'failed' | 'cancelled' | 'skipped';
@@ -19,6 +20,34 @@ export interface Finding {
   tool: string;
   severity?: string;
   status?: string;
+  /** The details the report's findings section shows (all optional: older runs stored only the above). */
+  mode?: string;
+  target?: string;
+  /** kube-bench check number (`1.2.1`) or kube-hunter vulnerability id (`KHV002`). */
+  id?: string;
+  title?: string;
+  /** kube-bench benchmark section (`1.2`); kube-hunter category. */
+  section?: string;
+  remediation?: string;
+  evidence?: string;
+}
+
+/**
+ * What a node says about the machine under it, read over SSH at collection: the report tells from it whether
+ * nodes share one host. Every field optional: older runs and unreadable files leave them out.
+ */
+export interface NodeIdentity {
+  node: string;
+  /** /etc/machine-id */
+  machineId?: string;
+  /** /proc/sys/kernel/random/boot_id: one per running kernel. */
+  bootId?: string;
+  /** uname -r */
+  kernel?: string;
+  /** /proc/stat is an lxcfs mount: CPU figures are the container's own, not the host's. */
+  procStatLxcfs?: boolean;
+  /** Online CPUs (nproc), to put the sampler's CPU seconds in the measured figure's terms. */
+  cpus?: number;
 }
 
 /** Everything one repetition of one scenario produced; written by the collect activity as scenario-data.json. */
@@ -38,6 +67,7 @@ export interface ScenarioRunData {
   hardening?: unknown;
   clusterFacts?: Record<string, unknown>;
   samplerOverhead?: { node: string; cpuSeconds: number; maxRssKiB: number }[];
+  nodeIdentity?: NodeIdentity[];
   status: RunStatus;
   error?: string;
   /** Steps an operator skipped, or that failed for good, in the order they happened. */
@@ -98,11 +128,15 @@ export interface RunSummary {
     bySeverity: Record<string, number>;
     byStatus: Record<string, number>;
     byToolAndSeverity: { tool: string; severity: string; count: number }[];
+    /** Every finding with what the report shows of it (check, title, remediation, evidence). */
+    details: Finding[];
   };
   gaps: { count: number; seconds: number };
   samplerOverhead: { cpuSeconds: number; maxRssKiB: number } | null;
   hardening: unknown;
   clusterFacts: Record<string, unknown> | null;
+  /** What each node said about its machine (empty for older runs). */
+  nodeIdentity: NodeIdentity[];
   /** First and last sample of the run, epoch ms (the charts' time origin). */
   window: { start: number; end: number } | null;
 }
@@ -153,6 +187,8 @@ export interface ReportModel {
   scenarios: ScenarioSummary[];
   /** Things a reader must know to judge the numbers (few repetitions, gaps, failed runs). */
   notes: string[];
+  /** Sentences, trust box and this run's set-up: what the report opens with. */
+  firstScreen: FirstScreen;
   /** The samples themselves, for charts and samples.csv; not part of summary.json. */
   series: { scenario: ScenarioName; repetition: number; status: RunStatus; nodes: NodeSeries[]; toolRuns: ToolRunTiming[] }[];
 }

@@ -8,6 +8,8 @@ export interface ParsedSysstat {
   memory: MemorySample[];
   /** Epoch ms of each LINUX RESTART mark (sampler restarted, e.g. after a reboot). */
   restarts: number[];
+  /** Records with no data that were skipped: `sadf -j -s/-e` ends its statistics with an empty `{}`. */
+  emptyRecords: number;
 }
 
 export interface ParseOptions {

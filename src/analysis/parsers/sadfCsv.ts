@@ -113,5 +113,6 @@ export function parseSadfCsv(text: string, opts: ParseOptions): ParsedSysstat {
     cpu,
     memory,
     restarts: [...restarts].sort((a, b) => a - b),
+    emptyRecords: 0,
   };
 }

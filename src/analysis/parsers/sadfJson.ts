@@ -69,6 +69,7 @@ export function parseSadfJson(text: string, opts: ParseOptions): ParsedSysstat {
   const restarts: number[] = [];
   let host: string | undefined;
   let entryIndex = 0; // counts "timestamp" keys across hosts, for line numbers
+  let emptyRecords = 0;
 
   const timeOf = (stamp: unknown, line: () => number): number => {
     if (!isObject(stamp) || typeof stamp.date !== 'string' || typeof stamp.time !== 'string') {
@@ -89,6 +90,11 @@ export function parseSadfJson(text: string, opts: ParseOptions): ParsedSysstat {
     }
     if (typeof h.nodename === 'string') host ??= h.nodename;
     for (const entry of h.statistics) {
+      // sadf -j with -s/-e (a time window) closes the array with an empty record: nothing to read, nothing wrong.
+      if (isObject(entry) && Object.keys(entry).length === 0) {
+        emptyRecords++;
+        continue;
+      }
       const index = entryIndex++;
       const line = () => lineOfOccurrence(text, '"timestamp"', index);
       if (!isObject(entry)) throw new SysstatParseError(opts.file, line(), 'a statistics entry object');
@@ -138,5 +144,6 @@ export function parseSadfJson(text: string, opts: ParseOptions): ParsedSysstat {
     cpu,
     memory,
     restarts: [...new Set(restarts)].sort((a, b) => a - b),
+    emptyRecords,
   };
 }

@@ -17,6 +17,8 @@ const AM_PM = /^(AM|PM)$/i;
 type SectionKind = 'cpu' | 'memory' | 'other';
 interface Section {
   kind: SectionKind;
+  /** The column header, which identifies the activity across restarts. */
+  key: string;
   columns: string[];
   headerLine: number;
   cpu?: Record<CpuField, number>;
@@ -161,17 +163,18 @@ function scanDataRow(line: string, columns: number, cpuIdColumn: number, out: Fl
 }
 
 function sectionFor(columns: string[], line: number): Section {
+  const key = columns.join(' ');
   const cpu = cpuColumnIndexes(columns);
   if (typeof cpu !== 'string') {
     const cpuIdColumn = columns.indexOf('CPU');
-    return { kind: 'cpu', columns, headerLine: line, cpu, ...(cpuIdColumn >= 0 ? { cpuIdColumn } : {}) };
+    return { kind: 'cpu', key, columns, headerLine: line, cpu, ...(cpuIdColumn >= 0 ? { cpuIdColumn } : {}) };
   }
   const memUsed = columns.indexOf('%memused');
   if (memUsed >= 0) {
     const memTemplate = Object.fromEntries(columns.filter((_, c) => c !== memUsed).map((name) => [name, 0]));
-    return { kind: 'memory', columns, headerLine: line, memUsed, memTemplate };
+    return { kind: 'memory', key, columns, headerLine: line, memUsed, memTemplate };
   }
-  return { kind: 'other', columns, headerLine: line };
+  return { kind: 'other', key, columns, headerLine: line };
 }
 
 /**
@@ -188,18 +191,20 @@ export function parseSarText(text: string, opts: ParseOptions): ParsedSysstat {
   let host: string | undefined;
   let dayStartMs: number | undefined;
   let section: Section | undefined;
-  let clocks = new Map<SectionKind, Clock>();
+  // One clock per column header: `sar -A` prints every activity over the same span in turn, so a section that
+  // starts earlier than the one before is another activity, not the next day. A restart reprints the header.
+  let clocks = new Map<string, Clock>();
 
   const fail = (index: number, expected: string): never => {
     throw new SysstatParseError(opts.file, index + 1, expected, lines[index]!.replace(/\r$/, ''));
   };
 
   // Seconds since the header's midnight, moving to the next day when the clock goes backwards.
-  const timeAt = (kind: SectionKind, secondOfDay: number): number => {
-    let clock = clocks.get(kind);
+  const timeAt = (key: string, secondOfDay: number): number => {
+    let clock = clocks.get(key);
     if (!clock) {
       clock = { lastSecondOfDay: secondOfDay, dayOffset: 0 };
-      clocks.set(kind, clock);
+      clocks.set(key, clock);
     } else if (secondOfDay < clock.lastSecondOfDay) {
       clock.dayOffset += 1;
     }
@@ -235,7 +240,7 @@ export function parseSarText(text: string, opts: ParseOptions): ParsedSysstat {
       if (scratch.length < section.columns.length) scratch = new Float64Array(section.columns.length);
       const fast = scanDataRow(lines[i]!, section.columns.length, section.cpuIdColumn ?? -1, scratch);
       if (fast >= 0) {
-        const time = timeAt(section.kind, fast);
+        const time = timeAt(section.key, fast);
         if (section.kind === 'cpu') pushCpu(section.cpu!, time, fromScratch);
         else pushMemory(section, time, fromScratch);
         continue;
@@ -280,7 +285,7 @@ export function parseSarText(text: string, opts: ParseOptions): ParsedSysstat {
     const first = tokens[rest];
 
     if (first === 'LINUX' && tokens[rest + 1] === 'RESTART') {
-      restarts.add(timeAt(section?.kind ?? 'other', secondOfDay));
+      restarts.add(timeAt(section?.key ?? '', secondOfDay));
       continue;
     }
     if (first === 'COM') continue; // a comment record (sadc -C)
@@ -290,14 +295,14 @@ export function parseSarText(text: string, opts: ParseOptions): ParsedSysstat {
     const isColumnHeader = first !== 'all' && readNumber(first!) === undefined && values.every((v) => readNumber(v) === undefined);
     if (isColumnHeader) {
       section = sectionFor(values, i + 1);
-      timeAt(section.kind, secondOfDay);
+      timeAt(section.key, secondOfDay);
       continue;
     }
     if (!section) fail(i, 'a column header line (e.g. "CPU %user …" or "kbmemfree …") before the first data row');
     if (values.length !== section!.columns.length) {
       fail(i, `${section!.columns.length} values as in the column header on line ${section!.headerLine}`);
     }
-    const time = timeAt(section!.kind, secondOfDay);
+    const time = timeAt(section!.key, secondOfDay);
     if (section!.kind === 'other') continue;
 
     const numbers: number[] = [];
@@ -328,5 +333,6 @@ export function parseSarText(text: string, opts: ParseOptions): ParsedSysstat {
     cpu,
     memory,
     restarts: [...restarts].sort((a, b) => a - b),
+    emptyRecords: 0,
   };
 }

@@ -30,6 +30,9 @@ export interface WelchResult {
   pValue: number;
   /** mean(a) − mean(b) */
   difference: number;
+  /** 95 % confidence interval of the difference (R's t.test(a, b)$conf.int). */
+  lower: number;
+  upper: number;
 }
 
 export function welchTTest(a: readonly number[], b: readonly number[]): WelchResult | null {
@@ -41,7 +44,8 @@ export function welchTTest(a: readonly number[], b: readonly number[]): WelchRes
   if (se2 === 0) return null; // R: "data are essentially constant"
   const t = difference / Math.sqrt(se2);
   const df = (se2 * se2) / ((va * va) / (a.length - 1) + (vb * vb) / (b.length - 1));
-  return { t, df, pValue: 2 * tCdf(-Math.abs(t), df), difference };
+  const half = tQuantile(0.975, df) * Math.sqrt(se2);
+  return { t, df, pValue: 2 * tCdf(-Math.abs(t), df), difference, lower: difference - half, upper: difference + half };
 }
 
 /**

@@ -36,6 +36,8 @@ export interface AnalyzeFileJson {
   format: SysstatFormat;
   host?: string;
   restarts: number;
+  /** Empty records skipped (sadf -j with -s/-e ends with one). */
+  emptyRecords: number;
   cpu?: MetricJson;
   ram?: MetricJson;
 }
@@ -64,6 +66,7 @@ export function analyzeParsed(path: string, parsed: ParsedSysstat): AnalyzeFileJ
     format: parsed.format,
     ...(parsed.host !== undefined ? { host: parsed.host } : {}),
     restarts: parsed.restarts.length,
+    emptyRecords: parsed.emptyRecords,
     ...(cpu ? { cpu: metricJson(cpu) } : {}),
     ...(ram ? { ram: metricJson(ram) } : {}),
   };
@@ -86,6 +89,14 @@ function table(files: AnalyzeFileJson[]): Table {
         .map(([label, m]) => [f.path, f.format, label, String(m!.n), fmt(m!.mean), fmt(m!.median), fmt(m!.min), fmt(m!.max), m!.box.map((v) => fmt(v)).join(' / '), String(m!.outliers)]),
     ),
   };
+}
+
+/** One line per file whose empty records were skipped, so a cut file's shorter count is explained. */
+function skippedNotes(files: AnalyzeFileJson[]): string {
+  return files
+    .filter((f) => f.emptyRecords > 0)
+    .map((f) => `${f.path}: skipped ${f.emptyRecords} empty record${f.emptyRecords === 1 ? '' : 's'} (sadf -j with -s/-e ends with one)\n`)
+    .join('');
 }
 
 /**
@@ -118,9 +129,9 @@ ${rows}</tbody></table>${charts.join('\n')}</body></html>\n`;
     await writeFile(opts.html, page);
     return `wrote ${opts.html}\n`;
   }
-  if (opts.md) return tableMarkdown(t);
+  if (opts.md) return `${tableMarkdown(t)}${skippedNotes(results) ? `\n${skippedNotes(results)}` : ''}`;
   // Plain text for a terminal: aligned columns.
   const widths = t.columns.map((c, i) => Math.max(c.length, ...t.rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return `${[line(t.columns), ...t.rows.map(line)].join('\n')}\n`;
+  return `${[line(t.columns), ...t.rows.map(line)].join('\n')}\n${skippedNotes(results)}`;
 }

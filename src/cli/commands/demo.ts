@@ -4,7 +4,8 @@ import { TASK_QUEUE, loadWorkerConfig } from '../../config/workerConfig';
 import { connectClient } from '../../temporal/connection';
 import type { ExperimentInput } from '../../config/experiment';
 import { canConnect, freePort, startDevServer } from '../../temporal/devServer';
-import { simUp } from '../../testbed';
+import { simUp, type NodeKind } from '../../testbed';
+import { realNodesUnsupported } from '../../testbed/realNodes';
 import { installRuntime } from '../../temporal/runtime';
 import { startWorker, stopWorker } from '../../../worker/runWorker';
 import { follow } from './run';
@@ -16,10 +17,17 @@ const stage = (text: string) => console.log(`\n==> ${text}`);
  * `hardenlab demo`: the whole experiment on the embedded defaults — test bed, embedded Temporal with
  * its UI, a worker, all three scenarios with a compressed window — ending with the report's path.
  */
-export async function demoCommand(opts: { window: number; interval: number; keep?: boolean }): Promise<void> {
+export async function demoCommand(opts: { window: number; interval: number; keep?: boolean; nodes?: NodeKind }): Promise<void> {
   installRuntime('WARN');
-  stage('Test bed: a real control plane with 3 KWOK nodes and sshd node hosts (the first run builds Kubernetes from source: many minutes)');
-  const sim = await simUp({ log: (line) => console.log(`    ${line}`) });
+  const unsupported = realNodesUnsupported();
+  const nodes = opts.nodes ?? (unsupported ? 'kwok' : 'real');
+  if (nodes === 'kwok' && !opts.nodes) console.log(`Real nodes cannot run here (${unsupported}): the demo uses KWOK nodes, whose figures are this machine's, not the nodes'.`);
+  stage(
+    nodes === 'real'
+      ? 'Test bed: a real control plane and 3 real nodes (system containers, 1 CPU / 2 GiB each, with a kubelet); the first run builds Kubernetes and the node image: many minutes'
+      : 'Test bed: a real control plane with 3 KWOK nodes and sshd node hosts (the first run builds Kubernetes from source: many minutes)',
+  );
+  const sim = await simUp({ log: (line) => console.log(`    ${line}`), nodes });
   console.log(`    API server ${sim.apiServerUrl}, nodes ${sim.nodeNames.join(', ')}`);
 
   stage('Temporal dev server with its Web UI');

@@ -1,10 +1,10 @@
-import { simDown, simStatus, simUp } from '../../testbed';
+import { describeSimStatus, simDown, simStatus, simUp, type NodeKind } from '../../testbed';
 
 const log = (line: string) => console.log(`[sim] ${line}`);
 
-export async function simCommand(action: 'up' | 'down' | 'status'): Promise<void> {
+export async function simCommand(action: 'up' | 'down' | 'status', options: { nodes?: NodeKind } = {}): Promise<void> {
   if (action === 'up') {
-    const up = await simUp({ log });
+    const up = await simUp({ log, nodes: options.nodes });
     console.log(`API server: ${up.apiServerUrl}\nkubeconfig: ${up.kubeconfigPath}\nnode map:   ${up.nodeMapPath}\nnodes:      ${up.nodeNames.join(', ')}`);
     console.log(`${up.started ? 'started' : 'already running'} in ${(up.durationMs / 1000).toFixed(1)} s`);
   } else if (action === 'down') {
@@ -15,9 +15,6 @@ export async function simCommand(action: 'up' | 'down' | 'status'): Promise<void
       console.error(`left running: ${down.leftover.map((p) => `${p.pid} ${p.command}`).join('\n')}`);
     }
   } else {
-    const status = await simStatus();
-    console.log(`test bed: ${status.running ? 'running' : 'not running'} (API ${status.apiReady ? 'ready' : 'not ready'} at ${status.apiServerUrl})`);
-    for (const c of status.components) console.log(`  ${JSON.stringify(c)}`);
-    for (const n of status.nodeHosts) console.log(`  ${JSON.stringify(n)}`);
+    console.log(describeSimStatus(await simStatus()).join('\n'));
   }
 }

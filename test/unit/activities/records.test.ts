@@ -45,3 +45,32 @@ test('recordScenario writes the report input; the report lists a skipped step', 
   const md = await fs.readFile(path.join(report.reportDir, 'report.md'), 'utf8');
   expect(md).toContain('harden skipped (KubeForbidden');
 });
+
+test("recordScenario carries each node's identity and the findings' details to the report", async () => {
+  const store = new ArtifactStore(await fs.mkdtemp(path.join(os.tmpdir(), 'hl-records-')));
+  const key = 'experiments/exp-i/security-tools/1';
+  const start = Date.UTC(2026, 10, 27, 10);
+  const identity = (node: string) => ({ node, machineId: 'same-machine', bootId: 'b-1', kernel: '6.1.0', procStatLxcfs: false, cpus: 2 });
+  for (const node of ['n1', 'n2']) {
+    await store.writeJson(key, `nodes/${node}/series.json`, series(node, start, 30));
+    await store.writeJson(key, `nodes/${node}/sampling.json`, { gaps: [], identity: identity(node) });
+  }
+  const finding = { tool: 'kube-bench', mode: 'node', target: 'n1', id: '1.1.1', title: 'Ensure the API server pod file permissions are 600', status: 'FAIL', section: '1.1', description: 'long text', remediation: 'chmod 600 /etc/kubernetes/manifests/kube-apiserver.yaml' };
+  await store.writeJson('.', `${key}/tools/kube-bench-node.findings.json`, { tool: 'kube-bench', mode: 'node', findings: [finding] });
+  const record: ScenarioRecord = {
+    scenario: 'security-tools', repetition: 1, runId: 'r', workflowId: 'exp-i/security-tools/1', namespace: 'hl-st-r1-x', artifactKey: key, status: 'completed',
+    steps: [],
+    tools: [{ tool: 'kube-bench', mode: 'node', target: 'n1', start, end: start + 4000, outcome: 'ok', counts: { fail: 1 }, findingsFile: `${key}/tools/kube-bench-node.findings.json`, warnings: [] }],
+    collect: { nodes: ['n1', 'n2'].map((node) => ({ node, cpuSamples: 30, memorySamples: 30, rawFile: 'x' })), samplerOverhead: [] },
+  };
+  await createRecordActivities({ store }).recordScenario(record);
+  const data = await store.readJson<{ nodeIdentity: unknown[]; findings: unknown[] }>(key, 'scenario-data.json');
+  expect(data.nodeIdentity).toEqual([identity('n1'), identity('n2')]);
+  const { description: _description, ...shown } = finding;
+  expect(data.findings).toEqual([shown]);
+
+  const report = await createReportActivities({ artifactsRoot: store.root }).buildReport({ experimentId: 'exp-i', experimentDir: 'experiments/exp-i' });
+  const html = await fs.readFile(report.htmlPath, 'utf8');
+  expect(html).toMatch(/data-trust="shared-host"><span class="badge">check<\/span> <strong>nodes share one host: per-node figures are not independent<\/strong><br><span class="detail">Same \/etc\/machine-id on n1, n2\.<\/span>/);
+  expect(html).toContain('<td>chmod 600 /etc/kubernetes/manifests/kube-apiserver.yaml</td>');
+});

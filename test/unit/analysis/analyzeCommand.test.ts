@@ -48,6 +48,21 @@ describe('hardenlab analyze', () => {
     expect(html).toContain('k8s-node-3.sa27.sar-u.txt');
   });
 
+  it('reads windowed sadf -j output (-s/-e), skipping and counting its empty closing record', async () => {
+    const windowed = join(sysstatDir, 'k8s-node-4.sa28-window.sadf-j-ur.json');
+    const out = JSON.parse(await analyzeCommand([windowed, cpuFile], { json: true }));
+    expect(out.files[0].emptyRecords).toBe(1);
+    expect(out.files[1].emptyRecords).toBe(0);
+    const r = rExpected['k8s-node-4.sa28-window.sadf-d-u.csv'].cpu;
+    expect(out.files[0].cpu.n).toBe(r.n);
+    expect(Math.abs(out.files[0].cpu.mean - r.mean)).toBeLessThan(1e-9);
+    expect(out.files[0].ram.n).toBe(rExpected['k8s-node-4.sa28-window.sadf-d-r.csv'].ram.n);
+    const text = await analyzeCommand([windowed, cpuFile], {});
+    expect(text).toContain(`${windowed}: skipped 1 empty record (sadf -j with -s/-e ends with one)`);
+    expect(text).not.toContain(`${cpuFile}: skipped`);
+    expect(await analyzeCommand([windowed], { md: true })).toContain('skipped 1 empty record');
+  });
+
   it('a malformed file fails with its name and line', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'hardenlab-analyze-'));
     const bad = join(dir, 'bad.sar');

@@ -1,5 +1,5 @@
 import { SysstatParseError, detectSysstatFormat, parseHeaderDate, parseSysstat } from '../../../src/analysis/parsers';
-import { SA_FILES, allFixtures, fixtureText, parseFixture } from './support/fixtures';
+import { RENDERED_FILES, allFixtures, fixtureText, parseFixture } from './support/fixtures';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -14,16 +14,19 @@ describe('sysstat parsers on fixtures captured from the real sysstat package', (
     }
   });
 
-  describe.each(SA_FILES)('every rendering of %s yields the same samples', (base) => {
+  describe.each(RENDERED_FILES)('every rendering of %s yields the same samples', (base) => {
     const reference = { cpu: parseFixture(`${base}.sadf-d-u.csv`), ram: parseFixture(`${base}.sadf-d-r.csv`) };
     const renderings = allFixtures().filter((f) => f.startsWith(`${base}.`));
     it.each(renderings)('%s', (name) => {
       const parsed = parseFixture(name);
       expect(parsed.host).toBe(base.split('.')[0]);
-      // `-u ALL` splits %irq/%soft out of %sys, so only the time, %idle and CPU used must agree there.
-      const pick = (c: typeof parsed.cpu) => (name.includes('-all') ? c.map(({ time, idle, used }) => ({ time, idle, used })) : c);
+      // `-u ALL` (and sar -A) split %irq/%soft out of %sys, so only the time, %idle and CPU used must agree there;
+      // sar -A's memory report is `-r ALL`, with more columns.
+      const wide = /-all|\.sar-A\./.test(name);
+      const pick = (c: typeof parsed.cpu) => (wide ? c.map(({ time, idle, used }) => ({ time, idle, used })) : c);
+      const pickMemory = (m: typeof parsed.memory) => (wide ? m.map(({ time, memUsedPercent }) => ({ time, memUsedPercent })) : m);
       if (parsed.cpu.length) expect(pick(parsed.cpu)).toEqual(pick(reference.cpu.cpu));
-      if (parsed.memory.length) expect(parsed.memory).toEqual(reference.ram.memory);
+      if (parsed.memory.length) expect(pickMemory(parsed.memory)).toEqual(pickMemory(reference.ram.memory));
       expect(parsed.restarts).toEqual(reference.cpu.restarts);
     });
   });
@@ -36,6 +39,36 @@ describe('sysstat parsers on fixtures captured from the real sysstat package', (
     expect(p.restarts.map(iso)).toEqual(['2026-11-27T00:00:30.000Z']);
     // no sample between the end of the first sadc run and the restart
     expect(p.cpu.filter((s) => s.time > Date.parse('2026-11-27T00:00:20Z') && s.time < Date.parse('2026-11-27T00:00:35Z'))).toEqual([]);
+  });
+
+  it('reads a -s/-e window: sadf -j ends with an empty record, skipped and counted; the samples are the window of the whole file', () => {
+    const whole = parseFixture('k8s-node-4.sa28.sadf-j-ur.json');
+    const [from, to] = [Date.parse('2026-11-28T10:00:20Z'), Date.parse('2026-11-28T10:01:20Z')];
+    for (const form of ['sadf-j-u', 'sadf-j-r', 'sadf-j-ur']) {
+      const name = `k8s-node-4.sa28-window.${form}.json`;
+      expect(fixtureText(name)).toMatch(/\{\s*\}\s*\]/); // sadf's own output really ends so
+      const p = parseFixture(name);
+      expect(p.emptyRecords).toBe(1);
+      if (form !== 'sadf-j-r') expect(p.cpu).toEqual(whole.cpu.filter((s) => s.time > from && s.time <= to));
+      if (form !== 'sadf-j-u') expect(p.memory).toEqual(whole.memory.filter((s) => s.time > from && s.time <= to));
+    }
+    const window = parseFixture('k8s-node-4.sa28-window.sadf-j-ur.json');
+    expect(window.cpu).toHaveLength(49);
+    expect(window.restarts.map(iso)).toEqual(['2026-11-28T10:00:45.000Z']);
+    expect(whole.emptyRecords).toBe(0);
+    expect(parseFixture('k8s-node-4.sa28-window.sadf-d-u.csv').emptyRecords).toBe(0);
+  });
+
+  it('reads a file whose sampler restarted with another CPU count, and sar -A with every activity over one span', () => {
+    expect(fixtureText('k8s-node-4.sa28.sar-u.txt')).toMatch(/\(1 CPU\)[\s\S]*LINUX RESTART\s+\(2 CPU\)/);
+    const sarA = parseFixture('k8s-node-4.sa28.sar-A.txt');
+    const reference = parseFixture('k8s-node-4.sa28.sadf-d-u.csv');
+    expect(sarA.cpu.map((s) => [s.time, s.used])).toEqual(reference.cpu.map((s) => [s.time, s.used]));
+    const ram = (m: typeof sarA.memory) => m.map((s) => [s.time, s.memUsedPercent, s.fields.kbmemused]);
+    expect(ram(sarA.memory)).toEqual(ram(parseFixture('k8s-node-4.sa28.sadf-d-r.csv').memory));
+    // each activity's section restarts at the file's first time: that is not the next day
+    expect(sarA.restarts.map(iso)).toEqual(['2026-11-28T10:00:45.000Z']);
+    expect(iso(sarA.cpu.at(-1)!.time)).toBe('2026-11-28T10:01:39.000Z');
   });
 
   it('reads 12-hour times across noon', () => {

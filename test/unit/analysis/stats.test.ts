@@ -40,7 +40,7 @@ function expectLikeR(values: number[], r: RStats) {
 function referenceFor(name: string): { cpu?: RStats; ram?: RStats } {
   const key = name.replace(/^thesis\//, '');
   if (rExpected[key]) return rExpected[key];
-  const m = /^(.*)\.sadf-j-(u|r|ur)\.json$/.exec(key);
+  const m = /^(.*)\.sadf-jt?-(u|r|ur|u-P)\.json$/.exec(key);
   if (!m) throw new Error(`no R reference for ${name}; run scripts/analysis/r-expected.sh`);
   return { cpu: rExpected[`${m[1]}.sadf-d-u.csv`]?.cpu, ram: rExpected[`${m[1]}.sadf-d-r.csv`]?.ram };
 }
@@ -59,6 +59,16 @@ describe("statistics equal R's (mean, boxplot.stats $stats and $out) on every fi
       compared++;
     }
     expect(compared).toBeGreaterThan(0);
+  });
+});
+
+describe("Welch's confidence interval of the difference", () => {
+  it("equals R's t.test(a, b)$conf.int", () => {
+    // Rscript -e 't.test(c(12.1,13.4,11.9,12.8,13.0), c(10.2,10.9,11.4,10.0,10.7))$conf.int'
+    const w = welchTTest([12.1, 13.4, 11.9, 12.8, 13.0], [10.2, 10.9, 11.4, 10.0, 10.7])!;
+    expect(w.lower).toBeCloseTo(1.13154182114561, 10);
+    expect(w.upper).toBeCloseTo(2.86845817885439, 10);
+    expect(w.pValue).toBeCloseTo(0.000739363142039962, 10);
   });
 });
 

@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import * as os from 'node:os';
 import fc from 'fast-check';
-import { buildSeries, dedupeByTime, parseEnsureOutput, parseGaps, parseKeyValues, parseOverhead, parseProbe } from '../../../src/sampling/parse';
+import { nodeIdentityScript } from '../../../src/sampling/commands';
+import { buildSeries, dedupeByTime, parseEnsureOutput, parseGaps, parseKeyValues, parseNodeIdentity, parseOverhead, parseProbe } from '../../../src/sampling/parse';
 
 describe('node script output', () => {
   it('reads the sampler state', () => {
@@ -57,5 +61,21 @@ describe('deduplication', () => {
     const series = buildSeries('n1', [...cpu, ...cpu], [...memory, ...memory]);
     expect(series.cpu.map((s) => s.time)).toEqual([1, 2, 3]);
     expect(series.memory.map((s) => s.time)).toEqual([1, 2]);
+  });
+});
+
+describe('node identity', () => {
+  it("reads this machine's identity through the node-side script, run by a real sh", () => {
+    const out = execFileSync('sh', ['-c', nodeIdentityScript()], { encoding: 'utf8' });
+    const identity = parseNodeIdentity(out, 'n1');
+    expect(identity.machineId).toBe(readFileSync('/etc/machine-id', 'utf8').trim());
+    expect(identity.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    expect(identity.kernel).toBe(os.release());
+    expect(identity.cpus).toBe(os.availableParallelism());
+    expect(identity.procStatLxcfs).toBe(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / \/proc\/stat /.test(l) && l.includes('lxcfs')));
+  });
+  it('reads an lxcfs system container and leaves out what came back empty', () => {
+    expect(parseNodeIdentity('machine_id=\nboot_id=b-1\nkernel=6.1.0\ncpus=\nproc_stat_lxcfs=1\n', 'n2')).toEqual({ node: 'n2', bootId: 'b-1', kernel: '6.1.0', procStatLxcfs: true });
+    expect(parseNodeIdentity('', 'n3')).toEqual({ node: 'n3' });
   });
 });

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import type { NodeSeries } from '../../../../src/domain/samples';
 import type { ExperimentData, ScenarioName, ScenarioRunData } from '../../../../src/analysis/model/types';
 import { parseSysstat } from '../../../../src/analysis/parsers';
+import { parseKubeBenchJson } from '../../../../src/tools/kubeBenchReport';
+import { parseKubeHunterJson } from '../../../../src/tools/kubeHunterReport';
 
 export const sysstatDir = join(__dirname, '../../../fixtures/sysstat');
 export const thesisDir = join(sysstatDir, 'thesis');
@@ -23,6 +25,11 @@ export function allFixtures(): string[] {
 }
 /** The captured sa data files: each is rendered into several forms named `<base>.<form>`. */
 export const SA_FILES = ['k8s-node-1.sa26', 'k8s-node-1.sa27', 'k8s-node-2.sa27', 'k8s-node-3.sa27'];
+/**
+ * Every rendered data file, with scripts/analysis/make-window-fixtures.sh's: k8s-node-4.sa28 restarts with another
+ * CPU count (sar -A, -P ALL forms too), k8s-node-4.sa28-window is it cut with -s/-e.
+ */
+export const RENDERED_FILES = [...SA_FILES, 'k8s-node-4.sa28', 'k8s-node-4.sa28-window'];
 
 export function nodeSeriesOf(base: string): NodeSeries {
   const cpu = parseFixture(`${base}.sadf-d-u.csv`);
@@ -84,4 +91,38 @@ export function fixtureExperiment(): ExperimentData {
     }
   });
   return { experimentId: 'exp-fixture', startedAt: '2026-11-27T10:00:00.000Z', scenarios: runs };
+}
+
+/**
+ * fixtureExperiment() with what a test-bed run records beside the samples: the real kube-bench and kube-hunter
+ * reports of test/fixtures/tools as the security-tools runs' findings (their report fields, as
+ * activities/records.ts keeps them), the tools' modes, and the test bed's cluster facts (three KWOK nodes).
+ */
+export function fixtureExperimentWithTools(): ExperimentData {
+  const toolsDir = join(__dirname, '../../../fixtures/tools');
+  const bench = parseKubeBenchJson(readFileSync(join(toolsDir, 'kube-bench-node.json'), 'utf8'), { mode: 'node', target: 'k8s-node-1' });
+  const hunter = parseKubeHunterJson(readFileSync(join(toolsDir, 'kube-hunter-remote.json'), 'utf8'), { mode: 'remote', target: '127.0.0.1' });
+  const findings = [...bench.findings, ...hunter.findings].map(({ tool, severity, status, mode, target, id, title, section, remediation, evidence }) =>
+    Object.fromEntries(Object.entries({ tool, severity, status, mode, target, id, title, section, remediation, evidence }).filter(([, v]) => v !== undefined)),
+  ) as unknown as NonNullable<ScenarioRunData['findings']>;
+  const clusterFacts = {
+    provider: 'local',
+    kubernetesVersion: 'v1.36.3',
+    nodeCount: 3,
+    nodes: [1, 2, 3].map((k) => ({ name: `k8s-node-${k}`, kubeletVersion: 'kwok-v0.7.0', internalIP: `127.0.0.1${k}` })),
+  };
+  const data = fixtureExperiment();
+  return {
+    ...data,
+    scenarios: data.scenarios.map((run) => ({
+      ...run,
+      clusterFacts,
+      ...(run.scenario === 'security-tools'
+        ? {
+            findings,
+            timings: { ...run.timings, toolRuns: run.timings.toolRuns!.map((t) => ({ ...t, mode: t.tool === 'kube-bench' ? 'node' : 'remote' })) },
+          }
+        : {}),
+    })),
+  };
 }

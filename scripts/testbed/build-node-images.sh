@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Builds the container images the real nodes need, without any registry: each image is a docker-archive
+# tarball made here from Debian packages and a few lines of C, which containerd on a node imports at boot.
+#   <cache>/node-images-<key>/pause.tar     hardenlab.local/pause:3.10  (the pod sandbox: a static pause)
+#   <cache>/node-images-<key>/busybox.tar   hardenlab.local/busybox:1   (Debian's busybox-static, for test pods)
+#   <cache>/node-images-<key>/registry/     the distribution registry, from Debian's docker-registry package, which
+#                                           serves the images below on the node network (pods really pull them)
+#   <cache>/node-images-<key>/push/*.tar    images the test bed pushes to that registry, under the names the
+#                                           experiment uses (nodes pull docker.io names from it: no outside registry):
+#     thenetworkchuck/nccoffee:pourover          the thesis's demo site stand-in: nginx serving a page, as root, port 80
+#     nginxinc/nginx-unprivileged:1.27-alpine    the hardened runs' image: the same nginx as uid 101 on port 8080
+# Prints the folder on its last line. The key hashes this script, so an edit rebuilds.
+set -euo pipefail
+
+cache_root="${HARDENLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hardenlab}"
+log() { printf '%s [node images] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf '%s [node images] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
+
+key="$(sha256sum <"${BASH_SOURCE[0]}" | cut -c1-12)"
+out_dir="$cache_root/node-images-$key"
+if [[ -f "$out_dir/.complete" ]]; then
+  log "cached in $out_dir"
+  printf '%s\n' "$out_dir"
+  exit 0
+fi
+command -v gcc >/dev/null || die "gcc is missing (the pause image is compiled here)"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-images.XXXXXX")"
+# mmdebstrap mounts /proc, /sys and /dev in its rootfs while it works: never delete through them.
+cleanup() {
+  findmnt -rno TARGET | grep -F "$work/" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf --one-file-system "$work" 2>/dev/null || true
+}
+trap cleanup EXIT
+staging="$work/out"
+mkdir -p "$staging"
+
+# docker_archive <tag> <rootfs dir> <entrypoint JSON array> <out.tar> [extra config fields]: one layer, one
+# config, one manifest.
+docker_archive() {
+  local tag="$1" rootfs="$2" entrypoint="$3" out="$4" extra="${5:-}" dir layer_sha config_sha
+  dir="$work/archive-$(basename "$out" .tar)"
+  mkdir -p "$dir"
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime='2020-01-01 00:00:00' -C "$rootfs" -cf "$dir/layer.tar" .
+  layer_sha="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
+  printf '{"architecture":"amd64","os":"linux","config":{%s"Entrypoint":%s,"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
+    "$extra" "$entrypoint" "$layer_sha" >"$dir/config.json"
+  config_sha="$(sha256sum "$dir/config.json" | cut -d' ' -f1)"
+  mv "$dir/config.json" "$dir/$config_sha.json"
+  mv "$dir/layer.tar" "$dir/$layer_sha.tar"
+  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s.tar"]}]' "$config_sha" "$tag" "$layer_sha" >"$dir/manifest.json"
+  tar --owner=0 --group=0 --numeric-owner -C "$dir" -cf "$out" manifest.json "$config_sha.json" "$layer_sha.tar"
+  log "$tag -> $(basename "$out") ($(du -h "$out" | cut -f1))"
+}
+
+# The pause container: sleeps until told to stop, and reaps orphans as PID 1 of the pod (as upstream's does).
+mkdir -p "$work/pause/rootfs"
+cat >"$work/pause/pause.c" <<'EOF'
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static void stop(int sig) { (void)sig; _exit(0); }
+static void reap(int sig) { (void)sig; while (waitpid(-1, NULL, WNOHANG) > 0) {} }
+int main(void) {
+  signal(SIGINT, stop);
+  signal(SIGTERM, stop);
+  signal(SIGCHLD, reap);
+  for (;;) pause();
+}
+EOF
+gcc -Os -static -o "$work/pause/rootfs/pause" "$work/pause/pause.c"
+strip "$work/pause/rootfs/pause"
+docker_archive hardenlab.local/pause:3.10 "$work/pause/rootfs" '["/pause"]' "$staging/pause.tar"
+
+# busybox: Debian's static build, unpacked from its package (nothing is installed on this machine).
+mkdir -p "$work/busybox/deb" "$work/busybox/rootfs/bin" "$work/busybox/rootfs/tmp"
+(cd "$work/busybox/deb" && apt-get download busybox-static >/dev/null 2>&1) || die "apt-get download busybox-static failed (run apt-get update?)"
+dpkg-deb -x "$work"/busybox/deb/busybox-static_*.deb "$work/busybox/extract"
+cp "$work/busybox/extract/bin/busybox" "$work/busybox/rootfs/bin/busybox"
+for applet in sh cat echo sleep ls wget nc httpd; do ln -s busybox "$work/busybox/rootfs/bin/$applet"; done
+chmod 1777 "$work/busybox/rootfs/tmp"
+docker_archive hardenlab.local/busybox:1 "$work/busybox/rootfs" '["/bin/sh"]' "$staging/busybox.tar"
+
+# The registry: Debian's static build, unpacked from its package (not installed: no service starts here).
+mkdir -p "$work/registry/deb" "$staging/registry"
+(cd "$work/registry/deb" && apt-get download docker-registry >/dev/null 2>&1) || die "apt-get download docker-registry failed"
+dpkg-deb -x "$work"/registry/deb/docker-registry_*.deb "$work/registry/extract"
+cp "$work/registry/extract/usr/bin/docker-registry" "$staging/registry/registry"
+
+# The web site: one Debian rootfs with nginx, two images (root on :80 like the thesis's, uid 101 on :8080).
+mkdir -p "$staging/push"
+mmdebstrap --variant=essential --include=nginx-light --quiet \
+  --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/usr/share/doc "$1"/usr/share/man "$1"/usr/share/locale' \
+  bookworm "$work/web" >&2
+cat >"$work/web/usr/share/nginx/html/index.html" <<'HTML'
+<!doctype html><html><head><title>Coffee</title></head><body><h1>Pour-over coffee</h1>
+<p>The hardenlab test bed's stand-in for the thesis's demo site.</p></body></html>
+HTML
+nginx_conf() { # nginx_conf PORT PIDFILE: logs to the container's output, temp files under /tmp
+  cat <<CONF
+worker_processes 1;
+pid $2;
+error_log /dev/stderr warn;
+events { worker_connections 256; }
+http {
+  access_log /dev/stdout;
+  client_body_temp_path /tmp/client_body;
+  proxy_temp_path /tmp/proxy;
+  fastcgi_temp_path /tmp/fastcgi;
+  uwsgi_temp_path /tmp/uwsgi;
+  scgi_temp_path /tmp/scgi;
+  server { listen $1; root /usr/share/nginx/html; }
+}
+CONF
+}
+nginx_conf 80 /run/nginx.pid >"$work/web/etc/nginx/coffee.conf"
+nginx_conf 8080 /tmp/nginx.pid >"$work/web/etc/nginx/unprivileged.conf"
+mkdir -p "$work/web/var/cache/nginx"
+docker_archive docker.io/thenetworkchuck/nccoffee:pourover "$work/web" '["nginx","-c","/etc/nginx/coffee.conf","-g","daemon off;"]' "$staging/push/nccoffee.tar"
+docker_archive docker.io/nginxinc/nginx-unprivileged:1.27-alpine "$work/web" '["nginx","-c","/etc/nginx/unprivileged.conf","-g","daemon off;"]' "$staging/push/nginx-unprivileged.tar" '"User":"101",'
+
+date -u +%Y-%m-%dT%H:%M:%SZ >"$staging/.complete"
+mkdir -p "$cache_root"
+rm -rf "$out_dir"
+mv "$staging" "$out_dir"
+printf '%s\n' "$out_dir"

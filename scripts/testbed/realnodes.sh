@@ -1,0 +1,397 @@
+#!/usr/bin/env bash
+# Real test-bed nodes: Debian system containers (systemd-nspawn + lxcfs), each in its own cgroups (1 CPU by
+# CFS quota, 2 GiB memory) and its own network namespace, on a bridge inside a network namespace this script
+# creates. Called by src/testbed/realNodes.ts; the facts behind each choice are in the project notes.
+#
+#   realnodes.sh net-up                     network namespace + bridge, lxcfs, the API forward into the namespace
+#   realnodes.sh node-create NAME INDEX     copy the image, give the node its own identity and address
+#   realnodes.sh node-kubelet NAME INDEX    give the node a kubelet: client certificate, kubeconfig, config, pod network
+#   realnodes.sh node-start NAME INDEX ADDR       boot the node in its cgroups; forward ADDR:22 (loopback) to its sshd
+#   realnodes.sh kubelet-forward NAME INDEX ADDR  forward ADDR:10250 (loopback) to its kubelet (API server -> kubelet)
+#   realnodes.sh node-stop NAME             power the node off, remove its cgroups and forwards
+#   realnodes.sh registry-up DIR            serve images on $GATEWAY:5000 (nodes pull docker.io names from it) and push
+#                                           the docker-archive tarballs in DIR/push into it (DIR from build-node-images.sh)
+#   realnodes.sh net-down                   stop forwards and lxcfs, delete the namespace
+#   realnodes.sh closure                    print the namespace's routes, links, rules and forwarding (JSON lines)
+#
+# Environment: HL_STATE (state folder) and HL_NS (namespace name) always; HL_API_PORT (the API server's port on
+# host loopback) for net-up and node-kubelet; HL_IMAGE (rootfs of the image) and HL_AUTHORIZED_KEYS (public key
+# file) for node-create; HL_CA_CRT, HL_CA_KEY (the cluster CA), HL_TLS_SERVER_NAME (a name in the API server's
+# certificate) and HL_NODE_COUNT for node-kubelet; HL_NODE_BIN (kubelet folder) and HL_IMAGES (image tarballs)
+# for node-start.
+#
+# Network rule: the namespace gets no link to the host's namespace (no veth out, no default route, no NAT,
+# forwarding off). The host reaches it only through unix sockets (two socat processes per forward), so no
+# packet from a node can leave the namespace whatever a tool inside it probes.
+set -euo pipefail
+
+: "${HL_STATE:?}" "${HL_NS:?}"
+BRIDGE="${HL_BRIDGE:-hlbr0}"
+SUBNET_PREFIX=10.77.0
+GATEWAY="$SUBNET_PREFIX.1"
+SERVICE_CIDR=10.0.0.0/24
+NETNS_PATH="/run/netns/$HL_NS"
+CGROUP_PARENT="hardenlab-$HL_NS"
+CONTROLLERS=(cpu cpuacct memory pids cpuset blkio devices freezer)
+LXCFS_DIR="$HL_STATE/lxcfs"
+PIDS="$HL_STATE/pids"
+FWD="$HL_STATE/fwd"
+
+log() { printf '%s [real nodes] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf '%s [real nodes] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
+in_ns() { nsenter --net="$NETNS_PATH" "$@"; }
+node_ip() { printf '%s.%d' "$SUBNET_PREFIX" $((10 + $1)); }
+
+# Starts a detached process with its pid in $PIDS/<name>.pid (its command line names the state folder).
+spawn() {
+  local name="$1"; shift
+  mkdir -p "$PIDS" "$HL_STATE/logs"
+  setsid "$@" </dev/null >>"$HL_STATE/logs/$name.log" 2>&1 &
+  echo $! >"$PIDS/$name.pid"
+}
+
+stop_pid() {
+  local file="$1" pid grace="${2:-10}"
+  [[ -f "$file" ]] || return 0
+  pid="$(cat "$file")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$file"
+}
+
+wait_for() {
+  local what="$1" tries="$2"; shift 2
+  for ((i = 0; i < tries; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  die "timed out waiting for $what"
+}
+
+# host side: TCP on a loopback address -> unix socket; namespace side: unix socket -> TCP in the namespace.
+forward_in() {
+  local name="$1" listen_addr="$2" listen_port="$3" target="$4" sock="$FWD/$1.sock"
+  mkdir -p "$FWD"
+  spawn "fwd-$name-ns" nsenter --net="$NETNS_PATH" socat "UNIX-LISTEN:$sock,fork,unlink-early" "TCP:$target"
+  wait_for "the forward socket $sock" 50 test -S "$sock"
+  spawn "fwd-$name-host" socat "TCP-LISTEN:$listen_port,bind=$listen_addr,fork,reuseaddr" "UNIX-CONNECT:$sock"
+}
+
+# namespace side: TCP on the bridge address -> unix socket; host side: unix socket -> TCP on host loopback.
+forward_out() {
+  local name="$1" listen_port="$2" target="$3" sock="$FWD/$1.sock"
+  mkdir -p "$FWD"
+  spawn "fwd-$name-host" socat "UNIX-LISTEN:$sock,fork,unlink-early" "TCP:$target"
+  wait_for "the forward socket $sock" 50 test -S "$sock"
+  spawn "fwd-$name-ns" nsenter --net="$NETNS_PATH" socat "TCP-LISTEN:$listen_port,bind=$GATEWAY,fork,reuseaddr" "UNIX-CONNECT:$sock"
+}
+
+net_up() {
+  : "${HL_API_PORT:?}"
+  mkdir -p "$HL_STATE" "$PIDS"
+  if [[ ! -e "$NETNS_PATH" ]]; then
+    ip netns add "$HL_NS"
+    in_ns ip link set lo up
+    in_ns ip link add "$BRIDGE" type bridge
+    in_ns ip addr add "$GATEWAY/24" dev "$BRIDGE"
+    in_ns ip link set "$BRIDGE" up
+    log "network namespace $HL_NS with bridge $BRIDGE $GATEWAY/24 (no route out)"
+  fi
+  if ! mountpoint -q "$LXCFS_DIR"; then
+    mkdir -p "$LXCFS_DIR"
+    spawn lxcfs lxcfs -f -l --enable-cfs --enable-pidfd -p "$HL_STATE/lxcfs.pidfile" "$LXCFS_DIR"
+    wait_for "lxcfs on $LXCFS_DIR" 100 test -r "$LXCFS_DIR/proc/stat"
+  fi
+  [[ -S "$FWD/api.sock" ]] || forward_out api "$HL_API_PORT" "127.0.0.1:$HL_API_PORT"
+}
+
+node_create() {
+  local name="$1" index="$2" dir="$HL_STATE/nodes/$1" root
+  : "${HL_IMAGE:?}" "${HL_AUTHORIZED_KEYS:?}"
+  root="$dir/rootfs"
+  [[ -f "$dir/.created" ]] && return 0
+  rm -rf --one-file-system "$dir"
+  mkdir -p "$dir"
+  cp -a "$HL_IMAGE" "$root"
+  printf '%s\n' "$name" >"$root/etc/hostname"
+  printf '127.0.0.1 localhost\n%s %s\n' "$(node_ip "$index")" "$name" >"$root/etc/hosts"
+  # A machine id and host keys of its own: a node is a machine, and the report tells machines apart by id.
+  printf '%s\n' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >"$root/etc/machine-id"
+  ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$root/etc/ssh/ssh_host_ed25519_key"
+  install -d -m 0700 "$root/root/.ssh"
+  install -m 0600 "$HL_AUTHORIZED_KEYS" "$root/root/.ssh/authorized_keys"
+  # The same unprivileged login as the KWOK test bed's node hosts (no sudo), for the tests of least privilege.
+  chroot "$root" useradd --create-home --shell /bin/bash hardenlab
+  chroot "$root" usermod -p '*' hardenlab
+  install -d -m 0700 -o "$(chroot "$root" id -u hardenlab)" -g "$(chroot "$root" id -g hardenlab)" "$root/home/hardenlab/.ssh"
+  install -m 0600 -o "$(chroot "$root" id -u hardenlab)" -g "$(chroot "$root" id -g hardenlab)" "$HL_AUTHORIZED_KEYS" "$root/home/hardenlab/.ssh/authorized_keys"
+  mkdir -p "$root/etc/systemd/network"
+  cat >"$root/etc/systemd/network/10-host0.network" <<EOF
+[Match]
+Name=host0
+
+[Network]
+Address=$(node_ip "$index")/24
+LinkLocalAddressing=no
+IPv6AcceptRA=no
+
+# Services' cluster IPs (the API server's default range): a node's own processes need a route to them before
+# kube-proxy's DNAT rewrites the address. No default route: nothing leaves the node network.
+[Route]
+Destination=$SERVICE_CIDR
+EOF
+  # The kubelet reads these host-wide settings; a node gets read-only files with the values it wants
+  # instead of a writable /proc/sys (which would change the host kernel for every node and the host).
+  # (nspawn resolves the source of a bind onto /proc inside the node, so the files live in the node's rootfs.)
+  mkdir -p "$root/var/lib/hardenlab/sysctl"
+  printf '1\n' >"$root/var/lib/hardenlab/sysctl/vm.overcommit_memory"
+  printf '10\n' >"$root/var/lib/hardenlab/sysctl/kernel.panic"
+  printf '1\n' >"$root/var/lib/hardenlab/sysctl/kernel.panic_on_oops"
+  touch "$dir/.created"
+}
+
+pod_cidr() { printf '10.244.%d.0/24' "$1"; }
+
+# kubeconfig_for USER CERT: a kubeconfig reaching the API server through the namespace's forward, as USER with
+# the client certificate /etc/kubernetes/pki/CERT.{crt,key}.
+kubeconfig_for() {
+  local name="$1" cert="$2"
+  cat <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: hardenlab
+  cluster:
+    server: https://$GATEWAY:$HL_API_PORT
+    certificate-authority: /etc/kubernetes/pki/ca.crt
+    tls-server-name: $HL_TLS_SERVER_NAME
+users:
+- name: $name
+  user:
+    client-certificate: /etc/kubernetes/pki/$cert.crt
+    client-key: /etc/kubernetes/pki/$cert.key
+contexts:
+- name: default
+  context: {cluster: hardenlab, user: $name}
+current-context: default
+KUBECONFIG
+}
+
+node_kubelet() {
+  local name="$1" index="$2" dir="$HL_STATE/nodes/$1" root pki other
+  : "${HL_CA_CRT:?}" "${HL_CA_KEY:?}" "${HL_API_PORT:?}" "${HL_TLS_SERVER_NAME:?}" "${HL_NODE_COUNT:?}"
+  root="$dir/rootfs"
+  [[ -d "$root/etc" ]] || die "node $name has no rootfs at $root"
+  [[ -f "$dir/.kubelet" ]] && return 0
+  pki="$root/etc/kubernetes/pki"
+  mkdir -p "$pki" "$root/var/lib/kubelet" "$root/etc/cni/net.d"
+  cp "$HL_CA_CRT" "$pki/ca.crt"
+  # The node's own client certificate (group system:nodes), so the Node authorizer and NodeRestriction
+  # admission treat it as that node and nothing more.
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$pki/kubelet-client.key" \
+    -subj "/O=system:nodes/CN=system:node:$name" -out "$dir/kubelet.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/kubelet.csr" -CA "$HL_CA_CRT" -CAkey "$HL_CA_KEY" -CAcreateserial -CAserial "$dir/ca.srl" \
+    -days 365 -out "$pki/kubelet-client.crt" \
+    -extfile <(printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n') 2>/dev/null
+  chmod 0600 "$pki/kubelet-client.key"
+  # kube-proxy's identity: the bootstrap ClusterRoleBinding system:node-proxier names the user system:kube-proxy.
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$pki/kube-proxy.key" \
+    -subj "/CN=system:kube-proxy" -out "$dir/kube-proxy.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/kube-proxy.csr" -CA "$HL_CA_CRT" -CAkey "$HL_CA_KEY" -CAserial "$dir/ca.srl" \
+    -days 365 -out "$pki/kube-proxy.crt" \
+    -extfile <(printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n') 2>/dev/null
+  chmod 0600 "$pki/kube-proxy.key"
+  mkdir -p "$root/var/lib/kube-proxy"
+  kubeconfig_for kube-proxy kube-proxy >"$root/etc/kubernetes/kube-proxy.conf"
+  cat >"$root/var/lib/kube-proxy/config.yaml" <<PROXYCONFIG
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: {kubeconfig: /etc/kubernetes/kube-proxy.conf}
+mode: iptables
+clusterCIDR: 10.244.0.0/16
+hostnameOverride: $name
+# The conntrack table size and timeouts are host-wide on this kernel: leave them as the host has them.
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+PROXYCONFIG
+  kubeconfig_for "$name" kubelet-client >"$root/etc/kubernetes/kubelet.conf"
+  cat >"$root/var/lib/kubelet/config.yaml" <<KUBELETCONFIG
+# A real node's kubelet with its defaults, except what a system container on cgroup v1 requires.
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
+cgroupDriver: cgroupfs
+failCgroupV1: false
+failSwapOn: false
+# The node cannot write host-wide kernel settings nor lower oom_score_adj (no CAP_SYS_RESOURCE).
+protectKernelDefaults: false
+oomScoreAdj: 0
+readOnlyPort: 0
+# The node sees both host CPUs through its cpuset but gets one by CFS quota: reserve the other.
+systemReserved: {cpu: "1"}
+podCIDR: $(pod_cidr "$index")
+clusterDomain: cluster.local
+resolvConf: /etc/resolv.conf
+# The test bed's API server presents no kubelet client certificate, so the kubelet cannot ask it (webhook)
+# who calls; kube-bench reports this, rightly.
+authentication: {anonymous: {enabled: true}, webhook: {enabled: false}}
+authorization: {mode: AlwaysAllow}
+KUBELETCONFIG
+  cat >"$root/etc/cni/net.d/10-hardenlab.conflist" <<CNI
+{"cniVersion": "1.0.0", "name": "hardenlab", "plugins": [
+  {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+   "ipam": {"type": "host-local", "ranges": [[{"subnet": "$(pod_cidr "$index")"}]], "routes": [{"dst": "0.0.0.0/0"}]}},
+  {"type": "portmap", "capabilities": {"portMappings": true}}
+]}
+CNI
+  # Pods on other nodes are reached through those nodes (the routes a cloud network would carry).
+  for ((other = 1; other <= HL_NODE_COUNT; other++)); do
+    ((other == index)) && continue
+    printf '\n[Route]\nDestination=%s\nGateway=%s\n' "$(pod_cidr "$other")" "$(node_ip "$other")" >>"$root/etc/systemd/network/10-host0.network"
+  done
+  mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
+  ln -sf /etc/systemd/system/kubelet.service "$root/etc/systemd/system/multi-user.target.wants/kubelet.service"
+  ln -sf /etc/systemd/system/kube-proxy.service "$root/etc/systemd/system/multi-user.target.wants/kube-proxy.service"
+  touch "$dir/.kubelet"
+}
+
+kubelet_forward() {
+  local name="$1" index="$2" address="$3"
+  [[ "$address" == 127.* ]] || die "node $name: the forward address must be on loopback, got '$address'"
+  if [[ -f "$PIDS/fwd-kubelet-$name-host.pid" ]] && kill -0 "$(cat "$PIDS/fwd-kubelet-$name-host.pid")" 2>/dev/null; then return 0; fi
+  forward_in "kubelet-$name" "$address" 10250 "$(node_ip "$index"):10250"
+}
+
+node_start() {
+  local name="$1" index="$2" address="$3" dir="$HL_STATE/nodes/$1" controller cg
+  [[ "$address" == 127.* ]] || die "node $name: the forward address must be on loopback, got '$address'"
+  [[ -f "$dir/.created" ]] || die "node $name was not created"
+  if [[ -f "$PIDS/node-$name.pid" ]] && kill -0 "$(cat "$PIDS/node-$name.pid")" 2>/dev/null; then return 0; fi
+  for controller in "${CONTROLLERS[@]}"; do
+    cg="/sys/fs/cgroup/$controller/$CGROUP_PARENT/$name"
+    mkdir -p "$cg"
+    if [[ "$controller" == cpuset ]]; then
+      cat "/sys/fs/cgroup/cpuset/cpuset.cpus" >"/sys/fs/cgroup/cpuset/$CGROUP_PARENT/cpuset.cpus"
+      cat "/sys/fs/cgroup/cpuset/cpuset.mems" >"/sys/fs/cgroup/cpuset/$CGROUP_PARENT/cpuset.mems"
+      cat "/sys/fs/cgroup/cpuset/cpuset.cpus" >"$cg/cpuset.cpus"
+      cat "/sys/fs/cgroup/cpuset/cpuset.mems" >"$cg/cpuset.mems"
+    fi
+  done
+  # One CPU (the thesis's Linode 2 GB nodes had one), 2 GiB of memory, no swap beyond it.
+  echo 100000 >"/sys/fs/cgroup/cpu/$CGROUP_PARENT/$name/cpu.cfs_period_us"
+  echo 100000 >"/sys/fs/cgroup/cpu/$CGROUP_PARENT/$name/cpu.cfs_quota_us"
+  echo 2G >"/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.limit_in_bytes"
+  [[ -f "/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.memsw.limit_in_bytes" ]] &&
+    echo 2G >"/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.memsw.limit_in_bytes"
+  echo 4096 >"/sys/fs/cgroup/pids/$CGROUP_PARENT/$name/pids.max"
+
+  local binds=(--bind="$LXCFS_DIR:/var/lib/lxcfs" --bind=/dev/kmsg)
+  local file
+  for file in stat meminfo cpuinfo uptime loadavg swaps diskstats; do
+    binds+=(--bind="/var/lib/lxcfs/proc/$file:/proc/$file")
+  done
+  for file in vm.overcommit_memory kernel.panic kernel.panic_on_oops; do
+    binds+=(--bind-ro="/var/lib/hardenlab/sysctl/$file:/proc/sys/${file//.//}")
+  done
+  [[ -n "${HL_NODE_BIN:-}" ]] && binds+=(--bind-ro="$HL_NODE_BIN:/opt/hardenlab/bin")
+  [[ -n "${HL_IMAGES:-}" ]] && binds+=(--bind-ro="$HL_IMAGES:/opt/hardenlab/images")
+
+  # The launcher joins the node's cgroups first, so nspawn and everything the node runs is charged there.
+  local tasks="" c
+  for c in "${CONTROLLERS[@]}"; do tasks+=" /sys/fs/cgroup/$c/$CGROUP_PARENT/$name/tasks"; done
+  # shellcheck disable=SC2016 # $$ and "$@" belong to the launcher shell
+  spawn "node-$name" sh -c 'for t in '"$tasks"'; do echo $$ > "$t"; done; exec "$@"' launcher \
+    nsenter --net="$NETNS_PATH" systemd-nspawn -b -q -D "$dir/rootfs" -M "$name" --register=no --keep-unit \
+    --network-bridge="$BRIDGE" --capability=all --system-call-filter='@keyring bpf' \
+    --resolv-conf=off --timezone=off --link-journal=no "${binds[@]}"
+  forward_in "ssh-$name" "$address" 22 "$(node_ip "$index"):22"
+  log "node $name started: $(node_ip "$index") in $HL_NS, sshd forwarded from $address:22"
+}
+
+node_stop() {
+  local name="$1" controller cg
+  stop_pid "$PIDS/fwd-ssh-$name-host.pid" 2
+  stop_pid "$PIDS/fwd-ssh-$name-ns.pid" 2
+  stop_pid "$PIDS/fwd-kubelet-$name-host.pid" 2
+  stop_pid "$PIDS/fwd-kubelet-$name-ns.pid" 2
+  # SIGTERM makes nspawn ask the node's systemd for an orderly poweroff.
+  stop_pid "$PIDS/node-$name.pid" 20
+  for controller in "${CONTROLLERS[@]}"; do
+    cg="/sys/fs/cgroup/$controller/$CGROUP_PARENT/$name"
+    [[ -d "$cg" ]] || continue
+    # Whatever is left in the node's cgroups belongs to the node: end it, then remove the cgroups bottom-up.
+    if [[ "$controller" == pids || "$controller" == memory ]]; then
+      while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done < <(cat "$cg/cgroup.procs" 2>/dev/null; find "$cg" -mindepth 2 -name cgroup.procs -exec cat {} + 2>/dev/null)
+    fi
+  done
+  sleep 0.2
+  for controller in "${CONTROLLERS[@]}"; do
+    cg="/sys/fs/cgroup/$controller/$CGROUP_PARENT/$name"
+    [[ -d "$cg" ]] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
+  done
+  return 0
+}
+
+registry_up() {
+  local dir="$1" tar ref
+  [[ -x "$dir/registry/registry" ]] || die "no registry binary in $dir/registry"
+  mkdir -p "$HL_STATE/registry/data"
+  if ! in_ns bash -c "exec 3<>/dev/tcp/$GATEWAY/5000" 2>/dev/null; then
+    cat >"$HL_STATE/registry/config.yml" <<REGISTRY
+version: 0.1
+log: {level: warn}
+storage: {filesystem: {rootdirectory: $HL_STATE/registry/data}, delete: {enabled: true}}
+http: {addr: "$GATEWAY:5000"}
+REGISTRY
+    spawn registry nsenter --net="$NETNS_PATH" "$dir/registry/registry" serve "$HL_STATE/registry/config.yml"
+    wait_for "the registry on $GATEWAY:5000" 100 in_ns bash -c "exec 3<>/dev/tcp/$GATEWAY/5000"
+  fi
+  for tar in "$dir"/push/*.tar; do
+    # The archive's own tag (docker.io/<repo>:<tag>) becomes <repo>:<tag> in the registry.
+    ref="$(tar -xOf "$tar" manifest.json | sed -n 's/.*"RepoTags":\["docker\.io\/\([^"]*\)"\].*/\1/p')"
+    [[ -n "$ref" ]] || die "$tar has no docker.io tag"
+    in_ns skopeo copy --quiet --dest-tls-verify=false "docker-archive:$tar" "docker://$GATEWAY:5000/$ref" >&2
+    log "pushed $ref to the node network's registry"
+  done
+}
+
+net_down() {
+  local file
+  for file in "$PIDS"/fwd-*.pid; do [[ -e "$file" ]] && stop_pid "$file" 2; done
+  stop_pid "$PIDS/registry.pid" 5
+  if [[ -f "$PIDS/lxcfs.pid" ]]; then stop_pid "$PIDS/lxcfs.pid" 10; fi
+  mountpoint -q "$LXCFS_DIR" 2>/dev/null && umount -l "$LXCFS_DIR"
+  [[ -e "$NETNS_PATH" ]] && ip netns del "$HL_NS"
+  local controller
+  for controller in "${CONTROLLERS[@]}"; do rmdir "/sys/fs/cgroup/$controller/$CGROUP_PARENT" 2>/dev/null || true; done
+  rm -rf "$FWD"
+}
+
+# The evidence that the namespace is closed, read from its configuration (no packet is sent).
+closure() {
+  [[ -e "$NETNS_PATH" ]] || die "namespace $HL_NS does not exist"
+  printf '{"routes4":%s}\n' "$(in_ns ip -j -4 route show table all)"
+  printf '{"routes6":%s}\n' "$(in_ns ip -j -6 route show table all)"
+  printf '{"links":%s}\n' "$(in_ns ip -j -d link show)"
+  printf '{"ipForward":%s}\n' "$(in_ns cat /proc/sys/net/ipv4/ip_forward)"
+  printf '{"ip6Forward":%s}\n' "$(in_ns cat /proc/sys/net/ipv6/conf/all/forwarding)"
+  printf '{"nftRuleset":%s}\n' "$(in_ns nft -j list ruleset 2>/dev/null || echo '{"nftables":[]}')"
+  printf '{"iptablesRules":%s}\n' "$(in_ns iptables-save 2>/dev/null | grep -c '^-A' || true)"
+  # From the host's side: a link whose peer is in the namespace would carry the namespace's id here.
+  printf '{"namespace":"%s","hostNamespaceIds":%s}\n' "$HL_NS" "$(ip -j netns list-id)"
+  printf '{"hostLinks":%s}\n' "$(ip -j -d link show)"
+}
+
+command="${1:-}"
+shift || true
+case "$command" in
+  net-up) net_up ;;
+  node-create) node_create "$@" ;;
+  node-kubelet) node_kubelet "$@" ;;
+  node-start) node_start "$@" ;;
+  kubelet-forward) kubelet_forward "$@" ;;
+  node-stop) node_stop "$@" ;;
+  registry-up) registry_up "$@" ;;
+  net-down) net_down ;;
+  closure) closure ;;
+  *) die "usage: realnodes.sh net-up|node-create NAME INDEX|node-kubelet NAME INDEX|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR|net-down|closure" ;;
+esac

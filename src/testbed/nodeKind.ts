@@ -1,0 +1,55 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { kubectl, type ClusterContext } from './cluster';
+import type { SimLayout } from './layout';
+import { ensureNodeImage, ensureNodeImages, initializeRealNodes, realNodesUp, type RealNodesContext } from './realNodes';
+
+/**
+ * Which nodes a test bed runs: `kwok` (simulated by KWOK, with a real sshd + sysstat host per node on this
+ * machine: fast, for large node counts and most tests) or `real` (system containers with their own cgroups,
+ * /proc and network namespace, running containerd and a real kubelet: what an experiment should measure).
+ */
+export const NODE_KINDS = ['kwok', 'real'] as const;
+export type NodeKind = (typeof NODE_KINDS)[number];
+
+function kindFile(layout: SimLayout): string {
+  return path.join(layout.simDir, 'node-kind');
+}
+
+/** The kind of nodes the test bed in this folder was started with (undefined when none was). */
+export function readNodeKind(layout: SimLayout): NodeKind | undefined {
+  try {
+    const kind = fs.readFileSync(kindFile(layout), 'utf8').trim();
+    return (NODE_KINDS as readonly string[]).includes(kind) ? (kind as NodeKind) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeNodeKind(layout: SimLayout, kind: NodeKind): void {
+  fs.mkdirSync(layout.simDir, { recursive: true });
+  fs.writeFileSync(kindFile(layout), `${kind}\n`);
+}
+
+export function realNodesContext(ctx: ClusterContext, cache: string): RealNodesContext {
+  return { layout: ctx.layout, cache, log: ctx.log };
+}
+
+/**
+ * Boots the real nodes against the running control plane: node image and images from the cache (built on
+ * first use), a client certificate per node signed by the cluster CA, then registration and initialization.
+ */
+export async function startRealNodes(ctx: ClusterContext, cache: string): Promise<void> {
+  const rn = realNodesContext(ctx, cache);
+  const image = await ensureNodeImage(rn);
+  const imagesDir = await ensureNodeImages(rn);
+  const pki = path.join(ctx.layout.kwokClusterDir, 'pki');
+  await realNodesUp(rn, image, {
+    caCertPath: path.join(pki, 'ca.crt'),
+    caKeyPath: path.join(pki, 'ca.key'),
+    tlsServerName: 'localhost',
+    kubeletDir: path.dirname(ctx.binaries.kubelet),
+    imagesDir,
+  });
+  await initializeRealNodes(rn, (args) => kubectl(ctx, args));
+}

@@ -1,0 +1,247 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { repoRoot } from '../config/paths';
+import type { SimLayout, SimNode } from './layout';
+import { knownHostsLine } from './manifests';
+import { isAlive, readPidFile, run, tcpOpen, waitFor, type Log } from './process';
+
+/**
+ * Real nodes: Debian system containers (systemd-nspawn + lxcfs) with their own cgroups (1 CPU, 2 GiB) and
+ * network namespace, on a bridge inside a network namespace the test bed creates and closes. The privileged
+ * plumbing is scripts/testbed/realnodes.sh; this module drives it and reads back what it made.
+ */
+export const realNodesScript = path.join(repoRoot, 'scripts', 'testbed', 'realnodes.sh');
+export const nodeImageScript = path.join(repoRoot, 'scripts', 'testbed', 'build-node-image.sh');
+export const nodeImagesScript = path.join(repoRoot, 'scripts', 'testbed', 'build-node-images.sh');
+
+/** The bridge inside the namespace that every node's veth joins (realnodes.sh creates it). */
+export const SIM_BRIDGE = 'hlbr0';
+/** The bridge's own address: the namespace's end of the API server forward (realnodes.sh's GATEWAY). */
+export const SIM_GATEWAY = '10.77.0.1';
+
+export interface RealNodesContext {
+  layout: SimLayout;
+  cache: string;
+  log: Log;
+}
+
+export interface RealNodeStatus {
+  name: string;
+  address: string;
+  pid?: number;
+  running: boolean;
+  /** CPU time the node (everything in its cgroup) has used since it started, from cpuacct. */
+  cpuSeconds?: number;
+  /** Memory charged to the node's cgroup now. */
+  memoryBytes?: number;
+}
+
+/** Where the real nodes keep their state (rootfs copies, pid files, forwards), inside the sim folder. */
+export function realNodesDir(layout: SimLayout): string {
+  return path.join(layout.simDir, 'real');
+}
+
+/** The network namespace of one test bed: named after its cluster so two test beds never share one. */
+export function simNamespace(layout: SimLayout): string {
+  return `hardenlab-${layout.instance.clusterName}`;
+}
+
+/** A node's index (1-based) decides its address inside the namespace (10.77.0.<10+i>) and its pod CIDR. */
+function nodeIndex(layout: SimLayout, node: SimNode): number {
+  return layout.instance.nodes.findIndex((candidate) => candidate.name === node.name) + 1;
+}
+
+function scriptEnv(ctx: RealNodesContext, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, HL_STATE: realNodesDir(ctx.layout), HL_NS: simNamespace(ctx.layout), HL_BRIDGE: SIM_BRIDGE, HARDENLAB_CACHE: ctx.cache, ...extra };
+}
+
+async function script(ctx: RealNodesContext, args: string[], extra: Record<string, string> = {}, timeoutMs = 120_000): Promise<string> {
+  const { stdout, stderr } = await run('bash', [realNodesScript, ...args], { env: scriptEnv(ctx, extra), timeoutMs });
+  for (const line of stderr.split('\n')) if (line.trim()) ctx.log(line);
+  return stdout;
+}
+
+/** Why real nodes cannot run here, or undefined when they can (root, nspawn, lxcfs, cgroup v1 controllers). */
+export function realNodesUnsupported(): string | undefined {
+  if (process.getuid?.() !== 0) return 'real nodes need root (systemd-nspawn, network namespaces, cgroups)';
+  for (const tool of ['/usr/bin/systemd-nspawn', '/usr/bin/lxcfs', '/usr/bin/mmdebstrap', '/usr/bin/socat']) {
+    if (!fs.existsSync(tool)) return `${tool} is missing (scripts/testbed/install-apt.sh installs it)`;
+  }
+  if (!fs.existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')) return 'the cgroup v1 cpu controller is not mounted at /sys/fs/cgroup/cpu';
+  return undefined;
+}
+
+/** Runs a build script of the node image or images; its last line of output is what it built. */
+async function buildInCache(ctx: RealNodesContext, file: string): Promise<string> {
+  const { stdout, stderr } = await run('bash', [file], { env: { ...process.env, HARDENLAB_CACHE: ctx.cache }, timeoutMs: 30 * 60_000 });
+  for (const line of stderr.split('\n')) if (line.trim()) ctx.log(line);
+  return stdout.trim().split('\n').pop() ?? '';
+}
+
+/** Builds (or finds in the cache) the node image and returns its rootfs path. */
+export async function ensureNodeImage(ctx: RealNodesContext): Promise<string> {
+  const rootfs = await buildInCache(ctx, nodeImageScript);
+  if (!fs.existsSync(path.join(rootfs, 'etc', 'os-release'))) throw new Error(`${nodeImageScript} printed no usable rootfs (got '${rootfs}')`);
+  return rootfs;
+}
+
+/** Builds (or finds in the cache) the container images the nodes import, and returns their folder. */
+export async function ensureNodeImages(ctx: RealNodesContext): Promise<string> {
+  const dir = await buildInCache(ctx, nodeImagesScript);
+  if (!fs.existsSync(path.join(dir, 'pause.tar'))) throw new Error(`${nodeImagesScript} printed no usable folder (got '${dir}')`);
+  return dir;
+}
+
+function nodePidFile(layout: SimLayout, node: SimNode): string {
+  return path.join(realNodesDir(layout), 'pids', `node-${node.name}.pid`);
+}
+
+/** The node's own cgroup in one v1 controller (realnodes.sh makes them: hardenlab-<namespace>/<node>). */
+function nodeCgroupFile(layout: SimLayout, node: SimNode, controller: string, file: string): string {
+  return path.join('/sys/fs/cgroup', controller, `hardenlab-${simNamespace(layout)}`, node.name, file);
+}
+
+function readNumber(file: string): number | undefined {
+  try {
+    const value = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isFinite(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function realNodeStatus(layout: SimLayout, node: SimNode): RealNodeStatus {
+  const pid = readPidFile(nodePidFile(layout, node));
+  const running = pid !== undefined && isAlive(pid);
+  const status: RealNodeStatus = { name: node.name, address: node.address, pid, running };
+  if (!running) return status;
+  const cpuNanoseconds = readNumber(nodeCgroupFile(layout, node, 'cpuacct', 'cpuacct.usage'));
+  if (cpuNanoseconds !== undefined) status.cpuSeconds = cpuNanoseconds / 1e9;
+  status.memoryBytes = readNumber(nodeCgroupFile(layout, node, 'memory', 'memory.usage_in_bytes'));
+  return status;
+}
+
+/**
+ * Creates and boots every node (reusing those that run), then waits for each node's sshd through its
+ * loopback forward. The API server's port is forwarded into the namespace for the kubelets.
+ */
+export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets?: KubeletSetup): Promise<void> {
+  const { layout, log } = ctx;
+  await script(ctx, ['net-up'], { HL_API_PORT: String(layout.instance.ports.kubeApiserver) });
+  if (kubelets) await script(ctx, ['registry-up', kubelets.imagesDir], {}, 600_000);
+  for (const node of layout.instance.nodes) {
+    const index = String(nodeIndex(layout, node));
+    await script(ctx, ['node-create', node.name, index], { HL_IMAGE: image, HL_AUTHORIZED_KEYS: layout.authorizedKeysPath }, 300_000);
+  }
+  if (kubelets) await prepareKubelets(ctx, kubelets);
+  const binds: Record<string, string> = kubelets ? { HL_NODE_BIN: kubelets.kubeletDir, HL_IMAGES: kubelets.imagesDir } : {};
+  for (const node of layout.instance.nodes) {
+    if (!realNodeStatus(layout, node).running) await script(ctx, ['node-start', node.name, String(nodeIndex(layout, node)), node.address], binds);
+  }
+  for (const node of layout.instance.nodes) {
+    await waitFor(`sshd of real node ${node.name} on ${node.address}:22`, async () => ((await sshAnswers(node.address)) ? true : undefined), 60_000, 200);
+  }
+  writeRealKnownHosts(layout);
+  log(`real nodes up: ${layout.instance.nodes.map((node) => `${node.name} (${node.address})`).join(', ')}`);
+}
+
+/** True once an SSH server greets on the address (a forward alone accepts and closes at once). */
+async function sshAnswers(address: string): Promise<boolean> {
+  if (!(await tcpOpen(address, 22))) return false;
+  try {
+    const { stdout } = await run('bash', ['-c', `exec 3<>/dev/tcp/${address}/22 2>/dev/null || exit 1; timeout 2 head -c 4 <&3`], { timeoutMs: 5_000 });
+    return stdout.startsWith('SSH-');
+  } catch {
+    return false;
+  }
+}
+
+function writeRealKnownHosts(layout: SimLayout): void {
+  const lines = layout.instance.nodes.map((node) => {
+    const key = path.join(realNodesDir(layout), 'nodes', node.name, 'rootfs', 'etc', 'ssh', 'ssh_host_ed25519_key.pub');
+    return knownHostsLine(node.address, 22, fs.readFileSync(key, 'utf8'));
+  });
+  fs.writeFileSync(layout.knownHostsPath, `${lines.join('\n')}\n`, { mode: 0o644 });
+}
+
+/** Powers every node off, removes their cgroups, forwards, lxcfs and the namespace. */
+export async function realNodesDown(ctx: RealNodesContext): Promise<string[]> {
+  const stopped = ctx.layout.instance.nodes.filter((node) => realNodeStatus(ctx.layout, node).running).map((node) => `real node ${node.name}`);
+  // In parallel: each node shuts down its own systemd (kubelet, containerd, pods) in its own time.
+  await Promise.all(ctx.layout.instance.nodes.map((node) => script(ctx, ['node-stop', node.name], {}, 60_000)));
+  if (fs.existsSync(realNodesDir(ctx.layout)) || fs.existsSync(`/run/netns/${simNamespace(ctx.layout)}`)) {
+    await script(ctx, ['net-down'], {}, 60_000);
+  }
+  return stopped;
+}
+
+/**
+ * The namespace's configuration as realnodes.sh reads it: routes, links, forwarding and firewall rules, and the
+ * host's links (any with a peer inside). `namespace` reads another namespace (default: the test bed's).
+ */
+export async function readNamespaceConfig(ctx: RealNodesContext, namespace = simNamespace(ctx.layout)): Promise<Record<string, unknown>> {
+  const stdout = await script(ctx, ['closure'], { HL_NS: namespace });
+  return Object.assign({}, ...stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+}
+
+export interface KubeletSetup {
+  /** The cluster CA (certificate and key) that signs each node's client certificate. */
+  caCertPath: string;
+  caKeyPath: string;
+  /** A name in the API server's serving certificate (nodes dial it through the namespace's forward). */
+  tlsServerName: string;
+  /** Folder with kubelet (bound read-only into every node). */
+  kubeletDir: string;
+  /** build-node-images.sh's folder: tarballs each node imports at boot, the registry and what it serves. */
+  imagesDir: string;
+}
+
+type Kubectl = (args: readonly string[]) => Promise<{ stdout: string }>;
+
+/** Writes each node's kubelet files (before its first boot); the kubelet starts with the node. */
+export async function prepareKubelets(ctx: RealNodesContext, setup: KubeletSetup): Promise<void> {
+  const { layout } = ctx;
+  for (const node of layout.instance.nodes) {
+    await script(ctx, ['node-kubelet', node.name, String(nodeIndex(layout, node))], {
+      HL_CA_CRT: setup.caCertPath,
+      HL_CA_KEY: setup.caKeyPath,
+      HL_TLS_SERVER_NAME: setup.tlsServerName,
+      HL_API_PORT: String(layout.instance.ports.kubeApiserver),
+      HL_NODE_COUNT: String(layout.instance.nodes.length),
+    });
+  }
+}
+
+/**
+ * Does for each registered node what a cloud controller would: sets its InternalIP to its loopback address
+ * (forwarded to its kubelet inside the namespace, so the API server never dials the namespace's addresses from
+ * the host), its pod CIDR, and lifts the `uninitialized` taint of `--cloud-provider=external`.
+ */
+export async function initializeRealNodes(ctx: RealNodesContext, kubectl: Kubectl, timeoutMs = 120_000): Promise<void> {
+  const { layout } = ctx;
+  for (const node of layout.instance.nodes) {
+    const index = nodeIndex(layout, node);
+    await waitFor(`node ${node.name} to register`, async () => ((await nodeExists(kubectl, node.name)) ? true : undefined), timeoutMs, 500);
+    await script(ctx, ['kubelet-forward', node.name, String(index), node.address]);
+    const addresses = [{ type: 'InternalIP', address: node.address }, { type: 'Hostname', address: node.name }];
+    await kubectl(['patch', 'node', node.name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { addresses } })]);
+    const { stdout: cidr } = await kubectl(['get', 'node', node.name, '-o', 'jsonpath={.spec.podCIDR}']);
+    if (cidr.trim() === '') {
+      const podCIDR = `10.244.${index}.0/24`;
+      await kubectl(['patch', 'node', node.name, '--type=merge', '-p', JSON.stringify({ spec: { podCIDR, podCIDRs: [podCIDR] } })]);
+    }
+    const { stdout: taints } = await kubectl(['get', 'node', node.name, '-o', 'jsonpath={.spec.taints[*].key}']);
+    if (taints.includes('node.cloudprovider.kubernetes.io/uninitialized')) {
+      await kubectl(['taint', 'node', node.name, 'node.cloudprovider.kubernetes.io/uninitialized-']);
+    }
+  }
+}
+
+async function nodeExists(kubectl: Kubectl, name: string): Promise<boolean> {
+  try {
+    await kubectl(['get', 'node', name, '-o', 'name']);
+    return true;
+  } catch {
+    return false;
+  }
+}

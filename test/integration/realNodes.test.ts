@@ -1,0 +1,222 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { binaryPaths, readVersions, simDown, simStatus, simUp, type SimInstance, type SimUpResult } from '../../src/testbed';
+import { Client, Connection } from '@temporalio/client';
+import { stringify } from 'yaml';
+import type { ScenarioRecord } from '../../src/domain/contracts';
+import { startDevServer } from '../../src/temporal/devServer';
+import { closureViolations, parseNamespaceEvidence } from '../../src/testbed/closure';
+import { startWorker } from '../../worker/runWorker';
+import { securityExperiment } from '../../workflows';
+import { readNamespaceConfig, realNodesUnsupported, SIM_BRIDGE } from '../../src/testbed/realNodes';
+import { simLayout } from '../../src/testbed/layout';
+
+// Real nodes: three system containers (1 CPU, 2 GiB each) with containerd and a real kubelet, joined to a real
+// control plane. This test bed is its own instance (other ports and addresses), beside the shared KWOK one.
+jest.setTimeout(900_000);
+
+const exec = promisify(execFile);
+const kubectlBinary = binaryPaths(readVersions()).kubectl;
+const instance: SimInstance = {
+  clusterName: 'hardenlab-real-test',
+  ports: { kubeApiserver: 26443, etcd: 22379, etcdPeer: 22380, kubeControllerManager: 30257, kubeScheduler: 30259, kwokController: 30247, ssh: 22 },
+  nodes: [
+    { name: 'real-node-1', address: '127.0.0.41' },
+    { name: 'real-node-2', address: '127.0.0.42' },
+    { name: 'real-node-3', address: '127.0.0.43' },
+  ],
+};
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hardenlab-real-'));
+const layout = simLayout(home, instance);
+const log = (line: string) => process.stderr.write(`[real nodes] ${line}\n`);
+
+let up: SimUpResult;
+
+async function kubectl(...args: string[]): Promise<string> {
+  const { stdout } = await exec(kubectlBinary, ['--kubeconfig', up.kubeconfigPath, ...args], { timeout: 120_000 });
+  return stdout;
+}
+
+/** Runs a command on a node over SSH, verifying its host key against the test bed's known_hosts. */
+async function onNode(address: string, command: string, timeout = 60_000): Promise<string> {
+  const { stdout } = await exec(
+    'ssh',
+    ['-i', up.privateKeyPath, '-o', `UserKnownHostsFile=${up.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${address}`, command],
+    { timeout },
+  );
+  return stdout;
+}
+
+/** Mean %user of `sar -u` (the thesis's CPU measure) over the given lines. */
+function sarMeanUser(output: string): number {
+  const rows = output
+    .split('\n')
+    .filter((line) => /^\d\d:\d\d:\d\d\s+all\s/.test(line))
+    .map((line) => Number(line.trim().split(/\s+/)[2]));
+  if (rows.length === 0) throw new Error(`no sar rows in:\n${output}`);
+  return rows.reduce((sum, value) => sum + value, 0) / rows.length;
+}
+
+const unsupported = realNodesUnsupported();
+if (unsupported && process.env.CI === 'true') throw new Error(`real nodes must run in CI: ${unsupported}`);
+const describeReal = unsupported ? describe.skip : describe;
+
+describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () => {
+  beforeAll(async () => {
+    const started = Date.now();
+    up = await simUp({ home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    log(`sim up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  afterAll(async () => {
+    const down = await simDown({ home, instance, log });
+    expect(down.leftover).toEqual([]);
+    expect(fs.existsSync(`/run/netns/hardenlab-${instance.clusterName}`)).toBe(false);
+    expect(fs.existsSync(`/sys/fs/cgroup/cpu/hardenlab-hardenlab-${instance.clusterName}`)).toBe(false);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  test('three nodes run a real kubelet and are Ready', async () => {
+    const nodes = JSON.parse(await kubectl('get', 'nodes', '-o', 'json')) as {
+      items: { metadata: { name: string }; status: { nodeInfo: { kubeletVersion: string; containerRuntimeVersion: string }; conditions: { type: string; status: string }[]; allocatable: Record<string, string> } }[];
+    };
+    expect(nodes.items.map((node) => node.metadata.name).sort()).toEqual(instance.nodes.map((node) => node.name));
+    for (const node of nodes.items) {
+      expect(node.status.nodeInfo.kubeletVersion).toBe(readVersions().kubernetes);
+      expect(node.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\//);
+      expect(node.status.conditions.find((condition) => condition.type === 'Ready')?.status).toBe('True');
+      expect(node.status.allocatable.cpu).toBe('1');
+    }
+    const status = await simStatus({ home, instance });
+    expect(status.nodes).toBe('real');
+    expect(status.nodeHosts.every((node) => node.running)).toBe(true);
+  });
+
+  test('each node is a 1-CPU / 2 GiB machine of its own', async () => {
+    const facts = await Promise.all(instance.nodes.map((node) => onNode(node.address, "cat /etc/machine-id; free -m | awk '/^Mem:/ {print $2}'; grep -c ^processor /proc/cpuinfo; hostname")));
+    const parsed = facts.map((text) => text.trim().split('\n'));
+    expect(new Set(parsed.map(([machineId]) => machineId)).size).toBe(3);
+    for (const [, memoryMiB, cpus] of parsed) {
+      expect(Number(memoryMiB)).toBe(2048);
+      expect(Number(cpus)).toBe(1);
+    }
+    expect(parsed.map((lines) => lines[3])).toEqual(instance.nodes.map((node) => node.name));
+  });
+
+  test("a busy pod on node 2 shows in node 2's sar and not in the others'", async () => {
+    const namespace = `busy-${process.pid}`;
+    await kubectl('create', 'namespace', namespace);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'busy', namespace },
+      spec: {
+        nodeName: instance.nodes[1]?.name,
+        restartPolicy: 'Never',
+        // Ends by itself if this test dies before deleting it.
+        activeDeadlineSeconds: 120,
+        containers: [{ name: 'busy', image: 'hardenlab.local/busybox:1', imagePullPolicy: 'Never', command: ['sh', '-c', 'while :; do :; done'] }],
+      },
+    };
+    const manifest = path.join(home, 'busy.json');
+    fs.writeFileSync(manifest, JSON.stringify(pod));
+    await kubectl('apply', '-f', manifest);
+    await kubectl('wait', '-n', namespace, '--for=jsonpath={.status.phase}=Running', 'pod/busy', '--timeout=120s');
+    const sar = await Promise.all(instance.nodes.map((node) => onNode(node.address, 'LC_ALL=C sar -u 2 8')));
+    const users = sar.map(sarMeanUser);
+    log(`mean %user while node 2 is busy: ${users.map((value) => value.toFixed(1)).join(' / ')}`);
+    // On a contended host the busy node gets less than its full CPU; the others stay near idle either way.
+    expect(users[1]).toBeGreaterThan(50);
+    expect(users[1]).toBeGreaterThan(5 * Math.max(users[0] ?? 0, users[2] ?? 0));
+    expect(users[0]).toBeLessThan(20);
+    expect(users[2]).toBeLessThan(20);
+    const logs = await kubectl('logs', '-n', namespace, 'busy');
+    expect(logs).toBe('');
+    await kubectl('delete', 'namespace', namespace, '--wait=true', '--timeout=120s');
+  });
+
+  test('the three scenarios run on the real nodes: 5 pulled pods, every node sampled, boot times, a clean reset', async () => {
+    const server = await startDevServer({});
+    const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+    // The environment (this test bed's kubeconfig and node map) is the worker's, never the workflow input's.
+    const configPath = path.join(home, 'worker.yaml');
+    fs.writeFileSync(configPath, stringify({ experiment: { cluster: { provider: 'kubeconfig', kubeconfigPath: up.kubeconfigPath }, nodeMapPath: up.nodeMapPath } }));
+    const env = { ...process.env, HARDENLAB_CONFIG: configPath, HARDENLAB_HOME: path.join(home, 'data') };
+    const { worker, connection } = await startWorker({ address: server.address, namespace: 'default', taskQueue: 'it-real' }, env);
+    const running = worker.run();
+    try {
+      const input = {
+        window: { durationSeconds: 30, intervalSeconds: 2, healthCheckSeconds: 15 },
+        workload: { loadBalancerWaitSeconds: 5 },
+        // kube-hunter's remote mode probes the standard ports of the API server's host (127.0.0.1), where the
+        // shared KWOK test bed may listen; this test bed's API server is on another port.
+        tools: { kubeHunter: { enabled: false } },
+      };
+      const result = await client.workflow.execute(securityExperiment, { taskQueue: 'it-real', workflowId: `it-real-${Date.now()}`, args: [input] });
+      expect(result.scenarios.map((s) => [s.scenario, s.status, s.error ?? ''])).toEqual(
+        expect.arrayContaining([
+          ['baseline', 'completed', ''],
+          ['best-practices', 'completed', ''],
+          ['security-tools', 'completed', ''],
+        ]),
+      );
+      for (const s of result.scenarios) {
+        const record = JSON.parse(fs.readFileSync(path.join(env.HARDENLAB_HOME, s.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
+        log(`${s.scenario}: ${JSON.stringify({ deploy: record.deploy, boot: record.bootTime, nodes: record.collect?.nodes.map((n) => [n.node, n.cpuSamples]) })}`);
+        expect(record.deploy?.replicas).toBe(5);
+        expect(record.collect?.nodes).toHaveLength(3);
+        for (const node of record.collect?.nodes ?? []) expect(node.cpuSamples).toBeGreaterThanOrEqual(12);
+        expect(record.reset?.leftovers).toEqual([]);
+        // systemd-analyze inside each node: a container's boot is userspace only.
+        expect(record.bootTime?.nodes.map((node) => node.node)).toEqual(instance.nodes.map((node) => node.name));
+        for (const node of record.bootTime?.nodes ?? []) {
+          expect(node.totalSeconds).toBeGreaterThan(0);
+          expect(Object.keys(node.phases ?? {})).toEqual(['userspace']);
+        }
+      }
+      // The report's trust box: separate machines (own machine-id, lxcfs /proc), not one host seen three times.
+      const summary = JSON.parse(fs.readFileSync(path.join(path.dirname(result.htmlPath ?? ''), 'summary.json'), 'utf8')) as {
+        firstScreen: { trust: { id: string; level: string; title: string }[] };
+      };
+      const sharedHost = summary.firstScreen.trust.find((item) => item.id === 'shared-host');
+      expect(sharedHost).toMatchObject({ level: 'info', title: 'nodes are system containers on one kernel; CPU and memory are isolated by cgroups and lxcfs' });
+    } finally {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+      await client.connection.close();
+      await server.stop();
+    }
+  });
+
+  test('the node network is closed: no default route, no NAT, no forwarding, no link to the host', async () => {
+    const evidence = parseNamespaceEvidence(await readNamespaceConfig({ layout, cache: '', log }), SIM_BRIDGE);
+    expect(closureViolations(evidence)).toEqual([]);
+    // The nodes are on the bridge: three veths, one per node.
+    expect(evidence.links.filter((link) => link.linkinfo?.info_kind === 'veth')).toHaveLength(3);
+  });
+});
+
+describeReal('the closure check', () => {
+  const probe = `hardenlab-probe-${process.pid}`;
+  afterAll(async () => {
+    await exec('ip', ['netns', 'del', probe]).catch(() => undefined);
+  });
+
+  test('flags a namespace with a way out (a default route over a link off the bridge), read from configuration only', async () => {
+    // A namespace of our own with a link that is not on the bridge and a default route through it: nothing is
+    // sent anywhere (both ends of the veth are inside the probe namespace).
+    await exec('ip', ['netns', 'add', probe]);
+    await exec('ip', ['-n', probe, 'link', 'add', 'out0', 'type', 'veth', 'peer', 'name', 'out1']);
+    await exec('ip', ['-n', probe, 'addr', 'add', '192.0.2.1/24', 'dev', 'out0']);
+    await exec('ip', ['-n', probe, 'link', 'set', 'out0', 'up']);
+    await exec('ip', ['-n', probe, 'route', 'add', 'default', 'via', '192.0.2.254']);
+    const evidence = parseNamespaceEvidence(await readNamespaceConfig({ layout, cache: '', log }, probe), SIM_BRIDGE);
+    const violations = closureViolations(evidence);
+    expect(violations).toContain('default route via 192.0.2.254');
+    expect(violations).toContain("interface out0 (veth) is not the bridge or a node's veth on it");
+  });
+});
