@@ -140,6 +140,8 @@ export interface BootTimeResult {
     totalSeconds: number | null;
     phases?: Record<string, number>;
     unavailableReason?: string;
+    /** After a reboot: seconds until SSH answered with a new boot id, and until the Kubernetes node was Ready. */
+    sshReturnSeconds?: number;
     timeToReadySeconds?: number;
   }[];
 }
