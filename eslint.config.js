@@ -1,9 +1,29 @@
-// Lint: TypeScript recommended everywhere, plus the determinism fence around workflows/:
-// workflow code may import only @temporalio/workflow, pure domain modules, and *types* of anything else.
+// Lint: TypeScript recommended everywhere, plus the determinism fence around workflow code (workflows/ and the
+// src/domain modules it imports): value imports only from an allow-list, *types* of anything else; no dynamic
+// import, no Node built-ins, no timers, network, process or global object (Temporal's sandbox is not a
+// security boundary: these would run, and break replay, at some later time).
 const tseslint = require('typescript-eslint');
 const { builtinModules } = require('node:module');
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+const noBuiltins = (why) => nodeBuiltins.map((name) => ({ name, message: `${why}: no Node built-ins (do I/O in an activity).` }));
+
+const restrictedGlobals = [
+  ...['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval', 'clearImmediate'].map((name) => ({ name, message: 'Use sleep() or condition() from @temporalio/workflow.' })),
+  ...['fetch', 'XMLHttpRequest', 'WebSocket'].map((name) => ({ name, message: 'No network in workflow code: call an activity.' })),
+  ...['globalThis', 'global', 'window', 'self'].map((name) => ({ name, message: 'No global object in workflow code (it reaches timers, process and I/O).' })),
+  { name: 'process', message: 'No process in workflow code.' },
+  { name: 'require', message: 'No require in workflow code.' },
+];
+
+/** Rules shared by everything that runs inside a workflow. */
+const deterministic = {
+  'no-restricted-globals': ['error', ...restrictedGlobals],
+  'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use a seeded generator (src/domain/plan.ts).' }],
+  'no-restricted-syntax': ['error', { selector: 'ImportExpression', message: 'No dynamic import() in workflow code: import statically from the allow-list.' }],
+  'no-eval': 'error',
+  'no-new-func': 'error',
+};
 
 module.exports = tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.hardenlab/', '**/*.js'] },
@@ -16,26 +36,41 @@ module.exports = tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
+      ...deterministic,
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows are deterministic: no Node built-ins (do I/O in an activity).' })),
+          paths: noBuiltins('Workflows are deterministic'),
           patterns: [
             {
-              regex: '^(?!@temporalio/workflow$|\\.{1,2}/|\\.\\./src/domain/)',
-              message: 'Workflows import only @temporalio/workflow, other workflow files and src/domain; use `import type` for anything else.',
-              allowTypeImports: true,
-            },
-            {
-              group: ['../activities', '../activities/*', '../src/*/**', '!../src/domain/**'],
-              message: 'Workflows import activities and non-domain modules as types only.',
+              // The allow-list for value imports: the workflow SDK, other workflow files, src/domain modules.
+              regex: '^(?!@temporalio/workflow$|\\./[\\w-][\\w.-]*$|\\.\\./src/domain/[\\w-][\\w.-]*$)',
+              message: 'Workflows import values only from @temporalio/workflow, other workflow files and src/domain; use `import type` for anything else (activities, worker, src/kube, src/config, …).',
               allowTypeImports: true,
             },
           ],
         },
       ],
-      'no-restricted-globals': ['error', { name: 'setTimeout', message: 'Use sleep() from @temporalio/workflow.' }, { name: 'setInterval', message: 'Use sleep() in a loop.' }, { name: 'process', message: 'No process in workflows.' }, { name: 'require', message: 'No require in workflows.' }],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use a seeded generator (src/domain/plan.ts).' }],
+    },
+  },
+  {
+    // Workflows import src/domain: it stays pure data and functions, without zod or Node built-ins.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      ...deterministic,
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: noBuiltins('src/domain runs inside workflows'),
+          patterns: [
+            {
+              regex: '^(?!\\./[\\w-][\\w.-]*$)',
+              message: 'src/domain runs inside workflows: value imports only from other src/domain modules (schemas with zod live in src/config); `import type` for anything else.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -13,7 +13,7 @@ import { hardenlabHome } from '../src/config/paths';
 import { ConfigFileError, loadWorkerConfig, mergeConfig } from '../src/config/workerConfig';
 import type { ResolveExperimentRequest, ResolvedExperiment } from '../src/domain/contracts';
 import { experimentKey } from '../src/domain/naming';
-import { nodeMapSchema } from '../src/domain/nodeMap';
+import { nodeMapSchema } from '../src/config/nodeMap';
 
 export interface ConfigDeps {
   env?: NodeJS.ProcessEnv;

@@ -5,13 +5,9 @@
  * so every activity here is idempotent and survives worker and Temporal restarts.
  */
 import { promises as fs } from 'node:fs';
-import { isIP } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSysstat } from '../src/analysis/parsers';
-import { parseSystemdAnalyze } from '../src/analysis/parsers/systemdAnalyze';
 import type {
-  BootTimeRequest,
-  BootTimeResult,
   ClusterRef,
   CollectRequest,
   CollectResult,
@@ -19,12 +15,10 @@ import type {
   SamplingRequest,
   SamplingStarted,
 } from '../src/domain/contracts';
-import type { NodeEntry } from '../src/domain/nodeMap';
+import type { NodeEntry } from '../src/config/nodeMap';
 import type { NodeRunRequest } from '../src/domain/activities';
 import type { SamplingGap } from '../src/domain/samples';
 import {
-  bootIdScript,
-  bootTimeScript,
   cleanupScript,
   ensureSamplerScript,
   gapsScript,
@@ -48,7 +42,13 @@ import {
 import type { SshConnector, SshSession } from '../src/ssh/connection';
 import { loadNodeMap } from '../src/ssh/nodeMap';
 import type { ArtifactStore } from '../src/store/artifactStore';
-import { safeHeartbeat } from '../src/temporal/heartbeat';
+import { heartbeatWhile, safeHeartbeat } from '../src/temporal/heartbeat';
+import { createBootTimeActivity } from './bootTime';
+
+/** An apt/dnf install of sysstat on a fresh node (package lists included); startSampling's budget covers it. */
+export const SYSSTAT_INSTALL_TIMEOUT_MS = 15 * 60_000;
+/** `sadf -j` of a day at one-second samples (measured figures: docs/operating.md); collect's budget covers it. */
+export const SADF_TIMEOUT_MS = 30 * 60_000;
 
 export interface SamplingDeps {
   ssh: SshConnector;
@@ -80,15 +80,24 @@ export function createSamplingActivities(deps: SamplingDeps) {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   /** Runs fn on every node in parallel, each on its own connection; a non-retryable failure wins over a retryable one. */
-  async function onEveryNode<T>(nodeMapPath: string, fn: (node: NodeEntry, session: SshSession) => Promise<T>): Promise<T[]> {
+  /**
+   * Runs fn on every node in parallel. A failure on any node fails the call, unless `unreachable` turns a
+   * node's retryable failure (SSH down) into a result; a non-retryable failure always fails it.
+   */
+  async function onEveryNode<T>(nodeMapPath: string, fn: (node: NodeEntry, session: SshSession) => Promise<T>, unreachable?: (node: NodeEntry, err: Error) => T): Promise<T[]> {
     const map = await loadNodeMap(nodeMapPath);
     const settled = await Promise.allSettled(
       map.nodes.map(async (node) => {
-        const session = await deps.ssh.connect(node);
         try {
-          return await fn(node, session);
-        } finally {
-          await session.close();
+          const session = await deps.ssh.connect(node);
+          try {
+            return await fn(node, session);
+          } finally {
+            await session.close();
+          }
+        } catch (err) {
+          if (!unreachable || (err instanceof ApplicationFailure && err.nonRetryable)) throw err;
+          return unreachable(node, err as Error);
         }
       }),
     );
@@ -109,7 +118,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
       );
     }
     const install = installCommand(probe.packageManager);
-    await session.run(install, { privileged: true, timeoutMs: 15 * 60_000 });
+    await heartbeatWhile(session.run(install, { privileged: true, timeoutMs: SYSSTAT_INSTALL_TIMEOUT_MS }), { node: session.node.name, installing: 'sysstat' });
     probe = parseProbe(await session.run(probeSysstatScript()));
     if (!probe.sadc || !probe.sadf || !probe.version) {
       throw ApplicationFailure.nonRetryable(`${session.target}: \`${install}\` ran but sadc/sadf are still missing`, 'SysstatUnavailable');
@@ -149,16 +158,20 @@ export function createSamplingActivities(deps: SamplingDeps) {
     return { nodes: nodes.map(({ startedMs: _startedMs, ...rest }) => rest), startedAt };
   }
 
-  /** Interval and window end come from the run's file on the node, so the check needs only the run and the map. */
+  /**
+   * Interval and window end come from the run's file on the node, so the check needs only the run and the map.
+   * A node that cannot be reached is reported (`error`), not thrown: the workflow records a gap and goes on.
+   */
   async function checkSampling(req: NodeRunRequest): Promise<SamplingHealth> {
+    const unreachable = (node: NodeEntry, err: Error) => ({ node: { node: node.name, alive: false, restarted: false, error: err.message }, gaps: [] });
     const results = await onEveryNode(req.nodeMapPath, async (node, session) => {
       const { outcome, gaps } = await ensureSampler(session, { runId: req.runId, nodeMapPath: req.nodeMapPath, intervalSeconds: 1, durationSeconds: 1 }, 'check');
       if (outcome.state === 'absent') {
         throw ApplicationFailure.nonRetryable(`${node.name}: no sampling run ${req.runId} on the node (startSampling first)`, 'SamplingNotStarted');
       }
       const alive = outcome.state === 'running' || outcome.state === 'restarted' || outcome.state === 'started';
-      return { node: { node: node.name, alive, restarted: outcome.state === 'restarted' }, gaps };
-    });
+      return { node: { node: node.name, alive, restarted: outcome.state === 'restarted' } as SamplingHealth['nodes'][number], gaps };
+    }, unreachable);
     return { nodes: results.map((r) => r.node), gaps: results.flatMap((r) => r.gaps) };
   }
 
@@ -175,7 +188,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
   async function collectSamples(req: CollectRequest): Promise<CollectResult> {
     const perNode = await onEveryNode(req.nodeMapPath, async (node, session) => {
       const paths = remotePaths(req.runId, node.name, node.user);
-      const prepared = await session.exec(prepareCollectScript(paths), { timeoutMs: 30 * 60_000 });
+      const prepared = await heartbeatWhile(session.exec(prepareCollectScript(paths), { timeoutMs: SADF_TIMEOUT_MS }), { node: node.name, converting: 'sadf -j' });
       const kv = parseKeyValues(prepared.stdout);
       if (prepared.code !== 0) {
         const message = `collect on ${session.target}: ${kv.get('error') ?? prepared.stderr.trim().slice(-500)}`;
@@ -223,77 +236,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
     return { nodes };
   }
 
-  async function readBootTime(session: SshSession): Promise<{ totalSeconds: number | null; phases?: Record<string, number>; unavailableReason?: string; notFinished?: boolean }> {
-    const kv = parseKeyValues(await session.run(bootTimeScript()));
-    const unavailable = kv.get('unavailable');
-    if (unavailable) return { totalSeconds: null, unavailableReason: unavailable };
-    const text = kv.all('out').join('\n');
-    try {
-      const parsed = parseSystemdAnalyze(text, `systemd-analyze on ${session.target}`);
-      if (parsed.status === 'finished') return { totalSeconds: parsed.totalSeconds, phases: parsed.phases };
-      if (parsed.status === 'not-finished') return { totalSeconds: null, unavailableReason: parsed.message, notFinished: true };
-      return { totalSeconds: null, unavailableReason: parsed.reason };
-    } catch (error) {
-      return { totalSeconds: null, unavailableReason: `cannot read systemd-analyze output: ${(error as Error).message}` };
-    }
-  }
-
-  /** Reboots the node, waits for SSH (a new boot id) and the Kubernetes node Ready; returns the fresh session and seconds to Ready. */
-  async function rebootAndWait(node: NodeEntry, session: SshSession, cluster: ClusterRef | undefined): Promise<{ session: SshSession; timeToReadySeconds: number }> {
-    if (isLoopback(node.host)) {
-      throw ApplicationFailure.nonRetryable(
-        `refusing to reboot ${node.name}: its host ${node.host} is a loopback address, i.e. the worker's own machine`,
-        'RebootRefused',
-      );
-    }
-    const bootIdBefore = (await session.run(bootIdScript())).trim();
-    const rebootAt = now();
-    await session.run("nohup sh -c 'sleep 1; systemctl reboot || reboot' >/dev/null 2>&1 &", { privileged: true });
-    await session.close();
-    const deadline = rebootAt + (deps.rebootTimeoutMs ?? 15 * 60_000);
-    for (;;) {
-      await sleep(deps.pollIntervalMs ?? 5_000);
-      safeHeartbeat({ node: node.name, waiting: 'ssh after reboot' });
-      try {
-        const fresh = await deps.ssh.connect(node);
-        const bootId = (await fresh.run(bootIdScript()).catch(() => bootIdBefore)).trim();
-        if (bootId !== bootIdBefore) {
-          if (cluster && deps.waitNodeReady) await deps.waitNodeReady(cluster, node.name);
-          return { session: fresh, timeToReadySeconds: (now() - rebootAt) / 1000 };
-        }
-        await fresh.close();
-      } catch (error) {
-        if (error instanceof ApplicationFailure && error.nonRetryable) throw error;
-      }
-      if (now() > deadline) throw new Error(`${node.name} did not come back over SSH within ${(deadline - rebootAt) / 1000} s after reboot`);
-    }
-  }
-
-  async function measureBootTime(req: BootTimeRequest): Promise<BootTimeResult> {
-    const nodes = await onEveryNode(req.nodeMapPath, async (node, first) => {
-      let session = first;
-      let timeToReadySeconds: number | undefined;
-      if (req.reboot) {
-        const rebooted = await rebootAndWait(node, session, req.cluster);
-        session = rebooted.session;
-        timeToReadySeconds = rebooted.timeToReadySeconds;
-      }
-      try {
-        let boot = await readBootTime(session);
-        // right after a reboot units may still be starting: wait (bounded) for "Startup finished"
-        for (let i = 0; req.reboot && boot.notFinished && i < 60; i++) {
-          await sleep(deps.pollIntervalMs ?? 5_000);
-          safeHeartbeat({ node: node.name, waiting: 'bootup to finish' });
-          boot = await readBootTime(session);
-        }
-        const { notFinished: _notFinished, ...result } = boot;
-        return { node: node.name, ...result, ...(timeToReadySeconds !== undefined ? { timeToReadySeconds } : {}) };
-      } finally {
-        if (session !== first) await session.close();
-      }
-    });
-    return { nodes };
-  }
+  const { measureBootTime } = createBootTimeActivity({ ...deps, now, sleep, onEveryNode });
 
   return { startSampling, checkSampling, stopSampling, collectSamples, measureBootTime, cleanupNodes };
 }
@@ -308,13 +251,6 @@ function validateSamplingRequest(req: SamplingRequest): void {
   if (!/^[A-Za-z0-9._-]+$/.test(req.runId)) {
     throw ApplicationFailure.nonRetryable(`runId ${JSON.stringify(req.runId)} may hold only letters, digits, '.', '_' and '-'`, 'InvalidSamplingRequest');
   }
-}
-
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  if (isIP(host) === 6) return host === '::1';
-  return false;
 }
 
 export type SamplingActivities = ReturnType<typeof createSamplingActivities>;

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterRef, ToolRunRequest, ToolRunSummary } from '../src/domain/contracts';
-import type { NodeEntry, NodeMap } from '../src/domain/nodeMap';
+import type { NodeEntry, NodeMap } from '../src/config/nodeMap';
 import { runLabelValue } from '../src/kube/manifests';
 import type { KubeObject } from '../src/kube/types';
 import { loadNodeMap } from '../src/ssh/nodeMap';

@@ -16,8 +16,12 @@ export const stepOptions = {
   cluster: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: policy(5) },
   tools: { startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: policy(3) },
   sampling: { startToCloseTimeout: '2 minutes', retry: policy(5, '1 minute') },
+  // Starting may install sysstat on a fresh node (up to 15 minutes, heartbeating every 20 s).
+  startSampling: { startToCloseTimeout: '20 minutes', heartbeatTimeout: '1 minute', retry: policy(5, '1 minute') },
+  // `sadf -j` on a day of one-second samples (up to 30 minutes, heartbeating every 20 s) plus the downloads.
   collect: { startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: policy(10) },
-  bootTime: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: policy(3) },
+  // With reboot: true the nodes reboot one after another, each within 15 minutes (SSH back, then Ready).
+  bootTime: { startToCloseTimeout: '3 hours', heartbeatTimeout: '2 minutes', retry: policy(3) },
   reset: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: policy(10, '2 minutes') },
   record: { startToCloseTimeout: '5 minutes', retry: policy(10, '1 minute') },
   report: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: policy(3) },

@@ -5,9 +5,11 @@
  * Thin orchestration: every piece of real work is an activity.
  */
 import {
+  type ActivityInterfaceFor,
   ApplicationFailure,
   CancellationScope,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -26,6 +28,8 @@ import { scenarioProgressQuery } from './definitions';
 import { describeFailure } from './failures';
 import { OperatorGate } from './operatorGate';
 import { scenarioDetails } from './details';
+import { recordHealth } from './health';
+import { PATCHES } from './versions';
 
 export interface ScenarioRunInput {
   experimentId: string;
@@ -38,9 +42,18 @@ export interface ScenarioRunInput {
   facts?: ClusterFacts;
 }
 
-/** Activities named by what they do: the Temporal UI lists these ids (`deploy`, `kube-hunter-remote`, …). */
-const acts = <K extends keyof HardenlabActivities>(options: (typeof stepOptions)[keyof typeof stepOptions], activityId: string) =>
-  proxyActivities<Pick<HardenlabActivities, K>>({ ...options, activityId });
+type StepOptions = (typeof stepOptions)[keyof typeof stepOptions];
+/** Activity proxies: `acts<'deployWorkload'>(stepOptions.cluster, 'deploy')`. */
+type ActivityProxies = <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string) => ActivityInterfaceFor<Pick<HardenlabActivities, K>>;
+
+/**
+ * Activities named by what they do (the Temporal UI lists `deploy`, `kube-hunter-remote`, …), for runs
+ * started since the patch; runs an earlier release started keep their sequence-number ids.
+ */
+function activityProxies(namedIds: boolean): ActivityProxies {
+  return <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string) =>
+    proxyActivities<Pick<HardenlabActivities, K>>(namedIds ? { ...options, activityId } : options);
+}
 
 // A local activity: an hourly health check then costs one marker event instead of three activity events,
 // which keeps a 24 h scenario's history small.
@@ -56,6 +69,11 @@ class ScenarioAborted extends Error {
 export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioRecord> {
   const { workflowId } = workflowInfo();
   const { config, scenario, repetition } = input;
+  // Decided once, before the first command: a run keeps the behaviour of the release that started it.
+  const acts = activityProxies(patched(PATCHES.namedActivityIds));
+  const healthRecordsGaps = patched(PATCHES.healthChecksRecordGaps);
+  const stopWhatStartAttempted = patched(PATCHES.stopWhatStartAttempted);
+  const cleanupBesideError = patched(PATCHES.cleanupFailuresBesideError);
   const runId = runIdFor(workflowId);
   const namespace = namespaceFor(scenario, repetition, workflowId);
   const record: ScenarioRecord = {
@@ -89,8 +107,16 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     }
   }
 
+  /** A cleanup step that fails is recorded beside the scenario's own error, never instead of it. */
+  const cleanupErrors: string[] = [];
+  const noteCleanupFailure = (what: string) => (err: unknown) => {
+    cleanupErrors.push(`${what}: ${describeFailure(err)}`);
+    return undefined;
+  };
+
   let cluster = input.cluster;
   let ownsCluster = false;
+  let samplingAttempted = false;
   let samplingStarted = false;
   let collected = false;
   let failure: unknown;
@@ -111,9 +137,13 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
 
     const nodes = nodeMapPath();
     const { durationSeconds, intervalSeconds, healthCheckSeconds } = config.window;
+    let sampledNodes: string[] = [];
     if (nodes) {
-      const started = await step('start-sampling', () => acts<'startSampling'>(stepOptions.sampling, 'start-sampling').startSampling({ runId, nodeMapPath: nodes, intervalSeconds, durationSeconds }));
+      // A start that fails part-way may have started samplers on some nodes: cleanup stops them all.
+      samplingAttempted = true;
+      const started = await step('start-sampling', () => acts<'startSampling'>(stepOptions.startSampling, 'start-sampling').startSampling({ runId, nodeMapPath: nodes, intervalSeconds, durationSeconds }));
       samplingStarted = started !== undefined;
+      sampledNodes = started?.nodes.map((n) => n.node) ?? [];
       // The window is measured in workflow time, which survives worker restarts and time skipping.
       record.sampling = { startedAt: Date.now(), intervalSeconds, gaps: [] };
     }
@@ -122,18 +152,32 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     progress.window = windowProgress(windowStart, windowEnd, Date.now());
 
     // Tools run inside the window so their own CPU cost shows on the charts.
-    if (scenario === 'security-tools') record.tools = await runTools(step, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey });
+    if (scenario === 'security-tools') record.tools = await runTools(step, acts, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey });
 
+    let lastCheck = windowStart;
     while (Date.now() < windowEnd) {
       progress.step = 'sampling-window';
       progress.window = windowProgress(windowStart, windowEnd, Date.now());
       refreshDetails();
       await sleep(Math.min(healthCheckSeconds * 1000, windowEnd - Date.now()));
       if (samplingStarted && nodes && Date.now() < windowEnd) {
-        const health = await step('sampling-window', () => healthActs.checkSampling({ runId, nodeMapPath: nodes }));
-        // Every check reports all gaps the node has recorded so far: keep each gap once.
-        const known = record.sampling!.gaps;
-        if (health) known.push(...health.gaps.filter((g) => !known.some((k) => k.node === g.node && k.start === g.start)));
+        const check = () => healthActs.checkSampling({ runId, nodeMapPath: nodes });
+        if (healthRecordsGaps) {
+          // Checking changes nothing on the cluster: a failed check is a gap on the node, not an operator's question.
+          const outcome = await check().then(
+            (health) => ({ health }),
+            (err: unknown) => {
+              if (isCancellation(err)) throw err;
+              return { error: describeFailure(err) };
+            },
+          );
+          recordHealth(record.sampling!, outcome, sampledNodes, lastCheck, Date.now());
+        } else {
+          const health = await step('sampling-window', check);
+          recordHealth(record.sampling!, { health }, [], lastCheck, Date.now());
+          delete record.sampling!.healthChecks;
+        }
+        lastCheck = Date.now();
       }
     }
     progress.window = windowProgress(windowStart, windowEnd, Date.now());
@@ -157,37 +201,51 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     // Cleanup must run even when the scenario was cancelled: leave nothing behind on the cluster.
     await CancellationScope.nonCancellable(async () => {
       const nodes = nodeMapPath();
-      if (samplingStarted && nodes && !collected) {
-        // Keep whatever was sampled before the failure or cancellation, for a partial report.
-        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling').stopSampling({ runId, nodeMapPath: nodes }).catch(() => undefined);
-        record.collect = await acts<'collectSamples'>(stepOptions.collect, 'collect').collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }).catch(() => undefined);
+      const samplersMayRun = stopWhatStartAttempted ? samplingAttempted : samplingStarted;
+      if (samplersMayRun && nodes && !collected) {
+        // Stopping is idempotent; keep whatever was sampled before the failure or cancellation, for a partial report.
+        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling').stopSampling({ runId, nodeMapPath: nodes }).catch(stopWhatStartAttempted ? noteCleanupFailure('stop sampling') : () => undefined);
+        if (samplingStarted) record.collect = await acts<'collectSamples'>(stepOptions.collect, 'collect').collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }).catch(() => undefined);
       }
-      if (samplingStarted && nodes) await acts<'cleanupNodes'>(stepOptions.sampling, 'cleanup-nodes').cleanupNodes({ runId, nodeMapPath: nodes }).catch(() => undefined);
+      if (samplersMayRun && nodes) {
+        await acts<'cleanupNodes'>(stepOptions.sampling, 'cleanup-nodes').cleanupNodes({ runId, nodeMapPath: nodes }).catch(stopWhatStartAttempted ? noteCleanupFailure('clean up nodes') : () => undefined);
+      }
       if (cluster) {
         const target = cluster;
         record.reset = await step('reset', () => acts<'resetCluster'>(stepOptions.reset, 'reset').resetCluster({ runId, cluster: target, namespace })).catch((err) => {
+          if (cleanupBesideError) return noteCleanupFailure('reset')(err);
           record.error ??= describeFailure(err);
           return undefined;
         });
-        if (ownsCluster) await step('teardown', () => acts<'teardownCluster'>(stepOptions.reset, 'teardown').teardownCluster({ runId, cluster: target })).catch(() => undefined);
+        if (ownsCluster) await step('teardown', () => acts<'teardownCluster'>(stepOptions.reset, 'teardown').teardownCluster({ runId, cluster: target })).catch(cleanupBesideError ? noteCleanupFailure('teardown') : () => undefined);
       }
+      if (record.status === 'completed' && !record.collect) record.status = 'completed-without-samples';
+      if (cleanupErrors.length > 0) record.cleanupErrors = cleanupErrors;
       progress.status = record.status;
       progress.step = 'finished';
       refreshDetails();
-      await acts<'recordScenario'>(stepOptions.record, 'record').recordScenario(record);
+      const recording = acts<'recordScenario'>(stepOptions.record, 'record').recordScenario(record);
+      if (cleanupBesideError) await recording.catch(noteCleanupFailure('record (the report lacks this scenario)'));
+      else await recording;
     });
   }
 
   if (failure !== undefined) {
     if (isCancellation(failure)) throw failure;
-    throw ApplicationFailure.nonRetryable(record.error ?? 'scenario failed', record.status === 'aborted' ? 'ScenarioAborted' : 'ScenarioFailed', { scenario, repetition, status: record.status });
+    const cleanup = cleanupErrors.length > 0 ? `; cleanup also failed: ${cleanupErrors.join('; ')}` : '';
+    throw ApplicationFailure.nonRetryable(`${record.error ?? 'scenario failed'}${cleanup}`, record.status === 'aborted' ? 'ScenarioAborted' : 'ScenarioFailed', {
+      scenario, repetition, status: record.status, cleanupErrors,
+    });
+  }
+  if (cleanupErrors.some((e) => e.startsWith('record'))) {
+    throw ApplicationFailure.nonRetryable(cleanupErrors.join('; '), 'ScenarioNotRecorded', { scenario, repetition, status: record.status, cleanupErrors });
   }
   return record;
 }
 
 type StepRunner = <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>;
 
-async function runTools(step: StepRunner, req: Parameters<HardenlabActivities['runKubeBench']>[0]): Promise<ScenarioRecord['tools']> {
+async function runTools(step: StepRunner, acts: ActivityProxies, req: Parameters<HardenlabActivities['runKubeBench']>[0]): Promise<ScenarioRecord['tools']> {
   const summaries: NonNullable<ScenarioRecord['tools']> = [];
   if (req.tools.kubeBench.enabled) {
     const kubeBench = acts<'runKubeBench'>(stepOptions.tools, `kube-bench-${req.tools.kubeBench.mode}`);
@@ -206,7 +264,7 @@ async function runTools(step: StepRunner, req: Parameters<HardenlabActivities['r
 
 function windowProgress(startedAt: number, endsAt: number, now: number): ScenarioProgress['window'] {
   const clamped = Math.min(Math.max(now, startedAt), endsAt);
-  return { startedAt, endsAt, elapsedSeconds: Math.round((clamped - startedAt) / 1000), remainingSeconds: Math.round((endsAt - clamped) / 1000) };
+  return { startedAt, endsAt, elapsedSeconds: Math.round((clamped - startedAt) / 1000), remainingSeconds: Math.round((endsAt - clamped) / 1000), asOf: now };
 }
 
 function snapshot(progress: ScenarioProgress): ScenarioProgress {

@@ -9,6 +9,7 @@ import {
   ParentClosePolicy,
   executeChild,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -25,21 +26,37 @@ import { experimentProgressQuery } from './definitions';
 import { experimentDetails } from './details';
 import { describeFailure, failureType, rootCause } from './failures';
 import { scenarioRun } from './scenarioRun';
+import { PATCHES } from './versions';
 
-/** Activities named by what they do: the Temporal UI lists these ids. */
-const { resolveExperiment } = proxyActivities<Pick<HardenlabActivities, 'resolveExperiment'>>({ ...stepOptions.resolve, activityId: 'resolve-input' });
-const { provisionCluster } = proxyActivities<Pick<HardenlabActivities, 'provisionCluster'>>({ ...stepOptions.provision, activityId: 'provision-shared-cluster' });
-const { teardownCluster } = proxyActivities<Pick<HardenlabActivities, 'teardownCluster'>>({ ...stepOptions.reset, activityId: 'teardown-shared-cluster' });
-const { buildReport } = proxyActivities<Pick<HardenlabActivities, 'buildReport'>>({ ...stepOptions.report, activityId: 'build-report' });
+type Act = 'resolveExperiment' | 'provisionCluster' | 'teardownCluster' | 'buildReport';
+
+/**
+ * Activities named by what they do (the Temporal UI lists these ids) for runs started since the patch;
+ * runs an earlier release started keep their sequence-number ids.
+ */
+function experimentActivities(namedIds: boolean): Pick<HardenlabActivities, Act> {
+  const proxy = <K extends Act>(options: (typeof stepOptions)[keyof typeof stepOptions], activityId: string) =>
+    proxyActivities<Pick<HardenlabActivities, K>>(namedIds ? { ...options, activityId } : options);
+  // Proxies have no own keys to spread: take each function by name.
+  return {
+    resolveExperiment: proxy<'resolveExperiment'>(stepOptions.resolve, 'resolve-input').resolveExperiment,
+    provisionCluster: proxy<'provisionCluster'>(stepOptions.provision, 'provision-shared-cluster').provisionCluster,
+    teardownCluster: proxy<'teardownCluster'>(stepOptions.reset, 'teardown-shared-cluster').teardownCluster,
+    buildReport: proxy<'buildReport'>(stepOptions.report, 'build-report').buildReport,
+  };
+}
 
 export async function securityExperiment(input: ExperimentInput = {}): Promise<ExperimentResult> {
   const { workflowId } = workflowInfo();
+  // Decided once, before the first command, so a run keeps one id scheme for its whole life.
+  const { resolveExperiment, provisionCluster, teardownCluster, buildReport } = experimentActivities(patched(PATCHES.namedActivityIds));
+  const cleanupBesideError = patched(PATCHES.cleanupFailuresBesideError);
   const progress: ExperimentProgress = { experimentId: workflowId, phase: 'resolving', plan: [], scenarios: [] };
   const refresh = () => setCurrentDetails(experimentDetails(progress));
   setHandler(experimentProgressQuery, () => ({ ...progress, scenarios: progress.scenarios.map((s) => ({ ...s })) }));
   refresh();
 
-  const resolved = await resolveOrFail(input ?? {}, workflowId);
+  const resolved = await resolveOrFail(resolveExperiment, input ?? {}, workflowId);
   const { config } = resolved;
   const seed = config.seed ?? seedFromId(workflowId);
   progress.seed = seed;
@@ -96,7 +113,13 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
 
   const result: ExperimentResult = { experimentId: resolved.experimentId, seed, plan: progress.plan, scenarios: progress.scenarios, partial: false };
   await CancellationScope.nonCancellable(async () => {
-    if (shared?.created) await teardownCluster({ runId: runIdFor(workflowId), cluster: shared.cluster });
+    if (shared?.created) {
+      const teardown = teardownCluster({ runId: runIdFor(workflowId), cluster: shared.cluster });
+      // A cluster left behind is reported beside the results; the report is still built.
+      const name = shared.cluster.providerClusterId ?? 'shared cluster';
+      if (cleanupBesideError) await teardown.catch((err) => (result.cleanupErrors = [`teardown of ${name}: ${describeFailure(err)}`]));
+      else await teardown;
+    }
     progress.phase = 'reporting';
     refresh();
     result.partial = progress.scenarios.some((s) => s.status !== 'completed');
@@ -115,7 +138,7 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
 }
 
 /** Invalid input fails the workflow at once, as `InvalidInput`, naming every bad field. */
-async function resolveOrFail(input: ExperimentInput, workflowId: string): Promise<ResolvedExperiment> {
+async function resolveOrFail(resolveExperiment: HardenlabActivities['resolveExperiment'], input: ExperimentInput, workflowId: string): Promise<ResolvedExperiment> {
   try {
     return await resolveExperiment({ input, workflowId });
   } catch (err) {

@@ -11,6 +11,12 @@ export { SCENARIOS, type ScenarioName };
 
 const seconds = (max: number) => z.number().int().positive().max(max);
 const DAY = 86_400;
+/**
+ * Health checks per sampling window, at most: each costs about 6 history events (timer, workflow task,
+ * local-activity marker), so the largest window stays far below Temporal's 51,200-event history limit
+ * (measured in test/workflows/durability.test.ts).
+ */
+export const MAX_HEALTH_CHECKS_PER_WINDOW = 1440;
 const path = z.string().min(1);
 
 export const clusterSchema = z
@@ -125,6 +131,14 @@ export const experimentSchema = z
         code: 'custom',
         path: ['window', 'intervalSeconds'],
         message: `the sampling interval (${cfg.window.intervalSeconds} s) is longer than the window (${cfg.window.durationSeconds} s)`,
+      });
+    }
+    const checks = Math.ceil(cfg.window.durationSeconds / cfg.window.healthCheckSeconds);
+    if (checks > MAX_HEALTH_CHECKS_PER_WINDOW) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['window', 'healthCheckSeconds'],
+        message: `at most ${MAX_HEALTH_CHECKS_PER_WINDOW} health checks per window (Temporal's history limit): with a ${cfg.window.durationSeconds} s window, healthCheckSeconds must be at least ${Math.ceil(cfg.window.durationSeconds / MAX_HEALTH_CHECKS_PER_WINDOW)}, got ${cfg.window.healthCheckSeconds}`,
       });
     }
     if (cfg.workload.scaleTo < cfg.workload.replicas) {

@@ -114,7 +114,8 @@ export interface SamplingStarted {
   startedAt: number;
 }
 export interface SamplingHealth {
-  nodes: { node: string; alive: boolean; restarted: boolean }[];
+  /** `error`: the node could not be checked (SSH down); the scenario records a gap and the window goes on. */
+  nodes: { node: string; alive: boolean; restarted: boolean; error?: string }[];
   gaps: SamplingGap[];
 }
 export interface CollectRequest {
@@ -139,6 +140,8 @@ export interface BootTimeResult {
     totalSeconds: number | null;
     phases?: Record<string, number>;
     unavailableReason?: string;
+    /** After a reboot: seconds until SSH answered with a new boot id, and until the Kubernetes node was Ready. */
+    sshReturnSeconds?: number;
     timeToReadySeconds?: number;
   }[];
 }
@@ -179,7 +182,8 @@ export type StepName =
   | 'reset'
   | 'teardown';
 
-export type ScenarioStatus = 'completed' | 'failed' | 'cancelled' | 'aborted';
+/** `completed-without-samples`: every step ran or was skipped, but no samples were collected. */
+export type ScenarioStatus = 'completed' | 'completed-without-samples' | 'failed' | 'cancelled' | 'aborted';
 
 export interface StepRecord {
   step: StepName;
@@ -205,7 +209,16 @@ export interface ScenarioRecord {
   deploy?: DeployResult;
   harden?: HardenResult;
   tools?: ToolRunSummary[];
-  sampling?: { startedAt: number; endedAt?: number; intervalSeconds: number; gaps: SamplingGap[] };
+  sampling?: {
+    startedAt: number;
+    endedAt?: number;
+    intervalSeconds: number;
+    gaps: SamplingGap[];
+    /** Health checks in the window, counted (not one step record each, which would grow with the window). */
+    healthChecks?: { count: number; failed: number; lastError?: string };
+  };
+  /** Cleanup steps (stop sampling, reset, teardown, record) that failed, beside the scenario's own error. */
+  cleanupErrors?: string[];
   collect?: CollectResult;
   bootTime?: BootTimeResult;
   reset?: ResetResult;

@@ -27,7 +27,11 @@ export interface ScenarioProgress {
   status: 'running' | ScenarioStatus;
   step: StepName | 'starting' | 'finished';
   attempt: number;
-  window?: { startedAt: number; endsAt: number; elapsedSeconds: number; remainingSeconds: number };
+  /**
+   * `asOf`: the workflow time these figures were computed at. A query sees the time of the workflow's last task,
+   * not the wall clock (hours old in a long window), so clients compute the time left from `endsAt` and their clock.
+   */
+  window?: { startedAt: number; endsAt: number; elapsedSeconds: number; remainingSeconds: number; asOf: number };
   waitingForOperator?: WaitingForOperator;
   decisions: (OperatorDecision & { step: StepName; at: number })[];
   steps: StepRecord[];
@@ -58,5 +62,7 @@ export interface ExperimentResult {
   reportDir?: string;
   htmlPath?: string;
   partial: boolean;
+  /** Cleanup that failed (the shared cluster's teardown): what may be left behind. */
+  cleanupErrors?: string[];
   reportError?: string;
 }

@@ -6,12 +6,15 @@ import { numericColumns, type Table } from './tables';
 
 export { escapeHtml };
 
+/** A run that did not complete with samples is shown in red where its status is. */
+const NOT_MEASURED = /^(completed-without-samples|failed|aborted|cancelled|skipped)\b/;
+
 function tableHtml(t: Table, cls = ''): string {
   const numeric = numericColumns(t);
   const td = (i: number) => (numeric[i] ? ' class="num"' : '');
   const head = t.columns.map((c, i) => `<th${td(i)}>${escapeHtml(c)}</th>`).join('');
   const body = t.rows.length
-    ? t.rows.map((r) => `<tr>${r.map((v, i) => `<td${td(i)}>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n')
+    ? t.rows.map((r) => `<tr>${r.map((v, i) => `<td${t.columns[i] === 'Status' && NOT_MEASURED.test(v) ? ' class="bad"' : td(i)}>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n')
     : `<tr><td colspan="${t.columns.length}" class="empty">none recorded</td></tr>`;
   return `<section id="${t.id}"${cls ? ` class="${cls}"` : ''}><h2>${escapeHtml(t.title)}</h2><p class="caption">${escapeHtml(t.caption)}</p>
 <div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>
@@ -28,8 +31,8 @@ export interface ChartSection {
 }
 
 // System fonts, a readable measure, right-aligned numbers, light and dark schemes, and print with a page per part.
-const STYLE = `:root{color-scheme:light dark;--fg:#1d1f23;--muted:#5b616b;--bg:#fff;--line:#d6d9de;--head:#f2f4f7;--warn:#8a4b00;--warn-bg:#fff4e0;--info:#134e8a;--info-bg:#e8f1fb;--ok:#1e6b34;--ok-bg:#e9f6ec}
-@media (prefers-color-scheme:dark){:root{--fg:#e4e6ea;--muted:#a3a9b3;--bg:#15171a;--line:#3a3f46;--head:#23272d;--warn:#ffcb7a;--warn-bg:#3a2b12;--info:#9ccbff;--info-bg:#16283d;--ok:#98e0a8;--ok-bg:#17301e}}
+const STYLE = `:root{color-scheme:light dark;--fg:#1d1f23;--muted:#5b616b;--bg:#fff;--line:#d6d9de;--head:#f2f4f7;--warn:#8a4b00;--warn-bg:#fff4e0;--info:#134e8a;--info-bg:#e8f1fb;--ok:#1e6b34;--ok-bg:#e9f6ec;--bad:#b00020}
+@media (prefers-color-scheme:dark){:root{--fg:#e4e6ea;--muted:#a3a9b3;--bg:#15171a;--line:#3a3f46;--head:#23272d;--warn:#ffcb7a;--warn-bg:#3a2b12;--info:#9ccbff;--info-bg:#16283d;--ok:#98e0a8;--ok-bg:#17301e;--bad:#ff8a80}}
 *{box-sizing:border-box}
 body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Ubuntu,Cantarell,"Helvetica Neue",sans-serif;margin:0 auto;max-width:1180px;padding:16px 20px 48px;color:var(--fg);background:var(--bg)}
 h1{font-size:1.45rem;line-height:1.25;margin:.4em 0}h2{font-size:1.12rem;margin:1.6em 0 .4em;border-bottom:1px solid var(--line);padding-bottom:4px}h4{margin:1em 0 .3em;font-size:.95rem}
@@ -46,7 +49,7 @@ th{background:var(--head);font-weight:600}.num{text-align:right;font-variant-num
 #trust .detail{color:var(--muted);font-size:.82rem}.badge{display:inline-block;font-size:.72rem;font-weight:700;text-transform:uppercase;letter-spacing:.04em;padding:0 6px;border-radius:4px;border:1px solid currentColor}
 .trust-warn{background:var(--warn-bg)}.trust-warn .badge{color:var(--warn)}.trust-info{background:var(--info-bg)}.trust-info .badge{color:var(--info)}.trust-ok{background:var(--ok-bg)}.trust-ok .badge{color:var(--ok)}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.charts svg{max-width:100%;height:auto;background:#fff;border-radius:6px}
-.notes li{color:var(--warn)}
+.notes li{color:var(--warn)}.bad{color:var(--bad);font-weight:600}
 details{border:1px solid var(--line);border-radius:6px;padding:6px 10px;margin:6px 0}summary{cursor:pointer;font-weight:600}
 a{color:var(--info)}pre{background:var(--head);padding:8px;font-size:12px;overflow:auto;max-height:320px}
 @media (max-width:600px){body{padding:10px 12px 32px;font-size:14px}h1{font-size:1.15rem}.meta{font-size:.8rem}.charts svg{width:100%}}

@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import type { NodeEntry } from '../domain/nodeMap';
+import type { NodeEntry } from '../config/nodeMap';
 import { authFailed, isSudoDenied, permissionDenied, SshErrorType, targetOf, transient } from './errors';
 import { createHostKeyCheck, type HostKeyOutcome, type HostKeyPolicy } from './hostKeyPolicy';
 

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
-import { nodeMapSchema, type NodeEntry, type NodeMap } from '../domain/nodeMap';
+import { nodeMapSchema, type NodeEntry, type NodeMap } from '../config/nodeMap';
 
 /** Error type of a node map that cannot be read or does not validate (non-retryable). */
 export const NODE_MAP_INVALID = 'NodeMapInvalid';

@@ -26,3 +26,16 @@ export function activitySignal(): AbortSignal | undefined {
     return undefined;
   }
 }
+
+/**
+ * Heartbeats every `everyMs` until `work` settles: a long remote command (an apt install, `sadf -j` on a day of
+ * one-second samples) says it is alive, so the heartbeat timeout detects a dead worker, not a slow command.
+ */
+export async function heartbeatWhile<T>(work: Promise<T>, details: unknown, everyMs = 20_000): Promise<T> {
+  const timer = setInterval(() => safeHeartbeat(details), everyMs);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}

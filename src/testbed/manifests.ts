@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import type { NodeMap } from '../domain/nodeMap';
+import type { NodeMap } from '../config/nodeMap';
 import type { TestbedBinaries, TestbedVersions } from './versions';
 import { SIM_BIND_ADDRESS, SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
 

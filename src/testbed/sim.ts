@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { cacheDir, hardenlabHome } from '../config/paths';
-import { nodeMapSchema } from '../domain/nodeMap';
+import { nodeMapSchema } from '../config/nodeMap';
 import { apiReady, clusterComponents, createCluster, deleteCluster, ensureNodes, leftoverProcesses, waitClusterReady, type ClusterContext, type ComponentStatus } from './cluster';
 import { apiServerUrl, simLayout, type SimInstance, type SimLayout } from './layout';
 import { buildNodeMap } from './manifests';

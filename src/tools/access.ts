@@ -2,7 +2,7 @@
  * What the tools activity needs from the SSH and Kubernetes layers, as small structural interfaces so
  * that `Ssh2Connector` and `loadKubeClient` satisfy them and tests can pass real or narrowed clients.
  */
-import type { NodeEntry } from '../domain/nodeMap';
+import type { NodeEntry } from '../config/nodeMap';
 import type { ClusterRef } from '../domain/contracts';
 import type { KubeClient } from '../kube/types';
 

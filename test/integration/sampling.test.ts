@@ -14,7 +14,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../activities/sampling';
 import { repoRoot } from '../../src/config/paths';
 import type { NodeIdentity } from '../../src/analysis/model/types';
-import type { NodeEntry } from '../../src/domain/nodeMap';
+import type { NodeEntry } from '../../src/config/nodeMap';
 import type { NodeSeries, SamplingGap } from '../../src/domain/samples';
 import { Ssh2Connector, type SshConnector, type SshSession } from '../../src/ssh/connection';
 import { loadNodeMap } from '../../src/ssh/nodeMap';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { nodeMapSchema, type NodeEntry } from '../../src/domain/nodeMap';
+import { nodeMapSchema, type NodeEntry } from '../../src/config/nodeMap';
 import { binaryPaths, readVersions, simStatus } from '../../src/testbed';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 

@@ -9,7 +9,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { stringify as toYaml } from 'yaml';
-import type { NodeEntry } from '../../src/domain/nodeMap';
+import type { NodeEntry } from '../../src/config/nodeMap';
 import { fingerprintOf } from '../../src/ssh/knownHosts';
 
 export interface SshHostOptions {

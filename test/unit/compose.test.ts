@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { experimentSchema } from '../../src/config/experiment';
 import { TASK_QUEUE, workerConfigSchema } from '../../src/config/workerConfig';
 import { repoRoot } from '../../src/config/paths';
-import { nodeMapSchema } from '../../src/domain/nodeMap';
+import { nodeMapSchema } from '../../src/config/nodeMap';
 
 type Mount = string | { type: string; source: string; target: string; read_only?: boolean };
 interface Service {

@@ -17,12 +17,21 @@ export interface Call {
 
 export type FailurePlan = Partial<Record<keyof HardenlabActivities, (call: Call, attempt: number) => Error | undefined>>;
 
-export function createActivityDoubles(options: { fail?: FailurePlan; env?: NodeJS.ProcessEnv; onCall?: (call: Call) => void | Promise<void> } = {}) {
+export interface DoubleOptions {
+  fail?: FailurePlan;
+  env?: NodeJS.ProcessEnv;
+  onCall?: (call: Call) => void | Promise<void>;
+  /** Replaces a double's result (still recorded, and failures still injected). */
+  results?: Partial<HardenlabActivities>;
+}
+
+export function createActivityDoubles(options: DoubleOptions = {}) {
   const calls: Call[] = [];
   const cluster: ClusterRef = { provider: 'local', kubeconfigPath: '/tmp/kubeconfig', nodeMapPath: '/tmp/nodes.yaml' };
   const real = createConfigActivities({ env: options.env ?? { HARDENLAB_HOME: '/tmp/hardenlab-test-home' } });
 
-  function wrap<K extends keyof HardenlabActivities>(name: K, impl: HardenlabActivities[K]): HardenlabActivities[K] {
+  function wrap<K extends keyof HardenlabActivities>(name: K, fallback: HardenlabActivities[K]): HardenlabActivities[K] {
+    const impl = options.results?.[name] ?? fallback;
     return (async (arg: never) => {
       const info = Context.current().info;
       const workflowId = info.workflowExecution?.workflowId ?? '';
@@ -56,7 +65,7 @@ export function createActivityDoubles(options: { fail?: FailurePlan; env?: NodeJ
       networkPolicies: ['default-deny-ingress'], evidence: [], notes: [],
     })),
     resetCluster: wrap('resetCluster', async () => ({ removed: [{ kind: 'Namespace', name: 'x' }], leftovers: [] })),
-    startSampling: wrap('startSampling', async () => ({ nodes: [], startedAt: Date.now() })),
+    startSampling: wrap('startSampling', async () => ({ nodes: [{ node: 'n1', pid: 42, sysstatVersion: '12.6.1', alreadyRunning: false }], startedAt: Date.now() })),
     checkSampling: wrap('checkSampling', async () => ({ nodes: [], gaps: [] })),
     stopSampling: wrap('stopSampling', async () => ({})),
     collectSamples: wrap('collectSamples', async () => ({ nodes: [{ node: 'n1', cpuSamples: 144, memorySamples: 144, rawFile: 'sa' }], samplerOverhead: [] })),

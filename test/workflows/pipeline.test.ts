@@ -1,29 +1,15 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createHardenlabWorker } from '../../worker/createWorker';
 import { experimentProgressQuery, operatorDecisionSignal, scenarioProgressQuery, securityExperiment } from '../../workflows';
+import { PATCHES } from '../../workflows/versions';
 import { recordHistories } from '../support/histories';
-import { createTimeSkippingEnv } from '../support/temporal';
+import { timeSkippingHarness } from './harness';
 import { createActivityDoubles, permanent, transient, type Call, type FailurePlan } from './doubles';
 
 jest.setTimeout(120_000);
 
-let env: TestWorkflowEnvironment;
-beforeAll(async () => {
-  env = await createTimeSkippingEnv();
-});
-afterAll(async () => {
-  await env?.teardown();
-});
-
-let queue = 0;
-async function withWorker<T>(doubles: ReturnType<typeof createActivityDoubles>, fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
-  const taskQueue = `wf-test-${++queue}`;
-  const worker = await createHardenlabWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities: doubles.activities });
-  return worker.runUntil(fn(taskQueue, worker));
-}
+const harness = timeSkippingHarness('wf-test');
+const withWorker = harness.withWorker.bind(harness);
 
 const local = { cluster: { provider: 'local' as const } };
 const stepsOf = (calls: Call[], scenario: string) => calls.filter((c) => c.scenario === scenario).map((c) => c.name);
@@ -32,7 +18,7 @@ test('the full three-scenario 24 h pipeline runs in order, with reset last, in s
   const doubles = createActivityDoubles();
   const started = Date.now();
   const result = await withWorker(doubles, (taskQueue) =>
-    env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-full', args: [local] }),
+    harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-full', args: [local] }),
   );
   expect(Date.now() - started).toBeLessThan(60_000);
   expect(result.partial).toBe(false);
@@ -49,13 +35,13 @@ test('the full three-scenario 24 h pipeline runs in order, with reset last, in s
   const switches = scenarioOfCall.filter((s, i) => i > 0 && s !== scenarioOfCall[i - 1]).length;
   expect(switches).toBe(2);
   expect(doubles.calls.at(-1)?.name).toBe('buildReport');
-  await recordHistories(env.address, 'full-pipeline', ['exp-full', 'exp-full/baseline/1', 'exp-full/best-practices/1', 'exp-full/security-tools/1']);
+  await recordHistories(harness.env.address, 'full-pipeline', ['exp-full', 'exp-full/baseline/1', 'exp-full/best-practices/1', 'exp-full/security-tools/1']);
 });
 
 test('the scenario order is a seeded shuffle per repetition, recorded in the result', async () => {
   const doubles = createActivityDoubles();
   const input = { ...local, repetitions: 3, seed: 42, window: { durationSeconds: 600, intervalSeconds: 60 } };
-  const result = await withWorker(doubles, (taskQueue) => env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-reps', args: [input] }));
+  const result = await withWorker(doubles, (taskQueue) => harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-reps', args: [input] }));
   expect(result.seed).toBe(42);
   expect(result.plan).toHaveLength(3);
   for (const rep of result.plan) expect([...rep.order].sort()).toEqual(['baseline', 'best-practices', 'security-tools']);
@@ -67,7 +53,7 @@ test('the scenario order is a seeded shuffle per repetition, recorded in the res
 test('per-scenario isolation runs the scenarios in parallel, each on its own cluster', async () => {
   const doubles = createActivityDoubles({ env: { HARDENLAB_HOME: '/tmp/hl', LINODE_TOKEN: 'x' } });
   const input = { isolation: 'per-scenario' as const, cluster: { provider: 'linode' as const }, window: { durationSeconds: 3600, intervalSeconds: 60 } };
-  const result = await withWorker(doubles, (taskQueue) => env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-par', args: [input] }));
+  const result = await withWorker(doubles, (taskQueue) => harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-par', args: [input] }));
   expect(result.scenarios.every((s) => s.status === 'completed')).toBe(true);
   const names = doubles.calls.map((c) => c.name);
   // Every scenario started sampling before any collected: their windows overlapped.
@@ -82,7 +68,7 @@ test('invalid input fails at once as InvalidInput naming every bad field', async
   const doubles = createActivityDoubles();
   const bad = { scenarios: ['baseline', 'chaos'], window: { durationSeconds: -5, intervalSeconds: 600 }, repetitions: 'two', cluster: { provider: 'gke' } };
   const err = await withWorker(doubles, (taskQueue) =>
-    env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-invalid', args: [bad as never] }).catch((e: unknown) => e),
+    harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-invalid', args: [bad as never] }).catch((e: unknown) => e),
   );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = (err as WorkflowFailedError).cause as ApplicationFailure;
@@ -96,7 +82,7 @@ test('a flaky step is retried automatically and the scenario completes', async (
   const fail: FailurePlan = { collectSamples: (_call, attempt) => (attempt < 3 ? transient('sshd went away') : undefined) };
   const doubles = createActivityDoubles({ fail });
   const input = { ...local, scenarios: ['baseline' as const], window: { durationSeconds: 600, intervalSeconds: 60 } };
-  const result = await withWorker(doubles, (taskQueue) => env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-flaky', args: [input] }));
+  const result = await withWorker(doubles, (taskQueue) => harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-flaky', args: [input] }));
   expect(result.scenarios[0]!.status).toBe('completed');
   expect(doubles.calls.filter((c) => c.name === 'collectSamples')).toHaveLength(3);
 });
@@ -104,7 +90,7 @@ test('a flaky step is retried automatically and the scenario completes', async (
 test('a step failing for good waits for an operator, then aborts by timeout, and reset still runs', async () => {
   const doubles = createActivityDoubles({ fail: { deployWorkload: () => permanent('forbidden: deployments.apps') } });
   const input = { ...local, scenarios: ['baseline' as const], operatorTimeoutSeconds: 3600 };
-  const result = await withWorker(doubles, (taskQueue) => env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-abort', args: [input] }));
+  const result = await withWorker(doubles, (taskQueue) => harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-abort', args: [input] }));
   expect(result.scenarios[0]!.status).toBe('aborted');
   expect(result.scenarios[0]!.error).toContain('forbidden');
   expect(result.partial).toBe(true);
@@ -123,15 +109,15 @@ test('an operator retries a failed step by signal, and skips one in another run'
     },
   });
   const waitForOperator = async (workflowId: string) => {
-    const handle = env.client.workflow.getHandle(workflowId);
+    const handle = harness.env.client.workflow.getHandle(workflowId);
     for (;;) {
       const progress = await handle.query(scenarioProgressQuery).catch(() => undefined);
       if (progress?.waitingForOperator) return { handle, progress };
-      await env.sleep(1000);
+      await harness.env.sleep(1000);
     }
   };
   await withWorker(doubles, async (taskQueue) => {
-    const retryRun = await env.client.workflow.start(securityExperiment, {
+    const retryRun = await harness.env.client.workflow.start(securityExperiment, {
       taskQueue, workflowId: 'exp-op-retry', args: [{ ...local, scenarios: ['baseline'], window: { durationSeconds: 600, intervalSeconds: 60 } }],
     });
     const waiting = await waitForOperator('exp-op-retry/baseline/1');
@@ -140,7 +126,7 @@ test('an operator retries a failed step by signal, and skips one in another run'
     const retried = await retryRun.result();
     expect(retried.scenarios[0]!.status).toBe('completed');
 
-    const skipRun = await env.client.workflow.start(securityExperiment, {
+    const skipRun = await harness.env.client.workflow.start(securityExperiment, {
       taskQueue, workflowId: 'exp-op-skip', args: [{ ...local, scenarios: ['best-practices'], window: { durationSeconds: 600, intervalSeconds: 60 } }],
     });
     const skipWaiting = await waitForOperator('exp-op-skip/best-practices/1');
@@ -148,7 +134,7 @@ test('an operator retries a failed step by signal, and skips one in another run'
     await skipWaiting.handle.signal(operatorDecisionSignal, { action: 'skip' });
     const skipped = await skipRun.result();
     expect(skipped.scenarios[0]!.status).toBe('completed');
-    await recordHistories(env.address, 'operator', ['exp-op-retry/baseline/1', 'exp-op-skip/best-practices/1']);
+    await recordHistories(harness.env.address, 'operator', ['exp-op-retry/baseline/1', 'exp-op-skip/best-practices/1']);
     const record = doubles.calls.filter((c) => c.name === 'recordScenario' && c.workflowId.startsWith('exp-op-skip')).at(-1)!.arg as {
       steps: { step: string; status: string }[];
     };
@@ -163,19 +149,24 @@ test('an operator retries a failed step by signal, and skips one in another run'
 test('cancelling the experiment mid-window stops sampling, resets, and writes a partial report', async () => {
   const doubles = createActivityDoubles();
   await withWorker(doubles, async (taskQueue) => {
-    const handle = await env.client.workflow.start(securityExperiment, { taskQueue, workflowId: 'exp-cancel', args: [{ ...local, scenarios: ['baseline'] }] });
-    const child = env.client.workflow.getHandle('exp-cancel/baseline/1');
+    const handle = await harness.env.client.workflow.start(securityExperiment, { taskQueue, workflowId: 'exp-cancel', args: [{ ...local, scenarios: ['baseline'] }] });
+    const child = harness.env.client.workflow.getHandle('exp-cancel/baseline/1');
     for (;;) {
       const p = await child.query(scenarioProgressQuery).catch(() => undefined);
-      if (p?.step === 'sampling-window' && (p.window?.elapsedSeconds ?? 0) > 3600) break;
-      await env.sleep(1800_000);
+      if (p?.step === 'sampling-window' && (p.window?.elapsedSeconds ?? 0) > 3600) {
+        // A query sees the workflow's time of its last task: the figures say which time that was.
+        expect(p.window!.remainingSeconds).toBe(Math.round((p.window!.endsAt - p.window!.asOf) / 1000));
+        expect(p.window!.elapsedSeconds).toBe(Math.round((p.window!.asOf - p.window!.startedAt) / 1000));
+        break;
+      }
+      await harness.env.sleep(1800_000);
     }
     await handle.cancel();
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const progress = await handle.query(experimentProgressQuery);
     expect(progress.scenarios[0]!.status).toBe('cancelled');
-    await recordHistories(env.address, 'cancelled', ['exp-cancel', 'exp-cancel/baseline/1']);
+    await recordHistories(harness.env.address, 'cancelled', ['exp-cancel', 'exp-cancel/baseline/1']);
   });
   const names = stepsOf(doubles.calls, 'baseline');
   expect(names.slice(-5)).toEqual(['stopSampling', 'collectSamples', 'cleanupNodes', 'resetCluster', 'recordScenario']);
@@ -186,10 +177,18 @@ test('cancelling the experiment mid-window stops sampling, resets, and writes a 
 test('a 24 h scenario keeps its history small', async () => {
   const doubles = createActivityDoubles();
   await withWorker(doubles, (taskQueue) =>
-    env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-history', args: [{ ...local, scenarios: ['security-tools'] }] }),
+    harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-history', args: [{ ...local, scenarios: ['security-tools'] }] }),
   );
-  const history = await env.client.workflow.getHandle('exp-history/security-tools/1').fetchHistory();
+  const history = await harness.env.client.workflow.getHandle('exp-history/security-tools/1').fetchHistory();
   const events = history.events?.length ?? 0;
   console.log(`history of a 24 h security-tools scenario at hourly health checks: ${events} events`);
   expect(events).toBeLessThan(300);
+  // A new run records every patch's marker and names its activities; older runs replay with sequence numbers.
+  const ids = history.events!.map((e) => e.activityTaskScheduledEventAttributes?.activityId).filter(Boolean);
+  expect(ids.slice(0, 4)).toEqual(['provision', 'deploy', 'start-sampling', 'kube-bench-node']);
+  const patches = history.events!.flatMap((e) => {
+    const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+    return data ? [JSON.parse(Buffer.from(data).toString('utf8')).id as string] : [];
+  });
+  expect(patches.sort()).toEqual(Object.values(PATCHES).sort());
 });

@@ -67,7 +67,7 @@ export const scenarioRunDataSchema = z.object({
       }),
     )
     .optional(),
-  status: z.enum(['completed', 'failed', 'cancelled', 'skipped']),
+  status: z.enum(['completed', 'completed-without-samples', 'failed', 'cancelled', 'skipped']),
   error: z.string().optional(),
   stepsNotRun: z.array(z.object({ step: z.string(), status: z.enum(['skipped', 'failed']), error: z.string().optional() })).optional(),
 });

@@ -6,7 +6,7 @@ import { SCENARIOS, type ScenarioName } from '../../domain/scenarios';
 import type { FirstScreen } from './firstScreen';
 
 export { SCENARIOS, type ScenarioName };
-export type RunStatus = 'completed' | 'failed' | 'cancelled' | 'skipped';
+export type RunStatus = 'completed' | 'completed-without-samples' | 'failed' | 'cancelled' | 'skipped';
 
 export interface ToolRunTiming {
   tool: string;

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../../activities/sampling';
-import type { NodeEntry } from '../../../src/domain/nodeMap';
+import type { NodeEntry } from '../../../src/config/nodeMap';
 import { bootIdScript, bootTimeScript } from '../../../src/sampling/commands';
 import type { ExecResult, SshConnector, SshSession } from '../../../src/ssh/connection';
 import { ArtifactStore } from '../../../src/store/artifactStore';
@@ -101,6 +101,61 @@ describe('measureBootTime', () => {
     expect(ready).toEqual(['worker-1']);
     expect(connects).toBe(4); // first session, two refused while down, the one after the reboot
     expect(scripted.commands.filter((c) => c.includes('reboot'))).toHaveLength(1);
+  });
+
+  it('reboots node by node, timing SSH return and Ready apart, and stops at a node that does not come back', async () => {
+    const output = 'Startup finished in 2.000s (kernel) + 3.000s (userspace) = 5.000s';
+    const scripted = new Map([['worker-1', new ScriptedNode(output)], ['worker-2', new ScriptedNode(output)]]);
+    const events: string[] = [];
+    const ssh: SshConnector = {
+      connect: async (node) => {
+        const host = scripted.get(node.name)!;
+        if (host.down > 0) {
+          host.down -= 1;
+          throw new Error(`connecting to root@${node.host}:22 failed (will retry): ECONNREFUSED`);
+        }
+        const session = host.session(node);
+        return { ...session, run: async (command, options) => (command.includes('reboot') && events.push(`reboot ${node.name}`), session.run(command, options)) };
+      },
+    };
+    let clock = 1_000_000;
+    const activities = createSamplingActivities({
+      ssh,
+      store,
+      now: () => (clock += 1_000),
+      pollIntervalMs: 1,
+      waitNodeReady: async (_cluster, node) => {
+        clock += 30_000; // the kubelet reports Ready 30 s after SSH answers
+        events.push(`ready ${node}`);
+      },
+    });
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hl-boot-'));
+    made.push(dir);
+    const map = path.join(dir, 'nodes.yaml');
+    await fs.writeFile(map, 'nodes:\n  - name: worker-1\n    host: 10.0.0.7\n    privateKeyPath: /k\n  - name: worker-2\n    host: 10.0.0.8\n    privateKeyPath: /k\n');
+    const result = await activities.measureBootTime({ runId: 'r1', nodeMapPath: map, reboot: true, cluster: { provider: 'linode', kubeconfigPath: '/k' } as never });
+    // One node at a time: the second reboots only once the first is Ready again.
+    expect(events).toEqual(['reboot worker-1', 'ready worker-1', 'reboot worker-2', 'ready worker-2']);
+    for (const node of result.nodes) {
+      expect(node.sshReturnSeconds).toBeGreaterThan(0);
+      expect(node.timeToReadySeconds! - node.sshReturnSeconds!).toBeGreaterThanOrEqual(30);
+    }
+
+    // A node that never answers again stops the reboots before the next node.
+    events.length = 0;
+    let first = true;
+    const failing: SshConnector = {
+      connect: async (node) => {
+        if (node.name === 'worker-1' && !first) throw new Error('connecting to root@10.0.0.7:22 failed (will retry): EHOSTUNREACH');
+        first = false;
+        return ssh.connect(node);
+      },
+    };
+    const error = await createSamplingActivities({ ssh: failing, store, now: () => (clock += 60_000), pollIntervalMs: 1, rebootTimeoutMs: 120_000 })
+      .measureBootTime({ runId: 'r2', nodeMapPath: map, reboot: true })
+      .catch((e: unknown) => e);
+    expect(String(error)).toMatch(/worker-1 did not come back over SSH/);
+    expect(events).toEqual(['reboot worker-1']);
   });
 
   it('does not reboot by default and records why systemd cannot answer', async () => {

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../../activities/sampling';
-import type { NodeEntry } from '../../../src/domain/nodeMap';
+import type { NodeEntry } from '../../../src/config/nodeMap';
 import { probeSysstatScript } from '../../../src/sampling/commands';
 import { privilegedCommand, type ExecResult, type SshSession } from '../../../src/ssh/connection';
 import { isSudoDenied, permissionDenied } from '../../../src/ssh/errors';

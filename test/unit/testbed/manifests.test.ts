@@ -1,5 +1,5 @@
 import { parse, parseAllDocuments } from 'yaml';
-import { nodeMapSchema } from '../../../src/domain/nodeMap';
+import { nodeMapSchema } from '../../../src/config/nodeMap';
 import { SIM_NODES, simLayout } from '../../../src/testbed/layout';
 import { buildNodeMap, knownHostsLine, renderKwokctlConfig, renderNodeManifests, renderSshdConfig } from '../../../src/testbed/manifests';
 import { binaryPaths } from '../../../src/testbed/versions';

@@ -1,0 +1,22 @@
+/**
+ * Patch ids: every change to what a workflow commands is guarded by `patched(id)`, so a worker of
+ * this release replays the histories of runs that an earlier release started (test/fixtures/histories,
+ * one folder per release). Lifecycle of a patch, and why patches rather than worker versioning:
+ * README, "Upgrading workers while runs are in flight".
+ *
+ * Why `patched()` and not worker versioning (build ids / deployments): hardenlab runs last days and
+ * are started from the UI against one task queue; pinning each run to the build that started it would
+ * make operators keep every older worker build running until its runs drain, on a server that supports
+ * versioning. A patch keeps one worker build that replays every release's history, so an upgrade is
+ * "stop the old worker, start the new one", and the replay test proves it for every recorded release.
+ */
+export const PATCHES = {
+  /** Activities get ids that name their step (`deploy`, `kube-hunter-remote`) instead of sequence numbers. */
+  namedActivityIds: 'activity-ids-name-steps',
+  /** A failed health check records a gap on the node and the window goes on (no operator gate); checks are counted, not listed. */
+  healthChecksRecordGaps: 'health-checks-record-gaps',
+  /** Cleanup stops samplers whenever a start was attempted (a start may fail part-way), not only after a full start. */
+  stopWhatStartAttempted: 'stop-what-start-attempted',
+  /** Cleanup failures (reset, teardown, record) are reported beside the scenario's error; teardown failure no longer hides the report. */
+  cleanupFailuresBesideError: 'cleanup-failures-beside-error',
+} as const;
