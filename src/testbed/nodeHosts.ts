@@ -79,8 +79,14 @@ export async function startNodeHost(node: SimNode, layout: SimLayout, log: Log):
   await run(SSHD, ['-t', '-f', configPath]);
   // sshd daemonizes itself and writes its pid file; -E keeps its log next to its config.
   await run(SSHD, ['-f', configPath, '-E', path.join(dir, 'sshd.log')]);
-  await waitFor(`sshd of ${node.name} on ${node.address}:${port}`, async () => ((await tcpOpen(node.address, port)) ? true : undefined), 10_000, 100);
-  log(`node host ${node.name}: sshd listens on ${node.address}:${port} (pid ${readPidFile(pidFilePath(layout, node))})`);
+  // sshd may accept connections a moment before it has written its pid file: wait for both.
+  const started = await waitFor(
+    `sshd of ${node.name} on ${node.address}:${port}`,
+    async () => ((await tcpOpen(node.address, port)) ? readPidFile(pidFilePath(layout, node)) : undefined),
+    10_000,
+    100,
+  );
+  log(`node host ${node.name}: sshd listens on ${node.address}:${port} (pid ${started})`);
 }
 
 /** Writes known_hosts from the node hosts' public host keys, so clients can verify them strictly. */
