@@ -14,6 +14,7 @@ import { loadNodeMap } from '../../src/ssh/nodeMap';
 import { kubeconfigSecrets, PRIVATE_KEY_MARKERS, scanHistories, scanText, sshKeySecrets, type Secret } from '../support/historyScan';
 import { describeLeftover, listRunObjects } from '../support/leftovers';
 import { ensureTestbed, type Testbed } from '../support/testbed';
+import { workerConfigEnv } from '../support/workerConfig';
 import { startWorkerRun, type WorkerRun } from '../support/workerRun';
 
 jest.setTimeout(1_500_000);
@@ -29,7 +30,7 @@ let secrets: Secret[];
 beforeAll(async () => {
   tb = await ensureTestbed();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-secrets-'));
-  run = await startWorkerRun({ dir, taskQueue: `secrets-${suffix}`, env: { ...process.env, LINODE_TOKEN: FAKE_LINODE_TOKEN, HARDENLAB_LINODE_TOKEN: FAKE_LINODE_TOKEN } });
+  run = await startWorkerRun({ dir, taskQueue: `secrets-${suffix}`, env: await workerConfigEnv(dir, undefined, { ...process.env, LINODE_TOKEN: FAKE_LINODE_TOKEN, HARDENLAB_LINODE_TOKEN: FAKE_LINODE_TOKEN }) });
   const keyPaths = [...new Set((await loadNodeMap(tb.nodeMapPath)).nodes.map((n) => n.privateKeyPath).filter((p): p is string => Boolean(p)))];
   secrets = [
     ...(await kubeconfigSecrets(tb.kubeconfigPath)),
@@ -59,7 +60,7 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   const result: ExperimentResult = await run.client.workflow.execute('securityExperiment', {
     taskQueue: run.temporal.taskQueue,
     workflowId,
-    args: [{ cluster: { provider: 'local' }, window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 }, workload: { loadBalancerWaitSeconds: 5 } }],
+    args: [{ window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 }, workload: { loadBalancerWaitSeconds: 5 } }],
     workflowExecutionTimeout: '20 minutes',
   });
   expect(result.scenarios.map((s) => `${s.scenario}:${s.status}`).sort()).toEqual(['baseline:completed', 'best-practices:completed', 'security-tools:completed']);
