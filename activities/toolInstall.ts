@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
-import { shellWord } from '../src/tools/commands';
+import { shellQuote } from '../src/ssh/shell';
 import type { ToolSshSession } from '../src/tools/access';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
 
@@ -42,13 +42,13 @@ async function mustRun(session: ToolSshSession, target: string, command: string)
 export async function putFile(session: ToolSshSession, target: string, local: string, remote: string): Promise<void> {
   const digest = await sha256(local);
   await session.upload(local, remote, (bytes) => safeHeartbeat({ step: 'upload', file: path.basename(local), bytes }));
-  const remoteDigest = (await mustRun(session, target, `sha256sum ${shellWord(remote)}`)).split(/\s+/)[0];
+  const remoteDigest = (await mustRun(session, target, `sha256sum ${shellQuote(remote)}`)).split(/\s+/)[0];
   if (remoteDigest !== digest) throw new Error(`upload of ${local} to ${target}:${remote} is corrupt (sha256 ${remoteDigest} ≠ ${digest})`);
 }
 
 /** The version a kube-bench binary reports (`kube-bench version`), or undefined when it does not run. */
 export async function remoteKubeBenchVersion(session: ToolSshSession, binary: string): Promise<string | undefined> {
-  const result = await session.exec(`${shellWord(binary)} version`);
+  const result = await session.exec(`${shellQuote(binary)} version`);
   if (result.code !== 0) return undefined;
   return result.stdout.trim().split('\n').pop()?.trim() || undefined;
 }
@@ -67,7 +67,7 @@ export async function ensureKubeBenchOnNode(
   const dir = path.posix.join(remoteRoot, `kube-bench-${version}`);
   const binary = path.posix.join(dir, 'kube-bench');
   const configDir = path.posix.join(dir, 'cfg');
-  const present = await session.exec(`test -f ${shellWord(path.posix.join(configDir, 'config.yaml'))}`);
+  const present = await session.exec(`test -f ${shellQuote(path.posix.join(configDir, 'config.yaml'))}`);
   if (present.code === 0 && (await remoteKubeBenchVersion(session, binary)) === version) {
     return { binary, configDir, version, uploaded: false };
   }
@@ -85,19 +85,19 @@ export async function ensureKubeBenchOnNode(
   const tarball = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-kube-bench-')), 'cfg.tar.gz');
   try {
     await execFileAsync('tar', ['-czf', tarball, '-C', localDir, 'cfg']);
-    await mustRun(session, target, `rm -rf ${shellWord(staging)} && mkdir -p ${shellWord(staging)}`);
+    await mustRun(session, target, `rm -rf ${shellQuote(staging)} && mkdir -p ${shellQuote(staging)}`);
     await putFile(session, target, localBinary, path.posix.join(staging, 'kube-bench'));
     await putFile(session, target, tarball, path.posix.join(staging, 'cfg.tar.gz'));
     await mustRun(
       session,
       target,
       [
-        `cd ${shellWord(staging)}`,
+        `cd ${shellQuote(staging)}`,
         'tar -xzf cfg.tar.gz',
         'rm -f cfg.tar.gz',
         'chmod 0755 kube-bench',
-        `rm -rf ${shellWord(dir)}`,
-        `mv ${shellWord(staging)} ${shellWord(dir)}`,
+        `rm -rf ${shellQuote(dir)}`,
+        `mv ${shellQuote(staging)} ${shellQuote(dir)}`,
       ].join(' && '),
     );
   } finally {

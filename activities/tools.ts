@@ -18,7 +18,8 @@ import { loadNodeMap } from '../src/ssh/nodeMap';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
 import type { ToolKubeClient, ToolKubeLoader, ToolSshConnector, ToolSshSession } from '../src/tools/access';
-import { hostOfServer, kubeBenchArgs, kubeHunterArgs, kubeHunterEnv, kubeMinorVersion, shellLine, shellWord } from '../src/tools/commands';
+import { shellCommand, shellQuote } from '../src/ssh/shell';
+import { hostOfServer, kubeBenchArgs, kubeHunterArgs, kubeHunterEnv, kubeMinorVersion } from '../src/tools/commands';
 import {
   findingsFileName,
   rawOutputFileName,
@@ -200,7 +201,7 @@ export function createToolActivities(deps: ToolActivityDeps) {
         if (!version) {
           throw ApplicationFailure.nonRetryable(`tools.kubeBench.binaryPath: ${binary} does not run on node ${target} (\`${binary} version\` failed)`, ToolFailure.Missing);
         }
-        const cfg = await session.exec(`test -f ${shellWord(path.posix.join(configDir, 'config.yaml'))}`);
+        const cfg = await session.exec(`test -f ${shellQuote(path.posix.join(configDir, 'config.yaml'))}`);
         if (cfg.code !== 0) {
           throw ApplicationFailure.nonRetryable(
             `tools.kubeBench.configDir: ${configDir} on node ${target} has no config.yaml (kube-bench's cfg/ folder)`,
@@ -216,8 +217,8 @@ export function createToolActivities(deps: ToolActivityDeps) {
       }
       const runDir = path.posix.join(remoteRoot, 'runs', runLabelValue(req.runId));
       const outputFile = path.posix.join(runDir, 'kube-bench-node.json');
-      const command = shellLine([binary, ...kubeBenchArgs({ benchmark: spec.benchmark, kubeVersion, targets: spec.targets, configDir, outputFile })]);
-      const prepared = await session.exec(`mkdir -p ${shellWord(runDir)} && rm -f ${shellWord(outputFile)}`, { privileged: true });
+      const command = shellCommand([binary, ...kubeBenchArgs({ benchmark: spec.benchmark, kubeVersion, targets: spec.targets, configDir, outputFile })]);
+      const prepared = await session.exec(`mkdir -p ${shellQuote(runDir)} && rm -f ${shellQuote(outputFile)}`, { privileged: true });
       if (prepared.code !== 0) throw new Error(`cannot prepare ${runDir} on ${target}: ${prepared.stderr.trim()}`);
 
       const start = now();
@@ -237,7 +238,7 @@ export function createToolActivities(deps: ToolActivityDeps) {
       } finally {
         await fs.rm(localDir, { recursive: true, force: true });
       }
-      await session.exec(`rm -f ${shellWord(outputFile)}`, { privileged: true }).catch(() => undefined);
+      await session.exec(`rm -f ${shellQuote(outputFile)}`, { privileged: true }).catch(() => undefined);
       const report = await parseOrFail(req, 'kube-bench', 'node', raw, () => parseKubeBenchJson(raw, { mode: 'node', target }));
       return finish(req, {
         tool: 'kube-bench',
@@ -402,7 +403,7 @@ export function createToolActivities(deps: ToolActivityDeps) {
     const spec = req.tools.kubeHunter;
     const target = spec.remoteTarget ?? hostOfServer((await deps.kube(req.cluster)).server);
     const args = kubeHunterArgs({ mode: 'remote', remoteTarget: target, active: spec.active });
-    const command = shellLine([deps.binaries.kubeHunter, ...args]);
+    const command = shellCommand([deps.binaries.kubeHunter, ...args]);
     const start = now();
     const result = await withHeartbeat(
       new Promise<{ code: number | null; stdout: string; stderr: string; error?: Error }>((resolve) => {
@@ -426,7 +427,7 @@ export function createToolActivities(deps: ToolActivityDeps) {
   async function hunterInterface(req: KubeHunterRunRequest, warnings: string[]): Promise<ToolRunSummary> {
     const node = await pickNode(req, req.tools.kubeBench.node);
     const program = deps.nodeKubeHunter ?? 'kube-hunter';
-    const command = shellLine([program, ...kubeHunterArgs({ mode: 'interface', active: req.tools.kubeHunter.active })]);
+    const command = shellCommand([program, ...kubeHunterArgs({ mode: 'interface', active: req.tools.kubeHunter.active })]);
     return withSession(node, async (session) => {
       const start = now();
       const result = await withHeartbeat(session.exec(command, { timeoutMs: timeouts.kubeHunterMs }), { step: 'kube-hunter', node: node.name });

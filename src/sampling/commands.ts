@@ -3,7 +3,7 @@
  * `key=value` lines that src/sampling/parse.ts reads. State lives in files on the node, under a
  * run-specific folder, so it survives the SSH session, the worker and the Temporal server restarting.
  */
-import { shellQuote } from '../ssh/connection';
+import { shellQuote } from '../ssh/shell';
 
 export const REMOTE_ROOT = '/var/tmp/hardenlab';
 export const SADC_CANDIDATES = ['/usr/lib/sysstat/sadc', '/usr/lib64/sa/sadc', '/usr/libexec/sa/sadc'];

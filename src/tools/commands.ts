@@ -8,14 +8,6 @@ import type { KubeHunterMode } from './findings';
 export const KUBE_BENCH_TARGETS = ['master', 'node', 'controlplane', 'etcd', 'policies'] as const;
 export type KubeBenchTarget = (typeof KUBE_BENCH_TARGETS)[number];
 
-/** POSIX single-quoting; words made only of safe characters stay readable. */
-export function shellWord(value: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-export function shellLine(argv: readonly string[]): string {
-  return argv.map(shellWord).join(' ');
-}
-
 export interface KubeBenchArgsOptions {
   /** Explicit benchmark (`cis-1.11`); wins over kubeVersion. */
   benchmark?: string;
