@@ -8,11 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ToolRunRequest, ToolRunSummary } from '../src/domain/contracts';
-import { runLabelValue } from '../src/kube/manifests';
 import { checksumGuard, createPrivateDir, GUARD_EXIT, guardedRunCommand, notWritableByOthersGuard, PrivateDirFailure, privateDirGuard, removePrivateDirCommand } from '../src/ssh/privateDir';
 import { shellCommand, shellQuote } from '../src/ssh/shell';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
-import { kubeBenchArgs } from '../src/tools/commands';
+import { kubeBenchArgs, toolPrivateDirPrefix } from '../src/tools/commands';
 import { kubeBenchJob, KUBE_BENCH_CONTAINER } from '../src/tools/jobs';
 import type { FindingsDocument } from '../src/tools/findings';
 import { parseKubeBenchJson } from '../src/tools/kubeBenchReport';
@@ -32,7 +31,7 @@ export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKi
     const kubeVersion = spec.benchmark ? undefined : await clusterMinorVersion(req.cluster, warnings);
     return withSession(node, async (session) => {
       const target = node.name;
-      const dir = await createPrivateDir(session, target, privateDirParent, `hardenlab-${runLabelValue(req.runId)}`);
+      const dir = await createPrivateDir(session, target, privateDirParent, toolPrivateDirPrefix(req.runId));
       try {
         let binary: string;
         let configDir: string;
