@@ -5,6 +5,7 @@
 import type { HardenlabActivities } from '../src/domain/activities';
 import type { KubeClient } from '../src/kube/types';
 import type { ClusterRef } from '../src/domain/contracts';
+import type { LoadedWorkerConfig } from '../src/config/resolve';
 import type { SshConnector } from '../src/ssh';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import type { ToolBinaries } from './tools';
@@ -23,13 +24,15 @@ export interface ActivityDeps {
   toolKube: ToolKubeLoader;
   toolBinaries: ToolBinaries;
   env?: NodeJS.ProcessEnv;
+  /** The worker's config when the launcher fixes it (the demo); otherwise read from its file per run. */
+  workerConfig?: LoadedWorkerConfig;
 }
 
 export function createActivities(deps: ActivityDeps): HardenlabActivities {
   const { store, ssh, env } = deps;
   const report = createReportActivities({ artifactsRoot: store.root });
   return {
-    ...createConfigActivities({ env }),
+    ...createConfigActivities({ env, workerConfig: deps.workerConfig }),
     ...createClusterActivities({ store, kube: deps.kube, env }),
     ...createSamplingActivities({ ssh, store }),
     ...createToolActivities({ ssh, kube: deps.toolKube, store, binaries: deps.toolBinaries }),

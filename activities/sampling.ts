@@ -1,7 +1,7 @@
 /**
  * Node sampling over SSH: sysstat's sadc runs detached on every node for the window, a health check
  * restarts it (recording the gap) if it died, and collection converts (sadf -j), downloads (SFTP) and
- * parses the data into the artifact store. Node-side state lives in files under /var/tmp/hardenlab/<run>/,
+ * parses the data into the artifact store. Node-side state lives in files under ~/.hardenlab/runs/<run>/ of the SSH user,
  * so every activity here is idempotent and survives worker and Temporal restarts.
  */
 import { promises as fs } from 'node:fs';
@@ -49,6 +49,7 @@ import { createBootTimeActivity } from './bootTime';
 export const SYSSTAT_INSTALL_TIMEOUT_MS = 15 * 60_000;
 /** `sadf -j` of a day at one-second samples (measured figures: docs/operating.md); collect's budget covers it. */
 export const SADF_TIMEOUT_MS = 30 * 60_000;
+import { toolPrivateDirPrefix } from '../src/tools/commands';
 
 export interface SamplingDeps {
   ssh: SshConnector;
@@ -127,7 +128,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
   }
 
   async function ensureSampler(session: SshSession, req: SamplingRequest, mode: 'start' | 'check'): Promise<{ outcome: EnsureOutcome; gaps: SamplingGap[] }> {
-    const paths = remotePaths(req.runId, session.node.name, session.node.user);
+    const paths = remotePaths(req.runId, session.node.name);
     const script = `(\n${ensureSamplerScript(paths, { ...req, mode })}\n)\nrc=$?\n${gapsScript(paths)}exit $rc\n`;
     const result = await session.exec(script);
     const outcome = parseEnsureOutput(result.stdout);
@@ -177,7 +178,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
 
   async function stopSampling(req: NodeRunRequest): Promise<StopSamplingResult> {
     const nodes = await onEveryNode(req.nodeMapPath, async (node, session) => {
-      const kv = parseKeyValues(await session.run(stopSamplerScript(remotePaths(req.runId, node.name, node.user))));
+      const kv = parseKeyValues(await session.run(stopSamplerScript(remotePaths(req.runId, node.name))));
       const state = (kv.get('state') ?? 'absent') as StopSamplingResult['nodes'][number]['state'];
       const stopped = Number(kv.get('stopped_ms'));
       return { node: node.name, state, ...(Number.isFinite(stopped) && stopped > 0 ? { stoppedAt: stopped } : {}) };
@@ -187,7 +188,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
 
   async function collectSamples(req: CollectRequest): Promise<CollectResult> {
     const perNode = await onEveryNode(req.nodeMapPath, async (node, session) => {
-      const paths = remotePaths(req.runId, node.name, node.user);
+      const paths = remotePaths(req.runId, node.name);
       const prepared = await heartbeatWhile(session.exec(prepareCollectScript(paths), { timeoutMs: SADF_TIMEOUT_MS }), { node: node.name, converting: 'sadf -j' });
       const kv = parseKeyValues(prepared.stdout);
       if (prepared.code !== 0) {
@@ -229,7 +230,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
 
   async function cleanupNodes(req: NodeRunRequest): Promise<CleanupNodesResult> {
     const nodes = await onEveryNode(req.nodeMapPath, async (node, session) => {
-      const kv = parseKeyValues(await session.run(cleanupScript(remotePaths(req.runId, node.name, node.user))));
+      const kv = parseKeyValues(await session.run(cleanupScript(remotePaths(req.runId, node.name), toolPrivateDirPrefix(req.runId))));
       const killed = Number(kv.get('killed'));
       return { node: node.name, state: kv.get('state') === 'removed' ? ('removed' as const) : ('absent' as const), ...(killed > 0 ? { killedPid: killed } : {}) };
     });

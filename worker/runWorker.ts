@@ -6,6 +6,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { hardenlabHome } from '../src/config/paths';
+import type { LoadedWorkerConfig } from '../src/config/resolve';
 import type { WorkerConfig } from '../src/config/workerConfig';
 import { Ssh2Connector } from '../src/ssh';
 import { ArtifactStore } from '../src/store/artifactStore';
@@ -18,13 +19,13 @@ import { createHardenlabWorker } from './createWorker';
 export async function startWorker(
   temporal: WorkerConfig['temporal'],
   env: NodeJS.ProcessEnv = process.env,
-  options: { dataConverter?: DataConverter } = {},
+  options: { dataConverter?: DataConverter; workerConfig?: LoadedWorkerConfig } = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   // Payloads (and failures) are encrypted when the config names a key file.
   const dataConverter = options.dataConverter ?? (await dataConverterFor(temporal));
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const store = new ArtifactStore(hardenlabHome(env));
-  const activities = createActivities({ store, ssh: new Ssh2Connector(), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env });
+  const activities = createActivities({ store, ssh: new Ssh2Connector(), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env, workerConfig: options.workerConfig });
   const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, overrides: dataConverter ? { dataConverter } : {} });
   return { worker, connection };
 }

@@ -11,6 +11,7 @@ import { cancelCommand, decideCommand } from './commands/operator';
 import { runCommand } from './commands/run';
 import { simCommand } from './commands/sim';
 import { statusCommand } from './commands/status';
+import { validateCommand } from './commands/validate';
 import { workerCommand } from './commands/worker';
 import { NODE_KINDS, type NodeKind } from '../testbed';
 
@@ -46,6 +47,19 @@ export function buildCli(): Command {
     .option('--id <workflowId>', 'workflow id (default: hardenlab-<timestamp>)')
     .option('--follow', 'show progress until it ends, then print where the report is')
     .action(async (opts) => runCommand(opts));
+
+  program
+    .command('validate')
+    .description('check a workflow input offline (no Temporal server): print the experiment a worker would run, or every error')
+    .option('--config <file>', "the worker's config file (default: $HARDENLAB_CONFIG, else the data folder's config.yaml)")
+    .addOption(new Option('--input <json>', 'the workflow input as JSON').argParser(collectJson).conflicts('inputFile'))
+    .option('--input-file <file>', 'the workflow input as a JSON or YAML file')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      const { ok, text } = await validateCommand(opts);
+      (ok || opts.json ? process.stdout : process.stderr).write(text);
+      if (!ok) process.exitCode = 1;
+    });
 
   program
     .command('status <workflowId>')

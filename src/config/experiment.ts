@@ -156,8 +156,11 @@ export const experimentSchema = z
     }
   });
 
-/** What a user sends: every field optional, nested objects partial. */
-export type ExperimentInput = z.input<typeof experimentSchema>;
+/**
+ * What a user sends: every design field optional, nested objects partial, and optionally the name of one
+ * of the worker config's `environments` (environment fields themselves are the worker's: src/config/trust.ts).
+ */
+export type ExperimentInput = z.input<typeof experimentSchema> & { environment?: string };
 /** After defaults and validation. */
 export type ExperimentConfig = z.output<typeof experimentSchema>;
 export type ClusterSpec = ExperimentConfig['cluster'];

@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { hardenlabHome } from './paths';
 
 /**
- * The worker's config file: how to reach Temporal, and experiment defaults for this environment
- * (cluster, node map, …) so that `{}` started from the Temporal UI runs where the worker was set up.
+ * The worker's config file: how to reach Temporal, and this worker's environment (cluster, node map, …:
+ * the fields a workflow input may not set) so that `{}` started from the Temporal UI runs where the
+ * worker was set up.
  * Found at $HARDENLAB_CONFIG, else `<data folder>/config.yaml` when present.
  */
 export const TASK_QUEUE = 'hardenlab';
@@ -27,8 +28,16 @@ export const workerConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** Experiment defaults for this environment, same fields as the workflow input. */
+    /**
+     * This worker's environment (cluster, credentials, node map, scan targets: src/config/trust.ts) and
+     * experiment defaults, same fields as the experiment config.
+     */
     experiment: z.record(z.string(), z.unknown()).default({}),
+    /**
+     * Named environments a workflow input may pick with `environment: "<name>"`; the chosen one replaces
+     * the environment fields of `experiment:` (its design defaults still apply).
+     */
+    environments: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an environment name is letters, digits, ".", "_" or "-"'), z.record(z.string(), z.unknown())).default({}),
   })
   .strict();
 

@@ -5,7 +5,8 @@ import { ApplicationFailure } from '@temporalio/common';
  * Bearer token; JSON bodies; errors as `{ errors: [{ reason, field? }] }`; collections paginated as
  * `{ data, page, pages, results }`; the kubeconfig as `{ kubeconfig: <base64> }` (503 until it exists).
  * Failures are classified here: 400/401/403/404 are non-retryable (message lists the API's reasons and
- * fields), 429, 5xx and network faults are retryable. The token never appears in messages.
+ * fields), 429, 5xx and network faults are retryable; redirects are not followed (the token would go
+ * along). The token never appears in messages.
  */
 
 export const DEFAULT_LINODE_API_URL = 'https://api.linode.com/v4';
@@ -52,6 +53,7 @@ export const LinodeFailure = {
   NotFound: 'LinodeNotFound',
   TokenMissing: 'LinodeTokenMissing',
   ClusterNotReady: 'LinodeClusterNotReady',
+  Redirected: 'LinodeRedirected',
 } as const;
 
 /** A retryable Linode API failure (429, 5xx, network). */
@@ -71,6 +73,21 @@ function reasonsOf(body: unknown): string {
   return errors.map((e) => (e.field ? `${e.field}: ${e.reason ?? '?'}` : (e.reason ?? '?'))).join('; ');
 }
 
+function redirected(what: string, response: Response, baseUrl: string): ApplicationFailure {
+  const location = response.headers.get('location');
+  let target = 'no Location';
+  try {
+    if (location) target = new URL(location, baseUrl).origin;
+  } catch {
+    target = 'an unparsable Location';
+  }
+  return ApplicationFailure.nonRetryable(
+    `Linode API answered ${what} with a redirect (${response.status}) to ${target}: not followed, so the token goes nowhere but ${new URL(baseUrl).origin}; if the API moved, set cluster.linode.apiUrl in the worker config`,
+    LinodeFailure.Redirected,
+    { status: response.status, target },
+  );
+}
+
 export class LinodeApi {
   constructor(
     private readonly token: string,
@@ -88,12 +105,15 @@ export class LinodeApi {
         headers: { Authorization: `Bearer ${this.token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
+        // The token goes to the configured API only: a redirect is reported, never followed.
+        redirect: 'manual',
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why = [cause?.code, cause?.message ?? (err as Error).message].filter(Boolean).join(' ');
       throw new LinodeTransientError(`Linode API unreachable: ${what}: ${why}`);
     }
+    if (response.status >= 300 && response.status < 400) throw redirected(what, response, this.baseUrl);
     const text = await response.text();
     let parsed: unknown = null;
     try {

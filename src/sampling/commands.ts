@@ -3,21 +3,25 @@
  * `key=value` lines that src/sampling/parse.ts reads. State lives in files on the node, under a
  * run-specific folder, so it survives the SSH session, the worker and the Temporal server restarting.
  */
-import { shellQuote } from '../ssh/connection';
-
-export const REMOTE_ROOT = '/var/tmp/hardenlab';
-export const SADC_CANDIDATES = ['/usr/lib/sysstat/sadc', '/usr/lib64/sa/sadc', '/usr/libexec/sa/sadc'];
+import { shellQuote } from '../ssh/shell';
 
 /**
- * Folder and file names on the node; runId, node and user names are reduced to safe characters. Users
- * other than root get their own root folder, so no folder is shared between users with different rights.
+ * The sampler's state lives under the SSH user's home, relative (SSH commands start there and SFTP
+ * resolves relative paths there), where no other user can write: a fixed folder in /var/tmp belongs to
+ * whoever creates it first, and the sampler (root on many nodes) writes and runs a script in it.
  */
-export function remotePaths(runId: string, node: string, user = 'root') {
+export const REMOTE_ROOT = '.hardenlab/runs';
+export const SADC_CANDIDATES = ['/usr/lib/sysstat/sadc', '/usr/lib64/sa/sadc', '/usr/libexec/sa/sadc'];
+
+/** Folder and file names on the node (relative to the SSH user's home); runId and node names are reduced to safe characters. */
+export function remotePaths(runId: string, node: string) {
   const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_');
-  const root = user === 'root' ? REMOTE_ROOT : `${REMOTE_ROOT}-${safe(user)}`;
-  const runDir = `${root}/${safe(runId)}`;
+  const runDir = `${REMOTE_ROOT}/${safe(runId)}`;
+  /** The folder checked to be the SSH user's own (not a link) before anything is written under it. */
+  const base = REMOTE_ROOT.split('/')[0]!;
   const dir = `${runDir}/${safe(node)}`;
   return {
+    base,
     runDir,
     dir,
     data: `${dir}/data.sa`,
@@ -131,6 +135,10 @@ mode=${options.mode}; interval=${interval}; duration=${duration}
 ${findSadc}
 if [ -z "$sadc" ]; then echo "error=sadc not found in ${SADC_CANDIDATES.join(', ')}"; exit 4; fi
 if [ "$mode" = check ] && [ ! -f "$dir/run.env" ]; then echo "state=absent"; exit 0; fi
+umask 077
+top=${shellQuote(paths.base)}
+mkdir -p "$top" 2>/dev/null
+if [ -L "$top" ] || [ ! -O "$top" ]; then echo "error=$top in the home of $(id -un) is a link or not owned by it"; exit 3; fi
 mkdir -p "$dir" || { echo "error=cannot create $dir as $(id -un)"; exit 3; }
 exec 9>"$dir/lock"
 if command -v flock >/dev/null 2>&1; then flock -w 60 9 || { echo "error=lock busy"; exit 5; }; fi
@@ -240,10 +248,15 @@ if [ -f "$dir/gaps.tsv" ]; then while IFS="$(printf '\\t')" read -r s e r; do ec
 `;
 }
 
-/** Stops anything left and removes the node's run folder (and the run folder when empty). */
-export function cleanupScript(paths: RemotePaths): string {
+/**
+ * Stops anything left and removes the node's run folder (and the run folder when empty), and any private
+ * directory of the run's tools (`<privateDirs>.*` in /var/tmp, the SSH user's own) a killed worker left.
+ */
+export function cleanupScript(paths: RemotePaths, privateDirs?: string): string {
+  const sweep = privateDirs ? `find /var/tmp -maxdepth 1 -type d -user "$(id -u)" -name ${shellQuote(`${privateDirs}.*`)} -exec rm -rf -- {} + 2>/dev/null
+` : '';
   return `set -u
-dir=${shellQuote(paths.dir)}; data=${shellQuote(paths.data)}; pidfile=${shellQuote(paths.pidFile)}
+${sweep}dir=${shellQuote(paths.dir)}; data=${shellQuote(paths.data)}; pidfile=${shellQuote(paths.pidFile)}
 if [ ! -d "$dir" ]; then echo "state=absent"; exit 0; fi
 ${checkAlive}
 if [ "$alive" = 1 ]; then kill -9 "$pid" 2>/dev/null; echo "killed=$pid"; fi

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './hostKeyPolicy';
 export * from './knownHosts';
 export * from './nodeMap';
+export * from './shell';

@@ -2,19 +2,12 @@
  * Command lines of the security tools, built as argv arrays (pure) and quoted for a remote shell only at
  * the edge. Every mode the thesis used: kube-bench on a node over SSH, kube-hunter remote / on a node.
  */
+import { runLabelValue } from '../kube/manifests';
 import type { KubeHunterMode } from './findings';
 
 /** CIS benchmark targets kube-bench knows (its `--targets`). */
 export const KUBE_BENCH_TARGETS = ['master', 'node', 'controlplane', 'etcd', 'policies'] as const;
 export type KubeBenchTarget = (typeof KUBE_BENCH_TARGETS)[number];
-
-/** POSIX single-quoting; words made only of safe characters stay readable. */
-export function shellWord(value: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
-export function shellLine(argv: readonly string[]): string {
-  return argv.map(shellWord).join(' ');
-}
 
 export interface KubeBenchArgsOptions {
   /** Explicit benchmark (`cis-1.11`); wins over kubeVersion. */
@@ -96,4 +89,9 @@ export function hostOfServer(server: string): string {
 export function kubeHunterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { REQUESTS_CA_BUNDLE: _requests, CURL_CA_BUNDLE: _curl, ...rest } = env;
   return rest;
+}
+
+/** Name prefix of a run's private directories on nodes (`mktemp -d /var/tmp/<prefix>.XXXXXXXXXX`), also swept by node cleanup. */
+export function toolPrivateDirPrefix(runId: string): string {
+  return `hardenlab-${runLabelValue(runId)}`;
 }

@@ -6,7 +6,8 @@
 import { shortHash } from '../domain/naming';
 import { runLabels } from '../kube/manifests';
 import type { KubeObject } from '../kube/types';
-import { kubeBenchArgs, kubeHunterArgs, shellLine, type KubeBenchTarget } from './commands';
+import { shellCommand } from '../ssh/shell';
+import { kubeBenchArgs, kubeHunterArgs, type KubeBenchTarget } from './commands';
 
 export const KUBE_BENCH_CONTAINER = 'kube-bench';
 export const KUBE_HUNTER_CONTAINER = 'kube-hunter';
@@ -51,7 +52,7 @@ const IN_POD_REPORT = '/tmp/kube-bench.json';
 
 export function kubeBenchJob(options: KubeBenchJobOptions): KubeObject {
   const labels = { ...runLabels(options.runId), 'app.kubernetes.io/name': 'kube-bench' };
-  const run = shellLine(['kube-bench', ...kubeBenchArgs({ ...options, outputFile: IN_POD_REPORT })]);
+  const run = shellCommand(['kube-bench', ...kubeBenchArgs({ ...options, outputFile: IN_POD_REPORT })]);
   // The pod log is the report: JSON only on stdout; kube-bench's own messages go to stderr on failure.
   const script = `${run} 2>/tmp/kube-bench.err || { cat /tmp/kube-bench.err >&2; exit 1; }; cat ${IN_POD_REPORT}`;
   return {

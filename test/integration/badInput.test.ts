@@ -39,7 +39,7 @@ beforeAll(async () => {
   tb = await ensureTestbed();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-badinput-'));
   configFile = path.join(dir, 'config.yaml');
-  await fs.writeFile(configFile, 'experiment: {}\n');
+  await fs.writeFile(configFile, await goodConfig());
   run = await startWorkerRun({ dir, taskQueue: `badinput-${suffix}`, env: { ...process.env, HARDENLAB_CONFIG: configFile } });
 });
 
@@ -88,11 +88,13 @@ const workflowInputCases: BadInputCase<unknown>[] = [
   { name: 'fractional interval', input: { window: { durationSeconds: 20, intervalSeconds: 2.5 } }, type: 'InvalidInput', expect: /window\.intervalSeconds: .*expected int/ },
   { name: 'interval larger than the window', input: { window: { durationSeconds: 20, intervalSeconds: 60 } }, type: 'InvalidInput', expect: /window\.intervalSeconds: the sampling interval \(60 s\) is longer than the window \(20 s\)/ },
   { name: 'unknown provider', input: { cluster: { provider: 'gke' } }, type: 'InvalidInput', expect: /cluster\.provider: .*kubeconfig/ },
-  { name: 'provider kubeconfig without a node map', input: { cluster: { provider: 'kubeconfig', kubeconfigPath: '@KUBECONFIG' } }, type: 'InvalidInput', expect: /nodeMapPath: missing/ },
-  { name: 'provider kubeconfig with a missing kubeconfig file', input: { cluster: { provider: 'kubeconfig', kubeconfigPath: '/nonexistent/hardenlab/kubeconfig' }, nodeMapPath: '@NODEMAP' }, type: 'InvalidInput', expect: /cluster\.kubeconfigPath: no kubeconfig at \/nonexistent\/hardenlab\/kubeconfig/ },
-  { name: 'node map file that does not validate', input: { cluster: { provider: 'kubeconfig', kubeconfigPath: '@KUBECONFIG' }, nodeMapPath: '@BADNODEMAP' }, type: 'InvalidInput', expect: /nodeMapPath: .*nodes\.0\.port/ },
-  { name: 'linode without a token', input: { cluster: { provider: 'linode', linode: { tokenEnv: 'HARDENLAB_NO_SUCH_TOKEN_VAR' } } }, type: 'InvalidInput', expect: /cluster\.linode\.tokenEnv: the worker has no environment variable HARDENLAB_NO_SUCH_TOKEN_VAR/ },
-  { name: 'per-scenario isolation on the shared local cluster', input: { cluster: { provider: 'local' }, isolation: 'per-scenario' }, type: 'InvalidInput', expect: /isolation: 'per-scenario' needs a provider that creates clusters/ },
+  { name: 'an environment field in the input (token sent elsewhere)', input: { cluster: { provider: 'linode', linode: { apiUrl: 'http://127.0.0.1:9/', tokenEnv: 'HOME' } } }, type: 'InvalidInput', expect: /cluster\.linode\.apiUrl: belongs in the worker config .*cluster\.linode\.tokenEnv: belongs in the worker config/ },
+  { name: 'an unknown environment name', input: { environment: 'prod' }, type: 'InvalidInput', expect: /environment: unknown environment "prod": the worker config defines "no-node-map"/ },
+  { name: 'provider kubeconfig without a node map', input: { environment: 'no-node-map' }, type: 'InvalidInput', expect: /nodeMapPath: missing/ },
+  { name: 'provider kubeconfig with a missing kubeconfig file', input: { environment: 'missing-kubeconfig' }, type: 'InvalidInput', expect: /cluster\.kubeconfigPath: no kubeconfig at \/nonexistent\/hardenlab\/kubeconfig/ },
+  { name: 'node map file that does not validate', input: { environment: 'bad-node-map' }, type: 'InvalidInput', expect: /nodeMapPath: .*nodes\.0\.port/ },
+  { name: 'linode without a token', input: { environment: 'no-token' }, type: 'InvalidInput', expect: /cluster\.linode\.tokenEnv: the worker has no environment variable HARDENLAB_NO_SUCH_TOKEN_VAR/ },
+  { name: 'per-scenario isolation on the shared local cluster', input: { isolation: 'per-scenario' }, type: 'InvalidInput', expect: /isolation: 'per-scenario' needs a provider that creates clusters/ },
   { name: 'unknown top-level field (typo)', input: { windw: { durationSeconds: 20 } }, type: 'InvalidInput', expect: /\(input\): .*"windw"/ },
   { name: 'unknown nested field', input: { window: { durationSecs: 20 } }, type: 'InvalidInput', expect: /window: .*"durationSecs"/ },
   { name: 'window is null', input: { window: null }, type: 'InvalidInput', expect: /window: / },
@@ -103,24 +105,34 @@ const workflowInputCases: BadInputCase<unknown>[] = [
   { name: 'several bad fields at once (all named)', input: { window: { durationSeconds: -1 }, cluster: { provider: 'aws' }, repetitions: 'two' }, type: 'InvalidInput', expect: /window\.durationSeconds: .*; .*(cluster\.provider|repetitions)/ },
 ];
 
-/** Paths that only exist at run time are written as @NAME in the table. */
-function materialize(value: unknown, paths: Record<string, string>): unknown {
-  if (typeof value === 'string' && value.startsWith('@') && paths[value.slice(1)]) return paths[value.slice(1)];
-  if (Array.isArray(value)) return value.map((v) => materialize(v, paths));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, materialize(v, paths)]));
-  return value;
+/**
+ * The worker's config: the test bed by default, and named environments (the worker's to define, the
+ * input's to pick) for the broken set-ups the cases need.
+ */
+async function goodConfig(): Promise<string> {
+  const badNodeMap = path.join(dir, 'bad-nodes.yaml');
+  await fs.writeFile(badNodeMap, 'nodes:\n  - name: n1\n    host: 127.0.0.11\n    port: 99999\n');
+  const [node] = (await loadNodeMap(tb.nodeMapPath)).nodes;
+  const unknownHostKeyMap = path.join(dir, 'nodes-unknown-hostkey.yaml');
+  await fs.writeFile(path.join(dir, 'known_hosts.none'), '');
+  await fs.writeFile(unknownHostKeyMap, stringify({ nodes: [{ ...node, knownHostsPath: path.join(dir, 'known_hosts.none') }] }));
+  return stringify({
+    experiment: { cluster: { provider: 'local' } },
+    environments: {
+      'no-node-map': { cluster: { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath } },
+      'missing-kubeconfig': { cluster: { provider: 'kubeconfig', kubeconfigPath: '/nonexistent/hardenlab/kubeconfig' }, nodeMapPath: tb.nodeMapPath },
+      'bad-node-map': { cluster: { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath }, nodeMapPath: badNodeMap },
+      'no-token': { cluster: { provider: 'linode', linode: { tokenEnv: 'HARDENLAB_NO_SUCH_TOKEN_VAR' } } },
+      'unknown-context': { cluster: { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath, context: 'no-such-context' }, nodeMapPath: tb.nodeMapPath },
+      'unknown-host-key': { cluster: { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath }, nodeMapPath: unknownHostKeyMap },
+    },
+  });
 }
 
 describe('workflow inputs from the UI: InvalidInput naming the field', () => {
-  let paths: Record<string, string>;
-  beforeAll(async () => {
-    const badNodeMap = path.join(dir, 'bad-nodes.yaml');
-    await fs.writeFile(badNodeMap, 'nodes:\n  - name: n1\n    host: 127.0.0.11\n    port: 99999\n');
-    paths = { KUBECONFIG: tb.kubeconfigPath, NODEMAP: tb.nodeMapPath, BADNODEMAP: badNodeMap };
-  });
   test('the catalogue has at least 25 workflow input cases', () => expect(workflowInputCases.length).toBeGreaterThanOrEqual(25));
   test.each(workflowInputCases.map((c) => [c.name, c] as const))('%s', async (name, c) => {
-    await expectInvalidInput(materialize(c.input, paths), name, [c.expect]);
+    await expectInvalidInput(c.input, name, [c.expect]);
   });
 });
 
@@ -130,7 +142,7 @@ describe("the worker's config file, read by the running worker", () => {
     { name: 'config file with an unknown key', input: 'experiments: {}\n', type: 'InvalidInput', expect: /config file .*config\.yaml: \(root\): .*"experiments"/ },
     { name: 'config file defaults with a wrong type', input: 'experiment:\n  window:\n    durationSeconds: soon\n', type: 'InvalidInput', expect: /window\.durationSeconds: .*number/ },
   ];
-  afterEach(() => fs.writeFile(configFile, 'experiment: {}\n'));
+  afterEach(async () => fs.writeFile(configFile, await goodConfig()));
   test.each(cases.map((c) => [c.name, c] as const))('%s', async (name, c) => {
     await fs.writeFile(configFile, c.input);
     await expectInvalidInput({ scenarios: ['baseline'] }, name, [c.expect]);
@@ -240,18 +252,14 @@ describe('through the worker: a bad cluster or node setting aborts the scenario 
   test('unknown kube context', async () => {
     await expectAborted(
       'worker-unknown-context',
-      { scenarios: ['baseline'], cluster: { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath, context: 'no-such-context' }, nodeMapPath: tb.nodeMapPath, window: SHORT, operatorTimeoutSeconds: 2 },
+      { environment: 'unknown-context', scenarios: ['baseline'], window: SHORT, operatorTimeoutSeconds: 2 },
       /no-such-context/,
     );
   });
   test('unknown SSH host key of a node (after deploy: reset still removes the workload)', async () => {
-    await fs.writeFile(path.join(dir, 'known_hosts.none'), '');
-    const [node] = (await loadNodeMap(tb.nodeMapPath)).nodes;
-    const map = path.join(dir, 'nodes-unknown-hostkey.yaml');
-    await fs.writeFile(map, stringify({ nodes: [{ ...node, knownHostsPath: path.join(dir, 'known_hosts.none') }] }));
     await expectAborted(
       'worker-unknown-hostkey',
-      { scenarios: ['baseline'], cluster: { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath }, nodeMapPath: map, window: SHORT, workload: { loadBalancerWaitSeconds: 5 }, operatorTimeoutSeconds: 2 },
+      { environment: 'unknown-host-key', scenarios: ['baseline'], window: SHORT, workload: { loadBalancerWaitSeconds: 5 }, operatorTimeoutSeconds: 2 },
       /host key of root@127\.0\.0\.11:22 is unknown/,
     );
   });
@@ -259,7 +267,7 @@ describe('through the worker: a bad cluster or node setting aborts the scenario 
 
 describe('afterwards the same worker still serves', () => {
   test('a good short workflow completes, and leaves nothing on the cluster', async () => {
-    const result = await execute({ cluster: { provider: 'local' }, scenarios: ['baseline'], window: SHORT, workload: { loadBalancerWaitSeconds: 5 } }, 'good-after-bad');
+    const result = await execute({ scenarios: ['baseline'], window: SHORT, workload: { loadBalancerWaitSeconds: 5 } }, 'good-after-bad');
     expect(result.scenarios.map((s) => [s.scenario, s.status, s.error])).toEqual([['baseline', 'completed', undefined]]);
     expect(result.partial).toBe(false);
     expect(run.worker.getState()).toBe('RUNNING');

@@ -18,6 +18,7 @@ import { launchChromium } from '../support/browser';
 import { showHistory } from '../support/histories';
 import { decodedStrings, pathsContaining } from '../support/historyScan';
 import { ensureTestbed } from '../support/testbed';
+import { workerConfigEnv } from '../support/workerConfig';
 import { startWorkerRun, type WorkerRun } from '../support/workerRun';
 
 jest.setTimeout(900_000);
@@ -34,7 +35,7 @@ beforeAll(async () => {
   keyFile = path.join(dir, 'payload.key');
   await fs.writeFile(keyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
   const dataConverter = await dataConverterFor({ address: 'unused', namespace: 'default', taskQueue: 'unused', encryptionKeyPath: keyFile });
-  run = await startWorkerRun({ dir, taskQueue: `codec-${suffix}`, dataConverter });
+  run = await startWorkerRun({ dir, taskQueue: `codec-${suffix}`, dataConverter, env: await workerConfigEnv(dir) });
 });
 
 afterAll(async () => {
@@ -54,7 +55,7 @@ const SDK_BOOKKEEPING = /^events\.\d+\.markerRecordedEventAttributes\.details\.d
 
 test('an encrypted run: no plaintext in the history; the codec server decodes it for the CLI and the Web UI', async () => {
   const workflowId = `codec-${suffix}`;
-  const input = { cluster: { provider: 'local' }, scenarios: ['baseline'], window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 }, workload: { loadBalancerWaitSeconds: 5 } };
+  const input = { scenarios: ['baseline'], window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 }, workload: { loadBalancerWaitSeconds: 5 } };
   const result: ExperimentResult = await run.client.workflow.execute('securityExperiment', {
     taskQueue: run.temporal.taskQueue,
     workflowId,

@@ -38,6 +38,7 @@ import {
 } from '../support/faults';
 import { describeLeftover, listRunObjects } from '../support/leftovers';
 import { ensureTestbed, type Testbed } from '../support/testbed';
+import { workerConfigEnv } from '../support/workerConfig';
 
 jest.setTimeout(6 * 60_000);
 
@@ -51,9 +52,11 @@ let server: DevServer;
 let serverOptions: Parameters<typeof startDevServer>[0];
 let client: Client;
 let worker: WorkerProcess | undefined;
+/** The test bed is the worker's environment (its config file); the input carries design only. */
+let workerEnv: NodeJS.ProcessEnv;
 
 async function ensureWorker(): Promise<WorkerProcess> {
-  if (!worker?.alive()) worker = await startWorkerProcess({ address: server.address, taskQueue: TASK_QUEUE, logFile: path.join(dir, 'worker.log') });
+  if (!worker?.alive()) worker = await startWorkerProcess({ address: server.address, taskQueue: TASK_QUEUE, logFile: path.join(dir, 'worker.log'), env: workerEnv });
   return worker;
 }
 
@@ -61,6 +64,7 @@ beforeAll(async () => {
   testbed = await ensureTestbed();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-faults-'));
   // Fixed ports and a database file, so the dev server can be restarted where the worker and client expect it.
+  workerEnv = await workerConfigEnv(dir);
   serverOptions = { port: await freePort(), uiPort: await freePort(), dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') };
   server = await startDevServer(serverOptions);
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
@@ -86,7 +90,6 @@ interface FaultRun {
 async function startRun(fault: string, windowSeconds: number): Promise<FaultRun> {
   const workflowId = `it-fault-${fault}-${Date.now()}`;
   const input = {
-    cluster: { provider: 'local' as const },
     scenarios: ['baseline' as const],
     window: { durationSeconds: windowSeconds, intervalSeconds: INTERVAL, healthCheckSeconds: 5 },
     workload: { loadBalancerWaitSeconds: 5 },

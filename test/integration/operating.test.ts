@@ -32,7 +32,6 @@ const RUN_MS = 5 * 60_000;
 function input(extra: ExperimentInput = {}): ExperimentInput {
   return {
     scenarios: ['baseline'],
-    cluster: { provider: 'local' },
     window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 },
     workload: { loadBalancerWaitSeconds: 5 },
     operatorTimeoutSeconds: 600,
@@ -48,7 +47,8 @@ describe('operating runs on the test bed', () => {
 
   beforeAll(async () => {
     testbed = await ensureTestbed();
-    stack = await startHardenlabStack(testbed, 'operating');
+    // A node map of this file's own (the test bed's is shared), picked by name: see 'a step that keeps failing'.
+    stack = await startHardenlabStack(testbed, 'operating', (home) => ({ 'own-node-map': { cluster: { provider: 'local', kubeconfigPath: testbed.kubeconfigPath }, nodeMapPath: join(home, 'nodes.yaml') } }));
     // The CLI's commands find the server the way an operator's shell does.
     process.env.TEMPORAL_ADDRESS = stack.server.address;
     process.env.HARDENLAB_CONFIG = stack.env.HARDENLAB_CONFIG;
@@ -123,7 +123,7 @@ describe('operating runs on the test bed', () => {
     it('waits for an operator, shows it in `hardenlab status`, and is retried successfully by the operatorDecision signal', async () => {
       const workflowId = `op-retry-${Date.now()}`;
       await hide();
-      const handle = start(workflowId, input({ nodeMapPath: nodeMap }));
+      const handle = start(workflowId, input({ environment: 'own-node-map' }));
       const childId = scenarioWorkflowId(workflowId, 'baseline', 1);
 
       const waiting = await waitForProgress(childId, (p) => p.waitingForOperator !== undefined, 180_000);
@@ -151,7 +151,7 @@ describe('operating runs on the test bed', () => {
     it('in another run, is skipped with `hardenlab skip <id>`, recorded, and the run completes with reset', async () => {
       const workflowId = `op-skip-${Date.now()}`;
       await hide();
-      const handle = start(workflowId, input({ nodeMapPath: nodeMap }));
+      const handle = start(workflowId, input({ environment: 'own-node-map' }));
       const childId = scenarioWorkflowId(workflowId, 'baseline', 1);
       await waitForProgress(childId, (p) => p.waitingForOperator?.step === 'start-sampling', 180_000);
 

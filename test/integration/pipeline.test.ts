@@ -15,6 +15,7 @@ import { startWorker } from '../../worker/runWorker';
 import { securityExperiment } from '../../workflows';
 import { recordHistories } from '../support/histories';
 import { ensureTestbed, type Testbed } from '../support/testbed';
+import { workerConfigEnv } from '../support/workerConfig';
 
 jest.setTimeout(15 * 60_000);
 
@@ -46,10 +47,10 @@ afterAll(async () => {
 });
 
 test('all three scenarios run on the test bed and write the report', async () => {
-  await runWorker('it-pipeline');
+  // The test bed is the worker's environment (its config file); the input carries design only.
+  await runWorker('it-pipeline', await workerConfigEnv(await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-pipeline-'))));
   const workflowId = `it-pipeline-${Date.now()}`;
   const input = {
-    cluster: { provider: 'local' as const },
     window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 },
     workload: { loadBalancerWaitSeconds: 5 },
   };

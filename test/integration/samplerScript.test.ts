@@ -19,6 +19,7 @@ beforeAll(async () => {
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-sampler-script-'));
   const dir = path.join(root, 'run', 'node');
   paths = {
+    base: root,
     runDir: path.join(root, 'run'),
     dir,
     data: path.join(dir, 'data.sa'),

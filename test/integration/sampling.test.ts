@@ -162,7 +162,7 @@ describe('a one-minute window at 1 s, the worker killed mid-window', () => {
     const map = await loadNodeMap(nodeMapPath);
     const session = await connector.connect(map.nodes[0]!);
     try {
-      expect((await session.exec(`test -e /var/tmp/hardenlab/${id} && echo present || echo gone`)).stdout.trim()).toBe('gone');
+      expect((await session.exec(`test -e .hardenlab/runs/${id} && echo present || echo gone`)).stdout.trim()).toBe('gone');
     } finally {
       await session.close();
     }
@@ -179,7 +179,7 @@ describe('the health check', () => {
     const node = (await loadNodeMap(nodeMapPath)).nodes[0]!;
     await sleep(6_000);
     const session = await connector.connect(node);
-    const killedAt = Number((await session.run(`kill -9 $(cat /var/tmp/hardenlab/${id}/${node.name}/sampler.pid); date +%s%3N`)).trim());
+    const killedAt = Number((await session.run(`kill -9 $(cat .hardenlab/runs/${id}/${node.name}/sampler.pid); date +%s%3N`)).trim());
     await session.close();
     await sleep(4_000);
 

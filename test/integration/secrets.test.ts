@@ -1,19 +1,30 @@
 /**
- * No credential enters a workflow history: a full pipeline on the test bed with the real worker, then
- * every history on the (dedicated) dev server is read with `temporal workflow show --output json` and
- * searched for the test bed's kubeconfig credentials, SSH private key, any private key material and a
- * fake Linode token placed in the worker's environment — as text, base64, and inside decoded payloads.
+ * No credential enters a workflow history or an artifact: a full pipeline with the real worker, where
+ * every secret is planted where the code reads it — the Linode provider (against the Linode fake, which
+ * serves the test bed as the LKE cluster) reads its token from the worker config's tokenFile, SSH keys and
+ * kubeconfig credentials are the test bed's, and payloads are encrypted with a key file. Then every
+ * history on the (dedicated) dev server is read with `temporal workflow show --output json`, encrypted
+ * and decrypted through the codec server, and every file the run wrote (report.html, report.md,
+ * summary.json, samples.csv, records, tool output) is searched — as text, base64, and in decoded payloads.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runIdFor } from '../../src/domain/naming';
+import { promisify } from 'node:util';
+import { hardenlabHome } from '../../src/config/paths';
+import { experimentKey, runIdFor } from '../../src/domain/naming';
 import type { ExperimentResult } from '../../src/domain/progress';
 import { loadNodeMap } from '../../src/ssh/nodeMap';
-import { kubeconfigSecrets, PRIVATE_KEY_MARKERS, scanHistories, scanText, sshKeySecrets, type Secret } from '../support/historyScan';
+import { temporalCliPath } from '../../src/temporal/binaries';
+import { AesGcmCodec, dataConverterFor, loadKeyFile } from '../../src/temporal/codec';
+import { startCodecServer } from '../../src/temporal/codecServer';
+import { startFakeLinode, type FakeLinode } from '../support/fakeLinode';
+import { kubeconfigSecrets, PRIVATE_KEY_MARKERS, scanHistories, scanText, secretForms, sshKeySecrets, type Secret } from '../support/historyScan';
 import { describeLeftover, listRunObjects } from '../support/leftovers';
 import { ensureTestbed, type Testbed } from '../support/testbed';
+import { workerConfigEnv } from '../support/workerConfig';
 import { startWorkerRun, type WorkerRun } from '../support/workerRun';
 
 jest.setTimeout(1_500_000);
@@ -21,28 +32,49 @@ jest.setTimeout(1_500_000);
 const suffix = Date.now().toString(36);
 /** Shaped like a Linode personal access token (64 hex digits); never valid anywhere. */
 const FAKE_LINODE_TOKEN = randomBytes(32).toString('hex');
+const execFileAsync = promisify(execFile);
 let tb: Testbed;
 let dir: string;
 let run: WorkerRun;
+let fake: FakeLinode;
+let keyFile: string;
 let secrets: Secret[];
 
 beforeAll(async () => {
   tb = await ensureTestbed();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-secrets-'));
-  run = await startWorkerRun({ dir, taskQueue: `secrets-${suffix}`, env: { ...process.env, LINODE_TOKEN: FAKE_LINODE_TOKEN, HARDENLAB_LINODE_TOKEN: FAKE_LINODE_TOKEN } });
+  fake = await startFakeLinode({ token: FAKE_LINODE_TOKEN, kubeconfig: await fs.readFile(tb.kubeconfigPath, 'utf8') });
+  const tokenFile = path.join(dir, 'linode-token');
+  await fs.writeFile(tokenFile, `${FAKE_LINODE_TOKEN}\n`, { mode: 0o600 });
+  keyFile = path.join(dir, 'payload.key');
+  const key = randomBytes(32);
+  await fs.writeFile(keyFile, key.toString('base64'), { mode: 0o600 });
+  const dataConverter = await dataConverterFor({ address: '', namespace: 'default', taskQueue: '', encryptionKeyPath: keyFile });
+  // The worker's environment, as an LKE team's would be: the provider reads the token from this file.
+  const env = await workerConfigEnv(dir, { experiment: { cluster: { provider: 'linode', linode: { apiUrl: fake.url, tokenFile } }, nodeMapPath: tb.nodeMapPath } });
+  run = await startWorkerRun({ dir, taskQueue: `secrets-${suffix}`, dataConverter, env: { ...env, LINODE_TOKEN: FAKE_LINODE_TOKEN } });
   const keyPaths = [...new Set((await loadNodeMap(tb.nodeMapPath)).nodes.map((n) => n.privateKeyPath).filter((p): p is string => Boolean(p)))];
   secrets = [
     ...(await kubeconfigSecrets(tb.kubeconfigPath)),
     ...(await Promise.all(keyPaths.map(sshKeySecrets))).flat(),
     ...PRIVATE_KEY_MARKERS,
-    { label: 'fake Linode API token from the worker env', value: FAKE_LINODE_TOKEN },
+    { label: 'fake Linode API token (tokenFile and worker env)', value: FAKE_LINODE_TOKEN },
+    { label: 'payload encryption key (base64)', value: key.toString('base64') },
+    { label: 'payload encryption key (hex)', value: key.toString('hex') },
   ];
 });
 
 afterAll(async () => {
   await run?.stop();
+  await fake?.close();
   if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
+
+async function filesUnder(root: string): Promise<string[]> {
+  const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
+  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? filesUnder(path.join(root, e.name)) : [path.join(root, e.name)])));
+  return nested.flat();
+}
 
 test('the scanner finds a secret hidden in a payload (positive control)', () => {
   const key = secrets.find((s) => s.label.includes('client-key'))!;
@@ -59,7 +91,7 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   const result: ExperimentResult = await run.client.workflow.execute('securityExperiment', {
     taskQueue: run.temporal.taskQueue,
     workflowId,
-    args: [{ cluster: { provider: 'local' }, window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 }, workload: { loadBalancerWaitSeconds: 5 } }],
+    args: [{ window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 }, workload: { loadBalancerWaitSeconds: 5 } }],
     workflowExecutionTimeout: '20 minutes',
   });
   expect(result.scenarios.map((s) => `${s.scenario}:${s.status}`).sort()).toEqual(['baseline:completed', 'best-practices:completed', 'security-tools:completed']);
@@ -69,6 +101,10 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   for await (const execution of run.client.workflow.list()) ids.push(execution.workflowId);
   expect(ids).toEqual(expect.arrayContaining([workflowId, ...result.scenarios.map((s) => s.workflowId)]));
 
+  // The provider really read the planted token: the fake answers 401 to anything else.
+  expect(fake.requests.filter((r) => r === 'POST /v4/lke/clusters')).toHaveLength(1);
+  expect(fake.requests.some((r) => r.startsWith('DELETE /v4/lke/clusters/'))).toBe(true);
+
   const scan = scanHistories(run.server.address, ids, secrets);
   process.stdout.write(
     `secrets scan: ${scan.histories} histories, ${scan.bytes} bytes of history JSON, ${scan.decodedBytes} bytes of decoded payloads, ` +
@@ -76,6 +112,35 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   );
   expect(scan.histories).toBeGreaterThanOrEqual(4);
   expect(scan.findings).toEqual([]);
+
+  // The same histories decrypted (as an operator's UI with the codec server shows them).
+  const codecServer = await startCodecServer({ codec: new AesGcmCodec(await loadKeyFile(keyFile)) });
+  try {
+    let decryptedBytes = 0;
+    for (const id of ids) {
+      const { stdout } = await execFileAsync(temporalCliPath(), ['workflow', 'show', '--workflow-id', id, '--address', run.server.address, '--codec-endpoint', codecServer.url, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+      decryptedBytes += stdout.length;
+      expect(scanText(id, stdout, secrets).findings).toEqual([]);
+    }
+    expect(decryptedBytes).toBeGreaterThan(scan.bytes / 2);
+  } finally {
+    await codecServer.close();
+  }
+
+  // Every file the run wrote: the report, its data, the scenario records and the tools' output.
+  const home = hardenlabHome();
+  const files = (await Promise.all([experimentKey(workflowId), ...result.scenarios.map((s) => s.artifactKey)].map((key) => filesUnder(path.join(home, key))))).flat();
+  expect(files.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['report.html', 'report.md', 'summary.json', 'samples.csv', 'scenario-record.json']));
+  const forms = secrets.flatMap(secretForms);
+  let artifactBytes = 0;
+  const leaks: string[] = [];
+  for (const file of files) {
+    const text = (await fs.readFile(file)).toString('latin1');
+    artifactBytes += text.length;
+    for (const form of forms) if (text.includes(form.value)) leaks.push(`${form.label} in ${path.relative(home, file)}`);
+  }
+  process.stdout.write(`secrets scan: ${files.length} artifact files, ${artifactBytes} bytes, ${leaks.length} found\n`);
+  expect(leaks).toEqual([]);
 
   for (const scenario of result.scenarios) {
     const leftovers = await listRunObjects(tb.kubeconfigPath, runIdFor(scenario.workflowId));

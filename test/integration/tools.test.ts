@@ -102,8 +102,6 @@ beforeAll(async () => {
     kube: (ref) => loadToolKubeClient(ref, { logTimeoutMs: 15_000 }),
     store,
     binaries: defaultToolBinaries(),
-    // A fresh folder on the node host, so the activity installs kube-bench there itself.
-    remoteRoot: path.join(work, 'node-root'),
     timeouts: { jobMs: 5 * 60_000, jobPollMs: 1_000 },
   };
 });
@@ -147,7 +145,7 @@ describe('kube-bench on a node host over SSH', () => {
     // The test bed has no /etc/kubernetes/manifests: file permission checks legitimately fail.
     expect(check('API server pod specification file permissions')).toBe('FAIL');
 
-    // The raw report is kept, and the installed binary is reused by a second run with an explicit benchmark.
+    // The raw report is kept, and a second run (uploading again, to a new private directory) takes an explicit benchmark.
     await expect(fs.stat(path.join(store.root, `runs/${runId}/tools/kube-bench-node.raw.txt`))).resolves.toBeTruthy();
     const again = await tools.runKubeBench(request({ kubeBench: { mode: 'node', benchmark: doc.benchmark, targets: ['master'] } }));
     logSummary(again);

@@ -21,7 +21,6 @@ const shot = (page: Page, name: string) => page.screenshot({ path: join(tmpdir()
 
 /** The input a person would paste: all three scenarios, a 20 s window sampled every 2 s, on the test bed. */
 const INPUT = {
-  cluster: { provider: 'local' },
   window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 },
   workload: { loadBalancerWaitSeconds: 5 },
 };

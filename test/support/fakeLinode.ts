@@ -26,6 +26,8 @@ export interface FakeLinodeOptions {
 /** Makes the next request matching `match` (`METHOD /path`) fail with `status`: rate limits (429) and outages (5xx). */
 export interface FailureInjection {
   failNext(status: number, match?: RegExp): void;
+  /** Makes the next matching request answer `status` (a redirect) with `Location: location`, as a moved or hostile endpoint would. */
+  redirectNext(location: string, match?: RegExp, status?: number): void;
 }
 
 interface FakeCluster {
@@ -94,6 +96,7 @@ export async function startFakeLinode(options: FakeLinodeOptions): Promise<FakeL
   const maxPageSize = options.maxPageSize ?? 500;
   let nextId = 1000;
   const failures: { status: number; match: RegExp }[] = [];
+  const redirects: { location: string; status: number; match: RegExp }[] = [];
 
   const addCluster = (label: string, region: string, version: string, pools: { type: string; count: number }[]): FakeCluster => {
     const id = nextId++;
@@ -165,6 +168,13 @@ export async function startFakeLinode(options: FakeLinodeOptions): Promise<FakeL
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       requests.push(`${req.method} ${url.pathname}${url.search}`);
+      const redirect = redirects.findIndex((r) => r.match.test(`${req.method} ${url.pathname}`));
+      if (redirect >= 0) {
+        const { location, status } = redirects.splice(redirect, 1)[0]!;
+        res.writeHead(status, { Location: location, 'Content-Type': 'application/json' });
+        res.end('{}');
+        return;
+      }
       let reply: Reply;
       const index = failures.findIndex((f) => f.match.test(`${req.method} ${url.pathname}`));
       const injected = index >= 0 ? failures.splice(index, 1)[0]!.status : undefined;
@@ -191,6 +201,7 @@ export async function startFakeLinode(options: FakeLinodeOptions): Promise<FakeL
     requests,
     clusters,
     failNext: (status, match = /.*/) => void failures.push({ status, match }),
+    redirectNext: (location, match = /.*/, status = 302) => void redirects.push({ location, status, match }),
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   };
 }

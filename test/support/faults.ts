@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { hardenlabHome, repoRoot } from '../../src/config/paths';
@@ -314,7 +315,7 @@ export async function startSshd(nodeName: string): Promise<void> {
 
 /** The node-side sampler (sadc) pid of a run, as the sampler's pid file names it (node hosts log in as root). */
 export function samplerPid(runId: string, nodeName: string): number | undefined {
-  const pid = readPidFile(path.join(REMOTE_ROOT, runId, nodeName, 'sampler.pid'));
+  const pid = readPidFile(path.join(os.userInfo().homedir, REMOTE_ROOT, runId, nodeName, 'sampler.pid'));
   return pid !== undefined && isAlive(pid) ? pid : undefined;
 }
 

@@ -24,10 +24,11 @@ export interface HardenlabStack {
   stop(): Promise<void>;
 }
 
-export async function startHardenlabStack(testbed: Testbed, name: string): Promise<HardenlabStack> {
+/** `environments`: named environments of the worker config (given the data folder), for inputs that pick one. */
+export async function startHardenlabStack(testbed: Testbed, name: string, environments: (home: string) => Record<string, Record<string, unknown>> = () => ({})): Promise<HardenlabStack> {
   const home = await mkdtemp(join(tmpdir(), `hardenlab-${name}-`));
   const configFile = join(home, 'config.yaml');
-  await writeFile(configFile, stringify({ experiment: { cluster: { kubeconfigPath: testbed.kubeconfigPath }, nodeMapPath: testbed.nodeMapPath } }));
+  await writeFile(configFile, stringify({ experiment: { cluster: { provider: 'local', kubeconfigPath: testbed.kubeconfigPath }, nodeMapPath: testbed.nodeMapPath }, environments: environments(home) }));
   const env: NodeJS.ProcessEnv = { ...process.env, HARDENLAB_HOME: home, HARDENLAB_CONFIG: configFile };
   const server = await startDevServer({ port: 0, uiPort: 0, logFile: join(home, 'temporal-server.log') });
   let worker: Worker | undefined;

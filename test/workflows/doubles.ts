@@ -28,7 +28,9 @@ export interface DoubleOptions {
 export function createActivityDoubles(options: DoubleOptions = {}) {
   const calls: Call[] = [];
   const cluster: ClusterRef = { provider: 'local', kubeconfigPath: '/tmp/kubeconfig', nodeMapPath: '/tmp/nodes.yaml' };
-  const real = createConfigActivities({ env: options.env ?? { HARDENLAB_HOME: '/tmp/hardenlab-test-home' } });
+  // The worker's config, as a team's worker has it: the test bed by default, an LKE environment by name.
+  const workerConfig = { config: { temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'hardenlab' }, experiment: { cluster: { provider: 'local' } }, environments: { lke: { cluster: { provider: 'linode' } } } } };
+  const real = createConfigActivities({ env: options.env ?? { HARDENLAB_HOME: '/tmp/hardenlab-test-home' }, workerConfig });
 
   function wrap<K extends keyof HardenlabActivities>(name: K, fallback: HardenlabActivities[K]): HardenlabActivities[K] {
     const impl = options.results?.[name] ?? fallback;

@@ -11,7 +11,8 @@ jest.setTimeout(120_000);
 const harness = timeSkippingHarness('wf-test');
 const withWorker = harness.withWorker.bind(harness);
 
-const local = { cluster: { provider: 'local' as const } };
+/** The test bed is the workers' configured environment (doubles.ts): the input carries design only. */
+const local = {};
 const stepsOf = (calls: Call[], scenario: string) => calls.filter((c) => c.scenario === scenario).map((c) => c.name);
 
 test('the full three-scenario 24 h pipeline runs in order, with reset last, in seconds', async () => {
@@ -52,7 +53,7 @@ test('the scenario order is a seeded shuffle per repetition, recorded in the res
 
 test('per-scenario isolation runs the scenarios in parallel, each on its own cluster', async () => {
   const doubles = createActivityDoubles({ env: { HARDENLAB_HOME: '/tmp/hl', LINODE_TOKEN: 'x' } });
-  const input = { isolation: 'per-scenario' as const, cluster: { provider: 'linode' as const }, window: { durationSeconds: 3600, intervalSeconds: 60 } };
+  const input = { environment: 'lke', isolation: 'per-scenario' as const, window: { durationSeconds: 3600, intervalSeconds: 60 } };
   const result = await withWorker(doubles, (taskQueue) => harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-par', args: [input] }));
   expect(result.scenarios.every((s) => s.status === 'completed')).toBe(true);
   const names = doubles.calls.map((c) => c.name);

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { hardenlabHome } from '../../config/paths';
+import { withoutEnvironmentFields } from '../../config/trust';
 import { TASK_QUEUE, loadWorkerConfig } from '../../config/workerConfig';
 import { connectClient } from '../../temporal/connection';
 import type { ExperimentInput } from '../../config/experiment';
@@ -39,13 +40,15 @@ export async function demoCommand(opts: { window: number; interval: number; keep
 
   stage('Worker');
   // The embedded server, with the rest of the worker settings (an encryption key, say) from the config.
-  const temporal = { ...(await loadWorkerConfig()).config.temporal, address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, tls: undefined };
-  const { worker, connection } = await startWorker(temporal);
+  const loaded = await loadWorkerConfig();
+  const temporal = { ...loaded.config.temporal, address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, tls: undefined };
+  // The demo's worker serves the test bed, whatever environment the config file names.
+  const experiment = { ...withoutEnvironmentFields(loaded.config.experiment), cluster: { provider: 'local' } };
+  const { worker, connection } = await startWorker(temporal, process.env, { workerConfig: { ...loaded, config: { ...loaded.config, experiment, environments: {} } } });
   const running = worker.run();
 
   const client = await connectClient(temporal);
   const input: ExperimentInput = {
-    cluster: { provider: 'local' },
     window: { durationSeconds: opts.window, intervalSeconds: opts.interval, healthCheckSeconds: Math.max(opts.interval, Math.min(60, opts.window)) },
     workload: { loadBalancerWaitSeconds: 10 },
     operatorTimeoutSeconds: 600,

@@ -1,4 +1,6 @@
 import { promises as fs } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -46,6 +48,42 @@ describe('LinodeApi against the fake', () => {
     expect((err as ApplicationFailure).type).toBe(LinodeFailure.InvalidRequest);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
     expect((err as Error).message).toMatch(/label: .*region: region is not valid.*node_pools\[0\]\.count/);
+  });
+
+  describe('a redirect never carries the token', () => {
+    /** A second loopback listener: records every request it gets, headers included. */
+    let other: http.Server;
+    let received: { method?: string; url?: string; authorization?: string }[];
+    let otherUrl: string;
+    beforeEach(async () => {
+      received = [];
+      other = http.createServer((req, res) => {
+        received.push({ method: req.method, url: req.url, authorization: req.headers.authorization });
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ data: [], page: 1, pages: 1, results: 0 }));
+      });
+      await new Promise<void>((resolve) => other.listen(0, '127.0.0.2', resolve));
+      otherUrl = `http://127.0.0.2:${(other.address() as AddressInfo).port}`;
+    });
+    afterEach(() => new Promise<void>((resolve) => other.close(() => resolve())));
+
+    it.each([301, 302, 303, 307, 308])('%i to another host fails non-retryably, and the other host gets nothing', async (status) => {
+      fake.redirectNext(`${otherUrl}/v4/lke/clusters?page=1&page_size=100`, /GET \/v4\/lke\/clusters/, status);
+      const err = await new LinodeApi(TOKEN, fake.url).listClusters().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect((err as ApplicationFailure).type).toBe(LinodeFailure.Redirected);
+      expect((err as ApplicationFailure).nonRetryable).toBe(true);
+      expect((err as Error).message).toContain(`redirect (${status}) to ${otherUrl}: not followed`);
+      expect((err as Error).message).not.toContain(TOKEN);
+      expect(received).toEqual([]);
+    });
+
+    it('a POST redirected (307) does not re-send the body or the token either', async () => {
+      fake.redirectNext(`${otherUrl}/v4/lke/clusters`, /POST/, 307);
+      const err = await new LinodeApi(TOKEN, fake.url).createCluster({ label: 'hl-redirect', region: 'eu-central', k8s_version: '1.33', node_pools: [{ type: 'g6-standard-1', count: 1 }] }).catch((e: unknown) => e);
+      expect((err as ApplicationFailure).type).toBe(LinodeFailure.Redirected);
+      expect(received).toEqual([]);
+    });
   });
 
   it('turns a bad token into a non-retryable 401 without echoing it', async () => {

@@ -5,7 +5,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../../activities/sampling';
 import type { NodeEntry } from '../../../src/config/nodeMap';
 import { probeSysstatScript } from '../../../src/sampling/commands';
-import { privilegedCommand, type ExecResult, type SshSession } from '../../../src/ssh/connection';
+import type { ExecResult, SshSession } from '../../../src/ssh/connection';
+import { privilegedCommand } from '../../../src/ssh/shell';
 import { isSudoDenied, permissionDenied } from '../../../src/ssh/errors';
 import { ArtifactStore } from '../../../src/store/artifactStore';
 

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { privilegedCommand, shellQuote } from '../../../src/ssh/connection';
+import { privilegedCommand, shellQuote } from '../../../src/ssh/shell';
 import { authFailed, hostKeyChanged, hostKeyUnknown, isSudoDenied, permissionDenied, transient } from '../../../src/ssh/errors';
 
 describe('sudo handling', () => {

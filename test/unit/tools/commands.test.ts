@@ -1,4 +1,4 @@
-import { hostOfServer, kubeBenchArgs, kubeHunterArgs, kubeHunterEnv, kubeMinorVersion, shellLine, shellWord } from '../../../src/tools/commands';
+import { hostOfServer, kubeBenchArgs, kubeHunterArgs, kubeHunterEnv, kubeMinorVersion } from '../../../src/tools/commands';
 
 describe('kube-bench command', () => {
   it('writes JSON to the run file with the config dir and the explicit benchmark', () => {
@@ -51,16 +51,6 @@ describe('kube-hunter command', () => {
     expect(hostOfServer('https://127.0.0.1:6443')).toBe('127.0.0.1');
     expect(hostOfServer('https://[::1]:6443/')).toBe('::1');
     expect(hostOfServer('https://api.example.org')).toBe('api.example.org');
-  });
-});
-
-describe('shell quoting', () => {
-  it('keeps plain words readable and quotes the rest safely', () => {
-    expect(shellWord('/var/tmp/hardenlab/kube-bench')).toBe('/var/tmp/hardenlab/kube-bench');
-    expect(shellWord('a b')).toBe(`'a b'`);
-    expect(shellWord(`it's`)).toBe(`'it'\\''s'`);
-    expect(shellWord('')).toBe(`''`);
-    expect(shellLine(['kube-bench', 'run', '--targets', 'master,node'])).toBe('kube-bench run --targets master,node');
   });
 });
 

@@ -1,0 +1,40 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { stringify, parse as parseYaml } from 'yaml';
+import type { FieldError } from '../../config/experiment';
+import { resolveExperimentConfig, type Resolution } from '../../config/resolve';
+
+export interface ValidateOptions {
+  /** The worker config file (default: $HARDENLAB_CONFIG, else the data folder's config.yaml). */
+  config?: string;
+  /** The workflow input, already parsed from --input's JSON. */
+  input?: unknown;
+  /** The workflow input as a JSON or YAML file. */
+  inputFile?: string;
+  json?: boolean;
+}
+
+/**
+ * `hardenlab validate`: resolves a workflow input as a worker with this config would, offline (no
+ * Temporal server), so a 24 h run's input can be checked before it starts. Returns what to print and
+ * whether the input is valid.
+ */
+export async function validateCommand(opts: ValidateOptions, env: NodeJS.ProcessEnv = process.env): Promise<{ ok: boolean; text: string }> {
+  const workerEnv = opts.config ? { ...env, HARDENLAB_CONFIG: path.resolve(opts.config) } : env;
+  const input = opts.inputFile ? await readInputFile(opts.inputFile) : { ok: true as const, value: opts.input ?? {} };
+  const result: Resolution = input.ok ? await resolveExperimentConfig(input.value, { env: workerEnv }) : { ok: false, errors: input.errors };
+  if (opts.json) return { ok: result.ok, text: `${JSON.stringify(result, null, 2)}\n` };
+  if (result.ok) {
+    const source = result.configFile ? `with the worker config ${result.configFile}` : 'with no worker config file (defaults only)';
+    return { ok: true, text: `valid: the experiment as a worker ${source} resolves it:\n${stringify(result.config)}` };
+  }
+  return { ok: false, text: `invalid: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}\n${result.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n')}\n` };
+}
+
+async function readInputFile(file: string): Promise<{ ok: true; value: unknown } | { ok: false; errors: FieldError[] }> {
+  try {
+    return { ok: true, value: parseYaml(await fs.readFile(file, 'utf8')) ?? {} };
+  } catch (err) {
+    return { ok: false, errors: [{ field: `input file ${file}`, message: (err as Error).message.split('\n')[0] ?? 'unreadable' }] };
+  }
+}

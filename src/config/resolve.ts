@@ -1,0 +1,124 @@
+/**
+ * Resolves a workflow input against the worker's config and the defaults: the input's design over the
+ * worker's environment (named or not), validated, with environment paths filled in and checked to exist.
+ * Shared by the resolve activity and `hardenlab validate`, so both say the same thing about an input.
+ */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { nodeMapSchema } from './nodeMap';
+import { validateExperiment, type ExperimentConfig, type FieldError } from './experiment';
+import { hardenlabHome } from './paths';
+import { environmentFieldsSetIn, withoutEnvironmentFields } from './trust';
+import { ConfigFileError, loadWorkerConfig, mergeConfig, type WorkerConfig } from './workerConfig';
+
+export interface LoadedWorkerConfig {
+  config: WorkerConfig;
+  file?: string;
+}
+
+export type Resolution = { ok: true; config: ExperimentConfig; configFile?: string } | { ok: false; errors: FieldError[] };
+
+export interface ResolveOptions {
+  env: NodeJS.ProcessEnv;
+  /** The worker's config; loaded from $HARDENLAB_CONFIG (or the data folder) when absent. */
+  worker?: LoadedWorkerConfig;
+}
+
+export async function resolveExperimentConfig(input: unknown, options: ResolveOptions): Promise<Resolution> {
+  const { env } = options;
+  if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input))) {
+    return { ok: false, errors: [{ field: '(input)', message: `expected a JSON object, got ${Array.isArray(input) ? 'an array' : typeof input}` }] };
+  }
+  let worker: LoadedWorkerConfig;
+  try {
+    worker = options.worker ?? (await loadWorkerConfig(env));
+  } catch (err) {
+    if (err instanceof ConfigFileError) return { ok: false, errors: err.problems.map((p) => ({ field: `config file ${err.file}: ${p.field}`, message: p.message })) };
+    throw err;
+  }
+  const { environment, ...design } = (input ?? {}) as Record<string, unknown>;
+  const where = worker.file ? `the worker config (${worker.file})` : 'the worker config';
+  const errors: FieldError[] = environmentFieldsSetIn(design).map((f) => ({
+    field: f.field,
+    message: `belongs in ${where}, not in the workflow input: it ${f.why} (pick a configured environment with "environment" instead)`,
+  }));
+  const base = environmentBase(worker.config, environment, errors);
+  const result = validateExperiment(mergeConfig(base, design));
+  if (!result.ok) errors.push(...result.errors);
+  if (errors.length || !result.ok) return { ok: false, errors };
+  const config = withEnvironmentDefaults(result.config, env);
+  const problems = await checkEnvironment(config, env);
+  if (problems.length) return { ok: false, errors: problems };
+  return { ok: true, config, configFile: worker.file };
+}
+
+/** The worker's `experiment:` section, or with a named environment's fields in place of its environment fields. */
+function environmentBase(worker: WorkerConfig, name: unknown, errors: FieldError[]): unknown {
+  if (name === undefined) return worker.experiment;
+  const known = Object.keys(worker.environments);
+  const knownText = known.length ? `the worker config defines ${known.map((k) => JSON.stringify(k)).join(', ')}` : 'the worker config defines no environments';
+  if (typeof name !== 'string' || !Object.hasOwn(worker.environments, name)) {
+    errors.push({ field: 'environment', message: `unknown environment ${JSON.stringify(name)}: ${knownText}` });
+    return withoutEnvironmentFields(worker.experiment);
+  }
+  return mergeConfig(withoutEnvironmentFields(worker.experiment), worker.environments[name]);
+}
+
+/** Fills in paths that come from the environment rather than from the user. */
+export function withEnvironmentDefaults(config: ExperimentConfig, env: NodeJS.ProcessEnv): ExperimentConfig {
+  const cluster = { ...config.cluster };
+  let nodeMapPath = config.nodeMapPath;
+  if (cluster.provider === 'local') {
+    const sim = path.join(hardenlabHome(env), 'sim');
+    cluster.kubeconfigPath ??= path.join(sim, 'kubeconfig');
+    nodeMapPath ??= path.join(sim, 'nodes.yaml');
+  } else if (cluster.provider === 'kubeconfig') {
+    cluster.kubeconfigPath ??= env.KUBECONFIG?.split(path.delimiter)[0] || path.join(os.homedir(), '.kube', 'config');
+  }
+  return { ...config, cluster, nodeMapPath };
+}
+
+async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv): Promise<FieldError[]> {
+  const problems: FieldError[] = [];
+  const { cluster } = config;
+  if (cluster.provider === 'kubeconfig') {
+    if (!(await isFile(cluster.kubeconfigPath!))) {
+      problems.push({ field: 'cluster.kubeconfigPath', message: `no kubeconfig at ${cluster.kubeconfigPath}: set cluster.kubeconfigPath in the worker config file or KUBECONFIG for the worker, or use provider "local" for the test bed` });
+    }
+    if (!config.nodeMapPath) {
+      problems.push({ field: 'nodeMapPath', message: 'missing: the node map (in the worker config file) says how to reach each node over SSH for sampling (see docs/node-map.md)' });
+    }
+  }
+  if (cluster.provider === 'linode' && !env[cluster.linode.tokenEnv] && !cluster.linode.tokenFile) {
+    problems.push({ field: 'cluster.linode.tokenEnv', message: `the worker has no environment variable ${cluster.linode.tokenEnv} and no cluster.linode.tokenFile is set` });
+  }
+  if (cluster.linode.tokenFile && cluster.provider === 'linode' && !(await isFile(cluster.linode.tokenFile))) {
+    problems.push({ field: 'cluster.linode.tokenFile', message: `no file at ${cluster.linode.tokenFile}` });
+  }
+  if (config.nodeMapPath && cluster.provider !== 'local') problems.push(...(await checkNodeMap(config.nodeMapPath)));
+  return problems;
+}
+
+async function checkNodeMap(file: string): Promise<FieldError[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch {
+    return [{ field: 'nodeMapPath', message: `no node map at ${file}` }];
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    return [{ field: 'nodeMapPath', message: `${file} is not valid YAML/JSON: ${(err as Error).message.split('\n')[0]}` }];
+  }
+  const parsed = nodeMapSchema.safeParse(raw);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((i) => ({ field: 'nodeMapPath', message: `${file}: ${i.path.map(String).join('.') || '(root)'}: ${i.message} (see docs/node-map.md)` }));
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return fs.stat(file).then((s) => s.isFile(), () => false);
+}

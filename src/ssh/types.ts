@@ -1,0 +1,52 @@
+import type { NodeEntry } from '../config/nodeMap';
+import type { HostKeyOutcome } from './hostKeyPolicy';
+
+export interface ExecResult {
+  code: number | null;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  /** Run through `sudo -n` when the user is not root (root runs it directly). */
+  privileged?: boolean;
+  stdin?: string;
+  /** Kill the wait after this long (retryable error); default 10 minutes. */
+  timeoutMs?: number;
+}
+
+export interface RemoteStat {
+  size: number;
+  mtimeSeconds: number;
+}
+
+export interface DownloadResult {
+  bytes: number;
+  /** Bytes reused from an earlier interrupted attempt. */
+  resumedFrom: number;
+}
+
+export interface SshSession {
+  readonly node: NodeEntry;
+  /** `user@host:port`, for messages. */
+  readonly target: string;
+  /** How the host key was accepted, with its fingerprint (recorded when trusted on first use). */
+  readonly hostKey: HostKeyOutcome;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** Like exec, but a non-zero exit is an error naming the command (a sudo refusal is non-retryable). */
+  run(command: string, options?: ExecOptions): Promise<string>;
+  stat(remotePath: string): Promise<RemoteStat | null>;
+  /**
+   * Streams a remote file to localPath via `<localPath>.part`, renamed when complete. An interrupted
+   * download resumes from the part file when the remote file is unchanged (same size and mtime).
+   */
+  download(remotePath: string, localPath: string, onProgress?: (bytes: number) => void): Promise<DownloadResult>;
+  /** Streams a local file to remotePath via `<remotePath>.part` (parent folders created), renamed when complete. */
+  upload(localPath: string, remotePath: string, onProgress?: (bytes: number) => void): Promise<{ bytes: number }>;
+  close(): Promise<void>;
+}
+
+export interface SshConnector {
+  connect(node: NodeEntry): Promise<SshSession>;
+}

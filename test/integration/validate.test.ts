@@ -1,0 +1,79 @@
+/**
+ * `hardenlab validate` as users run it (the compiled bin: `npm run build` first). Offline: no Temporal
+ * server and no test bed (TEMPORAL_ADDRESS points at a closed port to prove it).
+ */
+import { execFile } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+
+jest.setTimeout(60_000);
+const bin = path.resolve(__dirname, '../../bin/hardenlab.js');
+const ATTACK = { cluster: { provider: 'linode', linode: { apiUrl: 'http://127.0.0.1:9/', tokenEnv: 'HOME' } } };
+
+let home: string;
+let env: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  home = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-validate-'));
+  // No config file in this data folder, and no reachable Temporal server.
+  env = { PATH: process.env.PATH, HOME: home, HARDENLAB_HOME: home, TEMPORAL_ADDRESS: '127.0.0.1:9' };
+});
+afterAll(() => fs.rm(home, { recursive: true, force: true }));
+
+function validate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [bin, 'validate', ...args], { env, timeout: 30_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function configFile(name: string, config: unknown): Promise<string> {
+  const file = path.join(home, name);
+  await fs.writeFile(file, stringify(config));
+  return file;
+}
+
+test("the issue's input fails, naming cluster.linode.apiUrl and cluster.linode.tokenEnv as the worker config's", async () => {
+  const result = await validate('--input', JSON.stringify(ATTACK));
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/^invalid: 3 errors$/m);
+  expect(result.stderr).toMatch(/^ {2}cluster\.linode\.apiUrl: belongs in the worker config, not in the workflow input/m);
+  expect(result.stderr).toMatch(/^ {2}cluster\.linode\.tokenEnv: belongs in the worker config, not in the workflow input/m);
+  expect(result.stderr).toMatch(/^ {2}cluster\.provider: belongs in the worker config/m);
+});
+
+test('the same values in --config pass, and the resolved experiment is printed', async () => {
+  const result = await validate('--config', await configFile('linode.yaml', { experiment: ATTACK }), '--input', '{"scenarios":["baseline"]}');
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.stdout).toContain(`valid: the experiment as a worker with the worker config ${path.join(home, 'linode.yaml')} resolves it:`);
+  expect(result.stdout).toMatch(/apiUrl: http:\/\/127\.0\.0\.1:9\//);
+  expect(result.stdout).toMatch(/scenarios:\n {2}- baseline\n/);
+});
+
+test('--json prints every error of an input file, and picks named environments', async () => {
+  const inputFile = path.join(home, 'input.yaml');
+  await fs.writeFile(inputFile, 'environment: prod\nwindow:\n  durationSeconds: -1\nrepetitions: two\n');
+  const config = await configFile('envs.yaml', { experiment: { cluster: { provider: 'local' } }, environments: { lab: { cluster: { provider: 'linode', linode: { tokenEnv: 'HOME' } } } } });
+  const bad = await validate('--config', config, '--input-file', inputFile, '--json');
+  expect(bad.code).toBe(1);
+  const parsed = JSON.parse(bad.stdout) as { ok: boolean; errors: { field: string; message: string }[] };
+  expect(parsed.ok).toBe(false);
+  expect(parsed.errors.map((e) => e.field).sort()).toEqual(['environment', 'repetitions', 'window.durationSeconds']);
+  expect(parsed.errors.find((e) => e.field === 'environment')!.message).toBe('unknown environment "prod": the worker config defines "lab"');
+
+  const good = await validate('--config', config, '--input', '{"environment":"lab"}', '--json');
+  expect(good.code).toBe(0);
+  expect((JSON.parse(good.stdout) as { config: { cluster: { provider: string } } }).config.cluster.provider).toBe('linode');
+});
+
+test('a missing input file or malformed --input is an error, not a crash', async () => {
+  const missing = await validate('--input-file', path.join(home, 'nope.json'));
+  expect(missing.code).toBe(1);
+  expect(missing.stderr).toMatch(/input file .*nope\.json: ENOENT/);
+  const malformed = await validate('--input', '{not json');
+  expect(malformed.code).toBe(1);
+  expect(malformed.stderr).toMatch(/--input is not JSON/);
+});
