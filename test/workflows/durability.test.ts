@@ -30,7 +30,8 @@ async function run(workflowId: string, input: object, options: DoubleOptions = {
 const inWindowSeconds = (record: ScenarioRecord) =>
   record.sampling!.gaps.map((g) => ({ ...g, start: Math.round((g.start - record.sampling!.startedAt) / 1000), end: Math.round((g.end - record.sampling!.startedAt) / 1000) }));
 
-const local = { cluster: { provider: 'local' as const } };
+// The test bed is the workers' configured environment (doubles.ts): the input carries design only.
+const local = {};
 const baseline = { ...local, scenarios: ['baseline' as const], bootTime: { measure: false, reboot: false } };
 
 test('the largest accepted window (a check a minute for 24 h) stays far below the history limit, with a bounded result', async () => {
@@ -111,7 +112,7 @@ test('a start-sampling that fails part-way is stopped in cleanup, after an abort
 
 test('a failed teardown of the shared cluster is reported beside the results, and the report is still built', async () => {
   const fail = { teardownCluster: () => permanent('linode: 503 Service Unavailable', 'LinodeApiError') };
-  const input = { cluster: { provider: 'linode' as const }, scenarios: ['baseline' as const], window: { durationSeconds: 600, intervalSeconds: 60 } };
+  const input = { environment: 'lke', scenarios: ['baseline' as const], window: { durationSeconds: 600, intervalSeconds: 60 } };
   const { outcome, names } = await run('dur-teardown', input, { fail, env: { HARDENLAB_HOME: '/tmp/hl', LINODE_TOKEN: 'x' } });
   expect(outcome).toMatchObject({ partial: false, htmlPath: expect.stringMatching(/report\.html$/), cleanupErrors: [expect.stringMatching(/^teardown of lke-.*503 Service Unavailable/)] });
   expect(names.slice(-2)).toEqual(['teardownCluster', 'buildReport']);
