@@ -1,31 +1,73 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, then every jest project in one run (in band: the integration tests share one
-// test bed, and two cores gain little from parallel workers). Ends with the plain line
-// "N passed, N failed, N skipped" so any CI reads the outcome. Extra arguments go to jest.
+// `npm test`: typecheck, lint, build (cli.test.ts runs the compiled bin, so it never tests a stale dist/),
+// then every jest project. `npm run test:fast` (--fast): the same without the test bed: unit, workflow tests
+// on the time-skipping server, and the integration files that need no test bed.
+// Jest runs twice: the projects without the test bed with parallel workers, then the test bed's files in band
+// (they share one test bed). Ends with the skip reasons and the plain line "N passed, N failed, N skipped",
+// alone and last, so any CI reads the outcome. Extra arguments go to jest.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const run = (cmd, args, extraEnv = {}) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...extraEnv } }).status ?? 1;
-const step = (name) => console.log(`\n==> ${name}`);
+const args = process.argv.slice(2);
+const fast = args.includes('--fast');
+const jestArgs = args.filter((a) => a !== '--fast');
+// With paths or a name filter, one of the two jest runs may match nothing: that is not a failure.
+if (jestArgs.length > 0) jestArgs.unshift('--passWithNoTests');
+const started = Date.now();
+const timings = [];
 
-step('typecheck');
-if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) process.exit(1);
-step('lint');
-if (run('npx', ['eslint', '.']) !== 0) process.exit(1);
-
-step('jest: unit, workflows, integration');
-const results = path.join(root, '.hardenlab', 'test-results.json');
-fs.mkdirSync(path.dirname(results), { recursive: true });
-fs.rmSync(results, { force: true });
-const status = run(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--runInBand', '--json', `--outputFile=${results}`, ...process.argv.slice(2)]);
-
-let summary = 'jest wrote no results';
-if (fs.existsSync(results)) {
-  const r = JSON.parse(fs.readFileSync(results, 'utf8'));
-  summary = `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`;
-  if (r.numTotalTests === 0) summary = `0 passed, 1 failed (no test ran)`;
+const run = (cmd, cmdArgs) => spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
+function step(name, fn) {
+  console.log(`\n==> ${name}`);
+  const t = Date.now();
+  const status = fn();
+  timings.push(`${name} ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  return status;
 }
-console.log(`\n${summary}`);
-process.exit(status);
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
+
+// Incremental: the build info lives in .hardenlab/ (typecheck) and in dist/ (build, so removing dist/ rebuilds all).
+if (step('typecheck', () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit', '--incremental', '--tsBuildInfoFile', '.hardenlab/typecheck.tsbuildinfo'])) !== 0) finish(1, 'typecheck failed');
+if (step('lint', () => run(bin('eslint'), ['--cache', '--cache-location', '.hardenlab/eslintcache', '.'])) !== 0) finish(1, 'lint failed');
+if (step('build', () => run('npm', ['run', '--silent', 'build'])) !== 0) finish(1, 'build failed');
+
+const resultsDir = path.join(root, '.hardenlab', 'test-results');
+fs.rmSync(resultsDir, { recursive: true, force: true });
+fs.mkdirSync(resultsDir, { recursive: true });
+const jest = (name, projects, extra) =>
+  step(`jest: ${projects.join(', ')}`, () =>
+    run(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...extra, '--json', `--outputFile=${path.join(resultsDir, `${name}.json`)}`, ...jestArgs, '--selectProjects', ...projects]),
+  );
+
+// Two workers: the unit and workflow files are independent (own time-skipping servers, temp folders, ports).
+let status = jest('local', ['unit', 'workflows', 'integration-nobed'], ['--maxWorkers=2']);
+if (!fast) status = jest('testbed', ['integration'], ['--runInBand']) || status;
+finish(status);
+
+function finish(status, failure) {
+  const results = fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).map((f) => JSON.parse(fs.readFileSync(path.join(resultsDir, f), 'utf8'))) : [];
+  const sum = (key) => results.reduce((n, r) => n + r[key], 0);
+  // A file that fails to load (syntax error, a throwing beforeAll outside tests) counts as a failure.
+  const passed = sum('numPassedTests');
+  const failed = sum('numFailedTests') + sum('numRuntimeErrorTestSuites');
+  const skips = results.flatMap((r) => r.testResults.flatMap((file) => file.assertionResults.filter((a) => a.status === 'pending' || a.status === 'todo').map((a) => ({ file: path.relative(root, file.name), name: a.fullName }))));
+  console.log(`\n${fast ? 'test:fast' : 'test'} in ${((Date.now() - started) / 1000).toFixed(0)} s (${timings.join(', ')})`);
+  if (skips.length > 0) {
+    console.log(`${skips.length} skipped:`);
+    const reasons = new Map();
+    for (const s of skips) {
+      const reason = `${/\[skipped: ([^\]]+)\]/.exec(s.name)?.[1] ?? `no reason given: ${s.name}`} (${s.file})`;
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    for (const [reason, count] of reasons) console.log(`  ${count} × ${reason}`);
+  }
+  if (failure) console.log(failure);
+  if (status === 0 && passed === 0) {
+    console.log('0 passed, 1 failed, 0 skipped');
+    process.exit(1);
+  }
+  console.log(`${passed} passed, ${failed + (status !== 0 && failed === 0 ? 1 : 0)} failed, ${skips.length} skipped`);
+  process.exit(status);
+}

@@ -3,7 +3,7 @@
  * production dependencies (ssh2, @kubernetes/client-node loaded lazily, the artifact store).
  */
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { hardenlabHome } from '../src/config/paths';
 import type { WorkerConfig } from '../src/config/workerConfig';
@@ -18,14 +18,14 @@ import { createHardenlabWorker } from './createWorker';
 export async function startWorker(
   temporal: WorkerConfig['temporal'],
   env: NodeJS.ProcessEnv = process.env,
-  options: { dataConverter?: DataConverter } = {},
+  options: { dataConverter?: DataConverter; workflowBundle?: WorkflowBundleOption } = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   // Payloads (and failures) are encrypted when the config names a key file.
   const dataConverter = options.dataConverter ?? (await dataConverterFor(temporal));
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const store = new ArtifactStore(hardenlabHome(env));
   const activities = createActivities({ store, ssh: new Ssh2Connector(), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env });
-  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, overrides: dataConverter ? { dataConverter } : {} });
+  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, workflowBundle: options.workflowBundle, overrides: dataConverter ? { dataConverter } : {} });
   return { worker, connection };
 }
 

@@ -15,6 +15,7 @@ import { startWorker } from '../../worker/runWorker';
 import { securityExperiment } from '../../workflows';
 import { recordHistories } from '../support/histories';
 import { ensureTestbed, type Testbed } from '../support/testbed';
+import { sharedWorkflowBundle } from '../support/workflowBundle';
 
 jest.setTimeout(15 * 60_000);
 
@@ -24,7 +25,7 @@ let client: Client;
 const workers: { worker: Worker; running: Promise<void>; close: () => Promise<void> }[] = [];
 
 async function runWorker(taskQueue: string, env: NodeJS.ProcessEnv = process.env) {
-  const { worker, connection } = await startWorker({ address: server.address, namespace: 'default', taskQueue }, env);
+  const { worker, connection } = await startWorker({ address: server.address, namespace: 'default', taskQueue }, env, { workflowBundle: await sharedWorkflowBundle() });
   const running = worker.run();
   workers.push({ worker, running, close: () => connection.close() });
 }

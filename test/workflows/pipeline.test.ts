@@ -5,6 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import { createHardenlabWorker } from '../../worker/createWorker';
 import { experimentProgressQuery, operatorDecisionSignal, scenarioProgressQuery, securityExperiment } from '../../workflows';
 import { recordHistories } from '../support/histories';
+import { sharedWorkflowBundle } from '../support/workflowBundle';
 import { createTimeSkippingEnv } from '../support/temporal';
 import { createActivityDoubles, permanent, transient, type Call, type FailurePlan } from './doubles';
 
@@ -21,7 +22,7 @@ afterAll(async () => {
 let queue = 0;
 async function withWorker<T>(doubles: ReturnType<typeof createActivityDoubles>, fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
   const taskQueue = `wf-test-${++queue}`;
-  const worker = await createHardenlabWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities: doubles.activities });
+  const worker = await createHardenlabWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, activities: doubles.activities, workflowBundle: await sharedWorkflowBundle() });
   return worker.runUntil(fn(taskQueue, worker));
 }
 

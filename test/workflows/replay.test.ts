@@ -8,6 +8,7 @@ import { Worker } from '@temporalio/worker';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { historiesDir } from '../support/histories';
+import { sharedWorkflowBundle } from '../support/workflowBundle';
 
 jest.setTimeout(120_000);
 
@@ -21,7 +22,7 @@ test('recorded histories replay against the current workflow code', async () => 
     }),
   );
   const results = [];
-  for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('../../workflows') }, histories)) results.push(result);
+  for await (const result of Worker.runReplayHistories({ workflowBundle: await sharedWorkflowBundle() }, histories)) results.push(result);
   const failures = results.filter((r) => r.error).map((r) => `${r.workflowId}: ${r.error}`);
   expect(failures).toEqual([]);
   expect(results).toHaveLength(files.length);
