@@ -1,12 +1,22 @@
-// Four projects: pure/unit tests, workflow tests on the time-skipping server, integration tests that need
-// no test bed (real Temporal dev server, sh, Chromium, the built CLI), and integration tests on the real
-// test bed (kube-apiserver with KWOK nodes, sshd + sysstat hosts), which alone start it.
+// Five projects: pure/unit tests; workflow tests on the time-skipping server; integration tests that need no
+// test bed (real Temporal dev server, sh, Chromium, the built CLI); integration tests on the real test bed
+// (kube-apiserver with KWOK nodes, sshd + sysstat hosts), which may run in parallel with each other (own task
+// queues, namespaces, dev servers, temp folders); and the fault tests, which stop the test bed's apiserver and
+// sshd and so run alone. Only the last two start the test bed.
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const integrationFile = (name) => `<rootDir>/test/integration/${name}.test.ts`;
+const ignoring = (files) => ['/node_modules/', ...files.map((p) => `${p.replace('<rootDir>', '').replace(/\./g, '\\.')}$`)];
 
 // Integration files that never touch the test bed: they run in the fast tier (`npm run test:fast`).
-// A new integration file lands in the bed project unless it is listed here.
-const noBed = ['cli', 'report', 'samplerScript'].map((name) => `<rootDir>/test/integration/${name}.test.ts`);
+// A new integration file lands in the test bed's parallel project unless it is listed here or below.
+const noBed = ['cli', 'report', 'samplerScript'].map(integrationFile);
+const faults = ['faults'].map(integrationFile);
+const testbed = {
+  // Starts the test bed (or reuses a running one) once per run; stops it only if it started it.
+  globalSetup: '<rootDir>/test/support/globalSetup.ts',
+  globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
+};
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -14,14 +24,7 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.test.ts'] },
     { ...common, displayName: 'integration-nobed', testMatch: noBed },
-    {
-      ...common,
-      displayName: 'integration',
-      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', ...noBed.map((p) => p.replace('<rootDir>', '').replace(/\./g, '\\.') + '$')],
-      // Starts the test bed (or reuses a running one) once per run; stops it only if it started it.
-      globalSetup: '<rootDir>/test/support/globalSetup.ts',
-      globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
-    },
+    { ...common, ...testbed, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testPathIgnorePatterns: ignoring([...noBed, ...faults]) },
+    { ...common, ...testbed, displayName: 'integration-faults', testMatch: faults },
   ],
 };

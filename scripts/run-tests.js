@@ -2,9 +2,9 @@
 // `npm test`: typecheck, lint, build (cli.test.ts runs the compiled bin, so it never tests a stale dist/),
 // then every jest project. `npm run test:fast` (--fast): the same without the test bed: unit, workflow tests
 // on the time-skipping server, and the integration files that need no test bed.
-// Jest runs twice: the projects without the test bed with parallel workers, then the test bed's files in band
-// (they share one test bed). Ends with the skip reasons and the plain line "N passed, N failed, N skipped",
-// alone and last, so any CI reads the outcome. Extra arguments go to jest.
+// Jest runs three times: the projects without the test bed, the test bed's files (two workers each), then the
+// fault tests alone (they stop the test bed's apiserver and sshd). Ends with the skip reasons and the plain
+// line "N passed, N failed, N skipped", alone and last, so any CI reads the outcome. Extra arguments go to jest.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -43,7 +43,21 @@ const jest = (name, projects, extra) =>
 
 // Two workers: the unit and workflow files are independent (own time-skipping servers, temp folders, ports).
 let status = jest('local', ['unit', 'workflows', 'integration-nobed'], ['--maxWorkers=2']);
-if (!fast) status = jest('testbed', ['integration'], ['--runInBand']) || status;
+if (!fast) {
+  // The test bed's files two at a time (they wait on sampling windows and timeouts far more than on the CPU),
+  // then the fault tests alone. One test run id: the jest runs share the full pipeline run and the test bed,
+  // which the first keeps and the second stops if this test run started it (test/support/globalSetup.ts).
+  process.env.HARDENLAB_TEST_RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
+  const keep = process.env.HARDENLAB_KEEP_TESTBED;
+  process.env.HARDENLAB_KEEP_TESTBED = '1';
+  status = jest('testbed', ['integration'], ['--maxWorkers=2']) || status;
+  if (keep === undefined) delete process.env.HARDENLAB_KEEP_TESTBED;
+  status = jest('faults', ['integration-faults'], ['--runInBand']) || status;
+  // The note is left when the first jest run started the test bed and no later one took it over (no fault test selected).
+  if (keep === undefined && fs.existsSync(path.join(root, '.hardenlab', 'test-runs', `${process.env.HARDENLAB_TEST_RUN_ID}.testbed-started`))) {
+    status = step('stop the test bed this run started', () => run(process.execPath, ['bin/hardenlab.js', 'sim', 'down'])) || status;
+  }
+}
 finish(status);
 
 function finish(status, failure) {
