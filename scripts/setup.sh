@@ -3,7 +3,7 @@
 #   scripts/setup.sh          what the demo needs: Debian packages, npm ci + build, the Temporal CLI,
 #                             the test bed (Kubernetes, etcd, kwok built from Go modules), kube-bench, kube-hunter
 #   scripts/setup.sh --test   the same plus what the tests need: R (cross-checks), Chromium (report and UI tests),
-#                             prometheus-node-exporter (sampler benchmark)
+#                             prometheus-node-exporter (sampler benchmark), compose-check (compose test)
 # Heavy builds go to a version-keyed cache outside the repository ($HARDENLAB_CACHE, default ~/.cache/hardenlab).
 set -euo pipefail
 
@@ -44,5 +44,8 @@ bash scripts/testbed/build.sh
 stage "Security tools"
 bash scripts/tools/build-kube-bench.sh
 bash scripts/tools/install-kube-hunter.sh
+if $with_tests; then
+  bash scripts/tools/build-compose-check.sh   # the compose test's Compose Specification loader (no Docker here)
+fi
 
 stage "Set up in $(($(date +%s) - started)) s"
