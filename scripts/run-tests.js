@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, build (cli.test.ts runs the compiled bin, so it never tests a stale dist/),
+// `npm test`: typecheck, lint and build (cli.test.ts runs the compiled bin, so it never tests a stale dist/),
 // then every jest project. `npm run test:fast` (--fast): the same without the test bed: unit, workflow tests
 // on the time-skipping server, and the integration files that need no test bed.
 // Jest runs three times: the projects without the test bed, the test bed's files (two workers each), then the
 // fault tests alone (they stop the test bed's apiserver and sshd). Ends with the skip reasons and the plain
 // line "N passed, N failed, N skipped", alone and last, so any CI reads the outcome. Extra arguments go to jest.
-const { spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -13,52 +13,70 @@ const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
 const fast = args.includes('--fast');
 const jestArgs = args.filter((a) => a !== '--fast');
-// With paths or a name filter, one of the two jest runs may match nothing: that is not a failure.
+// With paths or a name filter, one of the jest runs may match nothing: that is not a failure.
 if (jestArgs.length > 0) jestArgs.unshift('--passWithNoTests');
 const started = Date.now();
 const timings = [];
+const resultsDir = path.join(root, '.hardenlab', 'test-results');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
-const run = (cmd, cmdArgs) => spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
-function step(name, fn) {
+/** Runs a command with the terminal; resolves to its exit status. */
+const run = (cmd, cmdArgs) =>
+  new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: process.env });
+    child.on('error', () => resolve(1));
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
+
+async function step(name, fn) {
   console.log(`\n==> ${name}`);
   const t = Date.now();
-  const status = fn();
+  const status = await fn();
   timings.push(`${name} ${((Date.now() - t) / 1000).toFixed(0)} s`);
   return status;
 }
-const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
-// Incremental: the build info lives in .hardenlab/ (typecheck) and in dist/ (build, so removing dist/ rebuilds all).
-if (step('typecheck', () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit', '--incremental', '--tsBuildInfoFile', '.hardenlab/typecheck.tsbuildinfo'])) !== 0) finish(1, 'typecheck failed');
-if (step('lint', () => run(bin('eslint'), ['--cache', '--cache-location', '.hardenlab/eslintcache', '.'])) !== 0) finish(1, 'lint failed');
-if (step('build', () => run('npm', ['run', '--silent', 'build'])) !== 0) finish(1, 'build failed');
-
-const resultsDir = path.join(root, '.hardenlab', 'test-results');
-fs.rmSync(resultsDir, { recursive: true, force: true });
-fs.mkdirSync(resultsDir, { recursive: true });
 const jest = (name, projects, extra) =>
   step(`jest: ${projects.join(', ')}`, () =>
     run(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...extra, '--json', `--outputFile=${path.join(resultsDir, `${name}.json`)}`, ...jestArgs, '--selectProjects', ...projects]),
   );
 
-// Two workers: the unit and workflow files are independent (own time-skipping servers, temp folders, ports).
-let status = jest('local', ['unit', 'workflows', 'integration-nobed'], ['--maxWorkers=2']);
-if (!fast) {
-  // The test bed's files two at a time (they wait on sampling windows and timeouts far more than on the CPU),
-  // then the fault tests alone. One test run id: the jest runs share the full pipeline run and the test bed,
-  // which the first keeps and the second stops if this test run started it (test/support/globalSetup.ts).
-  process.env.HARDENLAB_TEST_RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
-  const keep = process.env.HARDENLAB_KEEP_TESTBED;
-  process.env.HARDENLAB_KEEP_TESTBED = '1';
-  status = jest('testbed', ['integration'], ['--maxWorkers=2']) || status;
-  if (keep === undefined) delete process.env.HARDENLAB_KEEP_TESTBED;
-  status = jest('faults', ['integration-faults'], ['--runInBand']) || status;
-  // The note is left when the first jest run started the test bed and no later one took it over (no fault test selected).
-  if (keep === undefined && fs.existsSync(path.join(root, '.hardenlab', 'test-runs', `${process.env.HARDENLAB_TEST_RUN_ID}.testbed-started`))) {
-    status = step('stop the test bed this run started', () => run(process.execPath, ['bin/hardenlab.js', 'sim', 'down'])) || status;
+async function main() {
+  fs.rmSync(resultsDir, { recursive: true, force: true });
+  fs.mkdirSync(resultsDir, { recursive: true });
+  // Typecheck, lint and build side by side. Incremental: the build info lives in .hardenlab/ (typecheck) and in
+  // dist/ (build, so removing dist/ rebuilds everything).
+  const checks = {
+    typecheck: () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit', '--incremental', '--tsBuildInfoFile', '.hardenlab/typecheck.tsbuildinfo']),
+    lint: () => run(bin('eslint'), ['--cache', '--cache-location', '.hardenlab/eslintcache', '.']),
+    build: () => run('npm', ['run', '--silent', 'build']),
+  };
+  const names = Object.keys(checks);
+  const statuses = await step(`${names.join(', ')} (side by side)`, () => Promise.all(Object.values(checks).map((check) => check())));
+  const failedChecks = names.filter((_, i) => statuses[i] !== 0);
+  if (failedChecks.length > 0) return finish(1, `${failedChecks.join(', ')} failed (see above)`);
+
+  // Two workers: the unit and workflow files are independent (own time-skipping servers, temp folders, ports).
+  let status = await jest('local', ['unit', 'workflows', 'integration-nobed'], ['--maxWorkers=2']);
+  if (!fast) {
+    // The test bed's files two at a time (they wait on sampling windows and timeouts far more than on the CPU),
+    // then the fault tests alone. One test run id: the jest runs share the full pipeline run and the test bed,
+    // which the first keeps and the second stops if this test run started it (test/support/globalSetup.ts).
+    process.env.HARDENLAB_TEST_RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
+    const keep = process.env.HARDENLAB_KEEP_TESTBED;
+    process.env.HARDENLAB_KEEP_TESTBED = '1';
+    status = (await jest('testbed', ['integration'], ['--maxWorkers=2'])) || status;
+    if (keep === undefined) delete process.env.HARDENLAB_KEEP_TESTBED;
+    status = (await jest('faults', ['integration-faults'], ['--runInBand'])) || status;
+    // The note stays when the first jest run started the test bed and no later one took it over (no fault test selected).
+    if (keep === undefined && fs.existsSync(path.join(root, '.hardenlab', 'test-runs', `${process.env.HARDENLAB_TEST_RUN_ID}.testbed-started`))) {
+      status = (await step('stop the test bed this run started', () => run(process.execPath, ['bin/hardenlab.js', 'sim', 'down']))) || status;
+    }
   }
+  return finish(status);
 }
-finish(status);
+
+main().catch((error) => finish(1, `run-tests.js: ${error.stack ?? error}`));
 
 function finish(status, failure) {
   const results = fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).map((f) => JSON.parse(fs.readFileSync(path.join(resultsDir, f), 'utf8'))) : [];
