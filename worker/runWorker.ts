@@ -18,14 +18,15 @@ import { createHardenlabWorker } from './createWorker';
 export async function startWorker(
   temporal: WorkerConfig['temporal'],
   env: NodeJS.ProcessEnv = process.env,
-  options: { dataConverter?: DataConverter; workflowBundle?: WorkflowBundleOption } = {},
+  /** workflowBundle: a prebuilt bundle for the data converter in use (tests share one); by default the worker bundles. */
+  options: { dataConverter?: DataConverter; workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption> } = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   // Payloads (and failures) are encrypted when the config names a key file.
   const dataConverter = options.dataConverter ?? (await dataConverterFor(temporal));
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const store = new ArtifactStore(hardenlabHome(env));
   const activities = createActivities({ store, ssh: new Ssh2Connector(), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env });
-  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, workflowBundle: options.workflowBundle, overrides: dataConverter ? { dataConverter } : {} });
+  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, workflowBundle: await options.workflowBundle?.(dataConverter), overrides: dataConverter ? { dataConverter } : {} });
   return { worker, connection };
 }
 

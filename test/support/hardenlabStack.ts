@@ -47,7 +47,7 @@ export async function startHardenlabStack(testbed: Testbed, name: string): Promi
     if (!process.env.HARDENLAB_KEEP_TEST_HOME) await rm(home, { recursive: true, force: true });
   };
   try {
-    ({ worker, connection: workerConnection } = await startWorker({ address: server.address, namespace: 'default', taskQueue: TASK_QUEUE }, env, { workflowBundle: await sharedWorkflowBundle() }));
+    ({ worker, connection: workerConnection } = await startWorker({ address: server.address, namespace: 'default', taskQueue: TASK_QUEUE }, env, { workflowBundle: sharedWorkflowBundle }));
     running = worker.run();
     client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: 'default' });
     return { server, client, home, env, stop };

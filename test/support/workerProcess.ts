@@ -14,7 +14,7 @@ interface Args {
 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as Args;
-  const { worker, connection } = await startWorker({ address: args.address, namespace: args.namespace ?? 'default', taskQueue: args.taskQueue }, process.env, { workflowBundle: await sharedWorkflowBundle() });
+  const { worker, connection } = await startWorker({ address: args.address, namespace: args.namespace ?? 'default', taskQueue: args.taskQueue }, process.env, { workflowBundle: sharedWorkflowBundle });
   const running = worker.run();
   process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
   await running;

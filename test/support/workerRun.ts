@@ -41,7 +41,7 @@ export async function startWorkerRun(options: WorkerRunOptions): Promise<WorkerR
   const server = await startDevServer({ logFile: path.join(options.dir, 'temporal.log') });
   const temporal: WorkerConfig['temporal'] = { address: server.address, namespace: 'default', taskQueue: options.taskQueue };
   try {
-    const { worker, connection } = await startWorker(temporal, env, { dataConverter: options.dataConverter, workflowBundle: await sharedWorkflowBundle() });
+    const { worker, connection } = await startWorker(temporal, env, { dataConverter: options.dataConverter, workflowBundle: sharedWorkflowBundle });
     const running = worker.run();
     const clientConnection = await Connection.connect({ address: server.address });
     const client = new Client({ connection: clientConnection, namespace: 'default', dataConverter: options.dataConverter });

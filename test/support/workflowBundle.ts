@@ -7,11 +7,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 const root = path.resolve(__dirname, '../..');
-const cacheDir = path.join(root, '.hardenlab', 'workflow-bundle');
-const manifestPath = path.join(cacheDir, 'manifest.json');
+
+/** The converters that run inside the workflow sandbox are bundled with the workflows (the codec's failure converter). */
+type SandboxConverters = Pick<DataConverter, 'failureConverterPath' | 'payloadConverterPath'>;
 
 interface Manifest {
   bundle: string;
@@ -35,7 +37,8 @@ function sourcesOf(code: string): string[] {
   return [...new Set([...modules, 'package-lock.json'])].sort();
 }
 
-function cached(): string | undefined {
+function cached(cacheDir: string): string | undefined {
+  const manifestPath = path.join(cacheDir, 'manifest.json');
   try {
     const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as Manifest;
     const bundlePath = path.join(cacheDir, manifest.bundle);
@@ -53,24 +56,31 @@ function writeAtomically(file: string, data: string): void {
   fs.renameSync(temporary, file);
 }
 
-async function build(): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+async function build(cacheDir: string, converters: SandboxConverters): Promise<string> {
+  const { failureConverterPath, payloadConverterPath } = converters;
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), failureConverterPath, payloadConverterPath, logger: quietLogger });
   const files = Object.fromEntries(sourcesOf(code).map((file) => [file, fileHash(file)]));
   if (!Object.keys(files).some((file) => file.startsWith('workflows/'))) throw new Error('workflow bundle: found no workflows/ module in the bundle (webpack module names changed?)');
   fs.mkdirSync(cacheDir, { recursive: true });
   const bundle = `bundle-${sha256(code).slice(0, 16)}.js`;
   writeAtomically(path.join(cacheDir, bundle), code);
-  writeAtomically(manifestPath, JSON.stringify({ bundle, files } satisfies Manifest, null, 2));
+  writeAtomically(path.join(cacheDir, 'manifest.json'), JSON.stringify({ bundle, files } satisfies Manifest, null, 2));
   return path.join(cacheDir, bundle);
 }
 
 const noop = () => undefined;
 const quietLogger = { log: noop, trace: noop, debug: noop, info: noop, warn: (message: string) => process.stderr.write(`[workflow bundle] ${message}\n`), error: (message: string) => process.stderr.write(`[workflow bundle] ${message}\n`) };
 
-let pending: Promise<{ codePath: string }> | undefined;
+const pending = new Map<string, Promise<{ codePath: string }>>();
 
-/** The `workflowBundle` option for `Worker.create`: built at most once per change of the workflow sources. */
-export function sharedWorkflowBundle(): Promise<{ codePath: string }> {
-  pending ??= (async () => ({ codePath: cached() ?? (await build()) }))();
-  return pending;
+/**
+ * The `workflowBundle` option for `Worker.create`: built at most once per change of the workflow sources, one
+ * per set of sandbox converters (a worker with the encrypting data converter needs its failure converter inside).
+ */
+export function sharedWorkflowBundle(dataConverter: SandboxConverters = {}): Promise<{ codePath: string }> {
+  const converters = { failureConverterPath: dataConverter.failureConverterPath, payloadConverterPath: dataConverter.payloadConverterPath };
+  const key = JSON.stringify(converters);
+  const cacheDir = path.join(root, '.hardenlab', 'workflow-bundle', sha256(key).slice(0, 12));
+  if (!pending.has(key)) pending.set(key, (async () => ({ codePath: cached(cacheDir) ?? (await build(cacheDir, converters)) }))());
+  return pending.get(key)!;
 }
