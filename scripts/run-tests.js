@@ -1,31 +1,105 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, then every jest project in one run (in band: the integration tests share one
-// test bed, and two cores gain little from parallel workers). Ends with the plain line
-// "N passed, N failed, N skipped" so any CI reads the outcome. Extra arguments go to jest.
-const { spawnSync } = require('node:child_process');
+// `npm test`: typecheck, lint and build (cli.test.ts runs the compiled bin, so it never tests a stale dist/),
+// then every jest project. `npm run test:fast` (--fast): the same without the test bed: unit, workflow tests
+// on the time-skipping server, and the integration files that need no test bed.
+// Jest runs three times: the projects without the test bed, the test bed's files (two workers each), then the
+// fault tests alone (they stop the test bed's apiserver and sshd). Ends with the skip reasons and the plain
+// line "N passed, N failed, N skipped", alone and last, so any CI reads the outcome. Extra arguments go to jest.
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const run = (cmd, args, extraEnv = {}) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...extraEnv } }).status ?? 1;
-const step = (name) => console.log(`\n==> ${name}`);
+const args = process.argv.slice(2);
+const fast = args.includes('--fast');
+const jestArgs = args.filter((a) => a !== '--fast');
+// With paths or a name filter, one of the jest runs may match nothing: that is not a failure.
+if (jestArgs.length > 0) jestArgs.unshift('--passWithNoTests');
+const started = Date.now();
+const timings = [];
+const resultsDir = path.join(root, '.hardenlab', 'test-results');
+const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
-step('typecheck');
-if (run('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) process.exit(1);
-step('lint');
-if (run('npx', ['eslint', '.']) !== 0) process.exit(1);
+/** Runs a command with the terminal; resolves to its exit status. */
+const run = (cmd, cmdArgs) =>
+  new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: process.env });
+    child.on('error', () => resolve(1));
+    child.on('exit', (code) => resolve(code ?? 1));
+  });
 
-step('jest: unit, workflows, integration');
-const results = path.join(root, '.hardenlab', 'test-results.json');
-fs.mkdirSync(path.dirname(results), { recursive: true });
-fs.rmSync(results, { force: true });
-const status = run(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', '--runInBand', '--json', `--outputFile=${results}`, ...process.argv.slice(2)]);
-
-let summary = 'jest wrote no results';
-if (fs.existsSync(results)) {
-  const r = JSON.parse(fs.readFileSync(results, 'utf8'));
-  summary = `${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`;
-  if (r.numTotalTests === 0) summary = `0 passed, 1 failed (no test ran)`;
+async function step(name, fn) {
+  console.log(`\n==> ${name}`);
+  const t = Date.now();
+  const status = await fn();
+  timings.push(`${name} ${((Date.now() - t) / 1000).toFixed(0)} s`);
+  return status;
 }
-console.log(`\n${summary}`);
-process.exit(status);
+
+const jest = (name, projects, extra) =>
+  step(`jest: ${projects.join(', ')}`, () =>
+    run(process.execPath, ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...extra, '--json', `--outputFile=${path.join(resultsDir, `${name}.json`)}`, ...jestArgs, '--selectProjects', ...projects]),
+  );
+
+async function main() {
+  fs.rmSync(resultsDir, { recursive: true, force: true });
+  fs.mkdirSync(resultsDir, { recursive: true });
+  // Typecheck, lint and build side by side. Incremental: the build info lives in .hardenlab/ (typecheck) and in
+  // dist/ (build, so removing dist/ rebuilds everything).
+  const checks = {
+    typecheck: () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit', '--incremental', '--tsBuildInfoFile', '.hardenlab/typecheck.tsbuildinfo']),
+    lint: () => run(bin('eslint'), ['--cache', '--cache-location', '.hardenlab/eslintcache', '.']),
+    build: () => run('npm', ['run', '--silent', 'build']),
+  };
+  const names = Object.keys(checks);
+  const statuses = await step(`${names.join(', ')} (side by side)`, () => Promise.all(Object.values(checks).map((check) => check())));
+  const failedChecks = names.filter((_, i) => statuses[i] !== 0);
+  if (failedChecks.length > 0) return finish(1, `${failedChecks.join(', ')} failed (see above)`);
+
+  // Two workers: the unit and workflow files are independent (own time-skipping servers, temp folders, ports).
+  let status = await jest('local', ['unit', 'workflows', 'integration-nobed'], ['--maxWorkers=2']);
+  if (!fast) {
+    // The test bed's files two at a time (they wait on sampling windows and timeouts far more than on the CPU),
+    // then the fault tests alone. One test run id: the jest runs share the full pipeline run and the test bed,
+    // which the first keeps and the second stops if this test run started it (test/support/globalSetup.ts).
+    process.env.HARDENLAB_TEST_RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
+    const keep = process.env.HARDENLAB_KEEP_TESTBED;
+    process.env.HARDENLAB_KEEP_TESTBED = '1';
+    status = (await jest('testbed', ['integration'], ['--maxWorkers=2'])) || status;
+    if (keep === undefined) delete process.env.HARDENLAB_KEEP_TESTBED;
+    status = (await jest('faults', ['integration-faults'], ['--runInBand'])) || status;
+    // The note stays when the first jest run started the test bed and no later one took it over (no fault test selected).
+    if (keep === undefined && fs.existsSync(path.join(root, '.hardenlab', 'test-runs', `${process.env.HARDENLAB_TEST_RUN_ID}.testbed-started`))) {
+      status = (await step('stop the test bed this run started', () => run(process.execPath, ['bin/hardenlab.js', 'sim', 'down']))) || status;
+    }
+  }
+  return finish(status);
+}
+
+main().catch((error) => finish(1, `run-tests.js: ${error.stack ?? error}`));
+
+function finish(status, failure) {
+  const results = fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).map((f) => JSON.parse(fs.readFileSync(path.join(resultsDir, f), 'utf8'))) : [];
+  const sum = (key) => results.reduce((n, r) => n + r[key], 0);
+  // A file that fails to load (syntax error, a throwing beforeAll outside tests) counts as a failure.
+  const passed = sum('numPassedTests');
+  const failed = sum('numFailedTests') + sum('numRuntimeErrorTestSuites');
+  const skips = results.flatMap((r) => r.testResults.flatMap((file) => file.assertionResults.filter((a) => a.status === 'pending' || a.status === 'todo').map((a) => ({ file: path.relative(root, file.name), name: a.fullName }))));
+  console.log(`\n${fast ? 'test:fast' : 'test'} in ${((Date.now() - started) / 1000).toFixed(0)} s (${timings.join(', ')})`);
+  if (skips.length > 0) {
+    console.log(`${skips.length} skipped:`);
+    const reasons = new Map();
+    for (const s of skips) {
+      const reason = `${/\[skipped: ([^\]]+)\]/.exec(s.name)?.[1] ?? `no reason given: ${s.name}`} (${s.file})`;
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    for (const [reason, count] of reasons) console.log(`  ${count} × ${reason}`);
+  }
+  if (failure) console.log(failure);
+  if (status === 0 && passed === 0) {
+    console.log('0 passed, 1 failed, 0 skipped');
+    process.exit(1);
+  }
+  console.log(`${passed} passed, ${failed + (status !== 0 && failed === 0 ? 1 : 0)} failed, ${skips.length} skipped`);
+  process.exit(status);
+}

@@ -4,7 +4,7 @@
 #                             the test bed (Kubernetes, etcd, kwok and the kubelet built from Go modules; the real
 #                             nodes' Debian image), kube-bench, kube-hunter
 #   scripts/setup.sh --test   the same plus what the tests need: R (cross-checks), Chromium (report and UI tests),
-#                             prometheus-node-exporter (sampler benchmark)
+#                             prometheus-node-exporter (sampler benchmark), compose-check (compose test)
 # Heavy builds go to a version-keyed cache outside the repository ($HARDENLAB_CACHE, default ~/.cache/hardenlab).
 set -euo pipefail
 
@@ -49,5 +49,8 @@ bash scripts/testbed/build-node-images.sh >/dev/null
 stage "Security tools"
 bash scripts/tools/build-kube-bench.sh
 bash scripts/tools/install-kube-hunter.sh
+if $with_tests; then
+  bash scripts/tools/build-compose-check.sh   # the compose test's Compose Specification loader (no Docker here)
+fi
 
 stage "Set up in $(($(date +%s) - started)) s"

@@ -1,4 +1,4 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkflowBundleOption, type WorkerOptions } from '@temporalio/worker';
 import type { HardenlabActivities } from '../src/domain/activities';
 
 export interface HardenlabWorkerOptions {
@@ -6,6 +6,8 @@ export interface HardenlabWorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: HardenlabActivities;
+  /** A prebuilt workflow bundle (tests share one); by default the worker bundles workflows/ itself. */
+  workflowBundle?: WorkflowBundleOption;
   /** Extra worker options (tests shorten shutdown, set identities, …). */
   overrides?: Partial<WorkerOptions>;
 }
@@ -16,7 +18,7 @@ export function createHardenlabWorker(options: HardenlabWorkerOptions): Promise<
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowsPath: require.resolve('../workflows'),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: options.activities,
     // Scenario steps are slow and few; several scenarios may run in parallel on one worker.
     maxConcurrentActivityTaskExecutions: 20,

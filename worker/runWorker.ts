@@ -3,7 +3,7 @@
  * production dependencies (ssh2, @kubernetes/client-node loaded lazily, the artifact store).
  */
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { hardenlabHome } from '../src/config/paths';
 import type { LoadedWorkerConfig } from '../src/config/resolve';
@@ -19,14 +19,15 @@ import { createHardenlabWorker } from './createWorker';
 export async function startWorker(
   temporal: WorkerConfig['temporal'],
   env: NodeJS.ProcessEnv = process.env,
-  options: { dataConverter?: DataConverter; workerConfig?: LoadedWorkerConfig } = {},
+  /** workflowBundle: a prebuilt bundle for the data converter in use (tests share one); by default the worker bundles. */
+  options: { dataConverter?: DataConverter; workerConfig?: LoadedWorkerConfig; workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption> } = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   // Payloads (and failures) are encrypted when the config names a key file.
   const dataConverter = options.dataConverter ?? (await dataConverterFor(temporal));
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const store = new ArtifactStore(hardenlabHome(env));
   const activities = createActivities({ store, ssh: new Ssh2Connector(), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env, workerConfig: options.workerConfig });
-  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, overrides: dataConverter ? { dataConverter } : {} });
+  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, workflowBundle: await options.workflowBundle?.(dataConverter), overrides: dataConverter ? { dataConverter } : {} });
   return { worker, connection };
 }
 

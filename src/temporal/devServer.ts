@@ -1,3 +1,4 @@
+import { Connection } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as net from 'node:net';
@@ -52,6 +53,15 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     }
     await new Promise((r) => setTimeout(r, 200));
   }
+  // The port opens before the frontend serves ("Frontend is not healthy yet" on a loaded machine): wait for that too.
+  while (!(await frontendServes(address))) {
+    if (child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}: ${output.trim()}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`temporal dev server on ${address} did not become healthy in time: ${output.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
   return {
     address,
     uiUrl: `http://127.0.0.1:${uiPort}`,
@@ -66,6 +76,20 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       log?.end();
     },
   };
+}
+
+/** Whether the server answers GetSystemInfo, the first call every client and worker makes. */
+async function frontendServes(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 2_000 }).catch(() => undefined);
+  if (!connection) return false;
+  try {
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
 }
 
 export async function freePort(): Promise<number> {

@@ -275,3 +275,6 @@ describe('afterwards the same worker still serves', () => {
     expect(leftovers.map(describeLeftover)).toEqual([]);
   });
 });
+
+// Last in the file: the README's Reliability section counts these (41 here + 33 in test/unit/badInput = 74).
+test('at least 41 bad inputs were tried on the real components', () => expect(tried).toBeGreaterThanOrEqual(41));

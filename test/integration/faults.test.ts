@@ -159,6 +159,7 @@ async function verifyAndRecord(run: FaultRun, outcome: Outcome, notes?: string, 
 
   const expectedPerNode = Math.floor(sampledSeconds / INTERVAL) - 1;
   let samples = 0;
+  let explainedByGaps = 0;
   let lost = 0;
   let gapSeconds = 0;
   const gaps = record.sampling?.gaps ?? [];
@@ -172,6 +173,7 @@ async function verifyAndRecord(run: FaultRun, outcome: Outcome, notes?: string, 
     // A gap of g seconds explains ceil(g / interval) missing samples, plus the restarted sampler's first interval.
     const explained = nodeGapSeconds > 0 ? Math.ceil(nodeGapSeconds / INTERVAL) + 1 : 0;
     samples += times.length;
+    explainedByGaps += explained;
     lost += Math.max(0, expectedPerNode - times.length - explained);
   }
   const leftovers = await listRunObjects(testbed.kubeconfigPath, run.runId);
@@ -193,6 +195,8 @@ async function verifyAndRecord(run: FaultRun, outcome: Outcome, notes?: string, 
   recordFigure(figure);
   expect(leftovers.map(describeLeftover)).toEqual([]);
   expect(lost).toBe(0);
+  // The README's "samples (expected at least)": all of them, less only what a reported gap explains.
+  expect(samples).toBeGreaterThanOrEqual(figure.expectedSamples - explainedByGaps);
   return figure;
 }
 
@@ -375,6 +379,9 @@ test('run cancelled while the worker is dead: the restarted worker resets, nothi
     expect(outcome.record.status).toBe('cancelled');
     expect(outcome.record.reset?.removed.some((o) => o.kind === 'Namespace')).toBe(true);
     // Samples up to the cancellation are kept (collected in the scenario's finally) for a partial report.
+    const reportDir = path.join(hardenlabHome(), experimentKey(run.experiment.workflowId), 'report');
+    expect(JSON.parse(await fs.readFile(path.join(reportDir, 'summary.json'), 'utf8'))).toMatchObject({ partial: true });
+    expect((await fs.stat(path.join(reportDir, 'report.html'))).size).toBeGreaterThan(0);
     const sampled = (cancelledAt - outcome.record.sampling!.startedAt) / 1000;
     await verifyAndRecord(run, outcome, `cancelled ${Math.round(sampled)} s into a 60 s window with no worker; reset ran on the new worker`, sampled);
   });

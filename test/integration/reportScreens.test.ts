@@ -3,7 +3,7 @@
  * data and the real kube-bench and kube-hunter reports, opened from disk in headless Chromium at desktop and phone
  * widths. The first screen must carry the answer (one sentence per scenario), the headline chart and the trust
  * box before any table. The pictures are kept under .hardenlab/screenshots/ for a person to look at.
- * Needs no test bed: run it alone with HARDENLAB_NO_TESTBED=1.
+ * Needs no test bed (the integration-nobed project, in the fast tier).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

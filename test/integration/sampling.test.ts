@@ -20,6 +20,7 @@ import { Ssh2Connector, type SshConnector, type SshSession } from '../../src/ssh
 import { loadNodeMap } from '../../src/ssh/nodeMap';
 import { ArtifactStore } from '../../src/store/artifactStore';
 import { SshHost, writeNodeMap } from '../support/sshHost';
+import { itWhen } from '../support/skip';
 import { ensureTestbed } from '../support/testbed';
 
 jest.setTimeout(240_000);
@@ -65,10 +66,8 @@ function hasUser(name: string): boolean {
   }
 }
 
-/** The test bed creates the unprivileged user "hardenlab"; without it there is no non-root login to try. */
-function skipNoUser(): void {
-  console.warn('skipping: no unprivileged user "hardenlab" (the test bed creates it)');
-}
+/** The test bed (started by globalSetup, before this file loads) creates the unprivileged user "hardenlab". */
+const itAsNonRoot = itWhen({ met: hasUser('hardenlab'), missing: 'no unprivileged user "hardenlab" (the test bed creates it)', providedBySetup: true });
 
 function runId(label: string): string {
   return `it-${label}-${Date.now().toString(36)}`;
@@ -314,8 +313,7 @@ describe('collection when sshd goes away', () => {
 });
 
 describe('a node user that is not root', () => {
-  it('samples, collects and cleans up without any privileges', async () => {
-    if (!hasUser('hardenlab')) return skipNoUser();
+  itAsNonRoot('samples, collects and cleans up without any privileges', async () => {
     const id = runId('nonroot');
     const map = await writeNodeMap(path.join(work, 'nonroot-nodes.yaml'), [ownHosts[0]!.nodeEntry('plain-user', { user: 'hardenlab' })]);
     const activities = createSamplingActivities({ ssh: connector, store });
@@ -442,8 +440,7 @@ describe('host keys, users and rights', () => {
     }
   });
 
-  it('names the command when a non-root user may not sudo it', async () => {
-    if (!hasUser('hardenlab')) return skipNoUser();
+  itAsNonRoot('names the command when a non-root user may not sudo it', async () => {
     const session = await connector.connect(ownHosts[0]!.nodeEntry('n', { user: 'hardenlab' }));
     try {
       expect((await session.run('id -un')).trim()).toBe('hardenlab');

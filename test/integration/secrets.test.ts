@@ -26,6 +26,7 @@ import { describeLeftover, listRunObjects } from '../support/leftovers';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 import { workerConfigEnv } from '../support/workerConfig';
 import { startWorkerRun, type WorkerRun } from '../support/workerRun';
+import { showHistory } from '../support/histories';
 
 jest.setTimeout(1_500_000);
 
@@ -105,7 +106,7 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   expect(fake.requests.filter((r) => r === 'POST /v4/lke/clusters')).toHaveLength(1);
   expect(fake.requests.some((r) => r.startsWith('DELETE /v4/lke/clusters/'))).toBe(true);
 
-  const scan = scanHistories(run.server.address, ids, secrets);
+  const scan = scanHistories(ids.map((workflowId) => ({ workflowId, text: showHistory(run.server.address, workflowId) })), secrets);
   process.stdout.write(
     `secrets scan: ${scan.histories} histories, ${scan.bytes} bytes of history JSON, ${scan.decodedBytes} bytes of decoded payloads, ` +
       `${secrets.length} secrets in ${secrets.length * 2}+ forms, ${scan.findings.length} found\n`,

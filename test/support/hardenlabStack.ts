@@ -14,6 +14,7 @@ import { TASK_QUEUE } from '../../src/config/workerConfig';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { startWorker } from '../../worker/runWorker';
 import type { Testbed } from './testbed';
+import { sharedWorkflowBundle } from './workflowBundle';
 
 export interface HardenlabStack {
   server: DevServer;
@@ -47,7 +48,7 @@ export async function startHardenlabStack(testbed: Testbed, name: string, enviro
     if (!process.env.HARDENLAB_KEEP_TEST_HOME) await rm(home, { recursive: true, force: true });
   };
   try {
-    ({ worker, connection: workerConnection } = await startWorker({ address: server.address, namespace: 'default', taskQueue: TASK_QUEUE }, env));
+    ({ worker, connection: workerConnection } = await startWorker({ address: server.address, namespace: 'default', taskQueue: TASK_QUEUE }, env, { workflowBundle: sharedWorkflowBundle }));
     running = worker.run();
     client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: 'default' });
     return { server, client, home, env, stop };

@@ -5,7 +5,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { showHistory } from './histories';
 
 export interface Secret {
   /** What it is (printed on a find; never the value). */
@@ -73,11 +72,10 @@ export function scanText(workflowId: string, text: string, secrets: Secret[]): {
   return { findings, decodedBytes: Buffer.byteLength(decoded, 'latin1') };
 }
 
-/** Reads each history with `temporal workflow show --output json` and searches it. */
-export function scanHistories(address: string, workflowIds: string[], secrets: Secret[]): ScanResult {
+/** Searches histories as `temporal workflow show --output json` printed them (see showHistory). */
+export function scanHistories(histories: { workflowId: string; text: string }[], secrets: Secret[]): ScanResult {
   const result: ScanResult = { histories: 0, bytes: 0, decodedBytes: 0, findings: [] };
-  for (const workflowId of workflowIds) {
-    const text = showHistory(address, workflowId);
+  for (const { workflowId, text } of histories) {
     const scanned = scanText(workflowId, text, secrets);
     result.histories++;
     result.bytes += Buffer.byteLength(text);

@@ -4,6 +4,7 @@
  * Run: node -r ./test/support/registerTs.js test/support/workerProcess.ts '{"address":"127.0.0.1:7233","taskQueue":"q"}'
  */
 import { startWorker } from '../../worker/runWorker';
+import { sharedWorkflowBundle } from './workflowBundle';
 
 interface Args {
   address: string;
@@ -13,7 +14,7 @@ interface Args {
 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as Args;
-  const { worker, connection } = await startWorker({ address: args.address, namespace: args.namespace ?? 'default', taskQueue: args.taskQueue });
+  const { worker, connection } = await startWorker({ address: args.address, namespace: args.namespace ?? 'default', taskQueue: args.taskQueue }, process.env, { workflowBundle: sharedWorkflowBundle });
   const running = worker.run();
   process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
   await running;

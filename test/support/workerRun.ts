@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import type { WorkerConfig } from '../../src/config/workerConfig';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { startWorker } from '../../worker/runWorker';
+import { sharedWorkflowBundle } from './workflowBundle';
 
 export interface WorkerRun {
   server: DevServer;
@@ -40,7 +41,7 @@ export async function startWorkerRun(options: WorkerRunOptions): Promise<WorkerR
   const server = await startDevServer({ logFile: path.join(options.dir, 'temporal.log') });
   const temporal: WorkerConfig['temporal'] = { address: server.address, namespace: 'default', taskQueue: options.taskQueue };
   try {
-    const { worker, connection } = await startWorker(temporal, env, { dataConverter: options.dataConverter });
+    const { worker, connection } = await startWorker(temporal, env, { dataConverter: options.dataConverter, workflowBundle: sharedWorkflowBundle });
     const running = worker.run();
     const clientConnection = await Connection.connect({ address: server.address });
     const client = new Client({ connection: clientConnection, namespace: 'default', dataConverter: options.dataConverter });

@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { createHardenlabWorker } from '../../worker/createWorker';
 import { createTimeSkippingEnv } from '../support/temporal';
+import { sharedWorkflowBundle } from '../support/workflowBundle';
 import type { createActivityDoubles } from './doubles';
 
 export function timeSkippingHarness(queuePrefix: string) {
@@ -21,7 +22,7 @@ export function timeSkippingHarness(queuePrefix: string) {
     },
     async withWorker<T>(doubles: ReturnType<typeof createActivityDoubles>, fn: (taskQueue: string, worker: Worker) => Promise<T>): Promise<T> {
       const taskQueue = `${queuePrefix}-${++queue}`;
-      const worker = await createHardenlabWorker({ connection: this.env.nativeConnection, namespace: 'default', taskQueue, activities: doubles.activities });
+      const worker = await createHardenlabWorker({ connection: this.env.nativeConnection, namespace: 'default', taskQueue, activities: doubles.activities, workflowBundle: await sharedWorkflowBundle() });
       return worker.runUntil(fn(taskQueue, worker));
     },
   };

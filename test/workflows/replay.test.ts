@@ -9,6 +9,7 @@ import { Worker } from '@temporalio/worker';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { historiesDir, historyFiles } from '../support/histories';
+import { sharedWorkflowBundle } from '../support/workflowBundle';
 
 jest.setTimeout(180_000);
 
@@ -44,7 +45,7 @@ async function replay(files: string[]): Promise<Replayed[]> {
       }),
     );
     expect(byId.size).toBe(inFolder.length);
-    for await (const result of Worker.runReplayHistories({ workflowsPath: require.resolve('../../workflows') }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await sharedWorkflowBundle() }, histories)) {
       out.push({ file: byId.get(result.workflowId)!, error: result.error ? String(result.error) : undefined });
     }
   }

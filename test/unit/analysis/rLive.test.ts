@@ -1,15 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe as describeStats } from '../../../src/analysis/stats';
+import { describeWhen } from '../../support/skip';
 import { allFixtures, parseFixture, sysstatDir } from './support/fixtures';
 
 const script = join(__dirname, '../../../scripts/analysis/sysstat-boxplot.R');
-const hasR = spawnSync('Rscript', ['--version']).status === 0;
-if (!hasR) {
-  console.warn('Rscript not found: skipping the live comparison with R (install r-base-core to run it)');
-}
+// scripts/setup.sh --test installs r-base-core, so CI never skips this.
+const withR = describeWhen({ met: spawnSync('Rscript', ['--version']).status === 0, missing: 'Rscript is not installed (r-base-core)', providedBySetup: true });
 
-(hasR ? describe : describe.skip)('live: Rscript reads the same fixtures and agrees to 1e-6', () => {
+withR('live: Rscript reads the same fixtures and agrees to 1e-6', () => {
   const files = allFixtures().filter((f) => !f.endsWith('.json'));
   let fromR: Record<string, { cpu?: { n: number; mean: number; box: number[]; outliers: number }; ram?: { n: number; mean: number; box: number[]; outliers: number } }>;
   beforeAll(() => {

@@ -68,3 +68,6 @@ describe('bad node map files', () => {
     expect((error as Error).message).toMatch(c.expect);
   });
 });
+
+// The README's Reliability section counts these (15 here, 18 in parserFiles.test.ts, 41 on the real components).
+test('at least 15 bad config files are tried', () => expect(workerConfigCases.length + nodeMapCases.length).toBeGreaterThanOrEqual(15));

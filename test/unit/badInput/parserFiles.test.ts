@@ -76,3 +76,6 @@ describe('bad tool output', () => {
     expect((error as Error).message).toMatch(c.expect);
   });
 });
+
+// The README's Reliability section counts these (18 here, 15 in configFiles.test.ts, 41 on the real components).
+test('at least 18 bad sysstat files and tool outputs are tried', () => expect(sysstatCases.length + toolCases.length).toBeGreaterThanOrEqual(18));
