@@ -50,8 +50,12 @@ const PLAINTEXT = ['loadBalancerWaitSeconds', 'durationSeconds', 'intervalSecond
  * The SDK's own local-activity marker record (sequence number, activity id and type, times) is json/plain
  * by design; the activity's result sits beside it under `details.result` and is encrypted. It still may
  * not contain any of the other words.
+ *
+ * A `patched()` marker (the patch id) and the TemporalChangeVersion search attribute that lists patch ids are
+ * json/plain too: the SDK writes them unencoded so the server can index them. They hold patch names, nothing else.
  */
-const SDK_BOOKKEEPING = /^events\.\d+\.markerRecordedEventAttributes\.details\.data\.payloads\.\d+\.metadata\.encoding$/;
+const SDK_BOOKKEEPING =
+  /^events\.\d+\.(markerRecordedEventAttributes\.details\.(data|patch-data)\.payloads\.\d+|upsertWorkflowSearchAttributesEventAttributes\.searchAttributes\.indexedFields\.TemporalChangeVersion)\.metadata\.encoding$/;
 
 test('an encrypted run: no plaintext in the history; the codec server decodes it for the CLI and the Web UI', async () => {
   const workflowId = `codec-${suffix}`;
