@@ -95,6 +95,12 @@ function finish(status, failure) {
     }
     for (const [reason, count] of reasons) console.log(`  ${count} × ${reason}`);
   }
+  // The failed tests by name, near the end: a CI log that keeps only its tail still says what failed.
+  const failures = results.flatMap((r) => r.testResults.flatMap((file) => [
+    ...file.assertionResults.filter((a) => a.status === 'failed').map((a) => `${path.relative(root, file.name)}: ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`),
+    ...(file.testExecError || (file.status === 'failed' && file.assertionResults.every((a) => a.status !== 'failed')) ? [`${path.relative(root, file.name)}: ${firstLine(file.testExecError?.message ?? file.message)}`] : []),
+  ]));
+  if (failures.length > 0) console.log(`failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
   if (failure) console.log(failure);
   if (status === 0 && passed === 0) {
     console.log('0 passed, 1 failed, 0 skipped');
@@ -102,4 +108,9 @@ function finish(status, failure) {
   }
   console.log(`${passed} passed, ${failed + (status !== 0 && failed === 0 ? 1 : 0)} failed, ${skips.length} skipped`);
   process.exit(status);
+}
+
+function firstLine(text) {
+  const plain = String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+  return plain.split('\n').map((line) => line.trim()).find((line) => line && !line.startsWith('●')) ?? '(no message)';
 }

@@ -6,7 +6,7 @@
 import { temporal } from '@temporalio/proto';
 import { MAX_HEALTH_CHECKS_PER_WINDOW } from '../../src/config/experiment';
 import type { ScenarioRecord } from '../../src/domain/contracts';
-import { operatorDecisionSignal, scenarioProgressQuery, securityExperiment } from '../../workflows';
+import { operatorDecisionSignal, securityExperiment } from '../../workflows';
 import { recordHistories } from '../support/histories';
 import { createActivityDoubles, permanent, type DoubleOptions } from './doubles';
 import { timeSkippingHarness } from './harness';
@@ -95,13 +95,8 @@ test('a start-sampling that fails part-way is stopped in cleanup, after an abort
   expect(aborted.names).toEqual(['resolveExperiment', 'provisionCluster', 'deployWorkload', 'startSampling', 'stopSampling', 'cleanupNodes', 'resetCluster', 'recordScenario', 'buildReport']);
 
   const skip = async () => {
-    const child = harness.env.client.workflow.getHandle('dur-start-skip/baseline/1');
-    for (;;) {
-      const progress = await child.query(scenarioProgressQuery).catch(() => undefined);
-      if (progress?.waitingForOperator) break;
-      await harness.env.sleep(1000);
-    }
-    await child.signal(operatorDecisionSignal, { action: 'skip', by: 'test' });
+    await harness.waitForProgress('dur-start-skip/baseline/1', (p) => Boolean(p.waitingForOperator), { advanceMs: 1000, maxQueries: 300 });
+    await harness.env.client.workflow.getHandle('dur-start-skip/baseline/1').signal(operatorDecisionSignal, { action: 'skip', by: 'test' });
   };
   const skipped = await run('dur-start-skip', { ...baseline, window: { durationSeconds: 600, intervalSeconds: 60 } }, { fail }, skip);
   // Skipped sampling: the scenario completes, says it has no samples, and the half-started samplers are stopped.

@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { experimentProgressQuery, operatorDecisionSignal, scenarioProgressQuery, securityExperiment } from '../../workflows';
+import { experimentProgressQuery, operatorDecisionSignal, securityExperiment } from '../../workflows';
 import { PATCHES } from '../../workflows/versions';
 import { recordHistories } from '../support/histories';
 import { timeSkippingHarness } from './harness';
@@ -110,12 +110,9 @@ test('an operator retries a failed step by signal, and skips one in another run'
     },
   });
   const waitForOperator = async (workflowId: string) => {
-    const handle = harness.env.client.workflow.getHandle(workflowId);
-    for (;;) {
-      const progress = await handle.query(scenarioProgressQuery).catch(() => undefined);
-      if (progress?.waitingForOperator) return { handle, progress };
-      await harness.env.sleep(1000);
-    }
+    // The operator wait has the default timeout (a day): 600 queries a second apart stay far inside it.
+    const progress = await harness.waitForProgress(workflowId, (p) => Boolean(p.waitingForOperator), { advanceMs: 1000, maxQueries: 600 });
+    return { handle: harness.env.client.workflow.getHandle(workflowId), progress };
   };
   await withWorker(doubles, async (taskQueue) => {
     const retryRun = await harness.env.client.workflow.start(securityExperiment, {
@@ -151,17 +148,14 @@ test('cancelling the experiment mid-window stops sampling, resets, and writes a 
   const doubles = createActivityDoubles();
   await withWorker(doubles, async (taskQueue) => {
     const handle = await harness.env.client.workflow.start(securityExperiment, { taskQueue, workflowId: 'exp-cancel', args: [{ ...local, scenarios: ['baseline'] }] });
-    const child = harness.env.client.workflow.getHandle('exp-cancel/baseline/1');
-    for (;;) {
-      const p = await child.query(scenarioProgressQuery).catch(() => undefined);
-      if (p?.step === 'sampling-window' && (p.window?.elapsedSeconds ?? 0) > 3600) {
-        // A query sees the workflow's time of its last task: the figures say which time that was.
-        expect(p.window!.remainingSeconds).toBe(Math.round((p.window!.endsAt - p.window!.asOf) / 1000));
-        expect(p.window!.elapsedSeconds).toBe(Math.round((p.window!.asOf - p.window!.startedAt) / 1000));
-        break;
-      }
-      await harness.env.sleep(1800_000);
-    }
+    // Half-hour steps through a 24 h window: 40 queries end well before the window would.
+    const p = await harness.waitForProgress('exp-cancel/baseline/1', (q) => q.step === 'sampling-window' && (q.window?.elapsedSeconds ?? 0) > 3600, {
+      advanceMs: 1800_000,
+      maxQueries: 40,
+    });
+    // A query sees the workflow's time of its last task: the figures say which time that was.
+    expect(p.window!.remainingSeconds).toBe(Math.round((p.window!.endsAt - p.window!.asOf) / 1000));
+    expect(p.window!.elapsedSeconds).toBe(Math.round((p.window!.asOf - p.window!.startedAt) / 1000));
     await handle.cancel();
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
