@@ -121,9 +121,10 @@ export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKi
       targets: spec.targets,
       nodeName: spec.node,
     });
-    const target = spec.node ?? 'cluster';
     const command = `Job ${req.namespace}/${job.metadata.name}`;
     const run = await runJob(req, 'kube-bench', 'job', kube, job, KUBE_BENCH_CONTAINER);
+    // The node it ran on: its CPU cost shows in that node's samples.
+    const target = spec.node ?? run.nodeName ?? 'cluster';
     if (run.log === undefined) return finish(req, noOutputDocument('kube-bench', 'job', target, version, run, command, warnings));
     const raw = run.log;
     const report = await parseOrFail(req, 'kube-bench', 'job', raw, () => parseKubeBenchJson(raw, { mode: 'job', target }));

@@ -8,6 +8,7 @@ import { shellCommand } from '../src/ssh/shell';
 import { hostOfServer, kubeHunterArgs, kubeHunterEnv } from '../src/tools/commands';
 import { kubeHunterJob, KUBE_HUNTER_CONTAINER } from '../src/tools/jobs';
 import { parseKubeHunterJson } from '../src/tools/kubeHunterReport';
+import { namespaceClosureViolations } from '../src/testbed/realNodes';
 import { tail, ToolFailure, withHeartbeat, type KubeHunterRunRequest, type RawRun, type ToolActivityDeps, type ToolRunKit } from './toolRun';
 
 export function createKubeHunterActivities(deps: ToolActivityDeps, kit: ToolRunKit) {
@@ -88,6 +89,26 @@ export function createKubeHunterActivities(deps: ToolActivityDeps, kit: ToolRunK
     return hunterDocument(req, 'cluster', { output: run.log, start: run.start, end: run.end, command }, version ?? deps.binaries.kubeHunterVersion, warnings);
   }
 
+  /**
+   * `interface` and `pod` probe whole subnets (the network rule): only where the worker's config allows them, and,
+   * when it names a closed namespace, only after that namespace's configuration proves nothing can leave it.
+   */
+  async function ensureSubnetProbesAllowed(req: KubeHunterRunRequest): Promise<string[]> {
+    const probes = req.tools.kubeHunter.subnetProbes;
+    if (!probes.allowed) {
+      throw ApplicationFailure.nonRetryable(
+        `kube-hunter ${req.mode} mode probes whole subnets, and the worker's config does not allow that (tools.kubeHunter.subnetProbes.allowed; with closedNamespace for a test bed)`,
+        ToolFailure.ConfigInvalid,
+      );
+    }
+    if (!probes.closedNamespace) return [];
+    const violations = await (deps.namespaceClosureViolations ?? namespaceClosureViolations)(probes.closedNamespace);
+    if (violations.length > 0) {
+      throw ApplicationFailure.nonRetryable(`kube-hunter ${req.mode} mode was not run: network namespace ${probes.closedNamespace} is not closed (${violations.join('; ')})`, ToolFailure.NetworkNotClosed);
+    }
+    return [`kube-hunter ${req.mode} mode ran after network namespace ${probes.closedNamespace} was proven closed (no default route, no NAT, no forwarding, no link to the host)`];
+  }
+
   async function runKubeHunter(req: KubeHunterRunRequest): Promise<ToolRunSummary> {
     const spec = req.tools.kubeHunter;
     if (!spec.enabled) {
@@ -96,6 +117,7 @@ export function createKubeHunterActivities(deps: ToolActivityDeps, kit: ToolRunK
     const warnings = spec.active
       ? ['kube-hunter ran with --active (tools.kubeHunter.active): active hunters try to exploit what they find and may have changed the cluster']
       : [];
+    if (req.mode === 'interface' || req.mode === 'pod') warnings.push(...(await ensureSubnetProbesAllowed(req)));
     switch (req.mode) {
       case 'remote':
         return hunterRemote(req, warnings);

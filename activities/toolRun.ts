@@ -23,6 +23,8 @@ export const ToolFailure = {
   Missing: 'ToolMissing',
   /** The run cannot start as configured (no node map, unknown node, disabled tool). */
   ConfigInvalid: 'ToolConfigInvalid',
+  /** A subnet-probing mode was asked for a network that is not proven closed. */
+  NetworkNotClosed: 'ToolNetworkNotClosed',
 } as const;
 
 export interface ToolBinaries {
@@ -44,6 +46,8 @@ export interface ToolActivityDeps {
   privateDirParent?: string;
   /** kube-hunter on nodes, for interface mode; default `kube-hunter` on the node's PATH. */
   nodeKubeHunter?: string;
+  /** The closure violations of a network namespace, read from its configuration; default realnodes.sh's check. */
+  namespaceClosureViolations?: (namespace: string) => Promise<string[]>;
   /** Image of kube-bench's Job; default upstream's image of the worker's kube-bench version. */
   kubeBenchImage?: string;
   timeouts?: Partial<{ kubeBenchMs: number; kubeHunterMs: number; jobMs: number; jobPollMs: number }>;
@@ -169,7 +173,7 @@ export function createToolRunKit(deps: ToolActivityDeps) {
     kube: ToolKubeClient,
     job: KubeObject,
     container: string,
-  ): Promise<{ start: number; end: number; log?: string; noOutput?: string }> {
+  ): Promise<{ start: number; end: number; nodeName?: string; log?: string; noOutput?: string }> {
     const name = job.metadata.name;
     const namespace = job.metadata.namespace ?? req.namespace;
     await kube.apply(job);
@@ -213,7 +217,7 @@ export function createToolRunKit(deps: ToolActivityDeps) {
     if (jobState(current) === 'failed') {
       await runFailed(req, tool, mode, `Job ${namespace}/${name} failed: ${jobFailure(current!)}`, log ?? why ?? '');
     }
-    return why ? { start, end, noOutput: why } : { start, end, log };
+    return why ? { start, end, nodeName, noOutput: why } : { start, end, nodeName, log };
   }
 
   function noOutputDocument(tool: ToolName, mode: ToolMode, target: string, version: string | undefined, run: { start: number; end: number; noOutput?: string }, command: string, warnings: string[]): FindingsDocument {

@@ -9,14 +9,14 @@
 #                                           experiment uses (nodes pull docker.io names from it: no outside registry):
 #     thenetworkchuck/nccoffee:pourover          the thesis's demo site stand-in: nginx serving a page, as root, port 80
 #     nginxinc/nginx-unprivileged:1.27-alpine    the hardened runs' image: the same nginx as uid 101 on port 8080
-# Prints the folder on its last line. The key hashes this script, so an edit rebuilds.
+# Prints the folder on its last line. The key hashes this script and its library, so an edit rebuilds.
 set -euo pipefail
 
 cache_root="${HARDENLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hardenlab}"
 log() { printf '%s [node images] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { printf '%s [node images] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
 
-key="$(sha256sum <"${BASH_SOURCE[0]}" | cut -c1-12)"
+key="$(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")/../lib/docker-archive.sh" | sha256sum | cut -c1-12)"
 out_dir="$cache_root/node-images-$key"
 if [[ -f "$out_dir/.complete" ]]; then
   log "cached in $out_dir"
@@ -35,23 +35,8 @@ trap cleanup EXIT
 staging="$work/out"
 mkdir -p "$staging"
 
-# docker_archive <tag> <rootfs dir> <entrypoint JSON array> <out.tar> [extra config fields]: one layer, one
-# config, one manifest.
-docker_archive() {
-  local tag="$1" rootfs="$2" entrypoint="$3" out="$4" extra="${5:-}" dir layer_sha config_sha
-  dir="$work/archive-$(basename "$out" .tar)"
-  mkdir -p "$dir"
-  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime='2020-01-01 00:00:00' -C "$rootfs" -cf "$dir/layer.tar" .
-  layer_sha="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"
-  printf '{"architecture":"amd64","os":"linux","config":{%s"Entrypoint":%s,"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' \
-    "$extra" "$entrypoint" "$layer_sha" >"$dir/config.json"
-  config_sha="$(sha256sum "$dir/config.json" | cut -d' ' -f1)"
-  mv "$dir/config.json" "$dir/$config_sha.json"
-  mv "$dir/layer.tar" "$dir/$layer_sha.tar"
-  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s.tar"]}]' "$config_sha" "$tag" "$layer_sha" >"$dir/manifest.json"
-  tar --owner=0 --group=0 --numeric-owner -C "$dir" -cf "$out" manifest.json "$config_sha.json" "$layer_sha.tar"
-  log "$tag -> $(basename "$out") ($(du -h "$out" | cut -f1))"
-}
+# shellcheck source=../lib/docker-archive.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/docker-archive.sh"
 
 # The pause container: sleeps until told to stop, and reaps orphans as PID 1 of the pod (as upstream's does).
 mkdir -p "$work/pause/rootfs"
@@ -73,13 +58,8 @@ gcc -Os -static -o "$work/pause/rootfs/pause" "$work/pause/pause.c"
 strip "$work/pause/rootfs/pause"
 docker_archive hardenlab.local/pause:3.10 "$work/pause/rootfs" '["/pause"]' "$staging/pause.tar"
 
-# busybox: Debian's static build, unpacked from its package (nothing is installed on this machine).
-mkdir -p "$work/busybox/deb" "$work/busybox/rootfs/bin" "$work/busybox/rootfs/tmp"
-(cd "$work/busybox/deb" && apt-get download busybox-static >/dev/null 2>&1) || die "apt-get download busybox-static failed (run apt-get update?)"
-dpkg-deb -x "$work"/busybox/deb/busybox-static_*.deb "$work/busybox/extract"
-cp "$work/busybox/extract/bin/busybox" "$work/busybox/rootfs/bin/busybox"
-for applet in sh cat echo sleep ls wget nc httpd; do ln -s busybox "$work/busybox/rootfs/bin/$applet"; done
-chmod 1777 "$work/busybox/rootfs/tmp"
+# busybox: Debian's static build, for test pods.
+busybox_rootfs "$work/busybox/rootfs" sh cat echo sleep ls wget nc httpd
 docker_archive hardenlab.local/busybox:1 "$work/busybox/rootfs" '["/bin/sh"]' "$staging/busybox.tar"
 
 # The registry: Debian's static build, unpacked from its package (not installed: no service starts here).

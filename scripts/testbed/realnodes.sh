@@ -9,8 +9,10 @@
 #   realnodes.sh node-start NAME INDEX ADDR       boot the node in its cgroups; forward ADDR:22 (loopback) to its sshd
 #   realnodes.sh kubelet-forward NAME INDEX ADDR  forward ADDR:10250 (loopback) to its kubelet (API server -> kubelet)
 #   realnodes.sh node-stop NAME             power the node off, remove its cgroups and forwards
-#   realnodes.sh registry-up DIR            serve images on $GATEWAY:5000 (nodes pull docker.io names from it) and push
-#                                           the docker-archive tarballs in DIR/push into it (DIR from build-node-images.sh)
+#   realnodes.sh registry-up DIR [DIR...]   serve images on $GATEWAY:5000 (nodes pull docker.io names from it) and push
+#                                           the docker-archive tarballs in each DIR/push into it (the first DIR, from
+#                                           build-node-images.sh, holds the registry; build-tool-images.sh adds one)
+#   realnodes.sh lb-up                      Services of type LoadBalancer get a loopback address (realnodes-lb.sh)
 #   realnodes.sh net-down                   stop forwards and lxcfs, delete the namespace
 #   realnodes.sh closure                    print the namespace's routes, links, rules and forwarding (JSON lines)
 #
@@ -153,6 +155,8 @@ EOF
 # node-kubelet: the kubelet, kube-proxy and pod network files of a node (kept apart for length).
 # shellcheck source=realnodes-kubelet.sh
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-kubelet.sh"
+# shellcheck source=realnodes-lb.sh
+source "$(dirname "${BASH_SOURCE[0]}")/realnodes-lb.sh"
 
 kubelet_forward() {
   local name="$1" index="$2" address="$3"
@@ -232,7 +236,7 @@ node_stop() {
 }
 
 registry_up() {
-  local dir="$1" tar ref
+  local dir="$1" tar ref push_dir
   [[ -x "$dir/registry/registry" ]] || die "no registry binary in $dir/registry"
   mkdir -p "$HL_STATE/registry/data"
   if ! in_ns bash -c "exec 3<>/dev/tcp/$GATEWAY/5000" 2>/dev/null; then
@@ -245,17 +249,18 @@ REGISTRY
     spawn registry nsenter --net="$NETNS_PATH" "$dir/registry/registry" serve "$HL_STATE/registry/config.yml"
     wait_for "the registry on $GATEWAY:5000" 100 in_ns bash -c "exec 3<>/dev/tcp/$GATEWAY/5000"
   fi
-  for tar in "$dir"/push/*.tar; do
+  for push_dir in "$@"; do for tar in "$push_dir"/push/*.tar; do
     # The archive's own tag (docker.io/<repo>:<tag>) becomes <repo>:<tag> in the registry.
     ref="$(tar -xOf "$tar" manifest.json | sed -n 's/.*"RepoTags":\["docker\.io\/\([^"]*\)"\].*/\1/p')"
     [[ -n "$ref" ]] || die "$tar has no docker.io tag"
     in_ns skopeo copy --quiet --dest-tls-verify=false "docker-archive:$tar" "docker://$GATEWAY:5000/$ref" >&2
     log "pushed $ref to the node network's registry"
-  done
+  done; done
 }
 
 net_down() {
   local file
+  lb_down
   for file in "$PIDS"/fwd-*.pid; do [[ -e "$file" ]] && stop_pid "$file" 2; done
   stop_pid "$PIDS/registry.pid" 5
   if [[ -f "$PIDS/lxcfs.pid" ]]; then stop_pid "$PIDS/lxcfs.pid" 10; fi
@@ -291,7 +296,9 @@ case "$command" in
   kubelet-forward) kubelet_forward "$@" ;;
   node-stop) node_stop "$@" ;;
   registry-up) registry_up "$@" ;;
+  lb-up) lb_up ;;
+  lb-loop) lb_loop ;;
   net-down) net_down ;;
   closure) closure ;;
-  *) die "usage: realnodes.sh net-up|node-create NAME INDEX|node-kubelet NAME INDEX|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR|net-down|closure" ;;
+  *) die "usage: realnodes.sh net-up|node-create NAME INDEX|node-kubelet NAME INDEX|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|lb-up|net-down|closure" ;;
 esac

@@ -88,6 +88,18 @@ export const toolsSchema = z
         /** Active hunting changes the cluster; off unless explicitly enabled. */
         active: z.boolean().default(false),
         image: z.string().min(1).default('aquasec/kube-hunter:0.6.8'),
+        /**
+         * `interface` and `pod` probe whole subnets: refused unless the worker's config allows them. With
+         * closedNamespace (a test bed's node namespace) each run first proves from that namespace's configuration
+         * that nothing can leave it.
+         */
+        subnetProbes: z
+          .object({
+            allowed: z.boolean().default(false),
+            closedNamespace: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a network namespace name').optional(),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

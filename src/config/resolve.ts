@@ -98,6 +98,14 @@ async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv
     problems.push({ field: 'cluster.linode.tokenFile', message: `no file at ${cluster.linode.tokenFile}` });
   }
   if (config.nodeMapPath && cluster.provider !== 'local') problems.push(...(await checkNodeMap(config.nodeMapPath)));
+  const hunter = config.tools.kubeHunter;
+  const probing = hunter.enabled ? hunter.modes.filter((mode) => mode === 'interface' || mode === 'pod') : [];
+  if (probing.length > 0 && !hunter.subnetProbes.allowed) {
+    problems.push({
+      field: 'tools.kubeHunter.modes',
+      message: `${probing.join(' and ')} probe whole subnets, and the worker's config does not allow that (tools.kubeHunter.subnetProbes.allowed there; remote mode needs no permission)`,
+    });
+  }
   return problems;
 }
 

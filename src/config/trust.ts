@@ -24,6 +24,7 @@ export const ENVIRONMENT_FIELDS: readonly EnvironmentField[] = [
   { field: 'tools.kubeBench.configDir', why: 'chooses what the root kube-bench process reads on a node' },
   { field: 'tools.kubeHunter.remoteTarget', why: 'chooses what host gets probed' },
   { field: 'tools.kubeHunter.active', why: 'active hunting changes what it probes' },
+  { field: 'tools.kubeHunter.subnetProbes', why: 'allows the modes that probe whole subnets, and names the network they must stay in' },
 ];
 
 export const ENVIRONMENT_FIELD_NAMES: ReadonlySet<string> = new Set(ENVIRONMENT_FIELDS.map((f) => f.field));

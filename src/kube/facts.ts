@@ -18,7 +18,9 @@ const CNI_PATTERNS: { name: string; pattern: RegExp; enforcesNetworkPolicy: bool
 
 /** Load-balancer controllers, by pod name, and cloud providers, by node providerID scheme. */
 const LB_CONTROLLER_PODS = /metallb|kube-vip|svclb|cloud-controller-manager|ccm-linode|linode-cloud-controller|aws-load-balancer|openelb|purelb|loadbalancer-controller/;
-const CLOUD_PROVIDER_IDS = /^(linode|aws|gce|azure|openstack|digitalocean|hcloud|vsphere|oci|ibm|alicloud|scaleway|exoscale):\/\//;
+// kind (cloud-provider-kind) and hardenlab (the real-node test bed, scripts/testbed/realnodes-lb.sh) serve
+// LoadBalancer Services for their local nodes as a cloud does.
+const CLOUD_PROVIDER_IDS = /^(linode|aws|gce|azure|openstack|digitalocean|hcloud|vsphere|oci|ibm|alicloud|scaleway|exoscale|kind|hardenlab):\/\//;
 
 export interface CniInfo {
   name?: string;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { kubectl, type ClusterContext } from './cluster';
 import type { SimLayout } from './layout';
-import { ensureNodeImage, ensureNodeImages, initializeRealNodes, realNodesUp, type RealNodesContext } from './realNodes';
+import { ensureNodeImage, ensureNodeImages, ensureToolImages, initializeRealNodes, loadBalancerUp, realNodesUp, type RealNodesContext } from './realNodes';
 
 /**
  * Which nodes a test bed runs: `kwok` (simulated by KWOK, with a real sshd + sysstat host per node on this
@@ -43,6 +43,7 @@ export async function startRealNodes(ctx: ClusterContext, cache: string): Promis
   const rn = realNodesContext(ctx, cache);
   const image = await ensureNodeImage(rn);
   const imagesDir = await ensureNodeImages(rn);
+  const toolImagesDir = await ensureToolImages(rn);
   const pki = path.join(ctx.layout.kwokClusterDir, 'pki');
   await realNodesUp(rn, image, {
     caCertPath: path.join(pki, 'ca.crt'),
@@ -50,6 +51,8 @@ export async function startRealNodes(ctx: ClusterContext, cache: string): Promis
     tlsServerName: 'localhost',
     kubeletDir: path.dirname(ctx.binaries.kubelet),
     imagesDir,
+    registryDirs: [toolImagesDir],
   });
   await initializeRealNodes(rn, (args) => kubectl(ctx, args));
+  await loadBalancerUp(rn, ctx.binaries.kubectl);
 }

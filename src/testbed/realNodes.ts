@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../config/paths';
 import type { SimLayout, SimNode } from './layout';
+import { closureViolations, parseNamespaceEvidence } from './closure';
 import { knownHostsLine } from './manifests';
 import { isAlive, readPidFile, run, tcpOpen, waitFor, type Log } from './process';
 
@@ -13,11 +15,14 @@ import { isAlive, readPidFile, run, tcpOpen, waitFor, type Log } from './process
 export const realNodesScript = path.join(repoRoot, 'scripts', 'testbed', 'realnodes.sh');
 export const nodeImageScript = path.join(repoRoot, 'scripts', 'testbed', 'build-node-image.sh');
 export const nodeImagesScript = path.join(repoRoot, 'scripts', 'testbed', 'build-node-images.sh');
+export const toolImagesScript = path.join(repoRoot, 'scripts', 'testbed', 'build-tool-images.sh');
 
 /** The bridge inside the namespace that every node's veth joins (realnodes.sh creates it). */
 export const SIM_BRIDGE = 'hlbr0';
 /** The bridge's own address: the namespace's end of the API server forward (realnodes.sh's GATEWAY). */
 export const SIM_GATEWAY = '10.77.0.1';
+/** The nodes' addresses inside the namespace are 10.77.0.<10+index> (realnodes.sh's node_ip). */
+const SIM_SUBNET_PREFIX = '10.77.0';
 
 export interface RealNodesContext {
   layout: SimLayout;
@@ -45,6 +50,9 @@ export function realNodesDir(layout: SimLayout): string {
 export function simNamespace(layout: SimLayout): string {
   return `hardenlab-${layout.instance.clusterName}`;
 }
+
+/** The providerID scheme of the real nodes: the test bed acts as their cloud provider. */
+export const TESTBED_PROVIDER_ID_SCHEME = 'hardenlab';
 
 /** A node's index (1-based) decides its address inside the namespace (10.77.0.<10+i>) and its pod CIDR. */
 function nodeIndex(layout: SimLayout, node: SimNode): number {
@@ -92,6 +100,13 @@ export async function ensureNodeImages(ctx: RealNodesContext): Promise<string> {
   return dir;
 }
 
+/** Builds (or finds in the cache) the security tools' images (kube-bench's Job image), and returns their folder. */
+export async function ensureToolImages(ctx: RealNodesContext): Promise<string> {
+  const dir = await buildInCache(ctx, toolImagesScript);
+  if (!fs.existsSync(path.join(dir, 'push', 'kube-bench.tar'))) throw new Error(`${toolImagesScript} printed no usable folder (got '${dir}')`);
+  return dir;
+}
+
 function nodePidFile(layout: SimLayout, node: SimNode): string {
   return path.join(realNodesDir(layout), 'pids', `node-${node.name}.pid`);
 }
@@ -128,7 +143,7 @@ export function realNodeStatus(layout: SimLayout, node: SimNode): RealNodeStatus
 export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets?: KubeletSetup): Promise<void> {
   const { layout, log } = ctx;
   await script(ctx, ['net-up'], { HL_API_PORT: String(layout.instance.ports.kubeApiserver) });
-  if (kubelets) await script(ctx, ['registry-up', kubelets.imagesDir], {}, 600_000);
+  if (kubelets) await script(ctx, ['registry-up', kubelets.imagesDir, ...kubelets.registryDirs], {}, 600_000);
   for (const node of layout.instance.nodes) {
     const index = String(nodeIndex(layout, node));
     await script(ctx, ['node-create', node.name, index], { HL_IMAGE: image, HL_AUTHORIZED_KEYS: layout.authorizedKeysPath }, 300_000);
@@ -184,6 +199,35 @@ export async function readNamespaceConfig(ctx: RealNodesContext, namespace = sim
   return Object.assign({}, ...stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
 }
 
+/**
+ * What would let traffic leave a network namespace (default routes, gateways, NAT, forwarding, links to the host),
+ * read from its configuration only: nothing is sent. Empty when the namespace is closed.
+ */
+export async function namespaceClosureViolations(namespace: string, bridge = SIM_BRIDGE): Promise<string[]> {
+  const { stdout } = await run('bash', [realNodesScript, 'closure'], { env: { ...process.env, HL_STATE: os.tmpdir(), HL_NS: namespace, HL_BRIDGE: bridge }, timeoutMs: 60_000 });
+  const raw = Object.assign({}, ...stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+  return closureViolations(parseNamespaceEvidence(raw, bridge));
+}
+
+/**
+ * The load balancer's addresses: nine on host loopback, 60 above the first node's own (127.0.0.71–79 for the
+ * default test bed's 127.0.0.11), so two test beds never share one.
+ */
+export function loadBalancerPool(layout: SimLayout): string[] {
+  const first = Number(layout.instance.nodes[0]?.address.split('.')[3] ?? 11);
+  return Array.from({ length: 9 }, (_, i) => `127.0.0.${first + 60 + i}`);
+}
+
+/** Starts the test bed's load balancer (realnodes-lb.sh): LoadBalancer Services get a pool address, forwarded in. */
+export async function loadBalancerUp(ctx: RealNodesContext, kubectlPath: string): Promise<void> {
+  await script(ctx, ['lb-up'], {
+    HL_KUBECTL: kubectlPath,
+    HL_KUBECONFIG: ctx.layout.kubeconfigPath,
+    HL_LB_POOL: loadBalancerPool(ctx.layout).join(' '),
+    HL_LB_TARGET: `${SIM_SUBNET_PREFIX}.11`,
+  });
+}
+
 export interface KubeletSetup {
   /** The cluster CA (certificate and key) that signs each node's client certificate. */
   caCertPath: string;
@@ -194,6 +238,8 @@ export interface KubeletSetup {
   kubeletDir: string;
   /** build-node-images.sh's folder: tarballs each node imports at boot, the registry and what it serves. */
   imagesDir: string;
+  /** More folders whose push/*.tar the registry serves (build-tool-images.sh's). */
+  registryDirs: readonly string[];
 }
 
 type Kubectl = (args: readonly string[]) => Promise<{ stdout: string }>;
@@ -224,6 +270,9 @@ export async function initializeRealNodes(ctx: RealNodesContext, kubectl: Kubect
     await waitFor(`node ${node.name} to register`, async () => ((await nodeExists(kubectl, node.name)) ? true : undefined), timeoutMs, 500);
     await script(ctx, ['kubelet-forward', node.name, String(index), node.address]);
     const addresses = [{ type: 'InternalIP', address: node.address }, { type: 'Hostname', address: node.name }];
+    // The test bed is the nodes' cloud provider (its load balancer serves LoadBalancer Services), as kind's is.
+    const { stdout: providerID } = await kubectl(['get', 'node', node.name, '-o', 'jsonpath={.spec.providerID}']);
+    if (providerID.trim() === '') await kubectl(['patch', 'node', node.name, '--type=merge', '-p', JSON.stringify({ spec: { providerID: `${TESTBED_PROVIDER_ID_SCHEME}://${node.name}` } })]);
     await kubectl(['patch', 'node', node.name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { addresses } })]);
     const { stdout: cidr } = await kubectl(['get', 'node', node.name, '-o', 'jsonpath={.spec.podCIDR}']);
     if (cidr.trim() === '') {

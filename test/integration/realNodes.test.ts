@@ -7,11 +7,13 @@ import { binaryPaths, readVersions, simDown, simStatus, simUp, type SimInstance,
 import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
 import type { ScenarioRecord } from '../../src/domain/contracts';
+import type { NodeSeries } from '../../src/domain/samples';
+import { nodeArtifactDir } from '../../activities/sampling';
 import { startDevServer } from '../../src/temporal/devServer';
 import { closureViolations, parseNamespaceEvidence } from '../../src/testbed/closure';
 import { startWorker } from '../../worker/runWorker';
 import { securityExperiment } from '../../workflows';
-import { readNamespaceConfig, realNodesUnsupported, SIM_BRIDGE } from '../../src/testbed/realNodes';
+import { loadBalancerPool, namespaceClosureViolations, readNamespaceConfig, realNodesUnsupported, SIM_BRIDGE, simNamespace } from '../../src/testbed/realNodes';
 import { simLayout } from '../../src/testbed/layout';
 
 // Real nodes: three system containers (1 CPU, 2 GiB each) with containerd and a real kubelet, joined to a real
@@ -138,7 +140,7 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
     await kubectl('delete', 'namespace', namespace, '--wait=true', '--timeout=120s');
   });
 
-  test('the three scenarios run on the real nodes: 5 pulled pods, every node sampled, boot times, a clean reset', async () => {
+  test('the three scenarios run on the real nodes: 5 pulled pods, every node sampled, kube-bench as a Job on its node, boot times, a clean reset', async () => {
     const server = await startDevServer({});
     const client = new Client({ connection: await Connection.connect({ address: server.address }) });
     // The environment (this test bed's kubeconfig and node map) is the worker's, never the workflow input's.
@@ -153,7 +155,7 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
         workload: { loadBalancerWaitSeconds: 5 },
         // kube-hunter's remote mode probes the standard ports of the API server's host (127.0.0.1), where the
         // shared KWOK test bed may listen; this test bed's API server is on another port.
-        tools: { kubeHunter: { enabled: false } },
+        tools: { kubeHunter: { enabled: false }, kubeBench: { mode: 'job' as const } },
       };
       const result = await client.workflow.execute(securityExperiment, { taskQueue: 'it-real', workflowId: `it-real-${Date.now()}`, args: [input] });
       expect(result.scenarios.map((s) => [s.scenario, s.status, s.error ?? ''])).toEqual(
@@ -167,6 +169,9 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
         const record = JSON.parse(fs.readFileSync(path.join(env.HARDENLAB_HOME, s.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
         log(`${s.scenario}: ${JSON.stringify({ deploy: record.deploy, boot: record.bootTime, nodes: record.collect?.nodes.map((n) => [n.node, n.cpuSamples]) })}`);
         expect(record.deploy?.replicas).toBe(5);
+        // The test bed's load balancer gave the Service a loopback address; the site answered through it.
+        expect(record.deploy?.service).toMatchObject({ type: 'LoadBalancer', pending: false, httpStatus: 200 });
+        expect(loadBalancerPool(layout)).toContain(record.deploy?.service.address);
         expect(record.collect?.nodes).toHaveLength(3);
         for (const node of record.collect?.nodes ?? []) expect(node.cpuSamples).toBeGreaterThanOrEqual(12);
         expect(record.reset?.leftovers).toEqual([]);
@@ -177,6 +182,26 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
           expect(Object.keys(node.phases ?? {})).toEqual(['userspace']);
         }
       }
+      // kube-bench ran as a Job pulled from the node network's registry; its report came from the pod log, and its
+      // CPU shows on the node it ran on while it ran.
+      const tools = result.scenarios.find((s) => s.scenario === 'security-tools')!;
+      const toolsRecord = JSON.parse(fs.readFileSync(path.join(env.HARDENLAB_HOME, tools.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
+      const bench = toolsRecord.tools?.find((t) => t.tool === 'kube-bench');
+      log(`kube-bench: ${JSON.stringify(bench)}`);
+      expect(bench).toMatchObject({ mode: 'job', outcome: 'ok' });
+      expect(instance.nodes.map((n) => n.name)).toContain(bench!.target);
+      expect(Object.values(bench!.counts).reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
+      const peaks = instance.nodes.map((node) => {
+        const series = JSON.parse(fs.readFileSync(path.join(env.HARDENLAB_HOME, tools.artifactKey, nodeArtifactDir(node.name), 'series.json'), 'utf8')) as NodeSeries;
+        // A sample covers the interval that ends at its time: those ending inside the run or just after it.
+        const during = series.cpu.filter((sample) => sample.time >= bench!.start && sample.time <= bench!.end + 2 * input.window.intervalSeconds * 1000);
+        return { node: node.name, samples: during.length, peak: Math.max(...during.map((sample) => sample.used)) };
+      });
+      log(`CPU used during kube-bench (peak %): ${JSON.stringify(peaks)}`);
+      const onBench = peaks.find((p) => p.node === bench!.target)!;
+      const others = peaks.filter((p) => p.node !== bench!.target);
+      expect(onBench.samples).toBeGreaterThan(0);
+      expect(onBench.peak).toBeGreaterThan(3 * Math.max(...others.map((p) => p.peak)));
       // The report's trust box: separate machines (own machine-id, lxcfs /proc), not one host seen three times.
       const summary = JSON.parse(fs.readFileSync(path.join(path.dirname(result.htmlPath ?? ''), 'summary.json'), 'utf8')) as {
         firstScreen: { trust: { id: string; level: string; title: string }[] };
@@ -197,6 +222,8 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
     expect(closureViolations(evidence)).toEqual([]);
     // The nodes are on the bridge: three veths, one per node.
     expect(evidence.links.filter((link) => link.linkinfo?.info_kind === 'veth')).toHaveLength(3);
+    // The check kube-hunter's subnet-probing modes run first (tools.kubeHunter.subnetProbes.closedNamespace).
+    expect(await namespaceClosureViolations(simNamespace(layout))).toEqual([]);
   });
 });
 
@@ -218,5 +245,8 @@ describeReal('the closure check', () => {
     const violations = closureViolations(evidence);
     expect(violations).toContain('default route via 192.0.2.254');
     expect(violations).toContain("interface out0 (veth) is not the bridge or a node's veth on it");
+    // The check kube-hunter's subnet-probing modes run first (tools.kubeHunter.subnetProbes.closedNamespace) sees the same.
+    expect(await namespaceClosureViolations(probe)).toEqual(violations);
   });
+
 });

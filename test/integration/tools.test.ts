@@ -209,7 +209,7 @@ describe('in-cluster Jobs on KWOK', () => {
 
   it('kube-hunter pod mode runs as a Job with --pod and also reports "no output"', async () => {
     const tools = createToolActivities(deps);
-    const summary = await tools.runKubeHunter({ ...request({ kubeHunter: { modes: ['pod'] } }), mode: 'pod' });
+    const summary = await tools.runKubeHunter({ ...request({ kubeHunter: { modes: ['pod'], subnetProbes: { allowed: true } } }), mode: 'pod' });
     logSummary(summary);
     expect(summary).toMatchObject({ tool: 'kube-hunter', mode: 'pod', outcome: 'no-output', version: '0.6.8' });
     const job = await kube.get<{ apiVersion: string; kind: string; metadata: { name: string }; spec: { template: { spec: { containers: { args: string[] }[] } } } }>(
@@ -242,16 +242,34 @@ describe('tool output through the activity, from a stand-in program replaying re
   it('interface mode runs kube-hunter on the node over SSH with --interface (a stand-in there: no real subnet scan in tests)', async () => {
     const program = await standIn('replay-kube-hunter-on-node', 'kube-hunter-remote.json');
     const tools = createToolActivities({ ...deps, nodeKubeHunter: program });
-    const summary = await tools.runKubeHunter({ ...request({ kubeHunter: { modes: ['interface'] } }), mode: 'interface' });
+    const summary = await tools.runKubeHunter({ ...request({ kubeHunter: { modes: ['interface'], subnetProbes: { allowed: true } } }), mode: 'interface' });
     expect(summary).toMatchObject({ tool: 'kube-hunter', mode: 'interface', target: testbed.nodeNames[0], outcome: 'ok' });
     const doc = await findings(summary.findingsFile!);
     expect(doc.command).toBe(`${program} --interface --report json --log none`);
     expect(doc.findings.every((f) => f.mode === 'interface' && f.target === testbed.nodeNames[0])).toBe(true);
   });
 
+  it('the subnet-probing modes run only where the worker config allows them, and only in a namespace proven closed', async () => {
+    const ran = path.join(work, 'probe-ran');
+    const program = path.join(work, 'recording-kube-hunter');
+    await fs.writeFile(program, `#!/bin/sh\ntouch '${ran}'\n`, { mode: 0o755 });
+    const checked: string[] = [];
+    const tools = createToolActivities({ ...deps, nodeKubeHunter: program, namespaceClosureViolations: async (ns) => (checked.push(ns), ['default route via 192.0.2.254']) });
+    for (const mode of ['interface', 'pod'] as const) {
+      const refused = (await tools.runKubeHunter({ ...request(), mode }).catch((e: unknown) => e)) as ApplicationFailure;
+      expect(refused.type).toBe('ToolConfigInvalid');
+      expect(refused.message).toContain(`kube-hunter ${mode} mode probes whole subnets, and the worker's config does not allow that`);
+      const open = (await tools.runKubeHunter({ ...request({ kubeHunter: { subnetProbes: { allowed: true, closedNamespace: 'hardenlab-x' } } }), mode }).catch((e: unknown) => e)) as ApplicationFailure;
+      expect(open.type).toBe('ToolNetworkNotClosed');
+      expect(open.message).toBe(`kube-hunter ${mode} mode was not run: network namespace hardenlab-x is not closed (default route via 192.0.2.254)`);
+    }
+    expect(checked).toEqual(['hardenlab-x', 'hardenlab-x']);
+    await expect(fs.stat(ran)).rejects.toThrow(/ENOENT/);
+  });
+
   it('interface mode says so when kube-hunter is not installed on the node', async () => {
     const tools = createToolActivities({ ...deps, nodeKubeHunter: path.join(work, 'no-such-kube-hunter') });
-    const error = await tools.runKubeHunter({ ...request(), mode: 'interface' }).catch((e: unknown) => e);
+    const error = await tools.runKubeHunter({ ...request({ kubeHunter: { subnetProbes: { allowed: true } } }), mode: 'interface' }).catch((e: unknown) => e);
     expect((error as ApplicationFailure).type).toBe('ToolMissing');
     expect((error as Error).message).toMatch(/kube-hunter is not installed on node sim-node-1/);
   });

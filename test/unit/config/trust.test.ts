@@ -60,10 +60,20 @@ describe('the trust split: the workflow input carries design, the worker config 
   });
 
   test('design fields stay the input’s, over the worker config’s defaults', async () => {
-    const worker = await workerWith({ experiment: { cluster: { provider: 'local' }, repetitions: 2 } });
+    const worker = await workerWith({ experiment: { cluster: { provider: 'local' }, repetitions: 2, tools: { kubeHunter: { subnetProbes: { allowed: true } } } } });
     const input = { repetitions: 3, seed: 7, window: { durationSeconds: 60, intervalSeconds: 5 }, cluster: { linode: { region: 'us-east', nodeCount: 2 } }, tools: { kubeHunter: { modes: ['pod'] } } };
     const { config } = await worker.resolveExperiment({ input, workflowId: 'w' });
     expect(config).toMatchObject({ repetitions: 3, seed: 7, cluster: { provider: 'local', linode: { region: 'us-east', nodeCount: 2 } }, tools: { kubeHunter: { modes: ['pod'] } } });
+  });
+
+  test('subnet-probing kube-hunter modes are the input\'s to pick only where the worker config allows them', async () => {
+    const closed = await workerWith({ experiment: { cluster: { provider: 'local' } } });
+    const failure = await failureOf(closed.resolveExperiment({ input: { tools: { kubeHunter: { modes: ['remote', 'interface', 'pod'] } } }, workflowId: 'w' }));
+    expect(failure.type).toBe('InvalidInput');
+    expect(failure.message).toContain("tools.kubeHunter.modes: interface and pod probe whole subnets, and the worker's config does not allow that");
+    // Remote mode needs no permission, and a disabled kube-hunter probes nothing.
+    await expect(closed.resolveExperiment({ input: { tools: { kubeHunter: { modes: ['remote'] } } }, workflowId: 'w' })).resolves.toBeDefined();
+    await expect(closed.resolveExperiment({ input: { tools: { kubeHunter: { enabled: false, modes: ['pod'] } } }, workflowId: 'w' })).resolves.toBeDefined();
   });
 
   test('the input picks a named environment; it replaces the top-level environment, design defaults stay', async () => {

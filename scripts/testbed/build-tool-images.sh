@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the security tools' container images for the real nodes' registry, from what scripts/tools/ built
+# (no outside registry is reachable, and the experiment's Jobs name upstream's images):
+#   <cache>/tool-images-<key>/push/kube-bench.tar   docker.io/aquasec/kube-bench:<version>: the kube-bench binary
+#                                                   built from its Go module, its cfg/ folder (kube-bench's
+#                                                   default ./cfg from the working directory /), and Debian's
+#                                                   static busybox for the shell, ps, stat and grep its checks run
+# The test bed pushes push/*.tar to the node network's registry (realnodes.sh registry-up). Prints the folder on
+# its last line. The key hashes this script, its library and the tools' pinned versions.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache_root="${HARDENLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hardenlab}"
+log() { printf '%s [tool images] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf '%s [tool images] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
+# shellcheck source=../tools/versions.env
+source "$here/../tools/versions.env"
+
+key="$(cat "${BASH_SOURCE[0]}" "$here/../lib/docker-archive.sh" "$here/../tools/versions.env" | sha256sum | cut -c1-12)"
+out_dir="$cache_root/tool-images-$key"
+if [[ -f "$out_dir/.complete" ]]; then
+  log "cached in $out_dir"
+  printf '%s\n' "$out_dir"
+  exit 0
+fi
+
+# The kube-bench build is cached by version: cheap when it is there.
+HARDENLAB_CACHE="$cache_root" bash "$here/../tools/build-kube-bench.sh" >&2
+kube_bench="$cache_root/bin/kube-bench-$KUBE_BENCH_VERSION"
+[[ -x "$kube_bench/kube-bench" && -f "$kube_bench/cfg/config.yaml" ]] || die "no kube-bench build in $kube_bench"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-tool-images.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+staging="$work/out"
+mkdir -p "$staging/push"
+# shellcheck source=../lib/docker-archive.sh
+source "$here/../lib/docker-archive.sh"
+
+rootfs="$work/kube-bench/rootfs"
+busybox_rootfs "$rootfs"
+mkdir -p "$rootfs/usr/local/bin"
+cp "$kube_bench/kube-bench" "$rootfs/usr/local/bin/kube-bench"
+cp -R "$kube_bench/cfg" "$rootfs/cfg"
+docker_archive "docker.io/aquasec/kube-bench:$KUBE_BENCH_VERSION" "$rootfs" '["/usr/local/bin/kube-bench"]' "$staging/push/kube-bench.tar" \
+  '"Env":["PATH=/usr/local/bin:/bin"],'
+
+date -u +%Y-%m-%dT%H:%M:%SZ >"$staging/.complete"
+mkdir -p "$cache_root"
+rm -rf "$out_dir"
+mv "$staging" "$out_dir"
+printf '%s\n' "$out_dir"
