@@ -4,6 +4,7 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { temporalCliPath } from './binaries';
+import { devServerSearchAttributeArgs } from './searchAttributes';
 
 export interface DevServerOptions {
   /** gRPC port; 0 picks a free one. */
@@ -24,11 +25,14 @@ export interface DevServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `temporal server start-dev` bound to 127.0.0.1 and waits until it accepts connections. */
+/**
+ * Starts `temporal server start-dev` bound to 127.0.0.1, with hardenlab's search attributes registered
+ * (so the UI's workflow list filters by scenario), and waits until it accepts connections.
+ */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const port = options.port || (await freePort());
   const uiPort = options.uiPort || (await freePort());
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn', '--namespace', options.namespace ?? 'default'];
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn', '--namespace', options.namespace ?? 'default', ...devServerSearchAttributeArgs()];
   if (options.dbFile) {
     await fs.mkdir(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
