@@ -69,7 +69,7 @@ test('children read "<scenario> #<repetition>", activities say what they do, and
 test('a worker whose namespace lacks the search attributes sets none (and still names children and steps)', async () => {
   const doubles = createActivityDoubles({ searchAttributes: false });
   const client = harness.env.client;
-  const input = { ...INPUT, scenarios: ['baseline'] };
+  const input = { ...INPUT, scenarios: ['baseline' as const] };
   await harness.withWorker(doubles, (taskQueue) => client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-meta-off', args: [input] }));
   expect(attributesOf(await client.workflow.getHandle('exp-meta-off').describe())).toEqual({ experiment: undefined, scenario: undefined, repetition: undefined });
   const child = await client.workflow.getHandle('exp-meta-off/baseline/1').describe();
