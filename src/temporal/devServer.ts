@@ -4,7 +4,7 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { temporalCliPath } from './binaries';
-import { devServerSearchAttributeArgs } from './searchAttributes';
+import { ensureSearchAttributes } from './searchAttributes';
 
 export interface DevServerOptions {
   /** gRPC port; 0 picks a free one. */
@@ -32,7 +32,7 @@ export interface DevServer {
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const port = options.port || (await freePort());
   const uiPort = options.uiPort || (await freePort());
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn', '--namespace', options.namespace ?? 'default', ...devServerSearchAttributeArgs()];
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn', '--namespace', options.namespace ?? 'default'];
   if (options.dbFile) {
     await fs.mkdir(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
@@ -65,6 +65,16 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       throw new Error(`temporal dev server on ${address} did not become healthy in time: ${output.trim()}`);
     }
     await new Promise((r) => setTimeout(r, 500));
+  }
+  const namespace = options.namespace ?? 'default';
+  const connection = await Connection.connect({ address });
+  try {
+    await ensureSearchAttributes(connection, namespace);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`temporal dev server on ${address}: registering hardenlab's search attributes failed: ${(err as Error).message}`);
+  } finally {
+    await connection.close();
   }
   return {
     address,

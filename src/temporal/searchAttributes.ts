@@ -1,21 +1,31 @@
 /**
- * Registering hardenlab's search attributes (src/domain/searchAttributes.ts) with a server: as flags of
- * `temporal server start-dev`, or through the operator API (the time-skipping test server, a team's server).
+ * Registering hardenlab's search attributes (src/domain/searchAttributes.ts) with a server through the
+ * operator API: the dev server (`hardenlab dev`, the demo, tests) and the time-skipping test server.
  */
 import type { Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { SEARCH_ATTRIBUTES } from '../domain/searchAttributes';
 
-/** The CLI's spelling of a type: `KEYWORD` → `Keyword`. */
-const cliType = (type: string) => type.charAt(0) + type.slice(1).toLowerCase();
+type OperatorConnection = Pick<Connection, 'operatorService'>;
+type Key = (typeof SEARCH_ATTRIBUTES)[keyof typeof SEARCH_ATTRIBUTES];
 
-/** `--search-attribute HardenlabScenario=Keyword …` for `temporal server start-dev`. */
-export function devServerSearchAttributeArgs(): string[] {
-  return Object.values(SEARCH_ATTRIBUTES).flatMap(({ name, type }) => ['--search-attribute', `${name}=${cliType(type)}`]);
+function add(connection: OperatorConnection, namespace: string, keys: Key[]): Promise<unknown> {
+  const searchAttributes = Object.fromEntries(keys.map(({ name, type }) => [name, encodeSearchAttributeIndexedValueType(type)!]));
+  return connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
 }
 
-/** Adds them to a namespace through the operator API; a server that has them already accepts it again. */
-export async function registerSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<void> {
-  const searchAttributes = Object.fromEntries(Object.values(SEARCH_ATTRIBUTES).map(({ name, type }) => [name, encodeSearchAttributeIndexedValueType(type)!]));
-  await connection.operatorService.addSearchAttributes({ namespace, searchAttributes });
+/**
+ * Adds those the namespace lacks and returns their names. A persisted dev server's database may predate
+ * them (and `start-dev --search-attribute` registers only into a new database), so this asks the server.
+ */
+export async function ensureSearchAttributes(connection: OperatorConnection, namespace: string): Promise<string[]> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = Object.values(SEARCH_ATTRIBUTES).filter(({ name }) => customAttributes?.[name] === undefined);
+  if (missing.length > 0) await add(connection, namespace, missing);
+  return missing.map(({ name }) => name);
+}
+
+/** Adds them all, for a fresh server that cannot list them (the time-skipping test server). */
+export async function registerSearchAttributes(connection: OperatorConnection, namespace: string): Promise<void> {
+  await add(connection, namespace, Object.values(SEARCH_ATTRIBUTES));
 }

@@ -3,14 +3,18 @@
  * test, newcomer.test.ts): it says so and prints the one command that starts a test bed, its server has
  * hardenlab's search attributes, and `{}` fails at once naming the missing cluster.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { startDev, type RunningDev } from '../../src/cli/commands/dev';
-import { SEARCH_ATTRIBUTES } from '../../src/domain/searchAttributes';
+import { SEARCH_ATTRIBUTES, scenarioSearchAttributes } from '../../src/domain/searchAttributes';
+import { temporalCliPath } from '../../src/temporal/binaries';
+import { canConnect, freePort, startDevServer } from '../../src/temporal/devServer';
 import { SIM_UP_COMMAND } from '../../src/testbed/workerEnvironment';
+import { waitFor } from '../support/temporalUi';
 import { sharedWorkflowBundle } from '../support/workflowBundle';
 
 jest.setTimeout(180_000);
@@ -58,4 +62,45 @@ describe('hardenlab dev without a config file or a test bed', () => {
     expect(cause!.message).toContain(`cluster.kubeconfigPath: no kubeconfig at ${join(home, 'no-kubeconfig')}`);
     expect(cause!.message).toContain('use provider "local" for the test bed');
   });
+});
+
+test('a dev database from before the search attributes gets them when dev starts on it, usable at once', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'hardenlab-dev-db-'));
+  const dbFile = join(home, 'dev.db');
+  try {
+    // The database an earlier release's `hardenlab dev` (or demo) left: created without them.
+    const port = await freePort();
+    const old = spawn(temporalCliPath(), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFile, '--log-level', 'error'], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => old.once('exit', resolve));
+    await waitFor('the old dev server', () => canConnect('127.0.0.1', port), 60_000);
+    const oldClient = await Connection.connect({ address: `127.0.0.1:${port}` });
+    await waitFor('the old server to answer', () => oldClient.operatorService.listSearchAttributes({ namespace: 'default' }).then(() => true, () => false), 60_000);
+    const before = (await oldClient.operatorService.listSearchAttributes({ namespace: 'default' })).customAttributes ?? {};
+    await oldClient.close();
+    old.kill('SIGTERM');
+    await exited;
+    expect(Object.keys(before).filter((name) => name.startsWith('Hardenlab'))).toEqual([]);
+
+    const server = await startDevServer({ port: 0, uiPort: 0, dbFile });
+    const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: 'default' });
+    try {
+      const handle = await client.workflow.start('securityExperiment', {
+        taskQueue: 'nobody-polls', workflowId: 'old-db/baseline/1', typedSearchAttributes: scenarioSearchAttributes('old-db', 'baseline', 1),
+      });
+      const query = 'HardenlabScenario="baseline" AND HardenlabRepetition=1';
+      const listed = async () => {
+        const ids: string[] = [];
+        for await (const w of client.workflow.list({ query })) ids.push(w.workflowId);
+        return ids;
+      };
+      await waitFor('the list filtered by scenario to show it', async () => (await listed()).length > 0, 30_000);
+      expect(await listed()).toEqual(['old-db/baseline/1']);
+      await handle.terminate('test over');
+    } finally {
+      await client.connection.close();
+      await server.stop();
+    }
+  } finally {
+    await rm(home, { recursive: true, force: true });
+  }
 });
