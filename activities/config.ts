@@ -5,14 +5,14 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { FieldError } from '../src/config/experiment';
-import { resolveExperimentConfig, type LoadedWorkerConfig } from '../src/config/resolve';
+import { resolveExperimentConfig, type WorkerConfigSource } from '../src/config/resolve';
 import type { ResolveExperimentRequest, ResolvedExperiment } from '../src/domain/contracts';
 import { experimentKey } from '../src/domain/naming';
 
 export interface ConfigDeps {
   env?: NodeJS.ProcessEnv;
-  /** The worker's config as the launcher loaded it (the demo's: the test bed); read from its file per run when absent. */
-  workerConfig?: LoadedWorkerConfig;
+  /** The worker's config as the launcher loaded it (the demo's: the test bed) or looks it up per run (`hardenlab dev`); read from its file per run when absent. */
+  workerConfig?: WorkerConfigSource;
 }
 
 export function createConfigActivities(deps: ConfigDeps = {}) {
@@ -21,7 +21,7 @@ export function createConfigActivities(deps: ConfigDeps = {}) {
   async function resolveExperiment({ input, workflowId }: ResolveExperimentRequest): Promise<ResolvedExperiment> {
     const result = await resolveExperimentConfig(input, { env, worker: deps.workerConfig });
     if (!result.ok) throw invalid(result.errors);
-    return { config: result.config, experimentId: workflowId, artifactKey: experimentKey(workflowId), configFile: result.configFile };
+    return { config: result.config, experimentId: workflowId, artifactKey: experimentKey(workflowId), configFile: result.configFile, searchAttributes: result.searchAttributes };
   }
 
   return { resolveExperiment };

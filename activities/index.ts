@@ -5,7 +5,7 @@
 import type { HardenlabActivities } from '../src/domain/activities';
 import type { KubeClient } from '../src/kube/types';
 import type { ClusterRef } from '../src/domain/contracts';
-import type { LoadedWorkerConfig } from '../src/config/resolve';
+import type { WorkerConfigSource } from '../src/config/resolve';
 import type { SshConnector } from '../src/ssh';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import type { ToolBinaries } from './tools';
@@ -24,8 +24,8 @@ export interface ActivityDeps {
   toolKube: ToolKubeLoader;
   toolBinaries: ToolBinaries;
   env?: NodeJS.ProcessEnv;
-  /** The worker's config when the launcher fixes it (the demo); otherwise read from its file per run. */
-  workerConfig?: LoadedWorkerConfig;
+  /** The worker's config when the launcher fixes it (the demo) or looks it up per run (`hardenlab dev`); otherwise read from its file per run. */
+  workerConfig?: WorkerConfigSource;
 }
 
 export function createActivities(deps: ActivityDeps): HardenlabActivities {

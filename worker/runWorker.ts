@@ -6,7 +6,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { hardenlabHome } from '../src/config/paths';
-import type { LoadedWorkerConfig } from '../src/config/resolve';
+import type { WorkerConfigSource } from '../src/config/resolve';
 import type { WorkerConfig } from '../src/config/workerConfig';
 import { Ssh2Connector } from '../src/ssh';
 import { ArtifactStore } from '../src/store/artifactStore';
@@ -20,7 +20,7 @@ export async function startWorker(
   temporal: WorkerConfig['temporal'],
   env: NodeJS.ProcessEnv = process.env,
   /** workflowBundle: a prebuilt bundle for the data converter in use (tests share one); by default the worker bundles. */
-  options: { dataConverter?: DataConverter; workerConfig?: LoadedWorkerConfig; workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption> } = {},
+  options: { dataConverter?: DataConverter; workerConfig?: WorkerConfigSource; workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption> } = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   // Payloads (and failures) are encrypted when the config names a key file.
   const dataConverter = options.dataConverter ?? (await dataConverterFor(temporal));

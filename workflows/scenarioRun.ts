@@ -23,6 +23,7 @@ import type { ArtifactKey, ClusterFacts, ClusterRef, ScenarioRecord, StepName } 
 import { namespaceFor, runIdFor } from '../src/domain/naming';
 import type { ScenarioProgress } from '../src/domain/progress';
 import type { ScenarioName } from '../src/domain/scenarios';
+import { scenarioLabel } from '../src/domain/searchAttributes';
 import { healthCheckOptions, stepOptions } from './activityOptions';
 import { scenarioProgressQuery } from './definitions';
 import { describeFailure } from './failures';
@@ -43,16 +44,17 @@ export interface ScenarioRunInput {
 }
 
 type StepOptions = (typeof stepOptions)[keyof typeof stepOptions];
-/** Activity proxies: `acts<'deployWorkload'>(stepOptions.cluster, 'deploy')`. */
-type ActivityProxies = <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string) => ActivityInterfaceFor<Pick<HardenlabActivities, K>>;
+/** Activity proxies: `acts<'deployWorkload'>(stepOptions.cluster, 'deploy', 'deploy the workload into hl-base-r1-…')`. */
+type ActivityProxies = <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string, summary: string) => ActivityInterfaceFor<Pick<HardenlabActivities, K>>;
 
 /**
  * Activities named by what they do (the Temporal UI lists `deploy`, `kube-hunter-remote`, …), for runs
- * started since the patch; runs an earlier release started keep their sequence-number ids.
+ * started since the patch; runs an earlier release started keep their sequence-number ids. The summary
+ * is what the UI's timeline shows (user metadata: replay ignores it, so every run gets one).
  */
 function activityProxies(namedIds: boolean): ActivityProxies {
-  return <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string) =>
-    proxyActivities<Pick<HardenlabActivities, K>>(namedIds ? { ...options, activityId } : options);
+  return <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string, summary: string) =>
+    proxyActivities<Pick<HardenlabActivities, K>>(namedIds ? { ...options, activityId, summary } : { ...options, summary });
 }
 
 // A local activity: an hourly health check then costs one marker event instead of three activity events,
@@ -124,7 +126,7 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
 
   try {
     if (!cluster) {
-      const provisioned = await step('provision', () => acts<'provisionCluster'>(stepOptions.provision, 'provision').provisionCluster({ runId, cluster: config.cluster, nodeMapPath: config.nodeMapPath }));
+      const provisioned = await step('provision', () => acts<'provisionCluster'>(stepOptions.provision, 'provision', `provision a ${config.cluster.provider} cluster`).provisionCluster({ runId, cluster: config.cluster, nodeMapPath: config.nodeMapPath }));
       if (!provisioned) throw new ScenarioAborted('provision', 'skipped: there is no cluster to run on');
       cluster = provisioned.cluster;
       ownsCluster = provisioned.created;
@@ -132,8 +134,8 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     }
     const scoped = { runId, cluster, namespace };
     const hardened = scenario === 'best-practices' || (scenario === 'security-tools' && config.hardening.inSecurityTools);
-    record.deploy = await step('deploy', () => acts<'deployWorkload'>(stepOptions.cluster, 'deploy').deployWorkload({ ...scoped, scenario, workload: config.workload, hardened }));
-    if (hardened) record.harden = await step('harden', () => acts<'hardenNamespace'>(stepOptions.cluster, 'harden').hardenNamespace({ ...scoped, hardening: config.hardening }));
+    record.deploy = await step('deploy', () => acts<'deployWorkload'>(stepOptions.cluster, 'deploy', `deploy the workload into ${namespace}`).deployWorkload({ ...scoped, scenario, workload: config.workload, hardened }));
+    if (hardened) record.harden = await step('harden', () => acts<'hardenNamespace'>(stepOptions.cluster, 'harden', `harden ${namespace}`).hardenNamespace({ ...scoped, hardening: config.hardening }));
 
     const nodes = nodeMapPath();
     const { durationSeconds, intervalSeconds, healthCheckSeconds } = config.window;
@@ -141,7 +143,7 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     if (nodes) {
       // A start that fails part-way may have started samplers on some nodes: cleanup stops them all.
       samplingAttempted = true;
-      const started = await step('start-sampling', () => acts<'startSampling'>(stepOptions.startSampling, 'start-sampling').startSampling({ runId, nodeMapPath: nodes, intervalSeconds, durationSeconds }));
+      const started = await step('start-sampling', () => acts<'startSampling'>(stepOptions.startSampling, 'start-sampling', `start sadc on every node, every ${intervalSeconds} s`).startSampling({ runId, nodeMapPath: nodes, intervalSeconds, durationSeconds }));
       samplingStarted = started !== undefined;
       sampledNodes = started?.nodes.map((n) => n.node) ?? [];
       // The window is measured in workflow time, which survives worker restarts and time skipping.
@@ -152,14 +154,16 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     progress.window = windowProgress(windowStart, windowEnd, Date.now());
 
     // Tools run inside the window so their own CPU cost shows on the charts.
-    if (scenario === 'security-tools') record.tools = await runTools(step, acts, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey });
+    // kube-bench's node mode runs on the chosen node, else the node map's first (the first sampled).
+    const benchNode = config.tools.kubeBench.node ?? sampledNodes[0] ?? "the node map's first node";
+    if (scenario === 'security-tools') record.tools = await runTools(step, acts, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey }, benchNode);
 
     let lastCheck = windowStart;
     while (Date.now() < windowEnd) {
       progress.step = 'sampling-window';
       progress.window = windowProgress(windowStart, windowEnd, Date.now());
       refreshDetails();
-      await sleep(Math.min(healthCheckSeconds * 1000, windowEnd - Date.now()));
+      await sleep(Math.min(healthCheckSeconds * 1000, windowEnd - Date.now()), { summary: 'sampling window' });
       if (samplingStarted && nodes && Date.now() < windowEnd) {
         const check = () => healthActs.checkSampling({ runId, nodeMapPath: nodes });
         if (healthRecordsGaps) {
@@ -184,14 +188,14 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
 
     if (samplingStarted && nodes) {
       await step('collect', async () => {
-        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling').stopSampling({ runId, nodeMapPath: nodes });
-        return (record.collect = await acts<'collectSamples'>(stepOptions.collect, 'collect').collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }));
+        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling', 'stop sadc on every node').stopSampling({ runId, nodeMapPath: nodes });
+        return (record.collect = await acts<'collectSamples'>(stepOptions.collect, 'collect', 'collect the samples from every node').collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }));
       });
       collected = true;
       record.sampling!.endedAt = Date.now();
     }
     if (nodes && config.bootTime.measure) {
-      record.bootTime = await step('boot-time', () => acts<'measureBootTime'>(stepOptions.bootTime, 'boot-time').measureBootTime({ runId, nodeMapPath: nodes, reboot: config.bootTime.reboot, cluster }));
+      record.bootTime = await step('boot-time', () => acts<'measureBootTime'>(stepOptions.bootTime, 'boot-time', config.bootTime.reboot ? 'reboot every node and measure its boot time' : 'read every node\'s boot time').measureBootTime({ runId, nodeMapPath: nodes, reboot: config.bootTime.reboot, cluster }));
     }
   } catch (err) {
     failure = err;
@@ -204,27 +208,27 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
       const samplersMayRun = stopWhatStartAttempted ? samplingAttempted : samplingStarted;
       if (samplersMayRun && nodes && !collected) {
         // Stopping is idempotent; keep whatever was sampled before the failure or cancellation, for a partial report.
-        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling').stopSampling({ runId, nodeMapPath: nodes }).catch(stopWhatStartAttempted ? noteCleanupFailure('stop sampling') : () => undefined);
-        if (samplingStarted) record.collect = await acts<'collectSamples'>(stepOptions.collect, 'collect').collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }).catch(() => undefined);
+        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling', 'stop sadc on every node').stopSampling({ runId, nodeMapPath: nodes }).catch(stopWhatStartAttempted ? noteCleanupFailure('stop sampling') : () => undefined);
+        if (samplingStarted) record.collect = await acts<'collectSamples'>(stepOptions.collect, 'collect', 'collect the samples from every node').collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }).catch(() => undefined);
       }
       if (samplersMayRun && nodes) {
-        await acts<'cleanupNodes'>(stepOptions.sampling, 'cleanup-nodes').cleanupNodes({ runId, nodeMapPath: nodes }).catch(stopWhatStartAttempted ? noteCleanupFailure('clean up nodes') : () => undefined);
+        await acts<'cleanupNodes'>(stepOptions.sampling, 'cleanup-nodes', 'remove the sampler files from every node').cleanupNodes({ runId, nodeMapPath: nodes }).catch(stopWhatStartAttempted ? noteCleanupFailure('clean up nodes') : () => undefined);
       }
       if (cluster) {
         const target = cluster;
-        record.reset = await step('reset', () => acts<'resetCluster'>(stepOptions.reset, 'reset').resetCluster({ runId, cluster: target, namespace })).catch((err) => {
+        record.reset = await step('reset', () => acts<'resetCluster'>(stepOptions.reset, 'reset', `reset: delete ${namespace} and the run's objects`).resetCluster({ runId, cluster: target, namespace })).catch((err) => {
           if (cleanupBesideError) return noteCleanupFailure('reset')(err);
           record.error ??= describeFailure(err);
           return undefined;
         });
-        if (ownsCluster) await step('teardown', () => acts<'teardownCluster'>(stepOptions.reset, 'teardown').teardownCluster({ runId, cluster: target })).catch(cleanupBesideError ? noteCleanupFailure('teardown') : () => undefined);
+        if (ownsCluster) await step('teardown', () => acts<'teardownCluster'>(stepOptions.reset, 'teardown', 'tear down the cluster').teardownCluster({ runId, cluster: target })).catch(cleanupBesideError ? noteCleanupFailure('teardown') : () => undefined);
       }
       if (record.status === 'completed' && !record.collect) record.status = 'completed-without-samples';
       if (cleanupErrors.length > 0) record.cleanupErrors = cleanupErrors;
       progress.status = record.status;
       progress.step = 'finished';
       refreshDetails();
-      const recording = acts<'recordScenario'>(stepOptions.record, 'record').recordScenario(record);
+      const recording = acts<'recordScenario'>(stepOptions.record, 'record', `record ${scenarioLabel(scenario, repetition)}`).recordScenario(record);
       if (cleanupBesideError) await recording.catch(noteCleanupFailure('record (the report lacks this scenario)'));
       else await recording;
     });
@@ -245,16 +249,18 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
 
 type StepRunner = <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>;
 
-async function runTools(step: StepRunner, acts: ActivityProxies, req: Parameters<HardenlabActivities['runKubeBench']>[0]): Promise<ScenarioRecord['tools']> {
+async function runTools(step: StepRunner, acts: ActivityProxies, req: Parameters<HardenlabActivities['runKubeBench']>[0], benchNode: string): Promise<ScenarioRecord['tools']> {
   const summaries: NonNullable<ScenarioRecord['tools']> = [];
   if (req.tools.kubeBench.enabled) {
-    const kubeBench = acts<'runKubeBench'>(stepOptions.tools, `kube-bench-${req.tools.kubeBench.mode}`);
+    const { mode } = req.tools.kubeBench;
+    const kubeBench = acts<'runKubeBench'>(stepOptions.tools, `kube-bench-${mode}`, mode === 'node' ? `kube-bench node on ${benchNode}` : 'kube-bench as a Job in the cluster');
     const summary = await step('run-tools', () => kubeBench.runKubeBench(req));
     if (summary) summaries.push(summary);
   }
   if (req.tools.kubeHunter.enabled) {
     for (const mode of req.tools.kubeHunter.modes as KubeHunterMode[]) {
-      const kubeHunter = acts<'runKubeHunter'>(stepOptions.tools, `kube-hunter-${mode}`);
+      const target = mode === 'remote' ? ` against ${req.tools.kubeHunter.remoteTarget ?? 'the API server'}` : mode === 'interface' ? ` on ${benchNode}` : ' as a pod';
+      const kubeHunter = acts<'runKubeHunter'>(stepOptions.tools, `kube-hunter-${mode}`, `kube-hunter ${mode}${target}`);
       const summary = await step('run-tools', () => kubeHunter.runKubeHunter({ ...req, mode }));
       if (summary) summaries.push(summary);
     }

@@ -13,6 +13,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ExperimentInput } from '../src/config/experiment';
@@ -20,6 +21,7 @@ import type { HardenlabActivities } from '../src/domain/activities';
 import type { ProvisionResult, ResolvedExperiment } from '../src/domain/contracts';
 import { runIdFor, scenarioKey, scenarioWorkflowId } from '../src/domain/naming';
 import { planRepetitions, seedFromId } from '../src/domain/plan';
+import { experimentSearchAttributes, scenarioLabel, scenarioSearchAttributes } from '../src/domain/searchAttributes';
 import type { ExperimentProgress, ExperimentResult, ScenarioSummary } from '../src/domain/progress';
 import { stepOptions } from './activityOptions';
 import { experimentProgressQuery } from './definitions';
@@ -32,17 +34,18 @@ type Act = 'resolveExperiment' | 'provisionCluster' | 'teardownCluster' | 'build
 
 /**
  * Activities named by what they do (the Temporal UI lists these ids) for runs started since the patch;
- * runs an earlier release started keep their sequence-number ids.
+ * runs an earlier release started keep their sequence-number ids. The summary is what the UI's timeline
+ * shows (user metadata: replay ignores it, so every run gets one).
  */
 function experimentActivities(namedIds: boolean): Pick<HardenlabActivities, Act> {
-  const proxy = <K extends Act>(options: (typeof stepOptions)[keyof typeof stepOptions], activityId: string) =>
-    proxyActivities<Pick<HardenlabActivities, K>>(namedIds ? { ...options, activityId } : options);
+  const proxy = <K extends Act>(options: (typeof stepOptions)[keyof typeof stepOptions], activityId: string, summary: string) =>
+    proxyActivities<Pick<HardenlabActivities, K>>(namedIds ? { ...options, activityId, summary } : { ...options, summary });
   // Proxies have no own keys to spread: take each function by name.
   return {
-    resolveExperiment: proxy<'resolveExperiment'>(stepOptions.resolve, 'resolve-input').resolveExperiment,
-    provisionCluster: proxy<'provisionCluster'>(stepOptions.provision, 'provision-shared-cluster').provisionCluster,
-    teardownCluster: proxy<'teardownCluster'>(stepOptions.reset, 'teardown-shared-cluster').teardownCluster,
-    buildReport: proxy<'buildReport'>(stepOptions.report, 'build-report').buildReport,
+    resolveExperiment: proxy<'resolveExperiment'>(stepOptions.resolve, 'resolve-input', 'resolve the input against the worker config').resolveExperiment,
+    provisionCluster: proxy<'provisionCluster'>(stepOptions.provision, 'provision-shared-cluster', 'provision the shared cluster').provisionCluster,
+    teardownCluster: proxy<'teardownCluster'>(stepOptions.reset, 'teardown-shared-cluster', 'tear down the shared cluster').teardownCluster,
+    buildReport: proxy<'buildReport'>(stepOptions.report, 'build-report', 'build the report').buildReport,
   };
 }
 
@@ -58,6 +61,8 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
 
   const resolved = await resolveOrFail(resolveExperiment, input ?? {}, workflowId);
   const { config } = resolved;
+  // Only where the namespace knows them (the worker config says so): a server rejects unknown attributes.
+  if (resolved.searchAttributes) upsertSearchAttributes(experimentSearchAttributes(resolved.experimentId));
   const seed = config.seed ?? seedFromId(workflowId);
   progress.seed = seed;
   progress.plan = planRepetitions(config.scenarios, config.repetitions, seed);
@@ -91,6 +96,8 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
           args: [{ experimentId: resolved.experimentId, scenario: summary.scenario, repetition: summary.repetition, config, artifactKey: summary.artifactKey, cluster: shared?.cluster, facts: shared?.facts }],
           // Closing the parent asks children to cancel, so their reset still runs.
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          staticSummary: scenarioLabel(summary.scenario, summary.repetition),
+          typedSearchAttributes: resolved.searchAttributes ? scenarioSearchAttributes(resolved.experimentId, summary.scenario, summary.repetition) : undefined,
         });
         summary.status = record.status;
       } catch (err) {

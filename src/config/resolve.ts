@@ -18,12 +18,16 @@ export interface LoadedWorkerConfig {
   file?: string;
 }
 
-export type Resolution = { ok: true; config: ExperimentConfig; configFile?: string } | { ok: false; errors: FieldError[] };
+/** The worker's config, fixed by the launcher or looked up per run (`hardenlab dev` checks for a running test bed). */
+export type WorkerConfigSource = LoadedWorkerConfig | (() => Promise<LoadedWorkerConfig>);
+
+/** `searchAttributes`: the worker's namespace knows hardenlab's search attributes, so the run sets them. */
+export type Resolution = { ok: true; config: ExperimentConfig; configFile?: string; searchAttributes: boolean } | { ok: false; errors: FieldError[] };
 
 export interface ResolveOptions {
   env: NodeJS.ProcessEnv;
   /** The worker's config; loaded from $HARDENLAB_CONFIG (or the data folder) when absent. */
-  worker?: LoadedWorkerConfig;
+  worker?: WorkerConfigSource;
 }
 
 export async function resolveExperimentConfig(input: unknown, options: ResolveOptions): Promise<Resolution> {
@@ -33,7 +37,7 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
   }
   let worker: LoadedWorkerConfig;
   try {
-    worker = options.worker ?? (await loadWorkerConfig(env));
+    worker = typeof options.worker === 'function' ? await options.worker() : (options.worker ?? (await loadWorkerConfig(env)));
   } catch (err) {
     if (err instanceof ConfigFileError) return { ok: false, errors: err.problems.map((p) => ({ field: `config file ${err.file}: ${p.field}`, message: p.message })) };
     throw err;
@@ -51,7 +55,7 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
   const config = withEnvironmentDefaults(result.config, env);
   const problems = await checkEnvironment(config, env);
   if (problems.length) return { ok: false, errors: problems };
-  return { ok: true, config, configFile: worker.file };
+  return { ok: true, config, configFile: worker.file, searchAttributes: worker.config.temporal.searchAttributes === true };
 }
 
 /** The worker's `experiment:` section, or with a named environment's fields in place of its environment fields. */

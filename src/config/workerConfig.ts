@@ -25,6 +25,11 @@ export const workerConfigSchema = z
           .optional(),
         /** AES-GCM payload encryption key file (32 bytes, raw or base64); off when absent. */
         encryptionKeyPath: z.string().min(1).optional(),
+        /**
+         * The namespace has hardenlab's search attributes (src/domain/searchAttributes.ts), so runs set them;
+         * `hardenlab dev` registers them on its server and sets this itself.
+         */
+        searchAttributes: z.boolean().optional(),
       })
       .strict()
       .prefault({}),

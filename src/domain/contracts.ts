@@ -46,6 +46,8 @@ export interface ResolvedExperiment {
   artifactKey: ArtifactKey;
   /** Where each value came from, for the report: field path → 'default' | 'config-file' | 'input'. */
   configFile?: string;
+  /** The worker's namespace knows hardenlab's search attributes (src/domain/searchAttributes.ts): the run sets them. Absent in runs of earlier releases. */
+  searchAttributes?: boolean;
 }
 
 // ---------- cluster (provision, deploy, harden, reset) ----------

@@ -4,6 +4,7 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { temporalCliPath } from './binaries';
+import { ensureSearchAttributes } from './searchAttributes';
 
 export interface DevServerOptions {
   /** gRPC port; 0 picks a free one. */
@@ -24,7 +25,10 @@ export interface DevServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `temporal server start-dev` bound to 127.0.0.1 and waits until it accepts connections. */
+/**
+ * Starts `temporal server start-dev` bound to 127.0.0.1, with hardenlab's search attributes registered
+ * (so the UI's workflow list filters by scenario), and waits until it accepts connections.
+ */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const port = options.port || (await freePort());
   const uiPort = options.uiPort || (await freePort());
@@ -61,6 +65,16 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       throw new Error(`temporal dev server on ${address} did not become healthy in time: ${output.trim()}`);
     }
     await new Promise((r) => setTimeout(r, 500));
+  }
+  const namespace = options.namespace ?? 'default';
+  const connection = await Connection.connect({ address });
+  try {
+    await ensureSearchAttributes(connection, namespace);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`temporal dev server on ${address}: registering hardenlab's search attributes failed: ${(err as Error).message}`);
+  } finally {
+    await connection.close();
   }
   return {
     address,

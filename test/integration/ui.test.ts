@@ -11,9 +11,9 @@ import type { Page } from 'playwright-core';
 import type { ExperimentResult } from '../../src/domain/progress';
 import { TASK_QUEUE } from '../../src/config/workerConfig';
 import { experimentProgressQuery } from '../../workflows/definitions';
-import { startLink } from '../../src/cli/commands/shared';
 import { launchChromium, type LaunchedBrowser } from '../support/browser';
 import { startHardenlabStack, type HardenlabStack } from '../support/hardenlabStack';
+import { startFromForm, waitFor } from '../support/temporalUi';
 import { ensureTestbed } from '../support/testbed';
 
 const RUN_TIMEOUT_MS = 12 * 60_000;
@@ -50,21 +50,7 @@ describe('starting an experiment from the Temporal Web UI', () => {
     page.setDefaultTimeout(30_000);
     const workflowId = `ui-${Date.now()}`;
 
-    // The link the README and `hardenlab demo` print: workflow type and task queue come prefilled.
-    await page.goto(startLink(server.uiUrl, TASK_QUEUE), { waitUntil: 'networkidle' });
-    await expectValue(page, 'workflowType', 'securityExperiment');
-    await expectValue(page, 'taskQueue', TASK_QUEUE);
-    await page.getByTestId('workflowId').fill(workflowId);
-    // The input is a CodeMirror editor; insertText avoids its bracket auto-closing on typed keys.
-    const data = page.getByRole('textbox', { name: 'Data' });
-    await data.click();
-    await page.keyboard.insertText(JSON.stringify(INPUT));
-    await page.locator('input[name="encoding"][value="json/plain"]').check();
-    // Leaving the editor reformats the JSON and moves the button: blur first, then press it.
-    await page.getByRole('heading', { name: 'Start Workflow' }).click();
-    await shot(page, 'form');
-    const startButton = page.getByTestId('start-workflow-button');
-    await startButton.click();
+    await startFromForm(page, { uiUrl: server.uiUrl, taskQueue: TASK_QUEUE, workflowId, input: JSON.stringify(INPUT), beforeStart: (p) => shot(p, 'form') });
 
     // The server has it, with exactly the JSON typed, as json/plain.
     const handle = client.workflow.getHandle(workflowId);
@@ -127,10 +113,6 @@ describe('starting an experiment from the Temporal Web UI', () => {
   }, RUN_TIMEOUT_MS + 120_000);
 });
 
-async function expectValue(page: Page, testId: string, value: string): Promise<void> {
-  expect(await page.getByTestId(testId).inputValue()).toBe(value);
-}
-
 async function expectText(locator: ReturnType<Page['getByTestId']>, pattern: RegExp): Promise<void> {
   await locator.waitFor({ state: 'visible', timeout: 30_000 });
   expect((await locator.textContent()) ?? '').toMatch(pattern);
@@ -151,12 +133,4 @@ async function expectCurrentDetails(page: Page, pattern: RegExp): Promise<void> 
   }
   await shot(page, 'details-missing');
   throw new Error(`Current Details did not show ${pattern} within 45 s; the page said: …${text.slice(-700)}`);
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }

@@ -23,13 +23,16 @@ export interface DoubleOptions {
   onCall?: (call: Call) => void | Promise<void>;
   /** Replaces a double's result (still recorded, and failures still injected). */
   results?: Partial<HardenlabActivities>;
+  /** The worker config's `temporal.searchAttributes` (default true: the time-skipping server has them registered). */
+  searchAttributes?: boolean;
 }
 
 export function createActivityDoubles(options: DoubleOptions = {}) {
   const calls: Call[] = [];
   const cluster: ClusterRef = { provider: 'local', kubeconfigPath: '/tmp/kubeconfig', nodeMapPath: '/tmp/nodes.yaml' };
   // The worker's config, as a team's worker has it: the test bed by default, an LKE environment by name.
-  const workerConfig = { config: { temporal: { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'hardenlab' }, experiment: { cluster: { provider: 'local' } }, environments: { lke: { cluster: { provider: 'linode' } } } } };
+  const temporal = { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'hardenlab', searchAttributes: options.searchAttributes ?? true };
+  const workerConfig = { config: { temporal, experiment: { cluster: { provider: 'local' } }, environments: { lke: { cluster: { provider: 'linode' } } } } };
   const real = createConfigActivities({ env: options.env ?? { HARDENLAB_HOME: '/tmp/hardenlab-test-home' }, workerConfig });
 
   function wrap<K extends keyof HardenlabActivities>(name: K, fallback: HardenlabActivities[K]): HardenlabActivities[K] {

@@ -44,7 +44,9 @@ export async function demoCommand(opts: { window: number; interval: number; keep
   const temporal = { ...loaded.config.temporal, address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, tls: undefined };
   // The demo's worker serves the test bed, whatever environment the config file names.
   const experiment = { ...withoutEnvironmentFields(loaded.config.experiment), cluster: { provider: 'local' } };
-  const { worker, connection } = await startWorker(temporal, process.env, { workerConfig: { ...loaded, config: { ...loaded.config, experiment, environments: {} } } });
+  // The dev server has hardenlab's search attributes: runs set them.
+  const config = { ...loaded.config, temporal: { ...loaded.config.temporal, searchAttributes: true }, experiment, environments: {} };
+  const { worker, connection } = await startWorker(temporal, process.env, { workerConfig: { ...loaded, config } });
   const running = worker.run();
 
   const client = await connectClient(temporal);
