@@ -53,7 +53,7 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
         deploySeconds: record.deploy?.rolloutSeconds,
         scaleUpSeconds: record.deploy?.scaleUpSeconds,
         bootSeconds: record.bootTime ? Object.fromEntries(record.bootTime.nodes.map((n) => [n.node, n.totalSeconds])) : undefined,
-        toolRuns: record.tools?.map((t) => ({ tool: t.tool, mode: t.mode, start: t.start, end: t.end })),
+        toolRuns: record.tools?.map((t) => ({ tool: t.tool, mode: t.mode, target: t.target, start: t.start, end: t.end })),
       },
       findings,
       hardening: record.harden,

@@ -55,7 +55,7 @@ export function timeSeriesSpec(model: ReportModel, index: number, metric: Metric
     const raw = metric === 'cpu' ? n.cpu.map((s) => ({ time: s.time, value: s.used })) : n.memory.map((s) => ({ time: s.time, value: s.memUsedPercent }));
     return downsample(raw, 600).map((p) => ({ node: n.node, minute: minutes(p.time), value: p.value }));
   });
-  const windows = run.toolRuns.map((t) => ({ label: `${t.tool} (${t.mode})`, from: minutes(t.start), to: minutes(t.end) }));
+  const windows = run.toolRuns.map((t) => ({ label: `${t.tool} (${t.mode}${t.target ? ` on ${t.target}` : ''})`, from: minutes(t.start), to: minutes(t.end) }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: `${run.scenario} #${run.repetition}: ${METRIC_LABEL[metric]}`, anchor: 'start', fontSize: 13 },

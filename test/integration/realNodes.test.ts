@@ -202,6 +202,8 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
       const others = peaks.filter((p) => p.node !== bench!.target);
       expect(onBench.samples).toBeGreaterThan(0);
       expect(onBench.peak).toBeGreaterThan(3 * Math.max(...others.map((p) => p.peak)));
+      // The report's CPU chart shades the run's window, named with the node it ran on.
+      expect(fs.readFileSync(result.htmlPath ?? '', 'utf8')).toContain(`kube-bench (job on ${bench!.target})`);
       // The report's trust box: separate machines (own machine-id, lxcfs /proc), not one host seen three times.
       const summary = JSON.parse(fs.readFileSync(path.join(path.dirname(result.htmlPath ?? ''), 'summary.json'), 'utf8')) as {
         firstScreen: { trust: { id: string; level: string; title: string }[] };

@@ -34,7 +34,7 @@ export const scenarioRunDataSchema = z.object({
     deploySeconds: num.optional(),
     scaleUpSeconds: num.optional(),
     bootSeconds: z.record(z.string(), num.nullable()).optional(),
-    toolRuns: z.array(z.object({ tool: z.string(), mode: z.string(), start: num, end: num })).optional(),
+    toolRuns: z.array(z.object({ tool: z.string(), mode: z.string(), target: z.string().optional(), start: num, end: num })).optional(),
   }),
   findings: z
     .array(

@@ -11,6 +11,8 @@ export type RunStatus = 'completed' | 'completed-without-samples' | 'failed' | '
 export interface ToolRunTiming {
   tool: string;
   mode: string;
+  /** The node (or host) it ran on or probed: its cost shows on that node's line. */
+  target?: string;
   /** Epoch ms. */
   start: number;
   end: number;
