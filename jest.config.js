@@ -10,7 +10,7 @@ const ignoring = (files) => ['/node_modules/', ...files.map((p) => `${p.replace(
 
 // Integration files that never touch the test bed: they run in the fast tier (`npm run test:fast`).
 // A new integration file lands in the test bed's parallel project unless it is listed here or below.
-const noBed = ['cli', 'dev', 'report', 'reportScreens', 'samplerScript', 'validate'].map(integrationFile);
+const noBed = ['cli', 'dev', 'report', 'reportScreens', 'samplerScript', 'teams', 'validate'].map(integrationFile);
 // Run alone, after the parallel ones: the fault tests stop the test bed's apiserver and sshd; the real-node
 // test boots three system containers of its own (its own control plane, ports and addresses), and its CPU
 // figures must not be measured beside other suites.

@@ -4,7 +4,8 @@
 #                             the test bed (Kubernetes, etcd, kwok and the kubelet built from Go modules; the real
 #                             nodes' Debian image), kube-bench, kube-hunter
 #   scripts/setup.sh --test   the same plus what the tests need: R (cross-checks), Chromium (report and UI tests),
-#                             prometheus-node-exporter (sampler benchmark), compose-check (compose test)
+#                             prometheus-node-exporter (sampler benchmark), compose-check (compose test),
+#                             PostgreSQL and the Temporal server, SQL tool and UI built from Go modules (teams test)
 # Heavy builds go to a version-keyed cache outside the repository ($HARDENLAB_CACHE, default ~/.cache/hardenlab).
 set -euo pipefail
 
@@ -22,6 +23,7 @@ bash scripts/testbed/install-apt.sh
 if $with_tests; then
   bash scripts/sampling/install-apt.sh
   bash scripts/analysis/install-apt.sh
+  bash scripts/lib/apt-install.sh teams postgresql   # the team set-up's database (hardenlab sim temporal up)
 fi
 
 stage "Node.js dependencies and build"
@@ -51,6 +53,8 @@ bash scripts/tools/build-kube-bench.sh
 bash scripts/tools/install-kube-hunter.sh
 if $with_tests; then
   bash scripts/tools/build-compose-check.sh   # the compose test's Compose Specification loader (no Docker here)
+  stage "Team Temporal server, SQL tool and Web UI (Go builds at deploy/versions.env, cached by version)"
+  bash scripts/temporal/build.sh
 fi
 
 stage "Set up in $(($(date +%s) - started)) s"

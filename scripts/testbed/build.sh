@@ -7,9 +7,8 @@
 # <cache> is $HARDENLAB_CACHE, else $XDG_CACHE_HOME/hardenlab, else ~/.cache/hardenlab. A component whose
 # folder is complete is skipped, so running this again is cheap. Versions live in versions.env.
 #
-# Why wrapper modules: `go install pkg@version` refuses modules whose go.mod has replace lines, and both
-# k8s.io/kubernetes (staging modules -> ./staging/src/...) and etcd's server (sibling modules -> ../api)
-# have them. Replace lines of a dependency are ignored, so a throwaway module in a temp folder requires the
+# Why wrapper modules (scripts/lib/go-build.sh): both k8s.io/kubernetes (staging modules -> ./staging/src/...)
+# and etcd's server (sibling modules -> ../api) have replace lines, so a throwaway module requires the
 # pinned module and, for Kubernetes, replaces each staging module (required at v0.0.0) with the published
 # v0.X.Y tag; staging-replaces.sh derives that list from the pinned go.mod.
 #
@@ -27,85 +26,9 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$script_dir/versions.env"
 
-cache_root="${HARDENLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hardenlab}"
-bin_root="$cache_root/bin"
-
-# Never switch to a downloaded Go toolchain behind the user's back: fail with a clear message instead.
-export GOTOOLCHAIN=local
-export CGO_ENABLED=0
-export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
-
-log() { printf '%s [testbed build] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
-die() { printf '%s [testbed build] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
-
-require_go() {
-  command -v go >/dev/null 2>&1 || die "'go' is not on PATH. Install Go >= 1.26 (the Kubernetes ${KUBERNETES_VERSION} go.mod needs it)."
-  local version
-  version="$(go env GOVERSION)"
-  [[ "$version" =~ ^go1\.([0-9]+) ]] || die "cannot read the Go version from '$version'."
-  ((BASH_REMATCH[1] >= 26)) || die "Go $version is too old; Kubernetes ${KUBERNETES_VERSION} and etcd ${ETCD_VERSION} need go1.26 or newer."
-  log "using $version ($(command -v go))"
-}
-
-# Resolves a module version through the module proxy; a clear error names what is missing.
-module_info() {
-  local module="$1" out
-  if ! out="$(go mod download -json "$module" 2>&1)"; then
-    die "cannot download module $module from the Go module proxy (GOPROXY=$(go env GOPROXY)).
-Is the proxy reachable and does it serve this version? Go said:
-$out"
-  fi
-  if grep -q '"Error"' <<<"$out"; then
-    die "the Go module proxy cannot serve $module: $(grep '"Error"' <<<"$out")"
-  fi
-  printf '%s\n' "$out"
-}
-
-json_field() { sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}$/\1/p"; }
-
-is_complete() {
-  local out_dir="$1"; shift
-  [[ -f "$out_dir/.complete" ]] || return 1
-  local binary
-  for binary in "$@"; do [[ -x "$out_dir/$binary" ]] || return 1; done
-}
-
-# build_wrapped <label> <out_dir> <go directive> <ldflags> <go mod edit flags...> -- <package@version...>
-# Each package carries its version: without it `go get` would pick the latest release.
-# Creates a wrapper module, resolves it, builds all packages in one go build, and installs atomically.
-build_wrapped() {
-  local label="$1" out_dir="$2" go_directive="$3" ldflags="$4"; shift 4
-  local edit_flags=() packages=()
-  while (($#)); do [[ "$1" == "--" ]] && { shift; break; }; edit_flags+=("$1"); shift; done
-  packages=("$@")
-
-  local build_packages=("${packages[@]%@*}") work staging
-  work="$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-build-$label.XXXXXX")"
-  staging="$out_dir.partial.$$"
-  # shellcheck disable=SC2064 # expand now: the folders are fixed for this build
-  trap "rm -rf '$work' '$staging'" EXIT
-  trap 'exit 130' INT TERM
-  rm -rf "$staging" && mkdir -p "$staging"
-
-  (
-    cd "$work"
-    go mod init "hardenlab.local/testbed-$label" >/dev/null 2>&1
-    go mod edit -go="$go_directive" "${edit_flags[@]}"
-    log "$label: resolving modules (downloads on a cold cache)"
-    # -tool records the commands in the wrapper's go.mod and fetches exactly what they import.
-    # Only downloads and problems are shown; the many "upgraded X v0.0.0 => v0.36.3" lines are expected.
-    go get -tool "${packages[@]}" 2>&1 | sed -e '/^go: \(upgraded\|added\) /d' -e 's/^/    /' || exit 1
-    log "$label: compiling ${#packages[@]} command(s) on $(nproc) cores (cold: many minutes)"
-    go build -trimpath -ldflags "-s -w $ldflags" -o "$staging/" "${build_packages[@]}"
-  ) || die "$label: build failed (see the Go output above)."
-
-  rm -rf "$out_dir"
-  mv "$staging" "$out_dir"
-  rm -rf "$work"
-  trap - EXIT
-}
-
-go_directive_of() { sed -n 's/^go \([0-9.]*\)$/\1/p' "$1" | head -n1; }
+build_label="testbed build"
+# shellcheck source=../lib/go-build.sh
+source "$script_dir/../lib/go-build.sh"
 
 build_etcd() {
   local out_dir="$bin_root/etcd-$ETCD_VERSION"
@@ -172,21 +95,11 @@ build_kubernetes() {
   finish "$out_dir" "$folder $KUBERNETES_VERSION" "$started"
 }
 
-finish() {
-  local out_dir="$1" label="$2" started="$3" seconds=$((SECONDS - started))
-  printf '%s\n' "$seconds" >"$out_dir/.build-seconds"
-  date -u +%Y-%m-%dT%H:%M:%SZ >"$out_dir/.complete"
-  log "$label: built in ${seconds}s -> $out_dir ($(du -sh "$out_dir" | cut -f1))"
-}
-
 main() {
   local total_started=$SECONDS
   log "cache: $bin_root"
-  require_go
-  mkdir -p "$bin_root"
-  # One build at a time (two test runs may start together); the second waits, then finds the cache warm.
-  exec 9>"$bin_root/.build.lock"
-  flock -w 7200 9 || die "another build holds $bin_root/.build.lock for over 2 hours."
+  require_go 26 "Kubernetes ${KUBERNETES_VERSION} and etcd ${ETCD_VERSION}"
+  lock_cache build
   build_etcd
   build_kwok
   build_kubernetes kubernetes kube-apiserver kube-controller-manager kube-scheduler kubectl

@@ -10,6 +10,7 @@ import { devCommand } from './commands/dev';
 import { cancelCommand, decideCommand } from './commands/operator';
 import { runCommand } from './commands/run';
 import { simCommand } from './commands/sim';
+import { simTemporalCommand } from './commands/simTemporal';
 import { statusCommand } from './commands/status';
 import { validateCommand } from './commands/validate';
 import { workerCommand } from './commands/worker';
@@ -88,6 +89,14 @@ export function buildCli(): Command {
     .action(async (opts: { nodes: NodeKind }) => simCommand('up', { nodes: opts.nodes }));
   sim.command('down').description('stop every test bed process and remove its state').action(async () => simCommand('down'));
   sim.command('status').description('what runs').action(async () => simCommand('status'));
+  const temporal = sim.command('temporal').description("the team set-up natively: PostgreSQL, Temporal server and Web UI at docker-compose.yml's versions");
+  temporal.command('up').description('build (first time) and start; prints the addresses').action(async () => simTemporalCommand('up'));
+  temporal
+    .command('down')
+    .description('stop; the database is kept unless --purge')
+    .option('--purge', 'also remove the database and config')
+    .action(async (opts: { purge?: boolean }) => simTemporalCommand('down', { purge: opts.purge }));
+  temporal.command('status').description('what runs').action(async () => simTemporalCommand('status'));
 
   program
     .command('analyze')

@@ -75,10 +75,10 @@ function contextFor(options: SimOptions): { ctx: ClusterContext; home: string; c
   return { ctx: { layout: simLayout(home, options.instance), binaries: binaryPaths(versions, cache), versions, log: options.log ?? silent }, home, cache };
 }
 
-/** Runs build.sh, streaming its lines into the log; rejects with the last lines when it fails. */
-function runBuild(cache: string, log: Log): Promise<void> {
+/** Runs a build script (the test bed's build.sh by default), streaming its lines into the log; rejects with the last lines when it fails. */
+export function runBuild(cache: string, log: Log, script = buildScript): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [buildScript], { env: { ...process.env, HARDENLAB_CACHE: cache }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [script], { env: { ...process.env, HARDENLAB_CACHE: cache }, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
     const forward = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) {
@@ -91,7 +91,7 @@ function runBuild(cache: string, log: Log): Promise<void> {
     child.stdout.on('data', forward);
     child.stderr.on('data', forward);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${buildScript} exited with ${code}:\n${tail.join('\n')}`))));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}:\n${tail.join('\n')}`))));
   });
 }
 

@@ -5,6 +5,7 @@
  * Where `docker compose` works, its own `config` must accept the file too.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -13,6 +14,7 @@ import { TASK_QUEUE, workerConfigSchema } from '../../src/config/workerConfig';
 import { cacheDir, repoRoot } from '../../src/config/paths';
 import { nodeMapSchema } from '../../src/config/nodeMap';
 import { itWhen } from '../support/skip';
+import { readTeamVersions, teamVersionsFile } from '../../src/temporal/team/versions';
 
 type Mount = string | { type: string; source: string; target: string; read_only?: boolean };
 interface Service {
@@ -35,6 +37,17 @@ const compose = parse(composeText) as Compose;
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
 const services = compose.services;
 
+/** Compose's `${VAR}` / `${VAR:?message}` interpolation, from KEY=VALUE lines; an unset variable fails. */
+function interpolate(text: string, vars: Record<string, string>): string {
+  return text.replace(/\$\{([A-Z_][A-Z0-9_]*)(:\?[^}]*)?\}/g, (_, name: string) => {
+    if (vars[name] === undefined) throw new Error(`${name} is not set in ${teamVersionsFile}`);
+    return vars[name];
+  });
+}
+const versionsEnv = Object.fromEntries(
+  readFileSync(teamVersionsFile, 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]),
+);
+
 function env(service: Service): Record<string, string> {
   const e = service.environment ?? {};
   if (Array.isArray(e)) return Object.fromEntries(e.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
@@ -54,13 +67,19 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgresql', 'temporal-schema', 'temporal', 'temporal-ui', 'hardenlab-worker']));
   });
 
-  it('pins every image to a version', () => {
-    for (const [name, service] of Object.entries(services)) {
-      if (!service.image || service.build) continue;
-      expect({ name, image: service.image }).toEqual({ name, image: expect.stringMatching(/^[\w./-]+:\d[\w.-]*$/) });
-    }
-    expect(services['temporal-ui']!.image).toMatch(/^temporalio\/ui:/);
-    expect(services.temporal!.image).toMatch(/^temporalio\/server:/);
+  it('pins every image to a version from deploy/versions.env, the file the native set-up builds from', () => {
+    const versions = readTeamVersions();
+    const resolved = Object.fromEntries(
+      Object.entries(services).filter(([, service]) => service.image && !service.build).map(([name, service]) => [name, interpolate(service.image!, versionsEnv)]),
+    );
+    for (const [name, image] of Object.entries(resolved)) expect({ name, image }).toEqual({ name, image: expect.stringMatching(/^[\w./-]+:\d[\w.-]*$/) });
+    expect(resolved).toEqual({
+      postgresql: `postgres:${versions.postgres}-bookworm`,
+      'temporal-schema': `temporalio/admin-tools:${versions.adminTools}`,
+      temporal: `temporalio/server:${versions.temporal}`,
+      'temporal-namespace': `temporalio/admin-tools:${versions.adminTools}`,
+      'temporal-ui': `temporalio/ui:${versions.ui}`,
+    });
   });
 
   it('keeps PostgreSQL data in a named volume, so multi-day runs survive restarts', () => {
@@ -151,20 +170,37 @@ describe('docker-compose.yml', () => {
   // `docker compose config` where Docker's compose plugin is installed; else compose-check, the same loader
   // (compose-go) built by scripts/setup.sh --test, so CI never skips this.
   const dockerCompose = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8', timeout: 20_000 }).status === 0;
-  const composeCheck = join(cacheDir(), 'bin', 'compose-check');
+  // The build of these sources (build-compose-check.sh keys the folder by their hash), not whichever build the
+  // shared `compose-check` link points at.
+  const sources = ['go.mod', 'go.sum', 'main.go'].map((f) => readFileSync(join(repoRoot, 'scripts/tools/compose-check', f)));
+  const composeCheckKey = createHash('sha256').update(Buffer.concat(sources)).digest('hex').slice(0, 12);
+  const composeCheck = join(cacheDir(), 'bin', `compose-check-${composeCheckKey}`, 'compose-check');
   const [command, args] = dockerCompose ? ['docker', ['compose', '-f', 'docker-compose.yml', 'config', '--format', 'json']] : [composeCheck, ['docker-compose.yml']];
   const loader = { met: dockerCompose || existsSync(composeCheck), missing: `neither \`docker compose\` nor ${composeCheck} (scripts/setup.sh --test builds it)`, providedBySetup: true };
-  itWhen(loader)('the Compose Specification loader accepts the file and resolves the worker\'s settings', () => {
-    const result = spawnSync(command, args, {
+  const load = (envFiles: string | undefined) =>
+    spawnSync(command, args, {
       cwd: repoRoot,
       encoding: 'utf8',
       timeout: 60_000,
-      env: { ...process.env, POSTGRES_PASSWORD: 'placeholder-for-config-check' },
+      env: { ...process.env, POSTGRES_PASSWORD: 'placeholder-for-config-check', COMPOSE_ENV_FILES: envFiles },
     });
+  itWhen(loader)('the Compose Specification loader accepts the file with the versions file and resolves images and the worker\'s settings', () => {
+    const result = load('deploy/versions.env');
     expect(result.stderr).not.toMatch(/error/i);
     expect(result.status).toBe(0);
     const rendered = JSON.parse(result.stdout) as Compose;
     expect(env(rendered.services['hardenlab-worker']!).TEMPORAL_ADDRESS).toBe('temporal:7233');
+    const versions = readTeamVersions();
+    expect(rendered.services.temporal!.image).toBe(`temporalio/server:${versions.temporal}`);
+    expect(rendered.services['temporal-schema']!.image).toBe(`temporalio/admin-tools:${versions.adminTools}`);
+    expect(rendered.services['temporal-ui']!.image).toBe(`temporalio/ui:${versions.ui}`);
+    expect(rendered.services.postgresql!.image).toBe(`postgres:${versions.postgres}-bookworm`);
+  });
+
+  itWhen(loader)('the loader refuses the file without the versions file, saying how to pass it', () => {
+    const result = load(undefined);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/COMPOSE_ENV_FILES=deploy\/versions\.env,\.env/);
   });
 });
 

@@ -1,0 +1,126 @@
+/**
+ * `hardenlab sim temporal up|down|status`: the team set-up of docker-compose.yml run natively — Debian's
+ * PostgreSQL, the Temporal server, its SQL tool and the Web UI server built from their Go modules at the
+ * versions in deploy/versions.env — so several workers, a second team's namespace and server restarts
+ * can be tested on a machine without a container engine.
+ */
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
+import * as fs from 'node:fs';
+import { cacheDir, hardenlabHome } from '../../config/paths';
+import { runBuild, withSimLock } from '../../testbed/sim';
+import { waitFor, type Log } from '../../testbed/process';
+import { setupSchemas, writeServerConfig, writeUiConfig } from './config';
+import { frontendAddress, teamLayout, uiUrl, type TeamLayout, type TeamPorts } from './layout';
+import { ensureCluster, postgresPid, startPostgres, stopPostgres } from './postgres';
+import { frontendHealthy, runningPid, startServer, startUi, stopByPidFile, uiServes, waitServerHealthy, waitUiServes } from './processes';
+import { missingTeamBinaries, readTeamVersions, teamBinaryPaths, teamBuildScript, type TeamBinaries, type TeamVersions } from './versions';
+
+export { teamLayout, shiftedPorts, TEAM_PORTS, frontendAddress, uiUrl } from './layout';
+export type { TeamLayout, TeamPorts } from './layout';
+export { readTeamVersions, teamBinaryPaths } from './versions';
+export { startServer, stopByPidFile, waitServerHealthy } from './processes';
+
+export interface TeamOptions {
+  home?: string;
+  cache?: string;
+  ports?: TeamPorts;
+  log?: Log;
+}
+
+/** Retention of the `default` namespace, as the compose file's namespace job sets it: 30 days. */
+export const DEFAULT_RETENTION_SECONDS = 30 * 24 * 3600;
+
+function context(options: TeamOptions): { layout: TeamLayout; versions: TeamVersions; binaries: TeamBinaries; cache: string; log: Log; home: string } {
+  const home = options.home ?? hardenlabHome();
+  const cache = options.cache ?? cacheDir();
+  const versions = readTeamVersions();
+  return { home, cache, versions, layout: teamLayout(home, options.ports), binaries: teamBinaryPaths(versions, cache), log: options.log ?? (() => undefined) };
+}
+
+/** Registers a namespace unless it exists, then waits until the frontend serves it. */
+export async function ensureNamespace(address: string, namespace: string, retentionSeconds = DEFAULT_RETENTION_SECONDS): Promise<boolean> {
+  const connection = await Connection.connect({ address });
+  try {
+    const service = connection.workflowService;
+    const exists = await service.describeNamespace({ namespace }).then(() => true, (error: { code?: number }) => {
+      if (error.code !== 5) throw error; // 5 = NOT_FOUND
+      return false;
+    });
+    if (!exists) await service.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(retentionSeconds * 1000) });
+    // The frontend learns of a new namespace on its next registry refresh.
+    await waitFor(`namespace ${namespace} on ${address}`, async () => (await service.listWorkflowExecutions({ namespace, pageSize: 1 }), true), 60_000, 1_000);
+    return !exists;
+  } finally {
+    await connection.close();
+  }
+}
+
+export interface TeamUpResult {
+  address: string;
+  uiUrl: string;
+  postgres: string;
+  versions: TeamVersions;
+  durationMs: number;
+}
+
+export async function teamServerUp(options: TeamOptions = {}): Promise<TeamUpResult> {
+  const began = Date.now();
+  const { layout, versions, binaries, cache, log, home } = context(options);
+  return withSimLock(layout.dir, async () => {
+    if (missingTeamBinaries(binaries).length > 0) {
+      log(`building Temporal ${versions.temporal} and UI ${versions.ui} into ${cache} (cold: many minutes)`);
+      await runBuild(cache, log, teamBuildScript);
+      const missing = missingTeamBinaries(binaries);
+      if (missing.length > 0) throw new Error(`${teamBuildScript} finished but binaries are missing: ${missing.join(', ')}`);
+    }
+    log(`data folder ${layout.dir} (home ${home})`);
+    await ensureCluster(layout.postgres, log);
+    await startPostgres(layout.postgres, log);
+    await setupSchemas(layout, binaries.sqlTool, log);
+    writeServerConfig(layout);
+    if (runningPid(layout.serverPidFile, binaries.server) === undefined) log(`starting Temporal server ${versions.temporal} on ${frontendAddress(layout)}`);
+    startServer(layout, binaries.server);
+    await waitServerHealthy(layout, binaries.server);
+    if (await ensureNamespace(frontendAddress(layout), 'default')) log('namespace default created (30 days retention)');
+    writeUiConfig(layout);
+    startUi(layout, binaries.uiServer);
+    await waitUiServes(layout);
+    return { address: frontendAddress(layout), uiUrl: uiUrl(layout), postgres: `127.0.0.1:${layout.ports.postgres}`, versions, durationMs: Date.now() - began };
+  });
+}
+
+/** Stops the UI, the server and PostgreSQL. The database stays (histories survive) unless `purge`. */
+export async function teamServerDown(options: TeamOptions & { purge?: boolean } = {}): Promise<string[]> {
+  const { layout, binaries } = context(options);
+  if (!fs.existsSync(layout.dir)) return [];
+  return withSimLock(layout.dir, async () => {
+    const stopped: string[] = [];
+    if (await stopByPidFile(layout.uiPidFile, binaries.uiServer)) stopped.push('temporal-ui-server');
+    if (await stopByPidFile(layout.serverPidFile, binaries.server)) stopped.push('temporal-server');
+    if (await stopPostgres(layout.postgres)) stopped.push('postgresql');
+    if (options.purge) fs.rmSync(layout.dir, { recursive: true, force: true });
+    return stopped;
+  });
+}
+
+export interface TeamStatus {
+  versions: TeamVersions;
+  dir: string;
+  postgres: { pid?: number; address: string };
+  server: { pid?: number; address: string; healthy: boolean };
+  ui: { pid?: number; url: string; serves: boolean };
+}
+
+export async function teamServerStatus(options: TeamOptions = {}): Promise<TeamStatus> {
+  const { layout, versions, binaries } = context(options);
+  const serverPid = runningPid(layout.serverPidFile, binaries.server);
+  const uiPid = runningPid(layout.uiPidFile, binaries.uiServer);
+  return {
+    versions,
+    dir: layout.dir,
+    postgres: { pid: postgresPid(layout.postgres), address: `127.0.0.1:${layout.ports.postgres}` },
+    server: { pid: serverPid, address: frontendAddress(layout), healthy: serverPid !== undefined && (await frontendHealthy(frontendAddress(layout))) },
+    ui: { pid: uiPid, url: uiUrl(layout), serves: uiPid !== undefined && (await uiServes(layout)) },
+  };
+}
