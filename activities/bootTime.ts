@@ -44,9 +44,9 @@ export function createBootTimeActivity(deps: BootTimeDeps) {
     session: SshSession,
     cluster: ClusterRef | undefined,
   ): Promise<{ session: SshSession; sshReturnSeconds: number; timeToReadySeconds: number }> {
-    if (isLoopback(node.host)) {
+    if (isLoopback(node.host) && !node.systemContainer) {
       throw ApplicationFailure.nonRetryable(
-        `refusing to reboot ${node.name}: its host ${node.host} is a loopback address, i.e. the worker's own machine`,
+        `refusing to reboot ${node.name}: its host ${node.host} is a loopback address, i.e. the worker's own machine (unless the node map marks it systemContainer)`,
         'RebootRefused',
       );
     }
@@ -63,7 +63,7 @@ export function createBootTimeActivity(deps: BootTimeDeps) {
         const bootId = (await fresh.run(bootIdScript()).catch(() => bootIdBefore)).trim();
         if (bootId !== bootIdBefore) {
           const sshReturnSeconds = (now() - rebootAt) / 1000;
-          if (cluster && deps.waitNodeReady) await heartbeatWhile(deps.waitNodeReady(cluster, node.name), { node: node.name, waiting: 'node Ready' });
+          if (cluster && deps.waitNodeReady) await heartbeatWhile(deps.waitNodeReady(cluster, node.name, rebootAt), { node: node.name, waiting: 'node Ready' });
           return { session: fresh, sshReturnSeconds, timeToReadySeconds: (now() - rebootAt) / 1000 };
         }
         await fresh.close();

@@ -16,6 +16,8 @@ import { createRecordActivities } from './records';
 import { createReportActivities } from './report';
 import { createSamplingActivities } from './sampling';
 import { createToolActivities } from './tools';
+import { loadKubeClient } from '../src/kube/client';
+import { waitForNodeReady } from '../src/kube/wait';
 
 export interface ActivityDeps {
   store: ArtifactStore;
@@ -30,11 +32,17 @@ export interface ActivityDeps {
 
 export function createActivities(deps: ActivityDeps): HardenlabActivities {
   const { store, ssh, env } = deps;
+  const kube = deps.kube ?? ((ref: ClusterRef) => loadKubeClient(ref));
   const report = createReportActivities({ artifactsRoot: store.root });
   return {
     ...createConfigActivities({ env, workerConfig: deps.workerConfig }),
     ...createClusterActivities({ store, kube: deps.kube, env }),
-    ...createSamplingActivities({ ssh, store }),
+    ...createSamplingActivities({
+      ssh,
+      store,
+      // After a reboot, the kubelet's own Ready is the node's return to the cluster (SSH alone is not).
+      waitNodeReady: async (cluster, node, since) => waitForNodeReady(await kube(cluster), node, since),
+    }),
     ...createToolActivities({ ssh, kube: deps.toolKube, store, binaries: deps.toolBinaries }),
     ...createRecordActivities({ store }),
     buildReport: (req) => report.buildReport({ experimentId: req.experimentId, experimentDir: req.artifactKey, partial: req.partial }),

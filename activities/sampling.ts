@@ -56,7 +56,8 @@ export interface SamplingDeps {
   store: ArtifactStore;
   now?: () => number;
   /** Waits until the Kubernetes node is Ready again after a reboot; default: no wait. */
-  waitNodeReady?: (cluster: ClusterRef, node: string) => Promise<void>;
+  /** Resolves when the node's kubelet reports Ready after `since` (epoch ms of the reboot). */
+  waitNodeReady?: (cluster: ClusterRef, node: string, since: number) => Promise<void>;
   /** How long a rebooted node may take to answer SSH again (default 15 min). */
   rebootTimeoutMs?: number;
   /** Pause between reconnect attempts while a node reboots (default 5 s). */

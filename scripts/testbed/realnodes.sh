@@ -199,11 +199,19 @@ node_start() {
   [[ -n "${HL_NODE_BIN:-}" ]] && binds+=(--bind-ro="$HL_NODE_BIN:/opt/hardenlab/bin")
   [[ -n "${HL_IMAGES:-}" ]] && binds+=(--bind-ro="$HL_IMAGES:/opt/hardenlab/images")
 
-  # The launcher joins the node's cgroups first, so nspawn and everything the node runs is charged there.
+  # The launcher joins the node's cgroups first, so nspawn and everything the node runs is charged there. A
+  # reboot inside the node ends nspawn with 133 (as systemd-nspawn@.service restarts it): boot it again. SIGTERM
+  # goes on to nspawn, which asks the node's systemd for an orderly poweroff.
   local tasks="" c
   for c in "${CONTROLLERS[@]}"; do tasks+=" /sys/fs/cgroup/$c/$CGROUP_PARENT/$name/tasks"; done
-  # shellcheck disable=SC2016 # $$ and "$@" belong to the launcher shell
-  spawn "node-$name" sh -c 'for t in '"$tasks"'; do echo $$ > "$t"; done; exec "$@"' launcher \
+  # shellcheck disable=SC2016 # $$, $child and "$@" belong to the launcher shell
+  spawn "node-$name" sh -c 'for t in '"$tasks"'; do echo $$ > "$t"; done
+    stopping=0; trap '\''stopping=1; kill -TERM "$child" 2>/dev/null'\'' TERM
+    while :; do
+      "$@" & child=$!
+      while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done
+      [ "$stopping" = 0 ] && [ "$rc" = 133 ] || exit "$rc"
+    done' launcher \
     nsenter --net="$NETNS_PATH" systemd-nspawn -b -q -D "$dir/rootfs" -M "$name" --register=no --keep-unit \
     --network-bridge="$BRIDGE" --capability=all --system-call-filter='@keyring bpf' \
     --resolv-conf=off --timezone=off --link-journal=no "${binds[@]}"

@@ -19,6 +19,11 @@ export const nodeEntrySchema = z
     knownHostsPath: z.string().min(1).optional(),
     /** Pinned host key, as OpenSSH prints it: `SHA256:<base64>`. */
     hostKeyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]+=*$/).optional(),
+    /**
+     * The host is a loopback forward into one of the real-node test bed's system containers (written by
+     * `sim up --nodes real`): a reboot restarts that container, never the worker's machine.
+     */
+    systemContainer: z.boolean().optional(),
     /** Accept and record an unknown host key on first use. Off unless explicitly enabled. */
     trustOnFirstUse: z.boolean().default(false),
     /** Optional bastion, same shape minus nesting. */

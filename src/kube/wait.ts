@@ -108,3 +108,18 @@ export async function pause(ms: number, signal: AbortSignal | undefined = activi
     signal?.addEventListener('abort', done);
   });
 }
+
+/**
+ * Waits for a node's kubelet to report Ready after `since` (a reboot): a Ready condition whose heartbeat is
+ * older was posted before the reboot and says nothing about the kubelet that runs now.
+ */
+export async function waitForNodeReady(client: KubeClient, node: string, since: number, timeoutMs = 10 * 60_000): Promise<void> {
+  const readySince = (obj: KubeObject | null) => {
+    const conditions = (obj?.status as { conditions?: { type?: string; status?: string; lastHeartbeatTime?: string }[] } | undefined)?.conditions ?? [];
+    const ready = conditions.find((c) => c.type === 'Ready');
+    // The API's times have whole seconds: a heartbeat in the second of `since` counts.
+    return ready?.status === 'True' && Date.parse(ready.lastHeartbeatTime ?? '') >= Math.floor(since / 1000) * 1000;
+  };
+  const outcome = await waitForObject(client, { apiVersion: 'v1', kind: 'Node', name: node }, readySince, { timeoutMs, description: `node ${node} Ready after its reboot` });
+  if (!outcome.satisfied) throw new KubeTransientError(KubeTransient.Timeout, `node ${node} did not report Ready within ${Math.round(timeoutMs / 1000)} s of its reboot`);
+}

@@ -277,7 +277,9 @@ printf '%s\\n' "$out" | sed 's/^/out=/'
 }
 
 export function bootIdScript(): string {
-  return 'cat /proc/sys/kernel/random/boot_id';
+  // The kernel's boot id, and when PID 1 started (field 22 of its stat, after the command name): a system
+  // container's reboot starts a new PID 1 on the same kernel, so the kernel's id alone would not change.
+  return `printf '%s-%s\\n' "$(cat /proc/sys/kernel/random/boot_id)" "$(sed 's/.*) //' /proc/1/stat | cut -d' ' -f20)"`;
 }
 
 /**

@@ -152,9 +152,10 @@ export function knownHostsLine(address: string, port: number, publicKey: string)
 }
 
 /** The node map the worker reads: how to reach each simulated node's host over SSH (absolute paths). */
-export function buildNodeMap(nodes: readonly SimNode[], layout: SimLayout, user = 'root'): NodeMap {
+export function buildNodeMap(nodes: readonly SimNode[], layout: SimLayout, user = 'root', systemContainers = false): NodeMap {
   return {
     nodes: nodes.map((node) => ({
+      ...(systemContainers ? { systemContainer: true } : {}),
       name: node.name,
       host: node.address,
       port: layout.instance.ports.ssh,

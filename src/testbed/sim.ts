@@ -184,7 +184,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
     }
     await waitClusterReady(ctx, layout.instance.nodes, readyTimeoutMs);
 
-    const nodeMap = nodeMapSchema.parse(buildNodeMap(layout.instance.nodes, layout));
+    const nodeMap = nodeMapSchema.parse(buildNodeMap(layout.instance.nodes, layout, 'root', kind === 'real'));
     fs.writeFileSync(layout.nodeMapPath, stringify(nodeMap));
     log(`test bed ready (${kind} nodes): kubeconfig ${layout.kubeconfigPath}, node map ${layout.nodeMapPath}`);
     return {

@@ -5,10 +5,15 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { binaryPaths, readVersions, simDown, simStatus, simUp, type SimInstance, type SimUpResult } from '../../src/testbed';
 import { Client, Connection } from '@temporalio/client';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
+import { loadKubeClient } from '../../src/kube/client';
+import { waitForNodeReady } from '../../src/kube/wait';
+import { Ssh2Connector } from '../../src/ssh/connection';
+import { ArtifactStore } from '../../src/store/artifactStore';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { NodeSeries } from '../../src/domain/samples';
-import { nodeArtifactDir } from '../../activities/sampling';
+import { createSamplingActivities, nodeArtifactDir } from '../../activities/sampling';
+import { bootIdScript } from '../../src/sampling/commands';
 import { startDevServer } from '../../src/temporal/devServer';
 import { closureViolations, parseNamespaceEvidence } from '../../src/testbed/closure';
 import { startWorker } from '../../worker/runWorker';
@@ -217,6 +222,33 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
       await client.connection.close();
       await server.stop();
     }
+  });
+
+  test('the reboot step restarts a node\'s container: a new boot, SSH back, then its kubelet Ready again', async () => {
+    const node = instance.nodes[2]!;
+    const nodeMap = parseYaml(fs.readFileSync(up.nodeMapPath, 'utf8')) as { nodes: { name: string; systemContainer?: boolean }[] };
+    const entry = nodeMap.nodes.find((n) => n.name === node.name)!;
+    // sim up marks its nodes as system containers: the boot-time step refuses to reboot any other loopback host.
+    expect(entry.systemContainer).toBe(true);
+    const oneNode = path.join(home, 'reboot-nodes.yaml');
+    fs.writeFileSync(oneNode, stringify({ nodes: [entry] }));
+    const bootIdBefore = (await onNode(node.address, bootIdScript())).trim();
+    const sampling = createSamplingActivities({
+      ssh: new Ssh2Connector({ readyTimeoutMs: 10_000 }),
+      store: new ArtifactStore(path.join(home, 'reboot-store')),
+      pollIntervalMs: 1000,
+      waitNodeReady: async (cluster, name, since) => waitForNodeReady(await loadKubeClient(cluster), name, since),
+    });
+    const cluster = { provider: 'kubeconfig' as const, kubeconfigPath: up.kubeconfigPath };
+    const result = await sampling.measureBootTime({ runId: `reboot-${process.pid}`, nodeMapPath: oneNode, reboot: true, cluster });
+    log(`reboot of ${node.name}: ${JSON.stringify(result.nodes)}`);
+    const [rebooted] = result.nodes;
+    expect(rebooted).toMatchObject({ node: node.name, phases: { userspace: expect.any(Number) } });
+    expect(rebooted!.sshReturnSeconds).toBeGreaterThan(0);
+    expect(rebooted!.timeToReadySeconds).toBeGreaterThanOrEqual(rebooted!.sshReturnSeconds!);
+    // The same kernel, a new PID 1: the boot-time step's boot id changed.
+    expect((await onNode(node.address, bootIdScript())).trim()).not.toBe(bootIdBefore);
+    await kubectl('wait', '--for=condition=Ready', `node/${node.name}`, '--timeout=60s');
   });
 
   test('the node network is closed: no default route, no NAT, no forwarding, no link to the host', async () => {
