@@ -97,6 +97,8 @@ net_up() {
     in_ns ip link add "$BRIDGE" type bridge
     in_ns ip addr add "$GATEWAY/24" dev "$BRIDGE"
     in_ns ip link set "$BRIDGE" up
+    # Cloud metadata (169.254.169.254) answers "prohibited" at once from inside; tools try it (kube-hunter --pod).
+    in_ns ip route add prohibit 169.254.0.0/16
     log "network namespace $HL_NS with bridge $BRIDGE $GATEWAY/24 (no route out)"
   fi
   if ! mountpoint -q "$LXCFS_DIR"; then

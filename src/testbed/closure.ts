@@ -32,6 +32,9 @@ export interface NamespaceEvidence {
   hostLinks: Link[];
 }
 
+/** The link-local range of cloud metadata services (169.254.169.254). */
+export const METADATA_RANGE = '169.254.0.0/16';
+
 /** Every reason the namespace is not closed; an empty list means closed. */
 export function closureViolations(evidence: NamespaceEvidence): string[] {
   const violations: string[] = [];
@@ -40,6 +43,10 @@ export function closureViolations(evidence: NamespaceEvidence): string[] {
     if (isDefault(route)) violations.push(`default route via ${route.gateway ?? route.dev ?? '?'}`);
     if (route.gateway) violations.push(`route to ${route.dst} through gateway ${route.gateway}`);
   }
+  // Cloud metadata services answer on 169.254.169.254: tools probe it (kube-hunter --pod does first). Blocked by a
+  // route of its own, the answer is an immediate "prohibited" from inside, whatever else changes.
+  const blocked = evidence.routes4.some((route) => route.dst === METADATA_RANGE && ['prohibit', 'blackhole', 'unreachable'].includes(route.type ?? ''));
+  if (!blocked) violations.push(`the metadata range ${METADATA_RANGE} has no prohibit route`);
   if (evidence.ipForward !== 0) violations.push('IPv4 forwarding is on');
   if (evidence.ip6Forward !== 0) violations.push('IPv6 forwarding is on');
   const nftRules = (evidence.nftRuleset.nftables ?? []).filter((item) => typeof item === 'object' && item !== null && !('metainfo' in item));

@@ -10,7 +10,7 @@ import { buildNodeMap } from './manifests';
 import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, startNodeHost, stopNodeHost, writeKnownHosts } from './nodeHosts';
 import { isAlive, readPidFile, sleep, stopProcess, type Log } from './process';
 import { readNodeKind, realNodesContext, startRealNodes, writeNodeKind, type NodeKind } from './nodeKind';
-import { realNodeStatus, realNodesDir, realNodesDown, realNodesUnsupported, SIM_GATEWAY, type RealNodeStatus } from './realNodes';
+import { realNodeStatus, realNodesDir, realNodesDown, realNodesUnsupported, SIM_GATEWAY, simNamespace, type RealNodeStatus } from './realNodes';
 import { binaryPaths, buildScript, missingBinaries, readVersions } from './versions';
 
 export interface SimOptions {
@@ -43,6 +43,8 @@ export interface SimUpResult {
   /** True when this call started the control plane or a node host; false when all of it was reused. */
   started: boolean;
   durationMs: number;
+  /** Real nodes: the closed network namespace they sit in (for tools.kubeHunter.subnetProbes.closedNamespace). */
+  closedNamespace?: string;
 }
 
 export interface SimStatusResult {
@@ -196,6 +198,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
       knownHostsPath: layout.knownHostsPath,
       started,
       durationMs: Date.now() - began,
+      ...(kind === 'real' ? { closedNamespace: simNamespace(layout) } : {}),
     };
   });
 }

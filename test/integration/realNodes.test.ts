@@ -150,7 +150,9 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
     const client = new Client({ connection: await Connection.connect({ address: server.address }) });
     // The environment (this test bed's kubeconfig and node map) is the worker's, never the workflow input's.
     const configPath = path.join(home, 'worker.yaml');
-    fs.writeFileSync(configPath, stringify({ experiment: { cluster: { provider: 'kubeconfig', kubeconfigPath: up.kubeconfigPath }, nodeMapPath: up.nodeMapPath } }));
+    // kube-hunter --pod probes subnets: the worker allows it here, in this test bed's closed namespace only.
+    const subnetProbes = { allowed: true, closedNamespace: simNamespace(layout) };
+    fs.writeFileSync(configPath, stringify({ experiment: { cluster: { provider: 'kubeconfig', kubeconfigPath: up.kubeconfigPath }, nodeMapPath: up.nodeMapPath, tools: { kubeHunter: { subnetProbes } } } }));
     const env = { ...process.env, HARDENLAB_CONFIG: configPath, HARDENLAB_HOME: path.join(home, 'data') };
     const { worker, connection } = await startWorker({ address: server.address, namespace: 'default', taskQueue: 'it-real' }, env);
     const running = worker.run();
@@ -158,9 +160,9 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
       const input = {
         window: { durationSeconds: 30, intervalSeconds: 2, healthCheckSeconds: 15 },
         workload: { loadBalancerWaitSeconds: 5 },
-        // kube-hunter's remote mode probes the standard ports of the API server's host (127.0.0.1), where the
-        // shared KWOK test bed may listen; this test bed's API server is on another port.
-        tools: { kubeHunter: { enabled: false }, kubeBench: { mode: 'job' as const } },
+        // kube-hunter as a pod inside the closed node network (remote mode would probe the standard ports of
+        // 127.0.0.1, where the shared KWOK test bed may listen; this test bed's API server is on another port).
+        tools: { kubeHunter: { modes: ['pod' as const] }, kubeBench: { mode: 'job' as const } },
       };
       const result = await client.workflow.execute(securityExperiment, { taskQueue: 'it-real', workflowId: `it-real-${Date.now()}`, args: [input] });
       expect(result.scenarios.map((s) => [s.scenario, s.status, s.error ?? ''])).toEqual(
@@ -207,6 +209,10 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
       const others = peaks.filter((p) => p.node !== bench!.target);
       expect(onBench.samples).toBeGreaterThan(0);
       expect(onBench.peak).toBeGreaterThan(3 * Math.max(...others.map((p) => p.peak)));
+      const hunter = toolsRecord.tools?.find((t) => t.tool === 'kube-hunter');
+      log(`kube-hunter: ${JSON.stringify(hunter)}`);
+      expect(hunter).toMatchObject({ mode: 'pod', outcome: 'ok' });
+      expect(hunter!.warnings).toContain(`kube-hunter pod mode ran after network namespace ${simNamespace(layout)} was proven closed (no default route, no NAT, no forwarding, no link to the host)`);
       // The report's CPU chart shades the run's window, named with the node it ran on.
       expect(fs.readFileSync(result.htmlPath ?? '', 'utf8')).toContain(`kube-bench (job on ${bench!.target})`);
       // The report's trust box: separate machines (own machine-id, lxcfs /proc), not one host seen three times.

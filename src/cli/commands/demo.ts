@@ -43,7 +43,9 @@ export async function demoCommand(opts: { window: number; interval: number; keep
   const loaded = await loadWorkerConfig();
   const temporal = { ...loaded.config.temporal, address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, tls: undefined };
   // The demo's worker serves the test bed, whatever environment the config file names.
-  const experiment = { ...withoutEnvironmentFields(loaded.config.experiment), cluster: { provider: 'local' } };
+  // On real nodes kube-hunter may also hunt as a pod: inside the test bed's closed namespace, proven before each run.
+  const subnetProbes = sim.closedNamespace ? { tools: { kubeHunter: { subnetProbes: { allowed: true, closedNamespace: sim.closedNamespace } } } } : {};
+  const experiment = { ...withoutEnvironmentFields(loaded.config.experiment), cluster: { provider: 'local' }, ...subnetProbes };
   // The dev server has hardenlab's search attributes: runs set them.
   const config = { ...loaded.config, temporal: { ...loaded.config.temporal, searchAttributes: true }, experiment, environments: {} };
   const { worker, connection } = await startWorker(temporal, process.env, { workerConfig: { ...loaded, config } });
@@ -55,8 +57,9 @@ export async function demoCommand(opts: { window: number; interval: number; keep
     workload: { loadBalancerWaitSeconds: 10 },
     operatorTimeoutSeconds: 600,
     // On real nodes kube-bench runs as upstream's Job, pulled from the node network's registry: its CPU shows on
-    // the node it ran on. KWOK nodes run no pods, so there it runs over SSH as the thesis did.
-    ...(nodes === 'real' ? { tools: { kubeBench: { mode: 'job' as const } } } : {}),
+    // the node it ran on; kube-hunter hunts from outside (remote) and from a pod. KWOK nodes run no pods, so there
+    // kube-bench runs over SSH as the thesis did and kube-hunter remote only.
+    ...(nodes === 'real' ? { tools: { kubeBench: { mode: 'job' as const }, kubeHunter: { modes: ['remote' as const, 'pod' as const] } } } : {}),
   };
   const workflowId = `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   stage(`Experiment ${workflowId}: baseline, best-practices, security-tools, ${opts.window} s window each at ${opts.interval} s`);

@@ -5,7 +5,7 @@ function closed(): NamespaceEvidence {
   return {
     namespace: 'hardenlab-x',
     bridge: 'hlbr0',
-    routes4: [{ dst: '10.77.0.0/24', dev: 'hlbr0' }, { type: 'local', dst: '127.0.0.0/8', dev: 'lo' }],
+    routes4: [{ dst: '10.77.0.0/24', dev: 'hlbr0' }, { type: 'prohibit', dst: '169.254.0.0/16' }, { type: 'local', dst: '127.0.0.0/8', dev: 'lo' }],
     routes6: [{ dst: 'fe80::/64', dev: 'hlbr0' }],
     links: [
       { ifname: 'lo' },
@@ -30,6 +30,7 @@ describe('closureViolations', () => {
     ['an IPv4 default route', (e) => e.routes4.push({ dst: 'default', gateway: '10.77.0.254', dev: 'hlbr0' }), 'default route via 10.77.0.254'],
     ['an IPv6 default route', (e) => e.routes6.push({ dst: 'default', dev: 'hlbr0' }), 'default route via hlbr0'],
     ['a gateway route', (e) => e.routes4.push({ dst: '192.168.0.0/16', gateway: '10.77.0.2' }), 'route to 192.168.0.0/16 through gateway 10.77.0.2'],
+    ['no block of the metadata range', (e) => (e.routes4 = e.routes4.filter((route) => route.type !== 'prohibit')), 'the metadata range 169.254.0.0/16 has no prohibit route'],
     ['IPv4 forwarding', (e) => (e.ipForward = 1), 'IPv4 forwarding is on'],
     ['IPv6 forwarding', (e) => (e.ip6Forward = 1), 'IPv6 forwarding is on'],
     ['an nftables table', (e) => e.nftRuleset.nftables?.push({ table: { family: 'ip', name: 'nat' } }), 'nftables has 1 tables, chains or rules (NAT or forwarding could hide there)'],
