@@ -85,8 +85,10 @@ export function createKubeHunterActivities(deps: ToolActivityDeps, kit: ToolRunK
     const command = `Job ${req.namespace}/${job.metadata.name} (${spec.image} ${kubeHunterArgs({ mode: 'pod', active: spec.active }).join(' ')})`;
     const version = /:([^:/@]+)$/.exec(spec.image)?.[1];
     const run = await runJob(req, 'kube-hunter', 'pod', kube, job, KUBE_HUNTER_CONTAINER);
-    if (run.log === undefined) return finish(req, noOutputDocument('kube-hunter', 'pod', 'cluster', version, run, command, warnings));
-    return hunterDocument(req, 'cluster', { output: run.log, start: run.start, end: run.end, command }, version ?? deps.binaries.kubeHunterVersion, warnings);
+    // The node its pod ran on: the hunt's CPU cost shows there.
+    const target = run.nodeName ?? 'cluster';
+    if (run.log === undefined) return finish(req, noOutputDocument('kube-hunter', 'pod', target, version, run, command, warnings));
+    return hunterDocument(req, target, { output: run.log, start: run.start, end: run.end, command }, version ?? deps.binaries.kubeHunterVersion, warnings);
   }
 
   /**

@@ -18,6 +18,7 @@ suite=bookworm
 packages=(
   systemd systemd-sysv dbus openssh-server sudo sysstat procps iproute2 iputils-ping ca-certificates curl
   containerd runc iptables conntrack containernetworking-plugins ethtool socat mount util-linux kmod
+  python3 # kube-hunter --interface inside a node (its packages are bound in read-only at start)
 )
 
 key="$(cd "$script_dir" && find build-node-image.sh node-files -type f | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-12)"

@@ -20,7 +20,7 @@
 # host loopback) for net-up and node-kubelet; HL_IMAGE (rootfs of the image) and HL_AUTHORIZED_KEYS (public key
 # file) for node-create; HL_CA_CRT, HL_CA_KEY (the cluster CA), HL_TLS_SERVER_NAME (a name in the API server's
 # certificate) and HL_NODE_COUNT for node-kubelet; HL_NODE_BIN (kubelet folder) and HL_IMAGES (image tarballs)
-# for node-start.
+# for node-start, and HL_KUBE_HUNTER (the worker's kube-hunter site-packages, for --interface inside a node).
 #
 # Network rule: the namespace gets no link to the host's namespace (no veth out, no default route, no NAT,
 # forwarding off). The host reaches it only through unix sockets (two socat processes per forward), so no
@@ -200,6 +200,7 @@ node_start() {
   done
   [[ -n "${HL_NODE_BIN:-}" ]] && binds+=(--bind-ro="$HL_NODE_BIN:/opt/hardenlab/bin")
   [[ -n "${HL_IMAGES:-}" ]] && binds+=(--bind-ro="$HL_IMAGES:/opt/hardenlab/images")
+  [[ -n "${HL_KUBE_HUNTER:-}" ]] && binds+=(--bind-ro="$HL_KUBE_HUNTER:/opt/hardenlab/kube-hunter")
 
   # The launcher joins the node's cgroups first, so nspawn and everything the node runs is charged there. A
   # reboot inside the node ends nspawn with 133 (as systemd-nspawn@.service restarts it): boot it again. SIGTERM

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { kubectl, type ClusterContext } from './cluster';
 import type { SimLayout } from './layout';
-import { ensureNodeImage, ensureNodeImages, ensureToolImages, initializeRealNodes, loadBalancerUp, realNodesUp, type RealNodesContext } from './realNodes';
+import { readToolVersions, toolPaths } from '../tools/install';
+import { ensureNodeImage, ensureNodeImages, ensureToolImages, initializeRealNodes, kubeHunterSitePackages, loadBalancerUp, realNodesUp, type RealNodesContext } from './realNodes';
 
 /**
  * Which nodes a test bed runs: `kwok` (simulated by KWOK, with a real sshd + sysstat host per node on this
@@ -52,6 +53,7 @@ export async function startRealNodes(ctx: ClusterContext, cache: string): Promis
     kubeletDir: path.dirname(ctx.binaries.kubelet),
     imagesDir,
     registryDirs: [toolImagesDir],
+    kubeHunterSitePackages: kubeHunterSitePackages(toolPaths(readToolVersions(), { ...process.env, HARDENLAB_CACHE: cache }).kubeHunterVenv),
   });
   await initializeRealNodes(rn, (args) => kubectl(ctx, args));
   await loadBalancerUp(rn, ctx.binaries.kubectl);

@@ -150,6 +150,7 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
   }
   if (kubelets) await prepareKubelets(ctx, kubelets);
   const binds: Record<string, string> = kubelets ? { HL_NODE_BIN: kubelets.kubeletDir, HL_IMAGES: kubelets.imagesDir } : {};
+  if (kubelets?.kubeHunterSitePackages) binds.HL_KUBE_HUNTER = kubelets.kubeHunterSitePackages;
   for (const node of layout.instance.nodes) {
     if (!realNodeStatus(layout, node).running) await script(ctx, ['node-start', node.name, String(nodeIndex(layout, node)), node.address], binds);
   }
@@ -240,6 +241,16 @@ export interface KubeletSetup {
   imagesDir: string;
   /** More folders whose push/*.tar the registry serves (build-tool-images.sh's). */
   registryDirs: readonly string[];
+  /** The worker's kube-hunter packages, bound read-only into every node for `--interface` (its wrapper runs them). */
+  kubeHunterSitePackages?: string;
+}
+
+/** The site-packages folder of the worker's kube-hunter virtualenv (undefined when it is not installed). */
+export function kubeHunterSitePackages(venv: string): string | undefined {
+  const lib = path.join(venv, 'lib');
+  const python = fs.existsSync(lib) ? fs.readdirSync(lib).find((name) => /^python3\.\d+$/.test(name)) : undefined;
+  const dir = python && path.join(lib, python, 'site-packages');
+  return dir && fs.existsSync(path.join(dir, 'kube_hunter')) ? dir : undefined;
 }
 
 type Kubectl = (args: readonly string[]) => Promise<{ stdout: string }>;

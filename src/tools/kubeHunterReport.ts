@@ -35,6 +35,14 @@ export interface KubeHunterReport {
 
 const HINT = 'kube-hunter mixes its log into the report unless run with --log none';
 
+/**
+ * Control characters become spaces: the Exposed Kubelet Cmdline hunter quotes /proc/<pid>/cmdline, whose
+ * arguments are separated by NUL bytes, and a NUL in a report makes it a binary file.
+ */
+function printable(value: string): string {
+  return value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ').trimEnd();
+}
+
 /** Parses kube-hunter JSON output into findings (its vulnerabilities) plus what it discovered. */
 export function parseKubeHunterJson(raw: string, context: { mode: KubeHunterMode; target: string }): KubeHunterReport {
   const json = parseToolJson('kube-hunter', raw, HINT);
@@ -48,7 +56,7 @@ export function parseKubeHunterJson(raw: string, context: { mode: KubeHunterMode
     severity: v.severity,
     section: v.category,
     description: v.description,
-    evidence: v.evidence,
+    evidence: printable(v.evidence),
     location: v.location,
     remediation: v.avd_reference,
   }));

@@ -162,7 +162,7 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
         workload: { loadBalancerWaitSeconds: 5 },
         // kube-hunter as a pod inside the closed node network (remote mode would probe the standard ports of
         // 127.0.0.1, where the shared KWOK test bed may listen; this test bed's API server is on another port).
-        tools: { kubeHunter: { modes: ['pod' as const] }, kubeBench: { mode: 'job' as const } },
+        tools: { kubeHunter: { modes: ['pod' as const, 'interface' as const] }, kubeBench: { mode: 'job' as const } },
       };
       const result = await client.workflow.execute(securityExperiment, { taskQueue: 'it-real', workflowId: `it-real-${Date.now()}`, args: [input] });
       expect(result.scenarios.map((s) => [s.scenario, s.status, s.error ?? ''])).toEqual(
@@ -209,10 +209,15 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
       const others = peaks.filter((p) => p.node !== bench!.target);
       expect(onBench.samples).toBeGreaterThan(0);
       expect(onBench.peak).toBeGreaterThan(3 * Math.max(...others.map((p) => p.peak)));
-      const hunter = toolsRecord.tools?.find((t) => t.tool === 'kube-hunter');
-      log(`kube-hunter: ${JSON.stringify(hunter)}`);
-      expect(hunter).toMatchObject({ mode: 'pod', outcome: 'ok' });
-      expect(hunter!.warnings).toContain(`kube-hunter pod mode ran after network namespace ${simNamespace(layout)} was proven closed (no default route, no NAT, no forwarding, no link to the host)`);
+      // kube-hunter as a pod, and on the first node's interfaces over SSH: both only after the closure check.
+      const nodeNames = instance.nodes.map((n) => n.name);
+      for (const [mode, targets] of [['pod', nodeNames], ['interface', [instance.nodes[0]!.name]]] as const) {
+        const hunter = toolsRecord.tools?.find((t) => t.tool === 'kube-hunter' && t.mode === mode);
+        log(`kube-hunter ${mode}: ${JSON.stringify(hunter)}`);
+        expect(hunter).toMatchObject({ outcome: 'ok' });
+        expect(targets).toContain(hunter!.target);
+        expect(hunter!.warnings).toContain(`kube-hunter ${mode} mode ran after network namespace ${simNamespace(layout)} was proven closed (no default route, no NAT, no forwarding, no link to the host)`);
+      }
       // The report's CPU chart shades the run's window, named with the node it ran on.
       expect(fs.readFileSync(result.htmlPath ?? '', 'utf8')).toContain(`kube-bench (job on ${bench!.target})`);
       // The report's trust box: separate machines (own machine-id, lxcfs /proc), not one host seen three times.

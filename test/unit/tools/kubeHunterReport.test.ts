@@ -67,3 +67,12 @@ describe('malformed kube-hunter output', () => {
     expect(problemOf('[]')).toMatch(/not a kube-hunter report/);
   });
 });
+
+describe('evidence with control characters', () => {
+  it('reads the NUL-separated kubelet command line of the Exposed Kubelet Cmdline hunter as spaces', () => {
+    const cmdline = '/opt/hardenlab/bin/kubelet\u0000--config=/var/lib/kubelet/config.yaml\u0000--cloud-provider=external\u0000';
+    const vulnerability = { location: '10.244.1.1:10255', vid: 'KHV046', category: 'Access Risk', severity: 'medium', vulnerability: 'Exposed Kubelet Cmdline', description: 'd', evidence: `cmdline: ${cmdline}` };
+    const report = parseKubeHunterJson(JSON.stringify({ nodes: [], services: [], vulnerabilities: [vulnerability] }), context);
+    expect(report.findings[0]!.evidence).toBe('cmdline: /opt/hardenlab/bin/kubelet --config=/var/lib/kubelet/config.yaml --cloud-provider=external');
+  });
+});
