@@ -15,6 +15,7 @@ import { createConfigActivities } from './config';
 import { createRecordActivities } from './records';
 import { createReportActivities } from './report';
 import { createSamplingActivities } from './sampling';
+import { createScenarioActivities } from './scenarios';
 import { createToolActivities } from './tools';
 
 export interface ActivityDeps {
@@ -32,8 +33,9 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
   const { store, ssh, env } = deps;
   const report = createReportActivities({ artifactsRoot: store.root });
   return {
-    ...createConfigActivities({ env, workerConfig: deps.workerConfig }),
+    ...createConfigActivities({ env, workerConfig: deps.workerConfig, store }),
     ...createClusterActivities({ store, kube: deps.kube, env }),
+    ...createScenarioActivities({ store, kube: deps.kube }),
     ...createSamplingActivities({ ssh, store }),
     ...createToolActivities({ ssh, kube: deps.toolKube, store, binaries: deps.toolBinaries }),
     ...createRecordActivities({ store }),
