@@ -75,14 +75,24 @@ export function attackPod(scope: RunScope, attack: PodAttack): KubeObject {
   return pod;
 }
 
-/** Runs one attempt: success is "allowed", a 403 (admission or RBAC) is "denied" with the server's message. */
+/**
+ * RBAC and Pod Security refuse with 403; a ValidatingAdmissionPolicy by default with 422 ("is forbidden:
+ * ValidatingAdmissionPolicy … denied request"): both are the cluster saying no, unlike a malformed request.
+ */
+export function refusedByPolicy(err: unknown): boolean {
+  const type = failureTypeOf(err);
+  if (type === KubeFailure.KubeForbidden) return true;
+  return type === KubeFailure.KubeInvalidManifest && /is forbidden: |denied (the )?request/.test((err as Error).message);
+}
+
+/** Runs one attempt: success is "allowed", a refusal by admission or RBAC is "denied" with the server's message. */
 async function attempt(base: Omit<AttackAttempt, 'outcome' | 'message'>, run: () => Promise<unknown>): Promise<AttackAttempt> {
   try {
     await run();
     return { ...base, outcome: 'allowed', message: 'the API server accepted it' };
   } catch (err) {
     const message = (err as Error).message;
-    return { ...base, outcome: failureTypeOf(err) === KubeFailure.KubeForbidden ? 'denied' : 'error', message };
+    return { ...base, outcome: refusedByPolicy(err) ? 'denied' : 'error', message };
   }
 }
 

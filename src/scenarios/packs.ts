@@ -48,8 +48,9 @@ const ALLOWED: Record<string, { namespaced: boolean }> = {
 };
 export const ALLOWED_KINDS = Object.keys(ALLOWED);
 
-/** Placeholder replaced by the experiment's test user (hardening.rbacUser) when the pack is applied. */
+/** Placeholders filled in when a pack is applied: the experiment's test user (hardening.rbacUser), the run's namespace. */
 export const TEST_USER_PLACEHOLDER = '$(TEST_USER)';
+export const RUN_NAMESPACE_PLACEHOLDER = '$(RUN_NAMESPACE)';
 export const PACK_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 
 /** Sorted keys, so the digest names the content, not the formatting or key order of the file. */

@@ -1,23 +1,23 @@
 /**
  * A pack's manifests as applied to one run (pure): namespaced objects go into the run's namespace, a
  * Namespace document labels the run's namespace, and every object carries the run's labels so reset
- * removes it; `$(TEST_USER)` becomes the experiment's test user.
+ * removes it; `$(TEST_USER)` becomes the experiment's test user and `$(RUN_NAMESPACE)` the run's namespace
+ * (so a cluster-scoped policy can bind to it alone).
  */
 import { runLabels, type RunScope } from '../kube/manifests';
 import type { KubeObject } from '../kube/types';
 import type { ScenarioDefinition } from '../domain/scenarios';
-import { manifestDigest, TEST_USER_PLACEHOLDER, type LoadedPack, type PackManifest } from './packs';
+import { manifestDigest, RUN_NAMESPACE_PLACEHOLDER, TEST_USER_PLACEHOLDER, type LoadedPack, type PackManifest } from './packs';
 
-function substitute(value: unknown, testUser: string): unknown {
-  if (value === TEST_USER_PLACEHOLDER) return testUser;
-  if (typeof value === 'string') return value.split(TEST_USER_PLACEHOLDER).join(testUser);
-  if (Array.isArray(value)) return value.map((v) => substitute(v, testUser));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, testUser)]));
+function substitute(value: unknown, vars: [string, string][]): unknown {
+  if (typeof value === 'string') return vars.reduce((text, [name, to]) => text.split(name).join(to), value);
+  if (Array.isArray(value)) return value.map((v) => substitute(v, vars));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)]));
   return value;
 }
 
 export function renderManifest(item: PackManifest, scope: RunScope, testUser: string): KubeObject {
-  const doc = substitute(item.manifest, testUser) as KubeObject;
+  const doc = substitute(item.manifest, [[TEST_USER_PLACEHOLDER, testUser], [RUN_NAMESPACE_PLACEHOLDER, scope.namespace]]) as KubeObject;
   const metadata = { ...(doc.metadata ?? {}) } as KubeObject['metadata'];
   metadata.labels = { ...(metadata.labels ?? {}), ...runLabels(scope.runId) };
   if (doc.kind === 'Namespace') metadata.name = scope.namespace;
