@@ -206,7 +206,11 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
       record.bootTime = await step('boot-time', () => acts<'measureBootTime'>(stepOptions.bootTime, 'boot-time').measureBootTime({ runId, nodeMapPath: nodes, reboot: config.bootTime.reboot, cluster }));
     }
     // Outside the measured window, before reset: what the scenario's hardening denies an attacker.
-    if (definition) record.attacks = await runAttackBattery(acts, record, { runId, cluster, namespace, hardening: config.hardening });
+    if (definition) {
+      progress.step = 'attack-battery';
+      refreshDetails();
+      record.attacks = await runAttackBattery(acts, record, { runId, cluster, namespace, hardening: config.hardening });
+    }
   } catch (err) {
     failure = err;
     record.status = isCancellation(err) ? 'cancelled' : err instanceof ScenarioAborted ? 'aborted' : 'failed';

@@ -1,8 +1,8 @@
 /**
  * Scenarios as data, end to end on the test bed (real kube-apiserver with Pod Security Admission, RBAC,
  * ValidatingAdmissionPolicy and server-side dry run; KWOK nodes; real sshd + sysstat hosts): a fifth
- * scenario of the worker's own (a YAML file in a temporary config folder: `resource-limits` plus a custom
- * pack with an admission policy) runs with the three presets, is reset to zero leftovers and appears in the
+ * scenario of the worker's own (the README's example, written into a temporary config folder:
+ * `resource-limits` plus a custom pack with an admission policy) runs with the three presets, is reset to zero leftovers and appears in the
  * report; the attack battery's outcomes are the API server's own decisions.
  */
 import { promises as fs } from 'node:fs';
@@ -14,41 +14,12 @@ import type { ExperimentResult } from '../../src/domain/progress';
 import { SCENARIO_DEFINITIONS_FILE } from '../../src/domain/scenarios';
 import { loadPack, manifestDigest } from '../../src/scenarios/packs';
 import { listRunObjects } from '../support/leftovers';
+import { writeReadmeScenario } from '../support/readmeScenario';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 import { TESTBED_ENVIRONMENT, workerConfigEnv } from '../support/workerConfig';
 import { startWorkerRun } from '../support/workerRun';
 
 jest.setTimeout(10 * 60_000);
-
-const NO_TOKEN_POLICY = `# Pods in the run's namespace must not automount a service-account token.
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicy
-metadata:
-  name: hardenlab-it-no-token-automount
-spec:
-  failurePolicy: Fail
-  matchConstraints:
-    resourceRules:
-      - apiGroups: [""]
-        apiVersions: [v1]
-        operations: [CREATE, UPDATE]
-        resources: [pods]
-  validations:
-    - expression: "has(object.spec.automountServiceAccountToken) && object.spec.automountServiceAccountToken == false"
-      message: pods must not automount a service-account token
----
-apiVersion: admissionregistration.k8s.io/v1
-kind: ValidatingAdmissionPolicyBinding
-metadata:
-  name: hardenlab-it-no-token-automount
-spec:
-  policyName: hardenlab-it-no-token-automount
-  validationActions: [Deny]
-  matchResources:
-    namespaceSelector:
-      matchLabels:
-        kubernetes.io/metadata.name: $(RUN_NAMESPACE)
-`;
 
 let testbed: Testbed;
 let folder: string;
@@ -58,10 +29,8 @@ const records = new Map<string, ScenarioRecord>();
 beforeAll(async () => {
   testbed = await ensureTestbed();
   folder = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-scenarios-it-'));
-  await fs.mkdir(path.join(folder, 'scenarios'));
-  await fs.mkdir(path.join(folder, 'packs', 'no-token-automount'), { recursive: true });
-  await fs.writeFile(path.join(folder, 'scenarios', 'limits-plus.yaml'), 'description: quotas, container defaults and no automounted tokens\npacks: [resource-limits, no-token-automount]\n');
-  await fs.writeFile(path.join(folder, 'packs', 'no-token-automount', 'policy.yaml'), NO_TOKEN_POLICY);
+  // The README's complete example: `resource-limits` plus a pack of the worker's own (an admission policy).
+  expect(await writeReadmeScenario(folder)).toHaveLength(2);
   const env = await workerConfigEnv(folder, { experiment: TESTBED_ENVIRONMENT });
   const suffix = Date.now().toString(36);
   const run = await startWorkerRun({ dir: folder, taskQueue: `it-scenarios-${suffix}`, env });
@@ -101,8 +70,8 @@ test('a scenario of the worker’s own runs with the three presets, is reset to 
   expect(user.packs!.packs.flatMap((p) => p.objects.map((o) => `${p.name}: ${o.kind} ${o.name}`))).toEqual([
     'resource-limits: LimitRange hardenlab-container-defaults',
     'resource-limits: ResourceQuota hardenlab-namespace-quota',
-    'no-token-automount: ValidatingAdmissionPolicy hardenlab-it-no-token-automount',
-    'no-token-automount: ValidatingAdmissionPolicyBinding hardenlab-it-no-token-automount',
+    'no-token-automount: ValidatingAdmissionPolicy no-token-automount',
+    'no-token-automount: ValidatingAdmissionPolicyBinding no-token-automount',
   ]);
   expect(user.packs!.evidence.map((e) => [e.check, e.passed])).toEqual([
     ['pack resource-limits: every object is on the cluster with the run\'s labels', true],

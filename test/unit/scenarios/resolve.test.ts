@@ -11,6 +11,7 @@ import type { KubeObject } from '../../../src/kube/types';
 import { manifestDigest } from '../../../src/scenarios/packs';
 import { renderManifest, scenarioManifests } from '../../../src/scenarios/render';
 import { resolveScenarios, type ScenarioResolution } from '../../../src/scenarios/resolve';
+import { writeReadmeScenario } from '../../support/readmeScenario';
 
 let dir: string;
 beforeEach(async () => {
@@ -122,5 +123,15 @@ test('a scenario file must parse, use known fields and agree with its file name'
     expect.stringMatching(/scenarios\/typo\.yaml: \(root\): Unrecognized key.*"tool"/),
     expect.stringMatching(/scenarios\/renamed\.yaml: name: is "other" but the file is named for "renamed"/),
     expect.stringMatching(/scenarios\/broken\.yaml: not valid YAML: /),
+  ]);
+});
+
+test('the README’s complete example resolves as documented', async () => {
+  expect(await writeReadmeScenario(dir)).toEqual(['scenarios/limits-plus.yaml', 'packs/no-token-automount/policy.yaml']);
+  const def = ok(await resolve(['limits-plus'])).definitions[0]!;
+  expect([def.packs.map((p) => p.name), def.tools, def.hardenedWorkload]).toEqual([['resource-limits', 'no-token-automount'], [], false]);
+  expect(def.manifests.map((m) => `${m.kind}/${m.name}`)).toEqual([
+    'LimitRange/hardenlab-container-defaults', 'ResourceQuota/hardenlab-namespace-quota',
+    'ValidatingAdmissionPolicy/no-token-automount', 'ValidatingAdmissionPolicyBinding/no-token-automount',
   ]);
 });
