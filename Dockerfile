@@ -55,6 +55,8 @@ COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY package.json ./
 COPY bin bin
+# The built-in hardening packs (scenarios as data); the worker's own are next to its config file.
+COPY packs packs
 COPY scripts/tools/versions.env scripts/tools/versions.env
 
 # HARDENLAB_HOME: artifacts and reports (mount a shared volume when several workers serve one queue).

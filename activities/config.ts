@@ -8,11 +8,16 @@ import type { FieldError } from '../src/config/experiment';
 import { resolveExperimentConfig, type WorkerConfigSource } from '../src/config/resolve';
 import type { ResolveExperimentRequest, ResolvedExperiment } from '../src/domain/contracts';
 import { experimentKey } from '../src/domain/naming';
+import { SCENARIO_DEFINITIONS_FILE } from '../src/domain/scenarios';
+import { hardenlabHome } from '../src/config/paths';
+import { ArtifactStore } from '../src/store/artifactStore';
 
 export interface ConfigDeps {
   env?: NodeJS.ProcessEnv;
   /** The worker's config as the launcher loaded it (the demo's: the test bed) or looks it up per run (`hardenlab dev`); read from its file per run when absent. */
   workerConfig?: WorkerConfigSource;
+  /** Where the resolved scenario definitions are recorded (default: the data folder). */
+  store?: ArtifactStore;
 }
 
 export function createConfigActivities(deps: ConfigDeps = {}) {
@@ -21,7 +26,18 @@ export function createConfigActivities(deps: ConfigDeps = {}) {
   async function resolveExperiment({ input, workflowId }: ResolveExperimentRequest): Promise<ResolvedExperiment> {
     const result = await resolveExperimentConfig(input, { env, worker: deps.workerConfig });
     if (!result.ok) throw invalid(result.errors);
-    return { config: result.config, experimentId: workflowId, artifactKey: experimentKey(workflowId), configFile: result.configFile, searchAttributes: result.searchAttributes };
+    const artifactKey = experimentKey(workflowId);
+    // The report lists exactly what was applied, and the harden step applies from this record (checked by digest).
+    const store = deps.store ?? new ArtifactStore(hardenlabHome(env));
+    await store.writeJson(artifactKey, SCENARIO_DEFINITIONS_FILE, result.scenarios);
+    return {
+      config: result.config,
+      experimentId: workflowId,
+      artifactKey,
+      configFile: result.configFile,
+      searchAttributes: result.searchAttributes,
+      scenarios: result.scenarios.definitions,
+    };
   }
 
   return { resolveExperiment };

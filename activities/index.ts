@@ -15,6 +15,7 @@ import { createConfigActivities } from './config';
 import { createRecordActivities } from './records';
 import { createReportActivities } from './report';
 import { createSamplingActivities } from './sampling';
+import { createScenarioActivities } from './scenarios';
 import { createToolActivities } from './tools';
 import { loadKubeClient } from '../src/kube/client';
 import { waitForNodeReady } from '../src/kube/wait';
@@ -35,8 +36,9 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
   const kube = deps.kube ?? ((ref: ClusterRef) => loadKubeClient(ref));
   const report = createReportActivities({ artifactsRoot: store.root });
   return {
-    ...createConfigActivities({ env, workerConfig: deps.workerConfig }),
+    ...createConfigActivities({ env, workerConfig: deps.workerConfig, store }),
     ...createClusterActivities({ store, kube: deps.kube, env }),
+    ...createScenarioActivities({ store, kube: deps.kube }),
     ...createSamplingActivities({
       ssh,
       store,

@@ -56,7 +56,11 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
         toolRuns: record.tools?.map((t) => ({ tool: t.tool, mode: t.mode, target: t.target, start: t.start, end: t.end })),
       },
       findings,
-      hardening: record.harden,
+      hardening: record.harden ?? record.packs,
+      ...(record.definition
+        ? { definition: { source: record.definition.source, packs: record.definition.packs, tools: record.definition.tools, manifests: record.definition.manifests.map(({ pack, file, document, kind, name, sha256 }) => ({ pack, file, document, kind, name, sha256 })) } }
+        : {}),
+      ...(record.attacks ? { attacks: record.attacks.attempts } : {}),
       clusterFacts: record.facts as Record<string, unknown> | undefined,
       samplerOverhead: record.collect?.samplerOverhead,
       ...(nodeIdentity.length ? { nodeIdentity } : {}),

@@ -22,8 +22,9 @@ import type { HardenlabActivities, KubeHunterMode } from '../src/domain/activiti
 import type { ArtifactKey, ClusterFacts, ClusterRef, ScenarioRecord, StepName } from '../src/domain/contracts';
 import { namespaceFor, runIdFor } from '../src/domain/naming';
 import type { ScenarioProgress } from '../src/domain/progress';
-import type { ScenarioName } from '../src/domain/scenarios';
+import type { ScenarioDefinition, ScenarioName, ScenarioTool } from '../src/domain/scenarios';
 import { scenarioLabel } from '../src/domain/searchAttributes';
+import { runAttackBattery } from './attackBattery';
 import { healthCheckOptions, stepOptions } from './activityOptions';
 import { scenarioProgressQuery } from './definitions';
 import { describeFailure } from './failures';
@@ -41,11 +42,15 @@ export interface ScenarioRunInput {
   /** Given when the parent owns a shared cluster; otherwise this run provisions. */
   cluster?: ClusterRef;
   facts?: ClusterFacts;
+  /** The scenario as the worker resolved it (absent in runs an earlier release started). */
+  definition?: ScenarioDefinition;
+  /** The experiment's artifact folder, which holds the definitions' manifests. */
+  definitionsKey?: ArtifactKey;
 }
 
 type StepOptions = (typeof stepOptions)[keyof typeof stepOptions];
 /** Activity proxies: `acts<'deployWorkload'>(stepOptions.cluster, 'deploy', 'deploy the workload into hl-base-r1-…')`. */
-type ActivityProxies = <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string, summary: string) => ActivityInterfaceFor<Pick<HardenlabActivities, K>>;
+export type ActivityProxies = <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string, summary: string) => ActivityInterfaceFor<Pick<HardenlabActivities, K>>;
 
 /**
  * Activities named by what they do (the Temporal UI lists `deploy`, `kube-hunter-remote`, …), for runs
@@ -76,10 +81,13 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
   const healthRecordsGaps = patched(PATCHES.healthChecksRecordGaps);
   const stopWhatStartAttempted = patched(PATCHES.stopWhatStartAttempted);
   const cleanupBesideError = patched(PATCHES.cleanupFailuresBesideError);
+  // Runs started before scenarios were data carry no definition and keep the thesis's hard-coded steps.
+  const definition = input.definition && input.definitionsKey && patched(PATCHES.scenariosAsData) ? input.definition : undefined;
   const runId = runIdFor(workflowId);
   const namespace = namespaceFor(scenario, repetition, workflowId);
   const record: ScenarioRecord = {
     scenario, repetition, runId, workflowId, namespace, artifactKey: input.artifactKey, status: 'completed', steps: [], facts: input.facts,
+    ...(definition ? { definition } : {}),
   };
   const progress: ScenarioProgress = { scenario, repetition, status: 'running', step: 'starting', attempt: 0, decisions: [], steps: record.steps };
   const refreshDetails = () => setCurrentDetails(scenarioDetails(progress, Date.now()));
@@ -133,9 +141,13 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
       record.facts = provisioned.facts;
     }
     const scoped = { runId, cluster, namespace };
-    const hardened = scenario === 'best-practices' || (scenario === 'security-tools' && config.hardening.inSecurityTools);
+    const hardened = definition ? definition.hardenedWorkload : scenario === 'best-practices' || (scenario === 'security-tools' && config.hardening.inSecurityTools);
     record.deploy = await step('deploy', () => acts<'deployWorkload'>(stepOptions.cluster, 'deploy', `deploy the workload into ${namespace}`).deployWorkload({ ...scoped, scenario, workload: config.workload, hardened }));
-    if (hardened) record.harden = await step('harden', () => acts<'hardenNamespace'>(stepOptions.cluster, 'harden', `harden ${namespace}`).hardenNamespace({ ...scoped, hardening: config.hardening }));
+    if (definition) {
+      const req = { ...scoped, scenario: definition, definitionsKey: input.definitionsKey!, hardening: config.hardening };
+      const packs = `apply ${definition.packs.join(', ')} to ${namespace}`;
+      if (definition.packs.length > 0) record.packs = await step('harden', () => acts<'applyPacks'>(stepOptions.cluster, 'harden', packs).applyPacks(req));
+    } else if (hardened) record.harden = await step('harden', () => acts<'hardenNamespace'>(stepOptions.cluster, 'harden', `harden ${namespace}`).hardenNamespace({ ...scoped, hardening: config.hardening }));
 
     const nodes = nodeMapPath();
     const { durationSeconds, intervalSeconds, healthCheckSeconds } = config.window;
@@ -156,7 +168,8 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     // Tools run inside the window so their own CPU cost shows on the charts.
     // kube-bench's node mode runs on the chosen node, else the node map's first (the first sampled).
     const benchNode = config.tools.kubeBench.node ?? sampledNodes[0] ?? "the node map's first node";
-    if (scenario === 'security-tools') record.tools = await runTools(step, acts, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey }, benchNode);
+    const tools: readonly ScenarioTool[] = definition ? definition.tools : scenario === 'security-tools' ? ['kube-bench', 'kube-hunter'] : [];
+    if (tools.length > 0) record.tools = await runTools(step, acts, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey }, tools, benchNode);
 
     let lastCheck = windowStart;
     while (Date.now() < windowEnd) {
@@ -196,6 +209,12 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     }
     if (nodes && config.bootTime.measure) {
       record.bootTime = await step('boot-time', () => acts<'measureBootTime'>(stepOptions.bootTime, 'boot-time', config.bootTime.reboot ? 'reboot every node and measure its boot time' : 'read every node\'s boot time').measureBootTime({ runId, nodeMapPath: nodes, reboot: config.bootTime.reboot, cluster }));
+    }
+    // Outside the measured window, before reset: what the scenario's hardening denies an attacker.
+    if (definition) {
+      progress.step = 'attack-battery';
+      refreshDetails();
+      record.attacks = await runAttackBattery(acts, record, { runId, cluster, namespace, hardening: config.hardening });
     }
   } catch (err) {
     failure = err;
@@ -249,15 +268,21 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
 
 type StepRunner = <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>;
 
-async function runTools(step: StepRunner, acts: ActivityProxies, req: Parameters<HardenlabActivities['runKubeBench']>[0], benchNode: string): Promise<ScenarioRecord['tools']> {
+async function runTools(
+  step: StepRunner,
+  acts: ActivityProxies,
+  req: Parameters<HardenlabActivities['runKubeBench']>[0],
+  only: readonly ScenarioTool[],
+  benchNode: string,
+): Promise<ScenarioRecord['tools']> {
   const summaries: NonNullable<ScenarioRecord['tools']> = [];
-  if (req.tools.kubeBench.enabled) {
+  if (req.tools.kubeBench.enabled && only.includes('kube-bench')) {
     const { mode } = req.tools.kubeBench;
     const kubeBench = acts<'runKubeBench'>(stepOptions.tools, `kube-bench-${mode}`, mode === 'node' ? `kube-bench node on ${benchNode}` : 'kube-bench as a Job in the cluster');
     const summary = await step('run-tools', () => kubeBench.runKubeBench(req));
     if (summary) summaries.push(summary);
   }
-  if (req.tools.kubeHunter.enabled) {
+  if (req.tools.kubeHunter.enabled && only.includes('kube-hunter')) {
     for (const mode of req.tools.kubeHunter.modes as KubeHunterMode[]) {
       const target = mode === 'remote' ? ` against ${req.tools.kubeHunter.remoteTarget ?? 'the API server'}` : mode === 'interface' ? ` on ${benchNode}` : ' as a pod';
       const kubeHunter = acts<'runKubeHunter'>(stepOptions.tools, `kube-hunter-${mode}`, `kube-hunter ${mode}${target}`);

@@ -23,6 +23,7 @@ import { runIdFor, scenarioKey, scenarioWorkflowId } from '../src/domain/naming'
 import { planRepetitions, seedFromId } from '../src/domain/plan';
 import { experimentSearchAttributes, scenarioLabel, scenarioSearchAttributes } from '../src/domain/searchAttributes';
 import type { ExperimentProgress, ExperimentResult, ScenarioSummary } from '../src/domain/progress';
+import type { ScenarioDefinition } from '../src/domain/scenarios';
 import { stepOptions } from './activityOptions';
 import { experimentProgressQuery } from './definitions';
 import { experimentDetails } from './details';
@@ -93,7 +94,7 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
       try {
         const record = await executeChild(scenarioRun, {
           workflowId: summary.workflowId,
-          args: [{ experimentId: resolved.experimentId, scenario: summary.scenario, repetition: summary.repetition, config, artifactKey: summary.artifactKey, cluster: shared?.cluster, facts: shared?.facts }],
+          args: [{ experimentId: resolved.experimentId, scenario: summary.scenario, repetition: summary.repetition, config, artifactKey: summary.artifactKey, cluster: shared?.cluster, facts: shared?.facts, ...definitionOf(resolved, summary.scenario) }],
           // Closing the parent asks children to cancel, so their reset still runs.
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           staticSummary: scenarioLabel(summary.scenario, summary.repetition),
@@ -142,6 +143,12 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
   });
   if (cancelled) throw cancelled;
   return result;
+}
+
+/** The scenario's resolved definition for its child (none when the resolve activity of an earlier release ran). */
+function definitionOf(resolved: ResolvedExperiment, scenario: string): { definition?: ScenarioDefinition; definitionsKey?: string } {
+  const definition = resolved.scenarios?.find((d) => d.name === scenario);
+  return definition ? { definition, definitionsKey: resolved.artifactKey } : {};
 }
 
 /** Invalid input fails the workflow at once, as `InvalidInput`, naming every bad field. */

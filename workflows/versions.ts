@@ -19,4 +19,6 @@ export const PATCHES = {
   stopWhatStartAttempted: 'stop-what-start-attempted',
   /** Cleanup failures (reset, teardown, record) are reported beside the scenario's error; teardown failure no longer hides the report. */
   cleanupFailuresBesideError: 'cleanup-failures-beside-error',
+  /** Scenarios as data: packs applied from the resolved definition, tools as it lists them, the attack battery before reset. */
+  scenariosAsData: 'scenarios-as-data',
 } as const;

@@ -2,7 +2,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExperimentDataError, mergeExperimentData, validateExperimentData, validateScenarioRunData } from './model/load';
-import { SCENARIOS, type ExperimentData, type ScenarioRunData } from './model/types';
+import { compareScenarios, SCENARIO_NAME_PATTERN } from '../domain/scenarios';
+import type { ExperimentData, ScenarioRunData } from './model/types';
 import { parseSysstat, type ParsedSysstat } from './parsers';
 
 export async function readSysstatFile(path: string, opts: { utcOffsetMinutes?: number } = {}): Promise<ParsedSysstat> {
@@ -34,9 +35,13 @@ export async function readExperimentData(experimentDir: string, experimentId: st
   const wholeFile = join(experimentDir, 'experiment-data.json');
   const whole = (await exists(wholeFile)) ? validateExperimentData(await readJson(wholeFile), wholeFile) : undefined;
   const runs: ScenarioRunData[] = [];
-  for (const scenario of SCENARIOS) {
+  // Every folder named like a scenario (presets and the user's own); others (the report's) hold no scenario-data.json.
+  const folders = (await readdir(experimentDir, { withFileTypes: true }).catch(() => []))
+    .filter((d) => d.isDirectory() && SCENARIO_NAME_PATTERN.test(d.name))
+    .map((d) => d.name)
+    .sort(compareScenarios);
+  for (const scenario of folders) {
     const scenarioDir = join(experimentDir, scenario);
-    if (!(await exists(scenarioDir))) continue;
     const reps = (await readdir(scenarioDir)).filter((r) => /^\d+$/.test(r)).sort((a, b) => Number(a) - Number(b));
     for (const rep of reps) {
       const file = join(scenarioDir, rep, 'scenario-data.json');

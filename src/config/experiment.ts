@@ -5,7 +5,7 @@ import { z } from 'zod';
  * merged over the worker's config file and these defaults. Defaults reproduce the thesis.
  * Pure (zod only), so the CLI, the worker and tests share one definition.
  */
-import { SCENARIOS, type ScenarioName } from '../domain/scenarios';
+import { SCENARIO_NAME_PATTERN, SCENARIOS, type ScenarioName } from '../domain/scenarios';
 
 export { SCENARIOS, type ScenarioName };
 
@@ -108,7 +108,8 @@ export const toolsSchema = z
 
 export const experimentSchema = z
   .object({
-    scenarios: z.array(z.enum(SCENARIOS)).min(1).default([...SCENARIOS]),
+    /** Presets or scenarios of the worker's config folder (`scenarios/<name>.yaml`): checked when the worker resolves them. */
+    scenarios: z.array(z.string().regex(SCENARIO_NAME_PATTERN, 'a scenario name is a DNS label of at most 40 characters (a-z, 0-9, "-")')).min(1).default([...SCENARIOS]),
     repetitions: z.number().int().min(1).max(100).default(1),
     /** Seeds the random scenario order of each repetition; derived from the workflow id when absent. */
     seed: z.number().int().nonnegative().optional(),

@@ -7,11 +7,13 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { SCENARIO_NAME_PATTERN } from '../domain/scenarios';
+import { resolveScenarios, type ScenarioResolution } from '../scenarios/resolve';
 import { nodeMapSchema } from './nodeMap';
 import { validateExperiment, type ExperimentConfig, type FieldError } from './experiment';
 import { hardenlabHome } from './paths';
 import { environmentFieldsSetIn, withoutEnvironmentFields } from './trust';
-import { ConfigFileError, loadWorkerConfig, mergeConfig, type WorkerConfig } from './workerConfig';
+import { ConfigFileError, configFilePath, loadWorkerConfig, mergeConfig, type WorkerConfig } from './workerConfig';
 
 export interface LoadedWorkerConfig {
   config: WorkerConfig;
@@ -21,8 +23,11 @@ export interface LoadedWorkerConfig {
 /** The worker's config, fixed by the launcher or looked up per run (`hardenlab dev` checks for a running test bed). */
 export type WorkerConfigSource = LoadedWorkerConfig | (() => Promise<LoadedWorkerConfig>);
 
+export type ResolvedScenarios = Extract<ScenarioResolution, { ok: true }>;
 /** `searchAttributes`: the worker's namespace knows hardenlab's search attributes, so the run sets them. */
-export type Resolution = { ok: true; config: ExperimentConfig; configFile?: string; searchAttributes: boolean } | { ok: false; errors: FieldError[] };
+export type Resolution =
+  | { ok: true; config: ExperimentConfig; configFile?: string; searchAttributes: boolean; scenarios: ResolvedScenarios }
+  | { ok: false; errors: FieldError[] };
 
 export interface ResolveOptions {
   env: NodeJS.ProcessEnv;
@@ -49,13 +54,25 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
     message: `belongs in ${where}, not in the workflow input: it ${f.why} (pick a configured environment with "environment" instead)`,
   }));
   const base = environmentBase(worker.config, environment, errors);
-  const result = validateExperiment(mergeConfig(base, design));
-  if (!result.ok) errors.push(...result.errors);
+  const merged = mergeConfig(base, design);
+  const result = validateExperiment(merged);
+  // Scenarios and packs come from the worker's config folder: the folder of its config file.
+  const configDir = path.dirname(worker.file ?? configFilePath(env));
+  if (!result.ok) {
+    errors.push(...result.errors);
+    // Every bad field at once: the scenarios too, though the rest of the input is invalid.
+    const named = (merged as { scenarios?: unknown }).scenarios;
+    const names = Array.isArray(named) && named.every((n) => typeof n === 'string' && SCENARIO_NAME_PATTERN.test(n)) ? (named as string[]) : [];
+    const scenarios = await resolveScenarios(names, { configDir, inSecurityTools: false });
+    if (!scenarios.ok) errors.push(...scenarios.errors);
+  }
   if (errors.length || !result.ok) return { ok: false, errors };
   const config = withEnvironmentDefaults(result.config, env);
   const problems = await checkEnvironment(config, env);
-  if (problems.length) return { ok: false, errors: problems };
-  return { ok: true, config, configFile: worker.file, searchAttributes: worker.config.temporal.searchAttributes === true };
+  const scenarios = await resolveScenarios(config.scenarios, { configDir, inSecurityTools: config.hardening.inSecurityTools });
+  if (!scenarios.ok) problems.push(...scenarios.errors);
+  if (problems.length || !scenarios.ok) return { ok: false, errors: problems };
+  return { ok: true, config, configFile: worker.file, searchAttributes: worker.config.temporal.searchAttributes === true, scenarios };
 }
 
 /** The worker's `experiment:` section, or with a named environment's fields in place of its environment fields. */

@@ -3,6 +3,9 @@
  * `activities/index.ts` builds the implementation and checks it against this interface.
  */
 import type {
+  ApplyPacksRequest,
+  AttackBatteryRequest,
+  AttackBatteryResult,
   BootTimeRequest,
   BootTimeResult,
   BuildReportRequest,
@@ -13,6 +16,7 @@ import type {
   DeployResult,
   HardenRequest,
   HardenResult,
+  PacksResult,
   ProvisionRequest,
   ProvisionResult,
   ResetResult,
@@ -43,6 +47,10 @@ export interface HardenlabActivities {
   deployWorkload(req: DeployRequest): Promise<DeployResult>;
   hardenNamespace(req: HardenRequest): Promise<HardenResult>;
   resetCluster(req: ScopedRequest): Promise<ResetResult>;
+  /** A scenario as data: applies its packs (the harden step). */
+  applyPacks(req: ApplyPacksRequest): Promise<PacksResult>;
+  /** After the window, before reset: what an attacker tries, each decided by the cluster. */
+  runAttackBattery(req: AttackBatteryRequest): Promise<AttackBatteryResult>;
 
   startSampling(req: SamplingRequest): Promise<SamplingStarted>;
   checkSampling(req: NodeRunRequest): Promise<SamplingHealth>;

@@ -6,6 +6,7 @@
  */
 import type { ClusterSpec, ExperimentConfig, HardeningSpec, ScenarioName, ToolsSpec, WorkloadSpec } from '../config/experiment';
 import type { SamplingGap } from './samples';
+import type { ScenarioDefinition } from './scenarios';
 
 /**
  * A folder in the artifact store, relative to the worker's data folder (`hardenlabHome()`), so that
@@ -48,6 +49,8 @@ export interface ResolvedExperiment {
   configFile?: string;
   /** The worker's namespace knows hardenlab's search attributes (src/domain/searchAttributes.ts): the run sets them. Absent in runs of earlier releases. */
   searchAttributes?: boolean;
+  /** Each scenario as the worker resolved it (packs, tools, manifest digests); contents in the artifacts' scenario-definitions.json. */
+  scenarios?: ScenarioDefinition[];
 }
 
 // ---------- cluster (provision, deploy, harden, reset) ----------
@@ -98,6 +101,39 @@ export interface HardenResult {
   evidence: { check: string; passed: boolean; detail: string }[];
   notes: string[];
 }
+/** The harden step of a scenario as data: its packs' manifests, from the experiment's recorded definitions. */
+export interface ApplyPacksRequest extends ScopedRequest {
+  scenario: ScenarioDefinition;
+  /** The experiment's artifact folder holding scenario-definitions.json. */
+  definitionsKey: ArtifactKey;
+  hardening: HardeningSpec;
+}
+export interface PacksResult {
+  packs: { name: string; source: string; objects: { kind: string; name: string; namespace?: string; sha256: string }[] }[];
+  podSecurity?: { enforce: string; audit: string; warn: string };
+  evidence: { check: string; passed: boolean; detail: string }[];
+  notes: string[];
+}
+
+/** The attack battery: what an attacker or a careless user tries after the window; nothing is created. */
+export interface AttackBatteryRequest extends ScopedRequest {
+  hardening: HardeningSpec;
+}
+export type AttackOutcome = 'allowed' | 'denied' | 'not-enforceable' | 'not-tested' | 'error';
+export interface AttackAttempt {
+  id: string;
+  title: string;
+  category: 'pod-security' | 'rbac' | 'network';
+  /** Who tried: the worker's own identity, or the test user by impersonation. */
+  as: string;
+  outcome: AttackOutcome;
+  /** The API server's message (denials), or why it could not be tried. */
+  message: string;
+}
+export interface AttackBatteryResult {
+  attempts: AttackAttempt[];
+}
+
 export interface ResetResult {
   removed: { kind: string; name: string; namespace?: string }[];
   leftovers: { kind: string; name: string; namespace?: string }[];
@@ -181,6 +217,7 @@ export type StepName =
   | 'sampling-window'
   | 'collect'
   | 'boot-time'
+  | 'attack-battery'
   | 'reset'
   | 'teardown';
 
@@ -210,6 +247,10 @@ export interface ScenarioRecord {
   facts?: ClusterFacts;
   deploy?: DeployResult;
   harden?: HardenResult;
+  /** A scenario as data: its definition, its packs as applied, and the attack battery's outcome. */
+  definition?: ScenarioDefinition;
+  packs?: PacksResult;
+  attacks?: AttackBatteryResult;
   tools?: ToolRunSummary[];
   sampling?: {
     startedAt: number;

@@ -27,7 +27,7 @@ export function runIdFor(workflowId: string): string {
   return dnsLabel(workflowId);
 }
 
-const SCENARIO_SHORT: Record<ScenarioName, string> = {
+const SCENARIO_SHORT: Record<string, string> = {
   baseline: 'base',
   'best-practices': 'bp',
   'security-tools': 'tools',
@@ -35,7 +35,9 @@ const SCENARIO_SHORT: Record<ScenarioName, string> = {
 
 /** One namespace per scenario run: `hl-<scenario>-r<rep>-<hash>`. */
 export function namespaceFor(scenario: ScenarioName, repetition: number, workflowId: string): string {
-  return `hl-${SCENARIO_SHORT[scenario]}-r${repetition}-${shortHash(workflowId)}`;
+  // A user scenario's name (≤ 40 characters) keeps the namespace within 63 for repetitions up to 100.
+  const short = Object.hasOwn(SCENARIO_SHORT, scenario) ? SCENARIO_SHORT[scenario] : scenario;
+  return `hl-${short}-r${repetition}-${shortHash(workflowId)}`;
 }
 
 /** Child workflow ids as documented: `<parent id>/<scenario>/<rep>`. */

@@ -1,3 +1,58 @@
-/** The thesis's three scenarios, in its order. Plain data so workflow code may import it. */
-export const SCENARIOS = ['baseline', 'best-practices', 'security-tools'] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+/**
+ * Scenarios as data: a scenario is a named list of hardening packs plus the tools run inside its window.
+ * The thesis's three scenarios are built-in presets; more come from the worker's config folder
+ * (src/scenarios/). Plain data and types only, so workflow code may import it.
+ */
+
+/** The thesis's three scenarios, in its order: built-in presets. */
+export const PRESET_SCENARIOS = ['baseline', 'best-practices', 'security-tools'] as const;
+/** Kept under its old name: the presets are the default scenarios. */
+export const SCENARIOS = PRESET_SCENARIOS;
+export type PresetScenario = (typeof PRESET_SCENARIOS)[number];
+/** A preset's or a user scenario's name (a DNS label, at most 40 characters). */
+export type ScenarioName = string;
+
+export const SCENARIO_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+export function isPreset(name: string): name is PresetScenario {
+  return (PRESET_SCENARIOS as readonly string[]).includes(name);
+}
+
+/** Presets first in the thesis's order, then the others by name: the report's order. */
+export function compareScenarios(a: string, b: string): number {
+  const rank = (s: string) => (isPreset(s) ? PRESET_SCENARIOS.indexOf(s) : PRESET_SCENARIOS.length);
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
+
+export const SCENARIO_TOOLS = ['kube-bench', 'kube-hunter'] as const;
+export type ScenarioTool = (typeof SCENARIO_TOOLS)[number];
+
+/** One manifest of a pack: where it came from and the sha256 of its content (canonical JSON of the document). */
+export interface ManifestRef {
+  pack: string;
+  /** The file, relative to the pack's folder. */
+  file: string;
+  /** 1-based position of the document in its file. */
+  document: number;
+  apiVersion: string;
+  kind: string;
+  /** Empty for the run's Namespace (its name is the run's). */
+  name: string;
+  sha256: string;
+}
+
+/** A scenario as resolved by the worker; small enough for workflow history (manifest contents stay in artifacts). */
+export interface ScenarioDefinition {
+  name: ScenarioName;
+  /** `built-in` or the scenario file it came from. */
+  source: string;
+  description?: string;
+  packs: { name: string; source: string }[];
+  tools: ScenarioTool[];
+  /** Some pack enforces Pod Security on the namespace, so the workload is deployed in its compliant variant. */
+  hardenedWorkload: boolean;
+  manifests: ManifestRef[];
+}
+
+/** The experiment's artifact file holding the resolved definitions with every manifest's content. */
+export const SCENARIO_DEFINITIONS_FILE = 'scenario-definitions.json';

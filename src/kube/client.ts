@@ -21,6 +21,8 @@ import {
 export interface LoadKubeClientOptions {
   /** Bound on each API request (not on watches); a slower answer is a retryable timeout. */
   requestTimeoutMs?: number;
+  /** Act as this user (the Impersonate-User header): the kubeconfig's user needs the right to impersonate. */
+  impersonate?: string;
 }
 
 type K8sModule = typeof import('@kubernetes/client-node', { with: { 'resolution-mode': 'import' } });
@@ -54,6 +56,11 @@ export async function loadKubeClient(ref: Pick<ClusterRef, 'kubeconfigPath' | 'c
   const context = ref.context ?? kc.getCurrentContext();
   if (!context || !available.includes(context)) throw contextUnknown(path, context || '(no current-context)', available);
   kc.setCurrentContext(context);
+  if (options.impersonate) {
+    const current = kc.getCurrentUser()?.name;
+    const users = kc.getUsers().map((u) => (u.name === current ? { ...u, impersonateUser: options.impersonate } : u));
+    kc.loadFromOptions({ clusters: kc.getClusters(), users, contexts: kc.getContexts(), currentContext: context });
+  }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw kubeconfigInvalid(path, `context "${context}" names no known cluster`);
   return new ClientNodeKubeClient(k8s, kc, cluster.server, context, options.requestTimeoutMs ?? 30_000);

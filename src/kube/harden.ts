@@ -26,14 +26,14 @@ export const HARDEN_FIELD_MANAGER = 'hardenlab-harden';
 type Evidence = HardenResult['evidence'][number];
 
 /** A namespace other than the run's, for the "cannot act elsewhere" check. */
-function otherNamespace(namespace: string): string {
+export function otherNamespace(namespace: string): string {
   return namespace === 'default' ? 'kube-system' : 'default';
 }
 
 type AdmissionOutcome = { outcome: 'accepted' | 'rejected' | 'error'; detail: string };
 
 /** Asks admission (dry-run create) about a pod: accepted, rejected by Pod Security, or failed otherwise. */
-async function admission(client: KubeClient, pod: KubeObject): Promise<AdmissionOutcome> {
+export async function admission(client: KubeClient, pod: KubeObject): Promise<AdmissionOutcome> {
   try {
     await client.create(pod, { dryRun: true });
     return { outcome: 'accepted', detail: `the API server accepted pod ${pod.metadata.name} (dry run)` };
@@ -45,7 +45,7 @@ async function admission(client: KubeClient, pod: KubeObject): Promise<Admission
   }
 }
 
-async function accessChecks(client: KubeClient, user: string, namespace: string): Promise<Evidence[]> {
+export async function accessChecks(client: KubeClient, user: string, namespace: string): Promise<Evidence[]> {
   const subject = { user };
   const ask = (q: AccessQuery) => client.canI(q, subject);
   const manageVerbs = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];

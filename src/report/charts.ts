@@ -14,10 +14,19 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 }
 
 export const SCENARIO_COLORS: Record<ScenarioName, string> = {
+  // Scenarios of the user's own take Vega's next colours.
   baseline: '#4c78a8',
   'best-practices': '#54a24b',
   'security-tools': '#e45756',
 };
+/** Tableau 10 after the presets' three, for scenarios of the user's own. */
+const MORE_COLORS = ['#f58518', '#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+/** A colour per scenario: the presets' own, then the next of MORE_COLORS in the order given. */
+export function scenarioColors(scenarios: readonly string[]): { domain: string[]; range: string[] } {
+  const others = scenarios.filter((s) => !(s in SCENARIO_COLORS));
+  const domain = [...Object.keys(SCENARIO_COLORS), ...others];
+  return { domain, range: [...Object.values(SCENARIO_COLORS), ...others.map((_, i) => MORE_COLORS[i % MORE_COLORS.length]!)] };
+}
 const scenarioScale = {
   domain: Object.keys(SCENARIO_COLORS),
   range: Object.values(SCENARIO_COLORS),

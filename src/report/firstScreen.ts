@@ -1,6 +1,6 @@
 /** The report's first screen in both renderings: the sentences, the trust box and this run beside the thesis. */
 import { duration } from '../analysis/model/firstScreen';
-import { THESIS, type ThesisFigures } from '../analysis/model/thesis';
+import { THESIS, thesisFigures, type ThesisFigures } from '../analysis/model/thesis';
 import type { AcrossMetric, ReportModel } from '../analysis/model/types';
 import { escapeHtml } from './escape';
 import { fmt, type Table } from './tables';
@@ -52,7 +52,7 @@ export function thesisTables(model: ReportModel): Table[] {
             label,
             fmt(ci.mean, digits === 3 ? 2 : digits),
             ci.lower === null ? '—' : `${fmt(ci.lower, 2)} … ${fmt(ci.upper, 2)}`,
-            String(THESIS.scenarios[s.scenario][metric]),
+            String(thesisFigures(s.scenario)?.[metric] ?? '—'),
           ];
         }),
       ),

@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { THESIS } from '../analysis/model/thesis';
+import { thesisFigures } from '../analysis/model/thesis';
 import type { ReportModel } from '../analysis/model/types';
-import { SCENARIO_COLORS } from './charts';
+import { scenarioColors } from './charts';
 
 type HeadlineMetric = 'cpu' | 'memory';
 const TITLES: Record<HeadlineMetric, string> = { cpu: 'Mean CPU used, %', memory: 'Mean %memused' };
@@ -29,14 +29,14 @@ export function headlineSpec(model: ReportModel, metric: HeadlineMetric): TopLev
         }),
       ),
   );
-  const thesis = scenarios.map((scenario) => {
-    const value = THESIS.scenarios[scenario][key];
-    return { scenario, value, label: `thesis ${value}` };
+  const thesis = scenarios.flatMap((scenario) => {
+    const value = thesisFigures(scenario)?.[key];
+    return value === undefined ? [] : [{ scenario, value, label: `thesis ${value}` }];
   });
   const x = { field: 'scenario', type: 'nominal', sort: scenarios, title: null, axis: { labelAngle: 0, labelFontSize: 11 } } as const;
   // Both are percentages of the node: 0–100 keeps scenarios, nodes and the thesis on one honest scale.
   const y = { type: 'quantitative' as const, title: TITLES[metric], scale: { domain: [0, 100] } };
-  const color = { field: 'scenario', type: 'nominal', scale: { domain: Object.keys(SCENARIO_COLORS), range: Object.values(SCENARIO_COLORS) }, legend: null } as const;
+  const color = { field: 'scenario', type: 'nominal', scale: scenarioColors(scenarios), legend: null } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: `${TITLES[metric]} per scenario`, anchor: 'start', fontSize: 14 },

@@ -95,9 +95,13 @@ ${section('timings')}
 ${section('repetitions')}
 ${section('sampling')}
 ${section('statistics')}
+${section('what-it-buys')}
+${section('attack-matrix')}
+${section('attack-messages')}
 ${findingsHtml(model).replace('<section id="findings-detail">', '<section id="findings-detail" class="page">')}
 ${section('findings')}
 <section id="hardening" class="page"><h2>Hardening evidence</h2>${hardening || '<p class="caption">none recorded</p>'}</section>
+${section('scenarios-applied')}
 ${section('cluster-facts')}
 </body></html>
 `;

@@ -1,5 +1,6 @@
 import type { Descriptive } from '../analysis/stats/descriptive';
 import type { ReportModel, RunSummary } from '../analysis/model/types';
+import { buysTables } from './buys';
 
 /** A table both report.html and report.md render, so the two always agree. */
 export interface Table {
@@ -196,6 +197,7 @@ export function buildTables(model: ReportModel): Table[] {
       ),
     ),
   });
+  tables.push(...buysTables(model));
   return tables;
 }
 

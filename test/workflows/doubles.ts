@@ -69,6 +69,12 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
       podSecurity: { enforce: 'restricted', audit: 'restricted', warn: 'restricted' }, rbac: { role: 'app-manager', binding: 'app-manager', user: req.hardening.rbacUser },
       networkPolicies: ['default-deny-ingress'], evidence: [], notes: [],
     })),
+    applyPacks: wrap('applyPacks', async (req) => ({
+      packs: req.scenario.packs.map((p) => ({ ...p, objects: [] })), evidence: [], notes: [],
+    })),
+    runAttackBattery: wrap('runAttackBattery', async () => ({
+      attempts: [{ id: 'privileged-pod', title: 'privileged container', category: 'pod-security' as const, as: 'the worker (dry run)', outcome: 'allowed' as const, message: 'accepted' }],
+    })),
     resetCluster: wrap('resetCluster', async () => ({ removed: [{ kind: 'Namespace', name: 'x' }], leftovers: [] })),
     startSampling: wrap('startSampling', async () => ({ nodes: [{ node: 'n1', pid: 42, sysstatVersion: '12.6.1', alreadyRunning: false }], startedAt: Date.now() })),
     checkSampling: wrap('checkSampling', async () => ({ nodes: [], gaps: [] })),

@@ -73,7 +73,7 @@ test('a health check that cannot reach a node for a while records one gap on tha
   expect(inWindowSeconds(record!)).toEqual([{ node: 'n2', start: 2 * 3600, end: 6 * 3600, reason: expect.stringMatching(/^health check failed: ssh n2: connect ECONNREFUSED/) }]);
   expect(record!.sampling!.healthChecks).toEqual({ count: 9, failed: 4, lastError: expect.stringContaining('ECONNREFUSED') });
   expect(record!.steps.filter((s) => s.status !== 'ok')).toEqual([]);
-  expect(names.slice(-6)).toEqual(['stopSampling', 'collectSamples', 'cleanupNodes', 'resetCluster', 'recordScenario', 'buildReport']);
+  expect(names.slice(-7)).toEqual(['stopSampling', 'collectSamples', 'runAttackBattery', 'cleanupNodes', 'resetCluster', 'recordScenario', 'buildReport']);
 });
 
 test('a health check that fails as a whole is a gap on every sampled node, not an operator question', async () => {
@@ -102,7 +102,7 @@ test('a start-sampling that fails part-way is stopped in cleanup, after an abort
   // Skipped sampling: the scenario completes, says it has no samples, and the half-started samplers are stopped.
   expect(skipped.outcome).toMatchObject({ partial: true, scenarios: [{ status: 'completed-without-samples' }] });
   expect(skipped.record!.status).toBe('completed-without-samples');
-  expect(skipped.names).toEqual(['resolveExperiment', 'provisionCluster', 'deployWorkload', 'startSampling', 'stopSampling', 'cleanupNodes', 'resetCluster', 'recordScenario', 'buildReport']);
+  expect(skipped.names).toEqual(['resolveExperiment', 'provisionCluster', 'deployWorkload', 'startSampling', 'runAttackBattery', 'stopSampling', 'cleanupNodes', 'resetCluster', 'recordScenario', 'buildReport']);
 });
 
 test('a failed teardown of the shared cluster is reported beside the results, and the report is still built', async () => {

@@ -27,9 +27,11 @@ test('the full three-scenario 24 h pipeline runs in order, with reset last, in s
   expect(result.htmlPath).toMatch(/report\.html$/);
 
   const checks = Array(23).fill('checkSampling');
-  const tail = [...checks, 'stopSampling', 'collectSamples', 'measureBootTime', 'cleanupNodes', 'resetCluster', 'recordScenario'];
+  // The attack battery runs after the window and boot time, before cleanup and reset.
+  const tail = [...checks, 'stopSampling', 'collectSamples', 'measureBootTime', 'runAttackBattery', 'cleanupNodes', 'resetCluster', 'recordScenario'];
   expect(stepsOf(doubles.calls, 'baseline')).toEqual(['provisionCluster', 'deployWorkload', 'startSampling', ...tail]);
-  expect(stepsOf(doubles.calls, 'best-practices')).toEqual(['provisionCluster', 'deployWorkload', 'hardenNamespace', 'startSampling', ...tail]);
+  // The best-practices preset applies its packs (the same manifests the thesis's harden step applied).
+  expect(stepsOf(doubles.calls, 'best-practices')).toEqual(['provisionCluster', 'deployWorkload', 'applyPacks', 'startSampling', ...tail]);
   expect(stepsOf(doubles.calls, 'security-tools')).toEqual(['provisionCluster', 'deployWorkload', 'startSampling', 'runKubeBench', 'runKubeHunter', ...tail]);
   // Shared isolation: one scenario after another, never overlapping.
   const scenarioOfCall = doubles.calls.filter((c) => c.scenario).map((c) => c.scenario);
@@ -106,7 +108,7 @@ test('an operator retries a failed step by signal, and skips one in another run'
   const doubles = createActivityDoubles({
     fail: {
       deployWorkload: (call) => (call.workflowId.startsWith('exp-op-retry') && deployFailures-- > 0 ? permanent('image pull secret missing', 'KubeInvalidManifest') : undefined),
-      hardenNamespace: (call) => (call.workflowId.startsWith('exp-op-skip') ? permanent('RBAC denied', 'KubeForbidden') : undefined),
+      applyPacks: (call) => (call.workflowId.startsWith('exp-op-skip') ? permanent('RBAC denied', 'KubeForbidden') : undefined),
     },
   });
   const waitForOperator = async (workflowId: string) => {

@@ -1,4 +1,5 @@
 import type { NodeSeries } from '../../domain/samples';
+import { compareScenarios } from '../../domain/scenarios';
 import { describe, type Descriptive } from '../stats/descriptive';
 import { buildFirstScreen } from './firstScreen';
 import { reportFinding } from './redact';
@@ -11,7 +12,6 @@ import {
   type NodeRunSummary,
   type ReportModel,
   type RunSummary,
-  SCENARIOS,
   type ScenarioRunData,
   type ScenarioSummary,
 } from './types';
@@ -115,6 +115,8 @@ export function summarizeRun(run: ScenarioRunData): RunSummary {
         }
       : null,
     hardening: run.hardening ?? null,
+    definition: run.definition ?? null,
+    attacks: run.attacks ?? [],
     clusterFacts: run.clusterFacts ?? null,
     nodeIdentity: run.nodeIdentity ?? [],
     window: Number.isFinite(start) ? { start, end } : null,
@@ -181,7 +183,7 @@ export interface BuildOptions {
 /** Pure: the comparison report's figures from the collected data. */
 export function buildReportModel(data: ExperimentData, opts: BuildOptions = {}): ReportModel {
   const runs = [...data.scenarios].sort(
-    (a, b) => SCENARIOS.indexOf(a.scenario) - SCENARIOS.indexOf(b.scenario) || a.repetition - b.repetition,
+    (a, b) => compareScenarios(a.scenario, b.scenario) || a.repetition - b.repetition,
   );
   const byScenario = new Map<string, RunSummary[]>();
   for (const run of runs) {
@@ -190,7 +192,7 @@ export function buildReportModel(data: ExperimentData, opts: BuildOptions = {}):
     byScenario.set(run.scenario, list);
   }
   const baselineRuns = byScenario.get('baseline');
-  const scenarios: ScenarioSummary[] = SCENARIOS.filter((s) => byScenario.has(s)).map((scenario) => {
+  const scenarios: ScenarioSummary[] = [...byScenario.keys()].map((scenario) => {
     const scenarioRuns = byScenario.get(scenario)!;
     const compareWith = scenario === 'baseline' ? undefined : baselineRuns;
     const acrossRepetitions = Object.fromEntries(

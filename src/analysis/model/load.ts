@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SCENARIOS, type ExperimentData, type ScenarioRunData } from './types';
+import { SCENARIO_NAME_PATTERN } from '../../domain/scenarios';
+import type { ExperimentData, ScenarioRunData } from './types';
 
 /** Collected data that does not match ExperimentData / ScenarioRunData; names the file and the field. */
 export class ExperimentDataError extends Error {
@@ -26,7 +27,7 @@ const cpuSample = z.object({
 const memorySample = z.object({ time: num, memUsedPercent: num, fields: z.record(z.string(), num) });
 
 export const scenarioRunDataSchema = z.object({
-  scenario: z.enum(SCENARIOS),
+  scenario: z.string().regex(SCENARIO_NAME_PATTERN),
   repetition: z.number().int().nonnegative(),
   nodes: z.array(z.object({ node: z.string().min(1), cpu: z.array(cpuSample), memory: z.array(memorySample) })),
   gaps: z.array(z.object({ node: z.string(), start: num, end: num, reason: z.string() })),
@@ -53,6 +54,26 @@ export const scenarioRunDataSchema = z.object({
     )
     .optional(),
   hardening: z.unknown().optional(),
+  definition: z
+    .object({
+      source: z.string(),
+      packs: z.array(z.object({ name: z.string(), source: z.string() })),
+      tools: z.array(z.string()),
+      manifests: z.array(z.object({ pack: z.string(), file: z.string(), document: z.number().int(), kind: z.string(), name: z.string(), sha256: z.string() })),
+    })
+    .optional(),
+  attacks: z
+    .array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        category: z.string(),
+        as: z.string(),
+        outcome: z.enum(['allowed', 'denied', 'not-enforceable', 'not-tested', 'error']),
+        message: z.string(),
+      }),
+    )
+    .optional(),
   clusterFacts: z.record(z.string(), z.unknown()).optional(),
   samplerOverhead: z.array(z.object({ node: z.string(), cpuSeconds: num, maxRssKiB: num })).optional(),
   nodeIdentity: z

@@ -1,4 +1,4 @@
-import type { ScenarioName } from './types';
+import { isPreset, type PresetScenario } from '../../domain/scenarios';
 
 /** One scenario's published figures: cluster means over the 24-hour window. */
 export interface ThesisFigures {
@@ -22,5 +22,10 @@ export const THESIS = {
     baseline: { cpuMean: 10, memoryMean: 86.73, cpuOutliers: 3, memoryOutliers: 0, bootSeconds: 9.418 },
     'best-practices': { cpuMean: 11.85, memoryMean: 65.16, cpuOutliers: 4, memoryOutliers: 0, bootSeconds: 9.243 },
     'security-tools': { cpuMean: 12.3, memoryMean: 86.47, cpuOutliers: 11, memoryOutliers: 0, bootSeconds: 11.334 },
-  } satisfies Record<ScenarioName, ThesisFigures>,
+  } satisfies Record<PresetScenario, ThesisFigures>,
 } as const;
+
+/** The thesis's figures for one of its scenarios; none for a scenario of the user's own. */
+export function thesisFigures(scenario: string): ThesisFigures | undefined {
+  return isPreset(scenario) ? THESIS.scenarios[scenario] : undefined;
+}

@@ -67,6 +67,9 @@ export interface ScenarioRunData {
   };
   findings?: Finding[];
   hardening?: unknown;
+  /** A scenario as data: what it applied, and the attack battery after its window. */
+  definition?: RunDefinition;
+  attacks?: AttackRecord[];
   clusterFacts?: Record<string, unknown>;
   samplerOverhead?: { node: string; cpuSeconds: number; maxRssKiB: number }[];
   nodeIdentity?: NodeIdentity[];
@@ -74,6 +77,24 @@ export interface ScenarioRunData {
   error?: string;
   /** Steps an operator skipped, or that failed for good, in the order they happened. */
   stepsNotRun?: StepNotRun[];
+}
+
+/** One attack battery attempt as the report shows it. */
+export interface AttackRecord {
+  id: string;
+  title: string;
+  category: string;
+  as: string;
+  outcome: 'allowed' | 'denied' | 'not-enforceable' | 'not-tested' | 'error';
+  message: string;
+}
+
+/** A scenario's packs and tools as resolved, with the sha256 of every manifest. */
+export interface RunDefinition {
+  source: string;
+  packs: { name: string; source: string }[];
+  tools: string[];
+  manifests: { pack: string; file: string; document: number; kind: string; name: string; sha256: string }[];
 }
 
 export interface StepNotRun {
@@ -136,6 +157,8 @@ export interface RunSummary {
   gaps: { count: number; seconds: number };
   samplerOverhead: { cpuSeconds: number; maxRssKiB: number } | null;
   hardening: unknown;
+  definition: RunDefinition | null;
+  attacks: AttackRecord[];
   clusterFacts: Record<string, unknown> | null;
   /** What each node said about its machine (empty for older runs). */
   nodeIdentity: NodeIdentity[];

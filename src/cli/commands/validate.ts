@@ -26,7 +26,11 @@ export async function validateCommand(opts: ValidateOptions, env: NodeJS.Process
   if (opts.json) return { ok: result.ok, text: `${JSON.stringify(result, null, 2)}\n` };
   if (result.ok) {
     const source = result.configFile ? `with the worker config ${result.configFile}` : 'with no worker config file (defaults only)';
-    return { ok: true, text: `valid: the experiment as a worker ${source} resolves it:\n${stringify(result.config)}` };
+    const scenarios = result.scenarios.definitions.flatMap((d) => [
+      `  ${d.name} (${d.source}): packs ${d.packs.map((p) => `${p.name} (${p.source})`).join(', ') || 'none'}; tools in the window ${d.tools.join(', ') || 'none'}`,
+      ...d.manifests.map((m) => `    ${m.pack}/${m.file} #${m.document} ${m.kind}${m.name ? ` ${m.name}` : ''} sha256:${m.sha256}`),
+    ]);
+    return { ok: true, text: `valid: the experiment as a worker ${source} resolves it:\n${stringify(result.config)}\nscenarios as the worker resolves them:\n${scenarios.join('\n')}\n` };
   }
   return { ok: false, text: `invalid: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}\n${result.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n')}\n` };
 }

@@ -86,7 +86,7 @@ describe('experiment data loading', () => {
     await expect(readExperimentData(dir, 'x')).rejects.toThrow(`${file}: nodes.0.cpu.3.used`);
     await writeFile(file, '{"scenario": ');
     await expect(readExperimentData(dir, 'x')).rejects.toThrow(/scenario-data.json: not JSON/);
-    expect(() => validateScenarioRunData({ ...run, scenario: 'other' }, 'f.json')).toThrow(/f.json: scenario/);
+    expect(() => validateScenarioRunData({ ...run, scenario: 'Not a scenario name' }, 'f.json')).toThrow(/f.json: scenario/);
     await expect(readExperimentData(join(dir, 'nothing'), 'x')).rejects.toThrow(/no experiment-data.json/);
   });
 });

@@ -26,7 +26,8 @@ describe('experiment input', () => {
   });
 
   test.each([
-    [{ scenarios: ['chaos'] }, 'scenarios.0'],
+    // Names are checked against the presets and the worker's scenarios at resolve time (test/unit/scenarios); here, their form.
+    [{ scenarios: ['Chaos Monkey!'] }, 'scenarios.0'],
     [{ scenarios: [] }, 'scenarios'],
     [{ scenarios: ['baseline', 'baseline'] }, 'scenarios'],
     [{ repetitions: 0 }, 'repetitions'],

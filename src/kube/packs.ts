@@ -1,0 +1,100 @@
+/**
+ * The harden step of a scenario as data: applies its packs' manifests (server-side apply, the run's
+ * labels) and gathers evidence that they took effect: every object read back, and for Pod Security and
+ * the built-in RBAC pack the same admission and access checks as the thesis's best-practices step.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { ApplyPacksRequest, PacksResult } from '../domain/contracts';
+import type { LoadedPack, PackManifest } from '../scenarios/packs';
+import { renderManifest, scenarioManifests } from '../scenarios/render';
+import { detectCni } from './facts';
+import { accessChecks, admission, HARDEN_FIELD_MANAGER } from './harden';
+import { APP_NAME, nonCompliantPod, podFromTemplate, runLabelValue } from './manifests';
+import { RUN_LABEL, type KubeClient, type KubeObject } from './types';
+import { waitForObject } from './wait';
+
+type Evidence = PacksResult['evidence'][number];
+
+/** A cluster-scoped object of that name that this run did not create must not be taken over (reset would delete it). */
+async function refuseTakeover(client: KubeClient, obj: KubeObject, item: PackManifest, runId: string): Promise<void> {
+  if (item.namespaced || obj.kind === 'Namespace') return;
+  const existing = await client.get(obj.apiVersion, obj.kind, obj.metadata.name);
+  if (existing && existing.metadata.labels?.[RUN_LABEL] !== runLabelValue(runId)) {
+    throw ApplicationFailure.nonRetryable(
+      `pack ${item.ref.pack}, ${item.ref.file} document ${item.ref.document}: ${obj.kind} "${obj.metadata.name}" already exists on the cluster and was not created by this run; applying would take it over and reset would delete it: rename it in the pack`,
+      'InvalidInput',
+    );
+  }
+}
+
+async function podSecurityEvidence(client: KubeClient, req: ApplyPacksRequest, notes: string[]): Promise<Evidence[]> {
+  const scope = { runId: req.runId, namespace: req.namespace };
+  // Pod admission looks up the namespace's default ServiceAccount first; in a fresh namespace it may not exist yet.
+  const account = await waitForObject(client, { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace: req.namespace }, (sa) => sa !== null, {
+    timeoutMs: 60_000,
+    description: `ServiceAccount default in ${req.namespace}`,
+  });
+  if (!account.satisfied) notes.push(`ServiceAccount "default" did not appear in ${req.namespace} within 60 s: admission probes may fail for that reason`);
+  const probe = await admission(client, nonCompliantPod(scope));
+  const evidence: Evidence[] = [{ check: 'pod security: a privileged root pod is rejected by the API server', passed: probe.outcome === 'rejected', detail: probe.detail }];
+  const deployment = await client.get('apps/v1', 'Deployment', APP_NAME, req.namespace);
+  if (deployment) {
+    const admitted = await admission(client, podFromTemplate(deployment, `${APP_NAME}-psa-check`));
+    evidence.push({ check: 'pod security: the workload pod template is admitted', passed: admitted.outcome === 'accepted', detail: admitted.detail });
+  } else {
+    notes.push(`no Deployment ${APP_NAME} in ${req.namespace}: the workload's own compliance was not checked`);
+  }
+  return evidence;
+}
+
+export async function applyPacks(client: KubeClient, req: ApplyPacksRequest, packs: LoadedPack[]): Promise<PacksResult> {
+  const scope = { runId: req.runId, namespace: req.namespace };
+  const items = scenarioManifests(req.scenario, packs);
+  const result: PacksResult = { packs: req.scenario.packs.map((p) => ({ ...p, objects: [] })), evidence: [], notes: [] };
+  const applied: { item: PackManifest; obj: KubeObject }[] = [];
+  for (const item of items) {
+    const obj = renderManifest(item, scope, req.hardening.rbacUser);
+    await refuseTakeover(client, obj, item, req.runId);
+    // The namespace is shared with deploy: its own field manager keeps deploy from dropping the pack's labels.
+    await client.apply(obj, obj.kind === 'Namespace' ? { fieldManager: HARDEN_FIELD_MANAGER } : {});
+    applied.push({ item, obj });
+    const pack = result.packs.find((p) => p.name === item.ref.pack)!;
+    pack.objects.push({ kind: obj.kind, name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), sha256: item.ref.sha256 });
+  }
+
+  for (const pack of result.packs) {
+    const missing: string[] = [];
+    for (const { obj } of applied.filter((a) => a.item.ref.pack === pack.name)) {
+      const stored = await client.get(obj.apiVersion, obj.kind, obj.metadata.name, obj.metadata.namespace);
+      if (!stored || stored.metadata.labels?.[RUN_LABEL] !== runLabelValue(req.runId)) missing.push(`${obj.kind}/${obj.metadata.name}`);
+    }
+    result.evidence.push({
+      check: `pack ${pack.name}: every object is on the cluster with the run's labels`,
+      passed: missing.length === 0,
+      detail: missing.length ? `missing or unlabelled: ${missing.join(', ')}` : `${pack.objects.length} objects read back`,
+    });
+  }
+
+  const ns = await client.get('v1', 'Namespace', req.namespace);
+  const labels = ns?.metadata.labels ?? {};
+  if (req.scenario.hardenedWorkload) {
+    result.podSecurity = {
+      enforce: labels['pod-security.kubernetes.io/enforce'] ?? '',
+      audit: labels['pod-security.kubernetes.io/audit'] ?? '',
+      warn: labels['pod-security.kubernetes.io/warn'] ?? '',
+    };
+    result.evidence.push(...(await podSecurityEvidence(client, req, result.notes)));
+  }
+  if (req.scenario.packs.some((p) => p.name === 'rbac' && p.source === 'built-in')) {
+    result.evidence.push(...(await accessChecks(client, req.hardening.rbacUser, req.namespace)));
+  }
+  if (applied.some(({ obj }) => obj.kind === 'NetworkPolicy')) {
+    const cni = await detectCni(client);
+    result.notes.push(
+      cni.enforcesNetworkPolicy
+        ? `NetworkPolicies are stored and the detected network plugin (${cni.name}) enforces them`
+        : `NetworkPolicies are stored but not enforced: ${cni.name ? `the network plugin ${cni.name} does not enforce them` : 'no network plugin was detected (e.g. the test bed)'}`,
+    );
+  }
+  return result;
+}

@@ -1,0 +1,148 @@
+/**
+ * Hardening packs: folders of Kubernetes manifests (`<pack>/*.yaml`, several documents per file allowed).
+ * Loading checks every document against what a pack may create and refuses anything that would escape the
+ * run's namespace or labels, naming the file and the document; each document gets a sha256 of its content.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { MANAGED_BY_LABEL, RUN_LABEL } from '../kube/types';
+import type { ManifestRef } from '../domain/scenarios';
+
+export interface PackManifest {
+  ref: ManifestRef;
+  /** The document as written (before the run's namespace, labels and test user are filled in). */
+  manifest: Record<string, unknown>;
+  namespaced: boolean;
+}
+
+export interface LoadedPack {
+  name: string;
+  /** `built-in` or the pack's folder. */
+  source: string;
+  manifests: PackManifest[];
+}
+
+/** A problem with a scenario or pack file: where, and what. */
+export interface ScenarioProblem {
+  field: string;
+  message: string;
+}
+
+/** What a pack may create, by apiVersion and kind: namespaced kinds go into the run's namespace. */
+const ALLOWED: Record<string, { namespaced: boolean }> = {
+  'v1/Namespace': { namespaced: false },
+  'v1/ServiceAccount': { namespaced: true },
+  'v1/ConfigMap': { namespaced: true },
+  'v1/LimitRange': { namespaced: true },
+  'v1/ResourceQuota': { namespaced: true },
+  'rbac.authorization.k8s.io/v1/Role': { namespaced: true },
+  'rbac.authorization.k8s.io/v1/RoleBinding': { namespaced: true },
+  'networking.k8s.io/v1/NetworkPolicy': { namespaced: true },
+  'policy/v1/PodDisruptionBudget': { namespaced: true },
+  'rbac.authorization.k8s.io/v1/ClusterRole': { namespaced: false },
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { namespaced: false },
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy': { namespaced: false },
+  'admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding': { namespaced: false },
+};
+export const ALLOWED_KINDS = Object.keys(ALLOWED);
+
+/** Placeholders filled in when a pack is applied: the experiment's test user (hardening.rbacUser), the run's namespace. */
+export const TEST_USER_PLACEHOLDER = '$(TEST_USER)';
+export const RUN_NAMESPACE_PLACEHOLDER = '$(RUN_NAMESPACE)';
+export const PACK_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+/** Sorted keys, so the digest names the content, not the formatting or key order of the file. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function manifestDigest(manifest: unknown): string {
+  return createHash('sha256').update(canonical(manifest)).digest('hex');
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Everything wrong with one document (empty when it may be applied). */
+export function checkDocument(doc: unknown): string[] {
+  if (!isObject(doc)) return ['is not a Kubernetes object (a mapping with apiVersion, kind and metadata)'];
+  const { apiVersion, kind } = doc;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return ['has no apiVersion and kind'];
+  const allowed = ALLOWED[`${apiVersion}/${kind}`];
+  if (!allowed) return [`${apiVersion} ${kind} may not be created by a pack (allowed: ${ALLOWED_KINDS.join(', ')})`];
+  const metadata = doc.metadata ?? {};
+  if (!isObject(metadata)) return ['metadata is not a mapping'];
+  const problems: string[] = [];
+  const labels = metadata.labels ?? {};
+  if (!isObject(labels)) problems.push('metadata.labels is not a mapping');
+  for (const label of [MANAGED_BY_LABEL, RUN_LABEL]) {
+    if (isObject(labels) && label in labels) problems.push(`sets the label ${label}, which hardenlab sets to the run's own value (reset finds the run's objects by it): remove it`);
+  }
+  if (kind === 'Namespace') {
+    if (metadata.name !== undefined) problems.push(`names a namespace ("${String(metadata.name)}"): a Namespace document labels the run's own namespace and has no name`);
+    const extra = [...Object.keys(doc).filter((k) => !['apiVersion', 'kind', 'metadata'].includes(k)), ...Object.keys(metadata).filter((k) => !['name', 'labels', 'annotations'].includes(k)).map((k) => `metadata.${k}`)];
+    if (extra.length) problems.push(`a Namespace document may set only metadata.labels and metadata.annotations, not ${extra.join(', ')}`);
+    return problems;
+  }
+  if (typeof metadata.name !== 'string' || !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(metadata.name)) problems.push('needs metadata.name (a DNS name; generateName is not supported, so a retried step stays idempotent)');
+  if (allowed.namespaced && metadata.namespace !== undefined) problems.push(`sets metadata.namespace ("${String(metadata.namespace)}"), which would escape the run's namespace: remove it (the run's namespace is filled in)`);
+  if (!allowed.namespaced && metadata.namespace !== undefined) problems.push(`is cluster-scoped but sets metadata.namespace`);
+  return problems;
+}
+
+/** Loads a pack folder: every `*.yaml`/`*.yml` file in name order, every document in file order. */
+export async function loadPack(name: string, dir: string, source: string): Promise<{ pack?: LoadedPack; problems: ScenarioProblem[] }> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`cannot read pack folder ${dir}: ${err.code ?? err.message}`);
+  });
+  const files = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort();
+  const problems: ScenarioProblem[] = [];
+  if (files.length === 0) return { problems: [{ field: dir, message: `pack "${name}" has no *.yaml files` }] };
+  const manifests: PackManifest[] = [];
+  for (const file of files) {
+    const where = path.join(dir, file);
+    const docs = parseAllDocuments(await fs.readFile(where, 'utf8'));
+    if (!Array.isArray(docs)) {
+      problems.push({ field: where, message: 'is not YAML' });
+      continue;
+    }
+    docs.forEach((doc, i) => {
+      const field = `${where} document ${i + 1}`;
+      if (doc.errors.length) {
+        const error = doc.errors[0]!;
+        problems.push({ field, message: `not valid YAML (line ${error.linePos?.[0].line ?? '?'}): ${error.message.split('\n')[0]}` });
+        return;
+      }
+      const value: unknown = doc.toJS();
+      if (value === null || value === undefined) return; // an empty document, e.g. after a trailing ---
+      const wrong = checkDocument(value);
+      if (wrong.length) {
+        problems.push(...wrong.map((message) => ({ field, message })));
+        return;
+      }
+      const manifest = value as Record<string, unknown> & { apiVersion: string; kind: string; metadata?: { name?: string } };
+      manifests.push({
+        ref: { pack: name, file, document: i + 1, apiVersion: manifest.apiVersion, kind: manifest.kind, name: manifest.metadata?.name ?? '', sha256: manifestDigest(manifest) },
+        manifest,
+        namespaced: ALLOWED[`${manifest.apiVersion}/${manifest.kind}`]!.namespaced,
+      });
+    });
+  }
+  if (manifests.length === 0 && problems.length === 0) problems.push({ field: dir, message: `pack "${name}" holds no manifests` });
+  return problems.length ? { problems } : { pack: { name, source, manifests }, problems };
+}
+
+/** The pack enforces Pod Security on the run's namespace (any level but privileged). */
+export function enforcesPodSecurity(pack: LoadedPack): boolean {
+  return pack.manifests.some(({ manifest }) => {
+    if (manifest.kind !== 'Namespace') return false;
+    const level = (manifest.metadata as { labels?: Record<string, string> } | undefined)?.labels?.['pod-security.kubernetes.io/enforce'];
+    return level !== undefined && level !== 'privileged';
+  });
+}

@@ -1,0 +1,128 @@
+/**
+ * Scenarios as data, end to end on the test bed (real kube-apiserver with Pod Security Admission, RBAC,
+ * ValidatingAdmissionPolicy and server-side dry run; KWOK nodes; real sshd + sysstat hosts): a fifth
+ * scenario of the worker's own (the README's example, written into a temporary config folder:
+ * `resource-limits` plus a custom pack with an admission policy) runs with the three presets, is reset to zero leftovers and appears in the
+ * report; the attack battery's outcomes are the API server's own decisions.
+ */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { hardenlabHome } from '../../src/config/paths';
+import type { ScenarioRecord } from '../../src/domain/contracts';
+import type { ExperimentResult } from '../../src/domain/progress';
+import { SCENARIO_DEFINITIONS_FILE } from '../../src/domain/scenarios';
+import { loadPack, manifestDigest } from '../../src/scenarios/packs';
+import { listRunObjects } from '../support/leftovers';
+import { writeReadmeScenario } from '../support/readmeScenario';
+import { ensureTestbed, type Testbed } from '../support/testbed';
+import { TESTBED_ENVIRONMENT, workerConfigEnv } from '../support/workerConfig';
+import { startWorkerRun } from '../support/workerRun';
+
+jest.setTimeout(10 * 60_000);
+
+let testbed: Testbed;
+let folder: string;
+let result: ExperimentResult;
+const records = new Map<string, ScenarioRecord>();
+
+beforeAll(async () => {
+  testbed = await ensureTestbed();
+  folder = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-scenarios-it-'));
+  // The README's complete example: `resource-limits` plus a pack of the worker's own (an admission policy).
+  expect(await writeReadmeScenario(folder)).toHaveLength(2);
+  const env = await workerConfigEnv(folder, { experiment: TESTBED_ENVIRONMENT });
+  const suffix = Date.now().toString(36);
+  const run = await startWorkerRun({ dir: folder, taskQueue: `it-scenarios-${suffix}`, env });
+  try {
+    const started = Date.now();
+    result = await run.client.workflow.execute('securityExperiment', {
+      taskQueue: run.temporal.taskQueue,
+      workflowId: `it-scenarios-${suffix}`,
+      // Short windows keep the file near two minutes; kube-hunter alone stands for the tools (kube-bench: tools.test.ts).
+      args: [{
+        scenarios: ['baseline', 'best-practices', 'security-tools', 'limits-plus'],
+        window: { durationSeconds: 6, intervalSeconds: 2, healthCheckSeconds: 6 },
+        workload: { loadBalancerWaitSeconds: 1 },
+        tools: { kubeBench: { enabled: false } },
+        bootTime: { measure: false },
+      }],
+      workflowExecutionTimeout: '10 minutes',
+    });
+    console.log(`four scenarios with the attack battery on the test bed: ${Math.round((Date.now() - started) / 1000)} s`);
+  } finally {
+    await run.stop();
+  }
+  for (const s of result.scenarios) {
+    records.set(s.scenario, JSON.parse(await fs.readFile(path.join(hardenlabHome(), s.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord);
+  }
+});
+afterAll(() => fs.rm(folder, { recursive: true, force: true }));
+
+const attack = (scenario: string, id: string) => records.get(scenario)!.attacks!.attempts.find((a) => a.id === id)!;
+
+test('a scenario of the worker’s own runs with the three presets, is reset to zero leftovers and is in the report', async () => {
+  expect(result.scenarios.map((s) => [s.scenario, s.status, s.error ?? '']).sort()).toEqual([
+    ['baseline', 'completed', ''], ['best-practices', 'completed', ''], ['limits-plus', 'completed', ''], ['security-tools', 'completed', ''],
+  ]);
+  const user = records.get('limits-plus')!;
+  expect(user.definition).toMatchObject({ source: path.join(folder, 'scenarios', 'limits-plus.yaml'), tools: [], hardenedWorkload: false });
+  expect(user.packs!.packs.flatMap((p) => p.objects.map((o) => `${p.name}: ${o.kind} ${o.name}`))).toEqual([
+    'resource-limits: LimitRange hardenlab-container-defaults',
+    'resource-limits: ResourceQuota hardenlab-namespace-quota',
+    'no-token-automount: ValidatingAdmissionPolicy no-token-automount',
+    'no-token-automount: ValidatingAdmissionPolicyBinding no-token-automount',
+  ]);
+  expect(user.packs!.evidence.map((e) => [e.check, e.passed])).toEqual([
+    ['pack resource-limits: every object is on the cluster with the run\'s labels', true],
+    ['pack no-token-automount: every object is on the cluster with the run\'s labels', true],
+  ]);
+  expect(records.get('best-practices')!.packs!.evidence.every((e) => e.passed)).toBe(true);
+  expect(records.get('security-tools')!.tools?.map((t) => `${t.tool}/${t.mode}`)).toEqual(['kube-hunter/remote']);
+
+  for (const record of records.values()) {
+    expect([record.scenario, record.reset?.leftovers]).toEqual([record.scenario, []]);
+    // Checked from outside too: nothing labelled with the run, of any kind, namespaced or cluster-scoped.
+    expect([record.scenario, await listRunObjects(testbed.kubeconfigPath, record.runId)]).toEqual([record.scenario, []]);
+  }
+  expect(records.get('limits-plus')!.reset!.removed.map((r) => r.kind)).toEqual(expect.arrayContaining(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Namespace']));
+
+  const markdown = await fs.readFile(path.join(path.dirname(result.htmlPath!), 'report.md'), 'utf8');
+  expect(markdown).toContain('limits-plus (1/1 repetitions completed)');
+  // The policy denies the token; RBAC's default deny refuses the unbound test user; KWOK runs no traffic.
+  expect(markdown).toContain('| limits-plus | #1 | 4 | 7 | 1 | 0 | automount-sa-token, read-secrets, pod-in-other-namespace, escalate-rolebinding |');
+  expect(markdown).toContain('## Scenarios as applied');
+});
+
+test('the attack battery: baseline allows the privileged pod, best-practices denies it, from real admission decisions', () => {
+  expect(attack('baseline', 'privileged-pod')).toMatchObject({ outcome: 'allowed' });
+  expect(attack('best-practices', 'privileged-pod')).toMatchObject({ outcome: 'denied', message: expect.stringMatching(/violates PodSecurity "restricted:latest": privileged/) });
+  const outcomes = (scenario: string) => Object.fromEntries(records.get(scenario)!.attacks!.attempts.map((a) => [a.id, a.outcome]));
+  expect(outcomes('baseline')).toEqual({
+    'privileged-pod': 'allowed', 'host-path-root': 'allowed', 'host-network': 'allowed', 'host-pid': 'allowed', 'run-as-root': 'allowed',
+    'cap-net-raw': 'allowed', 'cap-sys-admin': 'allowed', 'automount-sa-token': 'allowed',
+    // The test user has no grant at all without the rbac pack: Kubernetes' default-deny RBAC refuses.
+    'read-secrets': 'denied', 'pod-in-other-namespace': 'denied', 'escalate-rolebinding': 'denied',
+    'cross-namespace-traffic': 'not-enforceable',
+  });
+  expect(outcomes('best-practices')).toEqual({
+    'privileged-pod': 'denied', 'host-path-root': 'denied', 'host-network': 'denied', 'host-pid': 'denied', 'run-as-root': 'denied',
+    'cap-net-raw': 'denied', 'cap-sys-admin': 'denied', 'automount-sa-token': 'allowed',
+    'read-secrets': 'denied', 'pod-in-other-namespace': 'denied', 'escalate-rolebinding': 'denied',
+    'cross-namespace-traffic': 'not-enforceable',
+  });
+  expect(attack('limits-plus', 'automount-sa-token')).toMatchObject({ outcome: 'denied', message: expect.stringContaining('pods must not automount a service-account token') });
+  expect(attack('limits-plus', 'privileged-pod').outcome).toBe('allowed');
+  expect(attack('best-practices', 'read-secrets').message).toMatch(/User "tester" cannot list resource "secrets"/);
+  expect(attack('best-practices', 'escalate-rolebinding').message).toMatch(/User "tester" cannot create resource "rolebindings"/);
+  expect(attack('baseline', 'cross-namespace-traffic').message).toBe('not enforceable on this cluster: every node is KWOK-simulated, so no pod runs and no packet flows');
+});
+
+test('the experiment records every scenario definition with a sha256 of each manifest as written', async () => {
+  const saved = JSON.parse(await fs.readFile(path.join(hardenlabHome(), `experiments/${result.experimentId}`, SCENARIO_DEFINITIONS_FILE), 'utf8')) as { definitions: { name: string; manifests: { file: string; pack: string; sha256: string }[] }[] };
+  expect(saved.definitions.map((d) => d.name)).toEqual(['baseline', 'best-practices', 'security-tools', 'limits-plus']);
+  const own = await loadPack('no-token-automount', path.join(folder, 'packs', 'no-token-automount'), 'test');
+  const recorded = saved.definitions[3]!.manifests.filter((m) => m.pack === 'no-token-automount').map((m) => m.sha256);
+  expect(recorded).toEqual(own.pack!.manifests.map((m) => manifestDigest(m.manifest)));
+  expect(recorded).toHaveLength(2);
+});
