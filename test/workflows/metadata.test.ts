@@ -59,6 +59,7 @@ test('children read "<scenario> #<repetition>", activities say what they do, and
     'stop sadc on every node',
     'collect the samples from every node',
     "read every node's boot time",
+    expect.stringMatching(/^attack battery in hl-tools-r1-[0-9a-f]{8}$/),
     'remove the sampler files from every node',
     expect.stringMatching(/^reset: delete hl-tools-r1-[0-9a-f]{8} and the run's objects$/),
     'record security-tools #1',
