@@ -1,4 +1,12 @@
-# Sourced by the image build scripts. docker_archive <tag> <rootfs dir> <entrypoint JSON array> <out.tar>
+# Sourced by the image build scripts.
+# remove_scratch DIR: mmdebstrap mounts /proc, /sys and /dev in its rootfs while it works, and a build stopped
+# half-way leaves them mounted: unmount what is under DIR, then delete it without crossing into any mount.
+remove_scratch() {
+  findmnt -rno TARGET | grep -F "$1/" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+  rm -rf --one-file-system "$1" 2>/dev/null || true
+}
+
+# docker_archive <tag> <rootfs dir> <entrypoint JSON array> <out.tar>
 # [extra config fields] writes a docker-archive tarball: one layer (reproducible: sorted, root-owned, fixed
 # mtime), one config, one manifest. Needs $work (a scratch folder) and a log function.
 docker_archive() {

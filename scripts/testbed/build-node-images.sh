@@ -25,18 +25,12 @@ if [[ -f "$out_dir/.complete" ]]; then
 fi
 command -v gcc >/dev/null || die "gcc is missing (the pause image is compiled here)"
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-images.XXXXXX")"
-# mmdebstrap mounts /proc, /sys and /dev in its rootfs while it works: never delete through them.
-cleanup() {
-  findmnt -rno TARGET | grep -F "$work/" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-  rm -rf --one-file-system "$work" 2>/dev/null || true
-}
-trap cleanup EXIT
-staging="$work/out"
-mkdir -p "$staging"
-
 # shellcheck source=../lib/docker-archive.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/docker-archive.sh"
+work="$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-images.XXXXXX")"
+trap 'remove_scratch "$work"' EXIT
+staging="$work/out"
+mkdir -p "$staging"
 
 # The pause container: sleeps until told to stop, and reaps orphans as PID 1 of the pod (as upstream's does).
 mkdir -p "$work/pause/rootfs"

@@ -36,17 +36,12 @@ HARDENLAB_CACHE="$cache_root" bash "$here/../tools/install-kube-hunter.sh" >&2
 site_packages=("$cache_root/venv/kube-hunter-$KUBE_HUNTER_VERSION"/lib/python3.*/site-packages)
 [[ -d "${site_packages[0]}/kube_hunter" ]] || die "no kube-hunter virtualenv in $cache_root/venv/kube-hunter-$KUBE_HUNTER_VERSION"
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-tool-images.XXXXXX")"
-# mmdebstrap mounts /proc, /sys and /dev in its rootfs while it works: never delete through them.
-cleanup() {
-  findmnt -rno TARGET | grep -F "$work/" | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
-  rm -rf --one-file-system "$work" 2>/dev/null || true
-}
-trap cleanup EXIT
-staging="$work/out"
-mkdir -p "$staging/push"
 # shellcheck source=../lib/docker-archive.sh
 source "$here/../lib/docker-archive.sh"
+work="$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-tool-images.XXXXXX")"
+trap 'remove_scratch "$work"' EXIT
+staging="$work/out"
+mkdir -p "$staging/push"
 
 rootfs="$work/kube-bench/rootfs"
 busybox_rootfs "$rootfs"

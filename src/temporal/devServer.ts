@@ -92,18 +92,25 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
 }
 
-/** Whether the server answers GetSystemInfo, the first call every client and worker makes. */
-async function frontendServes(address: string): Promise<boolean> {
+/** Connects, asks `probe`, closes: false when the frontend cannot be reached or the probe throws. */
+export async function probeFrontend(address: string, probe: (connection: Connection) => Promise<boolean>): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 2_000 }).catch(() => undefined);
   if (!connection) return false;
   try {
-    await connection.workflowService.getSystemInfo({});
-    return true;
+    return await probe(connection);
   } catch {
     return false;
   } finally {
     await connection.close().catch(() => undefined);
   }
+}
+
+/** Whether the server answers GetSystemInfo, the first call every client and worker makes. */
+function frontendServes(address: string): Promise<boolean> {
+  return probeFrontend(address, async (connection) => {
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  });
 }
 
 export async function freePort(): Promise<number> {

@@ -61,9 +61,9 @@ export function binaryPaths(versions: TestbedVersions, cache: string = cacheDir(
   };
 }
 
-/** The binaries that are not there yet (build.sh builds them). */
-export function missingBinaries(binaries: TestbedBinaries): string[] {
-  return Object.values(binaries).filter((file) => {
+/** The binaries (paths by name) that are not there yet or not executable: a build script makes them. */
+export function missingBinaries<T extends { [K in keyof T]: string }>(binaries: T): string[] {
+  return Object.values<string>(binaries).filter((file) => {
     try {
       fs.accessSync(file, fs.constants.X_OK);
       return false;

@@ -3,7 +3,7 @@
  * file and a log file, so they outlive the `hardenlab sim temporal up` that started them, and found again by
  * `status` and `down`.
  */
-import { Connection } from '@temporalio/client';
+import { probeFrontend } from '../devServer';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { commandLine, isAlive, readPidFile, sleep, stopProcess, waitFor } from '../../testbed/process';
@@ -56,19 +56,13 @@ export async function stopByPidFile(pidFile: string, program: string): Promise<b
 }
 
 /** Whether the frontend answers the gRPC health check as SERVING and serves GetSystemInfo. */
-export async function frontendHealthy(address: string): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 2_000 }).catch(() => undefined);
-  if (!connection) return false;
-  try {
+export function frontendHealthy(address: string): Promise<boolean> {
+  return probeFrontend(address, async (connection) => {
     const health = await connection.healthService.check({ service: 'temporal.api.workflowservice.v1.WorkflowService' });
     if (health.status !== 1) return false; // 1 = SERVING
     await connection.workflowService.getSystemInfo({});
     return true;
-  } catch {
-    return false;
-  } finally {
-    await connection.close().catch(() => undefined);
-  }
+  });
 }
 
 /** Waits until the server serves, failing early (with its log) when the process exits. */

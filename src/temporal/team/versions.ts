@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir, repoRoot } from '../../config/paths';
 import { parseVersionsEnv, type VersionSpec } from '../../config/versionsEnv';
+import { missingBinaries } from '../../testbed/versions';
 
 export interface TeamVersions {
   /** go.temporal.io/server (without the v) and the temporalio/server image tag. */
@@ -55,14 +56,7 @@ export function teamBinaryPaths(versions: TeamVersions, cache: string = cacheDir
 
 /** The binaries that are not there yet (scripts/temporal/build.sh builds them). */
 export function missingTeamBinaries(binaries: TeamBinaries): string[] {
-  return Object.values(binaries).filter((file) => {
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  return missingBinaries(binaries);
 }
 
 /** How long the build took, as build.sh recorded it beside the binaries (undefined when not built). */
