@@ -70,12 +70,12 @@ export function createClusterActivities(deps: ClusterActivityDeps = {}) {
 
   async function provisionCluster(req: ProvisionRequest): Promise<ProvisionResult> {
     const provider = providers[req.cluster.provider];
-    const { ref, created } = await provider.provision({ runId: req.runId, spec: req.cluster, nodeMapPath: req.nodeMapPath, home, env, kube });
+    const { ref, created, derivedNodes } = await provider.provision({ runId: req.runId, spec: req.cluster, nodeMapPath: req.nodeMapPath, home, env, kube });
     // For every provider: the kubeconfig and context resolve, the API answers, and the user may do what the run needs.
     const client = await kube(ref);
     await client.version();
     await verifyAccess(client);
-    const facts = await collectFacts(client, ref);
+    const facts = { ...(await collectFacts(client, ref)), ...(derivedNodes ? { sampledHosts: derivedNodes } : {}) };
     log(`provisioned ${facts.provider} cluster: Kubernetes ${facts.kubernetesVersion}, ${facts.nodeCount} nodes`);
     return { cluster: ref, created, facts };
   }

@@ -2,8 +2,8 @@
 // `npm test`: typecheck, lint and build (cli.test.ts runs the compiled bin, so it never tests a stale dist/),
 // then every jest project. `npm run test:fast` (--fast): the same without the test bed: unit, workflow tests
 // on the time-skipping server, and the integration files that need no test bed.
-// Jest runs three times: the projects without the test bed, the test bed's files (two workers each), then the
-// fault tests alone (they stop the test bed's apiserver and sshd). Ends with the skip reasons and the plain
+// Jest runs four times: the projects without the test bed, the test bed's files (two workers), then the fault
+// tests (they stop the test bed's apiserver and sshd) beside the real-node test (a test bed of its own). Ends with the skip reasons and the plain
 // line "N passed, N failed, N skipped", alone and last, so any CI reads the outcome. Extra arguments go to jest.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -67,7 +67,13 @@ async function main() {
     process.env.HARDENLAB_KEEP_TESTBED = '1';
     status = (await jest('testbed', ['integration'], ['--maxWorkers=2'])) || status;
     if (keep === undefined) delete process.env.HARDENLAB_KEEP_TESTBED;
-    status = (await jest('faults', ['integration-faults'], ['--runInBand'])) || status;
+    // The fault tests and the real-node test side by side: they share nothing (the real nodes have their own
+    // control plane, addresses and ports) and both mostly wait.
+    const [faults, realNodes] = await Promise.all([
+      jest('faults', ['integration-faults'], ['--runInBand']),
+      jest('realnodes', ['integration-realnodes'], ['--runInBand']),
+    ]);
+    status = faults || realNodes || status;
     // The note stays when the first jest run started the test bed and no later one took it over (no fault test selected).
     if (keep === undefined && fs.existsSync(path.join(root, '.hardenlab', 'test-runs', `${process.env.HARDENLAB_TEST_RUN_ID}.testbed-started`))) {
       status = (await step('stop the test bed this run started', () => run(process.execPath, ['bin/hardenlab.js', 'sim', 'down']))) || status;

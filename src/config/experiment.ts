@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { nodeAccessSchema } from './nodeMap';
 
 /**
  * The experiment's configuration: what a user may send from the Temporal UI (any subset, `{}` included),
@@ -35,6 +36,8 @@ export const clusterSchema = z
         tokenEnv: z.string().min(1).default('LINODE_TOKEN'),
         tokenFile: path.optional(),
         apiUrl: z.string().url().optional(),
+        /** SSH access to the nodes LKE creates: each run's node map is derived from it and the nodes' addresses in the Linode API. */
+        ssh: nodeAccessSchema.optional(),
       })
       .strict()
       .prefault({}),

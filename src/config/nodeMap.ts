@@ -42,5 +42,19 @@ export const nodeEntrySchema = z
 
 export const nodeMapSchema = z.object({ nodes: z.array(nodeEntrySchema).min(1) }).strict();
 
+/**
+ * How to reach the nodes a provider creates (LKE), the same for every node: each run's node map is
+ * derived from this and the node addresses the provider's API reports. Host keys of new machines are not
+ * known in advance: list them in `knownHostsPath` or accept them on first use.
+ */
+export const nodeAccessSchema = nodeEntrySchema
+  .omit({ name: true, host: true, hostKeyFingerprint: true, systemContainer: true })
+  .extend({
+    /** Which of the node's IPv4 addresses to use: its public one, or its private one (192.168.128.0/17) when the worker is in the same region. */
+    address: z.enum(['public', 'private']).default('public'),
+  })
+  .strict();
+
 export type NodeEntry = z.infer<typeof nodeEntrySchema>;
 export type NodeMap = z.infer<typeof nodeMapSchema>;
+export type NodeAccess = z.infer<typeof nodeAccessSchema>;

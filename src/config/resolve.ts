@@ -112,6 +112,7 @@ async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv
       problems.push({ field: 'nodeMapPath', message: 'missing: the node map (in the worker config file) says how to reach each node over SSH for sampling (see docs/node-map.md)' });
     }
   }
+  if (cluster.provider === 'linode') problems.push(...linodeNodeAccessProblems(config));
   if (cluster.provider === 'linode' && !env[cluster.linode.tokenEnv] && !cluster.linode.tokenFile) {
     problems.push({ field: 'cluster.linode.tokenEnv', message: `the worker has no environment variable ${cluster.linode.tokenEnv} and no cluster.linode.tokenFile is set` });
   }
@@ -128,6 +129,22 @@ async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv
     });
   }
   return problems;
+}
+
+/**
+ * How a Linode run reaches the nodes it samples: a node map derived from each created cluster
+ * (cluster.linode.ssh), or, for one shared cluster, a fixed node map. Per-scenario clusters are new
+ * machines each: a fixed map would make every scenario sample the same hosts and mix the measurements.
+ */
+function linodeNodeAccessProblems(config: ExperimentConfig): FieldError[] {
+  const { ssh } = config.cluster.linode;
+  if (config.isolation === 'per-scenario' && config.nodeMapPath)
+    return [{ field: 'nodeMapPath', message: `with isolation 'per-scenario' every scenario gets a cluster of its own, so a fixed node map would make all of them sample the same hosts: remove it from the worker config and set cluster.linode.ssh, from which each cluster's node map is derived` }];
+  if (ssh && config.nodeMapPath)
+    return [{ field: 'nodeMapPath', message: 'set either cluster.linode.ssh (the node map is derived from the cluster the run creates) or nodeMapPath in the worker config, not both' }];
+  if (!ssh && !config.nodeMapPath)
+    return [{ field: 'cluster.linode.ssh', message: 'missing: how to reach the nodes LKE creates over SSH (user, private key, known_hosts) for sampling, in the worker config file (see docs/node-map.md)' }];
+  return [];
 }
 
 async function checkNodeMap(file: string): Promise<FieldError[]> {

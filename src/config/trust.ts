@@ -19,6 +19,7 @@ export const ENVIRONMENT_FIELDS: readonly EnvironmentField[] = [
   { field: 'cluster.linode.apiUrl', why: 'chooses where the Linode token is sent' },
   { field: 'cluster.linode.tokenEnv', why: 'chooses which worker variable is sent as the Linode token' },
   { field: 'cluster.linode.tokenFile', why: 'chooses which worker file is sent as the Linode token' },
+  { field: 'cluster.linode.ssh', why: 'chooses the SSH users and private keys used on the nodes LKE creates' },
   { field: 'nodeMapPath', why: 'chooses the SSH hosts, users and private keys' },
   { field: 'tools.kubeBench.binaryPath', why: 'chooses what runs with sudo on a node' },
   { field: 'tools.kubeBench.configDir', why: 'chooses what the root kube-bench process reads on a node' },

@@ -33,6 +33,8 @@ export interface ClusterFacts {
   nodeCount: number;
   nodes: { name: string; instanceType?: string; kubeletVersion?: string; osImage?: string; internalIP?: string }[];
   cni?: string;
+  /** Set when the node map was derived from the cluster this run created (cluster.linode.ssh): where each node was reached. */
+  sampledHosts?: { node: string; host: string }[];
 }
 
 // ---------- config ----------

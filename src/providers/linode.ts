@@ -8,6 +8,8 @@ import { activitySignal, safeHeartbeat } from '../temporal/heartbeat';
 import { pause } from '../kube/wait';
 import type { KubeClient, KubeObject } from '../kube/types';
 import { DEFAULT_LINODE_API_URL, LinodeApi, LinodeFailure, type LkeCluster } from './linodeApi';
+import { deriveNodeMap, NODE_MAP_UNDERIVABLE, writeNodeMap } from './linodeNodeMap';
+import { writePrivateFile } from './privateFile';
 import type { ClusterProvider, Provisioned, ProvisionContext, TeardownContext, TeardownOutcome } from './types';
 
 type LinodeSpec = ClusterSpec['linode'];
@@ -33,6 +35,11 @@ export function runFolderName(runId: string): string {
 
 export function runKubeconfigPath(home: string, runId: string): string {
   return path.join(home, 'clusters', runFolderName(runId), 'kubeconfig');
+}
+
+/** Where a run's node map goes when it is derived from the cluster the run created (cluster.linode.ssh). */
+export function runNodeMapPath(home: string, runId: string): string {
+  return path.join(home, 'clusters', runFolderName(runId), 'nodes.yaml');
 }
 
 /**
@@ -105,34 +112,42 @@ export class LinodeProvider implements ClusterProvider {
       provider: 'linode',
       kubeconfigPath,
       context: ctx.spec.context,
-      nodeMapPath: ctx.nodeMapPath,
+      nodeMapPath: spec.ssh ? runNodeMapPath(ctx.home, ctx.runId) : ctx.nodeMapPath,
       providerClusterId: String(cluster.id),
       providerApi: { apiUrl: spec.apiUrl, tokenEnv: spec.tokenEnv, tokenFile: spec.tokenFile },
     };
+    let derivedNodes: Provisioned['derivedNodes'];
     try {
-      await this.waitReady(api, cluster, spec.nodeCount, ref, ctx);
+      const kubernetesNodes = await this.waitReady(api, cluster, spec.nodeCount, ref, ctx);
+      if (spec.ssh) {
+        // Each run samples its own cluster's machines: the node map comes from this cluster's instances.
+        const nodes = await deriveNodeMap(api, await api.listPools(cluster.id), spec.ssh, kubernetesNodes);
+        await writeNodeMap(ref.nodeMapPath!, nodes);
+        derivedNodes = nodes.map((n) => ({ node: n.name, host: n.host }));
+      }
     } catch (err) {
       if (activitySignal()?.aborted) {
         // Cancelled mid-wait (the scenario was aborted): no ref reaches the workflow, so stop the billing here.
         await api.deleteCluster(cluster.id).catch(() => false);
         throw err;
       }
-      if (err instanceof ApplicationFailure && err.type === LinodeFailure.ClusterNotReady) {
-        // A cluster that never got ready still bills: delete it, since the failed provision returns no ref to tear down.
+      if (err instanceof ApplicationFailure && (err.type === LinodeFailure.ClusterNotReady || err.type === NODE_MAP_UNDERIVABLE)) {
+        // A cluster that never got ready (or whose nodes cannot be sampled) still bills: delete it, since the
+        // failed provision returns no ref to tear down.
         const deleted = await api.deleteCluster(cluster.id).catch(() => false);
         throw ApplicationFailure.nonRetryable(
           `${err.message}; ${deleted ? `deleted cluster ${cluster.id} so it stops billing` : `could not delete cluster ${cluster.id}: delete it by hand`}`,
-          LinodeFailure.ClusterNotReady,
+          err.type,
           { clusterId: cluster.id, deleted },
         );
       }
       throw err;
     }
-    return { ref, created: true };
+    return { ref, created: true, derivedNodes };
   }
 
-  /** Bounded, heartbeating wait: pool nodes ready in the API, kubeconfig available, every Kubernetes node Ready. */
-  private async waitReady(api: LinodeApi, cluster: LkeCluster, nodeCount: number, ref: ClusterRef, ctx: ProvisionContext): Promise<void> {
+  /** Bounded, heartbeating wait: pool nodes ready in the API, kubeconfig available, every Kubernetes node Ready; returns the Ready nodes' names. */
+  private async waitReady(api: LinodeApi, cluster: LkeCluster, nodeCount: number, ref: ClusterRef, ctx: ProvisionContext): Promise<string[]> {
     const deadline = this.now() + this.readyTimeoutMs;
     let state = 'not checked yet';
     let kubeconfigWritten = false;
@@ -155,7 +170,7 @@ export class LinodeProvider implements ClusterProvider {
         const client: KubeClient = await ctx.kube(ref);
         const k8sNodes = (await client.list('v1', 'Node')).items;
         const ready = k8sNodes.filter(nodeReady);
-        if (ready.length >= nodeCount) return;
+        if (ready.length >= nodeCount) return ready.map((n) => n.metadata.name);
         state = `${ready.length}/${nodeCount} Kubernetes nodes Ready (${k8sNodes.filter((n) => !nodeReady(n)).map((n) => n.metadata.name).join(', ') || 'not registered yet'})`;
       }
       await pause(Math.min(this.pollIntervalMs, Math.max(0, deadline - this.now())));
@@ -173,6 +188,7 @@ export class LinodeProvider implements ClusterProvider {
     const api = await this.api(linodeSpecOf(ctx.ref), ctx.env);
     const cluster = await api.getCluster(id);
     await fs.rm(kubeconfigPath, { force: true });
+    await fs.rm(runNodeMapPath(ctx.home, ctx.runId), { force: true });
     if (!cluster) return { deleted: false, detail: `LKE cluster ${id} is already gone` };
     if (cluster.label !== lkeClusterLabel(ctx.runId))
       throw ApplicationFailure.nonRetryable(
@@ -195,12 +211,4 @@ function linodeSpecOf(ref: ClusterRef): LinodeSpec {
     tokenFile: ref.providerApi?.tokenFile,
     apiUrl: ref.providerApi?.apiUrl,
   };
-}
-
-async function writePrivateFile(file: string, content: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temp, content, { mode: 0o600 });
-  await fs.chmod(temp, 0o600);
-  await fs.rename(temp, file);
 }

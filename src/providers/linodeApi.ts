@@ -39,6 +39,14 @@ export interface LkeNodePool {
   nodes: LkeNode[];
 }
 
+/** A Linode instance as `GET /linode/instances/{id}` reports it (the fields hardenlab reads). */
+export interface LinodeInstance {
+  id: number;
+  /** LKE names each Kubernetes node after its instance's label. */
+  label: string;
+  ipv4: string[];
+}
+
 interface Page<T> {
   data: T[];
   page: number;
@@ -159,6 +167,10 @@ export class LinodeApi {
 
   listPools(id: number): Promise<LkeNodePool[]> {
     return this.all<LkeNodePool>(`/lke/clusters/${id}/pools`);
+  }
+
+  getInstance(id: number): Promise<LinodeInstance | null> {
+    return this.request<LinodeInstance>('GET', `/linode/instances/${id}`, undefined, true);
   }
 
   /** The kubeconfig text, or null while the API still answers 503 (not yet available). */

@@ -19,6 +19,8 @@ export interface Provisioned {
   ref: ClusterRef;
   /** True when this run created the cluster and must tear it down. */
   created: boolean;
+  /** The nodes of a node map derived from the created cluster (cluster.linode.ssh): which address each was sampled at. */
+  derivedNodes?: { node: string; host: string }[];
 }
 
 export interface TeardownContext {

@@ -126,21 +126,29 @@ async function awaitResult(run: FaultRun, timeoutMs: number): Promise<Experiment
 }
 
 interface Outcome {
-  /** Absent when the run was cancelled. */
-  result?: ExperimentResult;
   record: ScenarioRecord;
   series: NodeSeries[];
   attempts: Record<string, ActivityAttempts>;
 }
 
-async function readOutcome(run: FaultRun, result?: ExperimentResult): Promise<Outcome> {
-  const base = path.join(hardenlabHome(), scenarioKey(experimentKey(run.experiment.workflowId), 'baseline', 1));
-  if (result) expect(result.scenarios[0]!.artifactKey).toBe(path.relative(hardenlabHome(), base));
+const scenarioDir = (run: FaultRun) => path.join(hardenlabHome(), scenarioKey(experimentKey(run.experiment.workflowId), 'baseline', 1));
+
+/** What the scenario left in the artifact store: its record, every node's series, and the attempts of each activity. */
+async function readOutcome(run: FaultRun): Promise<Outcome> {
+  const base = scenarioDir(run);
   const record = JSON.parse(await fs.readFile(path.join(base, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
   const series = await Promise.all(
     testbed.nodeNames.map(async (node) => JSON.parse(await fs.readFile(path.join(base, 'nodes', node, 'series.json'), 'utf8')) as NodeSeries),
   );
-  return { result, record, series, attempts: await activityAttempts(run.scenario) };
+  return { record, series, attempts: await activityAttempts(run.scenario) };
+}
+
+/** A run that must complete despite its fault: its result says so, and its outcome is read. */
+async function completedOutcome(run: FaultRun, result: ExperimentResult): Promise<Outcome> {
+  expect(result.scenarios.map((s) => [s.scenario, s.status, s.error ?? '', s.artifactKey])).toEqual([['baseline', 'completed', '', path.relative(hardenlabHome(), scenarioDir(run))]]);
+  const outcome = await readOutcome(run);
+  expect(outcome.record.status).toBe('completed');
+  return outcome;
 }
 
 /**
@@ -149,11 +157,7 @@ async function readOutcome(run: FaultRun, result?: ExperimentResult): Promise<Ou
  * cluster. Records and returns the figure.
  */
 async function verifyAndRecord(run: FaultRun, outcome: Outcome, notes?: string, sampledSeconds = run.windowSeconds) {
-  const { result, record, series, attempts } = outcome;
-  if (result) {
-    expect(result.scenarios.map((s) => [s.scenario, s.status, s.error ?? ''])).toEqual([['baseline', 'completed', '']]);
-    expect(record.status).toBe('completed');
-  }
+  const { record, series, attempts } = outcome;
   expect(record.collect?.nodes.map((n) => n.node).sort()).toEqual([...testbed.nodeNames].sort());
   expect(record.reset?.leftovers).toEqual([]);
 
@@ -245,7 +249,7 @@ test('worker SIGKILLed during the sampling window and again during collection: t
     expect(await activityPending(run.scenario, 'collectSamples')).toBe(true);
     await ensureWorker();
     // The abandoned attempt is noticed at the production heartbeat timeout (2 min), then retried.
-    const outcome = await readOutcome(run, await awaitResult(run, 5 * 60_000));
+    const outcome = await completedOutcome(run, await awaitResult(run, 5 * 60_000));
     expect(outcome.attempts.collectSamples?.attempts).toBeGreaterThanOrEqual(2);
     const figure = await verifyAndRecord(run, outcome, 'collectSamples retried after its 2 min heartbeat timeout');
     expect(figure.gaps).toBe(0);
@@ -262,7 +266,7 @@ test('Temporal dev server killed and restarted on its database file mid-window: 
     } finally {
       server = await startDevServer(serverOptions);
     }
-    const outcome = await readOutcome(run, await awaitResult(run, 4 * 60_000));
+    const outcome = await completedOutcome(run, await awaitResult(run, 4 * 60_000));
     expect(worker!.alive()).toBe(true); // the same worker process reconnected
     const figure = await verifyAndRecord(run, outcome, 'same worker reconnected; history kept in the SQLite file');
     expect(figure.gaps).toBe(0);
@@ -287,7 +291,7 @@ test('kube-apiserver stopped during deploy and during reset, then started: the s
         });
       }
 
-      const outcome = await readOutcome(run, await awaitResult(run, 4 * 60_000));
+      const outcome = await completedOutcome(run, await awaitResult(run, 4 * 60_000));
       expect(outcome.record.deploy?.replicas).toBe(5);
       expect(outcome.record.reset?.removed.some((o) => o.kind === 'Namespace')).toBe(true);
       const { deployWorkload, resetCluster } = outcome.attempts;
@@ -326,7 +330,7 @@ test('sshd of a node stopped during collection, then started: collection retries
           await startSshd(node);
         }
       });
-      const outcome = await readOutcome(run, await awaitResult(run, 4 * 60_000));
+      const outcome = await completedOutcome(run, await awaitResult(run, 4 * 60_000));
       const collectionAttempts = (outcome.attempts.stopSampling?.attempts ?? 0) + (outcome.attempts.collectSamples?.attempts ?? 0);
       expect(collectionAttempts).toBeGreaterThanOrEqual(3); // one activity of the two was retried
       const figure = await verifyAndRecord(run, outcome, `sshd of ${node} stopped while ${hit} ran; stopSampling+collectSamples attempts ${collectionAttempts}`);
@@ -346,7 +350,7 @@ test("a node's sampler killed (as a reboot would): the health check restarts it 
     await sleep(4_000); // a few samples first
     process.kill(pid, 'SIGKILL');
     const result = await awaitResult(run, 4 * 60_000);
-    const outcome = await readOutcome(run, result);
+    const outcome = await completedOutcome(run, result);
     const gaps = outcome.record.sampling?.gaps ?? [];
     expect(gaps.map((g) => g.node)).toEqual([node]);
     expect(gaps[0]!.reason).toMatch(/killed|crashed|not running/);

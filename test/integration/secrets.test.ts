@@ -1,8 +1,9 @@
 /**
  * No credential enters a workflow history or an artifact: a full pipeline with the real worker, where
  * every secret is planted where the code reads it — the Linode provider (against the Linode fake, which
- * serves the test bed as the LKE cluster) reads its token from the worker config's tokenFile, SSH keys and
- * kubeconfig credentials are the test bed's, and payloads are encrypted with a key file. Then every
+ * serves the test bed as each LKE cluster) reads its token from the worker config's tokenFile and creates
+ * a cluster per scenario (per-scenario isolation), each sampled through the node map derived from its own
+ * machines' addresses and the worker config's SSH settings; SSH keys and kubeconfig credentials are the test bed's, and payloads are encrypted with a key file. Then every
  * history on the (dedicated) dev server is read with `temporal workflow show --output json`, encrypted
  * and decrypted through the codec server, and every file the run wrote (report.html, report.md,
  * summary.json, samples.csv, records, tool output) is searched — as text, base64, and in decoded payloads.
@@ -15,7 +16,9 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { hardenlabHome } from '../../src/config/paths';
 import { experimentKey, runIdFor } from '../../src/domain/naming';
+import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { ExperimentResult } from '../../src/domain/progress';
+import { lkeClusterLabel, runNodeMapPath } from '../../src/providers';
 import { loadNodeMap } from '../../src/ssh/nodeMap';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { AesGcmCodec, dataConverterFor, loadKeyFile } from '../../src/temporal/codec';
@@ -44,7 +47,14 @@ let secrets: Secret[];
 beforeAll(async () => {
   tb = await ensureTestbed();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-secrets-'));
-  fake = await startFakeLinode({ token: FAKE_LINODE_TOKEN, kubeconfig: await fs.readFile(tb.kubeconfigPath, 'utf8') });
+  const testbedNodes = (await loadNodeMap(tb.nodeMapPath)).nodes;
+  // The nth cluster's machines: the test bed's nodes (its kubeconfig is every cluster's), each cluster at
+  // addresses of its own (rotated), so a scenario that sampled another cluster's hosts would show.
+  fake = await startFakeLinode({
+    token: FAKE_LINODE_TOKEN,
+    kubeconfig: await fs.readFile(tb.kubeconfigPath, 'utf8'),
+    instance: (nth, index) => ({ label: testbedNodes[index]!.name, ipv4: [testbedNodes[(index + nth) % testbedNodes.length]!.host] }),
+  });
   const tokenFile = path.join(dir, 'linode-token');
   await fs.writeFile(tokenFile, `${FAKE_LINODE_TOKEN}\n`, { mode: 0o600 });
   keyFile = path.join(dir, 'payload.key');
@@ -52,9 +62,12 @@ beforeAll(async () => {
   await fs.writeFile(keyFile, key.toString('base64'), { mode: 0o600 });
   const dataConverter = await dataConverterFor({ address: '', namespace: 'default', taskQueue: '', encryptionKeyPath: keyFile });
   // The worker's environment, as an LKE team's would be: the provider reads the token from this file.
-  const env = await workerConfigEnv(dir, { experiment: { cluster: { provider: 'linode', linode: { apiUrl: fake.url, tokenFile } }, nodeMapPath: tb.nodeMapPath } });
+  // No node map: each scenario's is derived from the cluster it creates, with the test bed's SSH settings.
+  const { user, port, privateKeyPath, knownHostsPath } = testbedNodes[0]!;
+  const ssh = { user, port, privateKeyPath, knownHostsPath };
+  const env = await workerConfigEnv(dir, { experiment: { isolation: 'per-scenario', cluster: { provider: 'linode', linode: { apiUrl: fake.url, tokenFile, ssh } } } });
   run = await startWorkerRun({ dir, taskQueue: `secrets-${suffix}`, dataConverter, env: { ...env, LINODE_TOKEN: FAKE_LINODE_TOKEN } });
-  const keyPaths = [...new Set((await loadNodeMap(tb.nodeMapPath)).nodes.map((n) => n.privateKeyPath).filter((p): p is string => Boolean(p)))];
+  const keyPaths = [...new Set(testbedNodes.map((n) => n.privateKeyPath).filter((p): p is string => Boolean(p)))];
   secrets = [
     ...(await kubeconfigSecrets(tb.kubeconfigPath)),
     ...(await Promise.all(keyPaths.map(sshKeySecrets))).flat(),
@@ -102,9 +115,24 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   for await (const execution of run.client.workflow.list()) ids.push(execution.workflowId);
   expect(ids).toEqual(expect.arrayContaining([workflowId, ...result.scenarios.map((s) => s.workflowId)]));
 
-  // The provider really read the planted token: the fake answers 401 to anything else.
-  expect(fake.requests.filter((r) => r === 'POST /v4/lke/clusters')).toHaveLength(1);
-  expect(fake.requests.some((r) => r.startsWith('DELETE /v4/lke/clusters/'))).toBe(true);
+  // The provider really read the planted token (the fake answers 401 to anything else): a cluster per scenario, each deleted.
+  expect(fake.requests.filter((r) => r === 'POST /v4/lke/clusters')).toHaveLength(3);
+  expect(fake.requests.filter((r) => r.startsWith('DELETE /v4/lke/clusters/'))).toHaveLength(3);
+  expect(fake.clusters.size).toBe(0);
+
+  // Each scenario sampled the machines of the cluster it created, at the addresses the Linode API gave them.
+  const sampled = new Set<string>();
+  for (const scenario of result.scenarios) {
+    const record = JSON.parse(await fs.readFile(path.join(hardenlabHome(), scenario.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
+    const label = lkeClusterLabel(runIdFor(scenario.workflowId));
+    const own = [...fake.instances.values()].filter((i) => i.cluster === label).map((i) => ({ node: i.label, host: i.ipv4[0] }));
+    expect(own).toHaveLength(3);
+    expect(record.facts?.sampledHosts).toEqual(own);
+    expect(record.collect?.nodes.map((n) => [n.node, n.cpuSamples > 0])).toEqual(own.map((o) => [o.node, true]));
+    sampled.add(JSON.stringify(own));
+    await expect(fs.access(runNodeMapPath(hardenlabHome(), runIdFor(scenario.workflowId)))).rejects.toThrow();
+  }
+  expect(sampled.size).toBe(3);
 
   const scan = scanHistories(ids.map((workflowId) => ({ workflowId, text: showHistory(run.server.address, workflowId) })), secrets);
   process.stdout.write(

@@ -45,7 +45,9 @@ test("the issue's input fails, naming cluster.linode.apiUrl and cluster.linode.t
 });
 
 test('the same values in --config pass, and the resolved experiment is printed', async () => {
-  const result = await validate('--config', await configFile('linode.yaml', { experiment: ATTACK }), '--input', '{"scenarios":["baseline"]}');
+  // A complete worker config: with the SSH access to the nodes the cluster's node maps are derived from.
+  const experiment = { cluster: { ...ATTACK.cluster, linode: { ...ATTACK.cluster.linode, ssh: { user: 'sampler' } } } };
+  const result = await validate('--config', await configFile('linode.yaml', { experiment }), '--input', '{"scenarios":["baseline"]}');
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   expect(result.stdout).toContain(`valid: the experiment as a worker with the worker config ${path.join(home, 'linode.yaml')} resolves it:`);
@@ -56,7 +58,7 @@ test('the same values in --config pass, and the resolved experiment is printed',
 test('--json prints every error of an input file, and picks named environments', async () => {
   const inputFile = path.join(home, 'input.yaml');
   await fs.writeFile(inputFile, 'environment: prod\nwindow:\n  durationSeconds: -1\nrepetitions: two\n');
-  const config = await configFile('envs.yaml', { experiment: { cluster: { provider: 'local' } }, environments: { lab: { cluster: { provider: 'linode', linode: { tokenEnv: 'HOME' } } } } });
+  const config = await configFile('envs.yaml', { experiment: { cluster: { provider: 'local' } }, environments: { lab: { cluster: { provider: 'linode', linode: { tokenEnv: 'HOME', ssh: { user: 'sampler' } } } } } });
   const bad = await validate('--config', config, '--input-file', inputFile, '--json');
   expect(bad.code).toBe(1);
   const parsed = JSON.parse(bad.stdout) as { ok: boolean; errors: { field: string; message: string }[] };

@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
  * documented contract: Bearer token (401 `Invalid Token` otherwise); JSON error bodies
  * `{ errors: [{ reason, field? }] }` with 400 for invalid input and 404 for unknown ids; collections
  * paginated as `{ data, page, pages, results }` with `page`/`page_size` parameters; the kubeconfig as
- * `{ kubeconfig: <base64> }`, 503 until the cluster can serve it. Listens on 127.0.0.1 only.
+ * `{ kubeconfig: <base64> }`, 503 until the cluster can serve it; each pool node's Linode instance at
+ * `GET /linode/instances/{id}` (`label`, the Kubernetes node name; `ipv4`, public and private addresses).
+ * Listens on 127.0.0.1 only.
  */
 
 export interface FakeLinodeOptions {
@@ -21,6 +23,20 @@ export interface FakeLinodeOptions {
   maxPageSize?: number;
   /** Other clusters on the account (to test finding ours across pages). */
   seedClusters?: number;
+  /**
+   * The label and IPv4 addresses of the instance behind pool node `index` of the cluster created `nth`
+   * (0-based). Default: label `lke<cluster>-<pool>-<hex>`, a public address from 192.0.2.0/24 (never
+   * reached) and a private one from Linode's 192.168.128.0/17.
+   */
+  instance?: (nth: number, index: number) => { label: string; ipv4: string[] };
+}
+
+export interface FakeInstance {
+  id: number;
+  label: string;
+  ipv4: string[];
+  /** The label of the cluster it belongs to. */
+  cluster: string;
 }
 
 /** Makes the next request matching `match` (`METHOD /path`) fail with `status`: rate limits (429) and outages (5xx). */
@@ -48,6 +64,8 @@ export interface FakeLinode extends FailureInjection {
   /** Method and path of every request, in order (no headers: the token must not be recorded). */
   requests: string[];
   clusters: Map<number, FakeCluster>;
+  /** Every pool node's instance, kept after its cluster is deleted (for assertions). */
+  instances: Map<number, FakeInstance>;
   close(): Promise<void>;
 }
 
@@ -91,6 +109,8 @@ function validateCreate(body: unknown): { reason: string; field?: string }[] {
 
 export async function startFakeLinode(options: FakeLinodeOptions): Promise<FakeLinode> {
   const clusters = new Map<number, FakeCluster>();
+  const instances = new Map<number, FakeInstance>();
+  let created = 0;
   const requests: string[] = [];
   const readyAfter = options.readyAfterPolls ?? 2;
   const maxPageSize = options.maxPageSize ?? 500;
@@ -119,12 +139,23 @@ export async function startFakeLinode(options: FakeLinodeOptions): Promise<FakeL
       })),
     };
     clusters.set(id, cluster);
+    const nth = created++;
+    cluster.pools.flatMap((p) => p.nodes).forEach((node, index) => {
+      const own = options.instance?.(nth, index) ?? { label: `lke${id}-${node.id}`, ipv4: [`192.0.2.${(nth * 16 + index) % 250 + 1}`, `192.168.${128 + (nth % 100)}.${index + 1}`] };
+      instances.set(node.instance_id, { id: node.instance_id, ...own, cluster: label });
+    });
     return cluster;
   };
   for (let i = 0; i < (options.seedClusters ?? 0); i++) addCluster(`someone-else-${i}`, 'us-east', '1.33', [{ type: 'g6-standard-2', count: 1 }]);
 
   const route = (method: string, url: URL, body: unknown): Reply => {
     const parts = url.pathname.replace(/^\/v4/, '').split('/').filter(Boolean);
+    if (parts[0] === 'linode' && parts[1] === 'instances' && parts.length === 3 && method === 'GET') {
+      const instance = instances.get(Number(parts[2]));
+      // An instance goes with its cluster (LKE deletes the pool's Linodes).
+      if (!instance || ![...clusters.values()].some((c) => c.label === instance.cluster)) return error(404, { reason: 'Not found' });
+      return { status: 200, body: { id: instance.id, label: instance.label, ipv4: instance.ipv4, type: 'g6-standard-1', status: 'running' } };
+    }
     if (parts[0] !== 'lke' || parts[1] !== 'clusters') return error(404, { reason: 'Not found' });
     if (parts.length === 2) {
       if (method === 'GET') return paginate([...clusters.values()].map(publicCluster), url, maxPageSize);
@@ -200,6 +231,7 @@ export async function startFakeLinode(options: FakeLinodeOptions): Promise<FakeL
     url: `http://127.0.0.1:${port}/v4`,
     requests,
     clusters,
+    instances,
     failNext: (status, match = /.*/) => void failures.push({ status, match }),
     redirectNext: (location, match = /.*/, status = 302) => void redirects.push({ location, status, match }),
     close: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),

@@ -49,7 +49,7 @@ const CLUSTER_DOUBLES = ['provisionCluster', 'teardownCluster', 'deployWorkload'
 function teamActivities(args: TeamWorkerArgs): HardenlabActivities {
   // The lke environment's token is the worker's (never the input's); the doubles create no cluster with it.
   const env = { ...process.env, HARDENLAB_HOME: args.home, LINODE_TOKEN: 'unused-by-the-cluster-doubles' };
-  const workerConfig = { config: { temporal: { address: args.address, namespace: args.namespace, taskQueue: args.taskQueue }, experiment: { cluster: { provider: 'local' } }, environments: { lke: { cluster: { provider: 'linode' } } } } };
+  const workerConfig = { config: { temporal: { address: args.address, namespace: args.namespace, taskQueue: args.taskQueue }, experiment: { cluster: { provider: 'local' } }, environments: { lke: { cluster: { provider: 'linode', linode: { ssh: { user: 'hardenlab' } } } } } } };
   const store = new ArtifactStore(args.home);
   const report = createReportActivities({ artifactsRoot: store.root });
   const real = {

@@ -32,7 +32,7 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
   const cluster: ClusterRef = { provider: 'local', kubeconfigPath: '/tmp/kubeconfig', nodeMapPath: '/tmp/nodes.yaml' };
   // The worker's config, as a team's worker has it: the test bed by default, an LKE environment by name.
   const temporal = { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'hardenlab', searchAttributes: options.searchAttributes ?? true };
-  const workerConfig = { config: { temporal, experiment: { cluster: { provider: 'local' } }, environments: { lke: { cluster: { provider: 'linode' } } } } };
+  const workerConfig = { config: { temporal, experiment: { cluster: { provider: 'local' } }, environments: { lke: { cluster: { provider: 'linode', linode: { ssh: { user: 'hardenlab' } } } } } } };
   const real = createConfigActivities({ env: options.env ?? { HARDENLAB_HOME: '/tmp/hardenlab-test-home' }, workerConfig });
 
   function wrap<K extends keyof HardenlabActivities>(name: K, fallback: HardenlabActivities[K]): HardenlabActivities[K] {
@@ -56,7 +56,10 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
   const activities: HardenlabActivities = {
     resolveExperiment: wrap('resolveExperiment', real.resolveExperiment),
     provisionCluster: wrap('provisionCluster', async (req) => ({
-      cluster: { ...cluster, provider: req.cluster.provider, providerClusterId: req.cluster.provider === 'linode' ? `lke-${req.runId}` : undefined },
+      // A created LKE cluster brings its own node map, derived from its machines (src/providers/linodeNodeMap.ts).
+      cluster: req.cluster.provider === 'linode'
+        ? { ...cluster, provider: 'linode', providerClusterId: `lke-${req.runId}`, nodeMapPath: `/tmp/clusters/lke-${req.runId}/nodes.yaml` }
+        : { ...cluster, provider: req.cluster.provider },
       created: req.cluster.provider === 'linode',
       facts: { provider: req.cluster.provider, kubernetesVersion: 'v1.36.3', nodeCount: 3, nodes: [] },
     })),

@@ -65,6 +65,14 @@ test('per-scenario isolation runs the scenarios in parallel, each on its own clu
   expect(names.filter((n) => n === 'startSampling')).toHaveLength(3);
   expect(lastStart).toBeLessThan(firstCollect);
   expect(names.filter((n) => n === 'teardownCluster')).toHaveLength(3);
+  // Each scenario sampled, checked, collected and cleaned up the nodes of the cluster it created, none of the others'.
+  const mapsOf = (scenario: string) => new Set(doubles.calls.filter((c) => c.scenario === scenario && (c.arg as { nodeMapPath?: string }).nodeMapPath).map((c) => (c.arg as { nodeMapPath: string }).nodeMapPath));
+  for (const scenario of ['baseline', 'best-practices', 'security-tools']) {
+    const provisioned = doubles.calls.filter((c) => c.scenario === scenario && c.name === 'provisionCluster').map((c) => (c.arg as { runId: string }).runId);
+    expect(provisioned).toHaveLength(1);
+    expect([...mapsOf(scenario)]).toEqual([`/tmp/clusters/lke-${provisioned[0]}/nodes.yaml`]);
+  }
+  expect(new Set(['baseline', 'best-practices', 'security-tools'].flatMap((s) => [...mapsOf(s)])).size).toBe(3);
 });
 
 test('invalid input fails at once as InvalidInput naming every bad field', async () => {

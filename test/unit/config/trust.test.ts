@@ -41,7 +41,8 @@ describe('the trust split: the workflow input carries design, the worker config 
   });
 
   test('the same values in the worker config resolve', async () => {
-    const worker = await workerWith({ experiment: ATTACK });
+    // With the SSH access a complete Linode environment has (the node maps are derived from it).
+    const worker = await workerWith({ experiment: { cluster: { ...ATTACK.cluster, linode: { ...ATTACK.cluster.linode, ssh: { user: 'sampler' } } } } });
     const resolved = await worker.resolveExperiment({ input: { scenarios: ['baseline'] }, workflowId: 'w' });
     expect(resolved.config.cluster.linode).toMatchObject({ apiUrl: 'http://127.0.0.1:9/', tokenEnv: 'HOME', region: 'eu-central' });
     expect(resolved.config.scenarios).toEqual(['baseline']);
@@ -83,7 +84,7 @@ describe('the trust split: the workflow input carries design, the worker config 
     await fs.writeFile(nodes, stringify({ nodes: [{ name: 'n1', host: '127.0.0.11' }] }));
     const worker = await workerWith({
       experiment: { cluster: { provider: 'local' }, repetitions: 2 },
-      environments: { lab: { cluster: { provider: 'kubeconfig', kubeconfigPath: kubeconfig, context: 'lab' }, nodeMapPath: nodes }, lke: { cluster: { provider: 'linode', linode: { tokenEnv: 'HOME' } } } },
+      environments: { lab: { cluster: { provider: 'kubeconfig', kubeconfigPath: kubeconfig, context: 'lab' }, nodeMapPath: nodes }, lke: { cluster: { provider: 'linode', linode: { tokenEnv: 'HOME', ssh: { user: 'sampler' } } } } },
     });
     const lab = await worker.resolveExperiment({ input: { environment: 'lab' }, workflowId: 'w' });
     expect(lab.config).toMatchObject({ repetitions: 2, cluster: { provider: 'kubeconfig', kubeconfigPath: kubeconfig, context: 'lab' }, nodeMapPath: nodes });

@@ -7,7 +7,8 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { clusterSchema } from '../../../src/config/experiment';
 import type { KubeClient, KubeObject } from '../../../src/kube/types';
-import { LinodeApi, LinodeFailure, LinodeProvider, LinodeTransientError, lkeClusterLabel, runKubeconfigPath } from '../../../src/providers';
+import { LinodeApi, LinodeFailure, LinodeProvider, LinodeTransientError, lkeClusterLabel, NODE_MAP_UNDERIVABLE, pickAddress, runKubeconfigPath, runNodeMapPath } from '../../../src/providers';
+import { loadNodeMap } from '../../../src/ssh/nodeMap';
 import type { ProvisionContext } from '../../../src/providers';
 import { startFakeLinode, type FakeLinode } from '../../support/fakeLinode';
 
@@ -243,5 +244,70 @@ describe('LinodeProvider against the fake', () => {
     const provider = new LinodeProvider({ pollIntervalMs: 20, readyTimeoutMs: 300 });
     const err = await provider.provision({ ...ctx('run-e'), kube: async () => nodesClient(2) }).catch((e: unknown) => e);
     expect((err as Error).message).toContain('2/3 Kubernetes nodes Ready');
+  });
+});
+
+describe('LinodeProvider: a node map derived from the cluster it created (cluster.linode.ssh)', () => {
+  let fake: FakeLinode;
+  let home: string;
+  const env = { HARDENLAB_TEST_LINODE: TOKEN };
+  /** The nth cluster's nodes: the Kubernetes names nodesClient reports, addresses of their own per cluster. */
+  const instance = (nth: number, index: number) => ({ label: `lke-node-${index}`, ipv4: [`203.0.113.${nth * 10 + index + 1}`, `192.168.140.${nth * 10 + index + 1}`] });
+
+  beforeEach(async () => {
+    fake = await startFakeLinode({ token: TOKEN, kubeconfig: KUBECONFIG, instance });
+    home = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-linode-map-'));
+  });
+  afterEach(async () => {
+    await fake.close();
+    await fs.rm(home, { recursive: true, force: true });
+  });
+
+  const ssh = { user: 'sampler', privateKeyPath: '/etc/hardenlab/lke_ed25519', knownHostsPath: '/etc/hardenlab/lke_known_hosts' };
+  const ctx = (runId: string, linode: Record<string, unknown> = {}, readyNodes = 3): ProvisionContext => ({
+    runId,
+    spec: clusterSchema.parse({ provider: 'linode', linode: { tokenEnv: 'HARDENLAB_TEST_LINODE', apiUrl: fake.url, ssh, ...linode } }),
+    nodeMapPath: '/somewhere/else/nodes.yaml',
+    home,
+    env,
+    kube: async () => nodesClient(readyNodes),
+  });
+
+  it('writes each run its own private node map: the instances of its cluster, at their public addresses, with the SSH settings', async () => {
+    const provider = new LinodeProvider({ pollIntervalMs: 5, readyTimeoutMs: 5000 });
+    const a = await provider.provision(ctx('exp/baseline/1'));
+    const b = await provider.provision(ctx('exp/best-practices/1'));
+    expect(a.ref.nodeMapPath).toBe(runNodeMapPath(home, 'exp/baseline/1'));
+    expect(b.ref.nodeMapPath).toBe(runNodeMapPath(home, 'exp/best-practices/1'));
+    expect((await fs.stat(a.ref.nodeMapPath!)).mode & 0o777).toBe(0o600);
+    const mapA = await loadNodeMap(a.ref.nodeMapPath!);
+    expect(mapA.nodes).toEqual([0, 1, 2].map((i) => expect.objectContaining({ name: `lke-node-${i}`, host: `203.0.113.${i + 1}`, port: 22, ...ssh })));
+    expect((await loadNodeMap(b.ref.nodeMapPath!)).nodes.map((n) => n.host)).toEqual(['203.0.113.11', '203.0.113.12', '203.0.113.13']);
+    expect(a.derivedNodes).toEqual([0, 1, 2].map((i) => ({ node: `lke-node-${i}`, host: `203.0.113.${i + 1}` })));
+    expect(fake.requests.filter((r) => r.startsWith('GET /v4/linode/instances/'))).toHaveLength(6);
+
+    await provider.teardown({ runId: 'exp/baseline/1', ref: a.ref, home, env });
+    await expect(fs.access(a.ref.nodeMapPath!)).rejects.toThrow();
+    await expect(fs.access(b.ref.nodeMapPath!)).resolves.toBeUndefined();
+  });
+
+  it('uses the private addresses when asked', async () => {
+    const { ref } = await new LinodeProvider({ pollIntervalMs: 5 }).provision(ctx('run-private', { ssh: { ...ssh, address: 'private' } }));
+    expect((await loadNodeMap(ref.nodeMapPath!)).nodes.map((n) => n.host)).toEqual(['192.168.140.1', '192.168.140.2', '192.168.140.3']);
+  });
+
+  it('refuses a Kubernetes node that is no instance of the pools, and deletes the cluster it cannot sample', async () => {
+    const stranger = { list: async () => ({ items: [...(await nodesClient(3).list('v1', 'Node')).items, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'intruder' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } }], resourceVersion: '1' }) } as unknown as KubeClient;
+    const err = await new LinodeProvider({ pollIntervalMs: 5 }).provision({ ...ctx('run-stranger'), kube: async () => stranger }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    expect((err as ApplicationFailure).type).toBe(NODE_MAP_UNDERIVABLE);
+    expect((err as Error).message).toMatch(/Kubernetes nodes intruder are not instances of the cluster's node pools .*; deleted cluster \d+ so it stops billing/);
+    expect(fake.clusters.size).toBe(0);
+  });
+
+  it('names the setting when an instance has no address of the asked kind', () => {
+    expect(pickAddress(['192.168.130.7'], 'public')).toBeUndefined();
+    expect(pickAddress(['192.168.130.7', '198.51.100.4'], 'public')).toBe('198.51.100.4');
+    expect(pickAddress(['198.51.100.4', '192.168.127.1'], 'private')).toBeUndefined();
   });
 });
