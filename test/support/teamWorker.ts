@@ -18,6 +18,7 @@ import type { HardenlabActivities } from '../../src/domain/activities';
 import { Ssh2Connector } from '../../src/ssh';
 import { ArtifactStore } from '../../src/store/artifactStore';
 import { createHardenlabWorker } from '../../worker/createWorker';
+import { runWorkerMain } from './workerMain';
 import { createActivityDoubles } from '../workflows/doubles';
 import { sharedWorkflowBundle } from './workflowBundle';
 
@@ -85,7 +86,7 @@ function teamActivities(args: TeamWorkerArgs): HardenlabActivities {
   return logged as unknown as HardenlabActivities;
 }
 
-async function main(): Promise<void> {
+runWorkerMain(async () => {
   const args = JSON.parse(process.argv[2] ?? '{}') as TeamWorkerArgs;
   const connection = await NativeConnection.connect({ address: args.address });
   const worker = await createHardenlabWorker({
@@ -97,16 +98,5 @@ async function main(): Promise<void> {
     // One step at a time per worker, so that the parallel scenarios' steps are seen on both workers.
     overrides: { identity: `${args.name}@${process.pid}`, maxConcurrentActivityTaskExecutions: 1 },
   });
-  const running = worker.run();
-  process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
-  await running;
-  await connection.close();
-}
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+  return { worker, connection };
+});

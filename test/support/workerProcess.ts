@@ -5,6 +5,7 @@
  */
 import { startWorker } from '../../worker/runWorker';
 import { sharedWorkflowBundle } from './workflowBundle';
+import { runWorkerMain } from './workerMain';
 
 interface Args {
   address: string;
@@ -12,19 +13,7 @@ interface Args {
   namespace?: string;
 }
 
-async function main(): Promise<void> {
+runWorkerMain(() => {
   const args = JSON.parse(process.argv[2] ?? '{}') as Args;
-  const { worker, connection } = await startWorker({ address: args.address, namespace: args.namespace ?? 'default', taskQueue: args.taskQueue }, process.env, { workflowBundle: sharedWorkflowBundle });
-  const running = worker.run();
-  process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
-  await running;
-  await connection.close();
-}
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-    process.exit(1);
-  },
-);
+  return startWorker({ address: args.address, namespace: args.namespace ?? 'default', taskQueue: args.taskQueue }, process.env, { workflowBundle: sharedWorkflowBundle });
+});
