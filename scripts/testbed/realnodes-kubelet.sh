@@ -82,10 +82,10 @@ systemReserved: {cpu: "1"}
 podCIDR: $(pod_cidr "$index")
 clusterDomain: cluster.local
 resolvConf: /etc/resolv.conf
-# The test bed's API server presents no kubelet client certificate, so the kubelet cannot ask it (webhook)
-# who calls; kube-bench reports this, rightly.
-authentication: {anonymous: {enabled: true}, webhook: {enabled: false}}
-authorization: {mode: AlwaysAllow}
+# As kubeadm sets it up: no anonymous callers; client certificates of the cluster CA (the API server's for
+# logs and exec) and bearer tokens are checked, and every request is authorized by the API server (webhook).
+authentication: {anonymous: {enabled: false}, webhook: {enabled: true}, x509: {clientCAFile: /etc/kubernetes/pki/ca.crt}}
+authorization: {mode: Webhook}
 KUBELETCONFIG
   cat >"$root/etc/cni/net.d/10-hardenlab.conflist" <<CNI
 {"cniVersion": "1.0.0", "name": "hardenlab", "plugins": [

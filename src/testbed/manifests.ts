@@ -15,6 +15,8 @@ export interface KwokctlOptions {
    * there (the namespace's end of the API forward); unset with KWOK nodes, whose pods never run.
    */
   advertiseAddress?: string;
+  /** Real kubelets refuse anonymous callers: the API server then needs a client certificate for them. */
+  kubeletClientCertificate?: boolean;
 }
 
 export function renderKwokctlConfig(versions: TestbedVersions, binaries: TestbedBinaries, layout: SimLayout, options: KwokctlOptions = {}): string {
@@ -46,6 +48,8 @@ export function renderKwokctlConfig(versions: TestbedVersions, binaries: Testbed
       kwokControllerBinary: binaries.kwok,
       cacheDir: `${layout.kwokWorkdir}/cache`,
       quietPull: true,
+      // Pods that verify the API server reach it as the `kubernetes` Service (10.0.0.1) or at the advertised address.
+      ...(options.advertiseAddress ? { kubeApiserverCertSANs: ['10.0.0.1', options.advertiseAddress] } : {}),
     },
     // The API server reaches kubelets (pod logs, exec) by the node's InternalIP, our loopback address, instead
     // of resolving the node name through the system resolver, which would leave the machine.
@@ -55,6 +59,14 @@ export function renderKwokctlConfig(versions: TestbedVersions, binaries: Testbed
         extraArgs: [
           { key: 'kubelet-preferred-address-types', value: 'InternalIP' },
           ...(options.advertiseAddress ? [{ key: 'advertise-address', value: options.advertiseAddress }] : []),
+          // Real kubelets accept only callers with a certificate of the cluster CA: the API server presents
+          // kwokctl's admin certificate (system:masters) when it reads pod logs or opens exec sessions.
+          ...(options.kubeletClientCertificate
+            ? [
+                { key: 'kubelet-client-certificate', value: `${layout.kwokClusterDir}/pki/admin.crt` },
+                { key: 'kubelet-client-key', value: `${layout.kwokClusterDir}/pki/admin.key` },
+              ]
+            : []),
         ],
       },
       // kwok would otherwise take over every node, real kubelets' too: it manages only the nodes it simulates.

@@ -173,7 +173,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
       log(`reusing the running cluster at ${apiServerUrl(layout.instance)}`);
     } else {
       started = true;
-      await createCluster(ctx, { advertiseAddress: kind === 'real' ? SIM_GATEWAY : undefined });
+      await createCluster(ctx, kind === 'real' ? { advertiseAddress: SIM_GATEWAY, kubeletClientCertificate: true } : {});
     }
     writeNodeKind(layout, kind);
     const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;

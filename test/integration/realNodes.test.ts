@@ -113,6 +113,15 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
     expect(parsed.map((lines) => lines[3])).toEqual(instance.nodes.map((node) => node.name));
   });
 
+  test('the kubelets refuse anonymous callers, and the API server certificate holds for the kubernetes Service address', async () => {
+    const node = instance.nodes[0]!;
+    const pki = '/etc/kubernetes/pki';
+    const anonymous = await onNode(node.address, "curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:10250/pods");
+    // The node's own identity, with the cluster CA verifying the API server as https://10.0.0.1 (kube-proxy's Service rule).
+    const verified = await onNode(node.address, `curl -s --cacert ${pki}/ca.crt --cert ${pki}/kubelet-client.crt --key ${pki}/kubelet-client.key -o /dev/null -w '%{http_code}' https://10.0.0.1/api/v1/nodes/${node.name}`);
+    expect({ anonymous, verified }).toEqual({ anonymous: '401', verified: '200' });
+  });
+
   test("a busy pod on node 2 shows in node 2's sar and not in the others'", async () => {
     const namespace = `busy-${process.pid}`;
     await kubectl('create', 'namespace', namespace);
