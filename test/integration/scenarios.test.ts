@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { hardenlabHome } from '../../src/config/paths';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { ExperimentResult } from '../../src/domain/progress';
-import { SCENARIO_DEFINITIONS_FILE } from '../../src/domain/scenarios';
+import { ATTACK_IDS, SCENARIO_DEFINITIONS_FILE } from '../../src/domain/scenarios';
 import { loadPack, manifestDigest } from '../../src/scenarios/packs';
 import { listRunObjects } from '../support/leftovers';
 import { writeReadmeScenario } from '../support/readmeScenario';
@@ -30,7 +30,7 @@ beforeAll(async () => {
   testbed = await ensureTestbed();
   folder = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-scenarios-it-'));
   // The README's complete example: `resource-limits` plus a pack of the worker's own (an admission policy).
-  expect(await writeReadmeScenario(folder)).toHaveLength(2);
+  expect(await writeReadmeScenario(folder)).toHaveLength(3);
   const env = await workerConfigEnv(folder, { experiment: TESTBED_ENVIRONMENT });
   const suffix = Date.now().toString(36);
   const run = await startWorkerRun({ dir: folder, taskQueue: `it-scenarios-${suffix}`, env });
@@ -90,7 +90,7 @@ test('a scenario of the worker’s own runs with the three presets, is reset to 
   const markdown = await fs.readFile(path.join(path.dirname(result.htmlPath!), 'report.md'), 'utf8');
   expect(markdown).toContain('limits-plus (1/1 repetitions completed)');
   // The policy denies the token; RBAC's default deny refuses the unbound test user; KWOK runs no traffic.
-  expect(markdown).toContain('| limits-plus | #1 | 4 | 7 | 1 | 0 | automount-sa-token, read-secrets, pod-in-other-namespace, escalate-rolebinding |');
+  expect(markdown).toContain('| limits-plus | #1 | 4 | 7 | 1 | 0 | automount-sa-token, read-secrets, pod-in-other-namespace, escalate-rolebinding | 1 of 1 met |');
   expect(markdown).toContain('## Scenarios as applied');
 });
 
@@ -116,6 +116,23 @@ test('the attack battery: baseline allows the privileged pod, best-practices den
   expect(attack('best-practices', 'read-secrets').message).toMatch(/User "tester" cannot list resource "secrets"/);
   expect(attack('best-practices', 'escalate-rolebinding').message).toMatch(/User "tester" cannot create resource "rolebindings"/);
   expect(attack('baseline', 'cross-namespace-traffic').message).toBe('not enforceable on this cluster: every node is KWOK-simulated, so no pod runs and no packet flows');
+});
+
+test("best-practices' expected denials (its packs' expected-denials.yaml) are all met, from real admission and RBAC decisions", async () => {
+  const bp = records.get('best-practices')!;
+  const expected = bp.definition!.packs.flatMap((p) => (p.expectedDenials ?? []).map((id) => `${p.name}: ${id}`));
+  expect(expected).toEqual([
+    'pod-security: privileged-pod', 'pod-security: host-path-root', 'pod-security: host-network', 'pod-security: host-pid',
+    'pod-security: run-as-root', 'pod-security: cap-net-raw', 'pod-security: cap-sys-admin',
+    'rbac: read-secrets', 'rbac: pod-in-other-namespace', 'rbac: escalate-rolebinding',
+  ]);
+  for (const entry of expected) expect([entry, attack('best-practices', entry.split(': ')[1]!).outcome]).toEqual([entry, 'denied']);
+  // Every battery attempt is one an expected-denials file may name.
+  expect(bp.attacks!.attempts.map((a) => a.id)).toEqual([...ATTACK_IDS]);
+  const markdown = await fs.readFile(path.join(path.dirname(result.htmlPath!), 'report.md'), 'utf8');
+  expect(markdown).toMatch(/\| best-practices \| #1 \| 10 \| 1 \| 1 \| 0 \| [a-z, -]+ \| 10 of 10 met \|/);
+  expect(markdown).toContain('| privileged-pod: privileged container | the worker (dry run) | allowed | denied (expected) |');
+  expect(markdown).not.toContain('expected denied by pack');
 });
 
 test('the experiment records every scenario definition with a sha256 of each manifest as written', async () => {

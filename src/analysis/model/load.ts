@@ -57,7 +57,7 @@ export const scenarioRunDataSchema = z.object({
   definition: z
     .object({
       source: z.string(),
-      packs: z.array(z.object({ name: z.string(), source: z.string() })),
+      packs: z.array(z.object({ name: z.string(), source: z.string(), expectedDenials: z.array(z.string()).optional() })),
       tools: z.array(z.string()),
       manifests: z.array(z.object({ pack: z.string(), file: z.string(), document: z.number().int(), kind: z.string(), name: z.string(), sha256: z.string() })),
     })

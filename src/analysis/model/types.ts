@@ -92,7 +92,8 @@ export interface AttackRecord {
 /** A scenario's packs and tools as resolved, with the sha256 of every manifest. */
 export interface RunDefinition {
   source: string;
-  packs: { name: string; source: string }[];
+  /** `expectedDenials`: attack ids the pack says it makes the cluster deny (its expected-denials.yaml). */
+  packs: { name: string; source: string; expectedDenials?: string[] }[];
   tools: string[];
   manifests: { pack: string; file: string; document: number; kind: string; name: string; sha256: string }[];
 }
