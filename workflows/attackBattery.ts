@@ -7,7 +7,7 @@ import { isCancellation } from '@temporalio/workflow';
 import type { AttackBatteryRequest, AttackBatteryResult, ScenarioRecord } from '../src/domain/contracts';
 import { stepOptions } from './activityOptions';
 import { describeFailure } from './failures';
-import type { ActivityProxies } from './scenarioRun';
+import type { ActivityProxies } from './proxies';
 
 export async function runAttackBattery(acts: ActivityProxies, record: ScenarioRecord, req: AttackBatteryRequest): Promise<AttackBatteryResult | undefined> {
   const start = Date.now();

@@ -5,12 +5,10 @@
  * Thin orchestration: every piece of real work is an activity.
  */
 import {
-  type ActivityInterfaceFor,
   ApplicationFailure,
   CancellationScope,
   isCancellation,
   patched,
-  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -18,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ExperimentConfig } from '../src/config/experiment';
-import type { HardenlabActivities, KubeHunterMode } from '../src/domain/activities';
+import type { HardenlabActivities } from '../src/domain/activities';
 import type { ArtifactKey, ClusterFacts, ClusterRef, ScenarioRecord, StepName } from '../src/domain/contracts';
 import { namespaceFor, runIdFor } from '../src/domain/naming';
 import type { ScenarioProgress } from '../src/domain/progress';
@@ -31,6 +29,9 @@ import { describeFailure } from './failures';
 import { OperatorGate } from './operatorGate';
 import { scenarioDetails } from './details';
 import { recordHealth } from './health';
+import { snapshot, windowProgress } from './progress';
+import { activityProxies } from './proxies';
+import { runTools } from './toolRuns';
 import { PATCHES } from './versions';
 
 export interface ScenarioRunInput {
@@ -46,20 +47,6 @@ export interface ScenarioRunInput {
   definition?: ScenarioDefinition;
   /** The experiment's artifact folder, which holds the definitions' manifests. */
   definitionsKey?: ArtifactKey;
-}
-
-type StepOptions = (typeof stepOptions)[keyof typeof stepOptions];
-/** Activity proxies: `acts<'deployWorkload'>(stepOptions.cluster, 'deploy', 'deploy the workload into hl-base-r1-…')`. */
-export type ActivityProxies = <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string, summary: string) => ActivityInterfaceFor<Pick<HardenlabActivities, K>>;
-
-/**
- * Activities named by what they do (the Temporal UI lists `deploy`, `kube-hunter-remote`, …), for runs
- * started since the patch; runs an earlier release started keep their sequence-number ids. The summary
- * is what the UI's timeline shows (user metadata: replay ignores it, so every run gets one).
- */
-function activityProxies(namedIds: boolean): ActivityProxies {
-  return <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string, summary: string) =>
-    proxyActivities<Pick<HardenlabActivities, K>>(namedIds ? { ...options, activityId, summary } : { ...options, summary });
 }
 
 // A local activity: an hourly health check then costs one marker event instead of three activity events,
@@ -264,41 +251,4 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     throw ApplicationFailure.nonRetryable(cleanupErrors.join('; '), 'ScenarioNotRecorded', { scenario, repetition, status: record.status, cleanupErrors });
   }
   return record;
-}
-
-type StepRunner = <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>;
-
-async function runTools(
-  step: StepRunner,
-  acts: ActivityProxies,
-  req: Parameters<HardenlabActivities['runKubeBench']>[0],
-  only: readonly ScenarioTool[],
-  benchNode: string,
-): Promise<ScenarioRecord['tools']> {
-  const summaries: NonNullable<ScenarioRecord['tools']> = [];
-  if (req.tools.kubeBench.enabled && only.includes('kube-bench')) {
-    const { mode } = req.tools.kubeBench;
-    const kubeBench = acts<'runKubeBench'>(stepOptions.tools, `kube-bench-${mode}`, mode === 'node' ? `kube-bench node on ${benchNode}` : 'kube-bench as a Job in the cluster');
-    const summary = await step('run-tools', () => kubeBench.runKubeBench(req));
-    if (summary) summaries.push(summary);
-  }
-  if (req.tools.kubeHunter.enabled && only.includes('kube-hunter')) {
-    for (const mode of req.tools.kubeHunter.modes as KubeHunterMode[]) {
-      const target = mode === 'remote' ? ` against ${req.tools.kubeHunter.remoteTarget ?? 'the API server'}` : mode === 'interface' ? ` on ${benchNode}` : ' as a pod';
-      const kubeHunter = acts<'runKubeHunter'>(stepOptions.tools, `kube-hunter-${mode}`, `kube-hunter ${mode}${target}`);
-      const summary = await step('run-tools', () => kubeHunter.runKubeHunter({ ...req, mode }));
-      if (summary) summaries.push(summary);
-    }
-  }
-  return summaries;
-}
-
-function windowProgress(startedAt: number, endsAt: number, now: number): ScenarioProgress['window'] {
-  const clamped = Math.min(Math.max(now, startedAt), endsAt);
-  return { startedAt, endsAt, elapsedSeconds: Math.round((clamped - startedAt) / 1000), remainingSeconds: Math.round((endsAt - clamped) / 1000), asOf: now };
-}
-
-function snapshot(progress: ScenarioProgress): ScenarioProgress {
-  const window = progress.window && windowProgress(progress.window.startedAt, progress.window.endsAt, Date.now());
-  return { ...progress, window, steps: [...progress.steps], decisions: [...progress.decisions] };
 }
