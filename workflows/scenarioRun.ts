@@ -1,7 +1,8 @@
 /**
  * One scenario of one repetition: provision → deploy → harden → start sampling → run tools →
- * wait out the window (durable timer with periodic health checks) → collect → boot time, then
- * reset (always: after success, failure or cancellation) and teardown of a cluster it created.
+ * wait out the window (durable timer with periodic health checks) → collect → boot time → attack
+ * battery and audits (workflows/afterWindow.ts), then reset (always: after success, failure or
+ * cancellation) and teardown of a cluster it created.
  * Thin orchestration: every piece of real work is an activity.
  */
 import {
@@ -22,7 +23,7 @@ import { namespaceFor, runIdFor } from '../src/domain/naming';
 import type { ScenarioProgress } from '../src/domain/progress';
 import type { ScenarioDefinition, ScenarioName, ScenarioTool } from '../src/domain/scenarios';
 import { scenarioLabel } from '../src/domain/searchAttributes';
-import { runAttackBattery } from './attackBattery';
+import { runAttackBattery, runAudits } from './afterWindow';
 import { healthCheckOptions, stepOptions } from './activityOptions';
 import { scenarioProgressQuery } from './definitions';
 import { describeFailure } from './failures';
@@ -70,6 +71,8 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
   const cleanupBesideError = patched(PATCHES.cleanupFailuresBesideError);
   // Runs started before scenarios were data carry no definition and keep the thesis's hard-coded steps.
   const definition = input.definition && input.definitionsKey && patched(PATCHES.scenariosAsData) ? input.definition : undefined;
+  // Asked only when the input turns audits on: runs without the switch record no marker and command as before.
+  const audits = config.tools.auditAfterWindow === true && patched(PATCHES.auditsAfterWindow);
   const runId = runIdFor(workflowId);
   const namespace = namespaceFor(scenario, repetition, workflowId);
   const record: ScenarioRecord = {
@@ -197,11 +200,16 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     if (nodes && config.bootTime.measure) {
       record.bootTime = await step('boot-time', () => acts<'measureBootTime'>(stepOptions.bootTime, 'boot-time', config.bootTime.reboot ? 'reboot every node and measure its boot time' : 'read every node\'s boot time').measureBootTime({ runId, nodeMapPath: nodes, reboot: config.bootTime.reboot, cluster }));
     }
-    // Outside the measured window, before reset: what the scenario's hardening denies an attacker.
+    // Outside the measured window, before reset: what the scenario's hardening denies an attacker, and what an auditor finds.
     if (definition) {
       progress.step = 'attack-battery';
       refreshDetails();
       record.attacks = await runAttackBattery(acts, record, { runId, cluster, namespace, hardening: config.hardening });
+    }
+    if (audits) {
+      progress.step = 'audit';
+      refreshDetails();
+      record.audits = await runAudits(acts, record, { runId, cluster, namespace, tools: config.tools, artifactKey: `${input.artifactKey}/audit` }, tools, benchNode);
     }
   } catch (err) {
     failure = err;

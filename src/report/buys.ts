@@ -3,7 +3,7 @@ import type { Table } from './tables';
 
 /**
  * What hardening buys: the attack battery's outcome per scenario, each pack's expected denials marked met or
- * not met, and what each scenario applied (packs and the sha256 of every manifest). Only for runs that
+ * not met, the audits' findings (or "audits off"), and what each scenario applied (packs and the sha256 of every manifest). Only for runs that
  * recorded them (scenarios as data).
  */
 const runLabel = (r: RunSummary) => `#${r.repetition}`;
@@ -40,6 +40,21 @@ function expectationsCell(r: RunSummary): string {
   return parts.join('; ');
 }
 
+/** One tool's audits in a run: kube-bench's fail and warn counts, kube-hunter's vulnerabilities, by mode. */
+function auditCell(r: RunSummary, tool: 'kube-bench' | 'kube-hunter'): string {
+  if (r.audits === null) return 'audits off';
+  const runs = r.audits.filter((a) => a.tool === tool);
+  if (runs.length === 0) return 'not run';
+  return runs
+    .map((a) => {
+      const where = `(${a.mode}${a.inWindow ? ', in the window' : ''})`;
+      if (a.outcome !== 'ok') return `${a.outcome} ${where}`;
+      const found = tool === 'kube-bench' ? `${a.counts.fail ?? 0} fail, ${a.counts.warn ?? 0} warn` : `${a.counts.vulnerabilities ?? 0} vulnerabilities`;
+      return `${found} ${where}`;
+    })
+    .join('; ');
+}
+
 function matrixCell(r: RunSummary, id: string): string {
   const expected = expectations(r).find((e) => e.id === id);
   if (expected && unmet(expected)) return unmetText(expected);
@@ -56,8 +71,8 @@ export function buysTables(model: ReportModel): Table[] {
       id: 'what-it-buys',
       title: 'What it buys: attacks denied per scenario',
       caption:
-        'After each window, outside the measured time: pod attacks as server-side dry runs (admission decides, nothing is created), RBAC attacks as the test user by impersonation. Denied and allowed are the API server’s own decisions. Expected denials: the attacks the scenario’s packs say they make the cluster deny (their expected-denials.yaml), met when denied.',
-      columns: ['Scenario', 'Run', 'Denied', 'Allowed', 'Not enforceable or not tested', 'Errors', 'Denied attacks', 'Expected denials'],
+        'After each window, outside the measured time: pod attacks as server-side dry runs (admission decides, nothing is created), RBAC attacks as the test user by impersonation. Denied and allowed are the API server’s own decisions. Expected denials: the attacks the scenario’s packs say they make the cluster deny (their expected-denials.yaml), met when denied. Audits (tools.auditAfterWindow): kube-bench and kube-hunter after the window; a tool the scenario ran inside its window counts from that run.',
+      columns: ['Scenario', 'Run', 'Denied', 'Allowed', 'Not enforceable or not tested', 'Errors', 'Denied attacks', 'Expected denials', 'Audit: kube-bench', 'Audit: kube-hunter'],
       rows: withAttacks.map((r) => [
         r.scenario,
         runLabel(r),
@@ -67,6 +82,8 @@ export function buysTables(model: ReportModel): Table[] {
         counted(r, 'error'),
         r.attacks.filter((a) => a.outcome === 'denied').map((a) => a.id).join(', ') || '—',
         expectationsCell(r),
+        auditCell(r, 'kube-bench'),
+        auditCell(r, 'kube-hunter'),
       ]),
       alert: UNMET_EXPECTATION,
     });

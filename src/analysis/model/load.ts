@@ -74,6 +74,19 @@ export const scenarioRunDataSchema = z.object({
       }),
     )
     .optional(),
+  audits: z
+    .array(
+      z.object({
+        tool: z.string(),
+        mode: z.string(),
+        target: z.string().optional(),
+        inWindow: z.boolean(),
+        outcome: z.enum(['ok', 'no-output', 'failed']),
+        counts: z.record(z.string(), num),
+        error: z.string().optional(),
+      }),
+    )
+    .optional(),
   clusterFacts: z.record(z.string(), z.unknown()).optional(),
   samplerOverhead: z.array(z.object({ node: z.string(), cpuSeconds: num, maxRssKiB: num })).optional(),
   nodeIdentity: z
