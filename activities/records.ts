@@ -3,8 +3,8 @@
  * (`scenario-record.json`) and the report's input (`scenario-data.json`), which joins the record with
  * the node series and findings that the collect and tool activities stored. Safe to run twice.
  */
-import type { NodeIdentity, ScenarioRunData } from '../src/analysis/model/types';
-import type { ScenarioRecord } from '../src/domain/contracts';
+import type { AuditRecord, NodeIdentity, ScenarioRunData } from '../src/analysis/model/types';
+import type { AuditResult, ScenarioRecord, ToolRunSummary } from '../src/domain/contracts';
 import type { NodeSeries, SamplingGap } from '../src/domain/samples';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import type { FindingsDocument } from '../src/tools/findings';
@@ -61,6 +61,7 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
         ? { definition: { source: record.definition.source, packs: record.definition.packs, tools: record.definition.tools, manifests: record.definition.manifests.map(({ pack, file, document, kind, name, sha256 }) => ({ pack, file, document, kind, name, sha256 })) } }
         : {}),
       ...(record.attacks ? { attacks: record.attacks.attempts } : {}),
+      ...(record.audits ? { audits: auditRecords(record, record.audits) } : {}),
       clusterFacts: record.facts as Record<string, unknown> | undefined,
       samplerOverhead: record.collect?.samplerOverhead,
       ...(nodeIdentity.length ? { nodeIdentity } : {}),
@@ -73,4 +74,14 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
   }
 
   return { recordScenario };
+}
+
+/** The audits the report counts: the window's runs of the tools that stood for the audit, then the after-window runs and failures. */
+function auditRecords(record: ScenarioRecord, audits: AuditResult): AuditRecord[] {
+  const counted = (run: ToolRunSummary, inWindow: boolean): AuditRecord => ({ tool: run.tool, mode: run.mode, target: run.target, inWindow, outcome: run.outcome, counts: run.counts });
+  return [
+    ...(record.tools ?? []).filter((t) => audits.ranInWindow.includes(t.tool)).map((t) => counted(t, true)),
+    ...audits.runs.map((t) => counted(t, false)),
+    ...audits.failures.map((f): AuditRecord => ({ tool: f.tool, mode: f.mode, inWindow: false, outcome: 'failed', counts: {}, error: f.error })),
+  ];
 }

@@ -1,16 +1,15 @@
 /**
  * One scenario of one repetition: provision → deploy → harden → start sampling → run tools →
- * wait out the window (durable timer with periodic health checks) → collect → boot time, then
- * reset (always: after success, failure or cancellation) and teardown of a cluster it created.
+ * wait out the window (durable timer with periodic health checks) → collect → boot time → attack
+ * battery and audits (workflows/afterWindow.ts), then reset (always: after success, failure or
+ * cancellation) and teardown of a cluster it created.
  * Thin orchestration: every piece of real work is an activity.
  */
 import {
-  type ActivityInterfaceFor,
   ApplicationFailure,
   CancellationScope,
   isCancellation,
   patched,
-  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -18,19 +17,22 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ExperimentConfig } from '../src/config/experiment';
-import type { HardenlabActivities, KubeHunterMode } from '../src/domain/activities';
+import type { HardenlabActivities } from '../src/domain/activities';
 import type { ArtifactKey, ClusterFacts, ClusterRef, ScenarioRecord, StepName } from '../src/domain/contracts';
 import { namespaceFor, runIdFor } from '../src/domain/naming';
 import type { ScenarioProgress } from '../src/domain/progress';
 import type { ScenarioDefinition, ScenarioName, ScenarioTool } from '../src/domain/scenarios';
 import { scenarioLabel } from '../src/domain/searchAttributes';
-import { runAttackBattery } from './attackBattery';
+import { runAttackBattery, runAudits } from './afterWindow';
 import { healthCheckOptions, stepOptions } from './activityOptions';
 import { scenarioProgressQuery } from './definitions';
 import { describeFailure } from './failures';
 import { OperatorGate } from './operatorGate';
 import { scenarioDetails } from './details';
 import { recordHealth } from './health';
+import { snapshot, windowProgress } from './progress';
+import { activityProxies } from './proxies';
+import { runTools } from './toolRuns';
 import { PATCHES } from './versions';
 
 export interface ScenarioRunInput {
@@ -46,20 +48,6 @@ export interface ScenarioRunInput {
   definition?: ScenarioDefinition;
   /** The experiment's artifact folder, which holds the definitions' manifests. */
   definitionsKey?: ArtifactKey;
-}
-
-type StepOptions = (typeof stepOptions)[keyof typeof stepOptions];
-/** Activity proxies: `acts<'deployWorkload'>(stepOptions.cluster, 'deploy', 'deploy the workload into hl-base-r1-…')`. */
-export type ActivityProxies = <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string, summary: string) => ActivityInterfaceFor<Pick<HardenlabActivities, K>>;
-
-/**
- * Activities named by what they do (the Temporal UI lists `deploy`, `kube-hunter-remote`, …), for runs
- * started since the patch; runs an earlier release started keep their sequence-number ids. The summary
- * is what the UI's timeline shows (user metadata: replay ignores it, so every run gets one).
- */
-function activityProxies(namedIds: boolean): ActivityProxies {
-  return <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string, summary: string) =>
-    proxyActivities<Pick<HardenlabActivities, K>>(namedIds ? { ...options, activityId, summary } : { ...options, summary });
 }
 
 // A local activity: an hourly health check then costs one marker event instead of three activity events,
@@ -83,6 +71,8 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
   const cleanupBesideError = patched(PATCHES.cleanupFailuresBesideError);
   // Runs started before scenarios were data carry no definition and keep the thesis's hard-coded steps.
   const definition = input.definition && input.definitionsKey && patched(PATCHES.scenariosAsData) ? input.definition : undefined;
+  // Asked only when the input turns audits on: runs without the switch record no marker and command as before.
+  const audits = config.tools.auditAfterWindow === true && patched(PATCHES.auditsAfterWindow);
   const runId = runIdFor(workflowId);
   const namespace = namespaceFor(scenario, repetition, workflowId);
   const record: ScenarioRecord = {
@@ -210,11 +200,16 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     if (nodes && config.bootTime.measure) {
       record.bootTime = await step('boot-time', () => acts<'measureBootTime'>(stepOptions.bootTime, 'boot-time', config.bootTime.reboot ? 'reboot every node and measure its boot time' : 'read every node\'s boot time').measureBootTime({ runId, nodeMapPath: nodes, reboot: config.bootTime.reboot, cluster }));
     }
-    // Outside the measured window, before reset: what the scenario's hardening denies an attacker.
+    // Outside the measured window, before reset: what the scenario's hardening denies an attacker, and what an auditor finds.
     if (definition) {
       progress.step = 'attack-battery';
       refreshDetails();
       record.attacks = await runAttackBattery(acts, record, { runId, cluster, namespace, hardening: config.hardening });
+    }
+    if (audits) {
+      progress.step = 'audit';
+      refreshDetails();
+      record.audits = await runAudits(acts, record, { runId, cluster, namespace, tools: config.tools, artifactKey: `${input.artifactKey}/audit` }, tools, benchNode);
     }
   } catch (err) {
     failure = err;
@@ -264,41 +259,4 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     throw ApplicationFailure.nonRetryable(cleanupErrors.join('; '), 'ScenarioNotRecorded', { scenario, repetition, status: record.status, cleanupErrors });
   }
   return record;
-}
-
-type StepRunner = <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>;
-
-async function runTools(
-  step: StepRunner,
-  acts: ActivityProxies,
-  req: Parameters<HardenlabActivities['runKubeBench']>[0],
-  only: readonly ScenarioTool[],
-  benchNode: string,
-): Promise<ScenarioRecord['tools']> {
-  const summaries: NonNullable<ScenarioRecord['tools']> = [];
-  if (req.tools.kubeBench.enabled && only.includes('kube-bench')) {
-    const { mode } = req.tools.kubeBench;
-    const kubeBench = acts<'runKubeBench'>(stepOptions.tools, `kube-bench-${mode}`, mode === 'node' ? `kube-bench node on ${benchNode}` : 'kube-bench as a Job in the cluster');
-    const summary = await step('run-tools', () => kubeBench.runKubeBench(req));
-    if (summary) summaries.push(summary);
-  }
-  if (req.tools.kubeHunter.enabled && only.includes('kube-hunter')) {
-    for (const mode of req.tools.kubeHunter.modes as KubeHunterMode[]) {
-      const target = mode === 'remote' ? ` against ${req.tools.kubeHunter.remoteTarget ?? 'the API server'}` : mode === 'interface' ? ` on ${benchNode}` : ' as a pod';
-      const kubeHunter = acts<'runKubeHunter'>(stepOptions.tools, `kube-hunter-${mode}`, `kube-hunter ${mode}${target}`);
-      const summary = await step('run-tools', () => kubeHunter.runKubeHunter({ ...req, mode }));
-      if (summary) summaries.push(summary);
-    }
-  }
-  return summaries;
-}
-
-function windowProgress(startedAt: number, endsAt: number, now: number): ScenarioProgress['window'] {
-  const clamped = Math.min(Math.max(now, startedAt), endsAt);
-  return { startedAt, endsAt, elapsedSeconds: Math.round((clamped - startedAt) / 1000), remainingSeconds: Math.round((endsAt - clamped) / 1000), asOf: now };
-}
-
-function snapshot(progress: ScenarioProgress): ScenarioProgress {
-  const window = progress.window && windowProgress(progress.window.startedAt, progress.window.endsAt, Date.now());
-  return { ...progress, window, steps: [...progress.steps], decisions: [...progress.decisions] };
 }

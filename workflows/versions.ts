@@ -21,4 +21,6 @@ export const PATCHES = {
   cleanupFailuresBesideError: 'cleanup-failures-beside-error',
   /** Scenarios as data: packs applied from the resolved definition, tools as it lists them, the attack battery before reset. */
   scenariosAsData: 'scenarios-as-data',
+  /** tools.auditAfterWindow: kube-bench and kube-hunter after the window as audits (asked only when the input turns them on). */
+  auditsAfterWindow: 'audits-after-window',
 } as const;

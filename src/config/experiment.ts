@@ -68,6 +68,12 @@ export const hardeningSchema = z
 
 export const toolsSchema = z
   .object({
+    /**
+     * Also run kube-bench and kube-hunter after every scenario's window (next to the attack battery, before reset),
+     * as audits outside the measured time, with the modes below; inside the window they run only where a scenario
+     * lists them (security-tools), so the cost figures stay clean.
+     */
+    auditAfterWindow: z.boolean().default(false),
     kubeBench: z
       .object({
         enabled: z.boolean().default(true),

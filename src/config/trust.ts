@@ -4,6 +4,11 @@
  * probed and what root runs on a node, so only the worker's config file may set them (its `experiment:`
  * section, or a named entry of `environments:` that the input picks with `environment: "<name>"`).
  * The README's Configuration table is checked against this list (test/unit/config/trust.test.ts).
+ *
+ * Every other field is design. Which tools run, and when, is design too: `tools.kubeBench.enabled`/`mode`,
+ * `tools.kubeHunter.enabled`/`modes`, and `tools.auditAfterWindow` (both tools after every scenario's window).
+ * They choose nothing the worker config has not allowed: the targets, active hunting, the subnet-probing modes'
+ * permission and what kube-bench runs as stay below.
  */
 export interface EnvironmentField {
   /** Dotted path in the experiment config. */

@@ -6,7 +6,7 @@
  */
 import type { ClusterSpec, ExperimentConfig, HardeningSpec, ScenarioName, ToolsSpec, WorkloadSpec } from '../config/experiment';
 import type { SamplingGap } from './samples';
-import type { ScenarioDefinition } from './scenarios';
+import type { ScenarioDefinition, ScenarioTool } from './scenarios';
 
 /**
  * A folder in the artifact store, relative to the worker's data folder (`hardenlabHome()`), so that
@@ -209,6 +209,16 @@ export interface ToolRunSummary {
   warnings: string[];
 }
 
+/** kube-bench and kube-hunter after the window (tools.auditAfterWindow): what an auditor finds, outside the measured time. */
+export interface AuditResult {
+  /** Each after-window run, one per tool and mode the tools config enables; findings under `<artifactKey>/audit/tools/`. */
+  runs: ToolRunSummary[];
+  /** Runs that failed: recorded beside the results, and reset follows. */
+  failures: { tool: ToolRunSummary['tool']; mode: string; error: string }[];
+  /** Tools the scenario ran inside its window: those runs stand for the audit and are not repeated. */
+  ranInWindow: ScenarioTool[];
+}
+
 // ---------- scenario record and report ----------
 export type StepName =
   | 'provision'
@@ -220,6 +230,7 @@ export type StepName =
   | 'collect'
   | 'boot-time'
   | 'attack-battery'
+  | 'audit'
   | 'reset'
   | 'teardown';
 
@@ -253,7 +264,10 @@ export interface ScenarioRecord {
   definition?: ScenarioDefinition;
   packs?: PacksResult;
   attacks?: AttackBatteryResult;
+  /** Tool runs inside the window (their time is shaded on the CPU charts). */
   tools?: ToolRunSummary[];
+  /** With tools.auditAfterWindow: the tools after the window, apart from `tools`. */
+  audits?: AuditResult;
   sampling?: {
     startedAt: number;
     endedAt?: number;

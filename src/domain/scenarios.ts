@@ -27,6 +27,17 @@ export function compareScenarios(a: string, b: string): number {
 export const SCENARIO_TOOLS = ['kube-bench', 'kube-hunter'] as const;
 export type ScenarioTool = (typeof SCENARIO_TOOLS)[number];
 
+/** The attack battery's attempts by id, in the order it makes them (src/kube/battery.ts). */
+export const ATTACK_IDS = [
+  'privileged-pod', 'host-path-root', 'host-network', 'host-pid', 'run-as-root', 'cap-net-raw', 'cap-sys-admin', 'automount-sa-token',
+  'read-secrets', 'pod-in-other-namespace', 'escalate-rolebinding',
+  'cross-namespace-traffic',
+] as const;
+export type AttackId = (typeof ATTACK_IDS)[number];
+
+/** A pack folder's optional list of the attacks it should make the cluster deny: evidence the report checks, not a manifest. */
+export const EXPECTED_DENIALS_FILES = ['expected-denials.yaml', 'expected-denials.yml'] as const;
+
 /** One manifest of a pack: where it came from and the sha256 of its content (canonical JSON of the document). */
 export interface ManifestRef {
   pack: string;
@@ -47,7 +58,8 @@ export interface ScenarioDefinition {
   /** `built-in` or the scenario file it came from. */
   source: string;
   description?: string;
-  packs: { name: string; source: string }[];
+  /** `expectedDenials`: the attacks the pack's expected-denials.yaml says it makes the cluster deny (absent without that file). */
+  packs: { name: string; source: string; expectedDenials?: AttackId[] }[];
   tools: ScenarioTool[];
   /** Some pack enforces Pod Security on the namespace, so the workload is deployed in its compliant variant. */
   hardenedWorkload: boolean;

@@ -6,6 +6,7 @@
  * is attributable to that respect.
  */
 import type { AttackAttempt, AttackBatteryRequest, AttackBatteryResult } from '../domain/contracts';
+import type { AttackId } from '../domain/scenarios';
 import { failureTypeOf, KubeFailure } from './errors';
 import { detectCni } from './facts';
 import { otherNamespace } from './harden';
@@ -39,7 +40,7 @@ export function compliantPod(scope: RunScope, name: string): KubeObject & { spec
 }
 
 interface PodAttack {
-  id: string;
+  id: AttackId;
   title: string;
   change: (spec: PodSpec) => void;
 }
@@ -89,7 +90,7 @@ export function refusedByPolicy(err: unknown): boolean {
 }
 
 /** Runs one attempt: success is "allowed", a refusal by admission or RBAC is "denied" with the server's message. */
-async function attempt(base: Omit<AttackAttempt, 'outcome' | 'message'>, run: () => Promise<unknown>): Promise<AttackAttempt> {
+async function attempt(base: Omit<AttackAttempt, 'id' | 'outcome' | 'message'> & { id: AttackId }, run: () => Promise<unknown>): Promise<AttackAttempt> {
   try {
     await run();
     return { ...base, outcome: 'allowed', message: 'the API server accepted it' };
@@ -101,7 +102,7 @@ async function attempt(base: Omit<AttackAttempt, 'outcome' | 'message'>, run: ()
 
 /** Whether pod-to-pod traffic across namespaces can be tested here: detected from the nodes and the network plugin. */
 async function networkAttempt(client: KubeClient): Promise<AttackAttempt> {
-  const base = { id: 'cross-namespace-traffic', title: 'pod traffic from another namespace', category: 'network' as const, as: 'a pod in another namespace' };
+  const base = { id: 'cross-namespace-traffic' satisfies AttackId, title: 'pod traffic from another namespace', category: 'network' as const, as: 'a pod in another namespace' };
   const nodes = (await client.list('v1', 'Node')).items;
   if (nodes.length > 0 && nodes.every((n) => n.metadata.annotations?.['kwok.x-k8s.io/node'] === 'fake')) {
     return { ...base, outcome: 'not-enforceable', message: 'not enforceable on this cluster: every node is KWOK-simulated, so no pod runs and no packet flows' };

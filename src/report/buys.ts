@@ -1,12 +1,66 @@
-import type { ReportModel, RunSummary } from '../analysis/model/types';
+import type { AttackRecord, ReportModel, RunSummary } from '../analysis/model/types';
 import type { Table } from './tables';
 
 /**
- * What hardening buys: the attack battery's outcome per scenario, and what each scenario applied (packs and
- * the sha256 of every manifest). Only for runs that recorded them (scenarios as data).
+ * What hardening buys: the attack battery's outcome per scenario, each pack's expected denials marked met or
+ * not met, the audits' findings (or "audits off"), and what each scenario applied (packs and the sha256 of every manifest). Only for runs that
+ * recorded them (scenarios as data).
  */
 const runLabel = (r: RunSummary) => `#${r.repetition}`;
 const counted = (r: RunSummary, outcome: string) => String(r.attacks.filter((a) => a.outcome === outcome).length);
+
+/** A denial a pack expected and the cluster did not give: the report's red cells. */
+export const UNMET_EXPECTATION = /expected denied by packs? .+, was (allowed|error)/;
+
+interface Expectation {
+  id: string;
+  packs: string[];
+  /** What the battery recorded; undefined when it made no such attempt. */
+  outcome?: AttackRecord['outcome'];
+}
+
+/** The attacks the run's packs expect denied (expected-denials.yaml), each with the packs that expect it and what happened. */
+function expectations(r: RunSummary): Expectation[] {
+  const byId = new Map<string, string[]>();
+  for (const p of r.definition?.packs ?? []) for (const id of p.expectedDenials ?? []) byId.set(id, [...(byId.get(id) ?? []), p.name]);
+  return [...byId].map(([id, packs]) => ({ id, packs, outcome: r.attacks.find((a) => a.id === id)?.outcome }));
+}
+const met = (e: Expectation) => e.outcome === 'denied';
+/** Allowed, or an error where a denial was expected; not enforceable or not tested here is neither met nor failed. */
+const unmet = (e: Expectation) => e.outcome === 'allowed' || e.outcome === 'error';
+const unmetText = (e: Expectation) => `expected denied by pack${e.packs.length > 1 ? 's' : ''} ${e.packs.join(', ')}, was ${e.outcome}`;
+
+function expectationsCell(r: RunSummary): string {
+  const all = expectations(r);
+  if (all.length === 0) return '—';
+  const parts = [`${all.filter(met).length} of ${all.length} met`];
+  for (const e of all.filter(unmet)) parts.push(`${e.id} ${unmetText(e)}`);
+  const untried = all.filter((e) => !met(e) && !unmet(e));
+  if (untried.length) parts.push(`not tried here: ${untried.map((e) => `${e.id} (${e.outcome ?? 'no attempt'})`).join(', ')}`);
+  return parts.join('; ');
+}
+
+/** One tool's audits in a run: kube-bench's fail and warn counts, kube-hunter's vulnerabilities, by mode. */
+function auditCell(r: RunSummary, tool: 'kube-bench' | 'kube-hunter'): string {
+  if (r.audits === null) return 'audits off';
+  const runs = r.audits.filter((a) => a.tool === tool);
+  if (runs.length === 0) return 'not run';
+  return runs
+    .map((a) => {
+      const where = `(${a.mode}${a.inWindow ? ', in the window' : ''})`;
+      if (a.outcome !== 'ok') return `${a.outcome} ${where}`;
+      const found = tool === 'kube-bench' ? `${a.counts.fail ?? 0} fail, ${a.counts.warn ?? 0} warn` : `${a.counts.vulnerabilities ?? 0} vulnerabilities`;
+      return `${found} ${where}`;
+    })
+    .join('; ');
+}
+
+function matrixCell(r: RunSummary, id: string): string {
+  const expected = expectations(r).find((e) => e.id === id);
+  if (expected && unmet(expected)) return unmetText(expected);
+  const outcome = r.attacks.find((x) => x.id === id)?.outcome ?? '—';
+  return expected && met(expected) ? `${outcome} (expected)` : outcome;
+}
 
 export function buysTables(model: ReportModel): Table[] {
   const runs = model.scenarios.flatMap((s) => s.runs);
@@ -17,8 +71,8 @@ export function buysTables(model: ReportModel): Table[] {
       id: 'what-it-buys',
       title: 'What it buys: attacks denied per scenario',
       caption:
-        'After each window, outside the measured time: pod attacks as server-side dry runs (admission decides, nothing is created), RBAC attacks as the test user by impersonation. Denied and allowed are the API server’s own decisions.',
-      columns: ['Scenario', 'Run', 'Denied', 'Allowed', 'Not enforceable or not tested', 'Errors', 'Denied attacks'],
+        'After each window, outside the measured time: pod attacks as server-side dry runs (admission decides, nothing is created), RBAC attacks as the test user by impersonation. Denied and allowed are the API server’s own decisions. Expected denials: the attacks the scenario’s packs say they make the cluster deny (their expected-denials.yaml), met when denied. Audits (tools.auditAfterWindow): kube-bench and kube-hunter after the window; a tool the scenario ran inside its window counts from that run.',
+      columns: ['Scenario', 'Run', 'Denied', 'Allowed', 'Not enforceable or not tested', 'Errors', 'Denied attacks', 'Expected denials', 'Audit: kube-bench', 'Audit: kube-hunter'],
       rows: withAttacks.map((r) => [
         r.scenario,
         runLabel(r),
@@ -27,15 +81,20 @@ export function buysTables(model: ReportModel): Table[] {
         String(r.attacks.filter((a) => a.outcome === 'not-enforceable' || a.outcome === 'not-tested').length),
         counted(r, 'error'),
         r.attacks.filter((a) => a.outcome === 'denied').map((a) => a.id).join(', ') || '—',
+        expectationsCell(r),
+        auditCell(r, 'kube-bench'),
+        auditCell(r, 'kube-hunter'),
       ]),
+      alert: UNMET_EXPECTATION,
     });
     const ids = [...new Map(withAttacks.flatMap((r) => r.attacks).map((a) => [a.id, a])).values()];
     tables.push({
       id: 'attack-matrix',
       title: 'Attack battery, attack by attack',
-      caption: 'Each attack in each scenario run: allowed, denied, not enforceable on this cluster (detected), or an error.',
+      caption: 'Each attack in each scenario run: allowed, denied, not enforceable on this cluster (detected), or an error; “(expected)” where a pack of the scenario expects the denial it got.',
       columns: ['Attack', 'Tried as', ...withAttacks.map((r) => `${r.scenario} ${runLabel(r)}`)],
-      rows: ids.map((a) => [`${a.id}: ${a.title}`, a.as, ...withAttacks.map((r) => r.attacks.find((x) => x.id === a.id)?.outcome ?? '—')]),
+      rows: ids.map((a) => [`${a.id}: ${a.title}`, a.as, ...withAttacks.map((r) => matrixCell(r, a.id))]),
+      alert: UNMET_EXPECTATION,
     });
     tables.push({
       id: 'attack-messages',

@@ -14,7 +14,7 @@ function tableHtml(t: Table, cls = ''): string {
   const td = (i: number) => (numeric[i] ? ' class="num"' : '');
   const head = t.columns.map((c, i) => `<th${td(i)}>${escapeHtml(c)}</th>`).join('');
   const body = t.rows.length
-    ? t.rows.map((r) => `<tr>${r.map((v, i) => `<td${t.columns[i] === 'Status' && NOT_MEASURED.test(v) ? ' class="bad"' : td(i)}>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n')
+    ? t.rows.map((r) => `<tr>${r.map((v, i) => `<td${(t.columns[i] === 'Status' && NOT_MEASURED.test(v)) || t.alert?.test(v) ? ' class="bad"' : td(i)}>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n')
     : `<tr><td colspan="${t.columns.length}" class="empty">none recorded</td></tr>`;
   return `<section id="${t.id}"${cls ? ` class="${cls}"` : ''}><h2>${escapeHtml(t.title)}</h2><p class="caption">${escapeHtml(t.caption)}</p>
 <div class="scroll"><table><thead><tr>${head}</tr></thead><tbody>

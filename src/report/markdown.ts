@@ -10,7 +10,7 @@ export function tableMarkdown(t: Table): string {
   if (t.rows.length === 0) return [...lines, '_none recorded_', ''].join('\n');
   const numeric = numericColumns(t);
   lines.push(`| ${t.columns.map(cell).join(' | ')} |`, `|${numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`);
-  for (const row of t.rows) lines.push(`| ${row.map(cell).join(' | ')} |`);
+  for (const row of t.rows) lines.push(`| ${row.map((v) => (t.alert?.test(v) ? `**${cell(v)}**` : cell(v))).join(' | ')} |`);
   return [...lines, ''].join('\n');
 }
 

@@ -9,6 +9,8 @@ export interface Table {
   caption: string;
   columns: string[];
   rows: string[][];
+  /** Cells that must stand out (red in report.html, bold in report.md), e.g. a denial a pack expected and did not get. */
+  alert?: RegExp;
 }
 
 /** Columns whose every cell is a number (or a dash) are right-aligned, the rest left. */

@@ -8,7 +8,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { MANAGED_BY_LABEL, RUN_LABEL } from '../kube/types';
-import type { ManifestRef } from '../domain/scenarios';
+import type { AttackId, ManifestRef } from '../domain/scenarios';
+import { isExpectedDenialsFile, readExpectedDenials } from './expectedDenials';
 
 export interface PackManifest {
   ref: ManifestRef;
@@ -22,6 +23,8 @@ export interface LoadedPack {
   /** `built-in` or the pack's folder. */
   source: string;
   manifests: PackManifest[];
+  /** From the folder's expected-denials.yaml, when it has one. */
+  expectedDenials?: AttackId[];
 }
 
 /** A problem with a scenario or pack file: where, and what. */
@@ -96,14 +99,16 @@ export function checkDocument(doc: unknown): string[] {
   return problems;
 }
 
-/** Loads a pack folder: every `*.yaml`/`*.yml` file in name order, every document in file order. */
+/** Loads a pack folder: every `*.yaml`/`*.yml` file in name order, every document in file order; expected-denials.yaml apart. */
 export async function loadPack(name: string, dir: string, source: string): Promise<{ pack?: LoadedPack; problems: ScenarioProblem[] }> {
   const entries = await fs.readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read pack folder ${dir}: ${err.code ?? err.message}`);
   });
-  const files = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort();
-  const problems: ScenarioProblem[] = [];
-  if (files.length === 0) return { problems: [{ field: dir, message: `pack "${name}" has no *.yaml files` }] };
+  const yamlFiles = entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => e.name).sort();
+  const files = yamlFiles.filter((f) => !isExpectedDenialsFile(f));
+  const expected = await readExpectedDenials(dir, yamlFiles);
+  const problems: ScenarioProblem[] = [...expected.problems];
+  if (files.length === 0) return { problems: [...problems, { field: dir, message: `pack "${name}" has no *.yaml files of manifests` }] };
   const manifests: PackManifest[] = [];
   for (const file of files) {
     const where = path.join(dir, file);
@@ -135,7 +140,8 @@ export async function loadPack(name: string, dir: string, source: string): Promi
     });
   }
   if (manifests.length === 0 && problems.length === 0) problems.push({ field: dir, message: `pack "${name}" holds no manifests` });
-  return problems.length ? { problems } : { pack: { name, source, manifests }, problems };
+  if (problems.length) return { problems };
+  return { pack: { name, source, manifests, ...(expected.ids ? { expectedDenials: expected.ids } : {}) }, problems };
 }
 
 /** The pack enforces Pod Security on the run's namespace (any level but privileged). */

@@ -124,7 +124,7 @@ export async function resolveScenarios(names: readonly string[], folders: Scenar
       name,
       source,
       ...(spec.description ? { description: spec.description } : {}),
-      packs: loaded.map((p) => ({ name: p.name, source: p.source })),
+      packs: loaded.map((p) => ({ name: p.name, source: p.source, ...(p.expectedDenials ? { expectedDenials: p.expectedDenials } : {}) })),
       tools: [...spec.tools],
       hardenedWorkload: loaded.some(enforcesPodSecurity),
       manifests: loaded.flatMap((p) => p.manifests.map((m) => m.ref)),

@@ -11,8 +11,9 @@ import * as path from 'node:path';
 import { hardenlabHome } from '../../src/config/paths';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { ExperimentResult } from '../../src/domain/progress';
-import { SCENARIO_DEFINITIONS_FILE } from '../../src/domain/scenarios';
+import { ATTACK_IDS, SCENARIO_DEFINITIONS_FILE } from '../../src/domain/scenarios';
 import { loadPack, manifestDigest } from '../../src/scenarios/packs';
+import { defaultToolBinaries } from '../../src/tools/install';
 import { listRunObjects } from '../support/leftovers';
 import { writeReadmeScenario } from '../support/readmeScenario';
 import { ensureTestbed, type Testbed } from '../support/testbed';
@@ -30,8 +31,11 @@ beforeAll(async () => {
   testbed = await ensureTestbed();
   folder = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-scenarios-it-'));
   // The README's complete example: `resource-limits` plus a pack of the worker's own (an admission policy).
-  expect(await writeReadmeScenario(folder)).toHaveLength(2);
-  const env = await workerConfigEnv(folder, { experiment: TESTBED_ENVIRONMENT });
+  expect(await writeReadmeScenario(folder)).toHaveLength(3);
+  // kube-bench as the worker config may name it on a node (the worker's build: the test bed's nodes are this machine),
+  // so each run does not upload 58 MB over SFTP first (about 35 s a run here; staging is tools.test.ts's).
+  const kubeBench = path.join(defaultToolBinaries().kubeBenchDir, 'kube-bench');
+  const env = await workerConfigEnv(folder, { experiment: { ...TESTBED_ENVIRONMENT, tools: { kubeBench: { binaryPath: kubeBench } } } });
   const suffix = Date.now().toString(36);
   const run = await startWorkerRun({ dir: folder, taskQueue: `it-scenarios-${suffix}`, env });
   try {
@@ -39,12 +43,13 @@ beforeAll(async () => {
     result = await run.client.workflow.execute('securityExperiment', {
       taskQueue: run.temporal.taskQueue,
       workflowId: `it-scenarios-${suffix}`,
-      // Short windows keep the file near two minutes; kube-hunter alone stands for the tools (kube-bench: tools.test.ts).
+      // Short windows keep the file near two minutes. Audits on: kube-bench's node mode over SSH and kube-hunter's
+      // remote mode are what the KWOK test bed runs for real (tools.test.ts), after every window but security-tools'.
       args: [{
         scenarios: ['baseline', 'best-practices', 'security-tools', 'limits-plus'],
         window: { durationSeconds: 6, intervalSeconds: 2, healthCheckSeconds: 6 },
         workload: { loadBalancerWaitSeconds: 1 },
-        tools: { kubeBench: { enabled: false } },
+        tools: { auditAfterWindow: true, kubeBench: { mode: 'node' }, kubeHunter: { modes: ['remote'] } },
         bootTime: { measure: false },
       }],
       workflowExecutionTimeout: '10 minutes',
@@ -78,7 +83,7 @@ test('a scenario of the worker’s own runs with the three presets, is reset to 
     ['pack no-token-automount: every object is on the cluster with the run\'s labels', true],
   ]);
   expect(records.get('best-practices')!.packs!.evidence.every((e) => e.passed)).toBe(true);
-  expect(records.get('security-tools')!.tools?.map((t) => `${t.tool}/${t.mode}`)).toEqual(['kube-hunter/remote']);
+  expect(records.get('security-tools')!.tools?.map((t) => `${t.tool}/${t.mode}`)).toEqual(['kube-bench/node', 'kube-hunter/remote']);
 
   for (const record of records.values()) {
     expect([record.scenario, record.reset?.leftovers]).toEqual([record.scenario, []]);
@@ -90,7 +95,7 @@ test('a scenario of the worker’s own runs with the three presets, is reset to 
   const markdown = await fs.readFile(path.join(path.dirname(result.htmlPath!), 'report.md'), 'utf8');
   expect(markdown).toContain('limits-plus (1/1 repetitions completed)');
   // The policy denies the token; RBAC's default deny refuses the unbound test user; KWOK runs no traffic.
-  expect(markdown).toContain('| limits-plus | #1 | 4 | 7 | 1 | 0 | automount-sa-token, read-secrets, pod-in-other-namespace, escalate-rolebinding |');
+  expect(markdown).toMatch(/\| limits-plus \| #1 \| 4 \| 7 \| 1 \| 0 \| automount-sa-token, read-secrets, pod-in-other-namespace, escalate-rolebinding \| 1 of 1 met \| \d+ fail, \d+ warn \(node\) \| \d+ vulnerabilities \(remote\) \|/);
   expect(markdown).toContain('## Scenarios as applied');
 });
 
@@ -116,6 +121,50 @@ test('the attack battery: baseline allows the privileged pod, best-practices den
   expect(attack('best-practices', 'read-secrets').message).toMatch(/User "tester" cannot list resource "secrets"/);
   expect(attack('best-practices', 'escalate-rolebinding').message).toMatch(/User "tester" cannot create resource "rolebindings"/);
   expect(attack('baseline', 'cross-namespace-traffic').message).toBe('not enforceable on this cluster: every node is KWOK-simulated, so no pod runs and no packet flows');
+});
+
+test("best-practices' expected denials (its packs' expected-denials.yaml) are all met, from real admission and RBAC decisions", async () => {
+  const bp = records.get('best-practices')!;
+  const expected = bp.definition!.packs.flatMap((p) => (p.expectedDenials ?? []).map((id) => `${p.name}: ${id}`));
+  expect(expected).toEqual([
+    'pod-security: privileged-pod', 'pod-security: host-path-root', 'pod-security: host-network', 'pod-security: host-pid',
+    'pod-security: run-as-root', 'pod-security: cap-net-raw', 'pod-security: cap-sys-admin',
+    'rbac: read-secrets', 'rbac: pod-in-other-namespace', 'rbac: escalate-rolebinding',
+  ]);
+  for (const entry of expected) expect([entry, attack('best-practices', entry.split(': ')[1]!).outcome]).toEqual([entry, 'denied']);
+  // Every battery attempt is one an expected-denials file may name.
+  expect(bp.attacks!.attempts.map((a) => a.id)).toEqual([...ATTACK_IDS]);
+  const markdown = await fs.readFile(path.join(path.dirname(result.htmlPath!), 'report.md'), 'utf8');
+  expect(markdown).toMatch(/\| best-practices \| #1 \| 10 \| 1 \| 1 \| 0 \| [a-z, -]+ \| 10 of 10 met \|/);
+  expect(markdown).toContain('| privileged-pod: privileged container | the worker (dry run) | allowed | denied (expected) |');
+  expect(markdown).not.toContain('expected denied by pack');
+});
+
+test('audits on: every scenario gets findings from real kube-bench and kube-hunter runs, after its window and apart from the window’s tools', async () => {
+  const audits = (scenario: string) => records.get(scenario)!.audits!;
+  for (const scenario of ['baseline', 'best-practices', 'limits-plus']) {
+    const record = records.get(scenario)!;
+    expect([scenario, audits(scenario).runs.map((r) => `${r.tool}/${r.mode}/${r.outcome}`), audits(scenario).failures, record.tools]).toEqual([scenario, ['kube-bench/node/ok', 'kube-hunter/remote/ok'], [], undefined]);
+    const [bench, hunter] = audits(scenario).runs;
+    expect([scenario, bench!.counts.fail! > 0, hunter!.counts.vulnerabilities! > 0]).toEqual([scenario, true, true]);
+    // After the window (sampling ended), and the findings under the scenario's audit/ folder, beside the window's.
+    for (const run of audits(scenario).runs) {
+      expect([scenario, run.tool, run.start >= record.sampling!.endedAt!]).toEqual([scenario, run.tool, true]);
+      expect(run.findingsFile).toBe(`${record.artifactKey}/audit/tools/${run.tool}-${run.mode}.findings.json`);
+      const doc = JSON.parse(await fs.readFile(path.join(hardenlabHome(), run.findingsFile!), 'utf8')) as { findings: unknown[]; totals: Record<string, number>; command: string };
+      expect(doc.totals).toEqual(run.counts);
+      expect(doc.command.startsWith(run.tool === 'kube-bench' ? defaultToolBinaries().kubeBenchDir : defaultToolBinaries().kubeHunter)).toBe(true);
+      console.log(`audit of ${scenario}: ${run.tool} ${run.mode} ${((run.end - run.start) / 1000).toFixed(1)} s, ${JSON.stringify(run.counts)}`);
+    }
+  }
+  // security-tools ran both inside its window: those runs stand for its audit.
+  expect(audits('security-tools')).toEqual({ runs: [], failures: [], ranInWindow: ['kube-bench', 'kube-hunter'] });
+  const markdown = await fs.readFile(path.join(path.dirname(result.htmlPath!), 'report.md'), 'utf8');
+  expect(markdown).toMatch(/\| security-tools \| #1 \|[^\n]* \| \d+ fail, \d+ warn \(node, in the window\) \| \d+ vulnerabilities \(remote, in the window\) \|/);
+  // The CPU charts shade the window's tool runs only.
+  const toolRuns = async (scenario: string) => (JSON.parse(await fs.readFile(path.join(hardenlabHome(), records.get(scenario)!.artifactKey, 'scenario-data.json'), 'utf8')) as { timings: { toolRuns?: { tool: string }[] } }).timings.toolRuns;
+  expect(await toolRuns('baseline')).toBeUndefined();
+  expect((await toolRuns('security-tools'))!.map((t) => t.tool)).toEqual(['kube-bench', 'kube-hunter']);
 });
 
 test('the experiment records every scenario definition with a sha256 of each manifest as written', async () => {

@@ -80,7 +80,7 @@ test('a missing input file or malformed --input is an error, not a crash', async
   expect(malformed.stderr).toMatch(/--input is not JSON/);
 });
 
-test("the worker's own scenarios resolve with a digest per manifest; a bad pack fails naming its file and document", async () => {
+test("the worker's own scenarios resolve with a digest per manifest and their expected denials; a bad pack fails naming its file and document or entry", async () => {
   const folder = await fs.mkdtemp(path.join(home, 'config-folder-'));
   const config = path.join(folder, 'config.yaml');
   await fs.writeFile(config, stringify({ experiment: { cluster: { provider: 'local' } } }));
@@ -88,16 +88,21 @@ test("the worker's own scenarios resolve with a digest per manifest; a bad pack 
   await fs.mkdir(path.join(folder, 'packs', 'strict'), { recursive: true });
   await fs.writeFile(path.join(folder, 'scenarios', 'limits-plus.yaml'), 'packs: [resource-limits, strict]\n');
   await fs.writeFile(path.join(folder, 'packs', 'strict', 'a.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: strict-settings }\ndata: { level: high }\n');
+  await fs.writeFile(path.join(folder, 'packs', 'strict', 'expected-denials.yaml'), '- automount-sa-token\n');
   const good = await validate('--config', config, '--input', '{"scenarios":["baseline","limits-plus"]}');
   expect([good.code, good.stderr]).toEqual([0, '']);
   expect(good.stdout).toContain(`  limits-plus (${path.join(folder, 'scenarios', 'limits-plus.yaml')}): packs resource-limits (built-in), strict (${path.join(folder, 'packs', 'strict')}); tools in the window none\n`);
   expect(good.stdout).toMatch(/\n {4}resource-limits\/limitrange\.yaml #1 LimitRange hardenlab-container-defaults sha256:[0-9a-f]{64}\n/);
   expect(good.stdout).toMatch(/\n {4}strict\/a\.yaml #1 ConfigMap strict-settings sha256:[0-9a-f]{64}\n/);
+  expect(good.stdout).toContain('\n    strict expects denied: automount-sa-token\n');
+  expect(good.stdout).not.toContain('expected-denials.yaml #');
 
   await fs.writeFile(path.join(folder, 'packs', 'strict', 'b.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: fine }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: token }\n');
+  await fs.writeFile(path.join(folder, 'packs', 'strict', 'expected-denials.yaml'), '- automount-sa-token\n- sudo-everything\n');
   const bad = await validate('--config', config, '--input', '{"scenarios":["limits-plus","chaos"]}');
   expect(bad.code).toBe(1);
-  expect(bad.stderr).toMatch(/^invalid: 2 errors$/m);
+  expect(bad.stderr).toMatch(/^invalid: 3 errors$/m);
+  expect(bad.stderr).toContain(`  ${path.join(folder, 'packs', 'strict', 'expected-denials.yaml')} entry 2: unknown attack "sudo-everything": the attack battery's are privileged-pod, `);
   expect(bad.stderr).toContain(`  ${path.join(folder, 'packs', 'strict', 'b.yaml')} document 2: v1 Secret may not be created by a pack`);
   expect(bad.stderr).toMatch(/^ {2}scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, limits-plus /m);
 });

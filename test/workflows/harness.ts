@@ -1,4 +1,5 @@
 /** One time-skipping server per test file, and a worker on a fresh task queue per run with activity doubles. */
+import type { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { scenarioProgressQuery } from '../../workflows';
@@ -64,4 +65,12 @@ export function timeSkippingHarness(queuePrefix: string) {
       throw new Error(`${workflowId}: the awaited progress did not come after ${poll.maxQueries} queries ${poll.advanceMs} ms apart; last: ${JSON.stringify(last)}`);
     },
   };
+}
+
+/** The patch ids a history marks: patched() records one marker per id it returned true for. */
+export function patchMarkers(history: temporal.api.history.v1.IHistory): string[] {
+  return (history.events ?? []).flatMap((e) => {
+    const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+    return data ? [JSON.parse(Buffer.from(data).toString('utf8')).id as string] : [];
+  });
 }

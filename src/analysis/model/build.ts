@@ -117,6 +117,7 @@ export function summarizeRun(run: ScenarioRunData): RunSummary {
     hardening: run.hardening ?? null,
     definition: run.definition ?? null,
     attacks: run.attacks ?? [],
+    audits: run.audits ?? null,
     clusterFacts: run.clusterFacts ?? null,
     nodeIdentity: run.nodeIdentity ?? [],
     window: Number.isFinite(start) ? { start, end } : null,

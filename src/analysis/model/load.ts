@@ -57,7 +57,7 @@ export const scenarioRunDataSchema = z.object({
   definition: z
     .object({
       source: z.string(),
-      packs: z.array(z.object({ name: z.string(), source: z.string() })),
+      packs: z.array(z.object({ name: z.string(), source: z.string(), expectedDenials: z.array(z.string()).optional() })),
       tools: z.array(z.string()),
       manifests: z.array(z.object({ pack: z.string(), file: z.string(), document: z.number().int(), kind: z.string(), name: z.string(), sha256: z.string() })),
     })
@@ -71,6 +71,19 @@ export const scenarioRunDataSchema = z.object({
         as: z.string(),
         outcome: z.enum(['allowed', 'denied', 'not-enforceable', 'not-tested', 'error']),
         message: z.string(),
+      }),
+    )
+    .optional(),
+  audits: z
+    .array(
+      z.object({
+        tool: z.string(),
+        mode: z.string(),
+        target: z.string().optional(),
+        inWindow: z.boolean(),
+        outcome: z.enum(['ok', 'no-output', 'failed']),
+        counts: z.record(z.string(), num),
+        error: z.string().optional(),
       }),
     )
     .optional(),

@@ -70,6 +70,8 @@ export interface ScenarioRunData {
   /** A scenario as data: what it applied, and the attack battery after its window. */
   definition?: RunDefinition;
   attacks?: AttackRecord[];
+  /** Present only when the experiment ran audits (tools.auditAfterWindow). */
+  audits?: AuditRecord[];
   clusterFacts?: Record<string, unknown>;
   samplerOverhead?: { node: string; cpuSeconds: number; maxRssKiB: number }[];
   nodeIdentity?: NodeIdentity[];
@@ -89,10 +91,27 @@ export interface AttackRecord {
   message: string;
 }
 
+/**
+ * One audit of a scenario run (tools.auditAfterWindow): a tool's findings, counted. After the window, or inside it
+ * for a tool the scenario ran there anyway (security-tools), whose run stands for the audit.
+ */
+export interface AuditRecord {
+  tool: string;
+  mode: string;
+  target?: string;
+  inWindow: boolean;
+  /** `failed`: the run failed (its error beside); `no-output`: it ran but left nothing to read. */
+  outcome: 'ok' | 'no-output' | 'failed';
+  /** kube-bench: pass/fail/warn/info; kube-hunter: vulnerabilities and by severity. */
+  counts: Record<string, number>;
+  error?: string;
+}
+
 /** A scenario's packs and tools as resolved, with the sha256 of every manifest. */
 export interface RunDefinition {
   source: string;
-  packs: { name: string; source: string }[];
+  /** `expectedDenials`: attack ids the pack says it makes the cluster deny (its expected-denials.yaml). */
+  packs: { name: string; source: string; expectedDenials?: string[] }[];
   tools: string[];
   manifests: { pack: string; file: string; document: number; kind: string; name: string; sha256: string }[];
 }
@@ -159,6 +178,8 @@ export interface RunSummary {
   hardening: unknown;
   definition: RunDefinition | null;
   attacks: AttackRecord[];
+  /** null: audits were off. */
+  audits: AuditRecord[] | null;
   clusterFacts: Record<string, unknown> | null;
   /** What each node said about its machine (empty for older runs). */
   nodeIdentity: NodeIdentity[];

@@ -29,6 +29,7 @@ export async function validateCommand(opts: ValidateOptions, env: NodeJS.Process
     const scenarios = result.scenarios.definitions.flatMap((d) => [
       `  ${d.name} (${d.source}): packs ${d.packs.map((p) => `${p.name} (${p.source})`).join(', ') || 'none'}; tools in the window ${d.tools.join(', ') || 'none'}`,
       ...d.manifests.map((m) => `    ${m.pack}/${m.file} #${m.document} ${m.kind}${m.name ? ` ${m.name}` : ''} sha256:${m.sha256}`),
+      ...d.packs.flatMap((p) => (p.expectedDenials ? [`    ${p.name} expects denied: ${p.expectedDenials.join(', ')}`] : [])),
     ]);
     return { ok: true, text: `valid: the experiment as a worker ${source} resolves it:\n${stringify(result.config)}\nscenarios as the worker resolves them:\n${scenarios.join('\n')}\n` };
   }

@@ -74,3 +74,35 @@ test("recordScenario carries each node's identity and the findings' details to t
   expect(html).toMatch(/data-trust="shared-host"><span class="badge">check<\/span> <strong>nodes share one host: per-node figures are not independent<\/strong><br><span class="detail">Same \/etc\/machine-id on n1, n2\.<\/span>/);
   expect(html).toContain('<td>chmod 600 /etc/kubernetes/manifests/kube-apiserver.yaml</td>');
 });
+
+test('audits after the window reach the report apart from the window’s tool runs (the charts shade only those)', async () => {
+  const store = new ArtifactStore(await fs.mkdtemp(path.join(os.tmpdir(), 'hl-records-')));
+  const key = 'experiments/exp-a/limits-plus/1';
+  const start = Date.UTC(2026, 10, 27, 10);
+  await store.writeJson(key, 'nodes/n1/series.json', series('n1', start, 30));
+  const run = (tool: 'kube-bench' | 'kube-hunter', mode: string, at: number, counts: Record<string, number>) => ({ tool, mode, target: 'n1', start: at, end: at + 2000, outcome: 'ok' as const, counts, warnings: [] });
+  const record: ScenarioRecord = {
+    scenario: 'limits-plus', repetition: 1, runId: 'r', workflowId: 'exp-a/limits-plus/1', namespace: 'hl-limits-plus-r1-x', artifactKey: key, status: 'completed',
+    steps: [{ step: 'audit', status: 'failed', attempts: 1, start: start + 40_000, end: start + 41_000, error: 'kube-hunter pod: Job did not finish' }],
+    sampling: { startedAt: start, endedAt: start + 30_000, intervalSeconds: 1, gaps: [] },
+    // The scenario runs kube-hunter inside its window; the audit adds kube-bench after it (kube-hunter's pod mode failed).
+    tools: [run('kube-hunter', 'remote', start + 1000, { vulnerabilities: 2 })],
+    audits: { runs: [run('kube-bench', 'node', start + 35_000, { pass: 1, fail: 4, warn: 5, info: 0 })], failures: [{ tool: 'kube-hunter', mode: 'pod', error: 'Job did not finish' }], ranInWindow: ['kube-hunter'] },
+    attacks: { attempts: [{ id: 'privileged-pod', title: 'privileged container', category: 'pod-security', as: 'the worker (dry run)', outcome: 'allowed', message: 'accepted' }] },
+    collect: { nodes: [{ node: 'n1', cpuSamples: 30, memorySamples: 30, rawFile: 'x' }], samplerOverhead: [] },
+  };
+  await createRecordActivities({ store }).recordScenario(record);
+  const data = await store.readJson<{ timings: { toolRuns: { tool: string }[] }; audits: unknown[] }>(key, 'scenario-data.json');
+  expect(data.timings.toolRuns.map((t) => t.tool)).toEqual(['kube-hunter']);
+  expect(data.audits).toEqual([
+    { tool: 'kube-hunter', mode: 'remote', target: 'n1', inWindow: true, outcome: 'ok', counts: { vulnerabilities: 2 } },
+    { tool: 'kube-bench', mode: 'node', target: 'n1', inWindow: false, outcome: 'ok', counts: { pass: 1, fail: 4, warn: 5, info: 0 } },
+    { tool: 'kube-hunter', mode: 'pod', inWindow: false, outcome: 'failed', counts: {}, error: 'Job did not finish' },
+  ]);
+
+  const report = await createReportActivities({ artifactsRoot: store.root }).buildReport({ experimentId: 'exp-a', experimentDir: 'experiments/exp-a' });
+  const md = await fs.readFile(path.join(report.reportDir, 'report.md'), 'utf8');
+  expect(md).toContain('| limits-plus | #1 | 0 | 1 | 0 | 0 | — | — | 4 fail, 5 warn (node) | 2 vulnerabilities (remote, in the window); failed (pod) |');
+  const summary = JSON.parse(await fs.readFile(path.join(report.reportDir, 'summary.json'), 'utf8')) as { scenarios: { runs: { toolRuns: { tool: string }[] }[] }[] };
+  expect(summary.scenarios[0]!.runs[0]!.toolRuns.map((t) => t.tool)).toEqual(['kube-hunter']);
+});

@@ -13,6 +13,8 @@ describe('experiment input', () => {
     expect(c.window).toEqual({ durationSeconds: 86_400, intervalSeconds: 600, healthCheckSeconds: 3600 });
     expect(c.workload).toMatchObject({ image: 'thenetworkchuck/nccoffee:pourover', replicas: 3, scaleTo: 5, serviceType: 'LoadBalancer', port: 80 });
     expect(c.tools.kubeHunter).toMatchObject({ modes: ['remote'], active: false });
+    // Tools run inside the window only where a scenario lists them, unless the input asks for audits after it.
+    expect(c.tools.auditAfterWindow).toBe(false);
     expect(c.cluster.linode).toMatchObject({ nodeType: 'g6-standard-1', nodeCount: 3 });
     expect(c.isolation).toBe('shared');
     expect(c.repetitions).toBe(1);
@@ -23,6 +25,7 @@ describe('experiment input', () => {
     expect(result.ok && result.config.window).toEqual({ durationSeconds: 60, intervalSeconds: 1, healthCheckSeconds: 3600 });
     expect(result.ok && result.config.tools.kubeBench.enabled).toBe(true);
     expect(result.ok && result.config.tools.kubeHunter.modes).toEqual(['remote', 'pod']);
+    expect(validateExperiment({ tools: { auditAfterWindow: true } })).toMatchObject({ ok: true, config: { tools: { auditAfterWindow: true, kubeBench: { mode: 'node' } } } });
   });
 
   test.each([
@@ -41,6 +44,7 @@ describe('experiment input', () => {
     [{ workload: { port: 70000 } }, 'workload.port'],
     [{ surprise: true }, '(input)'],
     [{ tools: { kubeHunter: { modes: ['cidr'] } } }, 'tools.kubeHunter.modes.0'],
+    [{ tools: { auditAfterWindow: 'yes' } }, 'tools.auditAfterWindow'],
   ])('%j is rejected naming %s', (input, field) => {
     expect(validateExperiment(input)).toMatchObject({ ok: false, errors: expect.arrayContaining([expect.objectContaining({ field })]) });
   });

@@ -3,9 +3,12 @@
  * hard-coded best-practices step applied), user scenarios and packs come from the config folder, and every bad
  * file fails naming the file and the document.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { createConfigActivities } from '../../../activities/config';
 import { hardeningManifests } from '../../../src/kube/manifests';
 import type { KubeObject } from '../../../src/kube/types';
 import { manifestDigest } from '../../../src/scenarios/packs';
@@ -127,11 +130,80 @@ test('a scenario file must parse, use known fields and agree with its file name'
 });
 
 test('the README’s complete example resolves as documented', async () => {
-  expect(await writeReadmeScenario(dir)).toEqual(['scenarios/limits-plus.yaml', 'packs/no-token-automount/policy.yaml']);
+  expect(await writeReadmeScenario(dir)).toEqual(['scenarios/limits-plus.yaml', 'packs/no-token-automount/policy.yaml', 'packs/no-token-automount/expected-denials.yaml']);
   const def = ok(await resolve(['limits-plus'])).definitions[0]!;
   expect([def.packs.map((p) => p.name), def.tools, def.hardenedWorkload]).toEqual([['resource-limits', 'no-token-automount'], [], false]);
+  expect(def.packs.map((p) => p.expectedDenials)).toEqual([undefined, ['automount-sa-token']]);
   expect(def.manifests.map((m) => `${m.kind}/${m.name}`)).toEqual([
     'LimitRange/hardenlab-container-defaults', 'ResourceQuota/hardenlab-namespace-quota',
     'ValidatingAdmissionPolicy/no-token-automount', 'ValidatingAdmissionPolicyBinding/no-token-automount',
   ]);
 });
+
+describe('expected denials: a pack folder’s optional expected-denials.yaml', () => {
+  test('the built-in pod-security and rbac packs expect the battery’s pod and RBAC attacks denied; the file is no manifest', async () => {
+    const def = ok(await resolve(['best-practices'])).definitions[0]!;
+    expect(def.packs).toEqual([
+      { name: 'pod-security', source: 'built-in', expectedDenials: ['privileged-pod', 'host-path-root', 'host-network', 'host-pid', 'run-as-root', 'cap-net-raw', 'cap-sys-admin'] },
+      { name: 'rbac', source: 'built-in', expectedDenials: ['read-secrets', 'pod-in-other-namespace', 'escalate-rolebinding'] },
+      // No file, no key: definitions of packs without expectations keep their earlier shape.
+      { name: 'network-policy', source: 'built-in' },
+    ]);
+    expect(def.manifests.some((m) => m.file.startsWith('expected-denials'))).toBe(false);
+  });
+
+  test('a user pack’s list reaches its definition; a pack of only expectations has no manifests and fails', async () => {
+    await write('scenarios/mine.yaml', 'packs: [quota, empty]\n');
+    await write('packs/quota/quota.yaml', 'apiVersion: v1\nkind: ResourceQuota\nmetadata: { name: q }\nspec: { hard: { pods: "5" } }\n');
+    await write('packs/quota/expected-denials.yml', '# comments are fine\n- automount-sa-token\n- privileged-pod\n');
+    await write('packs/empty/expected-denials.yaml', '- host-pid\n');
+    expect(errors(await resolve(['mine']))).toEqual([expect.stringMatching(/packs\/empty: pack "empty" has no \*\.yaml files of manifests$/)]);
+    await write('scenarios/mine.yaml', 'packs: [quota]\n');
+    const def = ok(await resolve(['mine'])).definitions[0]!;
+    expect(def.packs[0]!.expectedDenials).toEqual(['automount-sa-token', 'privileged-pod']);
+    expect(def.manifests.map((m) => m.file)).toEqual(['quota.yaml']);
+  });
+
+  test('unknown attacks, repeats, wrong shapes and bad YAML fail naming the file and the entry', async () => {
+    const bad: Record<string, string> = {
+      unknown: '- privileged-pod\n- root-shell\n- 42\n- privileged-pod\n',
+      mapping: 'denies: [privileged-pod]\n',
+      empty: '# nothing yet\n[]\n',
+      broken: '- privileged-pod\n- [unclosed\n',
+    };
+    for (const name of Object.keys(bad)) {
+      await write(`packs/${name}/cm.yaml`, `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: ${name} }\n`);
+      await write(`packs/${name}/expected-denials.yaml`, bad[name]!);
+    }
+    await write('packs/both/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: both }\n');
+    await write('packs/both/expected-denials.yaml', '- host-pid\n');
+    await write('packs/both/expected-denials.yml', '- host-pid\n');
+    await write('scenarios/bad.yaml', `packs: [${[...Object.keys(bad), 'both'].join(', ')}]\n`);
+    const file = (pack: string) => path.join(dir, 'packs', pack, 'expected-denials.yaml');
+    expect(errors(await resolve(['bad']))).toEqual([
+      `${file('unknown')} entry 2: unknown attack "root-shell": the attack battery's are privileged-pod, host-path-root, host-network, host-pid, run-as-root, cap-net-raw, cap-sys-admin, automount-sa-token, read-secrets, pod-in-other-namespace, escalate-rolebinding, cross-namespace-traffic`,
+      `${file('unknown')} entry 3: is 42, not an attack id`,
+      `${file('unknown')} entry 4: lists "privileged-pod" twice`,
+      expect.stringMatching(new RegExp(`^${escape(file('mapping'))}: must be a list of attack ids, one "- <id>" a line .*, got a mapping$`)),
+      expect.stringMatching(new RegExp(`^${escape(file('empty'))}: lists no attack: name at least one, or remove the file`)),
+      expect.stringMatching(new RegExp(`^${escape(file('broken'))}: not valid YAML \\(line \\d+\\): `)),
+      `${path.join(dir, 'packs', 'both')}: has both expected-denials.yaml and expected-denials.yml: keep one`,
+    ]);
+  });
+
+  test('at resolve time a bad file fails the run at once, non-retryably, as InvalidInput naming the file and the entry', async () => {
+    await write('config.yaml', stringify({ experiment: { cluster: { provider: 'local' } } }));
+    await write('scenarios/mine.yaml', 'packs: [typo]\n');
+    await write('packs/typo/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: typo }\n');
+    await write('packs/typo/expected-denials.yaml', '- privileged-pods\n');
+    const worker = createConfigActivities({ env: { HARDENLAB_CONFIG: path.join(dir, 'config.yaml'), HARDENLAB_HOME: dir } });
+    const failure = await worker.resolveExperiment({ input: { scenarios: ['mine'] }, workflowId: 'w' }).then(() => undefined, (e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect([(failure as ApplicationFailure).type, (failure as ApplicationFailure).nonRetryable]).toEqual(['InvalidInput', true]);
+    expect((failure as Error).message).toContain(`${path.join(dir, 'packs/typo/expected-denials.yaml')} entry 1: unknown attack "privileged-pods"`);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
