@@ -1,9 +1,9 @@
 // Six projects: pure/unit tests; workflow tests on the time-skipping server; integration tests that need no
 // test bed (real Temporal dev server, sh, Chromium, the built CLI); integration tests on the real test bed
 // (kube-apiserver with KWOK nodes, sshd + sysstat hosts), which may run in parallel with each other (own task
-// queues, namespaces, dev servers, temp folders); the fault tests, which stop the test bed's apiserver and
-// sshd and so run without the other test-bed files; and the real-node test, with a test bed of its own.
-// Only the integration and fault projects start the KWOK test bed.
+// queues, namespaces, dev servers, temp folders); the fault tests, which stop the apiserver and
+// sshd of a KWOK test bed of their own; and the real-node test, with system containers of its own. Only the
+// integration project starts the shared KWOK test bed.
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 const integrationFile = (name) => `<rootDir>/test/integration/${name}.test.ts`;
@@ -12,10 +12,10 @@ const ignoring = (files) => ['/node_modules/', ...files.map((p) => `${p.replace(
 // Integration files that never touch the test bed: they run in the fast tier (`npm run test:fast`).
 // A new integration file lands in the test bed's parallel project unless it is listed here or below.
 const noBed = ['cli', 'dev', 'report', 'reportScreens', 'samplerScript', 'teams', 'validate'].map(integrationFile);
-// After the parallel ones: the fault tests stop the test bed's apiserver and sshd, so no other test-bed file
-// may run beside them. The real-node test needs no KWOK test bed (it boots three system containers with their
-// own control plane, ports and addresses), so it runs beside the fault tests, which mostly wait; its CPU
-// assertions compare its own nodes with each other (cgroup-accounted through lxcfs), not with an idle host.
+// Each with a test bed of its own (other ports, node addresses and data folder), so they run beside the shared
+// test bed's files: the fault tests stop their own apiserver and sshd (a KWOK instance they start); the
+// real-node test boots three system containers. The real-node test's CPU assertions compare its own nodes with
+// each other (cgroup-accounted through lxcfs), not with an idle host.
 const faults = [integrationFile('faults')];
 const realNodes = [integrationFile('realNodes')];
 const testbed = {
@@ -31,7 +31,7 @@ module.exports = {
     { ...common, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.test.ts'] },
     { ...common, displayName: 'integration-nobed', testMatch: noBed },
     { ...common, ...testbed, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testPathIgnorePatterns: ignoring([...noBed, ...faults, ...realNodes]) },
-    { ...common, ...testbed, displayName: 'integration-faults', testMatch: faults },
+    { ...common, displayName: 'integration-faults', testMatch: faults },
     { ...common, displayName: 'integration-realnodes', testMatch: realNodes },
   ],
 };

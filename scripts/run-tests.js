@@ -2,8 +2,8 @@
 // `npm test`: typecheck, lint and build (cli.test.ts runs the compiled bin, so it never tests a stale dist/),
 // then every jest project. `npm run test:fast` (--fast): the same without the test bed: unit, workflow tests
 // on the time-skipping server, and the integration files that need no test bed.
-// Jest runs four times: the projects without the test bed, the test bed's files (two workers), then the fault
-// tests (they stop the test bed's apiserver and sshd) beside the real-node test (a test bed of its own). Ends with the skip reasons and the plain
+// Jest runs four times: the projects without the test bed; then, side by side, the shared test bed's files (two
+// workers) and, one after the other, the fault tests and the real-node test (each with a test bed of its own). Ends with the skip reasons and the plain
 // line "N passed, N failed, N skipped", alone and last, so any CI reads the outcome. Extra arguments go to jest.
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -59,25 +59,17 @@ async function main() {
   // Two workers: the unit and workflow files are independent (own time-skipping servers, temp folders, ports).
   let status = await jest('local', ['unit', 'workflows', 'integration-nobed'], ['--maxWorkers=2']);
   if (!fast) {
-    // The test bed's files two at a time (they wait on sampling windows and timeouts far more than on the CPU),
-    // then the fault tests alone. One test run id: the jest runs share the full pipeline run and the test bed,
-    // which the first keeps and the second stops if this test run started it (test/support/globalSetup.ts).
-    process.env.HARDENLAB_TEST_RUN_ID = `${process.pid}-${Date.now().toString(36)}`;
-    const keep = process.env.HARDENLAB_KEEP_TESTBED;
-    process.env.HARDENLAB_KEEP_TESTBED = '1';
-    status = (await jest('testbed', ['integration'], ['--maxWorkers=2'])) || status;
-    if (keep === undefined) delete process.env.HARDENLAB_KEEP_TESTBED;
-    // The fault tests and the real-node test side by side: they share nothing (the real nodes have their own
-    // control plane, addresses and ports) and both mostly wait.
-    const [faults, realNodes] = await Promise.all([
-      jest('faults', ['integration-faults'], ['--runInBand']),
-      jest('realnodes', ['integration-realnodes'], ['--runInBand']),
+    // Two lanes side by side: the shared test bed's files, two at a time; and the fault tests, then the real-node
+    // test, each on a test bed of its own (other ports, addresses and data folders), one file at a time. The
+    // first lane's global set-up starts the shared test bed and its teardown stops it if it started it.
+    const [testbed, ownBeds] = await Promise.all([
+      jest('testbed', ['integration'], ['--maxWorkers=2']),
+      (async () => {
+        const faults = await jest('faults', ['integration-faults'], ['--runInBand']);
+        return (await jest('realnodes', ['integration-realnodes'], ['--runInBand'])) || faults;
+      })(),
     ]);
-    status = faults || realNodes || status;
-    // The note stays when the first jest run started the test bed and no later one took it over (no fault test selected).
-    if (keep === undefined && fs.existsSync(path.join(root, '.hardenlab', 'test-runs', `${process.env.HARDENLAB_TEST_RUN_ID}.testbed-started`))) {
-      status = (await step('stop the test bed this run started', () => run(process.execPath, ['bin/hardenlab.js', 'sim', 'down']))) || status;
-    }
+    status = testbed || ownBeds || status;
   }
   return finish(status);
 }

@@ -17,27 +17,21 @@ import type { NodeSeries } from '../../src/domain/samples';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { securityExperiment } from '../../workflows';
 import { scenarioProgressQuery } from '../../workflows/definitions';
+import type { SimUpResult } from '../../src/testbed';
 import {
   activityAttempts,
   activityPending,
-  assertTestbedHealthy,
   bounded,
+  FaultsBed,
   poll,
   recordFigure,
-  restoreControlPlane,
   samplerPid,
-  snapshotControlPlane,
-  startSshd,
   startWorkerProcess,
-  stopComponent,
-  stopSshd,
   waitActivityStarted,
   type ActivityAttempts,
-  withTestbedLock,
   type WorkerProcess,
 } from '../support/faults';
 import { describeLeftover, listRunObjects } from '../support/leftovers';
-import { ensureTestbed, type Testbed } from '../support/testbed';
 import { workerConfigEnv } from '../support/workerConfig';
 
 jest.setTimeout(6 * 60_000);
@@ -46,7 +40,9 @@ const TASK_QUEUE = 'it-faults';
 const INTERVAL = 2;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let testbed: Testbed;
+/** The faults' own test bed (FAULTS_INSTANCE in test/support/faults.ts), so the shared one's files run beside these. */
+let bed: FaultsBed;
+let testbed: SimUpResult;
 let dir: string;
 let server: DevServer;
 let serverOptions: Parameters<typeof startDevServer>[0];
@@ -61,10 +57,12 @@ async function ensureWorker(): Promise<WorkerProcess> {
 }
 
 beforeAll(async () => {
-  testbed = await ensureTestbed();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-faults-'));
+  bed = new FaultsBed(path.join(dir, 'bed'));
+  testbed = await bed.up();
+  // The worker's environment: this test bed's kubeconfig and node map.
+  workerEnv = await workerConfigEnv(dir, { experiment: { cluster: { provider: 'kubeconfig', kubeconfigPath: testbed.kubeconfigPath }, nodeMapPath: testbed.nodeMapPath } });
   // Fixed ports and a database file, so the dev server can be restarted where the worker and client expect it.
-  workerEnv = await workerConfigEnv(dir);
   serverOptions = { port: await freePort(), uiPort: await freePort(), dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') };
   server = await startDevServer(serverOptions);
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
@@ -75,6 +73,7 @@ afterAll(async () => {
   await worker?.stop();
   await client?.connection.close();
   await server?.stop();
+  await bed?.down();
   if (dir && !process.env.HARDENLAB_KEEP_TEST_HOME) await fs.rm(dir, { recursive: true, force: true });
 });
 
@@ -274,19 +273,19 @@ test('Temporal dev server killed and restarted on its database file mid-window: 
 });
 
 test('kube-apiserver stopped during deploy and during reset, then started: the steps retry and converge', async () => {
-  const controlPlane = snapshotControlPlane();
+  const controlPlane = bed.snapshotControlPlane();
   const restarted: string[] = [];
   try {
     await withRun('kube-apiserver stopped in deploy and in reset', 10, async (run) => {
       for (const activity of ['deployWorkload', 'resetCluster']) {
         await waitActivityStarted(run.scenario, activity, 180_000);
-        await withTestbedLock(async () => {
+        await bed.withLock(async () => {
           try {
-            await stopComponent('kube-apiserver');
+            await bed.stopComponent('kube-apiserver');
             expect(await activityPending(run.scenario, activity)).toBe(true);
             await sleep(8_000);
           } finally {
-            restarted.push(...(await restoreControlPlane(controlPlane)));
+            restarted.push(...(await bed.restoreControlPlane(controlPlane)));
           }
         });
       }
@@ -302,13 +301,13 @@ test('kube-apiserver stopped during deploy and during reset, then started: the s
       );
     });
   } finally {
-    await withTestbedLock(() => restoreControlPlane(controlPlane));
-    await assertTestbedHealthy();
+    await bed.withLock(() => bed.restoreControlPlane(controlPlane));
+    await bed.assertHealthy();
   }
 });
 
 test('sshd of a node stopped during collection, then started: collection retries, no sample twice', async () => {
-  const node = 'sim-node-2';
+  const node = testbed.nodeNames[1]!;
   try {
     await withRun('sshd stopped in collection', 20, async (run) => {
       await waitInWindow(run);
@@ -322,12 +321,12 @@ test('sshd of a node stopped during collection, then started: collection retries
         120_000,
         50,
       );
-      await withTestbedLock(async () => {
+      await bed.withLock(async () => {
         try {
-          await stopSshd(node);
+          await bed.stopSshd(node);
           await sleep(8_000);
         } finally {
-          await startSshd(node);
+          await bed.startSshd(node);
         }
       });
       const outcome = await completedOutcome(run, await awaitResult(run, 4 * 60_000));
@@ -337,13 +336,13 @@ test('sshd of a node stopped during collection, then started: collection retries
       expect(figure.gaps).toBe(0);
     });
   } finally {
-    await startSshd(node);
-    await assertTestbedHealthy();
+    await bed.startSshd(node);
+    await bed.assertHealthy();
   }
 });
 
 test("a node's sampler killed (as a reboot would): the health check restarts it and the report shows the gap", async () => {
-  const node = 'sim-node-3';
+  const node = testbed.nodeNames[2]!;
   await withRun('sampler killed on a node', 20, async (run) => {
     await waitInWindow(run);
     const pid = await poll(`the sampler of ${node}`, async () => samplerPid(run.runId, node), 30_000, 200);

@@ -1,6 +1,6 @@
 /**
- * Fault injection on the real components: a worker in its own process (to SIGKILL), the test bed's
- * control plane processes (stop one, start it again exactly as kwokctl launched it), node hosts' sshd,
+ * Fault injection on the real components: a worker in its own process (to SIGKILL), the control plane
+ * processes of the faults' own test bed (stop one, start it again exactly as kwokctl launched it), node hosts' sshd,
  * node samplers, and where the figures of each fault are written for the README.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { hardenlabHome, repoRoot } from '../../src/config/paths';
 import { REMOTE_ROOT } from '../../src/sampling/commands';
-import { binaryPaths, readVersions, simLayout, simStatus, withSimLock, SIM_NODES, type SimNode } from '../../src/testbed';
+import { binaryPaths, readVersions, simDown, simLayout, simStatus, simUp, withSimLock, type SimInstance, type SimLayout, type SimNode, type SimUpResult } from '../../src/testbed';
 import { waitClusterReady, type ClusterContext } from '../../src/testbed/cluster';
 import { startNodeHost, stopNodeHost } from '../../src/testbed/nodeHosts';
 import { isAlive, readPidFile, sleep, stopProcess, waitFor } from '../../src/testbed/process';
@@ -150,7 +150,21 @@ export async function activityAttempts(handle: WorkflowHandle): Promise<Record<s
   return out;
 }
 
-// ------------------------------------------------------------------------------------ control plane
+// ------------------------------------------------------------------------------------ the faults' test bed
+
+/**
+ * The fault tests' own KWOK test bed: other ports, node addresses and data folder than the shared one, so the
+ * apiserver and sshd they stop belong to nobody else and the other test-bed files run beside them.
+ */
+export const FAULTS_INSTANCE: SimInstance = {
+  clusterName: 'hardenlab-faults',
+  ports: { kubeApiserver: 27443, etcd: 23379, etcdPeer: 23380, kubeControllerManager: 31257, kubeScheduler: 31259, kwokController: 31247, ssh: 22 },
+  nodes: [
+    { name: 'fault-node-1', address: '127.0.0.61' },
+    { name: 'fault-node-2', address: '127.0.0.62' },
+    { name: 'fault-node-3', address: '127.0.0.63' },
+  ],
+};
 
 /** How kwokctl launched one control plane process, read from /proc so it can be started again as it was. */
 export interface ComponentLaunch {
@@ -162,43 +176,137 @@ export interface ComponentLaunch {
   logFile: string;
 }
 
-function clusterContext(): ClusterContext {
-  const versions = readVersions();
-  return { layout: simLayout(), binaries: binaryPaths(versions), versions, log };
-}
+/** A test bed instance in its own data folder, and the faults one can inject into it. */
+export class FaultsBed {
+  readonly layout: SimLayout;
 
-function pidsDir(): string {
-  return path.join(simLayout().kwokClusterDir, 'pids');
-}
+  constructor(
+    readonly home: string,
+    readonly instance: SimInstance = FAULTS_INSTANCE,
+  ) {
+    this.layout = simLayout(home, instance);
+  }
 
-/** Launch specs of every running control plane component (etcd, kube-apiserver, controllers, kwok). */
-export function snapshotControlPlane(): ComponentLaunch[] {
-  return fs
-    .readdirSync(pidsDir())
-    .filter((file) => file.endsWith('.pid'))
-    .map((file) => {
-      const pidFile = path.join(pidsDir(), file);
-      const pid = readPidFile(pidFile);
-      if (pid === undefined || !isAlive(pid)) throw new Error(`control plane component ${file} is not running before the fault`);
-      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      const env = Object.fromEntries(
-        fs
-          .readFileSync(`/proc/${pid}/environ`, 'utf8')
-          .split('\0')
-          .filter((kv) => kv.includes('='))
-          .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-      );
-      return { name: file.replace(/\.pid$/, ''), pidFile, argv, cwd: fs.readlinkSync(`/proc/${pid}/cwd`), env, logFile: fs.readlinkSync(`/proc/${pid}/fd/1`) };
-    });
-}
+  up(): Promise<SimUpResult> {
+    return simUp({ home: this.home, instance: this.instance, nodes: 'kwok', log });
+  }
 
-/** Stops one control plane component (SIGTERM, then SIGKILL after 10 s). */
-export async function stopComponent(name: string): Promise<number> {
-  const pid = readPidFile(path.join(pidsDir(), `${name}.pid`));
-  if (pid === undefined || !isAlive(pid)) throw new Error(`${name} is not running`);
-  await stopProcess(pid);
-  log(`${name} (pid ${pid}) stopped`);
-  return pid;
+  down(): Promise<unknown> {
+    return simDown({ home: this.home, instance: this.instance, log });
+  }
+
+  private clusterContext(): ClusterContext {
+    const versions = readVersions();
+    return { layout: this.layout, binaries: binaryPaths(versions), versions, log };
+  }
+
+  private pidsDir(): string {
+    return path.join(this.layout.kwokClusterDir, 'pids');
+  }
+
+  /** Launch specs of every running control plane component (etcd, kube-apiserver, controllers, kwok). */
+  snapshotControlPlane(): ComponentLaunch[] {
+    return fs
+      .readdirSync(this.pidsDir())
+      .filter((file) => file.endsWith('.pid'))
+      .map((file) => {
+        const pidFile = path.join(this.pidsDir(), file);
+        const pid = readPidFile(pidFile);
+        if (pid === undefined || !isAlive(pid)) throw new Error(`control plane component ${file} is not running before the fault`);
+        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+        const env = Object.fromEntries(
+          fs
+            .readFileSync(`/proc/${pid}/environ`, 'utf8')
+            .split('\0')
+            .filter((kv) => kv.includes('='))
+            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        );
+        return { name: file.replace(/\.pid$/, ''), pidFile, argv, cwd: fs.readlinkSync(`/proc/${pid}/cwd`), env, logFile: fs.readlinkSync(`/proc/${pid}/fd/1`) };
+      });
+  }
+
+  /** Stops one control plane component (SIGTERM, then SIGKILL after 10 s). */
+  async stopComponent(name: string): Promise<number> {
+    const pid = readPidFile(path.join(this.pidsDir(), `${name}.pid`));
+    if (pid === undefined || !isAlive(pid)) throw new Error(`${name} is not running`);
+    await stopProcess(pid);
+    log(`${name} (pid ${pid}) stopped`);
+    return pid;
+  }
+
+  /**
+   * Starts every component of the snapshot that no longer runs (the stopped one, and any that exited
+   * meanwhile — the controller manager and scheduler exit when they lose their leader lease), then waits
+   * until the API answers /readyz, every component has stayed up for a while and the nodes are Ready.
+   */
+  async restoreControlPlane(snapshot: readonly ComponentLaunch[], timeoutMs = 120_000): Promise<string[]> {
+    const restarted: string[] = [];
+    const deadline = Date.now() + timeoutMs;
+    const ctx = this.clusterContext();
+    // Leader election may give up a few seconds after the API returns: check again until stable.
+    for (let stableRounds = 0; stableRounds < 3; ) {
+      let relaunched = false;
+      for (const component of snapshot) {
+        const pid = readPidFile(component.pidFile);
+        if (pid === undefined || !isAlive(pid)) {
+          launch(component);
+          restarted.push(component.name);
+          relaunched = true;
+        }
+      }
+      await waitClusterReady(ctx, this.instance.nodes, Math.max(5_000, deadline - Date.now()));
+      stableRounds = relaunched ? 0 : stableRounds + 1;
+      if (Date.now() > deadline) throw new Error(`control plane not stable within ${timeoutMs / 1000} s (restarted ${restarted.join(', ')})`);
+      await sleep(2_000);
+    }
+    return restarted;
+  }
+
+  /**
+   * Holds the test bed's own lock (the one `simUp` takes, `<home>/.sim.lock` naming its holder's pid) while a
+   * component is down, so nothing that calls `simUp` on this bed meanwhile recreates it over a broken control plane.
+   */
+  withLock<T>(fn: () => Promise<T>, waitMs = 300_000): Promise<T> {
+    return withSimLock(this.home, fn, waitMs);
+  }
+
+  /** The whole test bed runs: every component and node host alive, the API ready. */
+  async assertHealthy(): Promise<void> {
+    const status = await simStatus({ home: this.home, instance: this.instance });
+    if (!status.running) {
+      const down = [...status.components.filter((c) => !c.running).map((c) => c.name), ...status.nodeHosts.filter((n) => !n.running).map((n) => `sshd ${n.name}`)];
+      throw new Error(`test bed not healthy after the fault: api ready ${status.apiReady}; down: ${down.join(', ') || 'none'}`);
+    }
+  }
+
+  private node(name: string): SimNode {
+    const node = this.instance.nodes.find((n) => n.name === name);
+    if (!node) throw new Error(`no node ${name} in test bed ${this.instance.clusterName}`);
+    return node;
+  }
+
+  /**
+   * Stops a node host's sshd like a crashed or stopped daemon: the listener and its open sessions, so an
+   * SFTP transfer under way breaks too. Processes the sessions started (a detached sampler) are left alone.
+   */
+  async stopSshd(nodeName: string): Promise<void> {
+    const node = this.node(nodeName);
+    const listener = readPidFile(path.join(this.layout.nodeDir(node.name), 'sshd.pid'));
+    const sessions = listener ? descendants(listener).filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sshd')) : [];
+    await stopNodeHost(node, this.layout, log);
+    for (const pid of sessions) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    log(`sshd of ${nodeName} stopped with ${sessions.length} session process(es)`);
+  }
+
+  async startSshd(nodeName: string): Promise<void> {
+    await startNodeHost(this.node(nodeName), this.layout, log);
+  }
 }
 
 function launch(component: ComponentLaunch): number {
@@ -210,60 +318,6 @@ function launch(component: ComponentLaunch): number {
   fs.writeFileSync(component.pidFile, String(child.pid));
   log(`${component.name} started again (pid ${child.pid})`);
   return child.pid!;
-}
-
-/**
- * Starts every component of the snapshot that no longer runs (the stopped one, and any that exited
- * meanwhile — the controller manager and scheduler exit when they lose their leader lease), then waits
- * until the API answers /readyz, every component has stayed up for a while and the nodes are Ready.
- */
-export async function restoreControlPlane(snapshot: readonly ComponentLaunch[], timeoutMs = 120_000): Promise<string[]> {
-  const restarted: string[] = [];
-  const deadline = Date.now() + timeoutMs;
-  const ctx = clusterContext();
-  // Leader election may give up a few seconds after the API returns: check again until stable.
-  for (let stableRounds = 0; stableRounds < 3; ) {
-    let relaunched = false;
-    for (const component of snapshot) {
-      const pid = readPidFile(component.pidFile);
-      if (pid === undefined || !isAlive(pid)) {
-        launch(component);
-        restarted.push(component.name);
-        relaunched = true;
-      }
-    }
-    await waitClusterReady(ctx, SIM_NODES, Math.max(5_000, deadline - Date.now()));
-    stableRounds = relaunched ? 0 : stableRounds + 1;
-    if (Date.now() > deadline) throw new Error(`control plane not stable within ${timeoutMs / 1000} s (restarted ${restarted.join(', ')})`);
-    await sleep(2_000);
-  }
-  return restarted;
-}
-
-/**
- * Holds the test bed's own lock (the one `simUp` takes, `<home>/.sim.lock` naming its holder's pid) while a
- * component is down: another test process calling `ensureTestbed()` meanwhile would otherwise see a broken
- * control plane and recreate the whole cluster, wiping etcd under every running test.
- */
-export function withTestbedLock<T>(fn: () => Promise<T>, waitMs = 300_000): Promise<T> {
-  return withSimLock(hardenlabHome(), fn, waitMs);
-}
-
-/** The whole test bed runs: every component and node host alive, the API ready. */
-export async function assertTestbedHealthy(): Promise<void> {
-  const status = await simStatus();
-  if (!status.running) {
-    const down = [...status.components.filter((c) => !c.running).map((c) => c.name), ...status.nodeHosts.filter((n) => !n.running).map((n) => `sshd ${n.name}`)];
-    throw new Error(`test bed not healthy after the fault: api ready ${status.apiReady}; down: ${down.join(', ') || 'none'}`);
-  }
-}
-
-// ------------------------------------------------------------------------------------------ node hosts
-
-export function simNode(name: string): SimNode {
-  const node = SIM_NODES.find((n) => n.name === name);
-  if (!node) throw new Error(`no simulated node ${name}`);
-  return node;
 }
 
 function descendants(root: number): number[] {
@@ -287,30 +341,6 @@ function descendants(root: number): number[] {
     }
   }
   return out;
-}
-
-/**
- * Stops a node host's sshd like a crashed or stopped daemon: the listener and its open sessions, so an
- * SFTP transfer under way breaks too. Processes the sessions started (a detached sampler) are left alone.
- */
-export async function stopSshd(nodeName: string): Promise<void> {
-  const layout = simLayout();
-  const node = simNode(nodeName);
-  const listener = readPidFile(path.join(layout.nodeDir(node.name), 'sshd.pid'));
-  const sessions = listener ? descendants(listener).filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sshd')) : [];
-  await stopNodeHost(node, layout, log);
-  for (const pid of sessions) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  log(`sshd of ${nodeName} stopped with ${sessions.length} session process(es)`);
-}
-
-export async function startSshd(nodeName: string): Promise<void> {
-  await startNodeHost(simNode(nodeName), simLayout(), log);
 }
 
 /** The node-side sampler (sadc) pid of a run, as the sampler's pid file names it (node hosts log in as root). */

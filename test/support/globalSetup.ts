@@ -1,12 +1,10 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { adoptTestbed, ensureTestbed, registerTestbedUser } from './testbed';
-import { TEST_RUN_ID_ENV, testRunsDir } from './testRun';
+import { ensureTestbed, registerTestbedUser } from './testbed';
+import { TEST_RUN_ID_ENV } from './testRun';
 
 /**
- * Jest globalSetup of the test bed's projects: the test bed runs before any of their tests. When one test run
- * spans several jest runs (scripts/run-tests.js: the parallel files, then the fault tests alone), the first
- * keeps the test bed it started (HARDENLAB_KEEP_TESTBED) and leaves a note, so the last one stops it.
+ * Jest globalSetup of the shared test bed's project: the test bed runs before any of its tests (started here,
+ * or a running one reused; globalTeardown stops it only if it was started here). The test run id lets the
+ * files of one run share the full pipeline run (test/support/fullRun.ts).
  */
 export default async function globalSetup(): Promise<void> {
   // For tests that need no test bed (the report's Chromium tests): run them while the test bed cannot start.
@@ -16,14 +14,6 @@ export default async function globalSetup(): Promise<void> {
   }
   const testbed = await ensureTestbed();
   registerTestbedUser();
-  const runId = (process.env[TEST_RUN_ID_ENV] ??= `${process.pid}-${Date.now().toString(36)}`);
-  const startedNote = path.join(testRunsDir, `${runId}.testbed-started`);
-  if (testbed.startedHere && process.env.HARDENLAB_KEEP_TESTBED) {
-    fs.mkdirSync(testRunsDir, { recursive: true });
-    fs.writeFileSync(startedNote, String(process.pid));
-  } else if (!testbed.startedHere && fs.existsSync(startedNote)) {
-    adoptTestbed();
-    fs.rmSync(startedNote, { force: true });
-  }
+  process.env[TEST_RUN_ID_ENV] ??= `${process.pid}-${Date.now().toString(36)}`;
   process.stderr.write(`[testbed] ${testbed.startedHere ? 'started' : 'reusing'} ${testbed.apiServerUrl} (${testbed.nodeNames.join(', ')})\n`);
 }

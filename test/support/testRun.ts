@@ -1,6 +1,6 @@
 /**
- * What the jest runs of one test run share: an id (set by scripts/run-tests.js, else by the first globalSetup)
- * and a folder for what they hand on (the full pipeline run, whether the test bed was started for this run).
+ * What the files of one test run share: an id (set by the shared test bed's globalSetup unless given) and a
+ * folder for what they hand on (the full pipeline run).
  */
 import * as path from 'node:path';
 

@@ -58,11 +58,6 @@ export async function ensureTestbed(): Promise<Testbed> {
   };
 }
 
-/** Takes over stopping the test bed that an earlier jest run of the same test run started and kept. */
-export function adoptTestbed(): void {
-  (globalThis as FlagHolder)[STARTED_KEY] = true;
-}
-
 /** Records this process (a test run's globalSetup) as a user of the test bed until it stops. */
 export function registerTestbedUser(): void {
   fs.mkdirSync(usersDir(), { recursive: true });
