@@ -43,6 +43,11 @@ export interface SimInstance {
   nodes: readonly SimNode[];
 }
 
+/** `count` nodes named `<prefix>-1…` on consecutive loopback addresses from 127.0.0.<firstOctet>, for a test bed instance of its own. */
+export function numberedNodes(prefix: string, firstOctet: number, count = 3): SimNode[] {
+  return Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i + 1}`, address: `127.0.0.${firstOctet + i}` }));
+}
+
 export const DEFAULT_SIM_INSTANCE: SimInstance = { clusterName: SIM_CLUSTER_NAME, ports: { ...SIM_PORTS }, nodes: SIM_NODES };
 
 export function apiServerUrl(instance: SimInstance): string {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { binaryPaths, readVersions, simDown, simStatus, simUp, type SimInstance, type SimUpResult } from '../../src/testbed';
+import { binaryPaths, numberedNodes, readVersions, simDown, simStatus, simUp, type SimInstance, type SimUpResult } from '../../src/testbed';
 import { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml, stringify } from 'yaml';
 import { loadKubeClient } from '../../src/kube/client';
@@ -30,11 +30,7 @@ const kubectlBinary = binaryPaths(readVersions()).kubectl;
 const instance: SimInstance = {
   clusterName: 'hardenlab-real-test',
   ports: { kubeApiserver: 26443, etcd: 22379, etcdPeer: 22380, kubeControllerManager: 30257, kubeScheduler: 30259, kwokController: 30247, ssh: 22 },
-  nodes: [
-    { name: 'real-node-1', address: '127.0.0.41' },
-    { name: 'real-node-2', address: '127.0.0.42' },
-    { name: 'real-node-3', address: '127.0.0.43' },
-  ],
+  nodes: numberedNodes('real-node', 41),
 };
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hardenlab-real-'));
 const layout = simLayout(home, instance);

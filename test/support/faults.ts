@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { hardenlabHome, repoRoot } from '../../src/config/paths';
 import { REMOTE_ROOT } from '../../src/sampling/commands';
-import { binaryPaths, readVersions, simDown, simLayout, simStatus, simUp, withSimLock, type SimInstance, type SimLayout, type SimNode, type SimUpResult } from '../../src/testbed';
+import { binaryPaths, numberedNodes, readVersions, simDown, simLayout, simStatus, simUp, withSimLock, type SimInstance, type SimLayout, type SimNode, type SimUpResult } from '../../src/testbed';
 import { waitClusterReady, type ClusterContext } from '../../src/testbed/cluster';
 import { startNodeHost, stopNodeHost } from '../../src/testbed/nodeHosts';
 import { isAlive, readPidFile, sleep, stopProcess, waitFor } from '../../src/testbed/process';
@@ -159,11 +159,7 @@ export async function activityAttempts(handle: WorkflowHandle): Promise<Record<s
 export const FAULTS_INSTANCE: SimInstance = {
   clusterName: 'hardenlab-faults',
   ports: { kubeApiserver: 27443, etcd: 23379, etcdPeer: 23380, kubeControllerManager: 31257, kubeScheduler: 31259, kwokController: 31247, ssh: 22 },
-  nodes: [
-    { name: 'fault-node-1', address: '127.0.0.61' },
-    { name: 'fault-node-2', address: '127.0.0.62' },
-    { name: 'fault-node-3', address: '127.0.0.63' },
-  ],
+  nodes: numberedNodes('fault-node', 61),
 };
 
 /** How kwokctl launched one control plane process, read from /proc so it can be started again as it was. */
