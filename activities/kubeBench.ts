@@ -21,7 +21,7 @@ import { remoteKubeBenchVersion, stageKubeBench } from './toolInstall';
 import { tail, ToolFailure, withHeartbeat, type ToolActivityDeps, type ToolRunKit } from './toolRun';
 
 export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKit) {
-  const { now, timeouts, parseOrFail, runFailed, finish, pickNode, clusterMinorVersion, withSession, runJob, noOutputDocument } = kit;
+  const { now, timeouts, parseOrFail, runFailed, finish, pickNode, clusterMinorVersion, withSession, jobNamespace, runJob, noOutputDocument } = kit;
   const privateDirParent = deps.privateDirParent ?? '/var/tmp';
 
   async function kubeBenchOnNode(req: ToolRunRequest): Promise<ToolRunSummary> {
@@ -112,16 +112,17 @@ export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKi
     const kube = await deps.kube(req.cluster);
     const kubeVersion = spec.benchmark ? undefined : await clusterMinorVersion(req.cluster, warnings);
     const version = deps.binaries.kubeBenchVersion;
+    const namespace = await jobNamespace(req, kube, warnings);
     const job = kubeBenchJob({
       runId: req.runId,
-      namespace: req.namespace,
+      namespace,
       image: deps.kubeBenchImage ?? `docker.io/aquasec/kube-bench:${version}`,
       benchmark: spec.benchmark,
       kubeVersion,
       targets: spec.targets,
       nodeName: spec.node,
     });
-    const command = `Job ${req.namespace}/${job.metadata.name}`;
+    const command = `Job ${namespace}/${job.metadata.name}`;
     const run = await runJob(req, 'kube-bench', 'job', kube, job, KUBE_BENCH_CONTAINER);
     // The node it ran on: its CPU cost shows in that node's samples.
     const target = spec.node ?? run.nodeName ?? 'cluster';

@@ -12,7 +12,7 @@ import { namespaceClosureViolations } from '../src/testbed/realNodes';
 import { tail, ToolFailure, withHeartbeat, type KubeHunterRunRequest, type RawRun, type ToolActivityDeps, type ToolRunKit } from './toolRun';
 
 export function createKubeHunterActivities(deps: ToolActivityDeps, kit: ToolRunKit) {
-  const { now, timeouts, parseOrFail, runFailed, finish, pickNode, withSession, runJob, noOutputDocument } = kit;
+  const { now, timeouts, parseOrFail, runFailed, finish, pickNode, withSession, jobNamespace, runJob, noOutputDocument } = kit;
 
   function hunterDocument(req: KubeHunterRunRequest, target: string, run: RawRun, version: string, warnings: string[]): Promise<ToolRunSummary> {
     return parseOrFail(req, 'kube-hunter', req.mode, run.output, () => parseKubeHunterJson(run.output, { mode: req.mode, target })).then((report) =>
@@ -81,8 +81,9 @@ export function createKubeHunterActivities(deps: ToolActivityDeps, kit: ToolRunK
   async function hunterPod(req: KubeHunterRunRequest, warnings: string[]): Promise<ToolRunSummary> {
     const spec = req.tools.kubeHunter;
     const kube = await deps.kube(req.cluster);
-    const job = kubeHunterJob({ runId: req.runId, namespace: req.namespace, image: spec.image, active: spec.active });
-    const command = `Job ${req.namespace}/${job.metadata.name} (${spec.image} ${kubeHunterArgs({ mode: 'pod', active: spec.active }).join(' ')})`;
+    const namespace = await jobNamespace(req, kube, warnings);
+    const job = kubeHunterJob({ runId: req.runId, namespace, image: spec.image, active: spec.active });
+    const command = `Job ${namespace}/${job.metadata.name} (${spec.image} ${kubeHunterArgs({ mode: 'pod', active: spec.active }).join(' ')})`;
     const version = /:([^:/@]+)$/.exec(spec.image)?.[1];
     const run = await runJob(req, 'kube-hunter', 'pod', kube, job, KUBE_HUNTER_CONTAINER);
     // The node its pod ran on: the hunt's CPU cost shows there.

@@ -12,7 +12,7 @@ import { safeHeartbeat } from '../src/temporal/heartbeat';
 import type { ToolKubeClient, ToolKubeLoader, ToolSshConnector, ToolSshSession } from '../src/tools/access';
 import { kubeMinorVersion } from '../src/tools/commands';
 import { findingsFileName, rawOutputFileName, ToolOutputError, type FindingsDocument, type KubeHunterMode, type ToolMode, type ToolName } from '../src/tools/findings';
-import { jobFailure, jobState } from '../src/tools/jobs';
+import { jobFailure, jobState, toolJobNamespace } from '../src/tools/jobs';
 
 export const ToolFailure = {
   /** The tool's output is not what it should be (truncated, logs mixed in, wrong shape). */
@@ -166,6 +166,14 @@ export function createToolRunKit(deps: ToolActivityDeps) {
   }
 
   /** Applies a tool Job and waits for it; returns its pod's log, or why there is none. */
+  /** The namespace a tool's Job goes to (src/tools/jobs.ts), created if it is the run's tools namespace; says why in `warnings`. */
+  async function jobNamespace(req: ToolRunRequest, kube: ToolKubeClient, warnings: string[]): Promise<string> {
+    const placement = toolJobNamespace(await kube.get<KubeObject>('v1', 'Namespace', req.namespace), { runId: req.runId, namespace: req.namespace });
+    if (placement.create) await kube.apply(placement.create);
+    if (placement.why) warnings.push(placement.why);
+    return placement.namespace;
+  }
+
   async function runJob(
     req: ToolRunRequest,
     tool: ToolName,
@@ -239,7 +247,7 @@ export function createToolRunKit(deps: ToolActivityDeps) {
     };
   }
 
-  return { now, timeouts, saveRaw, parseOrFail, runFailed, finish, pickNode, clusterMinorVersion, withSession, runJob, noOutputDocument };
+  return { now, timeouts, saveRaw, parseOrFail, runFailed, finish, pickNode, clusterMinorVersion, withSession, jobNamespace, runJob, noOutputDocument };
 }
 
 export type ToolRunKit = ReturnType<typeof createToolRunKit>;

@@ -22,6 +22,24 @@ export function toolJobName(tool: 'kube-bench' | 'kube-hunter', runId: string): 
   return `${tool}-${shortHash(runId)}`;
 }
 
+const POD_SECURITY_ENFORCE = 'pod-security.kubernetes.io/enforce';
+
+/**
+ * Where a tool's Job runs. In the run's namespace, unless a pack enforces Pod Security there (kube-bench's
+ * hostPID/hostPath pod, and kube-hunter's root one, would be refused and the Job would wait out its timeout):
+ * then in a namespace of the run's own that admits them, labelled for the run so reset removes it.
+ */
+export function toolJobNamespace(runNamespace: KubeObject | null, scope: ToolJobScope): { namespace: string; create?: KubeObject; why?: string } {
+  const level = runNamespace?.metadata.labels?.[POD_SECURITY_ENFORCE];
+  if (!level || level === 'privileged') return { namespace: scope.namespace };
+  const namespace = `hl-tools-${shortHash(scope.namespace)}`;
+  return {
+    namespace,
+    create: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { ...runLabels(scope.runId), [POD_SECURITY_ENFORCE]: 'privileged' } } },
+    why: `ran in namespace ${namespace}: the run's namespace ${scope.namespace} enforces Pod Security "${level}", which refuses the tool's pod`,
+  };
+}
+
 /** The host folders kube-bench reads, as upstream's job.yaml mounts them (host path → container path). */
 export const KUBE_BENCH_HOST_MOUNTS: readonly { name: string; hostPath: string; mountPath: string }[] = [
   { name: 'var-lib-cni', hostPath: '/var/lib/cni', mountPath: '/var/lib/cni' },

@@ -222,6 +222,32 @@ describe('in-cluster Jobs on KWOK', () => {
   });
 });
 
+describe("tool Jobs in a run whose namespace enforces Pod Security (a pack's restricted level)", () => {
+  const hardenedRunId = `${runId}-psa`;
+  const hardenedNamespace = `${namespace}-psa`;
+  afterAll(async () => {
+    const placed = await kube.list('v1', 'Namespace', { labelSelector: runLabelSelector(hardenedRunId) }).catch(() => ({ items: [] }));
+    for (const ns of placed.items) await kube.delete('v1', 'Namespace', ns.metadata.name).catch(() => undefined);
+  });
+
+  it("runs kube-bench's privileged Job in a namespace of the run's own that admits it, instead of waiting out its timeout", async () => {
+    await kube.apply(namespaceManifest({ runId: hardenedRunId, namespace: hardenedNamespace }, { podSecurity: true }));
+    const tools = createToolActivities(deps);
+    const began = Date.now();
+    const summary = await tools.runKubeBench({ ...request({ kubeBench: { mode: 'job', benchmark: 'cis-1.11' } }), runId: hardenedRunId, namespace: hardenedNamespace });
+    logSummary(summary);
+    const placed = (await kube.list('v1', 'Namespace', { labelSelector: runLabelSelector(hardenedRunId) })).items.map((ns) => ns.metadata.name).sort();
+    const toolsNamespace = placed.find((name) => name !== hardenedNamespace)!;
+    expect(placed).toEqual([hardenedNamespace, toolsNamespace].sort());
+    expect((await kube.get('v1', 'Namespace', toolsNamespace))!.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'privileged' });
+    // KWOK admits the Job's pod there and completes it without running it: "no output", well before the Job timeout.
+    expect(summary.outcome).toBe('no-output');
+    expect(summary.warnings).toContain(`ran in namespace ${toolsNamespace}: the run's namespace ${hardenedNamespace} enforces Pod Security "restricted", which refuses the tool's pod`);
+    expect(await kube.get('batch/v1', 'Job', toolJobName('kube-bench', hardenedRunId), toolsNamespace)).not.toBeNull();
+    expect(Date.now() - began).toBeLessThan(60_000);
+  });
+});
+
 describe('tool output through the activity, from a stand-in program replaying recorded output', () => {
   async function standIn(name: string, fixtureName: string): Promise<string> {
     const file = path.join(work, name);

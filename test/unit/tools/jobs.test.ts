@@ -1,4 +1,4 @@
-import { jobFailure, jobState, kubeBenchJob, kubeHunterJob, KUBE_BENCH_HOST_MOUNTS, toolJobName } from '../../../src/tools/jobs';
+import { jobFailure, jobState, kubeBenchJob, kubeHunterJob, KUBE_BENCH_HOST_MOUNTS, toolJobName, toolJobNamespace } from '../../../src/tools/jobs';
 
 type Container = { name: string; image: string; command: string[]; args?: string[]; volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[] };
 type PodSpec = { hostPID?: boolean; restartPolicy: string; nodeName?: string; containers: Container[]; volumes?: { name: string; hostPath: { path: string } }[] };
@@ -77,5 +77,25 @@ describe('Job state', () => {
     const failed = withConditions([{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }]);
     expect(jobState(failed)).toBe('failed');
     expect(jobFailure(failed)).toBe('BackoffLimitExceeded: Job has reached the specified backoff limit');
+  });
+});
+
+describe('where a tool Job runs', () => {
+  const runNamespace = (labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: scope.namespace, labels } });
+
+  it("runs in the run's namespace when nothing there refuses privileged pods", () => {
+    expect(toolJobNamespace(runNamespace(), scope)).toEqual({ namespace: scope.namespace });
+    expect(toolJobNamespace(runNamespace({ 'pod-security.kubernetes.io/enforce': 'privileged' }), scope)).toEqual({ namespace: scope.namespace });
+  });
+
+  it.each(['baseline', 'restricted'])('moves to a namespace of the run that admits the pod when the run enforces Pod Security %s', (level) => {
+    const placement = toolJobNamespace(runNamespace({ 'pod-security.kubernetes.io/enforce': level }), scope);
+    expect(placement.namespace).toMatch(/^hl-tools-[0-9a-f]{8}$/);
+    expect(placement.namespace).not.toBe(scope.namespace);
+    expect(placement.create?.metadata).toEqual({
+      name: placement.namespace,
+      labels: { 'app.kubernetes.io/managed-by': 'hardenlab', 'hardenlab.io/run': scope.runId, 'pod-security.kubernetes.io/enforce': 'privileged' },
+    });
+    expect(placement.why).toBe(`ran in namespace ${placement.namespace}: the run's namespace ${scope.namespace} enforces Pod Security "${level}", which refuses the tool's pod`);
   });
 });
