@@ -22,7 +22,6 @@ import {
   activityAttempts,
   activityPending,
   bounded,
-  FaultsBed,
   poll,
   recordFigure,
   samplerPid,
@@ -31,6 +30,7 @@ import {
   type ActivityAttempts,
   type WorkerProcess,
 } from '../support/faults';
+import { FaultsBed } from '../support/faultsBed';
 import { describeLeftover, listRunObjects } from '../support/leftovers';
 import { workerConfigEnv } from '../support/workerConfig';
 
@@ -40,7 +40,7 @@ const TASK_QUEUE = 'it-faults';
 const INTERVAL = 2;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The faults' own test bed (FAULTS_INSTANCE in test/support/faults.ts), so the shared one's files run beside these. */
+/** The faults' own test bed (FAULTS_INSTANCE in test/support/faultsBed.ts), so the shared one's files run beside these. */
 let bed: FaultsBed;
 let testbed: SimUpResult;
 let dir: string;

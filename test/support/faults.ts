@@ -1,7 +1,7 @@
 /**
- * Fault injection on the real components: a worker in its own process (to SIGKILL), the control plane
- * processes of the faults' own test bed (stop one, start it again exactly as kwokctl launched it), node hosts' sshd,
- * node samplers, and where the figures of each fault are written for the README.
+ * Fault injection on the real components: a worker in its own process (to SIGKILL), workflow probes, node
+ * samplers, and where the figures of each fault are written for the README. The test bed the faults hit is
+ * faultsBed.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,10 +10,7 @@ import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { hardenlabHome, repoRoot } from '../../src/config/paths';
 import { REMOTE_ROOT } from '../../src/sampling/commands';
-import { binaryPaths, numberedNodes, readVersions, simDown, simLayout, simStatus, simUp, withSimLock, type SimInstance, type SimLayout, type SimNode, type SimUpResult } from '../../src/testbed';
-import { waitClusterReady, type ClusterContext } from '../../src/testbed/cluster';
-import { startNodeHost, stopNodeHost } from '../../src/testbed/nodeHosts';
-import { isAlive, readPidFile, sleep, stopProcess, waitFor } from '../../src/testbed/process';
+import { isAlive, readPidFile, waitFor } from '../../src/testbed/process';
 
 const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
 
@@ -146,195 +143,6 @@ export async function activityAttempts(handle: WorkflowHandle): Promise<Record<s
     if (failed) entry(typeBySchedule.get(String(failed.scheduledEventId)) ?? '?').failed++;
     const timedOut = event.activityTaskTimedOutEventAttributes;
     if (timedOut) entry(typeBySchedule.get(String(timedOut.scheduledEventId)) ?? '?').timedOut++;
-  }
-  return out;
-}
-
-// ------------------------------------------------------------------------------------ the faults' test bed
-
-/**
- * The fault tests' own KWOK test bed: other ports, node addresses and data folder than the shared one, so the
- * apiserver and sshd they stop belong to nobody else and the other test-bed files run beside them.
- */
-export const FAULTS_INSTANCE: SimInstance = {
-  clusterName: 'hardenlab-faults',
-  ports: { kubeApiserver: 27443, etcd: 23379, etcdPeer: 23380, kubeControllerManager: 31257, kubeScheduler: 31259, kwokController: 31247, ssh: 22 },
-  nodes: numberedNodes('fault-node', 61),
-};
-
-/** How kwokctl launched one control plane process, read from /proc so it can be started again as it was. */
-export interface ComponentLaunch {
-  name: string;
-  pidFile: string;
-  argv: string[];
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  logFile: string;
-}
-
-/** A test bed instance in its own data folder, and the faults one can inject into it. */
-export class FaultsBed {
-  readonly layout: SimLayout;
-
-  constructor(
-    readonly home: string,
-    readonly instance: SimInstance = FAULTS_INSTANCE,
-  ) {
-    this.layout = simLayout(home, instance);
-  }
-
-  up(): Promise<SimUpResult> {
-    return simUp({ home: this.home, instance: this.instance, nodes: 'kwok', log });
-  }
-
-  down(): Promise<unknown> {
-    return simDown({ home: this.home, instance: this.instance, log });
-  }
-
-  private clusterContext(): ClusterContext {
-    const versions = readVersions();
-    return { layout: this.layout, binaries: binaryPaths(versions), versions, log };
-  }
-
-  private pidsDir(): string {
-    return path.join(this.layout.kwokClusterDir, 'pids');
-  }
-
-  /** Launch specs of every running control plane component (etcd, kube-apiserver, controllers, kwok). */
-  snapshotControlPlane(): ComponentLaunch[] {
-    return fs
-      .readdirSync(this.pidsDir())
-      .filter((file) => file.endsWith('.pid'))
-      .map((file) => {
-        const pidFile = path.join(this.pidsDir(), file);
-        const pid = readPidFile(pidFile);
-        if (pid === undefined || !isAlive(pid)) throw new Error(`control plane component ${file} is not running before the fault`);
-        const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-        const env = Object.fromEntries(
-          fs
-            .readFileSync(`/proc/${pid}/environ`, 'utf8')
-            .split('\0')
-            .filter((kv) => kv.includes('='))
-            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-        );
-        return { name: file.replace(/\.pid$/, ''), pidFile, argv, cwd: fs.readlinkSync(`/proc/${pid}/cwd`), env, logFile: fs.readlinkSync(`/proc/${pid}/fd/1`) };
-      });
-  }
-
-  /** Stops one control plane component (SIGTERM, then SIGKILL after 10 s). */
-  async stopComponent(name: string): Promise<number> {
-    const pid = readPidFile(path.join(this.pidsDir(), `${name}.pid`));
-    if (pid === undefined || !isAlive(pid)) throw new Error(`${name} is not running`);
-    await stopProcess(pid);
-    log(`${name} (pid ${pid}) stopped`);
-    return pid;
-  }
-
-  /**
-   * Starts every component of the snapshot that no longer runs (the stopped one, and any that exited
-   * meanwhile — the controller manager and scheduler exit when they lose their leader lease), then waits
-   * until the API answers /readyz, every component has stayed up for a while and the nodes are Ready.
-   */
-  async restoreControlPlane(snapshot: readonly ComponentLaunch[], timeoutMs = 120_000): Promise<string[]> {
-    const restarted: string[] = [];
-    const deadline = Date.now() + timeoutMs;
-    const ctx = this.clusterContext();
-    // Leader election may give up a few seconds after the API returns: check again until stable.
-    for (let stableRounds = 0; stableRounds < 3; ) {
-      let relaunched = false;
-      for (const component of snapshot) {
-        const pid = readPidFile(component.pidFile);
-        if (pid === undefined || !isAlive(pid)) {
-          launch(component);
-          restarted.push(component.name);
-          relaunched = true;
-        }
-      }
-      await waitClusterReady(ctx, this.instance.nodes, Math.max(5_000, deadline - Date.now()));
-      stableRounds = relaunched ? 0 : stableRounds + 1;
-      if (Date.now() > deadline) throw new Error(`control plane not stable within ${timeoutMs / 1000} s (restarted ${restarted.join(', ')})`);
-      await sleep(2_000);
-    }
-    return restarted;
-  }
-
-  /**
-   * Holds the test bed's own lock (the one `simUp` takes, `<home>/.sim.lock` naming its holder's pid) while a
-   * component is down, so nothing that calls `simUp` on this bed meanwhile recreates it over a broken control plane.
-   */
-  withLock<T>(fn: () => Promise<T>, waitMs = 300_000): Promise<T> {
-    return withSimLock(this.home, fn, waitMs);
-  }
-
-  /** The whole test bed runs: every component and node host alive, the API ready. */
-  async assertHealthy(): Promise<void> {
-    const status = await simStatus({ home: this.home, instance: this.instance });
-    if (!status.running) {
-      const down = [...status.components.filter((c) => !c.running).map((c) => c.name), ...status.nodeHosts.filter((n) => !n.running).map((n) => `sshd ${n.name}`)];
-      throw new Error(`test bed not healthy after the fault: api ready ${status.apiReady}; down: ${down.join(', ') || 'none'}`);
-    }
-  }
-
-  private node(name: string): SimNode {
-    const node = this.instance.nodes.find((n) => n.name === name);
-    if (!node) throw new Error(`no node ${name} in test bed ${this.instance.clusterName}`);
-    return node;
-  }
-
-  /**
-   * Stops a node host's sshd like a crashed or stopped daemon: the listener and its open sessions, so an
-   * SFTP transfer under way breaks too. Processes the sessions started (a detached sampler) are left alone.
-   */
-  async stopSshd(nodeName: string): Promise<void> {
-    const node = this.node(nodeName);
-    const listener = readPidFile(path.join(this.layout.nodeDir(node.name), 'sshd.pid'));
-    const sessions = listener ? descendants(listener).filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sshd')) : [];
-    await stopNodeHost(node, this.layout, log);
-    for (const pid of sessions) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    log(`sshd of ${nodeName} stopped with ${sessions.length} session process(es)`);
-  }
-
-  async startSshd(nodeName: string): Promise<void> {
-    await startNodeHost(this.node(nodeName), this.layout, log);
-  }
-}
-
-function launch(component: ComponentLaunch): number {
-  const out = fs.openSync(component.logFile, 'a');
-  // Detached, as kwokctl leaves it: the component outlives this test process.
-  const child = spawn(component.argv[0]!, component.argv.slice(1), { cwd: component.cwd, env: component.env, detached: true, stdio: ['ignore', out, out] });
-  fs.closeSync(out);
-  child.unref();
-  fs.writeFileSync(component.pidFile, String(child.pid));
-  log(`${component.name} started again (pid ${child.pid})`);
-  return child.pid!;
-}
-
-function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      out.push(child);
-      queue.push(child);
-    }
   }
   return out;
 }
