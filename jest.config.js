@@ -13,8 +13,8 @@ const ignoring = (files) => ['/node_modules/', ...files.map((p) => `${p.replace(
 // A new integration file lands in the test bed's parallel project unless it is listed here or below.
 const noBed = ['cli', 'dev', 'report', 'reportScreens', 'samplerScript', 'teams', 'validate'].map(integrationFile);
 // Each with a test bed of its own (other ports, node addresses and data folder): the fault tests stop their own
-// apiserver and sshd (a KWOK instance they start), so they run beside the shared test bed's files; the
-// real-node test boots three system containers, and runs last, alone (scripts/run-tests.js).
+// apiserver and sshd (a KWOK instance they start); the real-node test boots three system containers. The three
+// run side by side (scripts/run-tests.js).
 const faults = [integrationFile('faults')];
 const realNodes = [integrationFile('realNodes')];
 const testbed = {

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { kubectl, type ClusterContext } from './cluster';
 import type { SimLayout } from './layout';
 import { readToolVersions, toolPaths } from '../tools/install';
-import { ensureNodeImage, ensureNodeImages, ensureToolImages, initializeRealNodes, kubeHunterSitePackages, loadBalancerUp, realNodesUp, type RealNodesContext } from './realNodes';
+import { ensureNodeImage, ensureNodeImages, ensureToolImages, kubeHunterSitePackages, loadBalancerUp, realNodesUp, type RealNodesContext } from './realNodes';
+import { initializeRealNodes } from './realNodeRegistration';
 
 /**
  * Which nodes a test bed runs: `kwok` (simulated by KWOK, with a real sshd + sysstat host per node on this

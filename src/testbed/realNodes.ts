@@ -55,7 +55,7 @@ export function simNamespace(layout: SimLayout): string {
 export const TESTBED_PROVIDER_ID_SCHEME = 'hardenlab';
 
 /** A node's index (1-based) decides its address inside the namespace (10.77.0.<10+i>) and its pod CIDR. */
-function nodeIndex(layout: SimLayout, node: SimNode): number {
+export function nodeIndex(layout: SimLayout, node: SimNode): number {
   return layout.instance.nodes.findIndex((candidate) => candidate.name === node.name) + 1;
 }
 
@@ -63,7 +63,7 @@ function scriptEnv(ctx: RealNodesContext, extra: Record<string, string> = {}): N
   return { ...process.env, HL_STATE: realNodesDir(ctx.layout), HL_NS: simNamespace(ctx.layout), HL_BRIDGE: SIM_BRIDGE, HARDENLAB_CACHE: ctx.cache, ...extra };
 }
 
-async function script(ctx: RealNodesContext, args: string[], extra: Record<string, string> = {}, timeoutMs = 120_000): Promise<string> {
+export async function script(ctx: RealNodesContext, args: string[], extra: Record<string, string> = {}, timeoutMs = 120_000): Promise<string> {
   const { stdout, stderr } = await run('bash', [realNodesScript, ...args], { env: scriptEnv(ctx, extra), timeoutMs });
   for (const line of stderr.split('\n')) if (line.trim()) ctx.log(line);
   return stdout;
@@ -253,7 +253,7 @@ export function kubeHunterSitePackages(venv: string): string | undefined {
   return dir && fs.existsSync(path.join(dir, 'kube_hunter')) ? dir : undefined;
 }
 
-type Kubectl = (args: readonly string[]) => Promise<{ stdout: string }>;
+export type Kubectl = (args: readonly string[]) => Promise<{ stdout: string }>;
 
 /** Writes each node's kubelet files (before its first boot); the kubelet starts with the node. */
 export async function prepareKubelets(ctx: RealNodesContext, setup: KubeletSetup): Promise<void> {
@@ -266,42 +266,5 @@ export async function prepareKubelets(ctx: RealNodesContext, setup: KubeletSetup
       HL_API_PORT: String(layout.instance.ports.kubeApiserver),
       HL_NODE_COUNT: String(layout.instance.nodes.length),
     });
-  }
-}
-
-/**
- * Does for each registered node what a cloud controller would: sets its InternalIP to its loopback address
- * (forwarded to its kubelet inside the namespace, so the API server never dials the namespace's addresses from
- * the host), its pod CIDR, and lifts the `uninitialized` taint of `--cloud-provider=external`.
- */
-export async function initializeRealNodes(ctx: RealNodesContext, kubectl: Kubectl, timeoutMs = 120_000): Promise<void> {
-  const { layout } = ctx;
-  for (const node of layout.instance.nodes) {
-    const index = nodeIndex(layout, node);
-    await waitFor(`node ${node.name} to register`, async () => ((await nodeExists(kubectl, node.name)) ? true : undefined), timeoutMs, 500);
-    await script(ctx, ['kubelet-forward', node.name, String(index), node.address]);
-    const addresses = [{ type: 'InternalIP', address: node.address }, { type: 'Hostname', address: node.name }];
-    // The test bed is the nodes' cloud provider (its load balancer serves LoadBalancer Services), as kind's is.
-    const { stdout: providerID } = await kubectl(['get', 'node', node.name, '-o', 'jsonpath={.spec.providerID}']);
-    if (providerID.trim() === '') await kubectl(['patch', 'node', node.name, '--type=merge', '-p', JSON.stringify({ spec: { providerID: `${TESTBED_PROVIDER_ID_SCHEME}://${node.name}` } })]);
-    await kubectl(['patch', 'node', node.name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { addresses } })]);
-    const { stdout: cidr } = await kubectl(['get', 'node', node.name, '-o', 'jsonpath={.spec.podCIDR}']);
-    if (cidr.trim() === '') {
-      const podCIDR = `10.244.${index}.0/24`;
-      await kubectl(['patch', 'node', node.name, '--type=merge', '-p', JSON.stringify({ spec: { podCIDR, podCIDRs: [podCIDR] } })]);
-    }
-    const { stdout: taints } = await kubectl(['get', 'node', node.name, '-o', 'jsonpath={.spec.taints[*].key}']);
-    if (taints.includes('node.cloudprovider.kubernetes.io/uninitialized')) {
-      await kubectl(['taint', 'node', node.name, 'node.cloudprovider.kubernetes.io/uninitialized-']);
-    }
-  }
-}
-
-async function nodeExists(kubectl: Kubectl, name: string): Promise<boolean> {
-  try {
-    await kubectl(['get', 'node', name, '-o', 'name']);
-    return true;
-  } catch {
-    return false;
   }
 }

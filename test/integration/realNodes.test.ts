@@ -128,8 +128,9 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
       spec: {
         nodeName: instance.nodes[1]?.name,
         restartPolicy: 'Never',
-        // Ends by itself if this test dies before deleting it.
+        // Ends by itself if this test dies before deleting it; a shell loop ignores SIGTERM, so no grace period.
         activeDeadlineSeconds: 120,
+        terminationGracePeriodSeconds: 0,
         containers: [{ name: 'busy', image: 'hardenlab.local/busybox:1', imagePullPolicy: 'Never', command: ['sh', '-c', 'while :; do :; done'] }],
       },
     };
