@@ -1,11 +1,12 @@
 # Shared helpers for building Go commands from the Go module proxy into the version-keyed cache.
-# Sourced (not run) by scripts/testbed/build.sh and scripts/temporal/build.sh; the caller sets
-# build_label (shown in log lines) before sourcing and calls require_go.
+# Sourced (not run) by scripts/testbed/build.sh and scripts/temporal/build.sh with the label its log lines
+# show (`source go-build.sh "testbed build"`); the caller then calls require_go and lock_cache.
 #
 # <cache> is $HARDENLAB_CACHE, else $XDG_CACHE_HOME/hardenlab, else ~/.cache/hardenlab; binaries go to
 # <cache>/bin/<component>-<version>/ and a component whose folder is complete is skipped.
 # shellcheck shell=bash
 
+build_label="${1:?go-build.sh: source it with the label its log lines show}"
 cache_root="${HARDENLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hardenlab}"
 bin_root="$cache_root/bin"
 
@@ -43,11 +44,27 @@ $out"
 
 json_field() { sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}$/\1/p"; }
 
+# pinned_gomod <module@version>: the path of that version's go.mod in the module cache (downloaded if missing).
+pinned_gomod() {
+  local gomod
+  # A command substitution does not inherit set -e: stop here, module_info has said why.
+  gomod="$(module_info "$1" | json_field GoMod)" || exit 1
+  [[ -f "$gomod" ]] || die "go mod download did not report the go.mod of $1."
+  printf '%s\n' "$gomod"
+}
+
 is_complete() {
   local out_dir="$1"; shift
   [[ -f "$out_dir/.complete" ]] || return 1
   local binary
   for binary in "$@"; do [[ -x "$out_dir/$binary" ]] || return 1; done
+}
+
+# cached <out_dir> <label> <binary...>: true, and says so, when the component's folder is complete.
+cached() {
+  local out_dir="$1" label="$2"; shift 2
+  is_complete "$out_dir" "$@" || return 1
+  log "$label: cached in $out_dir"
 }
 
 # build_wrapped <label> <out_dir> <go directive> <ldflags> <go mod edit flags...> -- <package@version...>

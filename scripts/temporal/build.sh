@@ -10,16 +10,15 @@ set -euo pipefail
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../../deploy/versions.env
 source "$script_dir/../../deploy/versions.env"
-build_label="temporal build"
 # shellcheck source=../lib/go-build.sh
-source "$script_dir/../lib/go-build.sh"
+source "$script_dir/../lib/go-build.sh" "temporal build"
 
 build_server() {
   local out_dir="$bin_root/temporal-$TEMPORAL_VERSION" version="v$TEMPORAL_VERSION"
-  if is_complete "$out_dir" temporal-server temporal-sql-tool; then log "temporal $version: cached in $out_dir"; return; fi
+  if cached "$out_dir" "temporal $version" temporal-server temporal-sql-tool; then return; fi
   local started=$SECONDS gomod
   log "temporal $version: building the server and temporal-sql-tool"
-  gomod="$(module_info "go.temporal.io/server@$version" | json_field GoMod)"
+  gomod="$(pinned_gomod "go.temporal.io/server@$version")"
   build_wrapped temporal "$out_dir" "$(go_directive_of "$gomod")" "" -require="go.temporal.io/server@$version" -- \
     "go.temporal.io/server/cmd/server@$version" "go.temporal.io/server/cmd/tools/sql@$version"
   mv "$out_dir/server" "$out_dir/temporal-server"
@@ -33,10 +32,10 @@ build_server() {
 
 build_ui() {
   local out_dir="$bin_root/temporal-ui-$TEMPORAL_UI_VERSION" version="v$TEMPORAL_UI_VERSION"
-  if is_complete "$out_dir" temporal-ui-server; then log "temporal UI $version: cached in $out_dir"; return; fi
+  if cached "$out_dir" "temporal UI $version" temporal-ui-server; then return; fi
   local started=$SECONDS gomod module=github.com/temporalio/ui-server/v2
   log "temporal UI $version: building the UI server"
-  gomod="$(module_info "$module@$version" | json_field GoMod)"
+  gomod="$(pinned_gomod "$module@$version")"
   # The UI server's go.mod replaces grpc-gateway with Temporal's fork; a dependency's replaces are ignored,
   # so the wrapper carries the same lines (read from the pinned go.mod, not copied by hand).
   local replaces=() line

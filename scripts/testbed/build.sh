@@ -26,16 +26,15 @@ script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=versions.env
 source "$script_dir/versions.env"
 
-build_label="testbed build"
 # shellcheck source=../lib/go-build.sh
-source "$script_dir/../lib/go-build.sh"
+source "$script_dir/../lib/go-build.sh" "testbed build"
 
 build_etcd() {
   local out_dir="$bin_root/etcd-$ETCD_VERSION"
-  if is_complete "$out_dir" etcd etcdctl; then log "etcd $ETCD_VERSION: cached in $out_dir"; return; fi
+  if cached "$out_dir" "etcd $ETCD_VERSION" etcd etcdctl; then return; fi
   local started=$SECONDS gomod
   log "etcd $ETCD_VERSION: building etcd and etcdctl"
-  gomod="$(module_info "go.etcd.io/etcd/server/v3@$ETCD_VERSION" | json_field GoMod)"
+  gomod="$(pinned_gomod "go.etcd.io/etcd/server/v3@$ETCD_VERSION")"
   module_info "go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION" >/dev/null
   build_wrapped etcd "$out_dir" "$(go_directive_of "$gomod")" "" \
     -require="go.etcd.io/etcd/server/v3@$ETCD_VERSION" -require="go.etcd.io/etcd/etcdctl/v3@$ETCD_VERSION" -- \
@@ -47,10 +46,10 @@ build_etcd() {
 
 build_kwok() {
   local out_dir="$bin_root/kwok-$KWOK_VERSION"
-  if is_complete "$out_dir" kwok kwokctl; then log "kwok $KWOK_VERSION: cached in $out_dir"; return; fi
+  if cached "$out_dir" "kwok $KWOK_VERSION" kwok kwokctl; then return; fi
   local started=$SECONDS gomod
   log "kwok $KWOK_VERSION: building kwok and kwokctl"
-  gomod="$(module_info "sigs.k8s.io/kwok@$KWOK_VERSION" | json_field GoMod)"
+  gomod="$(pinned_gomod "sigs.k8s.io/kwok@$KWOK_VERSION")"
   build_wrapped kwok "$out_dir" "$(go_directive_of "$gomod")" \
     "-X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}" \
     -require="sigs.k8s.io/kwok@$KWOK_VERSION" -- \
@@ -63,11 +62,10 @@ build_kubernetes() {
   local folder="$1"; shift
   local out_dir="$bin_root/$folder-$KUBERNETES_VERSION"
   local commands=("$@")
-  if is_complete "$out_dir" "${commands[@]}"; then log "$folder $KUBERNETES_VERSION: cached in $out_dir"; return; fi
+  if cached "$out_dir" "$folder $KUBERNETES_VERSION" "${commands[@]}"; then return; fi
   local started=$SECONDS gomod
   log "$folder $KUBERNETES_VERSION: building ${commands[*]}"
-  gomod="$(module_info "k8s.io/kubernetes@$KUBERNETES_VERSION" | json_field GoMod)"
-  [[ -f "$gomod" ]] || die "go mod download did not report the go.mod of k8s.io/kubernetes@$KUBERNETES_VERSION."
+  gomod="$(pinned_gomod "k8s.io/kubernetes@$KUBERNETES_VERSION")"
   local replaces=()
   mapfile -t replaces < <("$script_dir/staging-replaces.sh" "$gomod" "$KUBERNETES_VERSION")
   log "$folder $KUBERNETES_VERSION: replacing ${#replaces[@]} staging modules with their published tags"

@@ -15,6 +15,8 @@
 #   realnodes.sh lb-up                      Services of type LoadBalancer get a loopback address (realnodes-lb.sh)
 #   realnodes.sh net-down                   stop forwards and lxcfs, delete the namespace
 #   realnodes.sh closure                    print the namespace's routes, links, rules and forwarding (JSON lines)
+# Parts live in sibling files it sources: realnodes-node.sh (node-create, node-start, node-stop),
+# realnodes-kubelet.sh (node-kubelet) and realnodes-lb.sh (lb-up).
 #
 # Environment: HL_STATE (state folder) and HL_NS (namespace name) always; HL_API_PORT (the API server's port on
 # host loopback) for net-up and node-kubelet; HL_IMAGE (rootfs of the image) and HL_AUTHORIZED_KEYS (public key
@@ -109,54 +111,12 @@ net_up() {
   [[ -S "$FWD/api.sock" ]] || forward_out api "$HL_API_PORT" "127.0.0.1:$HL_API_PORT"
 }
 
-node_create() {
-  local name="$1" index="$2" dir="$HL_STATE/nodes/$1" root
-  : "${HL_IMAGE:?}" "${HL_AUTHORIZED_KEYS:?}"
-  root="$dir/rootfs"
-  [[ -f "$dir/.created" ]] && return 0
-  rm -rf --one-file-system "$dir"
-  mkdir -p "$dir"
-  cp -a "$HL_IMAGE" "$root"
-  printf '%s\n' "$name" >"$root/etc/hostname"
-  printf '127.0.0.1 localhost\n%s %s\n' "$(node_ip "$index")" "$name" >"$root/etc/hosts"
-  # A machine id and host keys of its own: a node is a machine, and the report tells machines apart by id.
-  printf '%s\n' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >"$root/etc/machine-id"
-  ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$root/etc/ssh/ssh_host_ed25519_key"
-  install -d -m 0700 "$root/root/.ssh"
-  install -m 0600 "$HL_AUTHORIZED_KEYS" "$root/root/.ssh/authorized_keys"
-  # The same unprivileged login as the KWOK test bed's node hosts (no sudo), for the tests of least privilege.
-  chroot "$root" useradd --create-home --shell /bin/bash hardenlab
-  chroot "$root" usermod -p '*' hardenlab
-  install -d -m 0700 -o "$(chroot "$root" id -u hardenlab)" -g "$(chroot "$root" id -g hardenlab)" "$root/home/hardenlab/.ssh"
-  install -m 0600 -o "$(chroot "$root" id -u hardenlab)" -g "$(chroot "$root" id -g hardenlab)" "$HL_AUTHORIZED_KEYS" "$root/home/hardenlab/.ssh/authorized_keys"
-  mkdir -p "$root/etc/systemd/network"
-  cat >"$root/etc/systemd/network/10-host0.network" <<EOF
-[Match]
-Name=host0
-
-[Network]
-Address=$(node_ip "$index")/24
-LinkLocalAddressing=no
-IPv6AcceptRA=no
-
-# Services' cluster IPs (the API server's default range): a node's own processes need a route to them before
-# kube-proxy's DNAT rewrites the address. No default route: nothing leaves the node network.
-[Route]
-Destination=$SERVICE_CIDR
-EOF
-  # The kubelet reads these host-wide settings; a node gets read-only files with the values it wants
-  # instead of a writable /proc/sys (which would change the host kernel for every node and the host).
-  # (nspawn resolves the source of a bind onto /proc inside the node, so the files live in the node's rootfs.)
-  mkdir -p "$root/var/lib/hardenlab/sysctl"
-  printf '1\n' >"$root/var/lib/hardenlab/sysctl/vm.overcommit_memory"
-  printf '10\n' >"$root/var/lib/hardenlab/sysctl/kernel.panic"
-  printf '1\n' >"$root/var/lib/hardenlab/sysctl/kernel.panic_on_oops"
-  touch "$dir/.created"
-}
-
 # node-kubelet: the kubelet, kube-proxy and pod network files of a node (kept apart for length).
 # shellcheck source=realnodes-kubelet.sh
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-kubelet.sh"
+# node-create, node-start, node-stop: a node's image copy, boot in its cgroups, and poweroff.
+# shellcheck source=realnodes-node.sh
+source "$(dirname "${BASH_SOURCE[0]}")/realnodes-node.sh"
 # shellcheck source=realnodes-lb.sh
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-lb.sh"
 
@@ -165,85 +125,6 @@ kubelet_forward() {
   [[ "$address" == 127.* ]] || die "node $name: the forward address must be on loopback, got '$address'"
   if [[ -f "$PIDS/fwd-kubelet-$name-host.pid" ]] && kill -0 "$(cat "$PIDS/fwd-kubelet-$name-host.pid")" 2>/dev/null; then return 0; fi
   forward_in "kubelet-$name" "$address" 10250 "$(node_ip "$index"):10250"
-}
-
-node_start() {
-  local name="$1" index="$2" address="$3" dir="$HL_STATE/nodes/$1" controller cg
-  [[ "$address" == 127.* ]] || die "node $name: the forward address must be on loopback, got '$address'"
-  [[ -f "$dir/.created" ]] || die "node $name was not created"
-  if [[ -f "$PIDS/node-$name.pid" ]] && kill -0 "$(cat "$PIDS/node-$name.pid")" 2>/dev/null; then return 0; fi
-  for controller in "${CONTROLLERS[@]}"; do
-    cg="/sys/fs/cgroup/$controller/$CGROUP_PARENT/$name"
-    mkdir -p "$cg"
-    if [[ "$controller" == cpuset ]]; then
-      cat "/sys/fs/cgroup/cpuset/cpuset.cpus" >"/sys/fs/cgroup/cpuset/$CGROUP_PARENT/cpuset.cpus"
-      cat "/sys/fs/cgroup/cpuset/cpuset.mems" >"/sys/fs/cgroup/cpuset/$CGROUP_PARENT/cpuset.mems"
-      cat "/sys/fs/cgroup/cpuset/cpuset.cpus" >"$cg/cpuset.cpus"
-      cat "/sys/fs/cgroup/cpuset/cpuset.mems" >"$cg/cpuset.mems"
-    fi
-  done
-  # One CPU (the thesis's Linode 2 GB nodes had one), 2 GiB of memory, no swap beyond it.
-  echo 100000 >"/sys/fs/cgroup/cpu/$CGROUP_PARENT/$name/cpu.cfs_period_us"
-  echo 100000 >"/sys/fs/cgroup/cpu/$CGROUP_PARENT/$name/cpu.cfs_quota_us"
-  echo 2G >"/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.limit_in_bytes"
-  [[ -f "/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.memsw.limit_in_bytes" ]] &&
-    echo 2G >"/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.memsw.limit_in_bytes"
-  echo 4096 >"/sys/fs/cgroup/pids/$CGROUP_PARENT/$name/pids.max"
-
-  local binds=(--bind="$LXCFS_DIR:/var/lib/lxcfs" --bind=/dev/kmsg)
-  local file
-  for file in stat meminfo cpuinfo uptime loadavg swaps diskstats; do
-    binds+=(--bind="/var/lib/lxcfs/proc/$file:/proc/$file")
-  done
-  for file in vm.overcommit_memory kernel.panic kernel.panic_on_oops; do
-    binds+=(--bind-ro="/var/lib/hardenlab/sysctl/$file:/proc/sys/${file//.//}")
-  done
-  [[ -n "${HL_NODE_BIN:-}" ]] && binds+=(--bind-ro="$HL_NODE_BIN:/opt/hardenlab/bin")
-  [[ -n "${HL_IMAGES:-}" ]] && binds+=(--bind-ro="$HL_IMAGES:/opt/hardenlab/images")
-  [[ -n "${HL_KUBE_HUNTER:-}" ]] && binds+=(--bind-ro="$HL_KUBE_HUNTER:/opt/hardenlab/kube-hunter")
-
-  # The launcher joins the node's cgroups first, so nspawn and everything the node runs is charged there. A
-  # reboot inside the node ends nspawn with 133 (as systemd-nspawn@.service restarts it): boot it again. SIGTERM
-  # goes on to nspawn, which asks the node's systemd for an orderly poweroff.
-  local tasks="" c
-  for c in "${CONTROLLERS[@]}"; do tasks+=" /sys/fs/cgroup/$c/$CGROUP_PARENT/$name/tasks"; done
-  # shellcheck disable=SC2016 # $$, $child and "$@" belong to the launcher shell
-  spawn "node-$name" sh -c 'for t in '"$tasks"'; do echo $$ > "$t"; done
-    stopping=0; trap '\''stopping=1; kill -TERM "$child" 2>/dev/null'\'' TERM
-    while :; do
-      "$@" & child=$!
-      while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done
-      [ "$stopping" = 0 ] && [ "$rc" = 133 ] || exit "$rc"
-    done' launcher \
-    nsenter --net="$NETNS_PATH" systemd-nspawn -b -q -D "$dir/rootfs" -M "$name" --register=no --keep-unit \
-    --network-bridge="$BRIDGE" --capability=all --system-call-filter='@keyring bpf' \
-    --resolv-conf=off --timezone=off --link-journal=no "${binds[@]}"
-  forward_in "ssh-$name" "$address" 22 "$(node_ip "$index"):22"
-  log "node $name started: $(node_ip "$index") in $HL_NS, sshd forwarded from $address:22"
-}
-
-node_stop() {
-  local name="$1" controller cg
-  stop_pid "$PIDS/fwd-ssh-$name-host.pid" 2
-  stop_pid "$PIDS/fwd-ssh-$name-ns.pid" 2
-  stop_pid "$PIDS/fwd-kubelet-$name-host.pid" 2
-  stop_pid "$PIDS/fwd-kubelet-$name-ns.pid" 2
-  # SIGTERM makes nspawn ask the node's systemd for an orderly poweroff.
-  stop_pid "$PIDS/node-$name.pid" 20
-  for controller in "${CONTROLLERS[@]}"; do
-    cg="/sys/fs/cgroup/$controller/$CGROUP_PARENT/$name"
-    [[ -d "$cg" ]] || continue
-    # Whatever is left in the node's cgroups belongs to the node: end it, then remove the cgroups bottom-up.
-    if [[ "$controller" == pids || "$controller" == memory ]]; then
-      while read -r pid; do kill -KILL "$pid" 2>/dev/null || true; done < <(cat "$cg/cgroup.procs" 2>/dev/null; find "$cg" -mindepth 2 -name cgroup.procs -exec cat {} + 2>/dev/null)
-    fi
-  done
-  sleep 0.2
-  for controller in "${CONTROLLERS[@]}"; do
-    cg="/sys/fs/cgroup/$controller/$CGROUP_PARENT/$name"
-    [[ -d "$cg" ]] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
-  done
-  return 0
 }
 
 registry_up() {

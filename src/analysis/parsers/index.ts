@@ -7,7 +7,8 @@ import { parseSarText } from './sarText';
 
 export { SysstatParseError } from './errors';
 export type { ParseOptions, ParsedSysstat } from './common';
-export { parseSarText, parseHeaderDate } from './sarText';
+export { parseSarText } from './sarText';
+export { parseHeaderDate } from './sarLine';
 export { parseSadfCsv } from './sadfCsv';
 export { parseSadfJson } from './sadfJson';
 
