@@ -4,7 +4,7 @@
  * the test bed by itself, so the thesis's design (three scenarios, 24 h window at 600 s) starts on it: the
  * first scenario reaches its sampling window. Then the person cancels from the UI, reset runs (nothing of
  * the run is left on the cluster), and the timeline shows the scenario by name, its steps by what they do,
- * and the workflow list filters by scenario. Screenshots: .hardenlab/test-results/screenshots/newcomer-*.png.
+ * and the workflow list filters by scenario. Screenshots: .hardenlab/screenshots/newcomer-*.png.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';

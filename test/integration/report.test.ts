@@ -57,7 +57,7 @@ describe('buildReport activity and report.html in Chromium', () => {
       page.on('request', (r) => requests.push(r.url()));
       const url = pathToFileURL(result.htmlPath).href;
       await page.goto(url, { waitUntil: 'load' });
-      // For a person to look at: the page in 1800-px slices (.hardenlab/test-results/screenshots/report-*.png).
+      // For a person to look at: the page in 1800-px slices (.hardenlab/screenshots/report-*.png).
       const height = (await page.evaluate('document.body.scrollHeight')) as number;
       for (let y = 0, k = 0; y < height; y += 1800, k++) {
         await page.screenshot({ path: screenshotPath(`report-${k}`), fullPage: true, clip: { x: 0, y, width: 1280, height: Math.min(1800, height - y) } });

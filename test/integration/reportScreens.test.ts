@@ -2,7 +2,7 @@
  * The report as a person sees it: report.html built by the buildReport activity from the real captured sysstat
  * data and the real kube-bench and kube-hunter reports, opened from disk in headless Chromium at desktop and phone
  * widths. The first screen must carry the answer (one sentence per scenario), the headline chart and the trust
- * box before any table. The pictures are kept under .hardenlab/test-results/screenshots/ for a person to look at.
+ * box before any table. The pictures are kept under .hardenlab/screenshots/ for a person to look at.
  * Needs no test bed (the integration-nobed project, in the fast tier).
  */
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 /**
  * The real Temporal Web UI (served by the embedded dev server) in headless Chromium: a person opens the
  * prefilled start link, types a workflow id and a small JSON input, presses Start Workflow, and watches
- * the run until the UI says Completed; the report the run wrote exists. Screenshots: .hardenlab/test-results/screenshots/ui-*.png.
+ * the run until the UI says Completed; the report the run wrote exists. Screenshots: .hardenlab/screenshots/ui-*.png.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';

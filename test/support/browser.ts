@@ -21,8 +21,8 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Where tests put screenshots for a person to look at; scripts/run-tests.js empties .hardenlab/test-results each run. */
-export const SCREENSHOTS_DIR = resolve(__dirname, '..', '..', '.hardenlab', 'test-results', 'screenshots');
+/** Where tests put screenshots for a person to look at (not in .hardenlab/test-results: run-tests.js reads every file there as jest JSON). */
+export const SCREENSHOTS_DIR = resolve(__dirname, '..', '..', '.hardenlab', 'screenshots');
 
 /** The path for screenshot `<name>.png` (its folder made if missing). */
 export function screenshotPath(name: string): string {
