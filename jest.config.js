@@ -5,7 +5,8 @@
 // sshd of a KWOK test bed of their own; and the real-node test, with system containers of its own. Only the
 // integration project starts the shared KWOK test bed.
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+// The node environment plus the removal of the temp folders tests make with test/support/tempDir.ts.
+const common = { testEnvironment: '<rootDir>/test/support/tempDirEnvironment.ts', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 const integrationFile = (name) => `<rootDir>/test/integration/${name}.test.ts`;
 const ignoring = (files) => ['/node_modules/', ...files.map((p) => `${p.replace('<rootDir>', '').replace(/\./g, '\\.')}$`)];
 

@@ -7,7 +7,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -22,6 +21,7 @@ import { loadNodeMap } from '../../src/ssh/nodeMap';
 import { ArtifactStore } from '../../src/store/artifactStore';
 import { reportCount, type BadInputCase } from '../unit/badInput/catalogue';
 import { describeLeftover, listRunObjects } from '../support/leftovers';
+import { tempDir, tempDirSync } from '../support/tempDir';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 import { startWorkerRun, type WorkerRun } from '../support/workerRun';
 
@@ -37,7 +37,7 @@ let tried = 0;
 
 beforeAll(async () => {
   tb = await ensureTestbed();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-badinput-'));
+  dir = await tempDir('hardenlab-badinput-');
   configFile = path.join(dir, 'config.yaml');
   await fs.writeFile(configFile, await goodConfig());
   run = await startWorkerRun({ dir, taskQueue: `badinput-${suffix}`, env: { ...process.env, HARDENLAB_CONFIG: configFile } });
@@ -45,7 +45,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await run?.stop();
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
   reportCount('integration: workflow inputs, config file via the worker, kubeconfigs, SSH', tried);
 });
 
@@ -194,7 +193,7 @@ describe('kubeconfigs: cluster activities against the test bed', () => {
 });
 
 describe("SSH: sampling activities against the test bed's node hosts", () => {
-  const sampling = createSamplingActivities({ ssh: new Ssh2Connector({ readyTimeoutMs: 20_000 }), store: new ArtifactStore(path.join(os.tmpdir(), `hardenlab-badinput-store-${suffix}`)) });
+  const sampling = createSamplingActivities({ ssh: new Ssh2Connector({ readyTimeoutMs: 20_000 }), store: new ArtifactStore(tempDirSync('hardenlab-badinput-store-')) });
   /** A one-node map for sim-node-1 with `change` applied. */
   async function nodeMapWith(name: string, change: Record<string, unknown>): Promise<string> {
     const [node] = (await loadNodeMap(tb.nodeMapPath)).nodes;

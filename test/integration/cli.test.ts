@@ -5,10 +5,10 @@
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../../src/temporal/devServer';
+import { tempDir } from '../support/tempDir';
 
 jest.setTimeout(180_000);
 const root = path.resolve(__dirname, '../..');
@@ -40,7 +40,7 @@ function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): P
 }
 
 test('`hardenlab dev` serves the Temporal Web UI and a worker, then stops cleanly on Ctrl-C', async () => {
-  const home = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-cli-'));
+  const home = await tempDir('hardenlab-cli-');
   const [port, uiPort] = [await freePort(), await freePort()];
   const env = { ...process.env, HARDENLAB_HOME: home, HARDENLAB_TEMPORAL_CLI: path.join(root, '.hardenlab', 'venv', 'bin', 'temporal'), HARDENLAB_TASK_QUEUE: 'cli-test', KUBECONFIG: path.join(home, 'none') };
   dev = spawn(process.execPath, [bin, 'dev', '--port', String(port), '--ui-port', String(uiPort)], { env, stdio: ['ignore', 'pipe', 'pipe'] });

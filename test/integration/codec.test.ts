@@ -7,16 +7,16 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import type { ExperimentResult } from '../../src/domain/progress';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { AesGcmCodec, dataConverterFor, loadKeyFile } from '../../src/temporal/codec';
 import { startCodecServer } from '../../src/temporal/codecServer';
-import { launchChromium } from '../support/browser';
+import { launchChromium, screenshotPath } from '../support/browser';
 import { showHistory } from '../support/histories';
 import { decodedStrings, pathsContaining } from '../support/historyScan';
+import { tempDir } from '../support/tempDir';
 import { ensureTestbed } from '../support/testbed';
 import { workerConfigEnv } from '../support/workerConfig';
 import { startWorkerRun, type WorkerRun } from '../support/workerRun';
@@ -31,7 +31,7 @@ let run: WorkerRun;
 
 beforeAll(async () => {
   await ensureTestbed();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-codec-it-'));
+  dir = await tempDir('hardenlab-codec-it-');
   keyFile = path.join(dir, 'payload.key');
   await fs.writeFile(keyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
   const dataConverter = await dataConverterFor({ address: 'unused', namespace: 'default', taskQueue: 'unused', encryptionKeyPath: keyFile });
@@ -40,7 +40,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await run?.stop();
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
 });
 
 /** Words of the input and of the results that must not be readable without the key. */
@@ -137,7 +136,7 @@ async function expectUiDecodes(workflowId: string, codecUrl: string): Promise<vo
     await page.getByTestId('input-and-result').filter({ hasText: 'loadBalancerWaitSeconds' }).waitFor({ state: 'visible', timeout: 30_000 });
     expect(await page.getByTestId('input-and-result').innerText()).toMatch(/"experimentId"/);
     expect(decodeCalls.length).toBeGreaterThan(0);
-    await page.screenshot({ path: path.join(os.tmpdir(), 'hardenlab-codec-ui.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('codec-ui'), fullPage: true });
   } finally {
     await browser.close();
   }

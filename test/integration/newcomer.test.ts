@@ -4,10 +4,9 @@
  * the test bed by itself, so the thesis's design (three scenarios, 24 h window at 600 s) starts on it: the
  * first scenario reaches its sampling window. Then the person cancels from the UI, reset runs (nothing of
  * the run is left on the cluster), and the timeline shows the scenario by name, its steps by what they do,
- * and the workflow list filters by scenario. Screenshots go to the temp folder.
+ * and the workflow list filters by scenario. Screenshots: .hardenlab/screenshots/newcomer-*.png.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledFailure, Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import type { Page } from 'playwright-core';
@@ -18,14 +17,15 @@ import type { ScenarioRecord } from '../../src/domain/contracts';
 import { experimentKey, runIdFor, scenarioKey, scenarioWorkflowId } from '../../src/domain/naming';
 import { planRepetitions, seedFromId } from '../../src/domain/plan';
 import { experimentProgressQuery, scenarioProgressQuery } from '../../workflows/definitions';
-import { launchChromium, type LaunchedBrowser } from '../support/browser';
+import { launchChromium, screenshotPath, type LaunchedBrowser } from '../support/browser';
 import { cancelRunning } from '../support/hardenlabStack';
 import { deleteRunObjects, describeLeftover, listRunObjects } from '../support/leftovers';
+import { tempDir } from '../support/tempDir';
 import { startFromForm, waitFor } from '../support/temporalUi';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 import { sharedWorkflowBundle } from '../support/workflowBundle';
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(tmpdir(), `hardenlab-newcomer-${name}.png`), fullPage: true });
+const shot = (page: Page, name: string) => page.screenshot({ path: screenshotPath(`newcomer-${name}`), fullPage: true });
 const DAY_MS = 86_400_000;
 
 /**
@@ -51,7 +51,7 @@ describe('from `sim up` and `hardenlab dev` to `{}` in the Web UI', () => {
 
   beforeAll(async () => {
     testbed = await ensureTestbed();
-    home = await mkdtemp(join(tmpdir(), 'hardenlab-newcomer-'));
+    home = await tempDir('hardenlab-newcomer-');
     // A data folder without config.yaml, as on a fresh clone; the test bed is the one `sim up` runs.
     const env = { ...process.env, HARDENLAB_HOME: home, HARDENLAB_CONFIG: undefined };
     dev = await startDev({ port: 0, uiPort: 0, worker: true }, { env, simHome: hardenlabHome(), log: (line) => devLines.push(line), workflowBundle: sharedWorkflowBundle });
@@ -65,7 +65,6 @@ describe('from `sim up` and `hardenlab dev` to `{}` in the Web UI', () => {
     await deleteRunObjects(testbed.kubeconfigPath, runIdFor(childId)).catch(() => undefined);
     await client?.connection.close();
     await dev?.stop();
-    await rm(home, { recursive: true, force: true });
   }, 300_000);
 
   it('starts `{}` from the form, reaches the sampling window, cancels from the UI, resets, and names scenarios and steps', async () => {

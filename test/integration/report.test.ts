@@ -4,14 +4,14 @@
  * from disk and shows the tables and SVG charts without a single network request.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
 import { createReportActivities } from '../../activities/report';
 import { fixtureExperiment } from '../unit/analysis/support/fixtures';
-import { launchChromium, type LaunchedBrowser } from '../support/browser';
+import { launchChromium, screenshotPath, type LaunchedBrowser } from '../support/browser';
+import { tempDir } from '../support/tempDir';
 
 
 describe('buildReport activity and report.html in Chromium', () => {
@@ -20,7 +20,7 @@ describe('buildReport activity and report.html in Chromium', () => {
   const data = fixtureExperiment();
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'hardenlab-report-'));
+    root = await tempDir('hardenlab-report-');
     const experimentDir = join(root, 'exp-fixture');
     for (const run of data.scenarios) {
       const dir = join(experimentDir, run.scenario, String(run.repetition));
@@ -30,10 +30,6 @@ describe('buildReport activity and report.html in Chromium', () => {
     const { buildReport } = createReportActivities({ artifactsRoot: root });
     result = await buildReport({ experimentId: 'exp-fixture', experimentDir: 'exp-fixture' });
   }, 120_000);
-
-  afterAll(async () => {
-    if (root) await rm(root, { recursive: true, force: true });
-  });
 
   it('writes report.html, report.md, summary.json and samples.csv', async () => {
     expect(result.summary).toEqual({ scenarios: 3, completed: 6, partial: false });
@@ -61,10 +57,10 @@ describe('buildReport activity and report.html in Chromium', () => {
       page.on('request', (r) => requests.push(r.url()));
       const url = pathToFileURL(result.htmlPath).href;
       await page.goto(url, { waitUntil: 'load' });
-      // For a person to look at: the page in 1800-px slices under the temp folder.
+      // For a person to look at: the page in 1800-px slices (.hardenlab/screenshots/report-*.png).
       const height = (await page.evaluate('document.body.scrollHeight')) as number;
       for (let y = 0, k = 0; y < height; y += 1800, k++) {
-        await page.screenshot({ path: join(tmpdir(), `hardenlab-report-${k}.png`), fullPage: true, clip: { x: 0, y, width: 1280, height: Math.min(1800, height - y) } });
+        await page.screenshot({ path: screenshotPath(`report-${k}`), fullPage: true, clip: { x: 0, y, width: 1280, height: Math.min(1800, height - y) } });
       }
 
       expect(requests).toEqual([url]);

@@ -5,23 +5,21 @@
  * box before any table. The pictures are kept under .hardenlab/screenshots/ for a person to look at.
  * Needs no test bed (the integration-nobed project, in the fast tier).
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { createReportActivities } from '../../activities/report';
 import { fixtureExperimentWithTools } from '../unit/analysis/support/fixtures';
-import { launchChromium } from '../support/browser';
-
-const SCREENSHOTS = join(__dirname, '../../.hardenlab/screenshots');
+import { launchChromium, screenshotPath } from '../support/browser';
+import { tempDir } from '../support/tempDir';
 
 describe('report.html first screen in Chromium at desktop and phone widths', () => {
   let root: string;
   let htmlUrl: string;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'hardenlab-screens-'));
+    root = await tempDir('hardenlab-screens-');
     const data = fixtureExperimentWithTools();
     for (const run of data.scenarios) {
       const dir = join(root, 'exp-screens', run.scenario, String(run.repetition));
@@ -30,12 +28,7 @@ describe('report.html first screen in Chromium at desktop and phone widths', () 
     }
     const result = await createReportActivities({ artifactsRoot: root }).buildReport({ experimentId: 'exp-screens', experimentDir: 'exp-screens' });
     htmlUrl = pathToFileURL(result.htmlPath).href;
-    await mkdir(SCREENSHOTS, { recursive: true });
   }, 120_000);
-
-  afterAll(async () => {
-    if (root) await rm(root, { recursive: true, force: true });
-  });
 
   const top = async (page: Page, selector: string) => (await page.locator(selector).first().boundingBox())!.y;
 
@@ -50,8 +43,8 @@ describe('report.html first screen in Chromium at desktop and phone widths', () 
       const requests: string[] = [];
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(htmlUrl, { waitUntil: 'load' });
-      await page.screenshot({ path: join(SCREENSHOTS, `report-${name}-${width}.png`) });
-      await page.screenshot({ path: join(SCREENSHOTS, `report-${name}-${width}-top.png`), fullPage: true, clip: { x: 0, y: 0, width, height: height * 3 } });
+      await page.screenshot({ path: screenshotPath(`report-${name}-${width}`) });
+      await page.screenshot({ path: screenshotPath(`report-${name}-${width}-top`), fullPage: true, clip: { x: 0, y: 0, width, height: height * 3 } });
       expect(requests).toEqual([htmlUrl]);
 
       const sentences = page.locator('#answer li');
@@ -94,7 +87,7 @@ describe('report.html first screen in Chromium at desktop and phone widths', () 
       const page = await browser.context.newPage();
       await page.emulateMedia({ colorScheme: 'dark' });
       await page.goto(htmlUrl, { waitUntil: 'load' });
-      await page.screenshot({ path: join(SCREENSHOTS, 'report-desktop-1280-dark.png') });
+      await page.screenshot({ path: screenshotPath('report-desktop-1280-dark') });
       expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(21, 23, 26)');
       expect(await page.evaluate("getComputedStyle(document.querySelector('#headline svg')).backgroundColor")).toBe('rgb(255, 255, 255)');
       await page.emulateMedia({ media: 'print', colorScheme: 'light' });

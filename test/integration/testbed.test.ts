@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { nodeMapSchema, type NodeEntry } from '../../src/config/nodeMap';
 import { binaryPaths, readVersions, simStatus } from '../../src/testbed';
+import { tempDir } from '../support/tempDir';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 
 // The test bed is real: kube-apiserver, etcd, controller-manager, scheduler, kwok and three sshd node hosts.
@@ -183,7 +183,7 @@ describe('node hosts', () => {
   });
 
   it('refuses a node host whose key is not in known_hosts (strict checking is real)', async () => {
-    const emptyKnownHosts = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tb-')), 'known_hosts');
+    const emptyKnownHosts = path.join(await tempDir('hardenlab-known-hosts-'), 'known_hosts');
     fs.writeFileSync(emptyKnownHosts, '');
     await expect(ssh(nodes[0]!, 'true', { knownHosts: emptyKnownHosts })).rejects.toMatchObject({ stderr: expect.stringContaining('Host key verification failed') });
   });

@@ -1,23 +1,21 @@
 /**
  * The real Temporal Web UI (served by the embedded dev server) in headless Chromium: a person opens the
  * prefilled start link, types a workflow id and a small JSON input, presses Start Workflow, and watches
- * the run until the UI says Completed; the report the run wrote exists. Screenshots go to the temp folder.
+ * the run until the UI says Completed; the report the run wrote exists. Screenshots: .hardenlab/screenshots/ui-*.png.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ExperimentResult } from '../../src/domain/progress';
 import { TASK_QUEUE } from '../../src/config/workerConfig';
 import { experimentProgressQuery } from '../../workflows/definitions';
-import { launchChromium, type LaunchedBrowser } from '../support/browser';
+import { launchChromium, screenshotPath, type LaunchedBrowser } from '../support/browser';
 import { startHardenlabStack, type HardenlabStack } from '../support/hardenlabStack';
 import { startFromForm, waitFor } from '../support/temporalUi';
 import { ensureTestbed } from '../support/testbed';
 
 const RUN_TIMEOUT_MS = 12 * 60_000;
-const shot = (page: Page, name: string) => page.screenshot({ path: join(tmpdir(), `hardenlab-ui-${name}.png`), fullPage: true });
+const shot = (page: Page, name: string) => page.screenshot({ path: screenshotPath(`ui-${name}`), fullPage: true });
 
 /**
  * The input a person would paste: one scenario (pipeline.test.ts runs all three), on the test bed, with a

@@ -2,10 +2,10 @@
  * Headless Chromium for integration tests: Debian's `chromium` driven by playwright-core (nothing is
  * downloaded), a fresh profile per launch, no background traffic — tests only touch 127.0.0.1.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.HARDENLAB_CHROMIUM ?? '/usr/bin/chromium';
@@ -20,6 +20,15 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Where tests put screenshots for a person to look at (not in .hardenlab/test-results: run-tests.js reads every file there as jest JSON). */
+export const SCREENSHOTS_DIR = resolve(__dirname, '..', '..', '.hardenlab', 'screenshots');
+
+/** The path for screenshot `<name>.png` (its folder made if missing). */
+export function screenshotPath(name: string): string {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  return join(SCREENSHOTS_DIR, `${name}.png`);
+}
 
 export interface LaunchedBrowser {
   context: BrowserContext;

@@ -8,6 +8,7 @@ import { MAX_HEALTH_CHECKS_PER_WINDOW } from '../../src/config/experiment';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import { operatorDecisionSignal, securityExperiment } from '../../workflows';
 import { recordHistories } from '../support/histories';
+import { tempDir } from '../support/tempDir';
 import { createActivityDoubles, permanent, type DoubleOptions } from './doubles';
 import { timeSkippingHarness } from './harness';
 
@@ -108,7 +109,7 @@ test('a start-sampling that fails part-way is stopped in cleanup, after an abort
 test('a failed teardown of the shared cluster is reported beside the results, and the report is still built', async () => {
   const fail = { teardownCluster: () => permanent('linode: 503 Service Unavailable', 'LinodeApiError') };
   const input = { environment: 'lke', scenarios: ['baseline' as const], window: { durationSeconds: 600, intervalSeconds: 60 } };
-  const { outcome, names } = await run('dur-teardown', input, { fail, env: { HARDENLAB_HOME: '/tmp/hl', LINODE_TOKEN: 'x' } });
+  const { outcome, names } = await run('dur-teardown', input, { fail, env: { HARDENLAB_HOME: await tempDir('hardenlab-wf-home-'), LINODE_TOKEN: 'x' } });
   expect(outcome).toMatchObject({ partial: false, htmlPath: expect.stringMatching(/report\.html$/), cleanupErrors: [expect.stringMatching(/^teardown of lke-.*503 Service Unavailable/)] });
   expect(names.slice(-2)).toEqual(['teardownCluster', 'buildReport']);
 });

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { experimentProgressQuery, operatorDecisionSignal, securityExperiment } from '../../workflows';
 import { PATCHES } from '../../workflows/versions';
 import { recordHistories } from '../support/histories';
+import { tempDir } from '../support/tempDir';
 import { patchMarkers, timeSkippingHarness } from './harness';
 import { createActivityDoubles, permanent, transient, type Call, type FailurePlan } from './doubles';
 
@@ -54,7 +55,7 @@ test('the scenario order is a seeded shuffle per repetition, recorded in the res
 });
 
 test('per-scenario isolation runs the scenarios in parallel, each on its own cluster', async () => {
-  const doubles = createActivityDoubles({ env: { HARDENLAB_HOME: '/tmp/hl', LINODE_TOKEN: 'x' } });
+  const doubles = createActivityDoubles({ env: { HARDENLAB_HOME: await tempDir('hardenlab-wf-home-'), LINODE_TOKEN: 'x' } });
   const input = { environment: 'lke', isolation: 'per-scenario' as const, window: { durationSeconds: 3600, intervalSeconds: 60 } };
   const result = await withWorker(doubles, (taskQueue) => harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-par', args: [input] }));
   expect(result.scenarios.every((s) => s.status === 'completed')).toBe(true);

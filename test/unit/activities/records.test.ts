@@ -1,12 +1,12 @@
 /** A scenario's record joins the collected series and reaches the report, skipped steps included. */
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRecordActivities } from '../../../activities/records';
 import { createReportActivities } from '../../../activities/report';
 import type { ScenarioRecord } from '../../../src/domain/contracts';
 import type { NodeSeries } from '../../../src/domain/samples';
 import { ArtifactStore } from '../../../src/store/artifactStore';
+import { tempDir } from '../../support/tempDir';
 
 jest.setTimeout(60_000);
 
@@ -17,7 +17,7 @@ function series(node: string, start: number, n: number): NodeSeries {
 }
 
 test('recordScenario writes the report input; the report lists a skipped step', async () => {
-  const store = new ArtifactStore(await fs.mkdtemp(path.join(os.tmpdir(), 'hl-records-')));
+  const store = new ArtifactStore(await tempDir('hardenlab-records-'));
   const key = 'experiments/exp-r/best-practices/1';
   const start = Date.UTC(2026, 10, 27, 10);
   await store.writeJson(key, 'nodes/n1/series.json', series('n1', start, 30));
@@ -47,7 +47,7 @@ test('recordScenario writes the report input; the report lists a skipped step', 
 });
 
 test("recordScenario carries each node's identity and the findings' details to the report", async () => {
-  const store = new ArtifactStore(await fs.mkdtemp(path.join(os.tmpdir(), 'hl-records-')));
+  const store = new ArtifactStore(await tempDir('hardenlab-records-'));
   const key = 'experiments/exp-i/security-tools/1';
   const start = Date.UTC(2026, 10, 27, 10);
   const identity = (node: string) => ({ node, machineId: 'same-machine', bootId: 'b-1', kernel: '6.1.0', procStatLxcfs: false, cpus: 2 });
@@ -76,7 +76,7 @@ test("recordScenario carries each node's identity and the findings' details to t
 });
 
 test('audits after the window reach the report apart from the window’s tool runs (the charts shade only those)', async () => {
-  const store = new ArtifactStore(await fs.mkdtemp(path.join(os.tmpdir(), 'hl-records-')));
+  const store = new ArtifactStore(await tempDir('hardenlab-records-'));
   const key = 'experiments/exp-a/limits-plus/1';
   const start = Date.UTC(2026, 10, 27, 10);
   await store.writeJson(key, 'nodes/n1/series.json', series('n1', start, 30));

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeCommand } from '../../../src/cli/commands/analyze';
 import { SysstatParseError } from '../../../src/analysis/parsers';
+import { tempDir } from '../../support/tempDir';
 import { sysstatDir } from './support/fixtures';
 
 const rExpected = JSON.parse(readFileSync(join(sysstatDir, 'r-expected.json'), 'utf8'));
@@ -41,7 +41,7 @@ describe('hardenlab analyze', () => {
   });
 
   it('--html writes a page with an SVG boxplot', async () => {
-    const out = join(await mkdtemp(join(tmpdir(), 'hardenlab-analyze-')), 'a.html');
+    const out = join(await tempDir('hardenlab-analyze-'), 'a.html');
     expect(await analyzeCommand([cpuFile, both], { html: out })).toContain(out);
     const html = await readFile(out, 'utf8');
     expect(html).toContain('<svg');
@@ -64,7 +64,7 @@ describe('hardenlab analyze', () => {
   });
 
   it('a malformed file fails with its name and line', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hardenlab-analyze-'));
+    const dir = await tempDir('hardenlab-analyze-');
     const bad = join(dir, 'bad.sar');
     await writeFile(bad, 'Linux 5.4 (n) \t01/02/21 \t_x86_64_\n\n10:00:00 CPU %user %nice %system %iowait %steal %idle\n10:00:01 all 1 2\n');
     await expect(analyzeCommand([bad], { json: true })).rejects.toThrow(SysstatParseError);

@@ -1,9 +1,9 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readExperimentData } from '../../../src/analysis/files';
 import { ExperimentDataError, buildReportModel, validateScenarioRunData } from '../../../src/analysis/model';
 import { describe as describeStats, meanConfidenceInterval, welchTTest } from '../../../src/analysis/stats';
+import { tempDir } from '../../support/tempDir';
 import { fixtureExperiment } from './support/fixtures';
 
 describe('report model', () => {
@@ -62,7 +62,7 @@ describe('report model', () => {
 
 describe('experiment data loading', () => {
   it('merges per-run scenario-data.json files and validates them', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hardenlab-exp-'));
+    const dir = await tempDir('hardenlab-exp-');
     const data = fixtureExperiment();
     for (const run of data.scenarios) {
       await mkdir(join(dir, run.scenario, String(run.repetition)), { recursive: true });
@@ -75,7 +75,7 @@ describe('experiment data loading', () => {
   });
 
   it('names the file and the field of malformed data', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'hardenlab-exp-'));
+    const dir = await tempDir('hardenlab-exp-');
     const run = fixtureExperiment().scenarios[0]!;
     await mkdir(join(dir, 'baseline', '1'), { recursive: true });
     const file = join(dir, 'baseline', '1', 'scenario-data.json');

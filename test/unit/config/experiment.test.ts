@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateExperiment } from '../../../src/config/experiment';
 import { ConfigFileError, loadWorkerConfig, mergeConfig } from '../../../src/config/workerConfig';
+import { tempDir } from '../../support/tempDir';
 
 describe('experiment input', () => {
   test('{} resolves to the thesis defaults', () => {
@@ -62,7 +62,7 @@ describe('worker config', () => {
   });
 
   test('a config file with a bad key or bad YAML names the file and field', async () => {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hl-config-'));
+    const dir = await tempDir('hardenlab-config-');
     const file = path.join(dir, 'config.yaml');
     await fs.writeFile(file, 'temporal:\n  adress: x\n');
     await expect(loadWorkerConfig({ HARDENLAB_CONFIG: file })).rejects.toThrow(/config file .*config\.yaml: temporal: Unrecognized key: "adress"/);
@@ -72,7 +72,7 @@ describe('worker config', () => {
   });
 
   test('environment variables win over the file; a missing default file means defaults', async () => {
-    const home = await fs.mkdtemp(path.join(os.tmpdir(), 'hl-home-'));
+    const home = await tempDir('hardenlab-home-');
     const { config } = await loadWorkerConfig({ HARDENLAB_HOME: home, TEMPORAL_ADDRESS: 'temporal:7233', HARDENLAB_TASK_QUEUE: 'q' });
     expect(config.temporal).toMatchObject({ address: 'temporal:7233', namespace: 'default', taskQueue: 'q' });
   });

@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../../activities/sampling';
@@ -7,6 +6,7 @@ import type { NodeEntry } from '../../../src/config/nodeMap';
 import { bootIdScript, bootTimeScript } from '../../../src/sampling/commands';
 import type { ExecResult, SshConnector, SshSession } from '../../../src/ssh/connection';
 import { ArtifactStore } from '../../../src/store/artifactStore';
+import { tempDir, tempDirSync } from '../../support/tempDir';
 
 /**
  * The reboot path cannot run on the test bed (its node hosts are this machine), so it is exercised here
@@ -48,21 +48,15 @@ class ScriptedNode {
   }
 }
 
-const made: string[] = [];
-afterAll(async () => {
-  await Promise.all(made.map((dir) => fs.rm(dir, { recursive: true, force: true })));
-});
-
 async function nodeMap(host: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hl-boot-'));
-  made.push(dir);
+  const dir = await tempDir('hardenlab-boot-');
   const file = path.join(dir, 'nodes.yaml');
   await fs.writeFile(file, `nodes:\n  - name: worker-1\n    host: ${host}\n    privateKeyPath: /nonexistent\n`);
   return file;
 }
 
 describe('measureBootTime', () => {
-  const store = new ArtifactStore(os.tmpdir());
+  const store = new ArtifactStore(tempDirSync('hardenlab-store-'));
 
   it('reboots, waits for SSH with a new boot id and for Ready, then reads systemd-analyze', async () => {
     const scripted = new ScriptedNode('Startup finished in 6.121s (kernel) + 3.296s (userspace) = 9.418s\nmulti-user.target reached after 3.283s in userspace');
@@ -129,8 +123,7 @@ describe('measureBootTime', () => {
         events.push(`ready ${node}`);
       },
     });
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hl-boot-'));
-    made.push(dir);
+    const dir = await tempDir('hardenlab-boot-');
     const map = path.join(dir, 'nodes.yaml');
     await fs.writeFile(map, 'nodes:\n  - name: worker-1\n    host: 10.0.0.7\n    privateKeyPath: /k\n  - name: worker-2\n    host: 10.0.0.8\n    privateKeyPath: /k\n');
     const result = await activities.measureBootTime({ runId: 'r1', nodeMapPath: map, reboot: true, cluster: { provider: 'linode', kubeconfigPath: '/k' } as never });

@@ -1,5 +1,4 @@
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../../activities/sampling';
@@ -9,6 +8,7 @@ import type { ExecResult, SshSession } from '../../../src/ssh/connection';
 import { privilegedCommand } from '../../../src/ssh/shell';
 import { isSudoDenied, permissionDenied } from '../../../src/ssh/errors';
 import { ArtifactStore } from '../../../src/store/artifactStore';
+import { tempDir, tempDirSync } from '../../support/tempDir';
 
 /** A node without sysstat: answers the probe, the install and the sampler script like a real one would. */
 function nodeWithout(sysstat: { pm?: string; sudo: 'ok' | 'denied' }) {
@@ -49,21 +49,15 @@ function nodeWithout(sysstat: { pm?: string; sudo: 'ok' | 'denied' }) {
   return { log, connector: { connect: async (node: NodeEntry) => session(node) } };
 }
 
-const made: string[] = [];
-afterAll(async () => {
-  await Promise.all(made.map((dir) => fs.rm(dir, { recursive: true, force: true })));
-});
-
 async function nodeMap(): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hl-sysstat-'));
-  made.push(dir);
+  const dir = await tempDir('hardenlab-sysstat-');
   const file = path.join(dir, 'nodes.yaml');
   await fs.writeFile(file, 'nodes:\n  - name: rhel-1\n    host: 10.0.0.8\n    user: ops\n    privateKeyPath: /k\n');
   return file;
 }
 
 describe('ensuring sysstat', () => {
-  const store = new ArtifactStore(os.tmpdir());
+  const store = new ArtifactStore(tempDirSync('hardenlab-store-'));
   const request = async () => ({ runId: 'r1', nodeMapPath: await nodeMap(), intervalSeconds: 10, durationSeconds: 600 });
 
   it('installs it with the node\'s package manager through sudo and records the version', async () => {

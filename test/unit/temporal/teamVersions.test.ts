@@ -5,13 +5,13 @@
  * and where the builds land, and a broken file is refused naming what is wrong.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import * as os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readTeamVersions, teamBinaryPaths, teamBuildScript, teamVersionsFile } from '../../../src/temporal/team/versions';
+import { tempDirSync } from '../../support/tempDir';
 
 const write = (text: string) => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hardenlab-versions-'));
+  const dir = tempDirSync('hardenlab-versions-');
   const file = path.join(dir, 'versions.env');
   writeFileSync(file, text);
   return file;
@@ -37,24 +37,20 @@ describe('deploy/versions.env', () => {
 
   it('keys the cache folders by version, and build.sh finds the builds there (it reads the same file)', () => {
     const versions = readTeamVersions(teamVersionsFile);
-    const cache = mkdtempSync(path.join(os.tmpdir(), 'hardenlab-cache-'));
-    try {
-      const binaries = teamBinaryPaths(versions, cache);
-      expect(binaries.server).toBe(path.join(cache, 'bin', `temporal-${versions.temporal}`, 'temporal-server'));
-      expect(binaries.uiServer).toBe(path.join(cache, 'bin', `temporal-ui-${versions.ui}`, 'temporal-ui-server'));
-      // Complete folders where the TypeScript side looks: build.sh must call them cached instead of building.
-      for (const binary of Object.values(binaries)) {
-        mkdirSync(path.dirname(binary), { recursive: true });
-        writeFileSync(binary, '#!/bin/sh\n', { mode: 0o755 });
-        writeFileSync(path.join(path.dirname(binary), '.complete'), 'test\n');
-      }
-      const run = spawnSync('bash', [teamBuildScript], { encoding: 'utf8', env: { ...process.env, HARDENLAB_CACHE: cache }, timeout: 60_000 });
-      expect(run.stderr).toBe('');
-      expect(run.status).toBe(0);
-      expect(run.stdout).toContain(`temporal v${versions.temporal}: cached in ${path.dirname(binaries.server)}`);
-      expect(run.stdout).toContain(`temporal UI v${versions.ui}: cached in ${path.dirname(binaries.uiServer)}`);
-    } finally {
-      rmSync(cache, { recursive: true, force: true });
+    const cache = tempDirSync('hardenlab-cache-');
+    const binaries = teamBinaryPaths(versions, cache);
+    expect(binaries.server).toBe(path.join(cache, 'bin', `temporal-${versions.temporal}`, 'temporal-server'));
+    expect(binaries.uiServer).toBe(path.join(cache, 'bin', `temporal-ui-${versions.ui}`, 'temporal-ui-server'));
+    // Complete folders where the TypeScript side looks: build.sh must call them cached instead of building.
+    for (const binary of Object.values(binaries)) {
+      mkdirSync(path.dirname(binary), { recursive: true });
+      writeFileSync(binary, '#!/bin/sh\n', { mode: 0o755 });
+      writeFileSync(path.join(path.dirname(binary), '.complete'), 'test\n');
     }
+    const run = spawnSync('bash', [teamBuildScript], { encoding: 'utf8', env: { ...process.env, HARDENLAB_CACHE: cache }, timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`temporal v${versions.temporal}: cached in ${path.dirname(binaries.server)}`);
+    expect(run.stdout).toContain(`temporal UI v${versions.ui}: cached in ${path.dirname(binaries.uiServer)}`);
   });
 });
