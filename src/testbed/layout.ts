@@ -94,3 +94,11 @@ export function simLayout(home: string = hardenlabHome(), instance: SimInstance 
     nodeDir: (nodeName) => path.join(simDir, 'nodes', nodeName),
   };
 }
+
+/**
+ * The ssh client's arguments for root on a test-bed node: the test bed's own key, its known_hosts, and no
+ * prompt (an unknown or changed host key fails instead).
+ */
+export function nodeSshArgs(keys: { privateKeyPath: string; knownHostsPath: string }, address: string): string[] {
+  return ['-i', keys.privateKeyPath, '-o', `UserKnownHostsFile=${keys.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', `root@${address}`];
+}

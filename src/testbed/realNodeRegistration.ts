@@ -1,5 +1,5 @@
 import { run, waitFor } from './process';
-import type { SimLayout, SimNode } from './layout';
+import { nodeSshArgs, type SimLayout, type SimNode } from './layout';
 import { nodeIndex, script, TESTBED_PROVIDER_ID_SCHEME, type Kubectl, type RealNodesContext } from './realNodes';
 
 /** How long a started node's kubelet may take to register: about 2 s alone, far more on a saturated host. */
@@ -56,9 +56,8 @@ const DIAGNOSTICS = 'systemctl --no-pager --lines=0 status containerd hardenlab-
 
 /** The node's units and the kubelet's last log lines, read over SSH with the test bed's own key and host keys. */
 export async function kubeletDiagnostics(layout: SimLayout, node: SimNode): Promise<string> {
-  const ssh = ['-i', layout.privateKeyPath, '-o', `UserKnownHostsFile=${layout.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10'];
   try {
-    const { stdout } = await run('ssh', [...ssh, `root@${node.address}`, DIAGNOSTICS], { timeoutMs: 30_000 });
+    const { stdout } = await run('ssh', [...nodeSshArgs(layout, node.address), DIAGNOSTICS], { timeoutMs: 30_000 });
     return `${node.name}:\n${stdout.trim()}`;
   } catch (error) {
     return `${node.name}: ${(error as Error).message}`;

@@ -3,10 +3,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { binaryPaths, numberedNodes, readVersions, simDown, simStatus, simUp, type SimInstance, type SimUpResult } from '../../src/testbed';
+import { binaryPaths, nodeSshArgs, numberedNodes, readVersions, simDown, simStatus, simUp, type SimInstance, type SimUpResult } from '../../src/testbed';
 import { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml, stringify } from 'yaml';
 import { loadKubeClient } from '../../src/kube/client';
+import { kubeletDiagnostics } from '../../src/testbed/realNodeRegistration';
 import { waitForNodeReady } from '../../src/kube/wait';
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { ArtifactStore } from '../../src/store/artifactStore';
@@ -45,11 +46,7 @@ async function kubectl(...args: string[]): Promise<string> {
 
 /** Runs a command on a node over SSH, verifying its host key against the test bed's known_hosts. */
 async function onNode(address: string, command: string, timeout = 60_000): Promise<string> {
-  const { stdout } = await exec(
-    'ssh',
-    ['-i', up.privateKeyPath, '-o', `UserKnownHostsFile=${up.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${address}`, command],
-    { timeout },
-  );
+  const { stdout } = await exec('ssh', [...nodeSshArgs(up, address), command], { timeout });
   return stdout;
 }
 
@@ -93,6 +90,10 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
       expect(node.status.conditions.find((condition) => condition.type === 'Ready')?.status).toBe('True');
       expect(node.status.allocatable.cpu).toBe('1');
     }
+    // What a registration timeout would report: the node's units and the kubelet's journal, read over SSH.
+    const diagnosis = await kubeletDiagnostics(layout, instance.nodes[0]!);
+    expect(diagnosis).toMatch(/kubelet\.service[^\n]*\n[^\n]*\n\s*Active: active \(running\)/);
+    expect(diagnosis).toContain('containerd.service');
     const status = await simStatus({ home, instance });
     expect(status.nodes).toBe('real');
     expect(status.nodeHosts.every((node) => node.running)).toBe(true);
