@@ -69,6 +69,10 @@ export function renderKwokctlConfig(versions: TestbedVersions, binaries: Testbed
             : []),
         ],
       },
+      // One instance each, so no leader election: with it they exit when the API server stalls for ~15 s (a
+      // starved machine), and nothing would then create or schedule a pod.
+      { name: 'kube-controller-manager', extraArgs: [{ key: 'leader-elect', value: 'false' }] },
+      { name: 'kube-scheduler', extraArgs: [{ key: 'leader-elect', value: 'false' }] },
       // kwok would otherwise take over every node, real kubelets' too: it manages only the nodes it simulates.
       {
         name: 'kwok-controller',

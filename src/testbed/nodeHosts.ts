@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
 import { knownHostsLine, renderSshdConfig } from './manifests';
 import { isAlive, readPidFile, run, stopProcess, tcpOpen, waitFor, type Log } from './process';
@@ -25,8 +26,9 @@ export async function ensureClientKey(layout: SimLayout, log: Log): Promise<void
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hardenlab-sim', '-f', layout.privateKeyPath]);
   }
   fs.chmodSync(layout.privateKeyPath, 0o600);
-  fs.copyFileSync(layout.publicKeyPath, layout.authorizedKeysPath);
-  fs.chmodSync(layout.authorizedKeysPath, 0o644);
+  // Atomic (temp file + rename), as every write here that other runs of the test bed read meanwhile: a sim up
+  // that reuses the bed must not show a session an empty authorized_keys or known_hosts.
+  writeFileAtomic.sync(layout.authorizedKeysPath, fs.readFileSync(layout.publicKeyPath), { mode: 0o644 });
 }
 
 /** Creates the non-root login (no sudo rights, '*' password so sshd does not treat it as locked). */
@@ -92,7 +94,7 @@ export async function startNodeHost(node: SimNode, layout: SimLayout, log: Log):
 /** Writes known_hosts from the node hosts' public host keys, so clients can verify them strictly. */
 export function writeKnownHosts(nodes: readonly SimNode[], layout: SimLayout): void {
   const lines = nodes.map((node) => knownHostsLine(node.address, layout.instance.ports.ssh, fs.readFileSync(`${hostKeyPath(layout, node)}.pub`, 'utf8')));
-  fs.writeFileSync(layout.knownHostsPath, `${lines.join('\n')}\n`, { mode: 0o644 });
+  writeFileAtomic.sync(layout.knownHostsPath, `${lines.join('\n')}\n`, { mode: 0o644 });
 }
 
 export async function stopNodeHost(node: SimNode, layout: SimLayout, log: Log): Promise<void> {

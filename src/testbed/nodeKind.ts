@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { kubectl, type ClusterContext } from './cluster';
 import type { SimLayout } from './layout';
 import { readToolVersions, toolPaths } from '../tools/install';
@@ -30,7 +31,7 @@ export function readNodeKind(layout: SimLayout): NodeKind | undefined {
 
 export function writeNodeKind(layout: SimLayout, kind: NodeKind): void {
   fs.mkdirSync(layout.simDir, { recursive: true });
-  fs.writeFileSync(kindFile(layout), `${kind}\n`);
+  writeFileAtomic.sync(kindFile(layout), `${kind}\n`);
 }
 
 export function realNodesContext(ctx: ClusterContext, cache: string): RealNodesContext {

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { repoRoot } from '../config/paths';
 import type { SimLayout, SimNode } from './layout';
 import { closureViolations, parseNamespaceEvidence } from './closure';
@@ -177,7 +178,7 @@ function writeRealKnownHosts(layout: SimLayout): void {
     const key = path.join(realNodesDir(layout), 'nodes', node.name, 'rootfs', 'etc', 'ssh', 'ssh_host_ed25519_key.pub');
     return knownHostsLine(node.address, 22, fs.readFileSync(key, 'utf8'));
   });
-  fs.writeFileSync(layout.knownHostsPath, `${lines.join('\n')}\n`, { mode: 0o644 });
+  writeFileAtomic.sync(layout.knownHostsPath, `${lines.join('\n')}\n`, { mode: 0o644 });
 }
 
 /** Powers every node off, removes their cgroups, forwards, lxcfs and the namespace. */

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
+import writeFileAtomic from 'write-file-atomic';
 import { cacheDir, hardenlabHome } from '../config/paths';
 import { nodeMapSchema } from '../config/nodeMap';
 import { apiReady, clusterComponents, createCluster, deleteCluster, ensureNodes, leftoverProcesses, waitClusterReady, type ClusterContext, type ComponentStatus } from './cluster';
@@ -169,14 +170,23 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
       writeKnownHosts(layout.instance.nodes, layout);
     }
 
-    if (clusterRunning(layout) && (await apiReady(ctx))) {
+    const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
+    // Never recreated while any of its processes run: other runs may be using it (a new CA would break their
+    // kubeconfigs), and a slow /readyz on a busy machine is not a broken cluster. Waited for instead.
+    const components = clusterComponents(layout);
+    const stopped = components.filter((component) => !component.running).map((component) => component.name);
+    if (components.length > 0 && stopped.length === 0) {
+      await waitClusterReady(ctx, [], readyTimeoutMs).catch((error: unknown) => {
+        throw new Error(`the running cluster at ${apiServerUrl(layout.instance)} did not become ready (${(error as Error).message}); stop it with hardenlab sim down`);
+      });
       log(`reusing the running cluster at ${apiServerUrl(layout.instance)}`);
+    } else if (stopped.length < components.length) {
+      throw new Error(`the cluster at ${apiServerUrl(layout.instance)} is partly down (${stopped.join(', ')} not running); stop it with hardenlab sim down, then start it again`);
     } else {
       started = true;
       await createCluster(ctx, kind === 'real' ? { advertiseAddress: SIM_GATEWAY, kubeletClientCertificate: true } : {});
     }
     writeNodeKind(layout, kind);
-    const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
     await waitClusterReady(ctx, [], readyTimeoutMs);
     if (kind === 'real') {
       if (layout.instance.nodes.some((node) => !realNodeStatus(layout, node).running)) started = true;
@@ -187,7 +197,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
     await waitClusterReady(ctx, layout.instance.nodes, readyTimeoutMs);
 
     const nodeMap = nodeMapSchema.parse(buildNodeMap(layout.instance.nodes, layout, 'root', kind === 'real'));
-    fs.writeFileSync(layout.nodeMapPath, stringify(nodeMap));
+    writeFileAtomic.sync(layout.nodeMapPath, stringify(nodeMap));
     log(`test bed ready (${kind} nodes): kubeconfig ${layout.kubeconfigPath}, node map ${layout.nodeMapPath}`);
     return {
       kubeconfigPath: layout.kubeconfigPath,

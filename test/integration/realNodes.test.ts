@@ -142,8 +142,9 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
     const sar = await Promise.all(instance.nodes.map((node) => onNode(node.address, 'LC_ALL=C sar -u 2 8')));
     const users = sar.map(sarMeanUser);
     log(`mean %user while node 2 is busy: ${users.map((value) => value.toFixed(1)).join(' / ')}`);
-    // On a contended host the busy node gets less than its full CPU; the others stay near idle either way.
-    expect(users[1]).toBeGreaterThan(50);
+    // On a contended host the busy node gets less than its full CPU (98 % alone, 60-79 % beside the other lanes,
+    // 48 % with a busy loop on the host too); what proves per-node measurement is that the others stay near idle.
+    expect(users[1]).toBeGreaterThan(25);
     expect(users[1]).toBeGreaterThan(5 * Math.max(users[0] ?? 0, users[2] ?? 0));
     expect(users[0]).toBeLessThan(20);
     expect(users[2]).toBeLessThan(20);

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { binaryPaths, readVersions, simDown, simStatus, simUp, type SimInstance } from '../../src/testbed';
-import { isAlive, tcpOpen } from '../../src/testbed/process';
+import { isAlive, tcpOpen, waitFor } from '../../src/testbed/process';
 
 // `sim down` must leave no process behind. Proven on a second, disjoint test bed (own data folder, other
 // ports and node addresses) so the shared one on 6443/2379/127.0.0.11-13 keeps serving other tests.
@@ -40,7 +40,7 @@ describe('sim down', () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
-  it('stops every process sim up started and removes the state', async () => {
+  it('reuses a running cluster that is slow to answer, refuses a partly stopped one, and sim down stops every process sim up started and removes the state', async () => {
     for (const [host, port] of [['127.0.0.1', 16443], ['127.0.0.1', 12379], ['127.0.0.21', 22]] as const) {
       expect(`${host}:${port} ${(await tcpOpen(host, port)) ? 'busy' : 'free'}`).toBe(`${host}:${port} free`);
     }
@@ -58,9 +58,35 @@ describe('sim down', () => {
     expect(pids).toHaveLength(6);
     expect(processesMentioning(home).length).toBeGreaterThanOrEqual(6);
 
+    // A second sim up while the API server does not answer (stopped, as on a starved machine) waits for it and
+    // reuses the cluster: the same processes and CA, so other runs' kubeconfigs stay valid.
+    const apiserver = status.components.find((component) => component.name === 'kube-apiserver')!.pid!;
+    const caPath = path.join(home, 'sim', 'kwok', 'clusters', instance.clusterName, 'pki', 'ca.crt');
+    const ca = fs.readFileSync(caPath, 'utf8');
+    process.kill(apiserver, 'SIGSTOP');
+    const resume = () => isAlive(apiserver) && process.kill(apiserver, 'SIGCONT');
+    const resumeLater = setTimeout(resume, 15_000);
+    try {
+      const again = await simUp({ ...options, readyTimeoutMs: 120_000 });
+      expect(again.started).toBe(false);
+      expect(again.durationMs).toBeGreaterThanOrEqual(10_000);
+    } finally {
+      clearTimeout(resumeLater);
+      resume();
+    }
+    expect(fs.readFileSync(caPath, 'utf8')).toBe(ca);
+    expect((await simStatus(options)).components.map((entry) => entry.pid)).toEqual(status.components.map((entry) => entry.pid));
+
+    // A cluster with a component down is not recreated under its users either: sim up says what is down.
+    const scheduler = status.components.find((component) => component.name === 'kube-scheduler')!.pid!;
+    process.kill(scheduler, 'SIGKILL');
+    await waitFor('kube-scheduler to end', async () => (isAlive(scheduler) ? undefined : true), 10_000, 100);
+    await expect(simUp(options)).rejects.toThrow('is partly down (kube-scheduler not running); stop it with hardenlab sim down');
+    expect(fs.readFileSync(caPath, 'utf8')).toBe(ca);
+
     const down = await simDown(options);
     expect(down.leftover).toEqual([]);
-    expect(down.stopped).toEqual(expect.arrayContaining(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller', 'sshd downtest-node-1']));
+    expect(down.stopped).toEqual(expect.arrayContaining(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kwok-controller', 'sshd downtest-node-1']));
     expect(pids.filter(isAlive)).toEqual([]);
     expect(processesMentioning(home)).toEqual([]);
     expect(await tcpOpen('127.0.0.1', 16443)).toBe(false);

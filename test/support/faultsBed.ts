@@ -92,14 +92,14 @@ export class FaultsBed {
 
   /**
    * Starts every component of the snapshot that no longer runs (the stopped one, and any that exited
-   * meanwhile — the controller manager and scheduler exit when they lose their leader lease), then waits
+   * meanwhile), then waits
    * until the API answers /readyz, every component has stayed up for a while and the nodes are Ready.
    */
   async restoreControlPlane(snapshot: readonly ComponentLaunch[], timeoutMs = 120_000): Promise<string[]> {
     const restarted: string[] = [];
     const deadline = Date.now() + timeoutMs;
     const ctx = this.clusterContext();
-    // Leader election may give up a few seconds after the API returns: check again until stable.
+    // A component may give up a few seconds after the API returns: check again until stable.
     for (let stableRounds = 0; stableRounds < 3; ) {
       let relaunched = false;
       for (const component of snapshot) {

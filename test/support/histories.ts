@@ -18,6 +18,7 @@ export function showHistory(address: string, workflowId: string, namespace = 'de
   return execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--namespace', namespace, '--output', 'json'], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
+    timeout: 120_000, // a stalled server fails the test instead of blocking its jest worker
   });
 }
 

@@ -40,6 +40,12 @@ describe('renderKwokctlConfig', () => {
       etcdVersion: '3.6.16',
     });
   });
+
+  it('runs the controller manager and scheduler without leader election, so an API server stall does not end them', () => {
+    const argsOf = (name: string) => (config.componentsPatches as { name: string; extraArgs: { key: string; value: string }[] }[]).find((patch) => patch.name === name)?.extraArgs;
+    expect(argsOf('kube-controller-manager')).toEqual([{ key: 'leader-elect', value: 'false' }]);
+    expect(argsOf('kube-scheduler')).toEqual([{ key: 'leader-elect', value: 'false' }]);
+  });
 });
 
 describe('renderNodeManifests', () => {
