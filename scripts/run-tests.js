@@ -86,10 +86,12 @@ async function main() {
     // KWOK test bed's files, three at a time; the fault tests, which stop the apiserver and sshd of theirs; the
     // real-node test. All at the same priority: a lane at a lower one starves while the real nodes boot, and
     // its timing-bound tests (the faults') then fail.
+    // --forceExit: a test that timed out may leave its worker polling; once the results are written (and the
+    // global teardown ran) the lane ends rather than wait for its deadline.
     const lanes = await Promise.all([
-      jest('testbed', ['integration'], ['--maxWorkers=3']),
-      jest('faults', ['integration-faults'], ['--runInBand']),
-      jest('realnodes', ['integration-realnodes'], ['--runInBand']),
+      jest('testbed', ['integration'], ['--maxWorkers=3', '--forceExit']),
+      jest('faults', ['integration-faults'], ['--runInBand', '--forceExit']),
+      jest('realnodes', ['integration-realnodes'], ['--runInBand', '--forceExit']),
     ]);
     status = lanes.find((laneStatus) => laneStatus !== 0) ?? status;
   }

@@ -73,6 +73,32 @@ export async function deleteCluster(ctx: ClusterContext): Promise<void> {
   await kwokctl(ctx, ['delete', 'cluster', '--kubeconfig', ctx.layout.kubeconfigPath], 120_000);
 }
 
+/**
+ * Starts the control plane components that are not running (`kwokctl start cluster` starts only those), until
+ * every one runs and the controller manager works (the `default` ServiceAccount exists). kwokctl does not
+ * supervise them: the controller manager exits when the API server is not healthy within ~10 s of its start,
+ * which a busy machine causes. Returns the components it started.
+ */
+export async function keepComponentsRunning(ctx: ClusterContext, timeoutMs: number): Promise<string[]> {
+  const restarted: string[] = [];
+  await waitFor(
+    'every control plane component to run and the default ServiceAccount to exist',
+    async () => {
+      const stopped = clusterComponents(ctx.layout).filter((component) => !component.running).map((component) => component.name);
+      if (stopped.length > 0) {
+        ctx.log(`starting ${stopped.join(', ')} again (not running)`);
+        restarted.push(...stopped);
+        await kwokctl(ctx, ['start', 'cluster']);
+        return undefined;
+      }
+      return (await apiReady(ctx)) && (await kubectl(ctx, ['get', 'serviceaccount', 'default', '--namespace', 'default'], 10_000).then(() => true, () => false)) ? true : undefined;
+    },
+    timeoutMs,
+    1000,
+  );
+  return restarted;
+}
+
 /** Registers the KWOK nodes that are missing (with status, so their InternalIP is the node host's address). */
 export async function ensureNodes(ctx: ClusterContext, nodes: readonly SimNode[]): Promise<void> {
   const { stdout } = await kubectl(ctx, ['get', 'nodes', '-o', 'name']);

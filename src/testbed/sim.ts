@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import writeFileAtomic from 'write-file-atomic';
 import { cacheDir, hardenlabHome } from '../config/paths';
 import { nodeMapSchema } from '../config/nodeMap';
-import { apiReady, clusterComponents, createCluster, deleteCluster, ensureNodes, leftoverProcesses, waitClusterReady, type ClusterContext, type ComponentStatus } from './cluster';
+import { apiReady, clusterComponents, createCluster, deleteCluster, ensureNodes, keepComponentsRunning, leftoverProcesses, waitClusterReady, type ClusterContext, type ComponentStatus } from './cluster';
 import { apiServerUrl, simLayout, type SimInstance, type SimLayout } from './layout';
 import { buildNodeMap } from './manifests';
 import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, startNodeHost, stopNodeHost, writeKnownHosts } from './nodeHosts';
@@ -172,22 +172,20 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
 
     const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
     // Never recreated while any of its processes run: other runs may be using it (a new CA would break their
-    // kubeconfigs), and a slow /readyz on a busy machine is not a broken cluster. Waited for instead.
+    // kubeconfigs), and a slow /readyz on a busy machine is not a broken cluster. Waited for, and what stopped
+    // is started again.
     const components = clusterComponents(layout);
-    const stopped = components.filter((component) => !component.running).map((component) => component.name);
-    if (components.length > 0 && stopped.length === 0) {
-      await waitClusterReady(ctx, [], readyTimeoutMs).catch((error: unknown) => {
+    if (components.some((component) => component.running)) {
+      await keepComponentsRunning(ctx, readyTimeoutMs).catch((error: unknown) => {
         throw new Error(`the running cluster at ${apiServerUrl(layout.instance)} did not become ready (${(error as Error).message}); stop it with hardenlab sim down`);
       });
       log(`reusing the running cluster at ${apiServerUrl(layout.instance)}`);
-    } else if (stopped.length < components.length) {
-      throw new Error(`the cluster at ${apiServerUrl(layout.instance)} is partly down (${stopped.join(', ')} not running); stop it with hardenlab sim down, then start it again`);
     } else {
       started = true;
       await createCluster(ctx, kind === 'real' ? { advertiseAddress: SIM_GATEWAY, kubeletClientCertificate: true } : {});
+      await keepComponentsRunning(ctx, readyTimeoutMs);
     }
     writeNodeKind(layout, kind);
-    await waitClusterReady(ctx, [], readyTimeoutMs);
     if (kind === 'real') {
       if (layout.instance.nodes.some((node) => !realNodeStatus(layout, node).running)) started = true;
       await startRealNodes(ctx, cache);

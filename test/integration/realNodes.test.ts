@@ -21,6 +21,7 @@ import { startWorker } from '../../worker/runWorker';
 import { securityExperiment } from '../../workflows';
 import { loadBalancerPool, namespaceClosureViolations, readNamespaceConfig, realNodesUnsupported, SIM_BRIDGE, simNamespace } from '../../src/testbed/realNodes';
 import { simLayout } from '../../src/testbed/layout';
+import { bounded } from '../support/faults';
 
 // Real nodes: three system containers (1 CPU, 2 GiB each) with containerd and a real kubelet, joined to a real
 // control plane. This test bed is its own instance (other ports and addresses), beside the shared KWOK one.
@@ -172,7 +173,12 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
         // 127.0.0.1, where the shared KWOK test bed may listen; this test bed's API server is on another port).
         tools: { kubeHunter: { modes: ['pod' as const, 'interface' as const] }, kubeBench: { mode: 'job' as const } },
       };
-      const result = await client.workflow.execute(securityExperiment, { taskQueue: 'it-real', workflowId: `it-real-${Date.now()}`, args: [input] });
+      // Bounded below the test's timeout, so a stuck run fails here and the finally still stops its worker.
+      const handle = await client.workflow.start(securityExperiment, { taskQueue: 'it-real', workflowId: `it-real-${Date.now()}`, args: [input] });
+      const result = await bounded(handle.result(), 12 * 60_000, 'the three-scenario experiment').catch(async (error: unknown) => {
+        await handle.terminate('the test gave up waiting').catch(() => undefined);
+        throw error;
+      });
       expect(result.scenarios.map((s) => [s.scenario, s.status, s.error ?? ''])).toEqual(
         expect.arrayContaining([
           ['baseline', 'completed', ''],
@@ -236,7 +242,7 @@ describeReal(`real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () 
       expect(sharedHost).toMatchObject({ level: 'info', title: 'nodes are system containers on one kernel; CPU and memory are isolated by cgroups and lxcfs' });
     } finally {
       worker.shutdown();
-      await running.catch(() => undefined);
+      await bounded(running, 60_000, 'the worker to stop').catch((error: unknown) => log((error as Error).message));
       await connection.close();
       await client.connection.close();
       await server.stop();

@@ -40,7 +40,7 @@ describe('sim down', () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
-  it('reuses a running cluster that is slow to answer, refuses a partly stopped one, and sim down stops every process sim up started and removes the state', async () => {
+  it('reuses a running cluster that is slow to answer, starts its stopped components again, and sim down stops every process sim up started and removes the state', async () => {
     for (const [host, port] of [['127.0.0.1', 16443], ['127.0.0.1', 12379], ['127.0.0.21', 22]] as const) {
       expect(`${host}:${port} ${(await tcpOpen(host, port)) ? 'busy' : 'free'}`).toBe(`${host}:${port} free`);
     }
@@ -77,17 +77,24 @@ describe('sim down', () => {
     expect(fs.readFileSync(caPath, 'utf8')).toBe(ca);
     expect((await simStatus(options)).components.map((entry) => entry.pid)).toEqual(status.components.map((entry) => entry.pid));
 
-    // A cluster with a component down is not recreated under its users either: sim up says what is down.
-    const scheduler = status.components.find((component) => component.name === 'kube-scheduler')!.pid!;
-    process.kill(scheduler, 'SIGKILL');
-    await waitFor('kube-scheduler to end', async () => (isAlive(scheduler) ? undefined : true), 10_000, 100);
-    await expect(simUp(options)).rejects.toThrow('is partly down (kube-scheduler not running); stop it with hardenlab sim down');
+    // Components that stopped (kwokctl does not supervise them) are started again, the rest and the CA kept.
+    const restartable = ['kube-controller-manager', 'kube-scheduler'];
+    const stoppedPids = status.components.filter((component) => restartable.includes(component.name)).map((component) => component.pid!);
+    for (const pid of stoppedPids) process.kill(pid, 'SIGKILL');
+    await waitFor('the two to end', async () => (stoppedPids.some(isAlive) ? undefined : true), 10_000, 100);
+    const restarted = await simUp(options);
+    expect(restarted.started).toBe(false);
+    const after = await simStatus(options);
+    const kept = (components: typeof status.components) => components.filter((c) => !restartable.includes(c.name)).map((c) => `${c.name} ${c.pid}`);
+    expect(kept(after.components)).toEqual(kept(status.components));
+    expect(after.components.filter((c) => restartable.includes(c.name)).map((c) => [c.name, c.running, stoppedPids.includes(c.pid!)])).toEqual(restartable.map((name) => [name, true, false]));
     expect(fs.readFileSync(caPath, 'utf8')).toBe(ca);
+    const pidsAfter = [...after.components, ...after.nodeHosts].map((entry) => entry.pid!);
 
     const down = await simDown(options);
     expect(down.leftover).toEqual([]);
-    expect(down.stopped).toEqual(expect.arrayContaining(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kwok-controller', 'sshd downtest-node-1']));
-    expect(pids.filter(isAlive)).toEqual([]);
+    expect(down.stopped).toEqual(expect.arrayContaining(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller', 'sshd downtest-node-1']));
+    expect([...pids, ...pidsAfter].filter(isAlive)).toEqual([]);
     expect(processesMentioning(home)).toEqual([]);
     expect(await tcpOpen('127.0.0.1', 16443)).toBe(false);
     expect(await tcpOpen('127.0.0.21', 22)).toBe(false);
