@@ -77,17 +77,15 @@ export async function deleteCluster(ctx: ClusterContext): Promise<void> {
  * Starts the control plane components that are not running (`kwokctl start cluster` starts only those), until
  * every one runs and the controller manager works (the `default` ServiceAccount exists). kwokctl does not
  * supervise them: the controller manager exits when the API server is not healthy within ~10 s of its start,
- * which a busy machine causes. Returns the components it started.
+ * which a busy machine causes.
  */
-export async function keepComponentsRunning(ctx: ClusterContext, timeoutMs: number): Promise<string[]> {
-  const restarted: string[] = [];
+export async function keepComponentsRunning(ctx: ClusterContext, timeoutMs: number): Promise<void> {
   await waitFor(
     'every control plane component to run and the default ServiceAccount to exist',
     async () => {
       const stopped = clusterComponents(ctx.layout).filter((component) => !component.running).map((component) => component.name);
       if (stopped.length > 0) {
         ctx.log(`starting ${stopped.join(', ')} again (not running)`);
-        restarted.push(...stopped);
         await kwokctl(ctx, ['start', 'cluster']);
         return undefined;
       }
@@ -96,7 +94,6 @@ export async function keepComponentsRunning(ctx: ClusterContext, timeoutMs: numb
     timeoutMs,
     1000,
   );
-  return restarted;
 }
 
 /** Registers the KWOK nodes that are missing (with status, so their InternalIP is the node host's address). */
