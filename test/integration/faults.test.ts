@@ -198,7 +198,7 @@ async function verifyAndRecord(run: FaultRun, outcome: Outcome, notes?: string, 
   recordFigure(figure);
   expect(leftovers.map(describeLeftover)).toEqual([]);
   expect(lost).toBe(0);
-  // The README's "samples (expected at least)": all of them, less only what a reported gap explains.
+  // docs/measurements.md's "samples (expected at least)": all of them, less only what a reported gap explains.
   expect(samples).toBeGreaterThanOrEqual(figure.expectedSamples - explainedByGaps);
   return figure;
 }

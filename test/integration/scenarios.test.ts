@@ -1,7 +1,7 @@
 /**
  * Scenarios as data, end to end on the test bed (real kube-apiserver with Pod Security Admission, RBAC,
  * ValidatingAdmissionPolicy and server-side dry run; KWOK nodes; real sshd + sysstat hosts): a fifth
- * scenario of the worker's own (the README's example, written into a temporary config folder:
+ * scenario of the worker's own (docs/scenarios.md's example, written into a temporary config folder:
  * `resource-limits` plus a custom pack with an admission policy) runs with the three presets, is reset to zero leftovers and appears in the
  * report; the attack battery's outcomes are the API server's own decisions.
  */
@@ -30,7 +30,7 @@ const records = new Map<string, ScenarioRecord>();
 beforeAll(async () => {
   testbed = await ensureTestbed();
   folder = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-scenarios-it-'));
-  // The README's complete example: `resource-limits` plus a pack of the worker's own (an admission policy).
+  // docs/scenarios.md's complete example: `resource-limits` plus a pack of the worker's own (an admission policy).
   expect(await writeReadmeScenario(folder)).toHaveLength(3);
   // kube-bench as the worker config may name it on a node (the worker's build: the test bed's nodes are this machine),
   // so each run does not upload 58 MB over SFTP first (about 35 s a run here; staging is tools.test.ts's).

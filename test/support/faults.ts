@@ -1,6 +1,6 @@
 /**
  * Fault injection on the real components: a worker in its own process (to SIGKILL), workflow probes, node
- * samplers, and where the figures of each fault are written for the README. The test bed the faults hit is
+ * samplers, and where the figures of each fault are written for docs/measurements.md. The test bed the faults hit is
  * faultsBed.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

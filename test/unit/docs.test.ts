@@ -41,3 +41,38 @@ describe('docs/node-map.md', () => {
     expect(Object.keys(nodeEntrySchema.shape).filter((field) => !documented.has(field))).toEqual([]);
   });
 });
+
+describe('docs/measurements.md', () => {
+  /** A test file or a command a reader can run: what makes a figure checkable. */
+  const PROVENANCE = /\.test\.ts|`(?:npm|node|bash|git|CI=true|scripts\/)[^`]*`|scripts\/[\w/-]+\.sh/;
+
+  /** Each markdown table with the paragraph right above it. */
+  function tables(text: string): { intro: string; rows: string[] }[] {
+    const blocks = text.split(/\n\s*\n/);
+    const found: { intro: string; rows: string[] }[] = [];
+    blocks.forEach((block, i) => {
+      const lines = block.split('\n');
+      const start = lines.findIndex((l) => l.startsWith('|'));
+      if (start < 0) return;
+      const rows = lines.slice(start + 2).filter((l) => l.startsWith('|'));
+      found.push({ intro: [blocks[i - 1] ?? '', ...lines.slice(0, start)].join('\n'), rows });
+    });
+    return found;
+  }
+
+  test('every figure names the test that asserts it or the command that measured it', async () => {
+    const text = await fs.readFile(path.join(repoRoot, 'docs', 'measurements.md'), 'utf8');
+    const all = tables(text);
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    const unsourced = all.flatMap(({ intro, rows }) => (PROVENANCE.test(intro) ? [] : rows.filter((row) => !PROVENANCE.test(row))));
+    expect(unsourced).toEqual([]);
+  });
+
+  test('the README states no measured figure of its own, only the pointer', async () => {
+    const readme = await fs.readFile(path.join(repoRoot, 'README.md'), 'utf8');
+    expect(readme).toContain('docs/measurements.md');
+    expect(readme.split('\n').length).toBeLessThan(250);
+    // Figures with a unit of time or a percentage belong in docs/measurements.md.
+    expect(readme.match(/\b\d+(?:\.\d+)? ?(?:%|ms\b|min \d+ s\b)/g) ?? []).toEqual([]);
+  });
+});

@@ -69,5 +69,5 @@ describe('bad node map files', () => {
   });
 });
 
-// The README's Reliability section counts these (15 here, 18 in parserFiles.test.ts, 43 on the real components).
+// docs/measurements.md's Reliability section counts these (15 here, 18 in parserFiles.test.ts, 43 on the real components).
 test('at least 15 bad config files are tried', () => expect(workerConfigCases.length + nodeMapCases.length).toBeGreaterThanOrEqual(15));

@@ -77,5 +77,5 @@ describe('bad tool output', () => {
   });
 });
 
-// The README's Reliability section counts these (18 here, 15 in configFiles.test.ts, 43 on the real components).
+// docs/measurements.md's Reliability section counts these (18 here, 15 in configFiles.test.ts, 43 on the real components).
 test('at least 18 bad sysstat files and tool outputs are tried', () => expect(sysstatCases.length + toolCases.length).toBeGreaterThanOrEqual(18));

@@ -129,7 +129,7 @@ test('a scenario file must parse, use known fields and agree with its file name'
   ]);
 });
 
-test('the README’s complete example resolves as documented', async () => {
+test('docs/scenarios.md’s complete example resolves as documented', async () => {
   expect(await writeReadmeScenario(dir)).toEqual(['scenarios/limits-plus.yaml', 'packs/no-token-automount/policy.yaml', 'packs/no-token-automount/expected-denials.yaml']);
   const def = ok(await resolve(['limits-plus'])).definitions[0]!;
   expect([def.packs.map((p) => p.name), def.tools, def.hardenedWorkload]).toEqual([['resource-limits', 'no-token-automount'], [], false]);
