@@ -17,6 +17,8 @@ import { createReportActivities } from './report';
 import { createSamplingActivities } from './sampling';
 import { createScenarioActivities } from './scenarios';
 import { createToolActivities } from './tools';
+import { ExperimentRecords } from './experimentRecords';
+import { guardActivities } from './trustGuard';
 import { loadKubeClient } from '../src/kube/client';
 import { waitForNodeReady } from '../src/kube/wait';
 
@@ -35,7 +37,8 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
   const { store, ssh, env } = deps;
   const kube = deps.kube ?? ((ref: ClusterRef) => loadKubeClient(ref));
   const report = createReportActivities({ artifactsRoot: store.root });
-  return {
+  // Every request is checked against what this worker resolved and provisioned (activities/trustGuard.ts).
+  return guardActivities({
     ...createConfigActivities({ env, workerConfig: deps.workerConfig, store }),
     ...createClusterActivities({ store, kube: deps.kube, env }),
     ...createScenarioActivities({ store, kube: deps.kube }),
@@ -48,5 +51,5 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
     ...createToolActivities({ ssh, kube: deps.toolKube, store, binaries: deps.toolBinaries }),
     ...createRecordActivities({ store }),
     buildReport: (req) => report.buildReport({ experimentId: req.experimentId, experimentDir: req.artifactKey, partial: req.partial }),
-  };
+  }, new ExperimentRecords(store.root));
 }

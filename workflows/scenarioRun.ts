@@ -28,6 +28,7 @@ import { healthCheckOptions, stepOptions } from './activityOptions';
 import { scenarioProgressQuery } from './definitions';
 import { describeFailure } from './failures';
 import { OperatorGate } from './operatorGate';
+import { refuseUnlessStartedByExperiment } from './parentCheck';
 import { scenarioDetails } from './details';
 import { recordHealth } from './health';
 import { snapshot, windowProgress } from './progress';
@@ -63,6 +64,8 @@ class ScenarioAborted extends Error {
 
 export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioRecord> {
   const { workflowId } = workflowInfo();
+  // First: environment fields and artifact keys come only from an experiment the worker resolved.
+  if (patched(PATCHES.scenarioRunNeedsItsExperiment)) refuseUnlessStartedByExperiment(input);
   const { config, scenario, repetition } = input;
   // Decided once, before the first command: a run keeps the behaviour of the release that started it.
   const acts = activityProxies(patched(PATCHES.namedActivityIds));

@@ -23,4 +23,6 @@ export const PATCHES = {
   scenariosAsData: 'scenarios-as-data',
   /** tools.auditAfterWindow: kube-bench and kube-hunter after the window as audits (asked only when the input turns them on). */
   auditsAfterWindow: 'audits-after-window',
+  /** A scenario run started by anything but its experiment (directly from the UI) fails as InvalidInput before any activity. */
+  scenarioRunNeedsItsExperiment: 'scenario-run-needs-its-experiment',
 } as const;

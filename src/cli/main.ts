@@ -115,7 +115,8 @@ export function buildCli(): Command {
     .option('--port <port>', 'port on 127.0.0.1', '8888')
     .option('--key-file <path>', 'AES key file (default: temporal.encryptionKeyPath / HARDENLAB_ENCRYPTION_KEY_FILE)')
     .option('--origin <url...>', 'extra browser origins allowed (the UI when not on a loopback address)')
-    .action(async (opts) => codecServerCommand({ port: opts.port, keyFile: opts.keyFile, origin: opts.origin }));
+    .option('--token-file <path>', 'a file holding the token every call must carry (default: a new random token each start)')
+    .action(async (opts) => codecServerCommand({ port: opts.port, keyFile: opts.keyFile, origin: opts.origin, tokenFile: opts.tokenFile }));
 
   program
     .command('demo')

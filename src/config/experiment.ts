@@ -58,11 +58,21 @@ export const workloadSchema = z
   })
   .strict();
 
+/** No ':' at all, so no `system:…` identity and no service account (`system:serviceaccount:<ns>:<name>`). */
+export const RBAC_USER_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._@-]{0,62}[A-Za-z0-9])?$/;
+
 export const hardeningSchema = z
   .object({
     /** Also harden the security-tools scenario (the thesis did not). */
     inSecurityTools: z.boolean().default(false),
-    rbacUser: z.string().min(1).default('tester'),
+    /**
+     * The test user the packs bind and the attack battery impersonates: a plain user name, never a `system:`
+     * identity (a service account, a node, the controller manager), which the battery would act as.
+     */
+    rbacUser: z
+      .string()
+      .regex(RBAC_USER_PATTERN, "a plain user name: letters, digits, '.', '_', '@' or '-', at most 64, without ':' (so never a system: identity)")
+      .default('tester'),
   })
   .strict();
 

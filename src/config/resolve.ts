@@ -12,7 +12,8 @@ import { resolveScenarios, type ScenarioResolution } from '../scenarios/resolve'
 import { nodeMapSchema } from './nodeMap';
 import { validateExperiment, type ExperimentConfig, type FieldError } from './experiment';
 import { hardenlabHome } from './paths';
-import { environmentFieldsSetIn, withoutEnvironmentFields } from './trust';
+import { canonicalJson, prototypeKeyProblems } from './ownKeys';
+import { ENVIRONMENT_FIELDS, environmentFieldsSetIn, environmentValue, withoutEnvironmentFields } from './trust';
 import { ConfigFileError, configFilePath, loadWorkerConfig, mergeConfig, type WorkerConfig } from './workerConfig';
 
 export interface LoadedWorkerConfig {
@@ -47,6 +48,9 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
     if (err instanceof ConfigFileError) return { ok: false, errors: err.problems.map((p) => ({ field: `config file ${err.file}: ${p.field}`, message: p.message })) };
     throw err;
   }
+  // Prototype keys would reach the merged objects' prototypes: refused before anything reads the input.
+  const protoKeys = prototypeKeyProblems(input);
+  if (protoKeys.length > 0) return { ok: false, errors: protoKeys };
   const { environment, ...design } = (input ?? {}) as Record<string, unknown>;
   const where = worker.file ? `the worker config (${worker.file})` : 'the worker config';
   const errors: FieldError[] = environmentFieldsSetIn(design).map((f) => ({
@@ -68,7 +72,7 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
   }
   if (errors.length || !result.ok) return { ok: false, errors };
   const config = withEnvironmentDefaults(result.config, env);
-  const problems = await checkEnvironment(config, env);
+  const problems = [...environmentMismatches(config, base, env), ...(await checkEnvironment(config, env))];
   const scenarios = await resolveScenarios(config.scenarios, { configDir, inSecurityTools: config.hardening.inSecurityTools });
   if (!scenarios.ok) problems.push(...scenarios.errors);
   if (problems.length || !scenarios.ok) return { ok: false, errors: problems };
@@ -85,6 +89,24 @@ function environmentBase(worker: WorkerConfig, name: unknown, errors: FieldError
     return withoutEnvironmentFields(worker.experiment);
   }
   return mergeConfig(withoutEnvironmentFields(worker.experiment), worker.environments[name]);
+}
+
+/**
+ * Defence in depth: every environment field of the resolved config must be what the worker's config alone
+ * resolves to. Whatever way an input found to set one (today's or a future merge bug), the run is refused.
+ */
+function environmentMismatches(config: ExperimentConfig, base: unknown, env: NodeJS.ProcessEnv): FieldError[] {
+  const alone = validateExperiment(base);
+  if (!alone.ok) return [];
+  const worker = withEnvironmentDefaults(alone.config, env);
+  return ENVIRONMENT_FIELDS.filter((f) => !sameJson(environmentValue(config, f.field), environmentValue(worker, f.field))).map((f) => ({
+    field: f.field,
+    message: 'resolves to a value other than the worker config\'s: only the worker config may set it',
+  }));
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** Fills in paths that come from the environment rather than from the user. */

@@ -10,6 +10,8 @@
  * They choose nothing the worker config has not allowed: the targets, active hunting, the subnet-probing modes'
  * permission and what kube-bench runs as stay below.
  */
+import { ownValue } from './ownKeys';
+
 export interface EnvironmentField {
   /** Dotted path in the experiment config. */
   field: string;
@@ -35,13 +37,16 @@ export const ENVIRONMENT_FIELDS: readonly EnvironmentField[] = [
 
 export const ENVIRONMENT_FIELD_NAMES: ReadonlySet<string> = new Set(ENVIRONMENT_FIELDS.map((f) => f.field));
 
+/** The own value at a dotted path: inherited values (a `__proto__` key in the input) are not the object's. */
 function valueAt(source: unknown, dotted: string): unknown {
   let value = source;
-  for (const key of dotted.split('.')) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
+  for (const key of dotted.split('.')) value = ownValue(value, key);
   return value;
+}
+
+/** The value of an environment field (dotted path) in a config, own properties only. */
+export function environmentValue(config: unknown, field: string): unknown {
+  return valueAt(config, field);
 }
 
 /** The environment fields an input sets (in table order). */

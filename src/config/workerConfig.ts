@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { bareObject, ownValue, PROTOTYPE_KEYS, prototypeKeyProblems } from './ownKeys';
 import { hardenlabHome } from './paths';
 
 /**
@@ -75,6 +76,8 @@ export async function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): Pr
   } catch (err) {
     throw new ConfigFileError(file, [{ field: '(syntax)', message: (err as Error).message.split('\n')[0] ?? 'invalid YAML' }]);
   }
+  const protoKeys = prototypeKeyProblems(raw);
+  if (protoKeys.length > 0) throw new ConfigFileError(file, protoKeys);
   const parsed = workerConfigSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigFileError(file, parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(root)', message: i.message })));
@@ -101,11 +104,26 @@ function applyEnv(config: WorkerConfig, env: NodeJS.ProcessEnv): WorkerConfig {
   };
 }
 
-/** Deep merge of plain objects; arrays and scalars from `over` replace those in `base`. */
+/**
+ * Deep merge of plain objects; arrays and scalars from `over` replace those in `base`. Own properties only,
+ * into objects without a prototype, and prototype keys are dropped (callers refuse them first, naming them).
+ */
 export function mergeConfig(base: unknown, over: unknown): unknown {
-  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) out[key] = mergeConfig(base[key], value);
+  if (over === undefined) return ownCopy(base);
+  if (!isPlainObject(base) || !isPlainObject(over)) return ownCopy(over);
+  const out = bareObject();
+  for (const key of new Set([...Object.keys(base), ...Object.keys(over)])) {
+    if (!PROTOTYPE_KEYS.has(key)) out[key] = mergeConfig(ownValue(base, key), ownValue(over, key));
+  }
+  return out;
+}
+
+/** A deep copy of a JSON-like value: own properties only, objects without a prototype. */
+export function ownCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(ownCopy);
+  if (!isPlainObject(value)) return value;
+  const out = bareObject();
+  for (const key of Object.keys(value)) if (!PROTOTYPE_KEYS.has(key)) out[key] = ownCopy(value[key]);
   return out;
 }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { prototypeKeyProblems } from '../config/ownKeys';
 import { MANAGED_BY_LABEL, RUN_LABEL } from '../kube/types';
 import type { AttackId, ManifestRef } from '../domain/scenarios';
 import { isExpectedDenialsFile, readExpectedDenials } from './expectedDenials';
@@ -96,7 +97,33 @@ export function checkDocument(doc: unknown): string[] {
   if (typeof metadata.name !== 'string' || !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(metadata.name)) problems.push('needs metadata.name (a DNS name; generateName is not supported, so a retried step stays idempotent)');
   if (allowed.namespaced && metadata.namespace !== undefined) problems.push(`sets metadata.namespace ("${String(metadata.namespace)}"), which would escape the run's namespace: remove it (the run's namespace is filled in)`);
   if (!allowed.namespaced && metadata.namespace !== undefined) problems.push(`is cluster-scoped but sets metadata.namespace`);
+  problems.push(...clusterBindingProblems(kind, doc));
   return problems;
+}
+
+/**
+ * A cluster-scoped binding acts beyond the run's namespace unless it names it: a ClusterRoleBinding may bind
+ * only service accounts of the run's namespace, and a ValidatingAdmissionPolicyBinding must select the run's
+ * namespace alone (`$(RUN_NAMESPACE)` is filled in when the pack is applied).
+ */
+function clusterBindingProblems(kind: string, doc: Record<string, unknown>): string[] {
+  if (kind === 'ClusterRoleBinding') {
+    const subjects = Array.isArray(doc.subjects) ? doc.subjects : [];
+    const outside = subjects.filter((s) => !isObject(s) || s.kind !== 'ServiceAccount' || s.namespace !== RUN_NAMESPACE_PLACEHOLDER);
+    if (subjects.length === 0 || outside.length > 0) {
+      return [`a ClusterRoleBinding must be tied to the run's namespace: bind only subjects of kind ServiceAccount with namespace ${RUN_NAMESPACE_PLACEHOLDER} (use a Role and RoleBinding for users and groups)`];
+    }
+  }
+  if (kind === 'ValidatingAdmissionPolicyBinding') {
+    const spec = isObject(doc.spec) ? doc.spec : {};
+    const match = isObject(spec.matchResources) ? spec.matchResources : {};
+    const selector = isObject(match.namespaceSelector) ? match.namespaceSelector : {};
+    const labels = isObject(selector.matchLabels) ? selector.matchLabels : {};
+    if (labels['kubernetes.io/metadata.name'] !== RUN_NAMESPACE_PLACEHOLDER) {
+      return [`a ValidatingAdmissionPolicyBinding must be tied to the run's namespace: set spec.matchResources.namespaceSelector.matchLabels {kubernetes.io/metadata.name: ${RUN_NAMESPACE_PLACEHOLDER}}`];
+    }
+  }
+  return [];
 }
 
 /** Loads a pack folder: every `*.yaml`/`*.yml` file in name order, every document in file order; expected-denials.yaml apart. */
@@ -126,7 +153,7 @@ export async function loadPack(name: string, dir: string, source: string): Promi
       }
       const value: unknown = doc.toJS();
       if (value === null || value === undefined) return; // an empty document, e.g. after a trailing ---
-      const wrong = checkDocument(value);
+      const wrong = [...prototypeKeyProblems(value).map((p) => `${p.field}: ${p.message}`), ...checkDocument(value)];
       if (wrong.length) {
         problems.push(...wrong.map((message) => ({ field, message })));
         return;

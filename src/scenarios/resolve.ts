@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { prototypeKeyProblems } from '../config/ownKeys';
 import { z } from 'zod';
 import { repoRoot } from '../config/paths';
 import { isPreset, PRESET_SCENARIOS, SCENARIO_NAME_PATTERN, SCENARIO_TOOLS, type PresetScenario, type ScenarioDefinition, type ScenarioTool } from '../domain/scenarios';
@@ -65,6 +66,8 @@ async function readScenarioFile(file: string, name: string): Promise<{ spec?: z.
   } catch (err) {
     return { errors: [{ field: file, message: `not valid YAML: ${(err as Error).message.split('\n')[0]}` }] };
   }
+  const protoKeys = prototypeKeyProblems(raw);
+  if (protoKeys.length > 0) return { errors: protoKeys.map((p) => ({ field: `${file}: ${p.field}`, message: p.message })) };
   const parsed = scenarioFileSchema.safeParse(raw);
   if (!parsed.success) return { errors: parsed.error.issues.map((i) => ({ field: `${file}: ${i.path.map(String).join('.') || '(root)'}`, message: i.message })) };
   if (parsed.data.name !== undefined && parsed.data.name !== name) return { errors: [{ field: `${file}: name`, message: `is "${parsed.data.name}" but the file is named for "${name}": they must agree` }] };

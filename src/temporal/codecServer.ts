@@ -3,6 +3,7 @@
  * `<base>/decode` with `{"payloads":[{"metadata":{"k":"<base64>"},"data":"<base64>"}]}`, answering the same
  * shape; CORS for the UI's origin. Bound to 127.0.0.1 by default: it decrypts, so it must not face a network.
  */
+import { timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
@@ -22,6 +23,12 @@ export interface CodecServerOptions {
   /** Bound on a request body (default 16 MiB). */
   maxBodyBytes?: number;
   log?: (line: string) => void;
+  /**
+   * A shared secret every call must carry: as the first path segment (`<url>/<token>/decode`, which the
+   * Temporal UI's codec endpoint setting can hold) or as `Authorization: Bearer <token>` (`temporal --codec-auth`).
+   * Without one, any local process or page on a loopback origin could have payloads decrypted or encrypted.
+   */
+  token?: string;
 }
 
 export interface CodecServer {
@@ -84,6 +91,17 @@ function parsePayloads(body: string): Payload[] {
   return payloads.map((p) => fromJsonPayload((p ?? {}) as JsonPayload));
 }
 
+/** The request's path without the token, or undefined when the token is required and missing or wrong. */
+function authorizedPath(req: http.IncomingMessage, token: string | undefined): string | undefined {
+  const pathname = (req.url ?? '').split('?')[0] ?? '';
+  if (token === undefined) return pathname;
+  const sameToken = (given: string) => given.length === token.length && timingSafeEqual(Buffer.from(given), Buffer.from(token));
+  const segment = /^\/([^/]+)(\/.*)$/.exec(pathname);
+  if (segment && sameToken(segment[1]!)) return segment[2];
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  return bearer !== undefined && sameToken(bearer) ? pathname : undefined;
+}
+
 export function startCodecServer(options: CodecServerOptions): Promise<CodecServer> {
   const allowed = new Set(options.origins ?? []);
   const max = options.maxBodyBytes ?? 16 * 1024 * 1024;
@@ -108,7 +126,12 @@ export function startCodecServer(options: CodecServerOptions): Promise<CodecServ
       res.writeHead(204).end();
       return;
     }
-    const route = /\/(encode|decode)\/?$/.exec((req.url ?? '').split('?')[0] ?? '')?.[1];
+    const pathname = authorizedPath(req, options.token);
+    if (pathname === undefined) {
+      res.writeHead(401, { 'content-type': 'text/plain' }).end('the codec server needs its token: <url>/<token>/decode, or Authorization: Bearer <token>');
+      return;
+    }
+    const route = /\/(encode|decode)\/?$/.exec(pathname)?.[1];
     if (!route) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('POST /encode or /decode');
       return;
@@ -136,7 +159,7 @@ export function startCodecServer(options: CodecServerOptions): Promise<CodecServ
       const { address, port } = server.address() as AddressInfo;
       const host = address.includes(':') ? `[${address}]` : address;
       resolve({
-        url: `http://${host}:${port}`,
+        url: `http://${host}:${port}${options.token === undefined ? '' : `/${options.token}`}`,
         close: () =>
           new Promise<void>((done) => {
             server.close(() => done());

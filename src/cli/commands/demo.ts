@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { hardenlabHome } from '../../config/paths';
 import { withoutEnvironmentFields } from '../../config/trust';
-import { TASK_QUEUE, loadWorkerConfig } from '../../config/workerConfig';
+import { TASK_QUEUE, loadWorkerConfig, mergeConfig } from '../../config/workerConfig';
 import { connectClient } from '../../temporal/connection';
 import type { ExperimentInput } from '../../config/experiment';
 import { canConnect, freePort, startDevServer } from '../../temporal/devServer';
@@ -13,6 +13,15 @@ import { follow } from './run';
 import { startLink, untilSignal } from './shared';
 
 const stage = (text: string) => console.log(`\n==> ${text}`);
+
+/**
+ * The demo worker's experiment section: the user's design settings (their `tools` section included, merged,
+ * not replaced) on the test bed, with subnet probes allowed only inside its proven-closed namespace.
+ */
+export function demoExperiment(experiment: Record<string, unknown>, closedNamespace: string | undefined): Record<string, unknown> {
+  const subnetProbes = closedNamespace ? { tools: { kubeHunter: { subnetProbes: { allowed: true, closedNamespace } } } } : {};
+  return mergeConfig(mergeConfig(withoutEnvironmentFields(experiment), { cluster: { provider: 'local' } }), subnetProbes) as Record<string, unknown>;
+}
 
 /**
  * `hardenlab demo`: the whole experiment on the embedded defaults — test bed, embedded Temporal with
@@ -44,8 +53,7 @@ export async function demoCommand(opts: { window: number; interval: number; keep
   const temporal = { ...loaded.config.temporal, address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, tls: undefined };
   // The demo's worker serves the test bed, whatever environment the config file names.
   // On real nodes kube-hunter may also hunt as a pod: inside the test bed's closed namespace, proven before each run.
-  const subnetProbes = sim.closedNamespace ? { tools: { kubeHunter: { subnetProbes: { allowed: true, closedNamespace: sim.closedNamespace } } } } : {};
-  const experiment = { ...withoutEnvironmentFields(loaded.config.experiment), cluster: { provider: 'local' }, ...subnetProbes };
+  const experiment = demoExperiment(loaded.config.experiment, sim.closedNamespace);
   // The dev server has hardenlab's search attributes: runs set them.
   const config = { ...loaded.config, temporal: { ...loaded.config.temporal, searchAttributes: true }, experiment, environments: {} };
   const { worker, connection } = await startWorker(temporal, process.env, { workerConfig: { ...loaded, config } });

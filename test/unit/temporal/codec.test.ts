@@ -132,4 +132,27 @@ describe('codec server', () => {
       await server.close();
     }
   });
+
+  test('with a token, a call without it or with another is refused (401); in the path or as a bearer it is served', async () => {
+    const codec = codecWith();
+    const token = 'k7Q2-token-for-this-test_0001';
+    const server = await startCodecServer({ codec, token });
+    const base = server.url.slice(0, -(token.length + 1));
+    const body = JSON.stringify({ payloads: [toJsonPayload((await codec.encode([toPayload(secretInput)]))[0]!)] });
+    const post = (url: string, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { origin: 'http://127.0.0.1:8233', ...headers }, body });
+    try {
+      expect(server.url).toBe(`${base}/${token}`);
+      expect((await post(`${base}/decode`)).status).toBe(401);
+      expect((await post(`${base}/encode`)).status).toBe(401);
+      expect((await post(`${base}/wrong-token-of-same-len/decode`)).status).toBe(401);
+      expect((await post(`${base}/decode`, { authorization: 'Bearer not-the-token' })).status).toBe(401);
+      const viaPath = await post(`${server.url}/decode`);
+      expect(viaPath.status).toBe(200);
+      const decoded = (await viaPath.json()) as { payloads: Parameters<typeof fromJsonPayload>[0][] };
+      expect(fromPayload(fromJsonPayload(decoded.payloads[0]!))).toEqual(secretInput);
+      expect((await post(`${base}/decode`, { authorization: `Bearer ${token}` })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
 });
