@@ -19,6 +19,7 @@ import { createScenarioActivities } from './scenarios';
 import { createToolActivities } from './tools';
 import { loadKubeClient } from '../src/kube/client';
 import { waitForNodeReady } from '../src/kube/wait';
+import { clusterNodeNames, clusterRefOf } from '../src/nodeaccess/clusterNodes';
 
 export interface ActivityDeps {
   store: ArtifactStore;
@@ -36,7 +37,7 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
   const kube = deps.kube ?? ((ref: ClusterRef) => loadKubeClient(ref));
   const report = createReportActivities({ artifactsRoot: store.root });
   return {
-    ...createConfigActivities({ env, workerConfig: deps.workerConfig, store }),
+    ...createConfigActivities({ env, workerConfig: deps.workerConfig, store, clusterNodes: async (cluster) => clusterNodeNames(await kube(clusterRefOf(cluster))) }),
     ...createClusterActivities({ store, kube: deps.kube, env }),
     ...createScenarioActivities({ store, kube: deps.kube }),
     ...createSamplingActivities({
