@@ -17,7 +17,7 @@ const noBed = ['cli', 'dev', 'report', 'reportScreens', 'samplerScript', 'teams'
 // apiserver and sshd (a KWOK instance they start); the real-node test boots three system containers. The three
 // run side by side (scripts/run-tests.js).
 const faults = [integrationFile('faults')];
-const realNodes = [integrationFile('realNodes')];
+const realNodes = [integrationFile('realNodes'), integrationFile('nodeAccess')];
 const testbed = {
   // Starts the test bed (or reuses a running one) once per run; stops it only if it started it.
   globalSetup: '<rootDir>/test/support/globalSetup.ts',

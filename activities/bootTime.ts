@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSystemdAnalyze } from '../src/analysis/parsers/systemdAnalyze';
 import type { NodeEntry } from '../src/config/nodeMap';
+import type { NodeRunRequest } from '../src/domain/activities';
 import type { BootTimeRequest, BootTimeResult, ClusterRef } from '../src/domain/contracts';
 import { bootIdScript, bootTimeScript } from '../src/sampling/commands';
 import { parseKeyValues } from '../src/sampling/parse';
@@ -17,7 +18,7 @@ import type { SamplingDeps } from './sampling';
 export interface BootTimeDeps extends SamplingDeps {
   now: () => number;
   sleep: (ms: number) => Promise<unknown>;
-  onEveryNode: <T>(nodeMapPath: string, fn: (node: NodeEntry, session: SshSession) => Promise<T>) => Promise<T[]>;
+  onEveryNode: <T>(req: NodeRunRequest, fn: (node: NodeEntry, session: SshSession) => Promise<T>) => Promise<T[]>;
 }
 
 export function createBootTimeActivity(deps: BootTimeDeps) {
@@ -43,6 +44,7 @@ export function createBootTimeActivity(deps: BootTimeDeps) {
     node: NodeEntry,
     session: SshSession,
     cluster: ClusterRef | undefined,
+    runId: string,
   ): Promise<{ session: SshSession; sshReturnSeconds: number; timeToReadySeconds: number }> {
     if (isLoopback(node.host) && !node.systemContainer) {
       throw ApplicationFailure.nonRetryable(
@@ -59,7 +61,7 @@ export function createBootTimeActivity(deps: BootTimeDeps) {
       await sleep(deps.pollIntervalMs ?? 5_000);
       safeHeartbeat({ node: node.name, waiting: 'ssh after reboot' });
       try {
-        const fresh = await deps.ssh.connect(node);
+        const fresh = await deps.ssh.connect(node, { runId });
         const bootId = (await fresh.run(bootIdScript()).catch(() => bootIdBefore)).trim();
         if (bootId !== bootIdBefore) {
           const sshReturnSeconds = (now() - rebootAt) / 1000;
@@ -79,7 +81,7 @@ export function createBootTimeActivity(deps: BootTimeDeps) {
       let session = first;
       let rebooted: { sshReturnSeconds: number; timeToReadySeconds: number } | undefined;
       if (req.reboot) {
-        const back = await rebootAndWait(node, session, req.cluster);
+        const back = await rebootAndWait(node, session, req.cluster, req.runId);
         session = back.session;
         rebooted = { sshReturnSeconds: back.sshReturnSeconds, timeToReadySeconds: back.timeToReadySeconds };
       }
@@ -97,12 +99,12 @@ export function createBootTimeActivity(deps: BootTimeDeps) {
         if (session !== first) await session.close();
       }
     };
-    if (!req.reboot) return { nodes: await onEveryNode(req.nodeMapPath, measure) };
+    if (!req.reboot) return { nodes: await onEveryNode(req, measure) };
     // Reboots go node by node: the other nodes keep the cluster schedulable, and one node that does not
     // come back stops the reboots before they take down the rest.
     const nodes: BootTimeResult['nodes'] = [];
     for (const node of (await loadNodeMap(req.nodeMapPath)).nodes) {
-      const session = await deps.ssh.connect(node);
+      const session = await deps.ssh.connect(node, { runId: req.runId });
       try {
         nodes.push(await measure(node, session));
       } finally {

@@ -4,7 +4,8 @@
  * — including environment fields the input may not set.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { FieldError } from '../src/config/experiment';
+import type { ClusterSpec, FieldError } from '../src/config/experiment';
+import { nodesFromCluster } from '../src/config/nodeAccess';
 import { resolveExperimentConfig, type WorkerConfigSource } from '../src/config/resolve';
 import type { ResolveExperimentRequest, ResolvedExperiment } from '../src/domain/contracts';
 import { experimentKey } from '../src/domain/naming';
@@ -18,6 +19,8 @@ export interface ConfigDeps {
   workerConfig?: WorkerConfigSource;
   /** Where the resolved scenario definitions are recorded (default: the data folder). */
   store?: ArtifactStore;
+  /** The names of the cluster's nodes, for Kubernetes node access without a node map (src/config/nodeAccess.ts). */
+  clusterNodes?: (cluster: ClusterSpec) => Promise<string[]>;
 }
 
 export function createConfigActivities(deps: ConfigDeps = {}) {
@@ -30,6 +33,11 @@ export function createConfigActivities(deps: ConfigDeps = {}) {
     // The report lists exactly what was applied, and the harden step applies from this record (checked by digest).
     const store = deps.store ?? new ArtifactStore(hardenlabHome(env));
     await store.writeJson(artifactKey, SCENARIO_DEFINITIONS_FILE, result.scenarios);
+    // nodeAccess: kubernetes without a node map: the run's nodes are the cluster's now, recorded as its node map.
+    if (deps.clusterNodes && nodesFromCluster(result.config)) {
+      const nodes = (await deps.clusterNodes(result.config.cluster)).map((name) => ({ name, host: name }));
+      result.config.nodeMapPath = await store.writeJson(artifactKey, 'cluster-nodes.json', { nodes });
+    }
     return {
       config: result.config,
       experimentId: workflowId,

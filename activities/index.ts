@@ -21,6 +21,7 @@ import { ExperimentRecords } from './experimentRecords';
 import { guardActivities } from './trustGuard';
 import { loadKubeClient } from '../src/kube/client';
 import { waitForNodeReady } from '../src/kube/wait';
+import { clusterNodeNames, clusterRefOf } from '../src/nodeaccess/clusterNodes';
 
 export interface ActivityDeps {
   store: ArtifactStore;
@@ -38,8 +39,9 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
   const kube = deps.kube ?? ((ref: ClusterRef) => loadKubeClient(ref));
   const report = createReportActivities({ artifactsRoot: store.root });
   // Every request is checked against what this worker resolved and provisioned (activities/trustGuard.ts).
+  const clusterNodes = async (cluster: Parameters<typeof clusterRefOf>[0]) => clusterNodeNames(await kube(clusterRefOf(cluster)));
   return guardActivities({
-    ...createConfigActivities({ env, workerConfig: deps.workerConfig, store }),
+    ...createConfigActivities({ env, workerConfig: deps.workerConfig, store, clusterNodes }),
     ...createClusterActivities({ store, kube: deps.kube, env }),
     ...createScenarioActivities({ store, kube: deps.kube }),
     ...createSamplingActivities({

@@ -79,7 +79,7 @@ export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKi
       } finally {
         await session.exec(removePrivateDirCommand(dir)).catch(() => undefined);
       }
-    });
+    }, req.runId);
   }
 
   function benchDocument(mode: 'node' | 'job', target: string, version: string | undefined, run: { start: number; end: number }, report: KubeBenchReport, command: string, warnings: string[]): FindingsDocument {

@@ -75,7 +75,7 @@ export function createKubeHunterActivities(deps: ToolActivityDeps, kit: ToolRunK
       }
       const version = deps.binaries.kubeHunterVersion;
       return hunterDocument(req, node.name, { output: result.stdout, start, end, command }, version, warnings);
-    });
+    }, req.runId);
   }
 
   async function hunterPod(req: KubeHunterRunRequest, warnings: string[]): Promise<ToolRunSummary> {

@@ -86,12 +86,12 @@ export function createSamplingActivities(deps: SamplingDeps) {
    * Runs fn on every node in parallel. A failure on any node fails the call, unless `unreachable` turns a
    * node's retryable failure (SSH down) into a result; a non-retryable failure always fails it.
    */
-  async function onEveryNode<T>(nodeMapPath: string, fn: (node: NodeEntry, session: SshSession) => Promise<T>, unreachable?: (node: NodeEntry, err: Error) => T): Promise<T[]> {
+  async function onEveryNode<T>({ nodeMapPath, runId }: NodeRunRequest, fn: (node: NodeEntry, session: SshSession) => Promise<T>, unreachable?: (node: NodeEntry, err: Error) => T): Promise<T[]> {
     const map = await loadNodeMap(nodeMapPath);
     const settled = await Promise.allSettled(
       map.nodes.map(async (node) => {
         try {
-          const session = await deps.ssh.connect(node);
+          const session = await deps.ssh.connect(node, { runId });
           try {
             return await fn(node, session);
           } finally {
@@ -144,7 +144,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
 
   async function startSampling(req: SamplingRequest): Promise<SamplingStarted> {
     validateSamplingRequest(req);
-    const nodes = await onEveryNode(req.nodeMapPath, async (node, session) => {
+    const nodes = await onEveryNode(req, async (node, session) => {
       const sysstatVersion = await ensureSysstat(session);
       const { outcome } = await ensureSampler(session, req, 'start');
       if (outcome.state === 'finished') {
@@ -166,7 +166,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
    */
   async function checkSampling(req: NodeRunRequest): Promise<SamplingHealth> {
     const unreachable = (node: NodeEntry, err: Error) => ({ node: { node: node.name, alive: false, restarted: false, error: err.message }, gaps: [] });
-    const results = await onEveryNode(req.nodeMapPath, async (node, session) => {
+    const results = await onEveryNode(req, async (node, session) => {
       const { outcome, gaps } = await ensureSampler(session, { runId: req.runId, nodeMapPath: req.nodeMapPath, intervalSeconds: 1, durationSeconds: 1 }, 'check');
       if (outcome.state === 'absent') {
         throw ApplicationFailure.nonRetryable(`${node.name}: no sampling run ${req.runId} on the node (startSampling first)`, 'SamplingNotStarted');
@@ -178,7 +178,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
   }
 
   async function stopSampling(req: NodeRunRequest): Promise<StopSamplingResult> {
-    const nodes = await onEveryNode(req.nodeMapPath, async (node, session) => {
+    const nodes = await onEveryNode(req, async (node, session) => {
       const kv = parseKeyValues(await session.run(stopSamplerScript(remotePaths(req.runId, node.name))));
       const state = (kv.get('state') ?? 'absent') as StopSamplingResult['nodes'][number]['state'];
       const stopped = Number(kv.get('stopped_ms'));
@@ -188,7 +188,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
   }
 
   async function collectSamples(req: CollectRequest): Promise<CollectResult> {
-    const perNode = await onEveryNode(req.nodeMapPath, async (node, session) => {
+    const perNode = await onEveryNode(req, async (node, session) => {
       const paths = remotePaths(req.runId, node.name);
       const prepared = await heartbeatWhile(session.exec(prepareCollectScript(paths), { timeoutMs: SADF_TIMEOUT_MS }), { node: node.name, converting: 'sadf -j' });
       const kv = parseKeyValues(prepared.stdout);
@@ -230,7 +230,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
   }
 
   async function cleanupNodes(req: NodeRunRequest): Promise<CleanupNodesResult> {
-    const nodes = await onEveryNode(req.nodeMapPath, async (node, session) => {
+    const nodes = await onEveryNode(req, async (node, session) => {
       const kv = parseKeyValues(await session.run(cleanupScript(remotePaths(req.runId, node.name), toolPrivateDirPrefix(req.runId))));
       const killed = Number(kv.get('killed'));
       return { node: node.name, state: kv.get('state') === 'removed' ? ('removed' as const) : ('absent' as const), ...(killed > 0 ? { killedPid: killed } : {}) };

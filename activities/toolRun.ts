@@ -156,8 +156,8 @@ export function createToolRunKit(deps: ToolActivityDeps) {
     }
   }
 
-  async function withSession<T>(node: NodeEntry, work: (session: ToolSshSession) => Promise<T>): Promise<T> {
-    const session = await deps.ssh.connect(node);
+  async function withSession<T>(node: NodeEntry, work: (session: ToolSshSession) => Promise<T>, runId?: string): Promise<T> {
+    const session = await deps.ssh.connect(node, runId === undefined ? undefined : { runId });
     try {
       return await work(session);
     } finally {

@@ -8,13 +8,13 @@ import { createActivities } from '../activities';
 import { hardenlabHome } from '../src/config/paths';
 import type { WorkerConfigSource } from '../src/config/resolve';
 import type { WorkerConfig } from '../src/config/workerConfig';
-import { Ssh2Connector } from '../src/ssh';
 import { ArtifactStore } from '../src/store/artifactStore';
 import { dataConverterFor } from '../src/temporal/codec';
 import { connectionOptions } from '../src/temporal/connection';
 import { loadToolKubeClient } from '../src/tools/kubeAccess';
 import { defaultToolBinaries } from '../src/tools/install';
 import { createHardenlabWorker } from './createWorker';
+import { nodeTransport } from './nodeAccess';
 
 export async function startWorker(
   temporal: WorkerConfig['temporal'],
@@ -26,7 +26,7 @@ export async function startWorker(
   const dataConverter = options.dataConverter ?? (await dataConverterFor(temporal));
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const store = new ArtifactStore(hardenlabHome(env));
-  const activities = createActivities({ store, ssh: new Ssh2Connector(), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env, workerConfig: options.workerConfig });
+  const activities = createActivities({ store, ssh: await nodeTransport(options.workerConfig, env), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env, workerConfig: options.workerConfig });
   const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, workflowBundle: await options.workflowBundle?.(dataConverter), overrides: dataConverter ? { dataConverter } : {} });
   return { worker, connection };
 }

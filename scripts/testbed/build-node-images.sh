@@ -2,7 +2,7 @@
 # Builds the container images the real nodes need, without any registry: each image is a docker-archive
 # tarball made here from Debian packages and a few lines of C, which containerd on a node imports at boot.
 #   <cache>/node-images-<key>/pause.tar     hardenlab.local/pause:3.10  (the pod sandbox: a static pause)
-#   <cache>/node-images-<key>/busybox.tar   hardenlab.local/busybox:1   (Debian's busybox-static, for test pods)
+#   <cache>/node-images-<key>/busybox.tar   hardenlab.local/busybox:1   (Debian's busybox-static: test pods, node access)
 #   <cache>/node-images-<key>/registry/     the distribution registry, from Debian's docker-registry package, which
 #                                           serves the images below on the node network (pods really pull them)
 #   <cache>/node-images-<key>/push/*.tar    images the test bed pushes to that registry, under the names the
@@ -52,8 +52,8 @@ gcc -Os -static -o "$work/pause/rootfs/pause" "$work/pause/pause.c"
 strip "$work/pause/rootfs/pause"
 docker_archive hardenlab.local/pause:3.10 "$work/pause/rootfs" '["/pause"]' "$staging/pause.tar"
 
-# busybox: Debian's static build, for test pods.
-busybox_rootfs "$work/busybox/rootfs" sh cat echo sleep ls wget nc httpd
+# busybox: Debian's static build, for test pods, and for the node-access pods (nsenter: src/nodeaccess/).
+busybox_rootfs "$work/busybox/rootfs" sh cat echo sleep ls wget nc httpd nsenter
 docker_archive hardenlab.local/busybox:1 "$work/busybox/rootfs" '["/bin/sh"]' "$staging/busybox.tar"
 
 # The registry: Debian's static build, unpacked from its package (not installed: no service starts here).

@@ -146,6 +146,13 @@ export const experimentSchema = z
     cluster: clusterSchema.prefault({}),
     /** Path to the node map file (how to reach each node over SSH); the test bed's when provider is local. */
     nodeMapPath: path.optional(),
+    /**
+     * How the worker reaches the nodes: `ssh` (the node map) or `kubernetes` (a privileged pod per node, src/nodeaccess/).
+     * Default: ssh with a node map, kubernetes without (src/config/nodeAccess.ts).
+     */
+    nodeAccess: z.enum(['ssh', 'kubernetes']).optional(),
+    /** The access pod's image for `nodeAccess: kubernetes` (it needs nsenter and sleep); pin it by digest. */
+    nodeAccessImage: z.string().min(1).optional(),
     workload: workloadSchema.prefault({}),
     hardening: hardeningSchema.prefault({}),
     tools: toolsSchema.prefault({}),

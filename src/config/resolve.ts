@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SCENARIO_NAME_PATTERN } from '../domain/scenarios';
 import { resolveScenarios, type ScenarioResolution } from '../scenarios/resolve';
+import { namedEnvironmentAccessProblem, nodeAccessOf, nodesFromCluster } from './nodeAccess';
 import { nodeMapSchema } from './nodeMap';
 import { validateExperiment, type ExperimentConfig, type FieldError } from './experiment';
 import { hardenlabHome } from './paths';
@@ -88,6 +89,8 @@ function environmentBase(worker: WorkerConfig, name: unknown, errors: FieldError
     errors.push({ field: 'environment', message: `unknown environment ${JSON.stringify(name)}: ${knownText}` });
     return withoutEnvironmentFields(worker.experiment);
   }
+  const accessProblem = namedEnvironmentAccessProblem(worker.experiment, worker.environments[name]!, name);
+  if (accessProblem) errors.push({ field: 'environment', message: accessProblem });
   return mergeConfig(withoutEnvironmentFields(worker.experiment), worker.environments[name]);
 }
 
@@ -130,8 +133,10 @@ async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv
     if (!(await isFile(cluster.kubeconfigPath!))) {
       problems.push({ field: 'cluster.kubeconfigPath', message: `no kubeconfig at ${cluster.kubeconfigPath}: set cluster.kubeconfigPath in the worker config file or KUBECONFIG for the worker, or use provider "local" for the test bed` });
     }
-    if (!config.nodeMapPath) {
-      problems.push({ field: 'nodeMapPath', message: 'missing: the node map (in the worker config file) says how to reach each node over SSH for sampling (see docs/node-map.md)' });
+    if (!config.nodeMapPath && !nodesFromCluster(config)) {
+      // Kubernetes node access (issue 24) lists the cluster's nodes itself only where the worker config chose it.
+      const access = nodeAccessOf(config).access === 'kubernetes' ? '; or set nodeAccess: kubernetes there to reach the nodes through the Kubernetes API' : '';
+      problems.push({ field: 'nodeMapPath', message: `missing: the node map (in the worker config file) says how to reach each node over SSH for sampling (see docs/node-map.md)${access}` });
     }
   }
   if (cluster.provider === 'linode') problems.push(...linodeNodeAccessProblems(config));

@@ -28,6 +28,8 @@ export const ENVIRONMENT_FIELDS: readonly EnvironmentField[] = [
   { field: 'cluster.linode.tokenFile', why: 'chooses which worker file is sent as the Linode token' },
   { field: 'cluster.linode.ssh', why: 'chooses the SSH users and private keys used on the nodes LKE creates' },
   { field: 'nodeMapPath', why: 'chooses the SSH hosts, users and private keys' },
+  { field: 'nodeAccess', why: 'chooses whether the worker runs a privileged pod on every node (root on the node) instead of SSH' },
+  { field: 'nodeAccessImage', why: 'chooses the image that runs privileged, as root, in every node\'s namespaces' },
   { field: 'tools.kubeBench.binaryPath', why: 'chooses what runs with sudo on a node' },
   { field: 'tools.kubeBench.configDir', why: 'chooses what the root kube-bench process reads on a node' },
   { field: 'tools.kubeHunter.remoteTarget', why: 'chooses what host gets probed' },

@@ -12,6 +12,8 @@ export const ENVIRONMENT_FIELD_PATHS: readonly string[] = [
   'cluster.linode.tokenFile',
   'cluster.linode.ssh',
   'nodeMapPath',
+  'nodeAccess',
+  'nodeAccessImage',
   'tools.kubeBench.binaryPath',
   'tools.kubeBench.configDir',
   'tools.kubeHunter.remoteTarget',

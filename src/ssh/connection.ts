@@ -13,7 +13,7 @@ import { createHostKeyCheck, type HostKeyOutcome, type HostKeyPolicy } from './h
 import { Ssh2Session } from './session';
 import type { SshConnector, SshSession } from './types';
 
-export type { DownloadResult, ExecOptions, ExecResult, RemoteStat, SshConnector, SshSession } from './types';
+export type { DownloadResult, ExecOptions, ExecResult, NodeScope, RemoteStat, SshConnector, SshSession } from './types';
 
 export interface Ssh2ConnectorOptions {
   readyTimeoutMs?: number;

@@ -22,8 +22,8 @@ export interface HostKeyPolicy {
 export interface HostKeyOutcome {
   fingerprint: string;
   keyType: string;
-  /** How the key was accepted. */
-  via: 'pinned' | 'known_hosts' | 'trust-on-first-use';
+  /** How the key was accepted; `kubernetes-api`: no SSH, the node was reached through its access pod (src/nodeaccess/). */
+  via: 'pinned' | 'known_hosts' | 'trust-on-first-use' | 'kubernetes-api';
   /** Where a first-use key was recorded. */
   recordedIn?: string;
 }

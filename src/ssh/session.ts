@@ -2,30 +2,17 @@
  * One SSH connection to a node (ssh2): commands (optionally through sudo), and resumable, atomic SFTP
  * transfers. Opened by Ssh2Connector (connection.ts).
  */
-import { promises as fs, createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client, SFTPWrapper } from 'ssh2';
 import type { NodeEntry } from '../config/nodeMap';
 import { isSudoDenied, permissionDenied, SshErrorType, targetOf, transient } from './errors';
 import type { HostKeyOutcome } from './hostKeyPolicy';
 import { privilegedCommand, shellQuote } from './shell';
+import { byteCounter, resumableDownload } from './transfer';
 import type { DownloadResult, ExecOptions, ExecResult, RemoteStat, SshSession } from './types';
-
-/** A pass-through stream that counts bytes (from `start`, for resumed transfers) and reports progress. */
-function byteCounter(start: number, onProgress?: (bytes: number) => void): Transform & { bytes: number } {
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, callback) {
-      counter.bytes += chunk.length;
-      onProgress?.(counter.bytes);
-      callback(null, chunk);
-    },
-  }) as Transform & { bytes: number };
-  counter.bytes = start;
-  return counter;
-}
 
 export class Ssh2Session implements SshSession {
   readonly target: string;
@@ -125,39 +112,16 @@ export class Ssh2Session implements SshSession {
 
   async download(remotePath: string, localPath: string, onProgress?: (bytes: number) => void): Promise<DownloadResult> {
     const remote = await this.stat(remotePath);
-    if (!remote) throw ApplicationFailure.nonRetryable(`${remotePath} does not exist on ${this.target}`, 'RemoteFileMissing');
-    await fs.mkdir(path.dirname(localPath), { recursive: true });
-    const part = `${localPath}.part`;
-    const meta = `${part}.json`;
-    const identity = JSON.stringify({ remotePath, size: remote.size, mtimeSeconds: remote.mtimeSeconds });
-    let start = 0;
-    const previous = await fs.readFile(meta, 'utf8').catch(() => null);
-    const partSize = await fs.stat(part).then((s) => s.size, () => -1);
-    if (previous === identity && partSize >= 0 && partSize <= remote.size) start = partSize;
-    else {
-      await fs.rm(part, { force: true });
-      await fs.writeFile(meta, identity);
-    }
-    const sftp = await this.sftp();
-    if (start < remote.size) {
-      const counter = byteCounter(start, onProgress);
-      try {
-        await pipeline(
-          sftp.createReadStream(remotePath, { start, end: remote.size - 1 }),
-          counter,
-          createWriteStream(part, { flags: start > 0 ? 'a' : 'w' }),
-        );
-      } catch (error) {
-        throw this.closedError ?? transient(this.target, `downloading ${remotePath} from`, error);
-      }
-    } else if (partSize < 0) {
-      await fs.writeFile(part, '');
-    }
-    const size = (await fs.stat(part)).size;
-    if (size !== remote.size) throw transient(this.target, `downloading ${remotePath} from`, new Error(`got ${size} of ${remote.size} bytes`));
-    await fs.rename(part, localPath);
-    await fs.rm(meta, { force: true });
-    return { bytes: size, resumedFrom: start };
+    const sftp = remote ? await this.sftp() : undefined;
+    return resumableDownload({
+      target: this.target,
+      remotePath,
+      localPath,
+      remote,
+      onProgress,
+      open: (start, size) => ({ source: sftp!.createReadStream(remotePath, { start, end: size - 1 }), done: Promise.resolve() }),
+      failure: (error) => this.closedError ?? transient(this.target, `downloading ${remotePath} from`, error),
+    });
   }
 
   async upload(localPath: string, remotePath: string, onProgress?: (bytes: number) => void): Promise<{ bytes: number }> {

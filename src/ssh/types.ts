@@ -47,6 +47,12 @@ export interface SshSession {
   close(): Promise<void>;
 }
 
+/** The run a connection serves: node transports that create objects for it (the Kubernetes access pod) label them with it. */
+export interface NodeScope {
+  runId: string;
+}
+
+/** Opens a session on a node: over SSH (ssh2), or through a privileged pod on it (src/nodeaccess/). */
 export interface SshConnector {
-  connect(node: NodeEntry): Promise<SshSession>;
+  connect(node: NodeEntry, scope?: NodeScope): Promise<SshSession>;
 }

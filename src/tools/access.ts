@@ -22,7 +22,7 @@ export interface ToolSshSession {
 }
 
 export interface ToolSshConnector {
-  connect(node: NodeEntry): Promise<ToolSshSession>;
+  connect(node: NodeEntry, scope?: { runId: string }): Promise<ToolSshSession>;
 }
 
 /** The Kubernetes calls the tools make, plus reading a pod's log (absent from KubeClient so far). */

@@ -106,3 +106,22 @@ test("the worker's own scenarios resolve with a digest per manifest and their ex
   expect(bad.stderr).toContain(`  ${path.join(folder, 'packs', 'strict', 'b.yaml')} document 2: v1 Secret may not be created by a pack`);
   expect(bad.stderr).toMatch(/^ {2}scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, limits-plus /m);
 });
+
+test('validate says which access each node gets and why: SSH with a node map, the Kubernetes API where the worker config says so', async () => {
+  const kubeconfig = path.join(home, 'access-kubeconfig');
+  const nodes = path.join(home, 'access-nodes.yaml');
+  await fs.writeFile(kubeconfig, 'apiVersion: v1\n');
+  await fs.writeFile(nodes, stringify({ nodes: [{ name: 'n1', host: '10.0.0.11', user: 'admin' }, { name: 'n2', host: '10.0.0.12' }] }));
+  const cluster = { provider: 'kubeconfig', kubeconfigPath: kubeconfig };
+  const ssh = await validate('--config', await configFile('ssh-access.yaml', { experiment: { cluster, nodeMapPath: nodes } }));
+  expect([ssh.code, ssh.stderr]).toEqual([0, '']);
+  expect(ssh.stdout).toContain('node access:\n  n1: ssh to admin@10.0.0.11:22 (the default with a node map)\n  n2: ssh to root@10.0.0.12:22 (');
+  const experiment = { cluster, nodeMapPath: nodes, nodeAccess: 'kubernetes', nodeAccessImage: 'registry.example/busybox@sha256:0123' };
+  const kube = await validate('--config', await configFile('kube-access.yaml', { experiment }));
+  expect([kube.code, kube.stderr]).toEqual([0, '']);
+  expect(kube.stdout).toContain('  n2: kubernetes, a privileged pod with image registry.example/busybox@sha256:0123 running nsenter into the node (nodeAccess: kubernetes in the worker config)\n');
+  // Who may choose it: the worker config, never the workflow input.
+  const input = await validate('--config', await configFile('ssh-access2.yaml', { experiment: { cluster, nodeMapPath: nodes } }), '--input', '{"nodeAccess":"kubernetes"}');
+  expect(input.code).toBe(1);
+  expect(input.stderr).toMatch(/^ {2}nodeAccess: belongs in the worker config .*, not in the workflow input: it chooses whether the worker runs a privileged pod/m);
+});

@@ -1,7 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { stringify, parse as parseYaml } from 'yaml';
-import type { FieldError } from '../../config/experiment';
+import type { ExperimentConfig, FieldError } from '../../config/experiment';
+import { describeNodeAccess, nodeAccessOf } from '../../config/nodeAccess';
+import { loadNodeMap } from '../../ssh/nodeMap';
 import { resolveExperimentConfig, type Resolution } from '../../config/resolve';
 
 export interface ValidateOptions {
@@ -31,9 +33,19 @@ export async function validateCommand(opts: ValidateOptions, env: NodeJS.Process
       ...d.manifests.map((m) => `    ${m.pack}/${m.file} #${m.document} ${m.kind}${m.name ? ` ${m.name}` : ''} sha256:${m.sha256}`),
       ...d.packs.flatMap((p) => (p.expectedDenials ? [`    ${p.name} expects denied: ${p.expectedDenials.join(', ')}`] : [])),
     ]);
-    return { ok: true, text: `valid: the experiment as a worker ${source} resolves it:\n${stringify(result.config)}\nscenarios as the worker resolves them:\n${scenarios.join('\n')}\n` };
+    const access = await nodeAccessLines(result.config);
+    return { ok: true, text: `valid: the experiment as a worker ${source} resolves it:\n${stringify(result.config)}\nscenarios as the worker resolves them:\n${scenarios.join('\n')}\n${access}` };
   }
   return { ok: false, text: `invalid: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}\n${result.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n')}\n` };
+}
+
+/** Which access each node gets, and why (issue 24: SSH or the Kubernetes API). */
+async function nodeAccessLines(config: ExperimentConfig): Promise<string> {
+  const choice = nodeAccessOf(config);
+  const map = config.nodeMapPath ? await loadNodeMap(config.nodeMapPath).catch(() => undefined) : undefined;
+  const unlisted = config.nodeMapPath ? `the node map ${config.nodeMapPath} is not there yet` : 'the nodes are listed when a run has its cluster';
+  const nodes = map ? describeNodeAccess(choice, map.nodes) : [`  every node: ${choice.access} (${choice.why}); ${unlisted}`];
+  return `node access:\n${nodes.join('\n')}\n`;
 }
 
 async function readInputFile(file: string): Promise<{ ok: true; value: unknown } | { ok: false; errors: FieldError[] }> {

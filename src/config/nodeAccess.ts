@@ -1,0 +1,66 @@
+/**
+ * How the worker reaches the nodes (sampling, collect, boot time, node-mode tools): over SSH with the node
+ * map, or through the Kubernetes API with a privileged pod per node (src/nodeaccess/). An environment field
+ * (src/config/trust.ts): the access pod is root on the node, so only the worker's config may choose it.
+ */
+import type { ExperimentConfig } from './experiment';
+
+export type NodeAccessKind = 'ssh' | 'kubernetes';
+
+/** Official busybox (nsenter included); pin it by digest in `nodeAccessImage` for real clusters. */
+export const DEFAULT_ACCESS_IMAGE = 'docker.io/library/busybox:1.36';
+/** The test bed's nodes import this image at boot (scripts/testbed/build-node-images.sh): Debian's static busybox with nsenter. */
+export const TESTBED_ACCESS_IMAGE = 'hardenlab.local/busybox:1';
+
+export interface NodeAccessChoice {
+  access: NodeAccessKind;
+  /** Why this access, for `validate` and logs. */
+  why: string;
+  /** The access pod's image (kubernetes access only). */
+  image?: string;
+}
+
+/** The access a resolved experiment config gives its nodes: `nodeAccess` when set, else ssh with a node map and kubernetes without. */
+export function nodeAccessOf(config: Pick<ExperimentConfig, 'nodeAccess' | 'nodeAccessImage' | 'nodeMapPath' | 'cluster'>): NodeAccessChoice {
+  const sshDerived = config.cluster.provider === 'linode' && config.cluster.linode.ssh !== undefined;
+  const access: NodeAccessKind = config.nodeAccess ?? (config.nodeMapPath || sshDerived ? 'ssh' : 'kubernetes');
+  const why = config.nodeAccess
+    ? `nodeAccess: ${config.nodeAccess} in the worker config`
+    : config.nodeMapPath
+      ? 'the default with a node map'
+      : sshDerived
+        ? 'the default with cluster.linode.ssh'
+        : 'the default without a node map';
+  if (access === 'ssh') return { access, why };
+  const image = config.nodeAccessImage ?? (config.cluster.provider === 'local' ? TESTBED_ACCESS_IMAGE : DEFAULT_ACCESS_IMAGE);
+  return { access, why, image };
+}
+
+/** One line per node for `validate`: which access it gets, and why. */
+export function describeNodeAccess(choice: NodeAccessChoice, nodes: readonly { name: string; user?: string; host?: string; port?: number }[]): string[] {
+  return nodes.map((node) =>
+    choice.access === 'ssh'
+      ? `  ${node.name}: ssh to ${node.user ?? 'root'}@${node.host}:${node.port ?? 22} (${choice.why})`
+      : `  ${node.name}: kubernetes, a privileged pod with image ${choice.image} running nsenter into the node (${choice.why})`,
+  );
+}
+
+/**
+ * The worker builds one node transport from its `experiment:` section (worker/nodeAccess.ts), so a named
+ * environment may not change it: kubernetes access reaches the nodes of that section's cluster only.
+ */
+export function namedEnvironmentAccessProblem(experiment: Record<string, unknown>, environment: Record<string, unknown>, name: string): string | undefined {
+  const top = experiment.nodeAccess === 'kubernetes' ? 'kubernetes' : 'ssh';
+  const chosen = environment.nodeAccess === undefined ? top : environment.nodeAccess;
+  if (chosen !== top) return `environment "${name}" sets nodeAccess ${String(chosen)}, but this worker reaches nodes by ${top} (one node transport per worker in this release: set nodeAccess in experiment:)`;
+  if (top === 'kubernetes' && environment.cluster !== undefined) return `environment "${name}" names a cluster, but this worker reaches nodes through the Kubernetes API of its experiment: cluster only (in this release)`;
+  return undefined;
+}
+
+/**
+ * `nodeAccess: kubernetes` set explicitly and no node map: the run samples the nodes its cluster has when it
+ * resolves (activities/config.ts writes them as the run's node map). Never by default, in this first step.
+ */
+export function nodesFromCluster(config: Pick<ExperimentConfig, 'nodeAccess' | 'nodeMapPath' | 'cluster'>): boolean {
+  return config.nodeAccess === 'kubernetes' && !config.nodeMapPath && config.cluster.provider === 'kubeconfig';
+}

@@ -1,0 +1,200 @@
+/**
+ * Node access through the Kubernetes API (issue 24, first step) on the real-node test bed: the access pods
+ * run commands in each node's own namespaces, move files byte-identically, are removed by the run's reset,
+ * and the sampler gives the same per-node figures through them as over SSH in the same window.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createSamplingActivities } from '../../activities/sampling';
+import { TESTBED_ACCESS_IMAGE } from '../../src/config/nodeAccess';
+import type { NodeSeries } from '../../src/domain/samples';
+import { loadKubeClient } from '../../src/kube/client';
+import { resetRun } from '../../src/kube/reset';
+import type { KubeObject } from '../../src/kube/types';
+import { accessNamespaceName, createKubeNodeConnector } from '../../src/nodeaccess';
+import { Ssh2Connector } from '../../src/ssh/connection';
+import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { ArtifactStore } from '../../src/store/artifactStore';
+import { numberedNodes, simDown, simUp, type SimInstance, type SimUpResult } from '../../src/testbed';
+import { realNodesUnsupported } from '../../src/testbed/realNodes';
+import { tempDirSync } from '../support/tempDir';
+
+jest.setTimeout(900_000);
+
+// The real-node test's own bed (the same instance: the realnodes lane runs its files one after the other).
+const instance: SimInstance = {
+  clusterName: 'hardenlab-real-test',
+  ports: { kubeApiserver: 26443, etcd: 22379, etcdPeer: 22380, kubeControllerManager: 30257, kubeScheduler: 30259, kwokController: 30247, ssh: 22 },
+  nodes: numberedNodes('real-node', 41),
+};
+const home = tempDirSync('hardenlab-nodeaccess-');
+const log = (line: string) => process.stderr.write(`[node access] ${line}\n`);
+const runId = `it-access-${process.pid}`;
+
+let up: SimUpResult;
+
+/** The first line of a /proc/stat: `cpu` and its jiffies. */
+function cpuTotal(procStat: string): number {
+  const first = procStat.split('\n')[0]!;
+  expect(first).toMatch(/^cpu\s/);
+  return first.trim().split(/\s+/).slice(1).map(Number).reduce((a, b) => a + b, 0);
+}
+
+function mean(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+const unsupported = realNodesUnsupported();
+if (unsupported && process.env.CI === 'true') throw new Error(`real nodes must run in CI: ${unsupported}`);
+const describeReal = unsupported ? describe.skip : describe;
+
+describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: ${unsupported})` : ''}`, () => {
+  const connector = () => createKubeNodeConnector({ kubeconfigPath: up.kubeconfigPath }, { image: TESTBED_ACCESS_IMAGE });
+
+  beforeAll(async () => {
+    const started = Date.now();
+    up = await simUp({ home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    log(`sim up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  afterAll(async () => {
+    const down = await simDown({ home, instance, log });
+    expect(down.leftover).toEqual([]);
+  });
+
+  test("commands through the access pod see the node's own view, as SSH does, not the host's", async () => {
+    const nodes = (await loadNodeMap(up.nodeMapPath)).nodes;
+    const ssh = new Ssh2Connector();
+    const access = connector();
+    const hostTotal = cpuTotal(fs.readFileSync('/proc/stat', 'utf8'));
+    const started = Date.now();
+    for (const node of nodes) {
+      const viaApi = await access.connect(node, { runId });
+      const viaSsh = await ssh.connect(node);
+      try {
+        const command = 'hostname; cat /etc/machine-id; id -u; pwd; head -1 /proc/stat';
+        const [apiHost, apiMachine, apiUid, apiHome, apiStat] = (await viaApi.run(command)).trim().split('\n');
+        const [sshHost, sshMachine] = (await viaSsh.run(command)).trim().split('\n');
+        expect({ host: apiHost, machine: apiMachine, uid: apiUid, home: apiHome }).toEqual({ host: node.name, machine: sshMachine, uid: '0', home: '/root' });
+        expect(sshHost).toBe(node.name);
+        // The node's lxcfs /proc/stat counts only its own cgroup: far fewer jiffies than the host's global one.
+        expect(cpuTotal(apiStat!)).toBeLessThan(hostTotal / 2);
+        expect(viaApi.target).toContain(`node ${node.name}`);
+      } finally {
+        await viaApi.close();
+        await viaSsh.close();
+      }
+    }
+    log(`three nodes: access pods up and a command on each in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  test('upload and download through the exec stream are byte-identical, and SSH sees the same file', async () => {
+    const node = (await loadNodeMap(up.nodeMapPath)).nodes[1]!;
+    const session = await connector().connect(node, { runId });
+    const local = path.join(home, 'blob.bin');
+    const back = path.join(home, 'blob.back');
+    const bytes = randomBytes(20 * 1024 * 1024);
+    fs.writeFileSync(local, bytes);
+    const remote = `.hardenlab/${runId}/blob.bin`;
+    let started = Date.now();
+    await expect(session.upload(local, remote)).resolves.toEqual({ bytes: bytes.length });
+    const upSeconds = (Date.now() - started) / 1000;
+    started = Date.now();
+    await expect(session.download(remote, back)).resolves.toEqual({ bytes: bytes.length, resumedFrom: 0 });
+    const downSeconds = (Date.now() - started) / 1000;
+    log(`20 MiB through exec: upload ${upSeconds.toFixed(2)} s, download ${downSeconds.toFixed(2)} s`);
+    expect(fs.readFileSync(back).equals(bytes)).toBe(true);
+    const ssh = await new Ssh2Connector().connect(node);
+    try {
+      expect((await ssh.run(`sha256sum ${remote}`)).split(' ')[0]).toBe(createHash('sha256').update(bytes).digest('hex'));
+      await ssh.run(`rm -rf .hardenlab/${runId}`);
+    } finally {
+      await ssh.close();
+    }
+  });
+
+  test('the same nodes sampled both ways in the same window agree per node, and a busy pod shows on its node in both', async () => {
+    const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
+    const busyNs = `busy-${process.pid}`;
+    const busyNode = instance.nodes[1]!.name;
+    await kube.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: busyNs } });
+    await kube.apply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'busy', namespace: busyNs },
+      spec: {
+        nodeName: busyNode,
+        restartPolicy: 'Never',
+        activeDeadlineSeconds: 150,
+        terminationGracePeriodSeconds: 0,
+        containers: [{ name: 'busy', image: 'hardenlab.local/busybox:1', imagePullPolicy: 'Never', command: ['sh', '-c', 'while :; do :; done'] }],
+      },
+    } as KubeObject);
+    const store = new ArtifactStore(path.join(home, 'store'));
+    const bySsh = createSamplingActivities({ ssh: new Ssh2Connector(), store });
+    const byApi = createSamplingActivities({ ssh: connector(), store });
+    const window = { intervalSeconds: 2, durationSeconds: 40 };
+    const runs = { ssh: `${runId}-ssh`, api: `${runId}-api` };
+    try {
+      // The busy loop runs through the whole window, so the means compare a steady load, not its edges.
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      await Promise.all([
+        bySsh.startSampling({ runId: runs.ssh, nodeMapPath: up.nodeMapPath, ...window }),
+        byApi.startSampling({ runId: runs.api, nodeMapPath: up.nodeMapPath, ...window }),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, (window.durationSeconds + 4) * 1000));
+      const collected = await Promise.all(
+        (['ssh', 'api'] as const).map(async (way) => {
+          const activities = way === 'ssh' ? bySsh : byApi;
+          const req = { runId: runs[way], nodeMapPath: up.nodeMapPath };
+          await activities.stopSampling(req);
+          await activities.collectSamples({ ...req, artifactKey: `experiments/${way}` });
+          await activities.cleanupNodes(req);
+          return instance.nodes.map((node) => JSON.parse(fs.readFileSync(store.resolve(`experiments/${way}`, `nodes/${node.name}`, 'series.json'), 'utf8')) as NodeSeries);
+        }),
+      );
+      const [sshSeries, apiSeries] = collected as [NodeSeries[], NodeSeries[]];
+      const figures = instance.nodes.map((node, i) => ({
+        node: node.name,
+        cpu: [mean(sshSeries[i]!.cpu.map((s) => s.used)), mean(apiSeries[i]!.cpu.map((s) => s.used))],
+        mem: [mean(sshSeries[i]!.memory.map((s) => s.memUsedPercent)), mean(apiSeries[i]!.memory.map((s) => s.memUsedPercent))],
+        samples: [sshSeries[i]!.cpu.length, apiSeries[i]!.cpu.length],
+      }));
+      log(`per node, SSH / Kubernetes access: ${JSON.stringify(figures)}`);
+      for (const f of figures) {
+        expect(f.samples[0]).toBeGreaterThanOrEqual(15);
+        expect(f.samples[1]).toBeGreaterThanOrEqual(15);
+        expect(Math.abs(f.cpu[0]! - f.cpu[1]!)).toBeLessThan(0.5);
+        expect(Math.abs(f.mem[0]! - f.mem[1]!)).toBeLessThan(0.5);
+      }
+      // The busy pod's node stands out through both transports; the others stay near idle.
+      for (const way of [0, 1]) {
+        expect(figures[1]!.cpu[way]).toBeGreaterThan(25);
+        expect(figures[1]!.cpu[way]).toBeGreaterThan(5 * Math.max(figures[0]!.cpu[way]!, figures[2]!.cpu[way]!));
+      }
+    } finally {
+      await kube.delete('v1', 'Namespace', busyNs);
+    }
+  });
+
+  test("the run's reset removes the access pods and their namespace", async () => {
+    const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
+    const namespace = accessNamespaceName(runId);
+    const ns = await kube.get<KubeObject>('v1', 'Namespace', namespace);
+    expect(ns?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    const pods = await kube.list<KubeObject>('v1', 'Pod', { namespace });
+    expect(pods.items.map((p) => (p.spec as { nodeName?: string }).nodeName).sort()).toEqual(instance.nodes.map((n) => n.name));
+    for (const pod of pods.items) expect(pod.spec).toMatchObject({ hostPID: true, automountServiceAccountToken: false });
+    const reset = await resetRun(kube, { runId }, { now: Date.now, timeoutMs: 120_000, pollIntervalMs: 1_000, log });
+    expect(reset.removed).toEqual(expect.arrayContaining([{ kind: 'Namespace', name: namespace }]));
+    expect(reset.leftovers).toEqual([]);
+    expect(await kube.get('v1', 'Namespace', namespace)).toBeNull();
+    // The sampling runs' access namespaces go with their own resets.
+    for (const id of [`${runId}-api`]) {
+      const result = await resetRun(kube, { runId: id }, { now: Date.now, timeoutMs: 120_000, pollIntervalMs: 1_000, log });
+      expect(result.leftovers).toEqual([]);
+      expect(await kube.get('v1', 'Namespace', accessNamespaceName(id))).toBeNull();
+    }
+  });
+});

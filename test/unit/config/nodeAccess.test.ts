@@ -1,0 +1,48 @@
+import { validateExperiment, type ExperimentConfig } from '../../../src/config/experiment';
+import { DEFAULT_ACCESS_IMAGE, namedEnvironmentAccessProblem, nodeAccessOf, TESTBED_ACCESS_IMAGE } from '../../../src/config/nodeAccess';
+import { resolveExperimentConfig } from '../../../src/config/resolve';
+
+function config(input: unknown): ExperimentConfig {
+  const result = validateExperiment(input);
+  if (!result.ok) throw new Error(JSON.stringify(result.errors));
+  return result.config;
+}
+
+describe('nodeAccess: which transport reaches the nodes', () => {
+  test('defaults to ssh with a node map (or cluster.linode.ssh) and to kubernetes without', () => {
+    expect(nodeAccessOf(config({ nodeMapPath: '/etc/nodes.yaml' }))).toEqual({ access: 'ssh', why: 'the default with a node map' });
+    expect(nodeAccessOf(config({ cluster: { provider: 'linode', linode: { ssh: { user: 'root' } } } })).access).toBe('ssh');
+    expect(nodeAccessOf(config({}))).toEqual({ access: 'kubernetes', why: 'the default without a node map', image: DEFAULT_ACCESS_IMAGE });
+  });
+
+  test('the worker config may choose either; the test bed gets its own image, any other cluster the configured one', () => {
+    expect(nodeAccessOf(config({ nodeMapPath: '/n', nodeAccess: 'kubernetes', cluster: { provider: 'local' } }))).toEqual({
+      access: 'kubernetes',
+      why: 'nodeAccess: kubernetes in the worker config',
+      image: TESTBED_ACCESS_IMAGE,
+    });
+    expect(nodeAccessOf(config({ nodeAccess: 'kubernetes', nodeAccessImage: 'r.example/bb@sha256:1' })).image).toBe('r.example/bb@sha256:1');
+    expect(nodeAccessOf(config({ nodeAccess: 'ssh' })).access).toBe('ssh');
+    expect(validateExperiment({ nodeAccess: 'telnet' })).toMatchObject({ ok: false, errors: [{ field: 'nodeAccess' }] });
+  });
+
+  test('a named environment may not switch the worker\'s one node transport, nor its cluster under kubernetes access', () => {
+    expect(namedEnvironmentAccessProblem({}, { cluster: { provider: 'local' } }, 'lab')).toBeUndefined();
+    expect(namedEnvironmentAccessProblem({}, { nodeAccess: 'kubernetes' }, 'lab')).toMatch(/environment "lab" sets nodeAccess kubernetes, but this worker reaches nodes by ssh/);
+    expect(namedEnvironmentAccessProblem({ nodeAccess: 'kubernetes' }, { cluster: { context: 'other' } }, 'lab')).toMatch(/names a cluster/);
+    expect(namedEnvironmentAccessProblem({ nodeAccess: 'kubernetes' }, { repetitions: 2 }, 'lab')).toBeUndefined();
+  });
+
+  test('resolve refuses such an environment naming the field; without a node map only an explicit nodeAccess: kubernetes goes on', async () => {
+    const worker = { config: { temporal: {} as never, experiment: { nodeAccess: 'kubernetes' }, environments: { lab: { cluster: { provider: 'local' } } } } };
+    const picked = await resolveExperimentConfig({ environment: 'lab' }, { env: {}, worker });
+    expect(picked.ok).toBe(false);
+    expect(!picked.ok && picked.errors.find((e) => e.field === 'environment')?.message).toMatch(/through the Kubernetes API of its experiment: cluster only/);
+    const env = { KUBECONFIG: '/nonexistent/kubeconfig' };
+    const explicit = await resolveExperimentConfig({}, { env, worker });
+    expect(!explicit.ok && explicit.errors.map((e) => e.field)).toEqual(['cluster.kubeconfigPath']);
+    // The default (kubernetes without a node map) stays off in this first step: the node map is still asked for.
+    const byDefault = await resolveExperimentConfig({}, { env, worker: { config: { ...worker.config, experiment: {} } } });
+    expect(!byDefault.ok && byDefault.errors.find((e) => e.field === 'nodeMapPath')?.message).toMatch(/^missing: .*; or set nodeAccess: kubernetes there to reach the nodes through the Kubernetes API$/);
+  });
+});

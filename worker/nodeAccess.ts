@@ -1,0 +1,24 @@
+/**
+ * The composition root's choice of node transport (issue 24, first step): SSH, or the Kubernetes API when
+ * the worker config's `experiment:` says `nodeAccess: kubernetes`. One transport per worker: the activities
+ * get it injected and never know which it is.
+ */
+import { validateExperiment } from '../src/config/experiment';
+import { nodeAccessOf } from '../src/config/nodeAccess';
+import { withEnvironmentDefaults, type WorkerConfigSource } from '../src/config/resolve';
+import { loadWorkerConfig } from '../src/config/workerConfig';
+import { createKubeNodeConnector } from '../src/nodeaccess';
+import { Ssh2Connector, type SshConnector } from '../src/ssh';
+
+export async function nodeTransport(source: WorkerConfigSource | undefined, env: NodeJS.ProcessEnv): Promise<SshConnector> {
+  const ssh = new Ssh2Connector();
+  // `hardenlab dev` looks its config up per run (the running test bed): its nodes are reached over SSH.
+  if (typeof source === 'function') return ssh;
+  const loaded = source ?? (await loadWorkerConfig(env).catch(() => undefined));
+  // An invalid config is reported by every run's resolve step, naming the fields; SSH changes nothing there.
+  const validated = loaded ? validateExperiment(loaded.config.experiment) : undefined;
+  if (!validated?.ok || validated.config.nodeAccess !== 'kubernetes') return ssh;
+  const config = withEnvironmentDefaults(validated.config, env);
+  const cluster = { kubeconfigPath: config.cluster.kubeconfigPath!, context: config.cluster.context };
+  return createKubeNodeConnector(cluster, { image: nodeAccessOf(config).image! });
+}
