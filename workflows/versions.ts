@@ -23,4 +23,6 @@ export const PATCHES = {
   scenariosAsData: 'scenarios-as-data',
   /** tools.auditAfterWindow: kube-bench and kube-hunter after the window as audits (asked only when the input turns them on). */
   auditsAfterWindow: 'audits-after-window',
+  /** The report reads only the runs of the experiment's plan (earlier runs' reports read every scenario folder). */
+  reportReadsPlan: 'report-reads-plan',
 } as const;
