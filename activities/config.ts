@@ -8,10 +8,10 @@ import type { ClusterSpec, FieldError } from '../src/config/experiment';
 import { nodesFromCluster } from '../src/config/nodeAccess';
 import { resolveExperimentConfig, type WorkerConfigSource } from '../src/config/resolve';
 import type { ResolveExperimentRequest, ResolvedExperiment } from '../src/domain/contracts';
-import { experimentKey } from '../src/domain/naming';
 import { SCENARIO_DEFINITIONS_FILE } from '../src/domain/scenarios';
 import { hardenlabHome } from '../src/config/paths';
 import { ArtifactStore } from '../src/store/artifactStore';
+import { claimExperimentFolder } from './experimentFolder';
 
 export interface ConfigDeps {
   env?: NodeJS.ProcessEnv;
@@ -29,9 +29,10 @@ export function createConfigActivities(deps: ConfigDeps = {}) {
   async function resolveExperiment({ input, workflowId }: ResolveExperimentRequest): Promise<ResolvedExperiment> {
     const result = await resolveExperimentConfig(input, { env, worker: deps.workerConfig });
     if (!result.ok) throw invalid(result.errors);
-    const artifactKey = experimentKey(workflowId);
-    // The report lists exactly what was applied, and the harden step applies from this record (checked by digest).
     const store = deps.store ?? new ArtifactStore(hardenlabHome(env));
+    // A folder of its own per run: another run's (a colliding or reused id) is refused, never written into.
+    const artifactKey = await claimExperimentFolder(store, workflowId);
+    // The report lists exactly what was applied, and the harden step applies from this record (checked by digest).
     await store.writeJson(artifactKey, SCENARIO_DEFINITIONS_FILE, result.scenarios);
     // nodeAccess: kubernetes without a node map: the run's nodes are the cluster's now, recorded as its node map.
     if (deps.clusterNodes && nodesFromCluster(result.config)) {

@@ -13,7 +13,7 @@ import type { ToolKubeLoader } from '../src/tools/access';
 import { createClusterActivities } from './cluster';
 import { createConfigActivities } from './config';
 import { createRecordActivities } from './records';
-import { createReportActivities } from './report';
+import { createReportActivities, reportInput } from './report';
 import { createSamplingActivities } from './sampling';
 import { createScenarioActivities } from './scenarios';
 import { createToolActivities } from './tools';
@@ -52,6 +52,6 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
     }),
     ...createToolActivities({ ssh, kube: deps.toolKube, store, binaries: deps.toolBinaries }),
     ...createRecordActivities({ store }),
-    buildReport: (req) => report.buildReport({ experimentId: req.experimentId, experimentDir: req.artifactKey, partial: req.partial }),
+    buildReport: (req) => report.buildReport(reportInput(req)),
   }, new ExperimentRecords(store.root));
 }

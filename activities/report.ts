@@ -4,9 +4,10 @@
  */
 import { resolve, relative, isAbsolute, join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { readExperimentData } from '../src/analysis/files';
+import { readExperimentData, type PlannedRun } from '../src/analysis/files';
 import { buildReportModel } from '../src/analysis/model/build';
 import { ExperimentDataError } from '../src/analysis/model/load';
+import type { BuildReportRequest } from '../src/domain/contracts';
 import { writeReport } from '../src/report';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
 
@@ -21,12 +22,21 @@ export interface BuildReportInput {
   experimentDir: string;
   /** The experiment did not finish: report what exists. */
   partial?: boolean;
+  /** The runs to report (the workflow's plan); without it every scenario folder in experimentDir is read. */
+  planned?: readonly PlannedRun[];
 }
 
 export interface BuildReportResult {
   reportDir: string;
   htmlPath: string;
   summary: { scenarios: number; completed: number; partial: boolean };
+}
+
+/** The report activity's input from a workflow's request: the plan's runs, when the workflow sent its plan. */
+export function reportInput(req: BuildReportRequest): BuildReportInput {
+  const planned = req.plan?.flatMap(({ repetition, order }) => order.map((scenario) => ({ scenario, repetition })));
+  const { experimentId, artifactKey: experimentDir, partial } = req;
+  return { experimentId, experimentDir, partial, ...(planned ? { planned } : {}) };
 }
 
 export function createReportActivities(deps: ReportDeps) {
@@ -40,7 +50,7 @@ export function createReportActivities(deps: ReportDeps) {
     safeHeartbeat('reading collected data');
     let data;
     try {
-      data = await readExperimentData(dir, input.experimentId);
+      data = await readExperimentData(dir, input.experimentId, input.planned);
     } catch (error) {
       if (error instanceof ExperimentDataError) {
         throw ApplicationFailure.nonRetryable(error.message, 'MalformedExperimentData', { file: error.file });

@@ -55,6 +55,7 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
   // Decided once, before the first command, so a run keeps one id scheme for its whole life.
   const { resolveExperiment, provisionCluster, teardownCluster, buildReport } = experimentActivities(patched(PATCHES.namedActivityIds));
   const cleanupBesideError = patched(PATCHES.cleanupFailuresBesideError);
+  const reportReadsPlan = patched(PATCHES.reportReadsPlan);
   const progress: ExperimentProgress = { experimentId: workflowId, phase: 'resolving', plan: [], scenarios: [] };
   const refresh = () => setCurrentDetails(experimentDetails(progress));
   setHandler(experimentProgressQuery, () => ({ ...progress, scenarios: progress.scenarios.map((s) => ({ ...s })) }));
@@ -132,7 +133,9 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
     refresh();
     result.partial = progress.scenarios.some((s) => s.status !== 'completed');
     try {
-      const report = await buildReport({ experimentId: resolved.experimentId, artifactKey: resolved.artifactKey, partial: result.partial });
+      const { experimentId, artifactKey } = resolved;
+      const plan = reportReadsPlan ? { plan: progress.plan } : {};
+      const report = await buildReport({ experimentId, artifactKey, partial: result.partial, ...plan });
       result.reportDir = report.reportDir;
       result.htmlPath = report.htmlPath;
     } catch (err) {

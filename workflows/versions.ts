@@ -25,4 +25,6 @@ export const PATCHES = {
   auditsAfterWindow: 'audits-after-window',
   /** A scenario run started by anything but its experiment (directly from the UI) fails as InvalidInput before any activity. */
   scenarioRunNeedsItsExperiment: 'scenario-run-needs-its-experiment',
+  /** The report reads only the runs of the experiment's plan (earlier runs' reports read every scenario folder). */
+  reportReadsPlan: 'report-reads-plan',
 } as const;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs Debian packages that are missing; skips the rest. Usage: apt-install.sh LABEL PACKAGE...
-# `apt-get update` runs once per machine boot at most (a stamp file), since lists may be stale on a new machine.
+# `apt-get update` runs once per machine boot at most (a stamp file in a root-only folder), since lists may be stale
+# on a new machine.
 set -euo pipefail
 
 label="$1"
@@ -23,11 +24,22 @@ if ((EUID != 0)); then
   as_root=(sudo)
 fi
 
-stamp=/tmp/.hardenlab-apt-updated
-if [[ ! -f $stamp || $(stat -c %Y "$stamp") -lt $(($(date +%s) - $(cut -d. -f1 /proc/uptime))) ]]; then
+# The stamp lives in a folder only root can write (root-owned, 0700): a predictable name in /tmp lets any local
+# user fake it (no update) or plant a symlink that root's touch then follows.
+stamp_dir=/var/lib/hardenlab-apt
+stamp="$stamp_dir/updated"
+not_private() { echo "apt-install.sh: $stamp_dir is not a root-owned 0700 folder ($1); remove it and run again." >&2; exit 1; }
+# Checked before install -d, which would follow a symlink and change the mode of whatever it points at.
+[[ -L "$stamp_dir" ]] && not_private 'a symlink'
+"${as_root[@]}" install -d -m 0700 -o root -g root "$stamp_dir"
+owner_mode_kind="$("${as_root[@]}" stat -c '%u %a %F' "$stamp_dir")"
+[[ "$owner_mode_kind" == "0 700 directory" ]] || not_private "$owner_mode_kind"
+booted_at=$(($(date +%s) - $(cut -d. -f1 /proc/uptime)))
+updated_at="$("${as_root[@]}" stat -c %Y "$stamp" 2>/dev/null || echo 0)"
+if ((updated_at < booted_at)); then
   log "apt-get update"
   "${as_root[@]}" apt-get update -qq
-  touch "$stamp"
+  "${as_root[@]}" touch "$stamp"
 fi
 log "installing ${missing[*]}"
 DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -39,10 +39,18 @@ on_node() {
 kube_minor="$("$cache_root/bin/kubernetes-$KUBERNETES_VERSION/kubectl" --kubeconfig "$sim/kubeconfig" version -o json |
   python3 -c 'import json,sys; v=json.load(sys.stdin)["serverVersion"]; print(v["major"]+"."+v["minor"].rstrip("+"))')"
 log "kube-bench $KUBE_BENCH_VERSION on node host $node (Kubernetes $kube_minor)"
-remote_out="/var/tmp/hardenlab-fixture-kube-bench.json"
-on_node "$kb_dir/kube-bench run --version $kube_minor --config-dir $kb_dir/cfg --json --outputfile $remote_out" >/dev/null
-on_node "cat $remote_out && rm -f $remote_out" >"$out/kube-bench-node.json"
-on_node "$kb_dir/kube-bench run --version $kube_minor --config-dir $kb_dir/cfg --json 2>&1" >"$out/kube-bench-node.stdout-stderr.txt" || true
+# Root's kube-bench writes into a fresh private folder on the node (mktemp -d: 0700, unpredictable name), never
+# to a fixed path another user could have planted a symlink at. Every value in the remote commands is quoted.
+q() { printf '%q' "$1"; }
+remote_dir="$(on_node 'umask 077 && mktemp -d /var/tmp/hardenlab-fixture.XXXXXXXXXX')"
+[[ "$remote_dir" =~ ^/var/tmp/hardenlab-fixture\.[A-Za-z0-9]{10}$ ]] || die "mktemp on $node printed '$remote_dir'"
+trap 'on_node "rm -rf -- $(q "$remote_dir")" || true' EXIT
+on_node "[ \"\$(stat -c '%u %a' $(q "$remote_dir"))\" = '0 700' ]" || die "$remote_dir on $node is not root's 0700 folder"
+kube_bench=("$kb_dir/kube-bench" run --version "$kube_minor" --config-dir "$kb_dir/cfg" --json)
+remote_out="$remote_dir/kube-bench.json"
+on_node "$(printf '%q ' "${kube_bench[@]}") --outputfile $(q "$remote_out")" >/dev/null
+on_node "cat $(q "$remote_out")" >"$out/kube-bench-node.json"
+on_node "$(printf '%q ' "${kube_bench[@]}") 2>&1" >"$out/kube-bench-node.stdout-stderr.txt" || true
 head -c "$(($(wc -c <"$out/kube-bench-node.json") / 2))" "$out/kube-bench-node.json" >"$out/kube-bench-node.truncated.json"
 
 log "kube-hunter $KUBE_HUNTER_VERSION --remote 127.0.0.1"

@@ -5,6 +5,7 @@
  * and tool output stay in the artifact store; results carry their keys and small summaries).
  */
 import type { ClusterSpec, ExperimentConfig, HardeningSpec, ScenarioName, ToolsSpec, WorkloadSpec } from '../config/experiment';
+import type { RepetitionPlan } from './plan';
 import type { SamplingGap } from './samples';
 import type { ScenarioDefinition, ScenarioTool } from './scenarios';
 
@@ -287,6 +288,8 @@ export interface BuildReportRequest {
   experimentId: string;
   artifactKey: ArtifactKey;
   partial: boolean;
+  /** The scenario runs the report reads (`<scenario>/<repetition>`); runs of earlier releases send none and the folder is scanned. */
+  plan?: RepetitionPlan[];
 }
 export interface BuildReportResult {
   reportDir: string;

@@ -45,11 +45,6 @@ export function scenarioWorkflowId(parentId: string, scenario: ScenarioName, rep
   return `${parentId}/${scenario}/${repetition}`;
 }
 
-/** Artifact folder names: readable, portable, and unique per workflow id. */
-export function experimentKey(workflowId: string): string {
-  return `experiments/${workflowId.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
-}
-
 export function scenarioKey(experimentArtifactKey: string, scenario: ScenarioName, repetition: number): string {
   return `${experimentArtifactKey}/${scenario}/${repetition}`;
 }

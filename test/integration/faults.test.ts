@@ -5,13 +5,14 @@
  * sampler is killed. Each run must complete with no sample lost beyond a recorded gap and nothing labelled
  * with the run left on the cluster. Figures go to stdout and `.hardenlab/reliability.json`.
  */
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { hardenlabHome } from '../../src/config/paths';
 import type { ScenarioRecord } from '../../src/domain/contracts';
-import { experimentKey, runIdFor, scenarioKey, scenarioWorkflowId } from '../../src/domain/naming';
+import { runIdFor, scenarioKey, scenarioWorkflowId } from '../../src/domain/naming';
+import { experimentRunKey } from '../../src/store/runFolder';
 import type { ExperimentResult } from '../../src/domain/progress';
 import type { NodeSeries } from '../../src/domain/samples';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/devServer';
@@ -80,7 +81,7 @@ afterAll(async () => {
 interface FaultRun {
   fault: string;
   windowSeconds: number;
-  experiment: WorkflowHandle<typeof securityExperiment>;
+  experiment: WorkflowHandleWithFirstExecutionRunId<typeof securityExperiment>;
   scenario: WorkflowHandle;
   runId: string;
   began: number;
@@ -130,7 +131,8 @@ interface Outcome {
   attempts: Record<string, ActivityAttempts>;
 }
 
-const scenarioDir = (run: FaultRun) => path.join(hardenlabHome(), scenarioKey(experimentKey(run.experiment.workflowId), 'baseline', 1));
+const experimentDir = (run: FaultRun) => path.join(hardenlabHome(), experimentRunKey(run.experiment.workflowId, run.experiment.firstExecutionRunId));
+const scenarioDir = (run: FaultRun) => scenarioKey(experimentDir(run), 'baseline', 1);
 
 /** What the scenario left in the artifact store: its record, every node's series, and the attempts of each activity. */
 async function readOutcome(run: FaultRun): Promise<Outcome> {
@@ -382,7 +384,7 @@ test('run cancelled while the worker is dead: the restarted worker resets, nothi
     expect(outcome.record.status).toBe('cancelled');
     expect(outcome.record.reset?.removed.some((o) => o.kind === 'Namespace')).toBe(true);
     // Samples up to the cancellation are kept (collected in the scenario's finally) for a partial report.
-    const reportDir = path.join(hardenlabHome(), experimentKey(run.experiment.workflowId), 'report');
+    const reportDir = path.join(experimentDir(run), 'report');
     expect(JSON.parse(await fs.readFile(path.join(reportDir, 'summary.json'), 'utf8'))).toMatchObject({ partial: true });
     expect((await fs.stat(path.join(reportDir, 'report.html'))).size).toBeGreaterThan(0);
     const sampled = (cancelledAt - outcome.record.sampling!.startedAt) / 1000;

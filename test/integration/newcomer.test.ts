@@ -14,7 +14,8 @@ import { startDev, type RunningDev } from '../../src/cli/commands/dev';
 import { hardenlabHome } from '../../src/config/paths';
 import { SCENARIOS } from '../../src/domain/scenarios';
 import type { ScenarioRecord } from '../../src/domain/contracts';
-import { experimentKey, runIdFor, scenarioKey, scenarioWorkflowId } from '../../src/domain/naming';
+import { runIdFor, scenarioKey, scenarioWorkflowId } from '../../src/domain/naming';
+import { experimentRunKey } from '../../src/store/runFolder';
 import { planRepetitions, seedFromId } from '../../src/domain/plan';
 import { experimentProgressQuery, scenarioProgressQuery } from '../../workflows/definitions';
 import { launchChromium, screenshotPath, type LaunchedBrowser } from '../support/browser';
@@ -107,7 +108,8 @@ describe('from `sim up` and `hardenlab dev` to `{}` in the Web UI', () => {
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
 
     // Reset ran: recorded ok, and nothing labelled with the run is left on the test bed.
-    const record = JSON.parse(await readFile(join(home, scenarioKey(experimentKey(workflowId), 'baseline', 1), 'scenario-record.json'), 'utf8')) as ScenarioRecord;
+    const experimentDir = experimentRunKey(workflowId, (await handle.describe()).runId);
+    const record = JSON.parse(await readFile(join(home, scenarioKey(experimentDir, 'baseline', 1), 'scenario-record.json'), 'utf8')) as ScenarioRecord;
     expect(record.status).toBe('cancelled');
     expect(record.steps.find((s) => s.step === 'reset')).toEqual(expect.objectContaining({ status: 'ok' }));
     expect(record.reset!.removed.map((r) => r.kind)).toEqual(expect.arrayContaining(['Namespace', 'Deployment', 'Service']));

@@ -17,7 +17,8 @@ import { cancelCommand, decideCommand } from '../../src/cli/commands/operator';
 import { formatProgress, readProgress } from '../../src/cli/commands/progress';
 import { withClient } from '../../src/cli/commands/shared';
 import type { ScenarioRecord } from '../../src/domain/contracts';
-import { experimentKey, runIdFor, scenarioKey, scenarioWorkflowId } from '../../src/domain/naming';
+import { runIdFor, scenarioKey, scenarioWorkflowId } from '../../src/domain/naming';
+import { experimentRunKey } from '../../src/store/runFolder';
 import type { ExperimentResult, ScenarioProgress } from '../../src/domain/progress';
 import { operatorDecisionSignal, scenarioProgressQuery } from '../../workflows/definitions';
 import { startHardenlabStack, type HardenlabStack } from '../support/hardenlabStack';
@@ -70,9 +71,15 @@ describe('operating runs on the test bed', () => {
     return stack!.client.workflow.getHandle(workflowId);
   }
 
+  /** The experiment's folder: its id's and its run's (the latest run of the id). */
+  async function experimentDir(workflowId: string): Promise<string> {
+    const { runId } = await stack!.client.workflow.getHandle(workflowId).describe();
+    return join(stack!.home, experimentRunKey(workflowId, runId));
+  }
+
   async function scenarioRecord(workflowId: string): Promise<ScenarioRecord> {
-    const key = scenarioKey(experimentKey(workflowId), 'baseline', 1);
-    return JSON.parse(await readFile(join(stack!.home, key, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
+    const key = scenarioKey(await experimentDir(workflowId), 'baseline', 1);
+    return JSON.parse(await readFile(join(key, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
   }
 
   it('cancelled during the sampling window: reset leaves zero labelled objects and a partial report is written', async () => {
@@ -100,7 +107,7 @@ describe('operating runs on the test bed', () => {
     expect(record.reset!.removed.map((r) => r.kind)).toEqual(expect.arrayContaining(['Namespace', 'Deployment', 'Service']));
 
     // The partial report, from the samples taken before the cancellation.
-    const reportDir = join(stack!.home, experimentKey(workflowId), 'report');
+    const reportDir = join(await experimentDir(workflowId), 'report');
     expect(existsSync(join(reportDir, 'report.html'))).toBe(true);
     expect(await readFile(join(reportDir, 'report.html'), 'utf8')).toContain('partial report');
     const summary = JSON.parse(await readFile(join(reportDir, 'summary.json'), 'utf8')) as { partial: boolean };

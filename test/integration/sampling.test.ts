@@ -268,6 +268,10 @@ describe('collection when sshd goes away', () => {
     const result = await plain.collectSamples({ runId: id, nodeMapPath: ownMapPath, artifactKey });
     const again = await plain.collectSamples({ runId: id, nodeMapPath: ownMapPath, artifactKey });
     expect(again.nodes).toEqual(result.nodes);
+    // Every node of the map, so the loops below cannot pass over an empty list.
+    const ownNodes = (await loadNodeMap(ownMapPath)).nodes.map((n) => n.name).sort();
+    expect(result.nodes.map((n) => n.node).sort()).toEqual(ownNodes);
+    expect(result.samplerOverhead.map((o) => o.node).sort()).toEqual(ownNodes);
     // no health check ran: the overhead comes from the readings at start and at the sampler's exit
     expect(result.samplerOverhead.every((o) => o.maxRssKiB > 0 && o.cpuSeconds > 0)).toBe(true);
     for (const node of result.nodes) {
@@ -460,6 +464,7 @@ describe('boot time', () => {
     const activities = createSamplingActivities({ ssh: connector, store });
     const result = await activities.measureBootTime({ runId: runId('boot'), nodeMapPath, reboot: false });
     const pid1 = readFileSync('/proc/1/comm', 'utf8').trim();
+    expect(result.nodes.map((n) => n.node).sort()).toEqual((await loadNodeMap(nodeMapPath)).nodes.map((n) => n.name).sort());
     for (const node of result.nodes) {
       if (pid1 === 'systemd') {
         expect(node.totalSeconds).toBeGreaterThan(0);

@@ -168,7 +168,8 @@ test('audits on: every scenario gets findings from real kube-bench and kube-hunt
 });
 
 test('the experiment records every scenario definition with a sha256 of each manifest as written', async () => {
-  const saved = JSON.parse(await fs.readFile(path.join(hardenlabHome(), `experiments/${result.experimentId}`, SCENARIO_DEFINITIONS_FILE), 'utf8')) as { definitions: { name: string; manifests: { file: string; pack: string; sha256: string }[] }[] };
+  const experimentDir = path.dirname(path.dirname(result.htmlPath!)); // <experiment folder>/report/report.html
+  const saved = JSON.parse(await fs.readFile(path.join(experimentDir, SCENARIO_DEFINITIONS_FILE), 'utf8')) as { definitions: { name: string; manifests: { file: string; pack: string; sha256: string }[] }[] };
   expect(saved.definitions.map((d) => d.name)).toEqual(['baseline', 'best-practices', 'security-tools', 'limits-plus']);
   const own = await loadPack('no-token-automount', path.join(folder, 'packs', 'no-token-automount'), 'test');
   const recorded = saved.definitions[3]!.manifests.filter((m) => m.pack === 'no-token-automount').map((m) => m.sha256);

@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { hardenlabHome } from '../../src/config/paths';
-import { experimentKey, runIdFor } from '../../src/domain/naming';
+import { runIdFor } from '../../src/domain/naming';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { ExperimentResult } from '../../src/domain/progress';
 import { lkeClusterLabel, runNodeMapPath } from '../../src/providers';
@@ -158,7 +158,8 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
 
   // Every file the run wrote: the report, its data, the scenario records and the tools' output.
   const home = hardenlabHome();
-  const files = (await Promise.all([experimentKey(workflowId), ...result.scenarios.map((s) => s.artifactKey)].map((key) => filesUnder(path.join(home, key))))).flat();
+  const experimentDir = path.dirname(result.reportDir!); // <experiment folder>/report
+  const files = (await Promise.all([experimentDir, ...result.scenarios.map((s) => path.join(home, s.artifactKey))].map((dir) => filesUnder(dir)))).flat();
   expect(files.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['report.html', 'report.md', 'summary.json', 'samples.csv', 'scenario-record.json']));
   const forms = secrets.flatMap(secretForms);
   let artifactBytes = 0;

@@ -21,6 +21,7 @@ import type { FindingsDocument } from '../../src/tools/findings';
 import { defaultToolBinaries } from '../../src/tools/install';
 import { toolJobName } from '../../src/tools/jobs';
 import { loadToolKubeClient } from '../../src/tools/kubeAccess';
+import { readVersions } from '../../src/testbed/versions';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 
 jest.setTimeout(30 * 60_000);
@@ -177,13 +178,14 @@ describe('kube-hunter --remote 127.0.0.1', () => {
     expect(doc.nodes).toContainEqual({ type: 'Node/Master', location: '127.0.0.1' });
     expect(summary.counts.vulnerabilities).toBe(doc.findings.length);
     expect(doc.findings.length).toBeGreaterThan(0);
-    // The API server answers /version anonymously on the test bed: kube-hunter must report the disclosure.
+    // The test bed's API server keeps Kubernetes' default anonymous access (no --anonymous-auth=false), under
+    // which system:public-info-viewer lets anyone read /version: kube-hunter must report the disclosure.
+    expect(flagValue(await apiServerArgs(), '--anonymous-auth')).not.toBe('false');
     const version = await anonymousVersion();
-    if (version) {
-      const disclosure = doc.findings.find((f) => f.id === 'KHV002');
-      expect(disclosure).toMatchObject({ location: '127.0.0.1:6443', title: 'K8s Version Disclosure' });
-      expect(disclosure!.evidence).toContain(version);
-    }
+    expect(version).toBe(readVersions().kubernetes);
+    const disclosure = doc.findings.find((f) => f.id === 'KHV002');
+    expect(disclosure).toMatchObject({ location: '127.0.0.1:6443', title: 'K8s Version Disclosure' });
+    expect(disclosure!.evidence).toContain(version);
     for (const f of doc.findings) {
       expect(f.id).toMatch(/^KHV\d{3}$/);
       expect(f.location).toMatch(/^127\.0\.0\.1(:\d+)?/);

@@ -14,7 +14,8 @@ export interface Requirement {
   providedBySetup: boolean;
 }
 
-const inCi = (): boolean => /^(1|true)$/i.test(process.env.CI ?? '');
+/** CI systems set CI to `true`, `1`, `yes` or their own name: anything but unset, empty, `0`, `false`, `no` or `off` counts. */
+export const inCi = (env: NodeJS.ProcessEnv = process.env): boolean => !/^(|0|false|no|off)$/i.test((env.CI ?? '').trim());
 
 const skippedName = (name: string, requirement: Requirement) => `${name} [skipped: ${requirement.missing}]`;
 

@@ -12,7 +12,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { appendFileSync } from 'node:fs';
 import { createConfigActivities } from '../../activities/config';
 import { createRecordActivities } from '../../activities/records';
-import { createReportActivities } from '../../activities/report';
+import { createReportActivities, reportInput } from '../../activities/report';
 import { createSamplingActivities } from '../../activities/sampling';
 import type { HardenlabActivities } from '../../src/domain/activities';
 import { Ssh2Connector } from '../../src/ssh';
@@ -57,7 +57,7 @@ function teamActivities(args: TeamWorkerArgs): HardenlabActivities {
     ...createConfigActivities({ env, workerConfig }),
     ...createSamplingActivities({ ssh: new Ssh2Connector(), store }),
     ...createRecordActivities({ store }),
-    buildReport: (req: Parameters<HardenlabActivities['buildReport']>[0]) => report.buildReport({ experimentId: req.experimentId, experimentDir: req.artifactKey, partial: req.partial }),
+    buildReport: (req: Parameters<HardenlabActivities['buildReport']>[0]) => report.buildReport(reportInput(req)),
   };
   const { activities: doubles } = createActivityDoubles({
     env,

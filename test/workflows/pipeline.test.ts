@@ -39,6 +39,8 @@ test('the full three-scenario 24 h pipeline runs in order, with reset last, in s
   const switches = scenarioOfCall.filter((s, i) => i > 0 && s !== scenarioOfCall[i - 1]).length;
   expect(switches).toBe(2);
   expect(doubles.calls.at(-1)?.name).toBe('buildReport');
+  // The report reads the plan's runs, not whatever the folder holds.
+  expect(doubles.calls.at(-1)?.arg).toMatchObject({ plan: result.plan });
   await recordHistories(harness.env.address, 'full-pipeline', ['exp-full', 'exp-full/baseline/1', 'exp-full/best-practices/1', 'exp-full/security-tools/1']);
 });
 
@@ -190,8 +192,11 @@ test('a 24 h scenario keeps its history small', async () => {
   console.log(`history of a 24 h security-tools scenario at hourly health checks: ${events} events`);
   expect(events).toBeLessThan(300);
   // A new run records every patch's marker and names its activities; older runs replay with sequence numbers.
-  // The audits' patch is asked only when the input turns them on (test/workflows/scenarios.test.ts).
+  // The audits' patch is asked only when the input turns them on (test/workflows/scenarios.test.ts); the
+  // report's plan is the experiment's.
   const ids = history.events!.map((e) => e.activityTaskScheduledEventAttributes?.activityId).filter(Boolean);
   expect(ids.slice(0, 4)).toEqual(['provision', 'deploy', 'start-sampling', 'kube-bench-node']);
-  expect(patchMarkers(history).sort()).toEqual(Object.values(PATCHES).filter((id) => id !== PATCHES.auditsAfterWindow).sort());
+  const notInThisHistory: string[] = [PATCHES.auditsAfterWindow, PATCHES.reportReadsPlan];
+  expect(patchMarkers(history).sort()).toEqual(Object.values(PATCHES).filter((id) => !notInThisHistory.includes(id)).sort());
+  expect(patchMarkers(await harness.env.client.workflow.getHandle('exp-history').fetchHistory())).toContain(PATCHES.reportReadsPlan);
 });

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ApplyPacksRequest, ScenarioRecord } from '../../src/domain/contracts';
 import { SCENARIO_DEFINITIONS_FILE, type ScenarioDefinition } from '../../src/domain/scenarios';
+import { experimentRunKey } from '../../src/store/runFolder';
 import { securityExperiment } from '../../workflows';
 import { PATCHES } from '../../workflows/versions';
 import { recordHistories } from '../support/histories';
@@ -28,6 +29,8 @@ afterAll(() => fs.rm(home, { recursive: true, force: true }));
 
 /** The patch ids a workflow's history marks. */
 const markersOf = async (workflowId: string) => patchMarkers(await harness.env.client.workflow.getHandle(workflowId).fetchHistory());
+/** An experiment's artifact folder: its id's and its (latest) run's. */
+const experimentDirOf = async (workflowId: string) => experimentRunKey(workflowId, (await harness.env.client.workflow.getHandle(workflowId).describe()).runId);
 
 test('a user scenario from the config folder runs with its packs and tools; the battery runs before reset', async () => {
   // The worker's config file sits in `home`, so its scenarios/ and packs/ are the worker's.
@@ -42,7 +45,8 @@ test('a user scenario from the config folder runs with its packs and tools; the 
   expect(steps('baseline')).toEqual(['provisionCluster', 'deployWorkload', 'startSampling', 'stopSampling', 'collectSamples', 'measureBootTime', 'runAttackBattery', 'cleanupNodes', 'resetCluster', 'recordScenario']);
 
   const apply = doubles.calls.find((c) => c.name === 'applyPacks')!.arg as ApplyPacksRequest;
-  expect([apply.scenario.name, apply.scenario.packs.map((p) => p.name), apply.scenario.tools, apply.definitionsKey]).toEqual(['limits-plus', ['resource-limits'], ['kube-hunter'], 'experiments/exp-user']);
+  const experimentDir = await experimentDirOf('exp-user');
+  expect([apply.scenario.name, apply.scenario.packs.map((p) => p.name), apply.scenario.tools, apply.definitionsKey]).toEqual(['limits-plus', ['resource-limits'], ['kube-hunter'], experimentDir]);
   expect(apply.namespace).toMatch(/^hl-limits-plus-r1-[0-9a-f]{8}$/);
   const deploy = doubles.calls.find((c) => c.name === 'deployWorkload' && c.scenario === 'limits-plus')!.arg as { hardened: boolean };
   expect(deploy.hardened).toBe(false);
@@ -59,7 +63,7 @@ test('a user scenario from the config folder runs with its packs and tools; the 
   expect(baseline.steps.find((s) => s.step === 'attack-battery')).toMatchObject({ status: 'failed', error: expect.stringContaining('apiserver said no') });
 
   // The experiment's artifacts hold the definitions with every manifest's content.
-  const saved = JSON.parse(await fs.readFile(path.join(home, 'experiments/exp-user', SCENARIO_DEFINITIONS_FILE), 'utf8')) as { definitions: ScenarioDefinition[]; packs: { name: string }[] };
+  const saved = JSON.parse(await fs.readFile(path.join(home, experimentDir, SCENARIO_DEFINITIONS_FILE), 'utf8')) as { definitions: ScenarioDefinition[]; packs: { name: string }[] };
   expect(saved.definitions.map((d) => d.name)).toEqual(['baseline', 'limits-plus']);
   expect(saved.packs.map((p) => p.name)).toEqual(['resource-limits']);
 });
@@ -83,7 +87,7 @@ test('audits on: kube-bench and kube-hunter after every window, recorded apart f
   // limits-plus lists kube-hunter for its window: its audit adds kube-bench only.
   expect(steps('limits-plus')).toEqual(['provisionCluster', 'deployWorkload', 'applyPacks', 'startSampling', 'runKubeHunter', ...window.slice(1), 'runKubeBench', ...tail]);
   const auditCall = doubles.calls.find((c) => c.scenario === 'baseline' && c.name === 'runKubeBench')!.arg as { artifactKey: string; tools: { kubeBench: { mode: string } } };
-  expect(auditCall.artifactKey).toBe('experiments/exp-audits/baseline/1/audit');
+  expect(auditCall.artifactKey).toBe(`${await experimentDirOf('exp-audits')}/baseline/1/audit`);
 
   const records = new Map(doubles.calls.filter((c) => c.name === 'recordScenario').map((c) => [(c.arg as ScenarioRecord).scenario, c.arg as ScenarioRecord]));
   const baseline = records.get('baseline')!;
