@@ -14,7 +14,8 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { validateExperiment, type ExperimentInput } from '../../src/config/experiment';
-import { experimentKey, scenarioKey } from '../../src/domain/naming';
+import { scenarioKey } from '../../src/domain/naming';
+import { experimentRunKey } from '../../src/store/runFolder';
 import type { ScenarioRunInput } from '../../workflows/scenarioRun';
 import { ENVIRONMENT_FIELD_NAMES, prototypeVariant, refusalText, VARIANT_KINDS } from '../support/prototypeVariants';
 import { tempDir } from '../support/tempDir';
@@ -24,6 +25,8 @@ jest.setTimeout(300_000);
 
 const suffix = Date.now().toString(36);
 const TOKEN_VARIABLE = 'HARDENLAB_TRUST_TEST_TOKEN';
+// Any well-formed Temporal run id: the victim's folder the forged input names.
+const VICTIM_RUN_ID = '00000000-0000-4000-8000-000000000001';
 let dir: string;
 let run: WorkerRun;
 let listener: net.Server;
@@ -79,8 +82,8 @@ test('a scenarioRun started directly with a Linode apiUrl and tokenEnv fails as 
     scenario: 'baseline',
     repetition: 1,
     config: design.config,
-    artifactKey: scenarioKey(experimentKey('victim'), 'baseline', 1),
-    definitionsKey: experimentKey('victim'),
+    artifactKey: scenarioKey(experimentRunKey('victim', VICTIM_RUN_ID), 'baseline', 1),
+    definitionsKey: experimentRunKey('victim', VICTIM_RUN_ID),
   };
   const failure = await failureOf('scenarioRun', workflowId, input);
   expect(failure.nonRetryable).toBe(true);

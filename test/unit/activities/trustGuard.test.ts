@@ -12,10 +12,12 @@ import { guardActivities } from '../../../activities/trustGuard';
 import { validateExperiment, type ExperimentConfig } from '../../../src/config/experiment';
 import type { HardenlabActivities } from '../../../src/domain/activities';
 import type { ClusterRef, ResolvedExperiment } from '../../../src/domain/contracts';
-import { experimentKey, namespaceFor, runIdFor, scenarioKey } from '../../../src/domain/naming';
+import { namespaceFor, runIdFor, scenarioKey } from '../../../src/domain/naming';
+import { experimentRunKey } from '../../../src/store/runFolder';
 import { tempDir } from '../../support/tempDir';
 
 const EXPERIMENT = 'exp-guard';
+const RUN_ID = '00000000-0000-4000-8000-000000000001';
 const CHILD = `${EXPERIMENT}/baseline/1`;
 const REF: ClusterRef = { provider: 'local', kubeconfigPath: '/data/sim/kubeconfig', nodeMapPath: '/data/sim/nodes.yaml' };
 
@@ -31,7 +33,7 @@ let guarded: HardenlabActivities;
 
 /** Inner activities that only note they ran: the guard decides whether they do. */
 function fakeActivities(): HardenlabActivities {
-  const resolved: ResolvedExperiment = { config: resolvedConfig(), experimentId: EXPERIMENT, artifactKey: experimentKey(EXPERIMENT) };
+  const resolved: ResolvedExperiment = { config: resolvedConfig(), experimentId: EXPERIMENT, artifactKey: experimentRunKey(EXPERIMENT, RUN_ID) };
   return new Proxy({} as HardenlabActivities, {
     get: (_target, name: string) => async () => {
       calls.push(name);
@@ -67,8 +69,8 @@ beforeEach(async () => {
 test('a planned scenario run of a resolved experiment gets through with what the worker chose', async () => {
   await as(CHILD).run(guarded.deployWorkload, { ...scoped(), scenario: 'baseline', workload: resolvedConfig().workload, hardened: false });
   await as(CHILD).run(guarded.startSampling, { runId: runIdFor(CHILD), nodeMapPath: '/data/sim/nodes.yaml', intervalSeconds: 5, durationSeconds: 60 });
-  await as(CHILD).run(guarded.runKubeBench, { ...scoped(), tools: resolvedConfig().tools, artifactKey: scenarioKey(experimentKey(EXPERIMENT), 'baseline', 1) });
-  await as(EXPERIMENT).run(guarded.buildReport, { experimentId: EXPERIMENT, artifactKey: experimentKey(EXPERIMENT), partial: false });
+  await as(CHILD).run(guarded.runKubeBench, { ...scoped(), tools: resolvedConfig().tools, artifactKey: scenarioKey(experimentRunKey(EXPERIMENT, RUN_ID), 'baseline', 1) });
+  await as(EXPERIMENT).run(guarded.buildReport, { experimentId: EXPERIMENT, artifactKey: experimentRunKey(EXPERIMENT, RUN_ID), partial: false });
   expect(calls).toEqual(['deployWorkload', 'startSampling', 'runKubeBench', 'buildReport']);
 });
 
@@ -100,7 +102,7 @@ test('environment fields, cluster references, node maps and artifact keys that t
     ['tools.kubeHunter.subnetProbes', { ...tools, kubeHunter: { ...tools.kubeHunter, subnetProbes: { allowed: true } } }],
   ];
   for (const [field, forged] of toolCases) {
-    const req = { ...scoped(), tools: forged as typeof tools, artifactKey: scenarioKey(experimentKey(EXPERIMENT), 'baseline', 1), mode: 'remote' as const };
+    const req = { ...scoped(), tools: forged as typeof tools, artifactKey: scenarioKey(experimentRunKey(EXPERIMENT, RUN_ID), 'baseline', 1), mode: 'remote' as const };
     cases.push([field, () => as(CHILD).run(guarded.runKubeHunter, req), `${field}: differs from the worker's config`]);
   }
   for (const [name, run, expected] of cases) expect([name, (await refusal(run())).message]).toEqual([name, expect.stringContaining(expected)]);
