@@ -5,7 +5,7 @@
  * and tool output stay in the artifact store; results carry their keys and small summaries).
  */
 import type { ClusterSpec, ExperimentConfig, HardeningSpec, ScenarioName, ToolsSpec, WorkloadSpec } from '../config/experiment';
-import type { SamplingGap } from './samples';
+import type { SamplerOverheadFigures, SamplingGap } from './samples';
 import type { ScenarioDefinition, ScenarioTool } from './scenarios';
 
 /**
@@ -166,7 +166,7 @@ export interface CollectRequest {
 }
 export interface CollectResult {
   nodes: { node: string; cpuSamples: number; memorySamples: number; rawFile: string }[];
-  samplerOverhead: { node: string; cpuSeconds: number; maxRssKiB: number }[];
+  samplerOverhead: ({ node: string } & SamplerOverheadFigures)[];
 }
 export interface BootTimeRequest {
   runId: string;

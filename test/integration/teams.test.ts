@@ -17,15 +17,17 @@ import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { ExperimentResult } from '../../src/domain/progress';
 import { sleep } from '../../src/testbed/process';
 import { scenarioProgressQuery } from '../../workflows/definitions';
-import { ensureNamespace, readTeamVersions, shiftedPorts, startServer, stopByPidFile, teamBinaryPaths, teamLayout, teamServerDown, teamServerUp, waitServerHealthy } from '../../src/temporal/team';
+import { ensureNamespace, readTeamVersions, reserveTeamPorts, startServer, stopByPidFile, teamBinaryPaths, teamLayout, teamServerDown, teamServerUp, waitServerHealthy } from '../../src/temporal/team';
+import type { TeamPorts } from '../../src/temporal/team/layout';
 import { runningPid } from '../../src/temporal/team/processes';
 import { SshHost, writeNodeMap } from '../support/sshHost';
 import { readCalls, startTeamWorker, type TeamWorkerProcess } from '../support/teamWorkers';
 
 jest.setTimeout(10 * 60_000);
 
-// Ports beside a running `hardenlab sim temporal up`; node hosts on addresses no other test uses.
-const ports = shiftedPorts(100);
+// Ports beside a running `hardenlab sim temporal up`, reserved machine-wide; node hosts on addresses no other test uses.
+let ports: TeamPorts;
+let releasePorts = () => undefined as void;
 const TEAM_A_NODES = ['127.0.0.51', '127.0.0.52'];
 const TEAM_B_NODES = ['127.0.0.53'];
 const WINDOW_SECONDS = 40;
@@ -51,6 +53,7 @@ const layout = () => teamLayout(home, ports);
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-teams-'));
   await fs.chmod(home, 0o755); // PostgreSQL's own user passes through to its cluster folder
+  ({ ports, release: releasePorts } = await reserveTeamPorts());
   address = (await teamServerUp({ home, ports, log })).address;
   await ensureNamespace(address, 'team-b', 24 * 3600);
   execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', TEAM_B_USER]);
@@ -82,6 +85,7 @@ afterAll(async () => {
     await teamServerDown({ home, ports, purge: true });
     await fs.rm(home, { recursive: true, force: true });
   }
+  releasePorts();
 });
 
 const client = (namespace: string) => new Client({ connection: connection!, namespace });
