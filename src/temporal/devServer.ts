@@ -75,11 +75,12 @@ async function startOnce(options: DevServerOptions, ports: DevServerPorts, relea
     });
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const outputClosed = new Promise((resolve) => child.once('close', resolve));
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   const failIfExited = async () => {
     if (child.exitCode === null) return;
-    await new Promise((r) => setImmediate(r)); // the last output may still be in the pipe
+    await Promise.race([outputClosed, new Promise((r) => setTimeout(r, 2_000))]); // its last words may still be in the pipes
     log?.end();
     const message = `temporal dev server exited with ${child.exitCode}: ${output.trim()}`;
     throw isAddressInUse(output) ? new PortCollision(message) : new Error(message);

@@ -52,10 +52,11 @@ export function portList(ports: TeamPorts): number[] {
 }
 
 /**
- * The sets a test's own team server may use: TEAM_PORTS moved by 100–900, clear of the default set and of
- * every other fixed port in the repository.
+ * The sets a test's own team server may use: TEAM_PORTS moved by 20–280 in steps of 20. Larger moves overlap
+ * (the membership ports moved by 300 are the frontend's), these are disjoint from each other, from the default
+ * set and from every other fixed port in the repository.
  */
-export const TEST_TEAM_PORT_SETS: readonly TeamPorts[] = Array.from({ length: 9 }, (_, i) => shiftedPorts((i + 1) * 100));
+export const TEST_TEAM_PORT_SETS: readonly TeamPorts[] = Array.from({ length: 14 }, (_, i) => shiftedPorts((i + 1) * 20));
 
 export interface TeamLayout {
   dir: string;

@@ -50,14 +50,13 @@ function collect(paths: RemotePaths): string {
 describe("the sampler's peak memory, from its own record", () => {
   itWithSadc('a sadc that nobody read during its life has its peak from its own record', async () => {
     const paths = runFolder('lived');
-    const { ended, group } = await startWrapper(paths, 5); // about 4 s: past the wrapper's first reading at 2 s
+    const { ended, group } = await startWrapper(paths, 6); // about 5 s: well past the wrapper's first reading at 2 s
     expect(await ended).toBe(0);
     expect(await leftInGroup(group)).toBe('');
     const output = collect(paths);
     const overhead = parseOverhead(parseKeyValues(output));
     expect(overhead.maxRssKiB).toBeGreaterThan(500);
     expect(overhead.maxRssNotMeasured).toBeUndefined();
-    expect(overhead.cpuSeconds).toBeGreaterThan(0);
     expect(output).not.toMatch(/^max_rss_kib=0$/m);
   });
 
@@ -76,19 +75,18 @@ describe("the sampler's peak memory, from its own record", () => {
 
   itWithSadc('a sadc that ended before any reading is "not measured", with the reason, never 0', async () => {
     const paths = runFolder('short');
-    const { sadcPid, ended } = await startWrapper(paths, 2); // one interval: ends at about 1 s
+    const { sadcPid, ended } = await startWrapper(paths, 1); // one sample: ends at once
     expect(await ended).toBe(0);
     const output = collect(paths);
     expect(output).not.toMatch(/^max_rss_kib=/m);
     const overhead = parseOverhead(parseKeyValues(output));
     expect(overhead.maxRssKiB).toBeUndefined();
     expect(overhead.maxRssNotMeasured).toMatch(new RegExp(`^sadc ${sadcPid} ended after \\d+ s, before its first peak reading \\(2 s in\\)$`));
-    expect(overhead.cpuSeconds).toBeGreaterThan(0);
   });
 
   itWithSadc("reads an older version's records: its 0 is not measured, its peaks count", async () => {
     const paths = runFolder('older');
-    const { ended } = await startWrapper(paths, 2);
+    const { ended } = await startWrapper(paths, 1);
     await ended;
     for (const f of ['peak', 'final', 'overhead']) execFileSync('sh', ['-c', `rm -f ${f}.*`], { cwd: paths.dir });
     // the old formats: overhead.<pid> "ticks hwm ns" (hwm 0 when no reading had landed), final.<pid> "ns"
