@@ -6,7 +6,7 @@
  */
 import type { ClusterSpec, ExperimentConfig, HardeningSpec, ScenarioName, ToolsSpec, WorkloadSpec } from '../config/experiment';
 import type { RepetitionPlan } from './plan';
-import type { SamplingGap } from './samples';
+import type { SamplerOverheadFigures, SamplingGap } from './samples';
 import type { ScenarioDefinition, ScenarioTool } from './scenarios';
 
 /**
@@ -167,7 +167,7 @@ export interface CollectRequest {
 }
 export interface CollectResult {
   nodes: { node: string; cpuSamples: number; memorySamples: number; rawFile: string }[];
-  samplerOverhead: { node: string; cpuSeconds: number; maxRssKiB: number }[];
+  samplerOverhead: ({ node: string } & SamplerOverheadFigures)[];
 }
 export interface BootTimeRequest {
   runId: string;

@@ -25,6 +25,15 @@ export interface MemorySample {
 }
 
 /** A period in which the sampler was not running (reboot, crash), recorded instead of failing. */
+/** What the sampler itself cost on one node: its CPU time and its peak memory, or why the peak was not read. */
+export interface SamplerOverheadFigures {
+  cpuSeconds: number;
+  /** The largest peak RSS (VmHWM, KiB) over the sampler's incarnations; absent when none was read. */
+  maxRssKiB?: number;
+  /** Why some or all incarnations have no peak reading. */
+  maxRssNotMeasured?: string;
+}
+
 export interface SamplingGap {
   node: string;
   start: number;

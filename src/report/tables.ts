@@ -1,5 +1,5 @@
 import type { Descriptive } from '../analysis/stats/descriptive';
-import type { ReportModel, RunSummary } from '../analysis/model/types';
+import type { ReportModel, RunSummary, SamplerOverheadSummary } from '../analysis/model/types';
 import { buysTables } from './buys';
 
 /** A table both report.html and report.md render, so the two always agree. */
@@ -27,6 +27,13 @@ const runLabel = (r: RunSummary) => `#${r.repetition}`;
 
 function eachNode(model: ReportModel, row: (r: RunSummary, node: RunSummary['nodes'][number]) => string[]): string[][] {
   return model.scenarios.flatMap((s) => s.runs.flatMap((r) => r.nodes.map((n) => [s.scenario, runLabel(r), n.node, ...row(r, n)])));
+}
+
+/** The sampler's peak memory, or "not measured" with the reason: a peak that was not read is never shown as 0. */
+export function peakText(overhead: SamplerOverheadSummary | null): string {
+  if (!overhead) return '—';
+  if (overhead.maxRssKiB === null) return `not measured (${overhead.maxRssNotMeasured ?? 'no reading'})`;
+  return overhead.maxRssNotMeasured ? `${overhead.maxRssKiB} (some incarnations not measured: ${overhead.maxRssNotMeasured})` : String(overhead.maxRssKiB);
 }
 
 const boxText = (d: Descriptive | null) => (d ? d.box.map((v) => fmt(v)).join(' / ') : '—');
@@ -155,7 +162,7 @@ export function buildTables(model: ReportModel): Table[] {
       String(n.gaps.count),
       fmt(n.gaps.seconds, 0),
       fmt(n.samplerOverhead?.cpuSeconds),
-      n.samplerOverhead ? String(n.samplerOverhead.maxRssKiB) : '—',
+      peakText(n.samplerOverhead),
     ]),
   });
   tables.push({

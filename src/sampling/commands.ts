@@ -3,7 +3,11 @@
  * `key=value` lines that src/sampling/parse.ts reads. State lives in files on the node, under a
  * run-specific folder, so it survives the SSH session, the worker and the Temporal server restarting.
  */
+import { checksumGuard } from '../ssh/privateDir';
 import { shellQuote } from '../ssh/shell';
+import { printOverhead, recordOverhead, SAMPLER_WRAPPER, SAMPLER_WRAPPER_SHA256 } from './overhead';
+
+export { FIRST_PEAK_READING_SECONDS, PEAK_READING_EVERY_SECONDS, samplerWrapperScript } from './overhead';
 
 /**
  * The sampler's state lives under the SSH user's home, relative (SSH commands start there and SFTP
@@ -61,48 +65,6 @@ export function installCommand(pm: string): string {
       throw new Error(`no install command for package manager ${pm}`);
   }
 }
-
-/**
- * Reads the sampler's CPU time (utime+stime ticks, and schedstat's nanoseconds where the kernel has it,
- * since a tick is 10 ms and sadc needs less than that per minute) and peak RSS (VmHWM, KiB) from /proc into
- * `overhead.<pid>`, so the last reading of every sampler incarnation survives its death.
- */
-function recordOverhead(pidVar: string): string {
-  return `if [ -r /proc/${pidVar}/stat ]; then
-  ticks=$(sed 's/.*) //' /proc/${pidVar}/stat | awk '{print $12 + $13}')
-  hwm=$(awk '/^VmHWM:/ {print $2}' /proc/${pidVar}/status 2>/dev/null)
-  ns=$(awk '{print $1}' /proc/${pidVar}/schedstat 2>/dev/null)
-  [ -n "$ticks" ] && echo "$ticks \${hwm:-0} \${ns:-}" > "$dir/overhead.${pidVar}.tmp" && mv "$dir/overhead.${pidVar}.tmp" "$dir/overhead.${pidVar}"
-fi`;
-}
-
-/**
- * The sampler process: sadc as a child of a small shell that, when sadc exits (window end, stop, kill),
- * writes sadc's total CPU time (`times`, children's user+sys) to `final.<pid>` — the reading a health
- * check cannot take once the process is gone. Arguments: pidfile sadc interval count datafile dir.
- */
-const SAMPLER_WRAPPER = `"$2" "$3" "$4" "$5" &
-s=$!
-echo "$s" > "$1"
-wait "$s"
-times | awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }; printf "%.0f\\n", t * 1000000000 }' > "$6/final.$s.tmp" && mv "$6/final.$s.tmp" "$6/final.$s"
-`;
-
-/**
- * Prints the overhead totals over all sampler incarnations: CPU ns (per incarnation the larger of the last
- * /proc reading and the exit-time total), ticks, CLK_TCK, and the largest VmHWM.
- */
-const printOverhead = `tot=0; maxhwm=0; totns=0; clk=$(getconf CLK_TCK 2>/dev/null || echo 100)
-for p in $(ls "$dir" | sed -n -e 's/^overhead\\.\\([0-9]*\\)$/\\1/p' -e 's/^final\\.\\([0-9]*\\)$/\\1/p' | sort -u); do
-  t=0; h=0; n=""; f=0
-  if [ -f "$dir/overhead.$p" ]; then read t h n < "$dir/overhead.$p"; fi
-  if [ -f "$dir/final.$p" ]; then read f < "$dir/final.$p"; fi
-  [ -n "$n" ] || n=$((t * 1000000000 / clk))
-  [ "\${f:-0}" -gt "$n" ] && n=$f
-  tot=$((tot + t)); totns=$((totns + n))
-  if [ "\${h:-0}" -gt "$maxhwm" ]; then maxhwm=$h; fi
-done
-echo "cpu_ticks=$tot"; echo "clk_tck=$clk"; echo "max_rss_kib=$maxhwm"; echo "cpu_ns=$totns"`;
 
 /** Sets $alive/$pid: the pid file names a live process whose command line is sadc writing our file. */
 const checkAlive = `alive=0; pid=""
@@ -187,7 +149,10 @@ echo "$current_boot" > "$dir/boot_id.last"
 rm -f "$pidfile"
 cat > "$dir/sampler.sh" <<'WRAPPER'
 ${SAMPLER_WRAPPER}WRAPPER
-setsid sh "$dir/sampler.sh" "$pidfile" "$sadc" "$interval" "$remaining" "$data" "$dir" </dev/null >/dev/null 2>>"$dir/sampler.log" 9>&- &
+# run as the SSH user (root on many nodes): from the run's own 0700 folder, the wrapper checked right before it runs
+[ -d "$dir" ] && [ ! -L "$dir" ] && [ "$(stat -c %u:%a "$dir")" = "$(id -u):700" ] || { echo "error=$dir is not a private folder of $(id -un)"; exit 3; }
+${checksumGuard(`${paths.dir}/sampler.sh`, SAMPLER_WRAPPER_SHA256)}
+setsid sh "$dir/sampler.sh" "$pidfile" "$sadc" "$interval" "$remaining" "$data" "$dir" "$now_s" </dev/null >/dev/null 2>>"$dir/sampler.log" 9>&- &
 i=0; while [ ! -s "$pidfile" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 pid=$(cat "$pidfile" 2>/dev/null)
 if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then echo "error=sampler did not start: $(tail -n 3 "$dir/sampler.log" 2>/dev/null | tr '\\n' ' ')"; exit 6; fi

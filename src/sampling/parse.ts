@@ -1,6 +1,6 @@
 /** Pure readers of the node-side scripts' `key=value` output (src/sampling/commands.ts). */
 import type { NodeIdentity } from '../analysis/model/types';
-import type { CpuSample, MemorySample, NodeSeries, SamplingGap } from '../domain/samples';
+import type { CpuSample, MemorySample, NodeSeries, SamplerOverheadFigures, SamplingGap } from '../domain/samples';
 
 export interface KeyValues {
   /** Last value of each key. */
@@ -70,17 +70,24 @@ export function parseGaps(kv: KeyValues, node: string): SamplingGap[] {
   return gaps;
 }
 
-export interface SamplerOverhead {
-  cpuSeconds: number;
-  maxRssKiB: number;
-}
+export type SamplerOverhead = SamplerOverheadFigures;
 
-/** CPU seconds (schedstat ns when every reading has it, else ticks / CLK_TCK) and the largest VmHWM over the sampler's incarnations. */
+/**
+ * CPU seconds (schedstat ns when every reading has it, else ticks / CLK_TCK) and the largest VmHWM over the
+ * sampler's incarnations, or why it was not measured: never a 0 that stands for "no reading".
+ */
 export function parseOverhead(kv: KeyValues): SamplerOverhead {
   const ticks = intOf(kv, 'cpu_ticks') ?? 0;
   const clk = intOf(kv, 'clk_tck') || 100;
   const ns = intOf(kv, 'cpu_ns');
-  return { cpuSeconds: ns !== undefined ? ns / 1e9 : ticks / clk, maxRssKiB: intOf(kv, 'max_rss_kib') ?? 0 };
+  const peak = intOf(kv, 'max_rss_kib');
+  const reasons = kv.all('rss_not_measured').map((r) => r.trim()).filter(Boolean);
+  const notMeasured = reasons.length > 0 ? reasons.join('; ') : peak ? undefined : 'no sampler incarnation left a record on the node';
+  return {
+    cpuSeconds: ns !== undefined ? ns / 1e9 : ticks / clk,
+    ...(peak ? { maxRssKiB: peak } : {}),
+    ...(notMeasured ? { maxRssNotMeasured: notMeasured } : {}),
+  };
 }
 
 export interface SysstatProbe {

@@ -4,6 +4,7 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { temporalCliPath } from './binaries';
+import { isAddressInUse, PORT_COLLISION_TRIES, reservePort, reservePorts } from './ports';
 import { ensureSearchAttributes } from './searchAttributes';
 
 export interface DevServerOptions {
@@ -25,14 +26,41 @@ export interface DevServer {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** A start that failed because a port was taken: a new start with new ports avoids it. */
+class PortCollision extends Error {}
+
 /**
  * Starts `temporal server start-dev` bound to 127.0.0.1, with hardenlab's search attributes registered
- * (so the UI's workflow list filters by scenario), and waits until it accepts connections.
+ * (so the UI's workflow list filters by scenario), and waits until it accepts connections. Its ports (gRPC,
+ * UI, HTTP API, metrics) are reserved machine-wide (./ports.ts) unless given; the ports it picks itself for
+ * its internal services can still collide with another process, so a start that fails on a port in use is
+ * tried again with new ones, up to PORT_COLLISION_TRIES times.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
-  const port = options.port || (await freePort());
-  const uiPort = options.uiPort || (await freePort());
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn', '--namespace', options.namespace ?? 'default'];
+  for (let attempt = 1; ; attempt++) {
+    const reserved = await reservePorts(4);
+    const release = () => reserved.forEach((r) => r.release());
+    const [port, uiPort, httpPort, metricsPort] = reserved.map((r) => r.port) as [number, number, number, number];
+    try {
+      return await startOnce(options, { port: options.port || port, uiPort: options.uiPort || uiPort, httpPort, metricsPort }, release);
+    } catch (error) {
+      release();
+      if (!(error instanceof PortCollision) || attempt >= PORT_COLLISION_TRIES) throw error;
+    }
+  }
+}
+
+interface DevServerPorts {
+  port: number;
+  uiPort: number;
+  httpPort: number;
+  metricsPort: number;
+}
+
+async function startOnce(options: DevServerOptions, ports: DevServerPorts, release: () => void): Promise<DevServer> {
+  const { port, uiPort } = ports;
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn'];
+  args.push('--http-port', String(ports.httpPort), '--metrics-port', String(ports.metricsPort), '--namespace', options.namespace ?? 'default');
   if (options.dbFile) {
     await fs.mkdir(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
@@ -47,23 +75,31 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     });
   }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const outputClosed = new Promise((resolve) => child.once('close', resolve));
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  const failIfExited = async () => {
+    if (child.exitCode === null) return;
+    await Promise.race([outputClosed, new Promise((r) => setTimeout(r, 2_000))]); // its last words may still be in the pipes
+    log?.end();
+    const message = `temporal dev server exited with ${child.exitCode}: ${output.trim()}`;
+    throw isAddressInUse(output) ? new PortCollision(message) : new Error(message);
+  };
+  const failAfterDeadline = (what: string) => {
+    if (Date.now() <= deadline) return;
+    child.kill('SIGKILL');
+    log?.end();
+    throw new Error(`temporal dev server ${what} in time: ${output.trim()}`);
+  };
   while (!(await canConnect('127.0.0.1', port))) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}: ${output.trim()}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`temporal dev server did not listen on ${address} in time: ${output.trim()}`);
-    }
+    await failIfExited();
+    failAfterDeadline(`did not listen on ${address}`);
     await new Promise((r) => setTimeout(r, 200));
   }
   // The port opens before the frontend serves ("Frontend is not healthy yet" on a loaded machine): wait for that too.
   while (!(await frontendServes(address))) {
-    if (child.exitCode !== null) throw new Error(`temporal dev server exited with ${child.exitCode}: ${output.trim()}`);
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`temporal dev server on ${address} did not become healthy in time: ${output.trim()}`);
-    }
+    await failIfExited();
+    failAfterDeadline(`on ${address} did not become healthy`);
     await new Promise((r) => setTimeout(r, 500));
   }
   const namespace = options.namespace ?? 'default';
@@ -87,6 +123,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         await exited;
         clearTimeout(timer);
       }
+      release();
       log?.end();
     },
   };
@@ -113,16 +150,12 @@ function frontendServes(address: string): Promise<boolean> {
   });
 }
 
+/**
+ * A free loopback port for a server the caller starts itself, reserved machine-wide (./ports.ts) for the rest
+ * of this process's life, so no other start picks it in the meantime.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  return (await reservePort()).port;
 }
 
 export function canConnect(host: string, port: number): Promise<boolean> {

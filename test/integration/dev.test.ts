@@ -4,7 +4,7 @@
  * hardenlab's search attributes, and `{}` fails at once naming the missing cluster.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
@@ -13,8 +13,10 @@ import { startDev, type RunningDev } from '../../src/cli/commands/dev';
 import { SEARCH_ATTRIBUTES, scenarioSearchAttributes } from '../../src/domain/searchAttributes';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { canConnect, freePort, startDevServer } from '../../src/temporal/devServer';
+import { PORT_COLLISION_TRIES } from '../../src/temporal/ports';
 import { SIM_UP_COMMAND } from '../../src/testbed/workerEnvironment';
 import { waitFor } from '../support/temporalUi';
+import { tempDir } from '../support/tempDir';
 import { sharedWorkflowBundle } from '../support/workflowBundle';
 
 jest.setTimeout(180_000);
@@ -103,4 +105,70 @@ test('a dev database from before the search attributes gets them when dev starts
   } finally {
     await rm(home, { recursive: true, force: true });
   }
+});
+
+describe('dev server ports', () => {
+  it('dev servers started at the same moment all serve, each on ports of its own', async () => {
+    const servers = await Promise.all([startDevServer({}), startDevServer({}), startDevServer({})]);
+    try {
+      const ports = servers.flatMap((s) => [s.address.split(':')[1], s.uiUrl.split(':')[2]]);
+      expect(new Set(ports).size).toBe(6);
+      for (const server of servers) {
+        const connection = await Connection.connect({ address: server.address });
+        await connection.workflowService.getSystemInfo({});
+        await connection.close();
+      }
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
+  });
+
+  describe('a start that fails on a port in use', () => {
+    let home: string;
+    const cliBefore = process.env.HARDENLAB_TEMPORAL_CLI;
+    const collision = 'msg="Failed to start gRPC listener" error="listen tcp 127.0.0.1:37987: bind: address already in use" service=worker';
+    /** A stand-in CLI that records its arguments and fails on a port `failures` times before running the real one. */
+    const standIn = async (failures: number) => {
+      const script = join(home, `temporal-${failures}`);
+      const body = `#!/bin/sh
+echo "$*" >> ${join(home, `attempts-${failures}`)}
+n=$(wc -l < ${join(home, `attempts-${failures}`)})
+if [ "$n" -le ${failures} ]; then echo '${collision}' >&2; exit 2; fi
+exec ${temporalCliPath()} "$@"
+`;
+      await writeFile(script, body, { mode: 0o755 });
+      process.env.HARDENLAB_TEMPORAL_CLI = script;
+      return async () => (await readFile(join(home, `attempts-${failures}`), 'utf8')).trim().split('\n');
+    };
+
+    beforeAll(async () => {
+      home = await tempDir('hardenlab-dev-ports-');
+    });
+    afterEach(() => {
+      if (cliBefore === undefined) delete process.env.HARDENLAB_TEMPORAL_CLI;
+      else process.env.HARDENLAB_TEMPORAL_CLI = cliBefore;
+    });
+
+    it('is tried again with new ports, and then serves', async () => {
+      const attempts = await standIn(1);
+      const server = await startDevServer({});
+      try {
+        const [first, second] = await attempts();
+        const portOf = (args: string) => /--port (\d+)/.exec(args)![1];
+        expect(portOf(second!)).not.toBe(portOf(first!));
+        expect(server.address).toBe(`127.0.0.1:${portOf(second!)}`);
+        const connection = await Connection.connect({ address: server.address });
+        await connection.workflowService.getSystemInfo({});
+        await connection.close();
+      } finally {
+        await server.stop();
+      }
+    });
+
+    it('gives up after a bounded number of tries, with the server output', async () => {
+      const attempts = await standIn(1000);
+      await expect(startDevServer({})).rejects.toThrow(collision);
+      expect(await attempts()).toHaveLength(PORT_COLLISION_TRIES);
+    });
+  });
 });

@@ -17,15 +17,19 @@ import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { ExperimentResult } from '../../src/domain/progress';
 import { sleep } from '../../src/testbed/process';
 import { scenarioProgressQuery } from '../../workflows/definitions';
-import { ensureNamespace, readTeamVersions, shiftedPorts, startServer, stopByPidFile, teamBinaryPaths, teamLayout, teamServerDown, teamServerUp, waitServerHealthy } from '../../src/temporal/team';
+import { ensureNamespace, readTeamVersions, reserveTeamPorts, startServer, stopByPidFile, teamBinaryPaths, teamLayout, teamServerDown, teamServerUp, waitServerHealthy } from '../../src/temporal/team';
+import { reservePort, type PortReservation } from '../../src/temporal/ports';
+import type { TeamPorts } from '../../src/temporal/team/layout';
 import { runningPid } from '../../src/temporal/team/processes';
 import { SshHost, writeNodeMap } from '../support/sshHost';
 import { readCalls, startTeamWorker, type TeamWorkerProcess } from '../support/teamWorkers';
 
 jest.setTimeout(10 * 60_000);
 
-// Ports beside a running `hardenlab sim temporal up`; node hosts on addresses no other test uses.
-const ports = shiftedPorts(100);
+// Ports beside a running `hardenlab sim temporal up`, reserved machine-wide; node hosts on addresses no other test uses.
+let ports: TeamPorts;
+let releasePorts = () => undefined as void;
+let sshPort: PortReservation;
 const TEAM_A_NODES = ['127.0.0.51', '127.0.0.52'];
 const TEAM_B_NODES = ['127.0.0.53'];
 const WINDOW_SECONDS = 40;
@@ -51,13 +55,16 @@ const layout = () => teamLayout(home, ports);
 beforeAll(async () => {
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-teams-'));
   await fs.chmod(home, 0o755); // PostgreSQL's own user passes through to its cluster folder
+  ({ ports, release: releasePorts } = await reserveTeamPorts());
+  // the node hosts' sshd port too: a fixed one collided with this file running in another worktree at once
+  sshPort = await reservePort();
   address = (await teamServerUp({ home, ports, log })).address;
   await ensureNamespace(address, 'team-b', 24 * 3600);
   execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', TEAM_B_USER]);
   execFileSync('usermod', ['-p', '*', TEAM_B_USER]); // no password, key login only
   hosts = await Promise.all([
-    ...TEAM_A_NODES.map((host) => SshHost.start({ address: host, port: 2222 })),
-    ...TEAM_B_NODES.map((host) => SshHost.start({ address: host, port: 2222, allowUsers: [TEAM_B_USER] })),
+    ...TEAM_A_NODES.map((host) => SshHost.start({ address: host, port: sshPort.port })),
+    ...TEAM_B_NODES.map((host) => SshHost.start({ address: host, port: sshPort.port, allowUsers: [TEAM_B_USER] })),
   ]);
   const nodeMap = async (team: string, own: SshHost[], user = 'root') =>
     writeNodeMap(path.join(home, `${team}-nodes.yaml`), own.map((h, i) => h.nodeEntry(`node-${i + 1}`, { user })));
@@ -82,6 +89,8 @@ afterAll(async () => {
     await teamServerDown({ home, ports, purge: true });
     await fs.rm(home, { recursive: true, force: true });
   }
+  releasePorts();
+  sshPort?.release();
 });
 
 const client = (namespace: string) => new Client({ connection: connection!, namespace });

@@ -1,4 +1,4 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { experimentProgressQuery, operatorDecisionSignal, securityExperiment } from '../../workflows';
 import { PATCHES } from '../../workflows/versions';
@@ -170,7 +170,11 @@ test('cancelling the experiment mid-window stops sampling, resets, and writes a 
     expect(p.window!.remainingSeconds).toBe(Math.round((p.window!.endsAt - p.window!.asOf) / 1000));
     expect(p.window!.elapsedSeconds).toBe(Math.round((p.window!.asOf - p.window!.startedAt) / 1000));
     await handle.cancel();
-    const err = await handle.result().catch((e: unknown) => e);
+    // Awaited with time locked (a plain client, not the time-skipping one): if time skipped meanwhile, the server
+    // could fire the window's next timer during the cancelling task, refuse the task's CancelTimer for it ("invalid
+    // history builder state for action") and never hand the run another task (temporalio/sdk-java#2606, #3088).
+    const plain = new Client({ connection: harness.env.connection });
+    const err = await plain.workflow.getHandle('exp-cancel').result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const progress = await handle.query(experimentProgressQuery);
     expect(progress.scenarios[0]!.status).toBe('cancelled');

@@ -1,4 +1,4 @@
-import type { NodeSeries } from '../../domain/samples';
+import type { NodeSeries, SamplerOverheadFigures } from '../../domain/samples';
 import { compareScenarios } from '../../domain/scenarios';
 import { describe, type Descriptive } from '../stats/descriptive';
 import { buildFirstScreen } from './firstScreen';
@@ -12,6 +12,7 @@ import {
   type NodeRunSummary,
   type ReportModel,
   type RunSummary,
+  type SamplerOverheadSummary,
   type ScenarioRunData,
   type ScenarioSummary,
 } from './types';
@@ -34,6 +35,18 @@ function meanOf(values: number[]): number | null {
   return values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length;
 }
 
+/** CPU summed; the largest peak read (null when none was), and why peaks are missing (per node when several). */
+function summarizeOverhead(overheads: readonly ({ node: string } & SamplerOverheadFigures)[]): SamplerOverheadSummary {
+  const peaks = overheads.flatMap((o) => (o.maxRssKiB ? [o.maxRssKiB] : []));
+  const reasonOf = (o: (typeof overheads)[number]) => (overheads.length > 1 ? `${o.node}: ${o.maxRssNotMeasured}` : o.maxRssNotMeasured!);
+  const reasons = overheads.flatMap((o) => (o.maxRssNotMeasured ? [reasonOf(o)] : []));
+  return {
+    cpuSeconds: overheads.reduce((s, o) => s + o.cpuSeconds, 0),
+    maxRssKiB: peaks.length ? Math.max(...peaks) : null,
+    maxRssNotMeasured: reasons.length ? reasons.join('; ') : null,
+  };
+}
+
 function summarizeNode(run: ScenarioRunData, series: NodeSeries): NodeRunSummary {
   const times = (series.cpu.length ? series.cpu : series.memory).map((s) => s.time);
   const gaps = run.gaps.filter((g) => g.node === series.node);
@@ -50,7 +63,7 @@ function summarizeNode(run: ScenarioRunData, series: NodeSeries): NodeRunSummary
       seconds: gaps.reduce((s, g) => s + (g.end - g.start) / 1000, 0),
       reasons: [...new Set(gaps.map((g) => g.reason))],
     },
-    samplerOverhead: overhead ? { cpuSeconds: overhead.cpuSeconds, maxRssKiB: overhead.maxRssKiB } : null,
+    samplerOverhead: overhead ? summarizeOverhead([overhead]) : null,
     bootSeconds: run.timings.bootSeconds?.[series.node] ?? null,
   };
 }
@@ -108,12 +121,7 @@ export function summarizeRun(run: ScenarioRunData): RunSummary {
       details: findings.map(reportFinding),
     },
     gaps: { count: run.gaps.length, seconds: run.gaps.reduce((s, g) => s + (g.end - g.start) / 1000, 0) },
-    samplerOverhead: overheads.length
-      ? {
-          cpuSeconds: overheads.reduce((s, o) => s + o.cpuSeconds, 0),
-          maxRssKiB: Math.max(...overheads.map((o) => o.maxRssKiB)),
-        }
-      : null,
+    samplerOverhead: overheads.length ? summarizeOverhead(overheads) : null,
     hardening: run.hardening ?? null,
     definition: run.definition ?? null,
     attacks: run.attacks ?? [],

@@ -24,6 +24,15 @@ const cpuSample = z.object({
   steal: num,
   idle: num,
 });
+/** An older record's 0 KiB meant "no reading landed in the sampler's life": read as not measured, never as 0. */
+export const OLD_ZERO_PEAK_REASON = 'recorded as 0 KiB by an older hardenlab: no peak reading landed in the sampler\'s life';
+const samplerOverhead = z
+  .object({ node: z.string(), cpuSeconds: num, maxRssKiB: num.optional(), maxRssNotMeasured: z.string().optional() })
+  .transform(({ maxRssKiB, maxRssNotMeasured, ...rest }) => ({
+    ...rest,
+    ...(maxRssKiB ? { maxRssKiB } : {}),
+    ...(maxRssNotMeasured || !maxRssKiB ? { maxRssNotMeasured: maxRssNotMeasured ?? OLD_ZERO_PEAK_REASON } : {}),
+  }));
 const memorySample = z.object({ time: num, memUsedPercent: num, fields: z.record(z.string(), num) });
 
 export const scenarioRunDataSchema = z.object({
@@ -88,7 +97,7 @@ export const scenarioRunDataSchema = z.object({
     )
     .optional(),
   clusterFacts: z.record(z.string(), z.unknown()).optional(),
-  samplerOverhead: z.array(z.object({ node: z.string(), cpuSeconds: num, maxRssKiB: num })).optional(),
+  samplerOverhead: z.array(samplerOverhead).optional(),
   nodeIdentity: z
     .array(
       z.object({

@@ -1,4 +1,4 @@
-import type { NodeSeries, SamplingGap } from '../../domain/samples';
+import type { NodeSeries, SamplerOverheadFigures, SamplingGap } from '../../domain/samples';
 import type { Descriptive } from '../stats/descriptive';
 import type { EffectSize, MannWhitneyResult, MeanCI, WelchResult } from '../stats/inference';
 
@@ -73,7 +73,7 @@ export interface ScenarioRunData {
   /** Present only when the experiment ran audits (tools.auditAfterWindow). */
   audits?: AuditRecord[];
   clusterFacts?: Record<string, unknown>;
-  samplerOverhead?: { node: string; cpuSeconds: number; maxRssKiB: number }[];
+  samplerOverhead?: ({ node: string } & SamplerOverheadFigures)[];
   nodeIdentity?: NodeIdentity[];
   status: RunStatus;
   error?: string;
@@ -141,8 +141,15 @@ export interface NodeRunSummary {
   /** Median spacing of the CPU (else memory) samples. */
   sampleIntervalSeconds: number | null;
   gaps: { count: number; seconds: number; reasons: string[] };
-  samplerOverhead: { cpuSeconds: number; maxRssKiB: number } | null;
+  samplerOverhead: SamplerOverheadSummary | null;
   bootSeconds: number | null;
+}
+
+/** The sampler's own cost; the peak is null with the reason when it was not measured (never shown as 0). */
+export interface SamplerOverheadSummary {
+  cpuSeconds: number;
+  maxRssKiB: number | null;
+  maxRssNotMeasured: string | null;
 }
 
 export interface RunSummary {
@@ -174,7 +181,7 @@ export interface RunSummary {
     details: Finding[];
   };
   gaps: { count: number; seconds: number };
-  samplerOverhead: { cpuSeconds: number; maxRssKiB: number } | null;
+  samplerOverhead: SamplerOverheadSummary | null;
   hardening: unknown;
   definition: RunDefinition | null;
   attacks: AttackRecord[];

@@ -11,15 +11,25 @@ import { cacheDir, hardenlabHome } from '../../config/paths';
 import { runBuild, withSimLock } from '../../testbed/sim';
 import { waitFor, type Log } from '../../testbed/process';
 import { setupSchemas, writeServerConfig, writeUiConfig } from './config';
-import { frontendAddress, teamLayout, uiUrl, type TeamLayout, type TeamPorts } from './layout';
+import { reservePortSet } from '../ports';
+import { frontendAddress, portList, teamLayout, TEST_TEAM_PORT_SETS, uiUrl, type TeamLayout, type TeamPorts } from './layout';
 import { ensureCluster, postgresPid, startPostgres, stopPostgres } from './postgres';
 import { frontendHealthy, runningPid, startServer, startUi, stopByPidFile, uiServes, waitServerHealthy, waitUiServes } from './processes';
 import { missingTeamBinaries, readTeamVersions, teamBinaryPaths, teamBuildScript, type TeamBinaries, type TeamVersions } from './versions';
 
-export { teamLayout, shiftedPorts, TEAM_PORTS, frontendAddress, uiUrl } from './layout';
+export { teamLayout, shiftedPorts, TEAM_PORTS, TEST_TEAM_PORT_SETS, frontendAddress, uiUrl } from './layout';
 export type { TeamLayout, TeamPorts } from './layout';
 export { readTeamVersions, teamBinaryPaths } from './versions';
 export { startServer, stopByPidFile, waitServerHealthy } from './processes';
+
+/**
+ * A team server port set of TEST_TEAM_PORT_SETS reserved machine-wide (../ports.ts), so two tests (jest
+ * workers, worktrees) never start team servers on the same ports; release it after the server is down.
+ */
+export async function reserveTeamPorts(): Promise<{ ports: TeamPorts; release(): void }> {
+  const { ports, release } = await reservePortSet(TEST_TEAM_PORT_SETS.map(portList));
+  return { ports: TEST_TEAM_PORT_SETS.find((set) => portList(set)[0] === ports[0])!, release };
+}
 
 export interface TeamOptions {
   home?: string;

@@ -45,6 +45,19 @@ export function shiftedPorts(offset: number, base: TeamPorts = TEAM_PORTS): Team
   };
 }
 
+/** Every port of a set, in a fixed order (for reserving them). */
+export function portList(ports: TeamPorts): number[] {
+  const m = ports.membership;
+  return [ports.postgres, ports.frontend, ports.frontendHttp, ports.history, ports.matching, ports.worker, m.frontend, m.history, m.matching, m.worker, ports.ui];
+}
+
+/**
+ * The sets a test's own team server may use: TEAM_PORTS moved by 20–280 in steps of 20. Larger moves overlap
+ * (the membership ports moved by 300 are the frontend's), these are disjoint from each other, from the default
+ * set and from every other fixed port in the repository.
+ */
+export const TEST_TEAM_PORT_SETS: readonly TeamPorts[] = Array.from({ length: 14 }, (_, i) => shiftedPorts((i + 1) * 20));
+
 export interface TeamLayout {
   dir: string;
   ports: TeamPorts;

@@ -31,6 +31,13 @@ describe('node script output', () => {
     expect(parseOverhead(parseKeyValues('cpu_ticks=7\nclk_tck=100\nmax_rss_kib=2316\n'))).toEqual({ cpuSeconds: 0.07, maxRssKiB: 2316 });
     expect(parseOverhead(parseKeyValues('cpu_ticks=7\nclk_tck=100\nmax_rss_kib=2316\ncpu_ns=73456789\n'))).toEqual({ cpuSeconds: 0.073456789, maxRssKiB: 2316 });
   });
+  it('says why the peak memory was not measured instead of reading it as 0', () => {
+    const reason = 'sadc 42 ended after 1 s, before its first peak reading (2 s in)';
+    expect(parseOverhead(parseKeyValues(`cpu_ns=5000000\nrss_not_measured=${reason}\n`))).toEqual({ cpuSeconds: 0.005, maxRssNotMeasured: reason });
+    expect(parseOverhead(parseKeyValues(`cpu_ns=5000000\nmax_rss_kib=2316\nrss_not_measured=${reason}\n`))).toEqual({ cpuSeconds: 0.005, maxRssKiB: 2316, maxRssNotMeasured: reason });
+    // an older script's 0, or no record at all, is never a peak of 0
+    expect(parseOverhead(parseKeyValues('cpu_ns=0\nmax_rss_kib=0\n'))).toEqual({ cpuSeconds: 0, maxRssNotMeasured: 'no sampler incarnation left a record on the node' });
+  });
   it('reads the sysstat probe', () => {
     expect(parseProbe('sadc=/usr/lib/sysstat/sadc\nsadf=/usr/bin/sadf\nversion=12.6.1\npm=apt-get\nuser=root\n')).toEqual({
       sadc: '/usr/lib/sysstat/sadc',

@@ -12,8 +12,12 @@ import { tempDirSync } from '../../support/tempDir';
 
 jest.setTimeout(60_000);
 
-/** Reads the files in a tight loop in another process until told to stop; resolves to [reads, torn reads]. */
-function watchFiles(files: Record<string, string>): { stop: () => Promise<[number, string[]]> } {
+/**
+ * Reads the files in a tight loop in another process until told to stop; resolves to [reads, torn reads].
+ * `reads()` is its count so far (it reports after every 2,000), so a writer can go on until the two overlapped
+ * enough however slow a loaded machine makes either.
+ */
+function watchFiles(files: Record<string, string>): { reads: () => number; stop: () => Promise<[number, string[]]> } {
   const script = `
     const fs = require('node:fs');
     const expected = ${JSON.stringify(files)};
@@ -29,13 +33,19 @@ function watchFiles(files: Record<string, string>): { stop: () => Promise<[numbe
           if (text !== content && torn.length < 5) torn.push(file + ': ' + JSON.stringify(text.slice(0, 40)));
         }
       }
-      if (running) setImmediate(loop); else process.stdout.write(JSON.stringify([reads, torn]));
+      if (running) { process.stderr.write(reads + '\\n'); setImmediate(loop); } else process.stdout.write(JSON.stringify([reads, torn]));
     };
     loop();`;
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
+  let soFar = 0;
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    const counts = chunk.toString().trim().split('\n').map(Number).filter(Number.isFinite);
+    if (counts.length > 0) soFar = Math.max(soFar, ...counts);
+  });
   return {
+    reads: () => soFar,
     stop: () =>
       new Promise((resolve, reject) => {
         child.on('close', () => resolve(JSON.parse(out) as [number, string[]]));
@@ -59,12 +69,14 @@ test('rewriting known_hosts and authorized_keys never shows a reader an empty or
 
   const watcher = watchFiles(expected);
   await new Promise((resolve) => setTimeout(resolve, 300)); // the reader is up
+  // at least 2 s, and as long as it takes (a loaded machine is slow) for 100 rewrites beside 10,000 reads
   const until = Date.now() + 2_000;
   let rewrites = 0;
-  while (Date.now() < until) {
+  while (Date.now() < until || rewrites <= 100 || watcher.reads() <= 10_000) {
     writeKnownHosts(nodes, layout);
     await ensureClientKey(layout, () => undefined);
     rewrites++;
+    await new Promise((resolve) => setImmediate(resolve)); // lets the reader's counts in
   }
   const [reads, torn] = await watcher.stop();
   expect(rewrites).toBeGreaterThan(100);
