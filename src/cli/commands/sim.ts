@@ -1,4 +1,7 @@
+import * as os from 'node:os';
 import { describeSimStatus, simDown, simStatus, simUp, type NodeKind } from '../../testbed';
+import { decideCgroupHost, describeCgroupPlan, describeMissing } from '../../testbed/cgroupHost';
+import { formatCgroupHostRecord, readCgroupHostFacts } from '../../testbed/cgroupHostRecord';
 
 const log = (line: string) => console.log(`[sim] ${line}`);
 
@@ -16,5 +19,21 @@ export async function simCommand(action: 'up' | 'down' | 'status', options: { no
     }
   } else {
     console.log(describeSimStatus(await simStatus()).join('\n'));
+  }
+}
+
+/** `hardenlab sim host`: the decision on this host's cgroup layout (exit 1 when real nodes cannot run), or its recording. */
+export function simHostCommand(options: { record?: boolean }): void {
+  const facts = readCgroupHostFacts();
+  if (options.record) {
+    process.stdout.write(formatCgroupHostRecord(facts, [`recorded by hardenlab sim host --record on ${new Date().toISOString()}, kernel ${os.release()}`]));
+    return;
+  }
+  const verdict = decideCgroupHost(facts);
+  if (verdict.ok) {
+    console.log(describeCgroupPlan(verdict.plan));
+  } else {
+    console.log(describeMissing(verdict));
+    process.exitCode = 1;
   }
 }
