@@ -18,7 +18,7 @@ suite=bookworm
 packages=(
   linux-image-amd64 systemd systemd-sysv udev dbus kmod procps iproute2 util-linux mount ca-certificates
   # what the real-node test bed needs on its host (scripts/testbed/install-apt.sh's real-node part)
-  systemd-container lxcfs socat nftables iptables openssl skopeo openssh-client sysstat
+  systemd-container lxcfs socat nftables iptables openssl skopeo openssh-client sysstat mmdebstrap
 )
 node_bin="$(command -v node)" || die "node is missing"
 key="$( (cd "$script_dir" && cat build-guest-image.sh guest-files/* && "$node_bin" --version) | sha256sum | cut -c1-12)"

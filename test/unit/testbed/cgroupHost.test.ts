@@ -22,6 +22,17 @@ describe('decideCgroupHost on recorded hosts', () => {
     );
   });
 
+  it("the cgroup v2 proof's Debian 12 guest, recorded live: v2 with a systemd scope once mmdebstrap is there", () => {
+    const facts = load('v2-debian12-vm-guest');
+    expect(decideCgroupHost(facts)).toEqual({
+      ok: false,
+      hierarchy: 'v2',
+      missing: [{ what: '/usr/bin/mmdebstrap', fix: 'install the Debian package mmdebstrap (scripts/testbed/install-apt.sh installs what real nodes need)' }],
+    });
+    const withMmdebstrap = { ...facts, tools: [...facts.tools, '/usr/bin/mmdebstrap'] };
+    expect(decideCgroupHost(withMmdebstrap)).toEqual({ ok: true, plan: { hierarchy: 'v2', delegation: 'systemd-scope', cgroupRoot: '/sys/fs/cgroup' } });
+  });
+
   it('a hybrid Ubuntu 20.04 host: the v1 controllers (cpu,cpuacct co-mounted) as today', () => {
     expect(decideCgroupHost(load('hybrid-ubuntu2004-systemd'))).toEqual({ ok: true, plan: { hierarchy: 'v1', delegation: 'v1-by-hand', cgroupRoot: '/sys/fs/cgroup' } });
   });
