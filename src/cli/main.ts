@@ -86,7 +86,8 @@ export function buildCli(): Command {
     .command('up')
     .description('build (first time) and start the test bed')
     .addOption(new Option('--nodes <kind>', 'kwok: simulated nodes (fast); real: system containers running a kubelet').choices([...NODE_KINDS]).default('kwok'))
-    .action(async (opts: { nodes: NodeKind }) => simCommand('up', { nodes: opts.nodes }));
+    .option('--ready-timeout <seconds>', 'how long to wait for a ready API server and Ready nodes (default 180; slow machines and VMs need more)')
+    .action(async (opts: { nodes: NodeKind; readyTimeout?: string }) => simCommand('up', { nodes: opts.nodes, readyTimeoutSeconds: opts.readyTimeout }));
   sim.command('down').description('stop every test bed process and remove its state').action(async () => simCommand('down'));
   sim.command('status').description('what runs').action(async () => simCommand('status'));
   sim

@@ -145,7 +145,7 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
     if (!realNodeStatus(layout, node).running) await script(ctx, ['node-start', node.name, String(nodeIndex(layout, node)), node.address], binds);
   }
   for (const node of layout.instance.nodes) {
-    await waitFor(`sshd of real node ${node.name} on ${node.address}:22`, async () => ((await sshAnswers(node.address)) ? true : undefined), 60_000, 200);
+    await waitFor(`sshd of real node ${node.name} on ${node.address}:22`, async () => ((await sshAnswers(node.address)) ? true : undefined), 300_000, 200); // 1.3 s natively; minutes in a TCG guest
   }
   writeRealKnownHosts(layout);
   log(`real nodes up: ${layout.instance.nodes.map((node) => `${node.name} (${node.address})`).join(', ')}`);

@@ -34,7 +34,7 @@ ip -j route show table all >"$out/guest-routes.json"
 
 next "sim up --nodes real"
 started=$(date +%s%N)
-hl sim up --nodes real >"$out/sim-up.log" 2>&1 || exit
+hl sim up --nodes real --ready-timeout 1200 >"$out/sim-up.log" 2>&1 || exit
 echo "$(( ($(date +%s%N) - started) / 1000000 ))" >"$out/sim-up-ms"
 hl sim status >"$out/sim-status.txt" 2>&1 || exit
 kubectl get nodes -o wide >"$out/nodes.txt" || exit

@@ -5,9 +5,13 @@ import { formatCgroupHostRecord, readCgroupHostFacts } from '../../testbed/cgrou
 
 const log = (line: string) => console.log(`[sim] ${line}`);
 
-export async function simCommand(action: 'up' | 'down' | 'status', options: { nodes?: NodeKind } = {}): Promise<void> {
+export async function simCommand(action: 'up' | 'down' | 'status', options: { nodes?: NodeKind; readyTimeoutSeconds?: string } = {}): Promise<void> {
   if (action === 'up') {
-    const up = await simUp({ log, nodes: options.nodes });
+    const seconds = options.readyTimeoutSeconds === undefined ? undefined : Number(options.readyTimeoutSeconds);
+    if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0)) {
+      throw new Error(`--ready-timeout must be a whole number of seconds above 0, got '${options.readyTimeoutSeconds}'`);
+    }
+    const up = await simUp({ log, nodes: options.nodes, ...(seconds ? { readyTimeoutMs: seconds * 1000 } : {}) });
     console.log(`API server: ${up.apiServerUrl}\nkubeconfig: ${up.kubeconfigPath}\nnode map:   ${up.nodeMapPath}\nnodes:      ${up.nodeNames.join(', ')}`);
     console.log(`${up.started ? 'started' : 'already running'} in ${(up.durationMs / 1000).toFixed(1)} s`);
   } else if (action === 'down') {
