@@ -11,8 +11,21 @@ sim="$HARDENLAB_HOME/sim"
 step=0
 say() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 next() { step=$((step + 1)); say "step $step: $*"; }
-trap 'echo "$step" >"$out/rc.partial"; mv "$out/rc.partial" "$out/rc"' EXIT
 hl() { node /mnt/repo/bin/hardenlab.js "$@"; }
+# On a failed step: the nodes' and forwards' logs for the host to read, and the test bed stopped (processes it
+# left would keep this unit, and so the guest, from ending).
+finish() {
+  if ((step != 0)); then
+    cp -r "$sim/real/logs" "$out/real-logs" 2>/dev/null
+    for unit in $(systemctl list-units 'hardenlab-*.scope' --plain --no-legend | cut -d' ' -f1); do
+      systemctl status "$unit" --no-pager -l >>"$out/scopes.txt" 2>&1
+    done
+    hl sim down >>"$out/sim-down.log" 2>&1
+  fi
+  echo "$step" >"$out/rc.partial"
+  mv "$out/rc.partial" "$out/rc"
+}
+trap finish EXIT
 kubectl() { "$HARDENLAB_CACHE"/bin/kubernetes-v*/kubectl --kubeconfig "$sim/kubeconfig" "$@"; }
 on_node() {
   local address="$1"; shift
