@@ -18,6 +18,9 @@ const noBed = ['artifacts', 'cli', 'dev', 'report', 'reportScreens', 'samplerScr
 // run side by side (scripts/run-tests.js).
 const faults = [integrationFile('faults')];
 const realNodes = [integrationFile('realNodes'), integrationFile('nodeAccess')];
+// The cgroup v2 proof: a Debian guest under QEMU (TCG) runs the real-node test bed inside; its own lane, only with
+// HARDENLAB_VM_TEST=1 (scripts/run-tests.js), since under TCG it takes many minutes.
+const vm = ['<rootDir>/test/vm/**/*.test.ts'];
 const testbed = {
   // Starts the test bed (or reuses a running one) once per run; stops it only if it started it.
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
@@ -33,5 +36,6 @@ module.exports = {
     { ...common, ...testbed, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testPathIgnorePatterns: ignoring([...noBed, ...faults, ...realNodes]) },
     { ...common, displayName: 'integration-faults', testMatch: faults },
     { ...common, displayName: 'integration-realnodes', testMatch: realNodes },
+    { ...common, displayName: 'vm', testMatch: vm },
   ],
 };

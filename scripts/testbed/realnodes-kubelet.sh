@@ -71,7 +71,7 @@ apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 containerRuntimeEndpoint: unix:///run/containerd/containerd.sock
 cgroupDriver: cgroupfs
-failCgroupV1: false
+$(cgroup2_active || echo 'failCgroupV1: false # kubelet >= 1.35 refuses cgroup v1 without it')
 failSwapOn: false
 # The node cannot write host-wide kernel settings nor lower oom_score_adj (no CAP_SYS_RESOURCE).
 protectKernelDefaults: false

@@ -55,6 +55,7 @@ node_start() {
   [[ "$address" == 127.* ]] || die "node $name: the forward address must be on loopback, got '$address'"
   [[ -f "$dir/.created" ]] || die "node $name was not created"
   if [[ -f "$PIDS/node-$name.pid" ]] && kill -0 "$(cat "$PIDS/node-$name.pid")" 2>/dev/null; then return 0; fi
+  cgroup2_active && cgroup2_prepare "$name"
   for controller in "${CONTROLLERS[@]}"; do
     cg="/sys/fs/cgroup/$controller/$CGROUP_PARENT/$name"
     mkdir -p "$cg"
@@ -65,13 +66,15 @@ node_start() {
       cat "/sys/fs/cgroup/cpuset/cpuset.mems" >"$cg/cpuset.mems"
     fi
   done
-  # One CPU (the thesis's Linode 2 GB nodes had one), 2 GiB of memory, no swap beyond it.
+  # One CPU (the thesis's Linode 2 GB nodes had one), 2 GiB of memory, no swap beyond it (v2: cgroup2_prepare).
+  if ! cgroup2_active; then
   echo 100000 >"/sys/fs/cgroup/cpu/$CGROUP_PARENT/$name/cpu.cfs_period_us"
   echo 100000 >"/sys/fs/cgroup/cpu/$CGROUP_PARENT/$name/cpu.cfs_quota_us"
   echo 2G >"/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.limit_in_bytes"
   [[ -f "/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.memsw.limit_in_bytes" ]] &&
     echo 2G >"/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.memsw.limit_in_bytes"
   echo 4096 >"/sys/fs/cgroup/pids/$CGROUP_PARENT/$name/pids.max"
+  fi
 
   local binds=(--bind="$LXCFS_DIR:/var/lib/lxcfs" --bind=/dev/kmsg)
   local file
@@ -90,15 +93,18 @@ node_start() {
   # goes on to nspawn, which asks the node's systemd for an orderly poweroff.
   local tasks="" c
   for c in "${CONTROLLERS[@]}"; do tasks+=" /sys/fs/cgroup/$c/$CGROUP_PARENT/$name/tasks"; done
+  local wrap=() join=()
+  mapfile -t wrap < <(cgroup2_wrap "$name" launcher)
+  mapfile -t join < <(cgroup2_wrap "$name" node)
   # shellcheck disable=SC2016 # $$, $child and "$@" belong to the launcher shell
-  spawn "node-$name" sh -c 'for t in '"$tasks"'; do echo $$ > "$t"; done
+  spawn "node-$name" "${wrap[@]}" sh -c 'for t in '"$tasks"'; do echo $$ > "$t"; done
     stopping=0; trap '\''stopping=1; kill -TERM "$child" 2>/dev/null'\'' TERM
     while :; do
       "$@" & child=$!
       while :; do wait "$child"; rc=$?; kill -0 "$child" 2>/dev/null || break; done
       [ "$stopping" = 0 ] && [ "$rc" = 133 ] || exit "$rc"
     done' launcher \
-    nsenter --net="$NETNS_PATH" systemd-nspawn -b -q -D "$dir/rootfs" -M "$name" --register=no --keep-unit \
+    "${join[@]}" nsenter --net="$NETNS_PATH" systemd-nspawn -b -q -D "$dir/rootfs" -M "$name" --register=no --keep-unit \
     --network-bridge="$BRIDGE" --capability=all --system-call-filter='@keyring bpf' \
     --resolv-conf=off --timezone=off --link-journal=no "${binds[@]}"
   forward_in "ssh-$name" "$address" 22 "$(node_ip "$index"):22"
@@ -126,5 +132,6 @@ node_stop() {
     cg="/sys/fs/cgroup/$controller/$CGROUP_PARENT/$name"
     [[ -d "$cg" ]] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
   done
+  cgroup2_remove "$name"
   return 0
 }

@@ -119,6 +119,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/realnodes-kubelet.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-node.sh"
 # shellcheck source=realnodes-lb.sh
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-lb.sh"
+# cgroup v2 (HL_CGROUP_MODE systemd-scope or v2-by-hand): a delegated subtree per node; the v1 loops have nothing to do.
+# shellcheck source=realnodes-cgroup2.sh
+source "$(dirname "${BASH_SOURCE[0]}")/realnodes-cgroup2.sh"
+cgroup2_active && CONTROLLERS=()
 
 kubelet_forward() {
   local name="$1" index="$2" address="$3"
@@ -160,6 +164,7 @@ net_down() {
   [[ -e "$NETNS_PATH" ]] && ip netns del "$HL_NS"
   local controller
   for controller in "${CONTROLLERS[@]}"; do rmdir "/sys/fs/cgroup/$controller/$CGROUP_PARENT" 2>/dev/null || true; done
+  cgroup2_remove_parent
   rm -rf "$FWD"
 }
 

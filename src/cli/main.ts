@@ -9,7 +9,7 @@ import { demoCommand } from './commands/demo';
 import { devCommand } from './commands/dev';
 import { cancelCommand, decideCommand } from './commands/operator';
 import { runCommand } from './commands/run';
-import { simCommand } from './commands/sim';
+import { simCommand, simHostCommand } from './commands/sim';
 import { simTemporalCommand } from './commands/simTemporal';
 import { statusCommand } from './commands/status';
 import { validateCommand } from './commands/validate';
@@ -86,9 +86,15 @@ export function buildCli(): Command {
     .command('up')
     .description('build (first time) and start the test bed')
     .addOption(new Option('--nodes <kind>', 'kwok: simulated nodes (fast); real: system containers running a kubelet').choices([...NODE_KINDS]).default('kwok'))
-    .action(async (opts: { nodes: NodeKind }) => simCommand('up', { nodes: opts.nodes }));
+    .option('--ready-timeout <seconds>', 'how long to wait for a ready API server and Ready nodes (default 180; slow machines and VMs need more)')
+    .action(async (opts: { nodes: NodeKind; readyTimeout?: string }) => simCommand('up', { nodes: opts.nodes, readyTimeoutSeconds: opts.readyTimeout }));
   sim.command('down').description('stop every test bed process and remove its state').action(async () => simCommand('down'));
   sim.command('status').description('what runs').action(async () => simCommand('status'));
+  sim
+    .command('host')
+    .description('can real nodes run here: the cgroup hierarchy they would use, or what is missing and what to do')
+    .option('--record', "print this host's layout as a recording (the format of test/fixtures/cgroup-hosts/)")
+    .action((opts: { record?: boolean }) => simHostCommand(opts));
   const temporal = sim.command('temporal').description("the team set-up natively: PostgreSQL, Temporal server and Web UI at docker-compose.yml's versions");
   temporal.command('up').description('build (first time) and start; prints the addresses').action(async () => simTemporalCommand('up'));
   temporal

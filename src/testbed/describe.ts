@@ -1,4 +1,5 @@
 import type { SimStatusResult } from './sim';
+import { describeCgroupPlan } from './cgroupHost';
 
 /** Human-readable lines for `hardenlab sim status`. */
 export function describeSimStatus(status: SimStatusResult): string[] {
@@ -9,6 +10,7 @@ export function describeSimStatus(status: SimStatusResult): string[] {
   ];
   for (const component of status.components) lines.push(`  ${component.name}: ${mark(component.running)}${component.pid ? ` (pid ${component.pid})` : ''}`);
   if (status.nodes) lines.push(`nodes: ${status.nodes === 'real' ? 'real (system containers with a kubelet)' : 'kwok (simulated, sshd hosts on this machine)'}`);
+  if (status.cgroup) lines.push(`cgroup: ${describeCgroupPlan(status.cgroup).replace(/^real nodes use cgroup /, '')}`);
   const label = status.nodes === 'real' ? 'real node' : 'node host';
   for (const host of status.nodeHosts) {
     const usage = host.cpuSeconds !== undefined ? `, ${host.cpuSeconds.toFixed(1)} CPU s used, ${((host.memoryBytes ?? 0) / 2 ** 20).toFixed(0)} MiB charged` : '';

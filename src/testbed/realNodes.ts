@@ -7,6 +7,9 @@ import type { SimLayout, SimNode } from './layout';
 import { closureViolations, parseNamespaceEvidence } from './closure';
 import { knownHostsLine } from './manifests';
 import { isAlive, readPidFile, run, tcpOpen, waitFor, type Log } from './process';
+import { describeMissing } from './cgroupHost';
+import { detectCgroupHost } from './cgroupHostRecord';
+import { cgroupScriptEnv, nodeCgroupUsage } from './realNodeCgroups';
 
 /**
  * Real nodes: Debian system containers (systemd-nspawn + lxcfs) with their own cgroups (1 CPU, 2 GiB) and
@@ -61,7 +64,8 @@ export function nodeIndex(layout: SimLayout, node: SimNode): number {
 }
 
 function scriptEnv(ctx: RealNodesContext, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, HL_STATE: realNodesDir(ctx.layout), HL_NS: simNamespace(ctx.layout), HL_BRIDGE: SIM_BRIDGE, HARDENLAB_CACHE: ctx.cache, ...extra };
+  const cgroup = cgroupScriptEnv(ctx.layout);
+  return { ...process.env, HL_STATE: realNodesDir(ctx.layout), HL_NS: simNamespace(ctx.layout), HL_BRIDGE: SIM_BRIDGE, HARDENLAB_CACHE: ctx.cache, ...cgroup, ...extra };
 }
 
 export async function script(ctx: RealNodesContext, args: string[], extra: Record<string, string> = {}, timeoutMs = 120_000): Promise<string> {
@@ -70,14 +74,13 @@ export async function script(ctx: RealNodesContext, args: string[], extra: Recor
   return stdout;
 }
 
-/** Why real nodes cannot run here, or undefined when they can (root, nspawn, lxcfs, cgroup v1 controllers). */
+/**
+ * Why real nodes cannot run here (every missing piece and what to do, from cgroupHost.ts's decision on this
+ * host's layout), or undefined when they can, on cgroup v1 or v2.
+ */
 export function realNodesUnsupported(): string | undefined {
-  if (process.getuid?.() !== 0) return 'real nodes need root (systemd-nspawn, network namespaces, cgroups)';
-  for (const tool of ['/usr/bin/systemd-nspawn', '/usr/bin/lxcfs', '/usr/bin/mmdebstrap', '/usr/bin/socat']) {
-    if (!fs.existsSync(tool)) return `${tool} is missing (scripts/testbed/install-apt.sh installs it)`;
-  }
-  if (!fs.existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')) return 'the cgroup v1 cpu controller is not mounted at /sys/fs/cgroup/cpu';
-  return undefined;
+  const verdict = detectCgroupHost();
+  return verdict.ok ? undefined : describeMissing(verdict);
 }
 
 /** Runs a build script of the node image or images; its last line of output is what it built. */
@@ -112,28 +115,14 @@ function nodePidFile(layout: SimLayout, node: SimNode): string {
   return path.join(realNodesDir(layout), 'pids', `node-${node.name}.pid`);
 }
 
-/** The node's own cgroup in one v1 controller (realnodes.sh makes them: hardenlab-<namespace>/<node>). */
-function nodeCgroupFile(layout: SimLayout, node: SimNode, controller: string, file: string): string {
-  return path.join('/sys/fs/cgroup', controller, `hardenlab-${simNamespace(layout)}`, node.name, file);
-}
-
-function readNumber(file: string): number | undefined {
-  try {
-    const value = Number(fs.readFileSync(file, 'utf8').trim());
-    return Number.isFinite(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function realNodeStatus(layout: SimLayout, node: SimNode): RealNodeStatus {
   const pid = readPidFile(nodePidFile(layout, node));
   const running = pid !== undefined && isAlive(pid);
   const status: RealNodeStatus = { name: node.name, address: node.address, pid, running };
   if (!running) return status;
-  const cpuNanoseconds = readNumber(nodeCgroupFile(layout, node, 'cpuacct', 'cpuacct.usage'));
-  if (cpuNanoseconds !== undefined) status.cpuSeconds = cpuNanoseconds / 1e9;
-  status.memoryBytes = readNumber(nodeCgroupFile(layout, node, 'memory', 'memory.usage_in_bytes'));
+  const usage = nodeCgroupUsage(layout, simNamespace(layout), node.name);
+  if (usage.cpuSeconds !== undefined) status.cpuSeconds = usage.cpuSeconds;
+  status.memoryBytes = usage.memoryBytes;
   return status;
 }
 
@@ -156,7 +145,7 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
     if (!realNodeStatus(layout, node).running) await script(ctx, ['node-start', node.name, String(nodeIndex(layout, node)), node.address], binds);
   }
   for (const node of layout.instance.nodes) {
-    await waitFor(`sshd of real node ${node.name} on ${node.address}:22`, async () => ((await sshAnswers(node.address)) ? true : undefined), 60_000, 200);
+    await waitFor(`sshd of real node ${node.name} on ${node.address}:22`, async () => ((await sshAnswers(node.address)) ? true : undefined), 300_000, 200); // 1.3 s natively; minutes in a TCG guest
   }
   writeRealKnownHosts(layout);
   log(`real nodes up: ${layout.instance.nodes.map((node) => `${node.name} (${node.address})`).join(', ')}`);

@@ -11,7 +11,9 @@ import { buildNodeMap } from './manifests';
 import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, startNodeHost, stopNodeHost, writeKnownHosts } from './nodeHosts';
 import { isAlive, readPidFile, sleep, stopProcess, type Log } from './process';
 import { readNodeKind, realNodesContext, startRealNodes, writeNodeKind, type NodeKind } from './nodeKind';
-import { realNodeStatus, realNodesDir, realNodesDown, realNodesUnsupported, SIM_GATEWAY, simNamespace, type RealNodeStatus } from './realNodes';
+import { realNodeStatus, realNodesDir, realNodesDown, SIM_GATEWAY, simNamespace, type RealNodeStatus } from './realNodes';
+import { readCgroupPlan, realNodesPlanOrThrow, writeCgroupPlan } from './realNodeCgroups';
+import { describeCgroupPlan, type CgroupPlan } from './cgroupHost';
 import { binaryPaths, buildScript, missingBinaries, readVersions } from './versions';
 
 export interface SimOptions {
@@ -53,6 +55,8 @@ export interface SimStatusResult {
   running: boolean;
   /** The kind of nodes the test bed was started with. */
   nodes?: NodeKind;
+  /** Real nodes: the cgroup hierarchy (v1 or v2) and delegation they use. */
+  cgroup?: CgroupPlan;
   apiReady: boolean;
   apiServerUrl: string;
   components: ComponentStatus[];
@@ -152,8 +156,9 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
     }
 
     const kind = options.nodes ?? 'kwok';
-    const unsupported = kind === 'real' ? realNodesUnsupported() : undefined;
-    if (unsupported) throw new Error(`real nodes cannot run here: ${unsupported}`);
+    // Real nodes: the cgroup hierarchy and delegation this host allows, or every missing piece and what to do.
+    const cgroupPlan = kind === 'real' ? realNodesPlanOrThrow() : undefined;
+    if (cgroupPlan) log(describeCgroupPlan(cgroupPlan));
     const runningKind = readNodeKind(layout);
     if (runningKind !== undefined && runningKind !== kind && clusterRunning(layout)) {
       throw new Error(`the test bed runs ${runningKind} nodes; stop it first (hardenlab sim down), then start it with --nodes ${kind}`);
@@ -187,6 +192,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
     }
     writeNodeKind(layout, kind);
     if (kind === 'real') {
+      if (cgroupPlan) writeCgroupPlan(layout, cgroupPlan);
       if (layout.instance.nodes.some((node) => !realNodeStatus(layout, node).running)) started = true;
       await startRealNodes(ctx, cache);
     } else {
@@ -255,8 +261,10 @@ export async function simStatus(options: SimOptions = {}): Promise<SimStatusResu
   const nodes = readNodeKind(layout);
   const nodeHosts = layout.instance.nodes.map((node) => (nodes === 'real' ? realNodeStatus(layout, node) : nodeHostStatus(node, layout)));
   const ready = missingBinaries(ctx.binaries).length === 0 && (await apiReady(ctx));
+  const cgroup = nodes === 'real' ? readCgroupPlan(layout) : undefined;
   return {
     nodes,
+    ...(cgroup ? { cgroup } : {}),
     running: ready && components.length > 0 && components.every((c) => c.running) && nodeHosts.every((n) => n.running),
     apiReady: ready,
     apiServerUrl: apiServerUrl(layout.instance),

@@ -22,6 +22,7 @@ import { securityExperiment } from '../../workflows';
 import { loadBalancerPool, namespaceClosureViolations, readNamespaceConfig, realNodesUnsupported, SIM_BRIDGE, simNamespace } from '../../src/testbed/realNodes';
 import { simLayout } from '../../src/testbed/layout';
 import { bounded } from '../support/faults';
+import { sarMeanUser } from '../support/sar';
 import { describeWhen } from '../support/skip';
 
 // Real nodes: three system containers (1 CPU, 2 GiB each) with containerd and a real kubelet, joined to a real
@@ -50,16 +51,6 @@ async function kubectl(...args: string[]): Promise<string> {
 async function onNode(address: string, command: string, timeout = 60_000): Promise<string> {
   const { stdout } = await exec('ssh', [...nodeSshArgs(up, address), command], { timeout });
   return stdout;
-}
-
-/** Mean %user of `sar -u` (the thesis's CPU measure) over the given lines. */
-function sarMeanUser(output: string): number {
-  const rows = output
-    .split('\n')
-    .filter((line) => /^\d\d:\d\d:\d\d\s+all\s/.test(line))
-    .map((line) => Number(line.trim().split(/\s+/)[2]));
-  if (rows.length === 0) throw new Error(`no sar rows in:\n${output}`);
-  return rows.reduce((sum, value) => sum + value, 0) / rows.length;
 }
 
 // Skipped with its reason where the machine cannot run them; under CI (any truthy CI) a failure instead.

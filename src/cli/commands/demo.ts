@@ -31,7 +31,8 @@ export async function demoCommand(opts: { window: number; interval: number; keep
   installRuntime('WARN');
   const unsupported = realNodesUnsupported();
   const nodes = opts.nodes ?? (unsupported ? 'kwok' : 'real');
-  if (nodes === 'kwok' && !opts.nodes) console.log(`Real nodes cannot run here (${unsupported}): the demo uses KWOK nodes, whose figures are this machine's, not the nodes'.`);
+  // Where they can, `sim up` prints the cgroup hierarchy they use; where not, every missing piece and what to do.
+  if (nodes === 'kwok' && !opts.nodes) console.log(`${unsupported}\nSo the demo uses KWOK nodes, whose figures are this machine's, not the nodes'.`);
   stage(
     nodes === 'real'
       ? 'Test bed: a real control plane and 3 real nodes (system containers, 1 CPU / 2 GiB each, with a kubelet); the first run builds Kubernetes and the node image: many minutes'

@@ -1,10 +1,17 @@
+import * as os from 'node:os';
 import { describeSimStatus, simDown, simStatus, simUp, type NodeKind } from '../../testbed';
+import { decideCgroupHost, describeCgroupPlan, describeMissing } from '../../testbed/cgroupHost';
+import { formatCgroupHostRecord, readCgroupHostFacts } from '../../testbed/cgroupHostRecord';
 
 const log = (line: string) => console.log(`[sim] ${line}`);
 
-export async function simCommand(action: 'up' | 'down' | 'status', options: { nodes?: NodeKind } = {}): Promise<void> {
+export async function simCommand(action: 'up' | 'down' | 'status', options: { nodes?: NodeKind; readyTimeoutSeconds?: string } = {}): Promise<void> {
   if (action === 'up') {
-    const up = await simUp({ log, nodes: options.nodes });
+    const seconds = options.readyTimeoutSeconds === undefined ? undefined : Number(options.readyTimeoutSeconds);
+    if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0)) {
+      throw new Error(`--ready-timeout must be a whole number of seconds above 0, got '${options.readyTimeoutSeconds}'`);
+    }
+    const up = await simUp({ log, nodes: options.nodes, ...(seconds ? { readyTimeoutMs: seconds * 1000 } : {}) });
     console.log(`API server: ${up.apiServerUrl}\nkubeconfig: ${up.kubeconfigPath}\nnode map:   ${up.nodeMapPath}\nnodes:      ${up.nodeNames.join(', ')}`);
     console.log(`${up.started ? 'started' : 'already running'} in ${(up.durationMs / 1000).toFixed(1)} s`);
   } else if (action === 'down') {
@@ -16,5 +23,21 @@ export async function simCommand(action: 'up' | 'down' | 'status', options: { no
     }
   } else {
     console.log(describeSimStatus(await simStatus()).join('\n'));
+  }
+}
+
+/** `hardenlab sim host`: the decision on this host's cgroup layout (exit 1 when real nodes cannot run), or its recording. */
+export function simHostCommand(options: { record?: boolean }): void {
+  const facts = readCgroupHostFacts();
+  if (options.record) {
+    process.stdout.write(formatCgroupHostRecord(facts, [`recorded by hardenlab sim host --record on ${new Date().toISOString()}, kernel ${os.release()}`]));
+    return;
+  }
+  const verdict = decideCgroupHost(facts);
+  if (verdict.ok) {
+    console.log(describeCgroupPlan(verdict.plan));
+  } else {
+    console.log(describeMissing(verdict));
+    process.exitCode = 1;
   }
 }

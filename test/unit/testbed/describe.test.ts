@@ -27,6 +27,22 @@ describe('describeSimStatus', () => {
     ]);
   });
 
+  it('says which cgroup hierarchy real nodes use', () => {
+    const lines = describeSimStatus({
+      running: true,
+      nodes: 'real',
+      cgroup: { hierarchy: 'v2', delegation: 'v2-by-hand', cgroupRoot: '/sys/fs/cgroup' },
+      apiReady: true,
+      apiServerUrl: 'https://127.0.0.1:6443',
+      components: [],
+      nodeHosts: [],
+    });
+    expect(lines.slice(2)).toEqual([
+      'nodes: real (system containers with a kubelet)',
+      'cgroup: v2 (unified): a subtree per node made by hand under /sys/fs/cgroup/hardenlab-<namespace> (controllers enabled in subtree_control); 1 CPU, 2 GiB, 4096 tasks each',
+    ]);
+  });
+
   it('says when nothing was started', () => {
     const lines = describeSimStatus({ running: false, apiReady: false, apiServerUrl: 'https://127.0.0.1:6443', components: [], nodeHosts: [] });
     expect(lines[0]).toBe('test bed: not started');

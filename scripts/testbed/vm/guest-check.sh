@@ -1,0 +1,81 @@
+#!/bin/bash
+# Runs inside the cgroup v2 guest (guest-files/hardenlab-vm-check starts it from a checked private copy): records
+# the guest's cgroup layout and the decision on it, brings up the real-node test bed from the read-only checkout
+# and cache, pins a busy pod to node 2, reads every node's `sar -u`, stops the test bed, and leaves everything in
+# /mnt/out for the host's test (test/vm/cgroupV2.test.ts) to assert on. Ends with the step's number in
+# /mnt/out/rc (0: every step ran).
+set -uo pipefail
+out=/mnt/out
+export HARDENLAB_CACHE=/mnt/cache HARDENLAB_HOME=/root/hl-home PATH="/usr/local/bin:$PATH"
+sim="$HARDENLAB_HOME/sim"
+step=0
+say() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+next() { step=$((step + 1)); say "step $step: $*"; }
+hl() { node /mnt/repo/bin/hardenlab.js "$@"; }
+# On a failed step: the nodes' and forwards' logs for the host to read, and the test bed stopped (processes it
+# left would keep this unit, and so the guest, from ending).
+finish() {
+  if ((step != 0)); then
+    cp -r "$sim/real/logs" "$out/real-logs" 2>/dev/null
+    for unit in $(systemctl list-units 'hardenlab-*.scope' --plain --no-legend | cut -d' ' -f1); do
+      systemctl status "$unit" --no-pager -l >>"$out/scopes.txt" 2>&1
+    done
+    hl sim down >>"$out/sim-down.log" 2>&1
+  fi
+  echo "$step" >"$out/rc.partial"
+  mv "$out/rc.partial" "$out/rc"
+}
+trap finish EXIT
+kubectl() { "$HARDENLAB_CACHE"/bin/kubernetes-v*/kubectl --kubeconfig "$sim/kubeconfig" "$@"; }
+on_node() {
+  local address="$1"; shift
+  ssh -i "$sim/ssh/id_ed25519" -o "UserKnownHostsFile=$sim/ssh/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes \
+    -o ConnectTimeout=30 "root@$address" "$@"
+}
+
+next "the guest: $(uname -r), PID 1 $(cat /proc/1/comm), $(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup"
+# The read-only disks (vm/payload-disks.sh): the node image over its folder in the 9p cache, the built checkout
+# over the 9p checkout this script came from (9p reads many small files very slowly under TCG).
+node_image="/mnt/cache/$(cat "$out/node-image-dir")/rootfs"
+mount -o ro,noload /dev/vdb "$node_image" || exit
+mount -o ro,noload /dev/vdc /mnt/repo || exit
+hl sim host --record >"$out/host-record.txt" || exit
+hl sim host >"$out/host-verdict.txt" || exit
+# The guest's own network configuration (evidence only: nothing is sent anywhere).
+ip -j link show >"$out/guest-links.json"
+ip -j route show table all >"$out/guest-routes.json"
+
+next "sim up --nodes real"
+started=$(date +%s%N)
+hl sim up --nodes real --ready-timeout 1200 >"$out/sim-up.log" 2>&1 || exit
+echo "$(( ($(date +%s%N) - started) / 1000000 ))" >"$out/sim-up-ms"
+hl sim status >"$out/sim-status.txt" 2>&1 || exit
+kubectl get nodes -o wide >"$out/nodes.txt" || exit
+
+next "a busy pod pinned to node 2"
+mapfile -t nodes < <(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}' | sort)
+((${#nodes[@]} == 3)) || { say "expected 3 nodes, got ${#nodes[*]}"; exit; }
+busy_node="${nodes[1]%% *}"
+kubectl apply -f - <<POD || exit
+{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "busy", "namespace": "default"},
+ "spec": {"nodeName": "$busy_node", "restartPolicy": "Never", "terminationGracePeriodSeconds": 0,
+  "containers": [{"name": "busy", "image": "hardenlab.local/busybox:1", "imagePullPolicy": "Never",
+   "command": ["sh", "-c", "while :; do :; done"]}]}}
+POD
+kubectl wait --for=jsonpath='{.status.phase}'=Running pod/busy --timeout=900s || exit
+echo "$busy_node" >"$out/busy-node"
+
+next "sar -u in every node at once"
+for entry in "${nodes[@]}"; do
+  on_node "${entry#* }" 'LC_ALL=C sar -u 2 8' >"$out/sar-${entry%% *}.txt" 2>&1 &
+done
+wait
+for entry in "${nodes[@]}"; do on_node "${entry#* }" "cat /sys/fs/cgroup/cgroup.controllers; grep -c ^processor /proc/cpuinfo; free -m" \
+  >"$out/inside-${entry%% *}.txt" 2>&1; done
+cat /sys/fs/cgroup/hardenlab.slice/*/cpu.max /sys/fs/cgroup/hardenlab.slice/*/memory.max >"$out/scope-limits.txt" 2>&1
+
+next "sim down"
+kubectl delete pod busy --wait=false >/dev/null 2>&1
+hl sim down >"$out/sim-down.log" 2>&1 || exit
+step=0
+say "done"
