@@ -1,9 +1,10 @@
-// Six projects: pure/unit tests; workflow tests on the time-skipping server; integration tests that need no
+// Seven projects: pure/unit tests; workflow tests on the time-skipping server; integration tests that need no
 // test bed (real Temporal dev server, sh, Chromium, the built CLI); integration tests on the real test bed
 // (kube-apiserver with KWOK nodes, sshd + sysstat hosts), which may run in parallel with each other (own task
 // queues, namespaces, dev servers, temp folders); the fault tests, which stop the apiserver and
-// sshd of a KWOK test bed of their own; and the real-node test, with system containers of its own. Only the
-// integration project starts the shared KWOK test bed.
+// sshd of a KWOK test bed of their own; the real-node test, with system containers of its own; and the lane
+// isolation test. Only the integration project starts the shared KWOK lane's test bed, in a data folder of its
+// own (.hardenlab/lanes/integration) on ports and addresses of its own: never a user's.
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] };
 // The node environment plus the removal of the temp folders tests make with test/support/tempDir.ts.
 const common = { testEnvironment: '<rootDir>/test/support/tempDirEnvironment.ts', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
@@ -21,6 +22,9 @@ const realNodes = [integrationFile('realNodes'), integrationFile('nodeAccess')];
 // The cgroup v2 proof: a Debian guest under QEMU (TCG) runs the real-node test bed inside; its own lane, only with
 // HARDENLAB_VM_TEST=1 (scripts/run-tests.js), since under TCG it takes many minutes.
 const vm = ['<rootDir>/test/vm/**/*.test.ts'];
+// Runs the shared lane's set-up beside a test bed in a default data folder (a user's, or one it starts on the
+// default ports) and checks that bed is left as found. Run in the fault tests' lane (scripts/run-tests.js).
+const isolation = [integrationFile('laneIsolation')];
 const testbed = {
   // Starts the test bed (or reuses a running one) once per run; stops it only if it started it.
   globalSetup: '<rootDir>/test/support/globalSetup.ts',
@@ -33,9 +37,10 @@ module.exports = {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'workflows', testMatch: ['<rootDir>/test/workflows/**/*.test.ts'] },
     { ...common, displayName: 'integration-nobed', testMatch: noBed },
-    { ...common, ...testbed, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testPathIgnorePatterns: ignoring([...noBed, ...faults, ...realNodes]) },
+    { ...common, ...testbed, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testPathIgnorePatterns: ignoring([...noBed, ...faults, ...realNodes, ...isolation]) },
     { ...common, displayName: 'integration-faults', testMatch: faults },
     { ...common, displayName: 'integration-realnodes', testMatch: realNodes },
     { ...common, displayName: 'vm', testMatch: vm },
+    { ...common, displayName: 'integration-isolation', testMatch: isolation },
   ],
 };

@@ -3,12 +3,16 @@
 // then every jest project. `npm run test:fast` (--fast): the same without the test bed: unit, workflow tests
 // on the time-skipping server, and the integration files that need no test bed.
 // Jest runs four times: the projects without the test bed; then three lanes side by side, each on a test bed of
-// its own: the shared KWOK test bed's files (three workers), the fault tests, the real-node test. Ends with the
-// skip reasons and the plain line "N passed, N failed, N skipped", alone and last, so any CI reads the outcome.
+// its own: the shared KWOK test bed's files (three workers), the fault tests, the real-node test. Each jest run
+// has a data folder of its own (HARDENLAB_HOME=.hardenlab/lanes/<lane>), never the user's, so a user's test bed,
+// dev server or team server keeps running untouched. Ends with the skip reasons, the tests a lane that could not
+// start did not run (counted, with the lane and the reason), and the plain line "N passed, N failed, N skipped"
+// (", N not run (…)" before the skipped when there are any), alone and last, so any CI reads the outcome.
 // Each jest run has a deadline (HARDENLAB_TEST_DEADLINE_MINUTES, default 30): past it, what it still runs is
 // printed and the run is killed and counted failed, so a hung test ends as a named failure within CI's time.
 // Extra arguments go to jest.
 const { killAllGroups, runInGroup } = require('./lib/processGroup');
+const { summarize } = require('./lib/testSummary');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -38,9 +42,10 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 const hung = [];
 
 /** Runs a command with the terminal; resolves to its exit status. */
-const run = (cmd, cmdArgs, { deadline = false, name = cmd } = {}) =>
+const run = (cmd, cmdArgs, { deadline = false, name = cmd, env = process.env } = {}) =>
   runInGroup(cmd, cmdArgs, {
     cwd: root,
+    env,
     deadlineMs: deadline ? deadlineMinutes * 60_000 : undefined,
     onHung: (description) => {
       console.log(`\n${name}: still running after ${deadlineMinutes} min (HARDENLAB_TEST_DEADLINE_MINUTES); killed. ${description}`);
@@ -56,11 +61,17 @@ async function step(name, fn) {
   return status;
 }
 
-/** One jest run, under the deadline. */
+/** The jest runs started, for the summary: a run that wrote no results still counts. */
+const jestRuns = [];
+
+/** One jest run, under the deadline, in a data folder of its own. */
 const jest = (name, projects, extra) => {
   const title = `jest: ${projects.join(', ')}`;
-  const command = ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...extra, '--json', `--outputFile=${path.join(resultsDir, `${name}.json`)}`, ...jestArgs, '--selectProjects', ...projects];
-  return step(title, () => run(process.execPath, command, { deadline: true, name: title }));
+  const outputFile = path.join(resultsDir, `${name}.json`);
+  jestRuns.push({ lane: name, outputFile });
+  const command = ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js', ...extra, '--json', `--outputFile=${outputFile}`, ...jestArgs, '--selectProjects', ...projects];
+  const env = { ...process.env, HARDENLAB_HOME: path.join(root, '.hardenlab', 'lanes', name) };
+  return step(title, () => run(process.execPath, command, { deadline: true, name: title, env }));
 };
 
 async function main() {
@@ -89,8 +100,10 @@ async function main() {
     // --forceExit: a test that timed out may leave its worker polling; once the results are written (and the
     // global teardown ran) the lane ends rather than wait for its deadline.
     const lanes = await Promise.all([
-      jest('testbed', ['integration'], ['--maxWorkers=3', '--forceExit']),
-      jest('faults', ['integration-faults'], ['--runInBand', '--forceExit']),
+      // The lane's globalSetup moves it to .hardenlab/lanes/integration (also when jest is run by hand).
+      jest('integration', ['integration'], ['--maxWorkers=3', '--forceExit']),
+      // With the lane-isolation test: the shared lane's set-up beside a test bed in a default data folder.
+      jest('faults', ['integration-faults', 'integration-isolation'], ['--runInBand', '--forceExit']),
       jest('realnodes', ['integration-realnodes'], ['--runInBand', '--forceExit']),
       // The cgroup v2 proof in a QEMU guest (test/vm/): opt-in, it has a deadline of its own inside the lane's.
       ...(process.env.HARDENLAB_VM_TEST === '1' ? [jest('vm', ['vm'], ['--runInBand', '--forceExit'])] : []),
@@ -103,39 +116,9 @@ async function main() {
 main().catch((error) => finish(1, `run-tests.js: ${error.stack ?? error}`));
 
 function finish(status, failure) {
-  const results = fs.existsSync(resultsDir) ? fs.readdirSync(resultsDir).map((f) => JSON.parse(fs.readFileSync(path.join(resultsDir, f), 'utf8'))) : [];
-  const sum = (key) => results.reduce((n, r) => n + r[key], 0);
-  // A file that fails to load (syntax error, a throwing beforeAll outside tests) counts as a failure.
-  const passed = sum('numPassedTests');
-  const failed = sum('numFailedTests') + sum('numRuntimeErrorTestSuites');
-  const skips = results.flatMap((r) => r.testResults.flatMap((file) => file.assertionResults.filter((a) => a.status === 'pending' || a.status === 'todo').map((a) => ({ file: path.relative(root, file.name), name: a.fullName }))));
+  const runs = jestRuns.map(({ lane, outputFile }) => ({ lane, results: fs.existsSync(outputFile) ? JSON.parse(fs.readFileSync(outputFile, 'utf8')) : undefined }));
   console.log(`\n${fast ? 'test:fast' : 'test'} in ${((Date.now() - started) / 1000).toFixed(0)} s (${timings.join(', ')})`);
-  if (skips.length > 0) {
-    console.log(`${skips.length} skipped:`);
-    const reasons = new Map();
-    for (const s of skips) {
-      const reason = `${/\[skipped: ([^\]]+)\]/.exec(s.name)?.[1] ?? `no reason given: ${s.name}`} (${s.file})`;
-      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
-    }
-    for (const [reason, count] of reasons) console.log(`  ${count} × ${reason}`);
-  }
-  // The failed tests by name, near the end: a CI log that keeps only its tail still says what failed.
-  const failures = results.flatMap((r) => r.testResults.flatMap((file) => [
-    ...file.assertionResults.filter((a) => a.status === 'failed').map((a) => `${path.relative(root, file.name)}: ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`),
-    ...(file.testExecError || (file.status === 'failed' && file.assertionResults.every((a) => a.status !== 'failed')) ? [`${path.relative(root, file.name)}: ${firstLine(file.testExecError?.message ?? file.message)}`] : []),
-  ]));
-  if (failures.length > 0) console.log(`failed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
-  for (const line of hung) console.log(line);
-  if (failure) console.log(failure);
-  if (status === 0 && passed === 0) {
-    console.log('0 passed, 1 failed, 0 skipped');
-    process.exit(1);
-  }
-  console.log(`${passed} passed, ${failed + (status !== 0 && failed === 0 ? 1 : 0)} failed, ${skips.length} skipped`);
-  process.exit(status);
-}
-
-function firstLine(text) {
-  const plain = String(text ?? '').replace(/\u001b\[[0-9;]*m/g, '');
-  return plain.split('\n').map((line) => line.trim()).find((line) => line && !line.startsWith('●')) ?? '(no message)';
+  const summary = summarize(runs, { root, status, hung, failure });
+  for (const line of summary.lines) console.log(line);
+  process.exit(summary.status);
 }

@@ -10,8 +10,9 @@
  */
 import * as net from 'node:net';
 
-/** Clear of every fixed port in the repository (team server 15432–18233 and +100, test beds 6443/16443/2xx43, etcd 2xx79). */
-export const RESERVED_PORT_RANGE = { first: 24000, last: 25999 } as const;
+/** Clear of every fixed port in the repository (team server 15432–18233 and +100, test beds 6443/16443/2xx43, etcd 2xx79,
+ * the shared lane's slots 2425x–24446). */
+export const RESERVED_PORT_RANGE = { first: 28000, last: 29999 } as const;
 
 export interface PortReservation {
   port: number;

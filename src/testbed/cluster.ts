@@ -124,7 +124,8 @@ export async function waitClusterReady(ctx: ClusterContext, nodes: readonly SimN
 
 /**
  * Processes the test bed started that still run: binaries executed from kwokctl's bin folder inside the
- * sim folder, sshd listeners using a node host config from it, and their descendants (SSH sessions).
+ * sim folder, sshd listeners using a node host config from it, standard-port forwards logging into it, and
+ * their descendants (SSH sessions).
  * Other programs that merely mention the sim folder (an ssh client using its key) are not ours to stop.
  */
 export function leftoverProcesses(layout: SimLayout): { pid: number; command: string }[] {
@@ -143,7 +144,9 @@ export function leftoverProcesses(layout: SimLayout): { pid: number; command: st
   }
   const binDir = `${layout.kwokClusterDir}/bin/`;
   const nodesDir = `${layout.simDir}/nodes/`;
-  const ours = (command: string) => command.startsWith(binDir) || (/^sshd: \S*sshd -f /.test(command) && command.includes(` -f ${nodesDir}`));
+  const forwardLog = `socat -lf ${layout.simDir}/forwards/`;
+  const ours = (command: string) =>
+    command.startsWith(binDir) || command.startsWith(forwardLog) || (/^sshd: \S*sshd -f /.test(command) && command.includes(` -f ${nodesDir}`));
   const isOursOrDescendant = (pid: number): boolean => {
     for (let current: number | undefined = pid, hops = 0; current !== undefined && current > 1 && hops < 64; hops++) {
       if (ours(commands.get(current) ?? '')) return true;

@@ -41,6 +41,12 @@ export interface SimInstance {
   clusterName: string;
   ports: SimPorts;
   nodes: readonly SimNode[];
+  /**
+   * A loopback address of this instance's own where its API server and etcd also answer on the standard ports
+   * (6443, 2379), forwarded to its own ports on 127.0.0.1: kube-hunter --remote probes only those, and must find
+   * this test bed's and nobody else's. Clients reach the API server there too (the kubeconfig names it).
+   */
+  apiAddress?: string;
 }
 
 /** `count` nodes named `<prefix>-1…` on consecutive loopback addresses from 127.0.0.<firstOctet>, for a test bed instance of its own. */
@@ -51,7 +57,7 @@ export function numberedNodes(prefix: string, firstOctet: number, count = 3): Si
 export const DEFAULT_SIM_INSTANCE: SimInstance = { clusterName: SIM_CLUSTER_NAME, ports: { ...SIM_PORTS }, nodes: SIM_NODES };
 
 export function apiServerUrl(instance: SimInstance): string {
-  return `https://${SIM_BIND_ADDRESS}:${instance.ports.kubeApiserver}`;
+  return instance.apiAddress ? `https://${instance.apiAddress}:${SIM_PORTS.kubeApiserver}` : `https://${SIM_BIND_ADDRESS}:${instance.ports.kubeApiserver}`;
 }
 /** A non-root login on every node host with the same key and no sudo rights. */
 export const SIM_UNPRIVILEGED_USER = 'hardenlab';

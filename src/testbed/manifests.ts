@@ -21,6 +21,7 @@ export interface KwokctlOptions {
 
 export function renderKwokctlConfig(versions: TestbedVersions, binaries: TestbedBinaries, layout: SimLayout, options: KwokctlOptions = {}): string {
   const ports = layout.instance.ports;
+  const certSans = [...(options.advertiseAddress ? ['10.0.0.1', options.advertiseAddress] : []), ...(layout.instance.apiAddress ? [layout.instance.apiAddress] : [])];
   const config = {
     apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
     kind: 'KwokctlConfiguration',
@@ -49,7 +50,8 @@ export function renderKwokctlConfig(versions: TestbedVersions, binaries: Testbed
       cacheDir: `${layout.kwokWorkdir}/cache`,
       quietPull: true,
       // Pods that verify the API server reach it as the `kubernetes` Service (10.0.0.1) or at the advertised address.
-      ...(options.advertiseAddress ? { kubeApiserverCertSANs: ['10.0.0.1', options.advertiseAddress] } : {}),
+      // Clients of an instance with an address of its own reach it there, through the standard-port forward.
+      ...(certSans.length > 0 ? { kubeApiserverCertSANs: certSans } : {}),
     },
     // The API server reaches kubelets (pod logs, exec) by the node's InternalIP, our loopback address, instead
     // of resolving the node name through the system resolver, which would leave the machine.

@@ -7,6 +7,8 @@ import { cacheDir, hardenlabHome } from '../config/paths';
 import { nodeMapSchema } from '../config/nodeMap';
 import { apiReady, clusterComponents, createCluster, deleteCluster, ensureNodes, keepComponentsRunning, leftoverProcesses, waitClusterReady, type ClusterContext, type ComponentStatus } from './cluster';
 import { apiServerUrl, simLayout, type SimInstance, type SimLayout } from './layout';
+import { ensureApiForwards, pointKubeconfigAtApiAddress, stopApiForwards } from './apiForwards';
+import { recordedSimInstance, recordSimInstance } from './instanceRecord';
 import { buildNodeMap } from './manifests';
 import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, startNodeHost, stopNodeHost, writeKnownHosts } from './nodeHosts';
 import { isAlive, readPidFile, sleep, stopProcess, type Log } from './process';
@@ -23,7 +25,10 @@ export interface SimOptions {
   cache?: string;
   /** Progress lines (build output included). Default: silent. */
   log?: Log;
-  /** Addresses and ports (default: the shared test bed, API 127.0.0.1:6443, nodes 127.0.0.11-13). */
+  /**
+   * Addresses and ports (default: the one recorded in the data folder, else the default test bed, API
+   * 127.0.0.1:6443, nodes 127.0.0.11-13). `simUp` records the one it is given.
+   */
   instance?: SimInstance;
 }
 
@@ -79,7 +84,8 @@ function contextFor(options: SimOptions): { ctx: ClusterContext; home: string; c
   const home = options.home ?? hardenlabHome();
   const cache = options.cache ?? cacheDir();
   const versions = readVersions();
-  return { ctx: { layout: simLayout(home, options.instance), binaries: binaryPaths(versions, cache), versions, log: options.log ?? silent }, home, cache };
+  const instance = options.instance ?? recordedSimInstance(home);
+  return { ctx: { layout: simLayout(home, instance), binaries: binaryPaths(versions, cache), versions, log: options.log ?? silent }, home, cache };
 }
 
 /** Runs a build script (the test bed's build.sh by default), streaming its lines into the log; rejects with the last lines when it fails. */
@@ -164,6 +170,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
       throw new Error(`the test bed runs ${runningKind} nodes; stop it first (hardenlab sim down), then start it with --nodes ${kind}`);
     }
     let started = false;
+    if (options.instance) recordSimInstance(home, options.instance);
     fs.mkdirSync(layout.simDir, { recursive: true });
     await ensureClientKey(layout, log);
     if (kind === 'kwok') {
@@ -176,6 +183,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
     }
 
     const readyTimeoutMs = options.readyTimeoutMs ?? 180_000;
+    await ensureApiForwards(layout, log);
     // Never recreated while any of its processes run: other runs may be using it (a new CA would break their
     // kubeconfigs), and a slow /readyz on a busy machine is not a broken cluster. Waited for, and what stopped
     // is started again.
@@ -190,6 +198,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
       await createCluster(ctx, kind === 'real' ? { advertiseAddress: SIM_GATEWAY, kubeletClientCertificate: true } : {});
       await keepComponentsRunning(ctx, readyTimeoutMs);
     }
+    pointKubeconfigAtApiAddress(layout);
     writeNodeKind(layout, kind);
     if (kind === 'real') {
       if (cgroupPlan) writeCgroupPlan(layout, cgroupPlan);
@@ -241,6 +250,7 @@ export async function simDown(options: SimOptions = {}): Promise<SimDownResult> 
       if (nodeHostStatus(node, layout).running) stopped.push(`sshd ${node.name}`);
       await stopNodeHost(node, layout, log);
     }
+    stopped.push(...(await stopApiForwards(layout, log)));
     // Anything else still pointing into the sim folder was started by the test bed too.
     for (const { pid, command } of leftoverProcesses(layout)) {
       log(`stopping leftover pid ${pid}: ${command}`);

@@ -24,6 +24,7 @@ import { simLayout } from '../../src/testbed/layout';
 import { bounded } from '../support/faults';
 import { sarMeanUser } from '../support/sar';
 import { describeWhen } from '../support/skip';
+import { waitForFreeInstance } from '../support/lane';
 
 // Real nodes: three system containers (1 CPU, 2 GiB each) with containerd and a real kubelet, joined to a real
 // control plane. This test bed is its own instance (other ports and addresses), beside the shared KWOK one.
@@ -59,6 +60,8 @@ const describeReal = describeWhen({ met: !unsupported, missing: unsupported ?? '
 
 describeReal('real nodes', () => {
   beforeAll(async () => {
+    // Another checkout's real-node test holds the same ports, addresses and namespace: wait for it, bounded.
+    await waitForFreeInstance(instance, { log, paths: [`/run/netns/hardenlab-${instance.clusterName}`], waitMs: 8 * 60_000 });
     const started = Date.now();
     up = await simUp({ home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
     log(`sim up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);

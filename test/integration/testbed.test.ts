@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { nodeMapSchema, type NodeEntry } from '../../src/config/nodeMap';
+import { repoRoot } from '../../src/config/paths';
 import { binaryPaths, readVersions, simStatus } from '../../src/testbed';
 import { tempDir } from '../support/tempDir';
 import { ensureTestbed, type Testbed } from '../support/testbed';
@@ -90,8 +91,10 @@ afterAll(async () => {
 });
 
 describe('the control plane', () => {
-  it('is a real kube-apiserver reporting the pinned version over TLS on 127.0.0.1:6443', async () => {
-    expect(testbed.apiServerUrl).toBe('https://127.0.0.1:6443');
+  it("is a real kube-apiserver reporting the pinned version over TLS on the lane's own address, standard port", async () => {
+    expect(testbed.apiServerUrl).toBe(`https://${testbed.instance.apiAddress}:6443`);
+    expect(testbed.instance.apiAddress).toMatch(/^127\.0\.2\d\.1$/);
+    expect(testbed.home).not.toBe(path.join(repoRoot, '.hardenlab'));
     const version = JSON.parse(await kubectl('get', '--raw', '/version'));
     expect(version.gitVersion).toBe(versions.kubernetes);
     expect(version.major).toBe('1');
@@ -175,7 +178,8 @@ describe('admission and authorization', () => {
 
 describe('node hosts', () => {
   it('runs `sar -V` over SSH on every node host with the generated key and a verified host key', async () => {
-    expect(nodes.map((node) => node.host)).toEqual(['127.0.0.11', '127.0.0.12', '127.0.0.13']);
+    expect(nodes.map((node) => node.host)).toEqual(testbed.instance.nodes.map((node) => node.address));
+    expect(nodes.map((node) => node.host)).not.toContain('127.0.0.11');
     for (const node of nodes) {
       const { stdout } = await ssh(node, 'sar -V');
       expect(stdout).toMatch(/sysstat version \d+\.\d+/);
@@ -190,7 +194,7 @@ describe('node hosts', () => {
 
   it('sees the real kube-apiserver process from a node host (kube-bench relies on it)', async () => {
     const { stdout } = await ssh(nodes[1]!, 'ps -eo args');
-    expect(stdout).toMatch(/kube-apiserver .*--secure-port=6443/);
+    expect(stdout).toMatch(new RegExp(`kube-apiserver .*--secure-port=${testbed.instance.ports.kubeApiserver}\\b`));
   });
 
   it('lets the unprivileged user log in without root rights', async () => {

@@ -1,6 +1,7 @@
 /**
  * The security tools for real on the test bed: kube-bench (built from its Go module) over SSH on a node
- * host, which sees the real kube-apiserver process; kube-hunter (PyPI) hunting 127.0.0.1 only; the Job
+ * host, which sees the real kube-apiserver process; kube-hunter (PyPI) hunting the lane's own loopback address
+ * only (its API server and etcd answer there on the standard ports, the only ones kube-hunter probes); the Job
  * modes on KWOK, which completes Jobs without running them (so: "no output", not zero findings).
  */
 import { promises as fs } from 'node:fs';
@@ -22,6 +23,7 @@ import { defaultToolBinaries } from '../../src/tools/install';
 import { toolJobName } from '../../src/tools/jobs';
 import { loadToolKubeClient } from '../../src/tools/kubeAccess';
 import { readVersions } from '../../src/testbed/versions';
+import { simLayout } from '../../src/testbed/layout';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 
 jest.setTimeout(30 * 60_000);
@@ -51,15 +53,13 @@ async function findings(file: string): Promise<FindingsDocument> {
   return JSON.parse(await fs.readFile(path.join(store.root, file), 'utf8')) as FindingsDocument;
 }
 
-/** The test bed's kube-apiserver command line, read from /proc (the node hosts share this machine). */
+/** The lane's kube-apiserver command line, read from /proc by its pid file (the node hosts share this machine). */
 async function apiServerArgs(): Promise<string[]> {
-  for (const pid of await fs.readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    const argv = cmdline.split('\0').filter(Boolean);
-    if (argv[0] && path.basename(argv[0]) === 'kube-apiserver' && argv.some((a) => a.includes('6443'))) return argv;
-  }
-  throw new Error('no kube-apiserver process found');
+  const pidFile = path.join(simLayout(testbed.home, testbed.instance).kwokClusterDir, 'pids', 'kube-apiserver.pid');
+  const pid = (await fs.readFile(pidFile, 'utf8')).trim();
+  const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+  if (path.basename(argv[0] ?? '') !== 'kube-apiserver') throw new Error(`pid ${pid} of ${pidFile} is not a kube-apiserver: ${argv.join(' ')}`);
+  return argv;
 }
 
 function flagValue(argv: string[], flag: string): string | undefined {
@@ -70,9 +70,9 @@ function flagValue(argv: string[], flag: string): string | undefined {
   return undefined;
 }
 
-function portOpen(port: number): Promise<boolean> {
+function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port, timeout: 2000 });
+    const socket = net.connect({ host, port, timeout: 2000 });
     socket.once('connect', () => (socket.destroy(), resolve(true)));
     socket.once('error', () => resolve(false));
     socket.once('timeout', () => (socket.destroy(), resolve(false)));
@@ -80,9 +80,9 @@ function portOpen(port: number): Promise<boolean> {
 }
 
 /** The gitVersion the API server tells anyone who asks, or undefined when anonymous access is refused. */
-function anonymousVersion(): Promise<string | undefined> {
+function anonymousVersion(host: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const req = https.get({ host: '127.0.0.1', port: 6443, path: '/version', rejectUnauthorized: false, timeout: 5000 }, (res) => {
+    const req = https.get({ host, port: 6443, path: '/version', rejectUnauthorized: false, timeout: 5000 }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       res.on('end', () => resolve(res.statusCode === 200 ? (JSON.parse(body) as { gitVersion?: string }).gitVersion : undefined));
@@ -164,31 +164,32 @@ describe('kube-bench on a node host over SSH', () => {
   });
 });
 
-describe('kube-hunter --remote 127.0.0.1', () => {
+describe("kube-hunter --remote on the lane's own address (the kubeconfig's server host)", () => {
   it('finds the API server (and etcd when it listens) and reports its vulnerabilities', async () => {
+    const address = testbed.instance.apiAddress!;
     const tools = createToolActivities(deps);
     const summary = await tools.runKubeHunter({ ...request(), mode: 'remote' });
     logSummary(summary);
-    expect(summary).toMatchObject({ tool: 'kube-hunter', mode: 'remote', target: '127.0.0.1', outcome: 'ok', warnings: [] });
+    expect(summary).toMatchObject({ tool: 'kube-hunter', mode: 'remote', target: address, outcome: 'ok', warnings: [] });
     const doc = await findings(summary.findingsFile!);
-    expect(doc.command).toBe(`${deps.binaries.kubeHunter} --remote 127.0.0.1 --report json --log none`);
-    expect(doc.services).toContainEqual({ service: 'API Server', location: '127.0.0.1:6443' });
-    expect(await portOpen(2379)).toBe(true); // the test bed's etcd
-    expect(doc.services!.map((s) => s.location)).toContain('127.0.0.1:2379');
-    expect(doc.nodes).toContainEqual({ type: 'Node/Master', location: '127.0.0.1' });
+    expect(doc.command).toBe(`${deps.binaries.kubeHunter} --remote ${address} --report json --log none`);
+    expect(doc.services).toContainEqual({ service: 'API Server', location: `${address}:6443` });
+    expect(await portOpen(address, 2379)).toBe(true); // the test bed's etcd
+    expect(doc.services!.map((s) => s.location)).toContain(`${address}:2379`);
+    expect(doc.nodes).toContainEqual({ type: 'Node/Master', location: address });
     expect(summary.counts.vulnerabilities).toBe(doc.findings.length);
     expect(doc.findings.length).toBeGreaterThan(0);
     // The test bed's API server keeps Kubernetes' default anonymous access (no --anonymous-auth=false), under
     // which system:public-info-viewer lets anyone read /version: kube-hunter must report the disclosure.
     expect(flagValue(await apiServerArgs(), '--anonymous-auth')).not.toBe('false');
-    const version = await anonymousVersion();
+    const version = await anonymousVersion(address);
     expect(version).toBe(readVersions().kubernetes);
     const disclosure = doc.findings.find((f) => f.id === 'KHV002');
-    expect(disclosure).toMatchObject({ location: '127.0.0.1:6443', title: 'K8s Version Disclosure' });
+    expect(disclosure).toMatchObject({ location: `${address}:6443`, title: 'K8s Version Disclosure' });
     expect(disclosure!.evidence).toContain(version);
     for (const f of doc.findings) {
       expect(f.id).toMatch(/^KHV\d{3}$/);
-      expect(f.location).toMatch(/^127\.0\.0\.1(:\d+)?/);
+      expect(f.location?.startsWith(address)).toBe(true);
     }
   });
 });

@@ -1,7 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hardenlabHome } from '../../src/config/paths';
-import { simDown, simUp } from '../../src/testbed';
+import { simDown, type SimInstance } from '../../src/testbed';
+import { recordedSimInstance } from '../../src/testbed/instanceRecord';
+import { laneHome, startLaneTestbed } from './lane';
+import { LANE_SETUP_FAILURE_ENV, notRunMessage } from './testRun';
 
 /** What an integration test needs from the test bed: paths and names only, never secrets. */
 export interface Testbed {
@@ -9,6 +12,9 @@ export interface Testbed {
   nodeMapPath: string;
   apiServerUrl: string;
   nodeNames: string[];
+  /** The lane's data folder and its test bed's instance (ports, addresses: never a user's). */
+  home: string;
+  instance: SimInstance;
   /** True when this process started (part of) the test bed, so it should stop it afterwards. */
   startedHere: boolean;
 }
@@ -42,11 +48,18 @@ function otherLiveUsers(): number[] {
 }
 
 /**
- * Starts the test bed (building binaries on a cold cache, which takes many minutes) or reuses the
- * running one. Safe to call from every test file: a running test bed answers within seconds.
+ * Starts the lane's test bed in the lane's data folder (building binaries on a cold cache, which takes many
+ * minutes) or reuses the running one. Safe to call from every test file: a running test bed answers within seconds.
  */
 export async function ensureTestbed(): Promise<Testbed> {
-  const result = await simUp({ log: progress });
+  const failure = process.env[LANE_SETUP_FAILURE_ENV];
+  if (failure) throw new Error(notRunMessage('integration', failure));
+  const home = hardenlabHome();
+  // Never a user's data folder: the lane's globalSetup moves the run to the lane's own.
+  if (home !== laneHome('integration')) throw new Error(`the shared lane's test bed lives in ${laneHome('integration')} (its globalSetup sets HARDENLAB_HOME), not in ${home}`);
+  const result = await startLaneTestbed({ home, log: progress });
+  const instance = recordedSimInstance(home);
+  if (!instance) throw new Error(`the lane's test bed in ${home} has no recorded instance`);
   const holder = globalThis as FlagHolder;
   if (result.started) holder[STARTED_KEY] = true;
   return {
@@ -54,8 +67,15 @@ export async function ensureTestbed(): Promise<Testbed> {
     nodeMapPath: result.nodeMapPath,
     apiServerUrl: result.apiServerUrl,
     nodeNames: result.nodeNames,
+    home,
+    instance,
     startedHere: holder[STARTED_KEY] === true,
   };
+}
+
+/** A set-up that failed may have started part of the test bed: teardown removes it as if started here. */
+export function markStartedHere(): void {
+  (globalThis as FlagHolder)[STARTED_KEY] = true;
 }
 
 /** Records this process (a test run's globalSetup) as a user of the test bed until it stops. */
