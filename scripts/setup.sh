@@ -51,6 +51,7 @@ bash scripts/testbed/build-node-images.sh >/dev/null
 stage "Security tools"
 bash scripts/tools/build-kube-bench.sh
 bash scripts/tools/install-kube-hunter.sh
+bash scripts/tools/build-trivy.sh   # runs on the worker host (cold: see docs/measurements.md)
 bash scripts/testbed/build-tool-images.sh >/dev/null   # kube-bench's Job image for the real nodes' registry
 if $with_tests; then
   bash scripts/tools/build-compose-check.sh   # the compose test's Compose Specification loader (no Docker here)

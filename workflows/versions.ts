@@ -23,4 +23,6 @@ export const PATCHES = {
   scenariosAsData: 'scenarios-as-data',
   /** tools.auditAfterWindow: kube-bench and kube-hunter after the window as audits (asked only when the input turns them on). */
   auditsAfterWindow: 'audits-after-window',
+  /** Trivy as a third tool (asked only where the resolved tools config has it: runs resolved before it never do). */
+  trivyTool: 'trivy-tool',
 } as const;
