@@ -40,7 +40,7 @@ export function toolRuns(acts: ActivityProxies, req: ToolRunRequest, only: reado
   const trivy = req.tools.trivy;
   if (trivy?.enabled && only.includes('trivy') && patched(PATCHES.trivyTool)) {
     for (const mode of trivy.modes as TrivyMode[]) {
-      const what = mode === 'compliance' ? `its ${trivy.compliance} compliance report` : 'its misconfiguration scan';
+      const what = mode === 'compliance' ? `${trivy.compliance} compliance report` : 'misconfiguration scan';
       const run = acts<'runTrivy'>(stepOptions.tools, `${label.idPrefix}trivy-${mode}`, `${label.summaryPrefix}Trivy ${what} from the worker`);
       runs.push({ tool: 'trivy', mode, start: () => run.runTrivy({ ...req, mode }) });
     }

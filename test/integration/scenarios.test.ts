@@ -83,7 +83,7 @@ test('a scenario of the worker’s own runs with the three presets, is reset to 
     ['pack no-token-automount: every object is on the cluster with the run\'s labels', true],
   ]);
   expect(records.get('best-practices')!.packs!.evidence.every((e) => e.passed)).toBe(true);
-  expect(records.get('security-tools')!.tools?.map((t) => `${t.tool}/${t.mode}`)).toEqual(['kube-bench/node', 'kube-hunter/remote']);
+  expect(records.get('security-tools')!.tools?.map((t) => `${t.tool}/${t.mode}`)).toEqual(['kube-bench/node', 'kube-hunter/remote', 'trivy/misconfig']);
 
   for (const record of records.values()) {
     expect([record.scenario, record.reset?.leftovers]).toEqual([record.scenario, []]);
