@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ToolRunSummary } from '../src/domain/contracts';
 import { shellCommand } from '../src/ssh/shell';
-import { hostOfServer, trivyArgs, trivyEnv, type TrivyCompliance } from '../src/tools/commands';
+import { hostOfServer, trivyArgs, trivyEnv } from '../src/tools/commands';
 import { parseTrivyComplianceJson, parseTrivyMisconfigJson } from '../src/tools/trivyReport';
 import { tail, ToolFailure, withHeartbeat, type ToolActivityDeps, type ToolRunKit, type TrivyRunRequest } from './toolRun';
 
@@ -39,11 +39,13 @@ export function createTrivyActivities(deps: ToolActivityDeps, kit: ToolRunKit) {
       throw ApplicationFailure.nonRetryable('tools.trivy.enabled is false: the workflow should not run Trivy', ToolFailure.ConfigInvalid);
     }
     if (req.mode !== 'misconfig' && req.mode !== 'compliance') {
-      throw ApplicationFailure.nonRetryable(`unknown Trivy mode ${JSON.stringify(req.mode)} (misconfig or compliance)`, ToolFailure.ConfigInvalid);
+      const what = `unknown Trivy mode ${JSON.stringify(req.mode)} (misconfig or compliance)`;
+      throw ApplicationFailure.nonRetryable(what, ToolFailure.ConfigInvalid);
     }
     const binary = spec.binaryPath ?? deps.binaries.trivy;
     if (!binary) {
-      throw ApplicationFailure.nonRetryable('no Trivy for this worker: build it with scripts/tools/build-trivy.sh, or set tools.trivy.binaryPath in its config', ToolFailure.Missing);
+      const what = 'no Trivy for this worker: build it with scripts/tools/build-trivy.sh, or set tools.trivy.binaryPath in its config';
+      throw ApplicationFailure.nonRetryable(what, ToolFailure.Missing);
     }
     const target = hostOfServer((await deps.kube(req.cluster)).server);
     const privateDir = await fs.mkdtemp(path.join(deps.workerTempDir ?? os.tmpdir(), 'hardenlab-trivy-'));
@@ -52,7 +54,7 @@ export function createTrivyActivities(deps: ToolActivityDeps, kit: ToolRunKit) {
       const timeoutSeconds = Math.round(timeouts.trivyMs / 1000);
       const args = trivyArgs({
         mode: req.mode,
-        compliance: spec.compliance as TrivyCompliance,
+        compliance: spec.compliance,
         kubeconfig: req.cluster.kubeconfigPath,
         context: req.cluster.context,
         cacheDir: path.join(privateDir, 'cache'),
@@ -63,17 +65,21 @@ export function createTrivyActivities(deps: ToolActivityDeps, kit: ToolRunKit) {
       const command = shellCommand([binary, ...args]).split(privateDir).join('<private dir>');
       const start = now();
       // Trivy's own --timeout ends the scan; the process timeout (a minute later) only catches a hang.
-      const result = await withHeartbeat(run(binary, args, trivyEnv(process.env, privateDir), timeouts.trivyMs + 60_000), { step: 'trivy', mode: req.mode, target });
+      const scan = run(binary, args, trivyEnv(process.env, privateDir), timeouts.trivyMs + 60_000);
+      const result = await withHeartbeat(scan, { step: 'trivy', mode: req.mode, target });
       const end = now();
       if (result.error?.code === 'ENOENT') {
-        throw ApplicationFailure.nonRetryable(`Trivy is not installed at ${binary}: run scripts/tools/build-trivy.sh (or set tools.trivy.binaryPath in the worker's config)`, ToolFailure.Missing);
+        const what = `Trivy is not installed at ${binary}: run scripts/tools/build-trivy.sh (or set tools.trivy.binaryPath in the worker's config)`;
+        throw ApplicationFailure.nonRetryable(what, ToolFailure.Missing);
       }
       const output = await fs.readFile(outputFile, 'utf8').catch(() => '');
       if (result.code !== 0) {
-        await runFailed(req, 'trivy', req.mode, `\`${command}\` exited with ${result.code ?? 'a signal (timeout?)'}: ${tail(result.stderr || result.stdout)}`, `${output}\n--- stderr ---\n${result.stderr}`);
+        const what = `\`${command}\` exited with ${result.code ?? 'a signal (timeout?)'}: ${tail(result.stderr || result.stdout)}`;
+        await runFailed(req, 'trivy', req.mode, what, `${output}\n--- stderr ---\n${result.stderr}`);
       }
       const warnings = [
-        'Trivy ran offline: no vulnerability database, no checks bundle update (the checks embedded in its build), no image scan and no node collector (node file and kubelet checks are not evaluated)',
+        'Trivy ran offline: no vulnerability database, no checks bundle update (the checks embedded in its build), ' +
+          'no image scan and no node collector (node file and kubelet checks are not evaluated)',
       ];
       const parse = req.mode === 'compliance' ? parseTrivyComplianceJson : parseTrivyMisconfigJson;
       const report = await parseOrFail(req, 'trivy', req.mode, output, () => parse(output, { target }));

@@ -41,7 +41,8 @@ export function toolRuns(acts: ActivityProxies, req: ToolRunRequest, only: reado
   if (trivy?.enabled && only.includes('trivy') && patched(PATCHES.trivyTool)) {
     for (const mode of trivy.modes as TrivyMode[]) {
       const what = mode === 'compliance' ? `${trivy.compliance} compliance report` : 'misconfiguration scan';
-      const run = acts<'runTrivy'>(stepOptions.tools, `${label.idPrefix}trivy-${mode}`, `${label.summaryPrefix}Trivy ${what} from the worker`);
+      const summary = `${label.summaryPrefix}Trivy ${what} from the worker`;
+      const run = acts<'runTrivy'>(stepOptions.tools, `${label.idPrefix}trivy-${mode}`, summary);
       runs.push({ tool: 'trivy', mode, start: () => run.runTrivy({ ...req, mode }) });
     }
   }

@@ -74,7 +74,9 @@ function summaryLine(r: RunSummary): string {
   if (vulns.length) parts.push(`kube-hunter ${vulns.length} vulnerabilit${vulns.length === 1 ? 'y' : 'ies'}`);
   const trivySections = benchSections(r.findings.details, 'trivy');
   const trivyTotal = (state: keyof SectionCounts['counts']) => trivySections.reduce((n, s) => n + s.counts[state], 0);
-  if (trivySections.length) parts.push(`Trivy compliance ${trivyTotal('FAIL')} fail, ${trivyTotal('PASS')} without failures, ${trivyTotal('INFO')} manual`);
+  if (trivySections.length) {
+    parts.push(`Trivy compliance ${trivyTotal('FAIL')} fail, ${trivyTotal('PASS')} without failures, ${trivyTotal('INFO')} manual`);
+  }
   const checks = trivyChecks(r.findings.details);
   if (checks.length) parts.push(`Trivy ${checks.length} failed checks on ${checks.reduce((n, c) => n + c.resources, 0)} resource findings`);
   return parts.join('; ') || `${r.findings.total} findings`;
@@ -103,10 +105,18 @@ function runHtml(r: RunSummary): string {
       ? `<h4>kube-hunter vulnerabilities</h4>${table(['Id', 'Vulnerability', 'Severity', 'Evidence'], vulns.map((f) => [f.id ?? '—', f.title ?? '—', f.severity ?? '—', f.evidence ?? '—']))}`
       : '',
     trivySections.length
-      ? `<h4>Trivy compliance per section</h4>${table(['Section', 'No failure', 'Fail', 'Manual'], trivySections.map((s) => [s.section, String(s.counts.PASS), String(s.counts.FAIL), String(s.counts.INFO)]), [false, true, true, true])}`
+      ? `<h4>Trivy compliance per section</h4>${table(
+          ['Section', 'No failure', 'Fail', 'Manual'],
+          trivySections.map((s) => [s.section, String(s.counts.PASS), String(s.counts.FAIL), String(s.counts.INFO)]),
+          [false, true, true, true],
+        )}`
       : '',
     checks.length
-      ? `<h4>Trivy failed checks</h4>${table(['Check', 'Title', 'Severity', 'Resources'], checks.map((c) => [c.id, c.title, c.severity, String(c.resources)]), [false, false, false, true])}`
+      ? `<h4>Trivy failed checks</h4>${table(
+          ['Check', 'Title', 'Severity', 'Resources'],
+          checks.map((c) => [c.id, c.title, c.severity, String(c.resources)]),
+          [false, false, false, true],
+        )}`
       : '',
     links.length ? `<p class="links">${links.map((l) => `<a href="${escapeHtml(l.href)}">${escapeHtml(l.label)}</a>`).join(' · ')}</p>` : '',
   ].join('\n');
@@ -137,7 +147,9 @@ export function findingsMarkdown(model: ReportModel): string[] {
     const cell = (v: string | undefined) => (v ?? '—').replace(/\|/g, '\\|').replace(/\n/g, ' ');
     for (const f of failedChecks(r.findings.details)) lines.push(`- FAIL ${cell(f.id)} ${cell(f.title)}: ${cell(f.remediation)}`);
     for (const f of vulnerabilities(r.findings.details)) lines.push(`- ${cell(f.severity)} ${cell(f.id)} ${cell(f.title)}: ${cell(f.evidence)}`);
-    for (const c of trivyChecks(r.findings.details)) lines.push(`- Trivy ${cell(c.severity)} ${cell(c.id)} ${cell(c.title)}: ${c.resources} resource(s)`);
+    for (const c of trivyChecks(r.findings.details)) {
+      lines.push(`- Trivy ${cell(c.severity)} ${cell(c.id)} ${cell(c.title)}: ${c.resources} resource(s)`);
+    }
     for (const l of toolLinks(r)) lines.push(`- [${l.label}](${l.href})`);
     lines.push('');
   }

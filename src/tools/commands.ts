@@ -120,7 +120,8 @@ export function trivyArgs(options: TrivyArgsOptions): string[] {
   if (options.mode === 'compliance') args.push('--compliance', options.compliance);
   args.push('--scanners', 'misconfig,rbac', '--disable-node-collector', '--skip-images');
   args.push('--skip-db-update', '--skip-java-db-update', '--skip-check-update', '--skip-vex-repo-update', '--offline-scan');
-  args.push('--skip-version-check', '--disable-telemetry', '--no-progress', '--cache-dir', options.cacheDir, '--timeout', `${options.timeoutSeconds}s`);
+  args.push('--skip-version-check', '--disable-telemetry', '--no-progress');
+  args.push('--cache-dir', options.cacheDir, '--timeout', `${options.timeoutSeconds}s`);
   if (options.context) args.push(options.context);
   return args;
 }

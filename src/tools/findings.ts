@@ -22,7 +22,7 @@ export interface Finding {
   mode: ToolMode;
   /** What the tool examined: a node name, a host, or `cluster` for in-cluster runs. */
   target: string;
-  /** kube-bench and Trivy compliance: the check number (`1.2.1`); kube-hunter: the vulnerability id (`KHV002`); Trivy: the check id (`KSV001`). */
+  /** kube-bench, Trivy compliance: the check number (`1.2.1`); kube-hunter: the vulnerability id (`KHV002`); Trivy: `KSV-0001`. */
   id: string;
   title: string;
   /** kube-bench: PASS/FAIL/WARN/INFO; Trivy: FAIL (a check failed), PASS (none failed: Trivy's pass), INFO (a manual control). */

@@ -44,7 +44,12 @@ const controlSchema = z.looseObject({
   DefaultStatus: text.optional(),
   Results: z.array(resultSchema).nullish(),
 });
-const complianceReportSchema = z.looseObject({ ID: text, Title: text, Version: text.optional(), Results: z.array(controlSchema).nullish() });
+const complianceReportSchema = z.looseObject({
+  ID: text,
+  Title: text,
+  Version: text.optional(),
+  Results: z.array(controlSchema).nullish(),
+});
 
 type Misconfiguration = z.output<typeof misconfigurationSchema>;
 
@@ -60,7 +65,8 @@ export interface TrivyReport {
 const HINT = 'Trivy writes its log to stderr and its report to --output';
 const checkId = (m: Misconfiguration) => m.ID ?? m.AVDID ?? 'unknown';
 const failed = (m: Misconfiguration) => (m.Status ?? 'FAIL').toUpperCase() === 'FAIL';
-const resourceName = (r: { Namespace?: string; Kind: string; Name: string }) => `${r.Namespace ? `${r.Namespace}/` : ''}${r.Kind}/${r.Name}`;
+const resourceName = (r: { Namespace?: string; Kind: string; Name: string }) =>
+  `${r.Namespace ? `${r.Namespace}/` : ''}${r.Kind}/${r.Name}`;
 
 function severityTotals(totals: Record<string, number>, findings: Finding[]): Record<string, number> {
   for (const [severity, n] of Object.entries(countBy(findings, (f) => f.severity))) totals[`severity:${severity}`] = n;
@@ -95,7 +101,8 @@ export function parseTrivyMisconfigJson(raw: string, context: { target: string }
       }
     }
   }
-  const totals = severityTotals({ resources: resources.length, failures: findings.length, checks: new Set(findings.map((f) => f.id)).size }, findings);
+  const checks = new Set(findings.map((f) => f.id)).size;
+  const totals = severityTotals({ resources: resources.length, failures: findings.length, checks }, findings);
   return { findings, totals, errors };
 }
 
@@ -109,7 +116,9 @@ export function parseTrivyComplianceJson(raw: string, context: { target: string 
   const json = parseToolJson('trivy', raw, HINT);
   const report = validateToolJson('trivy', json, complianceReportSchema, raw, 'a Trivy compliance report (ID, Title, Results)');
   const findings: Finding[] = (report.Results ?? []).map((control) => {
-    const failures = (control.Results ?? []).flatMap((r) => (r.Misconfigurations ?? []).filter(failed).map((m) => ({ target: r.Target, m })));
+    const failures = (control.Results ?? []).flatMap((r) =>
+      (r.Misconfigurations ?? []).filter(failed).map((m) => ({ target: r.Target, m })),
+    );
     const manual = control.Name.includes('(Manual)');
     const status: CheckStatus = failures.length ? 'FAIL' : manual ? 'INFO' : 'PASS';
     const shown = failures.slice(0, 5).map((c) => `${c.target ?? '?'}: ${c.m.Message ?? c.m.Title ?? checkId(c.m)}`);
@@ -124,11 +133,16 @@ export function parseTrivyComplianceJson(raw: string, context: { target: string 
       severity: control.Severity,
       section: control.ID.split('.').slice(0, 2).join('.'),
       description: control.Description,
-      evidence: failures.length ? `${shown.join('; ')}${more}` : manual ? 'manual: not automated by Trivy' : 'no resource failed its checks',
+      evidence: failures.length
+        ? `${shown.join('; ')}${more}`
+        : manual
+          ? 'manual: not automated by Trivy'
+          : 'no resource failed its checks',
       remediation: failures[0]?.m.Resolution,
     };
   });
   const counts = countBy(findings, (f) => f.status?.toLowerCase());
-  const totals = severityTotals({ controls: findings.length, pass: counts.pass ?? 0, fail: counts.fail ?? 0, manual: counts.info ?? 0 }, findings.filter((f) => f.status === 'FAIL'));
+  const counted = { controls: findings.length, pass: counts.pass ?? 0, fail: counts.fail ?? 0, manual: counts.info ?? 0 };
+  const totals = severityTotals(counted, findings.filter((f) => f.status === 'FAIL'));
   return { findings, totals, errors: [], spec: report.ID };
 }
