@@ -5,6 +5,8 @@
 
 ARG NODE_IMAGE=node:20.20-bookworm-slim
 ARG GO_IMAGE=golang:1.24-bookworm
+# Trivy's go.mod needs Go 1.26.
+ARG TRIVY_GO_IMAGE=golang:1.26-bookworm
 
 # kube-bench, built from its Go module with the pinned version and checksum (scripts/tools/versions.env).
 FROM ${GO_IMAGE} AS kube-bench
@@ -12,6 +14,14 @@ ENV HARDENLAB_CACHE=/opt/hardenlab/cache
 WORKDIR /src
 COPY scripts/tools/versions.env scripts/tools/build-kube-bench.sh scripts/tools/
 RUN bash scripts/tools/build-kube-bench.sh
+
+# Trivy, built from its Go module (scripts/tools/build-trivy.sh); it scans the cluster from the worker, offline.
+FROM ${TRIVY_GO_IMAGE} AS trivy
+ENV HARDENLAB_CACHE=/opt/hardenlab/cache
+WORKDIR /src
+COPY scripts/lib/go-build.sh scripts/lib/
+COPY scripts/tools/versions.env scripts/tools/build-trivy.sh scripts/tools/
+RUN bash scripts/tools/build-trivy.sh
 
 # kube-hunter in its own virtualenv; built on the same base as the final image, so the venv's
 # absolute paths and its Python stay valid when copied over.
@@ -50,6 +60,7 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY --from=kube-bench /opt/hardenlab/cache/bin /opt/hardenlab/cache/bin
+COPY --from=trivy /opt/hardenlab/cache/bin /opt/hardenlab/cache/bin
 COPY --from=kube-hunter /opt/hardenlab/cache/venv /opt/hardenlab/cache/venv
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist

@@ -11,7 +11,7 @@ import type { ArtifactStore } from '../src/store/artifactStore';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
 import type { ToolKubeClient, ToolKubeLoader, ToolSshConnector, ToolSshSession } from '../src/tools/access';
 import { kubeMinorVersion } from '../src/tools/commands';
-import { findingsFileName, rawOutputFileName, ToolOutputError, type FindingsDocument, type KubeHunterMode, type ToolMode, type ToolName } from '../src/tools/findings';
+import { findingsFileName, rawOutputFileName, ToolOutputError, type FindingsDocument, type KubeHunterMode, type ToolMode, type ToolName, type TrivyMode } from '../src/tools/findings';
 import { jobFailure, jobState, toolJobNamespace } from '../src/tools/jobs';
 
 export const ToolFailure = {
@@ -34,6 +34,9 @@ export interface ToolBinaries {
   /** kube-hunter on the worker (its virtualenv's entry point), for remote mode. */
   kubeHunter: string;
   kubeHunterVersion: string;
+  /** Trivy on the worker (the cache's build, scripts/tools/build-trivy.sh); tools.trivy.binaryPath overrides it. */
+  trivy?: string;
+  trivyVersion?: string;
 }
 
 export interface ToolActivityDeps {
@@ -50,11 +53,14 @@ export interface ToolActivityDeps {
   namespaceClosureViolations?: (namespace: string) => Promise<string[]>;
   /** Image of kube-bench's Job; default upstream's image of the worker's kube-bench version. */
   kubeBenchImage?: string;
-  timeouts?: Partial<{ kubeBenchMs: number; kubeHunterMs: number; jobMs: number; jobPollMs: number }>;
+  timeouts?: Partial<{ kubeBenchMs: number; kubeHunterMs: number; trivyMs: number; jobMs: number; jobPollMs: number }>;
+  /** Where Trivy's private per-run directory is created on the worker; default the OS's temporary folder. */
+  workerTempDir?: string;
   now?: () => number;
 }
 
 export type KubeHunterRunRequest = ToolRunRequest & { mode: KubeHunterMode };
+export type TrivyRunRequest = ToolRunRequest & { mode: TrivyMode };
 
 export interface RawRun {
   output: string;
@@ -82,7 +88,7 @@ export function tail(text: string, lines = 8): string {
 export function createToolRunKit(deps: ToolActivityDeps) {
   const now = deps.now ?? Date.now;
   const readNodeMap = deps.loadNodeMap ?? loadNodeMap;
-  const timeouts = { kubeBenchMs: 15 * 60_000, kubeHunterMs: 30 * 60_000, jobMs: 15 * 60_000, jobPollMs: 2_000, ...deps.timeouts };
+  const timeouts = { kubeBenchMs: 15 * 60_000, kubeHunterMs: 30 * 60_000, trivyMs: 15 * 60_000, jobMs: 15 * 60_000, jobPollMs: 2_000, ...deps.timeouts };
 
   async function saveRaw(req: ToolRunRequest, tool: ToolName, mode: ToolMode, raw: string): Promise<string> {
     const name = rawOutputFileName(tool, mode);

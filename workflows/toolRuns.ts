@@ -1,13 +1,15 @@
 /**
- * kube-bench and kube-hunter as the experiment's tools config enables them: kube-bench in its mode,
- * kube-hunter once per mode. Inside a scenario's window each run is a step an operator may retry or skip;
+ * The security tools as the experiment's tools config enables them: kube-bench in its mode, kube-hunter and
+ * Trivy once per mode. Inside a scenario's window each run is a step an operator may retry or skip;
  * after the window the same runs are audits (workflows/afterWindow.ts).
  */
-import type { KubeHunterMode } from '../src/domain/activities';
+import { patched } from '@temporalio/workflow';
+import type { KubeHunterMode, TrivyMode } from '../src/domain/activities';
 import type { ScenarioRecord, StepName, ToolRunRequest, ToolRunSummary } from '../src/domain/contracts';
 import type { ScenarioTool } from '../src/domain/scenarios';
 import { stepOptions } from './activityOptions';
 import type { ActivityProxies } from './proxies';
+import { PATCHES } from './versions';
 
 export type StepRunner = <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>;
 
@@ -18,7 +20,7 @@ export interface ToolRun {
   start: () => Promise<ToolRunSummary>;
 }
 
-/** The runs of `only`'s tools that the config enables, in order: kube-bench, then kube-hunter's modes. */
+/** The runs of `only`'s tools that the config enables, in order: kube-bench, then kube-hunter's modes, then Trivy's. */
 export function toolRuns(acts: ActivityProxies, req: ToolRunRequest, only: readonly ScenarioTool[], benchNode: string, label: { idPrefix: string; summaryPrefix: string }): ToolRun[] {
   const runs: ToolRun[] = [];
   if (req.tools.kubeBench.enabled && only.includes('kube-bench')) {
@@ -32,6 +34,16 @@ export function toolRuns(acts: ActivityProxies, req: ToolRunRequest, only: reado
       const target = mode === 'remote' ? ` against ${req.tools.kubeHunter.remoteTarget ?? 'the API server'}` : mode === 'interface' ? ` on ${benchNode}` : ' as a pod';
       const kubeHunter = acts<'runKubeHunter'>(stepOptions.tools, `${label.idPrefix}kube-hunter-${mode}`, `${label.summaryPrefix}kube-hunter ${mode}${target}`);
       runs.push({ tool: 'kube-hunter', mode, start: () => kubeHunter.runKubeHunter({ ...req, mode }) });
+    }
+  }
+  // A tools config resolved before Trivy existed has no `trivy`, so histories of that release never reach the patch.
+  const trivy = req.tools.trivy;
+  if (trivy?.enabled && only.includes('trivy') && patched(PATCHES.trivyTool)) {
+    for (const mode of trivy.modes as TrivyMode[]) {
+      const what = mode === 'compliance' ? `${trivy.compliance} compliance report` : 'misconfiguration scan';
+      const summary = `${label.summaryPrefix}Trivy ${what} from the worker`;
+      const run = acts<'runTrivy'>(stepOptions.tools, `${label.idPrefix}trivy-${mode}`, summary);
+      runs.push({ tool: 'trivy', mode, start: () => run.runTrivy({ ...req, mode }) });
     }
   }
   return runs;

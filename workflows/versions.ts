@@ -27,4 +27,6 @@ export const PATCHES = {
   scenarioRunNeedsItsExperiment: 'scenario-run-needs-its-experiment',
   /** The report reads only the runs of the experiment's plan (earlier runs' reports read every scenario folder). */
   reportReadsPlan: 'report-reads-plan',
+  /** Trivy as a third tool (asked only where the resolved tools config has it: runs resolved before it never do). */
+  trivyTool: 'trivy-tool',
 } as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRIVY_K8S_COMPLIANCE, TRIVY_MODES } from '../tools/findings';
 import { nodeAccessSchema } from './nodeMap';
 
 /**
@@ -79,7 +80,7 @@ export const hardeningSchema = z
 export const toolsSchema = z
   .object({
     /**
-     * Also run kube-bench and kube-hunter after every scenario's window (next to the attack battery, before reset),
+     * Also run kube-bench, kube-hunter and Trivy after every scenario's window (next to the attack battery, before reset),
      * as audits outside the measured time, with the modes below; inside the window they run only where a scenario
      * lists them (security-tools), so the cost figures stay clean.
      */
@@ -119,6 +120,17 @@ export const toolsSchema = z
           })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    trivy: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** misconfig: Trivy's Kubernetes misconfiguration and RBAC scan; compliance: its report for `compliance`. */
+        modes: z.array(z.enum(TRIVY_MODES)).min(1).default(['misconfig', 'compliance']),
+        compliance: z.enum(TRIVY_K8S_COMPLIANCE).default('k8s-cis-1.23'),
+        /** Trivy on the worker host; the cache's build (scripts/tools/build-trivy.sh) when absent. */
+        binaryPath: path.optional(),
       })
       .strict()
       .prefault({}),

@@ -6,7 +6,8 @@
  * The README's Configuration table is checked against this list (test/unit/config/trust.test.ts).
  *
  * Every other field is design. Which tools run, and when, is design too: `tools.kubeBench.enabled`/`mode`,
- * `tools.kubeHunter.enabled`/`modes`, and `tools.auditAfterWindow` (both tools after every scenario's window).
+ * `tools.kubeHunter.enabled`/`modes`, `tools.trivy.enabled`/`modes`/`compliance`, and `tools.auditAfterWindow`
+ * (the tools after every scenario's window). Trivy always runs on the worker host, against the cluster's kubeconfig.
  * They choose nothing the worker config has not allowed: the targets, active hunting, the subnet-probing modes'
  * permission and what kube-bench runs as stay below.
  */
@@ -35,6 +36,7 @@ export const ENVIRONMENT_FIELDS: readonly EnvironmentField[] = [
   { field: 'tools.kubeHunter.remoteTarget', why: 'chooses what host gets probed' },
   { field: 'tools.kubeHunter.active', why: 'active hunting changes what it probes' },
   { field: 'tools.kubeHunter.subnetProbes', why: 'allows the modes that probe whole subnets, and names the network they must stay in' },
+  { field: 'tools.trivy.binaryPath', why: 'chooses what runs on the worker host with the cluster\'s credentials' },
 ];
 
 export const ENVIRONMENT_FIELD_NAMES: ReadonlySet<string> = new Set(ENVIRONMENT_FIELDS.map((f) => f.field));

@@ -38,6 +38,7 @@ export interface NodeRunRequest {
 }
 
 export type KubeHunterMode = 'remote' | 'interface' | 'pod';
+export type TrivyMode = 'misconfig' | 'compliance';
 
 export interface HardenlabActivities {
   resolveExperiment(req: ResolveExperimentRequest): Promise<ResolvedExperiment>;
@@ -61,6 +62,7 @@ export interface HardenlabActivities {
 
   runKubeBench(req: ToolRunRequest): Promise<ToolRunSummary>;
   runKubeHunter(req: ToolRunRequest & { mode: KubeHunterMode }): Promise<ToolRunSummary>;
+  runTrivy(req: ToolRunRequest & { mode: TrivyMode }): Promise<ToolRunSummary>;
 
   /** Writes the scenario's record (and its report input) next to its artifacts. */
   recordScenario(record: ScenarioRecord): Promise<void>;

@@ -196,7 +196,7 @@ export interface ToolRunRequest {
   artifactKey: ArtifactKey;
 }
 export interface ToolRunSummary {
-  tool: 'kube-bench' | 'kube-hunter';
+  tool: 'kube-bench' | 'kube-hunter' | 'trivy';
   mode: string;
   target: string;
   version?: string;
@@ -210,7 +210,7 @@ export interface ToolRunSummary {
   warnings: string[];
 }
 
-/** kube-bench and kube-hunter after the window (tools.auditAfterWindow): what an auditor finds, outside the measured time. */
+/** The security tools after the window (tools.auditAfterWindow): what an auditor finds, outside the measured time. */
 export interface AuditResult {
   /** Each after-window run, one per tool and mode the tools config enables; findings under `<artifactKey>/audit/tools/`. */
   runs: ToolRunSummary[];

@@ -19,6 +19,7 @@ export const ENVIRONMENT_FIELD_PATHS: readonly string[] = [
   'tools.kubeHunter.remoteTarget',
   'tools.kubeHunter.active',
   'tools.kubeHunter.subnetProbes',
+  'tools.trivy.binaryPath',
 ];
 
 /** The environment fields a config sets, own properties only (in list order). */

@@ -24,7 +24,7 @@ export function compareScenarios(a: string, b: string): number {
   return rank(a) - rank(b) || a.localeCompare(b);
 }
 
-export const SCENARIO_TOOLS = ['kube-bench', 'kube-hunter'] as const;
+export const SCENARIO_TOOLS = ['kube-bench', 'kube-hunter', 'trivy'] as const;
 export type ScenarioTool = (typeof SCENARIO_TOOLS)[number];
 
 /** The attack battery's attempts by id, in the order it makes them (src/kube/battery.ts). */

@@ -40,8 +40,16 @@ function expectationsCell(r: RunSummary): string {
   return parts.join('; ');
 }
 
-/** One tool's audits in a run: kube-bench's fail and warn counts, kube-hunter's vulnerabilities, by mode. */
-function auditCell(r: RunSummary, tool: 'kube-bench' | 'kube-hunter'): string {
+/** What one audit found: kube-bench's fail and warn counts, kube-hunter's vulnerabilities, Trivy's failed checks or controls. */
+function auditFound(tool: string, mode: string, counts: Record<string, number>): string {
+  if (tool === 'kube-hunter') return `${counts.vulnerabilities ?? 0} vulnerabilities`;
+  if (tool === 'trivy' && mode === 'misconfig') return `${counts.failures ?? 0} failed checks on resources`;
+  if (tool === 'trivy') return `${counts.fail ?? 0} of ${counts.controls ?? 0} controls fail`;
+  return `${counts.fail ?? 0} fail, ${counts.warn ?? 0} warn`;
+}
+
+/** One tool's audits in a run, by mode. */
+function auditCell(r: RunSummary, tool: 'kube-bench' | 'kube-hunter' | 'trivy'): string {
   if (r.audits === null) return 'audits off';
   const runs = r.audits.filter((a) => a.tool === tool);
   if (runs.length === 0) return 'not run';
@@ -49,8 +57,7 @@ function auditCell(r: RunSummary, tool: 'kube-bench' | 'kube-hunter'): string {
     .map((a) => {
       const where = `(${a.mode}${a.inWindow ? ', in the window' : ''})`;
       if (a.outcome !== 'ok') return `${a.outcome} ${where}`;
-      const found = tool === 'kube-bench' ? `${a.counts.fail ?? 0} fail, ${a.counts.warn ?? 0} warn` : `${a.counts.vulnerabilities ?? 0} vulnerabilities`;
-      return `${found} ${where}`;
+      return `${auditFound(tool, a.mode, a.counts)} ${where}`;
     })
     .join('; ');
 }
@@ -71,8 +78,8 @@ export function buysTables(model: ReportModel): Table[] {
       id: 'what-it-buys',
       title: 'What it buys: attacks denied per scenario',
       caption:
-        'After each window, outside the measured time: pod attacks as server-side dry runs (admission decides, nothing is created), RBAC attacks as the test user by impersonation. Denied and allowed are the API server’s own decisions. Expected denials: the attacks the scenario’s packs say they make the cluster deny (their expected-denials.yaml), met when denied. Audits (tools.auditAfterWindow): kube-bench and kube-hunter after the window; a tool the scenario ran inside its window counts from that run.',
-      columns: ['Scenario', 'Run', 'Denied', 'Allowed', 'Not enforceable or not tested', 'Errors', 'Denied attacks', 'Expected denials', 'Audit: kube-bench', 'Audit: kube-hunter'],
+        'After each window, outside the measured time: pod attacks as server-side dry runs (admission decides, nothing is created), RBAC attacks as the test user by impersonation. Denied and allowed are the API server’s own decisions. Expected denials: the attacks the scenario’s packs say they make the cluster deny (their expected-denials.yaml), met when denied. Audits (tools.auditAfterWindow): kube-bench, kube-hunter and Trivy after the window; a tool the scenario ran inside its window counts from that run.',
+      columns: ['Scenario', 'Run', 'Denied', 'Allowed', 'Not enforceable or not tested', 'Errors', 'Denied attacks', 'Expected denials', 'Audit: kube-bench', 'Audit: kube-hunter', 'Audit: Trivy'],
       rows: withAttacks.map((r) => [
         r.scenario,
         runLabel(r),
@@ -84,6 +91,7 @@ export function buysTables(model: ReportModel): Table[] {
         expectationsCell(r),
         auditCell(r, 'kube-bench'),
         auditCell(r, 'kube-hunter'),
+        auditCell(r, 'trivy'),
       ]),
       alert: UNMET_EXPECTATION,
     });

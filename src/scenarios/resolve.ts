@@ -25,7 +25,11 @@ export function presetScenario(name: PresetScenario, inSecurityTools: boolean): 
     case 'best-practices':
       return { packs: BEST_PRACTICES, tools: [], description: 'Pod Security restricted, least-privilege RBAC and NetworkPolicy' };
     case 'security-tools':
-      return { packs: inSecurityTools ? BEST_PRACTICES : [], tools: ['kube-bench', 'kube-hunter'], description: 'kube-bench and kube-hunter run inside the window' };
+      return {
+        packs: inSecurityTools ? BEST_PRACTICES : [],
+        tools: ['kube-bench', 'kube-hunter', 'trivy'],
+        description: 'kube-bench, kube-hunter and Trivy run inside the window',
+      };
   }
 }
 

@@ -3,7 +3,9 @@
  * the edge. Every mode the thesis used: kube-bench on a node over SSH, kube-hunter remote / on a node.
  */
 import { runLabelValue } from '../kube/manifests';
-import type { KubeHunterMode } from './findings';
+import type { KubeHunterMode, TrivyCompliance, TrivyMode } from './findings';
+
+export { TRIVY_K8S_COMPLIANCE, type TrivyCompliance } from './findings';
 
 /** CIS benchmark targets kube-bench knows (its `--targets`). */
 export const KUBE_BENCH_TARGETS = ['master', 'node', 'controlplane', 'etcd', 'policies'] as const;
@@ -94,4 +96,42 @@ export function kubeHunterEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** Name prefix of a run's private directories on nodes (`mktemp -d /var/tmp/<prefix>.XXXXXXXXXX`), also swept by node cleanup. */
 export function toolPrivateDirPrefix(runId: string): string {
   return `hardenlab-${runLabelValue(runId)}`;
+}
+
+export interface TrivyArgsOptions {
+  mode: TrivyMode;
+  compliance: TrivyCompliance;
+  kubeconfig: string;
+  context?: string;
+  /** A private directory of this run: Trivy's cache (it writes nothing elsewhere). */
+  cacheDir: string;
+  outputFile: string;
+  timeoutSeconds: number;
+}
+
+/**
+ * `trivy k8s ...` for a mode, offline: nothing outside is reachable, so no vulnerability, Java or VEX database and
+ * no checks bundle is fetched (the checks embedded in the binary at build time are used), no image is pulled or
+ * scanned, no version check or telemetry is sent, and no node-collector Job (its image is not in any registry the
+ * cluster reaches) is started.
+ */
+export function trivyArgs(options: TrivyArgsOptions): string[] {
+  const args = ['k8s', '--kubeconfig', options.kubeconfig, '--format', 'json', '--report', 'all', '--output', options.outputFile];
+  if (options.mode === 'compliance') args.push('--compliance', options.compliance);
+  args.push('--scanners', 'misconfig,rbac', '--disable-node-collector', '--skip-images');
+  args.push('--skip-db-update', '--skip-java-db-update', '--skip-check-update', '--skip-vex-repo-update', '--offline-scan');
+  args.push('--skip-version-check', '--disable-telemetry', '--no-progress');
+  args.push('--cache-dir', options.cacheDir, '--timeout', `${options.timeoutSeconds}s`);
+  if (options.context) args.push(options.context);
+  return args;
+}
+
+/**
+ * The environment for Trivy: TRIVY_* variables would override the offline flags above, and registry credentials of
+ * the worker are not its to use (it pulls nothing); HOME and TMPDIR (Trivy unpacks there) point at the run's private
+ * directory, which the activity removes.
+ */
+export function trivyEnv(env: NodeJS.ProcessEnv, home: string): NodeJS.ProcessEnv {
+  const kept = Object.entries(env).filter(([key]) => !/^(TRIVY_|DOCKER_|GITHUB_TOKEN$|GH_TOKEN$)/i.test(key));
+  return { ...Object.fromEntries(kept), HOME: home, XDG_CACHE_HOME: home, XDG_CONFIG_HOME: home, TMPDIR: home };
 }

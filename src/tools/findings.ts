@@ -1,11 +1,17 @@
 /**
- * One findings model for both security tools, as stored per scenario run in the artifact store
+ * One findings model for the security tools, as stored per scenario run in the artifact store
  * (`tools/<tool>-<mode>.findings.json`). Pure: no I/O.
  */
-export type ToolName = 'kube-bench' | 'kube-hunter';
+export type ToolName = 'kube-bench' | 'kube-hunter' | 'trivy';
 export type KubeBenchMode = 'node' | 'job';
 export type KubeHunterMode = 'remote' | 'interface' | 'pod';
-export type ToolMode = KubeBenchMode | KubeHunterMode;
+/** Trivy's two Kubernetes reports: its misconfiguration (and RBAC) scan, and a compliance report (CIS by default). */
+export const TRIVY_MODES = ['misconfig', 'compliance'] as const;
+export type TrivyMode = (typeof TRIVY_MODES)[number];
+/** Trivy's built-in Kubernetes compliance specs (its pkg/types/report.go), by the name `--compliance` takes. */
+export const TRIVY_K8S_COMPLIANCE = ['k8s-cis-1.23', 'k8s-nsa-1.0', 'k8s-pss-baseline-0.1', 'k8s-pss-restricted-0.1'] as const;
+export type TrivyCompliance = (typeof TRIVY_K8S_COMPLIANCE)[number];
+export type ToolMode = KubeBenchMode | KubeHunterMode | TrivyMode;
 
 /** kube-bench's check states. */
 export const CHECK_STATUSES = ['PASS', 'FAIL', 'WARN', 'INFO'] as const;
@@ -16,12 +22,12 @@ export interface Finding {
   mode: ToolMode;
   /** What the tool examined: a node name, a host, or `cluster` for in-cluster runs. */
   target: string;
-  /** kube-bench: the check number (`1.2.1`); kube-hunter: the vulnerability id (`KHV002`). */
+  /** kube-bench, Trivy compliance: the check number (`1.2.1`); kube-hunter: the vulnerability id (`KHV002`); Trivy: `KSV-0001`. */
   id: string;
   title: string;
-  /** kube-bench: PASS/FAIL/WARN/INFO. */
+  /** kube-bench: PASS/FAIL/WARN/INFO; Trivy: FAIL (a check failed), PASS (none failed: Trivy's pass), INFO (a manual control). */
   status?: CheckStatus;
-  /** kube-hunter: as the tool rates it (`low`, `medium`, `high`). */
+  /** kube-hunter: as the tool rates it (`low`, `medium`, `high`); Trivy: `LOW` … `CRITICAL`. */
   severity?: string;
   /** kube-bench: the benchmark section (`1.2`); kube-hunter: the category. */
   section?: string;
@@ -31,7 +37,7 @@ export interface Finding {
   remediation?: string;
   /** kube-bench: whether the check is scored in the CIS benchmark. */
   scored?: boolean;
-  /** kube-hunter: where it found it (`127.0.0.1:6443`). */
+  /** kube-hunter: where it found it (`127.0.0.1:6443`); Trivy misconfig: the resource (`namespace/Kind/name`). */
   location?: string;
 }
 

@@ -7,15 +7,21 @@ import { parseVersionsEnv, type VersionSpec } from '../config/versionsEnv';
 export interface ToolVersions {
   kubeBench: string;
   kubeHunter: string;
+  trivy: string;
+  /** The policy engine of the policy-engine pack (scripts/tools/build-gatekeeper.sh). */
+  gatekeeper: string;
 }
 
 export const toolVersionsFile = path.join(repoRoot, 'scripts', 'tools', 'versions.env');
 export const kubeBenchBuildScript = path.join(repoRoot, 'scripts', 'tools', 'build-kube-bench.sh');
+export const trivyBuildScript = path.join(repoRoot, 'scripts', 'tools', 'build-trivy.sh');
 export const kubeHunterInstallScript = path.join(repoRoot, 'scripts', 'tools', 'install-kube-hunter.sh');
 
 const TOOL_VERSIONS: VersionSpec<keyof ToolVersions> = {
   kubeBench: { key: 'KUBE_BENCH_VERSION', pattern: /^v\d+\.\d+\.\d+$/ },
   kubeHunter: { key: 'KUBE_HUNTER_VERSION', pattern: /^\d+\.\d+\.\d+$/ },
+  trivy: { key: 'TRIVY_VERSION', pattern: /^v\d+\.\d+\.\d+$/ },
+  gatekeeper: { key: 'GATEKEEPER_VERSION', pattern: /^v\d+\.\d+\.\d+$/ },
 };
 
 export function parseToolVersions(text: string, source = 'versions.env'): ToolVersions {
@@ -37,6 +43,7 @@ export function toolPaths(versions: ToolVersions = readToolVersions(), env: Node
     kubeBenchConfigDir: path.join(kubeBenchDir, 'cfg'),
     kubeHunterVenv,
     kubeHunter: path.join(kubeHunterVenv, 'bin', 'kube-hunter'),
+    trivy: path.join(cache, 'bin', `trivy-${versions.trivy}`, 'trivy'),
   };
 }
 
@@ -49,5 +56,7 @@ export function defaultToolBinaries(env: NodeJS.ProcessEnv = process.env) {
     kubeBenchVersion: versions.kubeBench,
     kubeHunter: paths.kubeHunter,
     kubeHunterVersion: versions.kubeHunter,
+    trivy: paths.trivy,
+    trivyVersion: versions.trivy,
   };
 }

@@ -58,7 +58,10 @@ test('all three scenarios run on the test bed and write the report', async () =>
   expect(hardened.packs!.evidence.filter((e) => !e.passed)).toEqual([]);
   expect(hardened.attacks?.attempts.find((a) => a.id === 'privileged-pod')?.outcome).toBe('denied');
   expect((await readRecord('baseline')).attacks?.attempts.find((a) => a.id === 'privileged-pod')?.outcome).toBe('allowed');
-  expect((await readRecord('security-tools')).tools?.map((t) => `${t.tool}/${t.mode}`)).toEqual(['kube-bench/node', 'kube-hunter/remote']);
+  const tools = (await readRecord('security-tools')).tools;
+  expect(tools?.map((t) => `${t.tool}/${t.mode}`)).toEqual(['kube-bench/node', 'kube-hunter/remote', 'trivy/misconfig', 'trivy/compliance']);
+  // Trivy's runs are real: failed checks on the bed's resources, failing CIS controls.
+  expect([tools![2]!.counts.failures! > 0, tools![3]!.counts.fail! > 0]).toEqual([true, true]);
 });
 
 test('{} from the UI on an unconfigured worker fails at once, naming the missing settings', async () => {

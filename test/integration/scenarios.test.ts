@@ -49,7 +49,7 @@ beforeAll(async () => {
         scenarios: ['baseline', 'best-practices', 'security-tools', 'limits-plus'],
         window: { durationSeconds: 6, intervalSeconds: 2, healthCheckSeconds: 6 },
         workload: { loadBalancerWaitSeconds: 1 },
-        tools: { auditAfterWindow: true, kubeBench: { mode: 'node' }, kubeHunter: { modes: ['remote'] } },
+        tools: { auditAfterWindow: true, kubeBench: { mode: 'node' }, kubeHunter: { modes: ['remote'] }, trivy: { modes: ['misconfig'] } },
         bootTime: { measure: false },
       }],
       workflowExecutionTimeout: '10 minutes',
@@ -83,7 +83,7 @@ test('a scenario of the worker’s own runs with the three presets, is reset to 
     ['pack no-token-automount: every object is on the cluster with the run\'s labels', true],
   ]);
   expect(records.get('best-practices')!.packs!.evidence.every((e) => e.passed)).toBe(true);
-  expect(records.get('security-tools')!.tools?.map((t) => `${t.tool}/${t.mode}`)).toEqual(['kube-bench/node', 'kube-hunter/remote']);
+  expect(records.get('security-tools')!.tools?.map((t) => `${t.tool}/${t.mode}`)).toEqual(['kube-bench/node', 'kube-hunter/remote', 'trivy/misconfig']);
 
   for (const record of records.values()) {
     expect([record.scenario, record.reset?.leftovers]).toEqual([record.scenario, []]);
@@ -140,31 +140,34 @@ test("best-practices' expected denials (its packs' expected-denials.yaml) are al
   expect(markdown).not.toContain('expected denied by pack');
 });
 
-test('audits on: every scenario gets findings from real kube-bench and kube-hunter runs, after its window and apart from the window’s tools', async () => {
+test('audits on: every scenario gets findings from real kube-bench, kube-hunter and Trivy runs, after its window and apart from the window’s tools', async () => {
   const audits = (scenario: string) => records.get(scenario)!.audits!;
   for (const scenario of ['baseline', 'best-practices', 'limits-plus']) {
     const record = records.get(scenario)!;
-    expect([scenario, audits(scenario).runs.map((r) => `${r.tool}/${r.mode}/${r.outcome}`), audits(scenario).failures, record.tools]).toEqual([scenario, ['kube-bench/node/ok', 'kube-hunter/remote/ok'], [], undefined]);
-    const [bench, hunter] = audits(scenario).runs;
-    expect([scenario, bench!.counts.fail! > 0, hunter!.counts.vulnerabilities! > 0]).toEqual([scenario, true, true]);
+    expect([scenario, audits(scenario).runs.map((r) => `${r.tool}/${r.mode}/${r.outcome}`), audits(scenario).failures, record.tools]).toEqual([scenario, ['kube-bench/node/ok', 'kube-hunter/remote/ok', 'trivy/misconfig/ok'], [], undefined]);
+    const [bench, hunter, trivy] = audits(scenario).runs;
+    expect([scenario, bench!.counts.fail! > 0, hunter!.counts.vulnerabilities! > 0, trivy!.counts.failures! > 0]).toEqual([scenario, true, true, true]);
     // After the window (sampling ended), and the findings under the scenario's audit/ folder, beside the window's.
     for (const run of audits(scenario).runs) {
       expect([scenario, run.tool, run.start >= record.sampling!.endedAt!]).toEqual([scenario, run.tool, true]);
       expect(run.findingsFile).toBe(`${record.artifactKey}/audit/tools/${run.tool}-${run.mode}.findings.json`);
       const doc = JSON.parse(await fs.readFile(path.join(hardenlabHome(), run.findingsFile!), 'utf8')) as { findings: unknown[]; totals: Record<string, number>; command: string };
       expect(doc.totals).toEqual(run.counts);
-      expect(doc.command.startsWith(run.tool === 'kube-bench' ? defaultToolBinaries().kubeBenchDir : defaultToolBinaries().kubeHunter)).toBe(true);
+      const binaries = defaultToolBinaries();
+      expect(doc.command.startsWith(run.tool === 'kube-bench' ? binaries.kubeBenchDir : run.tool === 'trivy' ? binaries.trivy : binaries.kubeHunter)).toBe(true);
       console.log(`audit of ${scenario}: ${run.tool} ${run.mode} ${((run.end - run.start) / 1000).toFixed(1)} s, ${JSON.stringify(run.counts)}`);
     }
   }
-  // security-tools ran both inside its window: those runs stand for its audit.
-  expect(audits('security-tools')).toEqual({ runs: [], failures: [], ranInWindow: ['kube-bench', 'kube-hunter'] });
+  // security-tools ran all three inside its window: those runs stand for its audit.
+  expect(audits('security-tools')).toEqual({ runs: [], failures: [], ranInWindow: ['kube-bench', 'kube-hunter', 'trivy'] });
   const markdown = await fs.readFile(path.join(path.dirname(result.htmlPath!), 'report.md'), 'utf8');
-  expect(markdown).toMatch(/\| security-tools \| #1 \|[^\n]* \| \d+ fail, \d+ warn \(node, in the window\) \| \d+ vulnerabilities \(remote, in the window\) \|/);
+  expect(markdown).toMatch(/\| security-tools \| #1 \|[^\n]* \| \d+ fail, \d+ warn \(node, in the window\) \| \d+ vulnerabilities \(remote, in the window\) \| \d+ failed checks on resources \(misconfig, in the window\) \|/);
+  // Trivy's findings are in the report: its failed checks, by resource count.
+  expect(markdown).toMatch(/^- Trivy (CRITICAL|HIGH|MEDIUM|LOW) KSV-?\d+ .+: \d+ resource\(s\)$/m);
   // The CPU charts shade the window's tool runs only.
   const toolRuns = async (scenario: string) => (JSON.parse(await fs.readFile(path.join(hardenlabHome(), records.get(scenario)!.artifactKey, 'scenario-data.json'), 'utf8')) as { timings: { toolRuns?: { tool: string }[] } }).timings.toolRuns;
   expect(await toolRuns('baseline')).toBeUndefined();
-  expect((await toolRuns('security-tools'))!.map((t) => t.tool)).toEqual(['kube-bench', 'kube-hunter']);
+  expect((await toolRuns('security-tools'))!.map((t) => t.tool)).toEqual(['kube-bench', 'kube-hunter', 'trivy']);
 });
 
 test('the experiment records every scenario definition with a sha256 of each manifest as written', async () => {

@@ -45,7 +45,7 @@ export interface TeamCall {
 }
 
 /** What touches a cluster is a double, taking a moment so that concurrent steps spread over the workers. */
-const CLUSTER_DOUBLES = ['provisionCluster', 'teardownCluster', 'deployWorkload', 'hardenNamespace', 'applyPacks', 'runAttackBattery', 'resetCluster', 'runKubeBench', 'runKubeHunter', 'measureBootTime'] as const;
+const CLUSTER_DOUBLES = ['provisionCluster', 'teardownCluster', 'deployWorkload', 'hardenNamespace', 'applyPacks', 'runAttackBattery', 'resetCluster', 'runKubeBench', 'runKubeHunter', 'runTrivy', 'measureBootTime'] as const;
 
 function teamActivities(args: TeamWorkerArgs): HardenlabActivities {
   // The lke environment's token is the worker's (never the input's); the doubles create no cluster with it.

@@ -88,6 +88,7 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
     cleanupNodes: wrap('cleanupNodes', async () => ({})),
     runKubeBench: wrap('runKubeBench', async () => tool('kube-bench', 'node')),
     runKubeHunter: wrap('runKubeHunter', async (req) => tool('kube-hunter', req.mode)),
+    runTrivy: wrap('runTrivy', async (req) => tool('trivy', req.mode)),
     recordScenario: wrap('recordScenario', async () => undefined),
     buildReport: wrap('buildReport', async (req) => ({ reportDir: `/tmp/${req.artifactKey}`, htmlPath: `/tmp/${req.artifactKey}/report.html`, summary: { scenarios: 3, completed: 3, partial: req.partial } })),
   };

@@ -54,6 +54,8 @@ test('children read "<scenario> #<repetition>", activities say what they do, and
     'start sadc on every node, every 60 s',
     'kube-bench node on n1',
     'kube-hunter remote against the API server',
+    'Trivy misconfiguration scan from the worker',
+    'Trivy k8s-cis-1.23 compliance report from the worker',
     'sampling window',
     'sampling window',
     'stop sadc on every node',

@@ -33,7 +33,7 @@ test('the full three-scenario 24 h pipeline runs in order, with reset last, in s
   expect(stepsOf(doubles.calls, 'baseline')).toEqual(['provisionCluster', 'deployWorkload', 'startSampling', ...tail]);
   // The best-practices preset applies its packs (the same manifests the thesis's harden step applied).
   expect(stepsOf(doubles.calls, 'best-practices')).toEqual(['provisionCluster', 'deployWorkload', 'applyPacks', 'startSampling', ...tail]);
-  expect(stepsOf(doubles.calls, 'security-tools')).toEqual(['provisionCluster', 'deployWorkload', 'startSampling', 'runKubeBench', 'runKubeHunter', ...tail]);
+  expect(stepsOf(doubles.calls, 'security-tools')).toEqual(['provisionCluster', 'deployWorkload', 'startSampling', 'runKubeBench', 'runKubeHunter', 'runTrivy', 'runTrivy', ...tail]);
   // Shared isolation: one scenario after another, never overlapping.
   const scenarioOfCall = doubles.calls.filter((c) => c.scenario).map((c) => c.scenario);
   const switches = scenarioOfCall.filter((s, i) => i > 0 && s !== scenarioOfCall[i - 1]).length;

@@ -2,7 +2,7 @@
  * Scenarios as data in the workflows: a scenario of the worker's config folder runs beside a preset with its
  * own packs and tools, the definition the worker resolved reaches the child and its record, and the attack
  * battery runs after the window (a battery that fails is recorded, and the scenario still completes). With
- * tools.auditAfterWindow, kube-bench and kube-hunter also run after every window, as audits.
+ * tools.auditAfterWindow, kube-bench, kube-hunter and Trivy also run after every window, as audits.
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -68,7 +68,7 @@ test('a user scenario from the config folder runs with its packs and tools; the 
   expect(saved.packs.map((p) => p.name)).toEqual(['resource-limits']);
 });
 
-test('audits on: kube-bench and kube-hunter after every window, recorded apart from the window’s tool runs', async () => {
+test('audits on: kube-bench, kube-hunter and Trivy after every window, recorded apart from the window’s tool runs', async () => {
   const env = { HARDENLAB_HOME: home, HARDENLAB_CONFIG: path.join(home, 'config.yaml') };
   const hunterFails = (call: { scenario?: string; arg: unknown }) => (call.scenario === 'baseline' ? permanent('kube-hunter exited 1', 'ToolRunFailed') : undefined);
   const doubles = createActivityDoubles({ env, fail: { runKubeHunter: hunterFails } });
@@ -81,11 +81,12 @@ test('audits on: kube-bench and kube-hunter after every window, recorded apart f
   const steps = (scenario: string) => doubles.calls.filter((c) => c.scenario === scenario).map((c) => c.name).filter((n) => n !== 'checkSampling');
   const window = ['startSampling', 'stopSampling', 'collectSamples', 'measureBootTime', 'runAttackBattery'];
   const tail = ['cleanupNodes', 'resetCluster', 'recordScenario'];
-  expect(steps('baseline')).toEqual(['provisionCluster', 'deployWorkload', ...window, 'runKubeBench', 'runKubeHunter', ...tail]);
+  const trivy = ['runTrivy', 'runTrivy'];
+  expect(steps('baseline')).toEqual(['provisionCluster', 'deployWorkload', ...window, 'runKubeBench', 'runKubeHunter', ...trivy, ...tail]);
   // security-tools keeps its runs inside the window, which stand for its audit: nothing runs twice.
-  expect(steps('security-tools')).toEqual(['provisionCluster', 'deployWorkload', 'startSampling', 'runKubeBench', 'runKubeHunter', ...window.slice(1), ...tail]);
-  // limits-plus lists kube-hunter for its window: its audit adds kube-bench only.
-  expect(steps('limits-plus')).toEqual(['provisionCluster', 'deployWorkload', 'applyPacks', 'startSampling', 'runKubeHunter', ...window.slice(1), 'runKubeBench', ...tail]);
+  expect(steps('security-tools')).toEqual(['provisionCluster', 'deployWorkload', 'startSampling', 'runKubeBench', 'runKubeHunter', ...trivy, ...window.slice(1), ...tail]);
+  // limits-plus lists kube-hunter for its window: its audit adds kube-bench and Trivy only.
+  expect(steps('limits-plus')).toEqual(['provisionCluster', 'deployWorkload', 'applyPacks', 'startSampling', 'runKubeHunter', ...window.slice(1), 'runKubeBench', ...trivy, ...tail]);
   const auditCall = doubles.calls.find((c) => c.scenario === 'baseline' && c.name === 'runKubeBench')!.arg as { artifactKey: string; tools: { kubeBench: { mode: string } } };
   expect(auditCall.artifactKey).toBe(`${await experimentDirOf('exp-audits')}/baseline/1/audit`);
 
@@ -93,13 +94,13 @@ test('audits on: kube-bench and kube-hunter after every window, recorded apart f
   const baseline = records.get('baseline')!;
   expect(baseline.tools).toBeUndefined();
   expect(baseline.audits).toEqual({
-    runs: [expect.objectContaining({ tool: 'kube-bench', mode: 'node' })],
+    runs: [expect.objectContaining({ tool: 'kube-bench', mode: 'node' }), expect.objectContaining({ tool: 'trivy', mode: 'misconfig' }), expect.objectContaining({ tool: 'trivy', mode: 'compliance' })],
     failures: [{ tool: 'kube-hunter', mode: 'remote', error: expect.stringContaining('kube-hunter exited 1') }],
     ranInWindow: [],
   });
-  expect(records.get('security-tools')!.audits).toEqual({ runs: [], failures: [], ranInWindow: ['kube-bench', 'kube-hunter'] });
-  expect(records.get('security-tools')!.tools!.map((t) => t.tool)).toEqual(['kube-bench', 'kube-hunter']);
-  expect(records.get('limits-plus')!.audits).toMatchObject({ runs: [{ tool: 'kube-bench' }], failures: [], ranInWindow: ['kube-hunter'] });
+  expect(records.get('security-tools')!.audits).toEqual({ runs: [], failures: [], ranInWindow: ['kube-bench', 'kube-hunter', 'trivy'] });
+  expect(records.get('security-tools')!.tools!.map((t) => t.tool)).toEqual(['kube-bench', 'kube-hunter', 'trivy', 'trivy']);
+  expect(records.get('limits-plus')!.audits).toMatchObject({ runs: [{ tool: 'kube-bench' }, { tool: 'trivy' }, { tool: 'trivy' }], failures: [], ranInWindow: ['kube-hunter'] });
   expect(records.get('limits-plus')!.tools!.map((t) => t.tool)).toEqual(['kube-hunter']);
   // Outside the window: every audit step starts after sampling ended (workflow time), every window tool run before.
   for (const record of records.values()) {
@@ -107,12 +108,12 @@ test('audits on: kube-bench and kube-hunter after every window, recorded apart f
     for (const s of record.steps.filter((x) => x.step === 'audit')) expect([record.scenario, s.start >= ended]).toEqual([record.scenario, true]);
     for (const s of record.steps.filter((x) => x.step === 'run-tools')) expect([record.scenario, s.end < ended]).toEqual([record.scenario, true]);
   }
-  expect(baseline.steps.filter((s) => s.step === 'audit').map((s) => [s.status, s.error ?? ''])).toEqual([['ok', ''], ['failed', expect.stringMatching(/^kube-hunter remote: .*kube-hunter exited 1/)]]);
+  expect(baseline.steps.filter((s) => s.step === 'audit').map((s) => [s.status, s.error ?? ''])).toEqual([['ok', ''], ['failed', expect.stringMatching(/^kube-hunter remote: .*kube-hunter exited 1/)], ['ok', ''], ['ok', '']]);
 
   // In the Temporal UI: ids and summaries that say these are audits.
   const { events } = await client.workflow.getHandle('exp-audits/baseline/1').fetchHistory();
   const scheduled = events!.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityId] : []));
-  expect(scheduled.slice(-5, -3)).toEqual(['audit-kube-bench-node', 'audit-kube-hunter-remote']);
+  expect(scheduled.slice(-7, -3)).toEqual(['audit-kube-bench-node', 'audit-kube-hunter-remote', 'audit-trivy-misconfig', 'audit-trivy-compliance']);
   expect(await markersOf('exp-audits/baseline/1')).toContain(PATCHES.auditsAfterWindow);
   await recordHistories(harness.env.address, 'audits', ['exp-audits', 'exp-audits/baseline/1', 'exp-audits/security-tools/1', 'exp-audits/limits-plus/1']);
 });

@@ -35,9 +35,9 @@ test('attacks denied per scenario, attack by attack, with the server’s message
   const tables = buildTables(model);
   const buys = tables.find((t) => t.id === 'what-it-buys')!;
   expect(buys.rows).toEqual([
-    ['baseline', '#1', '0', '2', '1', '0', '—', '—', 'audits off', 'audits off'],
-    ['best-practices', '#1', '1', '1', '1', '0', 'privileged-pod', '—', 'audits off', 'audits off'],
-    ['limits-plus', '#1', '1', '1', '0', '0', 'automount-sa-token', '—', 'audits off', 'audits off'],
+    ['baseline', '#1', '0', '2', '1', '0', '—', '—', 'audits off', 'audits off', 'audits off'],
+    ['best-practices', '#1', '1', '1', '1', '0', 'privileged-pod', '—', 'audits off', 'audits off', 'audits off'],
+    ['limits-plus', '#1', '1', '1', '0', '0', 'automount-sa-token', '—', 'audits off', 'audits off', 'audits off'],
   ]);
   const matrix = tables.find((t) => t.id === 'attack-matrix')!;
   expect(matrix.columns.slice(2)).toEqual(['baseline #1', 'best-practices #1', 'limits-plus #1']);

@@ -42,7 +42,7 @@ test('the presets keep their names and resolve to the thesis steps as packs', as
   expect(r.definitions.map((d) => [d.name, d.packs.map((p) => p.name), d.tools, d.hardenedWorkload, d.source])).toEqual([
     ['baseline', [], [], false, 'built-in'],
     ['best-practices', ['pod-security', 'rbac', 'network-policy'], [], true, 'built-in'],
-    ['security-tools', [], ['kube-bench', 'kube-hunter'], false, 'built-in'],
+    ['security-tools', [], ['kube-bench', 'kube-hunter', 'trivy'], false, 'built-in'],
   ]);
   const hardenedTools = ok(await resolve(['security-tools'], true)).definitions[0]!;
   expect([hardenedTools.packs.map((p) => p.name), hardenedTools.hardenedWorkload]).toEqual([['pod-security', 'rbac', 'network-policy'], true]);

@@ -1,4 +1,4 @@
-import { hostOfServer, kubeBenchArgs, kubeHunterArgs, kubeHunterEnv, kubeMinorVersion } from '../../../src/tools/commands';
+import { hostOfServer, kubeBenchArgs, kubeHunterArgs, kubeHunterEnv, kubeMinorVersion, trivyArgs, trivyEnv } from '../../../src/tools/commands';
 
 describe('kube-bench command', () => {
   it('writes JSON to the run file with the config dir and the explicit benchmark', () => {
@@ -58,5 +58,27 @@ describe('kube-hunter environment', () => {
   it('drops the CA bundle variables that would override its unverified HTTPS probes, keeping the rest', () => {
     const env = kubeHunterEnv({ PATH: '/usr/bin', REQUESTS_CA_BUNDLE: '/etc/ca.pem', CURL_CA_BUNDLE: '/etc/ca.pem', HOME: '/root' });
     expect(env).toEqual({ PATH: '/usr/bin', HOME: '/root' });
+  });
+});
+
+describe('trivyArgs / trivyEnv', () => {
+  const base = { compliance: 'k8s-cis-1.23' as const, kubeconfig: '/k/config', cacheDir: '/p/cache', outputFile: '/p/report.json', timeoutSeconds: 900 };
+  const offline = ['--skip-db-update', '--skip-java-db-update', '--skip-check-update', '--skip-vex-repo-update', '--offline-scan', '--skip-images', '--disable-node-collector'];
+
+  it('scans offline in both modes; compliance adds its spec, a context comes last as Trivy takes it', () => {
+    const misconfig = trivyArgs({ ...base, mode: 'misconfig' });
+    expect(misconfig.slice(0, 9)).toEqual(['k8s', '--kubeconfig', '/k/config', '--format', 'json', '--report', 'all', '--output', '/p/report.json']);
+    for (const flag of offline) expect(misconfig).toContain(flag);
+    expect(misconfig).not.toContain('--compliance');
+    expect(misconfig.join(' ')).toContain('--scanners misconfig,rbac');
+    expect(misconfig.join(' ')).toContain('--cache-dir /p/cache --timeout 900s');
+    const compliance = trivyArgs({ ...base, mode: 'compliance', context: 'kind-x' });
+    expect(compliance.join(' ')).toContain('--compliance k8s-cis-1.23');
+    expect(compliance.at(-1)).toBe('kind-x');
+  });
+
+  it("keeps TRIVY_* and the worker's registry credentials away from Trivy, and gives it the private folder as HOME", () => {
+    const env = trivyEnv({ PATH: '/bin', TRIVY_DB_REPOSITORY: 'x', trivy_offline_scan: 'false', DOCKER_CONFIG: '/d', GITHUB_TOKEN: 't', HTTPS_PROXY: 'http://p', HOME: '/root' }, '/p');
+    expect(env).toEqual({ PATH: '/bin', HTTPS_PROXY: 'http://p', HOME: '/p', XDG_CACHE_HOME: '/p', XDG_CONFIG_HOME: '/p', TMPDIR: '/p' });
   });
 });

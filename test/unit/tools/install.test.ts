@@ -6,6 +6,7 @@ describe('tool versions (scripts/tools/versions.env)', () => {
     const versions = readToolVersions();
     expect(versions.kubeBench).toMatch(/^v\d+\.\d+\.\d+$/);
     expect(versions.kubeHunter).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(versions.trivy).toMatch(/^v\d+\.\d+\.\d+$/);
   });
 
   it('names the line or key that is wrong', () => {
@@ -15,11 +16,12 @@ describe('tool versions (scripts/tools/versions.env)', () => {
   });
 
   it('keys cache folders by version, as the scripts do', () => {
-    const paths = toolPaths({ kubeBench: 'v0.14.0', kubeHunter: '0.6.8' }, { HARDENLAB_CACHE: '/c' });
+    const paths = toolPaths({ kubeBench: 'v0.14.0', kubeHunter: '0.6.8', trivy: 'v0.74.0', gatekeeper: 'v3.23.1' }, { HARDENLAB_CACHE: '/c' });
     expect(paths.kubeBench).toBe('/c/bin/kube-bench-v0.14.0/kube-bench');
     expect(paths.kubeBenchConfigDir).toBe('/c/bin/kube-bench-v0.14.0/cfg');
     expect(paths.kubeHunter).toBe('/c/venv/kube-hunter-0.6.8/bin/kube-hunter');
-    for (const script of ['build-kube-bench.sh', 'install-kube-hunter.sh']) {
+    expect(paths.trivy).toBe('/c/bin/trivy-v0.74.0/trivy');
+    for (const script of ['build-kube-bench.sh', 'install-kube-hunter.sh', 'build-trivy.sh']) {
       const text = fs.readFileSync(`${__dirname}/../../../scripts/tools/${script}`, 'utf8');
       expect(text).toMatch(/source .*versions\.env/);
     }

@@ -2,13 +2,23 @@ import fc from 'fast-check';
 import { ToolOutputError } from '../../../src/tools/findings';
 import { parseKubeBenchJson } from '../../../src/tools/kubeBenchReport';
 import { parseKubeHunterJson } from '../../../src/tools/kubeHunterReport';
+import { parseTrivyComplianceJson, parseTrivyMisconfigJson } from '../../../src/tools/trivyReport';
 import { fixture } from './fixtures';
 
 const parsers = {
   'kube-bench': (raw: string) => parseKubeBenchJson(raw, { mode: 'node', target: 'n' }),
   'kube-hunter': (raw: string) => parseKubeHunterJson(raw, { mode: 'remote', target: '127.0.0.1' }),
+  'trivy misconfig': (raw: string) => parseTrivyMisconfigJson(raw, { target: '127.0.0.1' }),
+  'trivy compliance': (raw: string) => parseTrivyComplianceJson(raw, { target: '127.0.0.1' }),
 };
-const recorded = { 'kube-bench': fixture('kube-bench-node.json'), 'kube-hunter': fixture('kube-hunter-remote.json') };
+const recorded = {
+  'kube-bench': fixture('kube-bench-node.json'),
+  'kube-hunter': fixture('kube-hunter-remote.json'),
+  'trivy misconfig': fixture('trivy-misconfig.json'),
+  'trivy compliance': fixture('trivy-compliance.json'),
+};
+/** The tool a parser's errors name. */
+const toolOf = (parser: keyof typeof parsers) => parser.split(' ')[0]!;
 
 /** The property: a parser returns, or throws a ToolOutputError naming its tool; nothing else. */
 function parsesOrNamesTheProblem(tool: keyof typeof parsers, raw: string): boolean {
@@ -16,7 +26,7 @@ function parsesOrNamesTheProblem(tool: keyof typeof parsers, raw: string): boole
     parsers[tool](raw);
     return true;
   } catch (error) {
-    return error instanceof ToolOutputError && error.tool === tool && error.message.startsWith(`${tool} output is invalid: `);
+    return error instanceof ToolOutputError && error.tool === toolOf(tool) && error.message.startsWith(`${toolOf(tool)} output is invalid: `);
   }
 }
 
