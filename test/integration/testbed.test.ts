@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { nodeMapSchema, type NodeEntry } from '../../src/config/nodeMap';
-import { binaryPaths, readVersions, simStatus } from '../../src/testbed';
+import { binaryPaths, readVersions, simLayout, simStatus } from '../../src/testbed';
+import { foreignEtcdWrite } from '../support/etcdAccess';
+import { nodeHostKeysFile } from '../../src/testbed/nodeHosts';
 import { tempDir } from '../support/tempDir';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 
@@ -198,5 +200,34 @@ describe('node hosts', () => {
     const [uid, shadow] = stdout.trim().split('\n');
     expect(Number(uid)).toBeGreaterThan(0);
     expect(shadow).toBe('denied');
+  });
+
+  it("refuses another local account's etcd writes: plain HTTP, TLS without the API server's certificate, and its key files", async () => {
+    const attempt = await foreignEtcdWrite(simLayout());
+    expect(attempt.plain.body).toContain('Client sent an HTTP request to an HTTPS server');
+    expect(attempt.tls.code).not.toBe(0);
+    expect(`${attempt.plain.body}${attempt.tls.body}`).not.toContain('revision');
+    expect(attempt.readable).toEqual([]);
+    expect({ written: attempt.keyCount, control: attempt.defaultNamespaceCount }).toEqual({ written: 0, control: 1 });
+  });
+
+  it("takes node host keys only from sshd's root-owned file: a key added in the data folder is refused", async () => {
+    const layout = simLayout();
+    const file = nodeHostKeysFile(layout);
+    const stat = fs.statSync(file);
+    expect({ uid: stat.uid, mode: stat.mode & 0o777 }).toEqual({ uid: 0, mode: 0o644 });
+    const config = fs.readFileSync(path.join(layout.nodeDir(nodes[0]!.name), 'sshd_config'), 'utf8');
+    expect(config).toContain(`AuthorizedKeysFile ${file}\n`);
+    expect(config).toMatch(/^StrictModes yes$/m);
+    const intruder = path.join(await tempDir('hardenlab-intruder-'), 'id_ed25519');
+    await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', intruder]);
+    const original = fs.readFileSync(layout.authorizedKeysPath, 'utf8');
+    fs.appendFileSync(layout.authorizedKeysPath, fs.readFileSync(`${intruder}.pub`));
+    try {
+      await expect(ssh({ ...nodes[0]!, privateKeyPath: intruder }, 'true')).rejects.toMatchObject({ stderr: expect.stringContaining('Permission denied') });
+      await expect(ssh(nodes[0]!, 'true')).resolves.toBeDefined();
+    } finally {
+      fs.writeFileSync(layout.authorizedKeysPath, original);
+    }
   });
 });
