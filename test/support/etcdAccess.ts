@@ -32,7 +32,7 @@ async function countKeys(layout: SimLayout, key: string): Promise<number> {
   const pki = etcdPki(layout);
   const { stdout } = await exec(binaryPaths(readVersions()).etcdctl, [
     `--endpoints=https://127.0.0.1:${layout.instance.ports.etcd}`, `--cacert=${pki.caCert}`, `--cert=${pki.apiServerClientCert}`, `--key=${pki.apiServerClientKey}`,
-    'get', key, '--count-only', '--write-out=json',
+    'get', key, '--keys-only', '--write-out=json',
   ], { timeout: 30_000 });
   return (JSON.parse(stdout) as { count?: number }).count ?? 0;
 }
