@@ -50,10 +50,12 @@ EOF
   touch "$dir/.created"
 }
 
-# The node gets nspawn's default capabilities (with CAP_NET_ADMIN for its own network): what systemd, containerd,
-# runc, the kubelet, kube-proxy and the bridge CNI use. Not the extra ones of --capability=all (CAP_SYS_MODULE,
-# CAP_SYS_RAWIO, CAP_SYS_TIME, CAP_BPF, CAP_PERFMON, CAP_MAC_ADMIN, CAP_SYSLOG, ...), and not these defaults, which
-# reach host-wide state: the audit rules, immutable flags, terminal configuration.
+# The node gets nspawn's default capabilities (with CAP_NET_ADMIN for its own network) plus CAP_SYSLOG (the kubelet
+# will not start without reading /dev/kmsg): what systemd, containerd, runc, the kubelet, kube-proxy and the bridge
+# CNI use. Not the other extra ones of --capability=all (CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_TIME, CAP_BPF,
+# CAP_PERFMON, CAP_MAC_ADMIN, ...), and not these defaults, which reach host-wide state: the audit rules, immutable
+# flags, terminal configuration.
+NODE_ADDED_CAPS=CAP_SYSLOG
 NODE_DROPPED_CAPS=CAP_AUDIT_CONTROL,CAP_LINUX_IMMUTABLE,CAP_SYS_TTY_CONFIG
 
 # node_devices CGROUP: the devices a node (and every pod in it) may open: the pseudo devices, terminals, tun (runc's
@@ -119,7 +121,7 @@ node_start() {
       [ "$stopping" = 0 ] && [ "$rc" = 133 ] || exit "$rc"
     done' launcher \
     nsenter --net="$NETNS_PATH" systemd-nspawn -b -q -D "$dir/rootfs" -M "$name" --register=no --keep-unit \
-    --network-bridge="$BRIDGE" --drop-capability="$NODE_DROPPED_CAPS" --system-call-filter='@keyring bpf' \
+    --network-bridge="$BRIDGE" --capability="$NODE_ADDED_CAPS" --drop-capability="$NODE_DROPPED_CAPS" --system-call-filter='@keyring bpf' \
     --resolv-conf=off --timezone=off --link-journal=no "${binds[@]}"
   forward_in "ssh-$name" "$address" 22 "$(node_ip "$index"):22"
   log "node $name started: $(node_ip "$index") in $HL_NS, sshd forwarded from $address:22"
