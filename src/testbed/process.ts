@@ -10,26 +10,57 @@ export interface RunOptions {
   cwd?: string;
 }
 
-/** Signals a whole process group (a timed-out command's children too); ignores a group that is gone. */
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
+/** ppid and session of every process, from /proc (processes that end meanwhile are skipped). */
+function processTable(): Map<number, { ppid: number; session: number }> {
+  const table = new Map<number, { ppid: number; session: number }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [, ppid, , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(entry), { ppid: Number(ppid), session: Number(session) });
+    } catch {
+      // ended while we looked
+    }
+  }
+  return table;
+}
+
+/**
+ * A process and every descendant still in its session: what a timed-out command started, but not the daemons it
+ * detached on purpose (setsid gives them a session of their own). The command keeps our process group, so a Ctrl-C
+ * at the terminal still reaches it.
+ */
+function collectTree(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const table = processTable();
+  const session = table.get(pid)?.session;
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [candidate, info] of table) if (info.ppid === tree[i] && info.session === session) tree.push(candidate);
+  }
+  return tree;
+}
+
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
   }
 }
 
 /**
- * Runs a command to completion; the error names the command and carries its stderr. The command leads a process
- * group of its own, so a timeout ends what it started too (TERM, then KILL 2 s later), not only the command itself;
- * daemons it detaches with setsid keep running, as meant.
+ * Runs a command to completion; the error names the command and carries its stderr. A timeout ends what the command
+ * started too (TERM, then KILL 2 s later), not only the command itself; daemons it detaches with setsid keep running.
  */
 export function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const maxBytes = 64 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: options.env ?? process.env, cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let bytes = 0;
@@ -39,15 +70,17 @@ export function run(file: string, args: readonly string[], options: RunOptions =
       if (bytes <= maxBytes) into.push(chunk);
       else if (!failure) {
         failure = `printed more than ${maxBytes} bytes`;
-        signalGroup(child.pid, 'SIGKILL');
+        signalAll(collectTree(child.pid), 'SIGKILL');
       }
     };
     child.stdout.on('data', collect(out));
     child.stderr.on('data', collect(err));
     const timer = setTimeout(() => {
       failure = `timed out after ${Math.round(timeoutMs / 1000)}s`;
-      signalGroup(child.pid, 'SIGTERM');
-      setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 2_000).unref();
+      // The tree is taken at once: once the command ends, its children are orphaned and no longer found by parent.
+      const tree = collectTree(child.pid);
+      signalAll(tree, 'SIGTERM');
+      setTimeout(() => signalAll(tree, 'SIGKILL'), 2_000).unref();
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);

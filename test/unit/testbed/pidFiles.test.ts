@@ -69,6 +69,15 @@ describe('run', () => {
     expect(isAlive(child)).toBe(false);
   });
 
+  test('a daemon the command detached with setsid (as realnodes.sh spawns them) outlives the timeout', async () => {
+    const pidFile = path.join(tempDirSync('hardenlab-run-'), 'daemon.pid');
+    await expect(run('bash', ['-c', `setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}; sleep 300`], { timeoutMs: 1_000 })).rejects.toThrow(/timed out/);
+    const daemon = Number(fs.readFileSync(pidFile, 'utf8'));
+    await sleep(2_500);
+    expect(isAlive(daemon)).toBe(true);
+    process.kill(daemon, 'SIGKILL');
+  });
+
   test('names the exit code and the last lines of stderr', async () => {
     await expect(run('bash', ['-c', 'echo oops >&2; exit 3'])).rejects.toThrow('bash -c echo oops >&2; exit 3 failed (exited with 3): oops');
     await expect(run('bash', ['-c', 'echo fine'])).resolves.toEqual({ stdout: 'fine\n', stderr: '' });
