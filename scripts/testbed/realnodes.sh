@@ -81,7 +81,9 @@ stop_pid() {
 await_listener() {
   local file="$1" addr="$2" port="$3" where="${4:-host}" pid listing
   for ((i = 0; i < 100; i++)); do
-    pid="$(owned_pid "$file")" || die "the forward on $addr:$port exited (is the port taken?): $(tail -n 3 "$HL_STATE/logs/$(basename "$file" .pid).log" 2>/dev/null)"
+    # (Not owned_pid: until spawn's child has exec'd, its command line is still this script's.)
+    pid="$(cat "$file")"
+    kill -0 "$pid" 2>/dev/null || die "the forward on $addr:$port exited (is the port taken?): $(tail -n 3 "$HL_STATE/logs/$(basename "$file" .pid).log" 2>/dev/null)"
     if [[ "$where" == ns ]]; then listing="$(in_ns ss -Hltnp "sport = :$port")"; else listing="$(ss -Hltnp "sport = :$port")"; fi
     if grep -F " $addr:$port " <<<"$listing" | grep -qF "pid=$pid,"; then return 0; fi
     sleep 0.1
