@@ -204,11 +204,11 @@ describe('node hosts', () => {
 
   it("refuses another local account's etcd writes: plain HTTP, TLS without the API server's certificate, and its key files", async () => {
     const attempt = await foreignEtcdWrite(simLayout());
-    // etcd's TLS listener drops plain HTTP unanswered (curl: 52), and ends a handshake without a client certificate.
+    // etcd's TLS listener drops plain HTTP unanswered (curl: 52), and drops a TLS client without a certificate (how
+    // curl words that depends on when the close lands: 35, 55 or 56).
     expect(attempt.plain).toEqual({ code: 52, body: 'curl: (52) Empty reply from server\n' });
-    expect(attempt.tls.code).not.toBe(0);
-    expect(attempt.tls.body).toMatch(/alert|certificate|SSL/i);
-    expect(`${attempt.plain.body}${attempt.tls.body}`).not.toContain('revision');
+    expect([35, 55, 56]).toContain(attempt.tls.code);
+    expect(attempt.tls.body).not.toContain('revision');
     expect(attempt.readable).toEqual([]);
     expect({ written: attempt.keyCount, control: attempt.defaultNamespaceCount }).toEqual({ written: 0, control: 1 });
   });
