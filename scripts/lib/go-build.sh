@@ -115,6 +115,8 @@ go_directive_of() {
 finish() {
   local out_dir="$1" label="$2" started="$3" seconds=$((SECONDS - started))
   printf '%s\n' "$seconds" >"$out_dir/.build-seconds"
+  # The digests root checks before running these binaries (src/testbed/trustedPaths.ts).
+  (cd "$out_dir" && find . -maxdepth 1 -type f ! -name '.*' ! -name SHA256SUMS -printf '%f\n' | sort | xargs -r sha256sum) >"$out_dir/SHA256SUMS"
   date -u +%Y-%m-%dT%H:%M:%SZ >"$out_dir/.complete"
   log "$label: built in ${seconds}s -> $out_dir ($(du -sh "$out_dir" | cut -f1))"
 }

@@ -1,5 +1,5 @@
-# Sourced by realnodes.sh: writes a node's kubelet and kube-proxy configuration, client certificates signed by
-# the cluster CA, its pod network (bridge CNI) and the routes to the other nodes' pods, before its first boot.
+# Sourced by realnodes.sh: writes a node's kubelet and kube-proxy configuration, client and serving certificates
+# signed by the cluster CA, its pod network (bridge CNI) and the routes to the other nodes' pods, before its first boot.
 # Uses realnodes.sh's variables and helpers (HL_STATE, GATEWAY, node_ip, die).
 pod_cidr() { printf '10.244.%d.0/24' "$1"; }
 
@@ -28,30 +28,44 @@ current-context: default
 KUBECONFIG
 }
 
+# sign_cert KEY_OUT CERT_OUT SUBJECT EXTENSIONS: a new P-256 key and its certificate signed by the cluster CA.
+sign_cert() {
+  local key="$1" cert="$2" subject="$3" extensions="$4" csr
+  csr="$(mktemp)"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$key" -subj "$subject" -out "$csr" 2>/dev/null
+  openssl x509 -req -in "$csr" -CA "$HL_CA_CRT" -CAkey "$HL_CA_KEY" -CAcreateserial -CAserial "$NODE_DIR/ca.srl" \
+    -days 365 -out "$cert" -extfile <(printf '%b' "$extensions") 2>/dev/null
+  rm -f "$csr"
+  chmod 0600 "$key"
+}
+
+# node_kubelet NAME INDEX ADDRESS: prints "resigned" when the node's certificates were (re)made for a new cluster CA.
 node_kubelet() {
-  local name="$1" index="$2" dir="$HL_STATE/nodes/$1" root pki other
+  local name="$1" index="$2" address="$3" dir="$HL_STATE/nodes/$1" root pki other ca_digest
   : "${HL_CA_CRT:?}" "${HL_CA_KEY:?}" "${HL_API_PORT:?}" "${HL_TLS_SERVER_NAME:?}" "${HL_NODE_COUNT:?}"
+  [[ "$address" == 127.* ]] || die "node $name: the kubelet's address must be on loopback, got '$address'"
   root="$dir/rootfs"
   [[ -d "$root/etc" ]] || die "node $name has no rootfs at $root"
-  [[ -f "$dir/.kubelet" ]] && return 0
+  # Done once per cluster CA: a cluster made anew (new CA) gets the node certificates signed again.
+  ca_digest="$(sha256sum "$HL_CA_CRT" | cut -d' ' -f1)"
+  [[ -f "$dir/.kubelet" && "$(cat "$dir/.kubelet")" == "$ca_digest" ]] && return 0
+  [[ -f "$dir/.kubelet" ]] && printf 'resigned\n'
+  NODE_DIR="$dir"
   pki="$root/etc/kubernetes/pki"
   mkdir -p "$pki" "$root/var/lib/kubelet" "$root/etc/cni/net.d"
   cp "$HL_CA_CRT" "$pki/ca.crt"
+  # The kubelet's serving certificate, for the loopback address the API server dials it at (its InternalIP):
+  # the API server checks it (--kubelet-certificate-authority), so a process that took that port first cannot
+  # pass for the kubelet.
+  sign_cert "$pki/kubelet-serving.key" "$pki/kubelet-serving.crt" "/O=system:nodes/CN=system:node:$name" \
+    "extendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\nsubjectAltName=IP:$address,IP:$(node_ip "$index"),DNS:$name\n"
   # The node's own client certificate (group system:nodes), so the Node authorizer and NodeRestriction
   # admission treat it as that node and nothing more.
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$pki/kubelet-client.key" \
-    -subj "/O=system:nodes/CN=system:node:$name" -out "$dir/kubelet.csr" 2>/dev/null
-  openssl x509 -req -in "$dir/kubelet.csr" -CA "$HL_CA_CRT" -CAkey "$HL_CA_KEY" -CAcreateserial -CAserial "$dir/ca.srl" \
-    -days 365 -out "$pki/kubelet-client.crt" \
-    -extfile <(printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n') 2>/dev/null
-  chmod 0600 "$pki/kubelet-client.key"
+  sign_cert "$pki/kubelet-client.key" "$pki/kubelet-client.crt" "/O=system:nodes/CN=system:node:$name" \
+    'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n'
   # kube-proxy's identity: the bootstrap ClusterRoleBinding system:node-proxier names the user system:kube-proxy.
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$pki/kube-proxy.key" \
-    -subj "/CN=system:kube-proxy" -out "$dir/kube-proxy.csr" 2>/dev/null
-  openssl x509 -req -in "$dir/kube-proxy.csr" -CA "$HL_CA_CRT" -CAkey "$HL_CA_KEY" -CAserial "$dir/ca.srl" \
-    -days 365 -out "$pki/kube-proxy.crt" \
-    -extfile <(printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n') 2>/dev/null
-  chmod 0600 "$pki/kube-proxy.key"
+  sign_cert "$pki/kube-proxy.key" "$pki/kube-proxy.crt" "/CN=system:kube-proxy" \
+    'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n'
   mkdir -p "$root/var/lib/kube-proxy"
   kubeconfig_for kube-proxy kube-proxy >"$root/etc/kubernetes/kube-proxy.conf"
   cat >"$root/var/lib/kube-proxy/config.yaml" <<PROXYCONFIG
@@ -77,6 +91,8 @@ failSwapOn: false
 protectKernelDefaults: false
 oomScoreAdj: 0
 readOnlyPort: 0
+tlsCertFile: /etc/kubernetes/pki/kubelet-serving.crt
+tlsPrivateKeyFile: /etc/kubernetes/pki/kubelet-serving.key
 # The node sees both host CPUs through its cpuset but gets one by CFS quota: reserve the other.
 systemReserved: {cpu: "1"}
 podCIDR: $(pod_cidr "$index")
@@ -94,7 +110,8 @@ KUBELETCONFIG
   {"type": "portmap", "capabilities": {"portMappings": true}}
 ]}
 CNI
-  # Pods on other nodes are reached through those nodes (the routes a cloud network would carry).
+  # Pods on other nodes are reached through those nodes (the routes a cloud network would carry); once.
+  grep -q '^Gateway=' "$root/etc/systemd/network/10-host0.network" ||
   for ((other = 1; other <= HL_NODE_COUNT; other++)); do
     ((other == index)) && continue
     printf '\n[Route]\nDestination=%s\nGateway=%s\n' "$(pod_cidr "$other")" "$(node_ip "$other")" >>"$root/etc/systemd/network/10-host0.network"
@@ -102,5 +119,5 @@ CNI
   mkdir -p "$root/etc/systemd/system/multi-user.target.wants"
   ln -sf /etc/systemd/system/kubelet.service "$root/etc/systemd/system/multi-user.target.wants/kubelet.service"
   ln -sf /etc/systemd/system/kube-proxy.service "$root/etc/systemd/system/multi-user.target.wants/kube-proxy.service"
-  touch "$dir/.kubelet"
+  printf '%s\n' "$ca_digest" >"$dir/.kubelet"
 }

@@ -8,9 +8,12 @@
 # node address inside the namespace whose NodePorts the forwards reach).
 LB_STATE="$HL_STATE/lb"
 
+# kubectl with a bound on each request: a stalled API server must not hang the loop.
+lb_kubectl() { "$HL_KUBECTL" --kubeconfig "$HL_KUBECONFIG" --request-timeout=15s "$@"; }
+
 # One line per LoadBalancer Service: uid namespace name ingress-ip port:nodePort,...
 lb_services() {
-  "$HL_KUBECTL" --kubeconfig "$HL_KUBECONFIG" get services --all-namespaces -o \
+  lb_kubectl get services --all-namespaces -o \
     jsonpath='{range .items[?(@.spec.type=="LoadBalancer")]}{.metadata.uid}{" "}{.metadata.namespace}{" "}{.metadata.name}{" "}{.status.loadBalancer.ingress[0].ip}{"- "}{range .spec.ports[*]}{.port}:{.nodePort},{end}{"\n"}{end}'
 }
 
@@ -31,7 +34,7 @@ lb_release() {
 
 lb_sync() {
   local listing uid namespace name ingress ports address pair seen=" "
-  listing="$(lb_services)" || return 0
+  listing="$(lb_services 2>"$LB_STATE/list.err")" || { log "load balancer: listing Services failed (retried): $(tail -n 2 "$LB_STATE/list.err")"; return 0; }
   while read -r uid namespace name ingress ports; do
     [[ -n "$uid" ]] || continue
     seen+="$uid "
@@ -40,15 +43,19 @@ lb_sync() {
       address="$(lb_free_address)" || { log "load balancer: no free address for $namespace/$name"; continue; }
       for pair in ${ports//,/ }; do
         [[ "${pair#*:}" =~ ^[0-9]+$ ]] || continue
-        forward_in "lb-$uid-${pair%%:*}" "$address" "${pair%%:*}" "$HL_LB_TARGET:${pair#*:}"
+        # In a subshell: a port someone else holds ends this forward (logged), not the loop.
+        (forward_in "lb-$uid-${pair%%:*}" "$address" "${pair%%:*}" "$HL_LB_TARGET:${pair#*:}") ||
+          log "load balancer: no forward for $namespace/$name port ${pair%%:*} on $address"
       done
       printf '%s\n' "$address" >"$LB_STATE/$uid.address"
       log "load balancer: $namespace/$name on $address ($ports -> $HL_LB_TARGET)"
     fi
     address="$(cat "$LB_STATE/$uid.address")"
     if [[ "$ingress" != "$address" ]]; then
-      "$HL_KUBECTL" --kubeconfig "$HL_KUBECONFIG" -n "$namespace" patch service "$name" --subresource=status --type=merge \
-        -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$address\"}]}}}" >/dev/null || true
+      # A failed patch is logged and tried again on the next pass (the status still differs then).
+      lb_kubectl -n "$namespace" patch service "$name" --subresource=status --type=merge \
+        -p "{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"$address\"}]}}}" >/dev/null 2>"$LB_STATE/patch.err" ||
+        log "load balancer: setting the address of $namespace/$name failed (retried): $(tail -n 2 "$LB_STATE/patch.err")"
     fi
   done <<<"$listing"
   for file in "$LB_STATE"/*.address; do
@@ -72,8 +79,9 @@ lb_up() {
   : "${HL_KUBECTL:?}" "${HL_KUBECONFIG:?}" "${HL_LB_POOL:?}" "${HL_LB_TARGET:?}"
   local address
   for address in $HL_LB_POOL; do [[ "$address" == 127.* ]] || die "load balancer pool address $address is not on loopback"; done
-  [[ -f "$PIDS/lb.pid" ]] && kill -0 "$(cat "$PIDS/lb.pid")" 2>/dev/null && return 0
-  spawn lb bash "${BASH_SOURCE[0]%/*}/realnodes.sh" lb-loop
+  owned_pid "$PIDS/lb.pid" >/dev/null && return 0
+  # The state folder on its command line marks the process as this test bed's (owned_pid).
+  spawn lb bash "${BASH_SOURCE[0]%/*}/realnodes.sh" lb-loop "$HL_STATE"
   log "load balancer: Services of type LoadBalancer get an address of $HL_LB_POOL"
 }
 

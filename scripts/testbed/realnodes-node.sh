@@ -50,15 +50,37 @@ EOF
   touch "$dir/.created"
 }
 
+# The node gets nspawn's default capabilities (with CAP_NET_ADMIN for its own network) plus CAP_SYSLOG (the kubelet
+# will not start without reading /dev/kmsg): what systemd, containerd, runc, the kubelet, kube-proxy and the bridge
+# CNI use. Not the other extra ones of --capability=all (CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_TIME, CAP_BPF,
+# CAP_PERFMON, CAP_MAC_ADMIN, ...), and not these defaults, which reach host-wide state: the audit rules, immutable
+# flags, terminal configuration.
+NODE_ADDED_CAPS=CAP_SYSLOG
+NODE_DROPPED_CAPS=CAP_AUDIT_CONTROL,CAP_LINUX_IMMUTABLE,CAP_SYS_TTY_CONFIG
+
+# node_devices CGROUP: the devices a node (and every pod in it) may open: the pseudo devices, terminals, tun (runc's
+# and containerd's default set for a container, which must be a subset) and the kernel log the kubelet reads; device
+# nodes may be created (runc makes them for containers) but not opened otherwise, so no host disk or memory device is
+# reachable from a node. (A privileged pod, which asks for every device, cannot start on these nodes.)
+node_devices() {
+  local cg="$1" rule
+  echo a >"$cg/devices.deny"
+  for rule in 'c *:* m' 'b *:* m' 'c 1:3 rwm' 'c 1:5 rwm' 'c 1:7 rwm' 'c 1:8 rwm' 'c 1:9 rwm' 'c 1:11 rw' \
+    'c 5:0 rwm' 'c 5:1 rwm' 'c 5:2 rwm' 'c 136:* rwm' 'c 10:200 rwm'; do
+    echo "$rule" >"$cg/devices.allow"
+  done
+}
+
 node_start() {
   local name="$1" index="$2" address="$3" dir="$HL_STATE/nodes/$1" controller cg
   [[ "$address" == 127.* ]] || die "node $name: the forward address must be on loopback, got '$address'"
   [[ -f "$dir/.created" ]] || die "node $name was not created"
-  if [[ -f "$PIDS/node-$name.pid" ]] && kill -0 "$(cat "$PIDS/node-$name.pid")" 2>/dev/null; then return 0; fi
+  if owned_pid "$PIDS/node-$name.pid" >/dev/null; then return 0; fi
   cgroup2_active && cgroup2_prepare "$name"
   for controller in "${CONTROLLERS[@]}"; do
     cg="/sys/fs/cgroup/$controller/$CGROUP_PARENT/$name"
     mkdir -p "$cg"
+    [[ "$controller" == devices ]] && node_devices "$cg"
     if [[ "$controller" == cpuset ]]; then
       cat "/sys/fs/cgroup/cpuset/cpuset.cpus" >"/sys/fs/cgroup/cpuset/$CGROUP_PARENT/cpuset.cpus"
       cat "/sys/fs/cgroup/cpuset/cpuset.mems" >"/sys/fs/cgroup/cpuset/$CGROUP_PARENT/cpuset.mems"
@@ -105,7 +127,7 @@ node_start() {
       [ "$stopping" = 0 ] && [ "$rc" = 133 ] || exit "$rc"
     done' launcher \
     "${join[@]}" nsenter --net="$NETNS_PATH" systemd-nspawn -b -q -D "$dir/rootfs" -M "$name" --register=no --keep-unit \
-    --network-bridge="$BRIDGE" --capability=all --system-call-filter='@keyring bpf' \
+    --network-bridge="$BRIDGE" --capability="$NODE_ADDED_CAPS" --drop-capability="$NODE_DROPPED_CAPS" --system-call-filter='@keyring bpf' \
     --resolv-conf=off --timezone=off --link-journal=no "${binds[@]}"
   forward_in "ssh-$name" "$address" 22 "$(node_ip "$index"):22"
   log "node $name started: $(node_ip "$index") in $HL_NS, sshd forwarded from $address:22"

@@ -5,7 +5,7 @@
 #
 #   realnodes.sh net-up                     network namespace + bridge, lxcfs, the API forward into the namespace
 #   realnodes.sh node-create NAME INDEX     copy the image, give the node its own identity and address
-#   realnodes.sh node-kubelet NAME INDEX    give the node a kubelet: client certificate, kubeconfig, config, pod network
+#   realnodes.sh node-kubelet NAME INDEX ADDR  give the node a kubelet: certificates (again for a new CA), config, pod network
 #   realnodes.sh node-start NAME INDEX ADDR       boot the node in its cgroups; forward ADDR:22 (loopback) to its sshd
 #   realnodes.sh kubelet-forward NAME INDEX ADDR  forward ADDR:10250 (loopback) to its kubelet (API server -> kubelet)
 #   realnodes.sh node-stop NAME             power the node off, remove its cgroups and forwards
@@ -54,16 +54,47 @@ spawn() {
   echo $! >"$PIDS/$name.pid"
 }
 
+# owned_pid FILE: prints the pid FILE names if that process runs and its command line names the state folder (every
+# process spawn starts does). After a reboot a pid file may name anyone's process: root must not signal or count it.
+owned_pid() {
+  local file="$1" pid
+  [[ -f "$file" ]] || return 1
+  pid="$(cat "$file")"
+  [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$HL_STATE" || return 1
+  printf '%s' "$pid"
+}
+
 stop_pid() {
   local file="$1" pid grace="${2:-10}"
   [[ -f "$file" ]] || return 0
-  pid="$(cat "$file")"
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid="$(owned_pid "$file")"; then
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < grace * 10; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$file"
+}
+
+# await_listener PIDFILE ADDR PORT [ns]: waits until the process of PIDFILE itself listens on ADDR:PORT (in the
+# namespace with "ns"). Another process that bound the port first would otherwise receive what we forward.
+await_listener() {
+  local file="$1" addr="$2" port="$3" where="${4:-host}" pid listing
+  for ((i = 0; i < 100; i++)); do
+    # (Not owned_pid: until spawn's child has exec'd, its command line is still this script's.)
+    pid="$(cat "$file")"
+    kill -0 "$pid" 2>/dev/null || die "the forward on $addr:$port exited (is the port taken?): $(tail -n 3 "$HL_STATE/logs/$(basename "$file" .pid).log" 2>/dev/null)"
+    if [[ "$where" == ns ]]; then listing="$(in_ns ss -Hltnp "sport = :$port")"; else listing="$(ss -Hltnp "sport = :$port")"; fi
+    if grep -F " $addr:$port " <<<"$listing" | grep -qF "pid=$pid,"; then return 0; fi
+    sleep 0.1
+  done
+  die "the forward's socat (pid $pid) does not listen on $addr:$port: $(grep -F ":$port " <<<"$listing" | head -n 2)"
+}
+
+# forward_alive NAME: both socat processes of the forward run, and its unix socket accepts a connection.
+forward_alive() {
+  owned_pid "$PIDS/fwd-$1-host.pid" >/dev/null && owned_pid "$PIDS/fwd-$1-ns.pid" >/dev/null &&
+    timeout 5 socat -u OPEN:/dev/null "UNIX-CONNECT:$FWD/$1.sock" 2>/dev/null
 }
 
 wait_for() {
@@ -79,6 +110,7 @@ forward_in() {
   spawn "fwd-$name-ns" nsenter --net="$NETNS_PATH" socat "UNIX-LISTEN:$sock,fork,unlink-early" "TCP:$target"
   wait_for "the forward socket $sock" 50 test -S "$sock"
   spawn "fwd-$name-host" socat "TCP-LISTEN:$listen_port,bind=$listen_addr,fork,reuseaddr" "UNIX-CONNECT:$sock"
+  await_listener "$PIDS/fwd-$name-host.pid" "$listen_addr" "$listen_port"
 }
 
 # namespace side: TCP on the bridge address -> unix socket; host side: unix socket -> TCP on host loopback.
@@ -88,6 +120,7 @@ forward_out() {
   spawn "fwd-$name-host" socat "UNIX-LISTEN:$sock,fork,unlink-early" "TCP:$target"
   wait_for "the forward socket $sock" 50 test -S "$sock"
   spawn "fwd-$name-ns" nsenter --net="$NETNS_PATH" socat "TCP-LISTEN:$listen_port,bind=$GATEWAY,fork,reuseaddr" "UNIX-CONNECT:$sock"
+  await_listener "$PIDS/fwd-$name-ns.pid" "$GATEWAY" "$listen_port" ns
 }
 
 net_up() {
@@ -108,7 +141,11 @@ net_up() {
     spawn lxcfs lxcfs -f -l --enable-cfs --enable-pidfd -p "$HL_STATE/lxcfs.pidfile" "$LXCFS_DIR"
     wait_for "lxcfs on $LXCFS_DIR" 100 test -r "$LXCFS_DIR/proc/stat"
   fi
-  [[ -S "$FWD/api.sock" ]] || forward_out api "$HL_API_PORT" "127.0.0.1:$HL_API_PORT"
+  if ! forward_alive api; then
+    stop_pid "$PIDS/fwd-api-host.pid" 2
+    stop_pid "$PIDS/fwd-api-ns.pid" 2
+    forward_out api "$HL_API_PORT" "127.0.0.1:$HL_API_PORT"
+  fi
 }
 
 # node-kubelet: the kubelet, kube-proxy and pod network files of a node (kept apart for length).
@@ -127,24 +164,40 @@ cgroup2_active && CONTROLLERS=()
 kubelet_forward() {
   local name="$1" index="$2" address="$3"
   [[ "$address" == 127.* ]] || die "node $name: the forward address must be on loopback, got '$address'"
-  if [[ -f "$PIDS/fwd-kubelet-$name-host.pid" ]] && kill -0 "$(cat "$PIDS/fwd-kubelet-$name-host.pid")" 2>/dev/null; then return 0; fi
+  if forward_alive "kubelet-$name"; then return 0; fi
+  stop_pid "$PIDS/fwd-kubelet-$name-host.pid" 2
+  stop_pid "$PIDS/fwd-kubelet-$name-ns.pid" 2
   forward_in "kubelet-$name" "$address" 10250 "$(node_ip "$index"):10250"
 }
 
-registry_up() {
-  local dir="$1" tar ref push_dir
-  [[ -x "$dir/registry/registry" ]] || die "no registry binary in $dir/registry"
-  mkdir -p "$HL_STATE/registry/data"
-  if ! in_ns bash -c "exec 3<>/dev/tcp/$GATEWAY/5000" 2>/dev/null; then
-    cat >"$HL_STATE/registry/config.yml" <<REGISTRY
+# registry_config READONLY: the registry's configuration; no deletes ever, and no pushes once READONLY is true.
+registry_config() {
+  cat >"$HL_STATE/registry/config.yml" <<REGISTRY
 version: 0.1
 log: {level: warn}
-storage: {filesystem: {rootdirectory: $HL_STATE/registry/data}, delete: {enabled: true}}
+storage: {filesystem: {rootdirectory: $HL_STATE/registry/data}, delete: {enabled: false}, maintenance: {readonly: {enabled: $1}}}
 http: {addr: "$GATEWAY:5000"}
 REGISTRY
-    spawn registry nsenter --net="$NETNS_PATH" "$dir/registry/registry" serve "$HL_STATE/registry/config.yml"
-    wait_for "the registry on $GATEWAY:5000" 100 in_ns bash -c "exec 3<>/dev/tcp/$GATEWAY/5000"
-  fi
+}
+
+registry_start() {
+  spawn registry nsenter --net="$NETNS_PATH" "$REGISTRY_BIN" serve "$HL_STATE/registry/config.yml"
+  wait_for "the registry on $GATEWAY:5000" 100 in_ns bash -c "exec 3<>/dev/tcp/$GATEWAY/5000"
+  await_listener "$PIDS/registry.pid" "$GATEWAY" 5000 ns
+}
+
+# Pods reach the registry: it takes pushes only while the test bed fills it, then serves read-only, so no pod
+# can replace an image a privileged tool Job runs (kube-bench's).
+registry_up() {
+  local dir="$1" tar ref push_dir
+  REGISTRY_BIN="$dir/registry/registry"
+  [[ -x "$REGISTRY_BIN" ]] || die "no registry binary in $dir/registry"
+  mkdir -p "$HL_STATE/registry/data"
+  if owned_pid "$PIDS/registry.pid" >/dev/null && [[ -f "$HL_STATE/registry/.sealed" ]]; then return 0; fi
+  stop_pid "$PIDS/registry.pid" 5
+  rm -f "$HL_STATE/registry/.sealed"
+  registry_config false
+  registry_start
   for push_dir in "$@"; do for tar in "$push_dir"/push/*.tar; do
     # The archive's own tag (docker.io/<repo>:<tag>) becomes <repo>:<tag> in the registry.
     ref="$(tar -xOf "$tar" manifest.json | sed -n 's/.*"RepoTags":\["docker\.io\/\([^"]*\)"\].*/\1/p')"
@@ -152,6 +205,11 @@ REGISTRY
     in_ns skopeo copy --quiet --dest-tls-verify=false "docker-archive:$tar" "docker://$GATEWAY:5000/$ref" >&2
     log "pushed $ref to the node network's registry"
   done; done
+  stop_pid "$PIDS/registry.pid" 5
+  registry_config true
+  registry_start
+  touch "$HL_STATE/registry/.sealed"
+  log "the node network's registry serves read-only"
 }
 
 net_down() {
@@ -176,8 +234,16 @@ closure() {
   printf '{"links":%s}\n' "$(in_ns ip -j -d link show)"
   printf '{"ipForward":%s}\n' "$(in_ns cat /proc/sys/net/ipv4/ip_forward)"
   printf '{"ip6Forward":%s}\n' "$(in_ns cat /proc/sys/net/ipv6/conf/all/forwarding)"
-  printf '{"nftRuleset":%s}\n' "$(in_ns nft -j list ruleset 2>/dev/null || echo '{"nftables":[]}')"
-  printf '{"iptablesRules":%s}\n' "$(in_ns iptables-save 2>/dev/null | grep -c '^-A' || true)"
+  # Fails closed: a missing or failing tool is no evidence of "no rules".
+  local nft_rules ipt_rules ip6t_rules rules4 rules6
+  nft_rules="$(in_ns nft -j list ruleset)" || die "nft -j list ruleset failed in $HL_NS: the namespace cannot be proven closed"
+  ipt_rules="$(in_ns iptables-save)" || die "iptables-save failed in $HL_NS: the namespace cannot be proven closed"
+  ip6t_rules="$(in_ns ip6tables-save)" || die "ip6tables-save failed in $HL_NS: the namespace cannot be proven closed"
+  rules4="$(in_ns ip -j -4 rule show)" || die "ip -4 rule failed in $HL_NS"
+  rules6="$(in_ns ip -j -6 rule show)" || die "ip -6 rule failed in $HL_NS"
+  printf '{"nftRuleset":%s}\n' "$nft_rules"
+  printf '{"iptablesRules":%s}\n' "$(printf '%s\n%s\n' "$ipt_rules" "$ip6t_rules" | grep -c '^-A' || true)"
+  printf '{"rules4":%s}\n{"rules6":%s}\n' "$rules4" "$rules6"
   # From the host's side: a link whose peer is in the namespace would carry the namespace's id here.
   printf '{"namespace":"%s","hostNamespaceIds":%s}\n' "$HL_NS" "$(ip -j netns list-id)"
   printf '{"hostLinks":%s}\n' "$(ip -j -d link show)"
@@ -197,5 +263,5 @@ case "$command" in
   lb-loop) lb_loop ;;
   net-down) net_down ;;
   closure) closure ;;
-  *) die "usage: realnodes.sh net-up|node-create NAME INDEX|node-kubelet NAME INDEX|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|lb-up|net-down|closure" ;;
+  *) die "usage: realnodes.sh net-up|node-create NAME INDEX|node-kubelet NAME INDEX ADDR|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|lb-up|net-down|closure" ;;
 esac

@@ -11,6 +11,15 @@ interface Route {
   dev?: string;
 }
 
+/** A policy routing rule (`ip -j rule show`). */
+interface Rule {
+  priority?: number;
+  src?: string;
+  table?: string;
+  action?: string;
+  [key: string]: unknown;
+}
+
 interface Link {
   ifname?: string;
   link_netnsid?: number;
@@ -23,6 +32,8 @@ export interface NamespaceEvidence {
   bridge: string;
   routes4: Route[];
   routes6: Route[];
+  rules4: Rule[];
+  rules6: Rule[];
   links: Link[];
   ipForward: number;
   ip6Forward: number;
@@ -34,6 +45,13 @@ export interface NamespaceEvidence {
 
 /** The link-local range of cloud metadata services (169.254.169.254). */
 export const METADATA_RANGE = '169.254.0.0/16';
+
+const STANDARD_RULES: Record<string, number> = { local: 0, main: 32766, default: 32767 };
+
+function isStandardRule(rule: Rule): boolean {
+  const keys = Object.keys(rule).sort().join(',');
+  return keys === 'priority,src,table' && rule.src === 'all' && rule.table !== undefined && STANDARD_RULES[rule.table] === rule.priority;
+}
 
 /** Every reason the namespace is not closed; an empty list means closed. */
 export function closureViolations(evidence: NamespaceEvidence): string[] {
@@ -47,6 +65,10 @@ export function closureViolations(evidence: NamespaceEvidence): string[] {
   // route of its own, the answer is an immediate "prohibited" from inside, whatever else changes.
   const blocked = evidence.routes4.some((route) => route.dst === METADATA_RANGE && ['prohibit', 'blackhole', 'unreachable'].includes(route.type ?? ''));
   if (!blocked) violations.push(`the metadata range ${METADATA_RANGE} has no prohibit route`);
+  // Policy rules could send traffic by another table or mark: only the kernel's own three may exist.
+  for (const rule of [...evidence.rules4, ...evidence.rules6]) {
+    if (!isStandardRule(rule)) violations.push(`policy routing rule ${JSON.stringify(rule)}`);
+  }
   if (evidence.ipForward !== 0) violations.push('IPv4 forwarding is on');
   if (evidence.ip6Forward !== 0) violations.push('IPv6 forwarding is on');
   const nftRules = (evidence.nftRuleset.nftables ?? []).filter((item) => typeof item === 'object' && item !== null && !('metainfo' in item));
@@ -73,7 +95,7 @@ export function closureViolations(evidence: NamespaceEvidence): string[] {
 
 /** Parses and checks evidence; throws when a field is missing, so a changed tool output is not read as closed. */
 export function parseNamespaceEvidence(raw: Record<string, unknown>, bridge: string): NamespaceEvidence {
-  const required = ['namespace', 'routes4', 'routes6', 'links', 'ipForward', 'ip6Forward', 'nftRuleset', 'iptablesRules', 'hostNamespaceIds', 'hostLinks'];
+  const required = ['namespace', 'routes4', 'routes6', 'links', 'ipForward', 'ip6Forward', 'nftRuleset', 'iptablesRules', 'hostNamespaceIds', 'hostLinks', 'rules4', 'rules6'];
   const missing = required.filter((key) => !(key in raw));
   if (missing.length > 0) throw new Error(`namespace evidence lacks ${missing.join(', ')}`);
   return { ...(raw as Omit<NamespaceEvidence, 'bridge'>), bridge };

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createEtcdPki } from './etcdPki';
 import { apiServerUrl, type SimLayout, type SimNode } from './layout';
 import { renderKwokctlConfig, renderNodeManifests, type KwokctlOptions } from './manifests';
-import { commandLine, isAlive, readPidFile, run, waitFor, type Log } from './process';
+import { commandLine, isAlive, ownedPid, readPidFile, run, waitFor, type Log } from './process';
 import type { TestbedBinaries, TestbedVersions } from './versions';
 
 export interface ClusterContext {
@@ -31,7 +32,10 @@ export function kubectl(ctx: ClusterContext, args: readonly string[], timeoutMs 
   return run(ctx.binaries.kubectl, ['--kubeconfig', ctx.layout.kubeconfigPath, ...args], { timeoutMs });
 }
 
-/** The control plane processes kwokctl started, from its pid files. */
+/**
+ * The control plane processes kwokctl started, from its pid files. A pid counts only while it runs the component's
+ * binary from kwokctl's bin folder: after a reboot the file may name any process, which is not ours to count or stop.
+ */
 export function clusterComponents(layout: SimLayout): ComponentStatus[] {
   const pidsDir = path.join(layout.kwokClusterDir, 'pids');
   if (!fs.existsSync(pidsDir)) return [];
@@ -40,8 +44,10 @@ export function clusterComponents(layout: SimLayout): ComponentStatus[] {
     .filter((file) => file.endsWith('.pid'))
     .sort()
     .map((file) => {
-      const pid = readPidFile(path.join(pidsDir, file));
-      return { name: file.replace(/\.pid$/, ''), pid, running: pid !== undefined && isAlive(pid) };
+      const name = file.replace(/\.pid$/, '');
+      const binary = `${layout.kwokClusterDir}/bin/${name}`;
+      const pid = ownedPid(path.join(pidsDir, file), (command) => command === binary || command.startsWith(`${binary} `));
+      return { name, pid: pid ?? readPidFile(path.join(pidsDir, file)), running: pid !== undefined };
     });
 }
 
@@ -64,6 +70,7 @@ export async function createCluster(ctx: ClusterContext, options: KwokctlOptions
     log('removing a stale cluster state left by an earlier run');
     await deleteCluster(ctx);
   }
+  await createEtcdPki(layout);
   log(`starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok-controller (${apiServerUrl(layout.instance)})`);
   await kwokctl(ctx, ['create', 'cluster', '--config', layout.kwokctlConfigPath, '--kubeconfig', layout.kubeconfigPath, '--wait', '2m'], 600_000);
 }

@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import type { NodeMap } from '../config/nodeMap';
 import type { TestbedBinaries, TestbedVersions } from './versions';
 import { SIM_BIND_ADDRESS, SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
+import { etcdTlsArgs } from './etcdPki';
 
 /**
  * The kwokctl configuration: binary runtime with a local path for every binary (so kwokctl downloads
@@ -22,6 +23,7 @@ export interface KwokctlOptions {
 export function renderKwokctlConfig(versions: TestbedVersions, binaries: TestbedBinaries, layout: SimLayout, options: KwokctlOptions = {}): string {
   const ports = layout.instance.ports;
   const certSans = [...(options.advertiseAddress ? ['10.0.0.1', options.advertiseAddress] : []), ...(layout.instance.apiAddress ? [layout.instance.apiAddress] : [])];
+  const etcdTls = etcdTlsArgs(layout);
   const config = {
     apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
     kind: 'KwokctlConfiguration',
@@ -56,9 +58,12 @@ export function renderKwokctlConfig(versions: TestbedVersions, binaries: Testbed
     // The API server reaches kubelets (pod logs, exec) by the node's InternalIP, our loopback address, instead
     // of resolving the node name through the system resolver, which would leave the machine.
     componentsPatches: [
+      // etcd takes only the API server's client certificate (createEtcdPki writes it before the cluster starts).
+      { name: 'etcd', extraArgs: etcdTls.etcd },
       {
         name: 'kube-apiserver',
         extraArgs: [
+          ...etcdTls.kubeApiserver,
           { key: 'kubelet-preferred-address-types', value: 'InternalIP' },
           ...(options.advertiseAddress ? [{ key: 'advertise-address', value: options.advertiseAddress }] : []),
           // Real kubelets accept only callers with a certificate of the cluster CA: the API server presents
@@ -67,6 +72,9 @@ export function renderKwokctlConfig(versions: TestbedVersions, binaries: Testbed
             ? [
                 { key: 'kubelet-client-certificate', value: `${layout.kwokClusterDir}/pki/admin.crt` },
                 { key: 'kubelet-client-key', value: `${layout.kwokClusterDir}/pki/admin.key` },
+                // and checks the kubelet's serving certificate (signed for its loopback address by the cluster CA),
+                // so whoever binds a node's 127.0.0.x:10250 first cannot answer for it.
+                { key: 'kubelet-certificate-authority', value: `${layout.kwokClusterDir}/pki/ca.crt` },
               ]
             : []),
         ],
@@ -136,23 +144,26 @@ export function renderNodeManifests(nodes: readonly SimNode[], kwokVersion: stri
     .join('---\n');
 }
 
-/** sshd_config of one node host: its own address, host key and pid file; key login only; no PAM or systemd. */
-export function renderSshdConfig(node: SimNode, layout: SimLayout): string {
+/**
+ * sshd_config of one node host: its own address, host key and pid file; key login only; no PAM or systemd. The
+ * authorized keys come from a root-owned file outside the data folder, and StrictModes makes sshd check it too.
+ */
+export function renderSshdConfig(node: SimNode, layout: SimLayout, authorizedKeysFile: string): string {
   const dir = layout.nodeDir(node.name);
   return [
     `# Node host of ${node.name}, written by hardenlab sim up.`,
     `ListenAddress ${node.address}:${layout.instance.ports.ssh}`,
     `HostKey ${dir}/ssh_host_ed25519_key`,
     `PidFile ${dir}/sshd.pid`,
-    `AuthorizedKeysFile ${layout.authorizedKeysPath}`,
+    `AuthorizedKeysFile ${authorizedKeysFile}`,
     'PubkeyAuthentication yes',
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'PermitRootLogin prohibit-password',
     `AllowUsers root ${SIM_UNPRIVILEGED_USER}`,
-    // No PAM session here (no systemd/logind); the keys live in the repo's data folder, not ~/.ssh.
+    // No PAM session here (no systemd/logind); the keys are not in ~/.ssh.
     'UsePAM no',
-    'StrictModes no',
+    'StrictModes yes',
     'PrintMotd no',
     'X11Forwarding no',
     'AllowTcpForwarding no',

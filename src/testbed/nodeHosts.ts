@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
 import { knownHostsLine, renderSshdConfig } from './manifests';
-import { isAlive, readPidFile, run, stopProcess, tcpOpen, waitFor, type Log } from './process';
+import { ownedPid, readPidFile, run, stopProcess, tcpOpen, waitFor, type Log } from './process';
+import { assertTrustedPath, ensurePrivateDir } from './trustedPaths';
 
 const SSHD = '/usr/sbin/sshd';
 /** Debian's sshd insists on its privilege separation folder, which systemd would normally create. */
@@ -16,11 +18,33 @@ export interface NodeHostStatus {
   running: boolean;
 }
 
-/** The client key (generated once) and the authorized_keys every node host reads. */
+/**
+ * Where the KWOK node hosts' sshd reads the authorized keys: a root-owned file outside the data folder (sshd's
+ * StrictModes checks it and every folder above it, which a data folder under /tmp would fail), one per test bed.
+ */
+export function nodeHostKeysFile(layout: SimLayout): string {
+  const id = createHash('sha256').update(layout.simDir).digest('hex').slice(0, 12);
+  return path.join('/run/hardenlab/sim', `${layout.instance.clusterName}-${id}`, 'authorized_keys');
+}
+
+/** Writes the node hosts' authorized keys (root-owned, 0644 in 0755 folders) and checks the path as sshd will. */
+export function writeNodeHostKeys(layout: SimLayout): string {
+  const file = nodeHostKeysFile(layout);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
+  for (let dir = path.dirname(file); dir !== '/run'; dir = path.dirname(dir)) fs.chmodSync(dir, 0o755);
+  writeFileAtomic.sync(file, fs.readFileSync(layout.publicKeyPath), { mode: 0o644 });
+  assertTrustedPath(file, "the node hosts' authorized keys");
+  return file;
+}
+
+export function removeNodeHostKeys(layout: SimLayout): void {
+  fs.rmSync(path.dirname(nodeHostKeysFile(layout)), { recursive: true, force: true });
+}
+
+/** The client key (generated once) and the authorized_keys the real nodes get a copy of, in folders only root opens. */
 export async function ensureClientKey(layout: SimLayout, log: Log): Promise<void> {
-  // 0755 / 0644: the unprivileged user's sshd session must read authorized_keys too.
-  fs.mkdirSync(layout.sshDir, { recursive: true, mode: 0o755 });
-  fs.chmodSync(layout.sshDir, 0o755);
+  ensurePrivateDir(layout.simDir);
+  ensurePrivateDir(layout.sshDir);
   if (!fs.existsSync(layout.privateKeyPath)) {
     log(`generating the SSH client key ${layout.privateKeyPath}`);
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hardenlab-sim', '-f', layout.privateKeyPath]);
@@ -67,10 +91,10 @@ export async function startNodeHost(node: SimNode, layout: SimLayout, log: Log):
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `hardenlab-${node.name}`, '-f', hostKey]);
   }
   const configPath = path.join(dir, 'sshd_config');
-  fs.writeFileSync(configPath, renderSshdConfig(node, layout));
+  fs.writeFileSync(configPath, renderSshdConfig(node, layout, writeNodeHostKeys(layout)));
 
-  const pid = readPidFile(pidFilePath(layout, node));
-  if (pid !== undefined && isAlive(pid) && (await tcpOpen(node.address, port))) {
+  const pid = sshdPid(layout, node);
+  if (pid !== undefined && (await tcpOpen(node.address, port))) {
     log(`node host ${node.name}: sshd already runs on ${node.address}:${port} (pid ${pid})`);
     return;
   }
@@ -97,14 +121,20 @@ export function writeKnownHosts(nodes: readonly SimNode[], layout: SimLayout): v
   writeFileAtomic.sync(layout.knownHostsPath, `${lines.join('\n')}\n`, { mode: 0o644 });
 }
 
+/** The node host's sshd from its pid file, only if that pid still runs sshd with this node's config. */
+function sshdPid(layout: SimLayout, node: SimNode): number | undefined {
+  const config = path.join(layout.nodeDir(node.name), 'sshd_config');
+  return ownedPid(pidFilePath(layout, node), (command) => /^sshd: \S*sshd /.test(command) && command.includes(` -f ${config}`));
+}
+
 export async function stopNodeHost(node: SimNode, layout: SimLayout, log: Log): Promise<void> {
-  const pid = readPidFile(pidFilePath(layout, node));
-  if (pid === undefined || !isAlive(pid)) return;
+  const pid = sshdPid(layout, node);
+  if (pid === undefined) return;
   await stopProcess(pid);
   log(`node host ${node.name}: sshd stopped (pid ${pid})`);
 }
 
 export function nodeHostStatus(node: SimNode, layout: SimLayout): NodeHostStatus {
-  const pid = readPidFile(pidFilePath(layout, node));
-  return { name: node.name, address: node.address, pid, running: pid !== undefined && isAlive(pid) };
+  const pid = sshdPid(layout, node);
+  return { name: node.name, address: node.address, pid: pid ?? readPidFile(pidFilePath(layout, node)), running: pid !== undefined };
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 
@@ -10,22 +10,91 @@ export interface RunOptions {
   cwd?: string;
 }
 
-/** Runs a command to completion; the error names the command and carries its stderr. */
+/** ppid and session of every process, from /proc (processes that end meanwhile are skipped). */
+function processTable(): Map<number, { ppid: number; session: number }> {
+  const table = new Map<number, { ppid: number; session: number }>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [, ppid, , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(entry), { ppid: Number(ppid), session: Number(session) });
+    } catch {
+      // ended while we looked
+    }
+  }
+  return table;
+}
+
+/**
+ * A process and every descendant still in its session: what a timed-out command started, but not the daemons it
+ * detached on purpose (setsid gives them a session of their own). The command keeps our process group, so a Ctrl-C
+ * at the terminal still reaches it.
+ */
+function collectTree(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const table = processTable();
+  const session = table.get(pid)?.session;
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [candidate, info] of table) if (info.ppid === tree[i] && info.session === session) tree.push(candidate);
+  }
+  return tree;
+}
+
+function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * Runs a command to completion; the error names the command and carries its stderr. A timeout ends what the command
+ * started too (TERM, then KILL 2 s later), not only the command itself; daemons it detaches with setsid keep running.
+ */
 export function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<{ stdout: string; stderr: string }> {
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const maxBytes = 64 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 120_000, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) {
-          const detail = (stderr || stdout || error.message).trim().split('\n').slice(-20).join('\n');
-          reject(new Error(`${file} ${args.join(' ')} failed: ${detail}`));
-        } else {
-          resolve({ stdout, stderr });
-        }
-      },
-    );
+    const child = spawn(file, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let bytes = 0;
+    let failure: string | undefined;
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes <= maxBytes) into.push(chunk);
+      else if (!failure) {
+        failure = `printed more than ${maxBytes} bytes`;
+        signalAll(collectTree(child.pid), 'SIGKILL');
+      }
+    };
+    child.stdout.on('data', collect(out));
+    child.stderr.on('data', collect(err));
+    const timer = setTimeout(() => {
+      failure = `timed out after ${Math.round(timeoutMs / 1000)}s`;
+      // The tree is taken at once: once the command ends, its children are orphaned and no longer found by parent.
+      const tree = collectTree(child.pid);
+      signalAll(tree, 'SIGTERM');
+      setTimeout(() => signalAll(tree, 'SIGKILL'), 2_000).unref();
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${file} ${args.join(' ')} failed: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8');
+      if (code === 0 && !failure) return resolve({ stdout, stderr });
+      const reason = failure ?? (signal ? `ended by ${signal}` : `exited with ${code}`);
+      const detail = (stderr || stdout).trim().split('\n').slice(-20).join('\n');
+      reject(new Error(`${file} ${args.join(' ')} failed (${reason})${detail ? `: ${detail}` : ''}`));
+    });
   });
 }
 
@@ -52,6 +121,15 @@ export function readPidFile(file: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The pid a pid file names, if that process still runs and its command line passes `ours`. After a reboot or a
+ * crash the file may name someone else's process: root must never signal or count that one.
+ */
+export function ownedPid(pidFile: string, ours: (command: string) => boolean): number | undefined {
+  const pid = readPidFile(pidFile);
+  return pid !== undefined && isAlive(pid) && ours(commandLine(pid)) ? pid : undefined;
 }
 
 /** The command line of a process ('' when it is gone). */

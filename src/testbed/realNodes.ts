@@ -6,7 +6,7 @@ import { repoRoot } from '../config/paths';
 import type { SimLayout, SimNode } from './layout';
 import { closureViolations, parseNamespaceEvidence } from './closure';
 import { knownHostsLine } from './manifests';
-import { isAlive, readPidFile, run, tcpOpen, waitFor, type Log } from './process';
+import { ownedPid, readPidFile, run, tcpOpen, waitFor, type Log } from './process';
 import { describeMissing } from './cgroupHost';
 import { detectCgroupHost } from './cgroupHostRecord';
 import { cgroupScriptEnv, nodeCgroupUsage } from './realNodeCgroups';
@@ -116,9 +116,11 @@ function nodePidFile(layout: SimLayout, node: SimNode): string {
 }
 
 export function realNodeStatus(layout: SimLayout, node: SimNode): RealNodeStatus {
-  const pid = readPidFile(nodePidFile(layout, node));
-  const running = pid !== undefined && isAlive(pid);
-  const status: RealNodeStatus = { name: node.name, address: node.address, pid, running };
+  // Only while the pid still runs this node's launcher (its command line names the node's rootfs).
+  const rootfs = path.join(realNodesDir(layout), 'nodes', node.name, 'rootfs');
+  const owned = ownedPid(nodePidFile(layout, node), (command) => command.includes(` -D ${rootfs} `));
+  const running = owned !== undefined;
+  const status: RealNodeStatus = { name: node.name, address: node.address, pid: owned ?? readPidFile(nodePidFile(layout, node)), running };
   if (!running) return status;
   const usage = nodeCgroupUsage(layout, simNamespace(layout), node.name);
   if (usage.cpuSeconds !== undefined) status.cpuSeconds = usage.cpuSeconds;
@@ -245,16 +247,23 @@ export function kubeHunterSitePackages(venv: string): string | undefined {
 
 export type Kubectl = (args: readonly string[]) => Promise<{ stdout: string }>;
 
-/** Writes each node's kubelet files (before its first boot); the kubelet starts with the node. */
+/**
+ * Writes each node's kubelet files (before its first boot); the kubelet starts with the node. A node whose
+ * certificates were signed by an older cluster CA gets new ones, and is stopped if it runs (realNodesUp boots it).
+ */
 export async function prepareKubelets(ctx: RealNodesContext, setup: KubeletSetup): Promise<void> {
   const { layout } = ctx;
   for (const node of layout.instance.nodes) {
-    await script(ctx, ['node-kubelet', node.name, String(nodeIndex(layout, node))], {
+    const output = await script(ctx, ['node-kubelet', node.name, String(nodeIndex(layout, node)), node.address], {
       HL_CA_CRT: setup.caCertPath,
       HL_CA_KEY: setup.caKeyPath,
       HL_TLS_SERVER_NAME: setup.tlsServerName,
       HL_API_PORT: String(layout.instance.ports.kubeApiserver),
       HL_NODE_COUNT: String(layout.instance.nodes.length),
     });
+    if (output.includes('resigned') && realNodeStatus(layout, node).running) {
+      ctx.log(`real node ${node.name}: certificates signed again for the new cluster CA; restarting it`);
+      await script(ctx, ['node-stop', node.name], {}, 60_000);
+    }
   }
 }

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { stringify } from 'yaml';
 import writeFileAtomic from 'write-file-atomic';
 import { cacheDir, hardenlabHome } from '../config/paths';
@@ -10,8 +9,12 @@ import { apiServerUrl, simLayout, type SimInstance, type SimLayout } from './lay
 import { ensureApiForwards, pointKubeconfigAtApiAddress, stopApiForwards } from './apiForwards';
 import { recordedSimInstance, recordSimInstance } from './instanceRecord';
 import { buildNodeMap } from './manifests';
-import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, startNodeHost, stopNodeHost, writeKnownHosts } from './nodeHosts';
-import { isAlive, readPidFile, sleep, stopProcess, type Log } from './process';
+import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, removeNodeHostKeys, startNodeHost, stopNodeHost, writeKnownHosts } from './nodeHosts';
+import { assertTrustedCache, verifyBinaryDigests } from './trustedPaths';
+import { stopProcess, type Log } from './process';
+import { withSimLock } from './simLock';
+
+export { withSimLock } from './simLock';
 import { readNodeKind, realNodesContext, startRealNodes, writeNodeKind, type NodeKind } from './nodeKind';
 import { realNodeStatus, realNodesDir, realNodesDown, SIM_GATEWAY, simNamespace, type RealNodeStatus } from './realNodes';
 import { readCgroupPlan, realNodesPlanOrThrow, writeCgroupPlan } from './realNodeCgroups';
@@ -108,35 +111,6 @@ export function runBuild(cache: string, log: Log, script = buildScript): Promise
   });
 }
 
-/**
- * A lock beside the sim folder so two test runs do not start the test bed at once, and so a test that
- * stops a component on purpose is not mistaken for a broken test bed by another run's `simUp`.
- */
-export async function withSimLock<T>(home: string, fn: () => Promise<T>, waitMs = 60 * 60_000): Promise<T> {
-  fs.mkdirSync(home, { recursive: true });
-  const lockPath = path.join(home, '.sim.lock');
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      fs.writeFileSync(lockPath, String(process.pid), { flag: 'wx' });
-      break;
-    } catch {
-      const holder = readPidFile(lockPath);
-      if (holder === undefined || !isAlive(holder)) {
-        fs.rmSync(lockPath, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`${lockPath} is held by pid ${holder}`);
-      await sleep(500);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    if (readPidFile(lockPath) === process.pid) fs.rmSync(lockPath, { force: true });
-  }
-}
-
 function clusterRunning(layout: SimLayout): boolean {
   const components = clusterComponents(layout);
   return components.length > 0 && components.every((component) => component.running);
@@ -152,6 +126,9 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
   const { ctx, home, cache } = contextFor(options);
   const { layout, log } = ctx;
   return withSimLock(home, async () => {
+    // Root runs what the cache holds: only a cache no one else can write, and binaries that match their digests.
+    fs.mkdirSync(cache, { recursive: true, mode: 0o755 });
+    assertTrustedCache(cache);
     let missing = missingBinaries(ctx.binaries);
     if (missing.length > 0) {
       if (options.build === false) throw new Error(`test bed binaries missing (run scripts/testbed/build.sh): ${missing.join(', ')}`);
@@ -160,6 +137,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
       missing = missingBinaries(ctx.binaries);
       if (missing.length > 0) throw new Error(`build.sh finished but binaries are missing: ${missing.join(', ')}`);
     }
+    verifyBinaryDigests(Object.values(ctx.binaries));
 
     const kind = options.nodes ?? 'kwok';
     // Real nodes: the cgroup hierarchy and delegation this host allows, or every missing piece and what to do.
@@ -237,6 +215,8 @@ export async function simDown(options: SimOptions = {}): Promise<SimDownResult> 
     if (fs.existsSync(layout.kwokClusterDir) && missingBinaries(ctx.binaries).length === 0) {
       log('stopping the control plane (kwokctl delete cluster)');
       try {
+        assertTrustedCache(cache);
+        verifyBinaryDigests([ctx.binaries.kwokctl]);
         await deleteCluster(ctx);
       } catch (error) {
         log(`kwokctl delete cluster failed, stopping by pid: ${(error as Error).message}`);
@@ -251,6 +231,7 @@ export async function simDown(options: SimOptions = {}): Promise<SimDownResult> 
       await stopNodeHost(node, layout, log);
     }
     stopped.push(...(await stopApiForwards(layout, log)));
+    removeNodeHostKeys(layout);
     // Anything else still pointing into the sim folder was started by the test bed too.
     for (const { pid, command } of leftoverProcesses(layout)) {
       log(`stopping leftover pid ${pid}: ${command}`);

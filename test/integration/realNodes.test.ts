@@ -25,6 +25,8 @@ import { bounded } from '../support/faults';
 import { sarMeanUser } from '../support/sar';
 import { describeWhen } from '../support/skip';
 import { waitForFreeInstance } from '../support/lane';
+import { foreignEtcdWrite } from '../support/etcdAccess';
+import { ensureUnprivilegedUser } from '../../src/testbed/nodeHosts';
 
 // Real nodes: three system containers (1 CPU, 2 GiB each) with containerd and a real kubelet, joined to a real
 // control plane. This test bed is its own instance (other ports and addresses), beside the shared KWOK one.
@@ -113,6 +115,38 @@ describeReal('real nodes', () => {
     // The node's own identity, with the cluster CA verifying the API server as https://10.0.0.1 (kube-proxy's Service rule).
     const verified = await onNode(node.address, `curl -s --cacert ${pki}/ca.crt --cert ${pki}/kubelet-client.crt --key ${pki}/kubelet-client.key -o /dev/null -w '%{http_code}' https://10.0.0.1/api/v1/nodes/${node.name}`);
     expect({ anonymous, verified }).toEqual({ anonymous: '401', verified: '200' });
+  });
+
+  test("a node's root is boxed in: no module, raw I/O, clock or audit capability, and no host device opens", async () => {
+    const [block] = fs.readdirSync('/sys/dev/block');
+    expect(block).toMatch(/^\d+:\d+$/);
+    const [major, minor] = block!.split(':');
+    const script = [
+      'grep ^CapBnd: /proc/1/status',
+      `mknod /run/hl-mem c 1 1 && mknod /run/hl-blk b ${major} ${minor} && echo made`,
+      'head -c 1 /run/hl-mem >/dev/null 2>&1 && echo mem-open || echo mem-denied',
+      'head -c 1 /run/hl-blk >/dev/null 2>&1 && echo blk-open || echo blk-denied',
+      'rm -f /run/hl-mem /run/hl-blk',
+    ].join('; ');
+    const lines = (await onNode(instance.nodes[0]!.address, script)).trim().split('\n');
+    const bounding = BigInt(`0x${lines[0]!.split(/\s+/)[1]}`);
+    const has = (bit: number) => (bounding >> BigInt(bit)) & 1n;
+    // CAP_SYS_MODULE 16, CAP_SYS_RAWIO 17, CAP_SYS_TIME 25, CAP_AUDIT_CONTROL 30, CAP_BPF 39 go; CAP_NET_ADMIN 12 and
+    // CAP_SYSLOG 34 (the kubelet reads /dev/kmsg) stay.
+    expect([16, 17, 25, 30, 39, 12, 34].map(has)).toEqual([0n, 0n, 0n, 0n, 0n, 1n, 1n]);
+    expect(lines.slice(1)).toEqual(['made', 'mem-denied', 'blk-denied']);
+  });
+
+  test("another local account cannot write into this test bed's etcd", async () => {
+    await ensureUnprivilegedUser(log);
+    const attempt = await foreignEtcdWrite(layout);
+    // etcd's TLS listener drops plain HTTP unanswered (curl: 52), and drops a TLS client without a certificate (how
+    // curl words that depends on when the close lands: 35, 55 or 56).
+    expect(attempt.plain).toEqual({ code: 52, body: 'curl: (52) Empty reply from server\n' });
+    expect([35, 55, 56]).toContain(attempt.tls.code);
+    expect(attempt.tls.body).not.toContain('revision');
+    expect(attempt.readable).toEqual([]);
+    expect({ written: attempt.keyCount, control: attempt.defaultNamespaceCount }).toEqual({ written: 0, control: 1 });
   });
 
   test("a busy pod on node 2 shows in node 2's sar and not in the others'", async () => {

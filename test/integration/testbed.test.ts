@@ -5,7 +5,9 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { nodeMapSchema, type NodeEntry } from '../../src/config/nodeMap';
 import { repoRoot } from '../../src/config/paths';
-import { binaryPaths, readVersions, simStatus } from '../../src/testbed';
+import { binaryPaths, readVersions, simLayout, simStatus } from '../../src/testbed';
+import { foreignEtcdWrite } from '../support/etcdAccess';
+import { nodeHostKeysFile } from '../../src/testbed/nodeHosts';
 import { tempDir } from '../support/tempDir';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 
@@ -202,5 +204,36 @@ describe('node hosts', () => {
     const [uid, shadow] = stdout.trim().split('\n');
     expect(Number(uid)).toBeGreaterThan(0);
     expect(shadow).toBe('denied');
+  });
+
+  it("refuses another local account's etcd writes: plain HTTP, TLS without the API server's certificate, and its key files", async () => {
+    const attempt = await foreignEtcdWrite(simLayout(testbed.home, testbed.instance));
+    // etcd's TLS listener drops plain HTTP unanswered (curl: 52), and drops a TLS client without a certificate (how
+    // curl words that depends on when the close lands: 35, 55 or 56).
+    expect(attempt.plain).toEqual({ code: 52, body: 'curl: (52) Empty reply from server\n' });
+    expect([35, 55, 56]).toContain(attempt.tls.code);
+    expect(attempt.tls.body).not.toContain('revision');
+    expect(attempt.readable).toEqual([]);
+    expect({ written: attempt.keyCount, control: attempt.defaultNamespaceCount }).toEqual({ written: 0, control: 1 });
+  });
+
+  it("takes node host keys only from sshd's root-owned file: a key added in the data folder is refused", async () => {
+    const layout = simLayout(testbed.home, testbed.instance);
+    const file = nodeHostKeysFile(layout);
+    const stat = fs.statSync(file);
+    expect({ uid: stat.uid, mode: stat.mode & 0o777 }).toEqual({ uid: 0, mode: 0o644 });
+    const config = fs.readFileSync(path.join(layout.nodeDir(nodes[0]!.name), 'sshd_config'), 'utf8');
+    expect(config).toContain(`AuthorizedKeysFile ${file}\n`);
+    expect(config).toMatch(/^StrictModes yes$/m);
+    const intruder = path.join(await tempDir('hardenlab-intruder-'), 'id_ed25519');
+    await exec('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', intruder]);
+    const original = fs.readFileSync(layout.authorizedKeysPath, 'utf8');
+    fs.appendFileSync(layout.authorizedKeysPath, fs.readFileSync(`${intruder}.pub`));
+    try {
+      await expect(ssh({ ...nodes[0]!, privateKeyPath: intruder }, 'true')).rejects.toMatchObject({ stderr: expect.stringContaining('Permission denied') });
+      await expect(ssh(nodes[0]!, 'true')).resolves.toBeDefined();
+    } finally {
+      fs.writeFileSync(layout.authorizedKeysPath, original);
+    }
   });
 });

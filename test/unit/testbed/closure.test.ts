@@ -1,4 +1,7 @@
 import { closureViolations, parseNamespaceEvidence, type NamespaceEvidence } from '../../../src/testbed/closure';
+import { run } from '../../../src/testbed/process';
+import { realNodesScript } from '../../../src/testbed/realNodes';
+import { tempDirSync } from '../../support/tempDir';
 
 /** A closed namespace as realnodes.sh reports it: loopback, the bridge, one node's veth on it. */
 function closed(): NamespaceEvidence {
@@ -7,6 +10,9 @@ function closed(): NamespaceEvidence {
     bridge: 'hlbr0',
     routes4: [{ dst: '10.77.0.0/24', dev: 'hlbr0' }, { type: 'prohibit', dst: '169.254.0.0/16' }, { type: 'local', dst: '127.0.0.0/8', dev: 'lo' }],
     routes6: [{ dst: 'fe80::/64', dev: 'hlbr0' }],
+    // As `ip -j rule show` prints a fresh namespace's rules.
+    rules4: [{ priority: 0, src: 'all', table: 'local' }, { priority: 32766, src: 'all', table: 'main' }, { priority: 32767, src: 'all', table: 'default' }],
+    rules6: [{ priority: 0, src: 'all', table: 'local' }, { priority: 32766, src: 'all', table: 'main' }],
     links: [
       { ifname: 'lo' },
       { ifname: 'hlbr0', linkinfo: { info_kind: 'bridge' } },
@@ -31,6 +37,8 @@ describe('closureViolations', () => {
     ['an IPv6 default route', (e) => e.routes6.push({ dst: 'default', dev: 'hlbr0' }), 'default route via hlbr0'],
     ['a gateway route', (e) => e.routes4.push({ dst: '192.168.0.0/16', gateway: '10.77.0.2' }), 'route to 192.168.0.0/16 through gateway 10.77.0.2'],
     ['no block of the metadata range', (e) => (e.routes4 = e.routes4.filter((route) => route.type !== 'prohibit')), 'the metadata range 169.254.0.0/16 has no prohibit route'],
+    ['a policy rule to another table', (e) => e.rules4.push({ priority: 100, src: 'all', table: '42' }), 'policy routing rule {"priority":100,"src":"all","table":"42"}'],
+    ['a fwmark rule', (e) => e.rules6.push({ priority: 32000, src: 'all', fwmark: '0x1', table: 'main' }), 'policy routing rule {"priority":32000,"src":"all","fwmark":"0x1","table":"main"}'],
     ['IPv4 forwarding', (e) => (e.ipForward = 1), 'IPv4 forwarding is on'],
     ['IPv6 forwarding', (e) => (e.ip6Forward = 1), 'IPv6 forwarding is on'],
     ['an nftables table', (e) => e.nftRuleset.nftables?.push({ table: { family: 'ip', name: 'nat' } }), 'nftables has 1 tables, chains or rules (NAT or forwarding could hide there)'],
@@ -61,6 +69,26 @@ describe('closureViolations', () => {
 
 describe('parseNamespaceEvidence', () => {
   test('names the missing fields, so a changed tool output is never read as closed', () => {
-    expect(() => parseNamespaceEvidence({ namespace: 'x', routes4: [] }, 'hlbr0')).toThrow(/lacks routes6, links, ipForward, ip6Forward, nftRuleset, iptablesRules, hostNamespaceIds, hostLinks/);
+    expect(() => parseNamespaceEvidence({ namespace: 'x', routes4: [] }, 'hlbr0')).toThrow(/lacks routes6, links, ipForward, ip6Forward, nftRuleset, iptablesRules, hostNamespaceIds, hostLinks, rules4, rules6/);
+  });
+});
+
+describe('realnodes.sh closure', () => {
+  const namespace = `hardenlab-closuretest-${process.pid}`;
+  beforeAll(async () => {
+    await run('ip', ['netns', 'add', namespace]);
+  });
+  afterAll(async () => {
+    await run('ip', ['netns', 'del', namespace]);
+  });
+
+  test('fails closed: without nft (or iptables-save) it proves nothing instead of reading "no rules"', async () => {
+    const env = { ...process.env, HL_STATE: tempDirSync('hardenlab-closure-'), HL_NS: namespace };
+    const evidence = parseNamespaceEvidence(JSON.parse(`[${(await run('bash', [realNodesScript, 'closure'], { env })).stdout.trim().split('\n').join(',')}]`).reduce((all: object, item: object) => ({ ...all, ...item }), {}), 'hlbr0');
+    expect(evidence.rules4.map((rule) => rule.table)).toEqual(['local', 'main', 'default']);
+    // /usr/sbin holds nft and iptables-save on Debian: without it the check must fail, not pass.
+    await expect(run('bash', [realNodesScript, 'closure'], { env: { ...env, PATH: '/usr/bin:/bin' } })).rejects.toThrow(
+      `nft -j list ruleset failed in ${namespace}: the namespace cannot be proven closed`,
+    );
   });
 });

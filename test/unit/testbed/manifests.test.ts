@@ -41,6 +41,32 @@ describe('renderKwokctlConfig', () => {
     });
   });
 
+  it('serves etcd over TLS only, with client certificates of its own CA required on the client and peer ports', () => {
+    const argsOf = (name: string) => (config.componentsPatches as { name: string; extraArgs: { key: string; value: string; override?: boolean }[] }[]).find((patch) => patch.name === name)?.extraArgs ?? [];
+    const etcd = Object.fromEntries(argsOf('etcd').map((arg) => [arg.key, arg]));
+    for (const key of ['listen-client-urls', 'advertise-client-urls']) expect(etcd[key]).toEqual({ key, value: 'https://127.0.0.1:2379', override: true });
+    for (const key of ['listen-peer-urls', 'initial-advertise-peer-urls']) expect(etcd[key]).toEqual({ key, value: 'https://127.0.0.1:2380', override: true });
+    expect(etcd['initial-cluster']).toEqual({ key: 'initial-cluster', value: 'node0=https://127.0.0.1:2380', override: true });
+    expect(etcd['client-cert-auth']?.value).toBe('true');
+    expect(etcd['peer-client-cert-auth']?.value).toBe('true');
+    expect(etcd['trusted-ca-file']?.value).toBe('/data/hl/sim/etcd-pki/ca.crt');
+    const apiserver = Object.fromEntries(argsOf('kube-apiserver').map((arg) => [arg.key, arg.value]));
+    expect(apiserver).toMatchObject({
+      'etcd-servers': 'https://127.0.0.1:2379',
+      'etcd-cafile': '/data/hl/sim/etcd-pki/ca.crt',
+      'etcd-certfile': '/data/hl/sim/etcd-pki/apiserver-etcd-client.crt',
+      'etcd-keyfile': '/data/hl/sim/etcd-pki/apiserver-etcd-client.key',
+    });
+    // The etcd CA is not the cluster CA, which also signs every node's client certificate.
+    expect(apiserver['etcd-cafile']).not.toContain('/kwok/');
+  });
+
+  it('makes the API server check real kubelets\' serving certificates against the cluster CA', () => {
+    const real = parse(renderKwokctlConfig(versions, binaries, layout, { kubeletClientCertificate: true }));
+    const args = (real.componentsPatches as { name: string; extraArgs: { key: string; value: string }[] }[]).find((patch) => patch.name === 'kube-apiserver')!.extraArgs;
+    expect(args).toContainEqual({ key: 'kubelet-certificate-authority', value: '/data/hl/sim/kwok/clusters/hardenlab/pki/ca.crt' });
+  });
+
   it('runs the controller manager and scheduler without leader election, so an API server stall does not end them', () => {
     const argsOf = (name: string) => (config.componentsPatches as { name: string; extraArgs: { key: string; value: string }[] }[]).find((patch) => patch.name === name)?.extraArgs;
     expect(argsOf('kube-controller-manager')).toEqual([{ key: 'leader-elect', value: 'false' }]);
@@ -66,11 +92,14 @@ describe('renderNodeManifests', () => {
 
 describe('renderSshdConfig', () => {
   it('listens on the node address only, with its own host key and pid file, key login only', () => {
-    const config = renderSshdConfig(SIM_NODES[1]!, layout);
+    const config = renderSshdConfig(SIM_NODES[1]!, layout, '/run/hardenlab/sim/x/authorized_keys');
     expect(config).toContain('ListenAddress 127.0.0.12:22');
     expect(config).toContain('HostKey /data/hl/sim/nodes/sim-node-2/ssh_host_ed25519_key');
     expect(config).toContain('PidFile /data/hl/sim/nodes/sim-node-2/sshd.pid');
-    expect(config).toContain('AuthorizedKeysFile /data/hl/sim/ssh/authorized_keys');
+    // The keys from a root-owned file outside the data folder, and sshd checks its owner and modes (StrictModes).
+    expect(config).toContain('AuthorizedKeysFile /run/hardenlab/sim/x/authorized_keys');
+    expect(config).toMatch(/^StrictModes yes$/m);
+    expect(config).not.toContain('/data/hl/sim/ssh/authorized_keys');
     expect(config).toMatch(/^PasswordAuthentication no$/m);
     expect(config).toMatch(/^UsePAM no$/m);
     expect(config).not.toMatch(/0\.0\.0\.0/);
@@ -117,7 +146,7 @@ describe('a second, disjoint instance', () => {
     const config = parse(renderKwokctlConfig(versions, binaries, other));
     expect(config.options).toMatchObject({ kubeApiserverPort: 16443, etcdPort: 12379, etcdPeerPort: 12380, kubeControllerManagerPort: 20257, kubeSchedulerPort: 20259, kwokControllerPort: 20247 });
     expect(other.kwokClusterDir).toBe('/data/other/sim/kwok/clusters/other');
-    expect(renderSshdConfig(instance.nodes[0]!, other)).toContain('ListenAddress 127.0.0.21:2222');
+    expect(renderSshdConfig(instance.nodes[0]!, other, '/run/k')).toContain('ListenAddress 127.0.0.21:2222');
     expect(buildNodeMap(instance.nodes, other).nodes[0]).toMatchObject({ host: '127.0.0.21', port: 2222 });
   });
 });
