@@ -165,8 +165,12 @@ interface ActivityCase {
   /** The failure type (ApplicationFailure.type, or Error.name for a retryable error). */
   type: string;
   nonRetryable: boolean;
-  expect: RegExp;
+  /** The message, or how to build it from the test bed's first node address (its lane picks the address). */
+  expect: RegExp | ((node: string) => RegExp);
 }
+
+/** The lane's test bed picks its node addresses, so messages naming a node are built once it is up. */
+const naming = (make: (node: string) => string) => (node: string) => new RegExp(make(node.replace(/\./g, '\\.')));
 
 async function expectActivityError(c: ActivityCase): Promise<void> {
   tried++;
@@ -175,7 +179,8 @@ async function expectActivityError(c: ActivityCase): Promise<void> {
     (err: unknown) => err as Error,
   );
   const type = error instanceof ApplicationFailure ? error.type : error.name;
-  expect({ type, message: error.message }).toEqual({ type: c.type, message: expect.stringMatching(c.expect) });
+  const pattern = typeof c.expect === 'function' ? c.expect(tb.instance.nodes[0]!.address) : c.expect;
+  expect({ type, message: error.message }).toEqual({ type: c.type, message: expect.stringMatching(pattern) });
   expect(error instanceof ApplicationFailure && error.nonRetryable).toBe(c.nonRetryable);
 }
 
@@ -212,9 +217,9 @@ describe("SSH: sampling activities against the test bed's node hosts", () => {
       },
       type: 'SshAuthFailed',
       nonRetryable: true,
-      expect: /SSH authentication failed for root@127\.0\.0\.11:22/,
+      expect: naming((node) => `SSH authentication failed for root@${node}:22`),
     },
-    { name: 'wrong user', call: () => stop(nodeMapWith('wrong-user', { user: 'nosuchuser' })), type: 'SshAuthFailed', nonRetryable: true, expect: /SSH authentication failed for nosuchuser@127\.0\.0\.11:22/ },
+    { name: 'wrong user', call: () => stop(nodeMapWith('wrong-user', { user: 'nosuchuser' })), type: 'SshAuthFailed', nonRetryable: true, expect: naming((node) => `SSH authentication failed for nosuchuser@${node}:22`) },
     {
       name: 'unknown host key (empty known_hosts)',
       call: async () => {
@@ -223,18 +228,18 @@ describe("SSH: sampling activities against the test bed's node hosts", () => {
       },
       type: 'HostKeyUnknown',
       nonRetryable: true,
-      expect: /host key of root@127\.0\.0\.11:22 is unknown: ssh-ed25519 SHA256:\S+ is not in .*known_hosts\.empty/,
+      expect: naming((node) => `host key of root@${node}:22 is unknown: ssh-ed25519 SHA256:\\S+ is not in .*known_hosts\\.empty`),
     },
     {
       name: 'changed host key (known_hosts holds another key)',
       call: async () => {
         const other = (await fs.readFile(path.resolve(__dirname, '../fixtures/ssh/key-a.pub'), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
-        await fs.writeFile(path.join(dir, 'known_hosts.other'), `127.0.0.11 ${other}\n`);
+        await fs.writeFile(path.join(dir, 'known_hosts.other'), `${tb.instance.nodes[0]!.address} ${other}\n`);
         return stop(nodeMapWith('changed-host', { knownHostsPath: path.join(dir, 'known_hosts.other') }));
       },
       type: 'HostKeyChanged',
       nonRetryable: true,
-      expect: /host key of root@127\.0\.0\.11:22 CHANGED/,
+      expect: naming((node) => `host key of root@${node}:22 CHANGED`),
     },
     { name: 'private key file missing', call: () => stop(nodeMapWith('no-key', { privateKeyPath: path.join(dir, 'absent_key') })), type: 'SshKeyUnreadable', nonRetryable: true, expect: /absent_key/ },
   ];
@@ -263,7 +268,7 @@ describe('through the worker: a bad cluster or node setting aborts the scenario 
     await expectAborted(
       'worker-unknown-hostkey',
       { environment: 'unknown-host-key', scenarios: ['baseline'], window: SHORT, workload: { loadBalancerWaitSeconds: 5 }, operatorTimeoutSeconds: 2 },
-      /host key of root@127\.0\.0\.11:22 is unknown/,
+      naming((node) => `host key of root@${node}:22 is unknown`)(tb.instance.nodes[0]!.address),
     );
   });
 });

@@ -292,15 +292,14 @@ describe('collection when sshd goes away', () => {
     const local = path.join(work, 'resume', 'big.bin');
     try {
       const session = await connector.connect(host.nodeEntry('resume'));
-      let killed = false;
+      // The stop runs beside the download; it is awaited before sshd starts again (it may still listen until then).
+      let stopping: Promise<void> | undefined;
       const interrupted = await session
         .download(remote, local, (bytes) => {
-          if (!killed && bytes > 8 * 1024 * 1024) {
-            killed = true;
-            void host.stop();
-          }
+          if (!stopping && bytes > 8 * 1024 * 1024) stopping = host.stop();
         })
         .catch((e: unknown) => e);
+      await stopping;
       expect(isRetryable(interrupted)).toBe(true);
       const partial = (await fs.stat(`${local}.part`)).size;
       expect(partial).toBeGreaterThan(0);

@@ -30,6 +30,8 @@ const hardenedNs = `hl-it-trivy-hard-${stamp}`;
 const OFFLINE = { HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9', NO_PROXY: '127.0.0.1,localhost' };
 
 let cluster: ClusterRef;
+/** The lane's own API server address: the kubeconfig's server host, which Trivy names as its target. */
+let apiAddress: string;
 let kube: KubeClient;
 let work: string;
 let workerTemp: string;
@@ -53,6 +55,7 @@ function logSummary(summary: ToolRunSummary): void {
 beforeAll(async () => {
   const testbed = await ensureTestbed();
   cluster = { provider: 'local', kubeconfigPath: testbed.kubeconfigPath, nodeMapPath: testbed.nodeMapPath };
+  apiAddress = testbed.instance.apiAddress!;
   kube = await loadKubeClient(cluster);
   const workload = experimentSchema.parse({}).workload;
   for (const [namespace, hardened] of [[rootNs, false], [hardenedNs, true]] as const) {
@@ -81,7 +84,7 @@ describe('Trivy on the worker host against the test bed, offline', () => {
   it("misconfig mode finds the thesis workload's misconfigurations, and fewer on its hardened variant", async () => {
     const summary = await createToolActivities(deps).runTrivy({ ...request(), mode: 'misconfig' });
     logSummary(summary);
-    expect(summary).toMatchObject({ tool: 'trivy', mode: 'misconfig', target: '127.0.0.1', outcome: 'ok', version: deps.binaries.trivyVersion });
+    expect(summary).toMatchObject({ tool: 'trivy', mode: 'misconfig', target: apiAddress, outcome: 'ok', version: deps.binaries.trivyVersion });
     misconfig = await findings(summary);
     expect(summary.counts.failures).toBe(misconfig.findings.length);
     const on = (namespace: string) => misconfig.findings.filter((f) => f.location === `${namespace}/Deployment/${APP_NAME}`);
