@@ -130,7 +130,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
 
   async function ensureSampler(session: SshSession, req: SamplingRequest, mode: 'start' | 'check'): Promise<{ outcome: EnsureOutcome; gaps: SamplingGap[] }> {
     const paths = remotePaths(req.runId, session.node.name);
-    const script = `(\n${ensureSamplerScript(paths, { ...req, mode })}\n)\nrc=$?\n${gapsScript(paths)}exit $rc\n`;
+    const script = `(\n${ensureSamplerScript(paths, { ...req, mode, detach: session.detach })}\n)\nrc=$?\n${gapsScript(paths)}exit $rc\n`;
     const result = await session.exec(script);
     const outcome = parseEnsureOutput(result.stdout);
     if (result.code !== 0 || outcome.error) {

@@ -104,11 +104,8 @@ async function main() {
       jest('integration', ['integration'], ['--maxWorkers=3', '--forceExit']),
       // With the lane-isolation test: the shared lane's set-up beside a test bed in a default data folder.
       jest('faults', ['integration-faults', 'integration-isolation'], ['--runInBand', '--forceExit']),
-      // Node access through the Kubernetes API (test/integration/nodeAccess.test.ts): opt-in while it is a first step.
-      jest('realnodes', ['integration-realnodes', ...(process.env.HARDENLAB_NODE_ACCESS_TEST === '1' ? ['integration-nodeaccess'] : [])], [
-        '--runInBand',
-        '--forceExit',
-      ]),
+      // Then node access through the Kubernetes API (test/integration/nodeAccess*.test.ts), on a real-node bed of its own.
+      jest('realnodes', ['integration-realnodes', 'integration-nodeaccess'], ['--runInBand', '--forceExit']),
       // The cgroup v2 proof in a QEMU guest (test/vm/): opt-in, it has a deadline of its own inside the lane's.
       ...(process.env.HARDENLAB_VM_TEST === '1' ? [jest('vm', ['vm'], ['--runInBand', '--forceExit'])] : []),
     ]);

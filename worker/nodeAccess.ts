@@ -1,6 +1,7 @@
 /**
  * The composition root's choice of node transport (issue 24, first step): SSH, or the Kubernetes API when
- * the worker config's `experiment:` says `nodeAccess: kubernetes`. One transport per worker: the activities
+ * the worker config's `experiment:` says `nodeAccess: kubernetes`, or names a kubeconfig and no
+ * node map (the default then). One transport per worker: the activities
  * get it injected and never know which it is.
  */
 import { validateExperiment } from '../src/config/experiment';
@@ -17,8 +18,9 @@ export async function nodeTransport(source: WorkerConfigSource | undefined, env:
   const loaded = source ?? (await loadWorkerConfig(env).catch(() => undefined));
   // An invalid config is reported by every run's resolve step, naming the fields; SSH changes nothing there.
   const validated = loaded ? validateExperiment(loaded.config.experiment) : undefined;
-  if (!validated?.ok || validated.config.nodeAccess !== 'kubernetes') return ssh;
+  if (!validated?.ok) return ssh;
   const config = withEnvironmentDefaults(validated.config, env);
+  if (nodeAccessOf(config).access !== 'kubernetes' || !config.cluster.kubeconfigPath) return ssh;
   const cluster = { kubeconfigPath: config.cluster.kubeconfigPath!, context: config.cluster.context };
   return createKubeNodeConnector(cluster, { image: nodeAccessOf(config).image! });
 }

@@ -5,9 +5,9 @@
  * checks are counted, so a long window's record stays small.
  */
 import type { SamplingHealth } from '../src/domain/contracts';
-import type { SamplingGap } from '../src/domain/samples';
+import { UNCHECKED_GAP_REASON, type SamplingGap } from '../src/domain/samples';
 
-export const UNCHECKED = 'health check failed';
+export const UNCHECKED = UNCHECKED_GAP_REASON;
 
 export interface HealthLedger {
   gaps: SamplingGap[];

@@ -123,9 +123,22 @@ forward_out() {
   await_listener "$PIDS/fwd-$name-ns.pid" "$GATEWAY" "$listen_port" ns
 }
 
+# Each node's systemd, containerd and kubelet hold inotify instances and watches, all charged to root on the host.
+# The kernel's default of 128 instances per user runs out with two beds (a demo bed and the tests'), and kubelets then
+# exit with "too many open files" and never register: raise the two limits (never lower them), as kind documents.
+raise_sysctl() {
+  local key="$1" want="$2" file="/proc/sys/${1//.//}"
+  if (($(cat "$file") < want)); then
+    echo "$want" >"$file"
+    log "raised $key to $want (each real node holds inotify instances charged to root)"
+  fi
+}
+
 net_up() {
   : "${HL_API_PORT:?}"
   mkdir -p "$HL_STATE" "$PIDS"
+  raise_sysctl fs.inotify.max_user_instances 1024
+  raise_sysctl fs.inotify.max_user_watches 524288
   if [[ ! -e "$NETNS_PATH" ]]; then
     ip netns add "$HL_NS"
     in_ns ip link set lo up

@@ -131,6 +131,7 @@ export function buildCli(): Command {
     .option('--interval <seconds>', 'sampling interval', (v) => Number(v), 5)
     .option('--keep', 'keep the dev server and worker running afterwards (Ctrl-C stops)')
     .addOption(new Option('--nodes <kind>', 'real: system containers with a kubelet (default where this machine can run them); kwok: simulated').choices([...NODE_KINDS]))
+    .addOption(new Option('--node-access <access>', 'how the worker reaches the nodes: ssh (default) or kubernetes (an access pod per node)').choices(['ssh', 'kubernetes']))
     .action(async (opts) => demoCommand(opts));
 
   return program;

@@ -1,6 +1,6 @@
 /**
  * How the worker reaches the nodes (sampling, collect, boot time, node-mode tools): over SSH with the node
- * map, or through the Kubernetes API with a privileged pod per node (src/nodeaccess/). An environment field
+ * map, or through the Kubernetes API with a hostPID pod per node that nsenters into it (src/nodeaccess/). An environment field
  * (src/config/trust.ts): the access pod is root on the node, so only the worker's config may choose it.
  */
 import type { ExperimentConfig } from './experiment';
@@ -23,14 +23,18 @@ export interface NodeAccessChoice {
 /** The access a resolved experiment config gives its nodes: `nodeAccess` when set, else ssh with a node map and kubernetes without. */
 export function nodeAccessOf(config: Pick<ExperimentConfig, 'nodeAccess' | 'nodeAccessImage' | 'nodeMapPath' | 'cluster'>): NodeAccessChoice {
   const sshDerived = config.cluster.provider === 'linode' && config.cluster.linode.ssh !== undefined;
-  const access: NodeAccessKind = config.nodeAccess ?? (config.nodeMapPath || sshDerived ? 'ssh' : 'kubernetes');
+  // The test bed's nodes have sshd (its node map is filled in by resolve), so its default stays SSH.
+  const testbed = config.cluster.provider === 'local';
+  const access: NodeAccessKind = config.nodeAccess ?? (config.nodeMapPath || sshDerived || testbed ? 'ssh' : 'kubernetes');
   const why = config.nodeAccess
     ? `nodeAccess: ${config.nodeAccess} in the worker config`
     : config.nodeMapPath
       ? 'the default with a node map'
       : sshDerived
         ? 'the default with cluster.linode.ssh'
-        : 'the default without a node map';
+        : testbed
+          ? 'the default on the test bed (its node map)'
+          : 'the default without a node map';
   if (access === 'ssh') return { access, why };
   const image = config.nodeAccessImage ?? (config.cluster.provider === 'local' ? TESTBED_ACCESS_IMAGE : DEFAULT_ACCESS_IMAGE);
   return { access, why, image };
@@ -41,26 +45,43 @@ export function describeNodeAccess(choice: NodeAccessChoice, nodes: readonly { n
   return nodes.map((node) =>
     choice.access === 'ssh'
       ? `  ${node.name}: ssh to ${node.user ?? 'root'}@${node.host}:${node.port ?? 22} (${choice.why})`
-      : `  ${node.name}: kubernetes, a privileged pod with image ${choice.image} running nsenter into the node (${choice.why})`,
+      : `  ${node.name}: kubernetes, a hostPID pod (SYS_ADMIN, SYS_PTRACE) with image ${choice.image} running nsenter into the node (${choice.why})`,
   );
 }
 
 /**
  * The worker builds one node transport from its `experiment:` section (worker/nodeAccess.ts), so a named
- * environment may not change it: kubernetes access reaches the nodes of that section's cluster only.
+ * environment may not change it: kubernetes access reaches the nodes of that section's cluster only. The
+ * environment counts as merged over that section, so its defaults (kubernetes without a node map) count too.
  */
 export function namedEnvironmentAccessProblem(experiment: Record<string, unknown>, environment: Record<string, unknown>, name: string): string | undefined {
-  const top = experiment.nodeAccess === 'kubernetes' ? 'kubernetes' : 'ssh';
-  const chosen = environment.nodeAccess === undefined ? top : environment.nodeAccess;
-  if (chosen !== top) return `environment "${name}" sets nodeAccess ${String(chosen)}, but this worker reaches nodes by ${top} (one node transport per worker in this release: set nodeAccess in experiment:)`;
+  const top = rawNodeAccess(experiment);
+  const chosen = rawNodeAccess({ ...experiment, ...environment, cluster: { ...clusterOf(experiment), ...clusterOf(environment) } });
+  if (chosen !== top) {
+    const how = environment.nodeAccess === undefined ? `reaches nodes by ${chosen} (its default${chosen === 'kubernetes' ? ' without a node map' : ''})` : `sets nodeAccess ${String(chosen)}`;
+    return `environment "${name}" ${how}, but this worker reaches nodes by ${top} (one node transport per worker in this release: set nodeAccess in experiment:, or give the environment a node map)`;
+  }
   if (top === 'kubernetes' && environment.cluster !== undefined) return `environment "${name}" names a cluster, but this worker reaches nodes through the Kubernetes API of its experiment: cluster only (in this release)`;
   return undefined;
 }
 
+function clusterOf(raw: Record<string, unknown>): { provider?: unknown; linode?: { ssh?: unknown } } {
+  return raw.cluster !== null && typeof raw.cluster === 'object' ? (raw.cluster as { provider?: unknown; linode?: { ssh?: unknown } }) : {};
+}
+
+/** nodeAccessOf on a config as written (before validation): its nodeAccess, else the default from its fields. */
+function rawNodeAccess(raw: Record<string, unknown>): NodeAccessKind {
+  if (raw.nodeAccess === 'ssh' || raw.nodeAccess === 'kubernetes') return raw.nodeAccess;
+  const cluster = clusterOf(raw);
+  const provider = cluster.provider ?? 'kubeconfig';
+  const sshDerived = provider === 'linode' && cluster.linode?.ssh !== undefined;
+  return raw.nodeMapPath || sshDerived || provider === 'local' ? 'ssh' : 'kubernetes';
+}
+
 /**
  * `nodeAccess: kubernetes` set explicitly and no node map: the run samples the nodes its cluster has when it
- * resolves (activities/config.ts writes them as the run's node map). Never by default, in this first step.
+ * resolves (activities/config.ts writes them as the run's node map).
  */
 export function nodesFromCluster(config: Pick<ExperimentConfig, 'nodeAccess' | 'nodeMapPath' | 'cluster'>): boolean {
-  return config.nodeAccess === 'kubernetes' && !config.nodeMapPath && config.cluster.provider === 'kubeconfig';
+  return nodeAccessOf(config).access === 'kubernetes' && !config.nodeMapPath && config.cluster.provider === 'kubeconfig';
 }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SCENARIO_NAME_PATTERN } from '../domain/scenarios';
 import { resolveScenarios, type ScenarioResolution } from '../scenarios/resolve';
-import { namedEnvironmentAccessProblem, nodeAccessOf, nodesFromCluster } from './nodeAccess';
+import { namedEnvironmentAccessProblem, nodesFromCluster } from './nodeAccess';
 import { nodeMapSchema } from './nodeMap';
 import { validateExperiment, type ExperimentConfig, type FieldError } from './experiment';
 import { hardenlabHome } from './paths';
@@ -134,8 +134,8 @@ async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv
       problems.push({ field: 'cluster.kubeconfigPath', message: `no kubeconfig at ${cluster.kubeconfigPath}: set cluster.kubeconfigPath in the worker config file or KUBECONFIG for the worker, or use provider "local" for the test bed` });
     }
     if (!config.nodeMapPath && !nodesFromCluster(config)) {
-      // Kubernetes node access (issue 24) lists the cluster's nodes itself only where the worker config chose it.
-      const access = nodeAccessOf(config).access === 'kubernetes' ? '; or set nodeAccess: kubernetes there to reach the nodes through the Kubernetes API' : '';
+      // Without a node map, Kubernetes node access (issue 24) lists the cluster's nodes itself, unless ssh was chosen.
+      const access = config.nodeAccess === 'ssh' ? '; or remove nodeAccess: ssh there to reach the nodes through the Kubernetes API' : '';
       problems.push({ field: 'nodeMapPath', message: `missing: the node map (in the worker config file) says how to reach each node over SSH for sampling (see docs/node-map.md)${access}` });
     }
   }

@@ -34,6 +34,9 @@ export interface SamplerOverheadFigures {
   maxRssNotMeasured?: string;
 }
 
+/** The reason of a gap a failed health check records: the sampler may have run on regardless (see analysis/model/gaps.ts). */
+export const UNCHECKED_GAP_REASON = 'health check failed';
+
 export interface SamplingGap {
   node: string;
   start: number;

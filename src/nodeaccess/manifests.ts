@@ -1,8 +1,8 @@
 /**
- * Node access through the Kubernetes API (issue 24): per node one privileged, hostPID pod pinned by
- * nodeName, in a namespace of the run's own that admits it, labelled for the run so reset removes both.
- * Commands enter PID 1's namespaces with nsenter, so they see the node's own files, tools and /proc, as
- * over SSH. Pure builders: the connector (connector.ts) applies them.
+ * Node access through the Kubernetes API (issue 24): per node one hostPID pod pinned by nodeName, in a
+ * namespace of the run's own that admits it, labelled for the run so reset removes both. Commands enter
+ * PID 1's namespaces with nsenter, so they see the node's own files, tools and /proc, as over SSH.
+ * Pure builders: the connector (connector.ts) applies them.
  */
 import { shortHash } from '../domain/naming';
 import { runLabels } from '../kube/manifests';
@@ -39,14 +39,37 @@ export function accessNamespace(runId: string): KubeObject {
     kind: 'Namespace',
     metadata: {
       name: accessNamespaceName(runId),
-      // The access pod is privileged and hostPID by design; Pod Security must admit it in this namespace only.
+      // The access pod is hostPID with added capabilities by design; Pod Security must admit it in this namespace only.
       labels: { ...runLabels(runId), [POD_SECURITY_ENFORCE]: 'privileged', 'app.kubernetes.io/component': 'node-access' },
     },
   };
 }
 
+/**
+ * What nsenter into PID 1 needs, and no more: `privileged` would also open every host device and lift the
+ * device cgroup, which hardened nodes refuse (the test bed's do). Entering another mount namespace takes
+ * CAP_SYS_ADMIN and CAP_SYS_CHROOT, opening PID 1's namespace files CAP_SYS_PTRACE; the runtime's default
+ * seccomp and AppArmor profiles forbid setns and mount, so both are unconfined. Commands in the node keep
+ * the container runtime's default capabilities plus these (root's file access, kill, raw sockets).
+ */
+export const ACCESS_SECURITY_CONTEXT = {
+  privileged: false,
+  allowPrivilegeEscalation: true,
+  runAsUser: 0,
+  capabilities: { add: ['SYS_ADMIN', 'SYS_CHROOT', 'SYS_PTRACE'] },
+  seccompProfile: { type: 'Unconfined' },
+  appArmorProfile: { type: 'Unconfined' },
+} as const;
+
+/** Taints the node lifecycle controller sets while a node is not Ready or not heard from. */
+const NODE_LIFECYCLE_TAINTS = ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable'];
+
 export function accessPod(options: AccessPodOptions): KubeObject {
-  const tolerations = (options.taints ?? []).map((t) => ({ key: t.key, operator: 'Exists', ...(t.effect ? { effect: t.effect } : {}) }));
+  const own = (options.taints ?? []).map((t) => ({ key: t.key, operator: 'Exists', ...(t.effect ? { effect: t.effect } : {}) }));
+  // Without these, a node briefly unreachable (an API server outage outlasting the grace period) gets a NoExecute
+  // taint that evicts the pod, and each check would make it anew; kube-proxy's pods tolerate them the same way.
+  const lifecycle = NODE_LIFECYCLE_TAINTS.filter((key) => !own.some((t) => t.key === key)).map((key) => ({ key, operator: 'Exists', effect: 'NoExecute' }));
+  const tolerations = [...own, ...lifecycle];
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -71,7 +94,7 @@ export function accessPod(options: AccessPodOptions): KubeObject {
           imagePullPolicy: 'IfNotPresent',
           // Idle until deleted; every command is a separate exec.
           command: ['sleep', '2147483647'],
-          securityContext: { privileged: true },
+          securityContext: ACCESS_SECURITY_CONTEXT,
           resources: { requests: { cpu: '1m', memory: '4Mi' } },
         },
       ],
@@ -85,7 +108,9 @@ export function accessPod(options: AccessPodOptions): KubeObject {
  * the command reaches `sh -c` as one word whatever it contains, so no quoting is needed at this layer.
  */
 export function nodeShellArgv(command: string): string[] {
-  return ['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--', 'sh', '-c', `${NODE_SHELL_PREAMBLE}\n${command}`];
+  // `/bin/sh`, not `sh`: a busybox nsenter (the default image's) runs a bare `sh` as its own applet, whose
+  // `date`, `sha256sum` and `stat` are busybox's, not the node's; a path makes it exec the node's shell.
+  return ['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--', '/bin/sh', '-c', `${NODE_SHELL_PREAMBLE}\n${command}`];
 }
 
 /** Root's environment and home, as an SSH login as root would give them. */

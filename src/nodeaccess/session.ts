@@ -41,6 +41,8 @@ export class KubeNodeSession implements SshSession {
   readonly target: string;
   /** No host key: the API server's certificate (the kubeconfig's CA) authenticates the other end. */
   readonly hostKey: HostKeyOutcome;
+  /** A process left in the access pod's cgroup dies with the pod: the sampler starts as a node service. */
+  readonly detach = 'service' as const;
 
   constructor(
     readonly node: NodeEntry,

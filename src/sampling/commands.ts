@@ -5,6 +5,7 @@
  */
 import { checksumGuard } from '../ssh/privateDir';
 import { shellQuote } from '../ssh/shell';
+import type { Detach } from '../ssh/types';
 import { printOverhead, recordOverhead, SAMPLER_WRAPPER, SAMPLER_WRAPPER_SHA256 } from './overhead';
 
 export { FIRST_PEAK_READING_SECONDS, PEAK_READING_EVERY_SECONDS, samplerWrapperScript } from './overhead';
@@ -73,6 +74,20 @@ if [ -f "$pidfile" ]; then
   if [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] && tr '\\000' ' ' < "/proc/$pid/cmdline" | grep -q "sadc.* $data"; then alive=1; fi
 fi`;
 
+/**
+ * Starts the checked wrapper ("$@") so it outlives this command. `session`: its own session (setsid), which an
+ * SSH logout does not end. `service`: a transient systemd service in the node's own cgroups, for the access
+ * pod's commands: a process left in the pod's cgroup dies with the pod, and the sampler must not. Nodes without
+ * systemd fall back to setsid; `launch=` says which ran.
+ */
+const launchDetached = `launch=session
+if [ "$detach" = service ] && [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then
+  systemd-run --quiet --collect --property=WorkingDirectory="$PWD" --property=StandardError=append:"$PWD/$dir/sampler.log" \\
+    --property=StandardOutput=null sh "$@" 2>>"$dir/sampler.log" 9>&- && launch=service
+fi
+if [ "$launch" = session ]; then setsid sh "$@" </dev/null >/dev/null 2>>"$dir/sampler.log" 9>&- & fi
+echo "launch=$launch"`;
+
 export interface EnsureSamplerOptions {
   intervalSeconds: number;
   durationSeconds: number;
@@ -81,6 +96,8 @@ export interface EnsureSamplerOptions {
    * existing run, interval and window end are read from its run.env on the node, not from these options.
    */
   mode: 'start' | 'check';
+  /** How the sampler outlives the command that starts it (the session's `detach`); default `session`. */
+  detach?: Detach;
 }
 
 /**
@@ -93,7 +110,7 @@ export function ensureSamplerScript(paths: RemotePaths, options: EnsureSamplerOp
   const duration = Math.max(interval, Math.round(options.durationSeconds));
   return `set -u
 dir=${shellQuote(paths.dir)}; data=${shellQuote(paths.data)}; pidfile=${shellQuote(paths.pidFile)}
-mode=${options.mode}; interval=${interval}; duration=${duration}
+mode=${options.mode}; interval=${interval}; duration=${duration}; detach=${options.detach ?? 'session'}
 ${findSadc}
 if [ -z "$sadc" ]; then echo "error=sadc not found in ${SADC_CANDIDATES.join(', ')}"; exit 4; fi
 if [ "$mode" = check ] && [ ! -f "$dir/run.env" ]; then echo "state=absent"; exit 0; fi
@@ -152,7 +169,8 @@ ${SAMPLER_WRAPPER}WRAPPER
 # run as the SSH user (root on many nodes): from the run's own 0700 folder, the wrapper checked right before it runs
 [ -d "$dir" ] && [ ! -L "$dir" ] && [ "$(stat -c %u:%a "$dir")" = "$(id -u):700" ] || { echo "error=$dir is not a private folder of $(id -un)"; exit 3; }
 ${checksumGuard(`${paths.dir}/sampler.sh`, SAMPLER_WRAPPER_SHA256)}
-setsid sh "$dir/sampler.sh" "$pidfile" "$sadc" "$interval" "$remaining" "$data" "$dir" "$now_s" </dev/null >/dev/null 2>>"$dir/sampler.log" 9>&- &
+set -- "$dir/sampler.sh" "$pidfile" "$sadc" "$interval" "$remaining" "$data" "$dir" "$now_s"
+${launchDetached}
 i=0; while [ ! -s "$pidfile" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 pid=$(cat "$pidfile" 2>/dev/null)
 if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then echo "error=sampler did not start: $(tail -n 3 "$dir/sampler.log" 2>/dev/null | tr '\\n' ' ')"; exit 6; fi

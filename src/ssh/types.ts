@@ -27,12 +27,20 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
+/**
+ * How a process started through a session outlives it: `session` (setsid: an SSH logout does not end it) or
+ * `service` (a transient systemd service in the node's own cgroups: the access pod's deletion does not end it).
+ */
+export type Detach = 'session' | 'service';
+
 export interface SshSession {
   readonly node: NodeEntry;
   /** `user@host:port`, for messages. */
   readonly target: string;
   /** How the host key was accepted, with its fingerprint (recorded when trusted on first use). */
   readonly hostKey: HostKeyOutcome;
+  /** How a process must start to outlive this session (the sampler): default `session` (setsid). */
+  readonly detach?: Detach;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /** Like exec, but a non-zero exit is an error naming the command (a sudo refusal is non-retryable). */
   run(command: string, options?: ExecOptions): Promise<string>;

@@ -1,13 +1,16 @@
 /**
  * `npm run bench`: every benchmark in turn, each printing its own figures and the ratio to a peer
- * measured in the same run (R for the analysis, prometheus-node-exporter for the sampler).
+ * measured in the same run (R for the analysis, prometheus-node-exporter for the sampler, SSH for collect
+ * through the Kubernetes exec API).
  */
 import { benchAnalysis } from './analysis';
+import { benchCollect } from './collect';
 import { benchSampler } from './sampler';
 
 async function main(): Promise<void> {
   await benchAnalysis();
   await benchSampler();
+  await benchCollect();
 }
 
 main().catch((error: unknown) => {

@@ -89,7 +89,13 @@ const workflowInputCases: BadInputCase<unknown>[] = [
   { name: 'unknown provider', input: { cluster: { provider: 'gke' } }, type: 'InvalidInput', expect: /cluster\.provider: .*kubeconfig/ },
   { name: 'an environment field in the input (token sent elsewhere)', input: { cluster: { provider: 'linode', linode: { apiUrl: 'http://127.0.0.1:9/', tokenEnv: 'HOME' } } }, type: 'InvalidInput', expect: /cluster\.linode\.apiUrl: belongs in the worker config .*cluster\.linode\.tokenEnv: belongs in the worker config/ },
   { name: 'an unknown environment name', input: { environment: 'prod' }, type: 'InvalidInput', expect: /environment: unknown environment "prod": the worker config defines "no-node-map"/ },
-  { name: 'provider kubeconfig without a node map', input: { environment: 'no-node-map' }, type: 'InvalidInput', expect: /nodeMapPath: missing/ },
+  // Without a node map a kubeconfig means node access through the Kubernetes API, which this SSH worker does not give.
+  {
+    name: 'provider kubeconfig without a node map, on a worker that reaches nodes by SSH',
+    input: { environment: 'no-node-map' },
+    type: 'InvalidInput',
+    expect: /environment: environment "no-node-map" reaches nodes by kubernetes \(its default without a node map\), but this worker reaches nodes by ssh/,
+  },
   { name: 'provider kubeconfig with a missing kubeconfig file', input: { environment: 'missing-kubeconfig' }, type: 'InvalidInput', expect: /cluster\.kubeconfigPath: no kubeconfig at \/nonexistent\/hardenlab\/kubeconfig/ },
   { name: 'node map file that does not validate', input: { environment: 'bad-node-map' }, type: 'InvalidInput', expect: /nodeMapPath: .*nodes\.0\.port/ },
   { name: 'linode without a token', input: { environment: 'no-token' }, type: 'InvalidInput', expect: /cluster\.linode\.tokenEnv: the worker has no environment variable HARDENLAB_NO_SUCH_TOKEN_VAR/ },

@@ -12,22 +12,20 @@ import type { NodeSeries } from '../../src/domain/samples';
 import { loadKubeClient } from '../../src/kube/client';
 import { resetRun } from '../../src/kube/reset';
 import type { KubeObject } from '../../src/kube/types';
-import { accessNamespaceName, createKubeNodeConnector } from '../../src/nodeaccess';
+import { accessNamespaceName, accessPodName, createKubeNodeConnector } from '../../src/nodeaccess';
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { loadNodeMap } from '../../src/ssh/nodeMap';
 import { ArtifactStore } from '../../src/store/artifactStore';
-import { numberedNodes, simDown, simUp, type SimInstance, type SimUpResult } from '../../src/testbed';
+import { simDown, simUp, type SimUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';
+import { sleep } from '../../src/testbed/process';
+import { ACCESS_INSTANCE } from '../support/accessBed';
+import { FaultsBed } from '../support/faultsBed';
 import { tempDirSync } from '../support/tempDir';
 
 jest.setTimeout(900_000);
 
-// The real-node test's own bed (the same instance: the realnodes lane runs its files one after the other).
-const instance: SimInstance = {
-  clusterName: 'hardenlab-real-test',
-  ports: { kubeApiserver: 26443, etcd: 22379, etcdPeer: 22380, kubeControllerManager: 30257, kubeScheduler: 30259, kwokController: 30247, ssh: 22 },
-  nodes: numberedNodes('real-node', 41),
-};
+const instance = ACCESS_INSTANCE;
 const home = tempDirSync('hardenlab-nodeaccess-');
 const log = (line: string) => process.stderr.write(`[node access] ${line}\n`);
 const runId = `it-access-${process.pid}`;
@@ -73,10 +71,13 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
       const viaApi = await access.connect(node, { runId });
       const viaSsh = await ssh.connect(node);
       try {
-        const command = 'hostname; cat /etc/machine-id; id -u; pwd; head -1 /proc/stat';
-        const [apiHost, apiMachine, apiUid, apiHome, apiStat] = (await viaApi.run(command)).trim().split('\n');
+        // The shell too: the node's own, whose `date` and `sha256sum` are the node's (not an image's busybox applets).
+        const command = 'hostname; cat /etc/machine-id; id -u; pwd; readlink -f /proc/$$/exe; date +%3N | wc -c; head -1 /proc/stat';
+        const [apiHost, apiMachine, apiUid, apiHome, apiShell, apiDate, apiStat] = (await viaApi.run(command)).trim().split('\n');
         const [sshHost, sshMachine] = (await viaSsh.run(command)).trim().split('\n');
-        expect({ host: apiHost, machine: apiMachine, uid: apiUid, home: apiHome }).toEqual({ host: node.name, machine: sshMachine, uid: '0', home: '/root' });
+        const sshShell = (await viaSsh.run('readlink -f /bin/sh')).trim();
+        expect({ host: apiHost, machine: apiMachine, uid: apiUid, home: apiHome, shell: apiShell, dateDigits: apiDate })
+          .toEqual({ host: node.name, machine: sshMachine, uid: '0', home: '/root', shell: sshShell, dateDigits: '4' });
         expect(sshHost).toBe(node.name);
         // The node's lxcfs /proc/stat counts only its own cgroup: far fewer jiffies than the host's global one.
         expect(cpuTotal(apiStat!)).toBeLessThan(hostTotal / 2);
@@ -137,7 +138,11 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
     const window = { intervalSeconds: 2, durationSeconds: 40 };
     const runs = { ssh: `${runId}-ssh`, api: `${runId}-api` };
     try {
-      // The busy loop runs through the whole window, so the means compare a steady load, not its edges.
+      // The access pods start first: their start-up (runc, the shim) is node CPU that the SSH sampler would see
+      // and the other, started once its pods run, would not. The busy loop runs through the whole window, so the
+      // means compare a steady load, not its edges.
+      const nodes = (await loadNodeMap(up.nodeMapPath)).nodes;
+      await Promise.all(nodes.map(async (node) => (await connector().connect(node, { runId: runs.api })).close()));
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       await Promise.all([
         bySsh.startSampling({ runId: runs.ssh, nodeMapPath: up.nodeMapPath, ...window }),
@@ -176,6 +181,54 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
     } finally {
       await kube.delete('v1', 'Namespace', busyNs);
     }
+  });
+
+  test('an access pod deleted, then the API server stopped for 30 s, mid-window: no sample lost, no gap, no restart', async () => {
+    const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
+    const bed = new FaultsBed(home, instance);
+    const store = new ArtifactStore(path.join(home, 'store-faults'));
+    const byApi = createSamplingActivities({ ssh: connector(), store });
+    const req = { runId: `${runId}-faults`, nodeMapPath: up.nodeMapPath };
+    const window = { intervalSeconds: 2, durationSeconds: 80 };
+    const steady = instance.nodes.map((n) => ({ node: n.name, alive: true, restarted: false }));
+    const started = Date.now();
+    await byApi.startSampling({ ...req, ...window });
+    const namespace = accessNamespaceName(req.runId);
+    const victim = accessPodName(instance.nodes[0]!.name);
+    const before = await kube.get<KubeObject>('v1', 'Pod', victim, namespace);
+    await kube.delete('v1', 'Pod', victim, namespace);
+    while (((await kube.get<KubeObject>('v1', 'Pod', victim, namespace))?.metadata.uid ?? '') === before!.metadata.uid) await sleep(500);
+    // The next check makes the pod anew and finds the sampler still running: it lived outside the pod's cgroup.
+    expect((await byApi.checkSampling(req)).nodes).toEqual(steady);
+    expect((await kube.get<KubeObject>('v1', 'Pod', victim, namespace))?.metadata.uid).not.toBe(before!.metadata.uid);
+    const snapshot = bed.snapshotControlPlane();
+    await bed.withLock(async () => {
+      const stopped = Date.now();
+      await bed.stopComponent('kube-apiserver');
+      // A check without the API reports each node unchecked (the workflow's business), and does not hang.
+      const during = await byApi.checkSampling(req);
+      expect(during.nodes.map((n) => [n.node, n.alive, typeof n.error])).toEqual(instance.nodes.map((n) => [n.name, false, 'string']));
+      await sleep(Math.max(0, 30_000 - (Date.now() - stopped)));
+      await bed.restoreControlPlane(snapshot);
+      log(`API server down ${((Date.now() - stopped) / 1000).toFixed(1)} s`);
+    });
+    const after = await byApi.checkSampling(req);
+    expect({ nodes: after.nodes, gaps: after.gaps }).toEqual({ nodes: steady, gaps: [] });
+    await sleep(Math.max(0, started + (window.durationSeconds + 4) * 1000 - Date.now()));
+    await byApi.stopSampling(req);
+    await byApi.collectSamples({ ...req, artifactKey: 'experiments/faults' });
+    await byApi.cleanupNodes(req);
+    for (const node of instance.nodes) {
+      const series = JSON.parse(fs.readFileSync(store.resolve('experiments/faults', `nodes/${node.name}`, 'series.json'), 'utf8')) as NodeSeries;
+      const times = series.cpu.map((sample) => sample.time);
+      const steps = times.slice(1).map((t, i) => t - times[i]!);
+      log(`${node.name}: ${times.length} samples, largest step ${Math.max(...steps)} (interval ${window.intervalSeconds} s)`);
+      // Every interval of the window has its sample: the largest step between two is one interval.
+      expect(times.length).toBeGreaterThanOrEqual(window.durationSeconds / window.intervalSeconds - 2);
+      expect(Math.max(...steps)).toBe(Math.min(...steps));
+    }
+    const reset = await resetRun(kube, { runId: req.runId }, { now: Date.now, timeoutMs: 120_000, pollIntervalMs: 1_000, log });
+    expect(reset.leftovers).toEqual([]);
   });
 
   test("the run's reset removes the access pods and their namespace", async () => {

@@ -119,7 +119,7 @@ test('validate says which access each node gets and why: SSH with a node map, th
   const experiment = { cluster, nodeMapPath: nodes, nodeAccess: 'kubernetes', nodeAccessImage: 'registry.example/busybox@sha256:0123' };
   const kube = await validate('--config', await configFile('kube-access.yaml', { experiment }));
   expect([kube.code, kube.stderr]).toEqual([0, '']);
-  expect(kube.stdout).toContain('  n2: kubernetes, a privileged pod with image registry.example/busybox@sha256:0123 running nsenter into the node (nodeAccess: kubernetes in the worker config)\n');
+  expect(kube.stdout).toContain('  n2: kubernetes, a hostPID pod (SYS_ADMIN, SYS_PTRACE) with image registry.example/busybox@sha256:0123 running nsenter into the node (nodeAccess: kubernetes in the worker config)\n');
   // Who may choose it: the worker config, never the workflow input.
   const input = await validate('--config', await configFile('ssh-access2.yaml', { experiment: { cluster, nodeMapPath: nodes } }), '--input', '{"nodeAccess":"kubernetes"}');
   expect(input.code).toBe(1);

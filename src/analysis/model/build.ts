@@ -2,6 +2,7 @@ import type { NodeSeries, SamplerOverheadFigures } from '../../domain/samples';
 import { compareScenarios } from '../../domain/scenarios';
 import { describe, type Descriptive } from '../stats/descriptive';
 import { buildFirstScreen } from './firstScreen';
+import { gapsWithoutSamples } from './gaps';
 import { reportFinding } from './redact';
 import { effectSize, mannWhitneyU, meanConfidenceInterval, welchTTest } from '../stats/inference';
 import {
@@ -49,7 +50,7 @@ function summarizeOverhead(overheads: readonly ({ node: string } & SamplerOverhe
 
 function summarizeNode(run: ScenarioRunData, series: NodeSeries): NodeRunSummary {
   const times = (series.cpu.length ? series.cpu : series.memory).map((s) => s.time);
-  const gaps = run.gaps.filter((g) => g.node === series.node);
+  const gaps = gapsWithoutSamples(run.gaps, [series]).filter((g) => g.node === series.node);
   const overhead = run.samplerOverhead?.find((o) => o.node === series.node);
   return {
     node: series.node,
@@ -87,6 +88,7 @@ export function summarizeRun(run: ScenarioRunData): RunSummary {
     }
   }
   const overheads = run.samplerOverhead ?? [];
+  const unsampled = gapsWithoutSamples(run.gaps, run.nodes);
   return {
     scenario: run.scenario,
     repetition: run.repetition,
@@ -120,7 +122,7 @@ export function summarizeRun(run: ScenarioRunData): RunSummary {
       ),
       details: findings.map(reportFinding),
     },
-    gaps: { count: run.gaps.length, seconds: run.gaps.reduce((s, g) => s + (g.end - g.start) / 1000, 0) },
+    gaps: { count: unsampled.length, seconds: unsampled.reduce((s, g) => s + (g.end - g.start) / 1000, 0) },
     samplerOverhead: overheads.length ? summarizeOverhead(overheads) : null,
     hardening: run.hardening ?? null,
     definition: run.definition ?? null,

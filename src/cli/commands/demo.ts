@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { hardenlabHome } from '../../config/paths';
+import type { NodeAccessKind } from '../../config/nodeAccess';
 import { withoutEnvironmentFields } from '../../config/trust';
 import { TASK_QUEUE, loadWorkerConfig, mergeConfig } from '../../config/workerConfig';
 import { connectClient } from '../../temporal/connection';
@@ -18,19 +19,24 @@ const stage = (text: string) => console.log(`\n==> ${text}`);
  * The demo worker's experiment section: the user's design settings (their `tools` section included, merged,
  * not replaced) on the test bed, with subnet probes allowed only inside its proven-closed namespace.
  */
-export function demoExperiment(experiment: Record<string, unknown>, closedNamespace: string | undefined): Record<string, unknown> {
+export function demoExperiment(experiment: Record<string, unknown>, closedNamespace: string | undefined, nodeAccess?: NodeAccessKind): Record<string, unknown> {
   const subnetProbes = closedNamespace ? { tools: { kubeHunter: { subnetProbes: { allowed: true, closedNamespace } } } } : {};
-  return mergeConfig(mergeConfig(withoutEnvironmentFields(experiment), { cluster: { provider: 'local' } }), subnetProbes) as Record<string, unknown>;
+  // The demo's own worker config: it may reach the nodes through the Kubernetes API instead of SSH.
+  const access = nodeAccess ? { nodeAccess } : {};
+  return mergeConfig(mergeConfig(withoutEnvironmentFields(experiment), { cluster: { provider: 'local' }, ...access }), subnetProbes) as Record<string, unknown>;
 }
 
 /**
  * `hardenlab demo`: the whole experiment on the embedded defaults — test bed, embedded Temporal with
  * its UI, a worker, all three scenarios with a compressed window — ending with the report's path.
  */
-export async function demoCommand(opts: { window: number; interval: number; keep?: boolean; nodes?: NodeKind }): Promise<void> {
+export async function demoCommand(opts: { window: number; interval: number; keep?: boolean; nodes?: NodeKind; nodeAccess?: NodeAccessKind }): Promise<void> {
   installRuntime('WARN');
   const unsupported = realNodesUnsupported();
   const nodes = opts.nodes ?? (unsupported ? 'kwok' : 'real');
+  if (opts.nodeAccess === 'kubernetes' && nodes !== 'real') {
+    throw new Error(`--node-access kubernetes: the access pods need real nodes (KWOK nodes run no pods)${unsupported ? `, and ${unsupported}` : ''}`);
+  }
   // Where they can, `sim up` prints the cgroup hierarchy they use; where not, every missing piece and what to do.
   if (nodes === 'kwok' && !opts.nodes) console.log(`${unsupported}\nSo the demo uses KWOK nodes, whose figures are this machine's, not the nodes'.`);
   stage(
@@ -54,7 +60,8 @@ export async function demoCommand(opts: { window: number; interval: number; keep
   const temporal = { ...loaded.config.temporal, address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, tls: undefined };
   // The demo's worker serves the test bed, whatever environment the config file names.
   // On real nodes kube-hunter may also hunt as a pod: inside the test bed's closed namespace, proven before each run.
-  const experiment = demoExperiment(loaded.config.experiment, sim.closedNamespace);
+  const experiment = demoExperiment(loaded.config.experiment, sim.closedNamespace, opts.nodeAccess);
+  if (opts.nodeAccess) console.log(`    nodes reached by ${opts.nodeAccess === 'kubernetes' ? 'the Kubernetes API (an access pod per node, no SSH)' : 'SSH'}`);
   // The dev server has hardenlab's search attributes: runs set them.
   const config = { ...loaded.config, temporal: { ...loaded.config.temporal, searchAttributes: true }, experiment, environments: {} };
   const { worker, connection } = await startWorker(temporal, process.env, { workerConfig: { ...loaded, config } });

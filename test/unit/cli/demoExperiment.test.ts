@@ -12,3 +12,9 @@ test('the user’s tools section is merged with the demo’s subnet-probe permis
   // Without a closed namespace (KWOK nodes), no probe permission is added, and the design stays.
   expect(JSON.parse(JSON.stringify(demoExperiment(user, undefined))).tools).toEqual({ kubeBench: { enabled: false }, kubeHunter: { modes: ['remote'] } });
 });
+
+test('`demo --node-access kubernetes` gives the demo worker kubernetes access; a user config cannot slip it in otherwise', () => {
+  const user = { nodeAccess: 'kubernetes', nodeAccessImage: 'evil.example/x:1' };
+  expect(demoExperiment(user, undefined)).toEqual({ cluster: { provider: 'local' } });
+  expect(demoExperiment({}, undefined, 'kubernetes')).toEqual({ cluster: { provider: 'local' }, nodeAccess: 'kubernetes' });
+});

@@ -27,13 +27,18 @@ describe('nodeAccess: which transport reaches the nodes', () => {
   });
 
   test('a named environment may not switch the worker\'s one node transport, nor its cluster under kubernetes access', () => {
-    expect(namedEnvironmentAccessProblem({}, { cluster: { provider: 'local' } }, 'lab')).toBeUndefined();
-    expect(namedEnvironmentAccessProblem({}, { nodeAccess: 'kubernetes' }, 'lab')).toMatch(/environment "lab" sets nodeAccess kubernetes, but this worker reaches nodes by ssh/);
+    expect(namedEnvironmentAccessProblem({ nodeMapPath: '/m.yaml' }, { cluster: { provider: 'local' } }, 'lab')).toBeUndefined();
+    expect(namedEnvironmentAccessProblem({ nodeMapPath: '/m.yaml' }, { nodeAccess: 'kubernetes' }, 'lab')).toMatch(/environment "lab" sets nodeAccess kubernetes, but this worker reaches nodes by ssh/);
+    // Defaults count: a kubeconfig without a node map is kubernetes access, the test bed ssh.
+    expect(namedEnvironmentAccessProblem({}, { cluster: { provider: 'local' } }, 'lab')).toMatch(/environment "lab" reaches nodes by ssh \(its default\), but this worker reaches nodes by kubernetes/);
+    expect(namedEnvironmentAccessProblem({ cluster: { provider: 'local' } }, { cluster: { provider: 'kubeconfig' } }, 'lab')).toMatch(
+      /environment "lab" reaches nodes by kubernetes \(its default without a node map\), but this worker reaches nodes by ssh/,
+    );
     expect(namedEnvironmentAccessProblem({ nodeAccess: 'kubernetes' }, { cluster: { context: 'other' } }, 'lab')).toMatch(/names a cluster/);
     expect(namedEnvironmentAccessProblem({ nodeAccess: 'kubernetes' }, { repetitions: 2 }, 'lab')).toBeUndefined();
   });
 
-  test('resolve refuses such an environment naming the field; without a node map only an explicit nodeAccess: kubernetes goes on', async () => {
+  test('resolve refuses such an environment naming the field; without a node map kubernetes access is the default', async () => {
     const worker = { config: { temporal: {} as never, experiment: { nodeAccess: 'kubernetes' }, environments: { lab: { cluster: { provider: 'local' } } } } };
     const picked = await resolveExperimentConfig({ environment: 'lab' }, { env: {}, worker });
     expect(picked.ok).toBe(false);
@@ -41,8 +46,11 @@ describe('nodeAccess: which transport reaches the nodes', () => {
     const env = { KUBECONFIG: '/nonexistent/kubeconfig' };
     const explicit = await resolveExperimentConfig({}, { env, worker });
     expect(!explicit.ok && explicit.errors.map((e) => e.field)).toEqual(['cluster.kubeconfigPath']);
-    // The default (kubernetes without a node map) stays off in this first step: the node map is still asked for.
+    // The default without a node map is kubernetes access: `{}` against a kubeconfig alone asks for nothing more.
     const byDefault = await resolveExperimentConfig({}, { env, worker: { config: { ...worker.config, experiment: {} } } });
-    expect(!byDefault.ok && byDefault.errors.find((e) => e.field === 'nodeMapPath')?.message).toMatch(/^missing: .*; or set nodeAccess: kubernetes there to reach the nodes through the Kubernetes API$/);
+    expect(!byDefault.ok && byDefault.errors.map((e) => e.field)).toEqual(['cluster.kubeconfigPath']);
+    // Only `nodeAccess: ssh` without a node map still asks for one.
+    const sshOnly = await resolveExperimentConfig({}, { env, worker: { config: { ...worker.config, experiment: { nodeAccess: 'ssh' } } } });
+    expect(!sshOnly.ok && sshOnly.errors.find((e) => e.field === 'nodeMapPath')?.message).toMatch(/^missing: the node map/);
   });
 });

@@ -17,19 +17,35 @@ describe('the access pod', () => {
   const pod = accessPod({ runId: 'exp-1/baseline/1', node: 'sim-node-2', image: 'registry.example/busybox@sha256:abc', taints: [{ key: 'dedicated', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unschedulable' }] });
   const spec = pod.spec as Record<string, unknown> & { containers: Record<string, unknown>[] };
 
-  test('is pinned to its node by nodeName, hostPID, privileged, with no service-account token', () => {
+  test('is pinned to its node by nodeName, hostPID, with the capabilities nsenter needs and no service-account token', () => {
     expect(spec).toMatchObject({ nodeName: 'sim-node-2', hostPID: true, automountServiceAccountToken: false });
     expect(spec.containers).toHaveLength(1);
-    expect(spec.containers[0]).toMatchObject({ image: 'registry.example/busybox@sha256:abc', securityContext: { privileged: true } });
+    expect(spec.containers[0]).toMatchObject({ image: 'registry.example/busybox@sha256:abc' });
+    // Not privileged: that would open every host device, which hardened nodes (the test bed's) refuse.
+    expect(spec.containers[0]!.securityContext).toEqual({
+      privileged: false,
+      allowPrivilegeEscalation: true,
+      runAsUser: 0,
+      capabilities: { add: ['SYS_ADMIN', 'SYS_CHROOT', 'SYS_PTRACE'] },
+      seccompProfile: { type: 'Unconfined' },
+      appArmorProfile: { type: 'Unconfined' },
+    });
     expect(spec).not.toHaveProperty('hostNetwork');
   });
 
-  test("tolerates exactly the node's taints", () => {
+  test("tolerates the node's taints, and the lifecycle's NoExecute ones so an unreachable spell does not evict it", () => {
     expect(spec.tolerations).toEqual([
       { key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' },
       { key: 'node.kubernetes.io/unschedulable', operator: 'Exists' },
+      { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+      { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
     ]);
-    expect(accessPod({ runId: 'r', node: 'n', image: 'i' }).spec).toMatchObject({ tolerations: [] });
+    expect(accessPod({ runId: 'r', node: 'n', image: 'i' }).spec).toMatchObject({
+      tolerations: [
+        { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+      ],
+    });
   });
 
   test("lives in the run's own namespace, which admits privileged pods, both labelled so reset finds them", () => {
@@ -54,7 +70,7 @@ describe('the access pod', () => {
 describe('commands on the node', () => {
   test("enter PID 1's mount, UTS, IPC, network and PID namespaces, then run the command as one shell word", () => {
     const argv = nodeShellArgv('echo hi');
-    expect(argv.slice(0, 11)).toEqual(['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--', 'sh', '-c']);
+    expect(argv.slice(0, 11)).toEqual(['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--', '/bin/sh', '-c']);
     expect(argv).toHaveLength(12);
   });
 
