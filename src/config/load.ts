@@ -58,7 +58,8 @@ export interface LoadIssue {
 
 /** A period's absolute span in the window, in seconds from its start. */
 export function loadSpan(period: LoadPeriod, windowSeconds: number): { startSeconds: number; endSeconds: number } {
-  return { startSeconds: period.startSeconds, endSeconds: period.startSeconds + (period.durationSeconds ?? windowSeconds - period.startSeconds) };
+  const durationSeconds = period.durationSeconds ?? windowSeconds - period.startSeconds;
+  return { startSeconds: period.startSeconds, endSeconds: period.startSeconds + durationSeconds };
 }
 
 /** The checks that need the rest of the design: each load must fit in the sampling window. */
@@ -69,7 +70,8 @@ export function loadIssues(load: LoadSpec | undefined, windowSeconds: number): L
     if (!period) continue;
     const field = ['load', kind, 'period'];
     if (period.startSeconds >= windowSeconds) {
-      issues.push({ path: [...field, 'startSeconds'], message: `starts at ${period.startSeconds} s, not inside the ${windowSeconds} s sampling window` });
+      const message = `starts at ${period.startSeconds} s, not inside the ${windowSeconds} s sampling window`;
+      issues.push({ path: [...field, 'startSeconds'], message });
       continue;
     }
     const { endSeconds } = loadSpan(period, windowSeconds);

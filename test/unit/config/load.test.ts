@@ -30,7 +30,11 @@ const window = { durationSeconds: 3600, intervalSeconds: 60, healthCheckSeconds:
 const BAD: { input: unknown; field: string; says: string }[] = [
   { input: { load: { churn: { podsPerMinute: 0 } } }, field: 'load.churn.podsPerMinute', says: 'must be more than 0 pods per minute' },
   { input: { load: { churn: { podsPerMinute: -5 } } }, field: 'load.churn.podsPerMinute', says: 'must be more than 0 pods per minute' },
-  { input: { load: { http: { requestsPerSecond: 0 } } }, field: 'load.http.requestsPerSecond', says: 'must be more than 0 requests per second' },
+  {
+    input: { load: { http: { requestsPerSecond: 0 } } },
+    field: 'load.http.requestsPerSecond',
+    says: 'must be more than 0 requests per second',
+  },
   {
     input: { window, load: { churn: { podsPerMinute: 60, period: { startSeconds: 1800, durationSeconds: 2400 } } } },
     field: 'load.churn.period.durationSeconds',
@@ -41,9 +45,17 @@ const BAD: { input: unknown; field: string; says: string }[] = [
     field: 'load.http.period.durationSeconds',
     says: 'ends after the 3600 s sampling window',
   },
-  { input: { window, load: { http: { requestsPerSecond: 5, period: { startSeconds: 3600 } } } }, field: 'load.http.period.startSeconds', says: 'not inside the 3600 s' },
+  {
+    input: { window, load: { http: { requestsPerSecond: 5, period: { startSeconds: 3600 } } } },
+    field: 'load.http.period.startSeconds',
+    says: 'not inside the 3600 s',
+  },
   { input: { load: {} }, field: 'load', says: 'names neither churn nor http' },
-  { input: { load: { http: { requestsPerSecond: 5, requestSet: 'http://10.0.0.1/' } } }, field: 'load.http.requestSet', says: '"front-page"' },
+  {
+    input: { load: { http: { requestsPerSecond: 5, requestSet: 'http://10.0.0.1/' } } },
+    field: 'load.http.requestSet',
+    says: '"front-page"',
+  },
   { input: { load: { http: { requestsPerSecond: 5, url: 'http://10.0.0.1/' } } }, field: 'load.http', says: 'url' },
 ];
 
@@ -55,7 +67,8 @@ describe('the load design field', () => {
   });
 
   test('churn and HTTP load resolve with their defaults; a period without a duration runs to the window end', () => {
-    const result = validateExperiment({ window, load: { churn: { podsPerMinute: 60 }, http: { requestsPerSecond: 20, period: { startSeconds: 600 } } } });
+    const load = { churn: { podsPerMinute: 60 }, http: { requestsPerSecond: 20, period: { startSeconds: 600 } } };
+    const result = validateExperiment({ window, load });
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     expect(result.config.load).toEqual({
       churn: { podsPerMinute: 60, podsAlive: 10, period: { startSeconds: 0 } },
@@ -66,7 +79,8 @@ describe('the load design field', () => {
   });
 
   test('a load filling the window exactly is valid', () => {
-    const result = validateExperiment({ window, load: { churn: { podsPerMinute: 0.5, period: { startSeconds: 600, durationSeconds: 3000 } } } });
+    const churn = { podsPerMinute: 0.5, period: { startSeconds: 600, durationSeconds: 3000 } };
+    const result = validateExperiment({ window, load: { churn } });
     expect(result.ok).toBe(true);
   });
 
@@ -102,6 +116,8 @@ describe('the load design field', () => {
     expect(error).toBeInstanceOf(ApplicationFailure);
     const failure = error as ApplicationFailure;
     expect([failure.type, failure.nonRetryable]).toEqual(['InvalidInput', true]);
-    expect(failure.message).toContain('load.churn.period.durationSeconds: the load (2400 s from 1800 s) ends after the 3600 s sampling window');
+    expect(failure.message).toContain(
+      'load.churn.period.durationSeconds: the load (2400 s from 1800 s) ends after the 3600 s sampling window',
+    );
   });
 });
