@@ -105,6 +105,9 @@ describe('the load design field', () => {
     const result = await validateCommand({ input: { window, load: { churn: { podsPerMinute: 60, podsAlive: 5 } } } }, env());
     expect(result.ok).toBe(true);
     expect(result.text).toContain('load:\n  churn:\n    podsPerMinute: 60\n    podsAlive: 5\n');
+    expect(result.text).toMatch(/\nload: checked, but not run yet by this release: its windows stay idle \(issue 27\)\n$/);
+    const idle = await validateCommand({ input: { window } }, env());
+    expect([idle.ok, /^load:/m.test(idle.text)]).toEqual([true, false]);
   });
 
   test('at the workflow start the resolve activity fails non-retryably (InvalidInput), naming the field', async () => {
