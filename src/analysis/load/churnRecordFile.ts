@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
-import { ChurnRecordBuilder, encodeChurnLine, type ChurnEvent, type ChurnHeader, type ChurnRecord } from './churnRecord';
+import { ChurnRecordBuilder, encodeChurnLine, MAX_LINE_BYTES, type ChurnEvent, type ChurnHeader, type ChurnRecord } from './churnRecord';
 
 /** Reads a `.jsonl.gz` churn record as a stream; a bad line throws naming the file and line. */
 export async function readChurnRecord(file: string): Promise<ChurnRecord> {
@@ -12,17 +12,20 @@ export async function readChurnRecord(file: string): Promise<ChurnRecord> {
   const source = createReadStream(file);
   const gunzip = createGunzip();
   source.on('error', (error) => gunzip.destroy(error));
-  source.pipe(gunzip);
+  // Decoded by the stream, so a character split between two chunks stays whole.
+  source.pipe(gunzip).setEncoding('utf8');
   let carry = '';
   try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      const text = carry + chunk.toString('utf8');
+    for await (const chunk of gunzip as AsyncIterable<string>) {
+      const text = carry + chunk;
       let from = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
         builder.add(text.slice(from, nl));
         from = nl + 1;
       }
       carry = text.slice(from);
+      // A line that never ends is refused as soon as it is too long, not held in memory.
+      if (carry.length > MAX_LINE_BYTES) builder.add(carry);
     }
   } finally {
     source.destroy();

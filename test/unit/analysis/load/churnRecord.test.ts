@@ -106,6 +106,12 @@ describe('the churn record', () => {
     expect((error as Error).message).toBe(`${file}:${line}: ${detail}`);
   });
 
+  test('a line that never ends is refused as too long, naming its line', async () => {
+    const endless = path.join(dir, 'endless.jsonl.gz');
+    await fs.writeFile(endless, gzipSync(`${header}\n{"e":"create","pod":"${'x'.repeat(1 << 20)}`));
+    await expect(readChurnRecord(endless)).rejects.toThrow(`${endless}:2: a line longer than 1024 bytes`);
+  });
+
   test('a truncated file is an error, not a shorter record', async () => {
     const file = path.join(dir, 'whole.jsonl.gz');
     await writeChurn(file, 60, 60, 10);
