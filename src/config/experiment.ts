@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TRIVY_K8S_COMPLIANCE, TRIVY_MODES } from '../tools/findings';
 import { nodeAccessSchema } from './nodeMap';
+import { loadIssues, loadSchema } from './load';
 
 /**
  * The experiment's configuration: what a user may send from the Temporal UI (any subset, `{}` included),
@@ -172,6 +173,8 @@ export const experimentSchema = z
       .object({ measure: z.boolean().default(true), reboot: z.boolean().default(false) })
       .strict()
       .prefault({}),
+    /** Work for the cluster during the window (issue 27); absent: the thesis's idle cluster. */
+    load: loadSchema.optional(),
     /** How long a scenario waits for an operator's retry/skip/abort before aborting. */
     operatorTimeoutSeconds: seconds(30 * DAY).default(DAY),
   })
@@ -192,6 +195,7 @@ export const experimentSchema = z
         message: `at most ${MAX_HEALTH_CHECKS_PER_WINDOW} health checks per window (Temporal's history limit): with a ${cfg.window.durationSeconds} s window, healthCheckSeconds must be at least ${Math.ceil(cfg.window.durationSeconds / MAX_HEALTH_CHECKS_PER_WINDOW)}, got ${cfg.window.healthCheckSeconds}`,
       });
     }
+    for (const issue of loadIssues(cfg.load, cfg.window.durationSeconds)) ctx.addIssue({ code: 'custom', ...issue });
     if (cfg.workload.scaleTo < cfg.workload.replicas) {
       ctx.addIssue({ code: 'custom', path: ['workload', 'scaleTo'], message: 'must be at least workload.replicas' });
     }
@@ -218,6 +222,7 @@ export type ClusterSpec = ExperimentConfig['cluster'];
 export type WorkloadSpec = ExperimentConfig['workload'];
 export type HardeningSpec = ExperimentConfig['hardening'];
 export type ToolsSpec = ExperimentConfig['tools'];
+export type { LoadSpec } from './load';
 
 export interface FieldError {
   field: string;

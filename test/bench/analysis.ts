@@ -56,7 +56,7 @@ async function writeSarDay(file: string, node: string, seed: number): Promise<vo
 }
 
 /** Best (lowest) of `runs` timings in seconds: the machine may be shared, the minimum is the least disturbed. */
-async function bestOf<T>(runs: number, work: () => Promise<T>): Promise<{ seconds: number; result: T }> {
+export async function bestOf<T>(runs: number, work: () => Promise<T>): Promise<{ seconds: number; result: T }> {
   let best = Infinity;
   let result: T | undefined;
   for (let k = 0; k < runs; k++) {

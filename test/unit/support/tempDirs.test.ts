@@ -21,6 +21,7 @@ const GUARD = 'test/unit/support/tempDirs.test.ts';
 /** Files that remove their temp folders themselves: lines using mkdtemp/tmpdir, and why that is reliable. */
 const SELF_CLEANING: Record<string, [lines: number, reason: string]> = {
   'test/bench/analysis.ts': [1, 'a bench script, not a jest file: removes its folder in finally'],
+  'test/bench/churnRecord.ts': [1, 'a bench script, not a jest file: removes its folder in finally'],
   'test/bench/collect.ts': [1, 'a bench script, not a jest file: removes its folder in finally'],
   'test/support/browser.ts': [1, "Chromium's profile: removed by close(), or at once when the launch fails"],
   'test/support/fullRun.ts': [1, 'runs in whichever file asks first: removed in finally'],

@@ -1,0 +1,127 @@
+/**
+ * The design field `load` (issue 27): off by default, design only, and bad values refused by `validate` and at
+ * the workflow's start (the resolve activity), each naming its field.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { createConfigActivities } from '../../../activities/config';
+import { validateCommand } from '../../../src/cli/commands/validate';
+import { validateExperiment } from '../../../src/config/experiment';
+import { loadSpan } from '../../../src/config/load';
+import { ENVIRONMENT_FIELDS } from '../../../src/config/trust';
+import { REQUEST_SETS } from '../../../src/domain/load';
+import { tempDir } from '../../support/tempDir';
+
+let dir: string;
+let configFile: string;
+const env = () => ({ HARDENLAB_CONFIG: configFile, HARDENLAB_HOME: dir, HOME: dir });
+
+beforeAll(async () => {
+  dir = await tempDir('hardenlab-load-');
+  configFile = path.join(dir, 'config.yaml');
+  await fs.writeFile(configFile, stringify({ experiment: { cluster: { provider: 'local' } } }));
+});
+
+const window = { durationSeconds: 3600, intervalSeconds: 60, healthCheckSeconds: 600 };
+
+/** Each bad design, the field it must name and words of its message. */
+const BAD: { input: unknown; field: string; says: string }[] = [
+  { input: { load: { churn: { podsPerMinute: 0 } } }, field: 'load.churn.podsPerMinute', says: 'must be more than 0 pods per minute' },
+  { input: { load: { churn: { podsPerMinute: -5 } } }, field: 'load.churn.podsPerMinute', says: 'must be more than 0 pods per minute' },
+  {
+    input: { load: { http: { requestsPerSecond: 0 } } },
+    field: 'load.http.requestsPerSecond',
+    says: 'must be more than 0 requests per second',
+  },
+  {
+    input: { window, load: { churn: { podsPerMinute: 60, period: { startSeconds: 1800, durationSeconds: 2400 } } } },
+    field: 'load.churn.period.durationSeconds',
+    says: 'the load (2400 s from 1800 s) ends after the 3600 s sampling window',
+  },
+  {
+    input: { window, load: { http: { requestsPerSecond: 5, period: { durationSeconds: 7200 } } } },
+    field: 'load.http.period.durationSeconds',
+    says: 'ends after the 3600 s sampling window',
+  },
+  {
+    input: { window, load: { http: { requestsPerSecond: 5, period: { startSeconds: 3600 } } } },
+    field: 'load.http.period.startSeconds',
+    says: 'not inside the 3600 s',
+  },
+  { input: { load: {} }, field: 'load', says: 'names neither churn nor http' },
+  {
+    input: { load: { http: { requestsPerSecond: 5, requestSet: 'http://10.0.0.1/' } } },
+    field: 'load.http.requestSet',
+    says: '"front-page"',
+  },
+  { input: { load: { http: { requestsPerSecond: 5, url: 'http://10.0.0.1/' } } }, field: 'load.http', says: 'url' },
+];
+
+describe('the load design field', () => {
+  test('absent by default: the idle design resolves exactly as before, with no load key', () => {
+    const result = validateExperiment({});
+    expect(result.ok).toBe(true);
+    expect(result.ok && Object.hasOwn(result.config, 'load')).toBe(false);
+  });
+
+  test('churn and HTTP load resolve with their defaults; a period without a duration runs to the window end', () => {
+    const load = { churn: { podsPerMinute: 60 }, http: { requestsPerSecond: 20, period: { startSeconds: 600 } } };
+    const result = validateExperiment({ window, load });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.config.load).toEqual({
+      churn: { podsPerMinute: 60, podsAlive: 10, period: { startSeconds: 0 } },
+      http: { requestsPerSecond: 20, requestSet: 'front-page', period: { startSeconds: 600 } },
+    });
+    expect(loadSpan(result.config.load!.http!.period, window.durationSeconds)).toEqual({ startSeconds: 600, endSeconds: 3600 });
+    expect(REQUEST_SETS['front-page'].map((r) => r.path)).toEqual(['/']);
+  });
+
+  test('a load filling the window exactly is valid', () => {
+    const churn = { podsPerMinute: 0.5, period: { startSeconds: 600, durationSeconds: 3000 } };
+    const result = validateExperiment({ window, load: { churn } });
+    expect(result.ok).toBe(true);
+  });
+
+  test('the load is design: no field of it is an environment field', () => {
+    expect(ENVIRONMENT_FIELDS.filter((f) => f.field.startsWith('load'))).toEqual([]);
+  });
+
+  test.each(BAD)('validateExperiment refuses $field ($says)', ({ input, field, says }) => {
+    const result = validateExperiment(input);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.find((e) => e.field === field)?.message).toContain(says);
+  });
+
+  test.each(BAD)('`hardenlab validate` prints $field', async ({ input, field, says }) => {
+    const result = await validateCommand({ input }, env());
+    expect(result.ok).toBe(false);
+    expect(result.text).toMatch(/^invalid: /);
+    expect(result.text.split('\n').find((line) => line.startsWith(`  ${field}: `))).toContain(says);
+  });
+
+  test('a valid load passes the schema, but resolve refuses it until a release runs it: no idle run looks loaded', async () => {
+    const load = { churn: { podsPerMinute: 60, podsAlive: 5 } };
+    expect(validateExperiment({ window, load })).toMatchObject({ ok: true, config: { load: { churn: { podsPerMinute: 60, podsAlive: 5 } } } });
+    const result = await validateCommand({ input: { window, load } }, env());
+    expect(result.ok).toBe(false);
+    expect(result.text).toContain('  load: valid, but this release does not run a load phase yet (issue 27): remove load to run the idle design');
+    const idle = await validateCommand({ input: { window } }, env());
+    expect([idle.ok, /^load:/m.test(idle.text)]).toEqual([true, false]);
+  });
+
+  test('at the workflow start the resolve activity fails non-retryably (InvalidInput), naming the field', async () => {
+    const activities = createConfigActivities({ env: env() });
+    const error = await activities.resolveExperiment({ input: BAD[3]!.input, workflowId: 'load-bad' }).then(
+      () => new Error('resolved instead of failing'),
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ApplicationFailure);
+    const failure = error as ApplicationFailure;
+    expect([failure.type, failure.nonRetryable]).toEqual(['InvalidInput', true]);
+    expect(failure.message).toContain(
+      'load.churn.period.durationSeconds: the load (2400 s from 1800 s) ends after the 3600 s sampling window',
+    );
+  });
+});
