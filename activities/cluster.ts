@@ -70,7 +70,14 @@ export function createClusterActivities(deps: ClusterActivityDeps = {}) {
 
   async function provisionCluster(req: ProvisionRequest): Promise<ProvisionResult> {
     const provider = providers[req.cluster.provider];
-    const { ref, created, derivedNodes } = await provider.provision({ runId: req.runId, spec: req.cluster, nodeMapPath: req.nodeMapPath, home, env, kube });
+    const { ref, created, derivedNodes } = await provider.provision({
+      runId: req.runId,
+      spec: req.cluster,
+      nodeMapPath: req.nodeMapPath,
+      home,
+      env,
+      kube,
+    });
     // For every provider: the kubeconfig and context resolve, the API answers, and the user may do what the run needs.
     const client = await kube(ref);
     await client.version();

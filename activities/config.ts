@@ -15,7 +15,10 @@ import { claimExperimentFolder } from './experimentFolder';
 
 export interface ConfigDeps {
   env?: NodeJS.ProcessEnv;
-  /** The worker's config as the launcher loaded it (the demo's: the test bed) or looks it up per run (`hardenlab dev`); read from its file per run when absent. */
+  /**
+   * The worker's config as the launcher loaded it (the demo's: the test bed) or looks it up per run (`hardenlab dev`); read from its file
+   * per run when absent.
+   */
   workerConfig?: WorkerConfigSource;
   /** Where the resolved scenario definitions are recorded (default: the data folder). */
   store?: ArtifactStore;

@@ -30,7 +30,10 @@ export interface ActivityDeps {
   toolKube: ToolKubeLoader;
   toolBinaries: ToolBinaries;
   env?: NodeJS.ProcessEnv;
-  /** The worker's config when the launcher fixes it (the demo) or looks it up per run (`hardenlab dev`); otherwise read from its file per run. */
+  /**
+   * The worker's config when the launcher fixes it (the demo) or looks it up per run (`hardenlab dev`); otherwise read from its file per
+   * run.
+   */
   workerConfig?: WorkerConfigSource;
 }
 

@@ -69,7 +69,9 @@ export function createTrivyActivities(deps: ToolActivityDeps, kit: ToolRunKit) {
       const result = await withHeartbeat(scan, { step: 'trivy', mode: req.mode, target });
       const end = now();
       if (result.error?.code === 'ENOENT') {
-        const what = `Trivy is not installed at ${binary}: run scripts/tools/build-trivy.sh (or set tools.trivy.binaryPath in the worker's config)`;
+        const what =
+          `Trivy is not installed at ${binary}: run scripts/tools/build-trivy.sh (or set tools.trivy.binaryPath in the ` +
+          `worker's config)`;
         throw ApplicationFailure.nonRetryable(what, ToolFailure.Missing);
       }
       const output = await fs.readFile(outputFile, 'utf8').catch(() => '');

@@ -20,14 +20,32 @@ export async function startWorker(
   temporal: WorkerConfig['temporal'],
   env: NodeJS.ProcessEnv = process.env,
   /** workflowBundle: a prebuilt bundle for the data converter in use (tests share one); by default the worker bundles. */
-  options: { dataConverter?: DataConverter; workerConfig?: WorkerConfigSource; workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption> } = {},
+  options: {
+    dataConverter?: DataConverter;
+    workerConfig?: WorkerConfigSource;
+    workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption>;
+  } = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   // Payloads (and failures) are encrypted when the config names a key file.
   const dataConverter = options.dataConverter ?? (await dataConverterFor(temporal));
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const store = new ArtifactStore(hardenlabHome(env));
-  const activities = createActivities({ store, ssh: await nodeTransport(options.workerConfig, env), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env, workerConfig: options.workerConfig });
-  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, workflowBundle: await options.workflowBundle?.(dataConverter), overrides: dataConverter ? { dataConverter } : {} });
+  const activities = createActivities({
+    store,
+    ssh: await nodeTransport(options.workerConfig, env),
+    toolKube: (ref) => loadToolKubeClient(ref),
+    toolBinaries: defaultToolBinaries(env),
+    env,
+    workerConfig: options.workerConfig,
+  });
+  const worker = await createHardenlabWorker({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    activities,
+    workflowBundle: await options.workflowBundle?.(dataConverter),
+    overrides: dataConverter ? { dataConverter } : {},
+  });
   return { worker, connection };
 }
 

@@ -21,7 +21,9 @@ export interface NodeAccessChoice {
 }
 
 /** The access a resolved experiment config gives its nodes: `nodeAccess` when set, else ssh with a node map and kubernetes without. */
-export function nodeAccessOf(config: Pick<ExperimentConfig, 'nodeAccess' | 'nodeAccessImage' | 'nodeMapPath' | 'cluster'>): NodeAccessChoice {
+export function nodeAccessOf(
+  config: Pick<ExperimentConfig, 'nodeAccess' | 'nodeAccessImage' | 'nodeMapPath' | 'cluster'>,
+): NodeAccessChoice {
   const sshDerived = config.cluster.provider === 'linode' && config.cluster.linode.ssh !== undefined;
   const access: NodeAccessKind = config.nodeAccess ?? (config.nodeMapPath || sshDerived ? 'ssh' : 'kubernetes');
   const why = config.nodeAccess
@@ -37,7 +39,10 @@ export function nodeAccessOf(config: Pick<ExperimentConfig, 'nodeAccess' | 'node
 }
 
 /** One line per node for `validate`: which access it gets, and why. */
-export function describeNodeAccess(choice: NodeAccessChoice, nodes: readonly { name: string; user?: string; host?: string; port?: number }[]): string[] {
+export function describeNodeAccess(
+  choice: NodeAccessChoice,
+  nodes: readonly { name: string; user?: string; host?: string; port?: number }[],
+): string[] {
   return nodes.map((node) =>
     choice.access === 'ssh'
       ? `  ${node.name}: ssh to ${node.user ?? 'root'}@${node.host}:${node.port ?? 22} (${choice.why})`
@@ -49,11 +54,23 @@ export function describeNodeAccess(choice: NodeAccessChoice, nodes: readonly { n
  * The worker builds one node transport from its `experiment:` section (worker/nodeAccess.ts), so a named
  * environment may not change it: kubernetes access reaches the nodes of that section's cluster only.
  */
-export function namedEnvironmentAccessProblem(experiment: Record<string, unknown>, environment: Record<string, unknown>, name: string): string | undefined {
+export function namedEnvironmentAccessProblem(
+  experiment: Record<string, unknown>,
+  environment: Record<string, unknown>,
+  name: string,
+): string | undefined {
   const top = experiment.nodeAccess === 'kubernetes' ? 'kubernetes' : 'ssh';
   const chosen = environment.nodeAccess === undefined ? top : environment.nodeAccess;
-  if (chosen !== top) return `environment "${name}" sets nodeAccess ${String(chosen)}, but this worker reaches nodes by ${top} (one node transport per worker in this release: set nodeAccess in experiment:)`;
-  if (top === 'kubernetes' && environment.cluster !== undefined) return `environment "${name}" names a cluster, but this worker reaches nodes through the Kubernetes API of its experiment: cluster only (in this release)`;
+  if (chosen !== top)
+    return (
+      `environment "${name}" sets nodeAccess ${String(chosen)}, but this worker reaches nodes by ${top} (one node transport per ` +
+      `worker in this release: set nodeAccess in experiment:)`
+    );
+  if (top === 'kubernetes' && environment.cluster !== undefined)
+    return (
+      `environment "${name}" names a cluster, but this worker reaches nodes through the Kubernetes API of its experiment: cluster ` +
+      `only (in this release)`
+    );
   return undefined;
 }
 

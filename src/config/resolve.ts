@@ -40,13 +40,17 @@ export interface ResolveOptions {
 export async function resolveExperimentConfig(input: unknown, options: ResolveOptions): Promise<Resolution> {
   const { env } = options;
   if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input))) {
-    return { ok: false, errors: [{ field: '(input)', message: `expected a JSON object, got ${Array.isArray(input) ? 'an array' : typeof input}` }] };
+    return {
+      ok: false,
+      errors: [{ field: '(input)', message: `expected a JSON object, got ${Array.isArray(input) ? 'an array' : typeof input}` }],
+    };
   }
   let worker: LoadedWorkerConfig;
   try {
     worker = typeof options.worker === 'function' ? await options.worker() : (options.worker ?? (await loadWorkerConfig(env)));
   } catch (err) {
-    if (err instanceof ConfigFileError) return { ok: false, errors: err.problems.map((p) => ({ field: `config file ${err.file}: ${p.field}`, message: p.message })) };
+    if (err instanceof ConfigFileError)
+      return { ok: false, errors: err.problems.map((p) => ({ field: `config file ${err.file}: ${p.field}`, message: p.message })) };
     throw err;
   }
   // Prototype keys would reach the merged objects' prototypes: refused before anything reads the input.
@@ -67,7 +71,8 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
     errors.push(...result.errors);
     // Every bad field at once: the scenarios too, though the rest of the input is invalid.
     const named = (merged as { scenarios?: unknown }).scenarios;
-    const names = Array.isArray(named) && named.every((n) => typeof n === 'string' && SCENARIO_NAME_PATTERN.test(n)) ? (named as string[]) : [];
+    const names =
+      Array.isArray(named) && named.every((n) => typeof n === 'string' && SCENARIO_NAME_PATTERN.test(n)) ? (named as string[]) : [];
     const scenarios = await resolveScenarios(names, { configDir, inSecurityTools: false });
     if (!scenarios.ok) errors.push(...scenarios.errors);
   }
@@ -84,7 +89,9 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
 function environmentBase(worker: WorkerConfig, name: unknown, errors: FieldError[]): unknown {
   if (name === undefined) return worker.experiment;
   const known = Object.keys(worker.environments);
-  const knownText = known.length ? `the worker config defines ${known.map((k) => JSON.stringify(k)).join(', ')}` : 'the worker config defines no environments';
+  const knownText = known.length
+    ? `the worker config defines ${known.map((k) => JSON.stringify(k)).join(', ')}`
+    : 'the worker config defines no environments';
   if (typeof name !== 'string' || !Object.hasOwn(worker.environments, name)) {
     errors.push({ field: 'environment', message: `unknown environment ${JSON.stringify(name)}: ${knownText}` });
     return withoutEnvironmentFields(worker.experiment);
@@ -131,17 +138,33 @@ async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv
   const { cluster } = config;
   if (cluster.provider === 'kubeconfig') {
     if (!(await isFile(cluster.kubeconfigPath!))) {
-      problems.push({ field: 'cluster.kubeconfigPath', message: `no kubeconfig at ${cluster.kubeconfigPath}: set cluster.kubeconfigPath in the worker config file or KUBECONFIG for the worker, or use provider "local" for the test bed` });
+      problems.push({
+        field: 'cluster.kubeconfigPath',
+        message:
+          `no kubeconfig at ${cluster.kubeconfigPath}: set cluster.kubeconfigPath in the worker config file or KUBECONFIG for ` +
+          `the worker, or use provider "local" for the test bed`,
+      });
     }
     if (!config.nodeMapPath && !nodesFromCluster(config)) {
       // Kubernetes node access (issue 24) lists the cluster's nodes itself only where the worker config chose it.
-      const access = nodeAccessOf(config).access === 'kubernetes' ? '; or set nodeAccess: kubernetes there to reach the nodes through the Kubernetes API' : '';
-      problems.push({ field: 'nodeMapPath', message: `missing: the node map (in the worker config file) says how to reach each node over SSH for sampling (see docs/node-map.md)${access}` });
+      const access =
+        nodeAccessOf(config).access === 'kubernetes'
+          ? '; or set nodeAccess: kubernetes there to reach the nodes through the Kubernetes API'
+          : '';
+      problems.push({
+        field: 'nodeMapPath',
+        message:
+          `missing: the node map (in the worker config file) says how to reach each node over SSH for sampling (see ` +
+          `docs/node-map.md)${access}`,
+      });
     }
   }
   if (cluster.provider === 'linode') problems.push(...linodeNodeAccessProblems(config));
   if (cluster.provider === 'linode' && !env[cluster.linode.tokenEnv] && !cluster.linode.tokenFile) {
-    problems.push({ field: 'cluster.linode.tokenEnv', message: `the worker has no environment variable ${cluster.linode.tokenEnv} and no cluster.linode.tokenFile is set` });
+    problems.push({
+      field: 'cluster.linode.tokenEnv',
+      message: `the worker has no environment variable ${cluster.linode.tokenEnv} and no cluster.linode.tokenFile is set`,
+    });
   }
   if (cluster.linode.tokenFile && cluster.provider === 'linode' && !(await isFile(cluster.linode.tokenFile))) {
     problems.push({ field: 'cluster.linode.tokenFile', message: `no file at ${cluster.linode.tokenFile}` });
@@ -152,7 +175,9 @@ async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv
   if (probing.length > 0 && !hunter.subnetProbes.allowed) {
     problems.push({
       field: 'tools.kubeHunter.modes',
-      message: `${probing.join(' and ')} probe whole subnets, and the worker's config does not allow that (tools.kubeHunter.subnetProbes.allowed there; remote mode needs no permission)`,
+      message:
+        `${probing.join(' and ')} probe whole subnets, and the worker's config does not allow that ` +
+        `(tools.kubeHunter.subnetProbes.allowed there; remote mode needs no permission)`,
     });
   }
   return problems;
@@ -166,11 +191,33 @@ async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv
 function linodeNodeAccessProblems(config: ExperimentConfig): FieldError[] {
   const { ssh } = config.cluster.linode;
   if (config.isolation === 'per-scenario' && config.nodeMapPath)
-    return [{ field: 'nodeMapPath', message: `with isolation 'per-scenario' every scenario gets a cluster of its own, so a fixed node map would make all of them sample the same hosts: remove it from the worker config and set cluster.linode.ssh, from which each cluster's node map is derived` }];
+    return [
+      {
+        field: 'nodeMapPath',
+        message:
+          `with isolation 'per-scenario' every scenario gets a cluster of its own, so a fixed node map would make all of them ` +
+          `sample the same hosts: remove it from the worker config and set cluster.linode.ssh, from which each cluster's node map is ` +
+          `derived`,
+      },
+    ];
   if (ssh && config.nodeMapPath)
-    return [{ field: 'nodeMapPath', message: 'set either cluster.linode.ssh (the node map is derived from the cluster the run creates) or nodeMapPath in the worker config, not both' }];
+    return [
+      {
+        field: 'nodeMapPath',
+        message:
+          'set either cluster.linode.ssh (the node map is derived from the cluster the run creates) or nodeMapPath in the worker config,' +
+          ' not both',
+      },
+    ];
   if (!ssh && !config.nodeMapPath)
-    return [{ field: 'cluster.linode.ssh', message: 'missing: how to reach the nodes LKE creates over SSH (user, private key, known_hosts) for sampling, in the worker config file (see docs/node-map.md)' }];
+    return [
+      {
+        field: 'cluster.linode.ssh',
+        message:
+          'missing: how to reach the nodes LKE creates over SSH (user, private key, known_hosts) for sampling, in the worker config ' +
+          'file (see docs/node-map.md)',
+      },
+    ];
   return [];
 }
 
@@ -189,7 +236,10 @@ async function checkNodeMap(file: string): Promise<FieldError[]> {
   }
   const parsed = nodeMapSchema.safeParse(raw);
   if (parsed.success) return [];
-  return parsed.error.issues.map((i) => ({ field: 'nodeMapPath', message: `${file}: ${i.path.map(String).join('.') || '(root)'}: ${i.message} (see docs/node-map.md)` }));
+  return parsed.error.issues.map((i) => ({
+    field: 'nodeMapPath',
+    message: `${file}: ${i.path.map(String).join('.') || '(root)'}: ${i.message} (see docs/node-map.md)`,
+  }));
 }
 
 async function isFile(file: string): Promise<boolean> {

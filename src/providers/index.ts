@@ -6,7 +6,14 @@ import type { ClusterProvider, ProviderName } from './types';
 export type { ClusterProvider, ProviderName, Provisioned, ProvisionContext, TeardownContext, TeardownOutcome } from './types';
 export { KubeconfigProvider, defaultKubeconfigPath } from './kubeconfig';
 export { LocalProvider, type SimApi } from './local';
-export { LinodeProvider, lkeClusterLabel, resolveLinodeToken, runKubeconfigPath, runNodeMapPath, type LinodeProviderOptions } from './linode';
+export {
+  LinodeProvider,
+  lkeClusterLabel,
+  resolveLinodeToken,
+  runKubeconfigPath,
+  runNodeMapPath,
+  type LinodeProviderOptions,
+} from './linode';
 export { LinodeApi, LinodeFailure, LinodeTransientError, DEFAULT_LINODE_API_URL } from './linodeApi';
 export { deriveNodeMap, pickAddress, NODE_MAP_UNDERIVABLE } from './linodeNodeMap';
 export { REQUIRED_ACCESS, verifyAccess, type RequiredAccess } from './access';

@@ -42,7 +42,10 @@ export class LocalProvider implements ClusterProvider {
       kubeconfigPath = up.kubeconfigPath;
       nodeMapPath = up.nodeMapPath;
     }
-    return { ref: { provider: 'local', kubeconfigPath, context: ctx.spec.context, nodeMapPath: ctx.nodeMapPath ?? nodeMapPath }, created: false };
+    return {
+      ref: { provider: 'local', kubeconfigPath, context: ctx.spec.context, nodeMapPath: ctx.nodeMapPath ?? nodeMapPath },
+      created: false,
+    };
   }
 
   async teardown(): Promise<TeardownOutcome> {

@@ -25,5 +25,11 @@ export function renderMarkdown(model: ReportModel, tables: Table[]): string {
     model.notes.length ? '' : '',
   ];
   // Same order as report.html: the answer and the trust box, the thesis beside this run, then the tables.
-  return [...head, ...firstScreenMarkdown(model), ...thesisTables(model).map(tableMarkdown), ...tables.map(tableMarkdown), ...findingsMarkdown(model)].join('\n');
+  return [
+    ...head,
+    ...firstScreenMarkdown(model),
+    ...thesisTables(model).map(tableMarkdown),
+    ...tables.map(tableMarkdown),
+    ...findingsMarkdown(model),
+  ].join('\n');
 }

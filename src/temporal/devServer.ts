@@ -60,7 +60,14 @@ interface DevServerPorts {
 async function startOnce(options: DevServerOptions, ports: DevServerPorts, release: () => void): Promise<DevServer> {
   const { port, uiPort } = ports;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn'];
-  args.push('--http-port', String(ports.httpPort), '--metrics-port', String(ports.metricsPort), '--namespace', options.namespace ?? 'default');
+  args.push(
+    '--http-port',
+    String(ports.httpPort),
+    '--metrics-port',
+    String(ports.metricsPort),
+    '--namespace',
+    options.namespace ?? 'default',
+  );
   if (options.dbFile) {
     await fs.mkdir(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

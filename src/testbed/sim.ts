@@ -4,12 +4,31 @@ import { stringify } from 'yaml';
 import writeFileAtomic from 'write-file-atomic';
 import { cacheDir, hardenlabHome } from '../config/paths';
 import { nodeMapSchema } from '../config/nodeMap';
-import { apiReady, clusterComponents, createCluster, deleteCluster, ensureNodes, keepComponentsRunning, leftoverProcesses, waitClusterReady, type ClusterContext, type ComponentStatus } from './cluster';
+import {
+  apiReady,
+  clusterComponents,
+  createCluster,
+  deleteCluster,
+  ensureNodes,
+  keepComponentsRunning,
+  leftoverProcesses,
+  waitClusterReady,
+  type ClusterContext,
+  type ComponentStatus,
+} from './cluster';
 import { apiServerUrl, simLayout, type SimInstance, type SimLayout } from './layout';
 import { ensureApiForwards, pointKubeconfigAtApiAddress, stopApiForwards } from './apiForwards';
 import { recordedSimInstance, recordSimInstance } from './instanceRecord';
 import { buildNodeMap } from './manifests';
-import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, removeNodeHostKeys, startNodeHost, stopNodeHost, writeKnownHosts } from './nodeHosts';
+import {
+  ensureClientKey,
+  ensureUnprivilegedUser,
+  nodeHostStatus,
+  removeNodeHostKeys,
+  startNodeHost,
+  stopNodeHost,
+  writeKnownHosts,
+} from './nodeHosts';
 import { assertTrustedCache, verifyBinaryDigests } from './trustedPaths';
 import { stopProcess, type Log } from './process';
 import { withSimLock } from './simLock';
@@ -88,10 +107,16 @@ function contextFor(options: SimOptions): { ctx: ClusterContext; home: string; c
   const cache = options.cache ?? cacheDir();
   const versions = readVersions();
   const instance = options.instance ?? recordedSimInstance(home);
-  return { ctx: { layout: simLayout(home, instance), binaries: binaryPaths(versions, cache), versions, log: options.log ?? silent }, home, cache };
+  return {
+    ctx: { layout: simLayout(home, instance), binaries: binaryPaths(versions, cache), versions, log: options.log ?? silent },
+    home,
+    cache,
+  };
 }
 
-/** Runs a build script (the test bed's build.sh by default), streaming its lines into the log; rejects with the last lines when it fails. */
+/**
+ * Runs a build script (the test bed's build.sh by default), streaming its lines into the log; rejects with the last lines when it fails.
+ */
 export function runBuild(cache: string, log: Log, script = buildScript): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [script], { env: { ...process.env, HARDENLAB_CACHE: cache }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -168,7 +193,10 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
     const components = clusterComponents(layout);
     if (components.some((component) => component.running)) {
       await keepComponentsRunning(ctx, readyTimeoutMs).catch((error: unknown) => {
-        throw new Error(`the running cluster at ${apiServerUrl(layout.instance)} did not become ready (${(error as Error).message}); stop it with hardenlab sim down`);
+        throw new Error(
+          `the running cluster at ${apiServerUrl(layout.instance)} did not become ready (${(error as Error).message}); stop it with ` +
+            `hardenlab sim down`,
+        );
       });
       log(`reusing the running cluster at ${apiServerUrl(layout.instance)}`);
     } else {

@@ -20,7 +20,10 @@ const stage = (text: string) => console.log(`\n==> ${text}`);
  */
 export function demoExperiment(experiment: Record<string, unknown>, closedNamespace: string | undefined): Record<string, unknown> {
   const subnetProbes = closedNamespace ? { tools: { kubeHunter: { subnetProbes: { allowed: true, closedNamespace } } } } : {};
-  return mergeConfig(mergeConfig(withoutEnvironmentFields(experiment), { cluster: { provider: 'local' } }), subnetProbes) as Record<string, unknown>;
+  return mergeConfig(mergeConfig(withoutEnvironmentFields(experiment), { cluster: { provider: 'local' } }), subnetProbes) as Record<
+    string,
+    unknown
+  >;
 }
 
 /**
@@ -32,10 +35,12 @@ export async function demoCommand(opts: { window: number; interval: number; keep
   const unsupported = realNodesUnsupported();
   const nodes = opts.nodes ?? (unsupported ? 'kwok' : 'real');
   // Where they can, `sim up` prints the cgroup hierarchy they use; where not, every missing piece and what to do.
-  if (nodes === 'kwok' && !opts.nodes) console.log(`${unsupported}\nSo the demo uses KWOK nodes, whose figures are this machine's, not the nodes'.`);
+  if (nodes === 'kwok' && !opts.nodes)
+    console.log(`${unsupported}\nSo the demo uses KWOK nodes, whose figures are this machine's, not the nodes'.`);
   stage(
     nodes === 'real'
-      ? 'Test bed: a real control plane and 3 real nodes (system containers, 1 CPU / 2 GiB each, with a kubelet); the first run builds Kubernetes and the node image: many minutes'
+      ? 'Test bed: a real control plane and 3 real nodes (system containers, 1 CPU / 2 GiB each, with a kubelet); the first run builds ' +
+          'Kubernetes and the node image: many minutes'
       : 'Test bed: a real control plane with 3 KWOK nodes and sshd node hosts (the first run builds Kubernetes from source: many minutes)',
   );
   const sim = await simUp({ log: (line) => console.log(`    ${line}`), nodes });
@@ -45,7 +50,12 @@ export async function demoCommand(opts: { window: number; interval: number; keep
   const home = hardenlabHome();
   const port = (await canConnect('127.0.0.1', 7233)) ? await freePort() : 7233;
   const uiPort = (await canConnect('127.0.0.1', 8233)) ? await freePort() : 8233;
-  const server = await startDevServer({ port, uiPort, dbFile: path.join(home, 'temporal', 'dev.db'), logFile: path.join(home, 'temporal', 'dev-server.log') });
+  const server = await startDevServer({
+    port,
+    uiPort,
+    dbFile: path.join(home, 'temporal', 'dev.db'),
+    logFile: path.join(home, 'temporal', 'dev-server.log'),
+  });
   console.log(`    Temporal Web UI: ${server.uiUrl}`);
 
   stage('Worker');
@@ -62,13 +72,19 @@ export async function demoCommand(opts: { window: number; interval: number; keep
 
   const client = await connectClient(temporal);
   const input: ExperimentInput = {
-    window: { durationSeconds: opts.window, intervalSeconds: opts.interval, healthCheckSeconds: Math.max(opts.interval, Math.min(60, opts.window)) },
+    window: {
+      durationSeconds: opts.window,
+      intervalSeconds: opts.interval,
+      healthCheckSeconds: Math.max(opts.interval, Math.min(60, opts.window)),
+    },
     workload: { loadBalancerWaitSeconds: 10 },
     operatorTimeoutSeconds: 600,
     // On real nodes kube-bench runs as upstream's Job, pulled from the node network's registry: its CPU shows on
     // the node it ran on; kube-hunter hunts from outside (remote) and from a pod. KWOK nodes run no pods, so there
     // kube-bench runs over SSH as the thesis did and kube-hunter remote only.
-    ...(nodes === 'real' ? { tools: { kubeBench: { mode: 'job' as const }, kubeHunter: { modes: ['remote' as const, 'pod' as const] } } } : {}),
+    ...(nodes === 'real'
+      ? { tools: { kubeBench: { mode: 'job' as const }, kubeHunter: { modes: ['remote' as const, 'pod' as const] } } }
+      : {}),
   };
   const workflowId = `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   stage(`Experiment ${workflowId}: baseline, best-practices, security-tools, ${opts.window} s window each at ${opts.interval} s`);
@@ -81,8 +97,12 @@ export async function demoCommand(opts: { window: number; interval: number; keep
     for (const s of result.scenarios) console.log(`    ${s.scenario} #${s.repetition}: ${s.status}${s.error ? ` — ${s.error}` : ''}`);
     console.log(`    Temporal Web UI: ${server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`);
     console.log(`    Report: ${result.htmlPath ?? `not written: ${result.reportError}`}`);
-    if (!opts.keep) console.log('    (The run is kept in the dev server\'s database: `node bin/hardenlab.js dev` shows it in the UI again.)');
-    console.log(`    The test bed keeps running for a look around (kubectl --kubeconfig ${sim.kubeconfigPath}); \`node bin/hardenlab.js sim down\` stops it.`);
+    if (!opts.keep)
+      console.log("    (The run is kept in the dev server's database: `node bin/hardenlab.js dev` shows it in the UI again.)");
+    console.log(
+      `    The test bed keeps running for a look around (kubectl --kubeconfig ${sim.kubeconfigPath}); \`node bin/hardenlab.js sim ` +
+        `down\` stops it.`,
+    );
     if (!result.htmlPath) process.exitCode = 1;
     if (opts.keep) {
       console.log('    Dev server and worker keep running; Ctrl-C stops them.');

@@ -5,14 +5,20 @@ import { formatCgroupHostRecord, readCgroupHostFacts } from '../../testbed/cgrou
 
 const log = (line: string) => console.log(`[sim] ${line}`);
 
-export async function simCommand(action: 'up' | 'down' | 'status', options: { nodes?: NodeKind; readyTimeoutSeconds?: string } = {}): Promise<void> {
+export async function simCommand(
+  action: 'up' | 'down' | 'status',
+  options: { nodes?: NodeKind; readyTimeoutSeconds?: string } = {},
+): Promise<void> {
   if (action === 'up') {
     const seconds = options.readyTimeoutSeconds === undefined ? undefined : Number(options.readyTimeoutSeconds);
     if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0)) {
       throw new Error(`--ready-timeout must be a whole number of seconds above 0, got '${options.readyTimeoutSeconds}'`);
     }
     const up = await simUp({ log, nodes: options.nodes, ...(seconds ? { readyTimeoutMs: seconds * 1000 } : {}) });
-    console.log(`API server: ${up.apiServerUrl}\nkubeconfig: ${up.kubeconfigPath}\nnode map:   ${up.nodeMapPath}\nnodes:      ${up.nodeNames.join(', ')}`);
+    console.log(
+      `API server: ${up.apiServerUrl}\nkubeconfig: ${up.kubeconfigPath}\nnode map:   ${up.nodeMapPath}\nnodes:     ` +
+        ` ${up.nodeNames.join(', ')}`,
+    );
     console.log(`${up.started ? 'started' : 'already running'} in ${(up.durationMs / 1000).toFixed(1)} s`);
   } else if (action === 'down') {
     const down = await simDown({ log });
@@ -30,7 +36,9 @@ export async function simCommand(action: 'up' | 'down' | 'status', options: { no
 export function simHostCommand(options: { record?: boolean }): void {
   const facts = readCgroupHostFacts();
   if (options.record) {
-    process.stdout.write(formatCgroupHostRecord(facts, [`recorded by hardenlab sim host --record on ${new Date().toISOString()}, kernel ${os.release()}`]));
+    process.stdout.write(
+      formatCgroupHostRecord(facts, [`recorded by hardenlab sim host --record on ${new Date().toISOString()}, kernel ${os.release()}`]),
+    );
     return;
   }
   const verdict = decideCgroupHost(facts);

@@ -13,10 +13,13 @@ export async function simTemporalCommand(action: 'up' | 'down' | 'status', optio
     console.log(`ready in ${(up.durationMs / 1000).toFixed(1)} s`);
   } else if (action === 'down') {
     const stopped = await teamServerDown({ log, purge: options.purge });
-    console.log(`stopped: ${stopped.join(', ') || 'nothing was running'}${options.purge ? ' (data removed)' : ' (data kept; --purge removes it)'}`);
+    console.log(
+      `stopped: ${stopped.join(', ') || 'nothing was running'}${options.purge ? ' (data removed)' : ' (data kept; --purge removes it)'}`,
+    );
   } else {
     const s = await teamServerStatus();
-    const state = (pid: number | undefined, ok = true) => (pid === undefined ? 'stopped' : ok ? `running (pid ${pid})` : `started (pid ${pid}), not answering`);
+    const state = (pid: number | undefined, ok = true) =>
+      pid === undefined ? 'stopped' : ok ? `running (pid ${pid})` : `started (pid ${pid}), not answering`;
     console.log(`PostgreSQL:      ${state(s.postgres.pid)} ${s.postgres.address}`);
     console.log(`Temporal server: ${state(s.server.pid, s.server.healthy)} ${s.server.address} (${s.versions.temporal})`);
     console.log(`Web UI:          ${state(s.ui.pid, s.ui.serves)} ${s.ui.url} (${s.versions.ui})`);

@@ -63,7 +63,9 @@ export function serverConfig(layout: TeamLayout): Record<string, unknown> {
       failoverVersionIncrement: 10,
       masterClusterName: 'active',
       currentClusterName: 'active',
-      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.frontend}` } },
+      clusterInformation: {
+        active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.frontend}` },
+      },
     },
     dcRedirectionPolicy: { policy: 'noop' },
     dynamicConfigClient: { filepath: dynamicConfigFile, pollInterval: '60s' },
@@ -74,7 +76,10 @@ export function serverConfig(layout: TeamLayout): Record<string, unknown> {
 export function writeServerConfig(layout: TeamLayout): string {
   fs.mkdirSync(layout.configDir, { recursive: true });
   const file = path.join(layout.configDir, `${SERVER_ENV}.yaml`);
-  fs.writeFileSync(file, `# enable-template (Temporal renders this file; the password comes from ${DB_PASSWORD_ENV})\n${stringify(serverConfig(layout))}`);
+  fs.writeFileSync(
+    file,
+    `# enable-template (Temporal renders this file; the password comes from ${DB_PASSWORD_ENV})\n${stringify(serverConfig(layout))}`,
+  );
   return file;
 }
 

@@ -41,11 +41,25 @@ export interface TeamOptions {
 /** Retention of the `default` namespace, as the compose file's namespace job sets it: 30 days. */
 export const DEFAULT_RETENTION_SECONDS = 30 * 24 * 3600;
 
-function context(options: TeamOptions): { layout: TeamLayout; versions: TeamVersions; binaries: TeamBinaries; cache: string; log: Log; home: string } {
+function context(options: TeamOptions): {
+  layout: TeamLayout;
+  versions: TeamVersions;
+  binaries: TeamBinaries;
+  cache: string;
+  log: Log;
+  home: string;
+} {
   const home = options.home ?? hardenlabHome();
   const cache = options.cache ?? cacheDir();
   const versions = readTeamVersions();
-  return { home, cache, versions, layout: teamLayout(home, options.ports), binaries: teamBinaryPaths(versions, cache), log: options.log ?? (() => undefined) };
+  return {
+    home,
+    cache,
+    versions,
+    layout: teamLayout(home, options.ports),
+    binaries: teamBinaryPaths(versions, cache),
+    log: options.log ?? (() => undefined),
+  };
 }
 
 /** Registers a namespace unless it exists, then waits until the frontend serves it. */
@@ -59,7 +73,12 @@ export async function ensureNamespace(address: string, namespace: string, retent
     });
     if (!exists) await service.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(retentionSeconds * 1000) });
     // The frontend learns of a new namespace on its next registry refresh.
-    await waitFor(`namespace ${namespace} on ${address}`, async () => (await service.listWorkflowExecutions({ namespace, pageSize: 1 }), true), 60_000, 1_000);
+    await waitFor(
+      `namespace ${namespace} on ${address}`,
+      async () => (await service.listWorkflowExecutions({ namespace, pageSize: 1 }), true),
+      60_000,
+      1_000,
+    );
     return !exists;
   } finally {
     await connection.close();
@@ -89,14 +108,21 @@ export async function teamServerUp(options: TeamOptions = {}): Promise<TeamUpRes
     await startPostgres(layout.postgres, log);
     await setupSchemas(layout, binaries.sqlTool, log);
     writeServerConfig(layout);
-    if (runningPid(layout.serverPidFile, binaries.server) === undefined) log(`starting Temporal server ${versions.temporal} on ${frontendAddress(layout)}`);
+    if (runningPid(layout.serverPidFile, binaries.server) === undefined)
+      log(`starting Temporal server ${versions.temporal} on ${frontendAddress(layout)}`);
     startServer(layout, binaries.server);
     await waitServerHealthy(layout, binaries.server);
     if (await ensureNamespace(frontendAddress(layout), 'default')) log('namespace default created (30 days retention)');
     writeUiConfig(layout);
     startUi(layout, binaries.uiServer);
     await waitUiServes(layout);
-    return { address: frontendAddress(layout), uiUrl: uiUrl(layout), postgres: `127.0.0.1:${layout.ports.postgres}`, versions, durationMs: Date.now() - began };
+    return {
+      address: frontendAddress(layout),
+      uiUrl: uiUrl(layout),
+      postgres: `127.0.0.1:${layout.ports.postgres}`,
+      versions,
+      durationMs: Date.now() - began,
+    };
   });
 }
 
@@ -130,7 +156,11 @@ export async function teamServerStatus(options: TeamOptions = {}): Promise<TeamS
     versions,
     dir: layout.dir,
     postgres: { pid: postgresPid(layout.postgres), address: `127.0.0.1:${layout.ports.postgres}` },
-    server: { pid: serverPid, address: frontendAddress(layout), healthy: serverPid !== undefined && (await frontendHealthy(frontendAddress(layout))) },
+    server: {
+      pid: serverPid,
+      address: frontendAddress(layout),
+      healthy: serverPid !== undefined && (await frontendHealthy(frontendAddress(layout))),
+    },
     ui: { pid: uiPid, url: uiUrl(layout), serves: uiPid !== undefined && (await uiServes(layout)) },
   };
 }

@@ -44,7 +44,12 @@ export function startServer(layout: TeamLayout, serverBinary: string): number {
 export function startUi(layout: TeamLayout, uiBinary: string): number {
   const running = runningPid(layout.uiPidFile, uiBinary);
   if (running !== undefined) return running;
-  return startDetached(uiBinary, ['--root', layout.uiConfigDir, '--config', '.', '--env', SERVER_ENV, 'start'], layout.uiLog, layout.uiPidFile);
+  return startDetached(
+    uiBinary,
+    ['--root', layout.uiConfigDir, '--config', '.', '--env', SERVER_ENV, 'start'],
+    layout.uiLog,
+    layout.uiPidFile,
+  );
 }
 
 export async function stopByPidFile(pidFile: string, program: string): Promise<boolean> {
@@ -70,7 +75,12 @@ export async function waitServerHealthy(layout: TeamLayout, serverBinary: string
   const address = frontendAddress(layout);
   const deadline = Date.now() + timeoutMs;
   while (!(await frontendHealthy(address))) {
-    const problem = runningPid(layout.serverPidFile, serverBinary) === undefined ? 'exited' : Date.now() > deadline ? `did not serve on ${address} within ${timeoutMs / 1000} s` : undefined;
+    const problem =
+      runningPid(layout.serverPidFile, serverBinary) === undefined
+        ? 'exited'
+        : Date.now() > deadline
+          ? `did not serve on ${address} within ${timeoutMs / 1000} s`
+          : undefined;
     if (problem) throw new Error(`the Temporal server ${problem}; ${layout.serverLog}:\n${logTail(layout.serverLog)}`);
     await sleep(1_000);
   }
@@ -89,7 +99,12 @@ export async function uiServes(layout: TeamLayout): Promise<boolean> {
 }
 
 export async function waitUiServes(layout: TeamLayout, timeoutMs = 60_000): Promise<void> {
-  await waitFor(`the Temporal Web UI on ${uiUrl(layout)}`, async () => ((await uiServes(layout)) ? true : undefined), timeoutMs, 1_000).catch((error: Error) => {
+  await waitFor(
+    `the Temporal Web UI on ${uiUrl(layout)}`,
+    async () => ((await uiServes(layout)) ? true : undefined),
+    timeoutMs,
+    1_000,
+  ).catch((error: Error) => {
     throw new Error(`${error.message}\n${layout.uiLog}:\n${logTail(layout.uiLog)}`);
   });
 }
