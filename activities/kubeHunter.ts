@@ -8,7 +8,6 @@ import { shellCommand } from '../src/ssh/shell';
 import { hostOfServer, kubeHunterArgs, kubeHunterEnv } from '../src/tools/commands';
 import { kubeHunterJob, KUBE_HUNTER_CONTAINER } from '../src/tools/jobs';
 import { parseKubeHunterJson } from '../src/tools/kubeHunterReport';
-import { namespaceClosureViolations } from '../src/testbed/realNodes';
 import {
   tail,
   ToolFailure,
@@ -60,7 +59,7 @@ export function createKubeHunterActivities(deps: ToolActivityDeps, kit: ToolRunK
         execFile(
           deps.binaries.kubeHunter,
           args,
-          { env: kubeHunterEnv(process.env), timeout: timeouts.kubeHunterMs, maxBuffer: 256 * 1024 * 1024 },
+          { env: kubeHunterEnv(deps.env), timeout: timeouts.kubeHunterMs, maxBuffer: 256 * 1024 * 1024 },
           (error, stdout, stderr) => {
             const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null) : 0;
             resolve({ code, stdout, stderr, error: error ?? undefined });
@@ -154,7 +153,7 @@ export function createKubeHunterActivities(deps: ToolActivityDeps, kit: ToolRunK
       );
     }
     if (!probes.closedNamespace) return [];
-    const violations = await (deps.namespaceClosureViolations ?? namespaceClosureViolations)(probes.closedNamespace);
+    const violations = await deps.namespaceClosureViolations(probes.closedNamespace);
     if (violations.length > 0) {
       throw ApplicationFailure.nonRetryable(
         `kube-hunter ${req.mode} mode was not run: network namespace ${probes.closedNamespace} is not closed (${violations.join('; ')})`,

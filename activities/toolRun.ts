@@ -58,8 +58,10 @@ export interface ToolActivityDeps {
   privateDirParent?: string;
   /** kube-hunter on nodes, for interface mode; default `kube-hunter` on the node's PATH. */
   nodeKubeHunter?: string;
-  /** The closure violations of a network namespace, read from its configuration; default realnodes.sh's check. */
-  namespaceClosureViolations?: (namespace: string) => Promise<string[]>;
+  /** The closure violations of a network namespace, read from its configuration (the worker passes the test bed's check). */
+  namespaceClosureViolations: (namespace: string) => Promise<string[]>;
+  /** The worker's environment: the tools' processes start from it, filtered (src/tools/commands.ts). */
+  env: NodeJS.ProcessEnv;
   /** Image of kube-bench's Job; default upstream's image of the worker's kube-bench version. */
   kubeBenchImage?: string;
   timeouts?: Partial<{ kubeBenchMs: number; kubeHunterMs: number; trivyMs: number; jobMs: number; jobPollMs: number }>;

@@ -8,11 +8,14 @@ import { createActivities } from '../activities';
 import { hardenlabHome } from '../src/config/paths';
 import type { WorkerConfigSource } from '../src/config/resolve';
 import type { WorkerConfig } from '../src/config/workerConfig';
+import { loadKubeClient } from '../src/kube/client';
+import { defaultProviders } from '../src/providers';
 import { ArtifactStore } from '../src/store/artifactStore';
 import { dataConverterFor } from '../src/temporal/codec';
 import { connectionOptions } from '../src/temporal/connection';
 import { loadToolKubeClient } from '../src/tools/kubeAccess';
 import { defaultToolBinaries } from '../src/tools/install';
+import { namespaceClosureViolations } from '../src/testbed/realNodes';
 import { createHardenlabWorker } from './createWorker';
 import { nodeTransport } from './nodeAccess';
 
@@ -33,6 +36,10 @@ export async function startWorker(
   const activities = createActivities({
     store,
     ssh: await nodeTransport(options.workerConfig, env),
+    kube: (ref) => loadKubeClient(ref),
+    kubeAs: (ref, user) => loadKubeClient(ref, { impersonate: user }),
+    providers: defaultProviders(),
+    namespaceClosureViolations,
     toolKube: (ref) => loadToolKubeClient(ref),
     toolBinaries: defaultToolBinaries(env),
     env,

@@ -19,6 +19,7 @@ import { ArtifactStore } from '../../src/store/artifactStore';
 import { defaultToolBinaries } from '../../src/tools/install';
 import { loadToolKubeClient } from '../../src/tools/kubeAccess';
 import { ensureTestbed } from '../support/testbed';
+import { namespaceClosureViolations } from '../../src/testbed/realNodes';
 
 jest.setTimeout(15 * 60_000);
 
@@ -76,6 +77,8 @@ test('a kube-bench planted at the old shared path by another user is never run, 
     kube: (ref) => loadToolKubeClient(ref, { logTimeoutMs: 15_000 }),
     store: new ArtifactStore(path.join(work, 'store')),
     binaries: defaultToolBinaries(),
+    env: process.env,
+    namespaceClosureViolations,
   });
   const request: ToolRunRequest = {
     runId,

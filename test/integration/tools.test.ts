@@ -24,6 +24,7 @@ import { toolJobName } from '../../src/tools/jobs';
 import { loadToolKubeClient } from '../../src/tools/kubeAccess';
 import { readVersions } from '../../src/testbed/versions';
 import { simLayout } from '../../src/testbed/layout';
+import { namespaceClosureViolations } from '../../src/testbed/realNodes';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 
 jest.setTimeout(30 * 60_000);
@@ -104,6 +105,8 @@ beforeAll(async () => {
     store,
     binaries: defaultToolBinaries(),
     timeouts: { jobMs: 5 * 60_000, jobPollMs: 1_000 },
+    env: process.env,
+    namespaceClosureViolations,
   };
 });
 

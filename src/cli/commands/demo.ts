@@ -31,7 +31,7 @@ export function demoExperiment(experiment: Record<string, unknown>, closedNamesp
  * its UI, a worker, all three scenarios with a compressed window — ending with the report's path.
  */
 export async function demoCommand(opts: { window: number; interval: number; keep?: boolean; nodes?: NodeKind }): Promise<void> {
-  installRuntime('WARN');
+  installRuntime('WARN', process.env);
   const unsupported = realNodesUnsupported();
   const nodes = opts.nodes ?? (unsupported ? 'kwok' : 'real');
   // Where they can, `sim up` prints the cgroup hierarchy they use; where not, every missing piece and what to do.

@@ -35,7 +35,7 @@ export interface RunningDev {
 
 /** `hardenlab dev`: the embedded Temporal dev server (persisted, so a restart keeps running workflows) plus a worker. */
 export async function devCommand(opts: DevOptions): Promise<void> {
-  installRuntime('INFO');
+  installRuntime('INFO', process.env);
   const dev = await startDev(opts);
   if (opts.worker) console.log('Ctrl-C stops the server and the worker.');
   await untilSignal();
