@@ -27,6 +27,7 @@ import { describeWhen } from '../support/skip';
 import { waitForFreeInstance } from '../support/lane';
 import { foreignEtcdWrite } from '../support/etcdAccess';
 import { ensureUnprivilegedUser } from '../../src/testbed/nodeHosts';
+import { temporalCliPath } from '../../src/temporal/binaries';
 
 // Real nodes: three system containers (1 CPU, 2 GiB each) with containerd and a real kubelet, joined to a real
 // control plane. This test bed is its own instance (other ports and addresses), beside the shared KWOK one.
@@ -184,7 +185,7 @@ describeReal('real nodes', () => {
   });
 
   test('the three scenarios run on the real nodes: 5 pulled pods, every node sampled, kube-bench as a Job on its node, boot times, a clean reset', async () => {
-    const server = await startDevServer({});
+    const server = await startDevServer({ temporalCli: temporalCliPath(process.env) });
     const client = new Client({ connection: await Connection.connect({ address: server.address }) });
     // The environment (this test bed's kubeconfig and node map) is the worker's, never the workflow input's.
     const configPath = path.join(home, 'worker.yaml');

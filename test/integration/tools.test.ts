@@ -103,7 +103,7 @@ beforeAll(async () => {
     ssh: new Ssh2Connector(),
     kube: (ref) => loadToolKubeClient(ref, { logTimeoutMs: 15_000 }),
     store,
-    binaries: defaultToolBinaries(),
+    binaries: defaultToolBinaries(process.env),
     timeouts: { jobMs: 5 * 60_000, jobPollMs: 1_000 },
     env: process.env,
     namespaceClosureViolations,

@@ -11,6 +11,7 @@ import { installRuntime } from '../../temporal/runtime';
 import { startWorker, stopWorker } from '../../../worker/runWorker';
 import { follow } from './run';
 import { startLink, untilSignal } from './shared';
+import { temporalCliPath } from '../../temporal/binaries';
 
 const stage = (text: string) => console.log(`\n==> ${text}`);
 
@@ -51,6 +52,7 @@ export async function demoCommand(opts: { window: number; interval: number; keep
   const port = (await canConnect('127.0.0.1', 7233)) ? await freePort() : 7233;
   const uiPort = (await canConnect('127.0.0.1', 8233)) ? await freePort() : 8233;
   const server = await startDevServer({
+    temporalCli: temporalCliPath(process.env),
     port,
     uiPort,
     dbFile: path.join(home, 'temporal', 'dev.db'),

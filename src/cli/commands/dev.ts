@@ -9,6 +9,7 @@ import { installRuntime } from '../../temporal/runtime';
 import { runningTestbedEnvironment, SIM_UP_COMMAND, type TestbedEnvironment } from '../../testbed/workerEnvironment';
 import { startWorker, stopWorker } from '../../../worker/runWorker';
 import { startLink, untilSignal } from './shared';
+import { temporalCliPath } from '../../temporal/binaries';
 
 export interface DevOptions {
   port: number;
@@ -49,6 +50,7 @@ export async function startDev(opts: DevOptions, setup: DevSetup = {}): Promise<
   const home = hardenlabHome(env);
   const loaded = await loadWorkerConfig(env);
   const server = await startDevServer({
+    temporalCli: temporalCliPath(env),
     port: opts.port,
     uiPort: opts.uiPort,
     dbFile: path.join(home, 'temporal', 'dev.db'),

@@ -105,9 +105,14 @@ const already = (error: Error) => {
 };
 
 /** Creates both databases and brings both schemas to this release's versions; safe on every start. */
-export async function setupSchemas(layout: TeamLayout, sqlTool: string, log: (line: string) => void): Promise<void> {
+export async function setupSchemas(
+  layout: TeamLayout,
+  sqlTool: string,
+  log: (line: string) => void,
+  cliEnv: NodeJS.ProcessEnv,
+): Promise<void> {
   const env = {
-    ...process.env,
+    ...cliEnv,
     SQL_PLUGIN: 'postgres12',
     SQL_HOST: '127.0.0.1',
     SQL_PORT: String(layout.ports.postgres),

@@ -32,6 +32,8 @@ export async function reserveTeamPorts(): Promise<{ ports: TeamPorts; release():
 }
 
 export interface TeamOptions {
+  /** The CLI's environment: the server's processes start from it; HARDENLAB_HOME and HARDENLAB_CACHE place the folders. */
+  env: NodeJS.ProcessEnv;
   home?: string;
   cache?: string;
   ports?: TeamPorts;
@@ -48,11 +50,13 @@ function context(options: TeamOptions): {
   cache: string;
   log: Log;
   home: string;
+  env: NodeJS.ProcessEnv;
 } {
-  const home = options.home ?? hardenlabHome();
-  const cache = options.cache ?? cacheDir();
+  const home = options.home ?? hardenlabHome(options.env);
+  const cache = options.cache ?? cacheDir(options.env);
   const versions = readTeamVersions();
   return {
+    env: options.env,
     home,
     cache,
     versions,
@@ -93,9 +97,9 @@ export interface TeamUpResult {
   durationMs: number;
 }
 
-export async function teamServerUp(options: TeamOptions = {}): Promise<TeamUpResult> {
+export async function teamServerUp(options: TeamOptions): Promise<TeamUpResult> {
   const began = Date.now();
-  const { layout, versions, binaries, cache, log, home } = context(options);
+  const { layout, versions, binaries, cache, log, home, env } = context(options);
   return withSimLock(layout.dir, async () => {
     if (missingTeamBinaries(binaries).length > 0) {
       log(`building Temporal ${versions.temporal} and UI ${versions.ui} into ${cache} (cold: many minutes)`);
@@ -106,15 +110,15 @@ export async function teamServerUp(options: TeamOptions = {}): Promise<TeamUpRes
     log(`data folder ${layout.dir} (home ${home})`);
     await ensureCluster(layout.postgres, log);
     await startPostgres(layout.postgres, log);
-    await setupSchemas(layout, binaries.sqlTool, log);
+    await setupSchemas(layout, binaries.sqlTool, log, env);
     writeServerConfig(layout);
     if (runningPid(layout.serverPidFile, binaries.server) === undefined)
       log(`starting Temporal server ${versions.temporal} on ${frontendAddress(layout)}`);
-    startServer(layout, binaries.server);
+    startServer(layout, binaries.server, env);
     await waitServerHealthy(layout, binaries.server);
     if (await ensureNamespace(frontendAddress(layout), 'default')) log('namespace default created (30 days retention)');
     writeUiConfig(layout);
-    startUi(layout, binaries.uiServer);
+    startUi(layout, binaries.uiServer, env);
     await waitUiServes(layout);
     return {
       address: frontendAddress(layout),
@@ -127,7 +131,7 @@ export async function teamServerUp(options: TeamOptions = {}): Promise<TeamUpRes
 }
 
 /** Stops the UI, the server and PostgreSQL. The database stays (histories survive) unless `purge`. */
-export async function teamServerDown(options: TeamOptions & { purge?: boolean } = {}): Promise<string[]> {
+export async function teamServerDown(options: TeamOptions & { purge?: boolean }): Promise<string[]> {
   const { layout, binaries } = context(options);
   if (!fs.existsSync(layout.dir)) return [];
   return withSimLock(layout.dir, async () => {
@@ -148,7 +152,7 @@ export interface TeamStatus {
   ui: { pid?: number; url: string; serves: boolean };
 }
 
-export async function teamServerStatus(options: TeamOptions = {}): Promise<TeamStatus> {
+export async function teamServerStatus(options: TeamOptions): Promise<TeamStatus> {
   const { layout, versions, binaries } = context(options);
   const serverPid = runningPid(layout.serverPidFile, binaries.server);
   const uiPid = runningPid(layout.uiPidFile, binaries.uiServer);

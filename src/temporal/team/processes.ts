@@ -17,7 +17,7 @@ export function runningPid(pidFile: string, program: string): number | undefined
   return pid !== undefined && isAlive(pid) && commandLine(pid).includes(program) ? pid : undefined;
 }
 
-function startDetached(program: string, args: string[], logFile: string, pidFile: string, env: NodeJS.ProcessEnv = process.env): number {
+function startDetached(program: string, args: string[], logFile: string, pidFile: string, env: NodeJS.ProcessEnv): number {
   const out = fs.openSync(logFile, 'a');
   try {
     const child = spawn(program, args, { detached: true, stdio: ['ignore', out, out], env });
@@ -33,15 +33,16 @@ function logTail(file: string, lines = 15): string {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n') : '';
 }
 
-export function startServer(layout: TeamLayout, serverBinary: string): number {
+/** Starts the server from `env` (the CLI's environment) plus the database password. */
+export function startServer(layout: TeamLayout, serverBinary: string, env: NodeJS.ProcessEnv): number {
   const running = runningPid(layout.serverPidFile, serverBinary);
   if (running !== undefined) return running;
-  const env = { ...process.env, [DB_PASSWORD_ENV]: readPassword(layout.postgres) };
+  const serverEnv = { ...env, [DB_PASSWORD_ENV]: readPassword(layout.postgres) };
   const args = ['--root', layout.dir, '--config', 'config', '--env', SERVER_ENV, '--allow-no-auth', 'start'];
-  return startDetached(serverBinary, args, layout.serverLog, layout.serverPidFile, env);
+  return startDetached(serverBinary, args, layout.serverLog, layout.serverPidFile, serverEnv);
 }
 
-export function startUi(layout: TeamLayout, uiBinary: string): number {
+export function startUi(layout: TeamLayout, uiBinary: string, env: NodeJS.ProcessEnv): number {
   const running = runningPid(layout.uiPidFile, uiBinary);
   if (running !== undefined) return running;
   return startDetached(
@@ -49,6 +50,7 @@ export function startUi(layout: TeamLayout, uiBinary: string): number {
     ['--root', layout.uiConfigDir, '--config', '.', '--env', SERVER_ENV, 'start'],
     layout.uiLog,
     layout.uiPidFile,
+    env,
   );
 }
 
