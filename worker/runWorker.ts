@@ -39,7 +39,7 @@ export async function startWorker(
     kube: (ref) => loadKubeClient(ref),
     kubeAs: (ref, user) => loadKubeClient(ref, { impersonate: user }),
     providers: defaultProviders(),
-    namespaceClosureViolations,
+    namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, env),
     toolKube: (ref) => loadToolKubeClient(ref),
     toolBinaries: defaultToolBinaries(env),
     env,

@@ -1,9 +1,12 @@
 import type { ClusterProvider, Provisioned, ProvisionContext, TeardownOutcome } from './types';
 
+/** The worker's environment (which the test bed's programs start from) and the bed's data folder. */
+type SimCall = { env: NodeJS.ProcessEnv; home?: string };
+
 /** The slice of the test bed's API this provider uses (src/testbed). */
 export interface SimApi {
-  simStatus(options?: { home?: string }): Promise<{ running: boolean; kubeconfigPath?: string; nodeMapPath?: string }>;
-  simUp(options?: { home?: string; log?: (line: string) => void }): Promise<{ kubeconfigPath: string; nodeMapPath: string }>;
+  simStatus(options: SimCall): Promise<{ running: boolean; kubeconfigPath?: string; nodeMapPath?: string }>;
+  simUp(options: SimCall & { log?: (line: string) => void }): Promise<{ kubeconfigPath: string; nodeMapPath: string }>;
 }
 
 /**
@@ -34,11 +37,11 @@ export class LocalProvider implements ClusterProvider {
   async provision(ctx: ProvisionContext): Promise<Provisioned> {
     const sim = (this.options.sim ?? loadSim)();
     const home = this.options.simHome;
-    const status = await sim.simStatus({ home });
+    const status = await sim.simStatus({ env: ctx.env, home });
     let kubeconfigPath = status.kubeconfigPath;
     let nodeMapPath = status.nodeMapPath;
     if (!status.running || !kubeconfigPath || !nodeMapPath) {
-      const up = await sim.simUp({ home, log: this.options.log });
+      const up = await sim.simUp({ env: ctx.env, home, log: this.options.log });
       kubeconfigPath = up.kubeconfigPath;
       nodeMapPath = up.nodeMapPath;
     }

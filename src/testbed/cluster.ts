@@ -11,6 +11,8 @@ export interface ClusterContext {
   binaries: TestbedBinaries;
   versions: TestbedVersions;
   log: Log;
+  /** The launcher's environment, which the test bed's programs start from. */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface ComponentStatus {
@@ -20,12 +22,12 @@ export interface ComponentStatus {
 }
 
 /** kwokctl keeps everything (pki, pids, logs, etcd data) under KWOK_WORKDIR, i.e. inside the sim folder. */
-function kwokctlEnv(layout: SimLayout): NodeJS.ProcessEnv {
-  return { ...process.env, KWOK_WORKDIR: layout.kwokWorkdir };
+function kwokctlEnv(ctx: ClusterContext): NodeJS.ProcessEnv {
+  return { ...ctx.env, KWOK_WORKDIR: ctx.layout.kwokWorkdir };
 }
 
 export function kwokctl(ctx: ClusterContext, args: readonly string[], timeoutMs = 300_000) {
-  return run(ctx.binaries.kwokctl, ['--name', ctx.layout.instance.clusterName, ...args], { env: kwokctlEnv(ctx.layout), timeoutMs });
+  return run(ctx.binaries.kwokctl, ['--name', ctx.layout.instance.clusterName, ...args], { env: kwokctlEnv(ctx), timeoutMs });
 }
 
 export function kubectl(ctx: ClusterContext, args: readonly string[], timeoutMs = 60_000) {

@@ -43,7 +43,7 @@ export function writeNodeKind(layout: SimLayout, kind: NodeKind): void {
 }
 
 export function realNodesContext(ctx: ClusterContext, cache: string): RealNodesContext {
-  return { layout: ctx.layout, cache, log: ctx.log };
+  return { layout: ctx.layout, cache, log: ctx.log, env: ctx.env };
 }
 
 /**
@@ -64,7 +64,7 @@ export async function startRealNodes(ctx: ClusterContext, cache: string): Promis
     imagesDir,
     registryDirs: [toolImagesDir],
     kubeHunterSitePackages: kubeHunterSitePackages(
-      toolPaths(readToolVersions(), { ...process.env, HARDENLAB_CACHE: cache }).kubeHunterVenv,
+      toolPaths(readToolVersions(), { ...ctx.env, HARDENLAB_CACHE: cache }).kubeHunterVenv,
     ),
   });
   await initializeRealNodes(rn, (args) => kubectl(ctx, args));

@@ -32,6 +32,8 @@ export interface RealNodesContext {
   layout: SimLayout;
   cache: string;
   log: Log;
+  /** The launcher's environment, which the scripts start from. */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface RealNodeStatus {
@@ -66,7 +68,7 @@ export function nodeIndex(layout: SimLayout, node: SimNode): number {
 function scriptEnv(ctx: RealNodesContext, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const cgroup = cgroupScriptEnv(ctx.layout);
   return {
-    ...process.env,
+    ...ctx.env,
     HL_STATE: realNodesDir(ctx.layout),
     HL_NS: simNamespace(ctx.layout),
     HL_BRIDGE: SIM_BRIDGE,
@@ -98,7 +100,7 @@ export function realNodesUnsupported(): string | undefined {
 
 /** Runs a build script of the node image or images; its last line of output is what it built. */
 async function buildInCache(ctx: RealNodesContext, file: string): Promise<string> {
-  const { stdout, stderr } = await run('bash', [file], { env: { ...process.env, HARDENLAB_CACHE: ctx.cache }, timeoutMs: 30 * 60_000 });
+  const { stdout, stderr } = await run('bash', [file], { env: { ...ctx.env, HARDENLAB_CACHE: ctx.cache }, timeoutMs: 30 * 60_000 });
   for (const line of stderr.split('\n')) if (line.trim()) ctx.log(line);
   return stdout.trim().split('\n').pop() ?? '';
 }
@@ -221,9 +223,9 @@ export async function readNamespaceConfig(ctx: RealNodesContext, namespace = sim
  * What would let traffic leave a network namespace (default routes, gateways, NAT, forwarding, links to the host),
  * read from its configuration only: nothing is sent. Empty when the namespace is closed.
  */
-export async function namespaceClosureViolations(namespace: string, bridge = SIM_BRIDGE): Promise<string[]> {
+export async function namespaceClosureViolations(namespace: string, env: NodeJS.ProcessEnv, bridge = SIM_BRIDGE): Promise<string[]> {
   const { stdout } = await run('bash', [realNodesScript, 'closure'], {
-    env: { ...process.env, HL_STATE: os.tmpdir(), HL_NS: namespace, HL_BRIDGE: bridge },
+    env: { ...env, HL_STATE: os.tmpdir(), HL_NS: namespace, HL_BRIDGE: bridge },
     timeoutMs: 60_000,
   });
   const raw = Object.assign({}, ...stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));

@@ -78,7 +78,7 @@ test('a kube-bench planted at the old shared path by another user is never run, 
     store: new ArtifactStore(path.join(work, 'store')),
     binaries: defaultToolBinaries(process.env),
     env: process.env,
-    namespaceClosureViolations,
+    namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, process.env),
   });
   const request: ToolRunRequest = {
     runId,

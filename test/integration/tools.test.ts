@@ -106,7 +106,7 @@ beforeAll(async () => {
     binaries: defaultToolBinaries(process.env),
     timeouts: { jobMs: 5 * 60_000, jobPollMs: 1_000 },
     env: process.env,
-    namespaceClosureViolations,
+    namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, process.env),
   };
 });
 

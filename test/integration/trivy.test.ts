@@ -68,7 +68,7 @@ beforeAll(async () => {
   await fs.mkdir(workerTemp);
   store = new ArtifactStore(path.join(work, 'store'));
   deps = { ssh: new Ssh2Connector(), kube: (ref) => loadToolKubeClient(ref), store, binaries: defaultToolBinaries(process.env), workerTempDir: workerTemp, timeouts: { trivyMs: 10 * 60_000 },
-    env: process.env, namespaceClosureViolations };
+    env: process.env, namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, process.env) };
   for (const [key, value] of Object.entries(OFFLINE)) [saved[key], process.env[key]] = [process.env[key], value];
 });
 

@@ -44,7 +44,7 @@ export async function demoCommand(opts: { window: number; interval: number; keep
           'Kubernetes and the node image: many minutes'
       : 'Test bed: a real control plane with 3 KWOK nodes and sshd node hosts (the first run builds Kubernetes from source: many minutes)',
   );
-  const sim = await simUp({ log: (line) => console.log(`    ${line}`), nodes });
+  const sim = await simUp({ env: process.env, log: (line) => console.log(`    ${line}`), nodes });
   console.log(`    API server ${sim.apiServerUrl}, nodes ${sim.nodeNames.join(', ')}`);
 
   stage('Temporal dev server with its Web UI');

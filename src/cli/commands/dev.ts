@@ -95,7 +95,7 @@ function devWorkerConfig(env: NodeJS.ProcessEnv, simHome: string): () => Promise
     const loaded = await loadWorkerConfig(env);
     const config = { ...loaded.config, temporal: { ...loaded.config.temporal, searchAttributes: true } };
     if (loaded.file) return { config, file: loaded.file };
-    const testbed = await runningTestbedEnvironment({ home: simHome });
+    const testbed = await runningTestbedEnvironment({ env, home: simHome });
     return testbed ? { config: { ...config, experiment: { ...config.experiment, ...testbed.experiment } }, testbed } : { config };
   };
 }

@@ -14,21 +14,21 @@ export async function simCommand(
     if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0)) {
       throw new Error(`--ready-timeout must be a whole number of seconds above 0, got '${options.readyTimeoutSeconds}'`);
     }
-    const up = await simUp({ log, nodes: options.nodes, ...(seconds ? { readyTimeoutMs: seconds * 1000 } : {}) });
+    const up = await simUp({ env: process.env, log, nodes: options.nodes, ...(seconds ? { readyTimeoutMs: seconds * 1000 } : {}) });
     console.log(
       `API server: ${up.apiServerUrl}\nkubeconfig: ${up.kubeconfigPath}\nnode map:   ${up.nodeMapPath}\nnodes:     ` +
         ` ${up.nodeNames.join(', ')}`,
     );
     console.log(`${up.started ? 'started' : 'already running'} in ${(up.durationMs / 1000).toFixed(1)} s`);
   } else if (action === 'down') {
-    const down = await simDown({ log });
+    const down = await simDown({ env: process.env, log });
     console.log(`stopped: ${down.stopped.join(', ') || 'nothing was running'}`);
     if (down.leftover.length) {
       process.exitCode = 1;
       console.error(`left running: ${down.leftover.map((p) => `${p.pid} ${p.command}`).join('\n')}`);
     }
   } else {
-    console.log(describeSimStatus(await simStatus()).join('\n'));
+    console.log(describeSimStatus(await simStatus({ env: process.env })).join('\n'));
   }
 }
 

@@ -103,7 +103,7 @@ export async function teamServerUp(options: TeamOptions): Promise<TeamUpResult> 
   return withSimLock(layout.dir, async () => {
     if (missingTeamBinaries(binaries).length > 0) {
       log(`building Temporal ${versions.temporal} and UI ${versions.ui} into ${cache} (cold: many minutes)`);
-      await runBuild(cache, log, teamBuildScript);
+      await runBuild(cache, log, env, teamBuildScript);
       const missing = missingTeamBinaries(binaries);
       if (missing.length > 0) throw new Error(`${teamBuildScript} finished but binaries are missing: ${missing.join(', ')}`);
     }
