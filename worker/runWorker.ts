@@ -12,7 +12,7 @@ import { loadKubeClient } from '../src/kube/client';
 import { defaultProviders } from '../src/providers';
 import { ArtifactStore } from '../src/store/artifactStore';
 import { dataConverterFor } from '../src/temporal/codec';
-import { connectionOptions } from '../src/temporal/connection';
+import { connectionOptions } from '../src/temporal/temporalConnection';
 import { loadToolKubeClient } from '../src/tools/kubeAccess';
 import { defaultToolBinaries } from '../src/tools/install';
 import { namespaceClosureViolations } from '../src/testbed/realNodes';

@@ -9,7 +9,7 @@ import type { ScenarioProgress } from '../src/domain/progress';
 import { healthCheckOptions } from './activityOptions';
 import { describeFailure } from './failures';
 import { recordHealth } from './health';
-import { windowProgress } from './progress';
+import { windowProgress } from './progressSnapshot';
 import type { StepRunner } from './stepRunner';
 
 // A local activity: an hourly health check then costs one marker event instead of three activity events,

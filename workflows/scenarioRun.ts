@@ -27,7 +27,7 @@ import { describeFailure } from './failures';
 import { OperatorGate } from './operatorGate';
 import { refuseUnlessStartedByExperiment } from './parentCheck';
 import { scenarioDetails } from './details';
-import { snapshot, windowProgress } from './progress';
+import { snapshot, windowProgress } from './progressSnapshot';
 import { activityProxies } from './proxies';
 import { waitOutWindow } from './samplingWindow';
 import { createStepRunner, ScenarioAborted } from './stepRunner';

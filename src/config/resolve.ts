@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SCENARIO_NAME_PATTERN } from '../domain/scenarios';
-import { resolveScenarios, type ScenarioResolution } from '../scenarios/resolve';
+import { resolveScenarios, type ScenarioResolution } from '../scenarios/resolveScenarios';
 import { namedEnvironmentAccessProblem, nodeAccessOf, nodesFromCluster } from './nodeAccess';
 import { nodeMapSchema } from './nodeMap';
 import { validateExperiment, type ExperimentConfig, type FieldError } from './experiment';

@@ -131,8 +131,23 @@ async function appliedAsIntended(client: KubeClient, req: HardenRequest): Promis
   return evidence;
 }
 
+/** Evidence that Pod Security enforces: the API server rejects a privileged root pod. */
+export async function privilegedPodRejected(
+  client: KubeClient,
+  scope: { runId: string; namespace: string },
+  notes: string[],
+): Promise<Evidence> {
+  await awaitDefaultServiceAccount(client, scope.namespace, notes);
+  const probe = await admission(client, nonCompliantPod(scope));
+  return {
+    check: 'pod security: a privileged root pod is rejected by the API server',
+    passed: probe.outcome === 'rejected',
+    detail: probe.detail,
+  };
+}
+
 /** Pod admission looks up the namespace's default ServiceAccount first; in a fresh namespace it may not exist yet. */
-export async function awaitDefaultServiceAccount(client: KubeClient, namespace: string, notes: string[]): Promise<void> {
+async function awaitDefaultServiceAccount(client: KubeClient, namespace: string, notes: string[]): Promise<void> {
   const account = await waitForObject(
     client,
     { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace },
@@ -156,13 +171,7 @@ export async function hardenNamespace(client: KubeClient, req: HardenRequest): P
 
   const evidence: Evidence[] = [];
   const notes: string[] = [];
-  await awaitDefaultServiceAccount(client, req.namespace, notes);
-  const probe = await admission(client, nonCompliantPod(scope));
-  evidence.push({
-    check: 'pod security: a privileged root pod is rejected by the API server',
-    passed: probe.outcome === 'rejected',
-    detail: probe.detail,
-  });
+  evidence.push(await privilegedPodRejected(client, scope, notes));
 
   const deployment = await client.get('apps/v1', 'Deployment', APP_NAME, req.namespace);
   if (deployment) {

@@ -16,7 +16,7 @@ export {
 } from './linode';
 export { LinodeApi, LinodeFailure, LinodeTransientError, DEFAULT_LINODE_API_URL } from './linodeApi';
 export { deriveNodeMap, pickAddress, NODE_MAP_UNDERIVABLE } from './linodeNodeMap';
-export { REQUIRED_ACCESS, verifyAccess, type RequiredAccess } from './access';
+export { REQUIRED_ACCESS, verifyAccess, type RequiredAccess } from './requiredAccess';
 
 /** The three providers with default settings; activities take overrides (tests shorten the Linode waits). */
 export function defaultProviders(): Record<ProviderName, ClusterProvider> {

@@ -1,7 +1,7 @@
 import type { ReportModel } from '../analysis/model/types';
 import { escapeHtml } from './escape';
-import { findingsHtml } from './findings';
-import { sentencesHtml, thesisTables, trustHtml } from './firstScreen';
+import { findingsHtml } from './findingsSection';
+import { sentencesHtml, thesisTables, trustHtml } from './firstScreenSections';
 import { numericColumns, type Table } from './tables';
 
 export { escapeHtml };

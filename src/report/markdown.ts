@@ -1,6 +1,6 @@
 import type { ReportModel } from '../analysis/model/types';
-import { findingsMarkdown } from './findings';
-import { firstScreenMarkdown, thesisTables } from './firstScreen';
+import { findingsMarkdown } from './findingsSection';
+import { firstScreenMarkdown, thesisTables } from './firstScreenSections';
 import { numericColumns, type Table } from './tables';
 
 const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -4,7 +4,7 @@ import { createWriteStream, promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { isAddressInUse, PORT_COLLISION_TRIES, reservePort, reservePorts } from './ports';
-import { ensureSearchAttributes } from './searchAttributes';
+import { ensureSearchAttributes } from './registerSearchAttributes';
 
 export interface DevServerOptions {
   /** The Temporal CLI that runs the dev server: temporalCliPath(env) of the launcher's environment. */

@@ -19,7 +19,7 @@ import { sleep } from '../../src/testbed/process';
 import { scenarioProgressQuery } from '../../workflows/definitions';
 import { ensureNamespace, readTeamVersions, reserveTeamPorts, startServer, stopByPidFile, teamBinaryPaths, teamLayout, teamServerDown, teamServerUp, waitServerHealthy } from '../../src/temporal/team';
 import { reservePort, type PortReservation } from '../../src/temporal/ports';
-import type { TeamPorts } from '../../src/temporal/team/layout';
+import type { TeamPorts } from '../../src/temporal/team/teamLayout';
 import { runningPid } from '../../src/temporal/team/processes';
 import { SshHost, writeNodeMap } from '../support/sshHost';
 import { readCalls, startTeamWorker, type TeamWorkerProcess } from '../support/teamWorkers';

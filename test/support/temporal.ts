@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporalCliPath, temporalTestServerPath } from '../../src/temporal/binaries';
 import { PORT_COLLISION_TRIES, reservePorts, type PortReservation } from '../../src/temporal/ports';
-import { registerSearchAttributes } from '../../src/temporal/searchAttributes';
+import { registerSearchAttributes } from '../../src/temporal/registerSearchAttributes';
 
 /**
  * Starts a test environment on ports reserved machine-wide (src/temporal/ports.ts), so parallel jest workers

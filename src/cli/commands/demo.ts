@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { hardenlabHome } from '../../config/paths';
 import { withoutEnvironmentFields } from '../../config/trust';
 import { TASK_QUEUE, loadWorkerConfig, mergeConfig } from '../../config/workerConfig';
-import { connectClient } from '../../temporal/connection';
+import { connectClient } from '../../temporal/temporalConnection';
 import type { ExperimentInput } from '../../config/experiment';
 import { canConnect, freePort, startDevServer } from '../../temporal/devServer';
 import { simUp, type NodeKind } from '../../testbed';

@@ -10,16 +10,23 @@ import * as fs from 'node:fs';
 import { cacheDir, hardenlabHome } from '../../config/paths';
 import { runBuild, withSimLock } from '../../testbed/sim';
 import { waitFor, type Log } from '../../testbed/process';
-import { setupSchemas, writeServerConfig, writeUiConfig } from './config';
+import { setupSchemas, writeServerConfig, writeUiConfig } from './serverConfig';
 import { reservePortSet } from '../ports';
-import { frontendAddress, portList, teamLayout, TEST_TEAM_PORT_SETS, uiUrl, type TeamLayout, type TeamPorts } from './layout';
+import { frontendAddress, portList, teamLayout, TEST_TEAM_PORT_SETS, uiUrl, type TeamLayout, type TeamPorts } from './teamLayout';
 import { ensureCluster, postgresPid, startPostgres, stopPostgres } from './postgres';
 import { frontendHealthy, runningPid, startServer, startUi, stopByPidFile, uiServes, waitServerHealthy, waitUiServes } from './processes';
-import { missingTeamBinaries, readTeamVersions, teamBinaryPaths, teamBuildScript, type TeamBinaries, type TeamVersions } from './versions';
+import {
+  missingTeamBinaries,
+  readTeamVersions,
+  teamBinaryPaths,
+  teamBuildScript,
+  type TeamBinaries,
+  type TeamVersions,
+} from './teamVersions';
 
-export { teamLayout, shiftedPorts, TEAM_PORTS, TEST_TEAM_PORT_SETS, frontendAddress, uiUrl } from './layout';
-export type { TeamLayout, TeamPorts } from './layout';
-export { readTeamVersions, teamBinaryPaths } from './versions';
+export { teamLayout, shiftedPorts, TEAM_PORTS, TEST_TEAM_PORT_SETS, frontendAddress, uiUrl } from './teamLayout';
+export type { TeamLayout, TeamPorts } from './teamLayout';
+export { readTeamVersions, teamBinaryPaths } from './teamVersions';
 export { startServer, stopByPidFile, waitServerHealthy } from './processes';
 
 /**

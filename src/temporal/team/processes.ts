@@ -7,9 +7,9 @@ import { probeFrontend } from '../devServer';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { commandLine, isAlive, readPidFile, sleep, stopProcess, waitFor } from '../../testbed/process';
-import { DB_PASSWORD_ENV, SERVER_ENV } from './config';
+import { DB_PASSWORD_ENV, SERVER_ENV } from './serverConfig';
 import { readPassword } from './postgres';
-import { frontendAddress, uiUrl, type TeamLayout } from './layout';
+import { frontendAddress, uiUrl, type TeamLayout } from './teamLayout';
 
 /** The pid in the file, if that process still runs the given program (a reused pid is not ours). */
 export function runningPid(pidFile: string, program: string): number | undefined {

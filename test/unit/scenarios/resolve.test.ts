@@ -13,7 +13,7 @@ import { hardeningManifests } from '../../../src/kube/manifests';
 import type { KubeObject } from '../../../src/kube/types';
 import { manifestDigest } from '../../../src/scenarios/packs';
 import { renderManifest, scenarioManifests } from '../../../src/scenarios/render';
-import { resolveScenarios, type ScenarioResolution } from '../../../src/scenarios/resolve';
+import { resolveScenarios, type ScenarioResolution } from '../../../src/scenarios/resolveScenarios';
 import { writeReadmeScenario } from '../../support/readmeScenario';
 import { ArtifactStore } from '../../../src/store/artifactStore';
 

@@ -8,8 +8,8 @@ import type { ApplyPacksRequest, PacksResult } from '../domain/contracts';
 import type { LoadedPack, PackManifest } from '../scenarios/packs';
 import { renderManifest, scenarioManifests } from '../scenarios/render';
 import { detectCni, notEnforcedBecause } from './facts';
-import { accessChecks, admission, awaitDefaultServiceAccount, HARDEN_FIELD_MANAGER } from './harden';
-import { APP_NAME, nonCompliantPod, podFromTemplate, runLabelValue } from './manifests';
+import { accessChecks, admission, HARDEN_FIELD_MANAGER, privilegedPodRejected } from './harden';
+import { APP_NAME, podFromTemplate, runLabelValue } from './manifests';
 import { RUN_LABEL, type KubeClient, type KubeObject } from './types';
 
 type Evidence = PacksResult['evidence'][number];
@@ -28,16 +28,7 @@ async function refuseTakeover(client: KubeClient, obj: KubeObject, item: PackMan
 }
 
 async function podSecurityEvidence(client: KubeClient, req: ApplyPacksRequest, notes: string[]): Promise<Evidence[]> {
-  const scope = { runId: req.runId, namespace: req.namespace };
-  await awaitDefaultServiceAccount(client, req.namespace, notes);
-  const probe = await admission(client, nonCompliantPod(scope));
-  const evidence: Evidence[] = [
-    {
-      check: 'pod security: a privileged root pod is rejected by the API server',
-      passed: probe.outcome === 'rejected',
-      detail: probe.detail,
-    },
-  ];
+  const evidence: Evidence[] = [await privilegedPodRejected(client, { runId: req.runId, namespace: req.namespace }, notes)];
   const deployment = await client.get('apps/v1', 'Deployment', APP_NAME, req.namespace);
   if (deployment) {
     const admitted = await admission(client, podFromTemplate(deployment, `${APP_NAME}-psa-check`));

@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { repoRoot } from '../../config/paths';
 import { run } from '../../testbed/process';
 import { DB_USER, readPassword } from './postgres';
-import type { TeamLayout } from './layout';
+import type { TeamLayout } from './teamLayout';
 
 /** The environment variable the rendered config reads the password from: the file on disk holds none. */
 export const DB_PASSWORD_ENV = 'HARDENLAB_TEMPORAL_DB_PASSWORD';
