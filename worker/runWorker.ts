@@ -38,7 +38,8 @@ export async function startWorker(
     ssh: await nodeTransport(options.workerConfig, env),
     kube: (ref) => loadKubeClient(ref),
     kubeAs: (ref, user) => loadKubeClient(ref, { impersonate: user }),
-    providers: defaultProviders(),
+    // The local test bed is where the CLI's `hardenlab sim` puts it: the process's environment, not the run's data folder.
+    providers: defaultProviders(process.env),
     namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, env),
     toolKube: (ref) => loadToolKubeClient(ref),
     toolBinaries: defaultToolBinaries(env),

@@ -23,6 +23,6 @@ export function realClusterDeps(env: NodeJS.ProcessEnv, overrides: ClusterOverri
     store: dataFolderStore(env),
     kube: (ref) => loadKubeClient(ref),
     ...rest,
-    providers: { ...defaultProviders(), ...providers },
+    providers: { ...defaultProviders(process.env), ...providers },
   };
 }
