@@ -24,7 +24,9 @@ export interface BootTimeDeps extends SamplingDeps {
 export function createBootTimeActivity(deps: BootTimeDeps) {
   const { now, sleep, onEveryNode } = deps;
 
-  async function readBootTime(session: SshSession): Promise<{ totalSeconds: number | null; phases?: Record<string, number>; unavailableReason?: string; notFinished?: boolean }> {
+  async function readBootTime(
+    session: SshSession,
+  ): Promise<{ totalSeconds: number | null; phases?: Record<string, number>; unavailableReason?: string; notFinished?: boolean }> {
     const kv = parseKeyValues(await session.run(bootTimeScript()));
     const unavailable = kv.get('unavailable');
     if (unavailable) return { totalSeconds: null, unavailableReason: unavailable };
@@ -48,7 +50,8 @@ export function createBootTimeActivity(deps: BootTimeDeps) {
   ): Promise<{ session: SshSession; sshReturnSeconds: number; timeToReadySeconds: number }> {
     if (isLoopback(node.host) && !node.systemContainer) {
       throw ApplicationFailure.nonRetryable(
-        `refusing to reboot ${node.name}: its host ${node.host} is a loopback address, i.e. the worker's own machine (unless the node map marks it systemContainer)`,
+        `refusing to reboot ${node.name}: its host ${node.host} is a loopback address, i.e. the worker's own machine (unless the node ` +
+          `map marks it systemContainer)`,
         'RebootRefused',
       );
     }
@@ -65,14 +68,16 @@ export function createBootTimeActivity(deps: BootTimeDeps) {
         const bootId = (await fresh.run(bootIdScript()).catch(() => bootIdBefore)).trim();
         if (bootId !== bootIdBefore) {
           const sshReturnSeconds = (now() - rebootAt) / 1000;
-          if (cluster && deps.waitNodeReady) await heartbeatWhile(deps.waitNodeReady(cluster, node.name, rebootAt), { node: node.name, waiting: 'node Ready' });
+          if (cluster && deps.waitNodeReady)
+            await heartbeatWhile(deps.waitNodeReady(cluster, node.name, rebootAt), { node: node.name, waiting: 'node Ready' });
           return { session: fresh, sshReturnSeconds, timeToReadySeconds: (now() - rebootAt) / 1000 };
         }
         await fresh.close();
       } catch (error) {
         if (error instanceof ApplicationFailure && error.nonRetryable) throw error;
       }
-      if (now() > deadline) throw new Error(`${node.name} did not come back over SSH within ${(deadline - rebootAt) / 1000} s after reboot`);
+      if (now() > deadline)
+        throw new Error(`${node.name} did not come back over SSH within ${(deadline - rebootAt) / 1000} s after reboot`);
     }
   }
 

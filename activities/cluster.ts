@@ -1,5 +1,4 @@
 import { log as activityLog } from '@temporalio/activity';
-import { hardenlabHome } from '../src/config/paths';
 import type {
   ClusterRef,
   DeployRequest,
@@ -12,13 +11,12 @@ import type {
   ScopedRequest,
   TeardownRequest,
 } from '../src/domain/contracts';
-import { loadKubeClient } from '../src/kube/client';
 import { deployWorkload as runDeploy } from '../src/kube/deploy';
 import { collectFacts } from '../src/kube/facts';
 import { hardenNamespace as runHarden } from '../src/kube/harden';
 import { resetRun } from '../src/kube/reset';
 import type { KubeClient } from '../src/kube/types';
-import { defaultProviders, verifyAccess, type ClusterProvider, type ProviderName } from '../src/providers';
+import { verifyAccess, type ClusterProvider, type ProviderName } from '../src/providers';
 import type { ArtifactStore } from '../src/store/artifactStore';
 
 export interface ClusterTimeouts {
@@ -34,15 +32,15 @@ export interface ClusterTimeouts {
 }
 
 export interface ClusterActivityDeps {
-  /** The artifact store; its root is the data folder where per-run kubeconfigs go (default hardenlabHome()). */
-  store?: ArtifactStore;
-  /** Provider overrides by name (tests shorten the Linode waits); the rest use defaults. */
-  providers?: Partial<Record<ProviderName, ClusterProvider>>;
-  /** Opens a cluster; default: @kubernetes/client-node through `loadKubeClient`. */
-  kube?: (ref: ClusterRef) => Promise<KubeClient>;
+  /** The artifact store; its root is the data folder where per-run kubeconfigs go. */
+  store: ArtifactStore;
+  /** Every provider by name (src/providers defaultProviders(); tests shorten the Linode waits). */
+  providers: Record<ProviderName, ClusterProvider>;
+  /** Opens a cluster (the worker: @kubernetes/client-node through `loadKubeClient`). */
+  kube: (ref: ClusterRef) => Promise<KubeClient>;
   now?: () => number;
-  /** Where tokens are looked up (default process.env). */
-  env?: NodeJS.ProcessEnv;
+  /** The worker's environment, where tokens are looked up. */
+  env: NodeJS.ProcessEnv;
   timeouts?: ClusterTimeouts;
 }
 
@@ -60,17 +58,22 @@ function log(message: string): void {
  * changes go through server-side apply with a field manager, deletions are label-scoped, so a retried
  * activity converges. Failures are classified (src/kube/errors.ts, src/providers/linodeApi.ts).
  */
-export function createClusterActivities(deps: ClusterActivityDeps = {}) {
+export function createClusterActivities(deps: ClusterActivityDeps) {
   const now = deps.now ?? Date.now;
-  const env = deps.env ?? process.env;
-  const home = deps.store?.root ?? hardenlabHome(env);
-  const kube = deps.kube ?? ((ref: ClusterRef) => loadKubeClient(ref));
-  const providers: Record<ProviderName, ClusterProvider> = { ...defaultProviders(), ...deps.providers };
+  const { env, kube, providers } = deps;
+  const home = deps.store.root;
   const t = deps.timeouts ?? {};
 
   async function provisionCluster(req: ProvisionRequest): Promise<ProvisionResult> {
     const provider = providers[req.cluster.provider];
-    const { ref, created, derivedNodes } = await provider.provision({ runId: req.runId, spec: req.cluster, nodeMapPath: req.nodeMapPath, home, env, kube });
+    const { ref, created, derivedNodes } = await provider.provision({
+      runId: req.runId,
+      spec: req.cluster,
+      nodeMapPath: req.nodeMapPath,
+      home,
+      env,
+      kube,
+    });
     // For every provider: the kubeconfig and context resolve, the API answers, and the user may do what the run needs.
     const client = await kube(ref);
     await client.version();

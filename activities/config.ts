@@ -9,27 +9,29 @@ import { nodesFromCluster } from '../src/config/nodeAccess';
 import { resolveExperimentConfig, type WorkerConfigSource } from '../src/config/resolve';
 import type { ResolveExperimentRequest, ResolvedExperiment } from '../src/domain/contracts';
 import { SCENARIO_DEFINITIONS_FILE } from '../src/domain/scenarios';
-import { hardenlabHome } from '../src/config/paths';
-import { ArtifactStore } from '../src/store/artifactStore';
+import type { ArtifactStore } from '../src/store/artifactStore';
 import { claimExperimentFolder } from './experimentFolder';
 
 export interface ConfigDeps {
-  env?: NodeJS.ProcessEnv;
-  /** The worker's config as the launcher loaded it (the demo's: the test bed) or looks it up per run (`hardenlab dev`); read from its file per run when absent. */
+  /** The worker's environment: HARDENLAB_CONFIG, HARDENLAB_HOME and the variables the config file names. */
+  env: NodeJS.ProcessEnv;
+  /**
+   * The worker's config as the launcher loaded it (the demo's: the test bed) or looks it up per run (`hardenlab dev`); read from its file
+   * per run when absent.
+   */
   workerConfig?: WorkerConfigSource;
-  /** Where the resolved scenario definitions are recorded (default: the data folder). */
-  store?: ArtifactStore;
+  /** Where the resolved scenario definitions are recorded: the data folder's store. */
+  store: ArtifactStore;
   /** The names of the cluster's nodes, for Kubernetes node access without a node map (src/config/nodeAccess.ts). */
   clusterNodes?: (cluster: ClusterSpec) => Promise<string[]>;
 }
 
-export function createConfigActivities(deps: ConfigDeps = {}) {
-  const env = deps.env ?? process.env;
+export function createConfigActivities(deps: ConfigDeps) {
+  const { env, store } = deps;
 
   async function resolveExperiment({ input, workflowId }: ResolveExperimentRequest): Promise<ResolvedExperiment> {
     const result = await resolveExperimentConfig(input, { env, worker: deps.workerConfig });
     if (!result.ok) throw invalid(result.errors);
-    const store = deps.store ?? new ArtifactStore(hardenlabHome(env));
     // A folder of its own per run: another run's (a colliding or reused id) is refused, never written into.
     const artifactKey = await claimExperimentFolder(store, workflowId);
     // The report lists exactly what was applied, and the harden step applies from this record (checked by digest).

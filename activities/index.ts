@@ -19,38 +19,49 @@ import { createScenarioActivities } from './scenarios';
 import { createToolActivities } from './tools';
 import { ExperimentRecords } from './experimentRecords';
 import { guardActivities } from './trustGuard';
-import { loadKubeClient } from '../src/kube/client';
+import type { ClusterProvider, ProviderName } from '../src/providers';
 import { waitForNodeReady } from '../src/kube/wait';
 import { clusterNodeNames, clusterRefOf } from '../src/nodeaccess/clusterNodes';
 
+/** Every real dependency, built by the composition root (worker/runWorker.ts) or a test's harness. */
 export interface ActivityDeps {
   store: ArtifactStore;
   ssh: SshConnector;
-  kube?: (ref: ClusterRef) => Promise<KubeClient>;
+  kube: (ref: ClusterRef) => Promise<KubeClient>;
+  /** Opens a cluster as another user (impersonation), for the attack battery. */
+  kubeAs: (ref: ClusterRef, user: string) => Promise<KubeClient>;
+  providers: Record<ProviderName, ClusterProvider>;
   toolKube: ToolKubeLoader;
   toolBinaries: ToolBinaries;
-  env?: NodeJS.ProcessEnv;
-  /** The worker's config when the launcher fixes it (the demo) or looks it up per run (`hardenlab dev`); otherwise read from its file per run. */
+  /** The closure check of a network namespace that kube-hunter's subnet probes need (the test bed's). */
+  namespaceClosureViolations: (namespace: string) => Promise<string[]>;
+  env: NodeJS.ProcessEnv;
+  /**
+   * The worker's config when the launcher fixes it (the demo) or looks it up per run (`hardenlab dev`); otherwise read from its file per
+   * run.
+   */
   workerConfig?: WorkerConfigSource;
 }
 
 export function createActivities(deps: ActivityDeps): HardenlabActivities {
-  const { store, ssh, env } = deps;
-  const kube = deps.kube ?? ((ref: ClusterRef) => loadKubeClient(ref));
+  const { store, ssh, env, kube, kubeAs, providers } = deps;
   const report = createReportActivities({ artifactsRoot: store.root });
   // Every request is checked against what this worker resolved and provisioned (activities/trustGuard.ts).
   const clusterNodes = async (cluster: Parameters<typeof clusterRefOf>[0]) => clusterNodeNames(await kube(clusterRefOf(cluster)));
   return guardActivities({
     ...createConfigActivities({ env, workerConfig: deps.workerConfig, store, clusterNodes }),
-    ...createClusterActivities({ store, kube: deps.kube, env }),
-    ...createScenarioActivities({ store, kube: deps.kube }),
+    ...createClusterActivities({ store, kube, env, providers }),
+    ...createScenarioActivities({ store, kube, kubeAs }),
     ...createSamplingActivities({
       ssh,
       store,
       // After a reboot, the kubelet's own Ready is the node's return to the cluster (SSH alone is not).
       waitNodeReady: async (cluster, node, since) => waitForNodeReady(await kube(cluster), node, since),
     }),
-    ...createToolActivities({ ssh, kube: deps.toolKube, store, binaries: deps.toolBinaries }),
+    ...createToolActivities({
+      ...{ ssh, kube: deps.toolKube, store, binaries: deps.toolBinaries, env },
+      namespaceClosureViolations: deps.namespaceClosureViolations,
+    }),
     ...createRecordActivities({ store }),
     buildReport: (req) => report.buildReport(reportInput(req)),
   }, new ExperimentRecords(store.root));

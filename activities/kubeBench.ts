@@ -8,7 +8,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ToolRunRequest, ToolRunSummary } from '../src/domain/contracts';
-import { checksumGuard, createPrivateDir, GUARD_EXIT, guardedRunCommand, notWritableByOthersGuard, PrivateDirFailure, privateDirGuard, removePrivateDirCommand } from '../src/ssh/privateDir';
+import {
+  checksumGuard,
+  createPrivateDir,
+  GUARD_EXIT,
+  guardedRunCommand,
+  notWritableByOthersGuard,
+  PrivateDirFailure,
+  privateDirGuard,
+  removePrivateDirCommand,
+} from '../src/ssh/privateDir';
 import { shellCommand, shellQuote } from '../src/ssh/shell';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
 import { kubeBenchArgs, toolPrivateDirPrefix } from '../src/tools/commands';
@@ -21,7 +30,19 @@ import { remoteKubeBenchVersion, stageKubeBench } from './toolInstall';
 import { tail, ToolFailure, withHeartbeat, type ToolActivityDeps, type ToolRunKit } from './toolRun';
 
 export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKit) {
-  const { now, timeouts, parseOrFail, runFailed, finish, pickNode, clusterMinorVersion, withSession, jobNamespace, runJob, noOutputDocument } = kit;
+  const {
+    now,
+    timeouts,
+    parseOrFail,
+    runFailed,
+    finish,
+    pickNode,
+    clusterMinorVersion,
+    withSession,
+    jobNamespace,
+    runJob,
+    noOutputDocument,
+  } = kit;
   const privateDirParent = deps.privateDirParent ?? '/var/tmp';
 
   async function kubeBenchOnNode(req: ToolRunRequest): Promise<ToolRunSummary> {
@@ -43,11 +64,17 @@ export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKi
           configDir = spec.configDir ?? path.posix.join(path.posix.dirname(binary), 'cfg');
           version = await remoteKubeBenchVersion(session, binary);
           if (!version) {
-            throw ApplicationFailure.nonRetryable(`tools.kubeBench.binaryPath: ${binary} does not run on node ${target} (\`${binary} version\` failed)`, ToolFailure.Missing);
+            throw ApplicationFailure.nonRetryable(
+              `tools.kubeBench.binaryPath: ${binary} does not run on node ${target} (\`${binary} version\` failed)`,
+              ToolFailure.Missing,
+            );
           }
           const cfg = await session.exec(`test -f ${shellQuote(path.posix.join(configDir, 'config.yaml'))}`);
           if (cfg.code !== 0) {
-            throw ApplicationFailure.nonRetryable(`tools.kubeBench.configDir: ${configDir} on node ${target} has no config.yaml (kube-bench's cfg/ folder)`, ToolFailure.Missing);
+            throw ApplicationFailure.nonRetryable(
+              `tools.kubeBench.configDir: ${configDir} on node ${target} has no config.yaml (kube-bench's cfg/ folder)`,
+              ToolFailure.Missing,
+            );
           }
           guards.push(notWritableByOthersGuard(binary, dir.uid));
         } else {
@@ -63,16 +90,31 @@ export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKi
         const command = shellCommand(argv);
         const start = now();
         const result = await withHeartbeat(
-          session.exec(guardedRunCommand({ guards, argv, outputFile, uid: dir.uid }), { privileged: true, timeoutMs: timeouts.kubeBenchMs }),
+          session.exec(guardedRunCommand({ guards, argv, outputFile, uid: dir.uid }), {
+            privileged: true,
+            timeoutMs: timeouts.kubeBenchMs,
+          }),
           { step: 'kube-bench', node: target },
         );
         const end = now();
         refuseTampered(result, target);
         if (result.code !== 0) {
-          await runFailed(req, 'kube-bench', 'node', `\`${command}\` on ${target} exited with ${result.code ?? result.signal}: ${tail(result.stderr || result.stdout)}`, `${result.stdout}\n--- stderr ---\n${result.stderr}`);
+          await runFailed(
+            req,
+            'kube-bench',
+            'node',
+            `\`${command}\` on ${target} exited with ${result.code ?? result.signal}: ${tail(result.stderr || result.stdout)}`,
+            `${result.stdout}\n--- stderr ---\n${result.stderr}`,
+          );
         }
         const raw = await fetchReport(session, outputFile, async (error) =>
-          runFailed(req, 'kube-bench', 'node', `it exited 0 but wrote no report ${outputFile} on ${target} (${error.message})`, `${result.stdout}\n--- stderr ---\n${result.stderr}`),
+          runFailed(
+            req,
+            'kube-bench',
+            'node',
+            `it exited 0 but wrote no report ${outputFile} on ${target} (${error.message})`,
+            `${result.stdout}\n--- stderr ---\n${result.stderr}`,
+          ),
         );
         const report = await parseOrFail(req, 'kube-bench', 'node', raw, () => parseKubeBenchJson(raw, { mode: 'node', target }));
         return finish(req, benchDocument('node', target, version, { start, end }, report, command, warnings));
@@ -82,9 +124,31 @@ export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKi
     }, req.runId);
   }
 
-  function benchDocument(mode: 'node' | 'job', target: string, version: string | undefined, run: { start: number; end: number }, report: KubeBenchReport, command: string, warnings: string[]): FindingsDocument {
+  function benchDocument(
+    mode: 'node' | 'job',
+    target: string,
+    version: string | undefined,
+    run: { start: number; end: number },
+    report: KubeBenchReport,
+    command: string,
+    warnings: string[],
+  ): FindingsDocument {
     const { benchmark, detectedVersion, findings, totals } = report;
-    return { tool: 'kube-bench', mode, target, toolVersion: version, start: run.start, end: run.end, outcome: 'ok', benchmark, detectedVersion, findings, totals, command, warnings: [...warnings, ...report.warnings] };
+    return {
+      tool: 'kube-bench',
+      mode,
+      target,
+      toolVersion: version,
+      start: run.start,
+      end: run.end,
+      outcome: 'ok',
+      benchmark,
+      detectedVersion,
+      findings,
+      totals,
+      command,
+      warnings: [...warnings, ...report.warnings],
+    };
   }
 
   /** A guard refused to run: the private directory or the binary changed under us. Never retried. */
@@ -95,7 +159,11 @@ export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKi
     throw ApplicationFailure.nonRetryable(`kube-bench was not run on ${target}: ${result.stderr.trim().split('\n').pop()}`, type);
   }
 
-  async function fetchReport(session: { download(remote: string, local: string): Promise<unknown> }, remote: string, onMissing: (error: Error) => Promise<never>): Promise<string> {
+  async function fetchReport(
+    session: { download(remote: string, local: string): Promise<unknown> },
+    remote: string,
+    onMissing: (error: Error) => Promise<never>,
+  ): Promise<string> {
     const localDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-kube-bench-'));
     try {
       const local = path.join(localDir, 'report.json');
@@ -134,7 +202,10 @@ export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKi
 
   async function runKubeBench(req: ToolRunRequest): Promise<ToolRunSummary> {
     if (!req.tools.kubeBench.enabled) {
-      throw ApplicationFailure.nonRetryable('tools.kubeBench.enabled is false: the workflow should not run kube-bench', ToolFailure.ConfigInvalid);
+      throw ApplicationFailure.nonRetryable(
+        'tools.kubeBench.enabled is false: the workflow should not run kube-bench',
+        ToolFailure.ConfigInvalid,
+      );
     }
     return req.tools.kubeBench.mode === 'job' ? kubeBenchJobMode(req) : kubeBenchOnNode(req);
   }

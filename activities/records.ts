@@ -27,7 +27,10 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
     for (const { node } of record.collect?.nodes ?? []) {
       const series = await readIfPresent<NodeSeries>(key, `${nodeArtifactDir(node)}/series.json`);
       if (series) nodes.push(series);
-      const sampling = await readIfPresent<{ gaps?: SamplingGap[]; identity?: NodeIdentity }>(key, `${nodeArtifactDir(node)}/sampling.json`);
+      const sampling = await readIfPresent<{ gaps?: SamplingGap[]; identity?: NodeIdentity }>(
+        key,
+        `${nodeArtifactDir(node)}/sampling.json`,
+      );
       if (sampling?.identity) nodeIdentity.push(sampling.identity);
       for (const gap of sampling?.gaps ?? []) {
         if (!gaps.some((g) => g.node === gap.node && g.start === gap.start)) gaps.push(gap);
@@ -40,7 +43,9 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
       for (const f of doc?.findings ?? []) {
         const { tool, severity, status, mode, target, id, title, section, remediation, evidence } = f;
         // Only the fields the report shows (no descriptions), and none that the tool left out.
-        const kept = Object.entries({ severity, status, mode, target, id, title, section, remediation, evidence }).filter(([, v]) => v !== undefined);
+        const kept = Object.entries({ severity, status, mode, target, id, title, section, remediation, evidence }).filter(
+          ([, v]) => v !== undefined,
+        );
         findings.push({ tool, ...Object.fromEntries(kept) });
       }
     }
@@ -58,7 +63,21 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
       findings,
       hardening: record.harden ?? record.packs,
       ...(record.definition
-        ? { definition: { source: record.definition.source, packs: record.definition.packs, tools: record.definition.tools, manifests: record.definition.manifests.map(({ pack, file, document, kind, name, sha256 }) => ({ pack, file, document, kind, name, sha256 })) } }
+        ? {
+            definition: {
+              source: record.definition.source,
+              packs: record.definition.packs,
+              tools: record.definition.tools,
+              manifests: record.definition.manifests.map(({ pack, file, document, kind, name, sha256 }) => ({
+                pack,
+                file,
+                document,
+                kind,
+                name,
+                sha256,
+              })),
+            },
+          }
         : {}),
       ...(record.attacks ? { attacks: record.attacks.attempts } : {}),
       ...(record.audits ? { audits: auditRecords(record, record.audits) } : {}),
@@ -68,7 +87,9 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
       // The report knows completed/failed/cancelled/skipped; an operator's abort is a failure with its reason.
       status: record.status === 'aborted' ? 'failed' : record.status,
       error: record.error,
-      stepsNotRun: record.steps.flatMap((s) => (s.status === 'ok' ? [] : [{ step: s.step, status: s.status, ...(s.error ? { error: s.error } : {}) }])),
+      stepsNotRun: record.steps.flatMap((s) =>
+        s.status === 'ok' ? [] : [{ step: s.step, status: s.status, ...(s.error ? { error: s.error } : {}) }],
+      ),
     };
     await store.writeJson(key, 'scenario-data.json', data);
   }
@@ -78,10 +99,24 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
 
 /** The audits the report counts: the window's runs of the tools that stood for the audit, then the after-window runs and failures. */
 function auditRecords(record: ScenarioRecord, audits: AuditResult): AuditRecord[] {
-  const counted = (run: ToolRunSummary, inWindow: boolean): AuditRecord => ({ tool: run.tool, mode: run.mode, target: run.target, inWindow, outcome: run.outcome, counts: run.counts });
+  const counted = (run: ToolRunSummary, inWindow: boolean): AuditRecord => ({
+    tool: run.tool,
+    mode: run.mode,
+    target: run.target,
+    inWindow,
+    outcome: run.outcome,
+    counts: run.counts,
+  });
   return [
     ...(record.tools ?? []).filter((t) => audits.ranInWindow.includes(t.tool)).map((t) => counted(t, true)),
     ...audits.runs.map((t) => counted(t, false)),
-    ...audits.failures.map((f): AuditRecord => ({ tool: f.tool, mode: f.mode, inWindow: false, outcome: 'failed', counts: {}, error: f.error })),
+    ...audits.failures.map((f): AuditRecord => ({
+      tool: f.tool,
+      mode: f.mode,
+      inWindow: false,
+      outcome: 'failed',
+      counts: {},
+      error: f.error,
+    })),
   ];
 }

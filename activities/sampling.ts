@@ -7,14 +7,7 @@
 import { promises as fs } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSysstat } from '../src/analysis/parsers';
-import type {
-  ClusterRef,
-  CollectRequest,
-  CollectResult,
-  SamplingHealth,
-  SamplingRequest,
-  SamplingStarted,
-} from '../src/domain/contracts';
+import type { ClusterRef, CollectRequest, CollectResult, SamplingHealth, SamplingRequest, SamplingStarted } from '../src/domain/contracts';
 import type { NodeEntry } from '../src/config/nodeMap';
 import type { NodeRunRequest } from '../src/domain/activities';
 import type { SamplingGap } from '../src/domain/samples';
@@ -43,13 +36,14 @@ import type { SshConnector, SshSession } from '../src/ssh/connection';
 import { loadNodeMap } from '../src/ssh/nodeMap';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import { heartbeatWhile, safeHeartbeat } from '../src/temporal/heartbeat';
+import { toolPrivateDirPrefix } from '../src/tools/commands';
+import { validateSamplingRequest } from '../src/sampling/request';
 import { createBootTimeActivity } from './bootTime';
 
 /** An apt/dnf install of sysstat on a fresh node (package lists included); startSampling's budget covers it. */
 export const SYSSTAT_INSTALL_TIMEOUT_MS = 15 * 60_000;
 /** `sadf -j` of a day at one-second samples (measured figures: docs/operating.md); collect's budget covers it. */
 export const SADF_TIMEOUT_MS = 30 * 60_000;
-import { toolPrivateDirPrefix } from '../src/tools/commands';
 
 export interface SamplingDeps {
   ssh: SshConnector;
@@ -81,12 +75,15 @@ export function createSamplingActivities(deps: SamplingDeps) {
   const now = deps.now ?? Date.now;
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  /** Runs fn on every node in parallel, each on its own connection; a non-retryable failure wins over a retryable one. */
   /**
-   * Runs fn on every node in parallel. A failure on any node fails the call, unless `unreachable` turns a
+   * Runs fn on every node in parallel, each on its own connection. A failure on any node fails the call, unless `unreachable` turns a
    * node's retryable failure (SSH down) into a result; a non-retryable failure always fails it.
    */
-  async function onEveryNode<T>({ nodeMapPath, runId }: NodeRunRequest, fn: (node: NodeEntry, session: SshSession) => Promise<T>, unreachable?: (node: NodeEntry, err: Error) => T): Promise<T[]> {
+  async function onEveryNode<T>(
+    { nodeMapPath, runId }: NodeRunRequest,
+    fn: (node: NodeEntry, session: SshSession) => Promise<T>,
+    unreachable?: (node: NodeEntry, err: Error) => T,
+  ): Promise<T[]> {
     const map = await loadNodeMap(nodeMapPath);
     const settled = await Promise.allSettled(
       map.nodes.map(async (node) => {
@@ -120,7 +117,10 @@ export function createSamplingActivities(deps: SamplingDeps) {
       );
     }
     const install = installCommand(probe.packageManager);
-    await heartbeatWhile(session.run(install, { privileged: true, timeoutMs: SYSSTAT_INSTALL_TIMEOUT_MS }), { node: session.node.name, installing: 'sysstat' });
+    await heartbeatWhile(session.run(install, { privileged: true, timeoutMs: SYSSTAT_INSTALL_TIMEOUT_MS }), {
+      node: session.node.name,
+      installing: 'sysstat',
+    });
     probe = parseProbe(await session.run(probeSysstatScript()));
     if (!probe.sadc || !probe.sadf || !probe.version) {
       throw ApplicationFailure.nonRetryable(`${session.target}: \`${install}\` ran but sadc/sadf are still missing`, 'SysstatUnavailable');
@@ -128,13 +128,18 @@ export function createSamplingActivities(deps: SamplingDeps) {
     return probe.version;
   }
 
-  async function ensureSampler(session: SshSession, req: SamplingRequest, mode: 'start' | 'check'): Promise<{ outcome: EnsureOutcome; gaps: SamplingGap[] }> {
+  async function ensureSampler(
+    session: SshSession,
+    req: SamplingRequest,
+    mode: 'start' | 'check',
+  ): Promise<{ outcome: EnsureOutcome; gaps: SamplingGap[] }> {
     const paths = remotePaths(req.runId, session.node.name);
     const script = `(\n${ensureSamplerScript(paths, { ...req, mode, detach: session.detach })}\n)\nrc=$?\n${gapsScript(paths)}exit $rc\n`;
     const result = await session.exec(script);
     const outcome = parseEnsureOutput(result.stdout);
     if (result.code !== 0 || outcome.error) {
-      const message = `sampler on ${session.target} (${paths.dir}): ${outcome.error ?? result.stderr.trim().slice(-500)} (exit ${result.code})`;
+      const detail = outcome.error ?? result.stderr.trim().slice(-500);
+      const message = `sampler on ${session.target} (${paths.dir}): ${detail} (exit ${result.code})`;
       // sadc missing after ensureSysstat means the node is not what we think: do not retry.
       if (result.code === 4) throw ApplicationFailure.nonRetryable(message, 'SamplerUnavailable');
       throw new Error(message);
@@ -154,7 +159,13 @@ export function createSamplingActivities(deps: SamplingDeps) {
         );
       }
       safeHeartbeat({ node: node.name, state: outcome.state });
-      return { node: node.name, pid: outcome.pid ?? 0, sysstatVersion, alreadyRunning: outcome.state === 'running', startedMs: outcome.startedMs };
+      return {
+        node: node.name,
+        pid: outcome.pid ?? 0,
+        sysstatVersion,
+        alreadyRunning: outcome.state === 'running',
+        startedMs: outcome.startedMs,
+      };
     });
     const startedAt = Math.min(...nodes.map((n) => n.startedMs ?? now()));
     return { nodes: nodes.map(({ startedMs: _startedMs, ...rest }) => rest), startedAt };
@@ -165,15 +176,29 @@ export function createSamplingActivities(deps: SamplingDeps) {
    * A node that cannot be reached is reported (`error`), not thrown: the workflow records a gap and goes on.
    */
   async function checkSampling(req: NodeRunRequest): Promise<SamplingHealth> {
-    const unreachable = (node: NodeEntry, err: Error) => ({ node: { node: node.name, alive: false, restarted: false, error: err.message }, gaps: [] });
-    const results = await onEveryNode(req, async (node, session) => {
-      const { outcome, gaps } = await ensureSampler(session, { runId: req.runId, nodeMapPath: req.nodeMapPath, intervalSeconds: 1, durationSeconds: 1 }, 'check');
-      if (outcome.state === 'absent') {
-        throw ApplicationFailure.nonRetryable(`${node.name}: no sampling run ${req.runId} on the node (startSampling first)`, 'SamplingNotStarted');
-      }
-      const alive = outcome.state === 'running' || outcome.state === 'restarted' || outcome.state === 'started';
-      return { node: { node: node.name, alive, restarted: outcome.state === 'restarted' } as SamplingHealth['nodes'][number], gaps };
-    }, unreachable);
+    const unreachable = (node: NodeEntry, err: Error) => ({
+      node: { node: node.name, alive: false, restarted: false, error: err.message },
+      gaps: [],
+    });
+    const results = await onEveryNode(
+      req,
+      async (node, session) => {
+        const { outcome, gaps } = await ensureSampler(
+          session,
+          { runId: req.runId, nodeMapPath: req.nodeMapPath, intervalSeconds: 1, durationSeconds: 1 },
+          'check',
+        );
+        if (outcome.state === 'absent') {
+          throw ApplicationFailure.nonRetryable(
+            `${node.name}: no sampling run ${req.runId} on the node (startSampling first)`,
+            'SamplingNotStarted',
+          );
+        }
+        const alive = outcome.state === 'running' || outcome.state === 'restarted' || outcome.state === 'started';
+        return { node: { node: node.name, alive, restarted: outcome.state === 'restarted' } as SamplingHealth['nodes'][number], gaps };
+      },
+      unreachable,
+    );
     return { nodes: results.map((r) => r.node), gaps: results.flatMap((r) => r.gaps) };
   }
 
@@ -190,7 +215,10 @@ export function createSamplingActivities(deps: SamplingDeps) {
   async function collectSamples(req: CollectRequest): Promise<CollectResult> {
     const perNode = await onEveryNode(req, async (node, session) => {
       const paths = remotePaths(req.runId, node.name);
-      const prepared = await heartbeatWhile(session.exec(prepareCollectScript(paths), { timeoutMs: SADF_TIMEOUT_MS }), { node: node.name, converting: 'sadf -j' });
+      const prepared = await heartbeatWhile(session.exec(prepareCollectScript(paths), { timeoutMs: SADF_TIMEOUT_MS }), {
+        node: node.name,
+        converting: 'sadf -j',
+      });
       const kv = parseKeyValues(prepared.stdout);
       if (prepared.code !== 0) {
         const message = `collect on ${session.target}: ${kv.get('error') ?? prepared.stderr.trim().slice(-500)}`;
@@ -222,7 +250,12 @@ export function createSamplingActivities(deps: SamplingDeps) {
       });
       safeHeartbeat({ node: node.name, samples: series.cpu.length });
       return {
-        node: { node: node.name, cpuSamples: series.cpu.length, memorySamples: series.memory.length, rawFile: `${req.artifactKey}/${dirKey}/data.sa` },
+        node: {
+          node: node.name,
+          cpuSamples: series.cpu.length,
+          memorySamples: series.memory.length,
+          rawFile: `${req.artifactKey}/${dirKey}/data.sa`,
+        },
         overhead: { node: node.name, ...overhead },
       };
     });
@@ -233,7 +266,11 @@ export function createSamplingActivities(deps: SamplingDeps) {
     const nodes = await onEveryNode(req, async (node, session) => {
       const kv = parseKeyValues(await session.run(cleanupScript(remotePaths(req.runId, node.name), toolPrivateDirPrefix(req.runId))));
       const killed = Number(kv.get('killed'));
-      return { node: node.name, state: kv.get('state') === 'removed' ? ('removed' as const) : ('absent' as const), ...(killed > 0 ? { killedPid: killed } : {}) };
+      return {
+        node: node.name,
+        state: kv.get('state') === 'removed' ? ('removed' as const) : ('absent' as const),
+        ...(killed > 0 ? { killedPid: killed } : {}),
+      };
     });
     return { nodes };
   }
@@ -241,18 +278,6 @@ export function createSamplingActivities(deps: SamplingDeps) {
   const { measureBootTime } = createBootTimeActivity({ ...deps, now, sleep, onEveryNode });
 
   return { startSampling, checkSampling, stopSampling, collectSamples, measureBootTime, cleanupNodes };
-}
-
-function validateSamplingRequest(req: SamplingRequest): void {
-  if (!Number.isFinite(req.intervalSeconds) || req.intervalSeconds < 1) {
-    throw ApplicationFailure.nonRetryable(`intervalSeconds must be at least 1 (sadc counts whole seconds), got ${req.intervalSeconds}`, 'InvalidSamplingRequest');
-  }
-  if (!Number.isFinite(req.durationSeconds) || req.durationSeconds < req.intervalSeconds) {
-    throw ApplicationFailure.nonRetryable(`durationSeconds must be at least intervalSeconds, got ${req.durationSeconds}`, 'InvalidSamplingRequest');
-  }
-  if (!/^[A-Za-z0-9._-]+$/.test(req.runId)) {
-    throw ApplicationFailure.nonRetryable(`runId ${JSON.stringify(req.runId)} may hold only letters, digits, '.', '_' and '-'`, 'InvalidSamplingRequest');
-  }
 }
 
 export type SamplingActivities = ReturnType<typeof createSamplingActivities>;

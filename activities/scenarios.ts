@@ -6,22 +6,20 @@
 import type { ApplyPacksRequest, AttackBatteryRequest, AttackBatteryResult, ClusterRef, PacksResult } from '../src/domain/contracts';
 import { SCENARIO_DEFINITIONS_FILE } from '../src/domain/scenarios';
 import { runAttackBattery as runBattery } from '../src/kube/battery';
-import { loadKubeClient } from '../src/kube/client';
-import { applyPacks as runApplyPacks } from '../src/kube/packs';
+import { applyPacks as runApplyPacks } from '../src/kube/applyPacks';
 import type { KubeClient } from '../src/kube/types';
 import type { LoadedPack } from '../src/scenarios/packs';
 import type { ArtifactStore } from '../src/store/artifactStore';
 
 export interface ScenarioActivityDeps {
   store: ArtifactStore;
-  kube?: (ref: ClusterRef) => Promise<KubeClient>;
-  /** Opens the cluster as another user (impersonation); default: the kubeconfig's user with Impersonate-User. */
-  kubeAs?: (ref: ClusterRef, user: string) => Promise<KubeClient>;
+  kube: (ref: ClusterRef) => Promise<KubeClient>;
+  /** Opens the cluster as another user (impersonation: the kubeconfig's user with Impersonate-User). */
+  kubeAs: (ref: ClusterRef, user: string) => Promise<KubeClient>;
 }
 
 export function createScenarioActivities(deps: ScenarioActivityDeps) {
-  const kube = deps.kube ?? ((ref: ClusterRef) => loadKubeClient(ref));
-  const kubeAs = deps.kubeAs ?? ((ref: ClusterRef, user: string) => loadKubeClient(ref, { impersonate: user }));
+  const { kube, kubeAs } = deps;
 
   async function applyPacks(req: ApplyPacksRequest): Promise<PacksResult> {
     const { packs } = await deps.store.readJson<{ packs: LoadedPack[] }>(req.definitionsKey, SCENARIO_DEFINITIONS_FILE);

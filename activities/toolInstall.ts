@@ -55,13 +55,22 @@ export async function remoteKubeBenchVersion(session: ToolSshSession, binary: st
 }
 
 /** Uploads kube-bench `version` from `localDir` (the worker's build: `kube-bench` and `cfg/`) into `dir`. */
-export async function stageKubeBench(session: ToolSshSession, target: string, localDir: string, version: string, dir: PrivateDir): Promise<StagedKubeBench> {
+export async function stageKubeBench(
+  session: ToolSshSession,
+  target: string,
+  localDir: string,
+  version: string,
+  dir: PrivateDir,
+): Promise<StagedKubeBench> {
   const binary = path.posix.join(dir.path, 'kube-bench');
   const configDir = path.posix.join(dir.path, 'cfg');
   const localBinary = path.join(localDir, 'kube-bench');
   for (const needed of [localBinary, path.join(localDir, 'cfg', 'config.yaml')]) {
     await fs.access(needed).catch(() => {
-      throw ApplicationFailure.nonRetryable(`kube-bench ${version} is not built on this worker (${needed} is missing): run scripts/tools/build-kube-bench.sh`, 'ToolMissing');
+      throw ApplicationFailure.nonRetryable(
+        `kube-bench ${version} is not built on this worker (${needed} is missing): run scripts/tools/build-kube-bench.sh`,
+        'ToolMissing',
+      );
     });
   }
   const tarball = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-kube-bench-')), 'cfg.tar.gz');
@@ -76,7 +85,10 @@ export async function stageKubeBench(session: ToolSshSession, target: string, lo
   }
   const installed = await remoteKubeBenchVersion(session, binary);
   if (installed !== version) {
-    throw ApplicationFailure.nonRetryable(`kube-bench uploaded to ${target}:${binary} does not run there (reports ${installed ?? 'nothing'}); is the node linux/amd64?`, 'ToolMissing');
+    throw ApplicationFailure.nonRetryable(
+      `kube-bench uploaded to ${target}:${binary} does not run there (reports ${installed ?? 'nothing'}); is the node linux/amd64?`,
+      'ToolMissing',
+    );
   }
   return { binary, configDir, version, sha256 };
 }

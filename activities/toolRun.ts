@@ -11,7 +11,16 @@ import type { ArtifactStore } from '../src/store/artifactStore';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
 import type { ToolKubeClient, ToolKubeLoader, ToolSshConnector, ToolSshSession } from '../src/tools/access';
 import { kubeMinorVersion } from '../src/tools/commands';
-import { findingsFileName, rawOutputFileName, ToolOutputError, type FindingsDocument, type KubeHunterMode, type ToolMode, type ToolName, type TrivyMode } from '../src/tools/findings';
+import {
+  findingsFileName,
+  rawOutputFileName,
+  ToolOutputError,
+  type FindingsDocument,
+  type KubeHunterMode,
+  type ToolMode,
+  type ToolName,
+  type TrivyMode,
+} from '../src/tools/findings';
 import { jobFailure, jobState, toolJobNamespace } from '../src/tools/jobs';
 
 export const ToolFailure = {
@@ -49,8 +58,10 @@ export interface ToolActivityDeps {
   privateDirParent?: string;
   /** kube-hunter on nodes, for interface mode; default `kube-hunter` on the node's PATH. */
   nodeKubeHunter?: string;
-  /** The closure violations of a network namespace, read from its configuration; default realnodes.sh's check. */
-  namespaceClosureViolations?: (namespace: string) => Promise<string[]>;
+  /** The closure violations of a network namespace, read from its configuration (the worker passes the test bed's check). */
+  namespaceClosureViolations: (namespace: string) => Promise<string[]>;
+  /** The worker's environment: the tools' processes start from it, filtered (src/tools/commands.ts). */
+  env: NodeJS.ProcessEnv;
   /** Image of kube-bench's Job; default upstream's image of the worker's kube-bench version. */
   kubeBenchImage?: string;
   timeouts?: Partial<{ kubeBenchMs: number; kubeHunterMs: number; trivyMs: number; jobMs: number; jobPollMs: number }>;
@@ -88,7 +99,10 @@ export function tail(text: string, lines = 8): string {
 export function createToolRunKit(deps: ToolActivityDeps) {
   const now = deps.now ?? Date.now;
   const readNodeMap = deps.loadNodeMap ?? loadNodeMap;
-  const timeouts = { kubeBenchMs: 15 * 60_000, kubeHunterMs: 30 * 60_000, trivyMs: 15 * 60_000, jobMs: 15 * 60_000, jobPollMs: 2_000, ...deps.timeouts };
+  const timeouts = {
+    kubeBenchMs: 15 * 60_000, kubeHunterMs: 30 * 60_000, trivyMs: 15 * 60_000, jobMs: 15 * 60_000, jobPollMs: 2_000,
+    ...deps.timeouts,
+  };
 
   async function saveRaw(req: ToolRunRequest, tool: ToolName, mode: ToolMode, raw: string): Promise<string> {
     const name = rawOutputFileName(tool, mode);
@@ -116,7 +130,11 @@ export function createToolRunKit(deps: ToolActivityDeps) {
 
   async function runFailed(req: ToolRunRequest, tool: ToolName, mode: ToolMode, what: string, raw: string): Promise<never> {
     const rawFile = await saveRaw(req, tool, mode, raw);
-    throw ApplicationFailure.nonRetryable(`${tool} (${mode}) failed: ${what} (output kept in ${rawFile})`, ToolFailure.RunFailed, { tool, mode, rawFile });
+    throw ApplicationFailure.nonRetryable(`${tool} (${mode}) failed: ${what} (output kept in ${rawFile})`, ToolFailure.RunFailed, {
+      tool,
+      mode,
+      rawFile,
+    });
   }
 
   async function finish(req: ToolRunRequest, doc: FindingsDocument): Promise<ToolRunSummary> {
@@ -138,13 +156,17 @@ export function createToolRunKit(deps: ToolActivityDeps) {
 
   async function pickNode(req: ToolRunRequest, wanted: string | undefined): Promise<NodeEntry> {
     if (!req.cluster.nodeMapPath) {
-      throw ApplicationFailure.nonRetryable('this mode runs on a node over SSH, but the cluster has no node map (cluster.nodeMapPath)', ToolFailure.ConfigInvalid);
+      throw ApplicationFailure.nonRetryable(
+        'this mode runs on a node over SSH, but the cluster has no node map (cluster.nodeMapPath)',
+        ToolFailure.ConfigInvalid,
+      );
     }
     const map = await readNodeMap(req.cluster.nodeMapPath);
     const node = wanted ? map.nodes.find((n) => n.name === wanted) : map.nodes[0];
     if (!node) {
       throw ApplicationFailure.nonRetryable(
-        `tools.kubeBench.node: node ${JSON.stringify(wanted)} is not in the node map ${req.cluster.nodeMapPath} (it has ${map.nodes.map((n) => n.name).join(', ')})`,
+        `tools.kubeBench.node: node ${JSON.stringify(wanted)} is not in the node map ${req.cluster.nodeMapPath} (it ` +
+          `has ${map.nodes.map((n) => n.name).join(', ')})`,
         ToolFailure.ConfigInvalid,
       );
     }
@@ -174,7 +196,10 @@ export function createToolRunKit(deps: ToolActivityDeps) {
   /** Applies a tool Job and waits for it; returns its pod's log, or why there is none. */
   /** The namespace a tool's Job goes to (src/tools/jobs.ts), created if it is the run's tools namespace; says why in `warnings`. */
   async function jobNamespace(req: ToolRunRequest, kube: ToolKubeClient, warnings: string[]): Promise<string> {
-    const placement = toolJobNamespace(await kube.get<KubeObject>('v1', 'Namespace', req.namespace), { runId: req.runId, namespace: req.namespace });
+    const placement = toolJobNamespace(await kube.get<KubeObject>('v1', 'Namespace', req.namespace), {
+      runId: req.runId,
+      namespace: req.namespace,
+    });
     if (placement.create) await kube.apply(placement.create);
     if (placement.why) warnings.push(placement.why);
     return placement.namespace;
@@ -200,7 +225,8 @@ export function createToolRunKit(deps: ToolActivityDeps) {
       if (state === 'missing') throw new Error(`Job ${namespace}/${name} disappeared while ${tool} ran`);
       if (now() - appliedAt > timeouts.jobMs) {
         throw ApplicationFailure.nonRetryable(
-          `${tool} Job ${namespace}/${name} did not finish within ${Math.round(timeouts.jobMs / 1000)} s (is its pod admitted? hostPID/hostPath pods are refused by Pod Security baseline/restricted)`,
+          `${tool} Job ${namespace}/${name} did not finish within ${Math.round(timeouts.jobMs / 1000)} s (is its pod admitted? ` +
+            `hostPID/hostPath pods are refused by Pod Security baseline/restricted)`,
           ToolFailure.RunFailed,
         );
       }
@@ -211,7 +237,9 @@ export function createToolRunKit(deps: ToolActivityDeps) {
     const start = status.startTime ? Date.parse(status.startTime) : appliedAt;
     const end = status.completionTime ? Date.parse(status.completionTime) : now();
     const pods = await kube.list<KubeObject>('v1', 'Pod', { namespace, labelSelector: `job-name=${name}` });
-    const pod = pods.items.sort((a, b) => String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')))[0];
+    const pod = pods.items.sort((a, b) =>
+      String(b.metadata.creationTimestamp ?? '').localeCompare(String(a.metadata.creationTimestamp ?? '')),
+    )[0];
     let log: string | undefined;
     let why: string | undefined;
     const nodeName = (pod?.spec as { nodeName?: string } | undefined)?.nodeName;
@@ -234,7 +262,15 @@ export function createToolRunKit(deps: ToolActivityDeps) {
     return why ? { start, end, nodeName, noOutput: why } : { start, end, nodeName, log };
   }
 
-  function noOutputDocument(tool: ToolName, mode: ToolMode, target: string, version: string | undefined, run: { start: number; end: number; noOutput?: string }, command: string, warnings: string[]): FindingsDocument {
+  function noOutputDocument(
+    tool: ToolName,
+    mode: ToolMode,
+    target: string,
+    version: string | undefined,
+    run: { start: number; end: number; noOutput?: string },
+    command: string,
+    warnings: string[],
+  ): FindingsDocument {
     return {
       tool,
       mode,
@@ -253,7 +289,10 @@ export function createToolRunKit(deps: ToolActivityDeps) {
     };
   }
 
-  return { now, timeouts, saveRaw, parseOrFail, runFailed, finish, pickNode, clusterMinorVersion, withSession, jobNamespace, runJob, noOutputDocument };
+  return {
+    now, timeouts, saveRaw, parseOrFail, runFailed, finish, pickNode, clusterMinorVersion, withSession, jobNamespace, runJob,
+    noOutputDocument,
+  };
 }
 
 export type ToolRunKit = ReturnType<typeof createToolRunKit>;

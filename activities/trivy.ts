@@ -65,11 +65,13 @@ export function createTrivyActivities(deps: ToolActivityDeps, kit: ToolRunKit) {
       const command = shellCommand([binary, ...args]).split(privateDir).join('<private dir>');
       const start = now();
       // Trivy's own --timeout ends the scan; the process timeout (a minute later) only catches a hang.
-      const scan = run(binary, args, trivyEnv(process.env, privateDir), timeouts.trivyMs + 60_000);
+      const scan = run(binary, args, trivyEnv(deps.env, privateDir), timeouts.trivyMs + 60_000);
       const result = await withHeartbeat(scan, { step: 'trivy', mode: req.mode, target });
       const end = now();
       if (result.error?.code === 'ENOENT') {
-        const what = `Trivy is not installed at ${binary}: run scripts/tools/build-trivy.sh (or set tools.trivy.binaryPath in the worker's config)`;
+        const what =
+          `Trivy is not installed at ${binary}: run scripts/tools/build-trivy.sh (or set tools.trivy.binaryPath in the ` +
+          `worker's config)`;
         throw ApplicationFailure.nonRetryable(what, ToolFailure.Missing);
       }
       const output = await fs.readFile(outputFile, 'utf8').catch(() => '');

@@ -115,7 +115,13 @@ const CHECKS: Checks = {
   hardenNamespace: (req, c) => all(c.runId(req.runId), c.namespace(req.namespace), c.hardening(req.hardening), c.cluster(req.cluster)),
   resetCluster: (req, c) => all(c.runId(req.runId), c.namespace(req.namespace), c.cluster(req.cluster)),
   applyPacks: (req, c) =>
-    all(c.runId(req.runId), c.namespace(req.namespace), c.hardening(req.hardening), c.definitionsKey(req.definitionsKey), c.cluster(req.cluster)),
+    all(
+      c.runId(req.runId),
+      c.namespace(req.namespace),
+      c.hardening(req.hardening),
+      c.definitionsKey(req.definitionsKey),
+      c.cluster(req.cluster),
+    ),
   runAttackBattery: (req, c) => all(c.runId(req.runId), c.namespace(req.namespace), c.hardening(req.hardening), c.cluster(req.cluster)),
   startSampling: (req, c) => all(c.runId(req.runId), c.nodeMapPath(req.nodeMapPath)),
   checkSampling: (req, c) => all(c.runId(req.runId), c.nodeMapPath(req.nodeMapPath)),
@@ -174,7 +180,10 @@ export function guardActivities(
       }
       const scope = from === undefined ? undefined : await scopeOf(from.namespace, from.workflowId, records);
       const who = JSON.stringify(from?.workflowId ?? '(none)');
-      if (!scope) throw refused(name, [`the calling workflow ${who} is not an experiment this worker resolved, nor one of its planned scenario runs`]);
+      if (!scope)
+        throw refused(name, [
+          `the calling workflow ${who} is not an experiment this worker resolved, nor one of its planned scenario runs`,
+        ]);
       const request = new RequestCheck(scope, records);
       await (check as (req: unknown, c: RequestCheck) => Promise<void>)(req, request);
       if (request.problems.length > 0) throw refused(name, request.problems);

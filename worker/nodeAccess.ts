@@ -12,7 +12,7 @@ import { createKubeNodeConnector } from '../src/nodeaccess';
 import { Ssh2Connector, type SshConnector } from '../src/ssh';
 
 export async function nodeTransport(source: WorkerConfigSource | undefined, env: NodeJS.ProcessEnv): Promise<SshConnector> {
-  const ssh = new Ssh2Connector();
+  const ssh = new Ssh2Connector({ defaultAgentSocket: env.SSH_AUTH_SOCK });
   // `hardenlab dev` looks its config up per run (the running test bed): its nodes are reached over SSH.
   if (typeof source === 'function') return ssh;
   const loaded = source ?? (await loadWorkerConfig(env).catch(() => undefined));

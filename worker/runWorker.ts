@@ -8,11 +8,14 @@ import { createActivities } from '../activities';
 import { hardenlabHome } from '../src/config/paths';
 import type { WorkerConfigSource } from '../src/config/resolve';
 import type { WorkerConfig } from '../src/config/workerConfig';
+import { loadKubeClient } from '../src/kube/client';
+import { defaultProviders } from '../src/providers';
 import { ArtifactStore } from '../src/store/artifactStore';
 import { dataConverterFor } from '../src/temporal/codec';
-import { connectionOptions } from '../src/temporal/connection';
+import { connectionOptions } from '../src/temporal/temporalConnection';
 import { loadToolKubeClient } from '../src/tools/kubeAccess';
 import { defaultToolBinaries } from '../src/tools/install';
+import { namespaceClosureViolations } from '../src/testbed/realNodes';
 import { createHardenlabWorker } from './createWorker';
 import { nodeTransport } from './nodeAccess';
 
@@ -20,14 +23,37 @@ export async function startWorker(
   temporal: WorkerConfig['temporal'],
   env: NodeJS.ProcessEnv = process.env,
   /** workflowBundle: a prebuilt bundle for the data converter in use (tests share one); by default the worker bundles. */
-  options: { dataConverter?: DataConverter; workerConfig?: WorkerConfigSource; workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption> } = {},
+  options: {
+    dataConverter?: DataConverter;
+    workerConfig?: WorkerConfigSource;
+    workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption>;
+  } = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   // Payloads (and failures) are encrypted when the config names a key file.
   const dataConverter = options.dataConverter ?? (await dataConverterFor(temporal));
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const store = new ArtifactStore(hardenlabHome(env));
-  const activities = createActivities({ store, ssh: await nodeTransport(options.workerConfig, env), toolKube: (ref) => loadToolKubeClient(ref), toolBinaries: defaultToolBinaries(env), env, workerConfig: options.workerConfig });
-  const worker = await createHardenlabWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activities, workflowBundle: await options.workflowBundle?.(dataConverter), overrides: dataConverter ? { dataConverter } : {} });
+  const activities = createActivities({
+    store,
+    ssh: await nodeTransport(options.workerConfig, env),
+    kube: (ref) => loadKubeClient(ref),
+    kubeAs: (ref, user) => loadKubeClient(ref, { impersonate: user }),
+    // The local test bed is where the CLI's `hardenlab sim` puts it: the process's environment, not the run's data folder.
+    providers: defaultProviders(process.env),
+    namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, env),
+    toolKube: (ref) => loadToolKubeClient(ref),
+    toolBinaries: defaultToolBinaries(env),
+    env,
+    workerConfig: options.workerConfig,
+  });
+  const worker = await createHardenlabWorker({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    activities,
+    workflowBundle: await options.workflowBundle?.(dataConverter),
+    overrides: dataConverter ? { dataConverter } : {},
+  });
   return { worker, connection };
 }
 

@@ -12,10 +12,18 @@ import { describeFailure } from './failures';
 import type { ActivityProxies } from './proxies';
 import { toolRuns } from './toolRuns';
 
-export async function runAttackBattery(acts: ActivityProxies, record: ScenarioRecord, req: AttackBatteryRequest): Promise<AttackBatteryResult | undefined> {
+export async function runAttackBattery(
+  acts: ActivityProxies,
+  record: ScenarioRecord,
+  req: AttackBatteryRequest,
+): Promise<AttackBatteryResult | undefined> {
   const start = Date.now();
   try {
-    const result = await acts<'runAttackBattery'>(stepOptions.cluster, 'attack-battery', `attack battery in ${req.namespace}`).runAttackBattery(req);
+    const result = await acts<'runAttackBattery'>(
+      stepOptions.cluster,
+      'attack-battery',
+      `attack battery in ${req.namespace}`,
+    ).runAttackBattery(req);
     record.steps.push({ step: 'attack-battery', status: 'ok', attempts: 1, start, end: Date.now() });
     return result;
   } catch (err) {
@@ -34,10 +42,22 @@ export async function runAttackBattery(acts: ActivityProxies, record: ScenarioRe
  * same cluster with the same modes (packs are applied before the window, and nothing changes after it), a second
  * one would only add time, and a Job mode's second Job would share the first's name (one per run and tool).
  */
-export async function runAudits(acts: ActivityProxies, record: ScenarioRecord, req: ToolRunRequest, inWindow: readonly ScenarioTool[], benchNode: string): Promise<AuditResult> {
+export async function runAudits(
+  acts: ActivityProxies,
+  record: ScenarioRecord,
+  req: ToolRunRequest,
+  inWindow: readonly ScenarioTool[],
+  benchNode: string,
+): Promise<AuditResult> {
   const result: AuditResult = { runs: [], failures: [], ranInWindow: SCENARIO_TOOLS.filter((t) => inWindow.includes(t)) };
   const label = { idPrefix: 'audit-', summaryPrefix: 'audit after the window: ' };
-  for (const run of toolRuns(acts, req, SCENARIO_TOOLS.filter((t) => !inWindow.includes(t)), benchNode, label)) {
+  for (const run of toolRuns(
+    acts,
+    req,
+    SCENARIO_TOOLS.filter((t) => !inWindow.includes(t)),
+    benchNode,
+    label,
+  )) {
     const start = Date.now();
     try {
       result.runs.push(await run.start());
@@ -46,7 +66,14 @@ export async function runAudits(acts: ActivityProxies, record: ScenarioRecord, r
       if (isCancellation(err)) throw err;
       const error = describeFailure(err);
       result.failures.push({ tool: run.tool, mode: run.mode, error });
-      record.steps.push({ step: 'audit', status: 'failed', attempts: 1, start, end: Date.now(), error: `${run.tool} ${run.mode}: ${error}` });
+      record.steps.push({
+        step: 'audit',
+        status: 'failed',
+        attempts: 1,
+        start,
+        end: Date.now(),
+        error: `${run.tool} ${run.mode}: ${error}`,
+      });
     }
   }
   return result;

@@ -21,7 +21,8 @@ export function scenarioDetails(p: ScenarioProgress, now: number): string {
     const w = p.waitingForOperator;
     lines.push(
       `**Waiting for an operator** since step ${w.step} failed: ${w.error}`,
-      `Send signal \`operatorDecision\` with {"action": "retry"} or "skip" or "abort" (or run \`hardenlab retry|skip|abort <id>\`); aborts by itself in ${formatDuration((w.deadline - now) / 1000)}.`,
+      `Send signal \`operatorDecision\` with {"action": "retry"} or "skip" or "abort" (or run \`hardenlab retry|skip|abort <id>\`); ` +
+        `aborts by itself in ${formatDuration((w.deadline - now) / 1000)}.`,
     );
   }
   return lines.join('\n\n');

@@ -15,16 +15,23 @@ export interface HealthLedger {
 }
 
 /** Folds one check's outcome into the scenario's record. `nodes` names every sampled node (for a check that failed as a whole). */
-export function recordHealth(ledger: HealthLedger, outcome: { health?: SamplingHealth; error?: string }, nodes: string[], since: number, now: number): void {
+export function recordHealth(
+  ledger: HealthLedger,
+  outcome: { health?: SamplingHealth; error?: string },
+  nodes: string[],
+  since: number,
+  now: number,
+): void {
   const counts = (ledger.healthChecks ??= { count: 0, failed: 0 });
   counts.count++;
   // Every check reports all gaps the node has recorded so far: keep each gap once.
   for (const gap of outcome.health?.gaps ?? []) {
     if (!ledger.gaps.some((k) => k.node === gap.node && k.start === gap.start)) ledger.gaps.push(gap);
   }
-  const unreachable = outcome.error !== undefined
-    ? (nodes.length > 0 ? nodes : ['*']).map((node) => ({ node, error: outcome.error! }))
-    : (outcome.health?.nodes ?? []).flatMap((n) => (n.error ? [{ node: n.node, error: n.error }] : []));
+  const unreachable =
+    outcome.error !== undefined
+      ? (nodes.length > 0 ? nodes : ['*']).map((node) => ({ node, error: outcome.error! }))
+      : (outcome.health?.nodes ?? []).flatMap((n) => (n.error ? [{ node: n.node, error: n.error }] : []));
   if (unreachable.length === 0) return;
   counts.failed++;
   counts.lastError = unreachable[0]!.error;

@@ -44,7 +44,10 @@ export class OperatorGate {
     this.onChange();
     try {
       const answered = await condition(() => this.pending !== undefined, this.timeoutMs);
-      const decision: OperatorDecision = answered && this.pending ? this.pending : { action: 'abort', by: 'timeout', reason: `no decision within ${Math.round(this.timeoutMs / 1000)} s` };
+      const decision: OperatorDecision =
+        answered && this.pending
+          ? this.pending
+          : { action: 'abort', by: 'timeout', reason: `no decision within ${Math.round(this.timeoutMs / 1000)} s` };
       this.progress.decisions.push({ ...decision, step, at: Date.now() });
       return decision;
     } finally {

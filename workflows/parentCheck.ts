@@ -14,7 +14,8 @@ export function refuseUnlessStartedByExperiment(input: ScenarioRunInput): void {
   const problem = !parent
     ? 'scenarioRun was started directly: only a securityExperiment (which the worker resolves) starts it; start securityExperiment instead'
     : workflowId !== expectedId
-      ? `scenarioRun ${JSON.stringify(workflowId)} is not its parent's child ${JSON.stringify(expectedId)}: only a securityExperiment starts it`
+      ? `scenarioRun ${JSON.stringify(workflowId)} is not its parent's child ${JSON.stringify(expectedId)}: only a securityExperiment ` +
+        `starts it`
       : undefined;
   if (!problem) return;
   const fields = [
@@ -25,10 +26,11 @@ export function refuseUnlessStartedByExperiment(input: ScenarioRunInput): void {
     { field: '(start)', message: problem },
     ...fields.map((field) => ({ field, message: "ignored: only the worker's config and its record of the experiment choose this" })),
   ];
+  const ignored = fields.length ? `; its input sets ${fields.join(', ')}, which the worker chooses` : '';
   throw ApplicationFailure.create({
     type: 'InvalidInput',
     nonRetryable: true,
-    message: `invalid scenarioRun start: ${problem}${fields.length ? `; its input sets ${fields.join(', ')}, which the worker chooses` : ''}`,
+    message: `invalid scenarioRun start: ${problem}${ignored}`,
     details: [{ errors }],
   });
 }

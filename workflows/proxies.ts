@@ -10,7 +10,11 @@ import type { stepOptions } from './activityOptions';
 
 type StepOptions = (typeof stepOptions)[keyof typeof stepOptions];
 /** Activity proxies: `acts<'deployWorkload'>(stepOptions.cluster, 'deploy', 'deploy the workload into hl-base-r1-…')`. */
-export type ActivityProxies = <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string, summary: string) => ActivityInterfaceFor<Pick<HardenlabActivities, K>>;
+export type ActivityProxies = <K extends keyof HardenlabActivities>(
+  options: StepOptions,
+  activityId: string,
+  summary: string,
+) => ActivityInterfaceFor<Pick<HardenlabActivities, K>>;
 
 export function activityProxies(namedIds: boolean): ActivityProxies {
   return <K extends keyof HardenlabActivities>(options: StepOptions, activityId: string, summary: string) =>

@@ -10,29 +10,27 @@ import {
   CancellationScope,
   isCancellation,
   patched,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ExperimentConfig } from '../src/config/experiment';
-import type { HardenlabActivities } from '../src/domain/activities';
-import type { ArtifactKey, ClusterFacts, ClusterRef, ScenarioRecord, StepName } from '../src/domain/contracts';
+import type { ArtifactKey, ClusterFacts, ClusterRef, ScenarioRecord } from '../src/domain/contracts';
 import { namespaceFor, runIdFor } from '../src/domain/naming';
 import type { ScenarioProgress } from '../src/domain/progress';
 import type { ScenarioDefinition, ScenarioName, ScenarioTool } from '../src/domain/scenarios';
 import { scenarioLabel } from '../src/domain/searchAttributes';
 import { runAttackBattery, runAudits } from './afterWindow';
-import { healthCheckOptions, stepOptions } from './activityOptions';
+import { stepOptions } from './activityOptions';
 import { scenarioProgressQuery } from './definitions';
 import { describeFailure } from './failures';
 import { OperatorGate } from './operatorGate';
 import { refuseUnlessStartedByExperiment } from './parentCheck';
 import { scenarioDetails } from './details';
-import { recordHealth } from './health';
-import { snapshot, windowProgress } from './progress';
+import { snapshot, windowProgress } from './progressSnapshot';
 import { activityProxies } from './proxies';
+import { waitOutWindow } from './samplingWindow';
+import { createStepRunner, ScenarioAborted } from './stepRunner';
 import { runTools } from './toolRuns';
 import { PATCHES } from './versions';
 
@@ -49,17 +47,6 @@ export interface ScenarioRunInput {
   definition?: ScenarioDefinition;
   /** The experiment's artifact folder, which holds the definitions' manifests. */
   definitionsKey?: ArtifactKey;
-}
-
-// A local activity: an hourly health check then costs one marker event instead of three activity events,
-// which keeps a 24 h scenario's history small.
-const healthActs = proxyLocalActivities<Pick<HardenlabActivities, 'checkSampling'>>(healthCheckOptions);
-
-class ScenarioAborted extends Error {
-  constructor(readonly step: StepName, reason: string) {
-    super(`aborted at step ${step}: ${reason}`);
-    this.name = 'ScenarioAborted';
-  }
 }
 
 export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioRecord> {
@@ -82,33 +69,14 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     scenario, repetition, runId, workflowId, namespace, artifactKey: input.artifactKey, status: 'completed', steps: [], facts: input.facts,
     ...(definition ? { definition } : {}),
   };
-  const progress: ScenarioProgress = { scenario, repetition, status: 'running', step: 'starting', attempt: 0, decisions: [], steps: record.steps };
+  const progress: ScenarioProgress = {
+    scenario, repetition, status: 'running', step: 'starting', attempt: 0, decisions: [], steps: record.steps,
+  };
   const refreshDetails = () => setCurrentDetails(scenarioDetails(progress, Date.now()));
   setHandler(scenarioProgressQuery, () => snapshot(progress));
   const gate = new OperatorGate(progress, config.operatorTimeoutSeconds * 1000, refreshDetails);
 
-  /** Runs one step; after its retries are exhausted, asks the operator. Returns undefined when skipped. */
-  async function step<T>(name: StepName, run: () => Promise<T>): Promise<T | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      progress.step = name;
-      progress.attempt = attempt;
-      refreshDetails();
-      const start = Date.now();
-      try {
-        const value = await run();
-        record.steps.push({ step: name, status: 'ok', attempts: attempt, start, end: Date.now() });
-        return value;
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        const error = describeFailure(err);
-        const decision = await gate.decide(name, attempt, error);
-        if (decision.action === 'retry') continue;
-        record.steps.push({ step: name, status: decision.action === 'skip' ? 'skipped' : 'failed', attempts: attempt, start, end: Date.now(), error });
-        if (decision.action === 'skip') return undefined;
-        throw new ScenarioAborted(name, error);
-      }
-    }
-  }
+  const step = createStepRunner(progress, record, gate, refreshDetails);
 
   /** A cleanup step that fails is recorded beside the scenario's own error, never instead of it. */
   const cleanupErrors: string[] = [];
@@ -127,20 +95,42 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
 
   try {
     if (!cluster) {
-      const provisioned = await step('provision', () => acts<'provisionCluster'>(stepOptions.provision, 'provision', `provision a ${config.cluster.provider} cluster`).provisionCluster({ runId, cluster: config.cluster, nodeMapPath: config.nodeMapPath }));
+      const provisioned = await step('provision', () =>
+        acts<'provisionCluster'>(stepOptions.provision, 'provision', `provision a ${config.cluster.provider} cluster`).provisionCluster({
+          runId,
+          cluster: config.cluster,
+          nodeMapPath: config.nodeMapPath,
+        }),
+      );
       if (!provisioned) throw new ScenarioAborted('provision', 'skipped: there is no cluster to run on');
       cluster = provisioned.cluster;
       ownsCluster = provisioned.created;
       record.facts = provisioned.facts;
     }
     const scoped = { runId, cluster, namespace };
-    const hardened = definition ? definition.hardenedWorkload : scenario === 'best-practices' || (scenario === 'security-tools' && config.hardening.inSecurityTools);
-    record.deploy = await step('deploy', () => acts<'deployWorkload'>(stepOptions.cluster, 'deploy', `deploy the workload into ${namespace}`).deployWorkload({ ...scoped, scenario, workload: config.workload, hardened }));
+    const hardened = definition
+      ? definition.hardenedWorkload
+      : scenario === 'best-practices' || (scenario === 'security-tools' && config.hardening.inSecurityTools);
+    record.deploy = await step('deploy', () =>
+      acts<'deployWorkload'>(stepOptions.cluster, 'deploy', `deploy the workload into ${namespace}`).deployWorkload({
+        ...scoped,
+        scenario,
+        workload: config.workload,
+        hardened,
+      }),
+    );
     if (definition) {
       const req = { ...scoped, scenario: definition, definitionsKey: input.definitionsKey!, hardening: config.hardening };
       const packs = `apply ${definition.packs.join(', ')} to ${namespace}`;
-      if (definition.packs.length > 0) record.packs = await step('harden', () => acts<'applyPacks'>(stepOptions.cluster, 'harden', packs).applyPacks(req));
-    } else if (hardened) record.harden = await step('harden', () => acts<'hardenNamespace'>(stepOptions.cluster, 'harden', `harden ${namespace}`).hardenNamespace({ ...scoped, hardening: config.hardening }));
+      if (definition.packs.length > 0)
+        record.packs = await step('harden', () => acts<'applyPacks'>(stepOptions.cluster, 'harden', packs).applyPacks(req));
+    } else if (hardened)
+      record.harden = await step('harden', () =>
+        acts<'hardenNamespace'>(stepOptions.cluster, 'harden', `harden ${namespace}`).hardenNamespace({
+          ...scoped,
+          hardening: config.hardening,
+        }),
+      );
 
     const nodes = nodeMapPath();
     const { durationSeconds, intervalSeconds, healthCheckSeconds } = config.window;
@@ -148,7 +138,13 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     if (nodes) {
       // A start that fails part-way may have started samplers on some nodes: cleanup stops them all.
       samplingAttempted = true;
-      const started = await step('start-sampling', () => acts<'startSampling'>(stepOptions.startSampling, 'start-sampling', `start sadc on every node, every ${intervalSeconds} s`).startSampling({ runId, nodeMapPath: nodes, intervalSeconds, durationSeconds }));
+      const started = await step('start-sampling', () =>
+        acts<'startSampling'>(
+          stepOptions.startSampling,
+          'start-sampling',
+          `start sadc on every node, every ${intervalSeconds} s`,
+        ).startSampling({ runId, nodeMapPath: nodes, intervalSeconds, durationSeconds }),
+      );
       samplingStarted = started !== undefined;
       sampledNodes = started?.nodes.map((n) => n.node) ?? [];
       // The window is measured in workflow time, which survives worker restarts and time skipping.
@@ -161,47 +157,46 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     // Tools run inside the window so their own CPU cost shows on the charts.
     // kube-bench's node mode runs on the chosen node, else the node map's first (the first sampled).
     const benchNode = config.tools.kubeBench.node ?? sampledNodes[0] ?? "the node map's first node";
-    const tools: readonly ScenarioTool[] = definition ? definition.tools : scenario === 'security-tools' ? ['kube-bench', 'kube-hunter'] : [];
-    if (tools.length > 0) record.tools = await runTools(step, acts, { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey }, tools, benchNode);
+    const tools: readonly ScenarioTool[] = definition
+      ? definition.tools
+      : scenario === 'security-tools'
+        ? ['kube-bench', 'kube-hunter']
+        : [];
+    if (tools.length > 0)
+      record.tools = await runTools(
+        step,
+        acts,
+        { runId, cluster, namespace, tools: config.tools, artifactKey: input.artifactKey },
+        tools,
+        benchNode,
+      );
 
-    let lastCheck = windowStart;
-    while (Date.now() < windowEnd) {
-      progress.step = 'sampling-window';
-      progress.window = windowProgress(windowStart, windowEnd, Date.now());
-      refreshDetails();
-      await sleep(Math.min(healthCheckSeconds * 1000, windowEnd - Date.now()), { summary: 'sampling window' });
-      if (samplingStarted && nodes && Date.now() < windowEnd) {
-        const check = () => healthActs.checkSampling({ runId, nodeMapPath: nodes });
-        if (healthRecordsGaps) {
-          // Checking changes nothing on the cluster: a failed check is a gap on the node, not an operator's question.
-          const outcome = await check().then(
-            (health) => ({ health }),
-            (err: unknown) => {
-              if (isCancellation(err)) throw err;
-              return { error: describeFailure(err) };
-            },
-          );
-          recordHealth(record.sampling!, outcome, sampledNodes, lastCheck, Date.now());
-        } else {
-          const health = await step('sampling-window', check);
-          recordHealth(record.sampling!, { health }, [], lastCheck, Date.now());
-          delete record.sampling!.healthChecks;
-        }
-        lastCheck = Date.now();
-      }
-    }
-    progress.window = windowProgress(windowStart, windowEnd, Date.now());
+    const samplingWindow = { runId, nodes, samplingStarted, sampledNodes, healthCheckSeconds, healthRecordsGaps };
+    await waitOutWindow({ ...samplingWindow, start: windowStart, end: windowEnd }, record, progress, step, refreshDetails);
 
     if (samplingStarted && nodes) {
       await step('collect', async () => {
-        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling', 'stop sadc on every node').stopSampling({ runId, nodeMapPath: nodes });
-        return (record.collect = await acts<'collectSamples'>(stepOptions.collect, 'collect', 'collect the samples from every node').collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }));
+        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling', 'stop sadc on every node').stopSampling({
+          runId,
+          nodeMapPath: nodes,
+        });
+        return (record.collect = await acts<'collectSamples'>(
+          stepOptions.collect,
+          'collect',
+          'collect the samples from every node',
+        ).collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }));
       });
       collected = true;
       record.sampling!.endedAt = Date.now();
     }
     if (nodes && config.bootTime.measure) {
-      record.bootTime = await step('boot-time', () => acts<'measureBootTime'>(stepOptions.bootTime, 'boot-time', config.bootTime.reboot ? 'reboot every node and measure its boot time' : 'read every node\'s boot time').measureBootTime({ runId, nodeMapPath: nodes, reboot: config.bootTime.reboot, cluster }));
+      record.bootTime = await step('boot-time', () =>
+        acts<'measureBootTime'>(
+          stepOptions.bootTime,
+          'boot-time',
+          config.bootTime.reboot ? 'reboot every node and measure its boot time' : "read every node's boot time",
+        ).measureBootTime({ runId, nodeMapPath: nodes, reboot: config.bootTime.reboot, cluster }),
+      );
     }
     // Outside the measured window, before reset: what the scenario's hardening denies an attacker, and what an auditor finds.
     if (definition) {
@@ -212,7 +207,13 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     if (audits) {
       progress.step = 'audit';
       refreshDetails();
-      record.audits = await runAudits(acts, record, { runId, cluster, namespace, tools: config.tools, artifactKey: `${input.artifactKey}/audit` }, tools, benchNode);
+      record.audits = await runAudits(
+        acts,
+        record,
+        { runId, cluster, namespace, tools: config.tools, artifactKey: `${input.artifactKey}/audit` },
+        tools,
+        benchNode,
+      );
     }
   } catch (err) {
     failure = err;
@@ -225,27 +226,47 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
       const samplersMayRun = stopWhatStartAttempted ? samplingAttempted : samplingStarted;
       if (samplersMayRun && nodes && !collected) {
         // Stopping is idempotent; keep whatever was sampled before the failure or cancellation, for a partial report.
-        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling', 'stop sadc on every node').stopSampling({ runId, nodeMapPath: nodes }).catch(stopWhatStartAttempted ? noteCleanupFailure('stop sampling') : () => undefined);
-        if (samplingStarted) record.collect = await acts<'collectSamples'>(stepOptions.collect, 'collect', 'collect the samples from every node').collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey }).catch(() => undefined);
+        await acts<'stopSampling'>(stepOptions.sampling, 'stop-sampling', 'stop sadc on every node')
+          .stopSampling({ runId, nodeMapPath: nodes })
+          .catch(stopWhatStartAttempted ? noteCleanupFailure('stop sampling') : () => undefined);
+        if (samplingStarted)
+          record.collect = await acts<'collectSamples'>(stepOptions.collect, 'collect', 'collect the samples from every node')
+            .collectSamples({ runId, nodeMapPath: nodes, artifactKey: input.artifactKey })
+            .catch(() => undefined);
       }
       if (samplersMayRun && nodes) {
-        await acts<'cleanupNodes'>(stepOptions.sampling, 'cleanup-nodes', 'remove the sampler files from every node').cleanupNodes({ runId, nodeMapPath: nodes }).catch(stopWhatStartAttempted ? noteCleanupFailure('clean up nodes') : () => undefined);
+        await acts<'cleanupNodes'>(stepOptions.sampling, 'cleanup-nodes', 'remove the sampler files from every node')
+          .cleanupNodes({ runId, nodeMapPath: nodes })
+          .catch(stopWhatStartAttempted ? noteCleanupFailure('clean up nodes') : () => undefined);
       }
       if (cluster) {
         const target = cluster;
-        record.reset = await step('reset', () => acts<'resetCluster'>(stepOptions.reset, 'reset', `reset: delete ${namespace} and the run's objects`).resetCluster({ runId, cluster: target, namespace })).catch((err) => {
+        record.reset = await step('reset', () =>
+          acts<'resetCluster'>(stepOptions.reset, 'reset', `reset: delete ${namespace} and the run's objects`).resetCluster({
+            runId,
+            cluster: target,
+            namespace,
+          }),
+        ).catch((err) => {
           if (cleanupBesideError) return noteCleanupFailure('reset')(err);
           record.error ??= describeFailure(err);
           return undefined;
         });
-        if (ownsCluster) await step('teardown', () => acts<'teardownCluster'>(stepOptions.reset, 'teardown', 'tear down the cluster').teardownCluster({ runId, cluster: target })).catch(cleanupBesideError ? noteCleanupFailure('teardown') : () => undefined);
+        if (ownsCluster)
+          await step('teardown', () =>
+            acts<'teardownCluster'>(stepOptions.reset, 'teardown', 'tear down the cluster').teardownCluster({ runId, cluster: target }),
+          ).catch(cleanupBesideError ? noteCleanupFailure('teardown') : () => undefined);
       }
       if (record.status === 'completed' && !record.collect) record.status = 'completed-without-samples';
       if (cleanupErrors.length > 0) record.cleanupErrors = cleanupErrors;
       progress.status = record.status;
       progress.step = 'finished';
       refreshDetails();
-      const recording = acts<'recordScenario'>(stepOptions.record, 'record', `record ${scenarioLabel(scenario, repetition)}`).recordScenario(record);
+      const recording = acts<'recordScenario'>(
+        stepOptions.record,
+        'record',
+        `record ${scenarioLabel(scenario, repetition)}`,
+      ).recordScenario(record);
       if (cleanupBesideError) await recording.catch(noteCleanupFailure('record (the report lacks this scenario)'));
       else await recording;
     });
@@ -254,12 +275,24 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
   if (failure !== undefined) {
     if (isCancellation(failure)) throw failure;
     const cleanup = cleanupErrors.length > 0 ? `; cleanup also failed: ${cleanupErrors.join('; ')}` : '';
-    throw ApplicationFailure.nonRetryable(`${record.error ?? 'scenario failed'}${cleanup}`, record.status === 'aborted' ? 'ScenarioAborted' : 'ScenarioFailed', {
-      scenario, repetition, status: record.status, cleanupErrors,
-    });
+    throw ApplicationFailure.nonRetryable(
+      `${record.error ?? 'scenario failed'}${cleanup}`,
+      record.status === 'aborted' ? 'ScenarioAborted' : 'ScenarioFailed',
+      {
+        scenario,
+        repetition,
+        status: record.status,
+        cleanupErrors,
+      },
+    );
   }
   if (cleanupErrors.some((e) => e.startsWith('record'))) {
-    throw ApplicationFailure.nonRetryable(cleanupErrors.join('; '), 'ScenarioNotRecorded', { scenario, repetition, status: record.status, cleanupErrors });
+    throw ApplicationFailure.nonRetryable(cleanupErrors.join('; '), 'ScenarioNotRecorded', {
+      scenario,
+      repetition,
+      status: record.status,
+      cleanupErrors,
+    });
   }
   return record;
 }

@@ -43,8 +43,10 @@ function experimentActivities(namedIds: boolean): Pick<HardenlabActivities, Act>
     proxyActivities<Pick<HardenlabActivities, K>>(namedIds ? { ...options, activityId, summary } : { ...options, summary });
   // Proxies have no own keys to spread: take each function by name.
   return {
-    resolveExperiment: proxy<'resolveExperiment'>(stepOptions.resolve, 'resolve-input', 'resolve the input against the worker config').resolveExperiment,
-    provisionCluster: proxy<'provisionCluster'>(stepOptions.provision, 'provision-shared-cluster', 'provision the shared cluster').provisionCluster,
+    resolveExperiment: proxy<'resolveExperiment'>(stepOptions.resolve, 'resolve-input', 'resolve the input against the worker config')
+      .resolveExperiment,
+    provisionCluster: proxy<'provisionCluster'>(stepOptions.provision, 'provision-shared-cluster', 'provision the shared cluster')
+      .provisionCluster,
     teardownCluster: proxy<'teardownCluster'>(stepOptions.reset, 'teardown-shared-cluster', 'tear down the shared cluster').teardownCluster,
     buildReport: proxy<'buildReport'>(stepOptions.report, 'build-report', 'build the report').buildReport,
   };
@@ -95,11 +97,24 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
       try {
         const record = await executeChild(scenarioRun, {
           workflowId: summary.workflowId,
-          args: [{ experimentId: resolved.experimentId, scenario: summary.scenario, repetition: summary.repetition, config, artifactKey: summary.artifactKey, cluster: shared?.cluster, facts: shared?.facts, ...definitionOf(resolved, summary.scenario) }],
+          args: [
+            {
+              experimentId: resolved.experimentId,
+              scenario: summary.scenario,
+              repetition: summary.repetition,
+              config,
+              artifactKey: summary.artifactKey,
+              cluster: shared?.cluster,
+              facts: shared?.facts,
+              ...definitionOf(resolved, summary.scenario),
+            },
+          ],
           // Closing the parent asks children to cancel, so their reset still runs.
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           staticSummary: scenarioLabel(summary.scenario, summary.repetition),
-          typedSearchAttributes: resolved.searchAttributes ? scenarioSearchAttributes(resolved.experimentId, summary.scenario, summary.repetition) : undefined,
+          typedSearchAttributes: resolved.searchAttributes
+            ? scenarioSearchAttributes(resolved.experimentId, summary.scenario, summary.repetition)
+            : undefined,
         });
         summary.status = record.status;
       } catch (err) {
@@ -120,7 +135,13 @@ export async function securityExperiment(input: ExperimentInput = {}): Promise<E
     cancelled = err;
   }
 
-  const result: ExperimentResult = { experimentId: resolved.experimentId, seed, plan: progress.plan, scenarios: progress.scenarios, partial: false };
+  const result: ExperimentResult = {
+    experimentId: resolved.experimentId,
+    seed,
+    plan: progress.plan,
+    scenarios: progress.scenarios,
+    partial: false,
+  };
   await CancellationScope.nonCancellable(async () => {
     if (shared?.created) {
       const teardown = teardownCluster({ runId: runIdFor(workflowId), cluster: shared.cluster });
@@ -155,13 +176,22 @@ function definitionOf(resolved: ResolvedExperiment, scenario: string): { definit
 }
 
 /** Invalid input fails the workflow at once, as `InvalidInput`, naming every bad field. */
-async function resolveOrFail(resolveExperiment: HardenlabActivities['resolveExperiment'], input: ExperimentInput, workflowId: string): Promise<ResolvedExperiment> {
+async function resolveOrFail(
+  resolveExperiment: HardenlabActivities['resolveExperiment'],
+  input: ExperimentInput,
+  workflowId: string,
+): Promise<ResolvedExperiment> {
   try {
     return await resolveExperiment({ input, workflowId });
   } catch (err) {
     const cause = rootCause(err);
     if (cause instanceof ApplicationFailure && cause.type === 'InvalidInput') {
-      throw ApplicationFailure.create({ type: 'InvalidInput', message: cause.message, details: cause.details ? [...cause.details] : undefined, nonRetryable: true });
+      throw ApplicationFailure.create({
+        type: 'InvalidInput',
+        message: cause.message,
+        details: cause.details ? [...cause.details] : undefined,
+        nonRetryable: true,
+      });
     }
     throw err;
   }

@@ -5,13 +5,12 @@
  */
 import { patched } from '@temporalio/workflow';
 import type { KubeHunterMode, TrivyMode } from '../src/domain/activities';
-import type { ScenarioRecord, StepName, ToolRunRequest, ToolRunSummary } from '../src/domain/contracts';
+import type { ScenarioRecord, ToolRunRequest, ToolRunSummary } from '../src/domain/contracts';
 import type { ScenarioTool } from '../src/domain/scenarios';
 import { stepOptions } from './activityOptions';
 import type { ActivityProxies } from './proxies';
+import type { StepRunner } from './stepRunner';
 import { PATCHES } from './versions';
-
-export type StepRunner = <T>(name: StepName, run: () => Promise<T>) => Promise<T | undefined>;
 
 export interface ToolRun {
   tool: ScenarioTool;
@@ -21,7 +20,13 @@ export interface ToolRun {
 }
 
 /** The runs of `only`'s tools that the config enables, in order: kube-bench, then kube-hunter's modes, then Trivy's. */
-export function toolRuns(acts: ActivityProxies, req: ToolRunRequest, only: readonly ScenarioTool[], benchNode: string, label: { idPrefix: string; summaryPrefix: string }): ToolRun[] {
+export function toolRuns(
+  acts: ActivityProxies,
+  req: ToolRunRequest,
+  only: readonly ScenarioTool[],
+  benchNode: string,
+  label: { idPrefix: string; summaryPrefix: string },
+): ToolRun[] {
   const runs: ToolRun[] = [];
   if (req.tools.kubeBench.enabled && only.includes('kube-bench')) {
     const { mode } = req.tools.kubeBench;
@@ -31,8 +36,17 @@ export function toolRuns(acts: ActivityProxies, req: ToolRunRequest, only: reado
   }
   if (req.tools.kubeHunter.enabled && only.includes('kube-hunter')) {
     for (const mode of req.tools.kubeHunter.modes as KubeHunterMode[]) {
-      const target = mode === 'remote' ? ` against ${req.tools.kubeHunter.remoteTarget ?? 'the API server'}` : mode === 'interface' ? ` on ${benchNode}` : ' as a pod';
-      const kubeHunter = acts<'runKubeHunter'>(stepOptions.tools, `${label.idPrefix}kube-hunter-${mode}`, `${label.summaryPrefix}kube-hunter ${mode}${target}`);
+      const target =
+        mode === 'remote'
+          ? ` against ${req.tools.kubeHunter.remoteTarget ?? 'the API server'}`
+          : mode === 'interface'
+            ? ` on ${benchNode}`
+            : ' as a pod';
+      const kubeHunter = acts<'runKubeHunter'>(
+        stepOptions.tools,
+        `${label.idPrefix}kube-hunter-${mode}`,
+        `${label.summaryPrefix}kube-hunter ${mode}${target}`,
+      );
       runs.push({ tool: 'kube-hunter', mode, start: () => kubeHunter.runKubeHunter({ ...req, mode }) });
     }
   }
@@ -50,7 +64,13 @@ export function toolRuns(acts: ActivityProxies, req: ToolRunRequest, only: reado
 }
 
 /** Inside the window, so their own CPU cost shows on the charts. */
-export async function runTools(step: StepRunner, acts: ActivityProxies, req: ToolRunRequest, only: readonly ScenarioTool[], benchNode: string): Promise<ScenarioRecord['tools']> {
+export async function runTools(
+  step: StepRunner,
+  acts: ActivityProxies,
+  req: ToolRunRequest,
+  only: readonly ScenarioTool[],
+  benchNode: string,
+): Promise<ScenarioRecord['tools']> {
   const summaries: NonNullable<ScenarioRecord['tools']> = [];
   for (const run of toolRuns(acts, req, only, benchNode, { idPrefix: '', summaryPrefix: '' })) {
     const summary = await step('run-tools', run.start);

@@ -25,7 +25,9 @@ function collectJson(value: string): unknown {
 }
 
 export function buildCli(): Command {
-  const program = new Command('hardenlab').description('What do Kubernetes security best practices and security tools cost a cluster?').showHelpAfterError();
+  const program = new Command('hardenlab')
+    .description('What do Kubernetes security best practices and security tools cost a cluster?')
+    .showHelpAfterError();
 
   program
     .command('dev')
@@ -85,24 +87,47 @@ export function buildCli(): Command {
   sim
     .command('up')
     .description('build (first time) and start the test bed')
-    .addOption(new Option('--nodes <kind>', 'kwok: simulated nodes (fast); real: system containers running a kubelet').choices([...NODE_KINDS]).default('kwok'))
-    .option('--ready-timeout <seconds>', 'how long to wait for a ready API server and Ready nodes (default 180; slow machines and VMs need more)')
-    .action(async (opts: { nodes: NodeKind; readyTimeout?: string }) => simCommand('up', { nodes: opts.nodes, readyTimeoutSeconds: opts.readyTimeout }));
-  sim.command('down').description('stop every test bed process and remove its state').action(async () => simCommand('down'));
-  sim.command('status').description('what runs').action(async () => simCommand('status'));
+    .addOption(
+      new Option('--nodes <kind>', 'kwok: simulated nodes (fast); real: system containers running a kubelet')
+        .choices([...NODE_KINDS])
+        .default('kwok'),
+    )
+    .option(
+      '--ready-timeout <seconds>',
+      'how long to wait for a ready API server and Ready nodes (default 180; slow machines and VMs need more)',
+    )
+    .action(async (opts: { nodes: NodeKind; readyTimeout?: string }) =>
+      simCommand('up', { nodes: opts.nodes, readyTimeoutSeconds: opts.readyTimeout }),
+    );
+  sim
+    .command('down')
+    .description('stop every test bed process and remove its state')
+    .action(async () => simCommand('down'));
+  sim
+    .command('status')
+    .description('what runs')
+    .action(async () => simCommand('status'));
   sim
     .command('host')
     .description('can real nodes run here: the cgroup hierarchy they would use, or what is missing and what to do')
     .option('--record', "print this host's layout as a recording (the format of test/fixtures/cgroup-hosts/)")
     .action((opts: { record?: boolean }) => simHostCommand(opts));
-  const temporal = sim.command('temporal').description("the team set-up natively: PostgreSQL, Temporal server and Web UI at docker-compose.yml's versions");
-  temporal.command('up').description('build (first time) and start; prints the addresses').action(async () => simTemporalCommand('up'));
+  const temporal = sim
+    .command('temporal')
+    .description("the team set-up natively: PostgreSQL, Temporal server and Web UI at docker-compose.yml's versions");
+  temporal
+    .command('up')
+    .description('build (first time) and start; prints the addresses')
+    .action(async () => simTemporalCommand('up'));
   temporal
     .command('down')
     .description('stop; the database is kept unless --purge')
     .option('--purge', 'also remove the database and config')
     .action(async (opts: { purge?: boolean }) => simTemporalCommand('down', { purge: opts.purge }));
-  temporal.command('status').description('what runs').action(async () => simTemporalCommand('status'));
+  temporal
+    .command('status')
+    .description('what runs')
+    .action(async () => simTemporalCommand('status'));
 
   program
     .command('analyze')
@@ -130,8 +155,18 @@ export function buildCli(): Command {
     .option('--window <seconds>', 'sampling window per scenario', (v) => Number(v), 120)
     .option('--interval <seconds>', 'sampling interval', (v) => Number(v), 5)
     .option('--keep', 'keep the dev server and worker running afterwards (Ctrl-C stops)')
-    .addOption(new Option('--nodes <kind>', 'real: system containers with a kubelet (default where this machine can run them); kwok: simulated').choices([...NODE_KINDS]))
-    .addOption(new Option('--node-access <access>', 'how the worker reaches the nodes: ssh (default) or kubernetes (an access pod per node)').choices(['ssh', 'kubernetes']))
+    .addOption(
+      new Option(
+        '--nodes <kind>',
+        'real: system containers with a kubelet (default where this machine can run them); kwok: simulated',
+      ).choices([...NODE_KINDS]),
+    )
+    .addOption(
+      new Option(
+        '--node-access <access>',
+        'how the worker reaches the nodes: ssh (default) or kubernetes (an access pod per node)',
+      ).choices(['ssh', 'kubernetes']),
+    )
     .action(async (opts) => demoCommand(opts));
 
   return program;

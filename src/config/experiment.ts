@@ -73,7 +73,10 @@ export const hardeningSchema = z
      */
     rbacUser: z
       .string()
-      .regex(RBAC_USER_PATTERN, "a plain user name: letters, digits, '.', '_', '@' or '-', at most 64, without ':' (so never a system: identity)")
+      .regex(
+        RBAC_USER_PATTERN,
+        "a plain user name: letters, digits, '.', '_', '@' or '-', at most 64, without ':' (so never a system: identity)",
+      )
       .default('tester'),
   })
   .strict();
@@ -141,7 +144,10 @@ export const toolsSchema = z
 export const experimentSchema = z
   .object({
     /** Presets or scenarios of the worker's config folder (`scenarios/<name>.yaml`): checked when the worker resolves them. */
-    scenarios: z.array(z.string().regex(SCENARIO_NAME_PATTERN, 'a scenario name is a DNS label of at most 40 characters (a-z, 0-9, "-")')).min(1).default([...SCENARIOS]),
+    scenarios: z
+      .array(z.string().regex(SCENARIO_NAME_PATTERN, 'a scenario name is a DNS label of at most 40 characters (a-z, 0-9, "-")'))
+      .min(1)
+      .default([...SCENARIOS]),
     repetitions: z.number().int().min(1).max(100).default(1),
     /** Seeds the random scenario order of each repetition; derived from the workflow id when absent. */
     seed: z.number().int().nonnegative().optional(),
@@ -192,7 +198,10 @@ export const experimentSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['window', 'healthCheckSeconds'],
-        message: `at most ${MAX_HEALTH_CHECKS_PER_WINDOW} health checks per window (Temporal's history limit): with a ${cfg.window.durationSeconds} s window, healthCheckSeconds must be at least ${Math.ceil(cfg.window.durationSeconds / MAX_HEALTH_CHECKS_PER_WINDOW)}, got ${cfg.window.healthCheckSeconds}`,
+        message:
+          `at most ${MAX_HEALTH_CHECKS_PER_WINDOW} health checks per window (Temporal's history limit): with ` +
+          `a ${cfg.window.durationSeconds} s window, healthCheckSeconds must be at ` +
+          `least ${Math.ceil(cfg.window.durationSeconds / MAX_HEALTH_CHECKS_PER_WINDOW)}, got ${cfg.window.healthCheckSeconds}`,
       });
     }
     for (const issue of loadIssues(cfg.load, cfg.window.durationSeconds)) ctx.addIssue({ code: 'custom', ...issue });
@@ -206,7 +215,9 @@ export const experimentSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['isolation'],
-        message: `'per-scenario' needs a provider that creates clusters (linode); with '${cfg.cluster.provider}' the scenarios would share nodes and their measurements would mix`,
+        message:
+          `'per-scenario' needs a provider that creates clusters (linode); with '${cfg.cluster.provider}' the scenarios would ` +
+          `share nodes and their measurements would mix`,
       });
     }
   });

@@ -21,7 +21,9 @@ export interface NodeAccessChoice {
 }
 
 /** The access a resolved experiment config gives its nodes: `nodeAccess` when set, else ssh with a node map and kubernetes without. */
-export function nodeAccessOf(config: Pick<ExperimentConfig, 'nodeAccess' | 'nodeAccessImage' | 'nodeMapPath' | 'cluster'>): NodeAccessChoice {
+export function nodeAccessOf(
+  config: Pick<ExperimentConfig, 'nodeAccess' | 'nodeAccessImage' | 'nodeMapPath' | 'cluster'>,
+): NodeAccessChoice {
   const sshDerived = config.cluster.provider === 'linode' && config.cluster.linode.ssh !== undefined;
   // The test bed's nodes have sshd (its node map is filled in by resolve), so its default stays SSH.
   const testbed = config.cluster.provider === 'local';
@@ -41,11 +43,15 @@ export function nodeAccessOf(config: Pick<ExperimentConfig, 'nodeAccess' | 'node
 }
 
 /** One line per node for `validate`: which access it gets, and why. */
-export function describeNodeAccess(choice: NodeAccessChoice, nodes: readonly { name: string; user?: string; host?: string; port?: number }[]): string[] {
+export function describeNodeAccess(
+  choice: NodeAccessChoice,
+  nodes: readonly { name: string; user?: string; host?: string; port?: number }[],
+): string[] {
   return nodes.map((node) =>
     choice.access === 'ssh'
       ? `  ${node.name}: ssh to ${node.user ?? 'root'}@${node.host}:${node.port ?? 22} (${choice.why})`
-      : `  ${node.name}: kubernetes, a hostPID pod (SYS_ADMIN, SYS_PTRACE) with image ${choice.image} running nsenter into the node (${choice.why})`,
+      : `  ${node.name}: kubernetes, a hostPID pod (SYS_ADMIN, SYS_PTRACE) with image ${choice.image} ` +
+        `running nsenter into the node (${choice.why})`,
   );
 }
 
@@ -54,14 +60,28 @@ export function describeNodeAccess(choice: NodeAccessChoice, nodes: readonly { n
  * environment may not change it: kubernetes access reaches the nodes of that section's cluster only. The
  * environment counts as merged over that section, so its defaults (kubernetes without a node map) count too.
  */
-export function namedEnvironmentAccessProblem(experiment: Record<string, unknown>, environment: Record<string, unknown>, name: string): string | undefined {
+export function namedEnvironmentAccessProblem(
+  experiment: Record<string, unknown>,
+  environment: Record<string, unknown>,
+  name: string,
+): string | undefined {
   const top = rawNodeAccess(experiment);
   const chosen = rawNodeAccess({ ...experiment, ...environment, cluster: { ...clusterOf(experiment), ...clusterOf(environment) } });
   if (chosen !== top) {
-    const how = environment.nodeAccess === undefined ? `reaches nodes by ${chosen} (its default${chosen === 'kubernetes' ? ' without a node map' : ''})` : `sets nodeAccess ${String(chosen)}`;
-    return `environment "${name}" ${how}, but this worker reaches nodes by ${top} (one node transport per worker in this release: set nodeAccess in experiment:, or give the environment a node map)`;
+    const how =
+      environment.nodeAccess === undefined
+        ? `reaches nodes by ${chosen} (its default${chosen === 'kubernetes' ? ' without a node map' : ''})`
+        : `sets nodeAccess ${String(chosen)}`;
+    return (
+      `environment "${name}" ${how}, but this worker reaches nodes by ${top} (one node transport per worker in this release: ` +
+      `set nodeAccess in experiment:, or give the environment a node map)`
+    );
   }
-  if (top === 'kubernetes' && environment.cluster !== undefined) return `environment "${name}" names a cluster, but this worker reaches nodes through the Kubernetes API of its experiment: cluster only (in this release)`;
+  if (top === 'kubernetes' && environment.cluster !== undefined)
+    return (
+      `environment "${name}" names a cluster, but this worker reaches nodes through the Kubernetes API of its experiment: cluster ` +
+      `only (in this release)`
+    );
   return undefined;
 }
 

@@ -50,7 +50,10 @@ export const nodeMapSchema = z.object({ nodes: z.array(nodeEntrySchema).min(1) }
 export const nodeAccessSchema = nodeEntrySchema
   .omit({ name: true, host: true, hostKeyFingerprint: true, systemContainer: true })
   .extend({
-    /** Which of the node's IPv4 addresses to use: its public one, or its private one (192.168.128.0/17) when the worker is in the same region. */
+    /**
+     * Which of the node's IPv4 addresses to use: its public one, or its private one (192.168.128.0/17) when the worker is in the same
+     * region.
+     */
     address: z.enum(['public', 'private']).default('public'),
   })
   .strict();

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SCENARIO_NAME_PATTERN } from '../domain/scenarios';
-import { resolveScenarios, type ScenarioResolution } from '../scenarios/resolve';
+import { resolveScenarios, type ScenarioResolution } from '../scenarios/resolveScenarios';
 import { namedEnvironmentAccessProblem, nodesFromCluster } from './nodeAccess';
 import { nodeMapSchema } from './nodeMap';
 import { validateExperiment, type ExperimentConfig, type FieldError } from './experiment';
@@ -40,13 +40,17 @@ export interface ResolveOptions {
 export async function resolveExperimentConfig(input: unknown, options: ResolveOptions): Promise<Resolution> {
   const { env } = options;
   if (input !== undefined && input !== null && (typeof input !== 'object' || Array.isArray(input))) {
-    return { ok: false, errors: [{ field: '(input)', message: `expected a JSON object, got ${Array.isArray(input) ? 'an array' : typeof input}` }] };
+    return {
+      ok: false,
+      errors: [{ field: '(input)', message: `expected a JSON object, got ${Array.isArray(input) ? 'an array' : typeof input}` }],
+    };
   }
   let worker: LoadedWorkerConfig;
   try {
     worker = typeof options.worker === 'function' ? await options.worker() : (options.worker ?? (await loadWorkerConfig(env)));
   } catch (err) {
-    if (err instanceof ConfigFileError) return { ok: false, errors: err.problems.map((p) => ({ field: `config file ${err.file}: ${p.field}`, message: p.message })) };
+    if (err instanceof ConfigFileError)
+      return { ok: false, errors: err.problems.map((p) => ({ field: `config file ${err.file}: ${p.field}`, message: p.message })) };
     throw err;
   }
   // Prototype keys would reach the merged objects' prototypes: refused before anything reads the input.
@@ -67,7 +71,8 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
     errors.push(...result.errors);
     // Every bad field at once: the scenarios too, though the rest of the input is invalid.
     const named = (merged as { scenarios?: unknown }).scenarios;
-    const names = Array.isArray(named) && named.every((n) => typeof n === 'string' && SCENARIO_NAME_PATTERN.test(n)) ? (named as string[]) : [];
+    const names =
+      Array.isArray(named) && named.every((n) => typeof n === 'string' && SCENARIO_NAME_PATTERN.test(n)) ? (named as string[]) : [];
     const scenarios = await resolveScenarios(names, { configDir, inSecurityTools: false });
     if (!scenarios.ok) errors.push(...scenarios.errors);
   }
@@ -77,7 +82,11 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
   const scenarios = await resolveScenarios(config.scenarios, { configDir, inSecurityTools: config.hardening.inSecurityTools });
   if (!scenarios.ok) problems.push(...scenarios.errors);
   // Issue 27's first step checks a load design, but no workflow runs it yet: refused, so no idle run looks loaded.
-  if (config.load) problems.push({ field: 'load', message: 'valid, but this release does not run a load phase yet (issue 27): remove load to run the idle design' });
+  if (config.load)
+    problems.push({
+      field: 'load',
+      message: 'valid, but this release does not run a load phase yet (issue 27): remove load to run the idle design',
+    });
   if (problems.length || !scenarios.ok) return { ok: false, errors: problems };
   return { ok: true, config, configFile: worker.file, searchAttributes: worker.config.temporal.searchAttributes === true, scenarios };
 }
@@ -86,7 +95,9 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
 function environmentBase(worker: WorkerConfig, name: unknown, errors: FieldError[]): unknown {
   if (name === undefined) return worker.experiment;
   const known = Object.keys(worker.environments);
-  const knownText = known.length ? `the worker config defines ${known.map((k) => JSON.stringify(k)).join(', ')}` : 'the worker config defines no environments';
+  const knownText = known.length
+    ? `the worker config defines ${known.map((k) => JSON.stringify(k)).join(', ')}`
+    : 'the worker config defines no environments';
   if (typeof name !== 'string' || !Object.hasOwn(worker.environments, name)) {
     errors.push({ field: 'environment', message: `unknown environment ${JSON.stringify(name)}: ${knownText}` });
     return withoutEnvironmentFields(worker.experiment);
@@ -106,7 +117,7 @@ function environmentMismatches(config: ExperimentConfig, base: unknown, env: Nod
   const worker = withEnvironmentDefaults(alone.config, env);
   return ENVIRONMENT_FIELDS.filter((f) => !sameJson(environmentValue(config, f.field), environmentValue(worker, f.field))).map((f) => ({
     field: f.field,
-    message: 'resolves to a value other than the worker config\'s: only the worker config may set it',
+    message: "resolves to a value other than the worker config's: only the worker config may set it",
   }));
 }
 
@@ -133,17 +144,30 @@ async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv
   const { cluster } = config;
   if (cluster.provider === 'kubeconfig') {
     if (!(await isFile(cluster.kubeconfigPath!))) {
-      problems.push({ field: 'cluster.kubeconfigPath', message: `no kubeconfig at ${cluster.kubeconfigPath}: set cluster.kubeconfigPath in the worker config file or KUBECONFIG for the worker, or use provider "local" for the test bed` });
+      problems.push({
+        field: 'cluster.kubeconfigPath',
+        message:
+          `no kubeconfig at ${cluster.kubeconfigPath}: set cluster.kubeconfigPath in the worker config file or KUBECONFIG for ` +
+          `the worker, or use provider "local" for the test bed`,
+      });
     }
     if (!config.nodeMapPath && !nodesFromCluster(config)) {
       // Without a node map, Kubernetes node access (issue 24) lists the cluster's nodes itself, unless ssh was chosen.
       const access = config.nodeAccess === 'ssh' ? '; or remove nodeAccess: ssh there to reach the nodes through the Kubernetes API' : '';
-      problems.push({ field: 'nodeMapPath', message: `missing: the node map (in the worker config file) says how to reach each node over SSH for sampling (see docs/node-map.md)${access}` });
+      problems.push({
+        field: 'nodeMapPath',
+        message:
+          `missing: the node map (in the worker config file) says how to reach each node over SSH for sampling (see ` +
+          `docs/node-map.md)${access}`,
+      });
     }
   }
   if (cluster.provider === 'linode') problems.push(...linodeNodeAccessProblems(config));
   if (cluster.provider === 'linode' && !env[cluster.linode.tokenEnv] && !cluster.linode.tokenFile) {
-    problems.push({ field: 'cluster.linode.tokenEnv', message: `the worker has no environment variable ${cluster.linode.tokenEnv} and no cluster.linode.tokenFile is set` });
+    problems.push({
+      field: 'cluster.linode.tokenEnv',
+      message: `the worker has no environment variable ${cluster.linode.tokenEnv} and no cluster.linode.tokenFile is set`,
+    });
   }
   if (cluster.linode.tokenFile && cluster.provider === 'linode' && !(await isFile(cluster.linode.tokenFile))) {
     problems.push({ field: 'cluster.linode.tokenFile', message: `no file at ${cluster.linode.tokenFile}` });
@@ -154,7 +178,9 @@ async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv
   if (probing.length > 0 && !hunter.subnetProbes.allowed) {
     problems.push({
       field: 'tools.kubeHunter.modes',
-      message: `${probing.join(' and ')} probe whole subnets, and the worker's config does not allow that (tools.kubeHunter.subnetProbes.allowed there; remote mode needs no permission)`,
+      message:
+        `${probing.join(' and ')} probe whole subnets, and the worker's config does not allow that ` +
+        `(tools.kubeHunter.subnetProbes.allowed there; remote mode needs no permission)`,
     });
   }
   return problems;
@@ -168,11 +194,33 @@ async function checkEnvironment(config: ExperimentConfig, env: NodeJS.ProcessEnv
 function linodeNodeAccessProblems(config: ExperimentConfig): FieldError[] {
   const { ssh } = config.cluster.linode;
   if (config.isolation === 'per-scenario' && config.nodeMapPath)
-    return [{ field: 'nodeMapPath', message: `with isolation 'per-scenario' every scenario gets a cluster of its own, so a fixed node map would make all of them sample the same hosts: remove it from the worker config and set cluster.linode.ssh, from which each cluster's node map is derived` }];
+    return [
+      {
+        field: 'nodeMapPath',
+        message:
+          `with isolation 'per-scenario' every scenario gets a cluster of its own, so a fixed node map would make all of them ` +
+          `sample the same hosts: remove it from the worker config and set cluster.linode.ssh, from which each cluster's node map is ` +
+          `derived`,
+      },
+    ];
   if (ssh && config.nodeMapPath)
-    return [{ field: 'nodeMapPath', message: 'set either cluster.linode.ssh (the node map is derived from the cluster the run creates) or nodeMapPath in the worker config, not both' }];
+    return [
+      {
+        field: 'nodeMapPath',
+        message:
+          'set either cluster.linode.ssh (the node map is derived from the cluster the run creates) or nodeMapPath in the worker config,' +
+          ' not both',
+      },
+    ];
   if (!ssh && !config.nodeMapPath)
-    return [{ field: 'cluster.linode.ssh', message: 'missing: how to reach the nodes LKE creates over SSH (user, private key, known_hosts) for sampling, in the worker config file (see docs/node-map.md)' }];
+    return [
+      {
+        field: 'cluster.linode.ssh',
+        message:
+          'missing: how to reach the nodes LKE creates over SSH (user, private key, known_hosts) for sampling, in the worker config ' +
+          'file (see docs/node-map.md)',
+      },
+    ];
   return [];
 }
 
@@ -191,9 +239,15 @@ async function checkNodeMap(file: string): Promise<FieldError[]> {
   }
   const parsed = nodeMapSchema.safeParse(raw);
   if (parsed.success) return [];
-  return parsed.error.issues.map((i) => ({ field: 'nodeMapPath', message: `${file}: ${i.path.map(String).join('.') || '(root)'}: ${i.message} (see docs/node-map.md)` }));
+  return parsed.error.issues.map((i) => ({
+    field: 'nodeMapPath',
+    message: `${file}: ${i.path.map(String).join('.') || '(root)'}: ${i.message} (see docs/node-map.md)`,
+  }));
 }
 
 async function isFile(file: string): Promise<boolean> {
-  return fs.stat(file).then((s) => s.isFile(), () => false);
+  return fs.stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }

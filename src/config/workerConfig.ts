@@ -21,7 +21,12 @@ export const workerConfigSchema = z
         namespace: z.string().min(1).default('default'),
         taskQueue: z.string().min(1).default(TASK_QUEUE),
         tls: z
-          .object({ certPath: z.string().min(1).optional(), keyPath: z.string().min(1).optional(), caPath: z.string().min(1).optional(), serverName: z.string().min(1).optional() })
+          .object({
+            certPath: z.string().min(1).optional(),
+            keyPath: z.string().min(1).optional(),
+            caPath: z.string().min(1).optional(),
+            serverName: z.string().min(1).optional(),
+          })
           .strict()
           .optional(),
         /** AES-GCM payload encryption key file (32 bytes, raw or base64); off when absent. */
@@ -43,7 +48,12 @@ export const workerConfigSchema = z
      * Named environments a workflow input may pick with `environment: "<name>"`; the chosen one replaces
      * the environment fields of `experiment:` (its design defaults still apply).
      */
-    environments: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an environment name is letters, digits, ".", "_" or "-"'), z.record(z.string(), z.unknown())).default({}),
+    environments: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an environment name is letters, digits, ".", "_" or "-"'),
+        z.record(z.string(), z.unknown()),
+      )
+      .default({}),
   })
   .strict();
 
@@ -67,7 +77,8 @@ export async function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): Pr
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !env.HARDENLAB_CONFIG) return { config: applyEnv(workerConfigSchema.parse({}), env) };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !env.HARDENLAB_CONFIG)
+      return { config: applyEnv(workerConfigSchema.parse({}), env) };
     throw new ConfigFileError(file, [{ field: '(file)', message: (err as Error).message }]);
   }
   let raw: unknown;
@@ -80,7 +91,10 @@ export async function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): Pr
   if (protoKeys.length > 0) throw new ConfigFileError(file, protoKeys);
   const parsed = workerConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigFileError(file, parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(root)', message: i.message })));
+    throw new ConfigFileError(
+      file,
+      parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(root)', message: i.message })),
+    );
   }
   return { config: applyEnv(parsed.data, env), file };
 }
@@ -98,7 +112,12 @@ function applyEnv(config: WorkerConfig, env: NodeJS.ProcessEnv): WorkerConfig {
       encryptionKeyPath: env.HARDENLAB_ENCRYPTION_KEY_FILE ?? t.encryptionKeyPath,
       tls:
         env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_KEY || env.TEMPORAL_TLS_CA
-          ? { certPath: env.TEMPORAL_TLS_CERT, keyPath: env.TEMPORAL_TLS_KEY, caPath: env.TEMPORAL_TLS_CA, serverName: env.TEMPORAL_TLS_SERVER_NAME }
+          ? {
+              certPath: env.TEMPORAL_TLS_CERT,
+              keyPath: env.TEMPORAL_TLS_KEY,
+              caPath: env.TEMPORAL_TLS_CA,
+              serverName: env.TEMPORAL_TLS_SERVER_NAME,
+            }
           : t.tls,
     },
   };

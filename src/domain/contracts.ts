@@ -50,7 +50,7 @@ export interface ResolvedExperiment {
   artifactKey: ArtifactKey;
   /** Where each value came from, for the report: field path → 'default' | 'config-file' | 'input'. */
   configFile?: string;
-  /** The worker's namespace knows hardenlab's search attributes (src/domain/searchAttributes.ts): the run sets them. Absent in runs of earlier releases. */
+  /** The worker's namespace knows hardenlab's search attributes (src/domain/searchAttributes.ts); absent in earlier releases' runs. */
   searchAttributes?: boolean;
   /** Each scenario as the worker resolved it (packs, tools, manifest digests); contents in the artifacts' scenario-definitions.json. */
   scenarios?: ScenarioDefinition[];

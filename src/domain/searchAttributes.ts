@@ -22,7 +22,11 @@ export function experimentSearchAttributes(experimentId: string): SearchAttribut
 
 /** A scenario child's attributes, set when the parent starts it. */
 export function scenarioSearchAttributes(experimentId: string, scenario: ScenarioName, repetition: number): SearchAttributePair[] {
-  return [...experimentSearchAttributes(experimentId), { key: SEARCH_ATTRIBUTES.scenario, value: scenario }, { key: SEARCH_ATTRIBUTES.repetition, value: repetition }];
+  return [
+    ...experimentSearchAttributes(experimentId),
+    { key: SEARCH_ATTRIBUTES.scenario, value: scenario },
+    { key: SEARCH_ATTRIBUTES.repetition, value: repetition },
+  ];
 }
 
 /** How the Temporal UI and timeline name a scenario run: `baseline #1`. */

@@ -47,10 +47,14 @@ interface PodAttack {
 
 export const POD_ATTACKS: PodAttack[] = [
   // The API server refuses privileged without privilege escalation as invalid, so both are set.
-  { id: 'privileged-pod', title: 'privileged container', change: (s) => Object.assign(container(s).securityContext, { privileged: true, allowPrivilegeEscalation: true }) },
+  {
+    id: 'privileged-pod',
+    title: 'privileged container',
+    change: (s) => Object.assign(container(s).securityContext, { privileged: true, allowPrivilegeEscalation: true }),
+  },
   {
     id: 'host-path-root',
-    title: 'hostPath volume of the node\'s /',
+    title: "hostPath volume of the node's /",
     change: (s) => {
       s.volumes = [{ name: 'host', hostPath: { path: '/' } }];
       container(s).volumeMounts = [{ name: 'host', mountPath: '/host' }];
@@ -65,8 +69,16 @@ export const POD_ATTACKS: PodAttack[] = [
       s.securityContext = { ...s.securityContext, runAsNonRoot: false, runAsUser: 0 };
     },
   },
-  { id: 'cap-net-raw', title: 'added capability NET_RAW', change: (s) => (container(s).securityContext.capabilities = { drop: ['ALL'], add: ['NET_RAW'] }) },
-  { id: 'cap-sys-admin', title: 'added capability SYS_ADMIN', change: (s) => (container(s).securityContext.capabilities = { drop: ['ALL'], add: ['SYS_ADMIN'] }) },
+  {
+    id: 'cap-net-raw',
+    title: 'added capability NET_RAW',
+    change: (s) => (container(s).securityContext.capabilities = { drop: ['ALL'], add: ['NET_RAW'] }),
+  },
+  {
+    id: 'cap-sys-admin',
+    title: 'added capability SYS_ADMIN',
+    change: (s) => (container(s).securityContext.capabilities = { drop: ['ALL'], add: ['SYS_ADMIN'] }),
+  },
   { id: 'automount-sa-token', title: 'automounted service-account token', change: (s) => (s.automountServiceAccountToken = true) },
 ];
 
@@ -90,7 +102,10 @@ export function refusedByPolicy(err: unknown): boolean {
 }
 
 /** Runs one attempt: success is "allowed", a refusal by admission or RBAC is "denied" with the server's message. */
-async function attempt(base: Omit<AttackAttempt, 'id' | 'outcome' | 'message'> & { id: AttackId }, run: () => Promise<unknown>): Promise<AttackAttempt> {
+async function attempt(
+  base: Omit<AttackAttempt, 'id' | 'outcome' | 'message'> & { id: AttackId },
+  run: () => Promise<unknown>,
+): Promise<AttackAttempt> {
   try {
     await run();
     return { ...base, outcome: 'allowed', message: 'the API server accepted it' };
@@ -102,33 +117,64 @@ async function attempt(base: Omit<AttackAttempt, 'id' | 'outcome' | 'message'> &
 
 /** Whether pod-to-pod traffic across namespaces can be tested here: detected from the nodes and the network plugin. */
 async function networkAttempt(client: KubeClient): Promise<AttackAttempt> {
-  const base = { id: 'cross-namespace-traffic' satisfies AttackId, title: 'pod traffic from another namespace', category: 'network' as const, as: 'a pod in another namespace' };
+  const base = {
+    id: 'cross-namespace-traffic' satisfies AttackId,
+    title: 'pod traffic from another namespace',
+    category: 'network' as const,
+    as: 'a pod in another namespace',
+  };
   const nodes = (await client.list('v1', 'Node')).items;
   if (nodes.length > 0 && nodes.every((n) => n.metadata.annotations?.['kwok.x-k8s.io/node'] === 'fake')) {
-    return { ...base, outcome: 'not-enforceable', message: 'not enforceable on this cluster: every node is KWOK-simulated, so no pod runs and no packet flows' };
+    return {
+      ...base,
+      outcome: 'not-enforceable',
+      message: 'not enforceable on this cluster: every node is KWOK-simulated, so no pod runs and no packet flows',
+    };
   }
   const cni = await detectCni(client);
   if (!cni.enforcesNetworkPolicy) {
-    return { ...base, outcome: 'not-enforceable', message: `not enforceable on this cluster: ${cni.name ? `the network plugin ${cni.name} does not enforce NetworkPolicy` : 'no network plugin that enforces NetworkPolicy was detected'}` };
+    return {
+      ...base,
+      outcome: 'not-enforceable',
+      message: cni.name
+        ? `not enforceable on this cluster: the network plugin ${cni.name} does not enforce NetworkPolicy`
+        : 'not enforceable on this cluster: no network plugin that enforces NetworkPolicy was detected',
+    };
   }
-  return { ...base, outcome: 'not-tested', message: `the network plugin ${cni.name} enforces NetworkPolicy; hardenlab does not send test traffic yet` };
+  return {
+    ...base,
+    outcome: 'not-tested',
+    message: `the network plugin ${cni.name} enforces NetworkPolicy; hardenlab does not send test traffic yet`,
+  };
 }
 
 export async function runAttackBattery(admin: KubeClient, asTestUser: KubeClient, req: AttackBatteryRequest): Promise<AttackBatteryResult> {
   const scope = { runId: req.runId, namespace: req.namespace };
   const user = req.hardening.rbacUser;
   // Pod admission needs the namespace's default ServiceAccount; in a fresh namespace it may still be coming.
-  await waitForObject(admin, { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace: req.namespace }, (sa) => sa !== null, { timeoutMs: 60_000, description: `ServiceAccount default in ${req.namespace}` });
+  await waitForObject(admin, { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace: req.namespace }, (sa) => sa !== null, {
+    timeoutMs: 60_000,
+    description: `ServiceAccount default in ${req.namespace}`,
+  });
   const attempts: AttackAttempt[] = [];
   for (const attack of POD_ATTACKS) {
-    attempts.push(await attempt({ id: attack.id, title: attack.title, category: 'pod-security', as: 'the worker (dry run)' }, () => admin.create(attackPod(scope, attack), { dryRun: true })));
+    attempts.push(
+      await attempt({ id: attack.id, title: attack.title, category: 'pod-security', as: 'the worker (dry run)' }, () =>
+        admin.create(attackPod(scope, attack), { dryRun: true }),
+      ),
+    );
   }
   const asUser = `user ${user} (impersonated)`;
-  attempts.push(await attempt({ id: 'read-secrets', title: `list secrets in the run's namespace`, category: 'rbac', as: asUser }, () => asTestUser.list('v1', 'Secret', { namespace: req.namespace })));
+  attempts.push(
+    await attempt({ id: 'read-secrets', title: `list secrets in the run's namespace`, category: 'rbac', as: asUser }, () =>
+      asTestUser.list('v1', 'Secret', { namespace: req.namespace }),
+    ),
+  );
   const elsewhere = otherNamespace(req.namespace);
   attempts.push(
-    await attempt({ id: 'pod-in-other-namespace', title: `create a pod in namespace ${elsewhere}`, category: 'rbac', as: `${asUser}, dry run` }, () =>
-      asTestUser.create({ ...compliantPod({ ...scope, namespace: elsewhere }, 'hardenlab-attack-elsewhere') }, { dryRun: true }),
+    await attempt(
+      { id: 'pod-in-other-namespace', title: `create a pod in namespace ${elsewhere}`, category: 'rbac', as: `${asUser}, dry run` },
+      () => asTestUser.create({ ...compliantPod({ ...scope, namespace: elsewhere }, 'hardenlab-attack-elsewhere') }, { dryRun: true }),
     ),
   );
   const escalation: KubeObject = {
@@ -138,7 +184,12 @@ export async function runAttackBattery(admin: KubeClient, asTestUser: KubeClient
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
   };
-  attempts.push(await attempt({ id: 'escalate-rolebinding', title: 'bind itself to cluster-admin with a RoleBinding', category: 'rbac', as: `${asUser}, dry run` }, () => asTestUser.create(escalation, { dryRun: true })));
+  attempts.push(
+    await attempt(
+      { id: 'escalate-rolebinding', title: 'bind itself to cluster-admin with a RoleBinding', category: 'rbac', as: `${asUser}, dry run` },
+      () => asTestUser.create(escalation, { dryRun: true }),
+    ),
+  );
   attempts.push(await networkAttempt(admin));
   return { attempts };
 }

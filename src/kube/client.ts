@@ -17,6 +17,7 @@ import {
   type WatchHandle,
   type WatchOptions,
 } from './types';
+import { makeRawObjectApi, type K8sModule, type RawObjectApi } from './rawObjectApi';
 
 export interface LoadKubeClientOptions {
   /** Bound on each API request (not on watches); a slower answer is a retryable timeout. */
@@ -24,8 +25,6 @@ export interface LoadKubeClientOptions {
   /** Act as this user (the Impersonate-User header): the kubeconfig's user needs the right to impersonate. */
   impersonate?: string;
 }
-
-type K8sModule = typeof import('@kubernetes/client-node', { with: { 'resolution-mode': 'import' } });
 
 /** ESM-only package: imported on first use so CommonJS callers and the workflow bundle never load it. */
 let modulePromise: Promise<K8sModule> | undefined;
@@ -38,7 +37,10 @@ function loadModule(): Promise<K8sModule> {
  * Opens the cluster a ClusterRef points to. Checks the kubeconfig file and context first, with
  * non-retryable errors that name them; API failures later are classified by `classifyKubeError`.
  */
-export async function loadKubeClient(ref: Pick<ClusterRef, 'kubeconfigPath' | 'context'>, options: LoadKubeClientOptions = {}): Promise<KubeClient> {
+export async function loadKubeClient(
+  ref: Pick<ClusterRef, 'kubeconfigPath' | 'context'>,
+  options: LoadKubeClientOptions = {},
+): Promise<KubeClient> {
   const path = ref.kubeconfigPath;
   const stat = await fs.stat(path).catch((err: NodeJS.ErrnoException) => {
     throw kubeconfigMissing(path, err.code === 'ENOENT' ? 'no such file' : `${err.code ?? 'error'}: ${err.message}`);
@@ -75,6 +77,11 @@ function describeObject(apiVersion: string, kind: string, name?: string): string
   return `${apiVersion} ${kind}${name ? ` "${name}"` : ''}`;
 }
 
+/** The operation an error message names: `verb` on this object. */
+function objectOperation(verb: string, obj: KubeObject): Omit<KubeOperation, 'server' | 'context'> {
+  return { verb, resource: describeObject(obj.apiVersion, obj.kind, obj.metadata.name), namespace: obj.metadata.namespace };
+}
+
 class ClientNodeKubeClient implements KubeClient {
   private readonly objects: RawObjectApi;
   private readonly authz: K8s.AuthorizationV1Api;
@@ -97,7 +104,10 @@ class ClientNodeKubeClient implements KubeClient {
   private async call<T>(op: Omit<KubeOperation, 'server' | 'context'>, run: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+        this.timeoutMs,
+      );
     });
     try {
       return await Promise.race([run(), timeout]);
@@ -109,7 +119,7 @@ class ClientNodeKubeClient implements KubeClient {
   }
 
   async apply<T extends KubeObject>(obj: T, options: ApplyOptions = {}): Promise<T> {
-    const op = { verb: options.dryRun ? 'apply (dry run)' : 'apply', resource: describeObject(obj.apiVersion, obj.kind, obj.metadata.name), namespace: obj.metadata.namespace };
+    const op = objectOperation(options.dryRun ? 'apply (dry run)' : 'apply', obj);
     const result = await this.call(op, () =>
       this.objects.patch(
         structuredClone(obj) as K8s.KubernetesObject,
@@ -124,8 +134,10 @@ class ClientNodeKubeClient implements KubeClient {
   }
 
   async create<T extends KubeObject>(obj: T, options: { dryRun?: boolean } = {}): Promise<T> {
-    const op = { verb: options.dryRun ? 'create (dry run)' : 'create', resource: describeObject(obj.apiVersion, obj.kind, obj.metadata.name), namespace: obj.metadata.namespace };
-    const result = await this.call(op, () => this.objects.create(structuredClone(obj) as K8s.KubernetesObject, undefined, options.dryRun ? 'All' : undefined, FIELD_MANAGER));
+    const op = objectOperation(options.dryRun ? 'create (dry run)' : 'create', obj);
+    const result = await this.call(op, () =>
+      this.objects.create(structuredClone(obj) as K8s.KubernetesObject, undefined, options.dryRun ? 'All' : undefined, FIELD_MANAGER),
+    );
     return plain<T>(result);
   }
 
@@ -145,7 +157,18 @@ class ClientNodeKubeClient implements KubeClient {
     let resourceVersion = '';
     do {
       const page = await this.call({ verb: 'list', resource: describeObject(apiVersion, kind), namespace: options.namespace }, () =>
-        this.objects.list(apiVersion, kind, options.namespace, undefined, undefined, undefined, options.fieldSelector, options.labelSelector, 500, continueToken),
+        this.objects.list(
+          apiVersion,
+          kind,
+          options.namespace,
+          undefined,
+          undefined,
+          undefined,
+          options.fieldSelector,
+          options.labelSelector,
+          500,
+          continueToken,
+        ),
       );
       const raw = plain<{ items?: T[]; metadata?: { resourceVersion?: string; _continue?: string; continue?: string } }>(page);
       for (const item of raw.items ?? []) items.push({ ...item, apiVersion, kind });
@@ -167,7 +190,12 @@ class ClientNodeKubeClient implements KubeClient {
     );
   }
 
-  async watch(apiVersion: string, kind: string, options: WatchOptions, onEvent: (type: WatchEventType, obj: KubeObject) => void): Promise<WatchHandle> {
+  async watch(
+    apiVersion: string,
+    kind: string,
+    options: WatchOptions,
+    onEvent: (type: WatchEventType, obj: KubeObject) => void,
+  ): Promise<WatchHandle> {
     const op = { verb: 'watch', resource: describeObject(apiVersion, kind), namespace: options.namespace };
     const path = await this.call(op, () => this.objects.collectionPath(apiVersion, kind, options.namespace));
     let settle!: (value: unknown) => void;
@@ -201,7 +229,11 @@ class ClientNodeKubeClient implements KubeClient {
     const review = await this.call(op, () =>
       user
         ? this.authz.createSubjectAccessReview({
-            body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: user.user, groups: user.groups, resourceAttributes } },
+            body: {
+              apiVersion: 'authorization.k8s.io/v1',
+              kind: 'SubjectAccessReview',
+              spec: { user: user.user, groups: user.groups, resourceAttributes },
+            },
           })
         : this.authz.createSelfSubjectAccessReview({
             body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } },
@@ -227,7 +259,9 @@ class ClientNodeKubeClient implements KubeClient {
     const types: ApiResourceType[] = [];
     for (const groupVersion of groupVersions) {
       const path = groupVersion === 'v1' ? '/api/v1' : `/apis/${groupVersion}`;
-      const list = await this.call({ verb: 'discover', resource: groupVersion }, () => this.objects.getJson(path, 'V1APIResourceList')).catch((err: unknown) => {
+      const list = await this.call({ verb: 'discover', resource: groupVersion }, () =>
+        this.objects.getJson(path, 'V1APIResourceList'),
+      ).catch((err: unknown) => {
         // An aggregated API that is down must not stop discovery of the rest.
         if ([503, 404].includes(httpStatusOf(err) ?? (err as { status?: number }).status ?? 0)) return null;
         throw err;
@@ -243,48 +277,10 @@ class ClientNodeKubeClient implements KubeClient {
   }
 
   async patchStatus(obj: KubeObject, status: unknown): Promise<void> {
-    const op = { verb: 'patch status of', resource: describeObject(obj.apiVersion, obj.kind, obj.metadata.name), namespace: obj.metadata.namespace };
+    const op = objectOperation('patch status of', obj);
     await this.call(op, async () => {
       const base = await this.objects.collectionPath(obj.apiVersion, obj.kind, obj.metadata.namespace);
       await this.objects.mergePatch(`${base}/${encodeURIComponent(obj.metadata.name)}/status`, { status });
     });
   }
-}
-
-interface RawObjectApi extends K8s.KubernetesObjectApi {
-  getJson(path: string, type: string): Promise<unknown>;
-  mergePatch(path: string, body: unknown): Promise<unknown>;
-  collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string>;
-}
-
-/**
- * KubernetesObjectApi plus raw GET/PATCH on arbitrary paths (discovery, status subresource) and the
- * collection path of a kind (for watches), reusing its auth, TLS and resource discovery cache.
- */
-function makeRawObjectApi(k8s: K8sModule, kc: K8s.KubeConfig): RawObjectApi {
-  class Raw extends k8s.KubernetesObjectApi implements RawObjectApi {
-    async getJson(path: string, type: string): Promise<unknown> {
-      const ctx = this.configuration.baseServer.makeRequestContext(path, k8s.HttpMethod.GET);
-      ctx.setHeaderParam('Accept', 'application/json');
-      return this.requestPromise(ctx, type);
-    }
-
-    async mergePatch(path: string, body: unknown): Promise<unknown> {
-      const ctx = this.configuration.baseServer.makeRequestContext(path, k8s.HttpMethod.PATCH);
-      ctx.setHeaderParam('Accept', 'application/json');
-      ctx.setHeaderParam('Content-Type', k8s.PatchStrategy.MergePatch);
-      ctx.setBody(JSON.stringify(body));
-      return this.requestPromise(ctx);
-    }
-
-    async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
-      const resource = await this.resource(apiVersion, kind);
-      if (!resource) throw new Error(`Unrecognized API version and kind: ${apiVersion} ${kind}`);
-      const parts = [this.apiVersionPath(apiVersion)];
-      if (resource.namespaced && namespace) parts.push('namespaces', encodeURIComponent(namespace));
-      parts.push(resource.name);
-      return parts.join('/');
-    }
-  }
-  return kc.makeApiClient(Raw);
 }

@@ -41,7 +41,10 @@ export function rolledOut(deployment: KubeObject | null, desired: number): boole
 function describeStatus(deployment: KubeObject | null): string {
   if (!deployment) return 'Deployment absent';
   const s = (deployment.status ?? {}) as DeploymentStatus;
-  return `replicas ${s.replicas ?? 0}, updated ${s.updatedReplicas ?? 0}, ready ${s.readyReplicas ?? 0}, available ${s.availableReplicas ?? 0}`;
+  return (
+    `replicas ${s.replicas ?? 0}, updated ${s.updatedReplicas ?? 0}, ready ${s.readyReplicas ?? 0}, ` +
+    `available ${s.availableReplicas ?? 0}`
+  );
 }
 
 /** Applies the Deployment at `replicas` and measures, from a watch, how long until all are available. */
@@ -54,12 +57,18 @@ async function rollout(client: KubeClient, manifest: KubeObject, replicas: numbe
     (d) => rolledOut(d, replicas),
     { timeoutMs: options.rolloutTimeoutMs, description: `${what} of ${APP_NAME} to ${replicas} available replicas`, now: options.now },
   );
-  if (!outcome.satisfied) throw waitTimeout(`${what} of Deployment ${APP_NAME} to ${replicas} replicas`, options.rolloutTimeoutMs, describeStatus(outcome.object));
+  if (!outcome.satisfied)
+    throw waitTimeout(
+      `${what} of Deployment ${APP_NAME} to ${replicas} replicas`,
+      options.rolloutTimeoutMs,
+      describeStatus(outcome.object),
+    );
   return (outcome.at - started) / 1000;
 }
 
 function ingressAddress(service: KubeObject | null): string | null {
-  const ingress = (service?.status as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)?.loadBalancer?.ingress?.[0];
+  const ingress = (service?.status as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)?.loadBalancer
+    ?.ingress?.[0];
   return ingress?.ip ?? ingress?.hostname ?? null;
 }
 
@@ -83,7 +92,12 @@ async function httpStatusOf(url: string, withinMs: number, now: () => number): P
 type EventRecord = DeployResult['events'][number];
 
 function eventTime(event: KubeObject): string {
-  const e = event as unknown as { lastTimestamp?: string; eventTime?: string; firstTimestamp?: string; metadata: { creationTimestamp?: string } };
+  const e = event as unknown as {
+    lastTimestamp?: string;
+    eventTime?: string;
+    firstTimestamp?: string;
+    metadata: { creationTimestamp?: string };
+  };
   return String(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp ?? '');
 }
 
@@ -114,16 +128,22 @@ export async function deployWorkload(client: KubeClient, req: DeployRequest, opt
   const workload = req.workload;
   const began = options.now();
   const events: EventRecord[] = [];
-  const note = (reason: string, message: string) => events.push({ time: new Date(options.now()).toISOString(), reason, message, object: 'hardenlab' });
+  const note = (reason: string, message: string) =>
+    events.push({ time: new Date(options.now()).toISOString(), reason, message, object: 'hardenlab' });
 
   await client.apply(namespaceManifest(scope));
   // A new namespace gets its default ServiceAccount from a controller; pods cannot be created before it
   // exists, and the rollout time should measure the rollout, not namespace bootstrap.
-  await waitForObject(client, { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace: req.namespace }, (sa) => sa !== null, {
-    timeoutMs: 60_000,
-    description: `ServiceAccount default in ${req.namespace}`,
-    now: options.now,
-  });
+  await waitForObject(
+    client,
+    { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace: req.namespace },
+    (sa) => sa !== null,
+    {
+      timeoutMs: 60_000,
+      description: `ServiceAccount default in ${req.namespace}`,
+      now: options.now,
+    },
+  );
   const deployment = workloadDeployment(scope, workload, { hardened: req.hardened, replicas: workload.replicas });
   const rolloutSeconds = await rollout(client, deployment, workload.replicas, options, 'rollout');
   note('RolloutComplete', `${workload.replicas} replicas available after ${rolloutSeconds.toFixed(2)} s`);
@@ -137,21 +157,33 @@ export async function deployWorkload(client: KubeClient, req: DeployRequest, opt
     const controller = await detectLoadBalancerController(client);
     const configuredMs = workload.loadBalancerWaitSeconds * 1000;
     const waitMs = controller.present ? configuredMs : Math.min(configuredMs, options.noControllerGraceMs);
-    const outcome = await waitForObject(client, { apiVersion: 'v1', kind: 'Service', name: service.metadata.name, namespace: req.namespace }, (s) => ingressAddress(s) !== null, {
-      timeoutMs: waitMs,
-      description: `a LoadBalancer address for Service ${service.metadata.name}`,
-      now: options.now,
-    });
+    const outcome = await waitForObject(
+      client,
+      { apiVersion: 'v1', kind: 'Service', name: service.metadata.name, namespace: req.namespace },
+      (s) => ingressAddress(s) !== null,
+      {
+        timeoutMs: waitMs,
+        description: `a LoadBalancer address for Service ${service.metadata.name}`,
+        now: options.now,
+      },
+    );
     const address = ingressAddress(outcome.object);
     if (address === null) {
       serviceResult = { type: workload.serviceType, address: null, pending: true };
-      note('LoadBalancerPending', `no address after ${Math.round(waitMs / 1000)} s (${controller.present ? 'controller present' : controller.evidence}); recorded as pending`);
+      note(
+        'LoadBalancerPending',
+        `no address after ${Math.round(waitMs / 1000)} s (${controller.present ? 'controller present' : controller.evidence}); recorded ` +
+          `as pending`,
+      );
     } else {
       const host = address.includes(':') ? `[${address}]` : address;
       const url = `http://${host}:${workload.port}/`;
       const http = await httpStatusOf(url, options.httpCheckMs, options.now);
       serviceResult = { type: workload.serviceType, address, pending: false, httpStatus: http.status };
-      note(http.status !== undefined ? 'HttpCheck' : 'HttpCheckFailed', http.status !== undefined ? `GET ${url} answered ${http.status}` : `GET ${url} failed: ${http.error}`);
+      note(
+        http.status !== undefined ? 'HttpCheck' : 'HttpCheckFailed',
+        http.status !== undefined ? `GET ${url} answered ${http.status}` : `GET ${url} failed: ${http.error}`,
+      );
     }
   }
 

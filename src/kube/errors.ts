@@ -156,10 +156,19 @@ export function classifyKubeError(err: unknown, op: KubeOperation): Error {
 
   if (status !== undefined) {
     if (status === 401)
-      return ApplicationFailure.nonRetryable(`unauthorized: the credentials of ${subject} were rejected: ${detail}`, KubeFailure.KubeUnauthorized, details);
-    if (status === 403) return ApplicationFailure.nonRetryable(`forbidden: cannot ${subject}: ${detail}`, KubeFailure.KubeForbidden, details);
+      return ApplicationFailure.nonRetryable(
+        `unauthorized: the credentials of ${subject} were rejected: ${detail}`,
+        KubeFailure.KubeUnauthorized,
+        details,
+      );
+    if (status === 403)
+      return ApplicationFailure.nonRetryable(`forbidden: cannot ${subject}: ${detail}`, KubeFailure.KubeForbidden, details);
     if (status === 400 || status === 422)
-      return ApplicationFailure.nonRetryable(`invalid manifest: ${subject} was refused: ${detail}`, KubeFailure.KubeInvalidManifest, details);
+      return ApplicationFailure.nonRetryable(
+        `invalid manifest: ${subject} was refused: ${detail}`,
+        KubeFailure.KubeInvalidManifest,
+        details,
+      );
     if (status === 429) return new KubeTransientError(KubeTransient.Throttled, `throttled: ${subject}: ${detail}`, status);
     if (status === 409) return new KubeTransientError(KubeTransient.Conflict, `conflict: ${subject}: ${detail}`, status);
     if (status === 408 || status === 504) return new KubeTransientError(KubeTransient.Timeout, `timeout: ${subject}: ${detail}`, status);
@@ -172,7 +181,10 @@ export function classifyKubeError(err: unknown, op: KubeOperation): Error {
   const code = systemCodeOf(err);
   const message = firstLine((err as ErrorShape | null)?.message);
   if (code && TLS_CODES.has(code))
-    return ApplicationFailure.nonRetryable(`TLS failure: ${subject}: ${code}: ${message} (check the kubeconfig's certificate authority)`, KubeFailure.KubeTlsError);
+    return ApplicationFailure.nonRetryable(
+      `TLS failure: ${subject}: ${code}: ${message} (check the kubeconfig's certificate authority)`,
+      KubeFailure.KubeTlsError,
+    );
   if ((code && TIMEOUT_CODES.has(code)) || (err as ErrorShape | null)?.name === 'TimeoutError' || /timed? ?out/i.test(message))
     return new KubeTransientError(KubeTransient.Timeout, `timeout: ${subject}: ${message}`);
   if ((code && NETWORK_CODES.has(code)) || (err as ErrorShape | null)?.type === 'system')

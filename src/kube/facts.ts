@@ -17,10 +17,16 @@ const CNI_PATTERNS: { name: string; pattern: RegExp; enforcesNetworkPolicy: bool
 ];
 
 /** Load-balancer controllers, by pod name, and cloud providers, by node providerID scheme. */
-const LB_CONTROLLER_PODS = /metallb|kube-vip|svclb|cloud-controller-manager|ccm-linode|linode-cloud-controller|aws-load-balancer|openelb|purelb|loadbalancer-controller/;
+const LB_CONTROLLER_PODS = new RegExp(
+  [
+    ...['metallb', 'kube-vip', 'svclb', 'cloud-controller-manager', 'ccm-linode', 'linode-cloud-controller'],
+    ...['aws-load-balancer', 'openelb', 'purelb', 'loadbalancer-controller'],
+  ].join('|'),
+);
 // kind (cloud-provider-kind) and hardenlab (the real-node test bed, scripts/testbed/realnodes-lb.sh) serve
 // LoadBalancer Services for their local nodes as a cloud does.
-const CLOUD_PROVIDER_IDS = /^(linode|aws|gce|azure|openstack|digitalocean|hcloud|vsphere|oci|ibm|alicloud|scaleway|exoscale|kind|hardenlab):\/\//;
+const CLOUD_PROVIDER_IDS =
+  /^(linode|aws|gce|azure|openstack|digitalocean|hcloud|vsphere|oci|ibm|alicloud|scaleway|exoscale|kind|hardenlab):\/\//;
 
 export interface CniInfo {
   name?: string;
@@ -39,6 +45,11 @@ export async function detectCni(client: KubeClient): Promise<CniInfo> {
   return { enforcesNetworkPolicy: false };
 }
 
+/** Why stored NetworkPolicies are not enforced, given the detected plugin's name (if any). */
+export function notEnforcedBecause(cniName: string | undefined): string {
+  return cniName ? `the network plugin ${cniName} does not enforce them` : 'no network plugin was detected (e.g. the test bed)';
+}
+
 /**
  * Whether anything will give a LoadBalancer Service an address: a cloud provider (nodes with a cloud
  * providerID) or an in-cluster controller (MetalLB, kube-vip, k3s svclb …). The test bed has neither.
@@ -46,7 +57,11 @@ export async function detectCni(client: KubeClient): Promise<CniInfo> {
 export async function detectLoadBalancerController(client: KubeClient): Promise<{ present: boolean; evidence: string }> {
   const nodes = (await client.list('v1', 'Node')).items;
   const cloudNode = nodes.find((n) => CLOUD_PROVIDER_IDS.test(String((n.spec as { providerID?: string } | undefined)?.providerID ?? '')));
-  if (cloudNode) return { present: true, evidence: `node ${cloudNode.metadata.name} has cloud providerID ${(cloudNode.spec as { providerID: string }).providerID}` };
+  if (cloudNode)
+    return {
+      present: true,
+      evidence: `node ${cloudNode.metadata.name} has cloud providerID ${(cloudNode.spec as { providerID: string }).providerID}`,
+    };
   const pods = (await client.list('v1', 'Pod')).items;
   const controller = pods.find((p) => LB_CONTROLLER_PODS.test(p.metadata.name));
   if (controller) return { present: true, evidence: `pod ${controller.metadata.namespace}/${controller.metadata.name}` };

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { HardenRequest, HardenResult } from '../domain/contracts';
 import { classifiedStatusOf, failureTypeOf, KubeFailure } from './errors';
-import { detectCni } from './facts';
+import { detectCni, notEnforcedBecause } from './facts';
 import {
   ALLOW_WEB_POLICY,
   APP_NAME,
@@ -60,7 +60,10 @@ export async function accessChecks(client: KubeClient, user: string, namespace: 
     {
       check: `rbac: ${user} can manage deployments in ${namespace}`,
       passed: deniedManage.length === 0,
-      detail: deniedManage.length === 0 ? `SubjectAccessReview allowed ${manageVerbs.join(', ')} on apps/deployments` : `denied: ${deniedManage.join(', ')}`,
+      detail:
+        deniedManage.length === 0
+          ? `SubjectAccessReview allowed ${manageVerbs.join(', ')} on apps/deployments`
+          : `denied: ${deniedManage.join(', ')}`,
     },
     {
       check: `rbac: ${user} cannot read secrets in ${namespace}`,
@@ -94,7 +97,12 @@ async function appliedAsIntended(client: KubeClient, req: HardenRequest): Promis
   evidence.push({
     check: `pod security: namespace ${req.namespace} enforces, audits and warns at ${PSA_LEVEL}`,
     passed: ns !== null && wrongLabels.length === 0,
-    detail: ns === null ? 'namespace missing' : wrongLabels.length ? `labels differ: ${wrongLabels.map(([k]) => k).join(', ')}` : 'all six pod-security labels as applied',
+    detail:
+      ns === null
+        ? 'namespace missing'
+        : wrongLabels.length
+          ? `labels differ: ${wrongLabels.map(([k]) => k).join(', ')}`
+          : 'all six pod-security labels as applied',
   });
 
   const role = await client.get('rbac.authorization.k8s.io/v1', 'Role', ROLE_NAME, req.namespace);
@@ -123,6 +131,33 @@ async function appliedAsIntended(client: KubeClient, req: HardenRequest): Promis
   return evidence;
 }
 
+/** Evidence that Pod Security enforces: the API server rejects a privileged root pod. */
+export async function privilegedPodRejected(
+  client: KubeClient,
+  scope: { runId: string; namespace: string },
+  notes: string[],
+): Promise<Evidence> {
+  await awaitDefaultServiceAccount(client, scope.namespace, notes);
+  const probe = await admission(client, nonCompliantPod(scope));
+  return {
+    check: 'pod security: a privileged root pod is rejected by the API server',
+    passed: probe.outcome === 'rejected',
+    detail: probe.detail,
+  };
+}
+
+/** Pod admission looks up the namespace's default ServiceAccount first; in a fresh namespace it may not exist yet. */
+async function awaitDefaultServiceAccount(client: KubeClient, namespace: string, notes: string[]): Promise<void> {
+  const account = await waitForObject(
+    client,
+    { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace },
+    (sa) => sa !== null,
+    { timeoutMs: 60_000, description: `ServiceAccount default in ${namespace}` },
+  );
+  if (!account.satisfied)
+    notes.push(`ServiceAccount "default" did not appear in ${namespace} within 60 s: admission probes may fail for that reason`);
+}
+
 /**
  * The best-practices step: PSA `restricted` on the namespace, a least-privilege Role and RoleBinding, and
  * NetworkPolicies, all by server-side apply; then evidence that each works as claimed. NetworkPolicy
@@ -136,21 +171,22 @@ export async function hardenNamespace(client: KubeClient, req: HardenRequest): P
 
   const evidence: Evidence[] = [];
   const notes: string[] = [];
-  // Pod admission looks up the namespace's default ServiceAccount first; in a fresh namespace it may not exist yet.
-  const account = await waitForObject(client, { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace: req.namespace }, (sa) => sa !== null, {
-    timeoutMs: 60_000,
-    description: `ServiceAccount default in ${req.namespace}`,
-  });
-  if (!account.satisfied) notes.push(`ServiceAccount "default" did not appear in ${req.namespace} within 60 s: admission probes may fail for that reason`);
-  const probe = await admission(client, nonCompliantPod(scope));
-  evidence.push({ check: 'pod security: a privileged root pod is rejected by the API server', passed: probe.outcome === 'rejected', detail: probe.detail });
+  evidence.push(await privilegedPodRejected(client, scope, notes));
 
   const deployment = await client.get('apps/v1', 'Deployment', APP_NAME, req.namespace);
   if (deployment) {
     const admitted = await admission(client, podFromTemplate(deployment, `${APP_NAME}-psa-check`));
-    evidence.push({ check: 'pod security: the workload pod template is admitted under restricted', passed: admitted.outcome === 'accepted', detail: admitted.detail });
-    const image = (deployment.spec as { template?: { spec?: { containers?: { image?: string }[] } } }).template?.spec?.containers?.[0]?.image;
-    notes.push(`the workload runs image ${image ?? '?'}; the thesis's image runs as root and cannot pass Pod Security "restricted", so hardened runs use a non-root image`);
+    evidence.push({
+      check: 'pod security: the workload pod template is admitted under restricted',
+      passed: admitted.outcome === 'accepted',
+      detail: admitted.detail,
+    });
+    const image = (deployment.spec as { template?: { spec?: { containers?: { image?: string }[] } } }).template?.spec?.containers?.[0]
+      ?.image;
+    notes.push(
+      `the workload runs image ${image ?? '?'}; the thesis's image runs as root and cannot pass Pod Security "restricted", so hardened ` +
+        `runs use a non-root image`,
+    );
   } else {
     notes.push(`no Deployment ${APP_NAME} in ${req.namespace} yet: the workload's own compliance was not checked`);
   }
@@ -162,7 +198,7 @@ export async function hardenNamespace(client: KubeClient, req: HardenRequest): P
   notes.push(
     cni.enforcesNetworkPolicy
       ? `NetworkPolicies are stored and the detected network plugin (${cni.name}) enforces them; traffic was not tested`
-      : `NetworkPolicies are stored but not enforced: ${cni.name ? `the network plugin ${cni.name} does not enforce them` : 'no network plugin was detected (e.g. the test bed)'}`,
+      : `NetworkPolicies are stored but not enforced: ${notEnforcedBecause(cni.name)}`,
   );
 
   const ns = await client.get('v1', 'Namespace', req.namespace);

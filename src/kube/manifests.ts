@@ -135,7 +135,11 @@ export function workloadDeployment(scope: RunScope, workload: WorkloadSpec, opti
 }
 
 /** The Service in front of the site; on Linode with the thesis's load-balancer throttle annotation. */
-export function workloadService(scope: RunScope, workload: WorkloadSpec, options: { hardened: boolean; provider: ClusterSpec['provider'] }): KubeObject {
+export function workloadService(
+  scope: RunScope,
+  workload: WorkloadSpec,
+  options: { hardened: boolean; provider: ClusterSpec['provider'] },
+): KubeObject {
   const metadata: KubeObject['metadata'] = meta(scope, APP_NAME, { 'app.kubernetes.io/name': APP_NAME });
   if (options.provider === 'linode') metadata.annotations = { [LINODE_THROTTLE_ANNOTATION]: '4' };
   return {
@@ -198,7 +202,12 @@ export function networkPolicyManifests(scope: RunScope): KubeObject[] {
 
 /** Everything the harden step applies, in order (namespace first). */
 export function hardeningManifests(scope: RunScope, hardening: HardeningSpec): KubeObject[] {
-  return [namespaceManifest(scope, { podSecurity: true }), roleManifest(scope), roleBindingManifest(scope, hardening), ...networkPolicyManifests(scope)];
+  return [
+    namespaceManifest(scope, { podSecurity: true }),
+    roleManifest(scope),
+    roleBindingManifest(scope, hardening),
+    ...networkPolicyManifests(scope),
+  ];
 }
 
 /** A pod that violates `restricted` on purpose (root, privileged, privilege escalation): admission must refuse it. */
@@ -222,7 +231,8 @@ export function nonCompliantPod(scope: RunScope): KubeObject {
 
 /** A pod built from a Deployment's template, to ask admission (dry run) whether the workload complies. */
 export function podFromTemplate(deployment: KubeObject, name: string): KubeObject {
-  const template = (deployment.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown } } | undefined)?.template;
+  const template = (deployment.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec?: unknown } } | undefined)
+    ?.template;
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -82,7 +82,9 @@ async function deleteAll(client: KubeClient, found: Found[]): Promise<void> {
 export async function resetRun(client: KubeClient, req: Pick<ScopedRequest, 'runId'>, options: ResetOptions): Promise<ResetResult> {
   const log = options.log ?? (() => undefined);
   const selector = runLabelSelector(req.runId);
-  const types = (await client.discover()).filter((t) => t.verbs.includes('list') && t.verbs.includes('delete') && !SKIPPED_KINDS.has(t.kind));
+  const types = (await client.discover()).filter(
+    (t) => t.verbs.includes('list') && t.verbs.includes('delete') && !SKIPPED_KINDS.has(t.kind),
+  );
   const initial = await findLabelled(client, types, selector, log);
   await deleteAll(client, initial);
 

@@ -102,7 +102,12 @@ export interface KubeClient {
   /** Deletes with background propagation; false when the object was already gone. */
   delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean>;
   /** Streams events to `onEvent` until stopped or the server closes the stream. */
-  watch(apiVersion: string, kind: string, options: WatchOptions, onEvent: (type: WatchEventType, obj: KubeObject) => void): Promise<WatchHandle>;
+  watch(
+    apiVersion: string,
+    kind: string,
+    options: WatchOptions,
+    onEvent: (type: WatchEventType, obj: KubeObject) => void,
+  ): Promise<WatchHandle>;
   /** SelfSubjectAccessReview when `user` is absent, else SubjectAccessReview for that user. */
   canI(query: AccessQuery, user?: { user: string; groups?: string[] }): Promise<AccessDecision>;
   version(): Promise<ServerVersion>;

@@ -66,12 +66,17 @@ export async function waitForObject<T extends KubeObject>(
         const timer = setTimeout(() => finish(null), remainingSeconds * 1000 + 500);
         signal?.addEventListener('abort', onAbort);
         client
-          .watch(target.apiVersion, target.kind, { namespace: target.namespace, fieldSelector, resourceVersion: listed.resourceVersion, timeoutSeconds: remainingSeconds }, (type, obj) => {
-            if (type === 'BOOKMARK') return;
-            if (type === 'ERROR') return finish(null); // e.g. 410 Gone: re-list and resume
-            last = type === 'DELETED' ? null : (obj as T);
-            if (condition(last)) finish({ object: last, at: now() });
-          })
+          .watch(
+            target.apiVersion,
+            target.kind,
+            { namespace: target.namespace, fieldSelector, resourceVersion: listed.resourceVersion, timeoutSeconds: remainingSeconds },
+            (type, obj) => {
+              if (type === 'BOOKMARK') return;
+              if (type === 'ERROR') return finish(null); // e.g. 410 Gone: re-list and resume
+              last = type === 'DELETED' ? null : (obj as T);
+              if (condition(last)) finish({ object: last, at: now() });
+            },
+          )
           .then((handle) => {
             handleStop = handle.stop;
             if (finished) handle.stop();
@@ -90,7 +95,10 @@ export async function waitForObject<T extends KubeObject>(
 
 /** A wait that ran out: retryable, since the cluster may still get there. */
 export function waitTimeout(description: string, timeoutMs: number, state: string): KubeTransientError {
-  return new KubeTransientError(KubeTransient.Timeout, `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${description}; last state: ${state}`);
+  return new KubeTransientError(
+    KubeTransient.Timeout,
+    `timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${description}; last state: ${state}`,
+  );
 }
 
 /** Sleeps, heartbeating; rejects with the cancellation reason as soon as the activity is cancelled. */
@@ -115,11 +123,19 @@ export async function pause(ms: number, signal: AbortSignal | undefined = activi
  */
 export async function waitForNodeReady(client: KubeClient, node: string, since: number, timeoutMs = 10 * 60_000): Promise<void> {
   const readySince = (obj: KubeObject | null) => {
-    const conditions = (obj?.status as { conditions?: { type?: string; status?: string; lastHeartbeatTime?: string }[] } | undefined)?.conditions ?? [];
+    const conditions =
+      (obj?.status as { conditions?: { type?: string; status?: string; lastHeartbeatTime?: string }[] } | undefined)?.conditions ?? [];
     const ready = conditions.find((c) => c.type === 'Ready');
     // The API's times have whole seconds: a heartbeat in the second of `since` counts.
     return ready?.status === 'True' && Date.parse(ready.lastHeartbeatTime ?? '') >= Math.floor(since / 1000) * 1000;
   };
-  const outcome = await waitForObject(client, { apiVersion: 'v1', kind: 'Node', name: node }, readySince, { timeoutMs, description: `node ${node} Ready after its reboot` });
-  if (!outcome.satisfied) throw new KubeTransientError(KubeTransient.Timeout, `node ${node} did not report Ready within ${Math.round(timeoutMs / 1000)} s of its reboot`);
+  const outcome = await waitForObject(client, { apiVersion: 'v1', kind: 'Node', name: node }, readySince, {
+    timeoutMs,
+    description: `node ${node} Ready after its reboot`,
+  });
+  if (!outcome.satisfied)
+    throw new KubeTransientError(
+      KubeTransient.Timeout,
+      `node ${node} did not report Ready within ${Math.round(timeoutMs / 1000)} s of its reboot`,
+    );
 }

@@ -6,7 +6,11 @@ import type { KubeClient, KubeObject } from '../kube/types';
 
 export async function clusterNodeNames(kube: Pick<KubeClient, 'list'>): Promise<string[]> {
   const names = (await kube.list<KubeObject>('v1', 'Node')).items.map((node) => node.metadata.name).sort();
-  if (names.length === 0) throw ApplicationFailure.nonRetryable('the cluster has no nodes to sample (nodeAccess: kubernetes lists them from the API)', 'NodeAccessRefused');
+  if (names.length === 0)
+    throw ApplicationFailure.nonRetryable(
+      'the cluster has no nodes to sample (nodeAccess: kubernetes lists them from the API)',
+      'NodeAccessRefused',
+    );
   return names;
 }
 

@@ -55,16 +55,23 @@ export class KubeNodeConnector implements SshConnector {
 
   async connect(node: NodeEntry, scope?: NodeScope): Promise<SshSession> {
     if (!scope) {
-      throw ApplicationFailure.nonRetryable(`node ${node.name}: Kubernetes node access needs the run the access pod belongs to`, NodeAccessFailure.NoRun);
+      throw ApplicationFailure.nonRetryable(
+        `node ${node.name}: Kubernetes node access needs the run the access pod belongs to`,
+        NodeAccessFailure.NoRun,
+      );
     }
     const kube = await this.options.kube();
     const nodeObject = await kube.get<KubeObject>('v1', 'Node', node.name);
     if (!nodeObject) {
-      throw ApplicationFailure.nonRetryable(`node ${node.name} is not in the cluster: no access pod can run there`, NodeAccessFailure.Refused, { node: node.name });
+      throw ApplicationFailure.nonRetryable(
+        `node ${node.name} is not in the cluster: no access pod can run there`,
+        NodeAccessFailure.Refused,
+        { node: node.name },
+      );
     }
     const namespace = accessNamespaceName(scope.runId);
     const name = accessPodName(node.name);
-    const taints = ((nodeObject.spec as { taints?: { key: string; effect?: string }[] } | undefined)?.taints ?? []);
+    const taints = (nodeObject.spec as { taints?: { key: string; effect?: string }[] } | undefined)?.taints ?? [];
     await this.refusing(node.name, () => kube.apply(accessNamespace(scope.runId)));
     let pod = await kube.get<KubeObject>('v1', 'Pod', name, namespace);
     const phase = podState(pod).phase;
@@ -77,7 +84,10 @@ export class KubeNodeConnector implements SshConnector {
       });
       pod = null;
     }
-    if (!pod) await this.refusing(node.name, () => kube.apply(accessPod({ runId: scope.runId, node: node.name, image: this.options.image, taints })));
+    if (!pod)
+      await this.refusing(node.name, () =>
+        kube.apply(accessPod({ runId: scope.runId, node: node.name, image: this.options.image, taints })),
+      );
     await this.waitRunning(kube, node.name, namespace, name);
     return new KubeNodeSession({ ...node, user: 'root' }, { namespace, pod: name }, await this.options.podExec());
   }
@@ -89,7 +99,11 @@ export class KubeNodeConnector implements SshConnector {
     } catch (error) {
       const type = failureTypeOf(error);
       if (type === KubeFailure.KubeForbidden || type === KubeFailure.KubeInvalidManifest) {
-        throw ApplicationFailure.nonRetryable(`node ${node}: the cluster refused the access pod: ${(error as Error).message}`, NodeAccessFailure.Refused, { node });
+        throw ApplicationFailure.nonRetryable(
+          `node ${node}: the cluster refused the access pod: ${(error as Error).message}`,
+          NodeAccessFailure.Refused,
+          { node },
+        );
       }
       throw error;
     }
@@ -101,13 +115,21 @@ export class KubeNodeConnector implements SshConnector {
     const settled = (pod: KubeObject | null) => {
       const status = podState(pod);
       const container = status.containerStatuses?.[0];
-      return (status.phase === 'Running' && container?.ready === true) || status.phase === 'Failed' || HOPELESS.has(container?.state?.waiting?.reason ?? '');
+      return (
+        (status.phase === 'Running' && container?.ready === true) ||
+        status.phase === 'Failed' ||
+        HOPELESS.has(container?.state?.waiting?.reason ?? '')
+      );
     };
     const outcome = await waitForObject(kube, { apiVersion: 'v1', kind: 'Pod', name, namespace }, settled, { timeoutMs, description });
     const status = podState(outcome.object);
     if (outcome.satisfied && status.phase === 'Running') return;
     if (outcome.satisfied) {
-      throw ApplicationFailure.nonRetryable(`node ${node}: the access pod cannot run (${describePod(outcome.object)})`, NodeAccessFailure.Refused, { node });
+      throw ApplicationFailure.nonRetryable(
+        `node ${node}: the access pod cannot run (${describePod(outcome.object)})`,
+        NodeAccessFailure.Refused,
+        { node },
+      );
     }
     throw waitTimeout(description, timeoutMs, describePod(outcome.object));
   }

@@ -40,7 +40,8 @@ export class PodExecStreamError extends Error {
 export function exitFromStatus(status: K8s.V1Status): PodExecOutcome {
   if (status.status === 'Success') return { code: 0 };
   const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
-  if (status.reason === 'NonZeroExitCode' && cause?.message !== undefined && /^\d+$/.test(cause.message)) return { code: Number(cause.message) };
+  if (status.reason === 'NonZeroExitCode' && cause?.message !== undefined && /^\d+$/.test(cause.message))
+    return { code: Number(cause.message) };
   throw new PodExecStreamError(`exec failed: ${status.message ?? status.reason ?? JSON.stringify(status)}`);
 }
 
@@ -76,7 +77,7 @@ export class ClientNodePodExec implements PodExec {
           reject(error);
         });
       const timer = setTimeout(() => fail(new PodExecStreamError(`timed out after ${req.timeoutMs} ms`)), req.timeoutMs);
-      const stdin = typeof req.stdin === 'string' ? Readable.from([Buffer.from(req.stdin)]) : req.stdin ?? null;
+      const stdin = typeof req.stdin === 'string' ? Readable.from([Buffer.from(req.stdin)]) : (req.stdin ?? null);
       const onStatus = (status: K8s.V1Status) => {
         try {
           const outcome = exitFromStatus(status);

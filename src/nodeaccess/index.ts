@@ -13,7 +13,10 @@ export * from './manifests';
 export * from './session';
 
 /** The production connector for one cluster: client-node loaded lazily, the kubeconfig read per connection. */
-export function createKubeNodeConnector(cluster: Pick<ClusterRef, 'kubeconfigPath' | 'context'>, options: { image: string; podReadyTimeoutMs?: number }): KubeNodeConnector {
+export function createKubeNodeConnector(
+  cluster: Pick<ClusterRef, 'kubeconfigPath' | 'context'>,
+  options: { image: string; podReadyTimeoutMs?: number },
+): KubeNodeConnector {
   return new KubeNodeConnector({
     kube: () => loadKubeClient(cluster),
     podExec: () => ClientNodePodExec.load(cluster.kubeconfigPath, cluster.context),

@@ -27,7 +27,10 @@ export function accessNamespaceName(runId: string): string {
 
 /** A DNS label from the node name (≤ 63 characters), with a hash when it had to be shortened or changed. */
 export function accessPodName(node: string): string {
-  const cleaned = node.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const cleaned = node
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   const name = `node-access-${cleaned}`;
   if (cleaned === node && name.length <= 63) return name;
   return `${name.slice(0, 53).replace(/-+$/, '')}-${shortHash(node).slice(0, 8)}`;
@@ -68,7 +71,11 @@ export function accessPod(options: AccessPodOptions): KubeObject {
   const own = (options.taints ?? []).map((t) => ({ key: t.key, operator: 'Exists', ...(t.effect ? { effect: t.effect } : {}) }));
   // Without these, a node briefly unreachable (an API server outage outlasting the grace period) gets a NoExecute
   // taint that evicts the pod, and each check would make it anew; kube-proxy's pods tolerate them the same way.
-  const lifecycle = NODE_LIFECYCLE_TAINTS.filter((key) => !own.some((t) => t.key === key)).map((key) => ({ key, operator: 'Exists', effect: 'NoExecute' }));
+  const lifecycle = NODE_LIFECYCLE_TAINTS.filter((key) => !own.some((t) => t.key === key)).map((key) => ({
+    key,
+    operator: 'Exists',
+    effect: 'NoExecute',
+  }));
   const tolerations = [...own, ...lifecycle];
   return {
     apiVersion: 'v1',

@@ -54,7 +54,11 @@ export class KubeNodeSession implements SshSession {
   }
 
   /** Runs `command` with stdout into `stdout`; a dropped stream or timeout is a retryable error naming the node. */
-  private async stream(command: string, stdout: Writable, options: { stdin?: Readable | string; timeoutMs?: number }): Promise<{ code: number | null; signal?: string; stderr: string }> {
+  private async stream(
+    command: string,
+    stdout: Writable,
+    options: { stdin?: Readable | string; timeoutMs?: number },
+  ): Promise<{ code: number | null; signal?: string; stderr: string }> {
     const stderr = collector();
     const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
     try {
@@ -84,10 +88,14 @@ export class KubeNodeSession implements SshSession {
     const result = await this.exec(command, options);
     if (result.code !== 0) {
       const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-5).join(' | ');
-      throw ApplicationFailure.retryable(`\`${command}\` on ${this.target} exited with ${result.code ?? `signal ${result.signal}`}: ${detail}`, SshErrorType.CommandFailed, {
-        code: result.code,
-        stderr: result.stderr.slice(-2000),
-      });
+      throw ApplicationFailure.retryable(
+        `\`${command}\` on ${this.target} exited with ${result.code ?? `signal ${result.signal}`}: ${detail}`,
+        SshErrorType.CommandFailed,
+        {
+          code: result.code,
+          stderr: result.stderr.slice(-2000),
+        },
+      );
     }
     return result.stdout;
   }
@@ -97,7 +105,8 @@ export class KubeNodeSession implements SshSession {
     const out = (await this.run(`if [ -e ${p} ]; then stat -c '%s %Y' -- ${p}; else echo absent; fi`)).trim();
     if (out === 'absent') return null;
     const [size, mtime] = out.split(/\s+/).map(Number);
-    if (!Number.isSafeInteger(size) || !Number.isSafeInteger(mtime)) throw transient(this.target, `stat ${remotePath} on`, new Error(`unexpected output ${JSON.stringify(out)}`));
+    if (!Number.isSafeInteger(size) || !Number.isSafeInteger(mtime))
+      throw transient(this.target, `stat ${remotePath} on`, new Error(`unexpected output ${JSON.stringify(out)}`));
     return { size: size!, mtimeSeconds: mtime! };
   }
 
@@ -129,9 +138,19 @@ export class KubeNodeSession implements SshSession {
     const counter = byteCounter(0, onProgress);
     const sink = collector();
     const result = await this.stream(`cat > ${shellQuote(part)}`, sink, { stdin: createReadStream(localPath).pipe(counter) });
-    if (result.code !== 0) throw transient(this.target, `uploading ${localPath} to`, new Error(`cat exited with ${result.code}: ${result.stderr.trim().slice(-300)}`));
+    if (result.code !== 0)
+      throw transient(
+        this.target,
+        `uploading ${localPath} to`,
+        new Error(`cat exited with ${result.code}: ${result.stderr.trim().slice(-300)}`),
+      );
     const written = (await this.stat(part))?.size;
-    if (written !== counter.bytes) throw transient(this.target, `uploading ${localPath} to`, new Error(`sent ${counter.bytes} bytes, the node has ${written ?? 'none'}`));
+    if (written !== counter.bytes)
+      throw transient(
+        this.target,
+        `uploading ${localPath} to`,
+        new Error(`sent ${counter.bytes} bytes, the node has ${written ?? 'none'}`),
+      );
     await this.run(`mv -f ${shellQuote(part)} ${shellQuote(remotePath)}`);
     return { bytes: counter.bytes };
   }

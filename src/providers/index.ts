@@ -6,12 +6,19 @@ import type { ClusterProvider, ProviderName } from './types';
 export type { ClusterProvider, ProviderName, Provisioned, ProvisionContext, TeardownContext, TeardownOutcome } from './types';
 export { KubeconfigProvider, defaultKubeconfigPath } from './kubeconfig';
 export { LocalProvider, type SimApi } from './local';
-export { LinodeProvider, lkeClusterLabel, resolveLinodeToken, runKubeconfigPath, runNodeMapPath, type LinodeProviderOptions } from './linode';
+export {
+  LinodeProvider,
+  lkeClusterLabel,
+  resolveLinodeToken,
+  runKubeconfigPath,
+  runNodeMapPath,
+  type LinodeProviderOptions,
+} from './linode';
 export { LinodeApi, LinodeFailure, LinodeTransientError, DEFAULT_LINODE_API_URL } from './linodeApi';
 export { deriveNodeMap, pickAddress, NODE_MAP_UNDERIVABLE } from './linodeNodeMap';
-export { REQUIRED_ACCESS, verifyAccess, type RequiredAccess } from './access';
+export { REQUIRED_ACCESS, verifyAccess, type RequiredAccess } from './requiredAccess';
 
-/** The three providers with default settings; activities take overrides (tests shorten the Linode waits). */
-export function defaultProviders(): Record<ProviderName, ClusterProvider> {
-  return { kubeconfig: new KubeconfigProvider(), local: new LocalProvider(), linode: new LinodeProvider() };
+/** The three providers with default settings; `simEnv` places the local test bed (the worker process's environment). */
+export function defaultProviders(simEnv: NodeJS.ProcessEnv): Record<ProviderName, ClusterProvider> {
+  return { kubeconfig: new KubeconfigProvider(), local: new LocalProvider({ simEnv }), linode: new LinodeProvider() };
 }

@@ -51,7 +51,10 @@ export async function resolveLinodeToken(spec: LinodeSpec, env: NodeJS.ProcessEn
     const token = await fs.readFile(spec.tokenFile, 'utf8').then(
       (text) => text.trim(),
       (err: NodeJS.ErrnoException) => {
-        throw ApplicationFailure.nonRetryable(`cannot read the Linode token file ${spec.tokenFile}: ${err.code ?? err.message}`, LinodeFailure.TokenMissing);
+        throw ApplicationFailure.nonRetryable(
+          `cannot read the Linode token file ${spec.tokenFile}: ${err.code ?? err.message}`,
+          LinodeFailure.TokenMissing,
+        );
       },
     );
     if (!token) throw ApplicationFailure.nonRetryable(`the Linode token file ${spec.tokenFile} is empty`, LinodeFailure.TokenMissing);
@@ -136,7 +139,9 @@ export class LinodeProvider implements ClusterProvider {
         // failed provision returns no ref to tear down.
         const deleted = await api.deleteCluster(cluster.id).catch(() => false);
         throw ApplicationFailure.nonRetryable(
-          `${err.message}; ${deleted ? `deleted cluster ${cluster.id} so it stops billing` : `could not delete cluster ${cluster.id}: delete it by hand`}`,
+          `${err.message}; ${
+            deleted ? `deleted cluster ${cluster.id} so it stops billing` : `could not delete cluster ${cluster.id}: delete it by hand`
+          }`,
           err.type,
           { clusterId: cluster.id, deleted },
         );
@@ -146,8 +151,17 @@ export class LinodeProvider implements ClusterProvider {
     return { ref, created: true, derivedNodes };
   }
 
-  /** Bounded, heartbeating wait: pool nodes ready in the API, kubeconfig available, every Kubernetes node Ready; returns the Ready nodes' names. */
-  private async waitReady(api: LinodeApi, cluster: LkeCluster, nodeCount: number, ref: ClusterRef, ctx: ProvisionContext): Promise<string[]> {
+  /**
+   * Bounded, heartbeating wait: pool nodes ready in the API, kubeconfig available, every Kubernetes node Ready; returns the Ready nodes'
+   * names.
+   */
+  private async waitReady(
+    api: LinodeApi,
+    cluster: LkeCluster,
+    nodeCount: number,
+    ref: ClusterRef,
+    ctx: ProvisionContext,
+  ): Promise<string[]> {
     const deadline = this.now() + this.readyTimeoutMs;
     let state = 'not checked yet';
     let kubeconfigWritten = false;
@@ -157,7 +171,9 @@ export class LinodeProvider implements ClusterProvider {
       const nodes = pools.flatMap((p) => p.nodes);
       const notReady = nodes.filter((n) => n.status !== 'ready');
       if (nodes.length < nodeCount || notReady.length > 0) {
-        state = `${nodes.length - notReady.length}/${nodeCount} pool nodes ready in the Linode API${notReady.length ? ` (waiting: ${notReady.map((n) => n.id).join(', ')})` : ''}`;
+        state =
+          `${nodes.length - notReady.length}/${nodeCount} pool nodes ready in the Linode ` +
+          `API${notReady.length ? ` (waiting: ${notReady.map((n) => n.id).join(', ')})` : ''}`;
       } else if (!kubeconfigWritten) {
         const kubeconfig = await api.kubeconfig(cluster.id);
         if (kubeconfig) {
@@ -171,7 +187,12 @@ export class LinodeProvider implements ClusterProvider {
         const k8sNodes = (await client.list('v1', 'Node')).items;
         const ready = k8sNodes.filter(nodeReady);
         if (ready.length >= nodeCount) return ready.map((n) => n.metadata.name);
-        state = `${ready.length}/${nodeCount} Kubernetes nodes Ready (${k8sNodes.filter((n) => !nodeReady(n)).map((n) => n.metadata.name).join(', ') || 'not registered yet'})`;
+        state = `${ready.length}/${nodeCount} Kubernetes nodes Ready (${
+          k8sNodes
+            .filter((n) => !nodeReady(n))
+            .map((n) => n.metadata.name)
+            .join(', ') || 'not registered yet'
+        })`;
       }
       await pause(Math.min(this.pollIntervalMs, Math.max(0, deadline - this.now())));
     }
@@ -184,7 +205,8 @@ export class LinodeProvider implements ClusterProvider {
   async teardown(ctx: TeardownContext): Promise<TeardownOutcome> {
     const id = Number(ctx.ref.providerClusterId);
     const kubeconfigPath = runKubeconfigPath(ctx.home, ctx.runId);
-    if (!ctx.ref.providerClusterId || !Number.isInteger(id)) return { deleted: false, detail: 'no Linode cluster id in the cluster reference: nothing this run created' };
+    if (!ctx.ref.providerClusterId || !Number.isInteger(id))
+      return { deleted: false, detail: 'no Linode cluster id in the cluster reference: nothing this run created' };
     const api = await this.api(linodeSpecOf(ctx.ref), ctx.env);
     const cluster = await api.getCluster(id);
     await fs.rm(kubeconfigPath, { force: true });

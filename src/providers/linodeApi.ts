@@ -90,7 +90,8 @@ function redirected(what: string, response: Response, baseUrl: string): Applicat
     target = 'an unparsable Location';
   }
   return ApplicationFailure.nonRetryable(
-    `Linode API answered ${what} with a redirect (${response.status}) to ${target}: not followed, so the token goes nowhere but ${new URL(baseUrl).origin}; if the API moved, set cluster.linode.apiUrl in the worker config`,
+    `Linode API answered ${what} with a redirect (${response.status}) to ${target}: not followed, so the token goes nowhere ` +
+      `but ${new URL(baseUrl).origin}; if the API moved, set cluster.linode.apiUrl in the worker config`,
     LinodeFailure.Redirected,
     { status: response.status, target },
   );
@@ -134,10 +135,22 @@ export class LinodeApi {
     const status = response.status;
     if (status === 404 && allowMissing) return null;
     const details = { status, reasons };
-    if (status === 400) throw ApplicationFailure.nonRetryable(`Linode API refused ${what} (400): ${reasons}`, LinodeFailure.InvalidRequest, details);
-    if (status === 401) throw ApplicationFailure.nonRetryable(`Linode API rejected the token (401) on ${what}: ${reasons}`, LinodeFailure.Unauthorized, details);
-    if (status === 403) throw ApplicationFailure.nonRetryable(`Linode API token lacks the scope for ${what} (403): ${reasons}`, LinodeFailure.Forbidden, details);
-    if (status === 404) throw ApplicationFailure.nonRetryable(`Linode API: ${what} not found (404): ${reasons}`, LinodeFailure.NotFound, details);
+    if (status === 400)
+      throw ApplicationFailure.nonRetryable(`Linode API refused ${what} (400): ${reasons}`, LinodeFailure.InvalidRequest, details);
+    if (status === 401)
+      throw ApplicationFailure.nonRetryable(
+        `Linode API rejected the token (401) on ${what}: ${reasons}`,
+        LinodeFailure.Unauthorized,
+        details,
+      );
+    if (status === 403)
+      throw ApplicationFailure.nonRetryable(
+        `Linode API token lacks the scope for ${what} (403): ${reasons}`,
+        LinodeFailure.Forbidden,
+        details,
+      );
+    if (status === 404)
+      throw ApplicationFailure.nonRetryable(`Linode API: ${what} not found (404): ${reasons}`, LinodeFailure.NotFound, details);
     throw new LinodeTransientError(`Linode API ${what} failed (${status}): ${reasons}`, status);
   }
 
@@ -157,7 +170,13 @@ export class LinodeApi {
     return this.all<LkeCluster>('/lke/clusters');
   }
 
-  async createCluster(input: { label: string; region: string; k8s_version: string; node_pools: LkeNodePoolRequest[]; tags?: string[] }): Promise<LkeCluster> {
+  async createCluster(input: {
+    label: string;
+    region: string;
+    k8s_version: string;
+    node_pools: LkeNodePoolRequest[];
+    tags?: string[];
+  }): Promise<LkeCluster> {
     return (await this.request<LkeCluster>('POST', '/lke/clusters', input))!;
   }
 

@@ -28,17 +28,28 @@ export function pickAddress(ipv4: readonly string[], kind: NodeAccess['address']
  * address from the Linode API) with the worker config's SSH settings. Every Kubernetes node must be one
  * of those instances, so the run samples exactly its own cluster's machines.
  */
-export async function deriveNodeMap(api: LinodeApi, pools: LkeNodePool[], access: NodeAccess, kubernetesNodes: readonly string[]): Promise<NodeEntry[]> {
+export async function deriveNodeMap(
+  api: LinodeApi,
+  pools: LkeNodePool[],
+  access: NodeAccess,
+  kubernetesNodes: readonly string[],
+): Promise<NodeEntry[]> {
   const { address, ...ssh } = access;
   const entries: NodeEntry[] = [];
   for (const node of pools.flatMap((p) => p.nodes)) {
-    if (node.instance_id === null) throw ApplicationFailure.nonRetryable(`LKE pool node ${node.id} has no Linode instance yet`, NODE_MAP_UNDERIVABLE);
+    if (node.instance_id === null)
+      throw ApplicationFailure.nonRetryable(`LKE pool node ${node.id} has no Linode instance yet`, NODE_MAP_UNDERIVABLE);
     const instance = await api.getInstance(node.instance_id);
-    if (!instance) throw ApplicationFailure.nonRetryable(`Linode instance ${node.instance_id} of pool node ${node.id} is not in the Linode API`, NODE_MAP_UNDERIVABLE);
+    if (!instance)
+      throw ApplicationFailure.nonRetryable(
+        `Linode instance ${node.instance_id} of pool node ${node.id} is not in the Linode API`,
+        NODE_MAP_UNDERIVABLE,
+      );
     const host = pickAddress(instance.ipv4, address);
     if (!host)
       throw ApplicationFailure.nonRetryable(
-        `Linode instance ${instance.id} (${instance.label}) has no ${address} IPv4 address (it has ${instance.ipv4.join(', ') || 'none'}): see cluster.linode.ssh.address`,
+        `Linode instance ${instance.id} (${instance.label}) has no ${address} IPv4 address (it ` +
+          `has ${instance.ipv4.join(', ') || 'none'}): see cluster.linode.ssh.address`,
         NODE_MAP_UNDERIVABLE,
       );
     entries.push({ ...ssh, name: instance.label, host });
@@ -47,7 +58,8 @@ export async function deriveNodeMap(api: LinodeApi, pools: LkeNodePool[], access
   const unmatched = kubernetesNodes.filter((name) => !labels.has(name));
   if (unmatched.length > 0)
     throw ApplicationFailure.nonRetryable(
-      `Kubernetes nodes ${unmatched.join(', ')} are not instances of the cluster's node pools (${[...labels].join(', ') || 'none'}): cannot tell which machine to sample`,
+      `Kubernetes nodes ${unmatched.join(', ')} are not instances of the cluster's node pools (${[...labels].join(', ') || 'none'}): ` +
+        `cannot tell which machine to sample`,
       NODE_MAP_UNDERIVABLE,
     );
   return entries.filter((e) => kubernetesNodes.includes(e.name));

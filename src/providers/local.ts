@@ -1,9 +1,12 @@
 import type { ClusterProvider, Provisioned, ProvisionContext, TeardownOutcome } from './types';
 
+/** The worker's environment (which the test bed's programs start from) and the bed's data folder. */
+type SimCall = { env: NodeJS.ProcessEnv; home?: string };
+
 /** The slice of the test bed's API this provider uses (src/testbed). */
 export interface SimApi {
-  simStatus(options?: { home?: string }): Promise<{ running: boolean; kubeconfigPath?: string; nodeMapPath?: string }>;
-  simUp(options?: { home?: string; log?: (line: string) => void }): Promise<{ kubeconfigPath: string; nodeMapPath: string }>;
+  simStatus(options: SimCall): Promise<{ running: boolean; kubeconfigPath?: string; nodeMapPath?: string }>;
+  simUp(options: SimCall & { log?: (line: string) => void }): Promise<{ kubeconfigPath: string; nodeMapPath: string }>;
 }
 
 /**
@@ -24,25 +27,29 @@ export class LocalProvider implements ClusterProvider {
   readonly name = 'local' as const;
 
   /**
-   * `simHome`: the data folder the test bed lives in (its sim/ subfolder); default hardenlabHome(), the
-   * same the CLI's `hardenlab sim` uses, whatever folder this worker keeps its artifacts in.
+   * `simEnv`: the environment of the worker's process, which places the test bed as the CLI's `hardenlab sim` does
+   * (not the activities' environment, whose data folder may be a run's own). `simHome`: the data folder the test bed
+   * lives in (its sim/ subfolder); default hardenlabHome(simEnv), whatever folder this worker keeps its artifacts in.
    */
   constructor(
-    private readonly options: { simHome?: string; sim?: () => SimApi; log?: (line: string) => void } = {},
+    private readonly options: { simEnv: NodeJS.ProcessEnv; simHome?: string; sim?: () => SimApi; log?: (line: string) => void },
   ) {}
 
   async provision(ctx: ProvisionContext): Promise<Provisioned> {
     const sim = (this.options.sim ?? loadSim)();
     const home = this.options.simHome;
-    const status = await sim.simStatus({ home });
+    const status = await sim.simStatus({ env: this.options.simEnv, home });
     let kubeconfigPath = status.kubeconfigPath;
     let nodeMapPath = status.nodeMapPath;
     if (!status.running || !kubeconfigPath || !nodeMapPath) {
-      const up = await sim.simUp({ home, log: this.options.log });
+      const up = await sim.simUp({ env: this.options.simEnv, home, log: this.options.log });
       kubeconfigPath = up.kubeconfigPath;
       nodeMapPath = up.nodeMapPath;
     }
-    return { ref: { provider: 'local', kubeconfigPath, context: ctx.spec.context, nodeMapPath: ctx.nodeMapPath ?? nodeMapPath }, created: false };
+    return {
+      ref: { provider: 'local', kubeconfigPath, context: ctx.spec.context, nodeMapPath: ctx.nodeMapPath ?? nodeMapPath },
+      created: false,
+    };
   }
 
   async teardown(): Promise<TeardownOutcome> {

@@ -3,7 +3,8 @@ import type { Table } from './tables';
 
 /**
  * What hardening buys: the attack battery's outcome per scenario, each pack's expected denials marked met or
- * not met, the audits' findings (or "audits off"), and what each scenario applied (packs and the sha256 of every manifest). Only for runs that
+ * not met, the audits' findings (or "audits off"), and what each scenario applied (packs and the sha256 of every manifest). Only for runs
+ * that
  * recorded them (scenarios as data).
  */
 const runLabel = (r: RunSummary) => `#${r.repetition}`;
@@ -78,8 +79,24 @@ export function buysTables(model: ReportModel): Table[] {
       id: 'what-it-buys',
       title: 'What it buys: attacks denied per scenario',
       caption:
-        'After each window, outside the measured time: pod attacks as server-side dry runs (admission decides, nothing is created), RBAC attacks as the test user by impersonation. Denied and allowed are the API server’s own decisions. Expected denials: the attacks the scenario’s packs say they make the cluster deny (their expected-denials.yaml), met when denied. Audits (tools.auditAfterWindow): kube-bench, kube-hunter and Trivy after the window; a tool the scenario ran inside its window counts from that run.',
-      columns: ['Scenario', 'Run', 'Denied', 'Allowed', 'Not enforceable or not tested', 'Errors', 'Denied attacks', 'Expected denials', 'Audit: kube-bench', 'Audit: kube-hunter', 'Audit: Trivy'],
+        'After each window, outside the measured time: pod attacks as server-side dry runs (admission decides, nothing is created), ' +
+        'RBAC attacks as the test user by impersonation. Denied and allowed are the API server’s own decisions. Expected denials: the ' +
+        'attacks the scenario’s packs say they make the cluster deny (their expected-denials.yaml), met when denied. Audits ' +
+        '(tools.auditAfterWindow): kube-bench, kube-hunter and Trivy after the window; a tool the scenario ran inside its window counts ' +
+        'from that run.',
+      columns: [
+        'Scenario',
+        'Run',
+        'Denied',
+        'Allowed',
+        'Not enforceable or not tested',
+        'Errors',
+        'Denied attacks',
+        'Expected denials',
+        'Audit: kube-bench',
+        'Audit: kube-hunter',
+        'Audit: Trivy',
+      ],
       rows: withAttacks.map((r) => [
         r.scenario,
         runLabel(r),
@@ -87,7 +104,10 @@ export function buysTables(model: ReportModel): Table[] {
         counted(r, 'allowed'),
         String(r.attacks.filter((a) => a.outcome === 'not-enforceable' || a.outcome === 'not-tested').length),
         counted(r, 'error'),
-        r.attacks.filter((a) => a.outcome === 'denied').map((a) => a.id).join(', ') || '—',
+        r.attacks
+          .filter((a) => a.outcome === 'denied')
+          .map((a) => a.id)
+          .join(', ') || '—',
         expectationsCell(r),
         auditCell(r, 'kube-bench'),
         auditCell(r, 'kube-hunter'),
@@ -99,7 +119,9 @@ export function buysTables(model: ReportModel): Table[] {
     tables.push({
       id: 'attack-matrix',
       title: 'Attack battery, attack by attack',
-      caption: 'Each attack in each scenario run: allowed, denied, not enforceable on this cluster (detected), or an error; “(expected)” where a pack of the scenario expects the denial it got.',
+      caption:
+        'Each attack in each scenario run: allowed, denied, not enforceable on this cluster (detected), or an error; “(expected)” where ' +
+        'a pack of the scenario expects the denial it got.',
       columns: ['Attack', 'Tried as', ...withAttacks.map((r) => `${r.scenario} ${runLabel(r)}`)],
       rows: ids.map((a) => [`${a.id}: ${a.title}`, a.as, ...withAttacks.map((r) => matrixCell(r, a.id))]),
       alert: UNMET_EXPECTATION,
@@ -109,7 +131,9 @@ export function buysTables(model: ReportModel): Table[] {
       title: 'Attack battery: the API server’s answers',
       caption: 'The message behind every denial (Pod Security, RBAC, an admission policy), and why an attempt could not be made.',
       columns: ['Scenario', 'Run', 'Attack', 'Outcome', 'Message'],
-      rows: withAttacks.flatMap((r) => r.attacks.filter((a) => a.outcome !== 'allowed').map((a) => [r.scenario, runLabel(r), a.id, a.outcome, a.message])),
+      rows: withAttacks.flatMap((r) =>
+        r.attacks.filter((a) => a.outcome !== 'allowed').map((a) => [r.scenario, runLabel(r), a.id, a.outcome, a.message]),
+      ),
     });
   }
   const withDefinition = runs.filter((r) => r.definition !== null);
@@ -118,13 +142,19 @@ export function buysTables(model: ReportModel): Table[] {
     tables.push({
       id: 'scenarios-applied',
       title: 'Scenarios as applied',
-      caption: 'Each scenario’s packs, tools and manifests as the worker resolved them at the start of the experiment (sha256 of each document’s content; the full list is in scenario-definitions.json).',
+      caption:
+        'Each scenario’s packs, tools and manifests as the worker resolved them at the start of the experiment (sha256 of each ' +
+        'document’s content; the full list is in scenario-definitions.json).',
       columns: ['Scenario', 'Defined in', 'Packs', 'Tools in the window', 'Manifest', 'sha256'],
       rows: firstOfEach.flatMap((r) => {
         const d = r.definition!;
         const head = [r.scenario, d.source, d.packs.map((p) => p.name).join(', ') || '—', d.tools.join(', ') || '—'];
         if (d.manifests.length === 0) return [[...head, '—', '—']];
-        return d.manifests.map((m) => [...head, `${m.pack}/${m.file} #${m.document}: ${m.kind}${m.name ? ` ${m.name}` : ''}`, m.sha256.slice(0, 16)]);
+        return d.manifests.map((m) => [
+          ...head,
+          `${m.pack}/${m.file} #${m.document}: ${m.kind}${m.name ? ` ${m.name}` : ''}`,
+          m.sha256.slice(0, 16),
+        ]);
       }),
     });
   }

@@ -61,10 +61,17 @@ export function timeSeriesSpec(model: ReportModel, index: number, metric: Metric
   for (const n of run.nodes) for (const s of metric === 'cpu' ? n.cpu : n.memory) origin = Math.min(origin, s.time);
   const minutes = (t: number) => (t - origin) / 60_000;
   const points = run.nodes.flatMap((n) => {
-    const raw = metric === 'cpu' ? n.cpu.map((s) => ({ time: s.time, value: s.used })) : n.memory.map((s) => ({ time: s.time, value: s.memUsedPercent }));
+    const raw =
+      metric === 'cpu'
+        ? n.cpu.map((s) => ({ time: s.time, value: s.used }))
+        : n.memory.map((s) => ({ time: s.time, value: s.memUsedPercent }));
     return downsample(raw, 600).map((p) => ({ node: n.node, minute: minutes(p.time), value: p.value }));
   });
-  const windows = run.toolRuns.map((t) => ({ label: `${t.tool} (${t.mode}${t.target ? ` on ${t.target}` : ''})`, from: minutes(t.start), to: minutes(t.end) }));
+  const windows = run.toolRuns.map((t) => ({
+    label: `${t.tool} (${t.mode}${t.target ? ` on ${t.target}` : ''})`,
+    from: minutes(t.start),
+    to: minutes(t.end),
+  }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: `${run.scenario} #${run.repetition}: ${METRIC_LABEL[metric]}`, anchor: 'start', fontSize: 13 },
@@ -196,12 +203,21 @@ export function meansSpec(model: ReportModel, metric: 'cpuMean' | 'memoryMean'):
       {
         data: { values: means },
         mark: { type: 'point', filled: true, size: 70 },
-        encoding: { x, y: { field: 'mean', type: 'quantitative' }, color: { field: 'scenario', type: 'nominal', scale: scenarioScale, legend: null } },
+        encoding: {
+          x,
+          y: { field: 'mean', type: 'quantitative' },
+          color: { field: 'scenario', type: 'nominal', scale: scenarioScale, legend: null },
+        },
       },
       {
         data: { values: reps },
         mark: { type: 'point', opacity: 0.7, size: 25, shape: 'diamond' },
-        encoding: { x, xOffset: { value: 14 }, y: { field: 'value', type: 'quantitative' }, color: { field: 'scenario', type: 'nominal', scale: scenarioScale, legend: null } },
+        encoding: {
+          x,
+          xOffset: { value: 14 },
+          y: { field: 'value', type: 'quantitative' },
+          color: { field: 'scenario', type: 'nominal', scale: scenarioScale, legend: null },
+        },
       },
     ],
   } as TopLevelSpec;

@@ -60,7 +60,12 @@ export function headlineSpec(model: ReportModel, metric: HeadlineMetric): TopLev
       {
         data: { values: means },
         mark: { type: 'point', filled: true, size: 110, opacity: 1 },
-        encoding: { x, y: { field: 'mean', ...y }, color, tooltip: [{ field: 'scenario' }, { field: 'mean', format: '.2f' }, { field: 'n' }] },
+        encoding: {
+          x,
+          y: { field: 'mean', ...y },
+          color,
+          tooltip: [{ field: 'scenario' }, { field: 'mean', format: '.2f' }, { field: 'n' }],
+        },
       },
       {
         data: { values: thesis },

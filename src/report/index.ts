@@ -27,7 +27,8 @@ export async function renderCharts(model: ReportModel): Promise<ChartSection[]> 
       id: 'headline',
       title: 'Per scenario, with the thesis’s figures',
       caption:
-        'Big dot: mean over repetitions, with its 95 % CI from two repetitions on. Small circles: each node in each run. Black tick: the thesis’s published figure (a reference, not measured here).',
+        'Big dot: mean over repetitions, with its 95 % CI from two repetitions on. Small circles: each node in each run. Black tick: ' +
+        'the thesis’s published figure (a reference, not measured here).',
       svgs: [await renderSvg(headlineSpec(model, 'cpu')), await renderSvg(headlineSpec(model, 'memory'))],
     },
   ];

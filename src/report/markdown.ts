@@ -1,6 +1,6 @@
 import type { ReportModel } from '../analysis/model/types';
-import { findingsMarkdown } from './findings';
-import { firstScreenMarkdown, thesisTables } from './firstScreen';
+import { findingsMarkdown } from './findingsSection';
+import { firstScreenMarkdown, thesisTables } from './firstScreenSections';
 import { numericColumns, type Table } from './tables';
 
 const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -25,5 +25,11 @@ export function renderMarkdown(model: ReportModel, tables: Table[]): string {
     model.notes.length ? '' : '',
   ];
   // Same order as report.html: the answer and the trust box, the thesis beside this run, then the tables.
-  return [...head, ...firstScreenMarkdown(model), ...thesisTables(model).map(tableMarkdown), ...tables.map(tableMarkdown), ...findingsMarkdown(model)].join('\n');
+  return [
+    ...head,
+    ...firstScreenMarkdown(model),
+    ...thesisTables(model).map(tableMarkdown),
+    ...tables.map(tableMarkdown),
+    ...findingsMarkdown(model),
+  ].join('\n');
 }

@@ -33,7 +33,9 @@ function eachNode(model: ReportModel, row: (r: RunSummary, node: RunSummary['nod
 export function peakText(overhead: SamplerOverheadSummary | null): string {
   if (!overhead) return '—';
   if (overhead.maxRssKiB === null) return `not measured (${overhead.maxRssNotMeasured ?? 'no reading'})`;
-  return overhead.maxRssNotMeasured ? `${overhead.maxRssKiB} (some incarnations not measured: ${overhead.maxRssNotMeasured})` : String(overhead.maxRssKiB);
+  return overhead.maxRssNotMeasured
+    ? `${overhead.maxRssKiB} (some incarnations not measured: ${overhead.maxRssNotMeasured})`
+    : String(overhead.maxRssKiB);
 }
 
 const boxText = (d: Descriptive | null) => (d ? d.box.map((v) => fmt(v)).join(' / ') : '—');
@@ -44,8 +46,20 @@ export function buildTables(model: ReportModel): Table[] {
     id: 'mean-use',
     title: 'Mean resource use',
     caption:
-      'The thesis’s table: mean CPU used (100 − %idle) and mean %memused per node over the sampling window; the cluster row is the mean of the node means. Beside them, the time without samples and the CPU time the sampler itself used.',
-    columns: ['Scenario', 'Run', 'Node', 'CPU used, mean %', '%memused, mean', 'CPU samples', 'RAM samples', 'Gaps, s', 'Sampler CPU, s', 'Status'],
+      'The thesis’s table: mean CPU used (100 − %idle) and mean %memused per node over the sampling window; the cluster row is the mean ' +
+      'of the node means. Beside them, the time without samples and the CPU time the sampler itself used.',
+    columns: [
+      'Scenario',
+      'Run',
+      'Node',
+      'CPU used, mean %',
+      '%memused, mean',
+      'CPU samples',
+      'RAM samples',
+      'Gaps, s',
+      'Sampler CPU, s',
+      'Status',
+    ],
     rows: model.scenarios.flatMap((s) =>
       s.runs.flatMap((r) => [
         ...r.nodes.map((n) => [
@@ -79,7 +93,8 @@ export function buildTables(model: ReportModel): Table[] {
     id: 'outliers',
     title: 'Boxplot outliers (stability)',
     caption:
-      'Outliers by R’s boxplot.stats: beyond 1.5 × the spread of Tukey’s hinges (fivenum). Box = lower whisker / lower hinge / median / upper hinge / upper whisker.',
+      'Outliers by R’s boxplot.stats: beyond 1.5 × the spread of Tukey’s hinges (fivenum). Box = lower whisker / lower hinge / median / ' +
+      'upper hinge / upper whisker.',
     columns: ['Scenario', 'Run', 'Node', 'CPU outliers', 'CPU box', 'RAM outliers', 'RAM box'],
     rows: eachNode(model, (_r, n) => [
       n.cpu ? `${n.cpu.outliers} of ${n.cpu.n}` : '—',
@@ -98,7 +113,9 @@ export function buildTables(model: ReportModel): Table[] {
   tables.push({
     id: 'timings',
     title: 'Deployment, scale-up, tool runs and findings',
-    caption: 'Seconds from apply to all replicas ready, from scale to 5 replicas to ready, and each security tool’s run; steps an operator skipped or that failed for good.',
+    caption:
+      'Seconds from apply to all replicas ready, from scale to 5 replicas to ready, and each security tool’s run; steps an operator ' +
+      'skipped or that failed for good.',
     columns: ['Scenario', 'Run', 'Status', 'Deploy, s', 'Scale-up, s', 'Tool runs, s', 'Findings', 'Steps skipped or failed'],
     rows: model.scenarios.flatMap((s) =>
       s.runs.map((r) => [
@@ -127,7 +144,9 @@ export function buildTables(model: ReportModel): Table[] {
     id: 'repetitions',
     title: 'Over repetitions, and against the baseline',
     caption:
-      'One value per completed repetition (cluster figures). 95 % CI from the t distribution; Welch’s t-test and Mann-Whitney U (exact without ties below 50 values, else normal approximation with continuity and tie correction, as R’s wilcox.test); Hedges’ g and rank-biserial r as effect sizes.',
+      'One value per completed repetition (cluster figures). 95 % CI from the t distribution; Welch’s t-test and Mann-Whitney U (exact ' +
+      'without ties below 50 values, else normal approximation with continuity and tie correction, as R’s wilcox.test); Hedges’ g and ' +
+      'rank-biserial r as effect sizes.',
     columns: ['Scenario', 'Metric', 'n', 'Mean', '95 % CI', 'Δ vs baseline', 'Welch p', 'Mann-Whitney p', 'Hedges g', 'Rank-biserial r'],
     rows: model.scenarios.flatMap((s) =>
       Object.entries(s.acrossRepetitions)
@@ -154,7 +173,18 @@ export function buildTables(model: ReportModel): Table[] {
     id: 'sampling',
     title: 'Sampling: interval, gaps and sampler overhead',
     caption: 'What may bias the figures above: gaps without samples (reboots, crashes) and the CPU time and memory of the sampler itself.',
-    columns: ['Scenario', 'Run', 'Node', 'Interval, s', 'First sample', 'Last sample', 'Gaps', 'Gap, s', 'Sampler CPU, s', 'Sampler max RSS, KiB'],
+    columns: [
+      'Scenario',
+      'Run',
+      'Node',
+      'Interval, s',
+      'First sample',
+      'Last sample',
+      'Gaps',
+      'Gap, s',
+      'Sampler CPU, s',
+      'Sampler max RSS, KiB',
+    ],
     rows: eachNode(model, (_r, n) => [
       fmt(n.sampleIntervalSeconds, 0),
       n.firstSample ?? '—',
@@ -172,16 +202,31 @@ export function buildTables(model: ReportModel): Table[] {
     columns: ['Scenario', 'Run', 'Node', 'Metric', 'n', 'Mean', 'Median', 'q1', 'q3', 'Min', 'Max', 'sd'],
     rows: model.scenarios.flatMap((s) =>
       s.runs.flatMap((r) =>
-        [...r.nodes.map((n) => ({ node: n.node, cpu: n.cpu, memory: n.memory })), { node: 'cluster (pooled)', cpu: r.cluster.cpu, memory: r.cluster.memory }].flatMap(
-          (n) =>
-            (
-              [
-                ['CPU used %', n.cpu],
-                ['%memused', n.memory],
-              ] as const
-            )
-              .filter(([, d]) => d)
-              .map(([label, d]) => [s.scenario, runLabel(r), n.node, label, String(d!.n), fmt(d!.mean), fmt(d!.median), fmt(d!.q1), fmt(d!.q3), fmt(d!.min), fmt(d!.max), fmt(d!.sd)]),
+        [
+          ...r.nodes.map((n) => ({ node: n.node, cpu: n.cpu, memory: n.memory })),
+          { node: 'cluster (pooled)', cpu: r.cluster.cpu, memory: r.cluster.memory },
+        ].flatMap((n) =>
+          (
+            [
+              ['CPU used %', n.cpu],
+              ['%memused', n.memory],
+            ] as const
+          )
+            .filter(([, d]) => d)
+            .map(([label, d]) => [
+              s.scenario,
+              runLabel(r),
+              n.node,
+              label,
+              String(d!.n),
+              fmt(d!.mean),
+              fmt(d!.median),
+              fmt(d!.q1),
+              fmt(d!.q3),
+              fmt(d!.min),
+              fmt(d!.max),
+              fmt(d!.sd),
+            ]),
         ),
       ),
     ),
@@ -202,7 +247,12 @@ export function buildTables(model: ReportModel): Table[] {
     columns: ['Scenario', 'Run', 'Fact', 'Value'],
     rows: model.scenarios.flatMap((s) =>
       s.runs.flatMap((r) =>
-        Object.entries(r.clusterFacts ?? {}).map(([key, value]) => [s.scenario, runLabel(r), key, typeof value === 'string' ? value : JSON.stringify(value)]),
+        Object.entries(r.clusterFacts ?? {}).map(([key, value]) => [
+          s.scenario,
+          runLabel(r),
+          key,
+          typeof value === 'string' ? value : JSON.stringify(value),
+        ]),
       ),
     ),
   });

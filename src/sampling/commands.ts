@@ -57,7 +57,10 @@ echo "user=$(id -un)"
 export function installCommand(pm: string): string {
   switch (pm) {
     case 'apt-get':
-      return 'DEBIAN_FRONTEND=noninteractive apt-get install -y sysstat || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y sysstat; }';
+      return (
+        'DEBIAN_FRONTEND=noninteractive apt-get install -y sysstat || ' +
+        '{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y sysstat; }'
+      );
     case 'dnf':
       return 'dnf install -y sysstat';
     case 'yum':
@@ -125,7 +128,8 @@ now_ms=$(date +%s%3N); now_s=$(date +%s)
 current_boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)
 echo "now_ms=$now_ms"
 if [ ! -f "$dir/run.env" ]; then
-  printf 'interval=%s\\nend_at=%s\\nstarted_ms=%s\\nstarted_boot=%s\\n' "$interval" "$((now_s + duration))" "$now_ms" "$current_boot" > "$dir/run.env.tmp"
+  printf 'interval=%s\\nend_at=%s\\nstarted_ms=%s\\nstarted_boot=%s\\n' \\
+    "$interval" "$((now_s + duration))" "$now_ms" "$current_boot" > "$dir/run.env.tmp"
   mv "$dir/run.env.tmp" "$dir/run.env"
   fresh=1
 else
@@ -167,13 +171,16 @@ rm -f "$pidfile"
 cat > "$dir/sampler.sh" <<'WRAPPER'
 ${SAMPLER_WRAPPER}WRAPPER
 # run as the SSH user (root on many nodes): from the run's own 0700 folder, the wrapper checked right before it runs
-[ -d "$dir" ] && [ ! -L "$dir" ] && [ "$(stat -c %u:%a "$dir")" = "$(id -u):700" ] || { echo "error=$dir is not a private folder of $(id -un)"; exit 3; }
+[ -d "$dir" ] && [ ! -L "$dir" ] && [ "$(stat -c %u:%a "$dir")" = "$(id -u):700" ] ||
+  { echo "error=$dir is not a private folder of $(id -un)"; exit 3; }
 ${checksumGuard(`${paths.dir}/sampler.sh`, SAMPLER_WRAPPER_SHA256)}
 set -- "$dir/sampler.sh" "$pidfile" "$sadc" "$interval" "$remaining" "$data" "$dir" "$now_s"
 ${launchDetached}
 i=0; while [ ! -s "$pidfile" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
 pid=$(cat "$pidfile" 2>/dev/null)
-if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then echo "error=sampler did not start: $(tail -n 3 "$dir/sampler.log" 2>/dev/null | tr '\\n' ' ')"; exit 6; fi
+if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then
+  echo "error=sampler did not start: $(tail -n 3 "$dir/sampler.log" 2>/dev/null | tr '\\n' ' ')"; exit 6
+fi
 ${recordOverhead('$pid')}
 if [ "$fresh" = 1 ]; then echo "state=started"; else echo "state=restarted"; echo "reason=$reason"; fi
 echo "pid=$pid"
@@ -236,8 +243,10 @@ if [ -f "$dir/gaps.tsv" ]; then while IFS="$(printf '\\t')" read -r s e r; do ec
  * directory of the run's tools (`<privateDirs>.*` in /var/tmp, the SSH user's own) a killed worker left.
  */
 export function cleanupScript(paths: RemotePaths, privateDirs?: string): string {
-  const sweep = privateDirs ? `find /var/tmp -maxdepth 1 -type d -user "$(id -u)" -name ${shellQuote(`${privateDirs}.*`)} -exec rm -rf -- {} + 2>/dev/null
-` : '';
+  const sweep = privateDirs
+    ? `find /var/tmp -maxdepth 1 -type d -user "$(id -u)" -name ${shellQuote(`${privateDirs}.*`)} -exec rm -rf -- {} + 2>/dev/null
+`
+    : '';
   return `set -u
 ${sweep}dir=${shellQuote(paths.dir)}; data=${shellQuote(paths.data)}; pidfile=${shellQuote(paths.pidFile)}
 if [ ! -d "$dir" ]; then echo "state=absent"; exit 0; fi
@@ -251,8 +260,12 @@ echo "state=removed"
 
 /** systemd-analyze, with the reason printed when it cannot answer (no systemd). */
 export function bootTimeScript(): string {
-  return `if ! command -v systemd-analyze >/dev/null 2>&1; then echo "unavailable=systemd-analyze not installed (no systemd on this node)"; exit 0; fi
-if [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ]; then echo "unavailable=PID 1 is $(cat /proc/1/comm 2>/dev/null || echo unknown), not systemd"; exit 0; fi
+  return `if ! command -v systemd-analyze >/dev/null 2>&1; then
+  echo "unavailable=systemd-analyze not installed (no systemd on this node)"; exit 0
+fi
+if [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ]; then
+  echo "unavailable=PID 1 is $(cat /proc/1/comm 2>/dev/null || echo unknown), not systemd"; exit 0
+fi
 out=$(LC_ALL=C systemd-analyze 2>&1); rc=$?
 echo "rc=$rc"
 printf '%s\\n' "$out" | sed 's/^/out=/'
@@ -275,6 +288,10 @@ export function nodeIdentityScript(): string {
 ${read('boot_id', '/proc/sys/kernel/random/boot_id')}
 printf 'kernel=%s\\n' "$(uname -r 2>/dev/null)"
 printf 'cpus=%s\\n' "$(nproc 2>/dev/null)"
-if grep -w ${shellQuote('/proc/stat')} ${shellQuote('/proc/self/mountinfo')} 2>/dev/null | grep -q lxcfs; then echo proc_stat_lxcfs=1; else echo proc_stat_lxcfs=0; fi
+if grep -w ${shellQuote('/proc/stat')} ${shellQuote('/proc/self/mountinfo')} 2>/dev/null | grep -q lxcfs; then
+  echo proc_stat_lxcfs=1
+else
+  echo proc_stat_lxcfs=0
+fi
 `;
 }

@@ -25,11 +25,14 @@ fi`;
  * reading is the peak so far. Shell builtins only (and mv when it changed): the wrapper runs this on a timer.
  */
 function notePeak(pid: string, dir: string): string {
-  return `c=""; read c 2>/dev/null < /proc/${pid}/comm
+  return (
+    `c=""; read c 2>/dev/null < /proc/${pid}/comm
 if [ "$c" = sadc ]; then h=""; while read k v u; do if [ "$k" = VmHWM: ]; then h=$v; break; fi; done 2>/dev/null < /proc/${pid}/status
   was=""; read was 2>/dev/null < "${dir}/peak.${pid}"
-  if [ -n "$h" ] && [ "$h" -gt 0 ] && [ "$h" != "$was" ]; then echo "$h" > "${dir}/peak.${pid}.$$" && mv "${dir}/peak.${pid}.$$" "${dir}/peak.${pid}"; fi
-fi`;
+  if [ -n "$h" ] && [ "$h" -gt 0 ] && [ "$h" != "$was" ]; then echo "$h" > "${dir}/peak.${pid}.$$" && mv "${dir}/peak.${pid}.$$" ` +
+    `"${dir}/peak.${pid}"; fi
+fi`
+  );
 }
 
 /** Seconds after its start at which the wrapper first reads sadc's peak memory (sadc has sized its buffers by its first sample). */
@@ -46,7 +49,8 @@ export const PEAK_READING_EVERY_SECONDS = 3600;
  * The reader is killed, never reaped, so its own few readings stay out of sadc's CPU time.
  * Arguments: pidfile sadc interval count datafile dir start-seconds.
  */
-export const SAMPLER_WRAPPER = `"$2" "$3" "$4" "$5" &
+export const SAMPLER_WRAPPER =
+  `"$2" "$3" "$4" "$5" &
 s=$!
 echo "$s" > "$1"
 (
@@ -65,7 +69,8 @@ wait "$s"
 kill "$r" 2>/dev/null
 times > "$6/times.$s"
 lived=$(($(date +%s) - $7))
-awk -v lived="$lived" 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }; printf "%.0f %s\\n", t * 1000000000, lived }' \\
+awk -v lived="$lived" 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }; ` +
+  `printf "%.0f %s\\n", t * 1000000000, lived }' \\
   "$6/times.$s" > "$6/final.$s.tmp" && mv "$6/final.$s.tmp" "$6/final.$s"
 rm -f "$6/times.$s"
 `;
@@ -83,8 +88,10 @@ export function samplerWrapperScript(): string {
  * peak reading gets an `rss_not_measured` line with the reason; `max_rss_kib` is left out when none has one
  * (an `overhead.<pid>` of an older version holds the peak in its second column, 0 when it had no reading).
  */
-export const printOverhead = `tot=0; maxhwm=0; totns=0; clk=$(getconf CLK_TCK 2>/dev/null || echo 100)
-for p in $(ls "$dir" | sed -n -e 's/^overhead\\.\\([0-9]*\\)$/\\1/p' -e 's/^final\\.\\([0-9]*\\)$/\\1/p' -e 's/^peak\\.\\([0-9]*\\)$/\\1/p' | sort -u); do
+export const printOverhead =
+  `tot=0; maxhwm=0; totns=0; clk=$(getconf CLK_TCK 2>/dev/null || echo 100)
+for p in $(ls "$dir" | sed -n -e 's/^overhead\\.\\([0-9]*\\)$/\\1/p' -e 's/^final\\.\\([0-9]*\\)$/\\1/p' -e ` +
+  `'s/^peak\\.\\([0-9]*\\)$/\\1/p' | sort -u); do
   t=0; h=0; n=""; f=0; lived=""; k=0
   if [ -f "$dir/overhead.$p" ]; then read t h n < "$dir/overhead.$p"; fi
   if [ -f "$dir/final.$p" ]; then read f lived < "$dir/final.$p"; fi
@@ -97,7 +104,8 @@ for p in $(ls "$dir" | sed -n -e 's/^overhead\\.\\([0-9]*\\)$/\\1/p' -e 's/^fina
   tot=$((tot + t)); totns=$((totns + n))
   if [ "$h" -gt "$maxhwm" ]; then maxhwm=$h; fi
   if [ "$h" -gt 0 ]; then :
-  elif [ -n "$lived" ]; then echo "rss_not_measured=sadc $p ended after $lived s, before its first peak reading (${FIRST_PEAK_READING_SECONDS} s in)"
+  elif [ -n "$lived" ]; then echo "rss_not_measured=sadc $p ended after $lived s, before its first peak reading ` +
+  `(${FIRST_PEAK_READING_SECONDS} s in)"
   elif [ -f "$dir/final.$p" ]; then echo "rss_not_measured=sadc $p ended with no peak reading in its life (a sampler of an older version)"
   else echo "rss_not_measured=sadc $p left no peak reading and no exit record (its wrapper was killed or the node rebooted)"; fi
 done

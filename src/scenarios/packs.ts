@@ -61,7 +61,9 @@ export const PACK_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -86,16 +88,30 @@ export function checkDocument(doc: unknown): string[] {
   const labels = metadata.labels ?? {};
   if (!isObject(labels)) problems.push('metadata.labels is not a mapping');
   for (const label of [MANAGED_BY_LABEL, RUN_LABEL]) {
-    if (isObject(labels) && label in labels) problems.push(`sets the label ${label}, which hardenlab sets to the run's own value (reset finds the run's objects by it): remove it`);
+    if (isObject(labels) && label in labels)
+      problems.push(
+        `sets the label ${label}, which hardenlab sets to the run's own value (reset finds the run's objects by it): remove it`,
+      );
   }
   if (kind === 'Namespace') {
-    if (metadata.name !== undefined) problems.push(`names a namespace ("${String(metadata.name)}"): a Namespace document labels the run's own namespace and has no name`);
-    const extra = [...Object.keys(doc).filter((k) => !['apiVersion', 'kind', 'metadata'].includes(k)), ...Object.keys(metadata).filter((k) => !['name', 'labels', 'annotations'].includes(k)).map((k) => `metadata.${k}`)];
+    if (metadata.name !== undefined)
+      problems.push(`names a namespace ("${String(metadata.name)}"): a Namespace document labels the run's own namespace and has no name`);
+    const extra = [
+      ...Object.keys(doc).filter((k) => !['apiVersion', 'kind', 'metadata'].includes(k)),
+      ...Object.keys(metadata)
+        .filter((k) => !['name', 'labels', 'annotations'].includes(k))
+        .map((k) => `metadata.${k}`),
+    ];
     if (extra.length) problems.push(`a Namespace document may set only metadata.labels and metadata.annotations, not ${extra.join(', ')}`);
     return problems;
   }
-  if (typeof metadata.name !== 'string' || !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(metadata.name)) problems.push('needs metadata.name (a DNS name; generateName is not supported, so a retried step stays idempotent)');
-  if (allowed.namespaced && metadata.namespace !== undefined) problems.push(`sets metadata.namespace ("${String(metadata.namespace)}"), which would escape the run's namespace: remove it (the run's namespace is filled in)`);
+  if (typeof metadata.name !== 'string' || !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(metadata.name))
+    problems.push('needs metadata.name (a DNS name; generateName is not supported, so a retried step stays idempotent)');
+  if (allowed.namespaced && metadata.namespace !== undefined)
+    problems.push(
+      `sets metadata.namespace ("${String(metadata.namespace)}"), which would escape the run's namespace: remove it (the run's ` +
+        `namespace is filled in)`,
+    );
   if (!allowed.namespaced && metadata.namespace !== undefined) problems.push(`is cluster-scoped but sets metadata.namespace`);
   problems.push(...clusterBindingProblems(kind, doc));
   return problems;
@@ -111,7 +127,10 @@ function clusterBindingProblems(kind: string, doc: Record<string, unknown>): str
     const subjects = Array.isArray(doc.subjects) ? doc.subjects : [];
     const outside = subjects.filter((s) => !isObject(s) || s.kind !== 'ServiceAccount' || s.namespace !== RUN_NAMESPACE_PLACEHOLDER);
     if (subjects.length === 0 || outside.length > 0) {
-      return [`a ClusterRoleBinding must be tied to the run's namespace: bind only subjects of kind ServiceAccount with namespace ${RUN_NAMESPACE_PLACEHOLDER} (use a Role and RoleBinding for users and groups)`];
+      return [
+        `a ClusterRoleBinding must be tied to the run's namespace: bind only subjects of kind ServiceAccount with ` +
+          `namespace ${RUN_NAMESPACE_PLACEHOLDER} (use a Role and RoleBinding for users and groups)`,
+      ];
     }
   }
   if (kind === 'ValidatingAdmissionPolicyBinding') {
@@ -120,7 +139,10 @@ function clusterBindingProblems(kind: string, doc: Record<string, unknown>): str
     const selector = isObject(match.namespaceSelector) ? match.namespaceSelector : {};
     const labels = isObject(selector.matchLabels) ? selector.matchLabels : {};
     if (labels['kubernetes.io/metadata.name'] !== RUN_NAMESPACE_PLACEHOLDER) {
-      return [`a ValidatingAdmissionPolicyBinding must be tied to the run's namespace: set spec.matchResources.namespaceSelector.matchLabels {kubernetes.io/metadata.name: ${RUN_NAMESPACE_PLACEHOLDER}}`];
+      return [
+        `a ValidatingAdmissionPolicyBinding must be tied to the run's namespace: set spec.matchResources.namespaceSelector.matchLabels ` +
+          `{kubernetes.io/metadata.name: ${RUN_NAMESPACE_PLACEHOLDER}}`,
+      ];
     }
   }
   return [];
@@ -160,7 +182,15 @@ export async function loadPack(name: string, dir: string, source: string): Promi
       }
       const manifest = value as Record<string, unknown> & { apiVersion: string; kind: string; metadata?: { name?: string } };
       manifests.push({
-        ref: { pack: name, file, document: i + 1, apiVersion: manifest.apiVersion, kind: manifest.kind, name: manifest.metadata?.name ?? '', sha256: manifestDigest(manifest) },
+        ref: {
+          pack: name,
+          file,
+          document: i + 1,
+          apiVersion: manifest.apiVersion,
+          kind: manifest.kind,
+          name: manifest.metadata?.name ?? '',
+          sha256: manifestDigest(manifest),
+        },
         manifest,
         namespaced: ALLOWED[`${manifest.apiVersion}/${manifest.kind}`]!.namespaced,
       });

@@ -12,7 +12,8 @@ import { manifestDigest, RUN_NAMESPACE_PLACEHOLDER, TEST_USER_PLACEHOLDER, type 
 function substitute(value: unknown, vars: [string, string][]): unknown {
   if (typeof value === 'string') return vars.reduce((text, [name, to]) => text.split(name).join(to), value);
   if (Array.isArray(value)) return value.map((v) => substitute(v, vars));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)]));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, vars)]));
   return value;
 }
 
@@ -35,11 +36,15 @@ export function scenarioManifests(definition: ScenarioDefinition, packs: LoadedP
       const recorded = definition.manifests.find((m) => m.pack === name && m.file === item.ref.file && m.document === item.ref.document);
       const digest = manifestDigest(item.manifest);
       if (!recorded || recorded.sha256 !== digest) {
-        throw new Error(`${name}/${item.ref.file} document ${item.ref.document} does not match what the experiment recorded (sha256 ${digest.slice(0, 12)}… vs ${recorded?.sha256.slice(0, 12) ?? 'none'}…)`);
+        throw new Error(
+          `${name}/${item.ref.file} document ${item.ref.document} does not match what the experiment recorded ` +
+            `(sha256 ${digest.slice(0, 12)}… vs ${recorded?.sha256.slice(0, 12) ?? 'none'}…)`,
+        );
       }
       out.push(item);
     }
   }
-  if (out.length !== definition.manifests.length) throw new Error(`scenario "${definition.name}" recorded ${definition.manifests.length} manifests but its packs hold ${out.length}`);
+  if (out.length !== definition.manifests.length)
+    throw new Error(`scenario "${definition.name}" recorded ${definition.manifests.length} manifests but its packs hold ${out.length}`);
   return out;
 }

@@ -20,6 +20,8 @@ export interface Ssh2ConnectorOptions {
   keepaliveIntervalMs?: number;
   /** Fallback known_hosts file when a node names none (OpenSSH's default). */
   defaultKnownHostsPath?: string;
+  /** The agent for nodes with neither key nor agent in the node map: the worker's SSH_AUTH_SOCK, given by the root. */
+  defaultAgentSocket?: string;
 }
 
 /** The production connector: ssh2 with host key verification, key file or agent, optional jump host. */
@@ -33,7 +35,7 @@ export class Ssh2Connector implements SshConnector {
     if (node.jumpHost) {
       const j = node.jumpHost;
       const jumpPolicy: HostKeyPolicy = {
-        knownHostsPath: j.knownHostsPath ?? (j.hostKeyFingerprint ? undefined : node.knownHostsPath ?? knownHostsDefault),
+        knownHostsPath: j.knownHostsPath ?? (j.hostKeyFingerprint ? undefined : (node.knownHostsPath ?? knownHostsDefault)),
         hostKeyFingerprint: j.hostKeyFingerprint,
         trustOnFirstUse: false,
       };
@@ -74,9 +76,12 @@ export class Ssh2Connector implements SshConnector {
   ): Promise<{ client: Client; hostKey: HostKeyOutcome }> {
     const target = targetOf(user, host, port);
     const privateKey = await readPrivateKey(target, auth.privateKeyPath);
-    const agent = auth.agentSocket ?? (privateKey ? undefined : process.env.SSH_AUTH_SOCK);
+    const agent = auth.agentSocket ?? (privateKey ? undefined : this.options.defaultAgentSocket);
     if (!privateKey && !agent) {
-      throw ApplicationFailure.nonRetryable(`${target}: no privateKeyPath or agentSocket in the node map (and no SSH_AUTH_SOCK)`, SshErrorType.KeyUnreadable);
+      throw ApplicationFailure.nonRetryable(
+        `${target}: no privateKeyPath or agentSocket in the node map (and no SSH_AUTH_SOCK)`,
+        SshErrorType.KeyUnreadable,
+      );
     }
     const check = await createHostKeyCheck(host, port, target, policy);
     const client = new Client();
@@ -129,7 +134,9 @@ async function readPrivateKey(target: string, keyPath: string | undefined): Prom
   try {
     return await fs.readFile(keyPath);
   } catch (error) {
-    throw ApplicationFailure.nonRetryable(`${target}: cannot read privateKeyPath ${keyPath}: ${(error as Error).message}`, SshErrorType.KeyUnreadable);
+    throw ApplicationFailure.nonRetryable(
+      `${target}: cannot read privateKeyPath ${keyPath}: ${(error as Error).message}`,
+      SshErrorType.KeyUnreadable,
+    );
   }
 }
-

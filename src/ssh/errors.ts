@@ -14,7 +14,12 @@ export function targetOf(user: string, host: string, port: number): string {
   return `${user}@${host}:${port}`;
 }
 
-export function hostKeyUnknown(target: string, keyType: string, fingerprint: string, knownHostsPath: string | undefined): ApplicationFailure {
+export function hostKeyUnknown(
+  target: string,
+  keyType: string,
+  fingerprint: string,
+  knownHostsPath: string | undefined,
+): ApplicationFailure {
   const where = knownHostsPath ? `not in ${knownHostsPath}` : 'not pinned (no knownHostsPath or hostKeyFingerprint configured)';
   return ApplicationFailure.nonRetryable(
     `host key of ${target} is unknown: ${keyType} ${fingerprint} is ${where}. ` +
@@ -24,7 +29,13 @@ export function hostKeyUnknown(target: string, keyType: string, fingerprint: str
   );
 }
 
-export function hostKeyChanged(target: string, keyType: string, fingerprint: string, expected: string[], source: string): ApplicationFailure {
+export function hostKeyChanged(
+  target: string,
+  keyType: string,
+  fingerprint: string,
+  expected: string[],
+  source: string,
+): ApplicationFailure {
   return ApplicationFailure.nonRetryable(
     `host key of ${target} CHANGED: the server presents ${keyType} ${fingerprint}, but ${source} expects ${expected.join(' or ')}. ` +
       `Someone may be intercepting the connection, or the node was reinstalled; refusing to connect.`,
@@ -42,7 +53,15 @@ export function authFailed(target: string, detail: string): ApplicationFailure {
 }
 
 /** sudo -n's messages when the user may not run the command without a password (or at all). */
-const SUDO_DENIED = /sudo: (a password is required|a terminal is required|.*is not in the sudoers file|.*not allowed to execute|.*may not run sudo)|sudo: (command )?not found|sudo: .*: command not found/i;
+const SUDO_DENIED =
+  new RegExp(
+    [
+      'sudo: (a password is required|a terminal is required|.*is not in the sudoers file|.*not allowed to execute|.*may not run sudo)',
+      'sudo: (command )?not found',
+      'sudo: .*: command not found',
+    ].join('|'),
+    'i',
+  );
 
 export function isSudoDenied(stderr: string, exitCode: number | null): boolean {
   return exitCode !== 0 && SUDO_DENIED.test(stderr);

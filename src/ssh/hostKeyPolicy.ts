@@ -62,7 +62,13 @@ export async function createHostKeyCheck(host: string, port: number, target: str
         accepted = { fingerprint, keyType, via: 'known_hosts' };
         return true;
       case 'changed':
-        refused = hostKeyChanged(target, keyType, fingerprint, verdict.knownFingerprints, `${policy.knownHostsPath} line ${verdict.lines.join(',')}`);
+        refused = hostKeyChanged(
+          target,
+          keyType,
+          fingerprint,
+          verdict.knownFingerprints,
+          `${policy.knownHostsPath} line ${verdict.lines.join(',')}`,
+        );
         return false;
       case 'revoked':
         refused = hostKeyChanged(target, keyType, fingerprint, ['(this key is marked @revoked)'], `${policy.knownHostsPath}`);

@@ -53,7 +53,10 @@ export function hostLookupName(host: string, port: number): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 
@@ -81,10 +84,7 @@ export function entryMatches(entry: KnownHostEntry, name: string): boolean {
 }
 
 export type HostKeyVerdict =
-  | { status: 'match' }
-  | { status: 'unknown' }
-  | { status: 'changed'; knownFingerprints: string[]; lines: number[] }
-  | { status: 'revoked' };
+  { status: 'match' } | { status: 'unknown' } | { status: 'changed'; knownFingerprints: string[]; lines: number[] } | { status: 'revoked' };
 
 /**
  * OpenSSH's decision for a presented key: a matching entry of the same key → match; entries for the host

@@ -26,16 +26,25 @@ export const GUARD_EXIT = { unsafeDir: 97, checksum: 98, writableByOthers: 99 } 
 /** Creates the directory and prints what the check needs (`key=value` lines). */
 export function makePrivateDirCommand(parent: string, prefix: string): string {
   const template = `${parent.replace(/\/+$/, '')}/${prefix}.XXXXXXXXXX`;
-  return `umask 077; d=$(mktemp -d ${shellQuote(template)}) || exit 1; printf 'dir=%s\\nuid=%s\\nstat=%s\\n' "$d" "$(id -u)" "$(stat -c %F:%u:%a -- "$d")"`;
+  return (
+    `umask 077; d=$(mktemp -d ${shellQuote(template)}) || exit 1; ` +
+    `printf 'dir=%s\\nuid=%s\\nstat=%s\\n' "$d" "$(id -u)" "$(stat -c %F:%u:%a -- "$d")"`
+  );
 }
 
 /** Reads makePrivateDirCommand's output; refuses (non-retryably) a directory that is not private. */
 export function parsePrivateDir(stdout: string, target: string): PrivateDir {
-  const kv = Object.fromEntries(stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const kv = Object.fromEntries(
+    stdout
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   const uid = Number(kv.uid);
   if (!kv.dir?.startsWith('/') || !Number.isInteger(uid) || kv.stat !== `directory:${uid}:700`) {
     throw ApplicationFailure.nonRetryable(
-      `mktemp -d on ${target} did not give a private directory (got ${JSON.stringify(kv)}; expected a directory owned by uid ${kv.uid} with mode 700)`,
+      `mktemp -d on ${target} did not give a private directory ` +
+        `(got ${JSON.stringify(kv)}; expected a directory owned by uid ${kv.uid} with mode 700)`,
       PrivateDirFailure.Unsafe,
     );
   }
@@ -45,18 +54,30 @@ export function parsePrivateDir(stdout: string, target: string): PrivateDir {
 /** A shell condition that holds only while the directory is still ours and private (works under sudo too). */
 export function privateDirGuard(dir: PrivateDir): string {
   const d = shellQuote(dir.path);
-  return `{ [ -d ${d} ] && [ ! -L ${d} ] && [ "$(stat -c %u:%a -- ${d})" = ${shellQuote(`${dir.uid}:700`)} ] || { echo ${shellQuote(`hardenlab: ${dir.path} is no longer a private directory of uid ${dir.uid}`)} >&2; exit ${GUARD_EXIT.unsafeDir}; }; }`;
+  const refusal = shellQuote(`hardenlab: ${dir.path} is no longer a private directory of uid ${dir.uid}`);
+  return (
+    `{ [ -d ${d} ] && [ ! -L ${d} ] && [ "$(stat -c %u:%a -- ${d})" = ${shellQuote(`${dir.uid}:700`)} ] || ` +
+    `{ echo ${refusal} >&2; exit ${GUARD_EXIT.unsafeDir}; }; }`
+  );
 }
 
 /** A shell condition that holds only while `file` has the given sha256. */
 export function checksumGuard(file: string, sha256: string): string {
-  return `{ printf '%s  %s\\n' ${shellQuote(sha256)} ${shellQuote(file)} | sha256sum -c --quiet - >/dev/null 2>&1 || { echo ${shellQuote(`hardenlab: ${file} does not have the sha256 it was uploaded with`)} >&2; exit ${GUARD_EXIT.checksum}; }; }`;
+  const refusal = shellQuote(`hardenlab: ${file} does not have the sha256 it was uploaded with`);
+  return (
+    `{ printf '%s  %s\\n' ${shellQuote(sha256)} ${shellQuote(file)} | sha256sum -c --quiet - >/dev/null 2>&1 || ` +
+    `{ echo ${refusal} >&2; exit ${GUARD_EXIT.checksum}; }; }`
+  );
 }
 
 /** A shell condition that holds only when no user but root and `uid` can write `file` (a configured tool path). */
 export function notWritableByOthersGuard(file: string, uid: number): string {
   const f = shellQuote(file);
-  return `{ o=$(stat -L -c %u:%a -- ${f}) && case "$o" in 0:*|${uid}:*) [ $((0\${o#*:} & 022)) -eq 0 ] ;; *) false ;; esac || { echo ${shellQuote(`hardenlab: ${file} can be written by users other than root and uid ${uid}`)} >&2; exit ${GUARD_EXIT.writableByOthers}; }; }`;
+  const refusal = shellQuote(`hardenlab: ${file} can be written by users other than root and uid ${uid}`);
+  return (
+    `{ o=$(stat -L -c %u:%a -- ${f}) && case "$o" in 0:*|${uid}:*) [ $((0\${o#*:} & 022)) -eq 0 ] ;; *) false ;; esac || ` +
+    `{ echo ${refusal} >&2; exit ${GUARD_EXIT.writableByOthers}; }; }`
+  );
 }
 
 /**
@@ -81,6 +102,7 @@ export async function createPrivateDir(
   prefix: string,
 ): Promise<PrivateDir> {
   const result = await session.exec(makePrivateDirCommand(parent, prefix));
-  if (result.code !== 0) throw new Error(`cannot create a private directory under ${parent} on ${target}: ${result.stderr.trim().slice(-300)}`);
+  if (result.code !== 0)
+    throw new Error(`cannot create a private directory under ${parent} on ${target}: ${result.stderr.trim().slice(-300)}`);
   return parsePrivateDir(result.stdout, target);
 }

@@ -48,9 +48,13 @@ export class Ssh2Session implements SshSession {
         this.client.removeListener('close', onClose);
         fn();
       };
-      const onClose = () => finish(() => reject(this.closedError ?? transient(this.target, `running \`${command}\` on`, new Error('connection closed'))));
+      const onClose = () =>
+        finish(() => reject(this.closedError ?? transient(this.target, `running \`${command}\` on`, new Error('connection closed'))));
       const timer = setTimeout(
-        () => finish(() => reject(transient(this.target, `running \`${command}\` on`, new Error(`timed out after ${options.timeoutMs ?? 600_000} ms`)))),
+        () =>
+          finish(() =>
+            reject(transient(this.target, `running \`${command}\` on`, new Error(`timed out after ${options.timeoutMs ?? 600_000} ms`))),
+          ),
         options.timeoutMs ?? 600_000,
       );
       this.client.once('close', onClose);
@@ -103,7 +107,8 @@ export class Ssh2Session implements SshSession {
     return new Promise((resolve, reject) =>
       sftp.stat(remotePath, (err, stats) => {
         if (err) {
-          if ((err as { code?: number }).code === 2) resolve(null); // SSH_FX_NO_SUCH_FILE
+          if ((err as { code?: number }).code === 2)
+            resolve(null); // SSH_FX_NO_SUCH_FILE
           else reject(transient(this.target, `stat ${remotePath} on`, err));
         } else resolve({ size: stats.size, mtimeSeconds: stats.mtime });
       }),

@@ -49,7 +49,10 @@ export async function resumableDownload(d: ResumableDownload): Promise<DownloadR
   const identity = JSON.stringify({ remotePath, size: remote.size, mtimeSeconds: remote.mtimeSeconds });
   let start = 0;
   const previous = await fs.readFile(meta, 'utf8').catch(() => null);
-  const partSize = await fs.stat(part).then((s) => s.size, () => -1);
+  const partSize = await fs.stat(part).then(
+    (s) => s.size,
+    () => -1,
+  );
   if (previous === identity && partSize >= 0 && partSize <= remote.size) start = partSize;
   else {
     await fs.rm(part, { force: true });

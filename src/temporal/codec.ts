@@ -43,7 +43,8 @@ export function parseKey(content: Buffer, source: string): EncryptionKey {
     if (decoded.length === KEY_BYTES) return { id: keyIdOf(decoded), bytes: decoded, source };
   }
   throw new PayloadCodecError(
-    `encryption key file ${source}: expected 32 raw bytes or 32 bytes as base64 (e.g. \`openssl rand -base64 32 > key\`), found ${content.length} bytes that are neither`,
+    `encryption key file ${source}: expected 32 raw bytes or 32 bytes as base64 (e.g. \`openssl rand -base64 32 > key\`), ` +
+      `found ${content.length} bytes that are neither`,
   );
 }
 
@@ -52,7 +53,9 @@ export async function loadKeyFile(file: string): Promise<EncryptionKey> {
   try {
     content = await fs.readFile(file);
   } catch (err) {
-    throw new PayloadCodecError(`encryption key file ${file}: ${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message}`.replace(/\s+/g, ' '));
+    throw new PayloadCodecError(
+      `encryption key file ${file}: ${(err as NodeJS.ErrnoException).code ?? ''} ${(err as Error).message}`.replace(/\s+/g, ' '),
+    );
   }
   return parseKey(content, file);
 }
@@ -86,18 +89,22 @@ export class AesGcmCodec implements PayloadCodec {
       const keyId = text(payload.metadata?.[KEY_ID_METADATA]) ?? '(none)';
       if (keyId !== this.key.id) {
         throw new PayloadCodecError(
-          `payload was encrypted with key id ${keyId}, but the key in ${this.key.source} has id ${this.key.id}: configure the key the run was started with`,
+          `payload was encrypted with key id ${keyId}, but the key in ${this.key.source} has id ${this.key.id}: configure the key the ` +
+            `run was started with`,
         );
       }
       const data = Buffer.from(payload.data ?? new Uint8Array());
-      if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadCodecError(`encrypted payload (key id ${keyId}) is truncated: ${data.length} bytes`);
+      if (data.length < IV_BYTES + TAG_BYTES)
+        throw new PayloadCodecError(`encrypted payload (key id ${keyId}) is truncated: ${data.length} bytes`);
       const decipher = createDecipheriv('aes-256-gcm', this.key.bytes, data.subarray(0, IV_BYTES));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       let plain: Buffer;
       try {
         plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
       } catch {
-        throw new PayloadCodecError(`encrypted payload (key id ${keyId}) failed authentication: it was altered, or encrypted with another key of the same id`);
+        throw new PayloadCodecError(
+          `encrypted payload (key id ${keyId}) failed authentication: it was altered, or encrypted with another key of the same id`,
+        );
       }
       return proto.api.common.v1.Payload.decode(plain) as Payload;
     });

@@ -40,14 +40,18 @@ const LOOPBACK_ORIGIN = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/;
 
 export function fromJsonPayload(p: JsonPayload): Payload {
   return {
-    metadata: p.metadata ? Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(String(v), 'base64')])) : undefined,
+    metadata: p.metadata
+      ? Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(String(v), 'base64')]))
+      : undefined,
     data: p.data != null ? Buffer.from(String(p.data), 'base64') : undefined,
   };
 }
 
 export function toJsonPayload(p: Payload): JsonPayload {
   return {
-    metadata: p.metadata ? Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])) : undefined,
+    metadata: p.metadata
+      ? Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]))
+      : undefined,
     data: p.data ? Buffer.from(p.data).toString('base64') : undefined,
   };
 }
@@ -112,7 +116,9 @@ export function startCodecServer(options: CodecServerOptions): Promise<CodecServ
     const origin = req.headers.origin;
     if (origin) {
       if (!isAllowed(origin)) {
-        res.writeHead(403, { 'content-type': 'text/plain' }).end(`origin ${origin} is not allowed (start the codec server with --origin ${origin})`);
+        res
+          .writeHead(403, { 'content-type': 'text/plain' })
+          .end(`origin ${origin} is not allowed (start the codec server with --origin ${origin})`);
         return;
       }
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -128,7 +134,9 @@ export function startCodecServer(options: CodecServerOptions): Promise<CodecServ
     }
     const pathname = authorizedPath(req, options.token);
     if (pathname === undefined) {
-      res.writeHead(401, { 'content-type': 'text/plain' }).end('the codec server needs its token: <url>/<token>/decode, or Authorization: Bearer <token>');
+      res
+        .writeHead(401, { 'content-type': 'text/plain' })
+        .end('the codec server needs its token: <url>/<token>/decode, or Authorization: Bearer <token>');
       return;
     }
     const route = /\/(encode|decode)\/?$/.exec(pathname)?.[1];

@@ -3,11 +3,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { temporalCliPath } from './binaries';
 import { isAddressInUse, PORT_COLLISION_TRIES, reservePort, reservePorts } from './ports';
-import { ensureSearchAttributes } from './searchAttributes';
+import { ensureSearchAttributes } from './registerSearchAttributes';
 
 export interface DevServerOptions {
+  /** The Temporal CLI that runs the dev server: temporalCliPath(env) of the launcher's environment. */
+  temporalCli: string;
   /** gRPC port; 0 picks a free one. */
   port?: number;
   /** Web UI port; 0 picks a free one. */
@@ -36,7 +37,7 @@ class PortCollision extends Error {}
  * its internal services can still collide with another process, so a start that fails on a port in use is
  * tried again with new ones, up to PORT_COLLISION_TRIES times.
  */
-export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   for (let attempt = 1; ; attempt++) {
     const reserved = await reservePorts(4);
     const release = () => reserved.forEach((r) => r.release());
@@ -60,12 +61,19 @@ interface DevServerPorts {
 async function startOnce(options: DevServerOptions, ports: DevServerPorts, release: () => void): Promise<DevServer> {
   const { port, uiPort } = ports;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'warn'];
-  args.push('--http-port', String(ports.httpPort), '--metrics-port', String(ports.metricsPort), '--namespace', options.namespace ?? 'default');
+  args.push(
+    '--http-port',
+    String(ports.httpPort),
+    '--metrics-port',
+    String(ports.metricsPort),
+    '--namespace',
+    options.namespace ?? 'default',
+  );
   if (options.dbFile) {
     await fs.mkdir(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.temporalCli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   for (const stream of [child.stdout!, child.stderr!]) {

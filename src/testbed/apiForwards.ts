@@ -48,14 +48,30 @@ export async function ensureApiForwards(layout: SimLayout, log: Log): Promise<vo
       throw new Error(`${address}:${forward.listenPort} is taken by a process this test bed did not start`);
     }
     const logFile = path.join(forwardsDir(layout), `${forward.name}.log`);
-    const args = ['-lf', logFile, `TCP-LISTEN:${forward.listenPort},bind=${address},reuseaddr,fork`, `TCP:${SIM_BIND_ADDRESS}:${forward.targetPort}`];
+    const args = [
+      '-lf',
+      logFile,
+      `TCP-LISTEN:${forward.listenPort},bind=${address},reuseaddr,fork`,
+      `TCP:${SIM_BIND_ADDRESS}:${forward.targetPort}`,
+    ];
     // Detached, like kwokctl's components: the test bed outlives the process that started it.
     const child = spawn(SOCAT, args, { detached: true, stdio: 'ignore' });
     const exited = new Promise<never>((_, reject) => child.once('error', reject));
     child.unref();
-    await Promise.race([exited, waitFor(`the ${forward.name} forward on ${address}:${forward.listenPort}`, async () => ((await tcpOpen(address, forward.listenPort)) ? true : undefined), 10_000, 100)]);
+    await Promise.race([
+      exited,
+      waitFor(
+        `the ${forward.name} forward on ${address}:${forward.listenPort}`,
+        async () => ((await tcpOpen(address, forward.listenPort)) ? true : undefined),
+        10_000,
+        100,
+      ),
+    ]);
     writeFileAtomic.sync(pidFile(layout, forward), String(child.pid));
-    log(`${forward.name} also answers on ${address}:${forward.listenPort} (forward to ${SIM_BIND_ADDRESS}:${forward.targetPort}, pid ${child.pid})`);
+    log(
+      `${forward.name} also answers on ${address}:${forward.listenPort} (forward to ${SIM_BIND_ADDRESS}:${forward.targetPort}, ` +
+        `pid ${child.pid})`,
+    );
   }
 }
 

@@ -126,7 +126,10 @@ function v1Missing(facts: CgroupHostFacts): Missing[] {
       missing.push(
         known === undefined
           ? kernelLacks(controller)
-          : { what: `the cgroup v1 ${controller} controller at ${dir}`, fix: `mkdir -p ${dir} && mount -t cgroup -o ${controller} cgroup ${dir}` },
+          : {
+              what: `the cgroup v1 ${controller} controller at ${dir}`,
+              fix: `mkdir -p ${dir} && mount -t cgroup -o ${controller} cgroup ${dir}`,
+            },
       );
     } else if (!facts.writable.includes(dir)) {
       missing.push({ what: `a writable ${dir}`, fix: 'run on the host or in a privileged container (cgroups are read-only otherwise)' });
@@ -179,7 +182,10 @@ function v2Verdict(facts: CgroupHostFacts, root: CgroupMount, missing: Missing[]
   }
   const [major] = (facts.lxcfsVersion ?? '').split('.').map(Number);
   if (facts.tools.includes('/usr/bin/lxcfs') && major !== undefined && Number.isFinite(major) && major < 4) {
-    missing.push({ what: `lxcfs 4 or later for cgroup v2 (found ${facts.lxcfsVersion})`, fix: 'install lxcfs 5 (Debian 12 and Ubuntu 22.04 have it)' });
+    missing.push({
+      what: `lxcfs 4 or later for cgroup v2 (found ${facts.lxcfsVersion})`,
+      fix: 'install lxcfs 5 (Debian 12 and Ubuntu 22.04 have it)',
+    });
   }
   const systemd = facts.pid1Comm === 'systemd' && facts.systemdBus && facts.tools.includes(SYSTEMD_RUN);
   if (!systemd) {
@@ -206,7 +212,8 @@ function v2Verdict(facts: CgroupHostFacts, root: CgroupMount, missing: Missing[]
  */
 export function decideCgroupHost(facts: CgroupHostFacts): CgroupVerdict {
   const missing: Missing[] = [];
-  if (facts.uid !== 0) missing.push({ what: 'root', fix: 'run as root (sudo): real nodes need systemd-nspawn, network namespaces and cgroups' });
+  if (facts.uid !== 0)
+    missing.push({ what: 'root', fix: 'run as root (sudo): real nodes need systemd-nspawn, network namespaces and cgroups' });
   missing.push(...toolsMissing(facts));
   const mounts = cgroupMounts(facts.mountinfo);
   const unified = mounts.find((mount) => mount.fsType === 'cgroup2' && mount.mountPoint === CGROUP_ROOT);

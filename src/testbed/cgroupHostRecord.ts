@@ -39,7 +39,8 @@ function probedFiles(mountinfo: string): string[] {
   const files = V1_CONTROLLERS.map((controller) => `${CGROUP_ROOT}/${controller}/tasks`);
   files.push(`${CGROUP_ROOT}/cpu/cpu.cfs_quota_us`);
   for (const mount of cgroupMounts(mountinfo).filter((m) => m.fsType === 'cgroup2')) {
-    for (const name of ['cgroup.controllers', 'cgroup.subtree_control', 'cgroup.type', 'cgroup.procs']) files.push(`${mount.mountPoint}/${name}`);
+    for (const name of ['cgroup.controllers', 'cgroup.subtree_control', 'cgroup.type', 'cgroup.procs'])
+      files.push(`${mount.mountPoint}/${name}`);
   }
   return files;
 }
@@ -52,7 +53,11 @@ export function readCgroupHostFacts(): CgroupHostFacts {
     const content = readOrUndefined(file);
     if (content !== undefined) files[file] = file.endsWith('/tasks') ? '' : content.trim();
   }
-  const dirs = [CGROUP_ROOT, ...V1_CONTROLLERS.map((controller) => `${CGROUP_ROOT}/${controller}`), ...cgroupMounts(mountinfo).map((m) => m.mountPoint)];
+  const dirs = [
+    CGROUP_ROOT,
+    ...V1_CONTROLLERS.map((controller) => `${CGROUP_ROOT}/${controller}`),
+    ...cgroupMounts(mountinfo).map((m) => m.mountPoint),
+  ];
   const tools = [...TOOLS.map((tool) => tool.path), SYSTEMD_RUN].filter((tool) => fs.existsSync(tool));
   return {
     uid: process.getuid?.() ?? -1,

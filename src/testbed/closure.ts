@@ -63,7 +63,9 @@ export function closureViolations(evidence: NamespaceEvidence): string[] {
   }
   // Cloud metadata services answer on 169.254.169.254: tools probe it (kube-hunter --pod does first). Blocked by a
   // route of its own, the answer is an immediate "prohibited" from inside, whatever else changes.
-  const blocked = evidence.routes4.some((route) => route.dst === METADATA_RANGE && ['prohibit', 'blackhole', 'unreachable'].includes(route.type ?? ''));
+  const blocked = evidence.routes4.some(
+    (route) => route.dst === METADATA_RANGE && ['prohibit', 'blackhole', 'unreachable'].includes(route.type ?? ''),
+  );
   if (!blocked) violations.push(`the metadata range ${METADATA_RANGE} has no prohibit route`);
   // Policy rules could send traffic by another table or mark: only the kernel's own three may exist.
   for (const rule of [...evidence.rules4, ...evidence.rules6]) {
@@ -71,7 +73,9 @@ export function closureViolations(evidence: NamespaceEvidence): string[] {
   }
   if (evidence.ipForward !== 0) violations.push('IPv4 forwarding is on');
   if (evidence.ip6Forward !== 0) violations.push('IPv6 forwarding is on');
-  const nftRules = (evidence.nftRuleset.nftables ?? []).filter((item) => typeof item === 'object' && item !== null && !('metainfo' in item));
+  const nftRules = (evidence.nftRuleset.nftables ?? []).filter(
+    (item) => typeof item === 'object' && item !== null && !('metainfo' in item),
+  );
   if (nftRules.length > 0) violations.push(`nftables has ${nftRules.length} tables, chains or rules (NAT or forwarding could hide there)`);
   if (evidence.iptablesRules > 0) violations.push(`iptables has ${evidence.iptablesRules} rules`);
 
@@ -95,7 +99,20 @@ export function closureViolations(evidence: NamespaceEvidence): string[] {
 
 /** Parses and checks evidence; throws when a field is missing, so a changed tool output is not read as closed. */
 export function parseNamespaceEvidence(raw: Record<string, unknown>, bridge: string): NamespaceEvidence {
-  const required = ['namespace', 'routes4', 'routes6', 'links', 'ipForward', 'ip6Forward', 'nftRuleset', 'iptablesRules', 'hostNamespaceIds', 'hostLinks', 'rules4', 'rules6'];
+  const required = [
+    'namespace',
+    'routes4',
+    'routes6',
+    'links',
+    'ipForward',
+    'ip6Forward',
+    'nftRuleset',
+    'iptablesRules',
+    'hostNamespaceIds',
+    'hostLinks',
+    'rules4',
+    'rules6',
+  ];
   const missing = required.filter((key) => !(key in raw));
   if (missing.length > 0) throw new Error(`namespace evidence lacks ${missing.join(', ')}`);
   return { ...(raw as Omit<NamespaceEvidence, 'bridge'>), bridge };

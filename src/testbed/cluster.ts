@@ -11,6 +11,8 @@ export interface ClusterContext {
   binaries: TestbedBinaries;
   versions: TestbedVersions;
   log: Log;
+  /** The launcher's environment, which the test bed's programs start from. */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface ComponentStatus {
@@ -20,12 +22,12 @@ export interface ComponentStatus {
 }
 
 /** kwokctl keeps everything (pki, pids, logs, etcd data) under KWOK_WORKDIR, i.e. inside the sim folder. */
-function kwokctlEnv(layout: SimLayout): NodeJS.ProcessEnv {
-  return { ...process.env, KWOK_WORKDIR: layout.kwokWorkdir };
+function kwokctlEnv(ctx: ClusterContext): NodeJS.ProcessEnv {
+  return { ...ctx.env, KWOK_WORKDIR: ctx.layout.kwokWorkdir };
 }
 
 export function kwokctl(ctx: ClusterContext, args: readonly string[], timeoutMs = 300_000) {
-  return run(ctx.binaries.kwokctl, ['--name', ctx.layout.instance.clusterName, ...args], { env: kwokctlEnv(ctx.layout), timeoutMs });
+  return run(ctx.binaries.kwokctl, ['--name', ctx.layout.instance.clusterName, ...args], { env: kwokctlEnv(ctx), timeoutMs });
 }
 
 export function kubectl(ctx: ClusterContext, args: readonly string[], timeoutMs = 60_000) {
@@ -72,7 +74,11 @@ export async function createCluster(ctx: ClusterContext, options: KwokctlOptions
   }
   await createEtcdPki(layout);
   log(`starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok-controller (${apiServerUrl(layout.instance)})`);
-  await kwokctl(ctx, ['create', 'cluster', '--config', layout.kwokctlConfigPath, '--kubeconfig', layout.kubeconfigPath, '--wait', '2m'], 600_000);
+  await kwokctl(
+    ctx,
+    ['create', 'cluster', '--config', layout.kwokctlConfigPath, '--kubeconfig', layout.kubeconfigPath, '--wait', '2m'],
+    600_000,
+  );
 }
 
 export async function deleteCluster(ctx: ClusterContext): Promise<void> {
@@ -96,7 +102,13 @@ export async function keepComponentsRunning(ctx: ClusterContext, timeoutMs: numb
         await kwokctl(ctx, ['start', 'cluster']);
         return undefined;
       }
-      return (await apiReady(ctx)) && (await kubectl(ctx, ['get', 'serviceaccount', 'default', '--namespace', 'default'], 10_000).then(() => true, () => false)) ? true : undefined;
+      return (await apiReady(ctx)) &&
+        (await kubectl(ctx, ['get', 'serviceaccount', 'default', '--namespace', 'default'], 10_000).then(
+          () => true,
+          () => false,
+        ))
+        ? true
+        : undefined;
     },
     timeoutMs,
     1000,
@@ -120,7 +132,12 @@ export async function waitClusterReady(ctx: ClusterContext, nodes: readonly SimN
   await waitFor(
     `nodes ${nodes.map((node) => node.name).join(', ')} to be Ready`,
     async () => {
-      const { stdout } = await kubectl(ctx, ['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+      const { stdout } = await kubectl(ctx, [
+        'get',
+        'nodes',
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+      ]);
       const ready = new Set(stdout.split('\n').filter((line) => line.endsWith('=True')).map((line) => line.slice(0, -'=True'.length)));
       return nodes.every((node) => ready.has(node.name)) ? true : undefined;
     },
@@ -153,7 +170,9 @@ export function leftoverProcesses(layout: SimLayout): { pid: number; command: st
   const nodesDir = `${layout.simDir}/nodes/`;
   const forwardLog = `socat -lf ${layout.simDir}/forwards/`;
   const ours = (command: string) =>
-    command.startsWith(binDir) || command.startsWith(forwardLog) || (/^sshd: \S*sshd -f /.test(command) && command.includes(` -f ${nodesDir}`));
+    command.startsWith(binDir) ||
+    command.startsWith(forwardLog) ||
+    (/^sshd: \S*sshd -f /.test(command) && command.includes(` -f ${nodesDir}`));
   const isOursOrDescendant = (pid: number): boolean => {
     for (let current: number | undefined = pid, hops = 0; current !== undefined && current > 1 && hops < 64; hops++) {
       if (ours(commands.get(current) ?? '')) return true;

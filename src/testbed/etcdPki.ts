@@ -34,7 +34,9 @@ export function etcdPki(layout: SimLayout): EtcdPki {
 
 const EXTENSIONS = {
   // Serving and peer (the single member talks to itself as a peer client too).
-  server: 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
+  server:
+    'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,' +
+    'clientAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
   client: 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
 };
 
@@ -42,8 +44,40 @@ async function signed(pki: EtcdPki, name: string, subject: string, extensions: s
   const csr = path.join(pki.dir, `${name}.csr`);
   const ext = path.join(pki.dir, `${name}.ext`);
   fs.writeFileSync(ext, extensions, { mode: 0o600 });
-  await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-subj', subject, '-out', csr]);
-  await run('openssl', ['x509', '-req', '-in', csr, '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial', '-CAserial', path.join(pki.dir, 'ca.srl'), '-days', '365', '-out', cert, '-extfile', ext]);
+  await run('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-subj',
+    subject,
+    '-out',
+    csr,
+  ]);
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    pki.caCert,
+    '-CAkey',
+    pki.caKey,
+    '-CAcreateserial',
+    '-CAserial',
+    path.join(pki.dir, 'ca.srl'),
+    '-days',
+    '365',
+    '-out',
+    cert,
+    '-extfile',
+    ext,
+  ]);
   fs.rmSync(csr);
   fs.rmSync(ext);
 }
@@ -60,7 +94,14 @@ export async function createEtcdPki(layout: SimLayout): Promise<EtcdPki> {
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   await signed(pki, 'server', '/CN=hardenlab-etcd', EXTENSIONS.server, pki.serverCert, pki.serverKey);
-  await signed(pki, 'apiserver-etcd-client', '/CN=kube-apiserver-etcd-client', EXTENSIONS.client, pki.apiServerClientCert, pki.apiServerClientKey);
+  await signed(
+    pki,
+    'apiserver-etcd-client',
+    '/CN=kube-apiserver-etcd-client',
+    EXTENSIONS.client,
+    pki.apiServerClientCert,
+    pki.apiServerClientKey,
+  );
   for (const key of [pki.caKey, pki.serverKey, pki.apiServerClientKey]) fs.chmodSync(key, 0o600);
   return pki;
 }

@@ -14,7 +14,15 @@ const loopback = z.string().regex(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'a 127.0.0
 
 const instanceSchema = z.strictObject({
   clusterName: z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, 'lower-case letters, digits and dashes'),
-  ports: z.strictObject({ kubeApiserver: port, etcd: port, etcdPeer: port, kubeControllerManager: port, kubeScheduler: port, kwokController: port, ssh: port }),
+  ports: z.strictObject({
+    kubeApiserver: port,
+    etcd: port,
+    etcdPeer: port,
+    kubeControllerManager: port,
+    kubeScheduler: port,
+    kwokController: port,
+    ssh: port,
+  }),
   nodes: z.array(z.strictObject({ name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/), address: loopback })).min(1),
   apiAddress: loopback.optional(),
 });

@@ -57,7 +57,9 @@ export function numberedNodes(prefix: string, firstOctet: number, count = 3): Si
 export const DEFAULT_SIM_INSTANCE: SimInstance = { clusterName: SIM_CLUSTER_NAME, ports: { ...SIM_PORTS }, nodes: SIM_NODES };
 
 export function apiServerUrl(instance: SimInstance): string {
-  return instance.apiAddress ? `https://${instance.apiAddress}:${SIM_PORTS.kubeApiserver}` : `https://${SIM_BIND_ADDRESS}:${instance.ports.kubeApiserver}`;
+  return instance.apiAddress
+    ? `https://${instance.apiAddress}:${SIM_PORTS.kubeApiserver}`
+    : `https://${SIM_BIND_ADDRESS}:${instance.ports.kubeApiserver}`;
 }
 /** A non-root login on every node host with the same key and no sudo rights. */
 export const SIM_UNPRIVILEGED_USER = 'hardenlab';
@@ -106,5 +108,17 @@ export function simLayout(home: string = hardenlabHome(), instance: SimInstance 
  * prompt (an unknown or changed host key fails instead).
  */
 export function nodeSshArgs(keys: { privateKeyPath: string; knownHostsPath: string }, address: string): string[] {
-  return ['-i', keys.privateKeyPath, '-o', `UserKnownHostsFile=${keys.knownHostsPath}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', `root@${address}`];
+  return [
+    '-i',
+    keys.privateKeyPath,
+    '-o',
+    `UserKnownHostsFile=${keys.knownHostsPath}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    `root@${address}`,
+  ];
 }

@@ -20,9 +20,17 @@ export interface KwokctlOptions {
   kubeletClientCertificate?: boolean;
 }
 
-export function renderKwokctlConfig(versions: TestbedVersions, binaries: TestbedBinaries, layout: SimLayout, options: KwokctlOptions = {}): string {
+export function renderKwokctlConfig(
+  versions: TestbedVersions,
+  binaries: TestbedBinaries,
+  layout: SimLayout,
+  options: KwokctlOptions = {},
+): string {
   const ports = layout.instance.ports;
-  const certSans = [...(options.advertiseAddress ? ['10.0.0.1', options.advertiseAddress] : []), ...(layout.instance.apiAddress ? [layout.instance.apiAddress] : [])];
+  const certSans = [
+    ...(options.advertiseAddress ? ['10.0.0.1', options.advertiseAddress] : []),
+    ...(layout.instance.apiAddress ? [layout.instance.apiAddress] : []),
+  ];
   const etcdTls = etcdTlsArgs(layout);
   const config = {
     apiVersion: 'config.kwok.x-k8s.io/v1alpha1',

@@ -117,7 +117,9 @@ export async function startNodeHost(node: SimNode, layout: SimLayout, log: Log):
 
 /** Writes known_hosts from the node hosts' public host keys, so clients can verify them strictly. */
 export function writeKnownHosts(nodes: readonly SimNode[], layout: SimLayout): void {
-  const lines = nodes.map((node) => knownHostsLine(node.address, layout.instance.ports.ssh, fs.readFileSync(`${hostKeyPath(layout, node)}.pub`, 'utf8')));
+  const lines = nodes.map((node) =>
+    knownHostsLine(node.address, layout.instance.ports.ssh, fs.readFileSync(`${hostKeyPath(layout, node)}.pub`, 'utf8')),
+  );
   writeFileAtomic.sync(layout.knownHostsPath, `${lines.join('\n')}\n`, { mode: 0o644 });
 }
 

@@ -4,7 +4,15 @@ import writeFileAtomic from 'write-file-atomic';
 import { kubectl, type ClusterContext } from './cluster';
 import type { SimLayout } from './layout';
 import { readToolVersions, toolPaths } from '../tools/install';
-import { ensureNodeImage, ensureNodeImages, ensureToolImages, kubeHunterSitePackages, loadBalancerUp, realNodesUp, type RealNodesContext } from './realNodes';
+import {
+  ensureNodeImage,
+  ensureNodeImages,
+  ensureToolImages,
+  kubeHunterSitePackages,
+  loadBalancerUp,
+  realNodesUp,
+  type RealNodesContext,
+} from './realNodes';
 import { initializeRealNodes } from './realNodeRegistration';
 
 /**
@@ -35,7 +43,7 @@ export function writeNodeKind(layout: SimLayout, kind: NodeKind): void {
 }
 
 export function realNodesContext(ctx: ClusterContext, cache: string): RealNodesContext {
-  return { layout: ctx.layout, cache, log: ctx.log };
+  return { layout: ctx.layout, cache, log: ctx.log, env: ctx.env };
 }
 
 /**
@@ -55,7 +63,9 @@ export async function startRealNodes(ctx: ClusterContext, cache: string): Promis
     kubeletDir: path.dirname(ctx.binaries.kubelet),
     imagesDir,
     registryDirs: [toolImagesDir],
-    kubeHunterSitePackages: kubeHunterSitePackages(toolPaths(readToolVersions(), { ...process.env, HARDENLAB_CACHE: cache }).kubeHunterVenv),
+    kubeHunterSitePackages: kubeHunterSitePackages(
+      toolPaths(readToolVersions(), { ...ctx.env, HARDENLAB_CACHE: cache }).kubeHunterVenv,
+    ),
   });
   await initializeRealNodes(rn, (args) => kubectl(ctx, args));
   await loadBalancerUp(rn, ctx.binaries.kubectl);

@@ -60,7 +60,8 @@ export function run(file: string, args: readonly string[], options: RunOptions =
   const timeoutMs = options.timeoutMs ?? 120_000;
   const maxBytes = 64 * 1024 * 1024;
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Without options.env the child inherits the worker's environment (spawn's default).
+    const child = spawn(file, args, { env: options.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let bytes = 0;

@@ -62,10 +62,15 @@ export function nodeCgroupUsage(layout: SimLayout, namespace: string, nodeName: 
     } catch {
       return {};
     }
-    const usec = /^usage_usec (\d+)$/m.exec(fs.existsSync(path.join(dir, 'cpu.stat')) ? fs.readFileSync(path.join(dir, 'cpu.stat'), 'utf8') : '')?.[1];
+    const usec = /^usage_usec (\d+)$/m.exec(
+      fs.existsSync(path.join(dir, 'cpu.stat')) ? fs.readFileSync(path.join(dir, 'cpu.stat'), 'utf8') : '',
+    )?.[1];
     return { cpuSeconds: usec === undefined ? undefined : Number(usec) / 1e6, memoryBytes: readNumber(path.join(dir, 'memory.current')) };
   }
   const v1 = (controller: string, file: string) => path.join('/sys/fs/cgroup', controller, `hardenlab-${namespace}`, nodeName, file);
   const nanoseconds = readNumber(v1('cpuacct', 'cpuacct.usage'));
-  return { cpuSeconds: nanoseconds === undefined ? undefined : nanoseconds / 1e9, memoryBytes: readNumber(v1('memory', 'memory.usage_in_bytes')) };
+  return {
+    cpuSeconds: nanoseconds === undefined ? undefined : nanoseconds / 1e9,
+    memoryBytes: readNumber(v1('memory', 'memory.usage_in_bytes')),
+  };
 }

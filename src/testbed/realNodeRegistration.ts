@@ -19,7 +19,15 @@ export async function initializeRealNodes(ctx: RealNodesContext, kubectl: Kubect
     const addresses = [{ type: 'InternalIP', address: node.address }, { type: 'Hostname', address: node.name }];
     // The test bed is the nodes' cloud provider (its load balancer serves LoadBalancer Services), as kind's is.
     const { stdout: providerID } = await kubectl(['get', 'node', node.name, '-o', 'jsonpath={.spec.providerID}']);
-    if (providerID.trim() === '') await kubectl(['patch', 'node', node.name, '--type=merge', '-p', JSON.stringify({ spec: { providerID: `${TESTBED_PROVIDER_ID_SCHEME}://${node.name}` } })]);
+    if (providerID.trim() === '')
+      await kubectl([
+        'patch',
+        'node',
+        node.name,
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { providerID: `${TESTBED_PROVIDER_ID_SCHEME}://${node.name}` } }),
+      ]);
     await kubectl(['patch', 'node', node.name, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { addresses } })]);
     const { stdout: cidr } = await kubectl(['get', 'node', node.name, '-o', 'jsonpath={.spec.podCIDR}']);
     if (cidr.trim() === '') {
@@ -52,7 +60,8 @@ async function nodeExists(kubectl: Kubectl, name: string): Promise<boolean> {
 }
 
 // A fixed command (nothing from outside goes into it) that exits 0 whatever state the units are in.
-const DIAGNOSTICS = 'systemctl --no-pager --lines=0 status containerd hardenlab-images kubelet; journalctl --no-pager -u kubelet -n 25; true';
+const DIAGNOSTICS =
+  'systemctl --no-pager --lines=0 status containerd hardenlab-images kubelet; journalctl --no-pager -u kubelet -n 25; true';
 
 /** The node's units and the kubelet's last log lines, read over SSH with the test bed's own key and host keys. */
 export async function kubeletDiagnostics(layout: SimLayout, node: SimNode): Promise<string> {

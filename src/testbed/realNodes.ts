@@ -32,6 +32,8 @@ export interface RealNodesContext {
   layout: SimLayout;
   cache: string;
   log: Log;
+  /** The launcher's environment, which the scripts start from. */
+  env: NodeJS.ProcessEnv;
 }
 
 export interface RealNodeStatus {
@@ -65,10 +67,23 @@ export function nodeIndex(layout: SimLayout, node: SimNode): number {
 
 function scriptEnv(ctx: RealNodesContext, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const cgroup = cgroupScriptEnv(ctx.layout);
-  return { ...process.env, HL_STATE: realNodesDir(ctx.layout), HL_NS: simNamespace(ctx.layout), HL_BRIDGE: SIM_BRIDGE, HARDENLAB_CACHE: ctx.cache, ...cgroup, ...extra };
+  return {
+    ...ctx.env,
+    HL_STATE: realNodesDir(ctx.layout),
+    HL_NS: simNamespace(ctx.layout),
+    HL_BRIDGE: SIM_BRIDGE,
+    HARDENLAB_CACHE: ctx.cache,
+    ...cgroup,
+    ...extra,
+  };
 }
 
-export async function script(ctx: RealNodesContext, args: string[], extra: Record<string, string> = {}, timeoutMs = 120_000): Promise<string> {
+export async function script(
+  ctx: RealNodesContext,
+  args: string[],
+  extra: Record<string, string> = {},
+  timeoutMs = 120_000,
+): Promise<string> {
   const { stdout, stderr } = await run('bash', [realNodesScript, ...args], { env: scriptEnv(ctx, extra), timeoutMs });
   for (const line of stderr.split('\n')) if (line.trim()) ctx.log(line);
   return stdout;
@@ -85,7 +100,7 @@ export function realNodesUnsupported(): string | undefined {
 
 /** Runs a build script of the node image or images; its last line of output is what it built. */
 async function buildInCache(ctx: RealNodesContext, file: string): Promise<string> {
-  const { stdout, stderr } = await run('bash', [file], { env: { ...process.env, HARDENLAB_CACHE: ctx.cache }, timeoutMs: 30 * 60_000 });
+  const { stdout, stderr } = await run('bash', [file], { env: { ...ctx.env, HARDENLAB_CACHE: ctx.cache }, timeoutMs: 30 * 60_000 });
   for (const line of stderr.split('\n')) if (line.trim()) ctx.log(line);
   return stdout.trim().split('\n').pop() ?? '';
 }
@@ -93,7 +108,8 @@ async function buildInCache(ctx: RealNodesContext, file: string): Promise<string
 /** Builds (or finds in the cache) the node image and returns its rootfs path. */
 export async function ensureNodeImage(ctx: RealNodesContext): Promise<string> {
   const rootfs = await buildInCache(ctx, nodeImageScript);
-  if (!fs.existsSync(path.join(rootfs, 'etc', 'os-release'))) throw new Error(`${nodeImageScript} printed no usable rootfs (got '${rootfs}')`);
+  if (!fs.existsSync(path.join(rootfs, 'etc', 'os-release')))
+    throw new Error(`${nodeImageScript} printed no usable rootfs (got '${rootfs}')`);
   return rootfs;
 }
 
@@ -107,7 +123,8 @@ export async function ensureNodeImages(ctx: RealNodesContext): Promise<string> {
 /** Builds (or finds in the cache) the security tools' images (kube-bench's Job image), and returns their folder. */
 export async function ensureToolImages(ctx: RealNodesContext): Promise<string> {
   const dir = await buildInCache(ctx, toolImagesScript);
-  if (!fs.existsSync(path.join(dir, 'push', 'kube-bench.tar'))) throw new Error(`${toolImagesScript} printed no usable folder (got '${dir}')`);
+  if (!fs.existsSync(path.join(dir, 'push', 'kube-bench.tar')))
+    throw new Error(`${toolImagesScript} printed no usable folder (got '${dir}')`);
   return dir;
 }
 
@@ -144,10 +161,16 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
   const binds: Record<string, string> = kubelets ? { HL_NODE_BIN: kubelets.kubeletDir, HL_IMAGES: kubelets.imagesDir } : {};
   if (kubelets?.kubeHunterSitePackages) binds.HL_KUBE_HUNTER = kubelets.kubeHunterSitePackages;
   for (const node of layout.instance.nodes) {
-    if (!realNodeStatus(layout, node).running) await script(ctx, ['node-start', node.name, String(nodeIndex(layout, node)), node.address], binds);
+    if (!realNodeStatus(layout, node).running)
+      await script(ctx, ['node-start', node.name, String(nodeIndex(layout, node)), node.address], binds);
   }
   for (const node of layout.instance.nodes) {
-    await waitFor(`sshd of real node ${node.name} on ${node.address}:22`, async () => ((await sshAnswers(node.address)) ? true : undefined), 300_000, 200); // 1.3 s natively; minutes in a TCG guest
+    await waitFor(
+      `sshd of real node ${node.name} on ${node.address}:22`,
+      async () => ((await sshAnswers(node.address)) ? true : undefined),
+      300_000,
+      200,
+    ); // 1.3 s natively; minutes in a TCG guest
   }
   writeRealKnownHosts(layout);
   log(`real nodes up: ${layout.instance.nodes.map((node) => `${node.name} (${node.address})`).join(', ')}`);
@@ -157,7 +180,9 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
 async function sshAnswers(address: string): Promise<boolean> {
   if (!(await tcpOpen(address, 22))) return false;
   try {
-    const { stdout } = await run('bash', ['-c', `exec 3<>/dev/tcp/${address}/22 2>/dev/null || exit 1; timeout 2 head -c 4 <&3`], { timeoutMs: 5_000 });
+    const { stdout } = await run('bash', ['-c', `exec 3<>/dev/tcp/${address}/22 2>/dev/null || exit 1; timeout 2 head -c 4 <&3`], {
+      timeoutMs: 5_000,
+    });
     return stdout.startsWith('SSH-');
   } catch {
     return false;
@@ -174,7 +199,9 @@ function writeRealKnownHosts(layout: SimLayout): void {
 
 /** Powers every node off, removes their cgroups, forwards, lxcfs and the namespace. */
 export async function realNodesDown(ctx: RealNodesContext): Promise<string[]> {
-  const stopped = ctx.layout.instance.nodes.filter((node) => realNodeStatus(ctx.layout, node).running).map((node) => `real node ${node.name}`);
+  const stopped = ctx.layout.instance.nodes
+    .filter((node) => realNodeStatus(ctx.layout, node).running)
+    .map((node) => `real node ${node.name}`);
   // In parallel: each node shuts down its own systemd (kubelet, containerd, pods) in its own time.
   await Promise.all(ctx.layout.instance.nodes.map((node) => script(ctx, ['node-stop', node.name], {}, 60_000)));
   if (fs.existsSync(realNodesDir(ctx.layout)) || fs.existsSync(`/run/netns/${simNamespace(ctx.layout)}`)) {
@@ -196,8 +223,11 @@ export async function readNamespaceConfig(ctx: RealNodesContext, namespace = sim
  * What would let traffic leave a network namespace (default routes, gateways, NAT, forwarding, links to the host),
  * read from its configuration only: nothing is sent. Empty when the namespace is closed.
  */
-export async function namespaceClosureViolations(namespace: string, bridge = SIM_BRIDGE): Promise<string[]> {
-  const { stdout } = await run('bash', [realNodesScript, 'closure'], { env: { ...process.env, HL_STATE: os.tmpdir(), HL_NS: namespace, HL_BRIDGE: bridge }, timeoutMs: 60_000 });
+export async function namespaceClosureViolations(namespace: string, env: NodeJS.ProcessEnv, bridge = SIM_BRIDGE): Promise<string[]> {
+  const { stdout } = await run('bash', [realNodesScript, 'closure'], {
+    env: { ...env, HL_STATE: os.tmpdir(), HL_NS: namespace, HL_BRIDGE: bridge },
+    timeoutMs: 60_000,
+  });
   const raw = Object.assign({}, ...stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
   return closureViolations(parseNamespaceEvidence(raw, bridge));
 }

@@ -4,12 +4,31 @@ import { stringify } from 'yaml';
 import writeFileAtomic from 'write-file-atomic';
 import { cacheDir, hardenlabHome } from '../config/paths';
 import { nodeMapSchema } from '../config/nodeMap';
-import { apiReady, clusterComponents, createCluster, deleteCluster, ensureNodes, keepComponentsRunning, leftoverProcesses, waitClusterReady, type ClusterContext, type ComponentStatus } from './cluster';
+import {
+  apiReady,
+  clusterComponents,
+  createCluster,
+  deleteCluster,
+  ensureNodes,
+  keepComponentsRunning,
+  leftoverProcesses,
+  waitClusterReady,
+  type ClusterContext,
+  type ComponentStatus,
+} from './cluster';
 import { apiServerUrl, simLayout, type SimInstance, type SimLayout } from './layout';
 import { ensureApiForwards, pointKubeconfigAtApiAddress, stopApiForwards } from './apiForwards';
 import { recordedSimInstance, recordSimInstance } from './instanceRecord';
 import { buildNodeMap } from './manifests';
-import { ensureClientKey, ensureUnprivilegedUser, nodeHostStatus, removeNodeHostKeys, startNodeHost, stopNodeHost, writeKnownHosts } from './nodeHosts';
+import {
+  ensureClientKey,
+  ensureUnprivilegedUser,
+  nodeHostStatus,
+  removeNodeHostKeys,
+  startNodeHost,
+  stopNodeHost,
+  writeKnownHosts,
+} from './nodeHosts';
 import { assertTrustedCache, verifyBinaryDigests } from './trustedPaths';
 import { stopProcess, type Log } from './process';
 import { withSimLock } from './simLock';
@@ -22,9 +41,11 @@ import { describeCgroupPlan, type CgroupPlan } from './cgroupHost';
 import { binaryPaths, buildScript, missingBinaries, readVersions } from './versions';
 
 export interface SimOptions {
-  /** Data folder (default hardenlabHome()); the test bed lives in its sim/ subfolder. */
+  /** The launcher's environment: the test bed's programs start from it, and it places the default folders. */
+  env: NodeJS.ProcessEnv;
+  /** Data folder (default hardenlabHome(env)); the test bed lives in its sim/ subfolder. */
   home?: string;
-  /** Binary cache (default cacheDir()). */
+  /** Binary cache (default cacheDir(env)). */
   cache?: string;
   /** Progress lines (build output included). Default: silent. */
   log?: Log;
@@ -84,17 +105,24 @@ export interface SimDownResult {
 const silent: Log = () => undefined;
 
 function contextFor(options: SimOptions): { ctx: ClusterContext; home: string; cache: string } {
-  const home = options.home ?? hardenlabHome();
-  const cache = options.cache ?? cacheDir();
+  const home = options.home ?? hardenlabHome(options.env);
+  const cache = options.cache ?? cacheDir(options.env);
   const versions = readVersions();
   const instance = options.instance ?? recordedSimInstance(home);
-  return { ctx: { layout: simLayout(home, instance), binaries: binaryPaths(versions, cache), versions, log: options.log ?? silent }, home, cache };
+  const log = options.log ?? silent;
+  return {
+    ctx: { layout: simLayout(home, instance), binaries: binaryPaths(versions, cache), versions, log, env: options.env },
+    home,
+    cache,
+  };
 }
 
-/** Runs a build script (the test bed's build.sh by default), streaming its lines into the log; rejects with the last lines when it fails. */
-export function runBuild(cache: string, log: Log, script = buildScript): Promise<void> {
+/**
+ * Runs a build script (the test bed's build.sh by default), streaming its lines into the log; rejects with the last lines when it fails.
+ */
+export function runBuild(cache: string, log: Log, env: NodeJS.ProcessEnv, script = buildScript): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script], { env: { ...process.env, HARDENLAB_CACHE: cache }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [script], { env: { ...env, HARDENLAB_CACHE: cache }, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
     const forward = (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n')) {
@@ -121,7 +149,7 @@ function clusterRunning(layout: SimLayout): boolean {
  * host, starts the kwokctl cluster, registers 3 KWOK nodes, waits for /readyz and Ready nodes, and writes
  * the kubeconfig and the node map under `<home>/sim/`.
  */
-export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
+export async function simUp(options: SimUpOptions): Promise<SimUpResult> {
   const began = Date.now();
   const { ctx, home, cache } = contextFor(options);
   const { layout, log } = ctx;
@@ -133,7 +161,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
     if (missing.length > 0) {
       if (options.build === false) throw new Error(`test bed binaries missing (run scripts/testbed/build.sh): ${missing.join(', ')}`);
       log(`building test bed binaries into ${cache} (cold: many minutes)`);
-      await runBuild(cache, log);
+      await runBuild(cache, log, ctx.env);
       missing = missingBinaries(ctx.binaries);
       if (missing.length > 0) throw new Error(`build.sh finished but binaries are missing: ${missing.join(', ')}`);
     }
@@ -168,7 +196,10 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
     const components = clusterComponents(layout);
     if (components.some((component) => component.running)) {
       await keepComponentsRunning(ctx, readyTimeoutMs).catch((error: unknown) => {
-        throw new Error(`the running cluster at ${apiServerUrl(layout.instance)} did not become ready (${(error as Error).message}); stop it with hardenlab sim down`);
+        throw new Error(
+          `the running cluster at ${apiServerUrl(layout.instance)} did not become ready (${(error as Error).message}); stop it with ` +
+            `hardenlab sim down`,
+        );
       });
       log(`reusing the running cluster at ${apiServerUrl(layout.instance)}`);
     } else {
@@ -205,7 +236,7 @@ export async function simUp(options: SimUpOptions = {}): Promise<SimUpResult> {
 }
 
 /** Stops every process the test bed started (control plane and node hosts) and removes `<home>/sim/`. */
-export async function simDown(options: SimOptions = {}): Promise<SimDownResult> {
+export async function simDown(options: SimOptions): Promise<SimDownResult> {
   const { ctx, home, cache } = contextFor(options);
   const { layout, log } = ctx;
   return withSimLock(home, async () => {
@@ -245,7 +276,7 @@ export async function simDown(options: SimOptions = {}): Promise<SimDownResult> 
 }
 
 /** What runs: control plane components (from kwokctl's pid files), node hosts, and whether the API is ready. */
-export async function simStatus(options: SimOptions = {}): Promise<SimStatusResult> {
+export async function simStatus(options: SimOptions): Promise<SimStatusResult> {
   const { ctx } = contextFor(options);
   const { layout } = ctx;
   const components = clusterComponents(layout);

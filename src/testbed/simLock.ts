@@ -63,7 +63,8 @@ export async function withSimLock<T>(home: string, fn: () => Promise<T>, waitMs 
       breakStale(lockPath, holder);
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`${lockPath} is held by pid ${holder ?? '(unreadable)'} for over ${Math.round(waitMs / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new Error(`${lockPath} is held by pid ${holder ?? '(unreadable)'} for over ${Math.round(waitMs / 1000)} s`);
     await sleep(500);
   }
   try {

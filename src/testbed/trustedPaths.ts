@@ -25,7 +25,8 @@ export function untrustedPathReasons(file: string, owner = process.getuid?.() ??
     }
     if (stat.uid !== 0 && stat.uid !== owner) reasons.push(`${current} is owned by uid ${stat.uid}`);
     const writable = stat.mode & 0o022;
-    if (writable !== 0) reasons.push(`${current} is writable by ${writable & 0o002 ? 'everyone' : 'its group'} (mode ${(stat.mode & 0o7777).toString(8)})`);
+    if (writable !== 0)
+      reasons.push(`${current} is writable by ${writable & 0o002 ? 'everyone' : 'its group'} (mode ${(stat.mode & 0o7777).toString(8)})`);
     if (current === path.dirname(current)) break;
   }
   return reasons;
@@ -42,7 +43,8 @@ export function ensurePrivateDir(dir: string): void {
   const stat = fs.lstatSync(dir);
   const owner = process.getuid?.() ?? 0;
   if (!stat.isDirectory()) throw new Error(`${dir} is not a folder (a symbolic link or file is in its place)`);
-  if (stat.uid !== owner) throw new Error(`${dir} is owned by uid ${stat.uid}, not by this user (${owner}): refusing to keep the test bed's keys there`);
+  if (stat.uid !== owner)
+    throw new Error(`${dir} is owned by uid ${stat.uid}, not by this user (${owner}): refusing to keep the test bed's keys there`);
   fs.chmodSync(dir, 0o700);
 }
 
@@ -82,7 +84,8 @@ export function verifyBinaryDigests(files: readonly string[]): void {
     }
     for (const name of names) {
       const actual = sha256(path.join(dir, name));
-      if (actual !== recorded.get(name)) throw new Error(`${path.join(dir, name)} does not match its recorded sha256 (${record}): refusing to run it`);
+      if (actual !== recorded.get(name))
+        throw new Error(`${path.join(dir, name)} does not match its recorded sha256 (${record}): refusing to run it`);
     }
   }
 }

@@ -42,7 +42,12 @@ export function qemuArgs(options: VmGuestOptions): string[] {
     `local,path=${dir},mount_tag=${tag},security_model=passthrough${readOnly ? ',readonly=on' : ''}`,
   ];
   const disks = options.readOnlyDisks ?? [];
-  const paths = { cacheDir: options.cacheDir, repoDir: options.repoDir, outDir: options.outDir, ...Object.fromEntries(disks.map((disk, i) => [`readOnlyDisks[${i}]`, disk])) };
+  const paths = {
+    cacheDir: options.cacheDir,
+    repoDir: options.repoDir,
+    outDir: options.outDir,
+    ...Object.fromEntries(disks.map((disk, i) => [`readOnlyDisks[${i}]`, disk])),
+  };
   for (const [name, dir] of Object.entries(paths)) {
     if (!path.isAbsolute(dir) || dir.includes(',')) throw new Error(`${name} must be an absolute path without commas, got '${dir}'`);
   }
@@ -65,7 +70,21 @@ export function qemuArgs(options: VmGuestOptions): string[] {
 }
 
 /** Options whose mere presence may give the guest a way out (a network device, or a socket to the host). */
-const NETWORK_OPTIONS = new Set(['-netdev', '-net', '-nic', '-chardev', '-qmp', '-vnc', '-spice', '-incoming', '-gdb', '-s', '-usbdevice', '-device', '-fsdev']);
+const NETWORK_OPTIONS = new Set([
+  '-netdev',
+  '-net',
+  '-nic',
+  '-chardev',
+  '-qmp',
+  '-vnc',
+  '-spice',
+  '-incoming',
+  '-gdb',
+  '-s',
+  '-usbdevice',
+  '-device',
+  '-fsdev',
+]);
 
 /**
  * What in a QEMU command line could let the guest reach a network: empty when it is closed. Allowed: exactly
@@ -76,7 +95,10 @@ export function qemuClosureViolations(argv: readonly string[]): string[] {
   const violations: string[] = [];
   if (!argv.includes('-nodefaults')) violations.push('-nodefaults is missing (QEMU would add its default network card)');
   const nics = argv.flatMap((arg, i) => (arg === '-nic' ? [argv[i + 1]] : []));
-  if (nics.length !== 1 || nics[0] !== 'none') violations.push(`the network must be exactly -nic none (got ${nics.length === 0 ? 'no -nic' : nics.map((nic) => `-nic ${nic}`).join(', ')})`);
+  if (nics.length !== 1 || nics[0] !== 'none')
+    violations.push(
+      `the network must be exactly -nic none (got ${nics.length === 0 ? 'no -nic' : nics.map((nic) => `-nic ${nic}`).join(', ')})`,
+    );
   argv.forEach((arg, i) => {
     const value = argv[i + 1] ?? '';
     if (arg === '-nic') return;

@@ -16,7 +16,7 @@ export interface TestbedEnvironment {
 }
 
 /** The environment of the test bed in `options.home`, or undefined when it does not run (or lacks its state files). */
-export async function runningTestbedEnvironment(options: SimOptions = {}): Promise<TestbedEnvironment | undefined> {
+export async function runningTestbedEnvironment(options: SimOptions): Promise<TestbedEnvironment | undefined> {
   const status = await simStatus(options);
   if (!status.running || !status.kubeconfigPath || !status.nodeMapPath) return undefined;
   return testbedEnvironment(status.kubeconfigPath, status.nodeMapPath);

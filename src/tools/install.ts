@@ -33,7 +33,7 @@ export function readToolVersions(file = toolVersionsFile): ToolVersions {
 }
 
 /** Where the install scripts put the tools on this worker, keyed by version. */
-export function toolPaths(versions: ToolVersions = readToolVersions(), env: NodeJS.ProcessEnv = process.env) {
+export function toolPaths(versions: ToolVersions, env: NodeJS.ProcessEnv) {
   const cache = cacheDir(env);
   const kubeBenchDir = path.join(cache, 'bin', `kube-bench-${versions.kubeBench}`);
   const kubeHunterVenv = path.join(cache, 'venv', `kube-hunter-${versions.kubeHunter}`);
@@ -48,7 +48,7 @@ export function toolPaths(versions: ToolVersions = readToolVersions(), env: Node
 }
 
 /** The `binaries` dependency of createToolActivities, from the pinned versions and the cache. */
-export function defaultToolBinaries(env: NodeJS.ProcessEnv = process.env) {
+export function defaultToolBinaries(env: NodeJS.ProcessEnv) {
   const versions = readToolVersions();
   const paths = toolPaths(versions, env);
   return {

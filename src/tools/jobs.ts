@@ -29,14 +29,23 @@ const POD_SECURITY_ENFORCE = 'pod-security.kubernetes.io/enforce';
  * hostPID/hostPath pod, and kube-hunter's root one, would be refused and the Job would wait out its timeout):
  * then in a namespace of the run's own that admits them, labelled for the run so reset removes it.
  */
-export function toolJobNamespace(runNamespace: KubeObject | null, scope: ToolJobScope): { namespace: string; create?: KubeObject; why?: string } {
+export function toolJobNamespace(
+  runNamespace: KubeObject | null,
+  scope: ToolJobScope,
+): { namespace: string; create?: KubeObject; why?: string } {
   const level = runNamespace?.metadata.labels?.[POD_SECURITY_ENFORCE];
   if (!level || level === 'privileged') return { namespace: scope.namespace };
   const namespace = `hl-tools-${shortHash(scope.namespace)}`;
   return {
     namespace,
-    create: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { ...runLabels(scope.runId), [POD_SECURITY_ENFORCE]: 'privileged' } } },
-    why: `ran in namespace ${namespace}: the run's namespace ${scope.namespace} enforces Pod Security "${level}", which refuses the tool's pod`,
+    create: {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: namespace, labels: { ...runLabels(scope.runId), [POD_SECURITY_ENFORCE]: 'privileged' } },
+    },
+    why:
+      `ran in namespace ${namespace}: the run's namespace ${scope.namespace} enforces Pod Security "${level}", which refuses the ` +
+      `tool's pod`,
   };
 }
 
@@ -146,8 +155,8 @@ export function jobState(job: KubeObject | null): 'missing' | 'running' | 'compl
 
 /** The Failed condition's reason and message, for errors. */
 export function jobFailure(job: KubeObject): string {
-  const failed = ((job.status as { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] } | undefined)?.conditions ?? []).find(
-    (c) => c.type === 'Failed' && c.status === 'True',
-  );
+  const failed = (
+    (job.status as { conditions?: { type?: string; status?: string; reason?: string; message?: string }[] } | undefined)?.conditions ?? []
+  ).find((c) => c.type === 'Failed' && c.status === 'True');
   return failed ? `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim() : 'failed';
 }

@@ -92,11 +92,16 @@ export function parseKubeBenchJson(raw: string, context: { mode: KubeBenchMode; 
   if (mismatch.length) {
     warnings.push(
       `kube-bench Totals disagree with its results for ${mismatch.join(', ')}: ` +
-        `Totals ${mismatch.map((k) => `${k}=${totals[k]}`).join(' ')}, results ${mismatch.map((k) => `${k}=${counted[k.toUpperCase() as CheckStatus]}`).join(' ')}`,
+        `Totals ${mismatch.map((k) => `${k}=${totals[k]}`).join(' ')}, ` +
+        `results ${mismatch.map((k) => `${k}=${counted[k.toUpperCase() as CheckStatus]}`).join(' ')}`,
     );
   }
   if (report.Controls.length === 0) {
-    throw new ToolOutputError('kube-bench', 'the report has no Controls: kube-bench ran no benchmark target', Buffer.byteLength(raw, 'utf8'));
+    throw new ToolOutputError(
+      'kube-bench',
+      'the report has no Controls: kube-bench ran no benchmark target',
+      Buffer.byteLength(raw, 'utf8'),
+    );
   }
   const first = report.Controls[0];
   return {

@@ -42,7 +42,9 @@ export function parseToolJson(tool: ToolName, raw: string, hint: string): unknow
         bytes,
       );
     }
-    const where = Number.isFinite(position) ? ` at ${lineAndColumn(raw, position)} near ${excerpt(raw.slice(position, position + 40))}` : '';
+    const where = Number.isFinite(position)
+      ? ` at ${lineAndColumn(raw, position)} near ${excerpt(raw.slice(position, position + 40))}`
+      : '';
     throw new ToolOutputError(tool, `the output is not valid JSON${where}: ${message}`, bytes);
   }
 }

@@ -24,6 +24,7 @@ import { describeLeftover, listRunObjects } from '../support/leftovers';
 import { tempDir, tempDirSync } from '../support/tempDir';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 import { startWorkerRun, type WorkerRun } from '../support/workerRun';
+import { realClusterDeps } from '../support/activityDeps';
 
 jest.setTimeout(600_000);
 
@@ -191,7 +192,7 @@ async function expectActivityError(c: ActivityCase): Promise<void> {
 }
 
 describe('kubeconfigs: cluster activities against the test bed', () => {
-  const cluster = createClusterActivities({ env: process.env });
+  const cluster = createClusterActivities(realClusterDeps(process.env));
   const provision = (kubeconfigPath: string, context?: string) =>
     cluster.provisionCluster({ runId: `badinput-${suffix}`, cluster: clusterSchema.parse({ provider: 'kubeconfig', kubeconfigPath, context }) });
   const cases: ActivityCase[] = [

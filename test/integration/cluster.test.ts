@@ -17,6 +17,7 @@ import { LinodeFailure, LinodeProvider } from '../../src/providers';
 import { ArtifactStore } from '../../src/store/artifactStore';
 import { startFakeLinode, type FakeLinode } from '../support/fakeLinode';
 import { ensureTestbed, type Testbed } from '../support/testbed';
+import { realClusterDeps } from '../support/activityDeps';
 
 jest.setTimeout(300_000);
 
@@ -79,12 +80,13 @@ beforeAll(async () => {
   tb = await ensureTestbed();
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-cluster-it-'));
   fake = await startFakeLinode({ token: LINODE_TOKEN, kubeconfig: await fs.readFile(tb.kubeconfigPath, 'utf8'), neverReadyLabel: /stuck/, maxPageSize: 2, seedClusters: 3 });
-  activities = createClusterActivities({
-    store: new ArtifactStore(home),
-    env: { HARDENLAB_IT_LINODE_TOKEN: LINODE_TOKEN },
-    providers: { linode: new LinodeProvider({ pollIntervalMs: 50, readyTimeoutMs: 3000 }) },
-    timeouts: { noLoadBalancerControllerGraceMs: 3000, resetMs: 120_000, rolloutMs: 120_000, httpCheckMs: 10_000 },
-  });
+  activities = createClusterActivities(
+    realClusterDeps({ HARDENLAB_IT_LINODE_TOKEN: LINODE_TOKEN }, {
+      store: new ArtifactStore(home),
+      providers: { linode: new LinodeProvider({ pollIntervalMs: 50, readyTimeoutMs: 3000 }) },
+      timeouts: { noLoadBalancerControllerGraceMs: 3000, resetMs: 120_000, rolloutMs: 120_000, httpCheckMs: 10_000 },
+    }),
+  );
   ref = { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath, nodeMapPath: tb.nodeMapPath };
   admin = await loadKubeClient(ref);
 });
@@ -137,7 +139,7 @@ describe('provision', () => {
     const refused = await activities.provisionCluster({ runId: `it-${suffix}-bad`, cluster: spec({ nodeType: 'g9-imaginary' }) }).catch((e: unknown) => e);
     expect(failureTypeOf(refused)).toBe(LinodeFailure.InvalidRequest);
     expect((refused as Error).message).toContain('node_pools[0].type');
-    const badToken = createClusterActivities({ store: new ArtifactStore(home), env: { HARDENLAB_IT_LINODE_TOKEN: 'wrong' } });
+    const badToken = createClusterActivities(realClusterDeps({ HARDENLAB_IT_LINODE_TOKEN: 'wrong' }, { store: new ArtifactStore(home) }));
     const unauthorized = await badToken.provisionCluster({ runId: `it-${suffix}-bad`, cluster: spec({}) }).catch((e: unknown) => e);
     expect(failureTypeOf(unauthorized)).toBe(LinodeFailure.Unauthorized);
     const stuck = await activities.provisionCluster({ runId: `stuck-${suffix}`, cluster: spec({}) }).catch((e: unknown) => e);
@@ -282,7 +284,7 @@ describe('harden', () => {
 describe('a rollout that cannot finish', () => {
   // In the restricted namespace of the previous test the root image's pods are refused, so the rollout never completes.
   it('times out as a retryable error naming the replica counts', async () => {
-    const quick = createClusterActivities({ store: new ArtifactStore(home), timeouts: { rolloutMs: 2000 } });
+    const quick = createClusterActivities(realClusterDeps(process.env, { store: new ArtifactStore(home), timeouts: { rolloutMs: 2000 } }));
     const err = await quick.deployWorkload(deployRequest(runIds.root, false)).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(ApplicationFailure);
     expect((err as Error).name).toBe(KubeTransient.Timeout);

@@ -85,7 +85,7 @@ test('an encrypted run: no plaintext in the history; the codec server decodes it
   try {
     // Asynchronously: the codec server answers from this process's event loop.
     const { stdout: decoded } = await execFileAsync(
-      temporalCliPath(),
+      temporalCliPath(process.env),
       ['workflow', 'show', '--workflow-id', workflowId, '--address', run.server.address, '--codec-endpoint', server.url, '--output', 'json'],
       { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000, killSignal: 'SIGKILL' },
     );

@@ -72,7 +72,7 @@ test('a dev database from before the search attributes gets them when dev starts
   try {
     // The database an earlier release's `hardenlab dev` (or demo) left: created without them.
     const port = await freePort();
-    const old = spawn(temporalCliPath(), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFile, '--log-level', 'error'], { stdio: 'ignore' });
+    const old = spawn(temporalCliPath(process.env), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFile, '--log-level', 'error'], { stdio: 'ignore' });
     const exited = new Promise((resolve) => old.once('exit', resolve));
     await waitFor('the old dev server', () => canConnect('127.0.0.1', port), 60_000);
     const oldClient = await Connection.connect({ address: `127.0.0.1:${port}` });
@@ -83,7 +83,7 @@ test('a dev database from before the search attributes gets them when dev starts
     await exited;
     expect(Object.keys(before).filter((name) => name.startsWith('Hardenlab'))).toEqual([]);
 
-    const server = await startDevServer({ port: 0, uiPort: 0, dbFile });
+    const server = await startDevServer({ temporalCli: temporalCliPath(process.env), port: 0, uiPort: 0, dbFile });
     const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: 'default' });
     try {
       const handle = await client.workflow.start('securityExperiment', {
@@ -109,7 +109,7 @@ test('a dev database from before the search attributes gets them when dev starts
 
 describe('dev server ports', () => {
   it('dev servers started at the same moment all serve, each on ports of its own', async () => {
-    const servers = await Promise.all([startDevServer({}), startDevServer({}), startDevServer({})]);
+    const servers = await Promise.all([startDevServer({ temporalCli: temporalCliPath(process.env) }), startDevServer({ temporalCli: temporalCliPath(process.env) }), startDevServer({ temporalCli: temporalCliPath(process.env) })]);
     try {
       const ports = servers.flatMap((s) => [s.address.split(':')[1], s.uiUrl.split(':')[2]]);
       expect(new Set(ports).size).toBe(6);
@@ -134,7 +134,7 @@ describe('dev server ports', () => {
 echo "$*" >> ${join(home, `attempts-${failures}`)}
 n=$(wc -l < ${join(home, `attempts-${failures}`)})
 if [ "$n" -le ${failures} ]; then echo '${collision}' >&2; exit 2; fi
-exec ${temporalCliPath()} "$@"
+exec ${temporalCliPath(process.env)} "$@"
 `;
       await writeFile(script, body, { mode: 0o755 });
       process.env.HARDENLAB_TEMPORAL_CLI = script;
@@ -151,7 +151,7 @@ exec ${temporalCliPath()} "$@"
 
     it('is tried again with new ports, and then serves', async () => {
       const attempts = await standIn(1);
-      const server = await startDevServer({});
+      const server = await startDevServer({ temporalCli: temporalCliPath(process.env) });
       try {
         const [first, second] = await attempts();
         const portOf = (args: string) => /--port (\d+)/.exec(args)![1];
@@ -167,7 +167,7 @@ exec ${temporalCliPath()} "$@"
 
     it('gives up after a bounded number of tries, with the server output', async () => {
       const attempts = await standIn(1000);
-      await expect(startDevServer({})).rejects.toThrow(collision);
+      await expect(startDevServer({ temporalCli: temporalCliPath(process.env) })).rejects.toThrow(collision);
       expect(await attempts()).toHaveLength(PORT_COLLISION_TRIES);
     });
   });

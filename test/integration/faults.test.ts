@@ -34,6 +34,7 @@ import {
 import { FaultsBed } from '../support/faultsBed';
 import { describeLeftover, listRunObjects } from '../support/leftovers';
 import { workerConfigEnv } from '../support/workerConfig';
+import { temporalCliPath } from '../../src/temporal/binaries';
 
 jest.setTimeout(6 * 60_000);
 
@@ -64,7 +65,7 @@ beforeAll(async () => {
   // The worker's environment: this test bed's kubeconfig and node map.
   workerEnv = await workerConfigEnv(dir, { experiment: { cluster: { provider: 'kubeconfig', kubeconfigPath: testbed.kubeconfigPath }, nodeMapPath: testbed.nodeMapPath } });
   // Fixed ports and a database file, so the dev server can be restarted where the worker and client expect it.
-  serverOptions = { port: await freePort(), uiPort: await freePort(), dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') };
+  serverOptions = { temporalCli: temporalCliPath(process.env), port: await freePort(), uiPort: await freePort(), dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') };
   server = await startDevServer(serverOptions);
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
   await ensureWorker();

@@ -51,7 +51,7 @@ function servedCertificate(host: string, port: number): Promise<string> {
 
 /** What must not change: every process of the bed, the certificate its API server serves, its client files. */
 async function snapshot(home: string) {
-  const status = await simStatus({ home, instance: DEFAULT_SIM_INSTANCE });
+  const status = await simStatus({ env: process.env, home, instance: DEFAULT_SIM_INSTANCE });
   const layout = simLayout(home, DEFAULT_SIM_INSTANCE);
   return {
     running: status.running,
@@ -75,7 +75,7 @@ beforeAll(async () => {
   } else {
     bedHome = await tempDir('hardenlab-default-bed-');
     log(`no test bed on the default ports: starting one in ${bedHome}`);
-    await simUp({ home: bedHome, instance: DEFAULT_SIM_INSTANCE, log });
+    await simUp({ env: process.env, home: bedHome, instance: DEFAULT_SIM_INSTANCE, log });
     startedBed = true;
   }
 });
@@ -86,7 +86,7 @@ afterAll(async () => {
   process.env[TEST_RUN_ID_ENV] = savedEnv.runId;
   if (savedEnv.runId === undefined) delete process.env[TEST_RUN_ID_ENV];
   delete process.env[LANE_SETUP_FAILURE_ENV];
-  if (startedBed) expect((await simDown({ home: bedHome, instance: DEFAULT_SIM_INSTANCE, log })).leftover).toEqual([]);
+  if (startedBed) expect((await simDown({ env: process.env, home: bedHome, instance: DEFAULT_SIM_INSTANCE, log })).leftover).toEqual([]);
 });
 
 test("the shared lane's set-up succeeds beside a test bed in a default data folder and leaves it as it found it", async () => {

@@ -52,12 +52,12 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
 
   beforeAll(async () => {
     const started = Date.now();
-    up = await simUp({ home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    up = await simUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
     log(`sim up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
   afterAll(async () => {
-    const down = await simDown({ home, instance, log });
+    const down = await simDown({ env: process.env, home, instance, log });
     expect(down.leftover).toEqual([]);
   });
 

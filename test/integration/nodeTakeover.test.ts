@@ -19,6 +19,7 @@ import { ArtifactStore } from '../../src/store/artifactStore';
 import { defaultToolBinaries } from '../../src/tools/install';
 import { loadToolKubeClient } from '../../src/tools/kubeAccess';
 import { ensureTestbed } from '../support/testbed';
+import { namespaceClosureViolations } from '../../src/testbed/realNodes';
 
 jest.setTimeout(15 * 60_000);
 
@@ -41,7 +42,7 @@ beforeAll(async () => {
     await fs.rename(OLD_ROOT, savedOldRoot);
   }
   execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', attacker]);
-  const version = defaultToolBinaries().kubeBenchVersion;
+  const version = defaultToolBinaries(process.env).kubeBenchVersion;
   // The planted kube-bench: prints the expected version (the old reuse check) and marks that it ran, as whom.
   asAttacker(`set -e
 umask 022
@@ -75,7 +76,9 @@ test('a kube-bench planted at the old shared path by another user is never run, 
     ssh: new Ssh2Connector(),
     kube: (ref) => loadToolKubeClient(ref, { logTimeoutMs: 15_000 }),
     store: new ArtifactStore(path.join(work, 'store')),
-    binaries: defaultToolBinaries(),
+    binaries: defaultToolBinaries(process.env),
+    env: process.env,
+    namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, process.env),
   });
   const request: ToolRunRequest = {
     runId,
@@ -86,7 +89,7 @@ test('a kube-bench planted at the old shared path by another user is never run, 
   };
   const summary = await tools.runKubeBench(request);
 
-  expect(summary).toMatchObject({ tool: 'kube-bench', mode: 'node', outcome: 'ok', version: defaultToolBinaries().kubeBenchVersion });
+  expect(summary).toMatchObject({ tool: 'kube-bench', mode: 'node', outcome: 'ok', version: defaultToolBinaries(process.env).kubeBenchVersion });
   expect((summary.counts as Record<string, number>).fail).toBeGreaterThan(0); // the real kube-bench ran against the real API server
   expect(existsSync(marker)).toBe(false);
   // The planted folder is untouched, and the run's private directory is gone.

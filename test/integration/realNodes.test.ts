@@ -27,6 +27,7 @@ import { describeWhen } from '../support/skip';
 import { waitForFreeInstance } from '../support/lane';
 import { foreignEtcdWrite } from '../support/etcdAccess';
 import { ensureUnprivilegedUser } from '../../src/testbed/nodeHosts';
+import { temporalCliPath } from '../../src/temporal/binaries';
 
 // Real nodes: three system containers (1 CPU, 2 GiB each) with containerd and a real kubelet, joined to a real
 // control plane. This test bed is its own instance (other ports and addresses), beside the shared KWOK one.
@@ -65,12 +66,12 @@ describeReal('real nodes', () => {
     // Another checkout's real-node test holds the same ports, addresses and namespace: wait for it, bounded.
     await waitForFreeInstance(instance, { log, paths: [`/run/netns/hardenlab-${instance.clusterName}`], waitMs: 8 * 60_000 });
     const started = Date.now();
-    up = await simUp({ home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    up = await simUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
     log(`sim up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
   afterAll(async () => {
-    const down = await simDown({ home, instance, log });
+    const down = await simDown({ env: process.env, home, instance, log });
     expect(down.leftover).toEqual([]);
     expect(fs.existsSync(`/run/netns/hardenlab-${instance.clusterName}`)).toBe(false);
     expect(fs.existsSync(`/sys/fs/cgroup/cpu/hardenlab-hardenlab-${instance.clusterName}`)).toBe(false);
@@ -92,7 +93,7 @@ describeReal('real nodes', () => {
     const diagnosis = await kubeletDiagnostics(layout, instance.nodes[0]!);
     expect(diagnosis).toMatch(/kubelet\.service[^\n]*\n[^\n]*\n\s*Active: active \(running\)/);
     expect(diagnosis).toContain('containerd.service');
-    const status = await simStatus({ home, instance });
+    const status = await simStatus({ env: process.env, home, instance });
     expect(status.nodes).toBe('real');
     expect(status.nodeHosts.every((node) => node.running)).toBe(true);
   });
@@ -184,7 +185,7 @@ describeReal('real nodes', () => {
   });
 
   test('the three scenarios run on the real nodes: 5 pulled pods, every node sampled, kube-bench as a Job on its node, boot times, a clean reset', async () => {
-    const server = await startDevServer({});
+    const server = await startDevServer({ temporalCli: temporalCliPath(process.env) });
     const client = new Client({ connection: await Connection.connect({ address: server.address }) });
     // The environment (this test bed's kubeconfig and node map) is the worker's, never the workflow input's.
     const configPath = path.join(home, 'worker.yaml');
@@ -306,12 +307,12 @@ describeReal('real nodes', () => {
   });
 
   test('the node network is closed: no default route, no NAT, no forwarding, no link to the host', async () => {
-    const evidence = parseNamespaceEvidence(await readNamespaceConfig({ layout, cache: '', log }), SIM_BRIDGE);
+    const evidence = parseNamespaceEvidence(await readNamespaceConfig({ layout, cache: '', log, env: process.env }), SIM_BRIDGE);
     expect(closureViolations(evidence)).toEqual([]);
     // The nodes are on the bridge: three veths, one per node.
     expect(evidence.links.filter((link) => link.linkinfo?.info_kind === 'veth')).toHaveLength(3);
     // The check kube-hunter's subnet-probing modes run first (tools.kubeHunter.subnetProbes.closedNamespace).
-    expect(await namespaceClosureViolations(simNamespace(layout))).toEqual([]);
+    expect(await namespaceClosureViolations(simNamespace(layout), process.env)).toEqual([]);
   });
 });
 
@@ -329,12 +330,12 @@ describeReal('the closure check', () => {
     await exec('ip', ['-n', probe, 'addr', 'add', '192.0.2.1/24', 'dev', 'out0']);
     await exec('ip', ['-n', probe, 'link', 'set', 'out0', 'up']);
     await exec('ip', ['-n', probe, 'route', 'add', 'default', 'via', '192.0.2.254']);
-    const evidence = parseNamespaceEvidence(await readNamespaceConfig({ layout, cache: '', log }, probe), SIM_BRIDGE);
+    const evidence = parseNamespaceEvidence(await readNamespaceConfig({ layout, cache: '', log, env: process.env }, probe), SIM_BRIDGE);
     const violations = closureViolations(evidence);
     expect(violations).toContain('default route via 192.0.2.254');
     expect(violations).toContain("interface out0 (veth) is not the bridge or a node's veth on it");
     // The check kube-hunter's subnet-probing modes run first (tools.kubeHunter.subnetProbes.closedNamespace) sees the same.
-    expect(await namespaceClosureViolations(probe)).toEqual(violations);
+    expect(await namespaceClosureViolations(probe, process.env)).toEqual(violations);
   });
 
 });

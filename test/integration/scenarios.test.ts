@@ -34,7 +34,7 @@ beforeAll(async () => {
   expect(await writeReadmeScenario(folder)).toHaveLength(3);
   // kube-bench as the worker config may name it on a node (the worker's build: the test bed's nodes are this machine),
   // so each run does not upload 58 MB over SFTP first (about 35 s a run here; staging is tools.test.ts's).
-  const kubeBench = path.join(defaultToolBinaries().kubeBenchDir, 'kube-bench');
+  const kubeBench = path.join(defaultToolBinaries(process.env).kubeBenchDir, 'kube-bench');
   const env = await workerConfigEnv(folder, { experiment: { ...TESTBED_ENVIRONMENT, tools: { kubeBench: { binaryPath: kubeBench } } } });
   const suffix = Date.now().toString(36);
   const run = await startWorkerRun({ dir: folder, taskQueue: `it-scenarios-${suffix}`, env });
@@ -153,7 +153,7 @@ test('audits on: every scenario gets findings from real kube-bench, kube-hunter 
       expect(run.findingsFile).toBe(`${record.artifactKey}/audit/tools/${run.tool}-${run.mode}.findings.json`);
       const doc = JSON.parse(await fs.readFile(path.join(hardenlabHome(), run.findingsFile!), 'utf8')) as { findings: unknown[]; totals: Record<string, number>; command: string };
       expect(doc.totals).toEqual(run.counts);
-      const binaries = defaultToolBinaries();
+      const binaries = defaultToolBinaries(process.env);
       expect(doc.command.startsWith(run.tool === 'kube-bench' ? binaries.kubeBenchDir : run.tool === 'trivy' ? binaries.trivy : binaries.kubeHunter)).toBe(true);
       console.log(`audit of ${scenario}: ${run.tool} ${run.mode} ${((run.end - run.start) / 1000).toFixed(1)} s, ${JSON.stringify(run.counts)}`);
     }

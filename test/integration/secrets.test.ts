@@ -147,7 +147,7 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   try {
     let decryptedBytes = 0;
     for (const id of ids) {
-      const { stdout } = await execFileAsync(temporalCliPath(), ['workflow', 'show', '--workflow-id', id, '--address', run.server.address, '--codec-endpoint', codecServer.url, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await execFileAsync(temporalCliPath(process.env), ['workflow', 'show', '--workflow-id', id, '--address', run.server.address, '--codec-endpoint', codecServer.url, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
       decryptedBytes += stdout.length;
       expect(scanText(id, stdout, secrets).findings).toEqual([]);
     }

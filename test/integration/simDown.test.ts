@@ -33,7 +33,7 @@ function processesMentioning(text: string): string[] {
 
 describe('sim down', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hardenlab-downtest-'));
-  const options = { home, instance };
+  const options = { env: process.env, home, instance };
 
   afterAll(async () => {
     await simDown(options).catch(() => undefined);

@@ -19,7 +19,7 @@ import { sleep } from '../../src/testbed/process';
 import { scenarioProgressQuery } from '../../workflows/definitions';
 import { ensureNamespace, readTeamVersions, reserveTeamPorts, startServer, stopByPidFile, teamBinaryPaths, teamLayout, teamServerDown, teamServerUp, waitServerHealthy } from '../../src/temporal/team';
 import { reservePort, type PortReservation } from '../../src/temporal/ports';
-import type { TeamPorts } from '../../src/temporal/team/layout';
+import type { TeamPorts } from '../../src/temporal/team/teamLayout';
 import { runningPid } from '../../src/temporal/team/processes';
 import { SshHost, writeNodeMap } from '../support/sshHost';
 import { readCalls, startTeamWorker, type TeamWorkerProcess } from '../support/teamWorkers';
@@ -58,7 +58,7 @@ beforeAll(async () => {
   ({ ports, release: releasePorts } = await reserveTeamPorts());
   // the node hosts' sshd port too: a fixed one collided with this file running in another worktree at once
   sshPort = await reservePort();
-  address = (await teamServerUp({ home, ports, log })).address;
+  address = (await teamServerUp({ env: process.env, home, ports, log })).address;
   await ensureNamespace(address, 'team-b', 24 * 3600);
   execFileSync('useradd', ['--create-home', '--shell', '/bin/sh', TEAM_B_USER]);
   execFileSync('usermod', ['-p', '*', TEAM_B_USER]); // no password, key login only
@@ -86,7 +86,7 @@ afterAll(async () => {
   await Promise.all(hosts.map((h) => h.remove()));
   spawnSync('userdel', ['--remove', TEAM_B_USER]);
   if (home) {
-    await teamServerDown({ home, ports, purge: true });
+    await teamServerDown({ env: process.env, home, ports, purge: true });
     await fs.rm(home, { recursive: true, force: true });
   }
   releasePorts();
@@ -188,7 +188,7 @@ describe('the team set-up on PostgreSQL', () => {
     restart.oldPid = runningPid(layout().serverPidFile, binaries.server)!;
     restart.stoppedAt = Date.now();
     await stopByPidFile(layout().serverPidFile, binaries.server);
-    restart.newPid = startServer(layout(), binaries.server);
+    restart.newPid = startServer(layout(), binaries.server, process.env);
     await waitServerHealthy(layout(), binaries.server);
     restart.servingAt = Date.now();
     log(`server restarted in ${((restart.servingAt - restart.stoppedAt) / 1000).toFixed(1)} s`);

@@ -101,7 +101,7 @@ describe('the control plane', () => {
     expect(version.gitVersion).toBe(versions.kubernetes);
     expect(version.major).toBe('1');
     expect(version.minor).toBe(versions.kubernetes.split('.')[1]);
-    const status = await simStatus();
+    const status = await simStatus({ env: process.env });
     expect(status.running).toBe(true);
     expect(status.components.map((c) => c.name)).toEqual(
       expect.arrayContaining(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller']),

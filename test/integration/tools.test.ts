@@ -24,6 +24,7 @@ import { toolJobName } from '../../src/tools/jobs';
 import { loadToolKubeClient } from '../../src/tools/kubeAccess';
 import { readVersions } from '../../src/testbed/versions';
 import { simLayout } from '../../src/testbed/layout';
+import { namespaceClosureViolations } from '../../src/testbed/realNodes';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 
 jest.setTimeout(30 * 60_000);
@@ -102,8 +103,10 @@ beforeAll(async () => {
     ssh: new Ssh2Connector(),
     kube: (ref) => loadToolKubeClient(ref, { logTimeoutMs: 15_000 }),
     store,
-    binaries: defaultToolBinaries(),
+    binaries: defaultToolBinaries(process.env),
     timeouts: { jobMs: 5 * 60_000, jobPollMs: 1_000 },
+    env: process.env,
+    namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, process.env),
   };
 });
 

@@ -20,6 +20,7 @@ import { defaultToolBinaries } from '../../src/tools/install';
 import { loadToolKubeClient } from '../../src/tools/kubeAccess';
 import { tempDir } from '../support/tempDir';
 import { ensureTestbed } from '../support/testbed';
+import { namespaceClosureViolations } from '../../src/testbed/realNodes';
 
 jest.setTimeout(20 * 60_000);
 
@@ -66,7 +67,8 @@ beforeAll(async () => {
   workerTemp = path.join(work, 'worker-tmp');
   await fs.mkdir(workerTemp);
   store = new ArtifactStore(path.join(work, 'store'));
-  deps = { ssh: new Ssh2Connector(), kube: (ref) => loadToolKubeClient(ref), store, binaries: defaultToolBinaries(), workerTempDir: workerTemp, timeouts: { trivyMs: 10 * 60_000 } };
+  deps = { ssh: new Ssh2Connector(), kube: (ref) => loadToolKubeClient(ref), store, binaries: defaultToolBinaries(process.env), workerTempDir: workerTemp, timeouts: { trivyMs: 10 * 60_000 },
+    env: process.env, namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, process.env) };
   for (const [key, value] of Object.entries(OFFLINE)) [saved[key], process.env[key]] = [process.env[key], value];
 });
 

@@ -44,16 +44,16 @@ export class FaultsBed {
   }
 
   up(): Promise<SimUpResult> {
-    return simUp({ home: this.home, instance: this.instance, nodes: 'kwok', log });
+    return simUp({ env: process.env, home: this.home, instance: this.instance, nodes: 'kwok', log });
   }
 
   down(): Promise<unknown> {
-    return simDown({ home: this.home, instance: this.instance, log });
+    return simDown({ env: process.env, home: this.home, instance: this.instance, log });
   }
 
   private clusterContext(): ClusterContext {
     const versions = readVersions();
-    return { layout: this.layout, binaries: binaryPaths(versions), versions, log };
+    return { layout: this.layout, binaries: binaryPaths(versions), versions, log, env: process.env };
   }
 
   private pidsDir(): string {
@@ -128,7 +128,7 @@ export class FaultsBed {
 
   /** The whole test bed runs: every component and node host alive, the API ready. */
   async assertHealthy(): Promise<void> {
-    const status = await simStatus({ home: this.home, instance: this.instance });
+    const status = await simStatus({ env: process.env, home: this.home, instance: this.instance });
     if (!status.running) {
       const down = [...status.components.filter((c) => !c.running).map((c) => c.name), ...status.nodeHosts.filter((n) => !n.running).map((n) => `sshd ${n.name}`)];
       throw new Error(`test bed not healthy after the fault: api ready ${status.apiReady}; down: ${down.join(', ') || 'none'}`);

@@ -15,6 +15,7 @@ import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { startWorker } from '../../worker/runWorker';
 import type { Testbed } from './testbed';
 import { sharedWorkflowBundle } from './workflowBundle';
+import { temporalCliPath } from '../../src/temporal/binaries';
 
 export interface HardenlabStack {
   server: DevServer;
@@ -31,7 +32,7 @@ export async function startHardenlabStack(testbed: Testbed, name: string, enviro
   const configFile = join(home, 'config.yaml');
   await writeFile(configFile, stringify({ experiment: { cluster: { provider: 'local', kubeconfigPath: testbed.kubeconfigPath }, nodeMapPath: testbed.nodeMapPath }, environments: environments(home) }));
   const env: NodeJS.ProcessEnv = { ...process.env, HARDENLAB_HOME: home, HARDENLAB_CONFIG: configFile };
-  const server = await startDevServer({ port: 0, uiPort: 0, logFile: join(home, 'temporal-server.log') });
+  const server = await startDevServer({ temporalCli: temporalCliPath(env), port: 0, uiPort: 0, logFile: join(home, 'temporal-server.log') });
   let worker: Worker | undefined;
   let workerConnection: NativeConnection | undefined;
   let running: Promise<void> | undefined;

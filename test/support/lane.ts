@@ -76,8 +76,8 @@ export async function startLaneTestbed(options: LaneOptions): Promise<SimUpResul
   const recorded = recordedSimInstance(home);
   if (recorded) {
     // Any of its processes running: it is this lane's (maybe slow, maybe in another jest run's use), never replaced.
-    const status = await simStatus({ home, instance: recorded });
-    if (status.components.some((c) => c.running) || status.nodeHosts.some((n) => n.running)) return simUp({ home, instance: recorded, log });
+    const status = await simStatus({ env: process.env, home, instance: recorded });
+    if (status.components.some((c) => c.running) || status.nodeHosts.some((n) => n.running)) return simUp({ env: process.env, home, instance: recorded, log });
   }
   const waitMs = options.waitMs ?? 20 * 60_000;
   const locks = path.join(cacheDir(), 'lane-slots');
@@ -95,7 +95,7 @@ export async function startLaneTestbed(options: LaneOptions): Promise<SimUpResul
           const taken = await busyEndpoints(instance);
           if (taken.length === 0) {
             log(`test lane: slot ${slot} (API ${instance.apiAddress}:${SIM_PORTS.kubeApiserver} and 127.0.0.1:${instance.ports.kubeApiserver}, nodes ${instance.nodes.map((n) => n.address).join(', ')})`);
-            return simUp({ home, instance, log });
+            return simUp({ env: process.env, home, instance, log });
           }
           busy.push(`slot ${slot}: ${taken.join(', ')} in use`);
         }

@@ -54,7 +54,7 @@ function teamActivities(args: TeamWorkerArgs): HardenlabActivities {
   const store = new ArtifactStore(args.home);
   const report = createReportActivities({ artifactsRoot: store.root });
   const real = {
-    ...createConfigActivities({ env, workerConfig }),
+    ...createConfigActivities({ env, workerConfig, store }),
     ...createSamplingActivities({ ssh: new Ssh2Connector(), store }),
     ...createRecordActivities({ store }),
     buildReport: (req: Parameters<HardenlabActivities['buildReport']>[0]) => report.buildReport(reportInput(req)),

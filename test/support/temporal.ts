@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporalCliPath, temporalTestServerPath } from '../../src/temporal/binaries';
 import { PORT_COLLISION_TRIES, reservePorts, type PortReservation } from '../../src/temporal/ports';
-import { registerSearchAttributes } from '../../src/temporal/searchAttributes';
+import { registerSearchAttributes } from '../../src/temporal/registerSearchAttributes';
 
 /**
  * Starts a test environment on ports reserved machine-wide (src/temporal/ports.ts), so parallel jest workers
@@ -40,7 +40,7 @@ async function onReservedPorts(count: number, start: (ports: number[]) => Promis
  */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await onReservedPorts(1, ([port]) =>
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath() }, port } }),
+    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath(process.env) }, port } }),
   );
   await registerSearchAttributes(env.connection, 'default').catch(async (err: unknown) => {
     await env.teardown();
@@ -54,7 +54,7 @@ export function createLocalEnv(): Promise<TestWorkflowEnvironment> {
   return onReservedPorts(3, ([port, httpPort, metricsPort]) =>
     TestWorkflowEnvironment.createLocal({
       server: {
-        executable: { type: 'existing-path', path: temporalCliPath() },
+        executable: { type: 'existing-path', path: temporalCliPath(process.env) },
         ip: '127.0.0.1',
         port,
         extraArgs: ['--http-port', String(httpPort), '--metrics-port', String(metricsPort)],

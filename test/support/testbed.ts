@@ -97,7 +97,7 @@ export async function stopTestbedIfStartedHere(): Promise<boolean> {
     progress(`not stopping the test bed: processes ${others.join(', ')} still use it`);
     return false;
   }
-  const { leftover } = await simDown({ log: progress });
+  const { leftover } = await simDown({ env: process.env, log: progress });
   holder[STARTED_KEY] = false;
   if (leftover.length > 0) throw new Error(`test bed processes left running: ${leftover.map((p) => `${p.pid} ${p.command}`).join('; ')}`);
   return true;

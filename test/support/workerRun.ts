@@ -10,6 +10,7 @@ import type { WorkerConfig } from '../../src/config/workerConfig';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { startWorker } from '../../worker/runWorker';
 import { sharedWorkflowBundle } from './workflowBundle';
+import { temporalCliPath } from '../../src/temporal/binaries';
 
 export interface WorkerRun {
   server: DevServer;
@@ -38,7 +39,7 @@ const bounded = <T>(promise: Promise<T>, ms: number, what: string) =>
 
 export async function startWorkerRun(options: WorkerRunOptions): Promise<WorkerRun> {
   const env = options.env ?? process.env;
-  const server = await startDevServer({ logFile: path.join(options.dir, 'temporal.log') });
+  const server = await startDevServer({ temporalCli: temporalCliPath(process.env), logFile: path.join(options.dir, 'temporal.log') });
   const temporal: WorkerConfig['temporal'] = { address: server.address, namespace: 'default', taskQueue: options.taskQueue };
   try {
     const { worker, connection } = await startWorker(temporal, env, { dataConverter: options.dataConverter, workflowBundle: sharedWorkflowBundle });

@@ -81,7 +81,7 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
     const missing = missingBinaries(binaryPaths(readVersions()));
     if (missing.length > 0) throw new Error(`the test bed binaries are not built (scripts/testbed/build.sh): ${missing.join(', ')}`);
     // The guest reads the cache read-only: what it needs is built here first (cached after the first run).
-    const ctx = { layout: simLayout(out), cache: cacheDir(), log };
+    const ctx = { layout: simLayout(out), cache: cacheDir(), log, env: process.env };
     const [rootfs] = await timed('node image and images (host)', async () => Promise.all([ensureNodeImage(ctx), ensureNodeImages(ctx), ensureToolImages(ctx)]));
     const imageDir = await timed('guest image', async () => {
       const { stdout } = await exec('bash', [vmScript('build-guest-image.sh')], { timeout: 30 * 60_000, maxBuffer: 64 * 2 ** 20 });

@@ -8,6 +8,7 @@ import type { HardenlabActivities } from '../../src/domain/activities';
 import type { ClusterRef, ToolRunSummary } from '../../src/domain/contracts';
 import { createConfigActivities } from '../../activities/config';
 import { tempDirSync } from '../support/tempDir';
+import { dataFolderStore } from '../support/activityDeps';
 
 export interface Call {
   name: keyof HardenlabActivities;
@@ -34,7 +35,8 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
   // The worker's config, as a team's worker has it: the test bed by default, an LKE environment by name.
   const temporal = { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'hardenlab', searchAttributes: options.searchAttributes ?? true };
   const workerConfig = { config: { temporal, experiment: { cluster: { provider: 'local' } }, environments: { lke: { cluster: { provider: 'linode', linode: { ssh: { user: 'hardenlab' } } } } } } };
-  const real = createConfigActivities({ env: options.env ?? { HARDENLAB_HOME: tempDirSync('hardenlab-wf-home-') }, workerConfig });
+  const env = options.env ?? { HARDENLAB_HOME: tempDirSync('hardenlab-wf-home-') };
+  const real = createConfigActivities({ env, workerConfig, store: dataFolderStore(env) });
 
   function wrap<K extends keyof HardenlabActivities>(name: K, fallback: HardenlabActivities[K]): HardenlabActivities[K] {
     const impl = options.results?.[name] ?? fallback;

@@ -222,13 +222,16 @@ export function buildReportModel(data: ExperimentData, opts: BuildOptions = {}):
   const minCompleted = Math.min(...scenarios.map((s) => s.completed));
   if (scenarios.length && minCompleted < 2) {
     notes.push(
-      'Confidence intervals and tests against the baseline need at least two completed repetitions per scenario; with fewer they are left empty.',
+      'Confidence intervals and tests against the baseline need at least two completed repetitions per scenario; with fewer they are ' +
+        'left empty.',
     );
   }
   for (const s of scenarios) {
     for (const r of s.runs) {
-      if (r.status !== 'completed') notes.push(`${r.scenario} #${r.repetition} ${r.status}${r.error ? `: ${r.error}` : ''}; not counted across repetitions.`);
-      if (r.gaps.count > 0) notes.push(`${r.scenario} #${r.repetition}: ${r.gaps.count} sampling gap(s), ${r.gaps.seconds} s without samples.`);
+      if (r.status !== 'completed')
+        notes.push(`${r.scenario} #${r.repetition} ${r.status}${r.error ? `: ${r.error}` : ''}; not counted across repetitions.`);
+      if (r.gaps.count > 0)
+        notes.push(`${r.scenario} #${r.repetition}: ${r.gaps.count} sampling gap(s), ${r.gaps.seconds} s without samples.`);
     }
   }
   if (opts.partial) notes.push('Partial report: the experiment did not finish; scenarios without data are missing.');

@@ -45,14 +45,18 @@ export function duration(seconds: number): string {
 }
 
 const signed = (v: number) => (v < 0 ? `\u2212${Math.abs(v).toFixed(1)}` : v.toFixed(1));
-const range = (lower: number, upper: number) => (lower < 0 ? `${signed(lower)} to ${signed(upper)}` : `${signed(lower)}\u2013${signed(upper)}`);
+const range = (lower: number, upper: number) =>
+  lower < 0 ? `${signed(lower)} to ${signed(upper)}` : `${signed(lower)}\u2013${signed(upper)}`;
 
 /** "2.1 CPU points more than baseline (95 % CI 1.2–3.0, Welch p = 0.004, 5 repetitions)"; `short` leaves out what the CPU clause said. */
 function clause(a: AcrossRepetitions, unit: string, short: boolean): string | null {
   const c = a.vsBaseline;
   if (!c || c.difference === null) return null;
   const head = `${points(c.difference)} ${unit} ${c.difference >= 0 ? 'more' : 'less'}${short ? '' : ' than baseline'}`;
-  const reps = c.scenarioN === c.baselineN ? `${c.scenarioN} repetition${c.scenarioN === 1 ? '' : 's'}` : `${c.scenarioN} and ${c.baselineN} repetitions`;
+  const reps =
+    c.scenarioN === c.baselineN
+      ? `${c.scenarioN} repetition${c.scenarioN === 1 ? '' : 's'}`
+      : `${c.scenarioN} and ${c.baselineN} repetitions`;
   if (c.scenarioN < 2 || c.baselineN < 2) return short ? head : `${head} (${reps})`;
   if (!c.welch) return `${head} (values constant, no test${short ? '' : `, ${reps}`})`;
   const ci = `95 % CI ${range(c.welch.lower, c.welch.upper)}`;
@@ -68,7 +72,8 @@ export function scenarioSentences(scenarios: ScenarioSummary[]): string[] {
     if (s.scenario === 'baseline') {
       if (cpu.ci.mean === null) continue;
       sentences.push(
-        `baseline used ${cpu.ci.mean.toFixed(1)} % CPU${memory.ci.mean !== null ? ` and ${memory.ci.mean.toFixed(1)} %memused` : ''} on average (mean of the node means, ${cpu.ci.n} repetition${cpu.ci.n === 1 ? '' : 's'}).`,
+        `baseline used ${cpu.ci.mean.toFixed(1)} % CPU${memory.ci.mean !== null ? ` and ${memory.ci.mean.toFixed(1)} %memused` : ''} on ` +
+          `average (mean of the node means, ${cpu.ci.n} repetition${cpu.ci.n === 1 ? '' : 's'}).`,
       );
       continue;
     }
@@ -135,11 +140,13 @@ function overheadItem(runs: RunSummary[], identities: NodeIdentity[]): TrustItem
   const item = (level: TrustItem['level'], title: string, detail: string): TrustItem => ({ id: 'sampler-overhead', level, title, detail });
   if (measuredSeconds === 0) return item('info', 'sampler overhead not recorded', 'No node reported the sampler’s own CPU time.');
   const share = (samplerSeconds / measuredSeconds) * 100;
-  const shareText = share < 0.01 ? 'less than 0.01 %' : `${cpusUnknown ? 'at most ' : ''}${share < 0.1 ? share.toFixed(2) : share.toFixed(1)} %`;
+  const shareText =
+    share < 0.01 ? 'less than 0.01 %' : `${cpusUnknown ? 'at most ' : ''}${share < 0.1 ? share.toFixed(2) : share.toFixed(1)} %`;
   return item(
     share >= 2 ? 'warn' : 'ok',
     `sampler overhead: ${shareText} of the CPU measured`,
-    `sadc and its wrapper used ${samplerSeconds < 0.1 ? samplerSeconds.toFixed(3) : samplerSeconds.toFixed(1)} CPU seconds against ${measuredSeconds.toFixed(0)} CPU seconds measured${cpusUnknown ? ' (CPU count not recorded: counted as one CPU)' : ''}.`,
+    `sadc and its wrapper used ${samplerSeconds < 0.1 ? samplerSeconds.toFixed(3) : samplerSeconds.toFixed(1)} CPU seconds ` +
+      `against ${measuredSeconds.toFixed(0)} CPU seconds measured${cpusUnknown ? ' (CPU count not recorded: counted as one CPU)' : ''}.`,
   );
 }
 
@@ -157,21 +164,54 @@ export function buildFirstScreen(scenarios: ScenarioSummary[]): FirstScreen {
 
   const trust: TrustItem[] = [
     minCompleted < 2
-      ? { id: 'repetitions', level: 'warn', title: `${minCompleted} completed repetition${minCompleted === 1 ? '' : 's'} per scenario: no confidence interval, no test`, detail: 'Differences between scenarios may be noise; run with repetitions ≥ 2 (5 or more to see an effect of a few points).' }
-      : { id: 'repetitions', level: 'ok', title: `${minCompleted} completed repetitions per scenario`, detail: '95 % confidence intervals and Welch tests over repetitions.' },
+      ? {
+          id: 'repetitions',
+          level: 'warn',
+          title: `${minCompleted} completed repetition${minCompleted === 1 ? '' : 's'} per scenario: no confidence interval, no test`,
+          detail: 'Differences between scenarios may be noise; run with repetitions ≥ 2 (5 or more to see an effect of a few points).',
+        }
+      : {
+          id: 'repetitions',
+          level: 'ok',
+          title: `${minCompleted} completed repetitions per scenario`,
+          detail: '95 % confidence intervals and Welch tests over repetitions.',
+        },
     sharedHostCheck(identities, view),
     gapCount > 0
-      ? { id: 'gaps', level: 'warn', title: `${gapCount} sampling gap${gapCount === 1 ? '' : 's'}, ${gapSeconds.toFixed(0)} s without samples`, detail: runs.filter((r) => r.gaps.count).map((r) => `${r.scenario} #${r.repetition}: ${r.gaps.count} (${r.gaps.seconds.toFixed(0)} s)`).join('; ') }
+      ? {
+          id: 'gaps',
+          level: 'warn',
+          title: `${gapCount} sampling gap${gapCount === 1 ? '' : 's'}, ${gapSeconds.toFixed(0)} s without samples`,
+          detail: runs
+            .filter((r) => r.gaps.count)
+            .map((r) => `${r.scenario} #${r.repetition}: ${r.gaps.count} (${r.gaps.seconds.toFixed(0)} s)`)
+            .join('; '),
+        }
       : { id: 'gaps', level: 'ok', title: 'no sampling gaps', detail: 'Every node sampled through its whole window.' },
     overheadItem(runs, identities),
     orderItem(scenarios, completed),
     window !== null && window < THESIS.windowSeconds
-      ? { id: 'window', level: 'warn', title: `window ${duration(window)}, shorter than the thesis’s ${duration(THESIS.windowSeconds)}`, detail: `Sampled every ${interval !== null ? duration(interval) : '—'} (thesis: every ${duration(THESIS.intervalSeconds)}): daily cycles and rare events are not covered.` }
-      : { id: 'window', level: window === null ? 'info' : 'ok', title: window === null ? 'window unknown' : `window ${duration(window)}, as long as the thesis’s`, detail: '' },
+      ? {
+          id: 'window',
+          level: 'warn',
+          title: `window ${duration(window)}, shorter than the thesis’s ${duration(THESIS.windowSeconds)}`,
+          detail:
+            `Sampled every ${interval !== null ? duration(interval) : '—'} (thesis: every ${duration(THESIS.intervalSeconds)}): ` +
+            `daily cycles and rare events are not covered.`,
+        }
+      : {
+          id: 'window',
+          level: window === null ? 'info' : 'ok',
+          title: window === null ? 'window unknown' : `window ${duration(window)}, as long as the thesis’s`,
+          detail: '',
+        },
   ];
   const nodes = Array.isArray(facts?.nodes) ? (facts.nodes as { name?: string; instanceType?: string }[]) : [];
-  const nodeTypes = [...new Set(nodes.map((n) => (n.name && view.kwokNodes.includes(n.name) ? 'kwok' : n.instanceType)).filter((t): t is string => !!t))];
-  const nodeCount = typeof facts?.nodeCount === 'number' ? facts.nodeCount : typeof facts?.nodes === 'number' ? facts.nodes : nodes.length || null;
+  const nodeTypes = [
+    ...new Set(nodes.map((n) => (n.name && view.kwokNodes.includes(n.name) ? 'kwok' : n.instanceType)).filter((t): t is string => !!t)),
+  ];
+  const nodeCount =
+    typeof facts?.nodeCount === 'number' ? facts.nodeCount : typeof facts?.nodes === 'number' ? facts.nodes : nodes.length || null;
   return {
     sentences: scenarioSentences(scenarios),
     trust,

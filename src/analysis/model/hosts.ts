@@ -22,7 +22,9 @@ export function nodeFactsView(facts: Record<string, unknown> | null | undefined)
   const nodes = Array.isArray(facts?.nodes) ? (facts.nodes as unknown[]) : [];
   const kwokNodes = nodes.flatMap((n) => {
     const node = n as { name?: unknown; kubeletVersion?: unknown };
-    return typeof node.name === 'string' && typeof node.kubeletVersion === 'string' && node.kubeletVersion.startsWith('kwok') ? [node.name] : [];
+    return typeof node.name === 'string' && typeof node.kubeletVersion === 'string' && node.kubeletVersion.startsWith('kwok')
+      ? [node.name]
+      : [];
   });
   return { ...(typeof facts?.provider === 'string' ? { provider: facts.provider } : {}), kwokNodes };
 }
@@ -53,7 +55,8 @@ export function sharedHostCheck(identities: NodeIdentity[], facts: NodeFactsView
     return item(
       'warn',
       SHARED,
-      `${facts.kwokNodes.join(', ')} ${facts.kwokNodes.length === 1 ? 'is a KWOK node' : 'are KWOK nodes'} (simulated kubelet${facts.provider ? `, provider ${facts.provider}` : ''}): the sampled hosts are not separate cluster machines.` +
+      `${facts.kwokNodes.join(', ')} ${facts.kwokNodes.length === 1 ? 'is a KWOK node' : 'are KWOK nodes'} (simulated ` +
+        `kubelet${facts.provider ? `, provider ${facts.provider}` : ''}): the sampled hosts are not separate cluster machines.` +
         (sameMachine.length ? ` Same /etc/machine-id on ${listGroups(sameMachine)}.` : ''),
     );
   }
@@ -67,7 +70,8 @@ export function sharedHostCheck(identities: NodeIdentity[], facts: NodeFactsView
     return item(
       'info',
       'nodes are system containers on one kernel; CPU and memory are isolated by cgroups and lxcfs',
-      `Distinct machine-ids, /proc/stat from lxcfs on every node${kernels.length === 1 ? `, kernel ${kernels[0]}` : ''}: each node's figures are its own container's, but they compete for one host's CPUs.`,
+      `Distinct machine-ids, /proc/stat from lxcfs on every node${kernels.length === 1 ? `, kernel ${kernels[0]}` : ''}: each node's ` +
+        `figures are its own container's, but they compete for one host's CPUs.`,
     );
   }
   const sameKernel = groupsBy(identities, (i) => i.bootId);
@@ -78,14 +82,28 @@ export function sharedHostCheck(identities: NodeIdentity[], facts: NodeFactsView
       return item(
         'info',
         'nodes are system containers on one kernel; CPU and memory are isolated by cgroups and lxcfs',
-        `Distinct machine-ids, one boot id on ${listGroups(sameKernel)}, /proc/stat from lxcfs: each node's figures are its own container's, but they compete for one host's CPUs.`,
+        `Distinct machine-ids, one boot id on ${listGroups(sameKernel)}, /proc/stat from lxcfs: each node's figures are its own ` +
+          `container's, but they compete for one host's CPUs.`,
       );
     }
-    return item('warn', SHARED, `One kernel (same boot id) on ${listGroups(sameKernel)} without lxcfs: every node reads the host's /proc/stat.`);
+    return item(
+      'warn',
+      SHARED,
+      `One kernel (same boot id) on ${listGroups(sameKernel)} without lxcfs: every node reads the host's /proc/stat.`,
+    );
   }
   const known = identities.filter((i) => i.machineId || i.bootId);
   if (known.length === 0) {
-    return item('info', 'node identity not recorded: shared hosts cannot be ruled out', 'This run did not record machine-id and boot id per node (older runs do not).');
+    return item(
+      'info',
+      'node identity not recorded: shared hosts cannot be ruled out',
+      'This run did not record machine-id and boot id per node (older runs do not).',
+    );
   }
-  return item('ok', `${known.length} separate machines`, `Every node has its own machine-id and boot id${known.length < identities.length ? ` (${identities.length - known.length} not read)` : ''}.`);
+  return item(
+    'ok',
+    `${known.length} separate machines`,
+    `Every node has its own machine-id and boot ` +
+      `id${known.length < identities.length ? ` (${identities.length - known.length} not read)` : ''}.`,
+  );
 }

@@ -68,7 +68,16 @@ export const scenarioRunDataSchema = z.object({
       source: z.string(),
       packs: z.array(z.object({ name: z.string(), source: z.string(), expectedDenials: z.array(z.string()).optional() })),
       tools: z.array(z.string()),
-      manifests: z.array(z.object({ pack: z.string(), file: z.string(), document: z.number().int(), kind: z.string(), name: z.string(), sha256: z.string() })),
+      manifests: z.array(
+        z.object({
+          pack: z.string(),
+          file: z.string(),
+          document: z.number().int(),
+          kind: z.string(),
+          name: z.string(),
+          sha256: z.string(),
+        }),
+      ),
     })
     .optional(),
   attacks: z

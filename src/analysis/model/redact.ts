@@ -11,7 +11,10 @@ const MAX_EVIDENCE = 400;
 
 export function redactSecrets(text: string): string {
   let out = text;
-  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, (match, key?: string) => (typeof key === 'string' && /^[a-z]+$/i.test(key) ? `${key}=[redacted]` : '[redacted]'));
+  for (const pattern of SECRET_PATTERNS)
+    out = out.replace(pattern, (match, key?: string) =>
+      typeof key === 'string' && /^[a-z]+$/i.test(key) ? `${key}=[redacted]` : '[redacted]',
+    );
   return out.length > MAX_EVIDENCE ? `${out.slice(0, MAX_EVIDENCE - 1)}…` : out;
 }
 

@@ -42,7 +42,8 @@ export function parseSysstat(text: string | Buffer, opts: ParseOptions): ParsedS
   const content = typeof text === 'string' ? text : text.toString('utf8');
   const body = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content;
   const format = detectSysstatFormat(body, opts.file);
-  const parsed = format === 'sadf-json' ? parseSadfJson(body, opts) : format === 'sadf-csv' ? parseSadfCsv(body, opts) : parseSarText(body, opts);
+  const parsed =
+    format === 'sadf-json' ? parseSadfJson(body, opts) : format === 'sadf-csv' ? parseSadfCsv(body, opts) : parseSarText(body, opts);
   if (parsed.cpu.length === 0 && parsed.memory.length === 0) {
     // Records that hold neither report (renamed or missing columns) must not read as "no samples".
     const first = firstDataRow(format, body);
@@ -59,7 +60,8 @@ function firstDataRow(format: SysstatFormat, body: string): { line: number; text
       ? (line) => line.includes('"timestamp"')
       : format === 'sadf-csv'
         ? (line) => line.trim() !== '' && !line.startsWith('#') && !/LINUX-RESTART|LINUX RESTART/.test(line)
-        : (line) => /^\d{1,2}[:.]\d{2}[:.]\d{2}/.test(line.trim()) && !/RESTART/.test(line) && /\d[.,]\d/.test(line.replace(/^\S+(\s+[AP]M)?/, ''));
+        : (line) =>
+            /^\d{1,2}[:.]\d{2}[:.]\d{2}/.test(line.trim()) && !/RESTART/.test(line) && /\d[.,]\d/.test(line.replace(/^\S+(\s+[AP]M)?/, ''));
   const index = lines.findIndex(isRecord);
   return index < 0 ? undefined : { line: index + 1, text: lines[index]!.trim() };
 }

@@ -72,7 +72,10 @@ export function parseSystemdAnalyze(text: string, source = 'systemd-analyze'): B
   if (!startup) {
     const firstLine = text.trim().split('\n')[0] ?? '';
     if (NOT_SYSTEMD.test(text)) return { status: 'unavailable', reason: firstLine || 'systemd is not running' };
-    throw new SystemdAnalyzeParseError(source, `expected "Startup finished in ..." or "Bootup is not yet finished", found ${JSON.stringify(firstLine)}`);
+    throw new SystemdAnalyzeParseError(
+      source,
+      `expected "Startup finished in ..." or "Bootup is not yet finished", found ${JSON.stringify(firstLine)}`,
+    );
   }
   const phases: Record<string, number> = {};
   for (const term of startup[1]!.split(' + ')) {

@@ -86,7 +86,18 @@ function table(files: AnalyzeFileJson[]): Table {
         ] as const
       )
         .filter(([, m]) => m)
-        .map(([label, m]) => [f.path, f.format, label, String(m!.n), fmt(m!.mean), fmt(m!.median), fmt(m!.min), fmt(m!.max), m!.box.map((v) => fmt(v)).join(' / '), String(m!.outliers)]),
+        .map(([label, m]) => [
+          f.path,
+          f.format,
+          label,
+          String(m!.n),
+          fmt(m!.mean),
+          fmt(m!.median),
+          fmt(m!.min),
+          fmt(m!.max),
+          m!.box.map((v) => fmt(v)).join(' / '),
+          String(m!.outliers),
+        ]),
     ),
   };
 }
@@ -118,13 +129,17 @@ export async function analyzeCommand(files: string[], opts: AnalyzeOptions): Pro
         const m = r[metric];
         return m ? [{ x: basename(r.path), group: r.path, color: basename(r.path), stats: m }] : [];
       });
-      if (boxes.length) charts.push(await renderSvg(boxesSpec(boxes, `${label}: boxplots (R's boxplot.stats)`, label, { x: 'file', group: 'file' })));
+      if (boxes.length)
+        charts.push(await renderSvg(boxesSpec(boxes, `${label}: boxplots (R's boxplot.stats)`, label, { x: 'file', group: 'file' })));
     }
     const rows = t.rows.map((r) => `<tr>${r.map((v) => `<td>${escapeHtml(v)}</td>`).join('')}</tr>`).join('\n');
-    const page = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>hardenlab analyze</title>
+    const page =
+      `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>hardenlab analyze</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<style>body{font:14px system-ui,sans-serif;margin:24px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 7px}</style></head>
-<body><h1>hardenlab analyze</h1><p>${escapeHtml(t.caption)}</p><table><thead><tr>${t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>
+<style>body{font:14px system-ui,sans-serif;margin:24px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 7px}` +
+      `</style></head>
+<body><h1>hardenlab analyze</h1><p>${escapeHtml(t.caption)}</p><table><thead>` +
+      `<tr>${t.columns.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>
 ${rows}</tbody></table>${charts.join('\n')}</body></html>\n`;
     await writeFile(opts.html, page);
     return `wrote ${opts.html}\n`;

@@ -21,7 +21,8 @@ export interface CodecServerCommandOptions {
 export async function codecToken(tokenFile: string | undefined): Promise<string> {
   if (!tokenFile) return randomBytes(24).toString('base64url');
   const token = (await fs.readFile(tokenFile, 'utf8')).trim();
-  if (!/^[A-Za-z0-9._~-]{16,}$/.test(token)) throw new Error(`codec token file ${tokenFile}: needs at least 16 characters of A-Z a-z 0-9 . _ ~ - (it is a URL path segment)`);
+  if (!/^[A-Za-z0-9._~-]{16,}$/.test(token))
+    throw new Error(`codec token file ${tokenFile}: needs at least 16 characters of A-Z a-z 0-9 . _ ~ - (it is a URL path segment)`);
   return token;
 }
 
@@ -32,7 +33,9 @@ export async function codecToken(tokenFile: string | undefined): Promise<string>
 export async function codecServerCommand(opts: CodecServerCommandOptions = {}): Promise<void> {
   const keyFile = opts.keyFile ?? (await loadWorkerConfig()).config.temporal.encryptionKeyPath;
   if (!keyFile) {
-    throw new Error('no encryption key: pass --key-file, or set temporal.encryptionKeyPath in the worker config file or HARDENLAB_ENCRYPTION_KEY_FILE');
+    throw new Error(
+      'no encryption key: pass --key-file, or set temporal.encryptionKeyPath in the worker config file or HARDENLAB_ENCRYPTION_KEY_FILE',
+    );
   }
   const codec = new AesGcmCodec(await loadKeyFile(keyFile));
   const token = await codecToken(opts.tokenFile);
@@ -45,7 +48,9 @@ export async function codecServerCommand(opts: CodecServerCommandOptions = {}): 
     log: (line) => console.error(line),
   });
   // The URL holds the token: it is the endpoint to paste, and a secret (anyone with it can decrypt).
-  console.log(`hardenlab codec server: ${server.url} (key id ${codec.keyId} from ${keyFile}; the last path segment is its token: keep it secret)`);
+  console.log(
+    `hardenlab codec server: ${server.url} (key id ${codec.keyId} from ${keyFile}; the last path segment is its token: keep it secret)`,
+  );
   console.log(`  Temporal UI: Settings (or the data-encoder icon) → Codec Server endpoint → ${server.url}`);
   console.log(`  dev server:  temporal server start-dev --ui-codec-endpoint ${server.url}`);
   console.log(`  CLI:         temporal workflow show --workflow-id <id> --codec-endpoint ${server.url}`);

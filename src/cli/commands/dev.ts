@@ -9,6 +9,7 @@ import { installRuntime } from '../../temporal/runtime';
 import { runningTestbedEnvironment, SIM_UP_COMMAND, type TestbedEnvironment } from '../../testbed/workerEnvironment';
 import { startWorker, stopWorker } from '../../../worker/runWorker';
 import { startLink, untilSignal } from './shared';
+import { temporalCliPath } from '../../temporal/binaries';
 
 export interface DevOptions {
   port: number;
@@ -35,7 +36,7 @@ export interface RunningDev {
 
 /** `hardenlab dev`: the embedded Temporal dev server (persisted, so a restart keeps running workflows) plus a worker. */
 export async function devCommand(opts: DevOptions): Promise<void> {
-  installRuntime('INFO');
+  installRuntime('INFO', process.env);
   const dev = await startDev(opts);
   if (opts.worker) console.log('Ctrl-C stops the server and the worker.');
   await untilSignal();
@@ -49,6 +50,7 @@ export async function startDev(opts: DevOptions, setup: DevSetup = {}): Promise<
   const home = hardenlabHome(env);
   const loaded = await loadWorkerConfig(env);
   const server = await startDevServer({
+    temporalCli: temporalCliPath(env),
     port: opts.port,
     uiPort: opts.uiPort,
     dbFile: path.join(home, 'temporal', 'dev.db'),
@@ -93,7 +95,7 @@ function devWorkerConfig(env: NodeJS.ProcessEnv, simHome: string): () => Promise
     const loaded = await loadWorkerConfig(env);
     const config = { ...loaded.config, temporal: { ...loaded.config.temporal, searchAttributes: true } };
     if (loaded.file) return { config, file: loaded.file };
-    const testbed = await runningTestbedEnvironment({ home: simHome });
+    const testbed = await runningTestbedEnvironment({ env, home: simHome });
     return testbed ? { config: { ...config, experiment: { ...config.experiment, ...testbed.experiment } }, testbed } : { config };
   };
 }

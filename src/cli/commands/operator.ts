@@ -12,7 +12,9 @@ export async function decideCommand(workflowId: string, decision: { action: Oper
     if (waiting.length === 0) throw new Error(`no step of ${workflowId} is waiting for an operator`);
     for (const s of waiting) {
       const target = view.kind === 'scenario' ? workflowId : scenarioWorkflowId(workflowId, s.scenario, s.repetition);
-      const answer = await client.workflow.getHandle(target).executeUpdate(operatorDecisionUpdate, { args: [{ ...decision, by: 'hardenlab cli' }] });
+      const answer = await client.workflow
+        .getHandle(target)
+        .executeUpdate(operatorDecisionUpdate, { args: [{ ...decision, by: 'hardenlab cli' }] });
       console.log(`${target}: ${answer}`);
     }
   });

@@ -49,7 +49,10 @@ export function formatProgress(view: ProgressView, now = Date.now()): string {
     lines.push(line);
     if (s.waitingForOperator) {
       const w = s.waitingForOperator;
-      lines.push(`    WAITING FOR OPERATOR: ${w.step} failed: ${w.error}`, `    answer with: hardenlab retry|skip|abort ${view.workflowId} (aborts by itself in ${Math.round((w.deadline - now) / 1000)} s)`);
+      lines.push(
+        `    WAITING FOR OPERATOR: ${w.step} failed: ${w.error}`,
+        `    answer with: hardenlab retry|skip|abort ${view.workflowId} (aborts by itself in ${Math.round((w.deadline - now) / 1000)} s)`,
+      );
     }
   }
   return lines.join('\n');

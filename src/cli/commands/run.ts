@@ -45,9 +45,19 @@ export async function follow(client: Client, workflowId: string, pollMs = 2000):
       const total = view.experiment.scenarios.length || 1;
       const completed = view.experiment.scenarios.filter((s) => !['pending', 'running'].includes(s.status)).length;
       const current = view.scenarios.find((s) => s.status === 'running');
-      const windowShare = current?.window ? Math.min(1, current.window.elapsedSeconds / Math.max(1, current.window.elapsedSeconds + current.window.remainingSeconds)) : 0;
+      const windowShare = current?.window
+        ? Math.min(1, current.window.elapsedSeconds / Math.max(1, current.window.elapsedSeconds + current.window.remainingSeconds))
+        : 0;
       const percent = Math.round(((completed + windowShare) / total) * 100);
-      const payload = { scenario: current ? `${current.scenario} #${current.repetition}` : view.experiment.phase, step: current?.step ?? '', left: current?.waitingForOperator ? 'WAITING FOR OPERATOR' : current?.window ? `${Math.max(0, Math.round((current.window.endsAt - Date.now()) / 1000))} s left in window` : '' };
+      const payload = {
+        scenario: current ? `${current.scenario} #${current.repetition}` : view.experiment.phase,
+        step: current?.step ?? '',
+        left: current?.waitingForOperator
+          ? 'WAITING FOR OPERATOR'
+          : current?.window
+            ? `${Math.max(0, Math.round((current.window.endsAt - Date.now()) / 1000))} s left in window`
+            : '',
+      };
       if (interactive) bar.update(percent, payload);
       else {
         // Without a terminal, print a line only when something other than the clock changed.
@@ -69,6 +79,10 @@ export async function follow(client: Client, workflowId: string, pollMs = 2000):
 function changeLines(view: ProgressView): string[] {
   return [
     `${view.workflowId}: ${view.experiment?.phase ?? view.status}`,
-    ...view.scenarios.map((s) => `    ${s.scenario} #${s.repetition}: ${s.status}, ${s.step}${s.waitingForOperator ? ` — WAITING FOR OPERATOR (${s.waitingForOperator.error})` : ''}`),
+    ...view.scenarios.map(
+      (s) =>
+        `    ${s.scenario} #${s.repetition}: ${s.status},` +
+        ` ${s.step}${s.waitingForOperator ? ` — WAITING FOR OPERATOR (${s.waitingForOperator.error})` : ''}`,
+    ),
   ];
 }

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { loadWorkerConfig, type WorkerConfig } from '../../config/workerConfig';
-import { connectClient } from '../../temporal/connection';
+import { connectClient } from '../../temporal/temporalConnection';
 
 export async function temporalSettings(): Promise<WorkerConfig['temporal']> {
   return (await loadWorkerConfig()).config.temporal;

@@ -5,24 +5,30 @@ import { formatCgroupHostRecord, readCgroupHostFacts } from '../../testbed/cgrou
 
 const log = (line: string) => console.log(`[sim] ${line}`);
 
-export async function simCommand(action: 'up' | 'down' | 'status', options: { nodes?: NodeKind; readyTimeoutSeconds?: string } = {}): Promise<void> {
+export async function simCommand(
+  action: 'up' | 'down' | 'status',
+  options: { nodes?: NodeKind; readyTimeoutSeconds?: string } = {},
+): Promise<void> {
   if (action === 'up') {
     const seconds = options.readyTimeoutSeconds === undefined ? undefined : Number(options.readyTimeoutSeconds);
     if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0)) {
       throw new Error(`--ready-timeout must be a whole number of seconds above 0, got '${options.readyTimeoutSeconds}'`);
     }
-    const up = await simUp({ log, nodes: options.nodes, ...(seconds ? { readyTimeoutMs: seconds * 1000 } : {}) });
-    console.log(`API server: ${up.apiServerUrl}\nkubeconfig: ${up.kubeconfigPath}\nnode map:   ${up.nodeMapPath}\nnodes:      ${up.nodeNames.join(', ')}`);
+    const up = await simUp({ env: process.env, log, nodes: options.nodes, ...(seconds ? { readyTimeoutMs: seconds * 1000 } : {}) });
+    console.log(
+      `API server: ${up.apiServerUrl}\nkubeconfig: ${up.kubeconfigPath}\nnode map:   ${up.nodeMapPath}\nnodes:     ` +
+        ` ${up.nodeNames.join(', ')}`,
+    );
     console.log(`${up.started ? 'started' : 'already running'} in ${(up.durationMs / 1000).toFixed(1)} s`);
   } else if (action === 'down') {
-    const down = await simDown({ log });
+    const down = await simDown({ env: process.env, log });
     console.log(`stopped: ${down.stopped.join(', ') || 'nothing was running'}`);
     if (down.leftover.length) {
       process.exitCode = 1;
       console.error(`left running: ${down.leftover.map((p) => `${p.pid} ${p.command}`).join('\n')}`);
     }
   } else {
-    console.log(describeSimStatus(await simStatus()).join('\n'));
+    console.log(describeSimStatus(await simStatus({ env: process.env })).join('\n'));
   }
 }
 
@@ -30,7 +36,9 @@ export async function simCommand(action: 'up' | 'down' | 'status', options: { no
 export function simHostCommand(options: { record?: boolean }): void {
   const facts = readCgroupHostFacts();
   if (options.record) {
-    process.stdout.write(formatCgroupHostRecord(facts, [`recorded by hardenlab sim host --record on ${new Date().toISOString()}, kernel ${os.release()}`]));
+    process.stdout.write(
+      formatCgroupHostRecord(facts, [`recorded by hardenlab sim host --record on ${new Date().toISOString()}, kernel ${os.release()}`]),
+    );
     return;
   }
   const verdict = decideCgroupHost(facts);

@@ -24,26 +24,41 @@ export interface ValidateOptions {
 export async function validateCommand(opts: ValidateOptions, env: NodeJS.ProcessEnv = process.env): Promise<{ ok: boolean; text: string }> {
   const workerEnv = opts.config ? { ...env, HARDENLAB_CONFIG: path.resolve(opts.config) } : env;
   const input = opts.inputFile ? await readInputFile(opts.inputFile) : { ok: true as const, value: opts.input ?? {} };
-  const result: Resolution = input.ok ? await resolveExperimentConfig(input.value, { env: workerEnv }) : { ok: false, errors: input.errors };
+  const result: Resolution = input.ok
+    ? await resolveExperimentConfig(input.value, { env: workerEnv })
+    : { ok: false, errors: input.errors };
   if (opts.json) return { ok: result.ok, text: `${JSON.stringify(result, null, 2)}\n` };
   if (result.ok) {
     const source = result.configFile ? `with the worker config ${result.configFile}` : 'with no worker config file (defaults only)';
     const scenarios = result.scenarios.definitions.flatMap((d) => [
-      `  ${d.name} (${d.source}): packs ${d.packs.map((p) => `${p.name} (${p.source})`).join(', ') || 'none'}; tools in the window ${d.tools.join(', ') || 'none'}`,
+      `  ${d.name} (${d.source}): packs ${d.packs.map((p) => `${p.name} (${p.source})`).join(', ') || 'none'}; tools in the ` +
+        `window ${d.tools.join(', ') || 'none'}`,
       ...d.manifests.map((m) => `    ${m.pack}/${m.file} #${m.document} ${m.kind}${m.name ? ` ${m.name}` : ''} sha256:${m.sha256}`),
       ...d.packs.flatMap((p) => (p.expectedDenials ? [`    ${p.name} expects denied: ${p.expectedDenials.join(', ')}`] : [])),
     ]);
     const access = await nodeAccessLines(result.config);
-    return { ok: true, text: `valid: the experiment as a worker ${source} resolves it:\n${stringify(result.config)}\nscenarios as the worker resolves them:\n${scenarios.join('\n')}\n${access}` };
+    return {
+      ok: true,
+      text:
+        `valid: the experiment as a worker ${source} resolves it:\n${stringify(result.config)}\nscenarios as the worker resolves ` +
+        `them:\n${scenarios.join('\n')}\n${access}`,
+    };
   }
-  return { ok: false, text: `invalid: ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}\n${result.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n')}\n` };
+  return {
+    ok: false,
+    text:
+      `invalid: ${result.errors.length} ` +
+      `error${result.errors.length === 1 ? '' : 's'}\n${result.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n')}\n`,
+  };
 }
 
 /** Which access each node gets, and why (issue 24: SSH or the Kubernetes API). */
 async function nodeAccessLines(config: ExperimentConfig): Promise<string> {
   const choice = nodeAccessOf(config);
   const map = config.nodeMapPath ? await loadNodeMap(config.nodeMapPath).catch(() => undefined) : undefined;
-  const unlisted = config.nodeMapPath ? `the node map ${config.nodeMapPath} is not there yet` : 'the nodes are listed when a run has its cluster';
+  const unlisted = config.nodeMapPath
+    ? `the node map ${config.nodeMapPath} is not there yet`
+    : 'the nodes are listed when a run has its cluster';
   const nodes = map ? describeNodeAccess(choice, map.nodes) : [`  every node: ${choice.access} (${choice.why}); ${unlisted}`];
   return `node access:\n${nodes.join('\n')}\n`;
 }

@@ -10,16 +10,23 @@ import * as fs from 'node:fs';
 import { cacheDir, hardenlabHome } from '../../config/paths';
 import { runBuild, withSimLock } from '../../testbed/sim';
 import { waitFor, type Log } from '../../testbed/process';
-import { setupSchemas, writeServerConfig, writeUiConfig } from './config';
+import { setupSchemas, writeServerConfig, writeUiConfig } from './serverConfig';
 import { reservePortSet } from '../ports';
-import { frontendAddress, portList, teamLayout, TEST_TEAM_PORT_SETS, uiUrl, type TeamLayout, type TeamPorts } from './layout';
+import { frontendAddress, portList, teamLayout, TEST_TEAM_PORT_SETS, uiUrl, type TeamLayout, type TeamPorts } from './teamLayout';
 import { ensureCluster, postgresPid, startPostgres, stopPostgres } from './postgres';
 import { frontendHealthy, runningPid, startServer, startUi, stopByPidFile, uiServes, waitServerHealthy, waitUiServes } from './processes';
-import { missingTeamBinaries, readTeamVersions, teamBinaryPaths, teamBuildScript, type TeamBinaries, type TeamVersions } from './versions';
+import {
+  missingTeamBinaries,
+  readTeamVersions,
+  teamBinaryPaths,
+  teamBuildScript,
+  type TeamBinaries,
+  type TeamVersions,
+} from './teamVersions';
 
-export { teamLayout, shiftedPorts, TEAM_PORTS, TEST_TEAM_PORT_SETS, frontendAddress, uiUrl } from './layout';
-export type { TeamLayout, TeamPorts } from './layout';
-export { readTeamVersions, teamBinaryPaths } from './versions';
+export { teamLayout, shiftedPorts, TEAM_PORTS, TEST_TEAM_PORT_SETS, frontendAddress, uiUrl } from './teamLayout';
+export type { TeamLayout, TeamPorts } from './teamLayout';
+export { readTeamVersions, teamBinaryPaths } from './teamVersions';
 export { startServer, stopByPidFile, waitServerHealthy } from './processes';
 
 /**
@@ -32,6 +39,8 @@ export async function reserveTeamPorts(): Promise<{ ports: TeamPorts; release():
 }
 
 export interface TeamOptions {
+  /** The CLI's environment: the server's processes start from it; HARDENLAB_HOME and HARDENLAB_CACHE place the folders. */
+  env: NodeJS.ProcessEnv;
   home?: string;
   cache?: string;
   ports?: TeamPorts;
@@ -41,11 +50,27 @@ export interface TeamOptions {
 /** Retention of the `default` namespace, as the compose file's namespace job sets it: 30 days. */
 export const DEFAULT_RETENTION_SECONDS = 30 * 24 * 3600;
 
-function context(options: TeamOptions): { layout: TeamLayout; versions: TeamVersions; binaries: TeamBinaries; cache: string; log: Log; home: string } {
-  const home = options.home ?? hardenlabHome();
-  const cache = options.cache ?? cacheDir();
+function context(options: TeamOptions): {
+  layout: TeamLayout;
+  versions: TeamVersions;
+  binaries: TeamBinaries;
+  cache: string;
+  log: Log;
+  home: string;
+  env: NodeJS.ProcessEnv;
+} {
+  const home = options.home ?? hardenlabHome(options.env);
+  const cache = options.cache ?? cacheDir(options.env);
   const versions = readTeamVersions();
-  return { home, cache, versions, layout: teamLayout(home, options.ports), binaries: teamBinaryPaths(versions, cache), log: options.log ?? (() => undefined) };
+  return {
+    env: options.env,
+    home,
+    cache,
+    versions,
+    layout: teamLayout(home, options.ports),
+    binaries: teamBinaryPaths(versions, cache),
+    log: options.log ?? (() => undefined),
+  };
 }
 
 /** Registers a namespace unless it exists, then waits until the frontend serves it. */
@@ -59,7 +84,12 @@ export async function ensureNamespace(address: string, namespace: string, retent
     });
     if (!exists) await service.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(retentionSeconds * 1000) });
     // The frontend learns of a new namespace on its next registry refresh.
-    await waitFor(`namespace ${namespace} on ${address}`, async () => (await service.listWorkflowExecutions({ namespace, pageSize: 1 }), true), 60_000, 1_000);
+    await waitFor(
+      `namespace ${namespace} on ${address}`,
+      async () => (await service.listWorkflowExecutions({ namespace, pageSize: 1 }), true),
+      60_000,
+      1_000,
+    );
     return !exists;
   } finally {
     await connection.close();
@@ -74,34 +104,41 @@ export interface TeamUpResult {
   durationMs: number;
 }
 
-export async function teamServerUp(options: TeamOptions = {}): Promise<TeamUpResult> {
+export async function teamServerUp(options: TeamOptions): Promise<TeamUpResult> {
   const began = Date.now();
-  const { layout, versions, binaries, cache, log, home } = context(options);
+  const { layout, versions, binaries, cache, log, home, env } = context(options);
   return withSimLock(layout.dir, async () => {
     if (missingTeamBinaries(binaries).length > 0) {
       log(`building Temporal ${versions.temporal} and UI ${versions.ui} into ${cache} (cold: many minutes)`);
-      await runBuild(cache, log, teamBuildScript);
+      await runBuild(cache, log, env, teamBuildScript);
       const missing = missingTeamBinaries(binaries);
       if (missing.length > 0) throw new Error(`${teamBuildScript} finished but binaries are missing: ${missing.join(', ')}`);
     }
     log(`data folder ${layout.dir} (home ${home})`);
     await ensureCluster(layout.postgres, log);
     await startPostgres(layout.postgres, log);
-    await setupSchemas(layout, binaries.sqlTool, log);
+    await setupSchemas(layout, binaries.sqlTool, log, env);
     writeServerConfig(layout);
-    if (runningPid(layout.serverPidFile, binaries.server) === undefined) log(`starting Temporal server ${versions.temporal} on ${frontendAddress(layout)}`);
-    startServer(layout, binaries.server);
+    if (runningPid(layout.serverPidFile, binaries.server) === undefined)
+      log(`starting Temporal server ${versions.temporal} on ${frontendAddress(layout)}`);
+    startServer(layout, binaries.server, env);
     await waitServerHealthy(layout, binaries.server);
     if (await ensureNamespace(frontendAddress(layout), 'default')) log('namespace default created (30 days retention)');
     writeUiConfig(layout);
-    startUi(layout, binaries.uiServer);
+    startUi(layout, binaries.uiServer, env);
     await waitUiServes(layout);
-    return { address: frontendAddress(layout), uiUrl: uiUrl(layout), postgres: `127.0.0.1:${layout.ports.postgres}`, versions, durationMs: Date.now() - began };
+    return {
+      address: frontendAddress(layout),
+      uiUrl: uiUrl(layout),
+      postgres: `127.0.0.1:${layout.ports.postgres}`,
+      versions,
+      durationMs: Date.now() - began,
+    };
   });
 }
 
 /** Stops the UI, the server and PostgreSQL. The database stays (histories survive) unless `purge`. */
-export async function teamServerDown(options: TeamOptions & { purge?: boolean } = {}): Promise<string[]> {
+export async function teamServerDown(options: TeamOptions & { purge?: boolean }): Promise<string[]> {
   const { layout, binaries } = context(options);
   if (!fs.existsSync(layout.dir)) return [];
   return withSimLock(layout.dir, async () => {
@@ -122,7 +159,7 @@ export interface TeamStatus {
   ui: { pid?: number; url: string; serves: boolean };
 }
 
-export async function teamServerStatus(options: TeamOptions = {}): Promise<TeamStatus> {
+export async function teamServerStatus(options: TeamOptions): Promise<TeamStatus> {
   const { layout, versions, binaries } = context(options);
   const serverPid = runningPid(layout.serverPidFile, binaries.server);
   const uiPid = runningPid(layout.uiPidFile, binaries.uiServer);
@@ -130,7 +167,11 @@ export async function teamServerStatus(options: TeamOptions = {}): Promise<TeamS
     versions,
     dir: layout.dir,
     postgres: { pid: postgresPid(layout.postgres), address: `127.0.0.1:${layout.ports.postgres}` },
-    server: { pid: serverPid, address: frontendAddress(layout), healthy: serverPid !== undefined && (await frontendHealthy(frontendAddress(layout))) },
+    server: {
+      pid: serverPid,
+      address: frontendAddress(layout),
+      healthy: serverPid !== undefined && (await frontendHealthy(frontendAddress(layout))),
+    },
     ui: { pid: uiPid, url: uiUrl(layout), serves: uiPid !== undefined && (await uiServes(layout)) },
   };
 }

@@ -23,7 +23,13 @@ export interface PostgresLayout {
 
 export function postgresLayout(parent: string, port: number): PostgresLayout {
   const dir = path.join(parent, 'postgres');
-  return { dir, dataDir: path.join(dir, 'data'), logFile: path.join(dir, 'postgres.log'), passwordFile: path.join(parent, 'db-password'), port };
+  return {
+    dir,
+    dataDir: path.join(dir, 'data'),
+    logFile: path.join(dir, 'postgres.log'),
+    passwordFile: path.join(parent, 'db-password'),
+    port,
+  };
 }
 
 /** The newest Debian PostgreSQL's program folder (/usr/lib/postgresql/<major>/bin). */
@@ -31,7 +37,8 @@ export function postgresBinDir(root = '/usr/lib/postgresql'): string {
   const majors = (fs.existsSync(root) ? fs.readdirSync(root) : [])
     .filter((major) => fs.existsSync(path.join(root, major, 'bin', 'initdb')))
     .sort((a, b) => Number(b) - Number(a));
-  if (majors.length === 0) throw new Error(`no PostgreSQL under ${root}: install Debian's postgresql package (scripts/setup.sh --test does)`);
+  if (majors.length === 0)
+    throw new Error(`no PostgreSQL under ${root}: install Debian's postgresql package (scripts/setup.sh --test does)`);
   return path.join(root, majors[0]!, 'bin');
 }
 
@@ -49,7 +56,9 @@ async function dbUserIds(): Promise<{ uid: number; gid: number } | undefined> {
   try {
     return { uid: await id('-u'), gid: await id('-g') };
   } catch {
-    throw new Error("Debian's postgresql package creates the user 'postgres', which is missing: install postgresql (scripts/setup.sh --test)");
+    throw new Error(
+      "Debian's postgresql package creates the user 'postgres', which is missing: install postgresql (scripts/setup.sh --test)",
+    );
   }
 }
 
@@ -73,12 +82,28 @@ export async function ensureCluster(layout: PostgresLayout, log: Log): Promise<v
     // The parent is ours and private; the database user only needs to pass through it.
     fs.chmodSync(path.dirname(layout.dir), 0o711);
     await run('runuser', ['-u', 'postgres', '--', 'test', '-w', layout.dir]).catch(() => {
-      throw new Error(`user 'postgres' cannot reach ${layout.dir}: a folder above it is closed to other users; set HARDENLAB_HOME to a folder others may pass through`);
+      throw new Error(
+        `user 'postgres' cannot reach ${layout.dir}: a folder above it is closed to other users; set HARDENLAB_HOME to a folder others ` +
+          `may pass through`,
+      );
     });
   }
   log(`creating a PostgreSQL cluster in ${layout.dataDir} (${path.basename(path.dirname(postgresBinDir()))})`);
   try {
-    await asDbUser('initdb', ['-D', layout.dataDir, '-U', DB_USER, '--pwfile', pwfile, '--auth', 'scram-sha-256', '-E', 'UTF8', '--locale', 'C']);
+    await asDbUser('initdb', [
+      '-D',
+      layout.dataDir,
+      '-U',
+      DB_USER,
+      '--pwfile',
+      pwfile,
+      '--auth',
+      'scram-sha-256',
+      '-E',
+      'UTF8',
+      '--locale',
+      'C',
+    ]);
   } finally {
     fs.rmSync(pwfile, { force: true });
   }

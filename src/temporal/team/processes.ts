@@ -7,9 +7,9 @@ import { probeFrontend } from '../devServer';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { commandLine, isAlive, readPidFile, sleep, stopProcess, waitFor } from '../../testbed/process';
-import { DB_PASSWORD_ENV, SERVER_ENV } from './config';
+import { DB_PASSWORD_ENV, SERVER_ENV } from './serverConfig';
 import { readPassword } from './postgres';
-import { frontendAddress, uiUrl, type TeamLayout } from './layout';
+import { frontendAddress, uiUrl, type TeamLayout } from './teamLayout';
 
 /** The pid in the file, if that process still runs the given program (a reused pid is not ours). */
 export function runningPid(pidFile: string, program: string): number | undefined {
@@ -17,7 +17,7 @@ export function runningPid(pidFile: string, program: string): number | undefined
   return pid !== undefined && isAlive(pid) && commandLine(pid).includes(program) ? pid : undefined;
 }
 
-function startDetached(program: string, args: string[], logFile: string, pidFile: string, env: NodeJS.ProcessEnv = process.env): number {
+function startDetached(program: string, args: string[], logFile: string, pidFile: string, env: NodeJS.ProcessEnv): number {
   const out = fs.openSync(logFile, 'a');
   try {
     const child = spawn(program, args, { detached: true, stdio: ['ignore', out, out], env });
@@ -33,18 +33,25 @@ function logTail(file: string, lines = 15): string {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n') : '';
 }
 
-export function startServer(layout: TeamLayout, serverBinary: string): number {
+/** Starts the server from `env` (the CLI's environment) plus the database password. */
+export function startServer(layout: TeamLayout, serverBinary: string, env: NodeJS.ProcessEnv): number {
   const running = runningPid(layout.serverPidFile, serverBinary);
   if (running !== undefined) return running;
-  const env = { ...process.env, [DB_PASSWORD_ENV]: readPassword(layout.postgres) };
+  const serverEnv = { ...env, [DB_PASSWORD_ENV]: readPassword(layout.postgres) };
   const args = ['--root', layout.dir, '--config', 'config', '--env', SERVER_ENV, '--allow-no-auth', 'start'];
-  return startDetached(serverBinary, args, layout.serverLog, layout.serverPidFile, env);
+  return startDetached(serverBinary, args, layout.serverLog, layout.serverPidFile, serverEnv);
 }
 
-export function startUi(layout: TeamLayout, uiBinary: string): number {
+export function startUi(layout: TeamLayout, uiBinary: string, env: NodeJS.ProcessEnv): number {
   const running = runningPid(layout.uiPidFile, uiBinary);
   if (running !== undefined) return running;
-  return startDetached(uiBinary, ['--root', layout.uiConfigDir, '--config', '.', '--env', SERVER_ENV, 'start'], layout.uiLog, layout.uiPidFile);
+  return startDetached(
+    uiBinary,
+    ['--root', layout.uiConfigDir, '--config', '.', '--env', SERVER_ENV, 'start'],
+    layout.uiLog,
+    layout.uiPidFile,
+    env,
+  );
 }
 
 export async function stopByPidFile(pidFile: string, program: string): Promise<boolean> {
@@ -70,7 +77,12 @@ export async function waitServerHealthy(layout: TeamLayout, serverBinary: string
   const address = frontendAddress(layout);
   const deadline = Date.now() + timeoutMs;
   while (!(await frontendHealthy(address))) {
-    const problem = runningPid(layout.serverPidFile, serverBinary) === undefined ? 'exited' : Date.now() > deadline ? `did not serve on ${address} within ${timeoutMs / 1000} s` : undefined;
+    const problem =
+      runningPid(layout.serverPidFile, serverBinary) === undefined
+        ? 'exited'
+        : Date.now() > deadline
+          ? `did not serve on ${address} within ${timeoutMs / 1000} s`
+          : undefined;
     if (problem) throw new Error(`the Temporal server ${problem}; ${layout.serverLog}:\n${logTail(layout.serverLog)}`);
     await sleep(1_000);
   }
@@ -89,7 +101,12 @@ export async function uiServes(layout: TeamLayout): Promise<boolean> {
 }
 
 export async function waitUiServes(layout: TeamLayout, timeoutMs = 60_000): Promise<void> {
-  await waitFor(`the Temporal Web UI on ${uiUrl(layout)}`, async () => ((await uiServes(layout)) ? true : undefined), timeoutMs, 1_000).catch((error: Error) => {
+  await waitFor(
+    `the Temporal Web UI on ${uiUrl(layout)}`,
+    async () => ((await uiServes(layout)) ? true : undefined),
+    timeoutMs,
+    1_000,
+  ).catch((error: Error) => {
     throw new Error(`${error.message}\n${layout.uiLog}:\n${logTail(layout.uiLog)}`);
   });
 }

@@ -15,6 +15,7 @@ import type { ClusterRef, ResolvedExperiment } from '../../../src/domain/contrac
 import { namespaceFor, runIdFor, scenarioKey } from '../../../src/domain/naming';
 import { experimentRunKey } from '../../../src/store/runFolder';
 import { tempDir } from '../../support/tempDir';
+import { realClusterDeps } from '../../support/activityDeps';
 
 const EXPERIMENT = 'exp-guard';
 const RUN_ID = '00000000-0000-4000-8000-000000000001';
@@ -117,7 +118,7 @@ test('a provision request naming a Linode API and token variable of its own is r
   const apiUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/`;
   try {
     // The real cluster activities behind the guard, with a worker variable the input would send as the token.
-    const real = createClusterActivities({ env: { HARDENLAB_GUARD_TOKEN: 'secret-token' } });
+    const real = createClusterActivities(realClusterDeps({ HARDENLAB_GUARD_TOKEN: 'secret-token' }));
     const records = new ExperimentRecords(root);
     const withRealCluster = guardActivities({ ...fakeActivities(), ...real } as HardenlabActivities, records);
     const spec = { ...resolvedConfig().cluster, provider: 'linode' as const, linode: { ...resolvedConfig().cluster.linode, apiUrl, tokenEnv: 'HARDENLAB_GUARD_TOKEN' } };

@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
+import { dataFolderStore } from '../../support/activityDeps';
 import { createConfigActivities } from '../../../activities/config';
 import { validateCommand } from '../../../src/cli/commands/validate';
 import { validateExperiment } from '../../../src/config/experiment';
@@ -112,7 +113,7 @@ describe('the load design field', () => {
   });
 
   test('at the workflow start the resolve activity fails non-retryably (InvalidInput), naming the field', async () => {
-    const activities = createConfigActivities({ env: env() });
+    const activities = createConfigActivities({ env: env(), store: dataFolderStore(env()) });
     const error = await activities.resolveExperiment({ input: BAD[3]!.input, workflowId: 'load-bad' }).then(
       () => new Error('resolved instead of failing'),
       (e: unknown) => e,

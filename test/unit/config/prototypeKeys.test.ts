@@ -11,7 +11,7 @@ import { validateCommand } from '../../../src/cli/commands/validate';
 import { ENVIRONMENT_FIELDS } from '../../../src/config/trust';
 import { ConfigFileError, loadWorkerConfig, mergeConfig } from '../../../src/config/workerConfig';
 import { ENVIRONMENT_FIELD_PATHS } from '../../../src/domain/environmentFields';
-import { resolveScenarios } from '../../../src/scenarios/resolve';
+import { resolveScenarios } from '../../../src/scenarios/resolveScenarios';
 import { ENVIRONMENT_FIELD_NAMES, prototypeVariant, refusalText, VARIANT_KINDS } from '../../support/prototypeVariants';
 import { tempDir } from '../../support/tempDir';
 

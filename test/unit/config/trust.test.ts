@@ -7,6 +7,7 @@ import { createConfigActivities } from '../../../activities/config';
 import { repoRoot } from '../../../src/config/paths';
 import { resolveExperimentConfig } from '../../../src/config/resolve';
 import { ENVIRONMENT_FIELDS, environmentFieldsSetIn } from '../../../src/config/trust';
+import { ArtifactStore } from '../../../src/store/artifactStore';
 
 /** The issue's example: an input that would send the worker's $HOME as a bearer token to a host of its choosing. */
 const ATTACK = { cluster: { provider: 'linode', linode: { apiUrl: 'http://127.0.0.1:9/', tokenEnv: 'HOME' } } };
@@ -20,7 +21,7 @@ afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 async function workerWith(config: unknown): Promise<ReturnType<typeof createConfigActivities>> {
   const file = path.join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
   await fs.writeFile(file, stringify(config));
-  return createConfigActivities({ env: { HARDENLAB_CONFIG: file, HARDENLAB_HOME: dir, HOME: '/home/worker' } });
+  return createConfigActivities({ env: { HARDENLAB_CONFIG: file, HARDENLAB_HOME: dir, HOME: '/home/worker' }, store: new ArtifactStore(dir) });
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildReportModel } from '../../../src/analysis/model';
 import { buildTables, renderCharts, renderHtml, renderMarkdown } from '../../../src/report';
-import { benchSections } from '../../../src/report/findings';
+import { benchSections } from '../../../src/report/findingsSection';
 import { parseKubeBenchJson } from '../../../src/tools/kubeBenchReport';
 import { parseKubeHunterJson } from '../../../src/tools/kubeHunterReport';
 import { fixtureExperimentWithTools } from '../analysis/support/fixtures';

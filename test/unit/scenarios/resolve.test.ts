@@ -13,8 +13,9 @@ import { hardeningManifests } from '../../../src/kube/manifests';
 import type { KubeObject } from '../../../src/kube/types';
 import { manifestDigest } from '../../../src/scenarios/packs';
 import { renderManifest, scenarioManifests } from '../../../src/scenarios/render';
-import { resolveScenarios, type ScenarioResolution } from '../../../src/scenarios/resolve';
+import { resolveScenarios, type ScenarioResolution } from '../../../src/scenarios/resolveScenarios';
 import { writeReadmeScenario } from '../../support/readmeScenario';
+import { ArtifactStore } from '../../../src/store/artifactStore';
 
 let dir: string;
 beforeEach(async () => {
@@ -196,7 +197,7 @@ describe('expected denials: a pack folder’s optional expected-denials.yaml', (
     await write('scenarios/mine.yaml', 'packs: [typo]\n');
     await write('packs/typo/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: typo }\n');
     await write('packs/typo/expected-denials.yaml', '- privileged-pods\n');
-    const worker = createConfigActivities({ env: { HARDENLAB_CONFIG: path.join(dir, 'config.yaml'), HARDENLAB_HOME: dir } });
+    const worker = createConfigActivities({ env: { HARDENLAB_CONFIG: path.join(dir, 'config.yaml'), HARDENLAB_HOME: dir }, store: new ArtifactStore(dir) });
     const failure = await worker.resolveExperiment({ input: { scenarios: ['mine'] }, workflowId: 'w' }).then(() => undefined, (e: unknown) => e);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect([(failure as ApplicationFailure).type, (failure as ApplicationFailure).nonRetryable]).toEqual(['InvalidInput', true]);

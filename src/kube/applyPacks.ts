@@ -7,11 +7,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ApplyPacksRequest, PacksResult } from '../domain/contracts';
 import type { LoadedPack, PackManifest } from '../scenarios/packs';
 import { renderManifest, scenarioManifests } from '../scenarios/render';
-import { detectCni } from './facts';
-import { accessChecks, admission, HARDEN_FIELD_MANAGER } from './harden';
-import { APP_NAME, nonCompliantPod, podFromTemplate, runLabelValue } from './manifests';
+import { detectCni, notEnforcedBecause } from './facts';
+import { accessChecks, admission, HARDEN_FIELD_MANAGER, privilegedPodRejected } from './harden';
+import { APP_NAME, podFromTemplate, runLabelValue } from './manifests';
 import { RUN_LABEL, type KubeClient, type KubeObject } from './types';
-import { waitForObject } from './wait';
 
 type Evidence = PacksResult['evidence'][number];
 
@@ -21,26 +20,23 @@ async function refuseTakeover(client: KubeClient, obj: KubeObject, item: PackMan
   const existing = await client.get(obj.apiVersion, obj.kind, obj.metadata.name);
   if (existing && existing.metadata.labels?.[RUN_LABEL] !== runLabelValue(runId)) {
     throw ApplicationFailure.nonRetryable(
-      `pack ${item.ref.pack}, ${item.ref.file} document ${item.ref.document}: ${obj.kind} "${obj.metadata.name}" already exists on the cluster and was not created by this run; applying would take it over and reset would delete it: rename it in the pack`,
+      `pack ${item.ref.pack}, ${item.ref.file} document ${item.ref.document}: ${obj.kind} "${obj.metadata.name}" already exists on the ` +
+        `cluster and was not created by this run; applying would take it over and reset would delete it: rename it in the pack`,
       'InvalidInput',
     );
   }
 }
 
 async function podSecurityEvidence(client: KubeClient, req: ApplyPacksRequest, notes: string[]): Promise<Evidence[]> {
-  const scope = { runId: req.runId, namespace: req.namespace };
-  // Pod admission looks up the namespace's default ServiceAccount first; in a fresh namespace it may not exist yet.
-  const account = await waitForObject(client, { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace: req.namespace }, (sa) => sa !== null, {
-    timeoutMs: 60_000,
-    description: `ServiceAccount default in ${req.namespace}`,
-  });
-  if (!account.satisfied) notes.push(`ServiceAccount "default" did not appear in ${req.namespace} within 60 s: admission probes may fail for that reason`);
-  const probe = await admission(client, nonCompliantPod(scope));
-  const evidence: Evidence[] = [{ check: 'pod security: a privileged root pod is rejected by the API server', passed: probe.outcome === 'rejected', detail: probe.detail }];
+  const evidence: Evidence[] = [await privilegedPodRejected(client, { runId: req.runId, namespace: req.namespace }, notes)];
   const deployment = await client.get('apps/v1', 'Deployment', APP_NAME, req.namespace);
   if (deployment) {
     const admitted = await admission(client, podFromTemplate(deployment, `${APP_NAME}-psa-check`));
-    evidence.push({ check: 'pod security: the workload pod template is admitted', passed: admitted.outcome === 'accepted', detail: admitted.detail });
+    evidence.push({
+      check: 'pod security: the workload pod template is admitted',
+      passed: admitted.outcome === 'accepted',
+      detail: admitted.detail,
+    });
   } else {
     notes.push(`no Deployment ${APP_NAME} in ${req.namespace}: the workload's own compliance was not checked`);
   }
@@ -59,7 +55,12 @@ export async function applyPacks(client: KubeClient, req: ApplyPacksRequest, pac
     await client.apply(obj, obj.kind === 'Namespace' ? { fieldManager: HARDEN_FIELD_MANAGER } : {});
     applied.push({ item, obj });
     const pack = result.packs.find((p) => p.name === item.ref.pack)!;
-    pack.objects.push({ kind: obj.kind, name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), sha256: item.ref.sha256 });
+    pack.objects.push({
+      kind: obj.kind,
+      name: obj.metadata.name,
+      ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+      sha256: item.ref.sha256,
+    });
   }
 
   for (const pack of result.packs) {
@@ -93,7 +94,7 @@ export async function applyPacks(client: KubeClient, req: ApplyPacksRequest, pac
     result.notes.push(
       cni.enforcesNetworkPolicy
         ? `NetworkPolicies are stored and the detected network plugin (${cni.name}) enforces them`
-        : `NetworkPolicies are stored but not enforced: ${cni.name ? `the network plugin ${cni.name} does not enforce them` : 'no network plugin was detected (e.g. the test bed)'}`,
+        : `NetworkPolicies are stored but not enforced: ${notEnforcedBecause(cni.name)}`,
     );
   }
   return result;

@@ -34,7 +34,10 @@ const TEAM_VERSIONS: VersionSpec<keyof TeamVersions> = {
 export function readTeamVersions(file = teamVersionsFile): TeamVersions {
   const versions = parseVersionsEnv(fs.readFileSync(file, 'utf8'), TEAM_VERSIONS, file);
   if (!versions.adminTools.startsWith(`${versions.temporal}-`)) {
-    throw new Error(`${file}: TEMPORAL_ADMIN_TOOLS_TAG=${versions.adminTools} must start with TEMPORAL_VERSION (${versions.temporal}): the schema tool and the server come from one release`);
+    throw new Error(
+      `${file}: TEMPORAL_ADMIN_TOOLS_TAG=${versions.adminTools} must start with TEMPORAL_VERSION (${versions.temporal}): the schema ` +
+        `tool and the server come from one release`,
+    );
   }
   return versions;
 }

@@ -3,7 +3,13 @@ import type { ScenarioProgress } from '../src/domain/progress';
 
 export function windowProgress(startedAt: number, endsAt: number, now: number): ScenarioProgress['window'] {
   const clamped = Math.min(Math.max(now, startedAt), endsAt);
-  return { startedAt, endsAt, elapsedSeconds: Math.round((clamped - startedAt) / 1000), remainingSeconds: Math.round((endsAt - clamped) / 1000), asOf: now };
+  return {
+    startedAt,
+    endsAt,
+    elapsedSeconds: Math.round((clamped - startedAt) / 1000),
+    remainingSeconds: Math.round((endsAt - clamped) / 1000),
+    asOf: now,
+  };
 }
 
 /** A copy for the query, its window brought up to the moment of asking. */

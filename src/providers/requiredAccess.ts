@@ -7,7 +7,8 @@ export interface RequiredAccess extends AccessQuery {
   why: string;
 }
 
-const verbs = (group: string, resource: string, list: string[], why: string): RequiredAccess[] => list.map((verb) => ({ verb, group, resource, why }));
+const verbs = (group: string, resource: string, list: string[], why: string): RequiredAccess[] =>
+  list.map((verb) => ({ verb, group, resource, why }));
 
 /**
  * What provision, deploy, harden and reset do on the cluster. Checked cluster-wide (every namespace)
@@ -37,7 +38,8 @@ export async function verifyAccess(client: KubeClient, required: readonly Requir
   if (missing.length === 0) return;
   const list = missing.map((m) => `${describe(m.access)} (${m.access.why})`).join(', ');
   throw ApplicationFailure.nonRetryable(
-    `the kubeconfig user of context "${client.context}" on ${client.server} lacks ${missing.length} permission(s) hardenlab needs in all namespaces: ${list}`,
+    `the kubeconfig user of context "${client.context}" on ${client.server} lacks ${missing.length} permission(s) hardenlab needs in ` +
+      `all namespaces: ${list}`,
     KubeFailure.KubeForbidden,
     { missing: missing.map((m) => describe(m.access)) },
   );

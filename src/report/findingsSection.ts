@@ -83,7 +83,8 @@ function summaryLine(r: RunSummary): string {
 }
 
 const table = (columns: string[], rows: string[][], numeric: boolean[] = []) =>
-  `<table><thead><tr>${columns.map((c, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows
+  `<table><thead><tr>${columns.map((c, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</th>`).join('')}</tr></thead>` +
+  `<tbody>${rows
     .map((r) => `<tr>${r.map((v, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(v)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 
@@ -96,13 +97,23 @@ function runHtml(r: RunSummary): string {
   const links = toolLinks(r);
   const body = [
     sections.length
-      ? `<h4>kube-bench per section</h4>${table(['Section', 'Pass', 'Fail', 'Warn', 'Info'], sections.map((s) => [s.section, ...CHECK_STATES.map((k) => String(s.counts[k]))]), [false, true, true, true, true])}`
+      ? `<h4>kube-bench per section</h4>${table(
+          ['Section', 'Pass', 'Fail', 'Warn', 'Info'],
+          sections.map((s) => [s.section, ...CHECK_STATES.map((k) => String(s.counts[k]))]),
+          [false, true, true, true, true],
+        )}`
       : '',
     failed.length
-      ? `<h4>Failed checks</h4>${table(['Check', 'Title', 'Remediation'], failed.map((f) => [f.id ?? '—', f.title ?? '—', f.remediation ?? '—']))}`
+      ? `<h4>Failed checks</h4>${table(
+          ['Check', 'Title', 'Remediation'],
+          failed.map((f) => [f.id ?? '—', f.title ?? '—', f.remediation ?? '—']),
+        )}`
       : '',
     vulns.length
-      ? `<h4>kube-hunter vulnerabilities</h4>${table(['Id', 'Vulnerability', 'Severity', 'Evidence'], vulns.map((f) => [f.id ?? '—', f.title ?? '—', f.severity ?? '—', f.evidence ?? '—']))}`
+      ? `<h4>kube-hunter vulnerabilities</h4>${table(
+          ['Id', 'Vulnerability', 'Severity', 'Evidence'],
+          vulns.map((f) => [f.id ?? '—', f.title ?? '—', f.severity ?? '—', f.evidence ?? '—']),
+        )}`
       : '',
     trivySections.length
       ? `<h4>Trivy compliance per section</h4>${table(
@@ -118,18 +129,23 @@ function runHtml(r: RunSummary): string {
           [false, false, false, true],
         )}`
       : '',
-    links.length ? `<p class="links">${links.map((l) => `<a href="${escapeHtml(l.href)}">${escapeHtml(l.label)}</a>`).join(' · ')}</p>` : '',
+    links.length
+      ? `<p class="links">${links.map((l) => `<a href="${escapeHtml(l.href)}">${escapeHtml(l.label)}</a>`).join(' · ')}</p>`
+      : '',
   ].join('\n');
   return `<details><summary>${escapeHtml(`${r.scenario} #${r.repetition}`)}: ${escapeHtml(summaryLine(r))}</summary>\n${body}</details>`;
 }
 
-const runsWithFindings = (model: ReportModel) => model.scenarios.flatMap((s) => s.runs).filter((r) => r.findings.total > 0 || r.toolRuns.length > 0);
+const runsWithFindings = (model: ReportModel) =>
+  model.scenarios.flatMap((s) => s.runs).filter((r) => r.findings.total > 0 || r.toolRuns.length > 0);
 
 export function findingsHtml(model: ReportModel): string {
   const runs = runsWithFindings(model);
-  return `<section id="findings-detail"><h2>Security findings</h2><p class="caption">Per run, collapsed: open one to see kube-bench's sections and failed checks with their remediation, kube-hunter's vulnerabilities and Trivy's compliance controls and failed checks; the links open the tools' own files.</p>${
-    runs.map(runHtml).join('\n') || '<p class="caption">No tool ran.</p>'
-  }</section>`;
+  return (
+    `<section id="findings-detail"><h2>Security findings</h2><p class="caption">Per run, collapsed: open one to see kube-bench's ` +
+    `sections and failed checks with their remediation, kube-hunter's vulnerabilities and Trivy's compliance controls and failed checks;` +
+    ` the links open the tools' own files.</p>${runs.map(runHtml).join('\n') || '<p class="caption">No tool ran.</p>'}</section>`
+  );
 }
 
 export function findingsMarkdown(model: ReportModel): string[] {
@@ -146,7 +162,8 @@ export function findingsMarkdown(model: ReportModel): string[] {
     }
     const cell = (v: string | undefined) => (v ?? '—').replace(/\|/g, '\\|').replace(/\n/g, ' ');
     for (const f of failedChecks(r.findings.details)) lines.push(`- FAIL ${cell(f.id)} ${cell(f.title)}: ${cell(f.remediation)}`);
-    for (const f of vulnerabilities(r.findings.details)) lines.push(`- ${cell(f.severity)} ${cell(f.id)} ${cell(f.title)}: ${cell(f.evidence)}`);
+    for (const f of vulnerabilities(r.findings.details))
+      lines.push(`- ${cell(f.severity)} ${cell(f.id)} ${cell(f.title)}: ${cell(f.evidence)}`);
     for (const c of trivyChecks(r.findings.details)) {
       lines.push(`- Trivy ${cell(c.severity)} ${cell(c.id)} ${cell(c.title)}: ${c.resources} resource(s)`);
     }

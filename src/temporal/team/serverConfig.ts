@@ -10,7 +10,7 @@ import { stringify } from 'yaml';
 import { repoRoot } from '../../config/paths';
 import { run } from '../../testbed/process';
 import { DB_USER, readPassword } from './postgres';
-import type { TeamLayout } from './layout';
+import type { TeamLayout } from './teamLayout';
 
 /** The environment variable the rendered config reads the password from: the file on disk holds none. */
 export const DB_PASSWORD_ENV = 'HARDENLAB_TEMPORAL_DB_PASSWORD';
@@ -63,7 +63,9 @@ export function serverConfig(layout: TeamLayout): Record<string, unknown> {
       failoverVersionIncrement: 10,
       masterClusterName: 'active',
       currentClusterName: 'active',
-      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.frontend}` } },
+      clusterInformation: {
+        active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `127.0.0.1:${ports.frontend}` },
+      },
     },
     dcRedirectionPolicy: { policy: 'noop' },
     dynamicConfigClient: { filepath: dynamicConfigFile, pollInterval: '60s' },
@@ -74,7 +76,10 @@ export function serverConfig(layout: TeamLayout): Record<string, unknown> {
 export function writeServerConfig(layout: TeamLayout): string {
   fs.mkdirSync(layout.configDir, { recursive: true });
   const file = path.join(layout.configDir, `${SERVER_ENV}.yaml`);
-  fs.writeFileSync(file, `# enable-template (Temporal renders this file; the password comes from ${DB_PASSWORD_ENV})\n${stringify(serverConfig(layout))}`);
+  fs.writeFileSync(
+    file,
+    `# enable-template (Temporal renders this file; the password comes from ${DB_PASSWORD_ENV})\n${stringify(serverConfig(layout))}`,
+  );
   return file;
 }
 
@@ -100,9 +105,14 @@ const already = (error: Error) => {
 };
 
 /** Creates both databases and brings both schemas to this release's versions; safe on every start. */
-export async function setupSchemas(layout: TeamLayout, sqlTool: string, log: (line: string) => void): Promise<void> {
+export async function setupSchemas(
+  layout: TeamLayout,
+  sqlTool: string,
+  log: (line: string) => void,
+  cliEnv: NodeJS.ProcessEnv,
+): Promise<void> {
   const env = {
-    ...process.env,
+    ...cliEnv,
     SQL_PLUGIN: 'postgres12',
     SQL_HOST: '127.0.0.1',
     SQL_PORT: String(layout.ports.postgres),

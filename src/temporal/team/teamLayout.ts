@@ -48,7 +48,19 @@ export function shiftedPorts(offset: number, base: TeamPorts = TEAM_PORTS): Team
 /** Every port of a set, in a fixed order (for reserving them). */
 export function portList(ports: TeamPorts): number[] {
   const m = ports.membership;
-  return [ports.postgres, ports.frontend, ports.frontendHttp, ports.history, ports.matching, ports.worker, m.frontend, m.history, m.matching, m.worker, ports.ui];
+  return [
+    ports.postgres,
+    ports.frontend,
+    ports.frontendHttp,
+    ports.history,
+    ports.matching,
+    ports.worker,
+    m.frontend,
+    m.history,
+    m.matching,
+    m.worker,
+    ports.ui,
+  ];
 }
 
 /**

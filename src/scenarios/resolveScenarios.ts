@@ -9,7 +9,15 @@ import { parse as parseYaml } from 'yaml';
 import { prototypeKeyProblems } from '../config/ownKeys';
 import { z } from 'zod';
 import { repoRoot } from '../config/paths';
-import { isPreset, PRESET_SCENARIOS, SCENARIO_NAME_PATTERN, SCENARIO_TOOLS, type PresetScenario, type ScenarioDefinition, type ScenarioTool } from '../domain/scenarios';
+import {
+  isPreset,
+  PRESET_SCENARIOS,
+  SCENARIO_NAME_PATTERN,
+  SCENARIO_TOOLS,
+  type PresetScenario,
+  type ScenarioDefinition,
+  type ScenarioTool,
+} from '../domain/scenarios';
 import { enforcesPodSecurity, loadPack, PACK_NAME_PATTERN, type LoadedPack, type ScenarioProblem } from './packs';
 
 export const BUILT_IN_PACKS = ['pod-security', 'rbac', 'network-policy', 'resource-limits'] as const;
@@ -18,7 +26,10 @@ export const builtInPacksDir = path.join(repoRoot, 'packs');
 const BEST_PRACTICES = ['pod-security', 'rbac', 'network-policy'];
 
 /** The thesis's scenarios as packs and tools; security-tools is hardened only when the config says so. */
-export function presetScenario(name: PresetScenario, inSecurityTools: boolean): { packs: string[]; tools: ScenarioTool[]; description: string } {
+export function presetScenario(
+  name: PresetScenario,
+  inSecurityTools: boolean,
+): { packs: string[]; tools: ScenarioTool[]; description: string } {
   switch (name) {
     case 'baseline':
       return { packs: [], tools: [], description: 'the demo web app as deployed, nothing hardened' };
@@ -50,7 +61,8 @@ export interface ScenarioFolders {
   inSecurityTools: boolean;
 }
 
-export type ScenarioResolution = { ok: true; definitions: ScenarioDefinition[]; packs: LoadedPack[] } | { ok: false; errors: ScenarioProblem[] };
+export type ScenarioResolution =
+  { ok: true; definitions: ScenarioDefinition[]; packs: LoadedPack[] } | { ok: false; errors: ScenarioProblem[] };
 
 /** The user scenarios the config folder defines (by file name), for messages. */
 export async function userScenarioNames(configDir: string): Promise<string[]> {
@@ -63,7 +75,10 @@ async function findFile(...candidates: string[]): Promise<string | undefined> {
   return undefined;
 }
 
-async function readScenarioFile(file: string, name: string): Promise<{ spec?: z.output<typeof scenarioFileSchema>; errors: ScenarioProblem[] }> {
+async function readScenarioFile(
+  file: string,
+  name: string,
+): Promise<{ spec?: z.output<typeof scenarioFileSchema>; errors: ScenarioProblem[] }> {
   let raw: unknown;
   try {
     raw = parseYaml(await fs.readFile(file, 'utf8')) ?? {};
@@ -73,8 +88,14 @@ async function readScenarioFile(file: string, name: string): Promise<{ spec?: z.
   const protoKeys = prototypeKeyProblems(raw);
   if (protoKeys.length > 0) return { errors: protoKeys.map((p) => ({ field: `${file}: ${p.field}`, message: p.message })) };
   const parsed = scenarioFileSchema.safeParse(raw);
-  if (!parsed.success) return { errors: parsed.error.issues.map((i) => ({ field: `${file}: ${i.path.map(String).join('.') || '(root)'}`, message: i.message })) };
-  if (parsed.data.name !== undefined && parsed.data.name !== name) return { errors: [{ field: `${file}: name`, message: `is "${parsed.data.name}" but the file is named for "${name}": they must agree` }] };
+  if (!parsed.success)
+    return {
+      errors: parsed.error.issues.map((i) => ({ field: `${file}: ${i.path.map(String).join('.') || '(root)'}`, message: i.message })),
+    };
+  if (parsed.data.name !== undefined && parsed.data.name !== name)
+    return {
+      errors: [{ field: `${file}: name`, message: `is "${parsed.data.name}" but the file is named for "${name}": they must agree` }],
+    };
   return { spec: parsed.data, errors: [] };
 }
 
@@ -109,10 +130,17 @@ export async function resolveScenarios(names: readonly string[], folders: Scenar
       spec = presetScenario(name, folders.inSecurityTools);
     } else {
       const dir = path.join(folders.configDir, 'scenarios');
-      const file = SCENARIO_NAME_PATTERN.test(name) ? await findFile(path.join(dir, `${name}.yaml`), path.join(dir, `${name}.yml`)) : undefined;
+      const file = SCENARIO_NAME_PATTERN.test(name)
+        ? await findFile(path.join(dir, `${name}.yaml`), path.join(dir, `${name}.yml`))
+        : undefined;
       if (!file) {
         const known = [...PRESET_SCENARIOS, ...(await userScenarioNames(folders.configDir))];
-        errors.push({ field, message: `unknown scenario ${JSON.stringify(name)}: known are ${known.join(', ')} (a scenario of your own is a file ${path.join(dir, `${name}.yaml`)})` });
+        errors.push({
+          field,
+          message:
+            `unknown scenario ${JSON.stringify(name)}: known are ${known.join(', ')} (a scenario of your own is a ` +
+            `file ${path.join(dir, `${name}.yaml`)})`,
+        });
         continue;
       }
       const read = await readScenarioFile(file, name);
@@ -121,7 +149,8 @@ export async function resolveScenarios(names: readonly string[], folders: Scenar
       spec = read.spec;
       source = file;
     }
-    if (new Set(spec.packs).size !== spec.packs.length) errors.push({ field: source === 'built-in' ? field : `${source}: packs`, message: 'lists a pack twice' });
+    if (new Set(spec.packs).size !== spec.packs.length)
+      errors.push({ field: source === 'built-in' ? field : `${source}: packs`, message: 'lists a pack twice' });
     const loaded: LoadedPack[] = [];
     for (const [i, pack] of spec.packs.entries()) {
       const got = await loadNamed(pack, source === 'built-in' ? field : `${source}: packs.${i}`);

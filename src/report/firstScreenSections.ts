@@ -15,7 +15,10 @@ export function thisRunNodes(model: ReportModel): string {
 
 export function thisRunWindow(model: ReportModel): string {
   const r = model.firstScreen.thisRun;
-  return `${r.windowSeconds !== null ? duration(r.windowSeconds) : '—'} at ${r.intervalSeconds !== null ? duration(r.intervalSeconds) : '—'}`;
+  return (
+    `${r.windowSeconds !== null ? duration(r.windowSeconds) : '—'} ` +
+    `at ${r.intervalSeconds !== null ? duration(r.intervalSeconds) : '—'}`
+  );
 }
 
 const COMPARED: [AcrossMetric & keyof ThesisFigures, string, number][] = [
@@ -42,7 +45,9 @@ export function thesisTables(model: ReportModel): Table[] {
     {
       id: 'thesis',
       title: 'Figures beside the thesis',
-      caption: 'This run: mean over completed repetitions of the cluster figure (mean of node means; outliers summed over nodes), with its 95 % CI when there are two or more.',
+      caption:
+        'This run: mean over completed repetitions of the cluster figure (mean of node means; outliers summed over nodes), with its 95 ' +
+        '% CI when there are two or more.',
       columns: ['Scenario', 'Metric', 'This run', '95 % CI', `Reference: ${THESIS.label}`],
       rows: model.scenarios.flatMap((s) =>
         COMPARED.map(([metric, label, digits]) => {
@@ -65,16 +70,21 @@ export function sentencesHtml(model: ReportModel): string {
   // On a phone the trust box comes after the charts: this line names its checks right under the answer.
   const checks = model.firstScreen.trust.filter((t) => t.level === 'warn');
   const pointer = checks.length
-    ? `<p class="trust-pointer"><a href="#trust">Before trusting these figures, ${checks.length} check${checks.length === 1 ? '' : 's'}</a>: ${checks.map((t) => escapeHtml(t.title.split(':')[0]!)).join('; ')}.</p>`
+    ? `<p class="trust-pointer"><a href="#trust">Before trusting these figures, ${checks.length} ` +
+      `check${checks.length === 1 ? '' : 's'}</a>: ${checks.map((t) => escapeHtml(t.title.split(':')[0]!)).join('; ')}.</p>`
     : '';
-  return `<section id="answer"><h2>What this run found</h2><ul class="sentences">${items || '<li>No completed runs to compare.</li>'}</ul>${pointer}</section>`;
+  return (
+    `<section id="answer"><h2>What this run found</h2><ul ` +
+    `class="sentences">${items || '<li>No completed runs to compare.</li>'}</ul>${pointer}</section>`
+  );
 }
 
 export function trustHtml(model: ReportModel): string {
   const items = model.firstScreen.trust
     .map(
       (t) =>
-        `<li class="trust-${t.level}" data-trust="${t.id}"><span class="badge">${LEVEL_LABEL[t.level]}</span> <strong>${escapeHtml(t.title)}</strong>${t.detail ? `<br><span class="detail">${escapeHtml(t.detail)}</span>` : ''}</li>`,
+        `<li class="trust-${t.level}" data-trust="${t.id}"><span class="badge">${LEVEL_LABEL[t.level]}</span> ` +
+        `<strong>${escapeHtml(t.title)}</strong>${t.detail ? `<br><span class="detail">${escapeHtml(t.detail)}</span>` : ''}</li>`,
     )
     .join('\n');
   return `<aside id="trust" aria-label="How far to trust these figures"><h2>How far to trust this run</h2><ul>${items}</ul></aside>`;
