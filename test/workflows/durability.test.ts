@@ -28,8 +28,11 @@ async function run(workflowId: string, input: object, options: DoubleOptions = {
 }
 
 /** Gaps with times as whole seconds into the window (workflow time moves on a few ms per task). */
+// To the minute: a gap ends when the failed check's activity returns, and its own run time (real seconds under
+// load, not skipped) lands on the workflow clock; checks are an hour apart.
+const toMinute = (ms: number) => Math.round(ms / 60_000) * 60;
 const inWindowSeconds = (record: ScenarioRecord) =>
-  record.sampling!.gaps.map((g) => ({ ...g, start: Math.round((g.start - record.sampling!.startedAt) / 1000), end: Math.round((g.end - record.sampling!.startedAt) / 1000) }));
+  record.sampling!.gaps.map((g) => ({ ...g, start: toMinute(g.start - record.sampling!.startedAt), end: toMinute(g.end - record.sampling!.startedAt) }));
 
 // The test bed is the workers' configured environment (doubles.ts): the input carries design only.
 const local = {};

@@ -32,8 +32,11 @@ async function startWrapper(paths: RemotePaths, count: number): Promise<{ sadcPi
   const nowSeconds = String(Math.floor(Date.now() / 1000));
   const child = spawn('sh', [script, paths.pidFile, sadc!, '1', String(count), paths.data, paths.dir, nowSeconds], { detached: true, stdio: 'ignore' });
   const ended = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  for (let i = 0; i < 100 && !existsSync(paths.pidFile); i++) await sleep(50);
-  return { sadcPid: Number(readFileSync(paths.pidFile, 'utf8')), group: child.pid!, ended };
+  // Until the pid is in the file: it exists a moment before the wrapper's echo fills it (as the script's `-s` test waits).
+  const pid = () => (existsSync(paths.pidFile) ? readFileSync(paths.pidFile, 'utf8').trim() : '');
+  for (let i = 0; i < 100 && !/^\d+$/.test(pid()); i++) await sleep(50);
+  expect(pid()).toMatch(/^\d+$/);
+  return { sadcPid: Number(pid()), group: child.pid!, ended };
 }
 
 /** The processes left in the wrapper's process group, after up to 2 s for a killed one to go. */
