@@ -33,11 +33,13 @@ class LocalPodExec implements PodExec {
         const limit = this.dropAfterBytes;
         if (limit !== undefined && sent + chunk.length > limit) {
           dropped = true;
-          req.stdout.write(chunk.subarray(0, limit - sent));
           child.kill('SIGKILL');
           const error = new PodExecStreamError('the exec stream closed before the command ended');
-          req.stdout.destroy(error);
-          reject(error);
+          // The bytes before the drop reach the part file first (destroy would discard a write still buffered).
+          req.stdout.write(chunk.subarray(0, limit - sent), () => {
+            req.stdout.destroy(error);
+            reject(error);
+          });
           return;
         }
         sent += chunk.length;
