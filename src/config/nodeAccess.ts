@@ -24,19 +24,17 @@ export interface NodeAccessChoice {
 export function nodeAccessOf(
   config: Pick<ExperimentConfig, 'nodeAccess' | 'nodeAccessImage' | 'nodeMapPath' | 'cluster'>,
 ): NodeAccessChoice {
-  const sshDerived = config.cluster.provider === 'linode' && config.cluster.linode.ssh !== undefined;
-  // The test bed's nodes have sshd (its node map is filled in by resolve), so its default stays SSH.
-  const testbed = config.cluster.provider === 'local';
-  const access: NodeAccessKind = config.nodeAccess ?? (config.nodeMapPath || sshDerived || testbed ? 'ssh' : 'kubernetes');
+  const provider = config.cluster.provider;
+  // Only a given kubeconfig defaults to the access pods: the test bed's nodes have sshd (resolve fills in its node
+  // map), and Linode clusters are created per run, where the worker reaches their nodes by cluster.linode.ssh.
+  const access: NodeAccessKind = config.nodeAccess ?? (provider === 'kubeconfig' && !config.nodeMapPath ? 'kubernetes' : 'ssh');
   const why = config.nodeAccess
     ? `nodeAccess: ${config.nodeAccess} in the worker config`
     : config.nodeMapPath
       ? 'the default with a node map'
-      : sshDerived
-        ? 'the default with cluster.linode.ssh'
-        : testbed
-          ? 'the default on the test bed (its node map)'
-          : 'the default without a node map';
+      : provider === 'kubeconfig'
+        ? 'the default with a kubeconfig and no node map'
+        : `the default with cluster.provider ${provider}`;
   if (access === 'ssh') return { access, why };
   const image = config.nodeAccessImage ?? (config.cluster.provider === 'local' ? TESTBED_ACCESS_IMAGE : DEFAULT_ACCESS_IMAGE);
   return { access, why, image };
@@ -94,8 +92,7 @@ function rawNodeAccess(raw: Record<string, unknown>): NodeAccessKind {
   if (raw.nodeAccess === 'ssh' || raw.nodeAccess === 'kubernetes') return raw.nodeAccess;
   const cluster = clusterOf(raw);
   const provider = cluster.provider ?? 'kubeconfig';
-  const sshDerived = provider === 'linode' && cluster.linode?.ssh !== undefined;
-  return raw.nodeMapPath || sshDerived || provider === 'local' ? 'ssh' : 'kubernetes';
+  return provider === 'kubeconfig' && !raw.nodeMapPath ? 'kubernetes' : 'ssh';
 }
 
 /**

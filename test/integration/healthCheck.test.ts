@@ -1,6 +1,6 @@
 /**
  * The health check against real sshd + sysstat: a node whose sshd is down is reported (the workflow records a
- * gap on it and the window goes on), not thrown. Runs on throwaway sshds of its own (127.0.0.31-32:2222).
+ * gap on it and the window goes on), not thrown. Runs on throwaway sshds of its own (the lane slot's .31-.32, port 2222).
  */
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -8,7 +8,9 @@ import * as path from 'node:path';
 import { createSamplingActivities } from '../../activities/sampling';
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { ArtifactStore } from '../../src/store/artifactStore';
+import { ownAddresses } from '../support/lane';
 import { SshHost, writeNodeMap } from '../support/sshHost';
+import { ensureTestbed } from '../support/testbed';
 
 jest.setTimeout(180_000);
 
@@ -19,7 +21,8 @@ let nodeMapPath: string;
 
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-health-it-'));
-  hosts = await Promise.all(['127.0.0.31', '127.0.0.32'].map((address) => SshHost.start({ address, port: 2222, allowUsers: ['root'] })));
+  const addresses = ownAddresses((await ensureTestbed()).instance, 31, 2);
+  hosts = await Promise.all(addresses.map((address) => SshHost.start({ address, port: 2222, allowUsers: ['root'] })));
   nodeMapPath = await writeNodeMap(path.join(work, 'nodes.yaml'), hosts.map((h, i) => h.nodeEntry(`health-node-${i + 1}`)));
 });
 

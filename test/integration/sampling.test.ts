@@ -1,7 +1,7 @@
 /**
  * Node sampling against real sshd + sysstat. The sampling windows run on the test bed's node hosts
  * (127.0.0.11-13); tests that stop sshd, rotate host keys or log in as another user run on throwaway sshds
- * of their own (127.0.0.21-23:2222) so the shared node hosts are never disturbed.
+ * of their own (the lane slot's .21-.24, port 2222) so the shared node hosts are never disturbed.
  * Set HARDENLAB_SAMPLING_OWN_HOSTS=1 to run everything on the throwaway sshds (no test bed needed).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -21,11 +21,13 @@ import { loadNodeMap } from '../../src/ssh/nodeMap';
 import { ArtifactStore } from '../../src/store/artifactStore';
 import { SshHost, writeNodeMap } from '../support/sshHost';
 import { itWhen } from '../support/skip';
+import { ownAddresses } from '../support/lane';
 import { ensureTestbed } from '../support/testbed';
 
 jest.setTimeout(240_000);
 
-const OWN_ADDRESSES = ['127.0.0.21', '127.0.0.22', '127.0.0.23'];
+/** The lane slot's addresses for this file's own sshds: .21-.23 for the windows, .24 for the host-key tests. */
+let ownAddressList: string[] = [];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isRetryable = (error: unknown) => !(error instanceof ApplicationFailure && error.nonRetryable);
 
@@ -40,7 +42,9 @@ const connector = new Ssh2Connector({ readyTimeoutMs: 20_000 });
 beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-sampling-it-'));
   store = new ArtifactStore(path.join(work, 'store'));
-  ownHosts = await Promise.all(OWN_ADDRESSES.map((address) => SshHost.start({ address, port: 2222, allowUsers: ['root', 'hardenlab'] })));
+  const testbed = await ensureTestbed();
+  ownAddressList = ownAddresses(testbed.instance, 21, 4);
+  ownHosts = await Promise.all(ownAddressList.slice(0, 3).map((address) => SshHost.start({ address, port: 2222, allowUsers: ['root', 'hardenlab'] })));
   ownMapPath = await writeNodeMap(
     path.join(work, 'own-nodes.yaml'),
     ownHosts.map((h, i) => h.nodeEntry(`own-node-${i + 1}`)),
@@ -48,7 +52,7 @@ beforeAll(async () => {
   if (process.env.HARDENLAB_SAMPLING_OWN_HOSTS === '1') {
     nodeMapPath = ownMapPath;
   } else {
-    nodeMapPath = (await ensureTestbed()).nodeMapPath;
+    nodeMapPath = testbed.nodeMapPath;
   }
 });
 
@@ -336,7 +340,7 @@ describe('a node user that is not root', () => {
 
 describe('host keys, users and rights', () => {
   it('refuses a changed host key, showing the fingerprint', async () => {
-    const host = await SshHost.start({ address: '127.0.0.24', port: 2222 });
+    const host = await SshHost.start({ address: ownAddressList[3]!, port: 2222 });
     try {
       const before = host.hostKey().fingerprint;
       await (await connector.connect(host.nodeEntry('n'))).close();

@@ -42,6 +42,15 @@ export function laneInstance(slot: number): SimInstance {
   };
 }
 
+/**
+ * Loopback addresses in the lane slot's own /24 for a file's throwaway sshds (`.21` up): two checkouts running the
+ * lane at once take different slots, so their sshds never meet on one address (fixed 127.0.0.2x ones did).
+ */
+export function ownAddresses(instance: SimInstance, first: number, count: number): string[] {
+  const net = instance.nodes[0]!.address.split('.').slice(0, 3).join('.');
+  return Array.from({ length: count }, (_, i) => `${net}.${first + i}`);
+}
+
 /** Every address:port a slot's test bed listens on. */
 export function slotEndpoints(instance: SimInstance): string[] {
   const own = ['kubeApiserver', 'etcd', 'etcdPeer', 'kubeControllerManager', 'kubeScheduler', 'kwokController'] as const;

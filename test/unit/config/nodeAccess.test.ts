@@ -9,10 +9,13 @@ function config(input: unknown): ExperimentConfig {
 }
 
 describe('nodeAccess: which transport reaches the nodes', () => {
-  test('defaults to ssh with a node map (or cluster.linode.ssh) and to kubernetes without', () => {
+  test('defaults to kubernetes for a kubeconfig without a node map, else to ssh (node map, test bed, Linode)', () => {
     expect(nodeAccessOf(config({ nodeMapPath: '/etc/nodes.yaml' }))).toEqual({ access: 'ssh', why: 'the default with a node map' });
     expect(nodeAccessOf(config({ cluster: { provider: 'linode', linode: { ssh: { user: 'root' } } } })).access).toBe('ssh');
-    expect(nodeAccessOf(config({}))).toEqual({ access: 'kubernetes', why: 'the default without a node map', image: DEFAULT_ACCESS_IMAGE });
+    // Linode without ssh stays ssh, so its own check asks for cluster.linode.ssh; the test bed has sshd on its nodes.
+    expect(nodeAccessOf(config({ cluster: { provider: 'linode' } }))).toEqual({ access: 'ssh', why: 'the default with cluster.provider linode' });
+    expect(nodeAccessOf(config({ cluster: { provider: 'local' } }))).toEqual({ access: 'ssh', why: 'the default with cluster.provider local' });
+    expect(nodeAccessOf(config({}))).toEqual({ access: 'kubernetes', why: 'the default with a kubeconfig and no node map', image: DEFAULT_ACCESS_IMAGE });
   });
 
   test('the worker config may choose either; the test bed gets its own image, any other cluster the configured one', () => {
