@@ -135,7 +135,7 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
     const store = new ArtifactStore(path.join(home, 'store'));
     const bySsh = createSamplingActivities({ ssh: new Ssh2Connector(), store });
     const byApi = createSamplingActivities({ ssh: connector(), store });
-    const window = { intervalSeconds: 2, durationSeconds: 40 };
+    const window = { intervalSeconds: 2, durationSeconds: 60 };
     const runs = { ssh: `${runId}-ssh`, api: `${runId}-api` };
     try {
       // The access pods start first: their start-up (runc, the shim) is node CPU that the SSH sampler would see
@@ -160,16 +160,24 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
         }),
       );
       const [sshSeries, apiSeries] = collected as [NodeSeries[], NodeSeries[]];
-      const figures = instance.nodes.map((node, i) => ({
-        node: node.name,
-        cpu: [mean(sshSeries[i]!.cpu.map((s) => s.used)), mean(apiSeries[i]!.cpu.map((s) => s.used))],
-        mem: [mean(sshSeries[i]!.memory.map((s) => s.memUsedPercent)), mean(apiSeries[i]!.memory.map((s) => s.memUsedPercent))],
-        samples: [sshSeries[i]!.cpu.length, apiSeries[i]!.cpu.length],
-      }));
+      // Over the span both samplers covered: each started (and ended) up to an interval after the other, and on a
+      // loaded machine the busy node's CPU moves from second to second.
+      const figures = instance.nodes.map((node, i) => {
+        const both = [sshSeries[i]!, apiSeries[i]!];
+        const from = Math.max(...both.map((series) => series.cpu[0]!.time));
+        const to = Math.min(...both.map((series) => series.cpu[series.cpu.length - 1]!.time));
+        const span = <T extends { time: number }>(samples: T[]) => samples.filter((sample) => sample.time >= from && sample.time <= to);
+        return {
+          node: node.name,
+          cpu: both.map((series) => mean(span(series.cpu).map((sample) => sample.used))),
+          mem: both.map((series) => mean(span(series.memory).map((sample) => sample.memUsedPercent))),
+          samples: both.map((series) => span(series.cpu).length),
+        };
+      });
       log(`per node, SSH / Kubernetes access: ${JSON.stringify(figures)}`);
       for (const f of figures) {
-        expect(f.samples[0]).toBeGreaterThanOrEqual(15);
-        expect(f.samples[1]).toBeGreaterThanOrEqual(15);
+        expect(f.samples[0]).toBeGreaterThanOrEqual(25);
+        expect(f.samples[1]).toBeGreaterThanOrEqual(25);
         expect(Math.abs(f.cpu[0]! - f.cpu[1]!)).toBeLessThan(0.5);
         expect(Math.abs(f.mem[0]! - f.mem[1]!)).toBeLessThan(0.5);
       }
