@@ -37,7 +37,9 @@ async function writeSarDay(file: string, node: string, seed: number): Promise<vo
   };
   const out = await open(file, 'w');
   try {
-    await out.write(`Linux 6.1.0-27-amd64 (${node}) \t05/12/21 \t_x86_64_\t(2 CPU)\n\n${clock(0)}        CPU     %user     %nice   %system   %iowait    %steal     %idle\n`);
+    await out.write(
+      `Linux 6.1.0-27-amd64 (${node}) \t05/12/21 \t_x86_64_\t(2 CPU)\n\n${clock(0)}        CPU     %user     %nice   %system   %iowait    %steal     %idle\n`,
+    );
     const chunked = async (row: (s: number) => string) => {
       for (let from = 1; from <= SAMPLES; from += 3600) {
         const rows: string[] = [];
@@ -47,9 +49,13 @@ async function writeSarDay(file: string, node: string, seed: number): Promise<vo
     };
     await chunked(cpuAt);
     await out.write('Average:        all      0.00      0.00      0.00      0.00      0.00      0.00\n\n');
-    await out.write(`${clock(0)}    kbmemfree   kbavail kbmemused  %memused kbbuffers  kbcached  kbcommit   %commit  kbactive   kbinact   kbdirty\n`);
+    await out.write(
+      `${clock(0)}    kbmemfree   kbavail kbmemused  %memused kbbuffers  kbcached  kbcommit   %commit  kbactive   kbinact   kbdirty\n`,
+    );
     await chunked(memAt);
-    await out.write('Average:            0         0         0      0.00         0         0         0      0.00         0         0         0\n');
+    await out.write(
+      'Average:            0         0         0      0.00         0         0         0      0.00         0         0         0\n',
+    );
   } finally {
     await out.close();
   }
@@ -98,7 +104,9 @@ export async function benchAnalysis(): Promise<void> {
         const parsed = parseSysstat(await readFile(f, 'utf8'), { file: f });
         const cpu = describe(parsed.cpu.map((s) => s.used))!;
         const ram = describe(parsed.memory.map((s) => s.memUsedPercent))!;
-        lines.push(`${basename(f)} cpu n=${cpu.n} mean=${cpu.mean.toFixed(6)} out=${cpu.outliers} ram n=${ram.n} mean=${ram.mean.toFixed(6)} out=${ram.outliers}`);
+        lines.push(
+          `${basename(f)} cpu n=${cpu.n} mean=${cpu.mean.toFixed(6)} out=${cpu.outliers} ram n=${ram.n} mean=${ram.mean.toFixed(6)} out=${ram.outliers}`,
+        );
       }
       return lines;
     });
@@ -112,7 +120,9 @@ export async function benchAnalysis(): Promise<void> {
     await writeFile(scriptFile, R_SCRIPT);
     let rInside = Infinity;
     const r = await bestOf(RUNS, async () => {
-      const lines = execFileSync('Rscript', [scriptFile, ...files], { encoding: 'utf8' }).trim().split('\n');
+      const lines = execFileSync('Rscript', [scriptFile, ...files], { encoding: 'utf8' })
+        .trim()
+        .split('\n');
       rInside = Math.min(rInside, Number(/elapsed ([\d.]+)/.exec(lines.pop()!)![1]));
       return lines;
     });
@@ -121,7 +131,9 @@ export async function benchAnalysis(): Promise<void> {
     console.log(`  results agree with R: ${agree ? 'yes' : 'NO'}`);
     console.log(`  hardenlab parse+stats: ${ours.seconds.toFixed(3)} s`);
     console.log(`  R read.table+boxplot.stats: ${rInside.toFixed(3)} s inside R (${r.seconds.toFixed(3)} s with Rscript start-up)`);
-    console.log(`  ratio R / hardenlab: ${(rInside / ours.seconds).toFixed(1)}x (goal >= 2x; ${(r.seconds / ours.seconds).toFixed(1)}x counting R start-up)`);
+    console.log(
+      `  ratio R / hardenlab: ${(rInside / ours.seconds).toFixed(1)}x (goal >= 2x; ${(r.seconds / ours.seconds).toFixed(1)}x counting R start-up)`,
+    );
     if (!agree) process.exitCode = 1;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -23,7 +23,9 @@ const ROUNDS = 3;
 
 /** Bytes per sa record and the file header, from two short sadc runs on the node. */
 async function saRecordSize(ssh: SshSession): Promise<{ perRecord: number; header: number }> {
-  const out = await ssh.run('d=$(mktemp -d); for n in 2 4; do /usr/lib/sysstat/sadc -S ALL 1 $n "$d/$n.sa"; stat -c %s "$d/$n.sa"; done; rm -rf "$d"');
+  const out = await ssh.run(
+    'd=$(mktemp -d); for n in 2 4; do /usr/lib/sysstat/sadc -S ALL 1 $n "$d/$n.sa"; stat -c %s "$d/$n.sa"; done; rm -rf "$d"',
+  );
   const [two, four] = out.trim().split('\n').map(Number) as [number, number];
   const perRecord = (four - two) / 2;
   return { perRecord, header: two - 2 * perRecord };
@@ -65,7 +67,9 @@ export async function benchCollect(): Promise<void> {
     const viaSsh = median(await timedDownloads(ssh, remote, local));
     const viaApi = median(await timedDownloads(api, remote, local));
     const mib = bytes / 2 ** 20;
-    console.log(`collect throughput on ${node.name}: a 24 h sa file at 10 s (${RECORDS} records x ${perRecord} B + ${header} B = ${mib.toFixed(1)} MiB)`);
+    console.log(
+      `collect throughput on ${node.name}: a 24 h sa file at 10 s (${RECORDS} records x ${perRecord} B + ${header} B = ${mib.toFixed(1)} MiB)`,
+    );
     console.log(`  SSH (SFTP)              ${viaSsh.toFixed(2)} s = ${(mib / viaSsh).toFixed(1)} MiB/s (median of ${ROUNDS})`);
     console.log(`  Kubernetes exec API     ${viaApi.toFixed(2)} s = ${(mib / viaApi).toFixed(1)} MiB/s (median of ${ROUNDS})`);
     console.log(`  ratio exec / SSH time: ${(viaApi / viaSsh).toFixed(2)}x`);

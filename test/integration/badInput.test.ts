@@ -75,42 +75,139 @@ async function expectInvalidInput(input: unknown, name: string, expected: RegExp
 /** Workflow inputs as typed into the UI's start form: each fails as InvalidInput naming the field. */
 const workflowInputCases: BadInputCase<unknown>[] = [
   { name: 'input is a string', input: 'baseline', type: 'InvalidInput', expect: /\(input\): expected a JSON object, got string/ },
-  { name: 'input is an array', input: [{ scenarios: ['baseline'] }], type: 'InvalidInput', expect: /\(input\): expected a JSON object, got an array/ },
+  {
+    name: 'input is an array',
+    input: [{ scenarios: ['baseline'] }],
+    type: 'InvalidInput',
+    expect: /\(input\): expected a JSON object, got an array/,
+  },
   { name: 'input is a number', input: 42, type: 'InvalidInput', expect: /\(input\): expected a JSON object, got number/ },
-  { name: 'duration as a string', input: { window: { durationSeconds: '20' } }, type: 'InvalidInput', expect: /window\.durationSeconds: .*number/ },
+  {
+    name: 'duration as a string',
+    input: { window: { durationSeconds: '20' } },
+    type: 'InvalidInput',
+    expect: /window\.durationSeconds: .*number/,
+  },
   { name: 'scenarios not a list', input: { scenarios: 'baseline' }, type: 'InvalidInput', expect: /scenarios: .*array/ },
-  { name: 'unknown scenario', input: { scenarios: ['baseline', 'chaos-monkey'] }, type: 'InvalidInput', expect: /scenarios\.1: .*baseline/ },
+  {
+    name: 'unknown scenario',
+    input: { scenarios: ['baseline', 'chaos-monkey'] },
+    type: 'InvalidInput',
+    expect: /scenarios\.1: .*baseline/,
+  },
   { name: 'empty scenario list', input: { scenarios: [] }, type: 'InvalidInput', expect: /scenarios: / },
-  { name: 'scenario listed twice', input: { scenarios: ['baseline', 'baseline'] }, type: 'InvalidInput', expect: /scenarios: lists a scenario twice/ },
+  {
+    name: 'scenario listed twice',
+    input: { scenarios: ['baseline', 'baseline'] },
+    type: 'InvalidInput',
+    expect: /scenarios: lists a scenario twice/,
+  },
   { name: 'negative duration', input: { window: { durationSeconds: -20 } }, type: 'InvalidInput', expect: /window\.durationSeconds: / },
   { name: 'zero interval', input: { window: { intervalSeconds: 0 } }, type: 'InvalidInput', expect: /window\.intervalSeconds: / },
-  { name: 'absurd duration (a billion seconds)', input: { window: { durationSeconds: 1e9 } }, type: 'InvalidInput', expect: /window\.durationSeconds: .*2592000/ },
-  { name: 'fractional interval', input: { window: { durationSeconds: 20, intervalSeconds: 2.5 } }, type: 'InvalidInput', expect: /window\.intervalSeconds: .*expected int/ },
-  { name: 'interval larger than the window', input: { window: { durationSeconds: 20, intervalSeconds: 60 } }, type: 'InvalidInput', expect: /window\.intervalSeconds: the sampling interval \(60 s\) is longer than the window \(20 s\)/ },
+  {
+    name: 'absurd duration (a billion seconds)',
+    input: { window: { durationSeconds: 1e9 } },
+    type: 'InvalidInput',
+    expect: /window\.durationSeconds: .*2592000/,
+  },
+  {
+    name: 'fractional interval',
+    input: { window: { durationSeconds: 20, intervalSeconds: 2.5 } },
+    type: 'InvalidInput',
+    expect: /window\.intervalSeconds: .*expected int/,
+  },
+  {
+    name: 'interval larger than the window',
+    input: { window: { durationSeconds: 20, intervalSeconds: 60 } },
+    type: 'InvalidInput',
+    expect: /window\.intervalSeconds: the sampling interval \(60 s\) is longer than the window \(20 s\)/,
+  },
   { name: 'unknown provider', input: { cluster: { provider: 'gke' } }, type: 'InvalidInput', expect: /cluster\.provider: .*kubeconfig/ },
-  { name: 'an environment field in the input (token sent elsewhere)', input: { cluster: { provider: 'linode', linode: { apiUrl: 'http://127.0.0.1:9/', tokenEnv: 'HOME' } } }, type: 'InvalidInput', expect: /cluster\.linode\.apiUrl: belongs in the worker config .*cluster\.linode\.tokenEnv: belongs in the worker config/ },
-  { name: 'an unknown environment name', input: { environment: 'prod' }, type: 'InvalidInput', expect: /environment: unknown environment "prod": the worker config defines "no-node-map"/ },
+  {
+    name: 'an environment field in the input (token sent elsewhere)',
+    input: { cluster: { provider: 'linode', linode: { apiUrl: 'http://127.0.0.1:9/', tokenEnv: 'HOME' } } },
+    type: 'InvalidInput',
+    expect: /cluster\.linode\.apiUrl: belongs in the worker config .*cluster\.linode\.tokenEnv: belongs in the worker config/,
+  },
+  {
+    name: 'an unknown environment name',
+    input: { environment: 'prod' },
+    type: 'InvalidInput',
+    expect: /environment: unknown environment "prod": the worker config defines "no-node-map"/,
+  },
   // Without a node map a kubeconfig means node access through the Kubernetes API, which this SSH worker does not give.
   {
     name: 'provider kubeconfig without a node map, on a worker that reaches nodes by SSH',
     input: { environment: 'no-node-map' },
     type: 'InvalidInput',
-    expect: /environment: environment "no-node-map" reaches nodes by kubernetes \(its default without a node map\), but this worker reaches nodes by ssh/,
+    expect:
+      /environment: environment "no-node-map" reaches nodes by kubernetes \(its default without a node map\), but this worker reaches nodes by ssh/,
   },
-  { name: 'provider kubeconfig with a missing kubeconfig file', input: { environment: 'missing-kubeconfig' }, type: 'InvalidInput', expect: /cluster\.kubeconfigPath: no kubeconfig at \/nonexistent\/hardenlab\/kubeconfig/ },
-  { name: 'node map file that does not validate', input: { environment: 'bad-node-map' }, type: 'InvalidInput', expect: /nodeMapPath: .*nodes\.0\.port/ },
-  { name: 'linode without a token', input: { environment: 'no-token' }, type: 'InvalidInput', expect: /cluster\.linode\.tokenEnv: the worker has no environment variable HARDENLAB_NO_SUCH_TOKEN_VAR/ },
-  { name: 'linode with no way to reach the nodes it creates', input: { environment: 'lke-no-ssh' }, type: 'InvalidInput', expect: /cluster\.linode\.ssh: missing: how to reach the nodes LKE creates over SSH/ },
-  { name: 'per-scenario clusters sampled through one fixed node map', input: { environment: 'lke-fixed-map', isolation: 'per-scenario' }, type: 'InvalidInput', expect: /nodeMapPath: with isolation 'per-scenario' every scenario gets a cluster of its own, so a fixed node map would make all of them sample the same hosts/ },
-  { name: 'per-scenario isolation on the shared local cluster', input: { isolation: 'per-scenario' }, type: 'InvalidInput', expect: /isolation: 'per-scenario' needs a provider that creates clusters/ },
-  { name: 'unknown top-level field (typo)', input: { windw: { durationSeconds: 20 } }, type: 'InvalidInput', expect: /\(input\): .*"windw"/ },
+  {
+    name: 'provider kubeconfig with a missing kubeconfig file',
+    input: { environment: 'missing-kubeconfig' },
+    type: 'InvalidInput',
+    expect: /cluster\.kubeconfigPath: no kubeconfig at \/nonexistent\/hardenlab\/kubeconfig/,
+  },
+  {
+    name: 'node map file that does not validate',
+    input: { environment: 'bad-node-map' },
+    type: 'InvalidInput',
+    expect: /nodeMapPath: .*nodes\.0\.port/,
+  },
+  {
+    name: 'linode without a token',
+    input: { environment: 'no-token' },
+    type: 'InvalidInput',
+    expect: /cluster\.linode\.tokenEnv: the worker has no environment variable HARDENLAB_NO_SUCH_TOKEN_VAR/,
+  },
+  {
+    name: 'linode with no way to reach the nodes it creates',
+    input: { environment: 'lke-no-ssh' },
+    type: 'InvalidInput',
+    expect: /cluster\.linode\.ssh: missing: how to reach the nodes LKE creates over SSH/,
+  },
+  {
+    name: 'per-scenario clusters sampled through one fixed node map',
+    input: { environment: 'lke-fixed-map', isolation: 'per-scenario' },
+    type: 'InvalidInput',
+    expect:
+      /nodeMapPath: with isolation 'per-scenario' every scenario gets a cluster of its own, so a fixed node map would make all of them sample the same hosts/,
+  },
+  {
+    name: 'per-scenario isolation on the shared local cluster',
+    input: { isolation: 'per-scenario' },
+    type: 'InvalidInput',
+    expect: /isolation: 'per-scenario' needs a provider that creates clusters/,
+  },
+  {
+    name: 'unknown top-level field (typo)',
+    input: { windw: { durationSeconds: 20 } },
+    type: 'InvalidInput',
+    expect: /\(input\): .*"windw"/,
+  },
   { name: 'unknown nested field', input: { window: { durationSecs: 20 } }, type: 'InvalidInput', expect: /window: .*"durationSecs"/ },
   { name: 'window is null', input: { window: null }, type: 'InvalidInput', expect: /window: / },
-  { name: 'scale-to below replicas', input: { workload: { replicas: 5, scaleTo: 2 } }, type: 'InvalidInput', expect: /workload\.scaleTo: must be at least workload\.replicas/ },
+  {
+    name: 'scale-to below replicas',
+    input: { workload: { replicas: 5, scaleTo: 2 } },
+    type: 'InvalidInput',
+    expect: /workload\.scaleTo: must be at least workload\.replicas/,
+  },
   { name: 'port out of range', input: { workload: { port: 70000 } }, type: 'InvalidInput', expect: /workload\.port: / },
   { name: 'zero repetitions', input: { repetitions: 0 }, type: 'InvalidInput', expect: /repetitions: / },
-  { name: 'unknown kube-hunter mode', input: { tools: { kubeHunter: { modes: ['remote', 'everything'] } } }, type: 'InvalidInput', expect: /tools\.kubeHunter\.modes\.1: / },
-  { name: 'several bad fields at once (all named)', input: { window: { durationSeconds: -1 }, cluster: { provider: 'aws' }, repetitions: 'two' }, type: 'InvalidInput', expect: /window\.durationSeconds: .*; .*(cluster\.provider|repetitions)/ },
+  {
+    name: 'unknown kube-hunter mode',
+    input: { tools: { kubeHunter: { modes: ['remote', 'everything'] } } },
+    type: 'InvalidInput',
+    expect: /tools\.kubeHunter\.modes\.1: /,
+  },
+  {
+    name: 'several bad fields at once (all named)',
+    input: { window: { durationSeconds: -1 }, cluster: { provider: 'aws' }, repetitions: 'two' },
+    type: 'InvalidInput',
+    expect: /window\.durationSeconds: .*; .*(cluster\.provider|repetitions)/,
+  },
 ];
 
 /**
@@ -128,12 +225,18 @@ async function goodConfig(): Promise<string> {
     experiment: { cluster: { provider: 'local' } },
     environments: {
       'no-node-map': { cluster: { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath } },
-      'missing-kubeconfig': { cluster: { provider: 'kubeconfig', kubeconfigPath: '/nonexistent/hardenlab/kubeconfig' }, nodeMapPath: tb.nodeMapPath },
+      'missing-kubeconfig': {
+        cluster: { provider: 'kubeconfig', kubeconfigPath: '/nonexistent/hardenlab/kubeconfig' },
+        nodeMapPath: tb.nodeMapPath,
+      },
       'bad-node-map': { cluster: { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath }, nodeMapPath: badNodeMap },
       'no-token': { cluster: { provider: 'linode', linode: { tokenEnv: 'HARDENLAB_NO_SUCH_TOKEN_VAR' } } },
       'lke-no-ssh': { cluster: { provider: 'linode', linode: { tokenEnv: 'HOME' } } },
       'lke-fixed-map': { cluster: { provider: 'linode', linode: { tokenEnv: 'HOME' } }, nodeMapPath: tb.nodeMapPath },
-      'unknown-context': { cluster: { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath, context: 'no-such-context' }, nodeMapPath: tb.nodeMapPath },
+      'unknown-context': {
+        cluster: { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath, context: 'no-such-context' },
+        nodeMapPath: tb.nodeMapPath,
+      },
       'unknown-host-key': { cluster: { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath }, nodeMapPath: unknownHostKeyMap },
     },
   });
@@ -148,9 +251,24 @@ describe('workflow inputs from the UI: InvalidInput naming the field', () => {
 
 describe("the worker's config file, read by the running worker", () => {
   const cases: BadInputCase<string>[] = [
-    { name: 'config file with a YAML syntax error', input: 'experiment:\n  window: [1, 2\n', type: 'InvalidInput', expect: /config file .*config\.yaml: \(syntax\): .*line \d+/ },
-    { name: 'config file with an unknown key', input: 'experiments: {}\n', type: 'InvalidInput', expect: /config file .*config\.yaml: \(root\): .*"experiments"/ },
-    { name: 'config file defaults with a wrong type', input: 'experiment:\n  window:\n    durationSeconds: soon\n', type: 'InvalidInput', expect: /window\.durationSeconds: .*number/ },
+    {
+      name: 'config file with a YAML syntax error',
+      input: 'experiment:\n  window: [1, 2\n',
+      type: 'InvalidInput',
+      expect: /config file .*config\.yaml: \(syntax\): .*line \d+/,
+    },
+    {
+      name: 'config file with an unknown key',
+      input: 'experiments: {}\n',
+      type: 'InvalidInput',
+      expect: /config file .*config\.yaml: \(root\): .*"experiments"/,
+    },
+    {
+      name: 'config file defaults with a wrong type',
+      input: 'experiment:\n  window:\n    durationSeconds: soon\n',
+      type: 'InvalidInput',
+      expect: /window\.durationSeconds: .*number/,
+    },
   ];
   afterEach(async () => fs.writeFile(configFile, await goodConfig()));
   test.each(cases.map((c) => [c.name, c] as const))('%s', async (name, c) => {
@@ -194,18 +312,48 @@ async function expectActivityError(c: ActivityCase): Promise<void> {
 describe('kubeconfigs: cluster activities against the test bed', () => {
   const cluster = createClusterActivities(realClusterDeps(process.env));
   const provision = (kubeconfigPath: string, context?: string) =>
-    cluster.provisionCluster({ runId: `badinput-${suffix}`, cluster: clusterSchema.parse({ provider: 'kubeconfig', kubeconfigPath, context }) });
+    cluster.provisionCluster({
+      runId: `badinput-${suffix}`,
+      cluster: clusterSchema.parse({ provider: 'kubeconfig', kubeconfigPath, context }),
+    });
   const cases: ActivityCase[] = [
-    { name: 'missing kubeconfig file', call: () => provision('/nonexistent/kubeconfig'), type: 'KubeconfigMissing', nonRetryable: true, expect: /\/nonexistent\/kubeconfig/ },
-    { name: 'kubeconfig that is not YAML', call: async () => provision(await kubeconfigVariant('garbage', () => 'clusters: [\n  {{{')), type: 'KubeconfigInvalid', nonRetryable: true, expect: /kubeconfig-garbage/ },
-    { name: 'unknown context', call: () => provision(tb.kubeconfigPath, 'no-such-context'), type: 'KubeContextUnknown', nonRetryable: true, expect: /no-such-context/ },
-    { name: 'unreachable server https://127.0.0.1:1 (retryable)', call: async () => provision(await kubeconfigVariant('unreachable', (t) => t.replace(/server: \S+/, 'server: https://127.0.0.1:1'))), type: 'KubeUnreachable', nonRetryable: false, expect: /https:\/\/127\.0\.0\.1:1/ },
+    {
+      name: 'missing kubeconfig file',
+      call: () => provision('/nonexistent/kubeconfig'),
+      type: 'KubeconfigMissing',
+      nonRetryable: true,
+      expect: /\/nonexistent\/kubeconfig/,
+    },
+    {
+      name: 'kubeconfig that is not YAML',
+      call: async () => provision(await kubeconfigVariant('garbage', () => 'clusters: [\n  {{{')),
+      type: 'KubeconfigInvalid',
+      nonRetryable: true,
+      expect: /kubeconfig-garbage/,
+    },
+    {
+      name: 'unknown context',
+      call: () => provision(tb.kubeconfigPath, 'no-such-context'),
+      type: 'KubeContextUnknown',
+      nonRetryable: true,
+      expect: /no-such-context/,
+    },
+    {
+      name: 'unreachable server https://127.0.0.1:1 (retryable)',
+      call: async () => provision(await kubeconfigVariant('unreachable', (t) => t.replace(/server: \S+/, 'server: https://127.0.0.1:1'))),
+      type: 'KubeUnreachable',
+      nonRetryable: false,
+      expect: /https:\/\/127\.0\.0\.1:1/,
+    },
   ];
   test.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => expectActivityError(c));
 });
 
 describe("SSH: sampling activities against the test bed's node hosts", () => {
-  const sampling = createSamplingActivities({ ssh: new Ssh2Connector({ readyTimeoutMs: 20_000 }), store: new ArtifactStore(tempDirSync('hardenlab-badinput-store-')) });
+  const sampling = createSamplingActivities({
+    ssh: new Ssh2Connector({ readyTimeoutMs: 20_000 }),
+    store: new ArtifactStore(tempDirSync('hardenlab-badinput-store-')),
+  });
   /** A one-node map for sim-node-1 with `change` applied. */
   async function nodeMapWith(name: string, change: Record<string, unknown>): Promise<string> {
     const [node] = (await loadNodeMap(tb.nodeMapPath)).nodes;
@@ -226,7 +374,13 @@ describe("SSH: sampling activities against the test bed's node hosts", () => {
       nonRetryable: true,
       expect: naming((node) => `SSH authentication failed for root@${node}:22`),
     },
-    { name: 'wrong user', call: () => stop(nodeMapWith('wrong-user', { user: 'nosuchuser' })), type: 'SshAuthFailed', nonRetryable: true, expect: naming((node) => `SSH authentication failed for nosuchuser@${node}:22`) },
+    {
+      name: 'wrong user',
+      call: () => stop(nodeMapWith('wrong-user', { user: 'nosuchuser' })),
+      type: 'SshAuthFailed',
+      nonRetryable: true,
+      expect: naming((node) => `SSH authentication failed for nosuchuser@${node}:22`),
+    },
     {
       name: 'unknown host key (empty known_hosts)',
       call: async () => {
@@ -240,7 +394,11 @@ describe("SSH: sampling activities against the test bed's node hosts", () => {
     {
       name: 'changed host key (known_hosts holds another key)',
       call: async () => {
-        const other = (await fs.readFile(path.resolve(__dirname, '../fixtures/ssh/key-a.pub'), 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+        const other = (await fs.readFile(path.resolve(__dirname, '../fixtures/ssh/key-a.pub'), 'utf8'))
+          .trim()
+          .split(/\s+/)
+          .slice(0, 2)
+          .join(' ');
         await fs.writeFile(path.join(dir, 'known_hosts.other'), `${tb.instance.nodes[0]!.address} ${other}\n`);
         return stop(nodeMapWith('changed-host', { knownHostsPath: path.join(dir, 'known_hosts.other') }));
       },
@@ -248,7 +406,13 @@ describe("SSH: sampling activities against the test bed's node hosts", () => {
       nonRetryable: true,
       expect: naming((node) => `host key of root@${node}:22 CHANGED`),
     },
-    { name: 'private key file missing', call: () => stop(nodeMapWith('no-key', { privateKeyPath: path.join(dir, 'absent_key') })), type: 'SshKeyUnreadable', nonRetryable: true, expect: /absent_key/ },
+    {
+      name: 'private key file missing',
+      call: () => stop(nodeMapWith('no-key', { privateKeyPath: path.join(dir, 'absent_key') })),
+      type: 'SshKeyUnreadable',
+      nonRetryable: true,
+      expect: /absent_key/,
+    },
   ];
   test.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => expectActivityError(c));
 });
@@ -274,7 +438,13 @@ describe('through the worker: a bad cluster or node setting aborts the scenario 
   test('unknown SSH host key of a node (after deploy: reset still removes the workload)', async () => {
     await expectAborted(
       'worker-unknown-hostkey',
-      { environment: 'unknown-host-key', scenarios: ['baseline'], window: SHORT, workload: { loadBalancerWaitSeconds: 5 }, operatorTimeoutSeconds: 2 },
+      {
+        environment: 'unknown-host-key',
+        scenarios: ['baseline'],
+        window: SHORT,
+        workload: { loadBalancerWaitSeconds: 5 },
+        operatorTimeoutSeconds: 2,
+      },
       naming((node) => `host key of root@${node}:22 is unknown`)(tb.instance.nodes[0]!.address),
     );
   });

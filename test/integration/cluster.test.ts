@@ -22,7 +22,13 @@ import { realClusterDeps } from '../support/activityDeps';
 jest.setTimeout(300_000);
 
 const suffix = Date.now().toString(36);
-const runIds = { baseline: `it-${suffix}-baseline`, hardened: `it-${suffix}-bp`, lb: `it-${suffix}-lb`, denied: `it-${suffix}-denied`, root: `it-${suffix}-root` };
+const runIds = {
+  baseline: `it-${suffix}-baseline`,
+  hardened: `it-${suffix}-bp`,
+  lb: `it-${suffix}-lb`,
+  denied: `it-${suffix}-denied`,
+  root: `it-${suffix}-root`,
+};
 const namespaceOf = (runId: string) => `hl-${runId}`;
 const LINODE_TOKEN = 'integration-fake-token';
 
@@ -65,7 +71,9 @@ function deployRequest(runId: string, hardened: boolean, w: WorkloadSpec = workl
 async function labelled(runId: string): Promise<string[]> {
   const found: string[] = [];
   for (const type of (await admin.discover()).filter((t) => t.verbs.includes('list') && t.kind !== 'Event')) {
-    const { items } = await admin.list(type.apiVersion, type.kind, { labelSelector: runLabelSelector(runId) }).catch(() => ({ items: [] as KubeObject[] }));
+    const { items } = await admin
+      .list(type.apiVersion, type.kind, { labelSelector: runLabelSelector(runId) })
+      .catch(() => ({ items: [] as KubeObject[] }));
     found.push(...items.map((o) => `${type.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`));
   }
   return found;
@@ -73,19 +81,29 @@ async function labelled(runId: string): Promise<string[]> {
 
 async function runningPods(runId: string): Promise<number> {
   const pods = await admin.list('v1', 'Pod', { namespace: namespaceOf(runId), labelSelector: runLabelSelector(runId) });
-  return pods.items.filter((p) => (p.status as { phase?: string } | undefined)?.phase === 'Running' && !p.metadata.deletionTimestamp).length;
+  return pods.items.filter((p) => (p.status as { phase?: string } | undefined)?.phase === 'Running' && !p.metadata.deletionTimestamp)
+    .length;
 }
 
 beforeAll(async () => {
   tb = await ensureTestbed();
   home = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-cluster-it-'));
-  fake = await startFakeLinode({ token: LINODE_TOKEN, kubeconfig: await fs.readFile(tb.kubeconfigPath, 'utf8'), neverReadyLabel: /stuck/, maxPageSize: 2, seedClusters: 3 });
+  fake = await startFakeLinode({
+    token: LINODE_TOKEN,
+    kubeconfig: await fs.readFile(tb.kubeconfigPath, 'utf8'),
+    neverReadyLabel: /stuck/,
+    maxPageSize: 2,
+    seedClusters: 3,
+  });
   activities = createClusterActivities(
-    realClusterDeps({ HARDENLAB_IT_LINODE_TOKEN: LINODE_TOKEN }, {
-      store: new ArtifactStore(home),
-      providers: { linode: new LinodeProvider({ pollIntervalMs: 50, readyTimeoutMs: 3000 }) },
-      timeouts: { noLoadBalancerControllerGraceMs: 3000, resetMs: 120_000, rolloutMs: 120_000, httpCheckMs: 10_000 },
-    }),
+    realClusterDeps(
+      { HARDENLAB_IT_LINODE_TOKEN: LINODE_TOKEN },
+      {
+        store: new ArtifactStore(home),
+        providers: { linode: new LinodeProvider({ pollIntervalMs: 50, readyTimeoutMs: 3000 }) },
+        timeouts: { noLoadBalancerControllerGraceMs: 3000, resetMs: 120_000, rolloutMs: 120_000, httpCheckMs: 10_000 },
+      },
+    ),
   );
   ref = { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath, nodeMapPath: tb.nodeMapPath };
   admin = await loadKubeClient(ref);
@@ -93,7 +111,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Leave the shared test bed as found, whatever failed above.
-  if (activities) for (const runId of Object.values(runIds)) await activities.resetCluster({ runId, cluster: ref, namespace: namespaceOf(runId) }).catch(() => undefined);
+  if (activities)
+    for (const runId of Object.values(runIds))
+      await activities.resetCluster({ runId, cluster: ref, namespace: namespaceOf(runId) }).catch(() => undefined);
   await fake?.close();
   if (home) await fs.rm(home, { recursive: true, force: true });
 });
@@ -135,8 +155,11 @@ describe('provision', () => {
   });
 
   it('linode (fake API): a refused create, a bad token and a cluster that never gets ready fail clearly', async () => {
-    const spec = (linode: Record<string, unknown>) => clusterSchema.parse({ provider: 'linode', linode: { apiUrl: fake.url, tokenEnv: 'HARDENLAB_IT_LINODE_TOKEN', ...linode } });
-    const refused = await activities.provisionCluster({ runId: `it-${suffix}-bad`, cluster: spec({ nodeType: 'g9-imaginary' }) }).catch((e: unknown) => e);
+    const spec = (linode: Record<string, unknown>) =>
+      clusterSchema.parse({ provider: 'linode', linode: { apiUrl: fake.url, tokenEnv: 'HARDENLAB_IT_LINODE_TOKEN', ...linode } });
+    const refused = await activities
+      .provisionCluster({ runId: `it-${suffix}-bad`, cluster: spec({ nodeType: 'g9-imaginary' }) })
+      .catch((e: unknown) => e);
     expect(failureTypeOf(refused)).toBe(LinodeFailure.InvalidRequest);
     expect((refused as Error).message).toContain('node_pools[0].type');
     const badToken = createClusterActivities(realClusterDeps({ HARDENLAB_IT_LINODE_TOKEN: 'wrong' }, { store: new ArtifactStore(home) }));
@@ -150,16 +173,22 @@ describe('provision', () => {
 
   it('classifies a missing kubeconfig, an unknown context and an unreachable server', async () => {
     const missing = path.join(home, 'does-not-exist');
-    const e1 = await activities.provisionCluster({ runId: 'x', cluster: clusterSchema.parse({ kubeconfigPath: missing }) }).catch((e: unknown) => e);
+    const e1 = await activities
+      .provisionCluster({ runId: 'x', cluster: clusterSchema.parse({ kubeconfigPath: missing }) })
+      .catch((e: unknown) => e);
     expect(failureTypeOf(e1)).toBe(KubeFailure.KubeconfigMissing);
     expect((e1 as Error).message).toContain(missing);
-    const e2 = await activities.provisionCluster({ runId: 'x', cluster: clusterSchema.parse({ kubeconfigPath: tb.kubeconfigPath, context: 'no-such-context' }) }).catch((e: unknown) => e);
+    const e2 = await activities
+      .provisionCluster({ runId: 'x', cluster: clusterSchema.parse({ kubeconfigPath: tb.kubeconfigPath, context: 'no-such-context' }) })
+      .catch((e: unknown) => e);
     expect(failureTypeOf(e2)).toBe(KubeFailure.KubeContextUnknown);
     expect((e2 as Error).message).toContain('no-such-context');
     const unreachable = await kubeconfigVariant('unreachable', (c) => {
       for (const cl of c.clusters ?? []) cl.cluster.server = 'https://127.0.0.1:1';
     });
-    const e3 = await activities.provisionCluster({ runId: 'x', cluster: clusterSchema.parse({ kubeconfigPath: unreachable }) }).catch((e: unknown) => e);
+    const e3 = await activities
+      .provisionCluster({ runId: 'x', cluster: clusterSchema.parse({ kubeconfigPath: unreachable }) })
+      .catch((e: unknown) => e);
     expect(e3).not.toBeInstanceOf(ApplicationFailure);
     expect((e3 as Error).name).toBe(KubeTransient.Unreachable);
     expect((e3 as Error).message).toContain('https://127.0.0.1:1');
@@ -169,7 +198,9 @@ describe('provision', () => {
     const nobody = await kubeconfigVariant('nobody', (c) => {
       for (const u of c.users ?? []) u.user.as = 'hardenlab-nobody';
     });
-    const err = await activities.provisionCluster({ runId: runIds.denied, cluster: clusterSchema.parse({ kubeconfigPath: nobody }) }).catch((e: unknown) => e);
+    const err = await activities
+      .provisionCluster({ runId: runIds.denied, cluster: clusterSchema.parse({ kubeconfigPath: nobody }) })
+      .catch((e: unknown) => e);
     expect(failureTypeOf(err)).toBe(KubeFailure.KubeForbidden);
     expect((err as ApplicationFailure).nonRetryable).toBe(true);
     expect((err as Error).message).toMatch(/lacks \d+ permission\(s\).*create namespaces.*patch apps\/deployments/);
@@ -185,7 +216,9 @@ describe('provision', () => {
 describe('deploy', () => {
   it('rolls out 3 replicas, scales to 5 (timed from watches), records the LoadBalancer as pending; converges when repeated', async () => {
     const first = await activities.deployWorkload(deployRequest(runIds.baseline, false));
-    process.stderr.write(`[cluster-it] baseline rollout ${first.rolloutSeconds.toFixed(2)} s, scale-up ${first.scaleUpSeconds.toFixed(2)} s\n`);
+    process.stderr.write(
+      `[cluster-it] baseline rollout ${first.rolloutSeconds.toFixed(2)} s, scale-up ${first.scaleUpSeconds.toFixed(2)} s\n`,
+    );
     expect(first.image).toBe('thenetworkchuck/nccoffee:pourover');
     expect(first.rolloutSeconds).toBeGreaterThan(0);
     expect(first.scaleUpSeconds).toBeGreaterThan(0);
@@ -197,7 +230,9 @@ describe('deploy', () => {
 
     const second = await activities.deployWorkload(deployRequest(runIds.baseline, false));
     expect(second.replicas).toBe(5);
-    process.stderr.write(`[cluster-it] baseline again: rollout ${second.rolloutSeconds.toFixed(2)} s, scale-up ${second.scaleUpSeconds.toFixed(2)} s\n`);
+    process.stderr.write(
+      `[cluster-it] baseline again: rollout ${second.rolloutSeconds.toFixed(2)} s, scale-up ${second.scaleUpSeconds.toFixed(2)} s\n`,
+    );
     const deployments = await admin.list('apps/v1', 'Deployment', { namespace: namespaceOf(runIds.baseline) });
     expect(deployments.items.map((d) => d.metadata.name)).toEqual([APP_NAME]);
     expect(deployments.items[0]!.metadata.labels).toMatchObject(runLabels(runIds.baseline));
@@ -235,7 +270,10 @@ describe('deploy', () => {
     const env = new MockActivityEnvironment();
     const beats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => beats.push(d));
-    const result: DeployResult = await env.run(activities.deployWorkload, deployRequest(runIds.baseline, false, workload({ replicas: 2, scaleTo: 4 })));
+    const result: DeployResult = await env.run(
+      activities.deployWorkload,
+      deployRequest(runIds.baseline, false, workload({ replicas: 2, scaleTo: 4 })),
+    );
     expect(result.replicas).toBe(4);
     expect(beats.length).toBeGreaterThan(0);
   });
@@ -244,7 +282,9 @@ describe('deploy', () => {
 describe('harden', () => {
   it('enforces restricted, binds a least-privilege Role, applies NetworkPolicies, and proves it; converges when repeated', async () => {
     const deployed = await activities.deployWorkload(deployRequest(runIds.hardened, true));
-    process.stderr.write(`[cluster-it] hardened rollout ${deployed.rolloutSeconds.toFixed(2)} s, scale-up ${deployed.scaleUpSeconds.toFixed(2)} s\n`);
+    process.stderr.write(
+      `[cluster-it] hardened rollout ${deployed.rolloutSeconds.toFixed(2)} s, scale-up ${deployed.scaleUpSeconds.toFixed(2)} s\n`,
+    );
     expect(deployed.image).toBe(workload().hardenedImage);
     const req = { runId: runIds.hardened, cluster: ref, namespace: namespaceOf(runIds.hardened), hardening: hardeningSchema.parse({}) };
     for (const attempt of [1, 2]) {
@@ -257,7 +297,10 @@ describe('harden', () => {
       const probe = result.evidence.find((e) => e.check.includes('privileged root pod'))!;
       expect(probe.detail).toMatch(/violates PodSecurity "restricted:latest"/);
       expect(result.notes.join(' ')).toMatch(/stored but not enforced: no network plugin/);
-      if (attempt === 2) process.stderr.write(`[cluster-it] harden evidence:\n${result.evidence.map((e) => `  ${e.passed ? 'ok ' : 'BAD'} ${e.check}`).join('\n')}\n`);
+      if (attempt === 2)
+        process.stderr.write(
+          `[cluster-it] harden evidence:\n${result.evidence.map((e) => `  ${e.passed ? 'ok ' : 'BAD'} ${e.check}`).join('\n')}\n`,
+        );
     }
     // Deploy again after hardening: the PSA labels survive, the compliant pods still roll out.
     await activities.deployWorkload(deployRequest(runIds.hardened, true));
@@ -288,7 +331,9 @@ describe('a rollout that cannot finish', () => {
     const err = await quick.deployWorkload(deployRequest(runIds.root, false)).catch((e: unknown) => e);
     expect(err).not.toBeInstanceOf(ApplicationFailure);
     expect((err as Error).name).toBe(KubeTransient.Timeout);
-    expect((err as Error).message).toMatch(/rollout of Deployment hardenlab-web to 3 replicas; last state: replicas 0, updated 0, ready 0, available 0/);
+    expect((err as Error).message).toMatch(
+      /rollout of Deployment hardenlab-web to 3 replicas; last state: replicas 0, updated 0, ready 0, available 0/,
+    );
   });
 
   it('stops promptly when the activity is cancelled', async () => {
@@ -311,13 +356,22 @@ describe('reset', () => {
       rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }],
     };
     await admin.apply(clusterRole);
-    const unrelated = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `hl-${suffix}-keep`, namespace: 'default', labels: runLabels(`${runIds.baseline}-other`) }, data: { a: 'b' } };
+    const unrelated = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `hl-${suffix}-keep`, namespace: 'default', labels: runLabels(`${runIds.baseline}-other`) },
+      data: { a: 'b' },
+    };
     await admin.apply(unrelated);
     try {
       const env = new MockActivityEnvironment();
       let beats = 0;
       env.on('heartbeat', () => beats++);
-      const first: ResetResult = await env.run(activities.resetCluster, { runId: runIds.baseline, cluster: ref, namespace: namespaceOf(runIds.baseline) });
+      const first: ResetResult = await env.run(activities.resetCluster, {
+        runId: runIds.baseline,
+        cluster: ref,
+        namespace: namespaceOf(runIds.baseline),
+      });
       expect(first.leftovers).toEqual([]);
       const kinds = new Set(first.removed.map((r) => r.kind));
       for (const kind of ['Namespace', 'Deployment', 'Service', 'ClusterRole']) expect(kinds).toContain(kind);

@@ -34,7 +34,12 @@ beforeAll(async () => {
   dir = await tempDir('hardenlab-codec-it-');
   keyFile = path.join(dir, 'payload.key');
   await fs.writeFile(keyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600 });
-  const dataConverter = await dataConverterFor({ address: 'unused', namespace: 'default', taskQueue: 'unused', encryptionKeyPath: keyFile });
+  const dataConverter = await dataConverterFor({
+    address: 'unused',
+    namespace: 'default',
+    taskQueue: 'unused',
+    encryptionKeyPath: keyFile,
+  });
   run = await startWorkerRun({ dir, taskQueue: `codec-${suffix}`, dataConverter, env: await workerConfigEnv(dir) });
 });
 
@@ -43,7 +48,15 @@ afterAll(async () => {
 });
 
 /** Words of the input and of the results that must not be readable without the key. */
-const PLAINTEXT = ['loadBalancerWaitSeconds', 'durationSeconds', 'intervalSeconds', 'sim-node-1', 'kubeconfigPath', 'nodeMapPath', 'json/plain'];
+const PLAINTEXT = [
+  'loadBalancerWaitSeconds',
+  'durationSeconds',
+  'intervalSeconds',
+  'sim-node-1',
+  'kubeconfigPath',
+  'nodeMapPath',
+  'json/plain',
+];
 
 /**
  * The SDK's own local-activity marker record (sequence number, activity id and type, times) is json/plain
@@ -58,7 +71,11 @@ const SDK_BOOKKEEPING =
 
 test('an encrypted run: no plaintext in the history; the codec server decodes it for the CLI and the Web UI', async () => {
   const workflowId = `codec-${suffix}`;
-  const input = { scenarios: ['baseline'], window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 }, workload: { loadBalancerWaitSeconds: 5 } };
+  const input = {
+    scenarios: ['baseline'],
+    window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 },
+    workload: { loadBalancerWaitSeconds: 5 },
+  };
   const result: ExperimentResult = await run.client.workflow.execute('securityExperiment', {
     taskQueue: run.temporal.taskQueue,
     workflowId,
@@ -70,7 +87,11 @@ test('an encrypted run: no plaintext in the history; the codec server decodes it
   for (const id of [workflowId, result.scenarios[0]!.workflowId]) {
     const text = showHistory(run.server.address, id);
     const json = JSON.parse(text) as unknown;
-    const leaks = PLAINTEXT.flatMap((word) => pathsContaining(json, word).filter((at) => !SDK_BOOKKEEPING.test(at)).map((at) => `${word} at ${at}`));
+    const leaks = PLAINTEXT.flatMap((word) =>
+      pathsContaining(json, word)
+        .filter((at) => !SDK_BOOKKEEPING.test(at))
+        .map((at) => `${word} at ${at}`),
+    );
     expect(leaks).toEqual([]);
     expect(text).toContain(Buffer.from('binary/encrypted').toString('base64'));
     expect(text.length).toBeGreaterThan(1000);
@@ -86,7 +107,18 @@ test('an encrypted run: no plaintext in the history; the codec server decodes it
     // Asynchronously: the codec server answers from this process's event loop.
     const { stdout: decoded } = await execFileAsync(
       temporalCliPath(process.env),
-      ['workflow', 'show', '--workflow-id', workflowId, '--address', run.server.address, '--codec-endpoint', server.url, '--output', 'json'],
+      [
+        'workflow',
+        'show',
+        '--workflow-id',
+        workflowId,
+        '--address',
+        run.server.address,
+        '--codec-endpoint',
+        server.url,
+        '--output',
+        'json',
+      ],
       { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 60_000, killSignal: 'SIGKILL' },
     );
     const readable = `${decoded}\n${decodedStrings(JSON.parse(decoded)).join('\n')}`;
@@ -103,12 +135,22 @@ test('an encrypted run: no plaintext in the history; the codec server decodes it
 test('failure messages are encrypted too: the history hides them, a client with the key reads them', async () => {
   const workflowId = `codec-failure-${suffix}`;
   const error = await run.client.workflow
-    .execute('securityExperiment', { taskQueue: run.temporal.taskQueue, workflowId, args: [{ window: { durationSeconds: -7 } } as never], workflowExecutionTimeout: '2 minutes' })
-    .then(() => undefined, (err: unknown) => err as WorkflowFailedError);
+    .execute('securityExperiment', {
+      taskQueue: run.temporal.taskQueue,
+      workflowId,
+      args: [{ window: { durationSeconds: -7 } } as never],
+      workflowExecutionTimeout: '2 minutes',
+    })
+    .then(
+      () => undefined,
+      (err: unknown) => err as WorkflowFailedError,
+    );
   expect(error).toBeInstanceOf(WorkflowFailedError);
   expect(error!.cause?.message).toMatch(/invalid experiment input: window\.durationSeconds: /);
   const json = JSON.parse(showHistory(run.server.address, workflowId)) as unknown;
-  expect(['invalid experiment input', 'durationSeconds'].flatMap((word) => pathsContaining(json, word).map((at) => `${word} at ${at}`))).toEqual([]);
+  expect(
+    ['invalid experiment input', 'durationSeconds'].flatMap((word) => pathsContaining(json, word).map((at) => `${word} at ${at}`)),
+  ).toEqual([]);
 });
 
 /** As an operator does it: the Temporal UI shows ciphertext, then the input in clear once its codec server setting points here. */
@@ -123,7 +165,9 @@ async function expectUiDecodes(workflowId: string, codecUrl: string): Promise<vo
     page.on('request', (request) => {
       if (request.url().startsWith(`${codecUrl}/decode`)) decodeCalls.push(request.method());
     });
-    await page.goto(`${run.server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`, { waitUntil: 'domcontentloaded' });
+    await page.goto(`${run.server.uiUrl}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`, {
+      waitUntil: 'domcontentloaded',
+    });
     const inputAndResult = page.getByTestId('input-and-result');
     await expect(inputAndResult.innerText()).resolves.toMatch(/Input/);
     expect(await inputAndResult.innerText()).not.toContain('loadBalancerWaitSeconds');
@@ -131,9 +175,16 @@ async function expectUiDecodes(workflowId: string, codecUrl: string): Promise<vo
     await page.getByTestId('data-encoder-status').click();
     await page.getByTestId('use-local-endpoint-input').check();
     await page.getByTestId('data-encoder-endpoint-input').fill(codecUrl);
-    await page.locator('dialog, [role=dialog]').filter({ has: page.getByTestId('data-encoder-title') }).getByTestId('confirm-modal-button').click();
+    await page
+      .locator('dialog, [role=dialog]')
+      .filter({ has: page.getByTestId('data-encoder-title') })
+      .getByTestId('confirm-modal-button')
+      .click();
     await page.reload({ waitUntil: 'domcontentloaded' });
-    await page.getByTestId('input-and-result').filter({ hasText: 'loadBalancerWaitSeconds' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await page
+      .getByTestId('input-and-result')
+      .filter({ hasText: 'loadBalancerWaitSeconds' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
     expect(await page.getByTestId('input-and-result').innerText()).toMatch(/"experimentId"/);
     expect(decodeCalls.length).toBeGreaterThan(0);
     await page.screenshot({ path: screenshotPath('codec-ui'), fullPage: true });

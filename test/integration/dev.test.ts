@@ -31,7 +31,10 @@ describe('hardenlab dev without a config file or a test bed', () => {
     home = await mkdtemp(join(tmpdir(), 'hardenlab-dev-'));
     // No config file in the data folder, no kubeconfig where KUBECONFIG points, no test bed in simHome.
     const env = { ...process.env, HARDENLAB_HOME: home, HARDENLAB_CONFIG: undefined, KUBECONFIG: join(home, 'no-kubeconfig') };
-    dev = await startDev({ port: 0, uiPort: 0, worker: true }, { env, simHome: join(home, 'no-testbed'), log: (line) => lines.push(line), workflowBundle: sharedWorkflowBundle });
+    dev = await startDev(
+      { port: 0, uiPort: 0, worker: true },
+      { env, simHome: join(home, 'no-testbed'), log: (line) => lines.push(line), workflowBundle: sharedWorkflowBundle },
+    );
     client = new Client({ connection: await Connection.connect({ address: dev.server.address }), namespace: 'default' });
   });
 
@@ -42,7 +45,9 @@ describe('hardenlab dev without a config file or a test bed', () => {
   });
 
   test('prints that there is neither, and the one command that starts a test bed', () => {
-    expect(lines).toContain(`No config file (${join(home, 'config.yaml')}) and no test bed running: experiments have no cluster to run on.`);
+    expect(lines).toContain(
+      `No config file (${join(home, 'config.yaml')}) and no test bed running: experiments have no cluster to run on.`,
+    );
     expect(lines.filter((line) => line.includes(SIM_UP_COMMAND))).toHaveLength(1);
     expect(lines.some((line) => line.startsWith('Start an experiment: http://127.0.0.1:'))).toBe(true);
   });
@@ -55,8 +60,15 @@ describe('hardenlab dev without a config file or a test bed', () => {
   });
 
   test('`{}` fails at once as InvalidInput, naming the missing kubeconfig and the test bed', async () => {
-    const run = client!.workflow.execute('securityExperiment', { taskQueue: dev!.taskQueue, workflowId: `dev-empty-${Date.now()}`, args: [{}] });
-    const error = await run.then(() => undefined, (err: unknown) => err);
+    const run = client!.workflow.execute('securityExperiment', {
+      taskQueue: dev!.taskQueue,
+      workflowId: `dev-empty-${Date.now()}`,
+      args: [{}],
+    });
+    const error = await run.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(WorkflowFailedError);
     const cause = (error as WorkflowFailedError).cause;
     expect(cause).toBeInstanceOf(ApplicationFailure);
@@ -72,11 +84,23 @@ test('a dev database from before the search attributes gets them when dev starts
   try {
     // The database an earlier release's `hardenlab dev` (or demo) left: created without them.
     const port = await freePort();
-    const old = spawn(temporalCliPath(process.env), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFile, '--log-level', 'error'], { stdio: 'ignore' });
+    const old = spawn(
+      temporalCliPath(process.env),
+      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--db-filename', dbFile, '--log-level', 'error'],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise((resolve) => old.once('exit', resolve));
     await waitFor('the old dev server', () => canConnect('127.0.0.1', port), 60_000);
     const oldClient = await Connection.connect({ address: `127.0.0.1:${port}` });
-    await waitFor('the old server to answer', () => oldClient.operatorService.listSearchAttributes({ namespace: 'default' }).then(() => true, () => false), 60_000);
+    await waitFor(
+      'the old server to answer',
+      () =>
+        oldClient.operatorService.listSearchAttributes({ namespace: 'default' }).then(
+          () => true,
+          () => false,
+        ),
+      60_000,
+    );
     const before = (await oldClient.operatorService.listSearchAttributes({ namespace: 'default' })).customAttributes ?? {};
     await oldClient.close();
     old.kill('SIGTERM');
@@ -87,7 +111,9 @@ test('a dev database from before the search attributes gets them when dev starts
     const client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: 'default' });
     try {
       const handle = await client.workflow.start('securityExperiment', {
-        taskQueue: 'nobody-polls', workflowId: 'old-db/baseline/1', typedSearchAttributes: scenarioSearchAttributes('old-db', 'baseline', 1),
+        taskQueue: 'nobody-polls',
+        workflowId: 'old-db/baseline/1',
+        typedSearchAttributes: scenarioSearchAttributes('old-db', 'baseline', 1),
       });
       const query = 'HardenlabScenario="baseline" AND HardenlabRepetition=1';
       const listed = async () => {
@@ -109,7 +135,11 @@ test('a dev database from before the search attributes gets them when dev starts
 
 describe('dev server ports', () => {
   it('dev servers started at the same moment all serve, each on ports of its own', async () => {
-    const servers = await Promise.all([startDevServer({ temporalCli: temporalCliPath(process.env) }), startDevServer({ temporalCli: temporalCliPath(process.env) }), startDevServer({ temporalCli: temporalCliPath(process.env) })]);
+    const servers = await Promise.all([
+      startDevServer({ temporalCli: temporalCliPath(process.env) }),
+      startDevServer({ temporalCli: temporalCliPath(process.env) }),
+      startDevServer({ temporalCli: temporalCliPath(process.env) }),
+    ]);
     try {
       const ports = servers.flatMap((s) => [s.address.split(':')[1], s.uiUrl.split(':')[2]]);
       expect(new Set(ports).size).toBe(6);

@@ -5,7 +5,13 @@
  * sampler is killed. Each run must complete with no sample lost beyond a recorded gap and nothing labelled
  * with the run left on the cluster. Figures go to stdout and `.hardenlab/reliability.json`.
  */
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -54,7 +60,13 @@ let worker: WorkerProcess | undefined;
 let workerEnv: NodeJS.ProcessEnv;
 
 async function ensureWorker(): Promise<WorkerProcess> {
-  if (!worker?.alive()) worker = await startWorkerProcess({ address: server.address, taskQueue: TASK_QUEUE, logFile: path.join(dir, 'worker.log'), env: workerEnv });
+  if (!worker?.alive())
+    worker = await startWorkerProcess({
+      address: server.address,
+      taskQueue: TASK_QUEUE,
+      logFile: path.join(dir, 'worker.log'),
+      env: workerEnv,
+    });
   return worker;
 }
 
@@ -63,9 +75,17 @@ beforeAll(async () => {
   bed = new FaultsBed(path.join(dir, 'bed'));
   testbed = await bed.up();
   // The worker's environment: this test bed's kubeconfig and node map.
-  workerEnv = await workerConfigEnv(dir, { experiment: { cluster: { provider: 'kubeconfig', kubeconfigPath: testbed.kubeconfigPath }, nodeMapPath: testbed.nodeMapPath } });
+  workerEnv = await workerConfigEnv(dir, {
+    experiment: { cluster: { provider: 'kubeconfig', kubeconfigPath: testbed.kubeconfigPath }, nodeMapPath: testbed.nodeMapPath },
+  });
   // Fixed ports and a database file, so the dev server can be restarted where the worker and client expect it.
-  serverOptions = { temporalCli: temporalCliPath(process.env), port: await freePort(), uiPort: await freePort(), dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') };
+  serverOptions = {
+    temporalCli: temporalCliPath(process.env),
+    port: await freePort(),
+    uiPort: await freePort(),
+    dbFile: path.join(dir, 'temporal.db'),
+    logFile: path.join(dir, 'temporal.log'),
+  };
   server = await startDevServer(serverOptions);
   client = new Client({ connection: await Connection.connect({ address: server.address }) });
   await ensureWorker();
@@ -97,7 +117,14 @@ async function startRun(fault: string, windowSeconds: number): Promise<FaultRun>
   };
   const experiment = await client.workflow.start(securityExperiment, { taskQueue: TASK_QUEUE, workflowId, args: [input] });
   const scenarioId = scenarioWorkflowId(workflowId, 'baseline', 1);
-  return { fault, windowSeconds, experiment, scenario: client.workflow.getHandle(scenarioId), runId: runIdFor(scenarioId), began: Date.now() };
+  return {
+    fault,
+    windowSeconds,
+    experiment,
+    scenario: client.workflow.getHandle(scenarioId),
+    runId: runIdFor(scenarioId),
+    began: Date.now(),
+  };
 }
 
 /** Waits until the scenario is in its sampling window with the sampler started. */
@@ -132,7 +159,8 @@ interface Outcome {
   attempts: Record<string, ActivityAttempts>;
 }
 
-const experimentDir = (run: FaultRun) => path.join(hardenlabHome(), experimentRunKey(run.experiment.workflowId, run.experiment.firstExecutionRunId));
+const experimentDir = (run: FaultRun) =>
+  path.join(hardenlabHome(), experimentRunKey(run.experiment.workflowId, run.experiment.firstExecutionRunId));
 const scenarioDir = (run: FaultRun) => scenarioKey(experimentDir(run), 'baseline', 1);
 
 /** What the scenario left in the artifact store: its record, every node's series, and the attempts of each activity. */
@@ -140,14 +168,18 @@ async function readOutcome(run: FaultRun): Promise<Outcome> {
   const base = scenarioDir(run);
   const record = JSON.parse(await fs.readFile(path.join(base, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
   const series = await Promise.all(
-    testbed.nodeNames.map(async (node) => JSON.parse(await fs.readFile(path.join(base, 'nodes', node, 'series.json'), 'utf8')) as NodeSeries),
+    testbed.nodeNames.map(
+      async (node) => JSON.parse(await fs.readFile(path.join(base, 'nodes', node, 'series.json'), 'utf8')) as NodeSeries,
+    ),
   );
   return { record, series, attempts: await activityAttempts(run.scenario) };
 }
 
 /** A run that must complete despite its fault: its result says so, and its outcome is read. */
 async function completedOutcome(run: FaultRun, result: ExperimentResult): Promise<Outcome> {
-  expect(result.scenarios.map((s) => [s.scenario, s.status, s.error ?? '', s.artifactKey])).toEqual([['baseline', 'completed', '', path.relative(hardenlabHome(), scenarioDir(run))]]);
+  expect(result.scenarios.map((s) => [s.scenario, s.status, s.error ?? '', s.artifactKey])).toEqual([
+    ['baseline', 'completed', '', path.relative(hardenlabHome(), scenarioDir(run))],
+  ]);
   const outcome = await readOutcome(run);
   expect(outcome.record.status).toBe('completed');
   return outcome;
@@ -212,7 +244,9 @@ async function verifyAndRecord(run: FaultRun, outcome: Outcome, notes?: string, 
  */
 async function cleanupGuarantee(run: FaultRun | undefined): Promise<void> {
   if (!run) return;
-  const running = async () => (await run.scenario.describe().catch(() => undefined))?.status.name === 'RUNNING' || (await run.experiment.describe()).status.name === 'RUNNING';
+  const running = async () =>
+    (await run.scenario.describe().catch(() => undefined))?.status.name === 'RUNNING' ||
+    (await run.experiment.describe()).status.name === 'RUNNING';
   if (await running().catch(() => false)) {
     process.stderr.write(`[faults] ${run.fault}: cancelling the unfinished run, then checking the cluster\n`);
     await ensureWorker();
@@ -319,7 +353,9 @@ test('sshd of a node stopped during collection, then started: collection retries
         'collection to start',
         async () => {
           const { raw } = await run.scenario.describe();
-          return (raw.pendingActivities ?? []).map((a) => a.activityType?.name).find((name) => name === 'stopSampling' || name === 'collectSamples');
+          return (raw.pendingActivities ?? [])
+            .map((a) => a.activityType?.name)
+            .find((name) => name === 'stopSampling' || name === 'collectSamples');
         },
         120_000,
         50,
@@ -335,7 +371,11 @@ test('sshd of a node stopped during collection, then started: collection retries
       const outcome = await completedOutcome(run, await awaitResult(run, 4 * 60_000));
       const collectionAttempts = (outcome.attempts.stopSampling?.attempts ?? 0) + (outcome.attempts.collectSamples?.attempts ?? 0);
       expect(collectionAttempts).toBeGreaterThanOrEqual(3); // one activity of the two was retried
-      const figure = await verifyAndRecord(run, outcome, `sshd of ${node} stopped while ${hit} ran; stopSampling+collectSamples attempts ${collectionAttempts}`);
+      const figure = await verifyAndRecord(
+        run,
+        outcome,
+        `sshd of ${node} stopped while ${hit} ran; stopSampling+collectSamples attempts ${collectionAttempts}`,
+      );
       expect(figure.gaps).toBe(0);
     });
   } finally {
@@ -389,6 +429,11 @@ test('run cancelled while the worker is dead: the restarted worker resets, nothi
     expect(JSON.parse(await fs.readFile(path.join(reportDir, 'summary.json'), 'utf8'))).toMatchObject({ partial: true });
     expect((await fs.stat(path.join(reportDir, 'report.html'))).size).toBeGreaterThan(0);
     const sampled = (cancelledAt - outcome.record.sampling!.startedAt) / 1000;
-    await verifyAndRecord(run, outcome, `cancelled ${Math.round(sampled)} s into a 60 s window with no worker; reset ran on the new worker`, sampled);
+    await verifyAndRecord(
+      run,
+      outcome,
+      `cancelled ${Math.round(sampled)} s into a 60 s window with no worker; reset ran on the new worker`,
+      sampled,
+    );
   });
 });

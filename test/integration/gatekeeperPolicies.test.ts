@@ -48,9 +48,19 @@ describe("hardenlab's restricted policy for Gatekeeper, judged by gator", () => 
 
   beforeAll(async () => {
     const workload = experimentSchema.parse({}).workload;
-    const hardenedPodTemplate = (workloadDeployment(scope, workload, { hardened: true, replicas: 1 }).spec as { template: { spec: unknown } }).template.spec;
-    const hardenedPod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hardened-workload', namespace: scope.namespace }, spec: hardenedPodTemplate as Record<string, unknown> };
-    const elsewhere = { ...attackPod({ ...scope, namespace: 'other' }, POD_ATTACKS[0]!), metadata: { name: 'privileged-elsewhere', namespace: 'other' } };
+    const hardenedPodTemplate = (
+      workloadDeployment(scope, workload, { hardened: true, replicas: 1 }).spec as { template: { spec: unknown } }
+    ).template.spec;
+    const hardenedPod: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'hardened-workload', namespace: scope.namespace },
+      spec: hardenedPodTemplate as Record<string, unknown>,
+    };
+    const elsewhere = {
+      ...attackPod({ ...scope, namespace: 'other' }, POD_ATTACKS[0]!),
+      metadata: { name: 'privileged-elsewhere', namespace: 'other' },
+    };
     results = await judge([compliantPod(scope, 'compliant'), hardenedPod, elsewhere, ...POD_ATTACKS.map((a) => attackPod(scope, a))]);
   });
 
@@ -60,7 +70,10 @@ describe("hardenlab's restricted policy for Gatekeeper, judged by gator", () => 
       const denied = byPod(`hardenlab-attack-${id}`);
       expect([id, denied.length > 0, denied.every((r) => r.enforcementAction === 'deny')]).toEqual([id, true, true]);
     }
-    const reasons = (id: string) => byPod(`hardenlab-attack-${id}`).map((r) => r.msg).join(' | ');
+    const reasons = (id: string) =>
+      byPod(`hardenlab-attack-${id}`)
+        .map((r) => r.msg)
+        .join(' | ');
     expect(reasons('privileged-pod')).toMatch(/is privileged/);
     expect(reasons('host-path-root')).toMatch(/volume host is of type hostPath/);
     expect(reasons('host-network')).toMatch(/hostNetwork is not allowed/);

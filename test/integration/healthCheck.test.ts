@@ -23,7 +23,10 @@ beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-health-it-'));
   const addresses = ownAddresses((await ensureTestbed()).instance, 31, 2);
   hosts = await Promise.all(addresses.map((address) => SshHost.start({ address, port: 2222, allowUsers: ['root'] })));
-  nodeMapPath = await writeNodeMap(path.join(work, 'nodes.yaml'), hosts.map((h, i) => h.nodeEntry(`health-node-${i + 1}`)));
+  nodeMapPath = await writeNodeMap(
+    path.join(work, 'nodes.yaml'),
+    hosts.map((h, i) => h.nodeEntry(`health-node-${i + 1}`)),
+  );
 });
 
 afterAll(async () => {
@@ -32,7 +35,10 @@ afterAll(async () => {
 });
 
 test('a node whose sshd is down is reported unreachable, the others checked; once it is back it is alive again', async () => {
-  const activities = createSamplingActivities({ ssh: new Ssh2Connector({ readyTimeoutMs: 10_000 }), store: new ArtifactStore(path.join(work, 'store')) });
+  const activities = createSamplingActivities({
+    ssh: new Ssh2Connector({ readyTimeoutMs: 10_000 }),
+    store: new ArtifactStore(path.join(work, 'store')),
+  });
   const request = { runId: `it-health-${Date.now().toString(36)}`, nodeMapPath, intervalSeconds: 1, durationSeconds: 20 };
   await activities.startSampling(request);
   try {

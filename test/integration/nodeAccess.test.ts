@@ -36,7 +36,12 @@ let up: SimUpResult;
 function cpuTotal(procStat: string): number {
   const first = procStat.split('\n')[0]!;
   expect(first).toMatch(/^cpu\s/);
-  return first.trim().split(/\s+/).slice(1).map(Number).reduce((a, b) => a + b, 0);
+  return first
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number)
+    .reduce((a, b) => a + b, 0);
 }
 
 function mean(values: number[]): number {
@@ -76,8 +81,14 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
         const [apiHost, apiMachine, apiUid, apiHome, apiShell, apiDate, apiStat] = (await viaApi.run(command)).trim().split('\n');
         const [sshHost, sshMachine] = (await viaSsh.run(command)).trim().split('\n');
         const sshShell = (await viaSsh.run('readlink -f /bin/sh')).trim();
-        expect({ host: apiHost, machine: apiMachine, uid: apiUid, home: apiHome, shell: apiShell, dateDigits: apiDate })
-          .toEqual({ host: node.name, machine: sshMachine, uid: '0', home: '/root', shell: sshShell, dateDigits: '4' });
+        expect({ host: apiHost, machine: apiMachine, uid: apiUid, home: apiHome, shell: apiShell, dateDigits: apiDate }).toEqual({
+          host: node.name,
+          machine: sshMachine,
+          uid: '0',
+          home: '/root',
+          shell: sshShell,
+          dateDigits: '4',
+        });
         expect(sshHost).toBe(node.name);
         // The node's lxcfs /proc/stat counts only its own cgroup: far fewer jiffies than the host's global one.
         expect(cpuTotal(apiStat!)).toBeLessThan(hostTotal / 2);
@@ -129,7 +140,9 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
         restartPolicy: 'Never',
         activeDeadlineSeconds: 150,
         terminationGracePeriodSeconds: 0,
-        containers: [{ name: 'busy', image: 'hardenlab.local/busybox:1', imagePullPolicy: 'Never', command: ['sh', '-c', 'while :; do :; done'] }],
+        containers: [
+          { name: 'busy', image: 'hardenlab.local/busybox:1', imagePullPolicy: 'Never', command: ['sh', '-c', 'while :; do :; done'] },
+        ],
       },
     } as KubeObject);
     const store = new ArtifactStore(path.join(home, 'store'));
@@ -156,7 +169,10 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
           await activities.stopSampling(req);
           await activities.collectSamples({ ...req, artifactKey: `experiments/${way}` });
           await activities.cleanupNodes(req);
-          return instance.nodes.map((node) => JSON.parse(fs.readFileSync(store.resolve(`experiments/${way}`, `nodes/${node.name}`, 'series.json'), 'utf8')) as NodeSeries);
+          return instance.nodes.map(
+            (node) =>
+              JSON.parse(fs.readFileSync(store.resolve(`experiments/${way}`, `nodes/${node.name}`, 'series.json'), 'utf8')) as NodeSeries,
+          );
         }),
       );
       const [sshSeries, apiSeries] = collected as [NodeSeries[], NodeSeries[]];
@@ -227,7 +243,9 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
     await byApi.collectSamples({ ...req, artifactKey: 'experiments/faults' });
     await byApi.cleanupNodes(req);
     for (const node of instance.nodes) {
-      const series = JSON.parse(fs.readFileSync(store.resolve('experiments/faults', `nodes/${node.name}`, 'series.json'), 'utf8')) as NodeSeries;
+      const series = JSON.parse(
+        fs.readFileSync(store.resolve('experiments/faults', `nodes/${node.name}`, 'series.json'), 'utf8'),
+      ) as NodeSeries;
       const times = series.cpu.map((sample) => sample.time);
       const steps = times.slice(1).map((t, i) => t - times[i]!);
       log(`${node.name}: ${times.length} samples, largest step ${Math.max(...steps)} (interval ${window.intervalSeconds} s)`);

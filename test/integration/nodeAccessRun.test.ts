@@ -41,10 +41,17 @@ function refuseHostPid(): KubeObject[] {
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['pods'] }] },
-        validations: [{ expression: '!has(object.spec.hostPID) || !object.spec.hostPID', message: 'hostPID pods are not allowed in this cluster' }],
+        validations: [
+          { expression: '!has(object.spec.hostPID) || !object.spec.hostPID', message: 'hostPID pods are not allowed in this cluster' },
+        ],
       },
     },
-    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name }, spec: { policyName: name, validationActions: ['Deny'] } },
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name },
+      spec: { policyName: name, validationActions: ['Deny'] },
+    },
   ] as KubeObject[];
 }
 
@@ -60,7 +67,11 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
     server = await startDevServer({ temporalCli: temporalCliPath(process.env) });
     client = new Client({ connection: await Connection.connect({ address: server.address }) });
     // Only a kubeconfig, as on a managed cluster: no node map, no SSH. The image is the one the test bed serves.
-    const experiment = { cluster: { provider: 'kubeconfig', kubeconfigPath: up.kubeconfigPath }, nodeAccess: 'kubernetes', nodeAccessImage: TESTBED_ACCESS_IMAGE };
+    const experiment = {
+      cluster: { provider: 'kubeconfig', kubeconfigPath: up.kubeconfigPath },
+      nodeAccess: 'kubernetes',
+      nodeAccessImage: TESTBED_ACCESS_IMAGE,
+    };
     fs.writeFileSync(path.join(home, 'worker.yaml'), stringify({ experiment }));
     const env = { ...process.env, HARDENLAB_CONFIG: path.join(home, 'worker.yaml'), HARDENLAB_HOME: data };
     const { worker, connection } = await startWorker({ address: server.address, namespace: 'default', taskQueue: 'it-access' }, env);
@@ -81,7 +92,11 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
   });
 
   const run = async (input: Record<string, unknown>, id: string) => {
-    const handle = await client.workflow.start(securityExperiment, { taskQueue: 'it-access', workflowId: `${id}-${Date.now()}`, args: [input] });
+    const handle = await client.workflow.start(securityExperiment, {
+      taskQueue: 'it-access',
+      workflowId: `${id}-${Date.now()}`,
+      args: [input],
+    });
     return bounded(handle.result(), 15 * 60_000, id).catch(async (error: unknown) => {
       await handle.terminate('the test gave up waiting').catch(() => undefined);
       throw error;
@@ -90,7 +105,9 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
 
   const accessNamespaces = async () => {
     const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
-    return (await kube.list<KubeObject>('v1', 'Namespace')).items.map((ns) => ns.metadata.name).filter((name) => name.startsWith('hl-access-'));
+    return (await kube.list<KubeObject>('v1', 'Namespace')).items
+      .map((ns) => ns.metadata.name)
+      .filter((name) => name.startsWith('hl-access-'));
   };
 
   test('the three scenarios complete: every node sampled, boot times, kube-bench on a node, and resets leave no access pod', async () => {
@@ -108,7 +125,9 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
     ]);
     for (const s of result.scenarios) {
       const record = JSON.parse(fs.readFileSync(path.join(data, s.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
-      log(`${s.scenario}: ${JSON.stringify({ boot: record.bootTime, nodes: record.collect?.nodes.map((n) => [n.node, n.cpuSamples]), gaps: record.sampling?.gaps, checks: record.sampling?.healthChecks })}`);
+      log(
+        `${s.scenario}: ${JSON.stringify({ boot: record.bootTime, nodes: record.collect?.nodes.map((n) => [n.node, n.cpuSamples]), gaps: record.sampling?.gaps, checks: record.sampling?.healthChecks })}`,
+      );
       expect(record.collect?.nodes.map((n) => n.node)).toEqual(instance.nodes.map((n) => n.name));
       for (const node of record.collect?.nodes ?? []) expect(node.cpuSamples).toBeGreaterThanOrEqual(12);
       expect(record.sampling?.gaps).toEqual([]);
@@ -131,14 +150,21 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
     for (const object of policy) await kube.apply(object);
     try {
       // No operator to retry the step: the gate aborts after a second, and the cleanup runs.
-      const input = { scenarios: ['baseline'], window: { durationSeconds: 20, intervalSeconds: 2 }, workload: { loadBalancerWaitSeconds: 5 }, operatorTimeoutSeconds: 1 };
+      const input = {
+        scenarios: ['baseline'],
+        window: { durationSeconds: 20, intervalSeconds: 2 },
+        workload: { loadBalancerWaitSeconds: 5 },
+        operatorTimeoutSeconds: 1,
+      };
       // A policy takes effect once the API server has loaded it.
       await new Promise((resolve) => setTimeout(resolve, 5_000));
       const result = await run(input, 'it-access-refused');
       const baseline = result.scenarios[0]!;
       log(`refused: ${JSON.stringify(baseline)}`);
       expect(baseline.status).toBe('aborted');
-      expect(baseline.error).toMatch(new RegExp(`node access-node-\\d: the cluster refused the access pod: .*hostPID pods are not allowed in this cluster`));
+      expect(baseline.error).toMatch(
+        new RegExp(`node access-node-\\d: the cluster refused the access pod: .*hostPID pods are not allowed in this cluster`),
+      );
       const record = JSON.parse(fs.readFileSync(path.join(data, baseline.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
       expect(record.reset?.leftovers).toEqual([]);
       expect(await accessNamespaces()).toEqual([]);

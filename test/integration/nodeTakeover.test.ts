@@ -89,7 +89,12 @@ test('a kube-bench planted at the old shared path by another user is never run, 
   };
   const summary = await tools.runKubeBench(request);
 
-  expect(summary).toMatchObject({ tool: 'kube-bench', mode: 'node', outcome: 'ok', version: defaultToolBinaries(process.env).kubeBenchVersion });
+  expect(summary).toMatchObject({
+    tool: 'kube-bench',
+    mode: 'node',
+    outcome: 'ok',
+    version: defaultToolBinaries(process.env).kubeBenchVersion,
+  });
   expect((summary.counts as Record<string, number>).fail).toBeGreaterThan(0); // the real kube-bench ran against the real API server
   expect(existsSync(marker)).toBe(false);
   // The planted folder is untouched, and the run's private directory is gone.

@@ -59,17 +59,28 @@ test('all three scenarios run on the test bed and write the report', async () =>
   expect(hardened.attacks?.attempts.find((a) => a.id === 'privileged-pod')?.outcome).toBe('denied');
   expect((await readRecord('baseline')).attacks?.attempts.find((a) => a.id === 'privileged-pod')?.outcome).toBe('allowed');
   const tools = (await readRecord('security-tools')).tools;
-  expect(tools?.map((t) => `${t.tool}/${t.mode}`)).toEqual(['kube-bench/node', 'kube-hunter/remote', 'trivy/misconfig', 'trivy/compliance']);
+  expect(tools?.map((t) => `${t.tool}/${t.mode}`)).toEqual([
+    'kube-bench/node',
+    'kube-hunter/remote',
+    'trivy/misconfig',
+    'trivy/compliance',
+  ]);
   // Trivy's runs are real: failed checks on the bed's resources, failing CIS controls.
   expect([tools![2]!.counts.failures! > 0, tools![3]!.counts.fail! > 0]).toEqual([true, true]);
 });
 
 test('{} from the UI on an unconfigured worker fails at once, naming the one missing setting: a kubeconfig', async () => {
   const emptyHome = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-unconfigured-'));
-  const run = await startWorkerRun({ dir: emptyHome, taskQueue: 'it-unconfigured', env: { ...process.env, HARDENLAB_HOME: emptyHome, HARDENLAB_CONFIG: '', KUBECONFIG: path.join(emptyHome, 'no-kubeconfig') } });
+  const run = await startWorkerRun({
+    dir: emptyHome,
+    taskQueue: 'it-unconfigured',
+    env: { ...process.env, HARDENLAB_HOME: emptyHome, HARDENLAB_CONFIG: '', KUBECONFIG: path.join(emptyHome, 'no-kubeconfig') },
+  });
   try {
     const started = Date.now();
-    const err = await run.client.workflow.execute('securityExperiment', { taskQueue: 'it-unconfigured', workflowId: `it-unconfigured-${Date.now()}`, args: [{}] }).catch((e: unknown) => e);
+    const err = await run.client.workflow
+      .execute('securityExperiment', { taskQueue: 'it-unconfigured', workflowId: `it-unconfigured-${Date.now()}`, args: [{}] })
+      .catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const cause = (err as WorkflowFailedError).cause as ApplicationFailure;

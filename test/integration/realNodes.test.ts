@@ -3,7 +3,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { binaryPaths, nodeSshArgs, numberedNodes, readVersions, simDown, simStatus, simUp, type SimInstance, type SimUpResult } from '../../src/testbed';
+import {
+  binaryPaths,
+  nodeSshArgs,
+  numberedNodes,
+  readVersions,
+  simDown,
+  simStatus,
+  simUp,
+  type SimInstance,
+  type SimUpResult,
+} from '../../src/testbed';
 import { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml, stringify } from 'yaml';
 import { loadKubeClient } from '../../src/kube/client';
@@ -19,7 +29,14 @@ import { startDevServer } from '../../src/temporal/devServer';
 import { closureViolations, parseNamespaceEvidence } from '../../src/testbed/closure';
 import { startWorker } from '../../worker/runWorker';
 import { securityExperiment } from '../../workflows';
-import { loadBalancerPool, namespaceClosureViolations, readNamespaceConfig, realNodesUnsupported, SIM_BRIDGE, simNamespace } from '../../src/testbed/realNodes';
+import {
+  loadBalancerPool,
+  namespaceClosureViolations,
+  readNamespaceConfig,
+  realNodesUnsupported,
+  SIM_BRIDGE,
+  simNamespace,
+} from '../../src/testbed/realNodes';
 import { simLayout } from '../../src/testbed/layout';
 import { bounded } from '../support/faults';
 import { sarMeanUser } from '../support/sar';
@@ -37,7 +54,15 @@ const exec = promisify(execFile);
 const kubectlBinary = binaryPaths(readVersions()).kubectl;
 const instance: SimInstance = {
   clusterName: 'hardenlab-real-test',
-  ports: { kubeApiserver: 26443, etcd: 22379, etcdPeer: 22380, kubeControllerManager: 30257, kubeScheduler: 30259, kwokController: 30247, ssh: 22 },
+  ports: {
+    kubeApiserver: 26443,
+    etcd: 22379,
+    etcdPeer: 22380,
+    kubeControllerManager: 30257,
+    kubeScheduler: 30259,
+    kwokController: 30247,
+    ssh: 22,
+  },
   nodes: numberedNodes('real-node', 41),
 };
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hardenlab-real-'));
@@ -80,7 +105,14 @@ describeReal('real nodes', () => {
 
   test('three nodes run a real kubelet and are Ready', async () => {
     const nodes = JSON.parse(await kubectl('get', 'nodes', '-o', 'json')) as {
-      items: { metadata: { name: string }; status: { nodeInfo: { kubeletVersion: string; containerRuntimeVersion: string }; conditions: { type: string; status: string }[]; allocatable: Record<string, string> } }[];
+      items: {
+        metadata: { name: string };
+        status: {
+          nodeInfo: { kubeletVersion: string; containerRuntimeVersion: string };
+          conditions: { type: string; status: string }[];
+          allocatable: Record<string, string>;
+        };
+      }[];
     };
     expect(nodes.items.map((node) => node.metadata.name).sort()).toEqual(instance.nodes.map((node) => node.name));
     for (const node of nodes.items) {
@@ -99,7 +131,11 @@ describeReal('real nodes', () => {
   });
 
   test('each node is a 1-CPU / 2 GiB machine of its own', async () => {
-    const facts = await Promise.all(instance.nodes.map((node) => onNode(node.address, "cat /etc/machine-id; free -m | awk '/^Mem:/ {print $2}'; grep -c ^processor /proc/cpuinfo; hostname")));
+    const facts = await Promise.all(
+      instance.nodes.map((node) =>
+        onNode(node.address, "cat /etc/machine-id; free -m | awk '/^Mem:/ {print $2}'; grep -c ^processor /proc/cpuinfo; hostname"),
+      ),
+    );
     const parsed = facts.map((text) => text.trim().split('\n'));
     expect(new Set(parsed.map(([machineId]) => machineId)).size).toBe(3);
     for (const [, memoryMiB, cpus] of parsed) {
@@ -114,7 +150,10 @@ describeReal('real nodes', () => {
     const pki = '/etc/kubernetes/pki';
     const anonymous = await onNode(node.address, "curl -sk -o /dev/null -w '%{http_code}' https://127.0.0.1:10250/pods");
     // The node's own identity, with the cluster CA verifying the API server as https://10.0.0.1 (kube-proxy's Service rule).
-    const verified = await onNode(node.address, `curl -s --cacert ${pki}/ca.crt --cert ${pki}/kubelet-client.crt --key ${pki}/kubelet-client.key -o /dev/null -w '%{http_code}' https://10.0.0.1/api/v1/nodes/${node.name}`);
+    const verified = await onNode(
+      node.address,
+      `curl -s --cacert ${pki}/ca.crt --cert ${pki}/kubelet-client.crt --key ${pki}/kubelet-client.key -o /dev/null -w '%{http_code}' https://10.0.0.1/api/v1/nodes/${node.name}`,
+    );
     expect({ anonymous, verified }).toEqual({ anonymous: '401', verified: '200' });
   });
 
@@ -163,7 +202,9 @@ describeReal('real nodes', () => {
         // Ends by itself if this test dies before deleting it; a shell loop ignores SIGTERM, so no grace period.
         activeDeadlineSeconds: 120,
         terminationGracePeriodSeconds: 0,
-        containers: [{ name: 'busy', image: 'hardenlab.local/busybox:1', imagePullPolicy: 'Never', command: ['sh', '-c', 'while :; do :; done'] }],
+        containers: [
+          { name: 'busy', image: 'hardenlab.local/busybox:1', imagePullPolicy: 'Never', command: ['sh', '-c', 'while :; do :; done'] },
+        ],
       },
     };
     const manifest = path.join(home, 'busy.json');
@@ -191,7 +232,16 @@ describeReal('real nodes', () => {
     const configPath = path.join(home, 'worker.yaml');
     // kube-hunter --pod probes subnets: the worker allows it here, in this test bed's closed namespace only.
     const subnetProbes = { allowed: true, closedNamespace: simNamespace(layout) };
-    fs.writeFileSync(configPath, stringify({ experiment: { cluster: { provider: 'kubeconfig', kubeconfigPath: up.kubeconfigPath }, nodeMapPath: up.nodeMapPath, tools: { kubeHunter: { subnetProbes } } } }));
+    fs.writeFileSync(
+      configPath,
+      stringify({
+        experiment: {
+          cluster: { provider: 'kubeconfig', kubeconfigPath: up.kubeconfigPath },
+          nodeMapPath: up.nodeMapPath,
+          tools: { kubeHunter: { subnetProbes } },
+        },
+      }),
+    );
     const env = { ...process.env, HARDENLAB_CONFIG: configPath, HARDENLAB_HOME: path.join(home, 'data') };
     const { worker, connection } = await startWorker({ address: server.address, namespace: 'default', taskQueue: 'it-real' }, env);
     const running = worker.run();
@@ -204,7 +254,11 @@ describeReal('real nodes', () => {
         tools: { kubeHunter: { modes: ['pod' as const, 'interface' as const] }, kubeBench: { mode: 'job' as const } },
       };
       // Bounded below the test's timeout, so a stuck run fails here and the finally still stops its worker.
-      const handle = await client.workflow.start(securityExperiment, { taskQueue: 'it-real', workflowId: `it-real-${Date.now()}`, args: [input] });
+      const handle = await client.workflow.start(securityExperiment, {
+        taskQueue: 'it-real',
+        workflowId: `it-real-${Date.now()}`,
+        args: [input],
+      });
       const result = await bounded(handle.result(), 12 * 60_000, 'the three-scenario experiment').catch(async (error: unknown) => {
         await handle.terminate('the test gave up waiting').catch(() => undefined);
         throw error;
@@ -217,8 +271,12 @@ describeReal('real nodes', () => {
         ]),
       );
       for (const s of result.scenarios) {
-        const record = JSON.parse(fs.readFileSync(path.join(env.HARDENLAB_HOME, s.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
-        log(`${s.scenario}: ${JSON.stringify({ deploy: record.deploy, boot: record.bootTime, nodes: record.collect?.nodes.map((n) => [n.node, n.cpuSamples]) })}`);
+        const record = JSON.parse(
+          fs.readFileSync(path.join(env.HARDENLAB_HOME, s.artifactKey, 'scenario-record.json'), 'utf8'),
+        ) as ScenarioRecord;
+        log(
+          `${s.scenario}: ${JSON.stringify({ deploy: record.deploy, boot: record.bootTime, nodes: record.collect?.nodes.map((n) => [n.node, n.cpuSamples]) })}`,
+        );
         expect(record.deploy?.replicas).toBe(5);
         // The test bed's load balancer gave the Service a loopback address; the site answered through it.
         expect(record.deploy?.service).toMatchObject({ type: 'LoadBalancer', pending: false, httpStatus: 200 });
@@ -236,16 +294,22 @@ describeReal('real nodes', () => {
       // kube-bench ran as a Job pulled from the node network's registry; its report came from the pod log, and its
       // CPU shows on the node it ran on while it ran.
       const tools = result.scenarios.find((s) => s.scenario === 'security-tools')!;
-      const toolsRecord = JSON.parse(fs.readFileSync(path.join(env.HARDENLAB_HOME, tools.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
+      const toolsRecord = JSON.parse(
+        fs.readFileSync(path.join(env.HARDENLAB_HOME, tools.artifactKey, 'scenario-record.json'), 'utf8'),
+      ) as ScenarioRecord;
       const bench = toolsRecord.tools?.find((t) => t.tool === 'kube-bench');
       log(`kube-bench: ${JSON.stringify(bench)}`);
       expect(bench).toMatchObject({ mode: 'job', outcome: 'ok' });
       expect(instance.nodes.map((n) => n.name)).toContain(bench!.target);
       expect(Object.values(bench!.counts).reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
       const peaks = instance.nodes.map((node) => {
-        const series = JSON.parse(fs.readFileSync(path.join(env.HARDENLAB_HOME, tools.artifactKey, nodeArtifactDir(node.name), 'series.json'), 'utf8')) as NodeSeries;
+        const series = JSON.parse(
+          fs.readFileSync(path.join(env.HARDENLAB_HOME, tools.artifactKey, nodeArtifactDir(node.name), 'series.json'), 'utf8'),
+        ) as NodeSeries;
         // A sample covers the interval that ends at its time: those ending inside the run or just after it.
-        const during = series.cpu.filter((sample) => sample.time >= bench!.start && sample.time <= bench!.end + 2 * input.window.intervalSeconds * 1000);
+        const during = series.cpu.filter(
+          (sample) => sample.time >= bench!.start && sample.time <= bench!.end + 2 * input.window.intervalSeconds * 1000,
+        );
         return { node: node.name, samples: during.length, peak: Math.max(...during.map((sample) => sample.used)) };
       });
       log(`CPU used during kube-bench (peak %): ${JSON.stringify(peaks)}`);
@@ -255,12 +319,17 @@ describeReal('real nodes', () => {
       expect(onBench.peak).toBeGreaterThan(3 * Math.max(...others.map((p) => p.peak)));
       // kube-hunter as a pod, and on the first node's interfaces over SSH: both only after the closure check.
       const nodeNames = instance.nodes.map((n) => n.name);
-      for (const [mode, targets] of [['pod', nodeNames], ['interface', [instance.nodes[0]!.name]]] as const) {
+      for (const [mode, targets] of [
+        ['pod', nodeNames],
+        ['interface', [instance.nodes[0]!.name]],
+      ] as const) {
         const hunter = toolsRecord.tools?.find((t) => t.tool === 'kube-hunter' && t.mode === mode);
         log(`kube-hunter ${mode}: ${JSON.stringify(hunter)}`);
         expect(hunter).toMatchObject({ outcome: 'ok' });
         expect(targets).toContain(hunter!.target);
-        expect(hunter!.warnings).toContain(`kube-hunter ${mode} mode ran after network namespace ${simNamespace(layout)} was proven closed (no default route, no NAT, no forwarding, no link to the host)`);
+        expect(hunter!.warnings).toContain(
+          `kube-hunter ${mode} mode ran after network namespace ${simNamespace(layout)} was proven closed (no default route, no NAT, no forwarding, no link to the host)`,
+        );
       }
       // The report's CPU chart shades the run's window, named with the node it ran on.
       expect(fs.readFileSync(result.htmlPath ?? '', 'utf8')).toContain(`kube-bench (job on ${bench!.target})`);
@@ -269,7 +338,10 @@ describeReal('real nodes', () => {
         firstScreen: { trust: { id: string; level: string; title: string }[] };
       };
       const sharedHost = summary.firstScreen.trust.find((item) => item.id === 'shared-host');
-      expect(sharedHost).toMatchObject({ level: 'info', title: 'nodes are system containers on one kernel; CPU and memory are isolated by cgroups and lxcfs' });
+      expect(sharedHost).toMatchObject({
+        level: 'info',
+        title: 'nodes are system containers on one kernel; CPU and memory are isolated by cgroups and lxcfs',
+      });
     } finally {
       worker.shutdown();
       await bounded(running, 60_000, 'the worker to stop').catch((error: unknown) => log((error as Error).message));
@@ -279,7 +351,7 @@ describeReal('real nodes', () => {
     }
   });
 
-  test('the reboot step restarts a node\'s container: a new boot, SSH back, then its kubelet Ready again', async () => {
+  test("the reboot step restarts a node's container: a new boot, SSH back, then its kubelet Ready again", async () => {
     const node = instance.nodes[2]!;
     const nodeMap = parseYaml(fs.readFileSync(up.nodeMapPath, 'utf8')) as { nodes: { name: string; systemContainer?: boolean }[] };
     const entry = nodeMap.nodes.find((n) => n.name === node.name)!;
@@ -337,5 +409,4 @@ describeReal('the closure check', () => {
     // The check kube-hunter's subnet-probing modes run first (tools.kubeHunter.subnetProbes.closedNamespace) sees the same.
     expect(await namespaceClosureViolations(probe, process.env)).toEqual(violations);
   });
-
 });

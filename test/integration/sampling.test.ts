@@ -44,7 +44,9 @@ beforeAll(async () => {
   store = new ArtifactStore(path.join(work, 'store'));
   const testbed = await ensureTestbed();
   ownAddressList = ownAddresses(testbed.instance, 21, 4);
-  ownHosts = await Promise.all(ownAddressList.slice(0, 3).map((address) => SshHost.start({ address, port: 2222, allowUsers: ['root', 'hardenlab'] })));
+  ownHosts = await Promise.all(
+    ownAddressList.slice(0, 3).map((address) => SshHost.start({ address, port: 2222, allowUsers: ['root', 'hardenlab'] })),
+  );
   ownMapPath = await writeNodeMap(
     path.join(work, 'own-nodes.yaml'),
     ownHosts.map((h, i) => h.nodeEntry(`own-node-${i + 1}`)),
@@ -71,7 +73,11 @@ function hasUser(name: string): boolean {
 }
 
 /** The test bed (started by globalSetup, before this file loads) creates the unprivileged user "hardenlab". */
-const itAsNonRoot = itWhen({ met: hasUser('hardenlab'), missing: 'no unprivileged user "hardenlab" (the test bed creates it)', providedBySetup: true });
+const itAsNonRoot = itWhen({
+  met: hasUser('hardenlab'),
+  missing: 'no unprivileged user "hardenlab" (the test bed creates it)',
+  providedBySetup: true,
+});
 
 function runId(label: string): string {
   return `it-${label}-${Date.now().toString(36)}`;
@@ -86,7 +92,11 @@ function secondsBetween(times: number[]): number[] {
 }
 
 /** The sampling worker stand-in as a child process; resolves each JSON line it prints. */
-function startWorker(args: object): { child: ChildProcess; lines: { step: string; value: unknown; at: number }[]; waitFor: (step: string, count?: number) => Promise<void> } {
+function startWorker(args: object): {
+  child: ChildProcess;
+  lines: { step: string; value: unknown; at: number }[];
+  waitFor: (step: string, count?: number) => Promise<void>;
+} {
   const child = spawn(process.execPath, ['-r', './test/support/registerTs.js', 'test/support/samplingWorker.ts', JSON.stringify(args)], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -215,12 +225,19 @@ describe('the health check', () => {
     const victimCount = result.nodes.find((n) => n.node === node.name)!.cpuSamples;
     const otherCount = result.nodes.find((n) => n.node !== node.name)!.cpuSamples;
     expect(victimCount).toBeLessThan(otherCount);
-    const recorded = await store.readJson<{ gaps: SamplingGap[]; restarts: number[]; identity: NodeIdentity }>(artifactKey, `nodes/${node.name}/sampling.json`);
+    const recorded = await store.readJson<{ gaps: SamplingGap[]; restarts: number[]; identity: NodeIdentity }>(
+      artifactKey,
+      `nodes/${node.name}/sampling.json`,
+    );
     expect(recorded.gaps).toEqual([gap]);
     expect(recorded.restarts).toHaveLength(1);
     // The test bed's node hosts are this machine: the report must be able to tell (same machine-id on every node).
     expect(recorded.identity).toEqual(
-      expect.objectContaining({ node: node.name, machineId: readFileSync('/etc/machine-id', 'utf8').trim(), bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() }),
+      expect.objectContaining({
+        node: node.name,
+        machineId: readFileSync('/etc/machine-id', 'utf8').trim(),
+        bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+      }),
     );
     await activities.cleanupNodes(request);
   });
@@ -260,7 +277,10 @@ describe('collection when sshd goes away', () => {
     const artifactKey = `it/${id}`;
     const failure = await createSamplingActivities({ ssh: dropping, store })
       .collectSamples({ runId: id, nodeMapPath: ownMapPath, artifactKey })
-      .then(() => undefined, (error: unknown) => error);
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     expect(failure).toBeInstanceOf(Error);
     expect(isRetryable(failure)).toBe(true);
     expect(await store.exists(artifactKey, 'nodes/own-node-2/series.json')).toBe(false);
@@ -356,7 +376,9 @@ describe('host keys, users and rights', () => {
       const tofu = (await connector.connect(host.nodeEntry('n', { trustOnFirstUse: true })).catch((e: unknown) => e)) as ApplicationFailure;
       expect(tofu.type).toBe('HostKeyChanged');
       // nor does a pin of the old key
-      const pinned = (await connector.connect(host.nodeEntry('n', { knownHostsPath: undefined, hostKeyFingerprint: before })).catch((e: unknown) => e)) as ApplicationFailure;
+      const pinned = (await connector
+        .connect(host.nodeEntry('n', { knownHostsPath: undefined, hostKeyFingerprint: before }))
+        .catch((e: unknown) => e)) as ApplicationFailure;
       expect(pinned.type).toBe('HostKeyChanged');
       const pinnedNew = await connector.connect(host.nodeEntry('n', { knownHostsPath: undefined, hostKeyFingerprint: after }));
       expect(pinnedNew.hostKey).toMatchObject({ fingerprint: after, via: 'pinned' });
@@ -373,7 +395,12 @@ describe('host keys, users and rights', () => {
     expect(unknown.type).toBe('HostKeyUnknown');
     expect(unknown.message).toContain(host.hostKey().fingerprint);
     const first = await connector.connect(host.nodeEntry('n', { knownHostsPath, trustOnFirstUse: true }));
-    expect(first.hostKey).toEqual({ fingerprint: host.hostKey().fingerprint, keyType: 'ssh-ed25519', via: 'trust-on-first-use', recordedIn: knownHostsPath });
+    expect(first.hostKey).toEqual({
+      fingerprint: host.hostKey().fingerprint,
+      keyType: 'ssh-ed25519',
+      via: 'trust-on-first-use',
+      recordedIn: knownHostsPath,
+    });
     await first.close();
     // OpenSSH itself accepts the recorded line
     const found = execFileSync('ssh-keygen', ['-F', `[${host.address}]:${host.port}`, '-f', knownHostsPath], { encoding: 'utf8' });
@@ -398,7 +425,9 @@ describe('host keys, users and rights', () => {
     const host = ownHosts[0]!;
     const otherKey = path.join(work, 'other_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
-    const wrongKey = (await connector.connect(host.nodeEntry('n', { privateKeyPath: otherKey })).catch((e: unknown) => e)) as ApplicationFailure;
+    const wrongKey = (await connector
+      .connect(host.nodeEntry('n', { privateKeyPath: otherKey }))
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect(wrongKey.type).toBe('SshAuthFailed');
     expect(wrongKey.nonRetryable).toBe(true);
     expect(wrongKey.message).toContain(`root@${host.address}:2222`);
@@ -413,7 +442,13 @@ describe('host keys, users and rights', () => {
   it('reaches a node through a jump host, verifying both host keys', async () => {
     const [jump, target] = [ownHosts[0]!, ownHosts[1]!];
     const node = target.nodeEntry('behind-jump', {
-      jumpHost: { host: jump.address, port: jump.port, user: 'root', privateKeyPath: jump.clientKeyPath, knownHostsPath: jump.knownHostsPath },
+      jumpHost: {
+        host: jump.address,
+        port: jump.port,
+        user: 'root',
+        privateKeyPath: jump.clientKeyPath,
+        knownHostsPath: jump.knownHostsPath,
+      },
     });
     const session = await connector.connect(node);
     try {
@@ -440,7 +475,16 @@ describe('host keys, users and rights', () => {
     const socket = path.join(work, 'agent.sock');
     const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
     try {
-      for (let i = 0; i < 50 && !(await fs.access(socket).then(() => true, () => false)); i++) await sleep(100);
+      for (
+        let i = 0;
+        i < 50 &&
+        !(await fs.access(socket).then(
+          () => true,
+          () => false,
+        ));
+        i++
+      )
+        await sleep(100);
       execFileSync('ssh-add', [host.clientKeyPath], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
       const session = await connector.connect(host.nodeEntry('agent', { privateKeyPath: undefined, agentSocket: socket }));
       expect((await session.run('id -un')).trim()).toBe('root');
@@ -478,7 +522,9 @@ describe('boot time', () => {
         expect(node).toMatchObject({ totalSeconds: null, unavailableReason: `PID 1 is ${pid1}, not systemd` });
       }
     }
-    const reboot = (await activities.measureBootTime({ runId: runId('boot'), nodeMapPath, reboot: true }).catch((e: unknown) => e)) as ApplicationFailure;
+    const reboot = (await activities
+      .measureBootTime({ runId: runId('boot'), nodeMapPath, reboot: true })
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect(reboot.type).toBe('RebootRefused');
   });
 });

@@ -24,7 +24,15 @@ import { temporalCliPath } from '../../src/temporal/binaries';
 import { AesGcmCodec, dataConverterFor, loadKeyFile } from '../../src/temporal/codec';
 import { startCodecServer } from '../../src/temporal/codecServer';
 import { startFakeLinode, type FakeLinode } from '../support/fakeLinode';
-import { kubeconfigSecrets, PRIVATE_KEY_MARKERS, scanHistories, scanText, secretForms, sshKeySecrets, type Secret } from '../support/historyScan';
+import {
+  kubeconfigSecrets,
+  PRIVATE_KEY_MARKERS,
+  scanHistories,
+  scanText,
+  secretForms,
+  sshKeySecrets,
+  type Secret,
+} from '../support/historyScan';
 import { describeLeftover, listRunObjects } from '../support/leftovers';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 import { workerConfigEnv } from '../support/workerConfig';
@@ -65,7 +73,9 @@ beforeAll(async () => {
   // No node map: each scenario's is derived from the cluster it creates, with the test bed's SSH settings.
   const { user, port, privateKeyPath, knownHostsPath } = testbedNodes[0]!;
   const ssh = { user, port, privateKeyPath, knownHostsPath };
-  const env = await workerConfigEnv(dir, { experiment: { isolation: 'per-scenario', cluster: { provider: 'linode', linode: { apiUrl: fake.url, tokenFile, ssh } } } });
+  const env = await workerConfigEnv(dir, {
+    experiment: { isolation: 'per-scenario', cluster: { provider: 'linode', linode: { apiUrl: fake.url, tokenFile, ssh } } },
+  });
   run = await startWorkerRun({ dir, taskQueue: `secrets-${suffix}`, dataConverter, env: { ...env, LINODE_TOKEN: FAKE_LINODE_TOKEN } });
   const keyPaths = [...new Set(testbedNodes.map((n) => n.privateKeyPath).filter((p): p is string => Boolean(p)))];
   secrets = [
@@ -108,7 +118,11 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
     args: [{ window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 }, workload: { loadBalancerWaitSeconds: 5 } }],
     workflowExecutionTimeout: '20 minutes',
   });
-  expect(result.scenarios.map((s) => `${s.scenario}:${s.status}`).sort()).toEqual(['baseline:completed', 'best-practices:completed', 'security-tools:completed']);
+  expect(result.scenarios.map((s) => `${s.scenario}:${s.status}`).sort()).toEqual([
+    'baseline:completed',
+    'best-practices:completed',
+    'security-tools:completed',
+  ]);
 
   // Every execution on this dev server (it serves only this test): the parent, its children, anything else.
   const ids: string[] = [];
@@ -123,7 +137,9 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   // Each scenario sampled the machines of the cluster it created, at the addresses the Linode API gave them.
   const sampled = new Set<string>();
   for (const scenario of result.scenarios) {
-    const record = JSON.parse(await fs.readFile(path.join(hardenlabHome(), scenario.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
+    const record = JSON.parse(
+      await fs.readFile(path.join(hardenlabHome(), scenario.artifactKey, 'scenario-record.json'), 'utf8'),
+    ) as ScenarioRecord;
     const label = lkeClusterLabel(runIdFor(scenario.workflowId));
     const own = [...fake.instances.values()].filter((i) => i.cluster === label).map((i) => ({ node: i.label, host: i.ipv4[0] }));
     expect(own).toHaveLength(3);
@@ -134,7 +150,10 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   }
   expect(sampled.size).toBe(3);
 
-  const scan = scanHistories(ids.map((workflowId) => ({ workflowId, text: showHistory(run.server.address, workflowId) })), secrets);
+  const scan = scanHistories(
+    ids.map((workflowId) => ({ workflowId, text: showHistory(run.server.address, workflowId) })),
+    secrets,
+  );
   process.stdout.write(
     `secrets scan: ${scan.histories} histories, ${scan.bytes} bytes of history JSON, ${scan.decodedBytes} bytes of decoded payloads, ` +
       `${secrets.length} secrets in ${secrets.length * 2}+ forms, ${scan.findings.length} found\n`,
@@ -147,7 +166,11 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   try {
     let decryptedBytes = 0;
     for (const id of ids) {
-      const { stdout } = await execFileAsync(temporalCliPath(process.env), ['workflow', 'show', '--workflow-id', id, '--address', run.server.address, '--codec-endpoint', codecServer.url, '--output', 'json'], { maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await execFileAsync(
+        temporalCliPath(process.env),
+        ['workflow', 'show', '--workflow-id', id, '--address', run.server.address, '--codec-endpoint', codecServer.url, '--output', 'json'],
+        { maxBuffer: 64 * 1024 * 1024 },
+      );
       decryptedBytes += stdout.length;
       expect(scanText(id, stdout, secrets).findings).toEqual([]);
     }
@@ -159,8 +182,12 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   // Every file the run wrote: the report, its data, the scenario records and the tools' output.
   const home = hardenlabHome();
   const experimentDir = path.dirname(result.reportDir!); // <experiment folder>/report
-  const files = (await Promise.all([experimentDir, ...result.scenarios.map((s) => path.join(home, s.artifactKey))].map((dir) => filesUnder(dir)))).flat();
-  expect(files.map((f) => path.basename(f))).toEqual(expect.arrayContaining(['report.html', 'report.md', 'summary.json', 'samples.csv', 'scenario-record.json']));
+  const files = (
+    await Promise.all([experimentDir, ...result.scenarios.map((s) => path.join(home, s.artifactKey))].map((dir) => filesUnder(dir)))
+  ).flat();
+  expect(files.map((f) => path.basename(f))).toEqual(
+    expect.arrayContaining(['report.html', 'report.md', 'summary.json', 'samples.csv', 'scenario-record.json']),
+  );
   const forms = secrets.flatMap(secretForms);
   let artifactBytes = 0;
   const leaks: string[] = [];

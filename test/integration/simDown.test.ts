@@ -13,7 +13,15 @@ jest.setTimeout(300_000);
 const exec = promisify(execFile);
 const instance: SimInstance = {
   clusterName: 'hardenlab-downtest',
-  ports: { kubeApiserver: 16443, etcd: 12379, etcdPeer: 12380, kubeControllerManager: 20257, kubeScheduler: 20259, kwokController: 20247, ssh: 22 },
+  ports: {
+    kubeApiserver: 16443,
+    etcd: 12379,
+    etcdPeer: 12380,
+    kubeControllerManager: 20257,
+    kubeScheduler: 20259,
+    kwokController: 20247,
+    ssh: 22,
+  },
   nodes: [{ name: 'downtest-node-1', address: '127.0.0.21' }],
 };
 
@@ -41,7 +49,11 @@ describe('sim down', () => {
   });
 
   it('reuses a running cluster that is slow to answer, starts its stopped components again, and sim down stops every process sim up started and removes the state', async () => {
-    for (const [host, port] of [['127.0.0.1', 16443], ['127.0.0.1', 12379], ['127.0.0.21', 22]] as const) {
+    for (const [host, port] of [
+      ['127.0.0.1', 16443],
+      ['127.0.0.1', 12379],
+      ['127.0.0.21', 22],
+    ] as const) {
       expect(`${host}:${port} ${(await tcpOpen(host, port)) ? 'busy' : 'free'}`).toBe(`${host}:${port} free`);
     }
 
@@ -85,15 +97,27 @@ describe('sim down', () => {
     const restarted = await simUp(options);
     expect(restarted.started).toBe(false);
     const after = await simStatus(options);
-    const kept = (components: typeof status.components) => components.filter((c) => !restartable.includes(c.name)).map((c) => `${c.name} ${c.pid}`);
+    const kept = (components: typeof status.components) =>
+      components.filter((c) => !restartable.includes(c.name)).map((c) => `${c.name} ${c.pid}`);
     expect(kept(after.components)).toEqual(kept(status.components));
-    expect(after.components.filter((c) => restartable.includes(c.name)).map((c) => [c.name, c.running, stoppedPids.includes(c.pid!)])).toEqual(restartable.map((name) => [name, true, false]));
+    expect(
+      after.components.filter((c) => restartable.includes(c.name)).map((c) => [c.name, c.running, stoppedPids.includes(c.pid!)]),
+    ).toEqual(restartable.map((name) => [name, true, false]));
     expect(fs.readFileSync(caPath, 'utf8')).toBe(ca);
     const pidsAfter = [...after.components, ...after.nodeHosts].map((entry) => entry.pid!);
 
     const down = await simDown(options);
     expect(down.leftover).toEqual([]);
-    expect(down.stopped).toEqual(expect.arrayContaining(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller', 'sshd downtest-node-1']));
+    expect(down.stopped).toEqual(
+      expect.arrayContaining([
+        'etcd',
+        'kube-apiserver',
+        'kube-controller-manager',
+        'kube-scheduler',
+        'kwok-controller',
+        'sshd downtest-node-1',
+      ]),
+    );
     expect([...pids, ...pidsAfter].filter(isAlive)).toEqual([]);
     expect(processesMentioning(home)).toEqual([]);
     expect(await tcpOpen('127.0.0.1', 16443)).toBe(false);

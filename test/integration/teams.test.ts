@@ -17,7 +17,18 @@ import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { ExperimentResult } from '../../src/domain/progress';
 import { sleep } from '../../src/testbed/process';
 import { scenarioProgressQuery } from '../../workflows/definitions';
-import { ensureNamespace, readTeamVersions, reserveTeamPorts, startServer, stopByPidFile, teamBinaryPaths, teamLayout, teamServerDown, teamServerUp, waitServerHealthy } from '../../src/temporal/team';
+import {
+  ensureNamespace,
+  readTeamVersions,
+  reserveTeamPorts,
+  startServer,
+  stopByPidFile,
+  teamBinaryPaths,
+  teamLayout,
+  teamServerDown,
+  teamServerUp,
+  waitServerHealthy,
+} from '../../src/temporal/team';
 import { reservePort, type PortReservation } from '../../src/temporal/ports';
 import type { TeamPorts } from '../../src/temporal/team/teamLayout';
 import { runningPid } from '../../src/temporal/team/processes';
@@ -67,16 +78,24 @@ beforeAll(async () => {
     ...TEAM_B_NODES.map((host) => SshHost.start({ address: host, port: sshPort.port, allowUsers: [TEAM_B_USER] })),
   ]);
   const nodeMap = async (team: string, own: SshHost[], user = 'root') =>
-    writeNodeMap(path.join(home, `${team}-nodes.yaml`), own.map((h, i) => h.nodeEntry(`node-${i + 1}`, { user })));
+    writeNodeMap(
+      path.join(home, `${team}-nodes.yaml`),
+      own.map((h, i) => h.nodeEntry(`node-${i + 1}`, { user })),
+    );
   const mapA = await nodeMap('team-a', hosts.slice(0, 2));
   const mapB = await nodeMap('team-b', hosts.slice(2), TEAM_B_USER);
   const worker = (name: string, namespace: string, team: string, nodeMapPath: string) =>
     startTeamWorker({ name, address, namespace, taskQueue: QUEUE, home: teamHome(team), nodeMapPath, callLog: callLog() });
-  Object.assign(workers, Object.fromEntries(await Promise.all([
-    worker('a1', 'default', 'team-a', mapA).then((w) => ['a1', w] as const),
-    worker('a2', 'default', 'team-a', mapA).then((w) => ['a2', w] as const),
-    worker('b1', 'team-b', 'team-b', mapB).then((w) => ['b1', w] as const),
-  ])));
+  Object.assign(
+    workers,
+    Object.fromEntries(
+      await Promise.all([
+        worker('a1', 'default', 'team-a', mapA).then((w) => ['a1', w] as const),
+        worker('a2', 'default', 'team-a', mapA).then((w) => ['a2', w] as const),
+        worker('b1', 'team-b', 'team-b', mapB).then((w) => ['b1', w] as const),
+      ]),
+    ),
+  );
   connection = await Connection.connect({ address });
 });
 
@@ -95,8 +114,11 @@ afterAll(async () => {
 
 const client = (namespace: string) => new Client({ connection: connection!, namespace });
 const input = (scenarios: string[] | undefined, durationSeconds: number) => ({
-  environment: 'lke', isolation: 'per-scenario', ...(scenarios ? { scenarios } : {}),
-  window: { durationSeconds, intervalSeconds: 1, healthCheckSeconds: 5 }, bootTime: { measure: false },
+  environment: 'lke',
+  isolation: 'per-scenario',
+  ...(scenarios ? { scenarios } : {}),
+  window: { durationSeconds, intervalSeconds: 1, healthCheckSeconds: 5 },
+  bootTime: { measure: false },
 });
 
 async function waitUntil<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
@@ -119,7 +141,9 @@ async function resultOf(handle: WorkflowHandle, namespace: string, timeoutMs = 2
     try {
       const outcome = await Promise.race([handle.result() as Promise<ExperimentResult>, timedOut]);
       if (outcome !== 'timeout') return outcome;
-      throw new Error(`${namespace}/${handle.workflowId} did not complete in ${timeoutMs / 1000} s; scenarios: ${JSON.stringify(await scenarioProgress(namespace))}`);
+      throw new Error(
+        `${namespace}/${handle.workflowId} did not complete in ${timeoutMs / 1000} s; scenarios: ${JSON.stringify(await scenarioProgress(namespace))}`,
+      );
     } catch (error) {
       if (error instanceof WorkflowFailedError || Date.now() > deadline) throw error;
       await sleep(1_000);
@@ -132,13 +156,17 @@ async function resultOf(handle: WorkflowHandle, namespace: string, timeoutMs = 2
 async function scenarioProgress(namespace: string): Promise<unknown[]> {
   const out: unknown[] = [];
   for await (const execution of client(namespace).workflow.list({ query: 'ExecutionStatus = "Running"' })) {
-    const progress = await client(namespace).workflow.getHandle(execution.workflowId).query(scenarioProgressQuery).catch((e: Error) => e.message);
+    const progress = await client(namespace)
+      .workflow.getHandle(execution.workflowId)
+      .query(scenarioProgressQuery)
+      .catch((e: Error) => e.message);
     out.push({ id: execution.workflowId, progress });
   }
   return out;
 }
 
-const readRecord = async (team: string, artifactKey: string) => JSON.parse(await fs.readFile(path.join(teamHome(team), artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
+const readRecord = async (team: string, artifactKey: string) =>
+  JSON.parse(await fs.readFile(path.join(teamHome(team), artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
 
 describe('the team set-up on PostgreSQL', () => {
   it('serves the release deploy/versions.env pins, with the default namespace as the compose job creates it', async () => {
@@ -148,7 +176,7 @@ describe('the team set-up on PostgreSQL', () => {
     expect(Number(ns.config?.workflowExecutionRetentionTtl?.seconds)).toBe(30 * 24 * 3600);
   });
 
-  it('serves the Web UI built from ui-server at the pinned version, showing both teams\' namespaces', async () => {
+  it("serves the Web UI built from ui-server at the pinned version, showing both teams' namespaces", async () => {
     const url = `http://127.0.0.1:${ports.ui}`;
     const settings = (await (await fetch(`${url}/api/v1/settings`)).json()) as { Version: string };
     expect(settings.Version).toBe(versions.ui);
@@ -166,8 +194,16 @@ describe('the team set-up on PostgreSQL', () => {
   let resultA: ExperimentResult;
 
   it('runs a three-scenario per-scenario experiment on both workers, through a worker SIGKILL and a server restart', async () => {
-    teamA = await client('default').workflow.start('securityExperiment', { workflowId: WORKFLOW_ID, taskQueue: QUEUE, args: [input(undefined, WINDOW_SECONDS)] });
-    teamB = await client('team-b').workflow.start('securityExperiment', { workflowId: WORKFLOW_ID, taskQueue: QUEUE, args: [input(['baseline'], 30)] });
+    teamA = await client('default').workflow.start('securityExperiment', {
+      workflowId: WORKFLOW_ID,
+      taskQueue: QUEUE,
+      args: [input(undefined, WINDOW_SECONDS)],
+    });
+    teamB = await client('team-b').workflow.start('securityExperiment', {
+      workflowId: WORKFLOW_ID,
+      taskQueue: QUEUE,
+      args: [input(['baseline'], 30)],
+    });
 
     // All three scenarios sampling: the window is open.
     const started = await waitUntil('three samplers started', () => {
@@ -176,7 +212,9 @@ describe('the team set-up on PostgreSQL', () => {
     });
     const before = readCalls(callLog()).filter((c) => c.namespace === 'default');
     expect(new Set(before.map((c) => c.worker))).toEqual(new Set(['a1', 'a2']));
-    expect(new Set(started.map((c) => c.workflowId))).toEqual(new Set(['baseline', 'best-practices', 'security-tools'].map((s) => `${WORKFLOW_ID}/${s}/1`)));
+    expect(new Set(started.map((c) => c.workflowId))).toEqual(
+      new Set(['baseline', 'best-practices', 'security-tools'].map((s) => `${WORKFLOW_ID}/${s}/1`)),
+    );
 
     await sleep(5_000);
     killedAt = Date.now();
@@ -196,7 +234,11 @@ describe('the team set-up on PostgreSQL', () => {
 
     resultA = await resultOf(teamA, 'default');
     expect(resultA.partial).toBe(false);
-    expect(resultA.scenarios.map((s) => [s.scenario, s.status]).sort()).toEqual([['baseline', 'completed'], ['best-practices', 'completed'], ['security-tools', 'completed']]);
+    expect(resultA.scenarios.map((s) => [s.scenario, s.status]).sort()).toEqual([
+      ['baseline', 'completed'],
+      ['best-practices', 'completed'],
+      ['security-tools', 'completed'],
+    ]);
     await expect(fs.stat(resultA.htmlPath!)).resolves.toBeTruthy();
   });
 
@@ -240,7 +282,10 @@ describe('the team set-up on PostgreSQL', () => {
       return found.sort();
     };
     expect(await ids('team-b')).toEqual([WORKFLOW_ID, `${WORKFLOW_ID}/baseline/1`]);
-    expect(await ids('default')).toEqual([WORKFLOW_ID, ...['baseline', 'best-practices', 'security-tools'].map((s) => `${WORKFLOW_ID}/${s}/1`)]);
+    expect(await ids('default')).toEqual([
+      WORKFLOW_ID,
+      ...['baseline', 'best-practices', 'security-tools'].map((s) => `${WORKFLOW_ID}/${s}/1`),
+    ]);
     const recordB = await readRecord('team-b', resultB.scenarios[0]!.artifactKey);
     expect(recordB.collect!.nodes.map((n) => [n.node, n.cpuSamples])).toEqual([['node-1', 30]]);
   });

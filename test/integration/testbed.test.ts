@@ -55,12 +55,18 @@ function ssh(node: NodeEntry, command: string, extra: { user?: string; knownHost
   return exec(
     'ssh',
     [
-      '-i', node.privateKeyPath!,
-      '-p', String(node.port),
-      '-o', `UserKnownHostsFile=${extra.knownHosts ?? node.knownHostsPath!}`,
-      '-o', 'StrictHostKeyChecking=yes',
-      '-o', 'BatchMode=yes',
-      '-o', 'ConnectTimeout=10',
+      '-i',
+      node.privateKeyPath!,
+      '-p',
+      String(node.port),
+      '-o',
+      `UserKnownHostsFile=${extra.knownHosts ?? node.knownHostsPath!}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'ConnectTimeout=10',
       `${extra.user ?? node.user}@${node.host}`,
       command,
     ],
@@ -161,12 +167,22 @@ describe('admission and authorization', () => {
   };
 
   it('rejects a pod violating Pod Security "restricted" in a labelled namespace, and admits a compliant one', async () => {
-    const violating = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'privileged', namespace: restrictedNamespace }, spec: { containers: [{ ...pausePod, securityContext: { privileged: true } }] } };
+    const violating = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'privileged', namespace: restrictedNamespace },
+      spec: { containers: [{ ...pausePod, securityContext: { privileged: true } }] },
+    };
     const stderr = await kubectlFails(JSON.stringify(violating), 'create', '-f', '-');
     expect(stderr).toContain('violates PodSecurity "restricted:latest"');
     expect(stderr).toContain('privileged');
 
-    await kubectlApply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'compliant', namespace: restrictedNamespace }, spec: compliantSpec });
+    await kubectlApply({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'compliant', namespace: restrictedNamespace },
+      spec: compliantSpec,
+    });
     expect(await kubectl('get', 'pod', 'compliant', '-n', restrictedNamespace, '-o', 'name')).toContain('pod/compliant');
   });
 
@@ -191,7 +207,9 @@ describe('node hosts', () => {
   it('refuses a node host whose key is not in known_hosts (strict checking is real)', async () => {
     const emptyKnownHosts = path.join(await tempDir('hardenlab-known-hosts-'), 'known_hosts');
     fs.writeFileSync(emptyKnownHosts, '');
-    await expect(ssh(nodes[0]!, 'true', { knownHosts: emptyKnownHosts })).rejects.toMatchObject({ stderr: expect.stringContaining('Host key verification failed') });
+    await expect(ssh(nodes[0]!, 'true', { knownHosts: emptyKnownHosts })).rejects.toMatchObject({
+      stderr: expect.stringContaining('Host key verification failed'),
+    });
   });
 
   it('sees the real kube-apiserver process from a node host (kube-bench relies on it)', async () => {
@@ -230,7 +248,9 @@ describe('node hosts', () => {
     const original = fs.readFileSync(layout.authorizedKeysPath, 'utf8');
     fs.appendFileSync(layout.authorizedKeysPath, fs.readFileSync(`${intruder}.pub`));
     try {
-      await expect(ssh({ ...nodes[0]!, privateKeyPath: intruder }, 'true')).rejects.toMatchObject({ stderr: expect.stringContaining('Permission denied') });
+      await expect(ssh({ ...nodes[0]!, privateKeyPath: intruder }, 'true')).rejects.toMatchObject({
+        stderr: expect.stringContaining('Permission denied'),
+      });
       await expect(ssh(nodes[0]!, 'true')).resolves.toBeDefined();
     } finally {
       fs.writeFileSync(layout.authorizedKeysPath, original);

@@ -47,7 +47,9 @@ function request(tools: Record<string, unknown> = {}): ToolRunRequest {
 /** The numbers of real runs, for the test log (and the project notes). */
 function logSummary(summary: ToolRunSummary): void {
   const seconds = ((summary.end - summary.start) / 1000).toFixed(1);
-  process.stderr.write(`[tools] ${summary.tool} ${summary.mode} on ${summary.target}: ${summary.outcome}, ${seconds} s, ${JSON.stringify(summary.counts)}${summary.warnings.length ? `, warnings: ${summary.warnings.join(' / ')}` : ''}\n`);
+  process.stderr.write(
+    `[tools] ${summary.tool} ${summary.mode} on ${summary.target}: ${summary.outcome}, ${seconds} s, ${JSON.stringify(summary.counts)}${summary.warnings.length ? `, warnings: ${summary.warnings.join(' / ')}` : ''}\n`,
+  );
 }
 
 async function findings(file: string): Promise<FindingsDocument> {
@@ -59,7 +61,8 @@ async function apiServerArgs(): Promise<string[]> {
   const pidFile = path.join(simLayout(testbed.home, testbed.instance).kwokClusterDir, 'pids', 'kube-apiserver.pid');
   const pid = (await fs.readFile(pidFile, 'utf8')).trim();
   const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
-  if (path.basename(argv[0] ?? '') !== 'kube-apiserver') throw new Error(`pid ${pid} of ${pidFile} is not a kube-apiserver: ${argv.join(' ')}`);
+  if (path.basename(argv[0] ?? '') !== 'kube-apiserver')
+    throw new Error(`pid ${pid} of ${pidFile} is not a kube-apiserver: ${argv.join(' ')}`);
   return argv;
 }
 
@@ -120,7 +123,13 @@ describe('kube-bench on a node host over SSH', () => {
     const tools = createToolActivities(deps);
     const summary = await tools.runKubeBench(request({ kubeBench: { mode: 'node' } }));
     logSummary(summary);
-    expect(summary).toMatchObject({ tool: 'kube-bench', mode: 'node', target: testbed.nodeNames[0], outcome: 'ok', version: deps.binaries.kubeBenchVersion });
+    expect(summary).toMatchObject({
+      tool: 'kube-bench',
+      mode: 'node',
+      target: testbed.nodeNames[0],
+      outcome: 'ok',
+      version: deps.binaries.kubeBenchVersion,
+    });
     expect(summary.end).toBeGreaterThanOrEqual(summary.start);
     const doc = await findings(summary.findingsFile!);
     expect(doc.start).toBe(summary.start);
@@ -204,7 +213,9 @@ describe('in-cluster Jobs on KWOK', () => {
     logSummary(summary);
     expect(summary.outcome).toBe('no-output');
     expect(summary.counts).toEqual({});
-    expect(summary.warnings.join(' ')).toMatch(/no output: the Job completed but its pod .* ran on the simulated \(KWOK\) node sim-node-\d.*not "zero findings"/);
+    expect(summary.warnings.join(' ')).toMatch(
+      /no output: the Job completed but its pod .* ran on the simulated \(KWOK\) node sim-node-\d.*not "zero findings"/,
+    );
     const job = await kube.get('batch/v1', 'Job', toolJobName('kube-bench', runId), namespace);
     expect(job!.metadata.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'hardenlab' });
     const jobs = await kube.list('batch/v1', 'Job', { namespace, labelSelector: runLabelSelector(runId) });
@@ -215,15 +226,18 @@ describe('in-cluster Jobs on KWOK', () => {
 
   it('kube-hunter pod mode runs as a Job with --pod and also reports "no output"', async () => {
     const tools = createToolActivities(deps);
-    const summary = await tools.runKubeHunter({ ...request({ kubeHunter: { modes: ['pod'], subnetProbes: { allowed: true } } }), mode: 'pod' });
+    const summary = await tools.runKubeHunter({
+      ...request({ kubeHunter: { modes: ['pod'], subnetProbes: { allowed: true } } }),
+      mode: 'pod',
+    });
     logSummary(summary);
     expect(summary).toMatchObject({ tool: 'kube-hunter', mode: 'pod', outcome: 'no-output', version: '0.6.8' });
-    const job = await kube.get<{ apiVersion: string; kind: string; metadata: { name: string }; spec: { template: { spec: { containers: { args: string[] }[] } } } }>(
-      'batch/v1',
-      'Job',
-      toolJobName('kube-hunter', runId),
-      namespace,
-    );
+    const job = await kube.get<{
+      apiVersion: string;
+      kind: string;
+      metadata: { name: string };
+      spec: { template: { spec: { containers: { args: string[] }[] } } };
+    }>('batch/v1', 'Job', toolJobName('kube-hunter', runId), namespace);
     expect(job!.spec.template.spec.containers[0]!.args).toEqual(['--pod', '--report', 'json', '--log', 'none']);
   });
 });
@@ -240,15 +254,25 @@ describe("tool Jobs in a run whose namespace enforces Pod Security (a pack's res
     await kube.apply(namespaceManifest({ runId: hardenedRunId, namespace: hardenedNamespace }, { podSecurity: true }));
     const tools = createToolActivities(deps);
     const began = Date.now();
-    const summary = await tools.runKubeBench({ ...request({ kubeBench: { mode: 'job', benchmark: 'cis-1.11' } }), runId: hardenedRunId, namespace: hardenedNamespace });
+    const summary = await tools.runKubeBench({
+      ...request({ kubeBench: { mode: 'job', benchmark: 'cis-1.11' } }),
+      runId: hardenedRunId,
+      namespace: hardenedNamespace,
+    });
     logSummary(summary);
-    const placed = (await kube.list('v1', 'Namespace', { labelSelector: runLabelSelector(hardenedRunId) })).items.map((ns) => ns.metadata.name).sort();
+    const placed = (await kube.list('v1', 'Namespace', { labelSelector: runLabelSelector(hardenedRunId) })).items
+      .map((ns) => ns.metadata.name)
+      .sort();
     const toolsNamespace = placed.find((name) => name !== hardenedNamespace)!;
     expect(placed).toEqual([hardenedNamespace, toolsNamespace].sort());
-    expect((await kube.get('v1', 'Namespace', toolsNamespace))!.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'privileged' });
+    expect((await kube.get('v1', 'Namespace', toolsNamespace))!.metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'privileged',
+    });
     // KWOK admits the Job's pod there and completes it without running it: "no output", well before the Job timeout.
     expect(summary.outcome).toBe('no-output');
-    expect(summary.warnings).toContain(`ran in namespace ${toolsNamespace}: the run's namespace ${hardenedNamespace} enforces Pod Security "restricted", which refuses the tool's pod`);
+    expect(summary.warnings).toContain(
+      `ran in namespace ${toolsNamespace}: the run's namespace ${hardenedNamespace} enforces Pod Security "restricted", which refuses the tool's pod`,
+    );
     expect(await kube.get('batch/v1', 'Job', toolJobName('kube-bench', hardenedRunId), toolsNamespace)).not.toBeNull();
     expect(Date.now() - began).toBeLessThan(60_000);
   });
@@ -274,7 +298,10 @@ describe('tool output through the activity, from a stand-in program replaying re
   it('interface mode runs kube-hunter on the node over SSH with --interface (a stand-in there: no real subnet scan in tests)', async () => {
     const program = await standIn('replay-kube-hunter-on-node', 'kube-hunter-remote.json');
     const tools = createToolActivities({ ...deps, nodeKubeHunter: program });
-    const summary = await tools.runKubeHunter({ ...request({ kubeHunter: { modes: ['interface'], subnetProbes: { allowed: true } } }), mode: 'interface' });
+    const summary = await tools.runKubeHunter({
+      ...request({ kubeHunter: { modes: ['interface'], subnetProbes: { allowed: true } } }),
+      mode: 'interface',
+    });
     expect(summary).toMatchObject({ tool: 'kube-hunter', mode: 'interface', target: testbed.nodeNames[0], outcome: 'ok' });
     const doc = await findings(summary.findingsFile!);
     expect(doc.command).toBe(`${program} --interface --report json --log none`);
@@ -286,14 +313,22 @@ describe('tool output through the activity, from a stand-in program replaying re
     const program = path.join(work, 'recording-kube-hunter');
     await fs.writeFile(program, `#!/bin/sh\ntouch '${ran}'\n`, { mode: 0o755 });
     const checked: string[] = [];
-    const tools = createToolActivities({ ...deps, nodeKubeHunter: program, namespaceClosureViolations: async (ns) => (checked.push(ns), ['default route via 192.0.2.254']) });
+    const tools = createToolActivities({
+      ...deps,
+      nodeKubeHunter: program,
+      namespaceClosureViolations: async (ns) => (checked.push(ns), ['default route via 192.0.2.254']),
+    });
     for (const mode of ['interface', 'pod'] as const) {
       const refused = (await tools.runKubeHunter({ ...request(), mode }).catch((e: unknown) => e)) as ApplicationFailure;
       expect(refused.type).toBe('ToolConfigInvalid');
       expect(refused.message).toContain(`kube-hunter ${mode} mode probes whole subnets, and the worker's config does not allow that`);
-      const open = (await tools.runKubeHunter({ ...request({ kubeHunter: { subnetProbes: { allowed: true, closedNamespace: 'hardenlab-x' } } }), mode }).catch((e: unknown) => e)) as ApplicationFailure;
+      const open = (await tools
+        .runKubeHunter({ ...request({ kubeHunter: { subnetProbes: { allowed: true, closedNamespace: 'hardenlab-x' } } }), mode })
+        .catch((e: unknown) => e)) as ApplicationFailure;
       expect(open.type).toBe('ToolNetworkNotClosed');
-      expect(open.message).toBe(`kube-hunter ${mode} mode was not run: network namespace hardenlab-x is not closed (default route via 192.0.2.254)`);
+      expect(open.message).toBe(
+        `kube-hunter ${mode} mode was not run: network namespace hardenlab-x is not closed (default route via 192.0.2.254)`,
+      );
     }
     expect(checked).toEqual(['hardenlab-x', 'hardenlab-x']);
     await expect(fs.stat(ran)).rejects.toThrow(/ENOENT/);
@@ -301,7 +336,9 @@ describe('tool output through the activity, from a stand-in program replaying re
 
   it('interface mode says so when kube-hunter is not installed on the node', async () => {
     const tools = createToolActivities({ ...deps, nodeKubeHunter: path.join(work, 'no-such-kube-hunter') });
-    const error = await tools.runKubeHunter({ ...request({ kubeHunter: { subnetProbes: { allowed: true } } }), mode: 'interface' }).catch((e: unknown) => e);
+    const error = await tools
+      .runKubeHunter({ ...request({ kubeHunter: { subnetProbes: { allowed: true } } }), mode: 'interface' })
+      .catch((e: unknown) => e);
     expect((error as ApplicationFailure).type).toBe('ToolMissing');
     expect((error as Error).message).toMatch(/kube-hunter is not installed on node sim-node-1/);
   });
@@ -312,7 +349,9 @@ describe('tool output through the activity, from a stand-in program replaying re
     const fake = path.join(work, 'truncated-kube-hunter');
     await fs.writeFile(fake, `#!/bin/sh\ncat '${truncated}'\n`, { mode: 0o755 });
     const tools = createToolActivities({ ...deps, binaries: { ...deps.binaries, kubeHunter: fake } });
-    const error = await tools.runKubeHunter({ ...request({ kubeHunter: { remoteTarget: '127.0.0.1' } }), mode: 'remote' }).catch((e: unknown) => e);
+    const error = await tools
+      .runKubeHunter({ ...request({ kubeHunter: { remoteTarget: '127.0.0.1' } }), mode: 'remote' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect((error as ApplicationFailure).type).toBe('ToolOutputInvalid');
     expect((error as ApplicationFailure).nonRetryable).toBe(true);

@@ -50,7 +50,9 @@ async function findings(summary: ToolRunSummary): Promise<FindingsDocument> {
 
 function logSummary(summary: ToolRunSummary): void {
   const seconds = ((summary.end - summary.start) / 1000).toFixed(1);
-  process.stderr.write(`[trivy] ${summary.mode} on ${summary.target}: ${summary.outcome}, ${seconds} s, ${JSON.stringify(summary.counts)}\n`);
+  process.stderr.write(
+    `[trivy] ${summary.mode} on ${summary.target}: ${summary.outcome}, ${seconds} s, ${JSON.stringify(summary.counts)}\n`,
+  );
 }
 
 beforeAll(async () => {
@@ -59,7 +61,10 @@ beforeAll(async () => {
   apiAddress = testbed.instance.apiAddress!;
   kube = await loadKubeClient(cluster);
   const workload = experimentSchema.parse({}).workload;
-  for (const [namespace, hardened] of [[rootNs, false], [hardenedNs, true]] as const) {
+  for (const [namespace, hardened] of [
+    [rootNs, false],
+    [hardenedNs, true],
+  ] as const) {
     await kube.apply(namespaceManifest({ runId, namespace }));
     await kube.apply(workloadDeployment({ runId, namespace }, workload, { hardened, replicas: 1 }));
   }
@@ -67,8 +72,16 @@ beforeAll(async () => {
   workerTemp = path.join(work, 'worker-tmp');
   await fs.mkdir(workerTemp);
   store = new ArtifactStore(path.join(work, 'store'));
-  deps = { ssh: new Ssh2Connector(), kube: (ref) => loadToolKubeClient(ref), store, binaries: defaultToolBinaries(process.env), workerTempDir: workerTemp, timeouts: { trivyMs: 10 * 60_000 },
-    env: process.env, namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, process.env) };
+  deps = {
+    ssh: new Ssh2Connector(),
+    kube: (ref) => loadToolKubeClient(ref),
+    store,
+    binaries: defaultToolBinaries(process.env),
+    workerTempDir: workerTemp,
+    timeouts: { trivyMs: 10 * 60_000 },
+    env: process.env,
+    namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, process.env),
+  };
   for (const [key, value] of Object.entries(OFFLINE)) [saved[key], process.env[key]] = [process.env[key], value];
 });
 
@@ -86,7 +99,13 @@ describe('Trivy on the worker host against the test bed, offline', () => {
   it("misconfig mode finds the thesis workload's misconfigurations, and fewer on its hardened variant", async () => {
     const summary = await createToolActivities(deps).runTrivy({ ...request(), mode: 'misconfig' });
     logSummary(summary);
-    expect(summary).toMatchObject({ tool: 'trivy', mode: 'misconfig', target: apiAddress, outcome: 'ok', version: deps.binaries.trivyVersion });
+    expect(summary).toMatchObject({
+      tool: 'trivy',
+      mode: 'misconfig',
+      target: apiAddress,
+      outcome: 'ok',
+      version: deps.binaries.trivyVersion,
+    });
     misconfig = await findings(summary);
     expect(summary.counts.failures).toBe(misconfig.findings.length);
     const on = (namespace: string) => misconfig.findings.filter((f) => f.location === `${namespace}/Deployment/${APP_NAME}`);
@@ -97,7 +116,11 @@ describe('Trivy on the worker host against the test bed, offline', () => {
     // runAsNonRoot, allowPrivilegeEscalation, readOnlyRootFilesystem: set in the hardened variant only.
     const hardenedAway = [...rootIds].filter((id) => !hardenedIds.has(id));
     expect(hardenedAway.length).toBeGreaterThanOrEqual(3);
-    expect(on(rootNs).map((f) => `${f.title} ${f.evidence}`).join('\n')).toMatch(/root/i);
+    expect(
+      on(rootNs)
+        .map((f) => `${f.title} ${f.evidence}`)
+        .join('\n'),
+    ).toMatch(/root/i);
     expect(misconfig.command).toContain('--skip-db-update');
     expect(misconfig.command).toContain('--skip-check-update');
     expect(misconfig.command).not.toContain(workerTemp);
@@ -112,7 +135,10 @@ describe('Trivy on the worker host against the test bed, offline', () => {
     expect(summary.counts.controls).toBeGreaterThan(50);
     expect(summary.counts.fail).toBeGreaterThan(0);
     expect(summary.counts.pass! + summary.counts.fail! + summary.counts.manual!).toBe(summary.counts.controls);
-    const failedEvidence = doc.findings.filter((f) => f.status === 'FAIL').map((f) => f.evidence).join('\n');
+    const failedEvidence = doc.findings
+      .filter((f) => f.status === 'FAIL')
+      .map((f) => f.evidence)
+      .join('\n');
     expect(failedEvidence).toContain(APP_NAME);
   });
 

@@ -41,7 +41,12 @@ beforeAll(async () => {
   listener.on('connection', () => connections++);
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   apiUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/`;
-  const env = { ...process.env, HARDENLAB_CONFIG: configFile, HARDENLAB_HOME: path.join(dir, 'home'), [TOKEN_VARIABLE]: 'worker-secret-token' };
+  const env = {
+    ...process.env,
+    HARDENLAB_CONFIG: configFile,
+    HARDENLAB_HOME: path.join(dir, 'home'),
+    [TOKEN_VARIABLE]: 'worker-secret-token',
+  };
   run = await startWorkerRun({ dir, taskQueue: `trust-${suffix}`, env });
 });
 
@@ -50,10 +55,17 @@ afterAll(async () => {
   await new Promise((resolve) => listener?.close(resolve));
 });
 
-async function failureOf(workflowType: 'scenarioRun' | 'securityExperiment', workflowId: string, input: unknown): Promise<ApplicationFailure> {
+async function failureOf(
+  workflowType: 'scenarioRun' | 'securityExperiment',
+  workflowId: string,
+  input: unknown,
+): Promise<ApplicationFailure> {
   const error = await run.client.workflow
     .execute(workflowType, { taskQueue: run.temporal.taskQueue, workflowId, args: [input as never], workflowExecutionTimeout: '2 minutes' })
-    .then(() => new Error('workflow completed instead of failing'), (e: unknown) => e);
+    .then(
+      () => new Error('workflow completed instead of failing'),
+      (e: unknown) => e,
+    );
   expect(error).toBeInstanceOf(WorkflowFailedError);
   const cause = (error as WorkflowFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
@@ -64,7 +76,11 @@ async function failureOf(workflowType: 'scenarioRun' | 'securityExperiment', wor
 async function scheduledActivities(workflowId: string): Promise<string[]> {
   const history = await run.client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? [])
-    .filter((e) => e.eventType === proto.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED || e.eventType === proto.api.enums.v1.EventType.EVENT_TYPE_MARKER_RECORDED)
+    .filter(
+      (e) =>
+        e.eventType === proto.api.enums.v1.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED ||
+        e.eventType === proto.api.enums.v1.EventType.EVENT_TYPE_MARKER_RECORDED,
+    )
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? e.markerRecordedEventAttributes?.markerName ?? '?')
     .filter((name) => name !== 'core_patch');
 }
@@ -88,7 +104,14 @@ test('a scenarioRun started directly with a Linode apiUrl and tokenEnv fails as 
   const failure = await failureOf('scenarioRun', workflowId, input);
   expect(failure.nonRetryable).toBe(true);
   expect(failure.message).toContain('scenarioRun was started directly');
-  for (const field of ['config.cluster.linode.apiUrl', 'config.cluster.linode.tokenEnv', 'config.tools.kubeBench.binaryPath', 'config.tools.kubeHunter.active', 'artifactKey', 'definitionsKey']) {
+  for (const field of [
+    'config.cluster.linode.apiUrl',
+    'config.cluster.linode.tokenEnv',
+    'config.tools.kubeBench.binaryPath',
+    'config.tools.kubeHunter.active',
+    'artifactKey',
+    'definitionsKey',
+  ]) {
     expect(failure.message).toContain(field);
   }
   expect(failure.message).not.toContain('worker-secret-token');
@@ -111,4 +134,3 @@ test.each(ENVIRONMENT_FIELD_NAMES.map((field, i) => [field, VARIANT_KINDS[i % VA
     expect(connections).toBe(0);
   },
 );
-

@@ -50,7 +50,9 @@ test('the same values in --config pass, and the resolved experiment is printed',
   const result = await validate('--config', await configFile('linode.yaml', { experiment }), '--input', '{"scenarios":["baseline"]}');
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
-  expect(result.stdout).toContain(`valid: the experiment as a worker with the worker config ${path.join(home, 'linode.yaml')} resolves it:`);
+  expect(result.stdout).toContain(
+    `valid: the experiment as a worker with the worker config ${path.join(home, 'linode.yaml')} resolves it:`,
+  );
   expect(result.stdout).toMatch(/apiUrl: http:\/\/127\.0\.0\.1:9\//);
   expect(result.stdout).toMatch(/scenarios:\n {2}- baseline\n/);
 });
@@ -58,7 +60,10 @@ test('the same values in --config pass, and the resolved experiment is printed',
 test('--json prints every error of an input file, and picks named environments', async () => {
   const inputFile = path.join(home, 'input.yaml');
   await fs.writeFile(inputFile, 'environment: prod\nwindow:\n  durationSeconds: -1\nrepetitions: two\n');
-  const config = await configFile('envs.yaml', { experiment: { cluster: { provider: 'local' } }, environments: { lab: { cluster: { provider: 'linode', linode: { tokenEnv: 'HOME', ssh: { user: 'sampler' } } } } } });
+  const config = await configFile('envs.yaml', {
+    experiment: { cluster: { provider: 'local' } },
+    environments: { lab: { cluster: { provider: 'linode', linode: { tokenEnv: 'HOME', ssh: { user: 'sampler' } } } } },
+  });
   const bad = await validate('--config', config, '--input-file', inputFile, '--json');
   expect(bad.code).toBe(1);
   const parsed = JSON.parse(bad.stdout) as { ok: boolean; errors: { field: string; message: string }[] };
@@ -87,41 +92,72 @@ test("the worker's own scenarios resolve with a digest per manifest and their ex
   await fs.mkdir(path.join(folder, 'scenarios'));
   await fs.mkdir(path.join(folder, 'packs', 'strict'), { recursive: true });
   await fs.writeFile(path.join(folder, 'scenarios', 'limits-plus.yaml'), 'packs: [resource-limits, strict]\n');
-  await fs.writeFile(path.join(folder, 'packs', 'strict', 'a.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: strict-settings }\ndata: { level: high }\n');
+  await fs.writeFile(
+    path.join(folder, 'packs', 'strict', 'a.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: strict-settings }\ndata: { level: high }\n',
+  );
   await fs.writeFile(path.join(folder, 'packs', 'strict', 'expected-denials.yaml'), '- automount-sa-token\n');
   const good = await validate('--config', config, '--input', '{"scenarios":["baseline","limits-plus"]}');
   expect([good.code, good.stderr]).toEqual([0, '']);
-  expect(good.stdout).toContain(`  limits-plus (${path.join(folder, 'scenarios', 'limits-plus.yaml')}): packs resource-limits (built-in), strict (${path.join(folder, 'packs', 'strict')}); tools in the window none\n`);
+  expect(good.stdout).toContain(
+    `  limits-plus (${path.join(folder, 'scenarios', 'limits-plus.yaml')}): packs resource-limits (built-in), strict (${path.join(folder, 'packs', 'strict')}); tools in the window none\n`,
+  );
   expect(good.stdout).toMatch(/\n {4}resource-limits\/limitrange\.yaml #1 LimitRange hardenlab-container-defaults sha256:[0-9a-f]{64}\n/);
   expect(good.stdout).toMatch(/\n {4}strict\/a\.yaml #1 ConfigMap strict-settings sha256:[0-9a-f]{64}\n/);
   expect(good.stdout).toContain('\n    strict expects denied: automount-sa-token\n');
   expect(good.stdout).not.toContain('expected-denials.yaml #');
 
-  await fs.writeFile(path.join(folder, 'packs', 'strict', 'b.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: fine }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: token }\n');
+  await fs.writeFile(
+    path.join(folder, 'packs', 'strict', 'b.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: fine }\n---\napiVersion: v1\nkind: Secret\nmetadata: { name: token }\n',
+  );
   await fs.writeFile(path.join(folder, 'packs', 'strict', 'expected-denials.yaml'), '- automount-sa-token\n- sudo-everything\n');
   const bad = await validate('--config', config, '--input', '{"scenarios":["limits-plus","chaos"]}');
   expect(bad.code).toBe(1);
   expect(bad.stderr).toMatch(/^invalid: 3 errors$/m);
-  expect(bad.stderr).toContain(`  ${path.join(folder, 'packs', 'strict', 'expected-denials.yaml')} entry 2: unknown attack "sudo-everything": the attack battery's are privileged-pod, `);
+  expect(bad.stderr).toContain(
+    `  ${path.join(folder, 'packs', 'strict', 'expected-denials.yaml')} entry 2: unknown attack "sudo-everything": the attack battery's are privileged-pod, `,
+  );
   expect(bad.stderr).toContain(`  ${path.join(folder, 'packs', 'strict', 'b.yaml')} document 2: v1 Secret may not be created by a pack`);
-  expect(bad.stderr).toMatch(/^ {2}scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, limits-plus /m);
+  expect(bad.stderr).toMatch(
+    /^ {2}scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, limits-plus /m,
+  );
 });
 
 test('validate says which access each node gets and why: SSH with a node map, the Kubernetes API where the worker config says so', async () => {
   const kubeconfig = path.join(home, 'access-kubeconfig');
   const nodes = path.join(home, 'access-nodes.yaml');
   await fs.writeFile(kubeconfig, 'apiVersion: v1\n');
-  await fs.writeFile(nodes, stringify({ nodes: [{ name: 'n1', host: '10.0.0.11', user: 'admin' }, { name: 'n2', host: '10.0.0.12' }] }));
+  await fs.writeFile(
+    nodes,
+    stringify({
+      nodes: [
+        { name: 'n1', host: '10.0.0.11', user: 'admin' },
+        { name: 'n2', host: '10.0.0.12' },
+      ],
+    }),
+  );
   const cluster = { provider: 'kubeconfig', kubeconfigPath: kubeconfig };
   const ssh = await validate('--config', await configFile('ssh-access.yaml', { experiment: { cluster, nodeMapPath: nodes } }));
   expect([ssh.code, ssh.stderr]).toEqual([0, '']);
-  expect(ssh.stdout).toContain('node access:\n  n1: ssh to admin@10.0.0.11:22 (the default with a node map)\n  n2: ssh to root@10.0.0.12:22 (');
+  expect(ssh.stdout).toContain(
+    'node access:\n  n1: ssh to admin@10.0.0.11:22 (the default with a node map)\n  n2: ssh to root@10.0.0.12:22 (',
+  );
   const experiment = { cluster, nodeMapPath: nodes, nodeAccess: 'kubernetes', nodeAccessImage: 'registry.example/busybox@sha256:0123' };
   const kube = await validate('--config', await configFile('kube-access.yaml', { experiment }));
   expect([kube.code, kube.stderr]).toEqual([0, '']);
-  expect(kube.stdout).toContain('  n2: kubernetes, a hostPID pod (SYS_ADMIN, SYS_PTRACE) with image registry.example/busybox@sha256:0123 running nsenter into the node (nodeAccess: kubernetes in the worker config)\n');
+  expect(kube.stdout).toContain(
+    '  n2: kubernetes, a hostPID pod (SYS_ADMIN, SYS_PTRACE) with image registry.example/busybox@sha256:0123 running nsenter into the node (nodeAccess: kubernetes in the worker config)\n',
+  );
   // Who may choose it: the worker config, never the workflow input.
-  const input = await validate('--config', await configFile('ssh-access2.yaml', { experiment: { cluster, nodeMapPath: nodes } }), '--input', '{"nodeAccess":"kubernetes"}');
+  const input = await validate(
+    '--config',
+    await configFile('ssh-access2.yaml', { experiment: { cluster, nodeMapPath: nodes } }),
+    '--input',
+    '{"nodeAccess":"kubernetes"}',
+  );
   expect(input.code).toBe(1);
-  expect(input.stderr).toMatch(/^ {2}nodeAccess: belongs in the worker config .*, not in the workflow input: it chooses whether the worker runs a privileged pod/m);
+  expect(input.stderr).toMatch(
+    /^ {2}nodeAccess: belongs in the worker config .*, not in the workflow input: it chooses whether the worker runs a privileged pod/m,
+  );
 });

@@ -6,6 +6,14 @@ import { numberedNodes, type SimInstance } from '../../src/testbed';
 
 export const ACCESS_INSTANCE: SimInstance = {
   clusterName: 'hardenlab-access-test',
-  ports: { kubeApiserver: 21443, etcd: 21379, etcdPeer: 21380, kubeControllerManager: 30357, kubeScheduler: 30359, kwokController: 30347, ssh: 22 },
+  ports: {
+    kubeApiserver: 21443,
+    etcd: 21379,
+    etcdPeer: 21380,
+    kubeControllerManager: 30357,
+    kubeScheduler: 30359,
+    kwokController: 30347,
+    ssh: 22,
+  },
   nodes: numberedNodes('access-node', 51),
 };

@@ -30,19 +30,33 @@ async function asOtherUser(command: string[]): Promise<{ code: number; body: str
 
 async function countKeys(layout: SimLayout, key: string): Promise<number> {
   const pki = etcdPki(layout);
-  const { stdout } = await exec(binaryPaths(readVersions()).etcdctl, [
-    `--endpoints=https://127.0.0.1:${layout.instance.ports.etcd}`, `--cacert=${pki.caCert}`, `--cert=${pki.apiServerClientCert}`, `--key=${pki.apiServerClientKey}`,
-    'get', key, '--keys-only', '--write-out=json',
-  ], { timeout: 30_000 });
+  const { stdout } = await exec(
+    binaryPaths(readVersions()).etcdctl,
+    [
+      `--endpoints=https://127.0.0.1:${layout.instance.ports.etcd}`,
+      `--cacert=${pki.caCert}`,
+      `--cert=${pki.apiServerClientCert}`,
+      `--key=${pki.apiServerClientKey}`,
+      'get',
+      key,
+      '--keys-only',
+      '--write-out=json',
+    ],
+    { timeout: 30_000 },
+  );
   return (JSON.parse(stdout) as { count?: number }).count ?? 0;
 }
 
 /** Tries, as the test bed's unprivileged account, to write a privileged Pod's key into etcd over v3's HTTP gateway. */
 export async function foreignEtcdWrite(layout: SimLayout): Promise<ForeignWrite> {
   const key = `/registry/pods/default/foreign-${process.pid}`;
-  const body = JSON.stringify({ key: Buffer.from(key).toString('base64'), value: Buffer.from('{"spec":{"containers":[{"securityContext":{"privileged":true}}]}}').toString('base64') });
+  const body = JSON.stringify({
+    key: Buffer.from(key).toString('base64'),
+    value: Buffer.from('{"spec":{"containers":[{"securityContext":{"privileged":true}}]}}').toString('base64'),
+  });
   const port = layout.instance.ports.etcd;
-  const put = (scheme: string) => asOtherUser(['curl', '-sS', '-k', '--max-time', '10', '-X', 'POST', '-d', body, `${scheme}://127.0.0.1:${port}/v3/kv/put`]);
+  const put = (scheme: string) =>
+    asOtherUser(['curl', '-sS', '-k', '--max-time', '10', '-X', 'POST', '-d', body, `${scheme}://127.0.0.1:${port}/v3/kv/put`]);
   const plain = await put('http');
   const tls = await put('https');
   const pki = etcdPki(layout);
@@ -50,5 +64,11 @@ export async function foreignEtcdWrite(layout: SimLayout): Promise<ForeignWrite>
   for (const file of [pki.caKey, pki.apiServerClientKey, pki.serverKey, layout.kubeconfigPath, `${layout.kwokClusterDir}/pki/admin.key`]) {
     if ((await asOtherUser(['test', '-r', file])).code === 0) readable.push(file);
   }
-  return { plain, tls, readable, keyCount: await countKeys(layout, key), defaultNamespaceCount: await countKeys(layout, '/registry/namespaces/default') };
+  return {
+    plain,
+    tls,
+    readable,
+    keyCount: await countKeys(layout, key),
+    defaultNamespaceCount: await countKeys(layout, '/registry/namespaces/default'),
+  };
 }

@@ -5,7 +5,20 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { binaryPaths, numberedNodes, readVersions, simDown, simLayout, simStatus, simUp, withSimLock, type SimInstance, type SimLayout, type SimNode, type SimUpResult } from '../../src/testbed';
+import {
+  binaryPaths,
+  numberedNodes,
+  readVersions,
+  simDown,
+  simLayout,
+  simStatus,
+  simUp,
+  withSimLock,
+  type SimInstance,
+  type SimLayout,
+  type SimNode,
+  type SimUpResult,
+} from '../../src/testbed';
 import { waitClusterReady, type ClusterContext } from '../../src/testbed/cluster';
 import { startNodeHost, stopNodeHost } from '../../src/testbed/nodeHosts';
 import { isAlive, readPidFile, sleep, stopProcess } from '../../src/testbed/process';
@@ -18,7 +31,15 @@ const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
  */
 export const FAULTS_INSTANCE: SimInstance = {
   clusterName: 'hardenlab-faults',
-  ports: { kubeApiserver: 27443, etcd: 23379, etcdPeer: 23380, kubeControllerManager: 31257, kubeScheduler: 31259, kwokController: 31247, ssh: 22 },
+  ports: {
+    kubeApiserver: 27443,
+    etcd: 23379,
+    etcdPeer: 23380,
+    kubeControllerManager: 31257,
+    kubeScheduler: 31259,
+    kwokController: 31247,
+    ssh: 22,
+  },
   nodes: numberedNodes('fault-node', 61),
 };
 
@@ -77,7 +98,14 @@ export class FaultsBed {
             .filter((kv) => kv.includes('='))
             .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
         );
-        return { name: file.replace(/\.pid$/, ''), pidFile, argv, cwd: fs.readlinkSync(`/proc/${pid}/cwd`), env, logFile: fs.readlinkSync(`/proc/${pid}/fd/1`) };
+        return {
+          name: file.replace(/\.pid$/, ''),
+          pidFile,
+          argv,
+          cwd: fs.readlinkSync(`/proc/${pid}/cwd`),
+          env,
+          logFile: fs.readlinkSync(`/proc/${pid}/fd/1`),
+        };
       });
   }
 
@@ -100,7 +128,7 @@ export class FaultsBed {
     const deadline = Date.now() + timeoutMs;
     const ctx = this.clusterContext();
     // A component may give up a few seconds after the API returns: check again until stable.
-    for (let stableRounds = 0; stableRounds < 3; ) {
+    for (let stableRounds = 0; stableRounds < 3;) {
       let relaunched = false;
       for (const component of snapshot) {
         const pid = readPidFile(component.pidFile);
@@ -112,7 +140,8 @@ export class FaultsBed {
       }
       await waitClusterReady(ctx, this.instance.nodes, Math.max(5_000, deadline - Date.now()));
       stableRounds = relaunched ? 0 : stableRounds + 1;
-      if (Date.now() > deadline) throw new Error(`control plane not stable within ${timeoutMs / 1000} s (restarted ${restarted.join(', ')})`);
+      if (Date.now() > deadline)
+        throw new Error(`control plane not stable within ${timeoutMs / 1000} s (restarted ${restarted.join(', ')})`);
       await sleep(2_000);
     }
     return restarted;
@@ -130,7 +159,10 @@ export class FaultsBed {
   async assertHealthy(): Promise<void> {
     const status = await simStatus({ env: process.env, home: this.home, instance: this.instance });
     if (!status.running) {
-      const down = [...status.components.filter((c) => !c.running).map((c) => c.name), ...status.nodeHosts.filter((n) => !n.running).map((n) => `sshd ${n.name}`)];
+      const down = [
+        ...status.components.filter((c) => !c.running).map((c) => c.name),
+        ...status.nodeHosts.filter((n) => !n.running).map((n) => `sshd ${n.name}`),
+      ];
       throw new Error(`test bed not healthy after the fault: api ready ${status.apiReady}; down: ${down.join(', ') || 'none'}`);
     }
   }
@@ -148,7 +180,9 @@ export class FaultsBed {
   async stopSshd(nodeName: string): Promise<void> {
     const node = this.node(nodeName);
     const listener = readPidFile(path.join(this.layout.nodeDir(node.name), 'sshd.pid'));
-    const sessions = listener ? descendants(listener).filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sshd')) : [];
+    const sessions = listener
+      ? descendants(listener).filter((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sshd'))
+      : [];
     await stopNodeHost(node, this.layout, log);
     for (const pid of sessions) {
       try {
@@ -168,7 +202,12 @@ export class FaultsBed {
 function launch(component: ComponentLaunch): number {
   const out = fs.openSync(component.logFile, 'a');
   // Detached, as kwokctl leaves it: the component outlives this test process.
-  const child = spawn(component.argv[0]!, component.argv.slice(1), { cwd: component.cwd, env: component.env, detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(component.argv[0]!, component.argv.slice(1), {
+    cwd: component.cwd,
+    env: component.env,
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
   fs.closeSync(out);
   child.unref();
   fs.writeFileSync(component.pidFile, String(child.pid));

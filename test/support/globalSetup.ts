@@ -26,7 +26,9 @@ export default async function globalSetup(): Promise<void> {
   registerTestbedUser();
   try {
     const testbed = await ensureTestbed();
-    process.stderr.write(`[testbed] ${testbed.startedHere ? 'started' : 'reusing'} ${testbed.apiServerUrl} (${testbed.nodeNames.join(', ')})\n`);
+    process.stderr.write(
+      `[testbed] ${testbed.startedHere ? 'started' : 'reusing'} ${testbed.apiServerUrl} (${testbed.nodeNames.join(', ')})\n`,
+    );
   } catch (error) {
     const reason = (error as Error).message;
     process.env[LANE_SETUP_FAILURE_ENV] = reason;

@@ -27,12 +27,27 @@ export interface HardenlabStack {
 }
 
 /** `environments`: named environments of the worker config (given the data folder), for inputs that pick one. */
-export async function startHardenlabStack(testbed: Testbed, name: string, environments: (home: string) => Record<string, Record<string, unknown>> = () => ({})): Promise<HardenlabStack> {
+export async function startHardenlabStack(
+  testbed: Testbed,
+  name: string,
+  environments: (home: string) => Record<string, Record<string, unknown>> = () => ({}),
+): Promise<HardenlabStack> {
   const home = await mkdtemp(join(tmpdir(), `hardenlab-${name}-`));
   const configFile = join(home, 'config.yaml');
-  await writeFile(configFile, stringify({ experiment: { cluster: { provider: 'local', kubeconfigPath: testbed.kubeconfigPath }, nodeMapPath: testbed.nodeMapPath }, environments: environments(home) }));
+  await writeFile(
+    configFile,
+    stringify({
+      experiment: { cluster: { provider: 'local', kubeconfigPath: testbed.kubeconfigPath }, nodeMapPath: testbed.nodeMapPath },
+      environments: environments(home),
+    }),
+  );
   const env: NodeJS.ProcessEnv = { ...process.env, HARDENLAB_HOME: home, HARDENLAB_CONFIG: configFile };
-  const server = await startDevServer({ temporalCli: temporalCliPath(env), port: 0, uiPort: 0, logFile: join(home, 'temporal-server.log') });
+  const server = await startDevServer({
+    temporalCli: temporalCliPath(env),
+    port: 0,
+    uiPort: 0,
+    logFile: join(home, 'temporal-server.log'),
+  });
   let worker: Worker | undefined;
   let workerConnection: NativeConnection | undefined;
   let running: Promise<void> | undefined;
@@ -40,7 +55,8 @@ export async function startHardenlabStack(testbed: Testbed, name: string, enviro
   const stop = async () => {
     // A test that failed half-way must not leave its runs' objects on the shared test bed: cancel what
     // still runs (reset follows) while the worker is still there, bounded.
-    if (client) await cancelRunning(client, 240_000).catch((err) => process.stderr.write(`[stack] cancelling runs: ${(err as Error).message}\n`));
+    if (client)
+      await cancelRunning(client, 240_000).catch((err) => process.stderr.write(`[stack] cancelling runs: ${(err as Error).message}\n`));
     await client?.connection.close().catch(() => undefined);
     if (worker && worker.getState() === 'RUNNING') worker.shutdown();
     await running?.catch(() => undefined);
@@ -49,7 +65,11 @@ export async function startHardenlabStack(testbed: Testbed, name: string, enviro
     if (!process.env.HARDENLAB_KEEP_TEST_HOME) await rm(home, { recursive: true, force: true });
   };
   try {
-    ({ worker, connection: workerConnection } = await startWorker({ address: server.address, namespace: 'default', taskQueue: TASK_QUEUE }, env, { workflowBundle: sharedWorkflowBundle }));
+    ({ worker, connection: workerConnection } = await startWorker(
+      { address: server.address, namespace: 'default', taskQueue: TASK_QUEUE },
+      env,
+      { workflowBundle: sharedWorkflowBundle },
+    ));
     running = worker.run();
     client = new Client({ connection: await Connection.connect({ address: server.address }), namespace: 'default' });
     return { server, client, home, env, stop };
@@ -67,7 +87,11 @@ export async function cancelRunning(client: Client, timeoutMs: number): Promise<
     return ids;
   };
   const first = await running();
-  for (const w of first.filter((w) => w.type === 'securityExperiment')) await client.workflow.getHandle(w.id).cancel().catch(() => undefined);
+  for (const w of first.filter((w) => w.type === 'securityExperiment'))
+    await client.workflow
+      .getHandle(w.id)
+      .cancel()
+      .catch(() => undefined);
   const deadline = Date.now() + timeoutMs;
   while ((await running()).length > 0) {
     if (Date.now() > deadline) throw new Error(`workflows still running after ${timeoutMs} ms`);

@@ -15,11 +15,15 @@ export function historyFiles(): string[] {
 
 /** A workflow's history as the Temporal CLI prints it (`temporal workflow show --output json`). */
 export function showHistory(address: string, workflowId: string, namespace = 'default'): string {
-  return execFileSync(temporalCliPath(process.env), ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--namespace', namespace, '--output', 'json'], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: 120_000, // a stalled server fails the test instead of blocking its jest worker
-  });
+  return execFileSync(
+    temporalCliPath(process.env),
+    ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--namespace', namespace, '--output', 'json'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 120_000, // a stalled server fails the test instead of blocking its jest worker
+    },
+  );
 }
 
 /**

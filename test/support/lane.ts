@@ -64,7 +64,11 @@ export function slotEndpoints(instance: SimInstance): string[] {
 /** The endpoints of the slot that something already listens on. */
 export async function busyEndpoints(instance: SimInstance): Promise<string[]> {
   const endpoints = slotEndpoints(instance);
-  const open = await Promise.all(endpoints.map((endpoint) => tcpOpen(endpoint.slice(0, endpoint.lastIndexOf(':')), Number(endpoint.slice(endpoint.lastIndexOf(':') + 1)), 500)));
+  const open = await Promise.all(
+    endpoints.map((endpoint) =>
+      tcpOpen(endpoint.slice(0, endpoint.lastIndexOf(':')), Number(endpoint.slice(endpoint.lastIndexOf(':') + 1)), 500),
+    ),
+  );
   return endpoints.filter((_, i) => open[i]);
 }
 
@@ -86,12 +90,14 @@ export async function startLaneTestbed(options: LaneOptions): Promise<SimUpResul
   if (recorded) {
     // Any of its processes running: it is this lane's (maybe slow, maybe in another jest run's use), never replaced.
     const status = await simStatus({ env: process.env, home, instance: recorded });
-    if (status.components.some((c) => c.running) || status.nodeHosts.some((n) => n.running)) return simUp({ env: process.env, home, instance: recorded, log });
+    if (status.components.some((c) => c.running) || status.nodeHosts.some((n) => n.running))
+      return simUp({ env: process.env, home, instance: recorded, log });
   }
   const waitMs = options.waitMs ?? 20 * 60_000;
   const locks = path.join(cacheDir(), 'lane-slots');
   const holder = readPidFile(path.join(locks, '.sim.lock'));
-  if (holder !== undefined && isAlive(holder)) log(`test lane: waiting for pid ${holder} (another checkout's lane) to finish choosing and starting its slot`);
+  if (holder !== undefined && isAlive(holder))
+    log(`test lane: waiting for pid ${holder} (another checkout's lane) to finish choosing and starting its slot`);
   return withSimLock(
     locks,
     async () => {
@@ -103,14 +109,18 @@ export async function startLaneTestbed(options: LaneOptions): Promise<SimUpResul
           const instance = laneInstance(slot);
           const taken = await busyEndpoints(instance);
           if (taken.length === 0) {
-            log(`test lane: slot ${slot} (API ${instance.apiAddress}:${SIM_PORTS.kubeApiserver} and 127.0.0.1:${instance.ports.kubeApiserver}, nodes ${instance.nodes.map((n) => n.address).join(', ')})`);
+            log(
+              `test lane: slot ${slot} (API ${instance.apiAddress}:${SIM_PORTS.kubeApiserver} and 127.0.0.1:${instance.ports.kubeApiserver}, nodes ${instance.nodes.map((n) => n.address).join(', ')})`,
+            );
             return simUp({ env: process.env, home, instance, log });
           }
           busy.push(`slot ${slot}: ${taken.join(', ')} in use`);
         }
         if (Date.now() > deadline) throw new Error(`no free test-lane slot after ${Math.round(waitMs / 60_000)} min (${busy.join('; ')})`);
         if (Date.now() - lastSaid > 60_000) {
-          log(`test lane: every slot is busy (other checkouts' test lanes?), waiting up to ${Math.round((deadline - Date.now()) / 60_000)} more min: ${busy.join('; ')}`);
+          log(
+            `test lane: every slot is busy (other checkouts' test lanes?), waiting up to ${Math.round((deadline - Date.now()) / 60_000)} more min: ${busy.join('; ')}`,
+          );
           lastSaid = Date.now();
         }
         await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 5_000));
@@ -125,16 +135,22 @@ export async function startLaneTestbed(options: LaneOptions): Promise<SimUpResul
  * (e.g. its network namespace): a test bed of fixed resources that another checkout's run holds is waited for,
  * never shared or taken over.
  */
-export async function waitForFreeInstance(instance: SimInstance, options: { log: (line: string) => void; paths?: string[]; waitMs?: number; pollMs?: number }): Promise<void> {
+export async function waitForFreeInstance(
+  instance: SimInstance,
+  options: { log: (line: string) => void; paths?: string[]; waitMs?: number; pollMs?: number },
+): Promise<void> {
   const waitMs = options.waitMs ?? 20 * 60_000;
   const deadline = Date.now() + waitMs;
   let lastSaid = 0;
   for (;;) {
     const held = [...(await busyEndpoints(instance)), ...(options.paths ?? []).filter((file) => fs.existsSync(file))];
     if (held.length === 0) return;
-    if (Date.now() > deadline) throw new Error(`test bed ${instance.clusterName}: still in use after ${Math.round(waitMs / 60_000)} min: ${held.join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`test bed ${instance.clusterName}: still in use after ${Math.round(waitMs / 60_000)} min: ${held.join(', ')}`);
     if (Date.now() - lastSaid > 60_000) {
-      options.log(`test bed ${instance.clusterName}: ${held.join(', ')} in use (another checkout's run?); waiting up to ${Math.ceil((deadline - Date.now()) / 60_000)} min`);
+      options.log(
+        `test bed ${instance.clusterName}: ${held.join(', ')} in use (another checkout's run?); waiting up to ${Math.ceil((deadline - Date.now()) / 60_000)} min`,
+      );
       lastSaid = Date.now();
     }
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 5_000));

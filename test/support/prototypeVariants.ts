@@ -5,7 +5,12 @@
  */
 import { ENVIRONMENT_FIELDS } from '../../src/config/trust';
 
-export const VARIANT_KINDS = ['__proto__ at the top', '__proto__ beside the field', 'constructor.prototype at the top', 'prototype beside the field'] as const;
+export const VARIANT_KINDS = [
+  '__proto__ at the top',
+  '__proto__ beside the field',
+  'constructor.prototype at the top',
+  'prototype beside the field',
+] as const;
 export type VariantKind = (typeof VARIANT_KINDS)[number];
 
 /** Every environment field, from the trust table (never a hand-written list). */
@@ -24,7 +29,11 @@ export function prototypeVariant(kind: VariantKind, field: string, valueJson: st
   const keys = field.split('.');
   const parents = keys.slice(0, -1);
   const last = keys.at(-1)!;
-  const beside = (key: Variant['key']): Variant => ({ json: nest([...parents, key, last], valueJson), refusedAt: [...parents, key].join('.'), key });
+  const beside = (key: Variant['key']): Variant => ({
+    json: nest([...parents, key, last], valueJson),
+    refusedAt: [...parents, key].join('.'),
+    key,
+  });
   const variant: Variant =
     kind === '__proto__ at the top'
       ? { json: nest(['__proto__', ...keys], valueJson), refusedAt: '__proto__', key: '__proto__' }

@@ -45,12 +45,30 @@ export interface TeamCall {
 }
 
 /** What touches a cluster is a double, taking a moment so that concurrent steps spread over the workers. */
-const CLUSTER_DOUBLES = ['provisionCluster', 'teardownCluster', 'deployWorkload', 'hardenNamespace', 'applyPacks', 'runAttackBattery', 'resetCluster', 'runKubeBench', 'runKubeHunter', 'runTrivy', 'measureBootTime'] as const;
+const CLUSTER_DOUBLES = [
+  'provisionCluster',
+  'teardownCluster',
+  'deployWorkload',
+  'hardenNamespace',
+  'applyPacks',
+  'runAttackBattery',
+  'resetCluster',
+  'runKubeBench',
+  'runKubeHunter',
+  'runTrivy',
+  'measureBootTime',
+] as const;
 
 function teamActivities(args: TeamWorkerArgs): HardenlabActivities {
   // The lke environment's token is the worker's (never the input's); the doubles create no cluster with it.
   const env = { ...process.env, HARDENLAB_HOME: args.home, LINODE_TOKEN: 'unused-by-the-cluster-doubles' };
-  const workerConfig = { config: { temporal: { address: args.address, namespace: args.namespace, taskQueue: args.taskQueue }, experiment: { cluster: { provider: 'local' } }, environments: { lke: { cluster: { provider: 'linode', linode: { ssh: { user: 'hardenlab' } } } } } } };
+  const workerConfig = {
+    config: {
+      temporal: { address: args.address, namespace: args.namespace, taskQueue: args.taskQueue },
+      experiment: { cluster: { provider: 'local' } },
+      environments: { lke: { cluster: { provider: 'linode', linode: { ssh: { user: 'hardenlab' } } } } },
+    },
+  };
   const store = new ArtifactStore(args.home);
   const report = createReportActivities({ artifactsRoot: store.root });
   const real = {
@@ -64,7 +82,12 @@ function teamActivities(args: TeamWorkerArgs): HardenlabActivities {
     onCall: () => new Promise((resolve) => setTimeout(resolve, 400)),
     results: {
       provisionCluster: async (req) => ({
-        cluster: { provider: req.cluster.provider, kubeconfigPath: '/nonexistent/kubeconfig', nodeMapPath: args.nodeMapPath, providerClusterId: `lke-${req.runId}` },
+        cluster: {
+          provider: req.cluster.provider,
+          kubeconfigPath: '/nonexistent/kubeconfig',
+          nodeMapPath: args.nodeMapPath,
+          providerClusterId: `lke-${req.runId}`,
+        },
         created: true,
         facts: { provider: req.cluster.provider, kubernetesVersion: 'v1.36.3', nodeCount: 2, nodes: [] },
       }),
@@ -76,7 +99,15 @@ function teamActivities(args: TeamWorkerArgs): HardenlabActivities {
   for (const [activity, impl] of Object.entries(chosen)) {
     logged[activity] = async (arg: never) => {
       const info = Context.current().info;
-      const entry = (phase: TeamCall['phase']): TeamCall => ({ worker: args.name, pid: process.pid, namespace: info.workflowNamespace ?? '', workflowId: info.workflowExecution?.workflowId ?? '', activity, phase, at: Date.now() });
+      const entry = (phase: TeamCall['phase']): TeamCall => ({
+        worker: args.name,
+        pid: process.pid,
+        namespace: info.workflowNamespace ?? '',
+        workflowId: info.workflowExecution?.workflowId ?? '',
+        activity,
+        phase,
+        at: Date.now(),
+      });
       appendFileSync(args.callLog, `${JSON.stringify(entry('start'))}\n`);
       const result = await impl(arg);
       appendFileSync(args.callLog, `${JSON.stringify(entry('done'))}\n`);

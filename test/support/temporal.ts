@@ -9,7 +9,10 @@ import { registerSearchAttributes } from '../../src/temporal/registerSearchAttri
  * (a process outside the project took the port; the dev server's own internal ports collided, which its
  * error output names but the SDK's error may not) is tried again with new ports, a bounded number of times.
  */
-async function onReservedPorts(count: number, start: (ports: number[]) => Promise<TestWorkflowEnvironment>): Promise<TestWorkflowEnvironment> {
+async function onReservedPorts(
+  count: number,
+  start: (ports: number[]) => Promise<TestWorkflowEnvironment>,
+): Promise<TestWorkflowEnvironment> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= PORT_COLLISION_TRIES; attempt++) {
     const held: PortReservation[] = await reservePorts(count);
@@ -40,7 +43,9 @@ async function onReservedPorts(count: number, start: (ports: number[]) => Promis
  */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await onReservedPorts(1, ([port]) =>
-    TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServerPath(process.env) }, port } }),
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: temporalTestServerPath(process.env) }, port },
+    }),
   );
   await registerSearchAttributes(env.connection, 'default').catch(async (err: unknown) => {
     await env.teardown();

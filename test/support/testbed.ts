@@ -56,7 +56,8 @@ export async function ensureTestbed(): Promise<Testbed> {
   if (failure) throw new Error(notRunMessage('integration', failure));
   const home = hardenlabHome();
   // Never a user's data folder: the lane's globalSetup moves the run to the lane's own.
-  if (home !== laneHome('integration')) throw new Error(`the shared lane's test bed lives in ${laneHome('integration')} (its globalSetup sets HARDENLAB_HOME), not in ${home}`);
+  if (home !== laneHome('integration'))
+    throw new Error(`the shared lane's test bed lives in ${laneHome('integration')} (its globalSetup sets HARDENLAB_HOME), not in ${home}`);
   const result = await startLaneTestbed({ home, log: progress });
   const instance = recordedSimInstance(home);
   if (!instance) throw new Error(`the lane's test bed in ${home} has no recorded instance`);

@@ -35,14 +35,20 @@ export interface WorkerRunOptions {
 }
 
 const bounded = <T>(promise: Promise<T>, ms: number, what: string) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms).unref())]);
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms).unref()),
+  ]);
 
 export async function startWorkerRun(options: WorkerRunOptions): Promise<WorkerRun> {
   const env = options.env ?? process.env;
   const server = await startDevServer({ temporalCli: temporalCliPath(process.env), logFile: path.join(options.dir, 'temporal.log') });
   const temporal: WorkerConfig['temporal'] = { address: server.address, namespace: 'default', taskQueue: options.taskQueue };
   try {
-    const { worker, connection } = await startWorker(temporal, env, { dataConverter: options.dataConverter, workflowBundle: sharedWorkflowBundle });
+    const { worker, connection } = await startWorker(temporal, env, {
+      dataConverter: options.dataConverter,
+      workflowBundle: sharedWorkflowBundle,
+    });
     const running = worker.run();
     const clientConnection = await Connection.connect({ address: server.address });
     const client = new Client({ connection: clientConnection, namespace: 'default', dataConverter: options.dataConverter });

@@ -45,7 +45,10 @@ function interpolate(text: string, vars: Record<string, string>): string {
   });
 }
 const versionsEnv = Object.fromEntries(
-  readFileSync(teamVersionsFile, 'utf8').split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]),
+  readFileSync(teamVersionsFile, 'utf8')
+    .split('\n')
+    .filter((l) => /^[A-Z_]+=/.test(l))
+    .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]),
 );
 
 function env(service: Service): Record<string, string> {
@@ -64,15 +67,20 @@ function longMounts(service: Service) {
 
 describe('docker-compose.yml', () => {
   it('has PostgreSQL, the schema set-up, the Temporal server, the Web UI and hardenlab workers', () => {
-    expect(Object.keys(services)).toEqual(expect.arrayContaining(['postgresql', 'temporal-schema', 'temporal', 'temporal-ui', 'hardenlab-worker']));
+    expect(Object.keys(services)).toEqual(
+      expect.arrayContaining(['postgresql', 'temporal-schema', 'temporal', 'temporal-ui', 'hardenlab-worker']),
+    );
   });
 
   it('pins every image to a version from deploy/versions.env, the file the native set-up builds from', () => {
     const versions = readTeamVersions();
     const resolved = Object.fromEntries(
-      Object.entries(services).filter(([, service]) => service.image && !service.build).map(([name, service]) => [name, interpolate(service.image!, versionsEnv)]),
+      Object.entries(services)
+        .filter(([, service]) => service.image && !service.build)
+        .map(([name, service]) => [name, interpolate(service.image!, versionsEnv)]),
     );
-    for (const [name, image] of Object.entries(resolved)) expect({ name, image }).toEqual({ name, image: expect.stringMatching(/^[\w./-]+:\d[\w.-]*$/) });
+    for (const [name, image] of Object.entries(resolved))
+      expect({ name, image }).toEqual({ name, image: expect.stringMatching(/^[\w./-]+:\d[\w.-]*$/) });
     expect(resolved).toEqual({
       postgresql: `postgres:${versions.postgres}-bookworm`,
       'temporal-schema': `temporalio/admin-tools:${versions.adminTools}`,
@@ -90,7 +98,8 @@ describe('docker-compose.yml', () => {
 
   it('sets up both schemas with temporal-sql-tool before the server starts', () => {
     const script = ([] as string[]).concat(services['temporal-schema']!.command ?? []).join('\n');
-    for (const step of ['create', 'setup-schema -v 0.0', 'update-schema']) expect(script).toContain(`temporal-sql-tool --db "$$name" ${step}`);
+    for (const step of ['create', 'setup-schema -v 0.0', 'update-schema'])
+      expect(script).toContain(`temporal-sql-tool --db "$$name" ${step}`);
     expect(script).toMatch(/temporal:temporal\b/);
     expect(script).toMatch(/temporal_visibility:visibility\b/);
     expect(script).toContain('/etc/temporal/schema/postgresql/v12');
@@ -101,7 +110,14 @@ describe('docker-compose.yml', () => {
       'temporal-schema': { condition: 'service_completed_successfully' },
     });
     const server = env(services.temporal!);
-    expect(server).toEqual(expect.objectContaining({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql', DBNAME: 'temporal', VISIBILITY_DBNAME: 'temporal_visibility' }));
+    expect(server).toEqual(
+      expect.objectContaining({
+        DB: 'postgres12',
+        POSTGRES_SEEDS: 'postgresql',
+        DBNAME: 'temporal',
+        VISIBILITY_DBNAME: 'temporal_visibility',
+      }),
+    );
   });
 
   it('points the Web UI at the Temporal service, with CORS origins and the codec endpoint documented', () => {
@@ -129,11 +145,21 @@ describe('docker-compose.yml', () => {
 
     it('mounts the worker config, kubeconfig, node map and SSH key read-only as files', () => {
       const byTarget = new Map(mounts.map((m) => [m.target, m]));
-      for (const target of [workerEnv.HARDENLAB_CONFIG!, '/etc/hardenlab/kubeconfig', '/etc/hardenlab/nodes.yaml', '/etc/hardenlab/ssh/id_ed25519', '/etc/hardenlab/ssh/known_hosts']) {
-        expect({ target, mount: byTarget.get(target) }).toEqual({ target, mount: expect.objectContaining({ type: 'bind', read_only: true }) });
+      for (const target of [
+        workerEnv.HARDENLAB_CONFIG!,
+        '/etc/hardenlab/kubeconfig',
+        '/etc/hardenlab/nodes.yaml',
+        '/etc/hardenlab/ssh/id_ed25519',
+        '/etc/hardenlab/ssh/known_hosts',
+      ]) {
+        expect({ target, mount: byTarget.get(target) }).toEqual({
+          target,
+          mount: expect.objectContaining({ type: 'bind', read_only: true }),
+        });
       }
       // Every bind mount is read-only; the only writable place is the shared data volume.
-      for (const m of mounts.filter((m) => m.type === 'bind')) expect({ target: m.target, read_only: m.read_only }).toEqual({ target: m.target, read_only: true });
+      for (const m of mounts.filter((m) => m.type === 'bind'))
+        expect({ target: m.target, read_only: m.read_only }).toEqual({ target: m.target, read_only: true });
     });
 
     it('shares one named data volume as HARDENLAB_HOME between all workers', () => {
@@ -159,7 +185,8 @@ describe('docker-compose.yml', () => {
   it('writes no secret inline: passwords come from .env interpolation, credentials from mounted files', () => {
     for (const [name, service] of Object.entries(services)) {
       for (const [key, value] of Object.entries(env(service))) {
-        if (/PASSWORD|PWD|TOKEN|SECRET|_KEY$/i.test(key)) expect({ name, key, value }).toEqual({ name, key, value: expect.stringMatching(/^\$\{[A-Z_]+(:\?[^}]*)?\}$/) });
+        if (/PASSWORD|PWD|TOKEN|SECRET|_KEY$/i.test(key))
+          expect({ name, key, value }).toEqual({ name, key, value: expect.stringMatching(/^\$\{[A-Z_]+(:\?[^}]*)?\}$/) });
       }
     }
     expect(composeText).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY|client-key-data|client-certificate-data|\btoken:\s*\S/);
@@ -175,8 +202,14 @@ describe('docker-compose.yml', () => {
   const sources = ['go.mod', 'go.sum', 'main.go'].map((f) => readFileSync(join(repoRoot, 'scripts/tools/compose-check', f)));
   const composeCheckKey = createHash('sha256').update(Buffer.concat(sources)).digest('hex').slice(0, 12);
   const composeCheck = join(cacheDir(), 'bin', `compose-check-${composeCheckKey}`, 'compose-check');
-  const [command, args] = dockerCompose ? ['docker', ['compose', '-f', 'docker-compose.yml', 'config', '--format', 'json']] : [composeCheck, ['docker-compose.yml']];
-  const loader = { met: dockerCompose || existsSync(composeCheck), missing: `neither \`docker compose\` nor ${composeCheck} (scripts/setup.sh --test builds it)`, providedBySetup: true };
+  const [command, args] = dockerCompose
+    ? ['docker', ['compose', '-f', 'docker-compose.yml', 'config', '--format', 'json']]
+    : [composeCheck, ['docker-compose.yml']];
+  const loader = {
+    met: dockerCompose || existsSync(composeCheck),
+    missing: `neither \`docker compose\` nor ${composeCheck} (scripts/setup.sh --test builds it)`,
+    providedBySetup: true,
+  };
   const load = (envFiles: string | undefined) =>
     spawnSync(command, args, {
       cwd: repoRoot,
@@ -184,18 +217,21 @@ describe('docker-compose.yml', () => {
       timeout: 60_000,
       env: { ...process.env, POSTGRES_PASSWORD: 'placeholder-for-config-check', COMPOSE_ENV_FILES: envFiles },
     });
-  itWhen(loader)('the Compose Specification loader accepts the file with the versions file and resolves images and the worker\'s settings', () => {
-    const result = load('deploy/versions.env');
-    expect(result.stderr).not.toMatch(/error/i);
-    expect(result.status).toBe(0);
-    const rendered = JSON.parse(result.stdout) as Compose;
-    expect(env(rendered.services['hardenlab-worker']!).TEMPORAL_ADDRESS).toBe('temporal:7233');
-    const versions = readTeamVersions();
-    expect(rendered.services.temporal!.image).toBe(`temporalio/server:${versions.temporal}`);
-    expect(rendered.services['temporal-schema']!.image).toBe(`temporalio/admin-tools:${versions.adminTools}`);
-    expect(rendered.services['temporal-ui']!.image).toBe(`temporalio/ui:${versions.ui}`);
-    expect(rendered.services.postgresql!.image).toBe(`postgres:${versions.postgres}-bookworm`);
-  });
+  itWhen(loader)(
+    "the Compose Specification loader accepts the file with the versions file and resolves images and the worker's settings",
+    () => {
+      const result = load('deploy/versions.env');
+      expect(result.stderr).not.toMatch(/error/i);
+      expect(result.status).toBe(0);
+      const rendered = JSON.parse(result.stdout) as Compose;
+      expect(env(rendered.services['hardenlab-worker']!).TEMPORAL_ADDRESS).toBe('temporal:7233');
+      const versions = readTeamVersions();
+      expect(rendered.services.temporal!.image).toBe(`temporalio/server:${versions.temporal}`);
+      expect(rendered.services['temporal-schema']!.image).toBe(`temporalio/admin-tools:${versions.adminTools}`);
+      expect(rendered.services['temporal-ui']!.image).toBe(`temporalio/ui:${versions.ui}`);
+      expect(rendered.services.postgresql!.image).toBe(`postgres:${versions.postgres}-bookworm`);
+    },
+  );
 
   itWhen(loader)('the loader refuses the file without the versions file, saying how to pass it', () => {
     const result = load(undefined);
@@ -226,7 +262,9 @@ describe('Dockerfile', () => {
   });
 
   it('keeps local state, dependencies and keys out of the build context', () => {
-    const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
     expect(ignored).toEqual(expect.arrayContaining(['.git', '.hardenlab', 'node_modules', 'dist', '.env']));
   });
 });

@@ -26,7 +26,11 @@ jest.setTimeout(DEADLINE_MS + 20 * 60_000);
 const exec = promisify(execFile);
 const log = (line: string) => process.stderr.write(`[vm] ${line}\n`);
 const enabled = process.env.HARDENLAB_VM_TEST === '1';
-const describeVm = describeWhen({ met: enabled, missing: 'the cgroup v2 VM proof runs only with HARDENLAB_VM_TEST=1 (many minutes under TCG)', providedBySetup: false });
+const describeVm = describeWhen({
+  met: enabled,
+  missing: 'the cgroup v2 VM proof runs only with HARDENLAB_VM_TEST=1 (many minutes under TCG)',
+  providedBySetup: false,
+});
 
 const out = tempDirSync('hardenlab-vm-out-');
 let argv: string[] = [];
@@ -49,13 +53,16 @@ const vmScript = (name: string) => path.join(repoRoot, 'scripts', 'testbed', 'vm
 /** The read-only disks: the node image (cached) and this built checkout (per run), by payload-disks.sh. */
 async function payloadDisks(nodeImageRootfs: string): Promise<string[]> {
   fs.writeFileSync(path.join(out, 'node-image-dir'), `${path.basename(path.dirname(nodeImageRootfs))}\n`);
-  const disk = async (...args: string[]) => (await exec('bash', [vmScript('payload-disks.sh'), ...args], { timeout: 10 * 60_000 })).stdout.trim();
+  const disk = async (...args: string[]) =>
+    (await exec('bash', [vmScript('payload-disks.sh'), ...args], { timeout: 10 * 60_000 })).stdout.trim();
   return [await disk('node-image', nodeImageRootfs), await disk('checkout', repoRoot, out)];
 }
 
 /** Boots the guest and waits for it to power off (it does once its check ends); killed at the deadline. */
 async function runGuest(imageDir: string, readOnlyDisks: string[]): Promise<number | null> {
-  const checkSha256 = createHash('sha256').update(fs.readFileSync(vmScript('guest-check.sh'))).digest('hex');
+  const checkSha256 = createHash('sha256')
+    .update(fs.readFileSync(vmScript('guest-check.sh')))
+    .digest('hex');
   argv = qemuArgs({ imageDir, cacheDir: cacheDir(), repoDir: repoRoot, outDir: out, checkSha256, readOnlyDisks });
   const qemu = spawn(QEMU, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   qemu.stderr.on('data', (chunk: Buffer) => log(`qemu: ${chunk.toString().trim()}`));
@@ -82,14 +89,18 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
     if (missing.length > 0) throw new Error(`the test bed binaries are not built (scripts/testbed/build.sh): ${missing.join(', ')}`);
     // The guest reads the cache read-only: what it needs is built here first (cached after the first run).
     const ctx = { layout: simLayout(out), cache: cacheDir(), log, env: process.env };
-    const [rootfs] = await timed('node image and images (host)', async () => Promise.all([ensureNodeImage(ctx), ensureNodeImages(ctx), ensureToolImages(ctx)]));
+    const [rootfs] = await timed('node image and images (host)', async () =>
+      Promise.all([ensureNodeImage(ctx), ensureNodeImages(ctx), ensureToolImages(ctx)]),
+    );
     const imageDir = await timed('guest image', async () => {
       const { stdout } = await exec('bash', [vmScript('build-guest-image.sh')], { timeout: 30 * 60_000, maxBuffer: 64 * 2 ** 20 });
       return stdout.trim().split('\n').pop() ?? '';
     });
     const disks = await timed('read-only disks', () => payloadDisks(rootfs));
     exitCode = await timed('guest run (boot, sim up, busy pod, sar, sim down, poweroff)', () => runGuest(imageDir, disks));
-    log(`guest's own timings: sim up ${fs.existsSync(path.join(out, 'sim-up-ms')) ? Number(read('sim-up-ms')) / 1000 : '?'} s; check log:\n${fs.existsSync(path.join(out, 'check.log')) ? read('check.log') : '(none)'}`);
+    log(
+      `guest's own timings: sim up ${fs.existsSync(path.join(out, 'sim-up-ms')) ? Number(read('sim-up-ms')) / 1000 : '?'} s; check log:\n${fs.existsSync(path.join(out, 'check.log')) ? read('check.log') : '(none)'}`,
+    );
   });
 
   test('the guest had no way out: no network device, no socket to the host, by its command line', () => {
@@ -109,11 +120,21 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
   test('the guest is a systemd host on the unified hierarchy, and real nodes there use a delegated scope each', () => {
     const facts = parseCgroupHostRecord(read('host-record.txt'), 'host-record.txt');
     expect(facts.pid1Comm).toBe('systemd');
-    expect(decideCgroupHost(facts)).toEqual({ ok: true, plan: { hierarchy: 'v2', delegation: 'systemd-scope', cgroupRoot: '/sys/fs/cgroup' } });
+    expect(decideCgroupHost(facts)).toEqual({
+      ok: true,
+      plan: { hierarchy: 'v2', delegation: 'systemd-scope', cgroupRoot: '/sys/fs/cgroup' },
+    });
     expect(read('host-verdict.txt')).toMatch(/^real nodes use cgroup v2 \(unified\): a transient systemd scope per node with Delegate=yes/);
     expect(read('sim-status.txt')).toContain('cgroup: v2 (unified): a transient systemd scope per node with Delegate=yes');
     // Each node's scope: 1 CPU by cpu.max, 2 GiB by memory.max.
-    expect(read('scope-limits.txt').trim().split('\n').sort()).toEqual(['100000 100000', '100000 100000', '100000 100000', '2147483648', '2147483648', '2147483648']);
+    expect(read('scope-limits.txt').trim().split('\n').sort()).toEqual([
+      '100000 100000',
+      '100000 100000',
+      '100000 100000',
+      '2147483648',
+      '2147483648',
+      '2147483648',
+    ]);
   });
 
   test("a busy pod pinned to node 2 shows in node 2's sar and in no other node's", () => {

@@ -33,8 +33,19 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
   const calls: Call[] = [];
   const cluster: ClusterRef = { provider: 'local', kubeconfigPath: '/tmp/kubeconfig', nodeMapPath: '/tmp/nodes.yaml' };
   // The worker's config, as a team's worker has it: the test bed by default, an LKE environment by name.
-  const temporal = { address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'hardenlab', searchAttributes: options.searchAttributes ?? true };
-  const workerConfig = { config: { temporal, experiment: { cluster: { provider: 'local' } }, environments: { lke: { cluster: { provider: 'linode', linode: { ssh: { user: 'hardenlab' } } } } } } };
+  const temporal = {
+    address: '127.0.0.1:7233',
+    namespace: 'default',
+    taskQueue: 'hardenlab',
+    searchAttributes: options.searchAttributes ?? true,
+  };
+  const workerConfig = {
+    config: {
+      temporal,
+      experiment: { cluster: { provider: 'local' } },
+      environments: { lke: { cluster: { provider: 'linode', linode: { ssh: { user: 'hardenlab' } } } } },
+    },
+  };
   const env = options.env ?? { HARDENLAB_HOME: tempDirSync('hardenlab-wf-home-') };
   const real = createConfigActivities({ env, workerConfig, store: dataFolderStore(env) });
 
@@ -53,46 +64,89 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
   }
 
   const tool = (tool: ToolRunSummary['tool'], mode: string): ToolRunSummary => ({
-    tool, mode, target: '127.0.0.1', start: Date.now(), end: Date.now() + 1000, outcome: 'ok', counts: { FAIL: 1 }, warnings: [],
+    tool,
+    mode,
+    target: '127.0.0.1',
+    start: Date.now(),
+    end: Date.now() + 1000,
+    outcome: 'ok',
+    counts: { FAIL: 1 },
+    warnings: [],
   });
 
   const activities: HardenlabActivities = {
     resolveExperiment: wrap('resolveExperiment', real.resolveExperiment),
     provisionCluster: wrap('provisionCluster', async (req) => ({
       // A created LKE cluster brings its own node map, derived from its machines (src/providers/linodeNodeMap.ts).
-      cluster: req.cluster.provider === 'linode'
-        ? { ...cluster, provider: 'linode', providerClusterId: `lke-${req.runId}`, nodeMapPath: `/tmp/clusters/lke-${req.runId}/nodes.yaml` }
-        : { ...cluster, provider: req.cluster.provider },
+      cluster:
+        req.cluster.provider === 'linode'
+          ? {
+              ...cluster,
+              provider: 'linode',
+              providerClusterId: `lke-${req.runId}`,
+              nodeMapPath: `/tmp/clusters/lke-${req.runId}/nodes.yaml`,
+            }
+          : { ...cluster, provider: req.cluster.provider },
       created: req.cluster.provider === 'linode',
       facts: { provider: req.cluster.provider, kubernetesVersion: 'v1.36.3', nodeCount: 3, nodes: [] },
     })),
     teardownCluster: wrap('teardownCluster', async () => undefined),
     deployWorkload: wrap('deployWorkload', async (req) => ({
-      image: req.hardened ? req.workload.hardenedImage : req.workload.image, rolloutSeconds: 2, scaleUpSeconds: 1, replicas: req.workload.scaleTo,
-      service: { type: req.workload.serviceType, address: null, pending: true }, events: [],
+      image: req.hardened ? req.workload.hardenedImage : req.workload.image,
+      rolloutSeconds: 2,
+      scaleUpSeconds: 1,
+      replicas: req.workload.scaleTo,
+      service: { type: req.workload.serviceType, address: null, pending: true },
+      events: [],
     })),
     hardenNamespace: wrap('hardenNamespace', async (req) => ({
-      podSecurity: { enforce: 'restricted', audit: 'restricted', warn: 'restricted' }, rbac: { role: 'app-manager', binding: 'app-manager', user: req.hardening.rbacUser },
-      networkPolicies: ['default-deny-ingress'], evidence: [], notes: [],
+      podSecurity: { enforce: 'restricted', audit: 'restricted', warn: 'restricted' },
+      rbac: { role: 'app-manager', binding: 'app-manager', user: req.hardening.rbacUser },
+      networkPolicies: ['default-deny-ingress'],
+      evidence: [],
+      notes: [],
     })),
     applyPacks: wrap('applyPacks', async (req) => ({
-      packs: req.scenario.packs.map((p) => ({ ...p, objects: [] })), evidence: [], notes: [],
+      packs: req.scenario.packs.map((p) => ({ ...p, objects: [] })),
+      evidence: [],
+      notes: [],
     })),
     runAttackBattery: wrap('runAttackBattery', async () => ({
-      attempts: [{ id: 'privileged-pod', title: 'privileged container', category: 'pod-security' as const, as: 'the worker (dry run)', outcome: 'allowed' as const, message: 'accepted' }],
+      attempts: [
+        {
+          id: 'privileged-pod',
+          title: 'privileged container',
+          category: 'pod-security' as const,
+          as: 'the worker (dry run)',
+          outcome: 'allowed' as const,
+          message: 'accepted',
+        },
+      ],
     })),
     resetCluster: wrap('resetCluster', async () => ({ removed: [{ kind: 'Namespace', name: 'x' }], leftovers: [] })),
-    startSampling: wrap('startSampling', async () => ({ nodes: [{ node: 'n1', pid: 42, sysstatVersion: '12.6.1', alreadyRunning: false }], startedAt: Date.now() })),
+    startSampling: wrap('startSampling', async () => ({
+      nodes: [{ node: 'n1', pid: 42, sysstatVersion: '12.6.1', alreadyRunning: false }],
+      startedAt: Date.now(),
+    })),
     checkSampling: wrap('checkSampling', async () => ({ nodes: [], gaps: [] })),
     stopSampling: wrap('stopSampling', async () => ({})),
-    collectSamples: wrap('collectSamples', async () => ({ nodes: [{ node: 'n1', cpuSamples: 144, memorySamples: 144, rawFile: 'sa' }], samplerOverhead: [] })),
-    measureBootTime: wrap('measureBootTime', async () => ({ nodes: [{ node: 'n1', totalSeconds: null, unavailableReason: 'no systemd' }] })),
+    collectSamples: wrap('collectSamples', async () => ({
+      nodes: [{ node: 'n1', cpuSamples: 144, memorySamples: 144, rawFile: 'sa' }],
+      samplerOverhead: [],
+    })),
+    measureBootTime: wrap('measureBootTime', async () => ({
+      nodes: [{ node: 'n1', totalSeconds: null, unavailableReason: 'no systemd' }],
+    })),
     cleanupNodes: wrap('cleanupNodes', async () => ({})),
     runKubeBench: wrap('runKubeBench', async () => tool('kube-bench', 'node')),
     runKubeHunter: wrap('runKubeHunter', async (req) => tool('kube-hunter', req.mode)),
     runTrivy: wrap('runTrivy', async (req) => tool('trivy', req.mode)),
     recordScenario: wrap('recordScenario', async () => undefined),
-    buildReport: wrap('buildReport', async (req) => ({ reportDir: `/tmp/${req.artifactKey}`, htmlPath: `/tmp/${req.artifactKey}/report.html`, summary: { scenarios: 3, completed: 3, partial: req.partial } })),
+    buildReport: wrap('buildReport', async (req) => ({
+      reportDir: `/tmp/${req.artifactKey}`,
+      htmlPath: `/tmp/${req.artifactKey}/report.html`,
+      summary: { scenarios: 3, completed: 3, partial: req.partial },
+    })),
   };
   return { activities, calls };
 }

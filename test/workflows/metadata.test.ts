@@ -17,7 +17,8 @@ const harness = timeSkippingHarness('wf-meta');
 const INPUT = { window: { durationSeconds: 3600, intervalSeconds: 60, healthCheckSeconds: 1800 } };
 const SCENARIOS = ['baseline', 'best-practices', 'security-tools'] as const;
 
-const text = (payload: temporal.api.common.v1.IPayload | null | undefined) => (payload ? defaultPayloadConverter.fromPayload<string>(payload) : undefined);
+const text = (payload: temporal.api.common.v1.IPayload | null | undefined) =>
+  payload ? defaultPayloadConverter.fromPayload<string>(payload) : undefined;
 
 /** The summaries of a workflow's scheduled activities and started timers, in history order. */
 async function commandSummaries(handle: WorkflowHandle): Promise<string[]> {
@@ -36,9 +37,15 @@ function attributesOf(description: Awaited<ReturnType<WorkflowHandle['describe']
 test('children read "<scenario> #<repetition>", activities say what they do, and the search attributes name the run', async () => {
   const doubles = createActivityDoubles();
   const client = harness.env.client;
-  await harness.withWorker(doubles, (taskQueue) => client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-meta', args: [INPUT] }));
+  await harness.withWorker(doubles, (taskQueue) =>
+    client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-meta', args: [INPUT] }),
+  );
 
-  expect(attributesOf(await client.workflow.getHandle('exp-meta').describe())).toEqual({ experiment: 'exp-meta', scenario: undefined, repetition: undefined });
+  expect(attributesOf(await client.workflow.getHandle('exp-meta').describe())).toEqual({
+    experiment: 'exp-meta',
+    scenario: undefined,
+    repetition: undefined,
+  });
   for (const scenario of SCENARIOS) {
     const child = client.workflow.getHandle(`exp-meta/${scenario}/1`);
     const description = await child.describe();
@@ -66,15 +73,24 @@ test('children read "<scenario> #<repetition>", activities say what they do, and
     expect.stringMatching(/^reset: delete hl-tools-r1-[0-9a-f]{8} and the run's objects$/),
     'record security-tools #1',
   ]);
-  expect(await commandSummaries(client.workflow.getHandle('exp-meta'))).toEqual(['resolve the input against the worker config', 'build the report']);
+  expect(await commandSummaries(client.workflow.getHandle('exp-meta'))).toEqual([
+    'resolve the input against the worker config',
+    'build the report',
+  ]);
 });
 
 test('a worker whose namespace lacks the search attributes sets none (and still names children and steps)', async () => {
   const doubles = createActivityDoubles({ searchAttributes: false });
   const client = harness.env.client;
   const input = { ...INPUT, scenarios: ['baseline' as const] };
-  await harness.withWorker(doubles, (taskQueue) => client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-meta-off', args: [input] }));
-  expect(attributesOf(await client.workflow.getHandle('exp-meta-off').describe())).toEqual({ experiment: undefined, scenario: undefined, repetition: undefined });
+  await harness.withWorker(doubles, (taskQueue) =>
+    client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-meta-off', args: [input] }),
+  );
+  expect(attributesOf(await client.workflow.getHandle('exp-meta-off').describe())).toEqual({
+    experiment: undefined,
+    scenario: undefined,
+    repetition: undefined,
+  });
   const child = await client.workflow.getHandle('exp-meta-off/baseline/1').describe();
   expect(attributesOf(child)).toEqual({ experiment: undefined, scenario: undefined, repetition: undefined });
   expect(await child.staticSummary()).toBe('baseline #1');

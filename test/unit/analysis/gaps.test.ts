@@ -8,7 +8,12 @@ function series(node: string, missing: [number, number] = [-1, -1]): NodeSeries 
   return { node, cpu: times.map(sample), memory: [] };
 }
 
-const unchecked = (node: string, start: number, end: number): SamplingGap => ({ node, start: start * 1000, end: end * 1000, reason: 'health check failed: connect ECONNREFUSED' });
+const unchecked = (node: string, start: number, end: number): SamplingGap => ({
+  node,
+  start: start * 1000,
+  end: end * 1000,
+  reason: 'health check failed: connect ECONNREFUSED',
+});
 
 describe('gaps without samples', () => {
   test('an unchecked spell the node sampled straight through is not a gap; one it did not sample is', () => {

@@ -2,15 +2,28 @@
 import { demoExperiment } from '../../../src/cli/commands/demo';
 
 test('the user’s tools section is merged with the demo’s subnet-probe permission, not replaced', () => {
-  const user = { repetitions: 2, tools: { kubeBench: { enabled: false, binaryPath: '/opt/kube-bench' }, kubeHunter: { modes: ['remote'], active: true, subnetProbes: { allowed: false } } }, cluster: { provider: 'linode', linode: { tokenEnv: 'X' } } };
+  const user = {
+    repetitions: 2,
+    tools: {
+      kubeBench: { enabled: false, binaryPath: '/opt/kube-bench' },
+      kubeHunter: { modes: ['remote'], active: true, subnetProbes: { allowed: false } },
+    },
+    cluster: { provider: 'linode', linode: { tokenEnv: 'X' } },
+  };
   const experiment = JSON.parse(JSON.stringify(demoExperiment(user, 'hardenlab-nodes')));
   expect(experiment).toEqual({
     repetitions: 2,
     cluster: { provider: 'local', linode: {} },
-    tools: { kubeBench: { enabled: false }, kubeHunter: { modes: ['remote'], subnetProbes: { allowed: true, closedNamespace: 'hardenlab-nodes' } } },
+    tools: {
+      kubeBench: { enabled: false },
+      kubeHunter: { modes: ['remote'], subnetProbes: { allowed: true, closedNamespace: 'hardenlab-nodes' } },
+    },
   });
   // Without a closed namespace (KWOK nodes), no probe permission is added, and the design stays.
-  expect(JSON.parse(JSON.stringify(demoExperiment(user, undefined))).tools).toEqual({ kubeBench: { enabled: false }, kubeHunter: { modes: ['remote'] } });
+  expect(JSON.parse(JSON.stringify(demoExperiment(user, undefined))).tools).toEqual({
+    kubeBench: { enabled: false },
+    kubeHunter: { modes: ['remote'] },
+  });
 });
 
 test('`demo --node-access kubernetes` gives the demo worker kubernetes access; a user config cannot slip it in otherwise', () => {

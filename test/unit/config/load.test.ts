@@ -104,10 +104,15 @@ describe('the load design field', () => {
 
   test('a valid load passes the schema, but resolve refuses it until a release runs it: no idle run looks loaded', async () => {
     const load = { churn: { podsPerMinute: 60, podsAlive: 5 } };
-    expect(validateExperiment({ window, load })).toMatchObject({ ok: true, config: { load: { churn: { podsPerMinute: 60, podsAlive: 5 } } } });
+    expect(validateExperiment({ window, load })).toMatchObject({
+      ok: true,
+      config: { load: { churn: { podsPerMinute: 60, podsAlive: 5 } } },
+    });
     const result = await validateCommand({ input: { window, load } }, env());
     expect(result.ok).toBe(false);
-    expect(result.text).toContain('  load: valid, but this release does not run a load phase yet (issue 27): remove load to run the idle design');
+    expect(result.text).toContain(
+      '  load: valid, but this release does not run a load phase yet (issue 27): remove load to run the idle design',
+    );
     const idle = await validateCommand({ input: { window } }, env());
     expect([idle.ok, /^load:/m.test(idle.text)]).toEqual([true, false]);
   });

@@ -13,9 +13,19 @@ describe('nodeAccess: which transport reaches the nodes', () => {
     expect(nodeAccessOf(config({ nodeMapPath: '/etc/nodes.yaml' }))).toEqual({ access: 'ssh', why: 'the default with a node map' });
     expect(nodeAccessOf(config({ cluster: { provider: 'linode', linode: { ssh: { user: 'root' } } } })).access).toBe('ssh');
     // Linode without ssh stays ssh, so its own check asks for cluster.linode.ssh; the test bed has sshd on its nodes.
-    expect(nodeAccessOf(config({ cluster: { provider: 'linode' } }))).toEqual({ access: 'ssh', why: 'the default with cluster.provider linode' });
-    expect(nodeAccessOf(config({ cluster: { provider: 'local' } }))).toEqual({ access: 'ssh', why: 'the default with cluster.provider local' });
-    expect(nodeAccessOf(config({}))).toEqual({ access: 'kubernetes', why: 'the default with a kubeconfig and no node map', image: DEFAULT_ACCESS_IMAGE });
+    expect(nodeAccessOf(config({ cluster: { provider: 'linode' } }))).toEqual({
+      access: 'ssh',
+      why: 'the default with cluster.provider linode',
+    });
+    expect(nodeAccessOf(config({ cluster: { provider: 'local' } }))).toEqual({
+      access: 'ssh',
+      why: 'the default with cluster.provider local',
+    });
+    expect(nodeAccessOf(config({}))).toEqual({
+      access: 'kubernetes',
+      why: 'the default with a kubeconfig and no node map',
+      image: DEFAULT_ACCESS_IMAGE,
+    });
   });
 
   test('the worker config may choose either; the test bed gets its own image, any other cluster the configured one', () => {
@@ -24,28 +34,44 @@ describe('nodeAccess: which transport reaches the nodes', () => {
       why: 'nodeAccess: kubernetes in the worker config',
       image: TESTBED_ACCESS_IMAGE,
     });
-    expect(nodeAccessOf(config({ nodeAccess: 'kubernetes', nodeAccessImage: 'r.example/bb@sha256:1' })).image).toBe('r.example/bb@sha256:1');
+    expect(nodeAccessOf(config({ nodeAccess: 'kubernetes', nodeAccessImage: 'r.example/bb@sha256:1' })).image).toBe(
+      'r.example/bb@sha256:1',
+    );
     expect(nodeAccessOf(config({ nodeAccess: 'ssh' })).access).toBe('ssh');
     expect(validateExperiment({ nodeAccess: 'telnet' })).toMatchObject({ ok: false, errors: [{ field: 'nodeAccess' }] });
   });
 
-  test('a named environment may not switch the worker\'s one node transport, nor its cluster under kubernetes access', () => {
+  test("a named environment may not switch the worker's one node transport, nor its cluster under kubernetes access", () => {
     expect(namedEnvironmentAccessProblem({ nodeMapPath: '/m.yaml' }, { cluster: { provider: 'local' } }, 'lab')).toBeUndefined();
-    expect(namedEnvironmentAccessProblem({ nodeMapPath: '/m.yaml' }, { nodeAccess: 'kubernetes' }, 'lab')).toMatch(/environment "lab" sets nodeAccess kubernetes, but this worker reaches nodes by ssh/);
+    expect(namedEnvironmentAccessProblem({ nodeMapPath: '/m.yaml' }, { nodeAccess: 'kubernetes' }, 'lab')).toMatch(
+      /environment "lab" sets nodeAccess kubernetes, but this worker reaches nodes by ssh/,
+    );
     // Defaults count: a kubeconfig without a node map is kubernetes access, the test bed ssh.
-    expect(namedEnvironmentAccessProblem({}, { cluster: { provider: 'local' } }, 'lab')).toMatch(/environment "lab" reaches nodes by ssh \(its default\), but this worker reaches nodes by kubernetes/);
+    expect(namedEnvironmentAccessProblem({}, { cluster: { provider: 'local' } }, 'lab')).toMatch(
+      /environment "lab" reaches nodes by ssh \(its default\), but this worker reaches nodes by kubernetes/,
+    );
     expect(namedEnvironmentAccessProblem({ cluster: { provider: 'local' } }, { cluster: { provider: 'kubeconfig' } }, 'lab')).toMatch(
       /environment "lab" reaches nodes by kubernetes \(its default without a node map\), but this worker reaches nodes by ssh/,
     );
-    expect(namedEnvironmentAccessProblem({ nodeAccess: 'kubernetes' }, { cluster: { context: 'other' } }, 'lab')).toMatch(/names a cluster/);
+    expect(namedEnvironmentAccessProblem({ nodeAccess: 'kubernetes' }, { cluster: { context: 'other' } }, 'lab')).toMatch(
+      /names a cluster/,
+    );
     expect(namedEnvironmentAccessProblem({ nodeAccess: 'kubernetes' }, { repetitions: 2 }, 'lab')).toBeUndefined();
   });
 
   test('resolve refuses such an environment naming the field; without a node map kubernetes access is the default', async () => {
-    const worker = { config: { temporal: {} as never, experiment: { nodeAccess: 'kubernetes' }, environments: { lab: { cluster: { provider: 'local' } } } } };
+    const worker = {
+      config: {
+        temporal: {} as never,
+        experiment: { nodeAccess: 'kubernetes' },
+        environments: { lab: { cluster: { provider: 'local' } } },
+      },
+    };
     const picked = await resolveExperimentConfig({ environment: 'lab' }, { env: {}, worker });
     expect(picked.ok).toBe(false);
-    expect(!picked.ok && picked.errors.find((e) => e.field === 'environment')?.message).toMatch(/through the Kubernetes API of its experiment: cluster only/);
+    expect(!picked.ok && picked.errors.find((e) => e.field === 'environment')?.message).toMatch(
+      /through the Kubernetes API of its experiment: cluster only/,
+    );
     const env = { KUBECONFIG: '/nonexistent/kubeconfig' };
     const explicit = await resolveExperimentConfig({}, { env, worker });
     expect(!explicit.ok && explicit.errors.map((e) => e.field)).toEqual(['cluster.kubeconfigPath']);

@@ -35,15 +35,27 @@ test('the worker config alone validates (the control: what the variants add is w
 });
 
 test('every prototype variant over every environment field is refused by validate, naming the key', async () => {
-  const value = fc.oneof(fc.constant('true'), fc.constant('"http://127.0.0.1:9/"'), fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)));
-  const design = fc.option(fc.record({ repetitions: fc.integer({ min: 1, max: 3 }), seed: fc.nat() }, { requiredKeys: [] }), { nil: undefined });
+  const value = fc.oneof(
+    fc.constant('true'),
+    fc.constant('"http://127.0.0.1:9/"'),
+    fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify(v)),
+  );
+  const design = fc.option(fc.record({ repetitions: fc.integer({ min: 1, max: 3 }), seed: fc.nat() }, { requiredKeys: [] }), {
+    nil: undefined,
+  });
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...ENVIRONMENT_FIELD_NAMES), fc.constantFrom(...VARIANT_KINDS), value, design, async (field, kind, valueJson, extra) => {
-      const variant = prototypeVariant(kind, field, valueJson, extra);
-      const result = await validateCommand({ config: configFile, input: JSON.parse(variant.json) }, env());
-      expect(result.ok).toBe(false);
-      expect(result.text).toContain(refusalText(variant));
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...ENVIRONMENT_FIELD_NAMES),
+      fc.constantFrom(...VARIANT_KINDS),
+      value,
+      design,
+      async (field, kind, valueJson, extra) => {
+        const variant = prototypeVariant(kind, field, valueJson, extra);
+        const result = await validateCommand({ config: configFile, input: JSON.parse(variant.json) }, env());
+        expect(result.ok).toBe(false);
+        expect(result.text).toContain(refusalText(variant));
+      },
+    ),
     { numRuns: 400 },
   );
   // And every field with every kind, whatever the generator drew.
@@ -67,7 +79,10 @@ test("the issue's exact input, as JSON and as a YAML input file, is refused", as
 });
 
 test('mergeConfig copies own properties only, into objects without a prototype', () => {
-  const merged = mergeConfig({ tools: { kubeHunter: { active: false } } }, JSON.parse('{"__proto__":{"polluted":1},"tools":{"constructor":{"prototype":{"x":1}},"kubeHunter":{"__proto__":{"active":true}}}}')) as Record<string, never>;
+  const merged = mergeConfig(
+    { tools: { kubeHunter: { active: false } } },
+    JSON.parse('{"__proto__":{"polluted":1},"tools":{"constructor":{"prototype":{"x":1}},"kubeHunter":{"__proto__":{"active":true}}}}'),
+  ) as Record<string, never>;
   expect(Object.getPrototypeOf(merged)).toBeNull();
   expect(JSON.parse(JSON.stringify(merged))).toEqual({ tools: { kubeHunter: { active: false } } });
   expect((merged.tools as unknown as { kubeHunter: { active: boolean } }).kubeHunter.active).toBe(false);
@@ -77,7 +92,10 @@ test('mergeConfig copies own properties only, into objects without a prototype',
 test('a worker config with a prototype key is refused, naming the file and the key', async () => {
   const file = path.join(dir, 'proto-config.yaml');
   await fs.writeFile(file, 'experiment:\n  tools:\n    __proto__:\n      kubeHunter: { active: true }\n');
-  const error = await loadWorkerConfig({ HARDENLAB_CONFIG: file }).then(() => undefined, (e: unknown) => e);
+  const error = await loadWorkerConfig({ HARDENLAB_CONFIG: file }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ConfigFileError);
   expect((error as Error).message).toContain(`config file ${file}: experiment.tools.__proto__: the key "__proto__" is not allowed`);
 });
@@ -85,13 +103,22 @@ test('a worker config with a prototype key is refused, naming the file and the k
 test('scenario and pack files with a prototype key are refused, naming the file and where', async () => {
   const configDir = await tempDir('hardenlab-proto-scenarios-');
   await fs.mkdir(path.join(configDir, 'scenarios'));
-  await fs.writeFile(path.join(configDir, 'scenarios', 'bad.yaml'), 'packs: [resource-limits]\nconstructor:\n  prototype: { tools: [kube-hunter] }\n');
+  await fs.writeFile(
+    path.join(configDir, 'scenarios', 'bad.yaml'),
+    'packs: [resource-limits]\nconstructor:\n  prototype: { tools: [kube-hunter] }\n',
+  );
   const scenario = await resolveScenarios(['bad'], { configDir, inSecurityTools: false });
-  expect(scenario).toEqual({ ok: false, errors: [expect.objectContaining({ field: `${path.join(configDir, 'scenarios', 'bad.yaml')}: constructor` })] });
+  expect(scenario).toEqual({
+    ok: false,
+    errors: [expect.objectContaining({ field: `${path.join(configDir, 'scenarios', 'bad.yaml')}: constructor` })],
+  });
 
   await fs.mkdir(path.join(configDir, 'packs', 'evil'), { recursive: true });
   await fs.writeFile(path.join(configDir, 'scenarios', 'packed.yaml'), 'packs: [evil]\n');
-  await fs.writeFile(path.join(configDir, 'packs', 'evil', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  __proto__: { namespace: kube-system }\n');
+  await fs.writeFile(
+    path.join(configDir, 'packs', 'evil', 'cm.yaml'),
+    'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  __proto__: { namespace: kube-system }\n',
+  );
   const pack = await resolveScenarios(['packed'], { configDir, inSecurityTools: false });
   expect(pack.ok ? [] : pack.errors.map((e) => `${e.field}: ${e.message}`)).toEqual([
     `${path.join(configDir, 'packs', 'evil', 'cm.yaml')} document 1: metadata.__proto__: the key "__proto__" is not allowed: it would reach the object's prototype instead of a field of its own`,

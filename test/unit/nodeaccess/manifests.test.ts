@@ -14,7 +14,12 @@ function labelsMatch(labels: Record<string, string> | undefined, selector: strin
 }
 
 describe('the access pod', () => {
-  const pod = accessPod({ runId: 'exp-1/baseline/1', node: 'sim-node-2', image: 'registry.example/busybox@sha256:abc', taints: [{ key: 'dedicated', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unschedulable' }] });
+  const pod = accessPod({
+    runId: 'exp-1/baseline/1',
+    node: 'sim-node-2',
+    image: 'registry.example/busybox@sha256:abc',
+    taints: [{ key: 'dedicated', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unschedulable' }],
+  });
   const spec = pod.spec as Record<string, unknown> & { containers: Record<string, unknown>[] };
 
   test('is pinned to its node by nodeName, hostPID, with the capabilities nsenter needs and no service-account token', () => {
@@ -74,7 +79,7 @@ describe('commands on the node', () => {
     expect(argv).toHaveLength(12);
   });
 
-  test('any command text reaches sh -c unchanged, in root\'s home: quotes, $(...), newlines and semicolons stay data', async () => {
+  test("any command text reaches sh -c unchanged, in root's home: quotes, $(...), newlines and semicolons stay data", async () => {
     const hostile = `printf '%s|' "a b" '$(echo injected)' "it's" ; printf '%s\\n' "$HOME"\necho "line two; still"`;
     const script = nodeShellArgv(hostile).at(-1)!;
     // The same argv without the nsenter prefix: what runs inside the node's namespaces.
@@ -86,8 +91,14 @@ describe('commands on the node', () => {
 describe('exit status from the exec stream', () => {
   test('Success is 0, NonZeroExitCode carries the code, anything else is a stream error worth retrying', () => {
     expect(exitFromStatus({ status: 'Success' })).toEqual({ code: 0 });
-    expect(exitFromStatus({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '4' }] } })).toEqual({ code: 4 });
-    expect(() => exitFromStatus({ status: 'Failure', reason: 'InternalError', message: 'container not found ("node-access")' })).toThrow(PodExecStreamError);
-    expect(() => exitFromStatus({ status: 'Failure', reason: 'InternalError', message: 'container not found ("node-access")' })).toThrow(/container not found/);
+    expect(
+      exitFromStatus({ status: 'Failure', reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: '4' }] } }),
+    ).toEqual({ code: 4 });
+    expect(() => exitFromStatus({ status: 'Failure', reason: 'InternalError', message: 'container not found ("node-access")' })).toThrow(
+      PodExecStreamError,
+    );
+    expect(() => exitFromStatus({ status: 'Failure', reason: 'InternalError', message: 'container not found ("node-access")' })).toThrow(
+      /container not found/,
+    );
   });
 });

@@ -69,7 +69,9 @@ describe('KubeNodeSession over a stand-in exec stream', () => {
   test('runs every command through nsenter as root; run() names the node and the command on a non-zero exit', async () => {
     await expect(session.exec('echo out; echo err >&2; exit 3')).resolves.toEqual({ code: 3, stdout: 'out\n', stderr: 'err\n' });
     expect(exec.argvs[0]!.slice(0, 9)).toEqual(['nsenter', '-t', '1', '-m', '-u', '-i', '-n', '-p', '--']);
-    await expect(session.run('exit 5')).rejects.toThrow(/`exit 5` on node sim-node-1 \(access pod hl-access-1\/node-access-sim-node-1\) exited with 5/);
+    await expect(session.run('exit 5')).rejects.toThrow(
+      /`exit 5` on node sim-node-1 \(access pod hl-access-1\/node-access-sim-node-1\) exited with 5/,
+    );
     await expect(session.exec('cat', { stdin: 'from stdin' })).resolves.toMatchObject({ code: 0, stdout: 'from stdin' });
   });
 
@@ -102,6 +104,8 @@ describe('KubeNodeSession over a stand-in exec stream', () => {
   });
 
   test('a download of a missing file is refused naming the node', async () => {
-    await expect(session.download(path.join(dir, 'missing.sa'), path.join(dir, 'x'))).rejects.toThrow(/missing\.sa does not exist on node sim-node-1/);
+    await expect(session.download(path.join(dir, 'missing.sa'), path.join(dir, 'x'))).rejects.toThrow(
+      /missing\.sa does not exist on node sim-node-1/,
+    );
   });
 });

@@ -9,7 +9,10 @@ import { fixtureExperimentWithTools } from '../analysis/support/fixtures';
 
 const toolsDir = join(__dirname, '../../fixtures/tools');
 const bench = parseKubeBenchJson(readFileSync(join(toolsDir, 'kube-bench-node.json'), 'utf8'), { mode: 'node', target: 'k8s-node-1' });
-const hunter = parseKubeHunterJson(readFileSync(join(toolsDir, 'kube-hunter-remote.json'), 'utf8'), { mode: 'remote', target: '127.0.0.1' });
+const hunter = parseKubeHunterJson(readFileSync(join(toolsDir, 'kube-hunter-remote.json'), 'utf8'), {
+  mode: 'remote',
+  target: '127.0.0.1',
+});
 
 describe('the report opens on the answer, the headline chart and the trust box, then the thesis, then tables', () => {
   const model = buildReportModel(fixtureExperimentWithTools(), { generatedAt: '2026-12-01T00:00:00Z' });
@@ -31,11 +34,14 @@ describe('the report opens on the answer, the headline chart and the trust box, 
     expect(firstTable).toBeLessThan(at('id="setup"') + 400);
     const headline = html.slice(at('id="headline"'), at('id="trust"'));
     expect(headline.match(/<svg/g)).toHaveLength(2);
-    for (const label of ['thesis 10', 'thesis 11.85', 'thesis 12.3', 'thesis 86.73', 'thesis 65.16', 'thesis 86.47']) expect(headline).toContain(`>${label}<`);
+    for (const label of ['thesis 10', 'thesis 11.85', 'thesis 12.3', 'thesis 86.73', 'thesis 65.16', 'thesis 86.47'])
+      expect(headline).toContain(`>${label}<`);
     for (const sentence of model.firstScreen.sentences) expect(html).toContain(sentence);
     // the over-time charts come before the first of the run tables
     expect(at('CPU and RAM over time')).toBeLessThan(at('id="mean-use"'));
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    );
     expect(html).toContain('prefers-color-scheme:dark');
     expect(html).toContain('@media print');
   });
@@ -60,7 +66,9 @@ describe('the report opens on the answer, the headline chart and the trust box, 
     const sum = (k: 'PASS' | 'FAIL' | 'WARN') => sections.reduce((n, s) => n + s.counts[k], 0);
     expect([sum('PASS'), sum('FAIL'), sum('WARN')]).toEqual([bench.totals.pass, bench.totals.fail, bench.totals.warn]);
     expect(bench.totals.fail).toBeGreaterThan(0);
-    expect(detail).toContain(`kube-bench ${bench.totals.pass} pass, ${bench.totals.fail} fail, ${bench.totals.warn} warn; kube-hunter ${hunter.findings.length} vulnerabilit`);
+    expect(detail).toContain(
+      `kube-bench ${bench.totals.pass} pass, ${bench.totals.fail} fail, ${bench.totals.warn} warn; kube-hunter ${hunter.findings.length} vulnerabilit`,
+    );
     const failed = bench.findings.filter((f) => f.status === 'FAIL');
     const firstRun = detail.slice(0, detail.indexOf('</details>'));
     for (const f of failed.slice(0, 5)) expect(firstRun).toContain(`<td>${f.id}</td>`);
@@ -73,7 +81,14 @@ describe('the report opens on the answer, the headline chart and the trust box, 
 
   it('report.md has the same order', () => {
     const md = renderMarkdown(model, buildTables(model));
-    const order = ['## What this run found', '## How far to trust this run', '## This run and the thesis', '## Figures beside the thesis', '## Mean resource use', '## Security findings'];
+    const order = [
+      '## What this run found',
+      '## How far to trust this run',
+      '## This run and the thesis',
+      '## Figures beside the thesis',
+      '## Mean resource use',
+      '## Security findings',
+    ];
     const positions = order.map((h) => md.indexOf(h));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);

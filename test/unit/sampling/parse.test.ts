@@ -3,11 +3,21 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import fc from 'fast-check';
 import { nodeIdentityScript } from '../../../src/sampling/commands';
-import { buildSeries, dedupeByTime, parseEnsureOutput, parseGaps, parseKeyValues, parseNodeIdentity, parseOverhead, parseProbe } from '../../../src/sampling/parse';
+import {
+  buildSeries,
+  dedupeByTime,
+  parseEnsureOutput,
+  parseGaps,
+  parseKeyValues,
+  parseNodeIdentity,
+  parseOverhead,
+  parseProbe,
+} from '../../../src/sampling/parse';
 
 describe('node script output', () => {
   it('reads the sampler state', () => {
-    const out = 'now_ms=1795774066282\nstarted_ms=1795774058155\nend_at=1795774078\nsize=31724\nmtime_ms=1795774062458\nstate=restarted\nreason=sampler not running (killed or crashed)\npid=6011\n';
+    const out =
+      'now_ms=1795774066282\nstarted_ms=1795774058155\nend_at=1795774078\nsize=31724\nmtime_ms=1795774062458\nstate=restarted\nreason=sampler not running (killed or crashed)\npid=6011\n';
     expect(parseEnsureOutput(out)).toEqual({
       state: 'restarted',
       pid: 6011,
@@ -29,14 +39,27 @@ describe('node script output', () => {
   });
   it('prefers schedstat nanoseconds over clock ticks for the sampler CPU time', () => {
     expect(parseOverhead(parseKeyValues('cpu_ticks=7\nclk_tck=100\nmax_rss_kib=2316\n'))).toEqual({ cpuSeconds: 0.07, maxRssKiB: 2316 });
-    expect(parseOverhead(parseKeyValues('cpu_ticks=7\nclk_tck=100\nmax_rss_kib=2316\ncpu_ns=73456789\n'))).toEqual({ cpuSeconds: 0.073456789, maxRssKiB: 2316 });
+    expect(parseOverhead(parseKeyValues('cpu_ticks=7\nclk_tck=100\nmax_rss_kib=2316\ncpu_ns=73456789\n'))).toEqual({
+      cpuSeconds: 0.073456789,
+      maxRssKiB: 2316,
+    });
   });
   it('says why the peak memory was not measured instead of reading it as 0', () => {
     const reason = 'sadc 42 ended after 1 s, before its first peak reading (2 s in)';
-    expect(parseOverhead(parseKeyValues(`cpu_ns=5000000\nrss_not_measured=${reason}\n`))).toEqual({ cpuSeconds: 0.005, maxRssNotMeasured: reason });
-    expect(parseOverhead(parseKeyValues(`cpu_ns=5000000\nmax_rss_kib=2316\nrss_not_measured=${reason}\n`))).toEqual({ cpuSeconds: 0.005, maxRssKiB: 2316, maxRssNotMeasured: reason });
+    expect(parseOverhead(parseKeyValues(`cpu_ns=5000000\nrss_not_measured=${reason}\n`))).toEqual({
+      cpuSeconds: 0.005,
+      maxRssNotMeasured: reason,
+    });
+    expect(parseOverhead(parseKeyValues(`cpu_ns=5000000\nmax_rss_kib=2316\nrss_not_measured=${reason}\n`))).toEqual({
+      cpuSeconds: 0.005,
+      maxRssKiB: 2316,
+      maxRssNotMeasured: reason,
+    });
     // an older script's 0, or no record at all, is never a peak of 0
-    expect(parseOverhead(parseKeyValues('cpu_ns=0\nmax_rss_kib=0\n'))).toEqual({ cpuSeconds: 0, maxRssNotMeasured: 'no sampler incarnation left a record on the node' });
+    expect(parseOverhead(parseKeyValues('cpu_ns=0\nmax_rss_kib=0\n'))).toEqual({
+      cpuSeconds: 0,
+      maxRssNotMeasured: 'no sampler incarnation left a record on the node',
+    });
   });
   it('reads the sysstat probe', () => {
     expect(parseProbe('sadc=/usr/lib/sysstat/sadc\nsadf=/usr/bin/sadf\nversion=12.6.1\npm=apt-get\nuser=root\n')).toEqual({
@@ -79,10 +102,19 @@ describe('node identity', () => {
     expect(identity.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
     expect(identity.kernel).toBe(os.release());
     expect(identity.cpus).toBe(os.availableParallelism());
-    expect(identity.procStatLxcfs).toBe(readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / \/proc\/stat /.test(l) && l.includes('lxcfs')));
+    expect(identity.procStatLxcfs).toBe(
+      readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .some((l) => / \/proc\/stat /.test(l) && l.includes('lxcfs')),
+    );
   });
   it('reads an lxcfs system container and leaves out what came back empty', () => {
-    expect(parseNodeIdentity('machine_id=\nboot_id=b-1\nkernel=6.1.0\ncpus=\nproc_stat_lxcfs=1\n', 'n2')).toEqual({ node: 'n2', bootId: 'b-1', kernel: '6.1.0', procStatLxcfs: true });
+    expect(parseNodeIdentity('machine_id=\nboot_id=b-1\nkernel=6.1.0\ncpus=\nproc_stat_lxcfs=1\n', 'n2')).toEqual({
+      node: 'n2',
+      bootId: 'b-1',
+      kernel: '6.1.0',
+      procStatLxcfs: true,
+    });
     expect(parseNodeIdentity('', 'n3')).toEqual({ node: 'n3' });
   });
 });

@@ -15,14 +15,28 @@ import { tempDirSync } from '../../support/tempDir';
 jest.setTimeout(60_000);
 
 const sadc = SADC_CANDIDATES.find((candidate) => existsSync(candidate));
-const itWithSadc = itWhen({ met: sadc !== undefined, missing: `sysstat's sadc is not installed (${SADC_CANDIDATES.join(', ')})`, providedBySetup: true });
+const itWithSadc = itWhen({
+  met: sadc !== undefined,
+  missing: `sysstat's sadc is not installed (${SADC_CANDIDATES.join(', ')})`,
+  providedBySetup: true,
+});
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function runFolder(name: string): RemotePaths {
   const dir = join(tempDirSync('hardenlab-sampler-peak-'), name);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const file = (f: string) => join(dir, f);
-  return { base: dir, runDir: dir, dir, data: file('data.sa'), pidFile: file('sampler.pid'), runEnv: file('run.env'), gaps: file('gaps.tsv'), sadfJson: file('sadf.json'), log: file('sampler.log') };
+  return {
+    base: dir,
+    runDir: dir,
+    dir,
+    data: file('data.sa'),
+    pidFile: file('sampler.pid'),
+    runEnv: file('run.env'),
+    gaps: file('gaps.tsv'),
+    sadfJson: file('sadf.json'),
+    log: file('sampler.log'),
+  };
 }
 
 /** Starts the wrapper as ensureSamplerScript does (its own session), with sadc sampling every second `count` times. */
@@ -30,7 +44,10 @@ async function startWrapper(paths: RemotePaths, count: number): Promise<{ sadcPi
   const script = join(paths.dir, 'sampler.sh');
   writeFileSync(script, samplerWrapperScript());
   const nowSeconds = String(Math.floor(Date.now() / 1000));
-  const child = spawn('sh', [script, paths.pidFile, sadc!, '1', String(count), paths.data, paths.dir, nowSeconds], { detached: true, stdio: 'ignore' });
+  const child = spawn('sh', [script, paths.pidFile, sadc!, '1', String(count), paths.data, paths.dir, nowSeconds], {
+    detached: true,
+    stdio: 'ignore',
+  });
   const ended = new Promise<number | null>((resolve) => child.once('exit', resolve));
   // Until the pid is in the file: it exists a moment before the wrapper's echo fills it (as the script's `-s` test waits).
   const pid = () => (existsSync(paths.pidFile) ? readFileSync(paths.pidFile, 'utf8').trim() : '');
@@ -84,7 +101,9 @@ describe("the sampler's peak memory, from its own record", () => {
     expect(output).not.toMatch(/^max_rss_kib=/m);
     const overhead = parseOverhead(parseKeyValues(output));
     expect(overhead.maxRssKiB).toBeUndefined();
-    expect(overhead.maxRssNotMeasured).toMatch(new RegExp(`^sadc ${sadcPid} ended after \\d+ s, before its first peak reading \\(2 s in\\)$`));
+    expect(overhead.maxRssNotMeasured).toMatch(
+      new RegExp(`^sadc ${sadcPid} ended after \\d+ s, before its first peak reading \\(2 s in\\)$`),
+    );
   });
 
   itWithSadc("reads an older version's records: its 0 is not measured, its peaks count", async () => {
@@ -96,7 +115,10 @@ describe("the sampler's peak memory, from its own record", () => {
     writeFileSync(join(paths.dir, 'overhead.111'), '3 0 30000000\n');
     writeFileSync(join(paths.dir, 'final.111'), '0\n');
     const unmeasured = parseOverhead(parseKeyValues(collect(paths)));
-    expect(unmeasured).toEqual({ cpuSeconds: 0.03, maxRssNotMeasured: 'sadc 111 ended with no peak reading in its life (a sampler of an older version)' });
+    expect(unmeasured).toEqual({
+      cpuSeconds: 0.03,
+      maxRssNotMeasured: 'sadc 111 ended with no peak reading in its life (a sampler of an older version)',
+    });
     writeFileSync(join(paths.dir, 'overhead.222'), '2 2316 20000000\n');
     const measured = parseOverhead(parseKeyValues(collect(paths)));
     expect(measured).toMatchObject({ cpuSeconds: 0.05, maxRssKiB: 2316 });

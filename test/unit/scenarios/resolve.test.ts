@@ -46,14 +46,19 @@ test('the presets keep their names and resolve to the thesis steps as packs', as
     ['security-tools', [], ['kube-bench', 'kube-hunter', 'trivy'], false, 'built-in'],
   ]);
   const hardenedTools = ok(await resolve(['security-tools'], true)).definitions[0]!;
-  expect([hardenedTools.packs.map((p) => p.name), hardenedTools.hardenedWorkload]).toEqual([['pod-security', 'rbac', 'network-policy'], true]);
+  expect([hardenedTools.packs.map((p) => p.name), hardenedTools.hardenedWorkload]).toEqual([
+    ['pod-security', 'rbac', 'network-policy'],
+    true,
+  ]);
 });
 
 test('the built-in packs apply exactly the manifests of the thesis best-practices step', async () => {
   const r = ok(await resolve(['best-practices']));
   const scope = { runId: 'exp-1/best-practices/1', namespace: 'hl-bp-r1-12345678' };
   const rendered = scenarioManifests(r.definitions[0]!, r.packs).map((m) => renderManifest(m, scope, 'alice'));
-  expect(JSON.parse(JSON.stringify(rendered.sort(byKindAndName)))).toEqual(hardeningManifests(scope, { rbacUser: 'alice', inSecurityTools: false }).sort(byKindAndName));
+  expect(JSON.parse(JSON.stringify(rendered.sort(byKindAndName)))).toEqual(
+    hardeningManifests(scope, { rbacUser: 'alice', inSecurityTools: false }).sort(byKindAndName),
+  );
   // Every manifest is recorded with its digest, file and document.
   expect(r.definitions[0]!.manifests.map((m) => `${m.pack}/${m.file}#${m.document} ${m.kind}`)).toEqual([
     'pod-security/namespace.yaml#1 Namespace',
@@ -66,7 +71,10 @@ test('the built-in packs apply exactly the manifests of the thesis best-practice
 });
 
 test('a user scenario combines a built-in pack with a pack of its own from the config folder', async () => {
-  await write('scenarios/limits-plus.yaml', 'description: quotas and no host namespaces\npacks: [resource-limits, no-host-namespaces]\ntools: [kube-bench]\n');
+  await write(
+    'scenarios/limits-plus.yaml',
+    'description: quotas and no host namespaces\npacks: [resource-limits, no-host-namespaces]\ntools: [kube-bench]\n',
+  );
   await write(
     'packs/no-host-namespaces/policy.yaml',
     'apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: { name: hl-no-host-ns }\nspec: { validations: [{ expression: "true" }] }\n---\n# a trailing empty document is fine\n',
@@ -74,39 +82,80 @@ test('a user scenario combines a built-in pack with a pack of its own from the c
   const r = ok(await resolve(['baseline', 'limits-plus']));
   const def = r.definitions[1]!;
   expect([def.name, def.source, def.description, def.packs.map((p) => [p.name, p.source]), def.tools, def.hardenedWorkload]).toEqual([
-    'limits-plus', path.join(dir, 'scenarios/limits-plus.yaml'), 'quotas and no host namespaces',
-    [['resource-limits', 'built-in'], ['no-host-namespaces', path.join(dir, 'packs/no-host-namespaces')]], ['kube-bench'], false,
+    'limits-plus',
+    path.join(dir, 'scenarios/limits-plus.yaml'),
+    'quotas and no host namespaces',
+    [
+      ['resource-limits', 'built-in'],
+      ['no-host-namespaces', path.join(dir, 'packs/no-host-namespaces')],
+    ],
+    ['kube-bench'],
+    false,
   ]);
-  expect(def.manifests.map((m) => `${m.kind}/${m.name}`)).toEqual(['LimitRange/hardenlab-container-defaults', 'ResourceQuota/hardenlab-namespace-quota', 'ValidatingAdmissionPolicy/hl-no-host-ns']);
+  expect(def.manifests.map((m) => `${m.kind}/${m.name}`)).toEqual([
+    'LimitRange/hardenlab-container-defaults',
+    'ResourceQuota/hardenlab-namespace-quota',
+    'ValidatingAdmissionPolicy/hl-no-host-ns',
+  ]);
   // The digest names the content, not its formatting.
-  expect(def.manifests[2]!.sha256).toBe(manifestDigest({ kind: 'ValidatingAdmissionPolicy', apiVersion: 'admissionregistration.k8s.io/v1', spec: { validations: [{ expression: 'true' }] }, metadata: { name: 'hl-no-host-ns' } }));
+  expect(def.manifests[2]!.sha256).toBe(
+    manifestDigest({
+      kind: 'ValidatingAdmissionPolicy',
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      spec: { validations: [{ expression: 'true' }] },
+      metadata: { name: 'hl-no-host-ns' },
+    }),
+  );
   // Cluster-scoped objects keep their name and get the run's labels; namespaced ones go into the run's namespace.
   const scope = { runId: 'run-1', namespace: 'hl-limits-plus-r1-0000' };
   const [limits, , policy] = scenarioManifests(def, r.packs).map((m) => renderManifest(m, scope, 'tester'));
-  expect([limits!.metadata.namespace, policy!.metadata.namespace, policy!.metadata.labels]).toEqual([scope.namespace, undefined, { 'app.kubernetes.io/managed-by': 'hardenlab', 'hardenlab.io/run': 'run-1' }]);
+  expect([limits!.metadata.namespace, policy!.metadata.namespace, policy!.metadata.labels]).toEqual([
+    scope.namespace,
+    undefined,
+    { 'app.kubernetes.io/managed-by': 'hardenlab', 'hardenlab.io/run': 'run-1' },
+  ]);
 });
 
 test('manifests changed after the experiment recorded them are refused', async () => {
   const r = ok(await resolve(['best-practices']));
   const tampered = structuredClone(r.packs);
-  (tampered.find((p) => p.name === 'rbac')!.manifests[0]!.manifest as { rules: unknown[] }).rules.push({ apiGroups: ['*'], resources: ['*'], verbs: ['*'] });
-  expect(() => scenarioManifests(r.definitions[0]!, tampered)).toThrow(/rbac\/role\.yaml document 1 does not match what the experiment recorded/);
+  (tampered.find((p) => p.name === 'rbac')!.manifests[0]!.manifest as { rules: unknown[] }).rules.push({
+    apiGroups: ['*'],
+    resources: ['*'],
+    verbs: ['*'],
+  });
+  expect(() => scenarioManifests(r.definitions[0]!, tampered)).toThrow(
+    /rbac\/role\.yaml document 1 does not match what the experiment recorded/,
+  );
 });
 
 test('unknown scenario and pack names fail naming the field or file, and the names known', async () => {
   await write('scenarios/mine.yaml', 'packs: [resource-limits, nope]\n');
   const e = errors(await resolve(['baseline', 'chaos', 'mine']));
   expect(e).toEqual([
-    expect.stringMatching(/^scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, mine \(a scenario of your own is a file .*scenarios\/chaos\.yaml\)$/),
-    expect.stringMatching(/scenarios\/mine\.yaml: packs\.1: unknown pack "nope": not built in \(pod-security, rbac, network-policy, resource-limits\) and no folder .*packs\/nope$/),
+    expect.stringMatching(
+      /^scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, mine \(a scenario of your own is a file .*scenarios\/chaos\.yaml\)$/,
+    ),
+    expect.stringMatching(
+      /scenarios\/mine\.yaml: packs\.1: unknown pack "nope": not built in \(pod-security, rbac, network-policy, resource-limits\) and no folder .*packs\/nope$/,
+    ),
   ]);
 });
 
 test('bad pack documents fail naming the file and the document', async () => {
   await write('scenarios/bad.yaml', 'packs: [bad]\n');
-  await write('packs/bad/a.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: fine }\n---\napiVersion: v1\nkind: Pod\nmetadata: { name: p }\n');
-  await write('packs/bad/b.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x, namespace: kube-system }\n---\napiVersion: v1\nkind: Namespace\nmetadata: { name: other }\n');
-  await write('packs/bad/c.yaml', 'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n  labels: { hardenlab.io/run: someone-else }\n---\nkind: [unclosed\n');
+  await write(
+    'packs/bad/a.yaml',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: fine }\n---\napiVersion: v1\nkind: Pod\nmetadata: { name: p }\n',
+  );
+  await write(
+    'packs/bad/b.yaml',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x, namespace: kube-system }\n---\napiVersion: v1\nkind: Namespace\nmetadata: { name: other }\n',
+  );
+  await write(
+    'packs/bad/c.yaml',
+    'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa\n  labels: { hardenlab.io/run: someone-else }\n---\nkind: [unclosed\n',
+  );
   const e = errors(await resolve(['bad']));
   const at = (file: string, doc: number) => `${path.join(dir, 'packs/bad', file)} document ${doc}: `;
   expect(e).toEqual([
@@ -131,13 +180,19 @@ test('a scenario file must parse, use known fields and agree with its file name'
 });
 
 test('docs/scenarios.md’s complete example resolves as documented', async () => {
-  expect(await writeReadmeScenario(dir)).toEqual(['scenarios/limits-plus.yaml', 'packs/no-token-automount/policy.yaml', 'packs/no-token-automount/expected-denials.yaml']);
+  expect(await writeReadmeScenario(dir)).toEqual([
+    'scenarios/limits-plus.yaml',
+    'packs/no-token-automount/policy.yaml',
+    'packs/no-token-automount/expected-denials.yaml',
+  ]);
   const def = ok(await resolve(['limits-plus'])).definitions[0]!;
   expect([def.packs.map((p) => p.name), def.tools, def.hardenedWorkload]).toEqual([['resource-limits', 'no-token-automount'], [], false]);
   expect(def.packs.map((p) => p.expectedDenials)).toEqual([undefined, ['automount-sa-token']]);
   expect(def.manifests.map((m) => `${m.kind}/${m.name}`)).toEqual([
-    'LimitRange/hardenlab-container-defaults', 'ResourceQuota/hardenlab-namespace-quota',
-    'ValidatingAdmissionPolicy/no-token-automount', 'ValidatingAdmissionPolicyBinding/no-token-automount',
+    'LimitRange/hardenlab-container-defaults',
+    'ResourceQuota/hardenlab-namespace-quota',
+    'ValidatingAdmissionPolicy/no-token-automount',
+    'ValidatingAdmissionPolicyBinding/no-token-automount',
   ]);
 });
 
@@ -145,7 +200,11 @@ describe('expected denials: a pack folder’s optional expected-denials.yaml', (
   test('the built-in pod-security and rbac packs expect the battery’s pod and RBAC attacks denied; the file is no manifest', async () => {
     const def = ok(await resolve(['best-practices'])).definitions[0]!;
     expect(def.packs).toEqual([
-      { name: 'pod-security', source: 'built-in', expectedDenials: ['privileged-pod', 'host-path-root', 'host-network', 'host-pid', 'run-as-root', 'cap-net-raw', 'cap-sys-admin'] },
+      {
+        name: 'pod-security',
+        source: 'built-in',
+        expectedDenials: ['privileged-pod', 'host-path-root', 'host-network', 'host-pid', 'run-as-root', 'cap-net-raw', 'cap-sys-admin'],
+      },
       { name: 'rbac', source: 'built-in', expectedDenials: ['read-secrets', 'pod-in-other-namespace', 'escalate-rolebinding'] },
       // No file, no key: definitions of packs without expectations keep their earlier shape.
       { name: 'network-policy', source: 'built-in' },
@@ -158,7 +217,9 @@ describe('expected denials: a pack folder’s optional expected-denials.yaml', (
     await write('packs/quota/quota.yaml', 'apiVersion: v1\nkind: ResourceQuota\nmetadata: { name: q }\nspec: { hard: { pods: "5" } }\n');
     await write('packs/quota/expected-denials.yml', '# comments are fine\n- automount-sa-token\n- privileged-pod\n');
     await write('packs/empty/expected-denials.yaml', '- host-pid\n');
-    expect(errors(await resolve(['mine']))).toEqual([expect.stringMatching(/packs\/empty: pack "empty" has no \*\.yaml files of manifests$/)]);
+    expect(errors(await resolve(['mine']))).toEqual([
+      expect.stringMatching(/packs\/empty: pack "empty" has no \*\.yaml files of manifests$/),
+    ]);
     await write('scenarios/mine.yaml', 'packs: [quota]\n');
     const def = ok(await resolve(['mine'])).definitions[0]!;
     expect(def.packs[0]!.expectedDenials).toEqual(['automount-sa-token', 'privileged-pod']);
@@ -185,7 +246,9 @@ describe('expected denials: a pack folder’s optional expected-denials.yaml', (
       `${file('unknown')} entry 2: unknown attack "root-shell": the attack battery's are privileged-pod, host-path-root, host-network, host-pid, run-as-root, cap-net-raw, cap-sys-admin, automount-sa-token, read-secrets, pod-in-other-namespace, escalate-rolebinding, cross-namespace-traffic`,
       `${file('unknown')} entry 3: is 42, not an attack id`,
       `${file('unknown')} entry 4: lists "privileged-pod" twice`,
-      expect.stringMatching(new RegExp(`^${escape(file('mapping'))}: must be a list of attack ids, one "- <id>" a line .*, got a mapping$`)),
+      expect.stringMatching(
+        new RegExp(`^${escape(file('mapping'))}: must be a list of attack ids, one "- <id>" a line .*, got a mapping$`),
+      ),
       expect.stringMatching(new RegExp(`^${escape(file('empty'))}: lists no attack: name at least one, or remove the file`)),
       expect.stringMatching(new RegExp(`^${escape(file('broken'))}: not valid YAML \\(line \\d+\\): `)),
       `${path.join(dir, 'packs', 'both')}: has both expected-denials.yaml and expected-denials.yml: keep one`,
@@ -197,11 +260,19 @@ describe('expected denials: a pack folder’s optional expected-denials.yaml', (
     await write('scenarios/mine.yaml', 'packs: [typo]\n');
     await write('packs/typo/cm.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: typo }\n');
     await write('packs/typo/expected-denials.yaml', '- privileged-pods\n');
-    const worker = createConfigActivities({ env: { HARDENLAB_CONFIG: path.join(dir, 'config.yaml'), HARDENLAB_HOME: dir }, store: new ArtifactStore(dir) });
-    const failure = await worker.resolveExperiment({ input: { scenarios: ['mine'] }, workflowId: 'w' }).then(() => undefined, (e: unknown) => e);
+    const worker = createConfigActivities({
+      env: { HARDENLAB_CONFIG: path.join(dir, 'config.yaml'), HARDENLAB_HOME: dir },
+      store: new ArtifactStore(dir),
+    });
+    const failure = await worker.resolveExperiment({ input: { scenarios: ['mine'] }, workflowId: 'w' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect([(failure as ApplicationFailure).type, (failure as ApplicationFailure).nonRetryable]).toEqual(['InvalidInput', true]);
-    expect((failure as Error).message).toContain(`${path.join(dir, 'packs/typo/expected-denials.yaml')} entry 1: unknown attack "privileged-pods"`);
+    expect((failure as Error).message).toContain(
+      `${path.join(dir, 'packs/typo/expected-denials.yaml')} entry 1: unknown attack "privileged-pods"`,
+    );
   });
 });
 

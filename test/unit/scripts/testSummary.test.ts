@@ -16,7 +16,10 @@ interface JestJson {
   numRuntimeErrorTestSuites: number;
   testResults: { name: string; status: string; message?: string; testExecError?: { message: string }; assertionResults: Assertion[] }[];
 }
-type Summarize = (runs: { lane: string; results?: JestJson }[], options: { root: string; status: number; hung?: string[]; failure?: string }) => { lines: string[]; status: number };
+type Summarize = (
+  runs: { lane: string; results?: JestJson }[],
+  options: { root: string; status: number; hung?: string[]; failure?: string },
+) => { lines: string[]; status: number };
 
 const { summarize } = createRequire(__filename)('../../../scripts/lib/testSummary.js') as { summarize: Summarize };
 
@@ -40,7 +43,11 @@ function jestJson(files: Record<string, Assertion[]>): JestJson {
 
 const passed = (fullName: string): Assertion => ({ fullName, status: 'passed' });
 // What jest records when a file's beforeAll (ensureTestbed) throws: every test of the file failed with that error.
-const notRun = (fullName: string): Assertion => ({ fullName, status: 'failed', failureMessages: [`Error: ${notRunMessage('integration', reason)}\n    at ensureTestbed (test/support/testbed.ts:64:25)`] });
+const notRun = (fullName: string): Assertion => ({
+  fullName,
+  status: 'failed',
+  failureMessages: [`Error: ${notRunMessage('integration', reason)}\n    at ensureTestbed (test/support/testbed.ts:64:25)`],
+});
 
 describe('summarize', () => {
   it('counts the tests of a lane that could not start as not run, naming the lane and the reason, apart from failures', () => {
@@ -50,7 +57,13 @@ describe('summarize', () => {
       'test/integration/tools.test.ts': [notRun('tools 1'), notRun('tools 2')],
       'test/integration/healthCheck.test.ts': [passed('needs no test bed')],
     });
-    const { lines, status } = summarize([{ lane: 'local', results: local }, { lane: 'integration', results: integration }], { root, status: 1 });
+    const { lines, status } = summarize(
+      [
+        { lane: 'local', results: local },
+        { lane: 'integration', results: integration },
+      ],
+      { root, status: 1 },
+    );
     expect(lines).toContain(`5 not run (lane integration: ${reason})`);
     expect(lines.at(-1)).toBe(`4 passed, 0 failed, 5 not run (lane integration: ${reason}), 0 skipped`);
     expect(lines.join('\n')).not.toMatch(/^failed:/m);
@@ -60,7 +73,10 @@ describe('summarize', () => {
   it('keeps real failures counted and named beside the tests not run', () => {
     const integration = jestJson({
       'test/integration/testbed.test.ts': [notRun('tb 1'), notRun('tb 2')],
-      'test/integration/sampling.test.ts': [passed('s 1'), { fullName: 's 2', status: 'failed', failureMessages: ['Error: expected 3 samples, got 2'] }],
+      'test/integration/sampling.test.ts': [
+        passed('s 1'),
+        { fullName: 's 2', status: 'failed', failureMessages: ['Error: expected 3 samples, got 2'] },
+      ],
     });
     const { lines, status } = summarize([{ lane: 'integration', results: integration }], { root, status: 1 });
     expect(lines).toContain('failed:\n  test/integration/sampling.test.ts: s 2: Error: expected 3 samples, got 2');
@@ -77,13 +93,18 @@ describe('summarize', () => {
   });
 
   it('keeps the plain line of a green run, with the skip reasons above it', () => {
-    const local = jestJson({ 'test/unit/a.test.ts': [passed('a 1'), { fullName: 'r [skipped: Rscript is not installed]', status: 'pending' }] });
+    const local = jestJson({
+      'test/unit/a.test.ts': [passed('a 1'), { fullName: 'r [skipped: Rscript is not installed]', status: 'pending' }],
+    });
     const { lines, status } = summarize([{ lane: 'local', results: local }], { root, status: 0 });
     expect(lines).toEqual(['1 skipped:', '  1 × Rscript is not installed (test/unit/a.test.ts)', '1 passed, 0 failed, 1 skipped']);
     expect(status).toBe(0);
   });
 
   it('counts a failed check before any jest run as one failure', () => {
-    expect(summarize([], { root, status: 1, failure: 'typecheck failed (see above)' })).toEqual({ lines: ['typecheck failed (see above)', '0 passed, 1 failed, 0 skipped'], status: 1 });
+    expect(summarize([], { root, status: 1, failure: 'typecheck failed (see above)' })).toEqual({
+      lines: ['typecheck failed (see above)', '0 passed, 1 failed, 0 skipped'],
+      status: 1,
+    });
   });
 });

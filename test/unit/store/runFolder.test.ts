@@ -21,8 +21,29 @@ const RUN_B = '7f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f';
 const KEY_SHAPE = /^experiments\/[A-Za-z0-9_-]{1,40}-[0-9a-f]{16}\/[a-z0-9][a-z0-9-]*$/;
 /** Ids that break naive folder names: separators, dot segments, blanks, controls, unicode, case. */
 const AWKWARD_IDS = [
-  'a b', 'a/b', 'a_b', 'a-b', '..', '.', '/', '', ' ', '\t', '\0', '../../etc', '/etc/passwd', 'a\\b', 'C:\\x',
-  'ü', 'u\u0308', '🙂', 'Demo', 'demo', '_', '-', '-rf',
+  'a b',
+  'a/b',
+  'a_b',
+  'a-b',
+  '..',
+  '.',
+  '/',
+  '',
+  ' ',
+  '\t',
+  '\0',
+  '../../etc',
+  '/etc/passwd',
+  'a\\b',
+  'C:\\x',
+  'ü',
+  'u\u0308',
+  '🙂',
+  'Demo',
+  'demo',
+  '_',
+  '-',
+  '-rf',
 ];
 
 /** The folder a key names under a data folder, or an error when it leaves the data folder's `experiments/`. */
@@ -87,7 +108,10 @@ describe('claimRunFolder', () => {
     expect(JSON.parse(await fs.readFile(store.resolve(key, RUN_MARKER_FILE), 'utf8'))).toEqual(owner);
     await store.writeJson(key, 'scenario-definitions.json', { mine: true });
     expect(await claimRunFolder(store, key, owner)).toBe('reused');
-    for (const other of [{ ...owner, runId: RUN_B }, { ...owner, workflowId: 'a/b' }]) {
+    for (const other of [
+      { ...owner, runId: RUN_B },
+      { ...owner, workflowId: 'a/b' },
+    ]) {
       await expect(claimRunFolder(store, key, other)).rejects.toThrow(RunFolderTaken);
     }
     await expect(claimRunFolder(store, key, { ...owner, runId: RUN_B })).rejects.toThrow(`belongs to run ${RUN_A} of "a b"`);
@@ -135,10 +159,13 @@ describe('claimRunFolder', () => {
 describe('claimExperimentFolder in an activity', () => {
   /** The claim as the resolve activity makes it, inside an activity of the given run. */
   const claimAs = (store: ArtifactStore, workflowId: string, runId: string): Promise<string> =>
-    new MockActivityEnvironment({ workflowExecution: { workflowId, runId } })
-      .run(claimExperimentFolder, store, workflowId) as Promise<string>;
+    new MockActivityEnvironment({ workflowExecution: { workflowId, runId } }).run(
+      claimExperimentFolder,
+      store,
+      workflowId,
+    ) as Promise<string>;
 
-  it('keys the folder by the server\'s run, reuses it on a retry, and fails non-retryably on a taken folder', async () => {
+  it("keys the folder by the server's run, reuses it on a retry, and fails non-retryably on a taken folder", async () => {
     const store = new ArtifactStore(await tempDir('hardenlab-runfolder-'));
     const first = await claimAs(store, 'a b', RUN_A);
     expect(first).toBe(experimentRunKey('a b', RUN_A));
@@ -155,7 +182,7 @@ describe('claimExperimentFolder in an activity', () => {
   });
 });
 
-describe('the report reads the plan\'s runs only', () => {
+describe("the report reads the plan's runs only", () => {
   it('skips runs outside the plan, tolerates planned runs without data, and names the plan when none has any', async () => {
     const dir = await tempDir('hardenlab-runfolder-report-');
     for (const run of fixtureExperiment().scenarios) {
@@ -173,8 +200,9 @@ describe('the report reads the plan\'s runs only', () => {
     ];
     const read = await readExperimentData(dir, 'exp', planned);
     expect(names(read.scenarios)).toEqual(['baseline/2', 'security-tools/1']);
-    await expect(readExperimentData(dir, 'exp', [{ scenario: 'mine', repetition: 1 }]))
-      .rejects.toThrow('none of the 1 planned runs (mine/1) wrote scenario-data.json');
+    await expect(readExperimentData(dir, 'exp', [{ scenario: 'mine', repetition: 1 }])).rejects.toThrow(
+      'none of the 1 planned runs (mine/1) wrote scenario-data.json',
+    );
     const notRuns = [
       { scenario: '..', repetition: 1 },
       { scenario: 'baseline', repetition: 0 },
@@ -187,8 +215,11 @@ describe('the report reads the plan\'s runs only', () => {
 });
 
 describe('the report request', () => {
-  it('carries the plan\'s runs; a run of an earlier release (no plan, the old `experiments/<id>` key) is read as before', () => {
-    const plan = [{ repetition: 1, order: ['security-tools', 'baseline'] }, { repetition: 2, order: ['baseline', 'security-tools'] }];
+  it("carries the plan's runs; a run of an earlier release (no plan, the old `experiments/<id>` key) is read as before", () => {
+    const plan = [
+      { repetition: 1, order: ['security-tools', 'baseline'] },
+      { repetition: 2, order: ['baseline', 'security-tools'] },
+    ];
     expect(reportInput({ experimentId: 'x', artifactKey: 'experiments/x-0123456789abcdef/run', partial: false, plan })).toEqual({
       experimentId: 'x',
       experimentDir: 'experiments/x-0123456789abcdef/run',

@@ -86,7 +86,10 @@ function findStrays(files: { name: string; source: string }[], allowed: Record<s
     const permitted = allowed[name]?.[0] ?? 0;
     if (uses.length === permitted) continue;
     const text = source.split('\n');
-    const why = permitted === 0 ? 'use tempDir()/tempDirSync() from test/support/tempDir.ts' : `the allow-list in ${GUARD} permits ${permitted} in this file: use tempDir() for a new one, or update the count`;
+    const why =
+      permitted === 0
+        ? 'use tempDir()/tempDirSync() from test/support/tempDir.ts'
+        : `the allow-list in ${GUARD} permits ${permitted} in this file: use tempDir() for a new one, or update the count`;
     for (const line of uses) strays.push(`${name}:${line}: ${text[line - 1]!.trim()} (${why})`);
     if (uses.length === 0) strays.push(`${name}: allow-listed in ${GUARD} but uses no mkdtemp/tmpdir any more: remove the entry`);
   }
@@ -95,7 +98,10 @@ function findStrays(files: { name: string; source: string }[], allowed: Record<s
 
 describe('temp folders in test sources', () => {
   test('no mkdtemp, mkdtempSync or tmpdir outside test/support/tempDir.ts and the allow-list', () => {
-    const files = sourceFiles(path.join(root, 'test')).map((file) => ({ name: path.relative(root, file), source: readFileSync(file, 'utf8') }));
+    const files = sourceFiles(path.join(root, 'test')).map((file) => ({
+      name: path.relative(root, file),
+      source: readFileSync(file, 'utf8'),
+    }));
     expect(files.length).toBeGreaterThan(100);
     expect(findStrays(files, SELF_CLEANING)).toEqual([]);
     const missing = Object.keys(SELF_CLEANING).filter((name) => !files.some((f) => f.name === name));
@@ -114,9 +120,13 @@ describe('temp folders in test sources', () => {
     expect(tempDirUses(planted, 'planted.ts')).toEqual([2, 4, 5, 6]);
     const strays = findStrays([{ name: 'test/unit/planted.test.ts', source: planted }], {});
     expect(strays).toHaveLength(4);
-    expect(strays[0]).toBe("test/unit/planted.test.ts:2: const a = await mkdtemp(join(os.tmpdir(), 'x-')); (use tempDir()/tempDirSync() from test/support/tempDir.ts)");
+    expect(strays[0]).toBe(
+      "test/unit/planted.test.ts:2: const a = await mkdtemp(join(os.tmpdir(), 'x-')); (use tempDir()/tempDirSync() from test/support/tempDir.ts)",
+    );
     expect(findStrays([{ name: 'test/unit/planted.test.ts', source: planted }], { 'test/unit/planted.test.ts': [4, 'test'] })).toEqual([]);
-    expect(findStrays([{ name: 'test/unit/planted.test.ts', source: planted }], { 'test/unit/planted.test.ts': [3, 'test'] })[0]).toContain('permits 3 in this file');
+    expect(findStrays([{ name: 'test/unit/planted.test.ts', source: planted }], { 'test/unit/planted.test.ts': [3, 'test'] })[0]).toContain(
+      'permits 3 in this file',
+    );
     expect(findStrays([{ name: 'test/unit/planted.test.ts', source: '' }], { 'test/unit/planted.test.ts': [1, 'test'] })).toEqual([
       `test/unit/planted.test.ts: allow-listed in ${GUARD} but uses no mkdtemp/tmpdir any more: remove the entry`,
     ]);
@@ -145,10 +155,16 @@ describe('tempDir', () => {
   test("the jest environment removes a file's folders after its afterAll hooks, not before", async () => {
     const report = path.join(await tempDir('hardenlab-tempdir-probe-'), 'report.json');
     // The unit project as jest.config.js configures it (so also its environment), run on the probe file alone.
-    const unit = (createRequire(__filename)(path.join(root, 'jest.config.js')) as { projects: { displayName: string }[] }).projects.find((p) => p.displayName === 'unit');
+    const unit = (createRequire(__filename)(path.join(root, 'jest.config.js')) as { projects: { displayName: string }[] }).projects.find(
+      (p) => p.displayName === 'unit',
+    );
     const config = { ...unit, rootDir: root, testMatch: ['<rootDir>/test/unit/support/tempDirProbe.ts'] };
     const env = { ...process.env, TEMP_DIR_PROBE_REPORT: report, HARDENLAB_KEEP_TEST_HOME: '' };
-    const run = spawnSync(process.execPath, [path.join(root, 'node_modules/jest/bin/jest.js'), '--config', JSON.stringify(config), '--ci'], { cwd: root, env, encoding: 'utf8', timeout: 100_000 });
+    const run = spawnSync(
+      process.execPath,
+      [path.join(root, 'node_modules/jest/bin/jest.js'), '--config', JSON.stringify(config), '--ci'],
+      { cwd: root, env, encoding: 'utf8', timeout: 100_000 },
+    );
     expect(`${run.status}\n${run.stderr}`).toMatch(/^0\n[\s\S]*Tests:\s+1 passed, 1 total/);
     const { dirs, existedInAfterAll } = JSON.parse(readFileSync(report, 'utf8')) as { dirs: string[]; existedInAfterAll: boolean[] };
     expect(dirs.map((dir) => path.basename(dir).slice(0, -6))).toEqual(['hardenlab-probe-top-', 'hardenlab-probe-test-']);

@@ -3,7 +3,15 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultPayloadConverter, METADATA_ENCODING_KEY, type Payload } from '@temporalio/common';
-import { AesGcmCodec, dataConverterFor, ENCRYPTED_ENCODING, KEY_ID_METADATA, loadKeyFile, parseKey, PayloadCodecError } from '../../../src/temporal/codec';
+import {
+  AesGcmCodec,
+  dataConverterFor,
+  ENCRYPTED_ENCODING,
+  KEY_ID_METADATA,
+  loadKeyFile,
+  parseKey,
+  PayloadCodecError,
+} from '../../../src/temporal/codec';
 import { failureConverter } from '../../../src/temporal/failureConverter';
 import { startCodecServer, toJsonPayload, fromJsonPayload } from '../../../src/temporal/codecServer';
 
@@ -48,7 +56,9 @@ describe('AesGcmCodec', () => {
     const [encrypted] = await codecWith().encode([toPayload(secretInput)]);
     const other = codecWith();
     await expect(other.decode([encrypted!])).rejects.toThrow(PayloadCodecError);
-    await expect(other.decode([encrypted!])).rejects.toThrow(new RegExp(`key id [0-9a-f]{16}, but the key in test-key has id ${other.keyId}`));
+    await expect(other.decode([encrypted!])).rejects.toThrow(
+      new RegExp(`key id [0-9a-f]{16}, but the key in test-key has id ${other.keyId}`),
+    );
   });
 
   test('tampered ciphertext, tag or IV fails authentication', async () => {
@@ -115,14 +125,24 @@ describe('codec server', () => {
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get('access-control-allow-headers')).toMatch(/X-Namespace/);
 
-      const foreign = await fetch(`${server.url}/decode`, { method: 'POST', headers: { origin: 'https://evil.example.test' }, body: '{"payloads":[]}' });
+      const foreign = await fetch(`${server.url}/decode`, {
+        method: 'POST',
+        headers: { origin: 'https://evil.example.test' },
+        body: '{"payloads":[]}',
+      });
       expect(foreign.status).toBe(403);
 
-      const encoded = await fetch(`${server.url}/encode`, { method: 'POST', body: JSON.stringify({ payloads: [toJsonPayload(toPayload('x'))] }) });
+      const encoded = await fetch(`${server.url}/encode`, {
+        method: 'POST',
+        body: JSON.stringify({ payloads: [toJsonPayload(toPayload('x'))] }),
+      });
       const encodedBody = (await encoded.json()) as { payloads: Parameters<typeof fromJsonPayload>[0][] };
       expect(fromPayload((await codec.decode([fromJsonPayload(encodedBody.payloads[0]!)]))[0]!)).toBe('x');
 
-      const wrongKey = await fetch(`${server.url}/decode`, { method: 'POST', body: JSON.stringify({ payloads: [toJsonPayload((await codecWith().encode([toPayload(1)]))[0]!)] }) });
+      const wrongKey = await fetch(`${server.url}/decode`, {
+        method: 'POST',
+        body: JSON.stringify({ payloads: [toJsonPayload((await codecWith().encode([toPayload(1)]))[0]!)] }),
+      });
       expect(wrongKey.status).toBe(422);
       expect(await wrongKey.text()).toMatch(/encrypted with key id/);
 
@@ -139,7 +159,8 @@ describe('codec server', () => {
     const server = await startCodecServer({ codec, token });
     const base = server.url.slice(0, -(token.length + 1));
     const body = JSON.stringify({ payloads: [toJsonPayload((await codec.encode([toPayload(secretInput)]))[0]!)] });
-    const post = (url: string, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { origin: 'http://127.0.0.1:8233', ...headers }, body });
+    const post = (url: string, headers: Record<string, string> = {}) =>
+      fetch(url, { method: 'POST', headers: { origin: 'http://127.0.0.1:8233', ...headers }, body });
     try {
       expect(server.url).toBe(`${base}/${token}`);
       expect((await post(`${base}/decode`)).status).toBe(401);

@@ -8,7 +8,14 @@ import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import * as readline from 'node:readline';
 import { repoRoot } from '../../../src/config/paths';
-import { isAddressInUse, RESERVED_PORT_RANGE, reserveGivenPort, reservePort, reservePorts, reservePortSet } from '../../../src/temporal/ports';
+import {
+  isAddressInUse,
+  RESERVED_PORT_RANGE,
+  reserveGivenPort,
+  reservePort,
+  reservePorts,
+  reservePortSet,
+} from '../../../src/temporal/ports';
 import { portList, TEAM_PORTS, TEST_TEAM_PORT_SETS } from '../../../src/temporal/team/teamLayout';
 
 jest.setTimeout(60_000);

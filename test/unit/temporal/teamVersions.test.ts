@@ -16,16 +16,24 @@ const write = (text: string) => {
   writeFileSync(file, text);
   return file;
 };
-const good = 'TEMPORAL_VERSION=1.29.1\nTEMPORAL_ADMIN_TOOLS_TAG=1.29.1-tctl-1.18.4-cli-1.5.0\nTEMPORAL_UI_VERSION=2.34.0\nPOSTGRES_VERSION=16.10\n';
+const good =
+  'TEMPORAL_VERSION=1.29.1\nTEMPORAL_ADMIN_TOOLS_TAG=1.29.1-tctl-1.18.4-cli-1.5.0\nTEMPORAL_UI_VERSION=2.34.0\nPOSTGRES_VERSION=16.10\n';
 
 describe('deploy/versions.env', () => {
   it('parses into the server, admin-tools, UI and PostgreSQL versions', () => {
-    expect(readTeamVersions(write(good))).toEqual({ temporal: '1.29.1', adminTools: '1.29.1-tctl-1.18.4-cli-1.5.0', ui: '2.34.0', postgres: '16.10' });
+    expect(readTeamVersions(write(good))).toEqual({
+      temporal: '1.29.1',
+      adminTools: '1.29.1-tctl-1.18.4-cli-1.5.0',
+      ui: '2.34.0',
+      postgres: '16.10',
+    });
   });
 
   it('refuses admin-tools of another release than the server (the schema tool must match the server)', () => {
     const file = write(good.replace('TEMPORAL_ADMIN_TOOLS_TAG=1.29.1', 'TEMPORAL_ADMIN_TOOLS_TAG=1.28.0'));
-    expect(() => readTeamVersions(file)).toThrow(`${file}: TEMPORAL_ADMIN_TOOLS_TAG=1.28.0-tctl-1.18.4-cli-1.5.0 must start with TEMPORAL_VERSION (1.29.1)`);
+    expect(() => readTeamVersions(file)).toThrow(
+      `${file}: TEMPORAL_ADMIN_TOOLS_TAG=1.28.0-tctl-1.18.4-cli-1.5.0 must start with TEMPORAL_VERSION (1.29.1)`,
+    );
   });
 
   it('names the file, line and key of a malformed entry', () => {
@@ -47,7 +55,11 @@ describe('deploy/versions.env', () => {
       writeFileSync(binary, '#!/bin/sh\n', { mode: 0o755 });
       writeFileSync(path.join(path.dirname(binary), '.complete'), 'test\n');
     }
-    const run = spawnSync('bash', [teamBuildScript], { encoding: 'utf8', env: { ...process.env, HARDENLAB_CACHE: cache }, timeout: 60_000 });
+    const run = spawnSync('bash', [teamBuildScript], {
+      encoding: 'utf8',
+      env: { ...process.env, HARDENLAB_CACHE: cache },
+      timeout: 60_000,
+    });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`temporal v${versions.temporal}: cached in ${path.dirname(binaries.server)}`);

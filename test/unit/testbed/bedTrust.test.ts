@@ -9,7 +9,13 @@ import { repoRoot } from '../../../src/config/paths';
 import { createEtcdPki } from '../../../src/testbed/etcdPki';
 import { simLayout } from '../../../src/testbed/layout';
 import { nodeHostKeysFile } from '../../../src/testbed/nodeHosts';
-import { assertTrustedCache, DIGESTS_FILE, ensurePrivateDir, untrustedPathReasons, verifyBinaryDigests } from '../../../src/testbed/trustedPaths';
+import {
+  assertTrustedCache,
+  DIGESTS_FILE,
+  ensurePrivateDir,
+  untrustedPathReasons,
+  verifyBinaryDigests,
+} from '../../../src/testbed/trustedPaths';
 import { tempDirSync } from '../../support/tempDir';
 
 jest.setTimeout(60_000);
@@ -61,7 +67,9 @@ describe('the binary cache', () => {
     expect(record).toBe(execFileSync('sha256sum', ['etcd', 'etcdctl'], { cwd: dir, encoding: 'utf8' }));
     verifyBinaryDigests([etcd, etcdctl]);
     fs.writeFileSync(etcd, 'etcd, swapped by someone');
-    expect(() => verifyBinaryDigests([etcdctl, etcd])).toThrow(`${etcd} does not match its recorded sha256 (${path.join(dir, DIGESTS_FILE)}): refusing to run it`);
+    expect(() => verifyBinaryDigests([etcdctl, etcd])).toThrow(
+      `${etcd} does not match its recorded sha256 (${path.join(dir, DIGESTS_FILE)}): refusing to run it`,
+    );
   });
 });
 
@@ -73,11 +81,13 @@ describe('the data folder', () => {
     expect(fs.statSync(dir).mode & 0o777).toBe(0o700);
   });
 
-  test("refuses a folder someone else owns (they could swap the keys in it)", () => {
+  test('refuses a folder someone else owns (they could swap the keys in it)', () => {
     const dir = path.join(tempDirSync('hardenlab-private-'), 'sim');
     fs.mkdirSync(dir);
     fs.chownSync(dir, 12345, 12345);
-    expect(() => ensurePrivateDir(dir)).toThrow(`${dir} is owned by uid 12345, not by this user (0): refusing to keep the test bed's keys there`);
+    expect(() => ensurePrivateDir(dir)).toThrow(
+      `${dir} is owned by uid 12345, not by this user (0): refusing to keep the test bed's keys there`,
+    );
   });
 
   test("the node hosts' authorized keys are outside the data folder, one file per test bed", () => {
@@ -94,7 +104,8 @@ describe('createEtcdPki', () => {
     const pki = await createEtcdPki(layout);
     expect(fs.statSync(pki.dir).mode & 0o777).toBe(0o700);
     for (const key of [pki.caKey, pki.serverKey, pki.apiServerClientKey]) expect(fs.statSync(key).mode & 0o777).toBe(0o600);
-    const verify = (purpose: string, cert: string) => execFileSync('openssl', ['verify', '-purpose', purpose, '-CAfile', pki.caCert, cert], { encoding: 'utf8' }).trim();
+    const verify = (purpose: string, cert: string) =>
+      execFileSync('openssl', ['verify', '-purpose', purpose, '-CAfile', pki.caCert, cert], { encoding: 'utf8' }).trim();
     expect(verify('sslserver', pki.serverCert)).toBe(`${pki.serverCert}: OK`);
     expect(verify('sslclient', pki.apiServerClientCert)).toBe(`${pki.apiServerClientCert}: OK`);
     expect(() => verify('sslserver', pki.apiServerClientCert)).toThrow();
@@ -104,6 +115,14 @@ describe('createEtcdPki', () => {
     const oldCa = fs.readFileSync(pki.caCert, 'utf8');
     await createEtcdPki(layout);
     expect(fs.readFileSync(pki.caCert, 'utf8')).not.toBe(oldCa);
-    expect(fs.readdirSync(pki.dir).sort()).toEqual(['apiserver-etcd-client.crt', 'apiserver-etcd-client.key', 'ca.crt', 'ca.key', 'ca.srl', 'server.crt', 'server.key']);
+    expect(fs.readdirSync(pki.dir).sort()).toEqual([
+      'apiserver-etcd-client.crt',
+      'apiserver-etcd-client.key',
+      'ca.crt',
+      'ca.key',
+      'ca.srl',
+      'server.crt',
+      'server.key',
+    ]);
   });
 });

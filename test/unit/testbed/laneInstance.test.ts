@@ -21,7 +21,11 @@ const lanes = Array.from({ length: LANE_SLOTS }, (_, slot) => laneInstance(slot)
 describe('the lane instances', () => {
   it('share no endpoint with the default test bed, the fault tests, or each other', () => {
     const taken = new Map<string, string>();
-    for (const [owner, instance] of [['default', DEFAULT_SIM_INSTANCE], ['faults', FAULTS_INSTANCE], ...lanes.map((lane) => [lane.clusterName, lane] as const)] as const) {
+    for (const [owner, instance] of [
+      ['default', DEFAULT_SIM_INSTANCE],
+      ['faults', FAULTS_INSTANCE],
+      ...lanes.map((lane) => [lane.clusterName, lane] as const),
+    ] as const) {
       for (const endpoint of slotEndpoints(instance)) {
         expect([endpoint, taken.get(endpoint)]).toEqual([endpoint, undefined]);
         taken.set(endpoint, owner);
@@ -41,7 +45,12 @@ describe('the lane instances', () => {
     expect(apiServerUrl(DEFAULT_SIM_INSTANCE)).toBe('https://127.0.0.1:6443');
     const versions = { kubernetes: 'v1.36.3', etcd: 'v3.6.16', kwok: 'v0.8.0' };
     const config = parse(renderKwokctlConfig(versions, binaryPaths(versions, '/cache'), simLayout('/data/lane', lane)));
-    expect(config.options).toMatchObject({ bindAddress: '127.0.0.1', kubeApiserverPort: 24443, etcdPort: 24379, kubeApiserverCertSANs: ['127.0.20.1'] });
+    expect(config.options).toMatchObject({
+      bindAddress: '127.0.0.1',
+      kubeApiserverPort: 24443,
+      etcdPort: 24379,
+      kubeApiserverCertSANs: ['127.0.20.1'],
+    });
     expect(() => laneInstance(LANE_SLOTS)).toThrow(`lane slot ${LANE_SLOTS} is not in 0..${LANE_SLOTS - 1}`);
   });
 });
@@ -69,12 +78,22 @@ describe('pointKubeconfigAtApiAddress', () => {
     const home = tempDirSync('hardenlab-kubeconfig-');
     const write = (layout: ReturnType<typeof simLayout>, server: string) => {
       fs.mkdirSync(path.dirname(layout.kubeconfigPath), { recursive: true });
-      fs.writeFileSync(layout.kubeconfigPath, stringify({ apiVersion: 'v1', clusters: [{ name: 'kwok', cluster: { server, 'certificate-authority': '/ca.crt' } }], 'current-context': 'kwok' }));
+      fs.writeFileSync(
+        layout.kubeconfigPath,
+        stringify({
+          apiVersion: 'v1',
+          clusters: [{ name: 'kwok', cluster: { server, 'certificate-authority': '/ca.crt' } }],
+          'current-context': 'kwok',
+        }),
+      );
     };
     const lane = simLayout(path.join(home, 'lane'), lanes[2]!);
     write(lane, 'https://127.0.0.1:24445');
     pointKubeconfigAtApiAddress(lane);
-    expect(parse(fs.readFileSync(lane.kubeconfigPath, 'utf8'))).toMatchObject({ clusters: [{ cluster: { server: 'https://127.0.22.1:6443', 'certificate-authority': '/ca.crt' } }], 'current-context': 'kwok' });
+    expect(parse(fs.readFileSync(lane.kubeconfigPath, 'utf8'))).toMatchObject({
+      clusters: [{ cluster: { server: 'https://127.0.22.1:6443', 'certificate-authority': '/ca.crt' } }],
+      'current-context': 'kwok',
+    });
 
     const plain = simLayout(path.join(home, 'default'));
     write(plain, 'https://127.0.0.1:6443');

@@ -42,10 +42,15 @@ describe('renderKwokctlConfig', () => {
   });
 
   it('serves etcd over TLS only, with client certificates of its own CA required on the client and peer ports', () => {
-    const argsOf = (name: string) => (config.componentsPatches as { name: string; extraArgs: { key: string; value: string; override?: boolean }[] }[]).find((patch) => patch.name === name)?.extraArgs ?? [];
+    const argsOf = (name: string) =>
+      (config.componentsPatches as { name: string; extraArgs: { key: string; value: string; override?: boolean }[] }[]).find(
+        (patch) => patch.name === name,
+      )?.extraArgs ?? [];
     const etcd = Object.fromEntries(argsOf('etcd').map((arg) => [arg.key, arg]));
-    for (const key of ['listen-client-urls', 'advertise-client-urls']) expect(etcd[key]).toEqual({ key, value: 'https://127.0.0.1:2379', override: true });
-    for (const key of ['listen-peer-urls', 'initial-advertise-peer-urls']) expect(etcd[key]).toEqual({ key, value: 'https://127.0.0.1:2380', override: true });
+    for (const key of ['listen-client-urls', 'advertise-client-urls'])
+      expect(etcd[key]).toEqual({ key, value: 'https://127.0.0.1:2379', override: true });
+    for (const key of ['listen-peer-urls', 'initial-advertise-peer-urls'])
+      expect(etcd[key]).toEqual({ key, value: 'https://127.0.0.1:2380', override: true });
     expect(etcd['initial-cluster']).toEqual({ key: 'initial-cluster', value: 'node0=https://127.0.0.1:2380', override: true });
     expect(etcd['client-cert-auth']?.value).toBe('true');
     expect(etcd['peer-client-cert-auth']?.value).toBe('true');
@@ -61,14 +66,18 @@ describe('renderKwokctlConfig', () => {
     expect(apiserver['etcd-cafile']).not.toContain('/kwok/');
   });
 
-  it('makes the API server check real kubelets\' serving certificates against the cluster CA', () => {
+  it("makes the API server check real kubelets' serving certificates against the cluster CA", () => {
     const real = parse(renderKwokctlConfig(versions, binaries, layout, { kubeletClientCertificate: true }));
-    const args = (real.componentsPatches as { name: string; extraArgs: { key: string; value: string }[] }[]).find((patch) => patch.name === 'kube-apiserver')!.extraArgs;
+    const args = (real.componentsPatches as { name: string; extraArgs: { key: string; value: string }[] }[]).find(
+      (patch) => patch.name === 'kube-apiserver',
+    )!.extraArgs;
     expect(args).toContainEqual({ key: 'kubelet-certificate-authority', value: '/data/hl/sim/kwok/clusters/hardenlab/pki/ca.crt' });
   });
 
   it('runs the controller manager and scheduler without leader election, so an API server stall does not end them', () => {
-    const argsOf = (name: string) => (config.componentsPatches as { name: string; extraArgs: { key: string; value: string }[] }[]).find((patch) => patch.name === name)?.extraArgs;
+    const argsOf = (name: string) =>
+      (config.componentsPatches as { name: string; extraArgs: { key: string; value: string }[] }[]).find((patch) => patch.name === name)
+        ?.extraArgs;
     expect(argsOf('kube-controller-manager')).toEqual([{ key: 'leader-elect', value: 'false' }]);
     expect(argsOf('kube-scheduler')).toEqual([{ key: 'leader-elect', value: 'false' }]);
   });
@@ -137,14 +146,29 @@ describe('buildNodeMap', () => {
 describe('a second, disjoint instance', () => {
   const instance = {
     clusterName: 'other',
-    ports: { kubeApiserver: 16443, etcd: 12379, etcdPeer: 12380, kubeControllerManager: 20257, kubeScheduler: 20259, kwokController: 20247, ssh: 2222 },
+    ports: {
+      kubeApiserver: 16443,
+      etcd: 12379,
+      etcdPeer: 12380,
+      kubeControllerManager: 20257,
+      kubeScheduler: 20259,
+      kwokController: 20247,
+      ssh: 2222,
+    },
     nodes: [{ name: 'other-node-1', address: '127.0.0.21' }],
   };
   const other = simLayout('/data/other', instance);
 
   it('uses its own ports, cluster folder and node addresses everywhere', () => {
     const config = parse(renderKwokctlConfig(versions, binaries, other));
-    expect(config.options).toMatchObject({ kubeApiserverPort: 16443, etcdPort: 12379, etcdPeerPort: 12380, kubeControllerManagerPort: 20257, kubeSchedulerPort: 20259, kwokControllerPort: 20247 });
+    expect(config.options).toMatchObject({
+      kubeApiserverPort: 16443,
+      etcdPort: 12379,
+      etcdPeerPort: 12380,
+      kubeControllerManagerPort: 20257,
+      kubeSchedulerPort: 20259,
+      kwokControllerPort: 20247,
+    });
     expect(other.kwokClusterDir).toBe('/data/other/sim/kwok/clusters/other');
     expect(renderSshdConfig(instance.nodes[0]!, other, '/run/k')).toContain('ListenAddress 127.0.0.21:2222');
     expect(buildNodeMap(instance.nodes, other).nodes[0]).toMatchObject({ host: '127.0.0.21', port: 2222 });

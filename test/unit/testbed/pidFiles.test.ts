@@ -48,11 +48,15 @@ describe('pid files naming a reused pid', () => {
     expect(realNodeStatus(layout, node).running).toBe(false);
   });
 
-  test("realnodes.sh node-stop removes the stale pid files but leaves the process they name alone", async () => {
+  test('realnodes.sh node-stop removes the stale pid files but leaves the process they name alone', async () => {
     const state = tempDirSync('hardenlab-realstate-');
     fs.mkdirSync(path.join(state, 'pids'));
-    for (const name of ['node-n1', 'fwd-ssh-n1-host', 'fwd-kubelet-n1-ns']) fs.writeFileSync(path.join(state, 'pids', `${name}.pid`), `${foreign.pid}\n`);
-    await run('bash', [realNodesScript, 'node-stop', 'n1'], { env: { ...process.env, HL_STATE: state, HL_NS: `hardenlab-pidtest-${process.pid}` }, timeoutMs: 30_000 });
+    for (const name of ['node-n1', 'fwd-ssh-n1-host', 'fwd-kubelet-n1-ns'])
+      fs.writeFileSync(path.join(state, 'pids', `${name}.pid`), `${foreign.pid}\n`);
+    await run('bash', [realNodesScript, 'node-stop', 'n1'], {
+      env: { ...process.env, HL_STATE: state, HL_NS: `hardenlab-pidtest-${process.pid}` },
+      timeoutMs: 30_000,
+    });
     expect(fs.readdirSync(path.join(state, 'pids'))).toEqual([]);
     expect(isAlive(foreign.pid!)).toBe(true);
   });
@@ -62,7 +66,9 @@ describe('run', () => {
   test('a timeout ends the command and what it started, not only the command', async () => {
     const pidFile = path.join(tempDirSync('hardenlab-run-'), 'child.pid');
     const started = Date.now();
-    await expect(run('bash', ['-c', `sleep 300 & echo $! > ${pidFile}; wait`], { timeoutMs: 1_000 })).rejects.toThrow(/failed \(timed out after 1s\)/);
+    await expect(run('bash', ['-c', `sleep 300 & echo $! > ${pidFile}; wait`], { timeoutMs: 1_000 })).rejects.toThrow(
+      /failed \(timed out after 1s\)/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     const child = Number(fs.readFileSync(pidFile, 'utf8'));
     for (let i = 0; i < 50 && isAlive(child); i++) await sleep(100);
@@ -71,7 +77,9 @@ describe('run', () => {
 
   test('a daemon the command detached with setsid (as realnodes.sh spawns them) outlives the timeout', async () => {
     const pidFile = path.join(tempDirSync('hardenlab-run-'), 'daemon.pid');
-    await expect(run('bash', ['-c', `setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}; sleep 300`], { timeoutMs: 1_000 })).rejects.toThrow(/timed out/);
+    await expect(
+      run('bash', ['-c', `setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}; sleep 300`], { timeoutMs: 1_000 }),
+    ).rejects.toThrow(/timed out/);
     const daemon = Number(fs.readFileSync(pidFile, 'utf8'));
     await sleep(2_500);
     expect(isAlive(daemon)).toBe(true);
@@ -79,7 +87,9 @@ describe('run', () => {
   });
 
   test('names the exit code and the last lines of stderr', async () => {
-    await expect(run('bash', ['-c', 'echo oops >&2; exit 3'])).rejects.toThrow('bash -c echo oops >&2; exit 3 failed (exited with 3): oops');
+    await expect(run('bash', ['-c', 'echo oops >&2; exit 3'])).rejects.toThrow(
+      'bash -c echo oops >&2; exit 3 failed (exited with 3): oops',
+    );
     await expect(run('bash', ['-c', 'echo fine'])).resolves.toEqual({ stdout: 'fine\n', stderr: '' });
   });
 });
@@ -88,11 +98,12 @@ describe('withSimLock', () => {
   test('one holder at a time', async () => {
     const home = tempDirSync('hardenlab-lock-');
     const events: string[] = [];
-    const hold = (name: string) => withSimLock(home, async () => {
-      events.push(`${name} in`);
-      await sleep(300);
-      events.push(`${name} out`);
-    });
+    const hold = (name: string) =>
+      withSimLock(home, async () => {
+        events.push(`${name} in`);
+        await sleep(300);
+        events.push(`${name} out`);
+      });
     await Promise.all([hold('a'), hold('b')]);
     expect(events).toEqual(['a in', 'a out', 'b in', 'b out']);
     expect(fs.readdirSync(home)).toEqual([]);

@@ -60,11 +60,17 @@ test('rewriting known_hosts and authorized_keys never shows a reader an empty or
   const nodes = layout.instance.nodes;
   for (const node of nodes) {
     fs.mkdirSync(layout.nodeDir(node.name), { recursive: true });
-    fs.writeFileSync(path.join(layout.nodeDir(node.name), 'ssh_host_ed25519_key.pub'), `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${node.name.padEnd(43, 'x')} hardenlab-${node.name}\n`);
+    fs.writeFileSync(
+      path.join(layout.nodeDir(node.name), 'ssh_host_ed25519_key.pub'),
+      `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${node.name.padEnd(43, 'x')} hardenlab-${node.name}\n`,
+    );
   }
   await ensureClientKey(layout, () => undefined);
   writeKnownHosts(nodes, layout);
-  const expected = { [layout.knownHostsPath]: fs.readFileSync(layout.knownHostsPath, 'utf8'), [layout.authorizedKeysPath]: fs.readFileSync(layout.authorizedKeysPath, 'utf8') };
+  const expected = {
+    [layout.knownHostsPath]: fs.readFileSync(layout.knownHostsPath, 'utf8'),
+    [layout.authorizedKeysPath]: fs.readFileSync(layout.authorizedKeysPath, 'utf8'),
+  };
   expect(expected[layout.knownHostsPath]!.split('\n').filter(Boolean)).toHaveLength(nodes.length);
 
   const watcher = watchFiles(expected);

@@ -1,10 +1,34 @@
-import { hostOfServer, kubeBenchArgs, kubeHunterArgs, kubeHunterEnv, kubeMinorVersion, trivyArgs, trivyEnv } from '../../../src/tools/commands';
+import {
+  hostOfServer,
+  kubeBenchArgs,
+  kubeHunterArgs,
+  kubeHunterEnv,
+  kubeMinorVersion,
+  trivyArgs,
+  trivyEnv,
+} from '../../../src/tools/commands';
 
 describe('kube-bench command', () => {
   it('writes JSON to the run file with the config dir and the explicit benchmark', () => {
     expect(
-      kubeBenchArgs({ benchmark: 'cis-1.11', targets: ['master', 'etcd'], configDir: '/opt/kb/cfg', outputFile: '/var/tmp/hardenlab/runs/r1/kube-bench-node.json' }),
-    ).toEqual(['run', '--targets', 'master,etcd', '--benchmark', 'cis-1.11', '--config-dir', '/opt/kb/cfg', '--json', '--outputfile', '/var/tmp/hardenlab/runs/r1/kube-bench-node.json']);
+      kubeBenchArgs({
+        benchmark: 'cis-1.11',
+        targets: ['master', 'etcd'],
+        configDir: '/opt/kb/cfg',
+        outputFile: '/var/tmp/hardenlab/runs/r1/kube-bench-node.json',
+      }),
+    ).toEqual([
+      'run',
+      '--targets',
+      'master,etcd',
+      '--benchmark',
+      'cis-1.11',
+      '--config-dir',
+      '/opt/kb/cfg',
+      '--json',
+      '--outputfile',
+      '/var/tmp/hardenlab/runs/r1/kube-bench-node.json',
+    ]);
   });
 
   it('passes the cluster version instead of a benchmark in auto mode, never both (kube-bench refuses both)', () => {
@@ -29,11 +53,26 @@ describe('kube-bench command', () => {
 
 describe('kube-hunter command', () => {
   it('remote mode hunts the given host, always with --report json --log none, passive by default', () => {
-    expect(kubeHunterArgs({ mode: 'remote', remoteTarget: '127.0.0.1', active: false })).toEqual(['--remote', '127.0.0.1', '--report', 'json', '--log', 'none']);
+    expect(kubeHunterArgs({ mode: 'remote', remoteTarget: '127.0.0.1', active: false })).toEqual([
+      '--remote',
+      '127.0.0.1',
+      '--report',
+      'json',
+      '--log',
+      'none',
+    ]);
   });
 
   it('adds --active only when enabled', () => {
-    expect(kubeHunterArgs({ mode: 'remote', remoteTarget: '10.0.0.5', active: true })).toEqual(['--remote', '10.0.0.5', '--report', 'json', '--log', 'none', '--active']);
+    expect(kubeHunterArgs({ mode: 'remote', remoteTarget: '10.0.0.5', active: true })).toEqual([
+      '--remote',
+      '10.0.0.5',
+      '--report',
+      'json',
+      '--log',
+      'none',
+      '--active',
+    ]);
   });
 
   it('interface and pod modes hunt from where they run', () => {
@@ -62,12 +101,36 @@ describe('kube-hunter environment', () => {
 });
 
 describe('trivyArgs / trivyEnv', () => {
-  const base = { compliance: 'k8s-cis-1.23' as const, kubeconfig: '/k/config', cacheDir: '/p/cache', outputFile: '/p/report.json', timeoutSeconds: 900 };
-  const offline = ['--skip-db-update', '--skip-java-db-update', '--skip-check-update', '--skip-vex-repo-update', '--offline-scan', '--skip-images', '--disable-node-collector'];
+  const base = {
+    compliance: 'k8s-cis-1.23' as const,
+    kubeconfig: '/k/config',
+    cacheDir: '/p/cache',
+    outputFile: '/p/report.json',
+    timeoutSeconds: 900,
+  };
+  const offline = [
+    '--skip-db-update',
+    '--skip-java-db-update',
+    '--skip-check-update',
+    '--skip-vex-repo-update',
+    '--offline-scan',
+    '--skip-images',
+    '--disable-node-collector',
+  ];
 
   it('scans offline in both modes; compliance adds its spec, a context comes last as Trivy takes it', () => {
     const misconfig = trivyArgs({ ...base, mode: 'misconfig' });
-    expect(misconfig.slice(0, 9)).toEqual(['k8s', '--kubeconfig', '/k/config', '--format', 'json', '--report', 'all', '--output', '/p/report.json']);
+    expect(misconfig.slice(0, 9)).toEqual([
+      'k8s',
+      '--kubeconfig',
+      '/k/config',
+      '--format',
+      'json',
+      '--report',
+      'all',
+      '--output',
+      '/p/report.json',
+    ]);
     for (const flag of offline) expect(misconfig).toContain(flag);
     expect(misconfig).not.toContain('--compliance');
     expect(misconfig.join(' ')).toContain('--scanners misconfig,rbac');
@@ -78,7 +141,18 @@ describe('trivyArgs / trivyEnv', () => {
   });
 
   it("keeps TRIVY_* and the worker's registry credentials away from Trivy, and gives it the private folder as HOME", () => {
-    const env = trivyEnv({ PATH: '/bin', TRIVY_DB_REPOSITORY: 'x', trivy_offline_scan: 'false', DOCKER_CONFIG: '/d', GITHUB_TOKEN: 't', HTTPS_PROXY: 'http://p', HOME: '/root' }, '/p');
+    const env = trivyEnv(
+      {
+        PATH: '/bin',
+        TRIVY_DB_REPOSITORY: 'x',
+        trivy_offline_scan: 'false',
+        DOCKER_CONFIG: '/d',
+        GITHUB_TOKEN: 't',
+        HTTPS_PROXY: 'http://p',
+        HOME: '/root',
+      },
+      '/p',
+    );
     expect(env).toEqual({ PATH: '/bin', HTTPS_PROXY: 'http://p', HOME: '/p', XDG_CACHE_HOME: '/p', XDG_CONFIG_HOME: '/p', TMPDIR: '/p' });
   });
 });

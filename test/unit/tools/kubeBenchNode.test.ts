@@ -40,7 +40,12 @@ function scriptedSession(steps: Step[], answers: Record<string, ToolExecResult> 
     },
     upload: async (local, remote) => {
       steps.push({ command: `upload ${path.basename(local)} -> ${remote}`, privileged: false });
-      uploaded.set(remote, createHash('sha256').update(await fs.readFile(local)).digest('hex'));
+      uploaded.set(
+        remote,
+        createHash('sha256')
+          .update(await fs.readFile(local))
+          .digest('hex'),
+      );
       return { bytes: 0 };
     },
     download: async (remote, local) => {
@@ -60,22 +65,36 @@ beforeAll(async () => {
   await fs.mkdir(path.join(build, 'cfg'), { recursive: true });
   await fs.writeFile(path.join(build, 'kube-bench'), '#!/bin/sh\necho stand-in\n');
   await fs.writeFile(path.join(build, 'cfg', 'config.yaml'), 'master: {}\n');
-  binarySha = createHash('sha256').update(await fs.readFile(path.join(build, 'kube-bench'))).digest('hex');
+  binarySha = createHash('sha256')
+    .update(await fs.readFile(path.join(build, 'kube-bench')))
+    .digest('hex');
   deps = {
-    ssh: { connect: async () => { throw new Error('set per test'); } },
+    ssh: {
+      connect: async () => {
+        throw new Error('set per test');
+      },
+    },
     kube: async () => ({ version: async () => ({ major: '1', minor: '36' }) }) as never,
     store: new ArtifactStore(path.join(work, 'store')),
     binaries: { kubeBenchDir: build, kubeBenchVersion: VERSION, kubeHunter: 'kube-hunter', kubeHunterVersion: '0.6.8' },
     loadNodeMap: async () => ({ nodes: [{ name: 'worker-1', host: '10.0.0.7', port: 22, user: 'ops', trustOnFirstUse: false }] }),
     env: {},
-    namespaceClosureViolations: async () => { throw new Error('kube-bench checks no network namespace'); },
+    namespaceClosureViolations: async () => {
+      throw new Error('kube-bench checks no network namespace');
+    },
   };
 });
 afterAll(() => fs.rm(work, { recursive: true, force: true }));
 
 function request(kubeBench: Record<string, unknown> = {}): ToolRunRequest {
   const config = experimentSchema.parse({ tools: { kubeBench } });
-  return { runId: 'r1', cluster: { provider: 'kubeconfig', kubeconfigPath: '/k', nodeMapPath: '/nodes.yaml' }, namespace: 'ns', tools: config.tools, artifactKey: 'runs/r1' };
+  return {
+    runId: 'r1',
+    cluster: { provider: 'kubeconfig', kubeconfigPath: '/k', nodeMapPath: '/nodes.yaml' },
+    namespace: 'ns',
+    tools: config.tools,
+    artifactKey: 'runs/r1',
+  };
 }
 
 test('the exact commands: private dir, upload, checked privileged run, removal', async () => {
@@ -95,14 +114,24 @@ test('the exact commands: private dir, upload, checked privileged run, removal',
     { command: `sha256sum ${DIR}/cfg.tar.gz`, privileged: false },
     { command: `cd ${DIR} && tar -xzf cfg.tar.gz && rm -f cfg.tar.gz && chmod 0700 kube-bench`, privileged: false },
     { command: `${binary} version`, privileged: false },
-    { command: guardedRunCommand({ guards: [privateDirGuard(dir), checksumGuard(binary, binarySha)], argv, outputFile: `${DIR}/kube-bench-node.json`, uid: UID }), privileged: true },
+    {
+      command: guardedRunCommand({
+        guards: [privateDirGuard(dir), checksumGuard(binary, binarySha)],
+        argv,
+        outputFile: `${DIR}/kube-bench-node.json`,
+        uid: UID,
+      }),
+      privileged: true,
+    },
     { command: `download ${DIR}/kube-bench-node.json`, privileged: false },
     { command: `rm -rf -- ${DIR}`, privileged: false },
   ]);
   // The one privileged command: checks owner and mode, then the sha256, then runs; nothing else with sudo.
   const privileged = steps.filter((s) => s.privileged).map((s) => s.command);
   expect(privileged).toHaveLength(1);
-  expect(privileged[0]).toMatch(new RegExp(`^\\{ \\[ -d ${DIR} \\] && \\[ ! -L ${DIR} \\] && \\[ "\\$\\(stat -c %u:%a -- ${DIR}\\)" = 1000:700 \\]`));
+  expect(privileged[0]).toMatch(
+    new RegExp(`^\\{ \\[ -d ${DIR} \\] && \\[ ! -L ${DIR} \\] && \\[ "\\$\\(stat -c %u:%a -- ${DIR}\\)" = 1000:700 \\]`),
+  );
   expect(privileged[0]).toContain(`printf '%s  %s\\n' ${binarySha} ${binary} | sha256sum -c --quiet -`);
   expect(steps.some((s) => s.command.includes('/var/tmp/hardenlab/'))).toBe(false);
 });
@@ -123,7 +152,10 @@ test('a binary changed between upload and run is refused non-retryably, and the 
   const session = scriptedSession(steps);
   const exec = session.exec.bind(session);
   session.exec = async (command, options) =>
-    options?.privileged ? (steps.push({ command, privileged: true }), { code: 98, stdout: '', stderr: `hardenlab: ${DIR}/kube-bench does not have the sha256 it was uploaded with\n` }) : exec(command, options);
+    options?.privileged
+      ? (steps.push({ command, privileged: true }),
+        { code: 98, stdout: '', stderr: `hardenlab: ${DIR}/kube-bench does not have the sha256 it was uploaded with\n` })
+      : exec(command, options);
   const tools = createToolActivities({ ...deps, ssh: { connect: async () => session } });
   const error = await tools.runKubeBench(request()).catch((e: unknown) => e);
   expect((error as ApplicationFailure).type).toBe('NodeFileChanged');

@@ -26,7 +26,9 @@ function parsesOrNamesTheProblem(tool: keyof typeof parsers, raw: string): boole
     parsers[tool](raw);
     return true;
   } catch (error) {
-    return error instanceof ToolOutputError && error.tool === toolOf(tool) && error.message.startsWith(`${toolOf(tool)} output is invalid: `);
+    return (
+      error instanceof ToolOutputError && error.tool === toolOf(tool) && error.message.startsWith(`${toolOf(tool)} output is invalid: `)
+    );
   }
 }
 
@@ -43,11 +45,17 @@ function mutate(tree: unknown, pathChoices: number[], replacement: unknown): unk
 
 describe.each(Object.keys(parsers) as (keyof typeof parsers)[])('%s parser never crashes', (tool) => {
   it('on arbitrary text', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (raw) => parsesOrNamesTheProblem(tool, raw)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (raw) => parsesOrNamesTheProblem(tool, raw)),
+      { numRuns: 500 },
+    );
   });
 
   it('on arbitrary JSON', () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => parsesOrNamesTheProblem(tool, JSON.stringify(value) ?? '')), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => parsesOrNamesTheProblem(tool, JSON.stringify(value) ?? '')),
+      { numRuns: 500 },
+    );
   });
 
   it('on the recorded report cut anywhere (always a ToolOutputError)', () => {

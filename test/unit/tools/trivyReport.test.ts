@@ -7,10 +7,14 @@ const target = '127.0.0.1';
 describe('Trivy misconfiguration report (recorded from the test bed)', () => {
   const raw = fixture('trivy-misconfig.json');
   const report = parseTrivyMisconfigJson(raw, { target });
-  const json = JSON.parse(raw) as { Resources: { Kind: string; Namespace?: string; Name: string; Results?: { Misconfigurations?: { ID: string; Status: string }[] }[] }[] };
+  const json = JSON.parse(raw) as {
+    Resources: { Kind: string; Namespace?: string; Name: string; Results?: { Misconfigurations?: { ID: string; Status: string }[] }[] }[];
+  };
 
   it('has one finding per failed check of each resource, named by the resource', () => {
-    const failedInJson = json.Resources.flatMap((r) => (r.Results ?? []).flatMap((x) => (x.Misconfigurations ?? []).filter((m) => m.Status === 'FAIL')));
+    const failedInJson = json.Resources.flatMap((r) =>
+      (r.Results ?? []).flatMap((x) => (x.Misconfigurations ?? []).filter((m) => m.Status === 'FAIL')),
+    );
     expect(failedInJson.length).toBeGreaterThan(0);
     expect(report.findings).toHaveLength(failedInJson.length);
     expect(report.totals.failures).toBe(failedInJson.length);
@@ -37,7 +41,10 @@ describe('Trivy misconfiguration report (recorded from the test bed)', () => {
 describe('Trivy compliance report (recorded from the test bed)', () => {
   const raw = fixture('trivy-compliance.json');
   const report = parseTrivyComplianceJson(raw, { target });
-  const json = JSON.parse(raw) as { ID: string; Results: { ID: string; Name: string; Results?: { Target: string; Misconfigurations: { Status: string }[] }[] }[] };
+  const json = JSON.parse(raw) as {
+    ID: string;
+    Results: { ID: string; Name: string; Results?: { Target: string; Misconfigurations: { Status: string }[] }[] }[];
+  };
 
   it('has one finding per control of the spec: fail, manual, or no failure, as Trivy counts them', () => {
     expect(report.spec).toBe('k8s-cis-1.23');
@@ -46,10 +53,14 @@ describe('Trivy compliance report (recorded from the test bed)', () => {
     expect(pass! + fail! + manual!).toBe(controls);
     expect(controls).toBe(116);
     // The failing controls are those with a failed resource in the JSON; the manual ones say so in their name.
-    const failing = json.Results.filter((c) => (c.Results ?? []).some((r) => r.Misconfigurations.some((m) => m.Status === 'FAIL'))).map((c) => c.ID);
+    const failing = json.Results.filter((c) => (c.Results ?? []).some((r) => r.Misconfigurations.some((m) => m.Status === 'FAIL'))).map(
+      (c) => c.ID,
+    );
     expect(failing.length).toBeGreaterThan(0);
     expect(report.findings.filter((f) => f.status === 'FAIL').map((f) => f.id)).toEqual(failing);
-    expect(report.findings.filter((f) => f.status === 'INFO').map((f) => f.title)).toEqual(json.Results.filter((c) => c.Name.includes('(Manual)')).map((c) => c.Name));
+    expect(report.findings.filter((f) => f.status === 'INFO').map((f) => f.title)).toEqual(
+      json.Results.filter((c) => c.Name.includes('(Manual)')).map((c) => c.Name),
+    );
   });
 
   it("names the failing resources of a control: the fixture's root Deployment fails 5.2.7 (root containers)", () => {
@@ -61,14 +72,31 @@ describe('Trivy compliance report (recorded from the test bed)', () => {
 
 describe('Trivy reports from hand-made input', () => {
   it('reads a clean cluster (Go leaves empty lists out) as zero findings', () => {
-    expect(parseTrivyMisconfigJson('{"ClusterName":"c"}', { target })).toEqual({ findings: [], totals: { resources: 0, failures: 0, checks: 0 }, errors: [] });
+    expect(parseTrivyMisconfigJson('{"ClusterName":"c"}', { target })).toEqual({
+      findings: [],
+      totals: { resources: 0, failures: 0, checks: 0 },
+      errors: [],
+    });
   });
 
   it('keeps only failures, and a resource that could not be scanned as an error', () => {
     const raw = JSON.stringify({
       ClusterName: 'c',
       Resources: [
-        { Namespace: 'n', Kind: 'Pod', Name: 'p', Results: [{ Target: 'Pod/p', Misconfigurations: [{ ID: 'KSV001', Title: 't', Severity: 'HIGH', Status: 'FAIL' }, { ID: 'KSV002', Status: 'PASS' }] }] },
+        {
+          Namespace: 'n',
+          Kind: 'Pod',
+          Name: 'p',
+          Results: [
+            {
+              Target: 'Pod/p',
+              Misconfigurations: [
+                { ID: 'KSV001', Title: 't', Severity: 'HIGH', Status: 'FAIL' },
+                { ID: 'KSV002', Status: 'PASS' },
+              ],
+            },
+          ],
+        },
         { Kind: 'ClusterRole', Name: 'r', Error: 'forbidden' },
       ],
     });
@@ -85,7 +113,11 @@ describe('Trivy reports from hand-made input', () => {
       Results: [
         { ID: '1.1.1', Name: 'audit policy (Manual)', Severity: 'HIGH' },
         { ID: '5.1.1', Name: 'ok', Results: [{ Misconfigurations: [{ ID: 'KSV1', Status: 'PASS' }] }] },
-        { ID: '5.2.7', Name: 'root', Results: [{ Target: 'Pod/p', Misconfigurations: [{ ID: 'KSV2', Status: 'FAIL', Message: 'runs as root' }] }] },
+        {
+          ID: '5.2.7',
+          Name: 'root',
+          Results: [{ Target: 'Pod/p', Misconfigurations: [{ ID: 'KSV2', Status: 'FAIL', Message: 'runs as root' }] }],
+        },
       ],
     });
     const report = parseTrivyComplianceJson(raw, { target });
@@ -98,8 +130,12 @@ describe('Trivy reports from hand-made input', () => {
   });
 
   it('names what is wrong: a log line instead of JSON, the wrong report kind', () => {
-    expect(() => parseTrivyMisconfigJson('2026-12-06T12:00:00Z INFO Scanning...\n{}', { target })).toThrow(/trivy output is invalid: the output does not start with JSON.*--output/);
+    expect(() => parseTrivyMisconfigJson('2026-12-06T12:00:00Z INFO Scanning...\n{}', { target })).toThrow(
+      /trivy output is invalid: the output does not start with JSON.*--output/,
+    );
     expect(() => parseTrivyComplianceJson('{"ClusterName":"c"}', { target })).toThrow(ToolOutputError);
-    expect(() => parseTrivyComplianceJson('{"ClusterName":"c"}', { target })).toThrow(/not a Trivy compliance report \(ID, Title, Results\): ID: /);
+    expect(() => parseTrivyComplianceJson('{"ClusterName":"c"}', { target })).toThrow(
+      /not a Trivy compliance report \(ID, Title, Results\): ID: /,
+    );
   });
 });

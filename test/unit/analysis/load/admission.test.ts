@@ -126,10 +126,36 @@ describe('histogram differences between two scrapes', () => {
   ];
 
   test('a webhook series new in the second scrape counts whole; one that went down (a restart) counts its after-values', () => {
-    const old = scrape(series('policy.example', [['0.1', 5], ['1', 9], ['+Inf', 10]], 3));
+    const old = scrape(
+      series(
+        'policy.example',
+        [
+          ['0.1', 5],
+          ['1', 9],
+          ['+Inf', 10],
+        ],
+        3,
+      ),
+    );
     const now = scrape([
-      ...series('policy.example', [['0.1', 2], ['1', 3], ['+Inf', 4]], 0.5),
-      ...series('new.example', [['0.1', 1], ['1', 1], ['+Inf', 1]], 0.05),
+      ...series(
+        'policy.example',
+        [
+          ['0.1', 2],
+          ['1', 3],
+          ['+Inf', 4],
+        ],
+        0.5,
+      ),
+      ...series(
+        'new.example',
+        [
+          ['0.1', 1],
+          ['1', 1],
+          ['+Inf', 1],
+        ],
+        0.05,
+      ),
     ]);
     const rows = histogramWindow(old, now, 'h', { by: ['name'] });
     expect(rows.map((r) => [r.labels.name, r.count, r.sum, r.resets])).toEqual([
@@ -139,17 +165,51 @@ describe('histogram differences between two scrapes', () => {
   });
 
   test('series with different buckets are not summed', () => {
-    const now = scrape([...series('a', [['0.1', 1], ['+Inf', 1]], 0.05), ...series('b', [['0.5', 1], ['+Inf', 1]], 0.05)]);
+    const now = scrape([
+      ...series(
+        'a',
+        [
+          ['0.1', 1],
+          ['+Inf', 1],
+        ],
+        0.05,
+      ),
+      ...series(
+        'b',
+        [
+          ['0.5', 1],
+          ['+Inf', 1],
+        ],
+        0.05,
+      ),
+    ]);
     expect(() => histogramWindow(scrape([]), now, 'h', { by: [] })).toThrow(/its buckets differ from the other series/);
   });
 
   test("quantiles as PromQL's histogram_quantile", () => {
-    const buckets: [number, number][] = [[0.05, 24054], [0.1, 33444], [0.2, 100392], [0.5, 129389], [1, 133988], [Infinity, 144320]];
+    const buckets: [number, number][] = [
+      [0.05, 24054],
+      [0.1, 33444],
+      [0.2, 100392],
+      [0.5, 129389],
+      [1, 133988],
+      [Infinity, 144320],
+    ];
     // rank 72160 falls in (0.1, 0.2]: 0.1 + 0.1 × (72160 − 33444) / (100392 − 33444)
     expect(bucketQuantile(0.5, buckets)).toBeCloseTo(0.1 + (0.1 * (72160 - 33444)) / (100392 - 33444), 12);
     // rank in +Inf: the highest finite bound
     expect(bucketQuantile(0.99, buckets)).toBe(1);
-    expect(bucketQuantile(0.1, [[1, 4], [Infinity, 4]])).toBeCloseTo(0.1, 12);
-    expect(bucketQuantile(0.5, [[1, 0], [Infinity, 0]])).toBeNull();
+    expect(
+      bucketQuantile(0.1, [
+        [1, 4],
+        [Infinity, 4],
+      ]),
+    ).toBeCloseTo(0.1, 12);
+    expect(
+      bucketQuantile(0.5, [
+        [1, 0],
+        [Infinity, 0],
+      ]),
+    ).toBeNull();
   });
 });
