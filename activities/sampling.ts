@@ -1,8 +1,7 @@
 /**
- * Node sampling over SSH: sysstat's sadc runs detached on every node for the window, a health check
- * restarts it (recording the gap) if it died, and collection converts (sadf -j), downloads (SFTP) and
- * parses the data into the artifact store. Node-side state lives in files under ~/.hardenlab/runs/<run>/ of the SSH user,
- * so every activity here is idempotent and survives worker and Temporal restarts.
+ * Node sampling over the node transport (SSH or the access pod): sysstat's sadc runs detached on every node for the window, a
+ * health check restarts it (recording the gap) if it died, and collection converts (sadf -j), downloads and parses the data into
+ * the artifact store. Node-side state lives under ~/.hardenlab/runs/<run>/, so every activity here is idempotent.
  */
 import { promises as fs } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
@@ -15,10 +14,8 @@ import {
   cleanupScript,
   ensureSamplerScript,
   gapsScript,
-  installCommand,
   nodeIdentityScript,
   prepareCollectScript,
-  probeSysstatScript,
   remotePaths,
   stopSamplerScript,
 } from '../src/sampling/commands';
@@ -29,7 +26,7 @@ import {
   parseKeyValues,
   parseNodeIdentity,
   parseOverhead,
-  parseProbe,
+  transportFigures,
   type EnsureOutcome,
 } from '../src/sampling/parse';
 import type { SshConnector, SshSession } from '../src/ssh/connection';
@@ -38,10 +35,11 @@ import type { ArtifactStore } from '../src/store/artifactStore';
 import { heartbeatWhile, safeHeartbeat } from '../src/temporal/heartbeat';
 import { toolPrivateDirPrefix } from '../src/tools/commands';
 import { validateSamplingRequest } from '../src/sampling/request';
+import { NodeAccessFailure } from '../src/nodeaccess/connector';
 import { createBootTimeActivity } from './bootTime';
+import { ensureSysstat, kitSums } from './sysstat';
 
-/** An apt/dnf install of sysstat on a fresh node (package lists included); startSampling's budget covers it. */
-export const SYSSTAT_INSTALL_TIMEOUT_MS = 15 * 60_000;
+export { SYSSTAT_INSTALL_TIMEOUT_MS } from './sysstat';
 /** `sadf -j` of a day at one-second samples (measured figures: docs/operating.md); collect's budget covers it. */
 export const SADF_TIMEOUT_MS = 30 * 60_000;
 
@@ -49,8 +47,7 @@ export interface SamplingDeps {
   ssh: SshConnector;
   store: ArtifactStore;
   now?: () => number;
-  /** Waits until the Kubernetes node is Ready again after a reboot; default: no wait. */
-  /** Resolves when the node's kubelet reports Ready after `since` (epoch ms of the reboot). */
+  /** Resolves when the node's kubelet reports Ready after `since` (epoch ms of the reboot); default: no wait. */
   waitNodeReady?: (cluster: ClusterRef, node: string, since: number) => Promise<void>;
   /** How long a rebooted node may take to answer SSH again (default 15 min). */
   rebootTimeoutMs?: number;
@@ -59,11 +56,12 @@ export interface SamplingDeps {
 }
 
 export type { NodeRunRequest };
+/** `refused`: the node would not take an access pod (tainted, cordoned), so this run never started anything there. */
 export interface StopSamplingResult {
-  nodes: { node: string; state: 'stopped' | 'not-running' | 'absent'; stoppedAt?: number }[];
+  nodes: { node: string; state: 'stopped' | 'not-running' | 'absent'; stoppedAt?: number; refused?: string }[];
 }
 export interface CleanupNodesResult {
-  nodes: { node: string; state: 'removed' | 'absent'; killedPid?: number }[];
+  nodes: { node: string; state: 'removed' | 'absent'; killedPid?: number; refused?: string }[];
 }
 
 /** Per node: folder names in the artifact store (`<artifactKey>/nodes/<node>/`). */
@@ -77,12 +75,14 @@ export function createSamplingActivities(deps: SamplingDeps) {
 
   /**
    * Runs fn on every node in parallel, each on its own connection. A failure on any node fails the call, unless `unreachable` turns a
-   * node's retryable failure (SSH down) into a result; a non-retryable failure always fails it.
+   * node's retryable failure (SSH down) into a result, or `refused` a node that refuses the access pod (the clean-up steps: the
+   * run's own failure names the node already); any other non-retryable failure always fails it.
    */
   async function onEveryNode<T>(
     { nodeMapPath, runId }: NodeRunRequest,
     fn: (node: NodeEntry, session: SshSession) => Promise<T>,
     unreachable?: (node: NodeEntry, err: Error) => T,
+    refused?: (node: NodeEntry, reason: string) => T,
   ): Promise<T[]> {
     const map = await loadNodeMap(nodeMapPath);
     const settled = await Promise.allSettled(
@@ -95,6 +95,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
             await session.close();
           }
         } catch (err) {
+          if (refused && err instanceof ApplicationFailure && err.type === NodeAccessFailure.Refused) return refused(node, err.message);
           if (!unreachable || (err instanceof ApplicationFailure && err.nonRetryable)) throw err;
           return unreachable(node, err as Error);
         }
@@ -107,34 +108,14 @@ export function createSamplingActivities(deps: SamplingDeps) {
     return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
   }
 
-  async function ensureSysstat(session: SshSession): Promise<string> {
-    let probe = parseProbe(await session.run(probeSysstatScript()));
-    if (probe.sadc && probe.sadf && probe.version) return probe.version;
-    if (!probe.packageManager) {
-      throw ApplicationFailure.nonRetryable(
-        `${session.target}: sysstat is not installed and no apt-get, dnf or yum was found to install it`,
-        'SysstatUnavailable',
-      );
-    }
-    const install = installCommand(probe.packageManager);
-    await heartbeatWhile(session.run(install, { privileged: true, timeoutMs: SYSSTAT_INSTALL_TIMEOUT_MS }), {
-      node: session.node.name,
-      installing: 'sysstat',
-    });
-    probe = parseProbe(await session.run(probeSysstatScript()));
-    if (!probe.sadc || !probe.sadf || !probe.version) {
-      throw ApplicationFailure.nonRetryable(`${session.target}: \`${install}\` ran but sadc/sadf are still missing`, 'SysstatUnavailable');
-    }
-    return probe.version;
-  }
-
   async function ensureSampler(
     session: SshSession,
     req: SamplingRequest,
     mode: 'start' | 'check',
   ): Promise<{ outcome: EnsureOutcome; gaps: SamplingGap[] }> {
     const paths = remotePaths(req.runId, session.node.name);
-    const script = `(\n${ensureSamplerScript(paths, { ...req, mode, detach: session.detach })}\n)\nrc=$?\n${gapsScript(paths)}exit $rc\n`;
+    const options = { ...req, mode, detach: session.detach, kit: await kitSums(session) };
+    const script = `(\n${ensureSamplerScript(paths, options)}\n)\nrc=$?\n${gapsScript(paths)}exit $rc\n`;
     const result = await session.exec(script);
     const outcome = parseEnsureOutput(result.stdout);
     if (result.code !== 0 || outcome.error) {
@@ -150,7 +131,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
   async function startSampling(req: SamplingRequest): Promise<SamplingStarted> {
     validateSamplingRequest(req);
     const nodes = await onEveryNode(req, async (node, session) => {
-      const sysstatVersion = await ensureSysstat(session);
+      const sysstat = await ensureSysstat(session);
       const { outcome } = await ensureSampler(session, req, 'start');
       if (outcome.state === 'finished') {
         throw ApplicationFailure.nonRetryable(
@@ -162,7 +143,8 @@ export function createSamplingActivities(deps: SamplingDeps) {
       return {
         node: node.name,
         pid: outcome.pid ?? 0,
-        sysstatVersion,
+        sysstatVersion: sysstat.version,
+        ...(sysstat.from === 'uploaded' ? { sysstatFrom: sysstat.from } : {}),
         alreadyRunning: outcome.state === 'running',
         startedMs: outcome.startedMs,
       };
@@ -202,20 +184,28 @@ export function createSamplingActivities(deps: SamplingDeps) {
     return { nodes: results.map((r) => r.node), gaps: results.flatMap((r) => r.gaps) };
   }
 
+  const refusedNode = (node: NodeEntry, reason: string) => ({ node: node.name, state: 'absent' as const, refused: reason });
+
   async function stopSampling(req: NodeRunRequest): Promise<StopSamplingResult> {
-    const nodes = await onEveryNode(req, async (node, session) => {
-      const kv = parseKeyValues(await session.run(stopSamplerScript(remotePaths(req.runId, node.name))));
-      const state = (kv.get('state') ?? 'absent') as StopSamplingResult['nodes'][number]['state'];
-      const stopped = Number(kv.get('stopped_ms'));
-      return { node: node.name, state, ...(Number.isFinite(stopped) && stopped > 0 ? { stoppedAt: stopped } : {}) };
-    });
+    const nodes = await onEveryNode<StopSamplingResult['nodes'][number]>(
+      req,
+      async (node, session) => {
+        const kv = parseKeyValues(await session.run(stopSamplerScript(remotePaths(req.runId, node.name))));
+        const state = (kv.get('state') ?? 'absent') as StopSamplingResult['nodes'][number]['state'];
+        const stopped = Number(kv.get('stopped_ms'));
+        return { node: node.name, state, ...(Number.isFinite(stopped) && stopped > 0 ? { stoppedAt: stopped } : {}) };
+      },
+      undefined,
+      refusedNode,
+    );
     return { nodes };
   }
 
   async function collectSamples(req: CollectRequest): Promise<CollectResult> {
     const perNode = await onEveryNode(req, async (node, session) => {
       const paths = remotePaths(req.runId, node.name);
-      const prepared = await heartbeatWhile(session.exec(prepareCollectScript(paths), { timeoutMs: SADF_TIMEOUT_MS }), {
+      const script = prepareCollectScript(paths, await kitSums(session));
+      const prepared = await heartbeatWhile(session.exec(script, { timeoutMs: SADF_TIMEOUT_MS }), {
         node: node.name,
         converting: 'sadf -j',
       });
@@ -237,7 +227,9 @@ export function createSamplingActivities(deps: SamplingDeps) {
       const identity = parseNodeIdentity(await session.run(nodeIdentityScript()), node.name);
       const series = buildSeries(node.name, parsed.cpu, parsed.memory);
       const gaps = parseGaps(kv, node.name);
-      const overhead = parseOverhead(kv);
+      const transport = session.transportCost ? await session.transportCost() : undefined;
+      const uploaded = kv.get('sysstat_from') === 'uploaded' ? { sysstatUploaded: true } : {};
+      const overhead = { ...parseOverhead(kv), ...transportFigures(transport), ...uploaded };
       await deps.store.writeJson(req.artifactKey, `${dirKey}/series.json`, series);
       await deps.store.writeJson(req.artifactKey, `${dirKey}/sampling.json`, {
         node: node.name,
@@ -263,15 +255,20 @@ export function createSamplingActivities(deps: SamplingDeps) {
   }
 
   async function cleanupNodes(req: NodeRunRequest): Promise<CleanupNodesResult> {
-    const nodes = await onEveryNode(req, async (node, session) => {
-      const kv = parseKeyValues(await session.run(cleanupScript(remotePaths(req.runId, node.name), toolPrivateDirPrefix(req.runId))));
-      const killed = Number(kv.get('killed'));
-      return {
-        node: node.name,
-        state: kv.get('state') === 'removed' ? ('removed' as const) : ('absent' as const),
-        ...(killed > 0 ? { killedPid: killed } : {}),
-      };
-    });
+    const nodes = await onEveryNode<CleanupNodesResult['nodes'][number]>(
+      req,
+      async (node, session) => {
+        const kv = parseKeyValues(await session.run(cleanupScript(remotePaths(req.runId, node.name), toolPrivateDirPrefix(req.runId))));
+        const killed = Number(kv.get('killed'));
+        return {
+          node: node.name,
+          state: kv.get('state') === 'removed' ? ('removed' as const) : ('absent' as const),
+          ...(killed > 0 ? { killedPid: killed } : {}),
+        };
+      },
+      undefined,
+      refusedNode,
+    );
     return { nodes };
   }
 

@@ -22,5 +22,6 @@ export async function nodeTransport(source: WorkerConfigSource | undefined, env:
   const config = withEnvironmentDefaults(validated.config, env);
   if (nodeAccessOf(config).access !== 'kubernetes' || !config.cluster.kubeconfigPath) return ssh;
   const cluster = { kubeconfigPath: config.cluster.kubeconfigPath!, context: config.cluster.context };
-  return createKubeNodeConnector(cluster, { image: nodeAccessOf(config).image! });
+  const choice = nodeAccessOf(config);
+  return createKubeNodeConnector(cluster, { image: choice.image!, tolerations: choice.tolerations });
 }

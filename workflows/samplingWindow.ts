@@ -2,7 +2,7 @@
  * The measured window: a durable timer that wakes every healthCheckSeconds to check the samplers. It runs in
  * workflow time, which survives worker restarts and time skipping.
  */
-import { isCancellation, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { isCancellation, patched, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { HardenlabActivities } from '../src/domain/activities';
 import type { ScenarioRecord } from '../src/domain/contracts';
 import type { ScenarioProgress } from '../src/domain/progress';
@@ -11,6 +11,7 @@ import { describeFailure } from './failures';
 import { recordHealth } from './health';
 import { windowProgress } from './progressSnapshot';
 import type { StepRunner } from './stepRunner';
+import { PATCHES } from './versions';
 
 // A local activity: an hourly health check then costs one marker event instead of three activity events,
 // which keeps a 24 h scenario's history small.
@@ -39,11 +40,17 @@ export async function waitOutWindow(
 ): Promise<void> {
   const { runId, nodes, start: windowStart, end: windowEnd } = w;
   let lastCheck = windowStart;
+  const period = w.healthCheckSeconds * 1000;
+  // Earlier runs slept a period after each check, so each check's run time (seconds on a loaded cluster) pushed every
+  // later one back: a day of minute checks lost some. On the grid, the next check is due at the next multiple.
+  const onGrid = patched(PATCHES.healthChecksOnGrid);
   while (Date.now() < windowEnd) {
     progress.step = 'sampling-window';
     progress.window = windowProgress(windowStart, windowEnd, Date.now());
     refreshDetails();
-    await sleep(Math.min(w.healthCheckSeconds * 1000, windowEnd - Date.now()), { summary: 'sampling window' });
+    const due = windowStart + (Math.floor((Date.now() - windowStart) / period) + 1) * period;
+    const pause = onGrid ? Math.min(due, windowEnd) - Date.now() : Math.min(period, windowEnd - Date.now());
+    await sleep(pause, { summary: 'sampling window' });
     if (w.samplingStarted && nodes && Date.now() < windowEnd) {
       const check = () => healthActs.checkSampling({ runId, nodeMapPath: nodes });
       if (w.healthRecordsGaps) {

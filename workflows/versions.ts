@@ -29,4 +29,6 @@ export const PATCHES = {
   reportReadsPlan: 'report-reads-plan',
   /** Trivy as a third tool (asked only where the resolved tools config has it: runs resolved before it never do). */
   trivyTool: 'trivy-tool',
+  /** Health checks on the window's grid (start + k × period): a check's own run time no longer delays every later one. */
+  healthChecksOnGrid: 'health-checks-on-grid',
 } as const;

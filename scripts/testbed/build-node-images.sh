@@ -2,7 +2,9 @@
 # Builds the container images the real nodes need, without any registry: each image is a docker-archive
 # tarball made here from Debian packages and a few lines of C, which containerd on a node imports at boot.
 #   <cache>/node-images-<key>/pause.tar     hardenlab.local/pause:3.10  (the pod sandbox: a static pause)
-#   <cache>/node-images-<key>/busybox.tar   hardenlab.local/busybox:1   (Debian's busybox-static: test pods, node access)
+#   <cache>/node-images-<key>/busybox.tar   hardenlab.local/busybox:1   (Debian's busybox-static: test pods)
+#   <cache>/node-images-<key>/node-access.tar  hardenlab.local/node-access:1  (the access pod: busybox's nsenter and a
+#                                           portable sysstat for nodes without one, src/nodeaccess/sysstatKit.ts)
 #   <cache>/node-images-<key>/registry/     the distribution registry, from Debian's docker-registry package, which
 #                                           serves the images below on the node network (pods really pull them)
 #   <cache>/node-images-<key>/push/*.tar    images the test bed pushes to that registry, under the names the
@@ -24,6 +26,7 @@ if [[ -f "$out_dir/.complete" ]]; then
   exit 0
 fi
 command -v gcc >/dev/null || die "gcc is missing (the pause image is compiled here)"
+command -v patchelf >/dev/null || die "patchelf is missing (scripts/testbed/install-apt.sh installs it)"
 
 # shellcheck source=../lib/docker-archive.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/docker-archive.sh"
@@ -52,9 +55,30 @@ gcc -Os -static -o "$work/pause/rootfs/pause" "$work/pause/pause.c"
 strip "$work/pause/rootfs/pause"
 docker_archive hardenlab.local/pause:3.10 "$work/pause/rootfs" '["/pause"]' "$staging/pause.tar"
 
-# busybox: Debian's static build, for test pods, and for the node-access pods (nsenter: src/nodeaccess/).
+# busybox: Debian's static build, for test pods.
 busybox_rootfs "$work/busybox/rootfs" sh cat echo sleep ls wget nc httpd nsenter
 docker_archive hardenlab.local/busybox:1 "$work/busybox/rootfs" '["/bin/sh"]' "$staging/busybox.tar"
+
+# The access pod's image: busybox's nsenter, and sysstat's sadc and sadf with the libraries they load, for nodes
+# where no package manager can install sysstat (read-only OSes). The connector copies the kit to the node's
+# SYSSTAT_KIT_DIR; the binaries load their own loader and libraries from there (patchelf), so they run on any
+# x86-64 Linux, and keep their names (the sampler finds sadc by its process name).
+kit_dir=/var/lib/hardenlab/sysstat
+busybox_rootfs "$work/access/rootfs" sh cat echo sleep ls nsenter
+kit="$work/access/rootfs/opt/hardenlab/sysstat"
+mkdir -p "$kit/lib" "$work/access/deb"
+(cd "$work/access/deb" && apt-get download sysstat libsensors5 libc6 >/dev/null 2>&1) || die "apt-get download sysstat failed"
+for deb in "$work"/access/deb/*.deb; do dpkg-deb -x "$deb" "$work/access/extract"; done
+x="$work/access/extract"
+cp "$x/usr/lib/sysstat/sadc" "$x/usr/bin/sadf" "$kit/"
+cp -L "$x/lib/x86_64-linux-gnu/libc.so.6" "$x/lib/x86_64-linux-gnu/libm.so.6" "$x/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" \
+  "$x/usr/lib/x86_64-linux-gnu/libsensors.so.5" "$kit/lib/"
+for bin in sadc sadf; do
+  patchelf --set-interpreter "$kit_dir/lib/ld-linux-x86-64.so.2" --force-rpath --set-rpath "$kit_dir/lib" "$kit/$bin"
+done
+sed -n 's/^Version: //p' <(dpkg-deb -f "$work"/access/deb/sysstat_*.deb) >"$kit/VERSION"
+(cd "$kit" && find . -type f ! -name SHA256SUMS | sort | xargs sha256sum >SHA256SUMS)
+docker_archive hardenlab.local/node-access:1 "$work/access/rootfs" '["/bin/sh"]' "$staging/node-access.tar"
 
 # The registry: Debian's static build, unpacked from its package (not installed: no service starts here).
 mkdir -p "$work/registry/deb" "$staging/registry"

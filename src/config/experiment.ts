@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TRIVY_K8S_COMPLIANCE, TRIVY_MODES } from '../tools/findings';
 import { nodeAccessSchema } from './nodeMap';
 import { loadIssues, loadSchema } from './load';
+import { accessImageProblem } from './nodeAccess';
 
 /**
  * The experiment's configuration: what a user may send from the Temporal UI (any subset, `{}` included),
@@ -170,8 +171,20 @@ export const experimentSchema = z
      * Default: ssh with a node map, kubernetes without (src/config/nodeAccess.ts).
      */
     nodeAccess: z.enum(['ssh', 'kubernetes']).optional(),
-    /** The access pod's image for `nodeAccess: kubernetes` (it needs nsenter and sleep); pin it by digest. */
-    nodeAccessImage: z.string().min(1).optional(),
+    /** The access pod's image for `nodeAccess: kubernetes` (it needs nsenter and sleep), pinned by digest. */
+    nodeAccessImage: z
+      .string()
+      .min(1)
+      .superRefine((image, ctx) => {
+        const problem = accessImageProblem(image);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    /**
+     * Taint keys the access pod may tolerate beyond the node lifecycle's and the control plane's: a node with any
+     * other taint, or cordoned, is refused naming it (src/nodeaccess/nodeFit.ts).
+     */
+    nodeAccessTolerations: z.array(z.string().min(1).max(316)).max(64).optional(),
     workload: workloadSchema.prefault({}),
     hardening: hardeningSchema.prefault({}),
     tools: toolsSchema.prefault({}),

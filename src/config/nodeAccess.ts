@@ -7,10 +7,31 @@ import type { ExperimentConfig } from './experiment';
 
 export type NodeAccessKind = 'ssh' | 'kubernetes';
 
-/** Official busybox (nsenter included); pin it by digest in `nodeAccessImage` for real clusters. */
-export const DEFAULT_ACCESS_IMAGE = 'docker.io/library/busybox:1.36';
-/** The test bed's nodes import this image at boot (scripts/testbed/build-node-images.sh): Debian's static busybox with nsenter. */
-export const TESTBED_ACCESS_IMAGE = 'hardenlab.local/busybox:1';
+/**
+ * Official busybox (nsenter included), pinned by digest: the image runs as root in every node's namespaces, so a
+ * moved tag must not change what runs. Docker Hub's multi-arch index for 1.36.1, as several public projects pin
+ * it (`crane digest docker.io/library/busybox:1.36.1` prints it).
+ */
+export const DEFAULT_ACCESS_IMAGE =
+  'docker.io/library/busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662';
+/**
+ * The project's access image, which the test bed's nodes import at boot (scripts/testbed/build-node-images.sh):
+ * Debian's static busybox for nsenter, and a portable sysstat for nodes without one. Its registry name is one no
+ * registry serves, so the nodes never pull it: a tag cannot move under them.
+ */
+export const TESTBED_ACCESS_IMAGE = 'hardenlab.local/node-access:1';
+/** Images of this prefix exist only as imports on the test bed's nodes (never pulled), so they need no digest. */
+export const TESTBED_IMAGE_PREFIX = 'hardenlab.local/';
+
+/** Why `image` is not fit for the access pod, or undefined: anything a registry serves must be pinned by digest. */
+export function accessImageProblem(image: string): string | undefined {
+  if (image.startsWith(TESTBED_IMAGE_PREFIX)) return undefined;
+  if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
+  return (
+    `${image} is not pinned by digest: the access pod runs as root in every node's namespaces, so name it as ` +
+    `<name>@sha256:<64 hex digits> (crane digest <name:tag> prints it)`
+  );
+}
 
 export interface NodeAccessChoice {
   access: NodeAccessKind;
@@ -18,11 +39,13 @@ export interface NodeAccessChoice {
   why: string;
   /** The access pod's image (kubernetes access only). */
   image?: string;
+  /** Taint keys the access pod may tolerate beyond the built-in ones (kubernetes access only). */
+  tolerations?: readonly string[];
 }
 
 /** The access a resolved experiment config gives its nodes: `nodeAccess` when set, else ssh with a node map and kubernetes without. */
 export function nodeAccessOf(
-  config: Pick<ExperimentConfig, 'nodeAccess' | 'nodeAccessImage' | 'nodeMapPath' | 'cluster'>,
+  config: Pick<ExperimentConfig, 'nodeAccess' | 'nodeAccessImage' | 'nodeAccessTolerations' | 'nodeMapPath' | 'cluster'>,
 ): NodeAccessChoice {
   const provider = config.cluster.provider;
   // Only a given kubeconfig defaults to the access pods: the test bed's nodes have sshd (resolve fills in its node
@@ -37,7 +60,7 @@ export function nodeAccessOf(
         : `the default with cluster.provider ${provider}`;
   if (access === 'ssh') return { access, why };
   const image = config.nodeAccessImage ?? (config.cluster.provider === 'local' ? TESTBED_ACCESS_IMAGE : DEFAULT_ACCESS_IMAGE);
-  return { access, why, image };
+  return { access, why, image, tolerations: config.nodeAccessTolerations ?? [] };
 }
 
 /** One line per node for `validate`: which access it gets, and why. */

@@ -31,6 +31,7 @@ export const ENVIRONMENT_FIELDS: readonly EnvironmentField[] = [
   { field: 'nodeMapPath', why: 'chooses the SSH hosts, users and private keys' },
   { field: 'nodeAccess', why: 'chooses whether the worker runs a privileged pod on every node (root on the node) instead of SSH' },
   { field: 'nodeAccessImage', why: 'chooses the image that runs privileged, as root, in every node\'s namespaces' },
+  { field: 'nodeAccessTolerations', why: 'chooses which tainted nodes get a root pod despite their owner\'s taint' },
   { field: 'tools.kubeBench.binaryPath', why: 'chooses what runs with sudo on a node' },
   { field: 'tools.kubeBench.configDir', why: 'chooses what the root kube-bench process reads on a node' },
   { field: 'tools.kubeHunter.remoteTarget', why: 'chooses what host gets probed' },

@@ -151,7 +151,8 @@ export interface SamplingRequest {
   durationSeconds: number;
 }
 export interface SamplingStarted {
-  nodes: { node: string; pid: number; sysstatVersion: string; alreadyRunning: boolean }[];
+  /** `sysstatFrom: uploaded`: the node had no sysstat and sampled with the access image's (Kubernetes node access). */
+  nodes: { node: string; pid: number; sysstatVersion: string; sysstatFrom?: 'uploaded'; alreadyRunning: boolean }[];
   startedAt: number;
 }
 export interface SamplingHealth {

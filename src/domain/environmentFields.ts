@@ -14,6 +14,7 @@ export const ENVIRONMENT_FIELD_PATHS: readonly string[] = [
   'nodeMapPath',
   'nodeAccess',
   'nodeAccessImage',
+  'nodeAccessTolerations',
   'tools.kubeBench.binaryPath',
   'tools.kubeBench.configDir',
   'tools.kubeHunter.remoteTarget',

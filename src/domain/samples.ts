@@ -32,6 +32,12 @@ export interface SamplerOverheadFigures {
   maxRssKiB?: number;
   /** Why some or all incarnations have no peak reading. */
   maxRssNotMeasured?: string;
+  /** Kubernetes node access: the CPU seconds the node's access pod used (every command run through it). */
+  accessPodCpuSeconds?: number;
+  /** Kubernetes node access: why the access pod's CPU could not be read. */
+  accessPodCostUnavailable?: string;
+  /** The node had no sysstat: sadc and sadf were the access image's, copied to the node. */
+  sysstatUploaded?: boolean;
 }
 
 /** The reason of a gap a failed health check records: the sampler may have run on regardless (see analysis/model/gaps.ts). */

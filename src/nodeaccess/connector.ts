@@ -12,6 +12,7 @@ import { waitForObject, waitTimeout } from '../kube/wait';
 import type { NodeScope, SshConnector, SshSession } from '../ssh/types';
 import type { PodExec } from './exec';
 import { accessNamespace, accessPod, accessPodName, accessNamespaceName } from './manifests';
+import { accessRefusal, type NodeShape } from './nodeFit';
 import { KubeNodeSession } from './session';
 
 export const NodeAccessFailure = {
@@ -26,6 +27,8 @@ export interface KubeNodeConnectorOptions {
   podExec: () => Promise<PodExec>;
   /** The access pod's image (the worker config's `nodeAccessImage`). */
   image: string;
+  /** Taint keys the access pod may tolerate beyond the node lifecycle's and the control plane's (`nodeAccessTolerations`). */
+  tolerations: readonly string[];
   /** How long a new access pod may take to run (image pull included); default 3 minutes. */
   podReadyTimeoutMs?: number;
 }
@@ -84,12 +87,17 @@ export class KubeNodeConnector implements SshConnector {
       });
       pod = null;
     }
-    if (!pod)
+    if (!pod) {
+      // Checked only before a new pod: a node cordoned mid-window keeps the pod it has (and its sampler keeps running).
+      const refusal = accessRefusal(node.name, nodeObject as NodeShape, this.options.tolerations);
+      if (refusal) throw ApplicationFailure.nonRetryable(refusal, NodeAccessFailure.Refused, { node: node.name });
       await this.refusing(node.name, () =>
         kube.apply(accessPod({ runId: scope.runId, node: node.name, image: this.options.image, taints })),
       );
-    await this.waitRunning(kube, node.name, namespace, name);
-    return new KubeNodeSession({ ...node, user: 'root' }, { namespace, pod: name }, await this.options.podExec());
+    }
+    const running = await this.waitRunning(kube, node.name, namespace, name);
+    const access = { namespace, pod: name, uid: running.metadata.uid ?? '' };
+    return new KubeNodeSession({ ...node, user: 'root' }, access, await this.options.podExec());
   }
 
   /** Admission (Pod Security, a policy, GKE Autopilot) refusing the pod is an answer, not a hiccup: say which node and why. */
@@ -109,7 +117,7 @@ export class KubeNodeConnector implements SshConnector {
     }
   }
 
-  private async waitRunning(kube: KubeClient, node: string, namespace: string, name: string): Promise<void> {
+  private async waitRunning(kube: KubeClient, node: string, namespace: string, name: string): Promise<KubeObject> {
     const timeoutMs = this.options.podReadyTimeoutMs ?? 180_000;
     const description = `the access pod ${namespace}/${name} on node ${node} to run`;
     const settled = (pod: KubeObject | null) => {
@@ -123,7 +131,7 @@ export class KubeNodeConnector implements SshConnector {
     };
     const outcome = await waitForObject(kube, { apiVersion: 'v1', kind: 'Pod', name, namespace }, settled, { timeoutMs, description });
     const status = podState(outcome.object);
-    if (outcome.satisfied && status.phase === 'Running') return;
+    if (outcome.satisfied && status.phase === 'Running') return outcome.object!;
     if (outcome.satisfied) {
       throw ApplicationFailure.nonRetryable(
         `node ${node}: the access pod cannot run (${describePod(outcome.object)})`,

@@ -72,7 +72,10 @@ export class ClientNodePodExec implements PodExec {
       };
       const fail = (error: Error) =>
         settle(() => {
-          req.stdout.destroy(error);
+          // A reader of stdout (a download) learns of the failure from its stream; a plain collector only from the
+          // rejection, and an 'error' event nobody listens to would end the process.
+          if (req.stdout.listenerCount('error') > 0) req.stdout.destroy(error);
+          else req.stdout.destroy();
           socket?.terminate?.();
           reject(error);
         });

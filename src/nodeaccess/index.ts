@@ -8,19 +8,23 @@ import { KubeNodeConnector } from './connector';
 import { ClientNodePodExec } from './exec';
 
 export * from './connector';
+export * from './cost';
 export * from './exec';
 export * from './manifests';
+export * from './nodeFit';
 export * from './session';
+export * from './sysstatKit';
 
 /** The production connector for one cluster: client-node loaded lazily, the kubeconfig read per connection. */
 export function createKubeNodeConnector(
   cluster: Pick<ClusterRef, 'kubeconfigPath' | 'context'>,
-  options: { image: string; podReadyTimeoutMs?: number },
+  options: { image: string; tolerations?: readonly string[]; podReadyTimeoutMs?: number },
 ): KubeNodeConnector {
   return new KubeNodeConnector({
     kube: () => loadKubeClient(cluster),
     podExec: () => ClientNodePodExec.load(cluster.kubeconfigPath, cluster.context),
     image: options.image,
+    tolerations: options.tolerations ?? [],
     podReadyTimeoutMs: options.podReadyTimeoutMs,
   });
 }

@@ -12,9 +12,11 @@ import { SshErrorType, transient } from '../ssh/errors';
 import type { HostKeyOutcome } from '../ssh/hostKeyPolicy';
 import { shellQuote } from '../ssh/shell';
 import { byteCounter, resumableDownload } from '../ssh/transfer';
-import type { DownloadResult, ExecOptions, ExecResult, RemoteStat, SshSession } from '../ssh/types';
+import type { DownloadResult, ExecOptions, ExecResult, RemoteStat, SshSession, SysstatKit } from '../ssh/types';
 import { ACCESS_CONTAINER, nodeShellArgv } from './manifests';
+import { accessPodCostScript, parseAccessPodCost, type AccessPodCost } from './cost';
 import type { PodExec } from './exec';
+import { installKit, readKit } from './sysstatKit';
 
 /** The same default bound as an SSH command's. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 600_000;
@@ -22,6 +24,8 @@ export const DEFAULT_EXEC_TIMEOUT_MS = 600_000;
 export interface AccessPodRef {
   namespace: string;
   pod: string;
+  /** The pod's UID: its cgroup on the node is named after it (cost.ts). */
+  uid: string;
 }
 
 /** Collects a stream into a string (stdout and stderr of short commands). */
@@ -63,7 +67,8 @@ export class KubeNodeSession implements SshSession {
     const timeoutMs = options.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
     try {
       const outcome = await this.podExec.exec({
-        ...this.access,
+        namespace: this.access.namespace,
+        pod: this.access.pod,
         container: ACCESS_CONTAINER,
         argv: nodeShellArgv(command),
         stdout,
@@ -153,6 +158,33 @@ export class KubeNodeSession implements SshSession {
       );
     await this.run(`mv -f ${shellQuote(part)} ${shellQuote(remotePath)}`);
     return { bytes: counter.bytes };
+  }
+
+  private kit?: Promise<SysstatKit | { unavailable: string }>;
+
+  sysstatKit(): Promise<SysstatKit | { unavailable: string }> {
+    this.kit ??= readKit(this.inPod());
+    return this.kit;
+  }
+
+  async installSysstatKit(kit: SysstatKit): Promise<void> {
+    await installKit(
+      this.inPod(),
+      kit,
+      (command) => this.run(command),
+      async (command, source) => {
+        const result = await this.stream(command, collector(), { stdin: source });
+        if (result.code !== 0) throw transient(this.target, `\`${command}\` on`, new Error(result.stderr.trim().slice(-300)));
+      },
+    );
+  }
+
+  private inPod() {
+    return { podExec: this.podExec, namespace: this.access.namespace, pod: this.access.pod, container: ACCESS_CONTAINER };
+  }
+
+  async transportCost(): Promise<AccessPodCost | { unavailable: string }> {
+    return parseAccessPodCost(await this.run(accessPodCostScript(this.access.uid)));
   }
 
   async close(): Promise<void> {

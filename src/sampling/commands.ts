@@ -1,14 +1,15 @@
 /**
- * Node-side shell scripts of the sampler, as pure builders (POSIX sh, run over SSH). Each prints
- * `key=value` lines that src/sampling/parse.ts reads. State lives in files on the node, under a
- * run-specific folder, so it survives the SSH session, the worker and the Temporal server restarting.
+ * Node-side shell scripts of the sampler, as pure builders (POSIX sh, run over either node transport). Each prints `key=value`
+ * lines that src/sampling/parse.ts reads. State lives in files under a run's folder on the node, so it survives any restart.
  */
 import { checksumGuard } from '../ssh/privateDir';
 import { shellQuote } from '../ssh/shell';
 import type { Detach } from '../ssh/types';
 import { printOverhead, recordOverhead, SAMPLER_WRAPPER, SAMPLER_WRAPPER_SHA256 } from './overhead';
+import { findSysstat, SADC_CANDIDATES, type SysstatKitSums } from './sysstatKit';
 
 export { FIRST_PEAK_READING_SECONDS, PEAK_READING_EVERY_SECONDS, samplerWrapperScript } from './overhead';
+export { SADC_CANDIDATES, SYSSTAT_KIT_DIR, type SysstatKitSums } from './sysstatKit';
 
 /**
  * The sampler's state lives under the SSH user's home, relative (SSH commands start there and SFTP
@@ -16,7 +17,6 @@ export { FIRST_PEAK_READING_SECONDS, PEAK_READING_EVERY_SECONDS, samplerWrapperS
  * whoever creates it first, and the sampler (root on many nodes) writes and runs a script in it.
  */
 export const REMOTE_ROOT = '.hardenlab/runs';
-export const SADC_CANDIDATES = ['/usr/lib/sysstat/sadc', '/usr/lib64/sa/sadc', '/usr/libexec/sa/sadc'];
 
 /** Folder and file names on the node (relative to the SSH user's home); runId and node names are reduced to safe characters. */
 export function remotePaths(runId: string, node: string) {
@@ -39,14 +39,12 @@ export function remotePaths(runId: string, node: string) {
 }
 export type RemotePaths = ReturnType<typeof remotePaths>;
 
-const findSadc = `sadc=""
-for c in ${SADC_CANDIDATES.join(' ')}; do if [ -x "$c" ]; then sadc="$c"; break; fi; done`;
-
-/** Finds sadc/sadf and prints the sysstat version and the package manager, without changing anything. */
-export function probeSysstatScript(): string {
-  return `${findSadc}
+/** Finds sadc/sadf (the kit's too, given its sums) and prints the sysstat version and the package manager, changing nothing. */
+export function probeSysstatScript(kit?: SysstatKitSums): string {
+  return `${findSysstat(kit)}
 echo "sadc=$sadc"
-if command -v sadf >/dev/null 2>&1; then echo "sadf=$(command -v sadf)"; fi
+if [ -n "$sadf" ]; then echo "sadf=$sadf"; fi
+if [ "$kit" = 1 ]; then echo "kit=1"; fi
 if [ -n "$sadc" ]; then echo "version=$("$sadc" -V 2>&1 | sed -n 's/.*sysstat version //p' | head -n 1)"; fi
 for pm in apt-get dnf yum; do if command -v $pm >/dev/null 2>&1; then echo "pm=$pm"; break; fi; done
 echo "user=$(id -un)"
@@ -101,6 +99,8 @@ export interface EnsureSamplerOptions {
   mode: 'start' | 'check';
   /** How the sampler outlives the command that starts it (the session's `detach`); default `session`. */
   detach?: Detach;
+  /** The uploaded sysstat's sums, where the transport can provide one (the access pod). */
+  kit?: SysstatKitSums;
 }
 
 /**
@@ -114,7 +114,7 @@ export function ensureSamplerScript(paths: RemotePaths, options: EnsureSamplerOp
   return `set -u
 dir=${shellQuote(paths.dir)}; data=${shellQuote(paths.data)}; pidfile=${shellQuote(paths.pidFile)}
 mode=${options.mode}; interval=${interval}; duration=${duration}; detach=${options.detach ?? 'session'}
-${findSadc}
+${findSysstat(options.kit)}
 if [ -z "$sadc" ]; then echo "error=sadc not found in ${SADC_CANDIDATES.join(', ')}"; exit 4; fi
 if [ "$mode" = check ] && [ ! -f "$dir/run.env" ]; then echo "state=absent"; exit 0; fi
 umask 077
@@ -176,7 +176,7 @@ ${SAMPLER_WRAPPER}WRAPPER
 ${checksumGuard(`${paths.dir}/sampler.sh`, SAMPLER_WRAPPER_SHA256)}
 set -- "$dir/sampler.sh" "$pidfile" "$sadc" "$interval" "$remaining" "$data" "$dir" "$now_s"
 ${launchDetached}
-i=0; while [ ! -s "$pidfile" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+i=0; while [ ! -s "$pidfile" ] && [ $i -lt $((50 + interval * 10)) ]; do sleep 0.1; i=$((i+1)); done
 pid=$(cat "$pidfile" 2>/dev/null)
 if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then
   echo "error=sampler did not start: $(tail -n 3 "$dir/sampler.log" 2>/dev/null | tr '\\n' ' ')"; exit 6
@@ -213,19 +213,22 @@ echo "stopped_ms=$(cat "$dir/stopped")"
  * Converts the sa file to JSON (CPU -u and memory -r) next to it (temp + rename, so a retry redoes it
  * cleanly), records the sampler's overhead if it still runs, and prints overhead totals and the gaps.
  */
-export function prepareCollectScript(paths: RemotePaths): string {
+export function prepareCollectScript(paths: RemotePaths, kit?: SysstatKitSums): string {
   return `set -u
 dir=${shellQuote(paths.dir)}; data=${shellQuote(paths.data)}; pidfile=${shellQuote(paths.pidFile)}
 if [ ! -f "$data" ]; then echo "error=no sa file $data (was sampling started for this run?)"; exit 4; fi
+${findSysstat(kit)}
+[ -n "$sadf" ] || { echo "error=sadf not found on the node"; exit 4; }
+[ "$kit" = 1 ] && echo sysstat_from=uploaded || echo sysstat_from=node
 ${checkAlive}
 if [ "$alive" = 1 ]; then ${recordOverhead('$pid').replace(/\n/g, '\n  ')}
 fi
 echo "running=$alive"
-sadf -j "$data" -- -u -r > "$dir/sadf.json.tmp" 2>"$dir/sadf.err" || { echo "error=sadf failed: $(head -c 300 "$dir/sadf.err")"; exit 5; }
-mv "$dir/sadf.json.tmp" "$dir/sadf.json"
+"$sadf" -j "$data" -- -u -r > "$dir/sadf.json.tmp" 2>"$dir/sadf.err" && mv "$dir/sadf.json.tmp" "$dir/sadf.json" ||
+  { echo "error=sadf failed: $(head -c 300 "$dir/sadf.err")"; exit 5; }
 echo "data_size=$(stat -c %s "$data")"
 echo "json_size=$(stat -c %s "$dir/sadf.json")"
-echo "version=$(sadf -V 2>&1 | sed -n 's/.*sysstat version //p' | head -n 1)"
+echo "version=$("$sadf" -V 2>&1 | sed -n 's/.*sysstat version //p' | head -n 1)"
 ${printOverhead}
 if [ -f "$dir/gaps.tsv" ]; then while IFS="$(printf '\\t')" read -r s e r; do echo "gap=$s $e $r"; done < "$dir/gaps.tsv"; fi
 `;

@@ -40,6 +40,18 @@ export const FIRST_PEAK_READING_SECONDS = 2;
 /** The wrapper's slow timer: a reading of sadc's peak memory at least this often, and one a second before sadc's own end. */
 export const PEAK_READING_EVERY_SECONDS = 3600;
 
+/** Intervals up to this many seconds start sadc on their grid (a wait of at most one interval). */
+export const GRID_ALIGNED_UP_TO_SECONDS = 10;
+
+/**
+ * sadc starts on the interval's grid (epoch seconds a multiple of it) for short intervals, so samplers on every node,
+ * and two on one node (SSH and the access pod, compared in a test), cover the same seconds: with a free phase each,
+ * two 2 s samplers see up to half a different second per sample. Needs GNU date's %N; without it, no wait.
+ */
+const ALIGN_TO_GRID = `if [ "$3" -le ${GRID_ALIGNED_UP_TO_SECONDS} ]; then n=$(date +%s%N 2>/dev/null)
+  case "$n" in ''|*[!0-9]*) ;; *) w=$(($3 * 1000 - n / 1000000 % ($3 * 1000))); sleep "$((w / 1000)).$(printf %03d $((w % 1000)))";; esac
+fi`;
+
 /**
  * The sampler process: sadc as a child of a small shell that records sadc's peak memory itself (a background
  * reader: FIRST_PEAK_READING_SECONDS in, then every PEAK_READING_EVERY_SECONDS and once a second before sadc's
@@ -50,7 +62,8 @@ export const PEAK_READING_EVERY_SECONDS = 3600;
  * Arguments: pidfile sadc interval count datafile dir start-seconds.
  */
 export const SAMPLER_WRAPPER =
-  `"$2" "$3" "$4" "$5" &
+  `${ALIGN_TO_GRID}
+"$2" "$3" "$4" "$5" &
 s=$!
 echo "$s" > "$1"
 (

@@ -81,7 +81,10 @@ export function parseOverhead(kv: KeyValues): SamplerOverhead {
   const clk = intOf(kv, 'clk_tck') || 100;
   const ns = intOf(kv, 'cpu_ns');
   const peak = intOf(kv, 'max_rss_kib');
-  const reasons = kv.all('rss_not_measured').map((r) => r.trim()).filter(Boolean);
+  const reasons = kv
+    .all('rss_not_measured')
+    .map((r) => r.trim())
+    .filter(Boolean);
   const notMeasured = reasons.length > 0 ? reasons.join('; ') : peak ? undefined : 'no sampler incarnation left a record on the node';
   return {
     cpuSeconds: ns !== undefined ? ns / 1e9 : ticks / clk,
@@ -90,12 +93,22 @@ export function parseOverhead(kv: KeyValues): SamplerOverhead {
   };
 }
 
+/** The node transport's own cost (the access pod's CPU) as overhead fields; nothing for SSH. */
+export function transportFigures(
+  cost: { cpuSeconds: number } | { unavailable: string } | undefined,
+): Pick<SamplerOverhead, 'accessPodCpuSeconds' | 'accessPodCostUnavailable'> {
+  if (!cost) return {};
+  return 'cpuSeconds' in cost ? { accessPodCpuSeconds: cost.cpuSeconds } : { accessPodCostUnavailable: cost.unavailable };
+}
+
 export interface SysstatProbe {
   sadc?: string;
   sadf?: string;
   version?: string;
   packageManager?: string;
   user?: string;
+  /** sadc and sadf are the access image's portable sysstat (src/sampling/sysstatKit.ts). */
+  kit?: boolean;
 }
 
 export function parseProbe(text: string): SysstatProbe {
@@ -107,6 +120,7 @@ export function parseProbe(text: string): SysstatProbe {
     version: nonEmpty(kv.get('version')),
     packageManager: nonEmpty(kv.get('pm')),
     user: nonEmpty(kv.get('user')),
+    kit: kv.get('kit') === '1',
   };
 }
 

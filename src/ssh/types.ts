@@ -33,6 +33,13 @@ export interface DownloadResult {
  */
 export type Detach = 'session' | 'service';
 
+/** A portable sysstat a transport can copy to a node: its sums (checked before each use), version and files. */
+export interface SysstatKit {
+  sums: string;
+  version: string;
+  files: string[];
+}
+
 export interface SshSession {
   readonly node: NodeEntry;
   /** `user@host:port`, for messages. */
@@ -52,6 +59,15 @@ export interface SshSession {
   download(remotePath: string, localPath: string, onProgress?: (bytes: number) => void): Promise<DownloadResult>;
   /** Streams a local file to remotePath via `<remotePath>.part` (parent folders created), renamed when complete. */
   upload(localPath: string, remotePath: string, onProgress?: (bytes: number) => void): Promise<{ bytes: number }>;
+  /**
+   * What reaching the node costs it beyond the sampler, where the transport runs on the node itself (the access
+   * pod: its CPU seconds); absent for SSH, whose sshd is the node's own.
+   */
+  transportCost?(): Promise<{ cpuSeconds: number } | { unavailable: string }>;
+  /** The portable sysstat this transport can put on a node that has none (the access pod's image), or why not. */
+  sysstatKit?(): Promise<SysstatKit | { unavailable: string }>;
+  /** Copies that kit to the node (src/nodeaccess/sysstatKit.ts). */
+  installSysstatKit?(kit: SysstatKit): Promise<void>;
   close(): Promise<void>;
 }
 

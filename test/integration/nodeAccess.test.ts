@@ -6,10 +6,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { stringify } from 'yaml';
 import { createSamplingActivities } from '../../activities/sampling';
 import { TESTBED_ACCESS_IMAGE } from '../../src/config/nodeAccess';
 import type { NodeSeries } from '../../src/domain/samples';
 import { loadKubeClient } from '../../src/kube/client';
+import { waitForNodeReady } from '../../src/kube/wait';
+import { bootIdScript } from '../../src/sampling/commands';
 import { resetRun } from '../../src/kube/reset';
 import type { KubeObject } from '../../src/kube/types';
 import { accessNamespaceName, accessPodName, createKubeNodeConnector } from '../../src/nodeaccess';
@@ -254,6 +257,76 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
       expect(Math.max(...steps)).toBe(Math.min(...steps));
     }
     const reset = await resetRun(kube, { runId: req.runId }, { now: Date.now, timeoutMs: 120_000, pollIntervalMs: 1_000, log });
+    expect(reset.leftovers).toEqual([]);
+  });
+
+  test("a node without sysstat, whose package manager cannot install it, samples with the access image's own", async () => {
+    const entry = (await loadNodeMap(up.nodeMapPath)).nodes[0]!;
+    const ssh = await new Ssh2Connector().connect(entry);
+    // As on a read-only OS: sadc and sadf gone (bind mounts over them), and apt-get cannot bring them back.
+    const hide =
+      'mkdir -p /run/hl-none && touch /run/hl-none/file && mount --bind /run/hl-none /usr/lib/sysstat && ' +
+      'mount --bind /run/hl-none/file /usr/bin/sadf';
+    const show = 'umount /usr/lib/sysstat; umount /usr/bin/sadf; rm -rf /run/hl-none /var/lib/hardenlab/sysstat';
+    await ssh.run(hide);
+    try {
+      const oneNode = path.join(home, 'kit-nodes.yaml');
+      fs.writeFileSync(oneNode, stringify({ nodes: [{ name: entry.name, host: entry.host, port: entry.port }] }));
+      const store = new ArtifactStore(path.join(home, 'store-kit'));
+      const byApi = createSamplingActivities({ ssh: connector(), store });
+      const req = { runId: `${runId}-kit`, nodeMapPath: oneNode };
+      const started = await byApi.startSampling({ ...req, intervalSeconds: 2, durationSeconds: 20 });
+      expect(started.nodes).toEqual([expect.objectContaining({ node: entry.name, sysstatFrom: 'uploaded', sysstatVersion: '12.6.1' })]);
+      // Root's private folder, and the sampler runs the kit's sadc (under its own name, so its peak memory is read).
+      const viaApi = await connector().connect(entry, { runId: req.runId });
+      const look = 'stat -c %U:%a /var/lib/hardenlab/sysstat; cat /proc/$(cat .hardenlab/runs/*-kit/*/sampler.pid)/comm';
+      expect((await viaApi.run(look)).trim().split('\n')).toEqual(['root:700', 'sadc']);
+      await sleep(22_000);
+      await byApi.stopSampling(req);
+      const collected = await byApi.collectSamples({ ...req, artifactKey: 'experiments/kit' });
+      expect(collected.samplerOverhead).toEqual([expect.objectContaining({ node: entry.name, sysstatUploaded: true })]);
+      expect(collected.samplerOverhead[0]!.maxRssKiB).toBeGreaterThan(0);
+      expect(collected.nodes[0]!.cpuSamples).toBeGreaterThanOrEqual(8);
+      await byApi.cleanupNodes(req);
+      const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
+      const reset = await resetRun(kube, { runId: req.runId }, { now: Date.now, timeoutMs: 120_000, pollIntervalMs: 1_000, log });
+      expect(reset.leftovers).toEqual([]);
+    } finally {
+      await ssh.run(show).catch((error: unknown) => log(`restoring sysstat: ${(error as Error).message}`));
+      await ssh.close();
+    }
+  });
+
+  test('the reboot step through the access pod: a new boot id, the node Ready again, and a command through the pod there', async () => {
+    const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
+    const entry = (await loadNodeMap(up.nodeMapPath)).nodes[2]!;
+    // The node map here only names the node and marks it a system container (the step refuses any other loopback host).
+    const oneNode = path.join(home, 'reboot-nodes.yaml');
+    fs.writeFileSync(oneNode, stringify({ nodes: [{ name: entry.name, host: entry.host, port: entry.port, systemContainer: true }] }));
+    const ssh = await new Ssh2Connector().connect(entry);
+    const bootIdBefore = (await ssh.run(bootIdScript())).trim();
+    await ssh.close();
+    const reboot = { runId: `${runId}-reboot`, nodeMapPath: oneNode };
+    const sampling = createSamplingActivities({
+      ssh: connector(),
+      store: new ArtifactStore(path.join(home, 'store-reboot')),
+      pollIntervalMs: 1000,
+      waitNodeReady: async (cluster, name, since) => waitForNodeReady(await loadKubeClient(cluster), name, since),
+    });
+    const cluster = { provider: 'kubeconfig' as const, kubeconfigPath: up.kubeconfigPath };
+    const result = await sampling.measureBootTime({ ...reboot, reboot: true, cluster });
+    log(`reboot of ${entry.name} through its access pod: ${JSON.stringify(result.nodes)}`);
+    const [rebooted] = result.nodes;
+    expect(rebooted).toMatchObject({ node: entry.name, phases: { userspace: expect.any(Number) } });
+    expect(rebooted!.sshReturnSeconds).toBeGreaterThan(0);
+    expect(rebooted!.timeToReadySeconds).toBeGreaterThanOrEqual(rebooted!.sshReturnSeconds!);
+    const again = await connector().connect(entry, { runId: reboot.runId });
+    const bootIdAfter = (await again.run(bootIdScript())).trim();
+    await again.close();
+    expect(bootIdAfter).not.toBe(bootIdBefore);
+    const pod = await kube.get<KubeObject>('v1', 'Pod', accessPodName(entry.name), accessNamespaceName(reboot.runId));
+    expect((pod as { status?: { phase?: string } } | null)?.status?.phase).toBe('Running');
+    const reset = await resetRun(kube, { runId: reboot.runId }, { now: Date.now, timeoutMs: 120_000, pollIntervalMs: 1_000, log });
     expect(reset.leftovers).toEqual([]);
   });
 

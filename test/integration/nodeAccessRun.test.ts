@@ -4,8 +4,10 @@
  * node mode through the access pods) and its resets leave nothing; a cluster whose admission refuses the access
  * pod fails the run with the node and the reason, and the reset still runs.
  */
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { TESTBED_ACCESS_IMAGE } from '../../src/config/nodeAccess';
@@ -14,7 +16,7 @@ import { loadKubeClient } from '../../src/kube/client';
 import type { KubeObject } from '../../src/kube/types';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { startDevServer } from '../../src/temporal/devServer';
-import { simDown, simUp, type SimUpResult } from '../../src/testbed';
+import { binaryPaths, readVersions, simDown, simUp, type SimUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';
 import { startWorker } from '../../worker/runWorker';
 import { securityExperiment } from '../../workflows';
@@ -103,6 +105,9 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
     });
   };
 
+  const kubectl = (...args: string[]) =>
+    promisify(execFile)(binaryPaths(readVersions()).kubectl, ['--kubeconfig', up.kubeconfigPath, ...args], { timeout: 60_000 });
+
   const accessNamespaces = async () => {
     const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
     return (await kube.list<KubeObject>('v1', 'Namespace')).items
@@ -125,11 +130,16 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
     ]);
     for (const s of result.scenarios) {
       const record = JSON.parse(fs.readFileSync(path.join(data, s.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
-      log(
-        `${s.scenario}: ${JSON.stringify({ boot: record.bootTime, nodes: record.collect?.nodes.map((n) => [n.node, n.cpuSamples]), gaps: record.sampling?.gaps, checks: record.sampling?.healthChecks })}`,
-      );
+      const nodes = record.collect?.nodes.map((n) => [n.node, n.cpuSamples]);
+      const checks = record.sampling?.healthChecks;
+      log(`${s.scenario}: ${JSON.stringify({ boot: record.bootTime, nodes, gaps: record.sampling?.gaps, checks })}`);
       expect(record.collect?.nodes.map((n) => n.node)).toEqual(instance.nodes.map((n) => n.name));
       for (const node of record.collect?.nodes ?? []) expect(node.cpuSamples).toBeGreaterThanOrEqual(12);
+      // The access pods' own CPU (every command run through them) is read from their cgroups, for the overhead line.
+      expect(record.collect?.samplerOverhead?.map((o) => [o.node, o.accessPodCostUnavailable ?? 'read'])).toEqual(
+        instance.nodes.map((n) => [n.name, 'read']),
+      );
+      for (const o of record.collect?.samplerOverhead ?? []) expect(o.accessPodCpuSeconds).toBeGreaterThan(0);
       expect(record.sampling?.gaps).toEqual([]);
       expect(record.bootTime?.nodes.map((n) => n.node)).toEqual(instance.nodes.map((n) => n.name));
       for (const node of record.bootTime?.nodes ?? []) expect(node.totalSeconds).toBeGreaterThan(0);
@@ -144,32 +154,56 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
     expect(await accessNamespaces()).toEqual([]);
   });
 
+  /** A baseline run the cluster refuses the access pods for: its error, after asserting the reset left nothing. */
+  const refusedBaseline = async (id: string): Promise<string> => {
+    // No operator to retry the step: the gate aborts after a second, and the cleanup runs.
+    const input = {
+      scenarios: ['baseline'],
+      window: { durationSeconds: 20, intervalSeconds: 2 },
+      workload: { loadBalancerWaitSeconds: 5 },
+      operatorTimeoutSeconds: 1,
+    };
+    const baseline = (await run(input, id)).scenarios[0]!;
+    log(`${id}: ${JSON.stringify(baseline)}`);
+    expect(baseline.status).toBe('aborted');
+    const record = JSON.parse(fs.readFileSync(path.join(data, baseline.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
+    expect(record.reset?.leftovers).toEqual([]);
+    expect(await accessNamespaces()).toEqual([]);
+    const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
+    const pods = await kube.list<KubeObject>('v1', 'Pod', { labelSelector: 'app.kubernetes.io/component=node-access' });
+    expect(pods.items.map((p) => p.metadata.name)).toEqual([]);
+    return baseline.error ?? '';
+  };
+
   test('admission that refuses the access pod: the run fails naming the node and the reason, and its reset leaves nothing', async () => {
     const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
     const policy = refuseHostPid();
     for (const object of policy) await kube.apply(object);
     try {
-      // No operator to retry the step: the gate aborts after a second, and the cleanup runs.
-      const input = {
-        scenarios: ['baseline'],
-        window: { durationSeconds: 20, intervalSeconds: 2 },
-        workload: { loadBalancerWaitSeconds: 5 },
-        operatorTimeoutSeconds: 1,
-      };
       // A policy takes effect once the API server has loaded it.
       await new Promise((resolve) => setTimeout(resolve, 5_000));
-      const result = await run(input, 'it-access-refused');
-      const baseline = result.scenarios[0]!;
-      log(`refused: ${JSON.stringify(baseline)}`);
-      expect(baseline.status).toBe('aborted');
-      expect(baseline.error).toMatch(
+      expect(await refusedBaseline('it-access-refused')).toMatch(
         new RegExp(`node access-node-\\d: the cluster refused the access pod: .*hostPID pods are not allowed in this cluster`),
       );
-      const record = JSON.parse(fs.readFileSync(path.join(data, baseline.artifactKey, 'scenario-record.json'), 'utf8')) as ScenarioRecord;
-      expect(record.reset?.leftovers).toEqual([]);
-      expect(await accessNamespaces()).toEqual([]);
     } finally {
       for (const object of policy.reverse()) await kube.delete(object.apiVersion, object.kind, object.metadata.name);
+    }
+  });
+
+  test('a node with a taint the access pod does not tolerate: the run fails naming the node and the taint, and resets', async () => {
+    const node = instance.nodes[2]!.name;
+    // NoSchedule: a nodeName pod skips the scheduler, so only the connector's own check keeps the pod away.
+    await kubectl('taint', 'node', node, 'hardenlab.io/dedicated=tests:NoSchedule');
+    try {
+      const error = await refusedBaseline('it-access-tainted');
+      expect(error).toContain(
+        `node ${node} has the taint hardenlab.io/dedicated=tests:NoSchedule, which the access pod does not tolerate: ` +
+          "add the key to nodeAccessTolerations in the worker config's experiment: section",
+      );
+      // The clean-up steps skip the node nothing was started on, rather than failing on it again.
+      expect(error).not.toContain('cleanup also failed');
+    } finally {
+      await kubectl('taint', 'node', node, 'hardenlab.io/dedicated-');
     }
   });
 });

@@ -85,7 +85,7 @@ test('a missing input file or malformed --input is an error, not a crash', async
   expect(malformed.stderr).toMatch(/--input is not JSON/);
 });
 
-test("the worker's own scenarios resolve with a digest per manifest and their expected denials; a bad pack fails naming its file and document or entry", async () => {
+test("the worker's own scenarios resolve with a digest per manifest and their denials; a bad pack fails naming its entry", async () => {
   const folder = await fs.mkdtemp(path.join(home, 'config-folder-'));
   const config = path.join(folder, 'config.yaml');
   await fs.writeFile(config, stringify({ experiment: { cluster: { provider: 'local' } } }));
@@ -100,7 +100,8 @@ test("the worker's own scenarios resolve with a digest per manifest and their ex
   const good = await validate('--config', config, '--input', '{"scenarios":["baseline","limits-plus"]}');
   expect([good.code, good.stderr]).toEqual([0, '']);
   expect(good.stdout).toContain(
-    `  limits-plus (${path.join(folder, 'scenarios', 'limits-plus.yaml')}): packs resource-limits (built-in), strict (${path.join(folder, 'packs', 'strict')}); tools in the window none\n`,
+    `  limits-plus (${path.join(folder, 'scenarios', 'limits-plus.yaml')}): packs resource-limits (built-in), ` +
+      `strict (${path.join(folder, 'packs', 'strict')}); tools in the window none\n`,
   );
   expect(good.stdout).toMatch(/\n {4}resource-limits\/limitrange\.yaml #1 LimitRange hardenlab-container-defaults sha256:[0-9a-f]{64}\n/);
   expect(good.stdout).toMatch(/\n {4}strict\/a\.yaml #1 ConfigMap strict-settings sha256:[0-9a-f]{64}\n/);
@@ -116,7 +117,8 @@ test("the worker's own scenarios resolve with a digest per manifest and their ex
   expect(bad.code).toBe(1);
   expect(bad.stderr).toMatch(/^invalid: 3 errors$/m);
   expect(bad.stderr).toContain(
-    `  ${path.join(folder, 'packs', 'strict', 'expected-denials.yaml')} entry 2: unknown attack "sudo-everything": the attack battery's are privileged-pod, `,
+    `  ${path.join(folder, 'packs', 'strict', 'expected-denials.yaml')} entry 2: unknown attack "sudo-everything": ` +
+      "the attack battery's are privileged-pod, ",
   );
   expect(bad.stderr).toContain(`  ${path.join(folder, 'packs', 'strict', 'b.yaml')} document 2: v1 Secret may not be created by a pack`);
   expect(bad.stderr).toMatch(
@@ -124,7 +126,7 @@ test("the worker's own scenarios resolve with a digest per manifest and their ex
   );
 });
 
-test('validate says which access each node gets and why: SSH with a node map, the Kubernetes API where the worker config says so', async () => {
+test('validate says which access each node gets and why: SSH with a node map, the Kubernetes API where the config says so', async () => {
   const kubeconfig = path.join(home, 'access-kubeconfig');
   const nodes = path.join(home, 'access-nodes.yaml');
   await fs.writeFile(kubeconfig, 'apiVersion: v1\n');
@@ -143,11 +145,13 @@ test('validate says which access each node gets and why: SSH with a node map, th
   expect(ssh.stdout).toContain(
     'node access:\n  n1: ssh to admin@10.0.0.11:22 (the default with a node map)\n  n2: ssh to root@10.0.0.12:22 (',
   );
-  const experiment = { cluster, nodeMapPath: nodes, nodeAccess: 'kubernetes', nodeAccessImage: 'registry.example/busybox@sha256:0123' };
+  const image = `registry.example/busybox@sha256:${'0123'.repeat(16)}`;
+  const experiment = { cluster, nodeMapPath: nodes, nodeAccess: 'kubernetes', nodeAccessImage: image };
   const kube = await validate('--config', await configFile('kube-access.yaml', { experiment }));
   expect([kube.code, kube.stderr]).toEqual([0, '']);
   expect(kube.stdout).toContain(
-    '  n2: kubernetes, a hostPID pod (SYS_ADMIN, SYS_PTRACE) with image registry.example/busybox@sha256:0123 running nsenter into the node (nodeAccess: kubernetes in the worker config)\n',
+    `  n2: kubernetes, a hostPID pod (SYS_ADMIN, SYS_PTRACE) with image ${image} running nsenter into the node ` +
+      '(nodeAccess: kubernetes in the worker config)\n',
   );
   // Who may choose it: the worker config, never the workflow input.
   const input = await validate(

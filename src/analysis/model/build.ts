@@ -28,7 +28,10 @@ function count(keys: (string | undefined)[]): Record<string, number> {
 
 function medianSpacingSeconds(times: number[]): number | null {
   if (times.length < 2) return null;
-  const steps = times.slice(1).map((t, i) => t - times[i]!).sort((a, b) => a - b);
+  const steps = times
+    .slice(1)
+    .map((t, i) => t - times[i]!)
+    .sort((a, b) => a - b);
   return steps[Math.floor(steps.length / 2)]! / 1000;
 }
 
@@ -41,10 +44,17 @@ function summarizeOverhead(overheads: readonly ({ node: string } & SamplerOverhe
   const peaks = overheads.flatMap((o) => (o.maxRssKiB ? [o.maxRssKiB] : []));
   const reasonOf = (o: (typeof overheads)[number]) => (overheads.length > 1 ? `${o.node}: ${o.maxRssNotMeasured}` : o.maxRssNotMeasured!);
   const reasons = overheads.flatMap((o) => (o.maxRssNotMeasured ? [reasonOf(o)] : []));
+  const access = overheads.flatMap((o) => (o.accessPodCpuSeconds === undefined ? [] : [o.accessPodCpuSeconds]));
+  const accessMissing = overheads.flatMap((o) => (o.accessPodCostUnavailable ? [`${o.node}: ${o.accessPodCostUnavailable}`] : []));
   return {
     cpuSeconds: overheads.reduce((s, o) => s + o.cpuSeconds, 0),
     maxRssKiB: peaks.length ? Math.max(...peaks) : null,
     maxRssNotMeasured: reasons.length ? reasons.join('; ') : null,
+    ...(access.length ? { accessPodCpuSeconds: access.reduce((s, v) => s + v, 0) } : {}),
+    ...(accessMissing.length ? { accessPodCostUnavailable: accessMissing.join('; ') } : {}),
+    ...(overheads.some((o) => o.sysstatUploaded)
+      ? { sysstatUploadedOn: overheads.filter((o) => o.sysstatUploaded).map((o) => o.node) }
+      : {}),
   };
 }
 
@@ -117,9 +127,11 @@ export function summarizeRun(run: ScenarioRunData): RunSummary {
       byTool: count(findings.map((f) => f.tool)),
       bySeverity: count(findings.map((f) => f.severity)),
       byStatus: count(findings.map((f) => f.status)),
-      byToolAndSeverity: Object.entries(count(findings.map((f) => `${f.tool}\u0000${f.severity ?? 'unknown'}`))).map(
-        ([key, n]) => ({ tool: key.split('\u0000')[0]!, severity: key.split('\u0000')[1]!, count: n }),
-      ),
+      byToolAndSeverity: Object.entries(count(findings.map((f) => `${f.tool}\u0000${f.severity ?? 'unknown'}`))).map(([key, n]) => ({
+        tool: key.split('\u0000')[0]!,
+        severity: key.split('\u0000')[1]!,
+        count: n,
+      })),
       details: findings.map(reportFinding),
     },
     gaps: { count: unsampled.length, seconds: unsampled.reduce((s, g) => s + (g.end - g.start) / 1000, 0) },
@@ -162,10 +174,12 @@ function metricOf(run: RunSummary, metric: AcrossMetric): number | undefined {
 
 function across(runs: RunSummary[], baseline: RunSummary[] | undefined, metric: AcrossMetric): AcrossRepetitions {
   const valuesOf = (rs: RunSummary[]) =>
-    rs.filter((r) => r.status === 'completed').flatMap((r) => {
-      const v = metricOf(r, metric);
-      return v === undefined ? [] : [v];
-    });
+    rs
+      .filter((r) => r.status === 'completed')
+      .flatMap((r) => {
+        const v = metricOf(r, metric);
+        return v === undefined ? [] : [v];
+      });
   const values = valuesOf(runs);
   let vsBaseline: AcrossRepetitions['vsBaseline'] = null;
   if (baseline) {
@@ -193,9 +207,7 @@ export interface BuildOptions {
 
 /** Pure: the comparison report's figures from the collected data. */
 export function buildReportModel(data: ExperimentData, opts: BuildOptions = {}): ReportModel {
-  const runs = [...data.scenarios].sort(
-    (a, b) => compareScenarios(a.scenario, b.scenario) || a.repetition - b.repetition,
-  );
+  const runs = [...data.scenarios].sort((a, b) => compareScenarios(a.scenario, b.scenario) || a.repetition - b.repetition);
   const byScenario = new Map<string, RunSummary[]>();
   for (const run of runs) {
     const list = byScenario.get(run.scenario) ?? [];
@@ -206,9 +218,10 @@ export function buildReportModel(data: ExperimentData, opts: BuildOptions = {}):
   const scenarios: ScenarioSummary[] = [...byScenario.keys()].map((scenario) => {
     const scenarioRuns = byScenario.get(scenario)!;
     const compareWith = scenario === 'baseline' ? undefined : baselineRuns;
-    const acrossRepetitions = Object.fromEntries(
-      ACROSS_METRICS.map((m) => [m, across(scenarioRuns, compareWith, m)]),
-    ) as Record<AcrossMetric, AcrossRepetitions>;
+    const acrossRepetitions = Object.fromEntries(ACROSS_METRICS.map((m) => [m, across(scenarioRuns, compareWith, m)])) as Record<
+      AcrossMetric,
+      AcrossRepetitions
+    >;
     return {
       scenario,
       repetitions: scenarioRuns.length,

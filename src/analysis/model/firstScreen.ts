@@ -124,6 +124,9 @@ function orderItem(scenarios: ScenarioSummary[], runs: RunSummary[]): TrustItem 
 function overheadItem(runs: RunSummary[], identities: NodeIdentity[]): TrustItem {
   const cpusOf = new Map(identities.flatMap((i) => (i.cpus ? [[i.node, i.cpus] as const] : [])));
   let samplerSeconds = 0;
+  let accessSeconds: number | null = null;
+  const accessMissing: string[] = [];
+  const uploaded = new Set<string>();
   let measuredSeconds = 0;
   let cpusUnknown = false;
   for (const r of runs) {
@@ -133,20 +136,33 @@ function overheadItem(runs: RunSummary[], identities: NodeIdentity[]): TrustItem
       const cpus = cpusOf.get(n.node);
       if (cpus === undefined) cpusUnknown = true;
       samplerSeconds += n.samplerOverhead.cpuSeconds;
+      if (n.samplerOverhead.accessPodCpuSeconds !== undefined) accessSeconds = (accessSeconds ?? 0) + n.samplerOverhead.accessPodCpuSeconds;
+      if (n.samplerOverhead.accessPodCostUnavailable) accessMissing.push(n.samplerOverhead.accessPodCostUnavailable);
+      if (n.samplerOverhead.sysstatUploadedOn) uploaded.add(n.node);
       // CPU used is a share of all the node's CPUs; unknown counts take one CPU, so the share is an upper bound.
       measuredSeconds += (n.cpu.mean / 100) * span * (cpus ?? 1);
     }
   }
   const item = (level: TrustItem['level'], title: string, detail: string): TrustItem => ({ id: 'sampler-overhead', level, title, detail });
   if (measuredSeconds === 0) return item('info', 'sampler overhead not recorded', 'No node reported the sampler’s own CPU time.');
-  const share = (samplerSeconds / measuredSeconds) * 100;
+  const share = ((samplerSeconds + (accessSeconds ?? 0)) / measuredSeconds) * 100;
   const shareText =
     share < 0.01 ? 'less than 0.01 %' : `${cpusUnknown ? 'at most ' : ''}${share < 0.1 ? share.toFixed(2) : share.toFixed(1)} %`;
+  const seconds = (s: number) => (s < 0.1 ? s.toFixed(3) : s.toFixed(1));
+  // Over the Kubernetes API every command the worker runs is an exec in the node's access pod: its cost is the run's too.
+  const access =
+    accessSeconds === null ? '' : ` and the node access pods (every command the worker ran on the nodes) ${seconds(accessSeconds)},`;
+  const missing = accessMissing.length ? ` Access pod CPU not read on ${accessMissing.join('; ')}.` : '';
+  const kit = uploaded.size
+    ? ` ${[...uploaded].sort().join(', ')} had no sysstat: sadc and sadf there were the access image's, copied to the node.`
+    : '';
   return item(
     share >= 2 ? 'warn' : 'ok',
-    `sampler overhead: ${shareText} of the CPU measured`,
-    `sadc and its wrapper used ${samplerSeconds < 0.1 ? samplerSeconds.toFixed(3) : samplerSeconds.toFixed(1)} CPU seconds ` +
-      `against ${measuredSeconds.toFixed(0)} CPU seconds measured${cpusUnknown ? ' (CPU count not recorded: counted as one CPU)' : ''}.`,
+    `${accessSeconds === null ? 'sampler' : 'sampler and node access'} overhead: ${shareText} of the CPU measured`,
+    `sadc and its wrapper used ${seconds(samplerSeconds)} CPU seconds${access} ` +
+      `against ${measuredSeconds.toFixed(0)} CPU seconds measured${cpusUnknown ? ' (CPU count not recorded: counted as one CPU)' : ''}.` +
+      missing +
+      kit,
   );
 }
 

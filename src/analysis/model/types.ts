@@ -150,6 +150,12 @@ export interface SamplerOverheadSummary {
   cpuSeconds: number;
   maxRssKiB: number | null;
   maxRssNotMeasured: string | null;
+  /** Kubernetes node access: the access pods' CPU seconds (absent over SSH). */
+  accessPodCpuSeconds?: number;
+  /** Kubernetes node access: why some access pod's CPU is missing. */
+  accessPodCostUnavailable?: string;
+  /** Nodes that had no sysstat and sampled with the access image's. */
+  sysstatUploadedOn?: string[];
 }
 
 export interface RunSummary {

@@ -2,6 +2,8 @@ import { validateExperiment, type ExperimentConfig } from '../../../src/config/e
 import { DEFAULT_ACCESS_IMAGE, namedEnvironmentAccessProblem, nodeAccessOf, TESTBED_ACCESS_IMAGE } from '../../../src/config/nodeAccess';
 import { resolveExperimentConfig } from '../../../src/config/resolve';
 
+const PINNED = `r.example/bb@sha256:${'ab'.repeat(32)}`;
+
 function config(input: unknown): ExperimentConfig {
   const result = validateExperiment(input);
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
@@ -25,6 +27,7 @@ describe('nodeAccess: which transport reaches the nodes', () => {
       access: 'kubernetes',
       why: 'the default with a kubeconfig and no node map',
       image: DEFAULT_ACCESS_IMAGE,
+      tolerations: [],
     });
   });
 
@@ -33,12 +36,28 @@ describe('nodeAccess: which transport reaches the nodes', () => {
       access: 'kubernetes',
       why: 'nodeAccess: kubernetes in the worker config',
       image: TESTBED_ACCESS_IMAGE,
+      tolerations: [],
     });
-    expect(nodeAccessOf(config({ nodeAccess: 'kubernetes', nodeAccessImage: 'r.example/bb@sha256:1' })).image).toBe(
-      'r.example/bb@sha256:1',
+    expect(nodeAccessOf(config({ nodeAccess: 'kubernetes', nodeAccessImage: PINNED })).image).toBe(
+      PINNED,
     );
     expect(nodeAccessOf(config({ nodeAccess: 'ssh' })).access).toBe('ssh');
+    expect(nodeAccessOf(config({ nodeAccess: 'kubernetes', nodeAccessTolerations: ['dedicated'] })).tolerations).toEqual(['dedicated']);
     expect(validateExperiment({ nodeAccess: 'telnet' })).toMatchObject({ ok: false, errors: [{ field: 'nodeAccess' }] });
+  });
+
+  test('the access image must be pinned by digest, except the test bed\'s own imports, which no registry serves', () => {
+    expect(DEFAULT_ACCESS_IMAGE).toMatch(/@sha256:[0-9a-f]{64}$/);
+    for (const image of ['busybox:1.36', 'r.example/bb@sha256:1', `r.example/bb@sha256:${'AB'.repeat(32)}`, 'r.example/bb:1 @sha256:x']) {
+      expect(validateExperiment({ nodeAccessImage: image })).toMatchObject({
+        ok: false,
+        errors: [{ field: 'nodeAccessImage', message: expect.stringContaining('not pinned by digest') }],
+      });
+    }
+    expect(validateExperiment({ nodeAccessImage: PINNED }).ok).toBe(true);
+    expect(validateExperiment({ nodeAccessImage: TESTBED_ACCESS_IMAGE }).ok).toBe(true);
+    const emptyKey = validateExperiment({ nodeAccessTolerations: [''] });
+    expect(emptyKey).toMatchObject({ ok: false, errors: [{ field: 'nodeAccessTolerations.0' }] });
   });
 
   test("a named environment may not switch the worker's one node transport, nor its cluster under kubernetes access", () => {

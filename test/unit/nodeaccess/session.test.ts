@@ -63,7 +63,7 @@ describe('KubeNodeSession over a stand-in exec stream', () => {
   beforeEach(async () => {
     dir = await tempDir('hardenlab-nodeaccess-');
     exec = new LocalPodExec();
-    session = new KubeNodeSession(node, { namespace: 'hl-access-1', pod: 'node-access-sim-node-1' }, exec);
+    session = new KubeNodeSession(node, { namespace: 'hl-access-1', pod: 'node-access-sim-node-1', uid: 'u-1' }, exec);
   });
 
   test('runs every command through nsenter as root; run() names the node and the command on a non-zero exit', async () => {

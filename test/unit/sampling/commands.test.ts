@@ -47,7 +47,7 @@ describe('node-side scripts', () => {
   });
 
   it('converts CPU and memory in one sadf -j call', () => {
-    expect(prepareCollectScript(paths)).toContain('sadf -j "$data" -- -u -r');
+    expect(prepareCollectScript(paths)).toContain('"$sadf" -j "$data" -- -u -r');
   });
 });
 

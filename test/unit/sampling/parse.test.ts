@@ -17,7 +17,8 @@ import {
 describe('node script output', () => {
   it('reads the sampler state', () => {
     const out =
-      'now_ms=1795774066282\nstarted_ms=1795774058155\nend_at=1795774078\nsize=31724\nmtime_ms=1795774062458\nstate=restarted\nreason=sampler not running (killed or crashed)\npid=6011\n';
+      'now_ms=1795774066282\nstarted_ms=1795774058155\nend_at=1795774078\nsize=31724\nmtime_ms=1795774062458\n' +
+      'state=restarted\nreason=sampler not running (killed or crashed)\npid=6011\n';
     expect(parseEnsureOutput(out)).toEqual({
       state: 'restarted',
       pid: 6011,
@@ -68,8 +69,10 @@ describe('node script output', () => {
       version: '12.6.1',
       packageManager: 'apt-get',
       user: 'root',
+      kit: false,
     });
     expect(parseProbe('sadc=\npm=dnf\n')).toMatchObject({ sadc: undefined, packageManager: 'dnf' });
+    expect(parseProbe('sadc=/var/lib/hardenlab/sysstat/sadc\nkit=1\n')).toMatchObject({ kit: true });
   });
 });
 
