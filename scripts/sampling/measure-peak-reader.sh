@@ -24,6 +24,7 @@ for p in "$s" "$wrapper" "$reader" "$nap"; do
   awk '/^(Rss|Pss|Private_Clean|Private_Dirty):/ {printf " %s %s KiB", $1, $2}' "/proc/$p/smaps_rollup"
   echo
 done
+# shellcheck disable=SC2016 # the sed scripts match and write a literal $6 and $dir
 reading=$(sed -n '/^    c=""; read c/,/^    fi$/p' "$d/sampler.sh" | sed 's/\$6/$dir/g')
 cat > "$d/bench.sh" <<BENCH
 s=$s; dir=$d; i=0

@@ -99,8 +99,8 @@ spec:
         - { name: web, image: thenetworkchuck/nccoffee:pourover, ports: [{ containerPort: 80 }] }
 YAML
 
-offline=(env -u TRIVY_DB_REPOSITORY HOME="$work" TMPDIR="$work" HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost)
-common=(--kubeconfig "$sim/kubeconfig" --format json --report all --scanners misconfig,rbac --disable-node-collector --skip-images
+offline=(env -u TRIVY_DB_REPOSITORY HOME="$work" TMPDIR="$work" HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 "NO_PROXY=127.0.0.1,localhost")
+common=(--kubeconfig "$sim/kubeconfig" --format json --report all --scanners "misconfig,rbac" --disable-node-collector --skip-images
   --skip-db-update --skip-java-db-update --skip-check-update --skip-vex-repo-update --offline-scan
   --skip-version-check --disable-telemetry --no-progress --cache-dir "$work/cache" --timeout 600s)
 
