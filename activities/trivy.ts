@@ -5,7 +5,6 @@
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ToolRunSummary } from '../src/domain/contracts';
@@ -48,7 +47,7 @@ export function createTrivyActivities(deps: ToolActivityDeps, kit: ToolRunKit) {
       throw ApplicationFailure.nonRetryable(what, ToolFailure.Missing);
     }
     const target = hostOfServer((await deps.kube(req.cluster)).server);
-    const privateDir = await fs.mkdtemp(path.join(deps.workerTempDir ?? os.tmpdir(), 'hardenlab-trivy-'));
+    const privateDir = await fs.mkdtemp(path.join(deps.workerTempDir, 'hardenlab-trivy-'));
     try {
       const outputFile = path.join(privateDir, 'report.json');
       const timeoutSeconds = Math.round(timeouts.trivyMs / 1000);
