@@ -8,7 +8,7 @@ import { parseSystemdAnalyze } from '../src/analysis/parsers/systemdAnalyze';
 import type { NodeEntry } from '../src/config/nodeMap';
 import type { NodeRunRequest } from '../src/domain/activities';
 import type { BootTimeRequest, BootTimeResult, ClusterRef } from '../src/domain/contracts';
-import { bootIdScript, bootTimeScript } from '../src/sampling/commands';
+import { bootIdScript, bootTimeScript } from '../src/sampling/samplingScripts';
 import { parseKeyValues } from '../src/sampling/parse';
 import type { SshSession } from '../src/ssh/connection';
 import { heartbeatWhile, safeHeartbeat } from '../src/temporal/heartbeat';

@@ -19,7 +19,7 @@ import {
 } from '../src/ssh/privateDir';
 import { shellCommand, shellQuote } from '../src/ssh/shell';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
-import { kubeBenchArgs, toolPrivateDirPrefix } from '../src/tools/commands';
+import { kubeBenchArgs, toolPrivateDirPrefix } from '../src/tools/toolCommands';
 import { kubeBenchJob, KUBE_BENCH_CONTAINER } from '../src/tools/jobs';
 import type { FindingsDocument } from '../src/tools/findings';
 import { parseKubeBenchJson } from '../src/tools/kubeBenchReport';

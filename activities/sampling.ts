@@ -21,7 +21,7 @@ import {
   probeSysstatScript,
   remotePaths,
   stopSamplerScript,
-} from '../src/sampling/commands';
+} from '../src/sampling/samplingScripts';
 import {
   buildSeries,
   parseEnsureOutput,
@@ -35,7 +35,7 @@ import {
 import type { SshConnector, SshSession } from '../src/ssh/connection';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import { heartbeatWhile, safeHeartbeat } from '../src/temporal/heartbeat';
-import { toolPrivateDirPrefix } from '../src/tools/commands';
+import { toolPrivateDirPrefix } from '../src/tools/toolCommands';
 import { validateSamplingRequest } from '../src/sampling/request';
 import { createBootTimeActivity } from './bootTime';
 

@@ -9,7 +9,7 @@ import type { KubeObject } from '../src/kube/types';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
 import type { ToolKubeClient, ToolKubeLoader, ToolSshConnector, ToolSshSession } from '../src/tools/access';
-import { kubeMinorVersion } from '../src/tools/commands';
+import { kubeMinorVersion } from '../src/tools/toolCommands';
 import {
   findingsFileName,
   rawOutputFileName,
@@ -60,7 +60,7 @@ export interface ToolActivityDeps {
   nodeKubeHunter?: string;
   /** The closure violations of a network namespace, read from its configuration (the worker passes the test bed's check). */
   namespaceClosureViolations: (namespace: string) => Promise<string[]>;
-  /** The worker's environment: the tools' processes start from it, filtered (src/tools/commands.ts). */
+  /** The worker's environment: the tools' processes start from it, filtered (src/tools/toolCommands.ts). */
   env: NodeJS.ProcessEnv;
   /** Image of kube-bench's Job; default upstream's image of the worker's kube-bench version. */
   kubeBenchImage?: string;

@@ -1,5 +1,5 @@
 /**
- * Trivy: `trivy k8s` on the worker host against the cluster's kubeconfig, offline (src/tools/commands.ts says what
+ * Trivy: `trivy k8s` on the worker host against the cluster's kubeconfig, offline (src/tools/toolCommands.ts says what
  * that leaves out), in a private directory of the run's that is removed afterwards. Two modes: the misconfiguration
  * (and RBAC) scan, and a compliance report (CIS by default).
  */
@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ToolRunSummary } from '../src/domain/contracts';
 import { shellCommand } from '../src/ssh/shell';
-import { hostOfServer, trivyArgs, trivyEnv } from '../src/tools/commands';
+import { hostOfServer, trivyArgs, trivyEnv } from '../src/tools/toolCommands';
 import { parseTrivyComplianceJson, parseTrivyMisconfigJson } from '../src/tools/trivyReport';
 import { tail, ToolFailure, withHeartbeat, type ToolActivityDeps, type ToolRunKit, type TrivyRunRequest } from './toolRun';
 

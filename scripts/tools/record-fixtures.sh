@@ -11,7 +11,7 @@
 #                                     namespace hl-trivy-fixture (a small root Deployment, applied here and deleted after)
 #   trivy-compliance.json             the same with --compliance k8s-cis-1.23, whole cluster (Trivy lists failures only)
 # Usage: record-fixtures.sh [kube-bench] [kube-hunter] [trivy]   (all three when none is named)
-# Network rule: kube-hunter hunts only 127.0.0.1, by exact address. Trivy runs as the activity does (src/tools/commands.ts)
+# Network rule: kube-hunter hunts only 127.0.0.1, by exact address. Trivy runs as the activity does (src/tools/toolCommands.ts)
 # with every proxy variable pointing at a closed local port, so anything it tried to fetch would fail.
 set -euo pipefail
 

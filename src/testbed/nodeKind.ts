@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { kubectl, type ClusterContext } from './cluster';
+import { kubectl, type ClusterContext } from './kwokCluster';
 import type { SimLayout } from './layout';
 import { readToolVersions, toolPaths } from '../tools/install';
 import {

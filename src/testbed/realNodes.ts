@@ -5,7 +5,7 @@ import writeFileAtomic from 'write-file-atomic';
 import { repoRoot } from '../config/paths';
 import type { SimLayout, SimNode } from './layout';
 import { closureViolations, parseNamespaceEvidence } from './closure';
-import { knownHostsLine } from './manifests';
+import { knownHostsLine } from './testbedManifests';
 import { ownedPid, readPidFile, run, tcpOpen, waitFor, type Log } from './process';
 import { describeMissing } from './cgroupHost';
 import { detectCgroupHost } from './cgroupHostRecord';

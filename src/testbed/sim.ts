@@ -15,11 +15,11 @@ import {
   waitClusterReady,
   type ClusterContext,
   type ComponentStatus,
-} from './cluster';
+} from './kwokCluster';
 import { apiServerUrl, simLayout, type SimInstance, type SimLayout } from './layout';
 import { ensureApiForwards, pointKubeconfigAtApiAddress, stopApiForwards } from './apiForwards';
 import { recordedSimInstance, recordSimInstance } from './instanceRecord';
-import { buildNodeMap } from './manifests';
+import { buildNodeMap } from './testbedManifests';
 import {
   ensureClientKey,
   ensureUnprivilegedUser,

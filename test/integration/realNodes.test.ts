@@ -24,7 +24,7 @@ import { ArtifactStore } from '../../src/store/artifactStore';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { NodeSeries } from '../../src/domain/samples';
 import { createSamplingActivities, nodeArtifactDir } from '../../activities/sampling';
-import { bootIdScript } from '../../src/sampling/commands';
+import { bootIdScript } from '../../src/sampling/samplingScripts';
 import { startDevServer } from '../../src/temporal/devServer';
 import { closureViolations, parseNamespaceEvidence } from '../../src/testbed/closure';
 import { startWorker } from '../../worker/runWorker';

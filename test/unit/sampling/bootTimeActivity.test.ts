@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../../activities/sampling';
 import type { NodeEntry } from '../../../src/config/nodeMap';
 import { loadNodeMap } from '../../../src/ssh/nodeMap';
-import { bootIdScript, bootTimeScript } from '../../../src/sampling/commands';
+import { bootIdScript, bootTimeScript } from '../../../src/sampling/samplingScripts';
 import type { ExecResult, SshConnector, SshSession } from '../../../src/ssh/connection';
 import { ArtifactStore } from '../../../src/store/artifactStore';
 import { tempDir, tempDirSync } from '../../support/tempDir';

@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../../activities/sampling';
 import type { NodeEntry } from '../../../src/config/nodeMap';
 import { loadNodeMap } from '../../../src/ssh/nodeMap';
-import { probeSysstatScript } from '../../../src/sampling/commands';
+import { probeSysstatScript } from '../../../src/sampling/samplingScripts';
 import type { ExecResult, SshSession } from '../../../src/ssh/connection';
 import { privilegedCommand } from '../../../src/ssh/shell';
 import { isSudoDenied, permissionDenied } from '../../../src/ssh/errors';

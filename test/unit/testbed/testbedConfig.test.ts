@@ -12,7 +12,7 @@ import {
 } from '../../../src/testbed/testbedConfig';
 import { configForInstance, readConfigInForce, realNodeSizeEnv, writeConfigInForce } from '../../../src/testbed/configInForce';
 import { readNodeKind } from '../../../src/testbed/nodeKind';
-import { renderNodeManifests } from '../../../src/testbed/manifests';
+import { renderNodeManifests } from '../../../src/testbed/testbedManifests';
 import { repoRoot } from '../../../src/config/paths';
 import { readVersions } from '../../../src/testbed/versions';
 import { tempDirSync } from '../../support/tempDir';

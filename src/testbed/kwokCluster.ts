@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEtcdPki } from './etcdPki';
 import { apiServerUrl, type SimLayout, type SimNode } from './layout';
-import { renderKwokctlConfig, renderNodeManifests, type KwokctlOptions, type NodeSize } from './manifests';
+import { renderKwokctlConfig, renderNodeManifests, type KwokctlOptions, type NodeSize } from './testbedManifests';
 import { commandLine, isAlive, ownedPid, readPidFile, run, waitFor, type Log } from './process';
 import type { TestbedBinaries, TestbedVersions } from './versions';
 
