@@ -27,6 +27,16 @@ cgroup2_node_dir() {
   esac
 }
 
+# Each node's size from HL_NODE_CPU_MILLI and HL_NODE_MEMORY_BYTES, for v1 and v2 alike: its CFS quota in
+# microseconds per 100 ms period, and its memory limit in bytes (no swap beyond it).
+node_cpu_quota_us() { printf '%d' $((${HL_NODE_CPU_MILLI:?} * 100)); }
+node_memory_bytes() { printf '%d' "${HL_NODE_MEMORY_BYTES:?}"; }
+# The host's CPUs a node sees but may not use (its kubelet reserves them), in thousandths.
+reserved_cpu_milli() {
+  local rest=$(($(nproc) * 1000 - ${HL_NODE_CPU_MILLI:?}))
+  printf '%d' $((rest > 0 ? rest : 0))
+}
+
 cgroup2_scope_unit() { printf '%s-%s.scope' "$CGROUP_PARENT" "$1"; }
 
 # Enables every controller a cgroup is offered in its subtree_control (each may fail alone: io without a

@@ -48,14 +48,6 @@ log() { printf '%s [real nodes] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { printf '%s [real nodes] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
 in_ns() { nsenter --net="$NETNS_PATH" "$@"; }
 node_ip() { printf '%s.%d' "$SUBNET_PREFIX" $((10 + $1)); }
-# A node's CFS quota in microseconds per 100 ms period, and its memory limit in bytes (no swap beyond it).
-node_cpu_quota_us() { printf '%d' $((${HL_NODE_CPU_MILLI:?} * 100)); }
-node_memory_bytes() { printf '%d' "${HL_NODE_MEMORY_BYTES:?}"; }
-# The host's CPUs a node sees but may not use (its kubelet reserves them), in thousandths.
-reserved_cpu_milli() {
-  local rest=$(($(nproc) * 1000 - ${HL_NODE_CPU_MILLI:?}))
-  printf '%d' $((rest > 0 ? rest : 0))
-}
 
 # Starts a detached process with its pid in $PIDS/<name>.pid (its command line names the state folder).
 spawn() {
