@@ -8,10 +8,9 @@ import { parseSystemdAnalyze } from '../src/analysis/parsers/systemdAnalyze';
 import type { NodeEntry } from '../src/config/nodeMap';
 import type { NodeRunRequest } from '../src/domain/activities';
 import type { BootTimeRequest, BootTimeResult, ClusterRef } from '../src/domain/contracts';
-import { bootIdScript, bootTimeScript } from '../src/sampling/commands';
+import { bootIdScript, bootTimeScript } from '../src/sampling/samplingScripts';
 import { parseKeyValues } from '../src/sampling/parse';
 import type { SshSession } from '../src/ssh/connection';
-import { loadNodeMap } from '../src/ssh/nodeMap';
 import { heartbeatWhile, safeHeartbeat } from '../src/temporal/heartbeat';
 import type { SamplingDeps } from './sampling';
 
@@ -108,7 +107,7 @@ export function createBootTimeActivity(deps: BootTimeDeps) {
     // Reboots go node by node: the other nodes keep the cluster schedulable, and one node that does not
     // come back stops the reboots before they take down the rest.
     const nodes: BootTimeResult['nodes'] = [];
-    for (const node of (await loadNodeMap(req.nodeMapPath)).nodes) {
+    for (const node of (await deps.loadNodeMap(req.nodeMapPath)).nodes) {
       const session = await deps.ssh.connect(node, { runId: req.runId });
       try {
         nodes.push(await measure(node, session));

@@ -7,6 +7,7 @@ import type { KubeClient } from '../src/kube/types';
 import type { ClusterRef } from '../src/domain/contracts';
 import type { WorkerConfigSource } from '../src/config/resolve';
 import type { SshConnector } from '../src/ssh';
+import type { NodeMap } from '../src/config/nodeMap';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import type { ToolBinaries } from './tools';
 import type { ToolKubeLoader } from '../src/tools/access';
@@ -36,6 +37,10 @@ export interface ActivityDeps {
   /** The closure check of a network namespace that kube-hunter's subnet probes need (the test bed's). */
   namespaceClosureViolations: (namespace: string) => Promise<string[]>;
   env: NodeJS.ProcessEnv;
+  /** Reads a node map (src/ssh/nodeMap's loader, or a test's). */
+  loadNodeMap: (file: string) => Promise<NodeMap>;
+  /** Where the worker's private per-run folders (the tools' reports and uploads) are made. */
+  workerTempDir: string;
   /**
    * The worker's config when the launcher fixes it (the demo) or looks it up per run (`hardenlab dev`); otherwise read from its file per
    * run.
@@ -55,11 +60,13 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
     ...createSamplingActivities({
       ssh,
       store,
+      loadNodeMap: deps.loadNodeMap,
       // After a reboot, the kubelet's own Ready is the node's return to the cluster (SSH alone is not).
       waitNodeReady: async (cluster, node, since) => waitForNodeReady(await kube(cluster), node, since),
     }),
     ...createToolActivities({
       ...{ ssh, kube: deps.toolKube, store, binaries: deps.toolBinaries, env },
+      ...{ loadNodeMap: deps.loadNodeMap, workerTempDir: deps.workerTempDir },
       namespaceClosureViolations: deps.namespaceClosureViolations,
     }),
     ...createRecordActivities({ store }),

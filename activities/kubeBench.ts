@@ -4,7 +4,6 @@
  * the same shell command that runs it, and removed afterwards.
  */
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ToolRunRequest, ToolRunSummary } from '../src/domain/contracts';
@@ -20,7 +19,7 @@ import {
 } from '../src/ssh/privateDir';
 import { shellCommand, shellQuote } from '../src/ssh/shell';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
-import { kubeBenchArgs, toolPrivateDirPrefix } from '../src/tools/commands';
+import { kubeBenchArgs, toolPrivateDirPrefix } from '../src/tools/toolCommands';
 import { kubeBenchJob, KUBE_BENCH_CONTAINER } from '../src/tools/jobs';
 import type { FindingsDocument } from '../src/tools/findings';
 import { parseKubeBenchJson } from '../src/tools/kubeBenchReport';
@@ -79,7 +78,7 @@ export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKi
           guards.push(notWritableByOthersGuard(binary, dir.uid));
         } else {
           safeHeartbeat({ step: 'upload kube-bench', node: target });
-          const staged = await stageKubeBench(session, target, deps.binaries.kubeBenchDir, deps.binaries.kubeBenchVersion, dir);
+          const staged = await stageKubeBench(session, target, deps.binaries, dir, deps.workerTempDir);
           binary = staged.binary;
           configDir = spec.configDir ?? staged.configDir;
           version = staged.version;
@@ -164,7 +163,7 @@ export function createKubeBenchActivities(deps: ToolActivityDeps, kit: ToolRunKi
     remote: string,
     onMissing: (error: Error) => Promise<never>,
   ): Promise<string> {
-    const localDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-kube-bench-'));
+    const localDir = await fs.mkdtemp(path.join(deps.workerTempDir, 'hardenlab-kube-bench-'));
     try {
       const local = path.join(localDir, 'report.json');
       await session.download(remote, local).catch((error: unknown) => onMissing(error as Error));

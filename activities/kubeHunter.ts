@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ToolRunSummary } from '../src/domain/contracts';
 import { shellCommand } from '../src/ssh/shell';
-import { hostOfServer, kubeHunterArgs, kubeHunterEnv } from '../src/tools/commands';
+import { hostOfServer, kubeHunterArgs, kubeHunterEnv } from '../src/tools/toolCommands';
 import { kubeHunterJob, KUBE_HUNTER_CONTAINER } from '../src/tools/jobs';
 import { parseKubeHunterJson } from '../src/tools/kubeHunterReport';
 import {

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import { parseSysstat } from '../src/analysis/parsers';
 import type { ClusterRef, CollectRequest, CollectResult, SamplingHealth, SamplingRequest, SamplingStarted } from '../src/domain/contracts';
-import type { NodeEntry } from '../src/config/nodeMap';
+import type { NodeEntry, NodeMap } from '../src/config/nodeMap';
 import type { NodeRunRequest } from '../src/domain/activities';
 import type { SamplingGap } from '../src/domain/samples';
 import {
@@ -18,7 +18,7 @@ import {
   prepareCollectScript,
   remotePaths,
   stopSamplerScript,
-} from '../src/sampling/commands';
+} from '../src/sampling/samplingScripts';
 import {
   buildSeries,
   parseEnsureOutput,
@@ -30,10 +30,9 @@ import {
   type EnsureOutcome,
 } from '../src/sampling/parse';
 import type { SshConnector, SshSession } from '../src/ssh/connection';
-import { loadNodeMap } from '../src/ssh/nodeMap';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import { heartbeatWhile, safeHeartbeat } from '../src/temporal/heartbeat';
-import { toolPrivateDirPrefix } from '../src/tools/commands';
+import { toolPrivateDirPrefix } from '../src/tools/toolCommands';
 import { validateSamplingRequest } from '../src/sampling/request';
 import { NodeAccessFailure } from '../src/nodeaccess/connector';
 import { createBootTimeActivity } from './bootTime';
@@ -46,6 +45,8 @@ export const SADF_TIMEOUT_MS = 30 * 60_000;
 export interface SamplingDeps {
   ssh: SshConnector;
   store: ArtifactStore;
+  /** Reads a node map (the worker's src/ssh/nodeMap loader). */
+  loadNodeMap: (file: string) => Promise<NodeMap>;
   now?: () => number;
   /** Resolves when the node's kubelet reports Ready after `since` (epoch ms of the reboot); default: no wait. */
   waitNodeReady?: (cluster: ClusterRef, node: string, since: number) => Promise<void>;
@@ -84,7 +85,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
     unreachable?: (node: NodeEntry, err: Error) => T,
     refused?: (node: NodeEntry, reason: string) => T,
   ): Promise<T[]> {
-    const map = await loadNodeMap(nodeMapPath);
+    const map = await deps.loadNodeMap(nodeMapPath);
     const settled = await Promise.allSettled(
       map.nodes.map(async (node) => {
         try {

@@ -6,7 +6,6 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
@@ -54,14 +53,18 @@ export async function remoteKubeBenchVersion(session: ToolSshSession, binary: st
   return result.stdout.trim().split('\n').pop()?.trim() || undefined;
 }
 
-/** Uploads kube-bench `version` from `localDir` (the worker's build: `kube-bench` and `cfg/`) into `dir`. */
+/**
+ * Uploads the worker's kube-bench build (`kube-bench` and `cfg/` in kubeBenchDir) into `dir`, packing `cfg/` in a
+ * private folder under `workerTempDir`.
+ */
 export async function stageKubeBench(
   session: ToolSshSession,
   target: string,
-  localDir: string,
-  version: string,
+  build: { kubeBenchDir: string; kubeBenchVersion: string },
   dir: PrivateDir,
+  workerTempDir: string,
 ): Promise<StagedKubeBench> {
+  const { kubeBenchDir: localDir, kubeBenchVersion: version } = build;
   const binary = path.posix.join(dir.path, 'kube-bench');
   const configDir = path.posix.join(dir.path, 'cfg');
   const localBinary = path.join(localDir, 'kube-bench');
@@ -73,7 +76,7 @@ export async function stageKubeBench(
       );
     });
   }
-  const tarball = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-kube-bench-')), 'cfg.tar.gz');
+  const tarball = path.join(await fs.mkdtemp(path.join(workerTempDir, 'hardenlab-kube-bench-')), 'cfg.tar.gz');
   let sha256: string;
   try {
     await execFileAsync('tar', ['-czf', tarball, '-C', localDir, 'cfg']);

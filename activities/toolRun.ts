@@ -6,11 +6,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterRef, ToolRunRequest, ToolRunSummary } from '../src/domain/contracts';
 import type { NodeEntry, NodeMap } from '../src/config/nodeMap';
 import type { KubeObject } from '../src/kube/types';
-import { loadNodeMap } from '../src/ssh/nodeMap';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
 import type { ToolKubeClient, ToolKubeLoader, ToolSshConnector, ToolSshSession } from '../src/tools/access';
-import { kubeMinorVersion } from '../src/tools/commands';
+import { kubeMinorVersion } from '../src/tools/toolCommands';
 import {
   findingsFileName,
   rawOutputFileName,
@@ -53,20 +52,21 @@ export interface ToolActivityDeps {
   kube: ToolKubeLoader;
   store: ArtifactStore;
   binaries: ToolBinaries;
-  loadNodeMap?: (file: string) => Promise<NodeMap>;
+  /** Reads a node map (the worker's src/ssh/nodeMap loader). */
+  loadNodeMap: (file: string) => Promise<NodeMap>;
   /** Where each run's private directory (mktemp -d) is created on nodes; default `/var/tmp`. */
   privateDirParent?: string;
   /** kube-hunter on nodes, for interface mode; default `kube-hunter` on the node's PATH. */
   nodeKubeHunter?: string;
   /** The closure violations of a network namespace, read from its configuration (the worker passes the test bed's check). */
   namespaceClosureViolations: (namespace: string) => Promise<string[]>;
-  /** The worker's environment: the tools' processes start from it, filtered (src/tools/commands.ts). */
+  /** The worker's environment: the tools' processes start from it, filtered (src/tools/toolCommands.ts). */
   env: NodeJS.ProcessEnv;
   /** Image of kube-bench's Job; default upstream's image of the worker's kube-bench version. */
   kubeBenchImage?: string;
   timeouts?: Partial<{ kubeBenchMs: number; kubeHunterMs: number; trivyMs: number; jobMs: number; jobPollMs: number }>;
-  /** Where Trivy's private per-run directory is created on the worker; default the OS's temporary folder. */
-  workerTempDir?: string;
+  /** Where the worker's private per-run directories (Trivy's, kube-bench's upload and report) are created. */
+  workerTempDir: string;
   now?: () => number;
 }
 
@@ -98,7 +98,7 @@ export function tail(text: string, lines = 8): string {
 
 export function createToolRunKit(deps: ToolActivityDeps) {
   const now = deps.now ?? Date.now;
-  const readNodeMap = deps.loadNodeMap ?? loadNodeMap;
+  const readNodeMap = deps.loadNodeMap;
   const timeouts = {
     kubeBenchMs: 15 * 60_000, kubeHunterMs: 30 * 60_000, trivyMs: 15 * 60_000, jobMs: 15 * 60_000, jobPollMs: 2_000,
     ...deps.timeouts,

@@ -1,16 +1,15 @@
 /**
- * Trivy: `trivy k8s` on the worker host against the cluster's kubeconfig, offline (src/tools/commands.ts says what
+ * Trivy: `trivy k8s` on the worker host against the cluster's kubeconfig, offline (src/tools/toolCommands.ts says what
  * that leaves out), in a private directory of the run's that is removed afterwards. Two modes: the misconfiguration
  * (and RBAC) scan, and a compliance report (CIS by default).
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ToolRunSummary } from '../src/domain/contracts';
 import { shellCommand } from '../src/ssh/shell';
-import { hostOfServer, trivyArgs, trivyEnv } from '../src/tools/commands';
+import { hostOfServer, trivyArgs, trivyEnv } from '../src/tools/toolCommands';
 import { parseTrivyComplianceJson, parseTrivyMisconfigJson } from '../src/tools/trivyReport';
 import { tail, ToolFailure, withHeartbeat, type ToolActivityDeps, type ToolRunKit, type TrivyRunRequest } from './toolRun';
 
@@ -48,7 +47,7 @@ export function createTrivyActivities(deps: ToolActivityDeps, kit: ToolRunKit) {
       throw ApplicationFailure.nonRetryable(what, ToolFailure.Missing);
     }
     const target = hostOfServer((await deps.kube(req.cluster)).server);
-    const privateDir = await fs.mkdtemp(path.join(deps.workerTempDir ?? os.tmpdir(), 'hardenlab-trivy-'));
+    const privateDir = await fs.mkdtemp(path.join(deps.workerTempDir, 'hardenlab-trivy-'));
     try {
       const outputFile = path.join(privateDir, 'report.json');
       const timeoutSeconds = Math.round(timeouts.trivyMs / 1000);

@@ -4,7 +4,7 @@
 #                             the test bed (Kubernetes, etcd, kwok and the kubelet built from Go modules; the real
 #                             nodes' Debian image), kube-bench, kube-hunter
 #   scripts/setup.sh --test   the same plus what the tests need: R (cross-checks), Chromium (report and UI tests),
-#                             prometheus-node-exporter (sampler benchmark), compose-check (compose test),
+#                             prometheus-node-exporter (sampler benchmark), compose-check (compose test), shellcheck,
 #                             PostgreSQL and the Temporal server, SQL tool and UI built from Go modules (teams test)
 # Heavy builds go to a version-keyed cache outside the repository ($HARDENLAB_CACHE, default ~/.cache/hardenlab).
 set -euo pipefail
@@ -24,6 +24,7 @@ if $with_tests; then
   bash scripts/sampling/install-apt.sh
   bash scripts/analysis/install-apt.sh
   bash scripts/lib/apt-install.sh teams postgresql   # the team set-up's database (hardenlab sim temporal up)
+  bash scripts/lib/apt-install.sh lint shellcheck   # the fast tier's shell lint (test/unit/lint/shellcheck.test.ts)
 fi
 
 stage "Node.js dependencies and build"

@@ -2,6 +2,7 @@
  * Runs a hardenlab worker against any Temporal server, with the real activities wired to their
  * production dependencies (ssh2, @kubernetes/client-node loaded lazily, the artifact store).
  */
+import * as os from 'node:os';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -9,6 +10,7 @@ import { hardenlabHome } from '../src/config/paths';
 import type { WorkerConfigSource } from '../src/config/resolve';
 import type { WorkerConfig } from '../src/config/workerConfig';
 import { loadKubeClient } from '../src/kube/client';
+import { loadNodeMap } from '../src/ssh/nodeMap';
 import { defaultProviders } from '../src/providers';
 import { ArtifactStore } from '../src/store/artifactStore';
 import { dataConverterFor } from '../src/temporal/codec';
@@ -43,6 +45,8 @@ export async function startWorker(
     namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, env),
     toolKube: (ref) => loadToolKubeClient(ref),
     toolBinaries: defaultToolBinaries(env),
+    loadNodeMap,
+    workerTempDir: os.tmpdir(),
     env,
     workerConfig: options.workerConfig,
   });

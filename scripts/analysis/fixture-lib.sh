@@ -1,5 +1,7 @@
+# shellcheck shell=bash
 # Shared by the sysstat fixture scripts: tools, a work dir with compiled locales, and sadc under a fake clock.
 # Expects $sadc and $out to be set; sets $work.
+: "${sadc:?set by the script that sources this}" "${out:?set by the script that sources this}"
 missing=()
 command -v sar >/dev/null || missing+=(sysstat)
 command -v faketime >/dev/null || missing+=(faketime)

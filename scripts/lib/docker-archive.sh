@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the image build scripts.
 # remove_scratch DIR: mmdebstrap mounts /proc, /sys and /dev in its rootfs while it works, and a build stopped
 # half-way leaves them mounted: unmount what is under DIR, then delete it without crossing into any mount.
@@ -11,7 +12,7 @@ remove_scratch() {
 # mtime), one config, one manifest. Needs $work (a scratch folder) and a log function.
 docker_archive() {
   local tag="$1" rootfs="$2" entrypoint="$3" out="$4" extra="${5:-}" dir layer_sha config_sha
-  dir="$work/archive-$(basename "$out" .tar)"
+  dir="${work:?docker_archive needs \$work}/archive-$(basename "$out" .tar)"
   mkdir -p "$dir"
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime='2020-01-01 00:00:00' -C "$rootfs" -cf "$dir/layer.tar" .
   layer_sha="$(sha256sum "$dir/layer.tar" | cut -d' ' -f1)"

@@ -113,7 +113,8 @@ go_directive_of() {
 }
 
 finish() {
-  local out_dir="$1" label="$2" started="$3" seconds=$((SECONDS - started))
+  local out_dir="$1" label="$2" started="$3"
+  local seconds=$((SECONDS - started))
   printf '%s\n' "$seconds" >"$out_dir/.build-seconds"
   # The digests root checks before running these binaries (src/testbed/trustedPaths.ts).
   (cd "$out_dir" && find . -maxdepth 1 -type f ! -name '.*' ! -name SHA256SUMS -printf '%f\n' | sort | xargs -r sha256sum) >"$out_dir/SHA256SUMS"

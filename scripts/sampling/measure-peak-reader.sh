@@ -11,7 +11,7 @@ for c in /usr/lib/sysstat/sadc /usr/lib64/sa/sadc /usr/libexec/sa/sadc; do if [ 
 d=$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-peak-reader-XXXXXX")
 s=""
 trap '[ -n "$s" ] && kill "$s" 2>/dev/null; rm -rf "$d"' EXIT
-node -r ./test/support/registerTs.js -e "process.stdout.write(require('./src/sampling/commands').samplerWrapperScript())" > "$d/sampler.sh"
+node -r ./test/support/registerTs.js -e "process.stdout.write(require('./src/sampling/samplingScripts').samplerWrapperScript())" > "$d/sampler.sh"
 n=500
 sh "$d/sampler.sh" "$d/pid" "$sadc" 1 120 "$d/data.sa" "$d" "$(date +%s)" 2>/dev/null &
 sleep 4
@@ -24,6 +24,7 @@ for p in "$s" "$wrapper" "$reader" "$nap"; do
   awk '/^(Rss|Pss|Private_Clean|Private_Dirty):/ {printf " %s %s KiB", $1, $2}' "/proc/$p/smaps_rollup"
   echo
 done
+# shellcheck disable=SC2016 # the sed scripts match and write a literal $6 and $dir
 reading=$(sed -n '/^    c=""; read c/,/^    fi$/p' "$d/sampler.sh" | sed 's/\$6/$dir/g')
 cat > "$d/bench.sh" <<BENCH
 s=$s; dir=$d; i=0

@@ -52,6 +52,7 @@ log "mmdebstrap $suite with ${#packages[@]} packages (downloads from the Debian 
 # - no host keys or machine id of its own (each node gets its own when created);
 # - the host's resolv.conf is not copied in (nodes have no way out; nothing to resolve);
 # - sysstat, containerd and systemd accounting configured once here.
+# shellcheck disable=SC2016 # the hooks' "$1" is the rootfs, expanded by the shell mmdebstrap runs each hook in
 mmdebstrap --variant=apt --include="$(IFS=,; echo "${packages[*]}")" \
   --customize-hook='rm -f "$1"/etc/ssh/ssh_host_*; : > "$1"/etc/machine-id; rm -f "$1"/var/lib/dbus/machine-id' \
   --customize-hook='printf "nameserver 127.0.0.1\n" > "$1"/etc/resolv.conf' \

@@ -88,6 +88,7 @@ cp "$work/registry/extract/usr/bin/docker-registry" "$staging/registry/registry"
 
 # The web site: one Debian rootfs with nginx, two images (root on :80 like the thesis's, uid 101 on :8080).
 mkdir -p "$staging/push"
+# shellcheck disable=SC2016 # the hook's "$1" is the rootfs, expanded by the shell mmdebstrap runs it in
 mmdebstrap --variant=essential --include=nginx-light --quiet \
   --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/usr/share/doc "$1"/usr/share/man "$1"/usr/share/locale' \
   bookworm "$work/web" >&2

@@ -53,6 +53,7 @@ docker_archive "docker.io/aquasec/kube-bench:$KUBE_BENCH_VERSION" "$rootfs" '["/
 
 hunter="$work/kube-hunter/rootfs"
 mkdir -p "$work/kube-hunter"
+# shellcheck disable=SC2016 # the hook's "$1" is the rootfs, expanded by the shell mmdebstrap runs it in
 mmdebstrap --variant=essential --include=python3,ca-certificates --quiet \
   --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/* "$1"/usr/share/doc "$1"/usr/share/man "$1"/usr/share/locale' \
   bookworm "$hunter" >&2

@@ -1,10 +1,11 @@
+# shellcheck shell=bash
 # Sourced by realnodes.sh: a node's cgroup on the unified hierarchy (cgroup v2). HL_CGROUP_MODE, chosen by
 # src/testbed/cgroupHost.ts from the host's layout, says how each node gets a delegated subtree of its own:
 #   v1 (default)    today's path: a cgroup per node in each v1 controller (realnodes-node.sh); nothing here runs
 #   systemd-scope   PID 1 is systemd: a transient scope per node, Delegate=yes, limits as unit properties
 #   v2-by-hand      PID 1 is not systemd (containers, CI): the subtree is made under $HL_CGROUP_ROOT, with the
 #                   controllers enabled in the parents' cgroup.subtree_control
-# Either way the node's cgroup has cpu.max for 1 CPU, memory.max 2 GiB (no swap) and pids.max 4096, and nspawn
+# Either way the node's cgroup has the configured CPU (cpu.max) and memory (memory.max, no swap), pids.max 4096; nspawn
 # (--keep-unit) puts the node's payload in a child cgroup of it, so the node's systemd owns the subtree below.
 # Its path is written to $HL_STATE/cgroups/<node> for `sim status` (cpu.stat, memory.current) and for node-stop.
 # Uses realnodes.sh's variables and helpers (HL_STATE, HL_NS, CGROUP_PARENT, log, die).
@@ -26,13 +27,24 @@ cgroup2_node_dir() {
   esac
 }
 
+# Each node's size from HL_NODE_CPU_MILLI and HL_NODE_MEMORY_BYTES, for v1 and v2 alike: its CFS quota in
+# microseconds per 100 ms period, and its memory limit in bytes (no swap beyond it).
+node_cpu_quota_us() { printf '%d' $((${HL_NODE_CPU_MILLI:?} * 100)); }
+node_memory_bytes() { printf '%d' "${HL_NODE_MEMORY_BYTES:?}"; }
+# The host's CPUs a node sees but may not use (its kubelet reserves them), in thousandths.
+reserved_cpu_milli() {
+  local rest=$(($(nproc) * 1000 - ${HL_NODE_CPU_MILLI:?}))
+  printf '%d' $((rest > 0 ? rest : 0))
+}
+
 cgroup2_scope_unit() { printf '%s-%s.scope' "$CGROUP_PARENT" "$1"; }
 
 # Enables every controller a cgroup is offered in its subtree_control (each may fail alone: io without a
 # block device, say); dies when one a node needs is still off.
 cgroup2_enable_all() {
-  local dir="$1" controller
-  for controller in $(cat "$dir/cgroup.controllers"); do
+  local dir="$1" controller offered
+  read -ra offered <"$dir/cgroup.controllers"
+  for controller in "${offered[@]}"; do
     grep -qw "$controller" "$dir/cgroup.subtree_control" || echo "+$controller" >"$dir/cgroup.subtree_control" 2>/dev/null || true
   done
   for controller in "${CGROUP2_NEEDED[@]}"; do
@@ -51,11 +63,11 @@ cgroup2_prepare() {
   cgroup2_enable_all "$CGROUP2_ROOT"
   mkdir -p "$CGROUP2_ROOT/$CGROUP_PARENT" "$dir"
   cgroup2_enable_all "$CGROUP2_ROOT/$CGROUP_PARENT"
-  echo '100000 100000' >"$dir/cpu.max"
-  echo 2G >"$dir/memory.max"
+  printf '%s 100000\n' "$(node_cpu_quota_us)" >"$dir/cpu.max"
+  node_memory_bytes >"$dir/memory.max"
   [[ -f "$dir/memory.swap.max" ]] && echo 0 >"$dir/memory.swap.max"
   echo 4096 >"$dir/pids.max"
-  log "node $name: cgroup v2 subtree $dir (cpu.max 100000 100000, memory.max 2G, pids.max 4096)"
+  log "node $name: cgroup v2 subtree $dir (cpu.max $(cat "$dir/cpu.max"), memory.max $(cat "$dir/memory.max"), pids.max 4096)"
 }
 
 # cgroup v2 lets only cgroups without processes of their own hand controllers down. By hand, the launcher
@@ -77,7 +89,8 @@ cgroup2_wrap() {
     v2-by-hand/*) printf '%s\n' sh -c "$CGROUP2_JOIN" join "$(cgroup2_node_dir "$name")/$part" ;;
     systemd-scope/node)
       printf '%s\n' systemd-run --scope --quiet --collect --slice=hardenlab.slice --unit="$(cgroup2_scope_unit "$name")" \
-        -p Delegate=yes -p CPUQuota=100% -p MemoryMax=2G -p MemorySwapMax=0 -p TasksMax=4096 -- ;;
+        -p Delegate=yes -p CPUQuota="$((HL_NODE_CPU_MILLI / 10))%" -p MemoryMax="$(node_memory_bytes)" -p MemorySwapMax=0 \
+        -p TasksMax=4096 -- ;;
   esac
   return 0
 }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by realnodes.sh: writes a node's kubelet and kube-proxy configuration, client and serving certificates
 # signed by the cluster CA, its pod network (bridge CNI) and the routes to the other nodes' pods, before its first boot.
 # Uses realnodes.sh's variables and helpers (HL_STATE, GATEWAY, node_ip, die).
@@ -93,8 +94,8 @@ oomScoreAdj: 0
 readOnlyPort: 0
 tlsCertFile: /etc/kubernetes/pki/kubelet-serving.crt
 tlsPrivateKeyFile: /etc/kubernetes/pki/kubelet-serving.key
-# The node sees both host CPUs through its cpuset but gets one by CFS quota: reserve the other.
-systemReserved: {cpu: "1"}
+# The node sees every host CPU through its cpuset but gets only its share by CFS quota: reserve the rest.
+systemReserved: {cpu: "$(reserved_cpu_milli)m"}
 podCIDR: $(pod_cidr "$index")
 clusterDomain: cluster.local
 resolvConf: /etc/resolv.conf

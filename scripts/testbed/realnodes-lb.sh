@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by realnodes.sh: the test bed's load balancer, as a cloud provider gives one (kind's
 # cloud-provider-kind does the same for kind). Every Service of type LoadBalancer gets an address from a pool
 # on host loopback, written to its status, and each of its ports is forwarded from there into the namespace,
@@ -6,7 +7,7 @@
 # Uses realnodes.sh's variables and helpers (HL_STATE, FWD, PIDS, forward_in, stop_pid, spawn, log, die).
 # Environment: HL_KUBECTL, HL_KUBECONFIG, HL_LB_POOL (space-separated loopback addresses), HL_LB_TARGET (the
 # node address inside the namespace whose NodePorts the forwards reach).
-LB_STATE="$HL_STATE/lb"
+LB_STATE="${HL_STATE:?}/lb"
 
 # kubectl with a bound on each request: a stalled API server must not hang the loop.
 lb_kubectl() { "$HL_KUBECTL" --kubeconfig "$HL_KUBECONFIG" --request-timeout=15s "$@"; }

@@ -1,18 +1,23 @@
+# shellcheck shell=bash
 # Sourced by realnodes.sh: a node's life. node-create copies the image and gives the node its own identity,
-# logins and address; node-start boots it with systemd-nspawn in cgroups of its own (1 CPU by CFS quota, 2 GiB)
+# logins and address; node-start boots it with systemd-nspawn in cgroups of its own (CPU by CFS quota, memory)
 # and forwards its sshd to a loopback address; node-stop powers it off and removes its cgroups and forwards.
 # Uses realnodes.sh's variables and helpers (HL_STATE, HL_NS, NETNS_PATH, BRIDGE, SERVICE_CIDR, CGROUP_PARENT,
 # CONTROLLERS, LXCFS_DIR, PIDS, node_ip, spawn, stop_pid, forward_in, log, die).
-# Environment: HL_IMAGE and HL_AUTHORIZED_KEYS (node-create); HL_NODE_BIN, HL_IMAGES, HL_KUBE_HUNTER (node-start).
+# Environment: HL_IMAGE, HL_AUTHORIZED_KEYS, HL_REGISTRY_PORT (node-create); HL_NODE_BIN, HL_IMAGES, HL_KUBE_HUNTER,
+# HL_NODE_CPU_MILLI, HL_NODE_MEMORY_BYTES (node-start).
 
 node_create() {
   local name="$1" index="$2" dir="$HL_STATE/nodes/$1" root
-  : "${HL_IMAGE:?}" "${HL_AUTHORIZED_KEYS:?}"
+  : "${HL_IMAGE:?}" "${HL_AUTHORIZED_KEYS:?}" "${HL_REGISTRY_PORT:?}"
   root="$dir/rootfs"
   [[ -f "$dir/.created" ]] && return 0
   rm -rf --one-file-system "$dir"
   mkdir -p "$dir"
   cp -a "$HL_IMAGE" "$root"
+  # containerd pulls docker.io names from the test bed's registry, at the port the configuration gives it.
+  sed -i "s|^\( *endpoint = \)\[\"http://[^\"]*\"\]|\1[\"http://$GATEWAY:$HL_REGISTRY_PORT\"]|" "$root/etc/containerd/config.toml"
+  grep -qF "\"http://$GATEWAY:$HL_REGISTRY_PORT\"" "$root/etc/containerd/config.toml" || die "no registry mirror in the image's containerd config"
   printf '%s\n' "$name" >"$root/etc/hostname"
   printf '127.0.0.1 localhost\n%s %s\n' "$(node_ip "$index")" "$name" >"$root/etc/hosts"
   # A machine id and host keys of its own: a node is a machine, and the report tells machines apart by id.
@@ -88,13 +93,14 @@ node_start() {
       cat "/sys/fs/cgroup/cpuset/cpuset.mems" >"$cg/cpuset.mems"
     fi
   done
-  # One CPU (the thesis's Linode 2 GB nodes had one), 2 GiB of memory, no swap beyond it (v2: cgroup2_prepare).
+  # The configured CPU and memory (default: the thesis's Linode 2 GB nodes, 1 CPU and 2 GiB), no swap beyond it
+  # (v2: cgroup2_prepare).
   if ! cgroup2_active; then
   echo 100000 >"/sys/fs/cgroup/cpu/$CGROUP_PARENT/$name/cpu.cfs_period_us"
-  echo 100000 >"/sys/fs/cgroup/cpu/$CGROUP_PARENT/$name/cpu.cfs_quota_us"
-  echo 2G >"/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.limit_in_bytes"
+  node_cpu_quota_us >"/sys/fs/cgroup/cpu/$CGROUP_PARENT/$name/cpu.cfs_quota_us"
+  node_memory_bytes >"/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.limit_in_bytes"
   [[ -f "/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.memsw.limit_in_bytes" ]] &&
-    echo 2G >"/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.memsw.limit_in_bytes"
+    node_memory_bytes >"/sys/fs/cgroup/memory/$CGROUP_PARENT/$name/memory.memsw.limit_in_bytes"
   echo 4096 >"/sys/fs/cgroup/pids/$CGROUP_PARENT/$name/pids.max"
   fi
 

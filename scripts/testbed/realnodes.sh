@@ -9,7 +9,7 @@
 #   realnodes.sh node-start NAME INDEX ADDR       boot the node in its cgroups; forward ADDR:22 (loopback) to its sshd
 #   realnodes.sh kubelet-forward NAME INDEX ADDR  forward ADDR:10250 (loopback) to its kubelet (API server -> kubelet)
 #   realnodes.sh node-stop NAME             power the node off, remove its cgroups and forwards
-#   realnodes.sh registry-up DIR [DIR...]   serve images on $GATEWAY:5000 (nodes pull docker.io names from it) and push
+#   realnodes.sh registry-up DIR [DIR...]   serve images on $GATEWAY:$HL_REGISTRY_PORT (nodes pull docker.io names from it) and push
 #                                           the docker-archive tarballs in each DIR/push into it (the first DIR, from
 #                                           build-node-images.sh, holds the registry; build-tool-images.sh adds one)
 #   realnodes.sh lb-up                      Services of type LoadBalancer get a loopback address (realnodes-lb.sh)
@@ -23,6 +23,9 @@
 # file) for node-create; HL_CA_CRT, HL_CA_KEY (the cluster CA), HL_TLS_SERVER_NAME (a name in the API server's
 # certificate) and HL_NODE_COUNT for node-kubelet; HL_NODE_BIN (kubelet folder) and HL_IMAGES (image tarballs)
 # for node-start, and HL_KUBE_HUNTER (the worker's kube-hunter site-packages, for --interface inside a node).
+# From the test bed's configuration (realNodeSizeEnv in src/testbed/configInForce.ts, their one definition):
+# HL_NODE_CPU_MILLI and HL_NODE_MEMORY_BYTES (each node's CPU in thousandths and memory) for node-start, and
+# HL_REGISTRY_PORT (the registry's port on the bridge) for node-create and registry-up.
 #
 # Network rule: the namespace gets no link to the host's namespace (no veth out, no default route, no NAT,
 # forwarding off). The host reaches it only through unix sockets (two socat processes per forward), so no
@@ -189,20 +192,21 @@ registry_config() {
 version: 0.1
 log: {level: warn}
 storage: {filesystem: {rootdirectory: $HL_STATE/registry/data}, delete: {enabled: false}, maintenance: {readonly: {enabled: $1}}}
-http: {addr: "$GATEWAY:5000"}
+http: {addr: "$GATEWAY:${HL_REGISTRY_PORT:?}"}
 REGISTRY
 }
 
 registry_start() {
   spawn registry nsenter --net="$NETNS_PATH" "$REGISTRY_BIN" serve "$HL_STATE/registry/config.yml"
-  wait_for "the registry on $GATEWAY:5000" 100 in_ns bash -c "exec 3<>/dev/tcp/$GATEWAY/5000"
-  await_listener "$PIDS/registry.pid" "$GATEWAY" 5000 ns
+  wait_for "the registry on $GATEWAY:$HL_REGISTRY_PORT" 100 in_ns bash -c "exec 3<>/dev/tcp/$GATEWAY/$HL_REGISTRY_PORT"
+  await_listener "$PIDS/registry.pid" "$GATEWAY" "$HL_REGISTRY_PORT" ns
 }
 
 # Pods reach the registry: it takes pushes only while the test bed fills it, then serves read-only, so no pod
 # can replace an image a privileged tool Job runs (kube-bench's).
 registry_up() {
   local dir="$1" tar ref push_dir
+  : "${HL_REGISTRY_PORT:?}"
   REGISTRY_BIN="$dir/registry/registry"
   [[ -x "$REGISTRY_BIN" ]] || die "no registry binary in $dir/registry"
   mkdir -p "$HL_STATE/registry/data"
@@ -215,7 +219,7 @@ registry_up() {
     # The archive's own tag (docker.io/<repo>:<tag>) becomes <repo>:<tag> in the registry.
     ref="$(tar -xOf "$tar" manifest.json | sed -n 's/.*"RepoTags":\["docker\.io\/\([^"]*\)"\].*/\1/p')"
     [[ -n "$ref" ]] || die "$tar has no docker.io tag"
-    in_ns skopeo copy --quiet --dest-tls-verify=false "docker-archive:$tar" "docker://$GATEWAY:5000/$ref" >&2
+    in_ns skopeo copy --quiet --dest-tls-verify=false "docker-archive:$tar" "docker://$GATEWAY:$HL_REGISTRY_PORT/$ref" >&2
     log "pushed $ref to the node network's registry"
   done; done
   stop_pid "$PIDS/registry.pid" 5

@@ -11,7 +11,7 @@
 #                                     namespace hl-trivy-fixture (a small root Deployment, applied here and deleted after)
 #   trivy-compliance.json             the same with --compliance k8s-cis-1.23, whole cluster (Trivy lists failures only)
 # Usage: record-fixtures.sh [kube-bench] [kube-hunter] [trivy]   (all three when none is named)
-# Network rule: kube-hunter hunts only 127.0.0.1, by exact address. Trivy runs as the activity does (src/tools/commands.ts)
+# Network rule: kube-hunter hunts only 127.0.0.1, by exact address. Trivy runs as the activity does (src/tools/toolCommands.ts)
 # with every proxy variable pointing at a closed local port, so anything it tried to fetch would fail.
 set -euo pipefail
 
@@ -99,8 +99,8 @@ spec:
         - { name: web, image: thenetworkchuck/nccoffee:pourover, ports: [{ containerPort: 80 }] }
 YAML
 
-offline=(env -u TRIVY_DB_REPOSITORY HOME="$work" TMPDIR="$work" HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost)
-common=(--kubeconfig "$sim/kubeconfig" --format json --report all --scanners misconfig,rbac --disable-node-collector --skip-images
+offline=(env -u TRIVY_DB_REPOSITORY HOME="$work" TMPDIR="$work" HTTPS_PROXY=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9 "NO_PROXY=127.0.0.1,localhost")
+common=(--kubeconfig "$sim/kubeconfig" --format json --report all --scanners "misconfig,rbac" --disable-node-collector --skip-images
   --skip-db-update --skip-java-db-update --skip-check-update --skip-vex-repo-update --offline-scan
   --skip-version-check --disable-telemetry --no-progress --cache-dir "$work/cache" --timeout 600s)
 

@@ -88,16 +88,17 @@ export function buildCli(): Command {
     .command('up')
     .description('build (first time) and start the test bed')
     .addOption(
-      new Option('--nodes <kind>', 'kwok: simulated nodes (fast); real: system containers running a kubelet')
-        .choices([...NODE_KINDS])
-        .default('kwok'),
+      new Option('--nodes <kind>', 'kwok (default): simulated nodes (fast); real: system containers running a kubelet').choices([
+        ...NODE_KINDS,
+      ]),
     )
+    .option('--config <file>', 'a test bed file (kind: TestBed): node kind, count, CPU and memory, addresses and ports')
     .option(
       '--ready-timeout <seconds>',
       'how long to wait for a ready API server and Ready nodes (default 180; slow machines and VMs need more)',
     )
-    .action(async (opts: { nodes: NodeKind; readyTimeout?: string }) =>
-      simCommand('up', { nodes: opts.nodes, readyTimeoutSeconds: opts.readyTimeout }),
+    .action(async (opts: { nodes?: NodeKind; config?: string; readyTimeout?: string }) =>
+      simCommand('up', { nodes: opts.nodes, config: opts.config, readyTimeoutSeconds: opts.readyTimeout }),
     );
   sim
     .command('down')
@@ -105,7 +106,7 @@ export function buildCli(): Command {
     .action(async () => simCommand('down'));
   sim
     .command('status')
-    .description('what runs')
+    .description('what runs, and the test bed configuration in force')
     .action(async () => simCommand('status'));
   sim
     .command('host')
@@ -126,7 +127,7 @@ export function buildCli(): Command {
     .action(async (opts: { purge?: boolean }) => simTemporalCommand('down', { purge: opts.purge }));
   temporal
     .command('status')
-    .description('what runs')
+    .description('what runs, and the test bed configuration in force')
     .action(async () => simTemporalCommand('status'));
 
   program

@@ -1,4 +1,4 @@
-/** Pure readers of the node-side scripts' `key=value` output (src/sampling/commands.ts). */
+/** Pure readers of the node-side scripts' `key=value` output (src/sampling/samplingScripts.ts). */
 import type { NodeIdentity } from '../analysis/model/types';
 import type { CpuSample, MemorySample, NodeSeries, SamplerOverheadFigures, SamplingGap } from '../domain/samples';
 

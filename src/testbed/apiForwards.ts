@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import writeFileAtomic from 'write-file-atomic';
-import { SIM_BIND_ADDRESS, SIM_PORTS, apiServerUrl, type SimLayout } from './layout';
+import { SIM_BIND_ADDRESS, STANDARD_PORTS, apiServerUrl, type SimLayout } from './layout';
 import { isAlive, readPidFile, stopProcess, tcpOpen, waitFor, type Log } from './process';
 
 const SOCAT = 'socat';
@@ -24,8 +24,8 @@ function forwards(layout: SimLayout): Forward[] {
   if (!layout.instance.apiAddress) return [];
   const { ports } = layout.instance;
   return [
-    { name: 'kube-apiserver', listenPort: SIM_PORTS.kubeApiserver, targetPort: ports.kubeApiserver },
-    { name: 'etcd', listenPort: SIM_PORTS.etcd, targetPort: ports.etcd },
+    { name: 'kube-apiserver', listenPort: STANDARD_PORTS.kubeApiserver, targetPort: ports.kubeApiserver },
+    { name: 'etcd', listenPort: STANDARD_PORTS.etcd, targetPort: ports.etcd },
   ];
 }
 

@@ -1,5 +1,6 @@
 import type { SimStatusResult } from './sim';
 import { describeCgroupPlan } from './cgroupHost';
+import { renderTestBedConfig } from './testbedConfig';
 
 /** Human-readable lines for `hardenlab sim status`. */
 export function describeSimStatus(status: SimStatusResult): string[] {
@@ -27,5 +28,9 @@ export function describeSimStatus(status: SimStatusResult): string[] {
   }
   if (status.kubeconfigPath) lines.push(`kubeconfig: ${status.kubeconfigPath}`);
   if (status.nodeMapPath) lines.push(`node map: ${status.nodeMapPath}`);
+  if (status.config) {
+    lines.push(`configuration in force (from ${status.config.source}):`);
+    lines.push(...renderTestBedConfig(status.config).trimEnd().split('\n').map((line) => `  ${line}`));
+  }
   return lines;
 }

@@ -2,8 +2,7 @@
 export { simUp, simDown, simStatus, withSimLock } from './sim';
 export type { SimOptions, SimUpOptions, SimUpResult, SimStatusResult, SimDownResult } from './sim';
 export {
-  SIM_NODES,
-  SIM_PORTS,
+  STANDARD_PORTS,
   SIM_API_SERVER_URL,
   SIM_UNPRIVILEGED_USER,
   DEFAULT_SIM_INSTANCE,
@@ -16,5 +15,5 @@ export type { SimInstance, SimLayout, SimNode, SimPorts } from './layout';
 export { readVersions, binaryPaths } from './versions';
 export type { TestbedVersions, TestbedBinaries } from './versions';
 export { describeSimStatus } from './describe';
-export { NODE_KINDS } from './nodeKind';
-export type { NodeKind } from './nodeKind';
+export { NODE_KINDS, loadTestBedConfig, renderTestBedConfig } from './testbedConfig';
+export type { NodeKind, TestBedConfig } from './testbedConfig';

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { hardenlabHome } from '../config/paths';
+import { consecutiveAddresses, DEFAULT_NODES, DEFAULT_PORTS, DEFAULT_TESTBED_NAME, STANDARD_PORTS } from './testbedConfig';
 
 /** The simulated nodes: one KWOK node each, with its SSH host on its own loopback address. */
 export interface SimNode {
@@ -8,29 +9,22 @@ export interface SimNode {
   address: string;
 }
 
-export const SIM_NODES: readonly SimNode[] = [
-  { name: 'sim-node-1', address: '127.0.0.11' },
-  { name: 'sim-node-2', address: '127.0.0.12' },
-  { name: 'sim-node-3', address: '127.0.0.13' },
-];
+export { STANDARD_PORTS } from './testbedConfig';
 
-/** Fixed ports: kube-hunter probes only the standard ones. */
-export const SIM_PORTS = {
-  kubeApiserver: 6443,
-  etcd: 2379,
-  etcdPeer: 2380,
-  kubeControllerManager: 10257,
-  kubeScheduler: 10259,
-  kwokController: 10247,
-  ssh: 22,
-} as const;
-
-export const SIM_CLUSTER_NAME = 'hardenlab';
+export const SIM_CLUSTER_NAME = DEFAULT_TESTBED_NAME;
 /** kwokctl's binary runtime reaches etcd and writes kubeconfigs on 127.0.0.1 whatever else it binds. */
 export const SIM_BIND_ADDRESS = '127.0.0.1';
-export const SIM_API_SERVER_URL = `https://${SIM_BIND_ADDRESS}:${SIM_PORTS.kubeApiserver}`;
+export const SIM_API_SERVER_URL = `https://${SIM_BIND_ADDRESS}:${DEFAULT_PORTS.kubeApiserver}`;
 
-export type SimPorts = { [K in keyof typeof SIM_PORTS]: number };
+export interface SimPorts {
+  kubeApiserver: number;
+  etcd: number;
+  etcdPeer: number;
+  kubeControllerManager: number;
+  kubeScheduler: number;
+  kwokController: number;
+  ssh: number;
+}
 
 /**
  * Which addresses and ports one test bed uses. The shared test bed is DEFAULT_SIM_INSTANCE; a test may
@@ -51,14 +45,22 @@ export interface SimInstance {
 
 /** `count` nodes named `<prefix>-1…` on consecutive loopback addresses from 127.0.0.<firstOctet>, for a test bed instance of its own. */
 export function numberedNodes(prefix: string, firstOctet: number, count = 3): SimNode[] {
-  return Array.from({ length: count }, (_, i) => ({ name: `${prefix}-${i + 1}`, address: `127.0.0.${firstOctet + i}` }));
+  return consecutiveAddresses(`127.0.0.${firstOctet}`, count).map((address, i) => ({ name: `${prefix}-${i + 1}`, address }));
 }
 
-export const DEFAULT_SIM_INSTANCE: SimInstance = { clusterName: SIM_CLUSTER_NAME, ports: { ...SIM_PORTS }, nodes: SIM_NODES };
+/** The shared test bed: the default configuration's (testbedConfig.ts), API 127.0.0.1:6443, nodes sim-node-1..3 on 127.0.0.11-13. */
+export const DEFAULT_SIM_INSTANCE: SimInstance = {
+  clusterName: SIM_CLUSTER_NAME,
+  ports: { ...DEFAULT_PORTS },
+  nodes: consecutiveAddresses(DEFAULT_NODES.firstAddress, DEFAULT_NODES.count).map((address, i) => ({
+    name: `${DEFAULT_NODES.namePrefix}-${i + 1}`,
+    address,
+  })),
+};
 
 export function apiServerUrl(instance: SimInstance): string {
   return instance.apiAddress
-    ? `https://${instance.apiAddress}:${SIM_PORTS.kubeApiserver}`
+    ? `https://${instance.apiAddress}:${STANDARD_PORTS.kubeApiserver}`
     : `https://${SIM_BIND_ADDRESS}:${instance.ports.kubeApiserver}`;
 }
 /** A non-root login on every node host with the same key and no sudo rights. */

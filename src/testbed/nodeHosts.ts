@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
-import { knownHostsLine, renderSshdConfig } from './manifests';
+import { knownHostsLine, renderSshdConfig } from './testbedManifests';
 import { ownedPid, readPidFile, run, stopProcess, tcpOpen, waitFor, type Log } from './process';
 import { assertTrustedPath, ensurePrivateDir } from './trustedPaths';
 

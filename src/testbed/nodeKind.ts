@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
-import { kubectl, type ClusterContext } from './cluster';
+import { kubectl, type ClusterContext } from './kwokCluster';
 import type { SimLayout } from './layout';
 import { readToolVersions, toolPaths } from '../tools/install';
 import {
@@ -14,32 +13,26 @@ import {
   type RealNodesContext,
 } from './realNodes';
 import { initializeRealNodes } from './realNodeRegistration';
+import { readConfigInForce } from './configInForce';
+import { NODE_KINDS, type NodeKind } from './testbedConfig';
 
-/**
- * Which nodes a test bed runs: `kwok` (simulated by KWOK, with a real sshd + sysstat host per node on this
- * machine: fast, for large node counts and most tests) or `real` (system containers with their own cgroups,
- * /proc and network namespace, running containerd and a real kubelet: what an experiment should measure).
- */
-export const NODE_KINDS = ['kwok', 'real'] as const;
-export type NodeKind = (typeof NODE_KINDS)[number];
+export { NODE_KINDS, type NodeKind } from './testbedConfig';
 
-function kindFile(layout: SimLayout): string {
+/** The file older test beds kept their node kind in; the configuration in force replaces it. */
+function legacyKindFile(layout: SimLayout): string {
   return path.join(layout.simDir, 'node-kind');
 }
 
 /** The kind of nodes the test bed in this folder was started with (undefined when none was). */
 export function readNodeKind(layout: SimLayout): NodeKind | undefined {
+  const inForce = readConfigInForce(layout);
+  if (inForce) return inForce.nodes.kind;
   try {
-    const kind = fs.readFileSync(kindFile(layout), 'utf8').trim();
+    const kind = fs.readFileSync(legacyKindFile(layout), 'utf8').trim();
     return (NODE_KINDS as readonly string[]).includes(kind) ? (kind as NodeKind) : undefined;
   } catch {
     return undefined;
   }
-}
-
-export function writeNodeKind(layout: SimLayout, kind: NodeKind): void {
-  fs.mkdirSync(layout.simDir, { recursive: true });
-  writeFileAtomic.sync(kindFile(layout), `${kind}\n`);
 }
 
 export function realNodesContext(ctx: ClusterContext, cache: string): RealNodesContext {

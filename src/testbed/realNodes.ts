@@ -5,14 +5,15 @@ import writeFileAtomic from 'write-file-atomic';
 import { repoRoot } from '../config/paths';
 import type { SimLayout, SimNode } from './layout';
 import { closureViolations, parseNamespaceEvidence } from './closure';
-import { knownHostsLine } from './manifests';
+import { knownHostsLine } from './testbedManifests';
 import { ownedPid, readPidFile, run, tcpOpen, waitFor, type Log } from './process';
 import { describeMissing } from './cgroupHost';
 import { detectCgroupHost } from './cgroupHostRecord';
 import { cgroupScriptEnv, nodeCgroupUsage } from './realNodeCgroups';
+import { realNodeSizeEnv } from './configInForce';
 
 /**
- * Real nodes: Debian system containers (systemd-nspawn + lxcfs) with their own cgroups (1 CPU, 2 GiB) and
+ * Real nodes: Debian system containers (systemd-nspawn + lxcfs) with their own cgroups (default 1 CPU, 2 GiB) and
  * network namespace, on a bridge inside a network namespace the test bed creates and closes. The privileged
  * plumbing is scripts/testbed/realnodes.sh; this module drives it and reads back what it made.
  */
@@ -66,14 +67,14 @@ export function nodeIndex(layout: SimLayout, node: SimNode): number {
 }
 
 function scriptEnv(ctx: RealNodesContext, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const cgroup = cgroupScriptEnv(ctx.layout);
   return {
     ...ctx.env,
     HL_STATE: realNodesDir(ctx.layout),
     HL_NS: simNamespace(ctx.layout),
     HL_BRIDGE: SIM_BRIDGE,
     HARDENLAB_CACHE: ctx.cache,
-    ...cgroup,
+    ...cgroupScriptEnv(ctx.layout),
+    ...realNodeSizeEnv(ctx.layout),
     ...extra,
   };
 }

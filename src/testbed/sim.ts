@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { stringify } from 'yaml';
 import writeFileAtomic from 'write-file-atomic';
 import { cacheDir, hardenlabHome } from '../config/paths';
@@ -15,11 +15,11 @@ import {
   waitClusterReady,
   type ClusterContext,
   type ComponentStatus,
-} from './cluster';
+} from './kwokCluster';
 import { apiServerUrl, simLayout, type SimInstance, type SimLayout } from './layout';
 import { ensureApiForwards, pointKubeconfigAtApiAddress, stopApiForwards } from './apiForwards';
 import { recordedSimInstance, recordSimInstance } from './instanceRecord';
-import { buildNodeMap } from './manifests';
+import { buildNodeMap } from './testbedManifests';
 import {
   ensureClientKey,
   ensureUnprivilegedUser,
@@ -34,11 +34,13 @@ import { stopProcess, type Log } from './process';
 import { withSimLock } from './simLock';
 
 export { withSimLock } from './simLock';
-import { readNodeKind, realNodesContext, startRealNodes, writeNodeKind, type NodeKind } from './nodeKind';
+import { readNodeKind, realNodesContext, startRealNodes, type NodeKind } from './nodeKind';
 import { realNodeStatus, realNodesDir, realNodesDown, SIM_GATEWAY, simNamespace, type RealNodeStatus } from './realNodes';
 import { readCgroupPlan, realNodesPlanOrThrow, writeCgroupPlan } from './realNodeCgroups';
 import { describeCgroupPlan, type CgroupPlan } from './cgroupHost';
-import { binaryPaths, buildScript, missingBinaries, readVersions } from './versions';
+import { binaryPaths, missingBinaries, readVersions, runBuild } from './versions';
+import { configInstance, type TestBedConfig } from './testbedConfig';
+import { configForInstance, readConfigInForce, writeConfigInForce } from './configInForce';
 
 export interface SimOptions {
   /** The launcher's environment: the test bed's programs start from it, and it places the default folders. */
@@ -63,6 +65,8 @@ export interface SimUpOptions extends SimOptions {
   readyTimeoutMs?: number;
   /** `kwok` (default): simulated nodes with sshd hosts on this machine; `real`: system containers with a kubelet. */
   nodes?: NodeKind;
+  /** A test bed file (`sim up --config`): node kind, count and size, addresses and ports; its instance is recorded. */
+  config?: TestBedConfig;
 }
 
 export interface SimUpResult {
@@ -84,6 +88,8 @@ export interface SimStatusResult {
   running: boolean;
   /** The kind of nodes the test bed was started with. */
   nodes?: NodeKind;
+  /** The configuration it was started with (undefined before its first start). */
+  config?: TestBedConfig;
   /** Real nodes: the cgroup hierarchy (v1 or v2) and delegation they use. */
   cgroup?: CgroupPlan;
   apiReady: boolean;
@@ -104,39 +110,17 @@ export interface SimDownResult {
 
 const silent: Log = () => undefined;
 
-function contextFor(options: SimOptions): { ctx: ClusterContext; home: string; cache: string } {
+function contextFor(options: SimOptions & { config?: TestBedConfig }): { ctx: ClusterContext; home: string; cache: string } {
   const home = options.home ?? hardenlabHome(options.env);
   const cache = options.cache ?? cacheDir(options.env);
   const versions = readVersions();
-  const instance = options.instance ?? recordedSimInstance(home);
+  const instance = options.instance ?? (options.config && configInstance(options.config)) ?? recordedSimInstance(home);
   const log = options.log ?? silent;
   return {
     ctx: { layout: simLayout(home, instance), binaries: binaryPaths(versions, cache), versions, log, env: options.env },
     home,
     cache,
   };
-}
-
-/**
- * Runs a build script (the test bed's build.sh by default), streaming its lines into the log; rejects with the last lines when it fails.
- */
-export function runBuild(cache: string, log: Log, env: NodeJS.ProcessEnv, script = buildScript): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [script], { env: { ...env, HARDENLAB_CACHE: cache }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const tail: string[] = [];
-    const forward = (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (line.trim() === '') continue;
-        tail.push(line);
-        if (tail.length > 30) tail.shift();
-        if (!line.includes('go: downloading')) log(line);
-      }
-    };
-    child.stdout.on('data', forward);
-    child.stderr.on('data', forward);
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}:\n${tail.join('\n')}`))));
-  });
 }
 
 function clusterRunning(layout: SimLayout): boolean {
@@ -146,7 +130,7 @@ function clusterRunning(layout: SimLayout): boolean {
 
 /**
  * Starts the test bed, or reuses the running one: builds missing binaries, starts one sshd per node
- * host, starts the kwokctl cluster, registers 3 KWOK nodes, waits for /readyz and Ready nodes, and writes
+ * host, starts the kwokctl cluster, registers the configured KWOK nodes (or boots real ones), waits for /readyz and Ready nodes, and writes
  * the kubeconfig and the node map under `<home>/sim/`.
  */
 export async function simUp(options: SimUpOptions): Promise<SimUpResult> {
@@ -167,7 +151,15 @@ export async function simUp(options: SimUpOptions): Promise<SimUpResult> {
     }
     verifyBinaryDigests(Object.values(ctx.binaries));
 
-    const kind = options.nodes ?? 'kwok';
+    if (options.config && options.nodes && options.config.nodes.kind !== options.nodes) {
+      throw new Error(`${options.config.source}: nodes.kind: ${options.config.nodes.kind}, but --nodes ${options.nodes} was given`);
+    }
+    // Without a file, the configuration in force (sizes, registry) holds while it describes this instance.
+    const inForce = readConfigInForce(layout);
+    const wanted = options.nodes ?? 'kwok';
+    const keep = inForce && isDeepStrictEqual(configInstance(inForce), layout.instance) && wanted === inForce.nodes.kind;
+    const config = options.config ?? (keep ? inForce : configForInstance(layout.instance, wanted, ctx.versions.kubernetes));
+    const kind = config.nodes.kind;
     // Real nodes: the cgroup hierarchy and delegation this host allows, or every missing piece and what to do.
     const cgroupPlan = kind === 'real' ? realNodesPlanOrThrow() : undefined;
     if (cgroupPlan) log(describeCgroupPlan(cgroupPlan));
@@ -176,7 +168,11 @@ export async function simUp(options: SimUpOptions): Promise<SimUpResult> {
       throw new Error(`the test bed runs ${runningKind} nodes; stop it first (hardenlab sim down), then start it with --nodes ${kind}`);
     }
     let started = false;
-    if (options.instance) recordSimInstance(home, options.instance);
+    const recorded = recordedSimInstance(home);
+    if (recorded && !isDeepStrictEqual(recorded, layout.instance) && clusterRunning(simLayout(home, recorded))) {
+      throw new Error(`test bed ${recorded.clusterName} runs in ${home} with other addresses or ports; stop it first (hardenlab sim down)`);
+    }
+    if (options.instance || options.config) recordSimInstance(home, layout.instance);
     fs.mkdirSync(layout.simDir, { recursive: true });
     await ensureClientKey(layout, log);
     if (kind === 'kwok') {
@@ -208,13 +204,13 @@ export async function simUp(options: SimUpOptions): Promise<SimUpResult> {
       await keepComponentsRunning(ctx, readyTimeoutMs);
     }
     pointKubeconfigAtApiAddress(layout);
-    writeNodeKind(layout, kind);
+    writeConfigInForce(layout, config);
     if (kind === 'real') {
       if (cgroupPlan) writeCgroupPlan(layout, cgroupPlan);
       if (layout.instance.nodes.some((node) => !realNodeStatus(layout, node).running)) started = true;
       await startRealNodes(ctx, cache);
     } else {
-      await ensureNodes(ctx, layout.instance.nodes);
+      await ensureNodes(ctx, layout.instance.nodes, { cpu: String(config.nodes.cpu), memory: config.nodes.memory });
     }
     await waitClusterReady(ctx, layout.instance.nodes, readyTimeoutMs);
 
@@ -284,8 +280,10 @@ export async function simStatus(options: SimOptions): Promise<SimStatusResult> {
   const nodeHosts = layout.instance.nodes.map((node) => (nodes === 'real' ? realNodeStatus(layout, node) : nodeHostStatus(node, layout)));
   const ready = missingBinaries(ctx.binaries).length === 0 && (await apiReady(ctx));
   const cgroup = nodes === 'real' ? readCgroupPlan(layout) : undefined;
+  const config = readConfigInForce(layout);
   return {
     nodes,
+    ...(config ? { config } : {}),
     ...(cgroup ? { cgroup } : {}),
     running: ready && components.length > 0 && components.every((c) => c.running) && nodeHosts.every((n) => n.running),
     apiReady: ready,

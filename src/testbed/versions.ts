@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir, repoRoot } from '../config/paths';
 import { parseVersionsEnv as parseVersions, type VersionSpec } from '../config/versionsEnv';
+import type { Log } from './process';
 
 /** The pinned versions of the test bed's binaries, from scripts/testbed/versions.env (shared with build.sh). */
 export interface TestbedVersions {
@@ -70,5 +72,27 @@ export function missingBinaries<T extends { [K in keyof T]: string }>(binaries: 
     } catch {
       return true;
     }
+  });
+}
+
+/**
+ * Runs a build script (the test bed's build.sh by default), streaming its lines into the log; rejects with the last lines when it fails.
+ */
+export function runBuild(cache: string, log: Log, env: NodeJS.ProcessEnv, script = buildScript): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [script], { env: { ...env, HARDENLAB_CACHE: cache }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const forward = (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line.trim() === '') continue;
+        tail.push(line);
+        if (tail.length > 30) tail.shift();
+        if (!line.includes('go: downloading')) log(line);
+      }
+    };
+    child.stdout.on('data', forward);
+    child.stderr.on('data', forward);
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${script} exited with ${code}:\n${tail.join('\n')}`))));
   });
 }

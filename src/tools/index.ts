@@ -1,5 +1,5 @@
 export * from './access';
-export * from './commands';
+export * from './toolCommands';
 export * from './findings';
 export * from './install';
 export * from './jobs';

@@ -7,7 +7,7 @@ import { shortHash } from '../domain/naming';
 import { runLabels } from '../kube/manifests';
 import type { KubeObject } from '../kube/types';
 import { shellCommand } from '../ssh/shell';
-import { kubeBenchArgs, kubeHunterArgs, type KubeBenchTarget } from './commands';
+import { kubeBenchArgs, kubeHunterArgs, type KubeBenchTarget } from './toolCommands';
 
 export const KUBE_BENCH_CONTAINER = 'kube-bench';
 export const KUBE_HUNTER_CONTAINER = 'kube-hunter';

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { hardenlabHome } from '../../src/config/paths';
-import { SADC_CANDIDATES } from '../../src/sampling/commands';
+import { SADC_CANDIDATES } from '../../src/sampling/samplingScripts';
 import { Ssh2Connector, type SshSession } from '../../src/ssh/connection';
 import { loadNodeMap } from '../../src/ssh/nodeMap';
 

@@ -351,6 +351,7 @@ describe('kubeconfigs: cluster activities against the test bed', () => {
 
 describe("SSH: sampling activities against the test bed's node hosts", () => {
   const sampling = createSamplingActivities({
+    loadNodeMap,
     ssh: new Ssh2Connector({ readyTimeoutMs: 20_000 }),
     store: new ArtifactStore(tempDirSync('hardenlab-badinput-store-')),
   });

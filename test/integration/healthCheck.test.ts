@@ -11,6 +11,7 @@ import { ArtifactStore } from '../../src/store/artifactStore';
 import { ownAddresses } from '../support/lane';
 import { SshHost, writeNodeMap } from '../support/sshHost';
 import { ensureTestbed } from '../support/testbed';
+import { loadNodeMap } from '../../src/ssh/nodeMap';
 
 jest.setTimeout(180_000);
 
@@ -36,6 +37,7 @@ afterAll(async () => {
 
 test('a node whose sshd is down is reported unreachable, the others checked; once it is back it is alive again', async () => {
   const activities = createSamplingActivities({
+    loadNodeMap,
     ssh: new Ssh2Connector({ readyTimeoutMs: 10_000 }),
     store: new ArtifactStore(path.join(work, 'store')),
   });

@@ -149,8 +149,8 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
       },
     } as KubeObject);
     const store = new ArtifactStore(path.join(home, 'store'));
-    const bySsh = createSamplingActivities({ ssh: new Ssh2Connector(), store });
-    const byApi = createSamplingActivities({ ssh: connector(), store });
+    const bySsh = createSamplingActivities({ loadNodeMap, ssh: new Ssh2Connector(), store });
+    const byApi = createSamplingActivities({ loadNodeMap, ssh: connector(), store });
     const window = { intervalSeconds: 2, durationSeconds: 60 };
     const runs = { ssh: `${runId}-ssh`, api: `${runId}-api` };
     try {
@@ -214,7 +214,7 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
     const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
     const bed = new FaultsBed(home, instance);
     const store = new ArtifactStore(path.join(home, 'store-faults'));
-    const byApi = createSamplingActivities({ ssh: connector(), store });
+    const byApi = createSamplingActivities({ loadNodeMap, ssh: connector(), store });
     const req = { runId: `${runId}-faults`, nodeMapPath: up.nodeMapPath };
     const window = { intervalSeconds: 2, durationSeconds: 80 };
     const steady = instance.nodes.map((n) => ({ node: n.name, alive: true, restarted: false }));

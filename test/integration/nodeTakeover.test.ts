@@ -20,6 +20,7 @@ import { defaultToolBinaries } from '../../src/tools/install';
 import { loadToolKubeClient } from '../../src/tools/kubeAccess';
 import { ensureTestbed } from '../support/testbed';
 import { namespaceClosureViolations } from '../../src/testbed/realNodes';
+import { loadNodeMap } from '../../src/ssh/nodeMap';
 
 jest.setTimeout(15 * 60_000);
 
@@ -73,6 +74,8 @@ test('a kube-bench planted at the old shared path by another user is never run, 
   const testbed = await ensureTestbed();
   const cluster = { provider: 'local' as const, kubeconfigPath: testbed.kubeconfigPath, nodeMapPath: testbed.nodeMapPath };
   const tools = createToolActivities({
+    loadNodeMap,
+    workerTempDir: work,
     ssh: new Ssh2Connector(),
     kube: (ref) => loadToolKubeClient(ref, { logTimeoutMs: 15_000 }),
     store: new ArtifactStore(path.join(work, 'store')),

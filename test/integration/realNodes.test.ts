@@ -24,7 +24,7 @@ import { ArtifactStore } from '../../src/store/artifactStore';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { NodeSeries } from '../../src/domain/samples';
 import { createSamplingActivities, nodeArtifactDir } from '../../activities/sampling';
-import { bootIdScript } from '../../src/sampling/commands';
+import { bootIdScript } from '../../src/sampling/samplingScripts';
 import { startDevServer } from '../../src/temporal/devServer';
 import { closureViolations, parseNamespaceEvidence } from '../../src/testbed/closure';
 import { startWorker } from '../../worker/runWorker';
@@ -45,6 +45,7 @@ import { waitForFreeInstance } from '../support/lane';
 import { foreignEtcdWrite } from '../support/etcdAccess';
 import { ensureUnprivilegedUser } from '../../src/testbed/nodeHosts';
 import { temporalCliPath } from '../../src/temporal/binaries';
+import { loadNodeMap } from '../../src/ssh/nodeMap';
 
 // Real nodes: three system containers (1 CPU, 2 GiB each) with containerd and a real kubelet, joined to a real
 // control plane. This test bed is its own instance (other ports and addresses), beside the shared KWOK one.
@@ -361,6 +362,7 @@ describeReal('real nodes', () => {
     fs.writeFileSync(oneNode, stringify({ nodes: [entry] }));
     const bootIdBefore = (await onNode(node.address, bootIdScript())).trim();
     const sampling = createSamplingActivities({
+      loadNodeMap,
       ssh: new Ssh2Connector({ readyTimeoutMs: 10_000 }),
       store: new ArtifactStore(path.join(home, 'reboot-store')),
       pollIntervalMs: 1000,

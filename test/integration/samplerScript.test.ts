@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureSamplerScript, prepareCollectScript, stopSamplerScript, type RemotePaths } from '../../src/sampling/commands';
+import { ensureSamplerScript, prepareCollectScript, stopSamplerScript, type RemotePaths } from '../../src/sampling/samplingScripts';
 import { parseEnsureOutput, parseGaps, parseKeyValues, parseOverhead } from '../../src/sampling/parse';
 
 jest.setTimeout(120_000);

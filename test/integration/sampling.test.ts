@@ -120,7 +120,7 @@ describe('a one-minute window at 1 s, the worker killed mid-window', () => {
   const id = runId('window');
   const artifactKey = `it/${id}`;
   const durationSeconds = 60;
-  const activities = () => createSamplingActivities({ ssh: connector, store });
+  const activities = () => createSamplingActivities({ loadNodeMap, ssh: connector, store });
 
   it('keeps sampling while the worker process is SIGKILLed and a new one takes over', async () => {
     const args = { runId: id, nodeMapPath, intervalSeconds: 1, durationSeconds, checkEveryMs: 5_000, storeRoot: store.root };
@@ -187,7 +187,7 @@ describe('a one-minute window at 1 s, the worker killed mid-window', () => {
 describe('the health check', () => {
   it('restarts a killed sampler and records the gap', async () => {
     const id = runId('gap');
-    const activities = createSamplingActivities({ ssh: connector, store });
+    const activities = createSamplingActivities({ loadNodeMap, ssh: connector, store });
     const request = { runId: id, nodeMapPath, intervalSeconds: 1, durationSeconds: 25 };
     const started = await activities.startSampling(request);
     const node = (await loadNodeMap(nodeMapPath)).nodes[0]!;
@@ -208,7 +208,7 @@ describe('the health check', () => {
     expect(gap.start).toBeGreaterThan(killedAt - 2_000);
     expect(gap.end).toBeGreaterThan(killedAt + 3_000);
     // a second check sees it running and keeps the one gap (it lives on the node, not in this process)
-    const later = await createSamplingActivities({ ssh: connector, store }).checkSampling(request);
+    const later = await createSamplingActivities({ loadNodeMap, ssh: connector, store }).checkSampling(request);
     expect(later.nodes.find((n) => n.node === node.name)).toEqual({ node: node.name, alive: true, restarted: false });
     expect(later.gaps).toEqual([gap]);
 
@@ -246,7 +246,7 @@ describe('the health check', () => {
 describe('collection when sshd goes away', () => {
   it('fails retryably when sshd is stopped during collection, and the retry completes without duplicates', async () => {
     const id = runId('sshd');
-    const plain = createSamplingActivities({ ssh: connector, store });
+    const plain = createSamplingActivities({ loadNodeMap, ssh: connector, store });
     const request = { runId: id, nodeMapPath: ownMapPath, intervalSeconds: 1, durationSeconds: 12 };
     const started = await plain.startSampling(request);
     await sleep(Math.max(0, started.startedAt + 14_000 - Date.now()));
@@ -275,7 +275,7 @@ describe('collection when sshd goes away', () => {
       },
     };
     const artifactKey = `it/${id}`;
-    const failure = await createSamplingActivities({ ssh: dropping, store })
+    const failure = await createSamplingActivities({ loadNodeMap, ssh: dropping, store })
       .collectSamples({ runId: id, nodeMapPath: ownMapPath, artifactKey })
       .then(
         () => undefined,
@@ -346,7 +346,7 @@ describe('a node user that is not root', () => {
   itAsNonRoot('samples, collects and cleans up without any privileges', async () => {
     const id = runId('nonroot');
     const map = await writeNodeMap(path.join(work, 'nonroot-nodes.yaml'), [ownHosts[0]!.nodeEntry('plain-user', { user: 'hardenlab' })]);
-    const activities = createSamplingActivities({ ssh: connector, store });
+    const activities = createSamplingActivities({ loadNodeMap, ssh: connector, store });
     const request = { runId: id, nodeMapPath: map, intervalSeconds: 1, durationSeconds: 5 };
     const started = await activities.startSampling(request);
     expect(started.nodes[0]!.pid).toBeGreaterThan(0);
@@ -511,7 +511,7 @@ describe('host keys, users and rights', () => {
 
 describe('boot time', () => {
   it('records systemd as unavailable on node hosts without it, and refuses to reboot the worker machine', async () => {
-    const activities = createSamplingActivities({ ssh: connector, store });
+    const activities = createSamplingActivities({ loadNodeMap, ssh: connector, store });
     const result = await activities.measureBootTime({ runId: runId('boot'), nodeMapPath, reboot: false });
     const pid1 = readFileSync('/proc/1/comm', 'utf8').trim();
     expect(result.nodes.map((n) => n.node).sort()).toEqual((await loadNodeMap(nodeMapPath)).nodes.map((n) => n.name).sort());

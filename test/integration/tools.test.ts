@@ -26,6 +26,7 @@ import { readVersions } from '../../src/testbed/versions';
 import { simLayout } from '../../src/testbed/layout';
 import { namespaceClosureViolations } from '../../src/testbed/realNodes';
 import { ensureTestbed, type Testbed } from '../support/testbed';
+import { loadNodeMap } from '../../src/ssh/nodeMap';
 
 jest.setTimeout(30 * 60_000);
 
@@ -103,6 +104,8 @@ beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-it-tools-'));
   store = new ArtifactStore(path.join(work, 'store'));
   deps = {
+    loadNodeMap,
+    workerTempDir: work,
     ssh: new Ssh2Connector(),
     kube: (ref) => loadToolKubeClient(ref, { logTimeoutMs: 15_000 }),
     store,

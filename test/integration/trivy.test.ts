@@ -21,6 +21,7 @@ import { loadToolKubeClient } from '../../src/tools/kubeAccess';
 import { tempDir } from '../support/tempDir';
 import { ensureTestbed } from '../support/testbed';
 import { namespaceClosureViolations } from '../../src/testbed/realNodes';
+import { loadNodeMap } from '../../src/ssh/nodeMap';
 
 jest.setTimeout(20 * 60_000);
 
@@ -73,6 +74,7 @@ beforeAll(async () => {
   await fs.mkdir(workerTemp);
   store = new ArtifactStore(path.join(work, 'store'));
   deps = {
+    loadNodeMap,
     ssh: new Ssh2Connector(),
     kube: (ref) => loadToolKubeClient(ref),
     store,

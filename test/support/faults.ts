@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { hardenlabHome, repoRoot } from '../../src/config/paths';
-import { REMOTE_ROOT } from '../../src/sampling/commands';
+import { REMOTE_ROOT } from '../../src/sampling/samplingScripts';
 import { isAlive, readPidFile, waitFor } from '../../src/testbed/process';
 
 const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);

@@ -19,7 +19,7 @@ import {
   type SimNode,
   type SimUpResult,
 } from '../../src/testbed';
-import { waitClusterReady, type ClusterContext } from '../../src/testbed/cluster';
+import { waitClusterReady, type ClusterContext } from '../../src/testbed/kwokCluster';
 import { startNodeHost, stopNodeHost } from '../../src/testbed/nodeHosts';
 import { isAlive, readPidFile, sleep, stopProcess } from '../../src/testbed/process';
 

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { cacheDir, repoRoot } from '../../src/config/paths';
 import { simStatus, simUp, withSimLock, type SimInstance, type SimUpResult } from '../../src/testbed';
 import { recordedSimInstance } from '../../src/testbed/instanceRecord';
-import { SIM_PORTS } from '../../src/testbed/layout';
+import { STANDARD_PORTS } from '../../src/testbed/layout';
 import { isAlive, readPidFile, tcpOpen } from '../../src/testbed/process';
 
 export const LANE_SLOTS = 4;
@@ -35,7 +35,7 @@ export function laneInstance(slot: number): SimInstance {
       kubeControllerManager: 24250 + slot,
       kubeScheduler: 24260 + slot,
       kwokController: 24270 + slot,
-      ssh: SIM_PORTS.ssh,
+      ssh: STANDARD_PORTS.ssh,
     },
     nodes: [1, 2, 3].map((i) => ({ name: `sim-node-${i}`, address: `${net}.${10 + i}` })),
     apiAddress: `${net}.1`,
@@ -56,7 +56,7 @@ export function slotEndpoints(instance: SimInstance): string[] {
   const own = ['kubeApiserver', 'etcd', 'etcdPeer', 'kubeControllerManager', 'kubeScheduler', 'kwokController'] as const;
   return [
     ...own.map((key) => `127.0.0.1:${instance.ports[key]}`),
-    ...(instance.apiAddress ? [`${instance.apiAddress}:${SIM_PORTS.kubeApiserver}`, `${instance.apiAddress}:${SIM_PORTS.etcd}`] : []),
+    ...(instance.apiAddress ? [`${instance.apiAddress}:${STANDARD_PORTS.kubeApiserver}`, `${instance.apiAddress}:${STANDARD_PORTS.etcd}`] : []),
     ...instance.nodes.map((node) => `${node.address}:${instance.ports.ssh}`),
   ];
 }
@@ -110,7 +110,7 @@ export async function startLaneTestbed(options: LaneOptions): Promise<SimUpResul
           const taken = await busyEndpoints(instance);
           if (taken.length === 0) {
             log(
-              `test lane: slot ${slot} (API ${instance.apiAddress}:${SIM_PORTS.kubeApiserver} and 127.0.0.1:${instance.ports.kubeApiserver}, nodes ${instance.nodes.map((n) => n.address).join(', ')})`,
+              `test lane: slot ${slot} (API ${instance.apiAddress}:${STANDARD_PORTS.kubeApiserver} and 127.0.0.1:${instance.ports.kubeApiserver}, nodes ${instance.nodes.map((n) => n.address).join(', ')})`,
             );
             return simUp({ env: process.env, home, instance, log });
           }

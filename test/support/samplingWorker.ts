@@ -7,6 +7,7 @@
 import { createSamplingActivities } from '../../activities/sampling';
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { ArtifactStore } from '../../src/store/artifactStore';
+import { loadNodeMap } from '../../src/ssh/nodeMap';
 
 interface Args {
   runId: string;
@@ -19,7 +20,7 @@ interface Args {
 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2]!) as Args;
-  const activities = createSamplingActivities({ ssh: new Ssh2Connector(), store: new ArtifactStore(args.storeRoot) });
+  const activities = createSamplingActivities({ loadNodeMap, ssh: new Ssh2Connector(), store: new ArtifactStore(args.storeRoot) });
   const emit = (step: string, value: unknown) => process.stdout.write(JSON.stringify({ step, pid: process.pid, at: Date.now(), value }) + '\n');
   const request = { runId: args.runId, nodeMapPath: args.nodeMapPath, intervalSeconds: args.intervalSeconds, durationSeconds: args.durationSeconds };
   const started = await activities.startSampling(request);

@@ -21,6 +21,7 @@ import { createHardenlabWorker } from '../../worker/createWorker';
 import { runWorkerMain } from './workerMain';
 import { createActivityDoubles } from '../workflows/doubles';
 import { sharedWorkflowBundle } from './workflowBundle';
+import { loadNodeMap } from '../../src/ssh/nodeMap';
 
 export interface TeamWorkerArgs {
   name: string;
@@ -73,7 +74,7 @@ function teamActivities(args: TeamWorkerArgs): HardenlabActivities {
   const report = createReportActivities({ artifactsRoot: store.root });
   const real = {
     ...createConfigActivities({ env, workerConfig, store }),
-    ...createSamplingActivities({ ssh: new Ssh2Connector(), store }),
+    ...createSamplingActivities({ loadNodeMap, ssh: new Ssh2Connector(), store }),
     ...createRecordActivities({ store }),
     buildReport: (req: Parameters<HardenlabActivities['buildReport']>[0]) => report.buildReport(reportInput(req)),
   };

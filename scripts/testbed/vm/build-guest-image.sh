@@ -47,6 +47,7 @@ rm -rf "$staging" && mkdir -p "$staging"
 log "mmdebstrap $suite with ${#packages[@]} packages (downloads from the Debian mirror on a cold cache)"
 # Hooks: Node.js from this host (Debian 12's own is 18; the project needs 20); the guest's files (mounts,
 # the check unit); no host resolv.conf (the guest has no network); a serial getty would hang up the console.
+# shellcheck disable=SC2016 # the hooks' "$1" is the rootfs, expanded by the shell mmdebstrap runs each hook in
 mmdebstrap --variant=apt --include="$(IFS=,; echo "${packages[*]}")" \
   --customize-hook="install -m 0755 '$node_bin' \"\$1\"/usr/local/bin/node" \
   --customize-hook="cp '$script_dir/guest-files/fstab' \"\$1\"/etc/fstab" \

@@ -26,7 +26,8 @@ finish() {
   mv "$out/rc.partial" "$out/rc"
 }
 trap finish EXIT
-kubectl() { "$HARDENLAB_CACHE"/bin/kubernetes-v*/kubectl --kubeconfig "$sim/kubeconfig" "$@"; }
+kubectl_bins=("$HARDENLAB_CACHE"/bin/kubernetes-v*/kubectl)
+kubectl() { "${kubectl_bins[0]}" --kubeconfig "$sim/kubeconfig" "$@"; }
 on_node() {
   local address="$1"; shift
   ssh -i "$sim/ssh/id_ed25519" -o "UserKnownHostsFile=$sim/ssh/known_hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes \

@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { describeSimStatus, simDown, simStatus, simUp, type NodeKind } from '../../testbed';
+import { describeSimStatus, loadTestBedConfig, readVersions, simDown, simStatus, simUp, type NodeKind } from '../../testbed';
 import { decideCgroupHost, describeCgroupPlan, describeMissing } from '../../testbed/cgroupHost';
 import { formatCgroupHostRecord, readCgroupHostFacts } from '../../testbed/cgroupHostRecord';
 
@@ -7,14 +7,21 @@ const log = (line: string) => console.log(`[sim] ${line}`);
 
 export async function simCommand(
   action: 'up' | 'down' | 'status',
-  options: { nodes?: NodeKind; readyTimeoutSeconds?: string } = {},
+  options: { nodes?: NodeKind; config?: string; readyTimeoutSeconds?: string } = {},
 ): Promise<void> {
   if (action === 'up') {
     const seconds = options.readyTimeoutSeconds === undefined ? undefined : Number(options.readyTimeoutSeconds);
     if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0)) {
       throw new Error(`--ready-timeout must be a whole number of seconds above 0, got '${options.readyTimeoutSeconds}'`);
     }
-    const up = await simUp({ env: process.env, log, nodes: options.nodes, ...(seconds ? { readyTimeoutMs: seconds * 1000 } : {}) });
+    const config = options.config === undefined ? undefined : loadTestBedConfig(options.config, readVersions().kubernetes);
+    const up = await simUp({
+      env: process.env,
+      log,
+      nodes: options.nodes,
+      ...(config ? { config } : {}),
+      ...(seconds ? { readyTimeoutMs: seconds * 1000 } : {}),
+    });
     console.log(
       `API server: ${up.apiServerUrl}\nkubeconfig: ${up.kubeconfigPath}\nnode map:   ${up.nodeMapPath}\nnodes:     ` +
         ` ${up.nodeNames.join(', ')}`,

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../../activities/sampling';
 import type { NodeEntry } from '../../../src/config/nodeMap';
-import { bootIdScript, bootTimeScript } from '../../../src/sampling/commands';
+import { loadNodeMap } from '../../../src/ssh/nodeMap';
+import { bootIdScript, bootTimeScript } from '../../../src/sampling/samplingScripts';
 import type { ExecResult, SshConnector, SshSession } from '../../../src/ssh/connection';
 import { ArtifactStore } from '../../../src/store/artifactStore';
 import { tempDir, tempDirSync } from '../../support/tempDir';
@@ -74,6 +75,7 @@ describe('measureBootTime', () => {
     let clock = 1_000_000;
     const ready: string[] = [];
     const activities = createSamplingActivities({
+      loadNodeMap,
       ssh,
       store,
       now: () => (clock += 1_500),
@@ -114,6 +116,7 @@ describe('measureBootTime', () => {
     };
     let clock = 1_000_000;
     const activities = createSamplingActivities({
+      loadNodeMap,
       ssh,
       store,
       now: () => (clock += 1_000),
@@ -144,7 +147,7 @@ describe('measureBootTime', () => {
         return ssh.connect(node);
       },
     };
-    const error = await createSamplingActivities({ ssh: failing, store, now: () => (clock += 60_000), pollIntervalMs: 1, rebootTimeoutMs: 120_000 })
+    const error = await createSamplingActivities({ loadNodeMap, ssh: failing, store, now: () => (clock += 60_000), pollIntervalMs: 1, rebootTimeoutMs: 120_000 })
       .measureBootTime({ runId: 'r2', nodeMapPath: map, reboot: true })
       .catch((e: unknown) => e);
     expect(String(error)).toMatch(/worker-1 did not come back over SSH/);
@@ -153,7 +156,7 @@ describe('measureBootTime', () => {
 
   it('does not reboot by default and records why systemd cannot answer', async () => {
     const scripted = new ScriptedNode("System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down");
-    const activities = createSamplingActivities({ ssh: { connect: async (n) => scripted.session(n) }, store });
+    const activities = createSamplingActivities({ loadNodeMap, ssh: { connect: async (n) => scripted.session(n) }, store });
     const result = await activities.measureBootTime({ runId: 'r1', nodeMapPath: await nodeMap('10.0.0.7'), reboot: false });
     expect(result.nodes[0]).toEqual({
       node: 'worker-1',
@@ -165,7 +168,7 @@ describe('measureBootTime', () => {
 
   it('refuses to reboot a loopback node (the worker machine itself)', async () => {
     const scripted = new ScriptedNode('');
-    const activities = createSamplingActivities({ ssh: { connect: async (n) => scripted.session(n) }, store });
+    const activities = createSamplingActivities({ loadNodeMap, ssh: { connect: async (n) => scripted.session(n) }, store });
     const error = await activities.measureBootTime({ runId: 'r1', nodeMapPath: await nodeMap('127.0.0.11'), reboot: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect((error as ApplicationFailure).type).toBe('RebootRefused');

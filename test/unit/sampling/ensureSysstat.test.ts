@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../../activities/sampling';
 import type { NodeEntry } from '../../../src/config/nodeMap';
-import { probeSysstatScript } from '../../../src/sampling/commands';
+import { loadNodeMap } from '../../../src/ssh/nodeMap';
+import { probeSysstatScript } from '../../../src/sampling/samplingScripts';
 import type { ExecResult, SshSession } from '../../../src/ssh/connection';
 import { privilegedCommand } from '../../../src/ssh/shell';
 import { isSudoDenied, permissionDenied } from '../../../src/ssh/errors';
@@ -62,14 +63,14 @@ describe('ensuring sysstat', () => {
 
   it('installs it with the node\'s package manager through sudo and records the version', async () => {
     const node = nodeWithout({ pm: 'dnf', sudo: 'ok' });
-    const started = await createSamplingActivities({ ssh: node.connector, store }).startSampling(await request());
+    const started = await createSamplingActivities({ loadNodeMap, ssh: node.connector, store }).startSampling(await request());
     expect(started.nodes).toEqual([{ node: 'rhel-1', pid: 4242, sysstatVersion: '12.5.4', alreadyRunning: false }]);
     expect(node.log).toContain("sudo -n sh -c 'dnf install -y sysstat'");
   });
 
   it('fails non-retryably naming the install command when sudo is refused', async () => {
     const node = nodeWithout({ pm: 'apt-get', sudo: 'denied' });
-    const error = await createSamplingActivities({ ssh: node.connector, store }).startSampling(await request()).catch((e: unknown) => e);
+    const error = await createSamplingActivities({ loadNodeMap, ssh: node.connector, store }).startSampling(await request()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect((error as ApplicationFailure).nonRetryable).toBe(true);
     expect((error as ApplicationFailure).message).toContain('apt-get install -y sysstat');
@@ -77,13 +78,13 @@ describe('ensuring sysstat', () => {
 
   it('fails non-retryably when there is no package manager to install it with', async () => {
     const node = nodeWithout({ sudo: 'ok' });
-    const error = (await createSamplingActivities({ ssh: node.connector, store }).startSampling(await request()).catch((e: unknown) => e)) as ApplicationFailure;
+    const error = (await createSamplingActivities({ loadNodeMap, ssh: node.connector, store }).startSampling(await request()).catch((e: unknown) => e)) as ApplicationFailure;
     expect(error.type).toBe('SysstatUnavailable');
   });
 
   it('refuses bad requests before touching any node', async () => {
     const node = nodeWithout({ pm: 'dnf', sudo: 'ok' });
-    const activities = createSamplingActivities({ ssh: node.connector, store });
+    const activities = createSamplingActivities({ loadNodeMap, ssh: node.connector, store });
     const bad = (await activities.startSampling({ ...(await request()), intervalSeconds: 0 }).catch((e: unknown) => e)) as ApplicationFailure;
     expect(bad.type).toBe('InvalidSamplingRequest');
     expect(node.log).toEqual([]);

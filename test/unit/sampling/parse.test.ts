@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import fc from 'fast-check';
-import { nodeIdentityScript } from '../../../src/sampling/commands';
+import { nodeIdentityScript } from '../../../src/sampling/samplingScripts';
 import {
   buildSeries,
   dedupeByTime,

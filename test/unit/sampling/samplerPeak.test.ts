@@ -7,7 +7,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareCollectScript, SADC_CANDIDATES, samplerWrapperScript, type RemotePaths } from '../../../src/sampling/commands';
+import { prepareCollectScript, SADC_CANDIDATES, samplerWrapperScript, type RemotePaths } from '../../../src/sampling/samplingScripts';
 import { parseKeyValues, parseOverhead } from '../../../src/sampling/parse';
 import { itWhen } from '../../support/skip';
 import { tempDirSync } from '../../support/tempDir';

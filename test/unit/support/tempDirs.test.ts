@@ -46,7 +46,7 @@ const SELF_CLEANING: Record<string, [lines: number, reason: string]> = {
   'test/unit/config/trust.test.ts': [1, 'removed in afterAll'],
   'test/unit/kube/errors.test.ts': [1, 'removed in afterAll'],
   'test/unit/kube/linode.test.ts': [2, 'made in beforeEach, removed in afterEach'],
-  'test/unit/sampling/commands.test.ts': [2, 'removed in finally'],
+  'test/unit/sampling/samplingScripts.test.ts': [2, 'removed in finally'],
   'test/unit/scenarios/resolve.test.ts': [1, 'made in beforeEach, removed in afterEach'],
   'test/unit/ssh/privateDir.test.ts': [1, 'made in beforeEach, removed in afterEach'],
   'test/unit/temporal/codec.test.ts': [1, 'removed in afterAll'],

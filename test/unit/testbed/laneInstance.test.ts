@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { pointKubeconfigAtApiAddress } from '../../../src/testbed/apiForwards';
 import { recordedSimInstance, recordSimInstance, simInstanceFile } from '../../../src/testbed/instanceRecord';
 import { apiServerUrl, DEFAULT_SIM_INSTANCE, simLayout, type SimInstance } from '../../../src/testbed/layout';
-import { renderKwokctlConfig } from '../../../src/testbed/manifests';
+import { renderKwokctlConfig } from '../../../src/testbed/testbedManifests';
 import { binaryPaths } from '../../../src/testbed/versions';
 import { FAULTS_INSTANCE } from '../../support/faultsBed';
 import { LANE_SLOTS, laneInstance, slotEndpoints } from '../../support/lane';

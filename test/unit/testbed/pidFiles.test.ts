@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { clusterComponents } from '../../../src/testbed/cluster';
+import { clusterComponents } from '../../../src/testbed/kwokCluster';
 import { simLayout } from '../../../src/testbed/layout';
 import { nodeHostStatus } from '../../../src/testbed/nodeHosts';
 import { isAlive, ownedPid, run, sleep } from '../../../src/testbed/process';

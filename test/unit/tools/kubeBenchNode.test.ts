@@ -78,6 +78,7 @@ beforeAll(async () => {
     store: new ArtifactStore(path.join(work, 'store')),
     binaries: { kubeBenchDir: build, kubeBenchVersion: VERSION, kubeHunter: 'kube-hunter', kubeHunterVersion: '0.6.8' },
     loadNodeMap: async () => ({ nodes: [{ name: 'worker-1', host: '10.0.0.7', port: 22, user: 'ops', trustOnFirstUse: false }] }),
+    workerTempDir: work,
     env: {},
     namespaceClosureViolations: async () => {
       throw new Error('kube-bench checks no network namespace');

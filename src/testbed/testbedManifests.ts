@@ -104,13 +104,19 @@ export function renderKwokctlConfig(
   return stringify(config);
 }
 
+/** What a KWOK node advertises as its capacity (Kubernetes quantities). */
+export interface NodeSize {
+  cpu: string;
+  memory: string;
+}
+
 /**
  * One Node object per simulated node. Created with its status so the InternalIP is the node host's
  * loopback address (kwok's node-initialize stage keeps addresses that are already there). No taint, so
- * ordinary workloads schedule on them; capacity like the thesis' small nodes.
+ * ordinary workloads schedule on them; the capacity the test bed's configuration gives each node.
  */
-export function renderNodeManifests(nodes: readonly SimNode[], kwokVersion: string): string {
-  const resources = { cpu: '2', memory: '4Gi', pods: '110' };
+export function renderNodeManifests(nodes: readonly SimNode[], kwokVersion: string, size: NodeSize): string {
+  const resources = { ...size, pods: '110' };
   return nodes
     .map((node) =>
       stringify({

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEtcdPki } from './etcdPki';
 import { apiServerUrl, type SimLayout, type SimNode } from './layout';
-import { renderKwokctlConfig, renderNodeManifests, type KwokctlOptions } from './manifests';
+import { renderKwokctlConfig, renderNodeManifests, type KwokctlOptions, type NodeSize } from './testbedManifests';
 import { commandLine, isAlive, ownedPid, readPidFile, run, waitFor, type Log } from './process';
 import type { TestbedBinaries, TestbedVersions } from './versions';
 
@@ -116,13 +116,13 @@ export async function keepComponentsRunning(ctx: ClusterContext, timeoutMs: numb
 }
 
 /** Registers the KWOK nodes that are missing (with status, so their InternalIP is the node host's address). */
-export async function ensureNodes(ctx: ClusterContext, nodes: readonly SimNode[]): Promise<void> {
+export async function ensureNodes(ctx: ClusterContext, nodes: readonly SimNode[], size: NodeSize): Promise<void> {
   const { stdout } = await kubectl(ctx, ['get', 'nodes', '-o', 'name']);
   const existing = new Set(stdout.split('\n').map((line) => line.trim().replace(/^node\//, '')));
   const missing = nodes.filter((node) => !existing.has(node.name));
   if (missing.length === 0) return;
   const manifestPath = path.join(ctx.layout.simDir, 'nodes-manifest.yaml');
-  fs.writeFileSync(manifestPath, renderNodeManifests(missing, ctx.versions.kwok));
+  fs.writeFileSync(manifestPath, renderNodeManifests(missing, ctx.versions.kwok, size));
   await kubectl(ctx, ['create', '-f', manifestPath]);
   ctx.log(`registered KWOK nodes ${missing.map((node) => node.name).join(', ')}`);
 }

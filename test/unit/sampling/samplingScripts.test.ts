@@ -11,7 +11,7 @@ import {
   probeSysstatScript,
   remotePaths,
   stopSamplerScript,
-} from '../../../src/sampling/commands';
+} from '../../../src/sampling/samplingScripts';
 
 describe('node-side scripts', () => {
   const paths = remotePaths('run-1', 'k8s-node-1');

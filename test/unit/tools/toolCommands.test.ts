@@ -6,7 +6,7 @@ import {
   kubeMinorVersion,
   trivyArgs,
   trivyEnv,
-} from '../../../src/tools/commands';
+} from '../../../src/tools/toolCommands';
 
 describe('kube-bench command', () => {
   it('writes JSON to the run file with the config dir and the explicit benchmark', () => {

@@ -1,7 +1,7 @@
 import { parse, parseAllDocuments } from 'yaml';
 import { nodeMapSchema } from '../../../src/config/nodeMap';
-import { SIM_NODES, simLayout } from '../../../src/testbed/layout';
-import { buildNodeMap, knownHostsLine, renderKwokctlConfig, renderNodeManifests, renderSshdConfig } from '../../../src/testbed/manifests';
+import { DEFAULT_SIM_INSTANCE, simLayout } from '../../../src/testbed/layout';
+import { buildNodeMap, knownHostsLine, renderKwokctlConfig, renderNodeManifests, renderSshdConfig } from '../../../src/testbed/testbedManifests';
 import { binaryPaths } from '../../../src/testbed/versions';
 
 const versions = { kubernetes: 'v1.36.3', etcd: 'v3.6.16', kwok: 'v0.8.0' };
@@ -84,8 +84,9 @@ describe('renderKwokctlConfig', () => {
 });
 
 describe('renderNodeManifests', () => {
-  it('gives each KWOK node its node host address as InternalIP and no taint', () => {
-    const docs = parseAllDocuments(renderNodeManifests(SIM_NODES, 'v0.8.0')).map((doc) => doc.toJS());
+  it('gives each KWOK node its node host address as InternalIP, the configured capacity and no taint', () => {
+    const size = { cpu: '0.5', memory: '768Mi' };
+    const docs = parseAllDocuments(renderNodeManifests(DEFAULT_SIM_INSTANCE.nodes, 'v0.8.0', size)).map((doc) => doc.toJS());
     expect(docs.map((doc) => doc.metadata.name)).toEqual(['sim-node-1', 'sim-node-2', 'sim-node-3']);
     expect(docs.map((doc) => doc.status.addresses[0])).toEqual([
       { type: 'InternalIP', address: '127.0.0.11' },
@@ -95,13 +96,14 @@ describe('renderNodeManifests', () => {
     for (const doc of docs) {
       expect(doc.spec.taints).toBeUndefined();
       expect(doc.metadata.annotations['kwok.x-k8s.io/node']).toBe('fake');
+      expect([doc.status.capacity, doc.status.allocatable]).toEqual([1, 2].map(() => ({ cpu: '0.5', memory: '768Mi', pods: '110' })));
     }
   });
 });
 
 describe('renderSshdConfig', () => {
   it('listens on the node address only, with its own host key and pid file, key login only', () => {
-    const config = renderSshdConfig(SIM_NODES[1]!, layout, '/run/hardenlab/sim/x/authorized_keys');
+    const config = renderSshdConfig(DEFAULT_SIM_INSTANCE.nodes[1]!, layout, '/run/hardenlab/sim/x/authorized_keys');
     expect(config).toContain('ListenAddress 127.0.0.12:22');
     expect(config).toContain('HostKey /data/hl/sim/nodes/sim-node-2/ssh_host_ed25519_key');
     expect(config).toContain('PidFile /data/hl/sim/nodes/sim-node-2/sshd.pid');
@@ -129,7 +131,7 @@ describe('knownHostsLine', () => {
 
 describe('buildNodeMap', () => {
   it('is a valid node map with absolute key and known_hosts paths and no trust on first use', () => {
-    const map = nodeMapSchema.parse(buildNodeMap(SIM_NODES, layout));
+    const map = nodeMapSchema.parse(buildNodeMap(DEFAULT_SIM_INSTANCE.nodes, layout));
     expect(map.nodes).toHaveLength(3);
     expect(map.nodes[0]).toEqual({
       name: 'sim-node-1',

@@ -1,0 +1,67 @@
+/**
+ * The configuration a test bed was started with, kept in its sim folder beside its other state (and removed
+ * with it by `sim down`): `sim status` prints it, and the node kind, node sizes and registry port are read from it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import type { SimInstance, SimLayout } from './layout';
+import {
+  DEFAULT_NODE_RESOURCES,
+  DEFAULT_REGISTRY_PORT,
+  defaultTestBedConfig,
+  memoryBytes,
+  parseTestBedConfig,
+  renderTestBedConfig,
+  type NodeKind,
+  type TestBedConfig,
+} from './testbedConfig';
+
+export function configInForceFile(layout: SimLayout): string {
+  return path.join(layout.simDir, 'testbed.yaml');
+}
+
+export function writeConfigInForce(layout: SimLayout, config: TestBedConfig): void {
+  fs.mkdirSync(layout.simDir, { recursive: true });
+  const header = `# in force since ${new Date().toISOString()} (from ${config.source})`;
+  writeFileAtomic.sync(configInForceFile(layout), `${header}\n${renderTestBedConfig(config)}`);
+}
+
+/** The configuration the test bed in this folder runs with, or undefined before its first start. */
+export function readConfigInForce(layout: SimLayout): TestBedConfig | undefined {
+  const file = configInForceFile(layout);
+  if (!fs.existsSync(file)) return undefined;
+  const text = fs.readFileSync(file, 'utf8');
+  const source = /^# in force since \S+ \(from (.*)\)$/m.exec(text)?.[1];
+  return { ...parseTestBedConfig(text, file), ...(source ? { source } : {}) };
+}
+
+/**
+ * The configuration of a test bed given as addresses and ports (the tests' own instances, or a recorded one) and a
+ * node kind: the defaults for that kind, with the instance's name, nodes, addresses and ports.
+ */
+export function configForInstance(instance: SimInstance, kind: NodeKind, pinnedKubernetes: string): TestBedConfig {
+  const defaults = defaultTestBedConfig(pinnedKubernetes, kind);
+  const first = instance.nodes[0]!;
+  return {
+    ...defaults,
+    source: `addresses and ports of test bed ${instance.clusterName}`,
+    name: instance.clusterName,
+    nodes: { ...defaults.nodes, count: instance.nodes.length, namePrefix: first.name.replace(/-1$/, ''), firstAddress: first.address },
+    networking: { ...(instance.apiAddress ? { apiAddress: instance.apiAddress } : {}), ports: { ...instance.ports } },
+  };
+}
+
+/**
+ * What realnodes.sh needs of the configuration: each node's CPU (thousandths, for cpu.max and CPUQuota) and memory
+ * (bytes), and the registry's port. A test bed started before the configuration was kept gets the defaults.
+ */
+export function realNodeSizeEnv(layout: SimLayout): { HL_NODE_CPU_MILLI: string; HL_NODE_MEMORY_BYTES: string; HL_REGISTRY_PORT: string } {
+  const config = readConfigInForce(layout);
+  const fallback = DEFAULT_NODE_RESOURCES.real;
+  return {
+    HL_NODE_CPU_MILLI: String(config?.nodes.cpuMilli ?? fallback.cpu * 1000),
+    HL_NODE_MEMORY_BYTES: String(config?.nodes.memoryBytes ?? memoryBytes(fallback.memory)),
+    HL_REGISTRY_PORT: String(config?.registry.port ?? DEFAULT_REGISTRY_PORT),
+  };
+}
