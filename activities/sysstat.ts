@@ -4,7 +4,7 @@
  * package manager can install anything. Which one a node sampled with goes into the run's records and the report.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { installCommand, probeSysstatScript, type SysstatKitSums } from '../src/sampling/commands';
+import { installCommand, probeSysstatScript, type SysstatKitSums } from '../src/sampling/samplingScripts';
 import { parseProbe, type SysstatProbe } from '../src/sampling/parse';
 import type { SshSession } from '../src/ssh/types';
 import { heartbeatWhile } from '../src/temporal/heartbeat';

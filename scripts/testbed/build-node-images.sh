@@ -76,8 +76,9 @@ cp -L "$x/lib/x86_64-linux-gnu/libc.so.6" "$x/lib/x86_64-linux-gnu/libm.so.6" "$
 for bin in sadc sadf; do
   patchelf --set-interpreter "$kit_dir/lib/ld-linux-x86-64.so.2" --force-rpath --set-rpath "$kit_dir/lib" "$kit/$bin"
 done
-sed -n 's/^Version: //p' <(dpkg-deb -f "$work"/access/deb/sysstat_*.deb) >"$kit/VERSION"
-(cd "$kit" && find . -type f ! -name SHA256SUMS | sort | xargs sha256sum >SHA256SUMS)
+dpkg-deb -f "$work"/access/deb/sysstat_*.deb Version >"$kit/VERSION"
+(cd "$kit" && find . -type f | sort | xargs sha256sum) >"$work/access/SHA256SUMS"
+mv "$work/access/SHA256SUMS" "$kit/SHA256SUMS"
 docker_archive hardenlab.local/node-access:1 "$work/access/rootfs" '["/bin/sh"]' "$staging/node-access.tar"
 
 # The registry: Debian's static build, unpacked from its package (not installed: no service starts here).

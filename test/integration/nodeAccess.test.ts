@@ -12,7 +12,7 @@ import { TESTBED_ACCESS_IMAGE } from '../../src/config/nodeAccess';
 import type { NodeSeries } from '../../src/domain/samples';
 import { loadKubeClient } from '../../src/kube/client';
 import { waitForNodeReady } from '../../src/kube/wait';
-import { bootIdScript } from '../../src/sampling/commands';
+import { bootIdScript } from '../../src/sampling/samplingScripts';
 import { resetRun } from '../../src/kube/reset';
 import type { KubeObject } from '../../src/kube/types';
 import { accessNamespaceName, accessPodName, createKubeNodeConnector } from '../../src/nodeaccess';
@@ -273,7 +273,7 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
       const oneNode = path.join(home, 'kit-nodes.yaml');
       fs.writeFileSync(oneNode, stringify({ nodes: [{ name: entry.name, host: entry.host, port: entry.port }] }));
       const store = new ArtifactStore(path.join(home, 'store-kit'));
-      const byApi = createSamplingActivities({ ssh: connector(), store });
+      const byApi = createSamplingActivities({ loadNodeMap, ssh: connector(), store });
       const req = { runId: `${runId}-kit`, nodeMapPath: oneNode };
       const started = await byApi.startSampling({ ...req, intervalSeconds: 2, durationSeconds: 20 });
       expect(started.nodes).toEqual([expect.objectContaining({ node: entry.name, sysstatFrom: 'uploaded', sysstatVersion: '12.6.1' })]);
@@ -308,6 +308,7 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
     await ssh.close();
     const reboot = { runId: `${runId}-reboot`, nodeMapPath: oneNode };
     const sampling = createSamplingActivities({
+      loadNodeMap,
       ssh: connector(),
       store: new ArtifactStore(path.join(home, 'store-reboot')),
       pollIntervalMs: 1000,
