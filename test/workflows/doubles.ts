@@ -142,6 +142,20 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
     runKubeHunter: wrap('runKubeHunter', async (req) => tool('kube-hunter', req.mode)),
     runTrivy: wrap('runTrivy', async (req) => tool('trivy', req.mode)),
     recordScenario: wrap('recordScenario', async () => undefined),
+    // The load phase (issue 27): no workflow calls these yet.
+    runPodChurn: wrap('runPodChurn', async (req) => ({
+      offeredPerMinute: req.podsPerMinute,
+      achievedPerMinute: req.podsPerMinute,
+      ...{ nextIndex: 1, due: 1, created: 1, createFailed: 0, deleted: 1, deleteFailed: 0 },
+      ...{ skippedBusy: 0, missed: 0, startups: 1, maxLagMs: 0 },
+      records: ['load/churn.attempt-1.jsonl.gz'],
+      workerCpuSeconds: 0,
+    })),
+    scrapeApiMetrics: wrap('scrapeApiMetrics', async (req) => ({
+      file: `load/apiserver-metrics.${req.edge}.txt`,
+      at: Date.now(),
+      lines: 0,
+    })),
     buildReport: wrap('buildReport', async (req) => ({
       reportDir: `/tmp/${req.artifactKey}`,
       htmlPath: `/tmp/${req.artifactKey}/report.html`,
