@@ -45,6 +45,12 @@ export const workerConfigSchema = z
      */
     experiment: z.record(z.string(), z.unknown()).default({}),
     /**
+     * Capabilities still being built, each off by default. `loadPhase` (issue 27): start accepts a design's `load`.
+     * Its activities exist (runPodChurn, scrapeApiMetrics) but no workflow calls them yet, so a run is still idle:
+     * for developing the load phase only.
+     */
+    experimental: z.object({ loadPhase: z.boolean().optional() }).strict().optional(),
+    /**
      * Named environments a workflow input may pick with `environment: "<name>"`; the chosen one replaces
      * the environment fields of `experiment:` (its design defaults still apply).
      */
