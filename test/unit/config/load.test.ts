@@ -117,7 +117,7 @@ describe('the load design field', () => {
     expect([idle.ok, /^load:/m.test(idle.text)]).toEqual([true, false]);
   });
 
-  test("a worker config's experimental.loadPhase accepts a valid load at start; bad loads and an input's own switch stay refused", async () => {
+  test("the worker's experimental.loadPhase accepts a valid load; bad loads and an input's own switch stay refused", async () => {
     const optedIn = path.join(dir, 'load-phase.yaml');
     await fs.writeFile(optedIn, stringify({ experiment: { cluster: { provider: 'local' } }, experimental: { loadPhase: true } }));
     const load = { churn: { podsPerMinute: 60, podsAlive: 5 } };
