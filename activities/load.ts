@@ -54,6 +54,9 @@ export function createLoadActivities(deps: LoadActivityDeps) {
     const resumed = lastHeartbeat<ChurnProgress>() ?? emptyChurnProgress();
     const cpuBefore = process.cpuUsage();
     let errors = 0;
+    // Beats between ticks too: at a few pods an hour (or before a late start) a tick is rarer than the heartbeat timeout.
+    let latest = resumed;
+    const beat = setInterval(() => safeHeartbeat(latest), 20_000);
     const result = await runChurn(
       {
         scope: { runId: req.runId, namespace: req.namespace },
@@ -68,7 +71,10 @@ export function createLoadActivities(deps: LoadActivityDeps) {
         client,
         clock,
         record: (event) => writer.write(event),
-        onProgress: (progress) => safeHeartbeat(progress),
+        onProgress: (progress) => {
+          latest = progress;
+          safeHeartbeat(progress);
+        },
         onError: (err) => {
           // The first few say why; the rest are counted in the result.
           if (++errors <= 5) log(`churn: ${(err as Error).message}`);
@@ -76,7 +82,7 @@ export function createLoadActivities(deps: LoadActivityDeps) {
         signal: activitySignal(),
       },
       resumed,
-    );
+    ).finally(() => clearInterval(beat));
     await writer.close(clock.now() - req.startAtMs);
     const cpu = process.cpuUsage(cpuBefore);
     const spanMs = endMs - req.startAtMs;
