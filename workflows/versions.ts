@@ -29,4 +29,6 @@ export const PATCHES = {
   reportReadsPlan: 'report-reads-plan',
   /** Trivy as a third tool (asked only where the resolved tools config has it: runs resolved before it never do). */
   trivyTool: 'trivy-tool',
+  /** The load phase (issue 27), asked only when the design has `load` (refused at start unless the worker opts in). */
+  loadPhase: 'load-phase',
 } as const;

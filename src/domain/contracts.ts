@@ -5,6 +5,7 @@
  * and tool output stay in the artifact store; results carry their keys and small summaries).
  */
 import type { ClusterSpec, ExperimentConfig, HardeningSpec, ScenarioName, ToolsSpec, WorkloadSpec } from '../config/experiment';
+import type { LoadPhaseRecord } from './loadContracts';
 import type { RepetitionPlan } from './plan';
 import type { SamplerOverheadFigures, SamplingGap } from './samples';
 import type { ScenarioDefinition, ScenarioTool } from './scenarios';
@@ -282,6 +283,7 @@ export interface ScenarioRecord {
   collect?: CollectResult;
   bootTime?: BootTimeResult;
   reset?: ResetResult;
+  load?: LoadPhaseRecord;
 }
 
 export interface BuildReportRequest {

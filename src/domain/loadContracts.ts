@@ -62,3 +62,14 @@ export interface ApiMetricsResult {
   at: number;
   lines: number;
 }
+
+/** A scenario's load phase (ScenarioRecord.load), when the design asked for one and the worker accepted it. */
+export interface LoadPhaseRecord {
+  /** Where each load ran: the churn on the worker; the HTTP load is not run by this release. */
+  churnRunsOn?: 'worker';
+  churn?: PodChurnResult;
+  metrics: { start?: ApiMetricsResult; end?: ApiMetricsResult };
+  /** Parts of the design this release does not run yet, said rather than skipped silently. */
+  notRun: string[];
+  error?: string;
+}

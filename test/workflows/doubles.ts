@@ -27,6 +27,8 @@ export interface DoubleOptions {
   results?: Partial<HardenlabActivities>;
   /** The worker config's `temporal.searchAttributes` (default true: the time-skipping server has them registered). */
   searchAttributes?: boolean;
+  /** The worker config's `experimental:` section (absent by default, as in a worker that opts in to nothing). */
+  experimental?: { loadPhase?: boolean };
 }
 
 export function createActivityDoubles(options: DoubleOptions = {}) {
@@ -44,6 +46,7 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
       temporal,
       experiment: { cluster: { provider: 'local' } },
       environments: { lke: { cluster: { provider: 'linode', linode: { ssh: { user: 'hardenlab' } } } } },
+      ...(options.experimental ? { experimental: options.experimental } : {}),
     },
   };
   const env = options.env ?? { HARDENLAB_HOME: tempDirSync('hardenlab-wf-home-') };
