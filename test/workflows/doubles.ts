@@ -145,7 +145,7 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
     runKubeHunter: wrap('runKubeHunter', async (req) => tool('kube-hunter', req.mode)),
     runTrivy: wrap('runTrivy', async (req) => tool('trivy', req.mode)),
     recordScenario: wrap('recordScenario', async () => undefined),
-    // The load phase (issue 27): no workflow calls these yet.
+    // The load phase (issue 27), called only for a design with load.
     runPodChurn: wrap('runPodChurn', async (req) => ({
       offeredPerMinute: req.podsPerMinute,
       achievedPerMinute: req.podsPerMinute,
