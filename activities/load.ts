@@ -82,8 +82,11 @@ export function createLoadActivities(deps: LoadActivityDeps) {
         signal: activitySignal(),
       },
       resumed,
-    ).finally(() => clearInterval(beat));
-    await writer.close(clock.now() - req.startAtMs);
+    ).finally(async () => {
+      clearInterval(beat);
+      // Closed whatever happened, so what this attempt recorded is a readable record beside the retry's.
+      await writer.close(clock.now() - req.startAtMs);
+    });
     const cpu = process.cpuUsage(cpuBefore);
     const spanMs = endMs - req.startAtMs;
     // The counts are cumulative over attempts (heartbeat details), so the rate is the whole load's.
