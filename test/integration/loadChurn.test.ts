@@ -4,8 +4,6 @@
  * a retry never doubles a pod, and the run's reset leaves no churn pod behind.
  */
 import { promises as fs } from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { createClusterActivities } from '../../activities/cluster';
 import { createLoadActivities } from '../../activities/load';
 import { checkRecordRate, RATE_TOLERANCE } from '../../src/analysis/load';
@@ -21,6 +19,7 @@ import { churnSelector } from '../../src/load/churnPods';
 import { wallClock } from '../../src/load/openLoop';
 import { ArtifactStore } from '../../src/store/artifactStore';
 import { realClusterDeps, realLoadDeps } from '../support/activityDeps';
+import { tempDir } from '../support/tempDir';
 import { ensureTestbed } from '../support/testbed';
 
 jest.setTimeout(300_000);
@@ -42,7 +41,7 @@ const churnPods = async (runId: string) =>
 
 beforeAll(async () => {
   const tb = await ensureTestbed();
-  home = await fs.mkdtemp(path.join(os.tmpdir(), 'hardenlab-load-it-'));
+  home = await tempDir('hardenlab-load-it-');
   store = new ArtifactStore(home);
   ref = { provider: 'kubeconfig', kubeconfigPath: tb.kubeconfigPath, nodeMapPath: tb.nodeMapPath };
   admin = await loadKubeClient(ref);
@@ -57,7 +56,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const runId of Object.values(runs))
     await cluster?.resetCluster({ runId, cluster: ref, namespace: namespaceOf(runId) }).catch(() => undefined);
-  if (home) await fs.rm(home, { recursive: true, force: true });
 });
 
 it('churns 60 pods a minute for a minute within 5 % of the rate, times every call and startup; reset removes every churn pod', async () => {
