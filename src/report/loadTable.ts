@@ -20,8 +20,8 @@ export function loadTables(model: ReportModel): Table[] {
       caption:
         'Pod churn during the window, run on the worker (its CPU is the worker’s, not the nodes’): pods created per minute ' +
         'against the rate asked, each create and delete timed as the client saw it (p50 / p95 / p99, ms), pod startup from ' +
-        'creation to Ready (p50 / p99, s, the API’s times to the second), and the PodSecurity admission controller’s ' +
-        'evaluations over the load from the API server’s own metrics.',
+        'creation to Ready (p50 / p99, s, the API’s times to the second), and what the PodSecurity admission controller ' +
+        'judged over the load (every operation on the cluster, not only the churn’s), from the API server’s own metrics.',
       columns: ['Scenario', 'Run', 'Pods/min (asked)', 'Creates, ms', 'Deletes, ms', 'Ready, s', 'PodSecurity admissions', 'Notes'],
       rows: runs.map(({ scenario, run, load }) => [
         scenario,
