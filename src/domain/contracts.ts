@@ -10,10 +10,8 @@ import type { RepetitionPlan } from './plan';
 import type { SamplerOverheadFigures, SamplingGap } from './samples';
 import type { ScenarioDefinition, ScenarioTool } from './scenarios';
 
-/**
- * A folder in the artifact store, relative to the worker's data folder (`hardenlabHome()`), so that
- * workers on other hosts with the same shared volume resolve it alike.
- */
+/** A folder in the artifact store, relative to the worker's data folder (`hardenlabHome()`), so that workers on
+ * other hosts with the same shared volume resolve it alike. */
 export type ArtifactKey = string;
 
 /** How activities reach a cluster: references only (the kubeconfig is read inside activities). */
