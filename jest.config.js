@@ -13,7 +13,7 @@ const ignoring = (files) => ['/node_modules/', ...files.map((p) => `${p.replace(
 
 // Integration files that never touch the test bed: they run in the fast tier (`npm run test:fast`).
 // A new integration file lands in the test bed's parallel project unless it is listed here or below.
-const noBed = ['artifacts', 'cli', 'dev', 'gatekeeperPolicies', 'report', 'reportScreens', 'samplerScript', 'teams', 'trust', 'validate']
+const noBed = ['artifacts', 'cli', 'dev', 'gatekeeperPolicies', 'httpLoad', 'report', 'reportScreens', 'samplerScript', 'teams', 'trust', 'validate']
   .map(integrationFile);
 // Each with a test bed of its own (other ports, node addresses and data folder): the fault tests stop their own
 // apiserver and sshd (a KWOK instance they start); the real-node test boots three system containers. The three

@@ -2,6 +2,7 @@
  * The composition root of the activities: one factory taking the injected dependencies, returning
  * every activity the workflows call, checked against `HardenlabActivities`.
  */
+import { log as activityLog } from '@temporalio/activity';
 import type { HardenlabActivities } from '../src/domain/activities';
 import type { KubeClient } from '../src/kube/types';
 import type { ClusterRef } from '../src/domain/contracts';
@@ -13,6 +14,7 @@ import type { ToolBinaries } from './tools';
 import type { ToolKubeLoader } from '../src/tools/access';
 import { createClusterActivities } from './cluster';
 import { createConfigActivities } from './config';
+import { createLoadActivities } from './load';
 import { createRecordActivities } from './records';
 import { createReportActivities, reportInput } from './report';
 import { createSamplingActivities } from './sampling';
@@ -48,6 +50,15 @@ export interface ActivityDeps {
   workerConfig?: WorkerConfigSource;
 }
 
+/** The activity logger inside an activity; nowhere when a test calls an activity directly. */
+function logInActivity(line: string): void {
+  try {
+    activityLog.info(line);
+  } catch {
+    // Not in an activity context.
+  }
+}
+
 export function createActivities(deps: ActivityDeps): HardenlabActivities {
   const { store, ssh, env, kube, kubeAs, providers } = deps;
   const report = createReportActivities({ artifactsRoot: store.root });
@@ -70,6 +81,7 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
       namespaceClosureViolations: deps.namespaceClosureViolations,
     }),
     ...createRecordActivities({ store }),
+    ...createLoadActivities({ store, kube, log: logInActivity }),
     buildReport: (req) => report.buildReport(reportInput(req)),
   }, new ExperimentRecords(store.root));
 }

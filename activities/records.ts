@@ -8,6 +8,7 @@ import type { AuditResult, ScenarioRecord, ToolRunSummary } from '../src/domain/
 import type { NodeSeries, SamplingGap } from '../src/domain/samples';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import type { FindingsDocument } from '../src/tools/findings';
+import { loadRunData } from '../src/load/loadSummary';
 import { nodeArtifactDir } from './sampling';
 
 export function createRecordActivities(deps: { store: ArtifactStore }) {
@@ -90,6 +91,7 @@ export function createRecordActivities(deps: { store: ArtifactStore }) {
       stepsNotRun: record.steps.flatMap((s) =>
         s.status === 'ok' ? [] : [{ step: s.step, status: s.status, ...(s.error ? { error: s.error } : {}) }],
       ),
+      ...(record.load ? { load: await loadRunData(store, key, record.load) } : {}),
     };
     await store.writeJson(key, 'scenario-data.json', data);
   }

@@ -2,7 +2,7 @@
  * Per-step timeouts and retry policies. Long steps heartbeat, so a dead worker is noticed within
  * the heartbeat timeout instead of the step's whole budget, and retries resume from heartbeat details.
  */
-import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 
 const NON_RETRYABLE = ['InvalidInput'];
 
@@ -22,6 +22,14 @@ export const stepOptions = {
   collect: { startToCloseTimeout: '1 hour', heartbeatTimeout: '2 minutes', retry: policy(10) },
   // With reboot: true the nodes reboot one after another, each within 15 minutes (SSH back, then Ready).
   bootTime: { startToCloseTimeout: '3 hours', heartbeatTimeout: '2 minutes', retry: policy(3) },
+  // The churn runs through its load span (a window is at most 30 days); the heartbeat notices a dead worker, and the
+  // workflow waits for a cancelled churn to stop before reset deletes its pods.
+  load: {
+    startToCloseTimeout: '31 days',
+    heartbeatTimeout: '2 minutes',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: policy(5),
+  },
   reset: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry: policy(10, '2 minutes') },
   record: { startToCloseTimeout: '5 minutes', retry: policy(10, '1 minute') },
   report: { startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry: policy(3) },

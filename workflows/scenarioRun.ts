@@ -21,6 +21,7 @@ import type { ScenarioProgress } from '../src/domain/progress';
 import type { ScenarioDefinition, ScenarioName, ScenarioTool } from '../src/domain/scenarios';
 import { scenarioLabel } from '../src/domain/searchAttributes';
 import { runAttackBattery, runAudits } from './afterWindow';
+import { startLoadPhase, type RunningLoadPhase } from './loadPhase';
 import { stepOptions } from './activityOptions';
 import { scenarioProgressQuery } from './definitions';
 import { describeFailure } from './failures';
@@ -91,6 +92,7 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
   let samplingStarted = false;
   let collected = false;
   let failure: unknown;
+  let loadPhase: RunningLoadPhase | undefined;
   const nodeMapPath = () => cluster?.nodeMapPath ?? config.nodeMapPath;
 
   try {
@@ -153,6 +155,12 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     const windowStart = record.sampling?.startedAt ?? Date.now();
     const windowEnd = windowStart + durationSeconds * 1000;
     progress.window = windowProgress(windowStart, windowEnd, Date.now());
+    // Asked only when the design has a load (refused at start before the worker opts in): older runs never mark it.
+    if (config.load && patched(PATCHES.loadPhase)) {
+      const { artifactKey } = input;
+      const window = { windowStart, windowSeconds: durationSeconds };
+      loadPhase = startLoadPhase(acts, { scoped, artifactKey, workload: config.workload, hardened, load: config.load, ...window });
+    }
 
     // Tools run inside the window so their own CPU cost shows on the charts.
     // kube-bench's node mode runs on the chosen node, else the node map's first (the first sampled).
@@ -173,6 +181,7 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
 
     const samplingWindow = { runId, nodes, samplingStarted, sampledNodes, healthCheckSeconds, healthRecordsGaps };
     await waitOutWindow({ ...samplingWindow, start: windowStart, end: windowEnd }, record, progress, step, refreshDetails);
+    if (loadPhase) record.load = await loadPhase.done;
 
     if (samplingStarted && nodes) {
       await step('collect', async () => {
@@ -222,6 +231,8 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
   } finally {
     // Cleanup must run even when the scenario was cancelled: leave nothing behind on the cluster.
     await CancellationScope.nonCancellable(async () => {
+      // A churn still running when the scenario failed stops before reset deletes its pods.
+      if (loadPhase && !record.load) record.load = await loadPhase.stop();
       const nodes = nodeMapPath();
       const samplersMayRun = stopWhatStartAttempted ? samplingAttempted : samplingStarted;
       if (samplersMayRun && nodes && !collected) {
@@ -275,24 +286,13 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
   if (failure !== undefined) {
     if (isCancellation(failure)) throw failure;
     const cleanup = cleanupErrors.length > 0 ? `; cleanup also failed: ${cleanupErrors.join('; ')}` : '';
-    throw ApplicationFailure.nonRetryable(
-      `${record.error ?? 'scenario failed'}${cleanup}`,
-      record.status === 'aborted' ? 'ScenarioAborted' : 'ScenarioFailed',
-      {
-        scenario,
-        repetition,
-        status: record.status,
-        cleanupErrors,
-      },
-    );
+    const type = record.status === 'aborted' ? 'ScenarioAborted' : 'ScenarioFailed';
+    const details = { scenario, repetition, status: record.status, cleanupErrors };
+    throw ApplicationFailure.nonRetryable(`${record.error ?? 'scenario failed'}${cleanup}`, type, details);
   }
   if (cleanupErrors.some((e) => e.startsWith('record'))) {
-    throw ApplicationFailure.nonRetryable(cleanupErrors.join('; '), 'ScenarioNotRecorded', {
-      scenario,
-      repetition,
-      status: record.status,
-      cleanupErrors,
-    });
+    const details = { scenario, repetition, status: record.status, cleanupErrors };
+    throw ApplicationFailure.nonRetryable(cleanupErrors.join('; '), 'ScenarioNotRecorded', details);
   }
   return record;
 }

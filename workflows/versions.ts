@@ -31,4 +31,6 @@ export const PATCHES = {
   trivyTool: 'trivy-tool',
   /** Health checks on the window's grid (start + k × period): a check's own run time no longer delays every later one. */
   healthChecksOnGrid: 'health-checks-on-grid',
+  /** The load phase (issue 27), asked only when the design has `load` (refused at start unless the worker opts in). */
+  loadPhase: 'load-phase',
 } as const;

@@ -45,6 +45,12 @@ export const workerConfigSchema = z
      */
     experiment: z.record(z.string(), z.unknown()).default({}),
     /**
+     * Capabilities still being built, each off by default. `loadPhase` (issue 27): start accepts a design's `load`;
+     * the scenario workflow then runs the pod churn on the worker and reads /metrics at its edges, but does not yet
+     * send the HTTP load nor compare the latencies across scenarios (the report says so).
+     */
+    experimental: z.object({ loadPhase: z.boolean().optional() }).strict().optional(),
+    /**
      * Named environments a workflow input may pick with `environment: "<name>"`; the chosen one replaces
      * the environment fields of `experiment:` (its design defaults still apply).
      */

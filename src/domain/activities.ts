@@ -31,6 +31,7 @@ import type {
   ToolRunRequest,
   ToolRunSummary,
 } from './contracts';
+import type { ApiMetricsRequest, ApiMetricsResult, PodChurnRequest, PodChurnResult } from './loadContracts';
 
 export interface NodeRunRequest {
   runId: string;
@@ -63,6 +64,10 @@ export interface HardenlabActivities {
   runKubeBench(req: ToolRunRequest): Promise<ToolRunSummary>;
   runKubeHunter(req: ToolRunRequest & { mode: KubeHunterMode }): Promise<ToolRunSummary>;
   runTrivy(req: ToolRunRequest & { mode: TrivyMode }): Promise<ToolRunSummary>;
+
+  /** The load phase (issue 27): pod churn on the worker, and the API server's /metrics at the load's edges. */
+  runPodChurn(req: PodChurnRequest): Promise<PodChurnResult>;
+  scrapeApiMetrics(req: ApiMetricsRequest): Promise<ApiMetricsResult>;
 
   /** Writes the scenario's record (and its report input) next to its artifacts. */
   recordScenario(record: ScenarioRecord): Promise<void>;

@@ -5,14 +5,13 @@
  * and tool output stay in the artifact store; results carry their keys and small summaries).
  */
 import type { ClusterSpec, ExperimentConfig, HardeningSpec, ScenarioName, ToolsSpec, WorkloadSpec } from '../config/experiment';
+import type { LoadPhaseRecord } from './loadContracts';
 import type { RepetitionPlan } from './plan';
 import type { SamplerOverheadFigures, SamplingGap } from './samples';
 import type { ScenarioDefinition, ScenarioTool } from './scenarios';
 
-/**
- * A folder in the artifact store, relative to the worker's data folder (`hardenlabHome()`), so that
- * workers on other hosts with the same shared volume resolve it alike.
- */
+/** A folder in the artifact store, relative to the worker's data folder (`hardenlabHome()`), so that workers on
+ * other hosts with the same shared volume resolve it alike. */
 export type ArtifactKey = string;
 
 /** How activities reach a cluster: references only (the kubeconfig is read inside activities). */
@@ -283,6 +282,7 @@ export interface ScenarioRecord {
   collect?: CollectResult;
   bootTime?: BootTimeResult;
   reset?: ResetResult;
+  load?: LoadPhaseRecord;
 }
 
 export interface BuildReportRequest {

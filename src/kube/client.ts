@@ -248,6 +248,10 @@ class ClientNodeKubeClient implements KubeClient {
     return { gitVersion: info.gitVersion, major: info.major, minor: info.minor, platform: info.platform };
   }
 
+  async getText(path: string): Promise<string> {
+    return this.call({ verb: 'get', resource: path }, () => this.objects.getText(path));
+  }
+
   async discover(): Promise<ApiResourceType[]> {
     const groupVersions = await this.call({ verb: 'discover', resource: 'API groups' }, async () => {
       const groups = plain<{ groups: { preferredVersion?: { groupVersion: string }; versions: { groupVersion: string }[] }[] }>(

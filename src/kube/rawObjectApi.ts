@@ -5,6 +5,8 @@ export type K8sModule = typeof import('@kubernetes/client-node', { with: { 'reso
 
 export interface RawObjectApi extends K8s.KubernetesObjectApi {
   getJson(path: string, type: string): Promise<unknown>;
+  /** A plain-text GET (the API server's /metrics). */
+  getText(path: string): Promise<string>;
   mergePatch(path: string, body: unknown): Promise<unknown>;
   collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string>;
 }
@@ -19,6 +21,13 @@ export function makeRawObjectApi(k8s: K8sModule, kc: K8s.KubeConfig): RawObjectA
       const ctx = this.configuration.baseServer.makeRequestContext(path, k8s.HttpMethod.GET);
       ctx.setHeaderParam('Accept', 'application/json');
       return this.requestPromise(ctx, type);
+    }
+
+    async getText(path: string): Promise<string> {
+      const ctx = this.configuration.baseServer.makeRequestContext(path, k8s.HttpMethod.GET);
+      ctx.setHeaderParam('Accept', 'text/plain');
+      // A text/plain answer is passed through as a string by the serializer.
+      return (await this.requestPromise(ctx, 'string')) as string;
     }
 
     async mergePatch(path: string, body: unknown): Promise<unknown> {

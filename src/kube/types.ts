@@ -111,6 +111,8 @@ export interface KubeClient {
   /** SelfSubjectAccessReview when `user` is absent, else SubjectAccessReview for that user. */
   canI(query: AccessQuery, user?: { user: string; groups?: string[] }): Promise<AccessDecision>;
   version(): Promise<ServerVersion>;
+  /** A raw GET of a non-resource path answered in plain text (`/metrics`); needs the RBAC nonResourceURLs verb get. */
+  getText(path: string): Promise<string>;
   /** Every API resource type the server serves (subresources excluded). */
   discover(): Promise<ApiResourceType[]>;
   /** Patches an object's status subresource (merge patch); used by tests acting as a controller. */

@@ -1,6 +1,7 @@
 import type { Descriptive } from '../analysis/stats/descriptive';
 import type { ReportModel, RunSummary, SamplerOverheadSummary } from '../analysis/model/types';
 import { buysTables } from './buys';
+import { loadTables } from './loadTable';
 
 /** A table both report.html and report.md render, so the two always agree. */
 export interface Table {
@@ -256,7 +257,7 @@ export function buildTables(model: ReportModel): Table[] {
       ),
     ),
   });
-  tables.push(...buysTables(model));
+  tables.push(...loadTables(model), ...buysTables(model));
   return tables;
 }
 

@@ -3,6 +3,7 @@
  * activities themselves have no fallback to the environment, the file system or a real client.
  */
 import type { ClusterActivityDeps } from '../../activities/cluster';
+import type { LoadActivityDeps } from '../../activities/load';
 import { hardenlabHome } from '../../src/config/paths';
 import { loadKubeClient } from '../../src/kube/client';
 import { defaultProviders, type ClusterProvider, type ProviderName } from '../../src/providers';
@@ -25,4 +26,9 @@ export function realClusterDeps(env: NodeJS.ProcessEnv, overrides: ClusterOverri
     ...rest,
     providers: { ...defaultProviders(process.env), ...providers },
   };
+}
+
+/** The load activities' dependencies as the worker builds them (activities/index.ts), with a test's own store. */
+export function realLoadDeps(env: NodeJS.ProcessEnv, overrides: Partial<LoadActivityDeps> = {}): LoadActivityDeps {
+  return { store: dataFolderStore(env), kube: (ref) => loadKubeClient(ref), ...overrides };
 }

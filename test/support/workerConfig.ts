@@ -12,7 +12,11 @@ export const TESTBED_ENVIRONMENT = { cluster: { provider: 'local' } } as const;
 /** Writes `<dir>/config.yaml` and returns the worker environment (process.env plus HARDENLAB_CONFIG). */
 export async function workerConfigEnv(
   dir: string,
-  config: { experiment?: Record<string, unknown>; environments?: Record<string, Record<string, unknown>> } = { experiment: TESTBED_ENVIRONMENT },
+  config: {
+    experiment?: Record<string, unknown>;
+    environments?: Record<string, Record<string, unknown>>;
+    experimental?: { loadPhase?: boolean };
+  } = { experiment: TESTBED_ENVIRONMENT },
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<NodeJS.ProcessEnv> {
   const file = join(dir, 'config.yaml');

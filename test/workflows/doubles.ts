@@ -27,6 +27,8 @@ export interface DoubleOptions {
   results?: Partial<HardenlabActivities>;
   /** The worker config's `temporal.searchAttributes` (default true: the time-skipping server has them registered). */
   searchAttributes?: boolean;
+  /** The worker config's `experimental:` section (absent by default, as in a worker that opts in to nothing). */
+  experimental?: { loadPhase?: boolean };
 }
 
 export function createActivityDoubles(options: DoubleOptions = {}) {
@@ -44,6 +46,7 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
       temporal,
       experiment: { cluster: { provider: 'local' } },
       environments: { lke: { cluster: { provider: 'linode', linode: { ssh: { user: 'hardenlab' } } } } },
+      ...(options.experimental ? { experimental: options.experimental } : {}),
     },
   };
   const env = options.env ?? { HARDENLAB_HOME: tempDirSync('hardenlab-wf-home-') };
@@ -142,6 +145,20 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
     runKubeHunter: wrap('runKubeHunter', async (req) => tool('kube-hunter', req.mode)),
     runTrivy: wrap('runTrivy', async (req) => tool('trivy', req.mode)),
     recordScenario: wrap('recordScenario', async () => undefined),
+    // The load phase (issue 27), called only for a design with load.
+    runPodChurn: wrap('runPodChurn', async (req) => ({
+      offeredPerMinute: req.podsPerMinute,
+      achievedPerMinute: req.podsPerMinute,
+      ...{ nextIndex: 1, due: 1, created: 1, createFailed: 0, deleted: 1, deleteFailed: 0 },
+      ...{ skippedBusy: 0, missed: 0, startups: 1, maxLagMs: 0 },
+      records: ['load/churn.attempt-1.jsonl.gz'],
+      workerCpuSeconds: 0,
+    })),
+    scrapeApiMetrics: wrap('scrapeApiMetrics', async (req) => ({
+      file: `load/apiserver-metrics.${req.edge}.txt`,
+      at: Date.now(),
+      lines: 0,
+    })),
     buildReport: wrap('buildReport', async (req) => ({
       reportDir: `/tmp/${req.artifactKey}`,
       htmlPath: `/tmp/${req.artifactKey}/report.html`,

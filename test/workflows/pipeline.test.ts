@@ -275,7 +275,7 @@ test('a 24 h scenario keeps its history small', async () => {
   // report's plan is the experiment's.
   const ids = history.events!.map((e) => e.activityTaskScheduledEventAttributes?.activityId).filter(Boolean);
   expect(ids.slice(0, 4)).toEqual(['provision', 'deploy', 'start-sampling', 'kube-bench-node']);
-  const notInThisHistory: string[] = [PATCHES.auditsAfterWindow, PATCHES.reportReadsPlan];
+  const notInThisHistory: string[] = [PATCHES.auditsAfterWindow, PATCHES.reportReadsPlan, PATCHES.loadPhase];
   expect(patchMarkers(history).sort()).toEqual(
     Object.values(PATCHES)
       .filter((id) => !notInThisHistory.includes(id))

@@ -20,6 +20,22 @@ export interface OfferedRateCheck {
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
+/** The verdict on a count of successful creates over `spanMs` alone (a churn resumed over attempts keeps counts, not times). */
+export function checkOfferedCount(
+  offeredPerMinute: number,
+  created: number,
+  spanMs: number,
+  tolerance = RATE_TOLERANCE,
+): Omit<OfferedRateCheck, 'slowestMinute'> {
+  if (!(offeredPerMinute > 0)) throw new RangeError(`the offered rate must be more than 0 per minute, got ${offeredPerMinute}`);
+  if (!(spanMs > 0)) throw new RangeError(`the load's span must be more than 0 ms, got ${spanMs}`);
+  const achievedPerMinute = created / (spanMs / 60_000);
+  const achieved = achievedPerMinute >= offeredPerMinute * (1 - tolerance);
+  const check: Omit<OfferedRateCheck, 'slowestMinute'> = { offeredPerMinute, achievedPerMinute, achieved };
+  if (!achieved) check.message = `offered rate not achieved: ${round1(achievedPerMinute)} of ${offeredPerMinute} per minute`;
+  return check;
+}
+
 /**
  * From successful creates' start times (ms from the load's start) over `spanMs`: the load's length, the
  * record's end event when the writer closed it.
@@ -30,9 +46,7 @@ export function checkOfferedRate(
   spanMs: number,
   tolerance = RATE_TOLERANCE,
 ): OfferedRateCheck {
-  if (!(offeredPerMinute > 0)) throw new RangeError(`the offered rate must be more than 0 per minute, got ${offeredPerMinute}`);
-  if (!(spanMs > 0)) throw new RangeError(`the load's span must be more than 0 ms, got ${spanMs}`);
-  const achievedPerMinute = createdAt.length / (spanMs / 60_000);
+  const { achievedPerMinute, achieved, message } = checkOfferedCount(offeredPerMinute, createdAt.length, spanMs, tolerance);
   const wholeMinutes = Math.floor(spanMs / 60_000);
   let slowestMinute: number | null = null;
   if (wholeMinutes > 0) {
@@ -43,9 +57,8 @@ export function checkOfferedRate(
     }
     slowestMinute = perMinute.reduce((a, b) => Math.min(a, b), Infinity);
   }
-  const achieved = achievedPerMinute >= offeredPerMinute * (1 - tolerance);
   const check: OfferedRateCheck = { offeredPerMinute, achievedPerMinute, achieved, slowestMinute };
-  if (!achieved) check.message = `offered rate not achieved: ${round1(achievedPerMinute)} of ${offeredPerMinute} per minute`;
+  if (message) check.message = message;
   return check;
 }
 

@@ -122,6 +122,7 @@ export function summarizeRun(run: ScenarioRunData): RunSummary {
       seconds: (t.end - t.start) / 1000,
     })),
     stepsNotRun: run.stepsNotRun ?? [],
+    load: run.load ?? null,
     findings: {
       total: findings.length,
       byTool: count(findings.map((f) => f.tool)),
@@ -245,6 +246,9 @@ export function buildReportModel(data: ExperimentData, opts: BuildOptions = {}):
         notes.push(`${r.scenario} #${r.repetition} ${r.status}${r.error ? `: ${r.error}` : ''}; not counted across repetitions.`);
       if (r.gaps.count > 0)
         notes.push(`${r.scenario} #${r.repetition}: ${r.gaps.count} sampling gap(s), ${r.gaps.seconds} s without samples.`);
+      // The load phase's shortfalls are said, never smoothed over (issue 27).
+      for (const why of [r.load?.rateMessage, r.load?.error, ...(r.load?.notRun ?? [])].filter(Boolean))
+        notes.push(`${r.scenario} #${r.repetition}: load phase: ${why}.`);
     }
   }
   if (opts.partial) notes.push('Partial report: the experiment did not finish; scenarios without data are missing.');

@@ -35,6 +35,20 @@ const samplerOverhead = z
   }));
 const memorySample = z.object({ time: num, memUsedPercent: num, fields: z.record(z.string(), num) });
 
+const quantiles = z.object({ n: z.number().int().nonnegative(), p50: num.nullable(), p95: num.nullable(), p99: num.nullable() });
+const loadRunData = z.object({
+  churnRunsOn: z.literal('worker').optional(),
+  offeredPerMinute: num.optional(),
+  achievedPerMinute: num.optional(),
+  rateMessage: z.string().optional(),
+  createMs: quantiles.optional(),
+  deleteMs: quantiles.optional(),
+  readyMs: quantiles.optional(),
+  podSecurity: z.object({ admissions: num, meanMs: num.nullable() }).optional(),
+  notRun: z.array(z.string()),
+  error: z.string().optional(),
+});
+
 export const scenarioRunDataSchema = z.object({
   scenario: z.string().regex(SCENARIO_NAME_PATTERN),
   repetition: z.number().int().nonnegative(),
@@ -122,6 +136,7 @@ export const scenarioRunDataSchema = z.object({
   status: z.enum(['completed', 'completed-without-samples', 'failed', 'cancelled', 'skipped']),
   error: z.string().optional(),
   stepsNotRun: z.array(z.object({ step: z.string(), status: z.enum(['skipped', 'failed']), error: z.string().optional() })).optional(),
+  load: loadRunData.optional(),
 });
 
 export const experimentDataSchema = z.object({

@@ -79,6 +79,29 @@ export interface ScenarioRunData {
   error?: string;
   /** Steps an operator skipped, or that failed for good, in the order they happened. */
   stepsNotRun?: StepNotRun[];
+  load?: LoadRunData;
+}
+
+/** A run's load phase (issue 27): the churn's rate and latencies (ms), and Pod Security's admissions over the load. */
+export interface LoadRunData {
+  churnRunsOn?: 'worker';
+  offeredPerMinute?: number;
+  achievedPerMinute?: number;
+  /** "offered rate not achieved: X of Y per minute". */
+  rateMessage?: string;
+  createMs?: LoadQuantiles;
+  deleteMs?: LoadQuantiles;
+  /** Pod startup to Ready, from creation (the API's times, to the second). */
+  readyMs?: LoadQuantiles;
+  podSecurity?: { admissions: number; meanMs: number | null };
+  notRun: string[];
+  error?: string;
+}
+export interface LoadQuantiles {
+  n: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
 }
 
 /** One attack battery attempt as the report shows it. */
@@ -198,6 +221,7 @@ export interface RunSummary {
   nodeIdentity: NodeIdentity[];
   /** First and last sample of the run, epoch ms (the charts' time origin). */
   window: { start: number; end: number } | null;
+  load: LoadRunData | null;
 }
 
 /** A scenario compared with the baseline over repetitions (one value per completed repetition on each side). */

@@ -117,6 +117,25 @@ describe('the load design field', () => {
     expect([idle.ok, /^load:/m.test(idle.text)]).toEqual([true, false]);
   });
 
+  test("the worker's experimental.loadPhase accepts a valid load; bad loads and an input's own switch stay refused", async () => {
+    const optedIn = path.join(dir, 'load-phase.yaml');
+    await fs.writeFile(optedIn, stringify({ experiment: { cluster: { provider: 'local' } }, experimental: { loadPhase: true } }));
+    const load = { churn: { podsPerMinute: 60, podsAlive: 5 } };
+    const accepted = await validateCommand({ input: { window, load }, config: optedIn }, env());
+    expect([accepted.ok, accepted.text.includes('does not run a load phase')]).toEqual([true, false]);
+    const bad = await validateCommand({ input: BAD[0]!.input, config: optedIn }, env());
+    expect(bad.text.split('\n').find((line) => line.startsWith('  load.churn.podsPerMinute: '))).toContain('must be more than 0');
+    // The switch is the worker's: an input has no such field.
+    const fromInput = await validateCommand({ input: { window, load, experimental: { loadPhase: true } } }, env());
+    expect(fromInput.ok).toBe(false);
+    expect(fromInput.text).toContain('(input): Unrecognized key: "experimental"');
+    const typo = path.join(dir, 'load-phase-typo.yaml');
+    await fs.writeFile(typo, stringify({ experimental: { loadPhases: true } }));
+    const refused = await validateCommand({ input: { window }, config: typo }, env());
+    expect(refused.text).toContain('experimental');
+    expect(refused.text).toContain('loadPhases');
+  });
+
   test('at the workflow start the resolve activity fails non-retryably (InvalidInput), naming the field', async () => {
     const activities = createConfigActivities({ env: env(), store: dataFolderStore(env()) });
     const error = await activities.resolveExperiment({ input: BAD[3]!.input, workflowId: 'load-bad' }).then(

@@ -1,0 +1,116 @@
+/**
+ * The load phase's activities (issue 27): the pod churn, run on the worker against the run's namespace, and the
+ * API server's /metrics scraped at the load window's edges. Real dependencies are injected (worker/runWorker.ts,
+ * test/support/activityDeps.ts). A retried churn resumes from its heartbeat and the pods that exist, writing a
+ * record of its own beside the earlier attempt's.
+ */
+import { Context } from '@temporalio/activity';
+import { checkOfferedCount } from '../src/analysis/load';
+import { ChurnRecordWriter } from '../src/analysis/load/churnRecordFile';
+import type { ClusterRef } from '../src/domain/contracts';
+import type { ApiMetricsRequest, ApiMetricsResult, PodChurnRequest, PodChurnResult } from '../src/domain/loadContracts';
+import type { KubeClient } from '../src/kube/types';
+import { scrapeAdmissionMetrics } from '../src/load/apiMetrics';
+import { emptyChurnProgress, runChurn, type ChurnProgress } from '../src/load/churn';
+import { wallClock, type LoadClock } from '../src/load/openLoop';
+import type { ArtifactStore } from '../src/store/artifactStore';
+import { activitySignal, lastHeartbeat, safeHeartbeat } from '../src/temporal/heartbeat';
+
+export interface LoadActivityDeps {
+  store: ArtifactStore;
+  kube: (ref: ClusterRef) => Promise<KubeClient>;
+  clock?: LoadClock;
+  log?: (line: string) => void;
+}
+
+export const LOAD_FOLDER = 'load';
+
+function attemptNumber(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+export function createLoadActivities(deps: LoadActivityDeps) {
+  const clock = deps.clock ?? wallClock;
+  const log = deps.log ?? (() => undefined);
+
+  async function runPodChurn(req: PodChurnRequest): Promise<PodChurnResult> {
+    const client = await deps.kube(req.cluster);
+    const endMs = req.startAtMs + req.durationSeconds * 1000;
+    const attempt = attemptNumber();
+    const name = `${LOAD_FOLDER}/churn.attempt-${attempt}.jsonl.gz`;
+    await deps.store.ensureDir(req.artifactKey, LOAD_FOLDER);
+    // Bounded on disk: three events per pod (create, startup, delete), with room for a resumed attempt's deletes.
+    const due = Math.ceil((req.durationSeconds / 60) * req.podsPerMinute);
+    const maxEvents = 3 * due + 2 * req.podsAlive + 100;
+    const writer = await ChurnRecordWriter.open(deps.store.resolve(req.artifactKey, name), {
+      offeredPerMinute: req.podsPerMinute,
+      startMs: req.startAtMs,
+      maxEvents,
+    });
+    const resumed = lastHeartbeat<ChurnProgress>() ?? emptyChurnProgress();
+    const cpuBefore = process.cpuUsage();
+    let errors = 0;
+    // Beats between ticks too: at a few pods an hour (or before a late start) a tick is rarer than the heartbeat timeout.
+    let latest = resumed;
+    const beat = setInterval(() => safeHeartbeat(latest), 20_000);
+    const result = await runChurn(
+      {
+        scope: { runId: req.runId, namespace: req.namespace },
+        workload: req.workload,
+        hardened: req.hardened,
+        podsPerMinute: req.podsPerMinute,
+        podsAlive: req.podsAlive,
+        startMs: req.startAtMs,
+        endMs,
+      },
+      {
+        client,
+        clock,
+        record: (event) => writer.write(event),
+        onProgress: (progress) => {
+          latest = progress;
+          safeHeartbeat(progress);
+        },
+        onError: (err) => {
+          // The first few say why; the rest are counted in the result.
+          if (++errors <= 5) log(`churn: ${(err as Error).message}`);
+        },
+        signal: activitySignal(),
+      },
+      resumed,
+    ).finally(async () => {
+      clearInterval(beat);
+      // Closed whatever happened, so what this attempt recorded is a readable record beside the retry's.
+      await writer.close(clock.now() - req.startAtMs);
+    });
+    const cpu = process.cpuUsage(cpuBefore);
+    const spanMs = endMs - req.startAtMs;
+    // The counts are cumulative over attempts (heartbeat details), so the rate is the whole load's.
+    const rate = checkOfferedCount(req.podsPerMinute, result.created, spanMs);
+    const records = Array.from({ length: attempt }, (_, i) => `${LOAD_FOLDER}/churn.attempt-${i + 1}.jsonl.gz`);
+    const existing: string[] = [];
+    for (const file of records) if (await deps.store.exists(req.artifactKey, file)) existing.push(file);
+    log(`churn: ${result.created} of ${result.due} pods created, ${result.startups} startups recorded`);
+    return {
+      offeredPerMinute: req.podsPerMinute,
+      achievedPerMinute: rate.achievedPerMinute,
+      ...(rate.message ? { rateMessage: rate.message } : {}),
+      ...result,
+      records: existing,
+      workerCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    };
+  }
+
+  async function scrapeApiMetrics(req: ApiMetricsRequest): Promise<ApiMetricsResult> {
+    const scrape = await scrapeAdmissionMetrics(await deps.kube(req.cluster), clock.now);
+    const file = `${LOAD_FOLDER}/apiserver-metrics.${req.edge}.txt`;
+    await deps.store.writeFile(req.artifactKey, file, scrape.text);
+    return { file, at: scrape.at, lines: scrape.text.split('\n').length - 1 };
+  }
+
+  return { runPodChurn, scrapeApiMetrics };
+}

@@ -1,0 +1,54 @@
+/**
+ * A run's load phase as the report reads it (issue 27): the churn records of every attempt read back (streamed
+ * gzip) into create, delete and startup quantiles, and Pod Security's admissions from the two /metrics scrapes.
+ */
+import { readFile } from 'node:fs/promises';
+import { quantileSummary, type QuantileSummary } from '../analysis/load';
+import { readChurnRecord } from '../analysis/load/churnRecordFile';
+import type { LoadQuantiles, LoadRunData } from '../analysis/model/types';
+import type { LoadPhaseRecord } from '../domain/loadContracts';
+import type { ArtifactStore } from '../store/artifactStore';
+import { admissionWindowCost } from './apiMetrics';
+
+const quantiles = ({ n, p50, p95, p99 }: QuantileSummary): LoadQuantiles => ({ n, p50, p95, p99 });
+
+export async function loadRunData(store: ArtifactStore, key: string, load: LoadPhaseRecord): Promise<LoadRunData> {
+  const data: LoadRunData = { notRun: [...load.notRun], ...(load.churnRunsOn ? { churnRunsOn: load.churnRunsOn } : {}) };
+  const errors = load.error ? [load.error] : [];
+  const churn = load.churn;
+  if (churn) {
+    data.offeredPerMinute = churn.offeredPerMinute;
+    data.achievedPerMinute = churn.achievedPerMinute;
+    if (churn.rateMessage) data.rateMessage = churn.rateMessage;
+    const creates: number[] = [];
+    const deletes: number[] = [];
+    const ready: number[] = [];
+    try {
+      for (const file of churn.records) {
+        const record = await readChurnRecord(store.resolve(key, file));
+        creates.push(...record.creates.ms);
+        deletes.push(...record.deletes.ms);
+        ready.push(...record.startup.ready);
+      }
+      data.createMs = quantiles(quantileSummary(creates));
+      data.deleteMs = quantiles(quantileSummary(deletes));
+      data.readyMs = quantiles(quantileSummary(ready));
+    } catch (err) {
+      errors.push(`the churn record could not be read: ${(err as Error).message}`);
+    }
+  }
+  const { start, end } = load.metrics;
+  if (start && end) {
+    try {
+      const text = (file: string) => readFile(store.resolve(key, file), 'utf8');
+      const cost = admissionWindowCost(await text(start.file), await text(end.file), { before: start.file, after: end.file });
+      const podSecurity = cost.controllers.find((c) => c.labels.name === 'PodSecurity');
+      const meanMs = podSecurity?.mean == null ? null : podSecurity.mean * 1000;
+      if (podSecurity) data.podSecurity = { admissions: podSecurity.count, meanMs };
+    } catch (err) {
+      errors.push(`the API server's metrics could not be read: ${(err as Error).message}`);
+    }
+  }
+  if (errors.length > 0) data.error = errors.join('; ');
+  return data;
+}

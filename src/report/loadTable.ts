@@ -1,0 +1,39 @@
+/**
+ * The load phase's table (issue 27), only for runs that had one: the churn's achieved against offered rate, pod
+ * create and delete latency as the client saw it, pod startup to Ready, and Pod Security's admissions over the load.
+ * Where the load ran is said, and what was not run or not achieved stands out.
+ */
+import type { LoadQuantiles, ReportModel } from '../analysis/model/types';
+import { fmt, type Table } from './tables';
+
+const ms = (q: LoadQuantiles | undefined) => (q && q.n > 0 ? `${fmt(q.p50, 1)} / ${fmt(q.p95, 1)} / ${fmt(q.p99, 1)}` : '—');
+const seconds = (q: LoadQuantiles | undefined) =>
+  q && q.n > 0 ? `${fmt(q.p50 === null ? null : q.p50 / 1000, 1)} / ${fmt(q.p99 === null ? null : q.p99 / 1000, 1)}` : '—';
+
+export function loadTables(model: ReportModel): Table[] {
+  const runs = model.scenarios.flatMap((s) => s.runs.filter((r) => r.load).map((r) => ({ scenario: s.scenario, run: r, load: r.load! })));
+  if (runs.length === 0) return [];
+  return [
+    {
+      id: 'load-phase',
+      title: 'Load phase',
+      caption:
+        'Pod churn during the window, run on the worker (its CPU is the worker’s, not the nodes’): pods created per minute ' +
+        'against the rate asked, each create and delete timed as the client saw it (p50 / p95 / p99, ms), pod startup from ' +
+        'creation to Ready (p50 / p99, s, the API’s times to the second), and what the PodSecurity admission controller ' +
+        'judged over the load (every operation on the cluster, not only the churn’s), from the API server’s own metrics.',
+      columns: ['Scenario', 'Run', 'Pods/min (asked)', 'Creates, ms', 'Deletes, ms', 'Ready, s', 'PodSecurity admissions', 'Notes'],
+      rows: runs.map(({ scenario, run, load }) => [
+        scenario,
+        `#${run.repetition}`,
+        load.achievedPerMinute === undefined ? '—' : `${fmt(load.achievedPerMinute, 1)} (${load.offeredPerMinute})`,
+        ms(load.createMs),
+        ms(load.deleteMs),
+        seconds(load.readyMs),
+        load.podSecurity ? `${load.podSecurity.admissions} (mean ${fmt(load.podSecurity.meanMs, 2)} ms)` : '—',
+        [load.rateMessage, load.error, ...load.notRun].filter(Boolean).join('; ') || '—',
+      ]),
+      alert: /offered rate not achieved|not send|could not be read/,
+    },
+  ];
+}

@@ -1,0 +1,96 @@
+/**
+ * A run's load phase as the report reads it (issue 27): the churn records of every attempt read back into
+ * quantiles, Pod Security's admissions from two real /metrics scrapes of a KWOK bed, the report's table, and a
+ * note for each shortfall (a rate not achieved, a load not sent).
+ */
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import { admissionCost, parsePromText, quantileSummary } from '../../../src/analysis/load';
+import { ChurnRecordWriter } from '../../../src/analysis/load/churnRecordFile';
+import { buildReportModel } from '../../../src/analysis/model/build';
+import { validateScenarioRunData } from '../../../src/analysis/model/load';
+import type { LoadPhaseRecord } from '../../../src/domain/loadContracts';
+import { loadRunData } from '../../../src/load/loadSummary';
+import { buildTables } from '../../../src/report';
+import { ArtifactStore } from '../../../src/store/artifactStore';
+import { fixtureExperiment } from '../analysis/support/fixtures';
+import { tempDir } from '../../support/tempDir';
+
+const fixtures = path.join(__dirname, '../../fixtures/load');
+
+async function writeAttempt(store: ArtifactStore, file: string, from: number, pods: number): Promise<void> {
+  await mkdir(path.dirname(store.resolve('run', file)), { recursive: true });
+  const writer = await ChurnRecordWriter.open(store.resolve('run', file), { offeredPerMinute: 60, startMs: 0, maxEvents: 3 * pods });
+  for (let i = from; i < from + pods; i++) {
+    await writer.write({ e: 'create', pod: `hardenlab-churn-${i}`, at: i * 1000, ms: 10 + i, ok: true });
+    await writer.write({ e: 'startup', pod: `hardenlab-churn-${i}`, created: i * 1000, scheduled: 0, ready: 1000 + 100 * i });
+    await writer.write({ e: 'delete', pod: `hardenlab-churn-${i}`, at: i * 1000 + 5000, ms: 5, ok: true });
+  }
+  await writer.close(60_000);
+}
+
+function phase(): LoadPhaseRecord {
+  const metrics = (edge: string) => ({ file: `load/apiserver-metrics.${edge}.txt`, at: 0, lines: 1 });
+  return {
+    churnRunsOn: 'worker',
+    churn: {
+      ...{ offeredPerMinute: 60, achievedPerMinute: 50, rateMessage: 'offered rate not achieved: 50 of 60 per minute' },
+      ...{ nextIndex: 60, due: 60, created: 50, createFailed: 0, deleted: 50, deleteFailed: 0, skippedBusy: 0, missed: 10, startups: 50 },
+      ...{ maxLagMs: 3, records: ['load/churn.attempt-1.jsonl.gz', 'load/churn.attempt-2.jsonl.gz'], workerCpuSeconds: 0.5 },
+    },
+    metrics: { start: metrics('start'), end: metrics('end') },
+    notRun: ['http: this release does not send the HTTP load yet'],
+  };
+}
+
+it('reads every attempt into quantiles and Pod Security from the scrapes; the report tables it and notes each shortfall', async () => {
+  const store = new ArtifactStore(await tempDir('hardenlab-load-summary-'));
+  await writeAttempt(store, 'load/churn.attempt-1.jsonl.gz', 0, 20);
+  await writeAttempt(store, 'load/churn.attempt-2.jsonl.gz', 30, 30);
+  for (const [edge, fixture] of [['start', 'before'], ['end', 'after']]) {
+    const target = store.resolve('run', `load/apiserver-metrics.${edge}.txt`);
+    await copyFile(path.join(fixtures, `kwok-apiserver-metrics.${fixture}.txt`), target);
+  }
+  const data = await loadRunData(store, 'run', phase());
+
+  const indexes = [...Array.from({ length: 20 }, (_, i) => i), ...Array.from({ length: 30 }, (_, i) => 30 + i)];
+  const creates = quantileSummary(indexes.map((i) => 10 + i));
+  expect(data.createMs).toEqual({ n: 50, p50: creates.p50, p95: creates.p95, p99: creates.p99 });
+  expect(data.deleteMs).toMatchObject({ n: 50, p50: 5, p99: 5 });
+  expect(data.readyMs).toMatchObject({ n: 50, p50: quantileSummary(indexes.map((i) => 1000 + 100 * i)).p50 });
+  const text = (name: string) => parsePromText(readFileSync(path.join(fixtures, name), 'utf8'));
+  const direct = admissionCost(text('kwok-apiserver-metrics.before.txt'), text('kwok-apiserver-metrics.after.txt'));
+  const podSecurity = direct.controllers.find((c) => c.labels.name === 'PodSecurity')!;
+  expect(data.podSecurity).toEqual({ admissions: podSecurity.count, meanMs: podSecurity.mean! * 1000 });
+  expect(data.podSecurity!.admissions).toBeGreaterThan(0);
+  expect(data.error).toBeUndefined();
+
+  // Through scenario-data.json's schema into the report.
+  const experiment = fixtureExperiment();
+  const run = experiment.scenarios[0]!;
+  experiment.scenarios[0] = validateScenarioRunData(JSON.parse(JSON.stringify({ ...run, load: data })), 'scenario-data.json');
+  const model = buildReportModel(experiment);
+  const table = buildTables(model).find((t) => t.id === 'load-phase')!;
+  expect(table.rows).toHaveLength(1);
+  const row = table.rows[0]!;
+  expect(row.slice(0, 3)).toEqual([run.scenario, `#${run.repetition}`, '50.0 (60)']);
+  expect(row[6]).toBe(`${podSecurity.count} (mean ${(podSecurity.mean! * 1000).toFixed(2)} ms)`);
+  expect(row[7]).toBe('offered rate not achieved: 50 of 60 per minute; http: this release does not send the HTTP load yet');
+  expect(table.alert!.test(row[7]!)).toBe(true);
+  expect(model.notes).toEqual(
+    expect.arrayContaining([
+      `${run.scenario} #${run.repetition}: load phase: offered rate not achieved: 50 of 60 per minute.`,
+      `${run.scenario} #${run.repetition}: load phase: http: this release does not send the HTTP load yet.`,
+    ]),
+  );
+  // Runs without a load phase have no such table.
+  expect(buildTables(buildReportModel(fixtureExperiment())).some((t) => t.id === 'load-phase')).toBe(false);
+});
+
+it('a record that cannot be read is the load’s error, naming the file, not a failed report', async () => {
+  const store = new ArtifactStore(await tempDir('hardenlab-load-summary-'));
+  const data = await loadRunData(store, 'run', { ...phase(), metrics: {} });
+  expect(data.error).toMatch(/^the churn record could not be read: .*churn\.attempt-1\.jsonl\.gz/);
+  expect(data.createMs).toBeUndefined();
+});

@@ -1,0 +1,84 @@
+/**
+ * The load phase in the scenario workflow (issue 27), on the time-skipping server with activity doubles: with the
+ * worker's experimental.loadPhase, each scenario's window runs /metrics, the churn (its schedule anchored at the
+ * load's start in workflow time, the scenario's own hardened flag) and /metrics again, before collect and reset;
+ * a churn that fails is the load's error, not the scenario's.
+ */
+import type { ScenarioRecord } from '../../src/domain/contracts';
+import type { PodChurnRequest } from '../../src/domain/loadContracts';
+import { securityExperiment } from '../../workflows';
+import { PATCHES } from '../../workflows/versions';
+import { createActivityDoubles, permanent } from './doubles';
+import { patchMarkers, timeSkippingHarness } from './harness';
+
+jest.setTimeout(120_000);
+
+const harness = timeSkippingHarness('wf-load');
+const window = { durationSeconds: 600, intervalSeconds: 60 };
+const churn = { podsPerMinute: 60, podsAlive: 5, period: { startSeconds: 60, durationSeconds: 300 } };
+const load = { churn, http: { requestsPerSecond: 5 } };
+
+const recordsOf = (doubles: ReturnType<typeof createActivityDoubles>) =>
+  new Map(doubles.calls.filter((c) => c.name === 'recordScenario').map((c) => [c.scenario!, c.arg as ScenarioRecord]));
+
+test('each window runs /metrics, the churn and /metrics again, anchored at the load start, before collect and reset', async () => {
+  const doubles = createActivityDoubles({ experimental: { loadPhase: true } });
+  const input = { scenarios: ['baseline', 'best-practices'], window, load, seed: 1 };
+  const result = await harness.withWorker(doubles, (taskQueue) =>
+    harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-load', args: [input] }),
+  );
+  expect(result.scenarios.map((s) => s.status)).toEqual(['completed', 'completed']);
+  const records = recordsOf(doubles);
+  for (const scenario of ['baseline', 'best-practices']) {
+    const steps = doubles.calls.filter((c) => c.scenario === scenario && c.name !== 'checkSampling').map((c) => c.name);
+    const at = (name: string) => steps.indexOf(name as never);
+    const loadSteps = steps.filter((n) => n === 'scrapeApiMetrics' || n === 'runPodChurn');
+    expect(loadSteps).toEqual(['scrapeApiMetrics', 'runPodChurn', 'scrapeApiMetrics']);
+    expect(at('startSampling')).toBeLessThan(at('scrapeApiMetrics'));
+    expect(steps.lastIndexOf('scrapeApiMetrics')).toBeLessThan(at('collectSamples'));
+    expect(at('collectSamples')).toBeLessThan(at('resetCluster'));
+
+    const request = doubles.calls.find((c) => c.scenario === scenario && c.name === 'runPodChurn')!.arg as PodChurnRequest;
+    const record = records.get(scenario)!;
+    expect(request).toMatchObject({ podsPerMinute: 60, podsAlive: 5, durationSeconds: 300, hardened: scenario === 'best-practices' });
+    expect(request.startAtMs - record.sampling!.startedAt).toBe(60_000);
+    expect(request.namespace).toBe(record.namespace);
+    expect(record.load).toMatchObject({
+      churnRunsOn: 'worker',
+      churn: { offeredPerMinute: 60 },
+      metrics: { start: { file: 'load/apiserver-metrics.start.txt' }, end: { file: 'load/apiserver-metrics.end.txt' } },
+      notRun: ['http: this release does not send the HTTP load yet'],
+    });
+    expect(record.load!.error).toBeUndefined();
+    const history = await harness.env.client.workflow.getHandle(record.workflowId).fetchHistory();
+    expect(patchMarkers(history)).toContain(PATCHES.loadPhase);
+  }
+});
+
+test("a churn that fails is the load's error: the scenario completes, with its samples and reset", async () => {
+  const doubles = createActivityDoubles({
+    experimental: { loadPhase: true },
+    fail: { runPodChurn: () => permanent('pods "hardenlab-churn-0" is forbidden', 'KubeForbidden') },
+  });
+  const input = { scenarios: ['baseline'], window, load: { churn }, seed: 1 };
+  const result = await harness.withWorker(doubles, (taskQueue) =>
+    harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-load-fails', args: [input] }),
+  );
+  expect(result.scenarios.map((s) => s.status)).toEqual(['completed']);
+  const record = recordsOf(doubles).get('baseline')!;
+  expect(record.load!.error).toContain('forbidden');
+  expect(record.load!.metrics.end).toBeUndefined();
+  expect(record.collect).toBeDefined();
+  expect(record.reset).toBeDefined();
+});
+
+test('without the load design the scenario marks no load patch and calls no load activity', async () => {
+  const doubles = createActivityDoubles({ experimental: { loadPhase: true } });
+  const args: [{ scenarios: string[]; window: typeof window }] = [{ scenarios: ['baseline'], window }];
+  const workflowId = 'exp-idle';
+  const execute = (taskQueue: string) => harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId, args });
+  await harness.withWorker(doubles, execute);
+  expect(doubles.calls.filter((c) => c.name === 'runPodChurn' || c.name === 'scrapeApiMetrics')).toEqual([]);
+  const history = await harness.env.client.workflow.getHandle('exp-idle/baseline/1').fetchHistory();
+  expect(patchMarkers(history)).not.toContain(PATCHES.loadPhase);
+});
