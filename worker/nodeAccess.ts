@@ -4,12 +4,16 @@
  * node map (the default then). One transport per worker: the activities
  * get it injected and never know which it is.
  */
+import * as path from 'node:path';
 import { validateExperiment } from '../src/config/experiment';
-import { nodeAccessOf } from '../src/config/nodeAccess';
+import { nodeAccessOf, testbedAccessImage } from '../src/config/nodeAccess';
+import { hardenlabHome } from '../src/config/paths';
 import { withEnvironmentDefaults, type WorkerConfigSource } from '../src/config/resolve';
 import { loadWorkerConfig } from '../src/config/workerConfig';
 import { createKubeNodeConnector } from '../src/nodeaccess';
 import { Ssh2Connector, type SshConnector } from '../src/ssh';
+
+const simDirOf = (env: NodeJS.ProcessEnv) => path.join(hardenlabHome(env), 'sim');
 
 export async function nodeTransport(source: WorkerConfigSource | undefined, env: NodeJS.ProcessEnv): Promise<SshConnector> {
   const ssh = new Ssh2Connector({ defaultAgentSocket: env.SSH_AUTH_SOCK });
@@ -23,5 +27,7 @@ export async function nodeTransport(source: WorkerConfigSource | undefined, env:
   if (nodeAccessOf(config).access !== 'kubernetes' || !config.cluster.kubeconfigPath) return ssh;
   const cluster = { kubeconfigPath: config.cluster.kubeconfigPath!, context: config.cluster.context };
   const choice = nodeAccessOf(config);
-  return createKubeNodeConnector(cluster, { image: choice.image!, tolerations: choice.tolerations });
+  // On the test bed, the access image as its registry serves it, pinned by the digest the registry gave it.
+  const served = config.cluster.provider === 'local' && !config.nodeAccessImage ? testbedAccessImage(simDirOf(env)) : undefined;
+  return createKubeNodeConnector(cluster, { image: served ?? choice.image!, tolerations: choice.tolerations });
 }

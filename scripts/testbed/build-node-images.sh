@@ -3,14 +3,15 @@
 # tarball made here from Debian packages and a few lines of C, which containerd on a node imports at boot.
 #   <cache>/node-images-<key>/pause.tar     hardenlab.local/pause:3.10  (the pod sandbox: a static pause)
 #   <cache>/node-images-<key>/busybox.tar   hardenlab.local/busybox:1   (Debian's busybox-static: test pods)
-#   <cache>/node-images-<key>/node-access.tar  hardenlab.local/node-access:1  (the access pod: busybox's nsenter and a
-#                                           portable sysstat for nodes without one, src/nodeaccess/sysstatKit.ts)
 #   <cache>/node-images-<key>/registry/     the distribution registry, from Debian's docker-registry package, which
 #                                           serves the images below on the node network (pods really pull them)
 #   <cache>/node-images-<key>/push/*.tar    images the test bed pushes to that registry, under the names the
 #                                           experiment uses (nodes pull docker.io names from it: no outside registry):
 #     thenetworkchuck/nccoffee:pourover          the thesis's demo site stand-in: nginx serving a page, as root, port 80
 #     nginxinc/nginx-unprivileged:1.27-alpine    the hardened runs' image: the same nginx as uid 101 on port 8080
+#     hardenlab/node-access:1                    the access pod's image: busybox's nsenter, and a portable sysstat for
+#                                                nodes without one (src/nodeaccess/sysstatKit.ts); pinned by the digest
+#                                                the registry gives it (realnodes.sh registry-up records it)
 # Prints the folder on its last line. The key hashes this script and its library, so an edit rebuilds.
 set -euo pipefail
 
@@ -79,7 +80,8 @@ done
 dpkg-deb -f "$work"/access/deb/sysstat_*.deb Version >"$kit/VERSION"
 (cd "$kit" && find . -type f | sort | xargs sha256sum) >"$work/access/SHA256SUMS"
 mv "$work/access/SHA256SUMS" "$kit/SHA256SUMS"
-docker_archive hardenlab.local/node-access:1 "$work/access/rootfs" '["/bin/sh"]' "$staging/node-access.tar"
+mkdir -p "$staging/push"
+docker_archive docker.io/hardenlab/node-access:1 "$work/access/rootfs" '["/bin/sh"]' "$staging/push/node-access.tar"
 
 # The registry: Debian's static build, unpacked from its package (not installed: no service starts here).
 mkdir -p "$work/registry/deb" "$staging/registry"

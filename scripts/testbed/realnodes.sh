@@ -219,7 +219,10 @@ registry_up() {
     # The archive's own tag (docker.io/<repo>:<tag>) becomes <repo>:<tag> in the registry.
     ref="$(tar -xOf "$tar" manifest.json | sed -n 's/.*"RepoTags":\["docker\.io\/\([^"]*\)"\].*/\1/p')"
     [[ -n "$ref" ]] || die "$tar has no docker.io tag"
-    in_ns skopeo copy --quiet --dest-tls-verify=false "docker-archive:$tar" "docker://$GATEWAY:$HL_REGISTRY_PORT/$ref" >&2
+    # The digest the registry serves it under: the worker pins the access pod's image by it (src/testbed/accessImage.ts).
+    mkdir -p "$HL_STATE/registry/digests"
+    in_ns skopeo copy --quiet --dest-tls-verify=false --digestfile "$HL_STATE/registry/digests/${ref//[\/:]/_}" \
+      "docker-archive:$tar" "docker://$GATEWAY:$HL_REGISTRY_PORT/$ref" >&2
     log "pushed $ref to the node network's registry"
   done; done
   stop_pid "$PIDS/registry.pid" 5

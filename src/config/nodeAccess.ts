@@ -3,6 +3,8 @@
  * map, or through the Kubernetes API with a hostPID pod per node that nsenters into it (src/nodeaccess/). An environment field
  * (src/config/trust.ts): the access pod is root on the node, so only the worker's config may choose it.
  */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { ExperimentConfig } from './experiment';
 
 export type NodeAccessKind = 'ssh' | 'kubernetes';
@@ -15,17 +17,26 @@ export type NodeAccessKind = 'ssh' | 'kubernetes';
 export const DEFAULT_ACCESS_IMAGE =
   'docker.io/library/busybox:1.36.1@sha256:73aaf090f3d85aa34ee199857f03fa3a95c8ede2ffd4cc2cdb5b94e566b11662';
 /**
- * The project's access image, which the test bed's nodes import at boot (scripts/testbed/build-node-images.sh):
- * Debian's static busybox for nsenter, and a portable sysstat for nodes without one. Its registry name is one no
- * registry serves, so the nodes never pull it: a tag cannot move under them.
+ * The project's access image (scripts/testbed/build-node-images.sh): Debian's static busybox for nsenter, and a
+ * portable sysstat for nodes without one. The test bed's registry serves it; a worker on the test bed pins it by the
+ * digest the registry gave it (testbedAccessImage), and this unpinned name is only what `validate` shows before one runs.
  */
-export const TESTBED_ACCESS_IMAGE = 'hardenlab.local/node-access:1';
-/** Images of this prefix exist only as imports on the test bed's nodes (never pulled), so they need no digest. */
-export const TESTBED_IMAGE_PREFIX = 'hardenlab.local/';
+export const TESTBED_ACCESS_IMAGE = 'docker.io/hardenlab/node-access:1';
+
+/** The access image as a real-node test bed's registry serves it, by digest; undefined when no such bed has pushed it. */
+export function testbedAccessImage(simDir: string): string | undefined {
+  const file = path.join(simDir, 'real', 'registry', 'digests', TESTBED_ACCESS_IMAGE.replace(/^docker\.io\//, '').replace(/[/:]/g, '_'));
+  let digest = '';
+  try {
+    digest = readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  return /^sha256:[0-9a-f]{64}$/.test(digest) ? `${TESTBED_ACCESS_IMAGE.replace(/:[^/]*$/, '')}@${digest}` : undefined;
+}
 
 /** Why `image` is not fit for the access pod, or undefined: anything a registry serves must be pinned by digest. */
 export function accessImageProblem(image: string): string | undefined {
-  if (image.startsWith(TESTBED_IMAGE_PREFIX)) return undefined;
   if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
   return (
     `${image} is not pinned by digest: the access pod runs as root in every node's namespaces, so name it as ` +

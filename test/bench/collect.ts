@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { nodeAccessOf } from '../../src/config/nodeAccess';
+import { testbedAccessImage } from '../../src/config/nodeAccess';
 import { hardenlabHome } from '../../src/config/paths';
 import { loadKubeClient } from '../../src/kube/client';
 import { resetRun } from '../../src/kube/reset';
@@ -53,7 +53,8 @@ export async function benchCollect(): Promise<void> {
   }
   const node = (await loadNodeMap(path.join(layout.simDir, 'nodes.yaml'))).nodes[0]!;
   const kubeconfigPath = path.join(layout.simDir, 'kubeconfig');
-  const image = nodeAccessOf({ nodeAccess: 'kubernetes', cluster: { provider: 'local' } } as Parameters<typeof nodeAccessOf>[0]).image!;
+  const image = testbedAccessImage(layout.simDir);
+  if (!image) throw new Error(`the test bed's registry recorded no access image digest under ${layout.simDir}`);
   const runId = `bench-collect-${process.pid}`;
   const ssh = await new Ssh2Connector().connect(node);
   const api = await createKubeNodeConnector({ kubeconfigPath }, { image }).connect(node, { runId });

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { createSamplingActivities } from '../../activities/sampling';
-import { TESTBED_ACCESS_IMAGE } from '../../src/config/nodeAccess';
+import { testbedAccessImage } from '../../src/config/nodeAccess';
 import type { NodeSeries } from '../../src/domain/samples';
 import { loadKubeClient } from '../../src/kube/client';
 import { waitForNodeReady } from '../../src/kube/wait';
@@ -56,12 +56,16 @@ if (unsupported && process.env.CI === 'true') throw new Error(`real nodes must r
 const describeReal = unsupported ? describe.skip : describe;
 
 describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: ${unsupported})` : ''}`, () => {
-  const connector = () => createKubeNodeConnector({ kubeconfigPath: up.kubeconfigPath }, { image: TESTBED_ACCESS_IMAGE });
+  // The project's access image as the bed's registry serves it, by digest: the nodes pull it from there.
+  const connector = () => createKubeNodeConnector({ kubeconfigPath: up.kubeconfigPath }, { image: accessImage });
+  let accessImage = '';
 
   beforeAll(async () => {
     const started = Date.now();
     up = await simUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
     log(`sim up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    accessImage = testbedAccessImage(path.dirname(up.kubeconfigPath)) ?? '';
+    expect(accessImage).toMatch(/^docker\.io\/hardenlab\/node-access@sha256:[0-9a-f]{64}$/);
   });
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
-import { TESTBED_ACCESS_IMAGE } from '../../src/config/nodeAccess';
+import { testbedAccessImage } from '../../src/config/nodeAccess';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import { loadKubeClient } from '../../src/kube/client';
 import type { KubeObject } from '../../src/kube/types';
@@ -72,7 +72,7 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
     const experiment = {
       cluster: { provider: 'kubeconfig', kubeconfigPath: up.kubeconfigPath },
       nodeAccess: 'kubernetes',
-      nodeAccessImage: TESTBED_ACCESS_IMAGE,
+      nodeAccessImage: testbedAccessImage(path.dirname(up.kubeconfigPath)),
     };
     fs.writeFileSync(path.join(home, 'worker.yaml'), stringify({ experiment }));
     const env = { ...process.env, HARDENLAB_CONFIG: path.join(home, 'worker.yaml'), HARDENLAB_HOME: data };

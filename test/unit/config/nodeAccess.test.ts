@@ -1,6 +1,15 @@
 import { validateExperiment, type ExperimentConfig } from '../../../src/config/experiment';
-import { DEFAULT_ACCESS_IMAGE, namedEnvironmentAccessProblem, nodeAccessOf, TESTBED_ACCESS_IMAGE } from '../../../src/config/nodeAccess';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  DEFAULT_ACCESS_IMAGE,
+  namedEnvironmentAccessProblem,
+  nodeAccessOf,
+  TESTBED_ACCESS_IMAGE,
+  testbedAccessImage,
+} from '../../../src/config/nodeAccess';
 import { resolveExperimentConfig } from '../../../src/config/resolve';
+import { tempDirSync } from '../../support/tempDir';
 
 const PINNED = `r.example/bb@sha256:${'ab'.repeat(32)}`;
 
@@ -46,7 +55,7 @@ describe('nodeAccess: which transport reaches the nodes', () => {
     expect(validateExperiment({ nodeAccess: 'telnet' })).toMatchObject({ ok: false, errors: [{ field: 'nodeAccess' }] });
   });
 
-  test('the access image must be pinned by digest, except the test bed\'s own imports, which no registry serves', () => {
+  test('the access image must be pinned by digest, the test bed\'s own too', () => {
     expect(DEFAULT_ACCESS_IMAGE).toMatch(/@sha256:[0-9a-f]{64}$/);
     for (const image of ['busybox:1.36', 'r.example/bb@sha256:1', `r.example/bb@sha256:${'AB'.repeat(32)}`, 'r.example/bb:1 @sha256:x']) {
       expect(validateExperiment({ nodeAccessImage: image })).toMatchObject({
@@ -55,9 +64,22 @@ describe('nodeAccess: which transport reaches the nodes', () => {
       });
     }
     expect(validateExperiment({ nodeAccessImage: PINNED }).ok).toBe(true);
-    expect(validateExperiment({ nodeAccessImage: TESTBED_ACCESS_IMAGE }).ok).toBe(true);
+    // The test bed's own image is served by its registry like any other: a worker there pins it by the digest (below).
+    expect(validateExperiment({ nodeAccessImage: TESTBED_ACCESS_IMAGE }).ok).toBe(false);
     const emptyKey = validateExperiment({ nodeAccessTolerations: [''] });
     expect(emptyKey).toMatchObject({ ok: false, errors: [{ field: 'nodeAccessTolerations.0' }] });
+  });
+
+  test("on the test bed, the access image is pinned by the digest its registry recorded, and absent without one", () => {
+    const sim = tempDirSync('hardenlab-sim-');
+    expect(testbedAccessImage(sim)).toBeUndefined();
+    const digests = path.join(sim, 'real', 'registry', 'digests');
+    fs.mkdirSync(digests, { recursive: true });
+    fs.writeFileSync(path.join(digests, 'hardenlab_node-access_1'), `sha256:${'cd'.repeat(32)}\n`);
+    expect(testbedAccessImage(sim)).toBe(`docker.io/hardenlab/node-access@sha256:${'cd'.repeat(32)}`);
+    expect(validateExperiment({ nodeAccessImage: testbedAccessImage(sim) }).ok).toBe(true);
+    fs.writeFileSync(path.join(digests, 'hardenlab_node-access_1'), 'latest\n');
+    expect(testbedAccessImage(sim)).toBeUndefined();
   });
 
   test("a named environment may not switch the worker's one node transport, nor its cluster under kubernetes access", () => {
