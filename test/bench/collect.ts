@@ -68,9 +68,8 @@ export async function benchCollect(): Promise<void> {
     const viaSsh = median(await timedDownloads(ssh, remote, local));
     const viaApi = median(await timedDownloads(api, remote, local));
     const mib = bytes / 2 ** 20;
-    console.log(
-      `collect throughput on ${node.name}: a 24 h sa file at 10 s (${RECORDS} records x ${perRecord} B + ${header} B = ${mib.toFixed(1)} MiB)`,
-    );
+    const file = `${RECORDS} records x ${perRecord} B + ${header} B = ${mib.toFixed(1)} MiB`;
+    console.log(`collect throughput on ${node.name}: a 24 h sa file at 10 s (${file})`);
     console.log(`  SSH (SFTP)              ${viaSsh.toFixed(2)} s = ${(mib / viaSsh).toFixed(1)} MiB/s (median of ${ROUNDS})`);
     console.log(`  Kubernetes exec API     ${viaApi.toFixed(2)} s = ${(mib / viaApi).toFixed(1)} MiB/s (median of ${ROUNDS})`);
     console.log(`  ratio exec / SSH time: ${(viaApi / viaSsh).toFixed(2)}x`);
