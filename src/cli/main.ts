@@ -96,8 +96,10 @@ export function buildCli(): Command {
       '--ready-timeout <seconds>',
       'how long to wait for a ready API server and Ready nodes (default 180; slow machines and VMs need more)',
     )
-    .action(async (opts: { nodes: NodeKind; readyTimeout?: string }) =>
-      simCommand('up', { nodes: opts.nodes, readyTimeoutSeconds: opts.readyTimeout }),
+    .option('--node-count <n>', 'how many nodes, 1 to 3 (default 3); recorded in the data folder, so later commands use as many')
+    .option('--minimal', 'real nodes without the image registry and load balancer (slow hosts such as a VM; pods use imported images)')
+    .action(async (opts: { nodes: NodeKind; readyTimeout?: string; nodeCount?: string; minimal?: boolean }) =>
+      simCommand('up', { nodes: opts.nodes, readyTimeoutSeconds: opts.readyTimeout, nodeCount: opts.nodeCount, minimal: opts.minimal }),
     );
   sim
     .command('down')

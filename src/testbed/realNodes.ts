@@ -89,10 +89,7 @@ export async function script(
   return stdout;
 }
 
-/**
- * Why real nodes cannot run here (every missing piece and what to do, from cgroupHost.ts's decision on this
- * host's layout), or undefined when they can, on cgroup v1 or v2.
- */
+/** Why real nodes cannot run here (each missing piece and what to do: cgroupHost.ts), or undefined when they can (v1 or v2). */
 export function realNodesUnsupported(): string | undefined {
   const verdict = detectCgroupHost();
   return verdict.ok ? undefined : describeMissing(verdict);
@@ -145,14 +142,16 @@ export function realNodeStatus(layout: SimLayout, node: SimNode): RealNodeStatus
   return status;
 }
 
+const SSH_WAIT_MS = 300_000; // for a started node's sshd at least: 1.3 s natively, minutes in a TCG guest
+
 /**
  * Creates and boots every node (reusing those that run), then waits for each node's sshd through its
- * loopback forward. The API server's port is forwarded into the namespace for the kubelets.
+ * loopback forward (sshWaitMs each, at least SSH_WAIT_MS). The API server's port is forwarded into the namespace for the kubelets.
  */
-export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets?: KubeletSetup): Promise<void> {
+export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets?: KubeletSetup, sshWaitMs = SSH_WAIT_MS): Promise<void> {
   const { layout, log } = ctx;
   await script(ctx, ['net-up'], { HL_API_PORT: String(layout.instance.ports.kubeApiserver) });
-  if (kubelets) await script(ctx, ['registry-up', kubelets.imagesDir, ...kubelets.registryDirs], {}, 600_000);
+  if (kubelets && kubelets.registryDirs) await script(ctx, ['registry-up', kubelets.imagesDir, ...kubelets.registryDirs], {}, 600_000);
   for (const node of layout.instance.nodes) {
     const index = String(nodeIndex(layout, node));
     await script(ctx, ['node-create', node.name, index], { HL_IMAGE: image, HL_AUTHORIZED_KEYS: layout.authorizedKeysPath }, 300_000);
@@ -168,9 +167,9 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
     await waitFor(
       `sshd of real node ${node.name} on ${node.address}:22`,
       async () => ((await sshAnswers(node.address)) ? true : undefined),
-      300_000,
+      Math.max(SSH_WAIT_MS, sshWaitMs),
       200,
-    ); // 1.3 s natively; minutes in a TCG guest
+    );
   }
   writeRealKnownHosts(layout);
   log(`real nodes up: ${layout.instance.nodes.map((node) => `${node.name} (${node.address})`).join(', ')}`);
@@ -261,8 +260,8 @@ export interface KubeletSetup {
   kubeletDir: string;
   /** build-node-images.sh's folder: tarballs each node imports at boot, the registry and what it serves. */
   imagesDir: string;
-  /** More folders whose push/*.tar the registry serves (build-tool-images.sh's). */
-  registryDirs: readonly string[];
+  /** More folders whose push/*.tar the registry serves (build-tool-images.sh's); false: no registry at all. */
+  registryDirs: readonly string[] | false;
   /** The worker's kube-hunter packages, bound read-only into every node for `--interface` (its wrapper runs them). */
   kubeHunterSitePackages?: string;
 }

@@ -63,6 +63,8 @@ export interface SimUpOptions extends SimOptions {
   readyTimeoutMs?: number;
   /** `kwok` (default): simulated nodes with sshd hosts on this machine; `real`: system containers with a kubelet. */
   nodes?: NodeKind;
+  /** Real nodes only, without the node network's registry and load balancer (startRealNodes' `minimal`). */
+  minimal?: boolean;
 }
 
 export interface SimUpResult {
@@ -212,7 +214,7 @@ export async function simUp(options: SimUpOptions): Promise<SimUpResult> {
     if (kind === 'real') {
       if (cgroupPlan) writeCgroupPlan(layout, cgroupPlan);
       if (layout.instance.nodes.some((node) => !realNodeStatus(layout, node).running)) started = true;
-      await startRealNodes(ctx, cache);
+      await startRealNodes(ctx, cache, { minimal: options.minimal === true, waitMs: readyTimeoutMs });
     } else {
       await ensureNodes(ctx, layout.instance.nodes);
     }

@@ -79,3 +79,18 @@ test('`hardenlab analyze --json` prints the documented shape for a real sar file
   expect(metric.box).toHaveLength(5);
   expect(typeof metric.outliers).toBe('number');
 });
+
+test('`hardenlab sim up --node-count` outside 1 to 3 is refused, naming the option, before anything starts', async () => {
+  const home = await tempDir('hardenlab-cli-nodecount-');
+  for (const count of ['4', '0', 'two']) {
+    const failed = await run(process.execPath, [bin, 'sim', 'up', '--nodes', 'real', '--node-count', count], {
+      env: { ...process.env, HARDENLAB_HOME: home },
+    }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain(`--node-count must be a whole number from 1 to 3, got '${count}'`);
+  }
+  expect(await fs.readdir(home)).toEqual([]);
+});
