@@ -142,11 +142,11 @@ export function realNodeStatus(layout: SimLayout, node: SimNode): RealNodeStatus
   return status;
 }
 
-const SSH_WAIT_MS = 300_000; // for a started node's sshd at least: 1.3 s natively, minutes in a TCG guest
+const SSH_WAIT_MS = 300_000; // at least, for a node's copy and its sshd: 1.3 s natively, minutes in a TCG guest
 
 /**
- * Creates and boots every node (reusing those that run), then waits for each node's sshd through its
- * loopback forward (sshWaitMs each, at least SSH_WAIT_MS). The API server's port is forwarded into the namespace for the kubelets.
+ * Creates and boots every node (reusing those that run), then waits for each node's sshd through its loopback
+ * forward (sshWaitMs for each copy and sshd, at least SSH_WAIT_MS). The API server's port is forwarded in.
  */
 export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets?: KubeletSetup, sshWaitMs = SSH_WAIT_MS): Promise<void> {
   const { layout, log } = ctx;
@@ -154,7 +154,8 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
   if (kubelets && kubelets.registryDirs) await script(ctx, ['registry-up', kubelets.imagesDir, ...kubelets.registryDirs], {}, 600_000);
   for (const node of layout.instance.nodes) {
     const index = String(nodeIndex(layout, node));
-    await script(ctx, ['node-create', node.name, index], { HL_IMAGE: image, HL_AUTHORIZED_KEYS: layout.authorizedKeysPath }, 300_000);
+    const env = { HL_IMAGE: image, HL_AUTHORIZED_KEYS: layout.authorizedKeysPath };
+    await script(ctx, ['node-create', node.name, index], env, Math.max(SSH_WAIT_MS, sshWaitMs)); // a copy of the image: 1-5 min under TCG
   }
   if (kubelets) await prepareKubelets(ctx, kubelets);
   const binds: Record<string, string> = kubelets ? { HL_NODE_BIN: kubelets.kubeletDir, HL_IMAGES: kubelets.imagesDir } : {};
