@@ -94,7 +94,7 @@ export function buildCli(): Command {
     )
     .option(
       '--ready-timeout <seconds>',
-      'how long to wait for a ready API server and Ready nodes (default 180; slow machines and VMs need more)',
+      'how long to wait for a ready API server, each real node (copy, sshd, registration) and Ready nodes (default 180; VMs need more)',
     )
     .option('--node-count <n>', 'how many nodes, 1 to 3 (default 3); recorded in the data folder, so later commands use as many')
     .option('--minimal', 'real nodes without the image registry and load balancer (slow hosts such as a VM; pods use imported images)')
