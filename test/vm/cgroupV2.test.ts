@@ -146,13 +146,15 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
           .map(([node, nanos, usec]) => [node!, { seconds: Number(nanos) / 1e9, cpuSeconds: Number(usec) / 1e6 }]),
       );
     const [before, after] = [usage('cgroup-usage-before.txt'), usage('cgroup-usage-after.txt')];
-    // CPUs each node used over the sar window, by its own cgroup's usage_usec.
+    // CPUs each node used over 20 s with the pod running, by its own cgroup's usage_usec.
     const [other, busy] = ['sim-node-1', 'sim-node-2'].map(
       (node) => (after.get(node)!.cpuSeconds - before.get(node)!.cpuSeconds) / (after.get(node)!.seconds - before.get(node)!.seconds),
     );
     log(`CPUs used by each node's cgroup while node 2 is busy: node 1 ${other!.toFixed(2)}, node 2 ${busy!.toFixed(2)}`);
-    expect(busy).toBeGreaterThan(0.25);
-    expect(busy).toBeGreaterThan(3 * other!);
+    // Under TCG an idle node's kubelet and containerd take about a quarter of a CPU (0.26 in two runs, against 0.78
+    // and 0.81 for node 2): the pod's share shows as the difference, and the idle node stays well under half a CPU.
+    expect(busy! - other!).toBeGreaterThan(0.35);
+    expect(other).toBeLessThan(0.45);
     expect(busy).toBeLessThan(1.1); // cpu.max: one CPU
   });
 

@@ -67,7 +67,7 @@ POD
 kubectl wait --for=jsonpath='{.status.phase}'=Running pod/busy --timeout=900s || exit
 echo "$busy_node" >"$out/busy-node"
 
-next "sar -u in every node at once, and each node's cgroup (cpu.stat) around it"
+next "each node's cgroup (cpu.stat) over 20 s, then sar -u in every node at once"
 # usage_usec of each node's cgroup (the path realnodes-cgroup2.sh recorded) and the time: CPU the node used, as
 # the host's cgroup v2 accounts it, whatever the node's own /proc/stat says.
 cgroup_usage() {
@@ -77,12 +77,14 @@ cgroup_usage() {
     printf '%s %s %s\n' "$name" "$(date +%s%N)" "$(awk '$1 == "usage_usec" {print $2}' "$(cat "$sim/real/cgroups/$name")/cpu.stat")"
   done
 }
+# A quiet 20 s of their own: under TCG the SSH logins and sar's start cost a node a quarter of a CPU.
 cgroup_usage >"$out/cgroup-usage-before.txt"
+sleep 20
+cgroup_usage >"$out/cgroup-usage-after.txt"
 for entry in "${nodes[@]}"; do
   on_node "${entry#* }" 'LC_ALL=C sar -u 2 8' >"$out/sar-${entry%% *}.txt" 2>&1 &
 done
 wait
-cgroup_usage >"$out/cgroup-usage-after.txt"
 for entry in "${nodes[@]}"; do on_node "${entry#* }" "cat /sys/fs/cgroup/cgroup.controllers; grep -c ^processor /proc/cpuinfo; free -m" \
   >"$out/inside-${entry%% *}.txt" 2>&1; done
 cat /sys/fs/cgroup/hardenlab.slice/*/cpu.max /sys/fs/cgroup/hardenlab.slice/*/memory.max >"$out/scope-limits.txt" 2>&1
