@@ -1,5 +1,14 @@
 import * as os from 'node:os';
-import { DEFAULT_SIM_INSTANCE, describeSimStatus, SIM_NODES, simDown, simStatus, simUp, type NodeKind, type SimInstance } from '../../testbed';
+import {
+  DEFAULT_SIM_INSTANCE,
+  describeSimStatus,
+  SIM_NODES,
+  simDown,
+  simStatus,
+  simUp,
+  type NodeKind,
+  type SimInstance,
+} from '../../testbed';
 import { decideCgroupHost, describeCgroupPlan, describeMissing } from '../../testbed/cgroupHost';
 import { formatCgroupHostRecord, readCgroupHostFacts } from '../../testbed/cgroupHostRecord';
 
