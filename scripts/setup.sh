@@ -5,7 +5,8 @@
 #                             nodes' Debian image), kube-bench, kube-hunter
 #   scripts/setup.sh --test   the same plus what the tests need: R (cross-checks), Chromium (report and UI tests),
 #                             prometheus-node-exporter (sampler benchmark), compose-check (compose test), shellcheck,
-#                             PostgreSQL and the Temporal server, SQL tool and UI built from Go modules (teams test)
+#                             PostgreSQL and the Temporal server, SQL tool and UI built from Go modules (teams test),
+#                             QEMU for the cgroup v2 proof (test/vm/, HARDENLAB_VM_TEST=1; it builds its guest)
 # Heavy builds go to a version-keyed cache outside the repository ($HARDENLAB_CACHE, default ~/.cache/hardenlab).
 set -euo pipefail
 
@@ -25,6 +26,7 @@ if $with_tests; then
   bash scripts/analysis/install-apt.sh
   bash scripts/lib/apt-install.sh teams postgresql   # the team set-up's database (hardenlab sim temporal up)
   bash scripts/lib/apt-install.sh lint shellcheck   # the fast tier's shell lint (test/unit/lint/shellcheck.test.ts)
+  bash scripts/testbed/install-vm-apt.sh   # QEMU: the cgroup v2 proof's guest (test/vm/, its own lane)
 fi
 
 stage "Node.js dependencies and build"

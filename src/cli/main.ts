@@ -95,10 +95,11 @@ export function buildCli(): Command {
     .option('--config <file>', 'a test bed file (kind: TestBed): node kind, count, CPU and memory, addresses and ports')
     .option(
       '--ready-timeout <seconds>',
-      'how long to wait for a ready API server and Ready nodes (default 180; slow machines and VMs need more)',
+      'how long to wait for a ready API server, each real node (copy, sshd, registration) and Ready nodes (default 180; VMs need more)',
     )
-    .action(async (opts: { nodes?: NodeKind; config?: string; readyTimeout?: string }) =>
-      simCommand('up', { nodes: opts.nodes, config: opts.config, readyTimeoutSeconds: opts.readyTimeout }),
+    .option('--minimal', 'real nodes without the image registry and load balancer (slow hosts such as a VM; pods use imported images)')
+    .action(async (opts: { nodes?: NodeKind; config?: string; readyTimeout?: string; minimal?: boolean }) =>
+      simCommand('up', { nodes: opts.nodes, config: opts.config, readyTimeoutSeconds: opts.readyTimeout, minimal: opts.minimal }),
     );
   sim
     .command('down')

@@ -236,8 +236,14 @@ const DELEGATION_TEXT: Record<Delegation, string> = {
 /** The one-line answer for `sim up --nodes real` and the demo. */
 export function describeCgroupPlan(plan: CgroupPlan): string {
   const unified = plan.hierarchy === 'v2' ? ' (unified)' : '';
-  return `real nodes use cgroup ${plan.hierarchy}${unified}: ${DELEGATION_TEXT[plan.delegation]}; 1 CPU, 2 GiB, 4096 tasks each`;
+  const line = `real nodes use cgroup ${plan.hierarchy}${unified}: ${DELEGATION_TEXT[plan.delegation]}; 1 CPU, 2 GiB, 4096 tasks each`;
+  return plan.hierarchy === 'v2' ? `${line}\n${V2_PROC_STAT}` : line;
 }
+
+/** lxcfs takes a container's CPU use only from cgroup v1's cpuacct: on v2 a node's own sysstat sees the host's CPU. */
+export const V2_PROC_STAT =
+  "note: on cgroup v2 a node's own /proc/stat, and so sar inside it, shows the host's CPU (lxcfs has no v2 CPU view, " +
+  'lxc/lxcfs#593); the node\'s cgroup (cpu.stat, sim status) is its own';
 
 /** Every missing piece with what to do, one per line after a heading. */
 export function describeMissing(verdict: Extract<CgroupVerdict, { ok: false }>): string {

@@ -15,7 +15,10 @@ export function describeSimStatus(status: SimStatusResult): string[] {
     lines.push(
       `nodes: ${status.nodes === 'real' ? 'real (system containers with a kubelet)' : 'kwok (simulated, sshd hosts on this machine)'}`,
     );
-  if (status.cgroup) lines.push(`cgroup: ${describeCgroupPlan(status.cgroup).replace(/^real nodes use cgroup /, '')}`);
+  if (status.cgroup) {
+    const [plan, ...notes] = describeCgroupPlan(status.cgroup).split('\n');
+    lines.push(`cgroup: ${plan!.replace(/^real nodes use cgroup /, '')}`, ...notes.map((note) => `  ${note}`));
+  }
   const label = status.nodes === 'real' ? 'real node' : 'node host';
   for (const host of status.nodeHosts) {
     const usage =

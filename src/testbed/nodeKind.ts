@@ -12,7 +12,7 @@ import {
   realNodesUp,
   type RealNodesContext,
 } from './realNodes';
-import { initializeRealNodes } from './realNodeRegistration';
+import { initializeRealNodes, REGISTRATION_TIMEOUT_MS } from './realNodeRegistration';
 import { readConfigInForce } from './configInForce';
 import { NODE_KINDS, type NodeKind } from './testbedConfig';
 
@@ -39,15 +39,25 @@ export function realNodesContext(ctx: ClusterContext, cache: string): RealNodesC
   return { layout: ctx.layout, cache, log: ctx.log, env: ctx.env };
 }
 
+export interface RealNodesStart {
+  /**
+   * Only the nodes: no image registry in the node network (pods then run only the images each node imports at
+   * boot) and no load balancer. For slow hosts, such as the cgroup v2 proof's TCG guest, whose check needs neither.
+   */
+  minimal?: boolean;
+  /** How long each node's sshd and registration may take (at least their defaults; a TCG guest needs far more). */
+  waitMs?: number;
+}
+
 /**
  * Boots the real nodes against the running control plane: node image and images from the cache (built on
  * first use), a client certificate per node signed by the cluster CA, then registration and initialization.
  */
-export async function startRealNodes(ctx: ClusterContext, cache: string): Promise<void> {
+export async function startRealNodes(ctx: ClusterContext, cache: string, start: RealNodesStart = {}): Promise<void> {
   const rn = realNodesContext(ctx, cache);
   const image = await ensureNodeImage(rn);
   const imagesDir = await ensureNodeImages(rn);
-  const toolImagesDir = await ensureToolImages(rn);
+  const toolImagesDir = start.minimal ? undefined : await ensureToolImages(rn);
   const pki = path.join(ctx.layout.kwokClusterDir, 'pki');
   await realNodesUp(rn, image, {
     caCertPath: path.join(pki, 'ca.crt'),
@@ -55,11 +65,11 @@ export async function startRealNodes(ctx: ClusterContext, cache: string): Promis
     tlsServerName: 'localhost',
     kubeletDir: path.dirname(ctx.binaries.kubelet),
     imagesDir,
-    registryDirs: [toolImagesDir],
+    registryDirs: toolImagesDir ? [toolImagesDir] : false,
     kubeHunterSitePackages: kubeHunterSitePackages(
       toolPaths(readToolVersions(), { ...ctx.env, HARDENLAB_CACHE: cache }).kubeHunterVenv,
     ),
-  });
-  await initializeRealNodes(rn, (args) => kubectl(ctx, args));
-  await loadBalancerUp(rn, ctx.binaries.kubectl);
+  }, start.waitMs);
+  await initializeRealNodes(rn, (args) => kubectl(ctx, args), Math.max(REGISTRATION_TIMEOUT_MS, start.waitMs ?? 0));
+  if (!start.minimal) await loadBalancerUp(rn, ctx.binaries.kubectl);
 }

@@ -90,10 +90,7 @@ export async function script(
   return stdout;
 }
 
-/**
- * Why real nodes cannot run here (every missing piece and what to do, from cgroupHost.ts's decision on this
- * host's layout), or undefined when they can, on cgroup v1 or v2.
- */
+/** Why real nodes cannot run here (each missing piece and what to do: cgroupHost.ts), or undefined when they can (v1 or v2). */
 export function realNodesUnsupported(): string | undefined {
   const verdict = detectCgroupHost();
   return verdict.ok ? undefined : describeMissing(verdict);
@@ -146,17 +143,20 @@ export function realNodeStatus(layout: SimLayout, node: SimNode): RealNodeStatus
   return status;
 }
 
+const SSH_WAIT_MS = 300_000; // at least, for a node's copy and its sshd: 1.3 s natively, minutes in a TCG guest
+
 /**
- * Creates and boots every node (reusing those that run), then waits for each node's sshd through its
- * loopback forward. The API server's port is forwarded into the namespace for the kubelets.
+ * Creates and boots every node (reusing those that run), then waits for each node's sshd through its loopback
+ * forward (sshWaitMs for each copy and sshd, at least SSH_WAIT_MS). The API server's port is forwarded in.
  */
-export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets?: KubeletSetup): Promise<void> {
+export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets?: KubeletSetup, sshWaitMs = SSH_WAIT_MS): Promise<void> {
   const { layout, log } = ctx;
   await script(ctx, ['net-up'], { HL_API_PORT: String(layout.instance.ports.kubeApiserver) });
-  if (kubelets) await script(ctx, ['registry-up', kubelets.imagesDir, ...kubelets.registryDirs], {}, 600_000);
+  if (kubelets && kubelets.registryDirs) await script(ctx, ['registry-up', kubelets.imagesDir, ...kubelets.registryDirs], {}, 600_000);
   for (const node of layout.instance.nodes) {
     const index = String(nodeIndex(layout, node));
-    await script(ctx, ['node-create', node.name, index], { HL_IMAGE: image, HL_AUTHORIZED_KEYS: layout.authorizedKeysPath }, 300_000);
+    const env = { HL_IMAGE: image, HL_AUTHORIZED_KEYS: layout.authorizedKeysPath };
+    await script(ctx, ['node-create', node.name, index], env, Math.max(SSH_WAIT_MS, sshWaitMs)); // a copy of the image: 1-5 min under TCG
   }
   if (kubelets) await prepareKubelets(ctx, kubelets);
   const binds: Record<string, string> = kubelets ? { HL_NODE_BIN: kubelets.kubeletDir, HL_IMAGES: kubelets.imagesDir } : {};
@@ -169,9 +169,9 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
     await waitFor(
       `sshd of real node ${node.name} on ${node.address}:22`,
       async () => ((await sshAnswers(node.address)) ? true : undefined),
-      300_000,
+      Math.max(SSH_WAIT_MS, sshWaitMs),
       200,
-    ); // 1.3 s natively; minutes in a TCG guest
+    );
   }
   writeRealKnownHosts(layout);
   log(`real nodes up: ${layout.instance.nodes.map((node) => `${node.name} (${node.address})`).join(', ')}`);
@@ -262,8 +262,8 @@ export interface KubeletSetup {
   kubeletDir: string;
   /** build-node-images.sh's folder: tarballs each node imports at boot, the registry and what it serves. */
   imagesDir: string;
-  /** More folders whose push/*.tar the registry serves (build-tool-images.sh's). */
-  registryDirs: readonly string[];
+  /** More folders whose push/*.tar the registry serves (build-tool-images.sh's); false: no registry at all. */
+  registryDirs: readonly string[] | false;
   /** The worker's kube-hunter packages, bound read-only into every node for `--interface` (its wrapper runs them). */
   kubeHunterSitePackages?: string;
 }

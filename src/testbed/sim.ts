@@ -67,6 +67,8 @@ export interface SimUpOptions extends SimOptions {
   nodes?: NodeKind;
   /** A test bed file (`sim up --config`): node kind, count and size, addresses and ports; its instance is recorded. */
   config?: TestBedConfig;
+  /** Real nodes only, without the node network's registry and load balancer (startRealNodes' `minimal`). */
+  minimal?: boolean;
 }
 
 export interface SimUpResult {
@@ -208,7 +210,7 @@ export async function simUp(options: SimUpOptions): Promise<SimUpResult> {
     if (kind === 'real') {
       if (cgroupPlan) writeCgroupPlan(layout, cgroupPlan);
       if (layout.instance.nodes.some((node) => !realNodeStatus(layout, node).running)) started = true;
-      await startRealNodes(ctx, cache);
+      await startRealNodes(ctx, cache, { minimal: options.minimal === true, waitMs: readyTimeoutMs });
     } else {
       await ensureNodes(ctx, layout.instance.nodes, { cpu: String(config.nodes.cpu), memory: config.nodes.memory });
     }

@@ -79,3 +79,16 @@ test('`hardenlab analyze --json` prints the documented shape for a real sar file
   expect(metric.box).toHaveLength(5);
   expect(typeof metric.outliers).toBe('number');
 });
+
+test('`sim up --config` with more real nodes than it runs is refused, naming the file and field, before anything starts', async () => {
+  const home = await tempDir('hardenlab-cli-nodecount-');
+  const file = path.join(await tempDir('hardenlab-cli-bedfile-'), 'bed.yaml');
+  await fs.writeFile(file, 'apiVersion: hardenlab.io/v1alpha1\nkind: TestBed\nnodes:\n  kind: real\n  count: 6\n');
+  const failed = await run(process.execPath, [bin, 'sim', 'up', '--config', file], { env: { ...process.env, HARDENLAB_HOME: home } }).then(
+    () => undefined,
+    (error: { code: number; stderr: string }) => error,
+  );
+  expect(failed?.code).toBe(1);
+  expect(failed?.stderr).toContain(`${file}:5: nodes.count: real nodes: 1..5`);
+  expect(await fs.readdir(home)).toEqual([]);
+});

@@ -18,18 +18,25 @@ import { sarMeanUser } from '../support/sar';
 // The proof on a cgroup v2 host: a Debian 12 guest under QEMU (TCG: /dev/kvm here is PVM), systemd as PID 1, the
 // unified hierarchy, no network device. It gets the cached test bed binaries, node image and images and this
 // checkout read-only over 9p, brings up the real-node test bed inside (scripts/testbed/vm/guest-check.sh), pins a
-// busy pod to node 2 and reads every node's sar; this file asserts on what the guest wrote. Opt-in with
-// HARDENLAB_VM_TEST=1 (its own lane in scripts/run-tests.js): under TCG it takes many minutes.
-const DEADLINE_MS = Number(process.env.HARDENLAB_VM_DEADLINE_MINUTES ?? 45) * 60_000;
-jest.setTimeout(DEADLINE_MS + 20 * 60_000);
+// busy pod to node 2 of two and reads both nodes' sar and cgroups; this file asserts on what the guest wrote.
+// Opt-in with HARDENLAB_VM_TEST=1 (then its own lane in scripts/run-tests.js runs after the others): under TCG it
+// takes many minutes, and its sar test fails on cgroup v2 (below). Past the guest's deadline QEMU is killed and the
+// tests fail.
+const DEADLINE_MS = Number(process.env.HARDENLAB_VM_DEADLINE_MINUTES ?? 22) * 60_000;
+jest.setTimeout(DEADLINE_MS + 10 * 60_000);
 
 const exec = promisify(execFile);
 const log = (line: string) => process.stderr.write(`[vm] ${line}\n`);
 const enabled = process.env.HARDENLAB_VM_TEST === '1';
+const qemuInstalled = (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && fs.existsSync(path.join(dir, QEMU)));
+// Asked for (HARDENLAB_VM_TEST=1), QEMU is what scripts/setup.sh --test installs: under CI its absence fails the
+// test rather than skip it.
 const describeVm = describeWhen({
-  met: enabled,
-  missing: 'the cgroup v2 VM proof runs only with HARDENLAB_VM_TEST=1 (many minutes under TCG)',
-  providedBySetup: false,
+  met: enabled && qemuInstalled,
+  missing: enabled
+    ? `${QEMU} is not installed (scripts/testbed/install-vm-apt.sh)`
+    : 'the cgroup v2 VM proof runs only with HARDENLAB_VM_TEST=1 (many minutes under TCG; its sar test fails on v2)',
+  providedBySetup: enabled,
 });
 
 const out = tempDirSync('hardenlab-vm-out-');
@@ -82,9 +89,6 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
   let exitCode: number | null;
 
   beforeAll(async () => {
-    await exec('bash', ['-c', `command -v ${QEMU}`]).catch(() => {
-      throw new Error(`${QEMU} is missing: scripts/testbed/install-vm-apt.sh installs it`);
-    });
     const missing = missingBinaries(binaryPaths(readVersions()));
     if (missing.length > 0) throw new Error(`the test bed binaries are not built (scripts/testbed/build.sh): ${missing.join(', ')}`);
     // The guest reads the cache read-only: what it needs is built here first (cached after the first run).
@@ -115,6 +119,7 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
 
   test('every step in the guest ran and it powered off', () => {
     expect({ exitCode, rc: read('rc').trim() }).toEqual({ exitCode: 0, rc: '0' });
+    expect(read('mounts-after-down.txt')).toBe('');
   });
 
   test('the guest is a systemd host on the unified hierarchy, and real nodes there use a delegated scope each', () => {
@@ -127,22 +132,39 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
     expect(read('host-verdict.txt')).toMatch(/^real nodes use cgroup v2 \(unified\): a transient systemd scope per node with Delegate=yes/);
     expect(read('sim-status.txt')).toContain('cgroup: v2 (unified): a transient systemd scope per node with Delegate=yes');
     // Each node's scope: 1 CPU by cpu.max, 2 GiB by memory.max.
-    expect(read('scope-limits.txt').trim().split('\n').sort()).toEqual([
-      '100000 100000',
-      '100000 100000',
-      '100000 100000',
-      '2147483648',
-      '2147483648',
-      '2147483648',
-    ]);
+    expect(read('scope-limits.txt').trim().split('\n').sort()).toEqual(['100000 100000', '100000 100000', '2147483648', '2147483648']);
   });
 
-  test("a busy pod pinned to node 2 shows in node 2's sar and in no other node's", () => {
-    const nodes = ['sim-node-1', 'sim-node-2', 'sim-node-3'];
+  // Two nodes are what the check needs (the busy one and another): a third would only slow the guest's two vCPUs.
+  test("a busy pod pinned to node 2 is charged to node 2's cgroup and not to the other node's (cgroup v2 cpu.stat)", () => {
+    const usage = (file: string) =>
+      new Map(
+        read(file)
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' '))
+          .map(([node, nanos, usec]) => [node!, { seconds: Number(nanos) / 1e9, cpuSeconds: Number(usec) / 1e6 }]),
+      );
+    const [before, after] = [usage('cgroup-usage-before.txt'), usage('cgroup-usage-after.txt')];
+    // CPUs each node used over 20 s with the pod running, by its own cgroup's usage_usec.
+    const [other, busy] = ['sim-node-1', 'sim-node-2'].map(
+      (node) => (after.get(node)!.cpuSeconds - before.get(node)!.cpuSeconds) / (after.get(node)!.seconds - before.get(node)!.seconds),
+    );
+    log(`CPUs used by each node's cgroup while node 2 is busy: node 1 ${other!.toFixed(2)}, node 2 ${busy!.toFixed(2)}`);
+    // Under TCG an idle node's kubelet and containerd take about a quarter of a CPU (0.26 in two runs, against 0.78
+    // and 0.81 for node 2): the pod's share shows as the difference, and the idle node stays well under half a CPU.
+    expect(busy! - other!).toBeGreaterThan(0.35);
+    expect(other).toBeLessThan(0.45);
+    expect(busy).toBeLessThan(1.1); // cpu.max: one CPU
+  });
+
+  // Known to fail on cgroup v2 (the lane stays opt-in): lxcfs takes a node's CPU use only from the v1 cpuacct
+  // controller, so on v2 a node's /proc/stat, and its sar, are the host's (lxc/lxcfs#593, lxcfs 5 to 7).
+  test("a busy pod pinned to node 2 shows in node 2's sar and not in the other node's", () => {
+    const [other, busy] = ['sim-node-1', 'sim-node-2'].map((node) => sarMeanUser(read(`sar-${node}.txt`)));
     expect(read('busy-node').trim()).toBe('sim-node-2');
-    const users = nodes.map((node) => sarMeanUser(read(`sar-${node}.txt`)));
-    log(`mean %user while node 2 is busy: ${users.map((value) => value.toFixed(1)).join(' / ')}; timings ${JSON.stringify(timings)}`);
-    expect(users[1]).toBeGreaterThan(25);
-    expect(users[1]).toBeGreaterThan(5 * Math.max(users[0]!, users[2]!));
+    log(`mean %user while node 2 is busy: node 1 ${other!.toFixed(1)}, node 2 ${busy!.toFixed(1)}; timings ${JSON.stringify(timings)}`);
+    expect(busy).toBeGreaterThan(25);
+    expect(busy).toBeGreaterThan(5 * other!);
   });
 });

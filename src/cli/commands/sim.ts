@@ -7,7 +7,7 @@ const log = (line: string) => console.log(`[sim] ${line}`);
 
 export async function simCommand(
   action: 'up' | 'down' | 'status',
-  options: { nodes?: NodeKind; config?: string; readyTimeoutSeconds?: string } = {},
+  options: { nodes?: NodeKind; config?: string; readyTimeoutSeconds?: string; minimal?: boolean } = {},
 ): Promise<void> {
   if (action === 'up') {
     const seconds = options.readyTimeoutSeconds === undefined ? undefined : Number(options.readyTimeoutSeconds);
@@ -20,6 +20,7 @@ export async function simCommand(
       log,
       nodes: options.nodes,
       ...(config ? { config } : {}),
+      ...(options.minimal ? { minimal: true } : {}),
       ...(seconds ? { readyTimeoutMs: seconds * 1000 } : {}),
     });
     console.log(

@@ -18,7 +18,9 @@ describe('decideCgroupHost on recorded hosts', () => {
     const verdict = decideCgroupHost(load('v2-debian12-systemd'));
     expect(verdict).toEqual({ ok: true, plan: { hierarchy: 'v2', delegation: 'systemd-scope', cgroupRoot: '/sys/fs/cgroup' } });
     expect(verdict.ok && describeCgroupPlan(verdict.plan)).toBe(
-      'real nodes use cgroup v2 (unified): a transient systemd scope per node with Delegate=yes (systemd-run --scope); 1 CPU, 2 GiB, 4096 tasks each',
+      'real nodes use cgroup v2 (unified): a transient systemd scope per node with Delegate=yes (systemd-run --scope); 1 CPU, 2 GiB, 4096 tasks each' +
+        "\nnote: on cgroup v2 a node's own /proc/stat, and so sar inside it, shows the host's CPU (lxcfs has no v2 CPU view, lxc/lxcfs#593); " +
+        "the node's cgroup (cpu.stat, sim status) is its own",
     );
   });
 

@@ -1,4 +1,5 @@
 import { describeSimStatus } from '../../../src/testbed/describe';
+import { V2_PROC_STAT } from '../../../src/testbed/cgroupHost';
 
 describe('describeSimStatus', () => {
   it('lists components and node hosts with their state', () => {
@@ -40,6 +41,7 @@ describe('describeSimStatus', () => {
     expect(lines.slice(2)).toEqual([
       'nodes: real (system containers with a kubelet)',
       'cgroup: v2 (unified): a subtree per node made by hand under /sys/fs/cgroup/hardenlab-<namespace> (controllers enabled in subtree_control); 1 CPU, 2 GiB, 4096 tasks each',
+      `  ${V2_PROC_STAT}`,
     ]);
   });
 

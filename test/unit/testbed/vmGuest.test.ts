@@ -7,6 +7,8 @@ describe('the cgroup v2 proof VM: closed by its command line', () => {
     const argv = qemuArgs(options);
     expect(qemuClosureViolations(argv)).toEqual([]);
     expect(argv.join(' ')).toContain('-nic none');
+    // MTTCG: a host thread per vCPU (under plain TCG the guest's two vCPUs share one).
+    expect(argv.join(' ')).toContain('-accel tcg,thread=multi,tb-size=512 -cpu max -smp 2 -m 6144');
     expect(argv.join(' ')).toContain('-drive file=/c/node.img,format=raw,if=virtio,readonly=on -drive file=/o/checkout.img,format=raw,if=virtio,readonly=on');
     expect(argv.join(' ')).toContain('-virtfs local,path=/c,mount_tag=cache,security_model=passthrough,readonly=on');
     expect(argv.join(' ')).toContain('-virtfs local,path=/o,mount_tag=out,security_model=passthrough -nic');
