@@ -38,7 +38,8 @@ async function writeSarDay(file: string, node: string, seed: number): Promise<vo
   const out = await open(file, 'w');
   try {
     await out.write(
-      `Linux 6.1.0-27-amd64 (${node}) \t05/12/21 \t_x86_64_\t(2 CPU)\n\n${clock(0)}        CPU     %user     %nice   %system   %iowait    %steal     %idle\n`,
+      `Linux 6.1.0-27-amd64 (${node}) \t05/12/21 \t_x86_64_\t(2 CPU)\n\n${clock(0)}        CPU     %user     %nice   %system   ` +
+        `%iowait    %steal     %idle\n`,
     );
     const chunked = async (row: (s: number) => string) => {
       for (let from = 1; from <= SAMPLES; from += 3600) {
@@ -105,7 +106,8 @@ export async function benchAnalysis(): Promise<void> {
         const cpu = describe(parsed.cpu.map((s) => s.used))!;
         const ram = describe(parsed.memory.map((s) => s.memUsedPercent))!;
         lines.push(
-          `${basename(f)} cpu n=${cpu.n} mean=${cpu.mean.toFixed(6)} out=${cpu.outliers} ram n=${ram.n} mean=${ram.mean.toFixed(6)} out=${ram.outliers}`,
+          `${basename(f)} cpu n=${cpu.n} mean=${cpu.mean.toFixed(6)} out=${cpu.outliers} ram n=${ram.n} ` +
+            `mean=${ram.mean.toFixed(6)} out=${ram.outliers}`,
         );
       }
       return lines;
@@ -132,7 +134,8 @@ export async function benchAnalysis(): Promise<void> {
     console.log(`  hardenlab parse+stats: ${ours.seconds.toFixed(3)} s`);
     console.log(`  R read.table+boxplot.stats: ${rInside.toFixed(3)} s inside R (${r.seconds.toFixed(3)} s with Rscript start-up)`);
     console.log(
-      `  ratio R / hardenlab: ${(rInside / ours.seconds).toFixed(1)}x (goal >= 2x; ${(r.seconds / ours.seconds).toFixed(1)}x counting R start-up)`,
+      `  ratio R / hardenlab: ${(rInside / ours.seconds).toFixed(1)}x (goal >= 2x; ${(r.seconds / ours.seconds).toFixed(1)}x ` +
+        `counting R start-up)`,
     );
     if (!agree) process.exitCode = 1;
   } finally {

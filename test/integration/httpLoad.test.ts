@@ -53,7 +53,8 @@ it('sends 200 requests a second for 5 s within 5 % of the rate, with latency qua
   expect(result.cpu.shareOfOneCore).toBeCloseTo(result.cpu.seconds / 5, 10);
   console.log(
     `HTTP load: ${result.achievedPerSecond.toFixed(1)} of 200 req/s, p50/p99 ${result.latencyMs.p50!.toFixed(2)}/` +
-      `${result.latencyMs.p99!.toFixed(2)} ms, generator CPU ${result.cpu.seconds.toFixed(3)} s (${(100 * result.cpu.shareOfOneCore).toFixed(1)} % of a core)`,
+      `${result.latencyMs.p99!.toFixed(2)} ms, generator CPU ${result.cpu.seconds.toFixed(3)} s ` +
+        `(${(100 * result.cpu.shareOfOneCore).toFixed(1)} % of a core)`,
   );
 });
 

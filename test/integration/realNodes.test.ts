@@ -153,7 +153,8 @@ describeReal('real nodes', () => {
     // The node's own identity, with the cluster CA verifying the API server as https://10.0.0.1 (kube-proxy's Service rule).
     const verified = await onNode(
       node.address,
-      `curl -s --cacert ${pki}/ca.crt --cert ${pki}/kubelet-client.crt --key ${pki}/kubelet-client.key -o /dev/null -w '%{http_code}' https://10.0.0.1/api/v1/nodes/${node.name}`,
+      `curl -s --cacert ${pki}/ca.crt --cert ${pki}/kubelet-client.crt --key ${pki}/kubelet-client.key -o /dev/null -w ` +
+        `'%{http_code}' https://10.0.0.1/api/v1/nodes/${node.name}`,
     );
     expect({ anonymous, verified }).toEqual({ anonymous: '401', verified: '200' });
   });
@@ -329,7 +330,8 @@ describeReal('real nodes', () => {
         expect(hunter).toMatchObject({ outcome: 'ok' });
         expect(targets).toContain(hunter!.target);
         expect(hunter!.warnings).toContain(
-          `kube-hunter ${mode} mode ran after network namespace ${simNamespace(layout)} was proven closed (no default route, no NAT, no forwarding, no link to the host)`,
+          `kube-hunter ${mode} mode ran after network namespace ${simNamespace(layout)} was proven closed (no default route, ` +
+            `no NAT, no forwarding, no link to the host)`,
         );
       }
       // The report's CPU chart shades the run's window, named with the node it ran on.

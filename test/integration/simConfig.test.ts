@@ -30,7 +30,8 @@ fs.writeFileSync(
     'name: hardenlab-configtest',
     'nodes: {kind: kwok, count: 5, cpu: 1, memory: 2Gi, namePrefix: config-node, firstAddress: 127.0.33.11}',
     'networking:',
-    '  ports: {kubeApiserver: 17443, etcd: 17379, etcdPeer: 17380, kubeControllerManager: 27257, kubeScheduler: 27259, kwokController: 27247}',
+    '  ports: {kubeApiserver: 17443, etcd: 17379, etcdPeer: 17380, kubeControllerManager: 27257, kubeScheduler: 27259, ' +
+      'kwokController: 27247}',
     '',
   ].join('\n'),
 );
@@ -55,7 +56,8 @@ it('sim up --config starts the test bed the file describes, and sim status print
     'get',
     'nodes',
     '-o',
-    'jsonpath={range .items[*]}{.metadata.name} {.status.addresses[0].address} {.status.capacity.cpu} {.status.capacity.memory}{"\\n"}{end}',
+    'jsonpath={range .items[*]}{.metadata.name} {.status.addresses[0].address} {.status.capacity.cpu} ' +
+      '{.status.capacity.memory}{"\\n"}{end}',
   ]);
   expect(nodes.trim().split('\n').sort()).toEqual(addresses.map((address, i) => `config-node-${i + 1} ${address} 1 2Gi`));
   for (const address of addresses) expect(`${address}:22 ${(await tcpOpen(address, 22)) ? 'open' : 'closed'}`).toBe(`${address}:22 open`);
@@ -63,7 +65,14 @@ it('sim up --config starts the test bed the file describes, and sim status print
   const status = await hardenlab('sim', 'status');
   expect(status.stdout).toContain('test bed: running');
   expect(status.stdout).toContain(`configuration in force (from ${configFile}):`);
-  for (const line of ['name: hardenlab-configtest', 'kind: kwok', 'count: 5', 'memory: 2Gi', 'kubeApiserver: 17443', 'firstAddress: 127.0.33.11'])
+  for (const line of [
+    'name: hardenlab-configtest',
+    'kind: kwok',
+    'count: 5',
+    'memory: 2Gi',
+    'kubeApiserver: 17443',
+    'firstAddress: 127.0.33.11',
+  ])
     expect(status.stdout).toContain(line);
 
   const down = await hardenlab('sim', 'down');

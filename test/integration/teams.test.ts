@@ -142,7 +142,8 @@ async function resultOf(handle: WorkflowHandle, namespace: string, timeoutMs = 2
       const outcome = await Promise.race([handle.result() as Promise<ExperimentResult>, timedOut]);
       if (outcome !== 'timeout') return outcome;
       throw new Error(
-        `${namespace}/${handle.workflowId} did not complete in ${timeoutMs / 1000} s; scenarios: ${JSON.stringify(await scenarioProgress(namespace))}`,
+        `${namespace}/${handle.workflowId} did not complete in ${timeoutMs / 1000} s; scenarios: ` +
+          `${JSON.stringify(await scenarioProgress(namespace))}`,
       );
     } catch (error) {
       if (error instanceof WorkflowFailedError || Date.now() > deadline) throw error;

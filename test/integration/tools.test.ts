@@ -274,7 +274,8 @@ describe("tool Jobs in a run whose namespace enforces Pod Security (a pack's res
     // KWOK admits the Job's pod there and completes it without running it: "no output", well before the Job timeout.
     expect(summary.outcome).toBe('no-output');
     expect(summary.warnings).toContain(
-      `ran in namespace ${toolsNamespace}: the run's namespace ${hardenedNamespace} enforces Pod Security "restricted", which refuses the tool's pod`,
+      `ran in namespace ${toolsNamespace}: the run's namespace ${hardenedNamespace} enforces Pod Security "restricted", which ` +
+        `refuses the tool's pod`,
     );
     expect(await kube.get('batch/v1', 'Job', toolJobName('kube-bench', hardenedRunId), toolsNamespace)).not.toBeNull();
     expect(Date.now() - began).toBeLessThan(60_000);

@@ -56,7 +56,9 @@ export function slotEndpoints(instance: SimInstance): string[] {
   const own = ['kubeApiserver', 'etcd', 'etcdPeer', 'kubeControllerManager', 'kubeScheduler', 'kwokController'] as const;
   return [
     ...own.map((key) => `127.0.0.1:${instance.ports[key]}`),
-    ...(instance.apiAddress ? [`${instance.apiAddress}:${STANDARD_PORTS.kubeApiserver}`, `${instance.apiAddress}:${STANDARD_PORTS.etcd}`] : []),
+    ...(instance.apiAddress
+      ? [`${instance.apiAddress}:${STANDARD_PORTS.kubeApiserver}`, `${instance.apiAddress}:${STANDARD_PORTS.etcd}`]
+      : []),
     ...instance.nodes.map((node) => `${node.address}:${instance.ports.ssh}`),
   ];
 }
@@ -110,7 +112,8 @@ export async function startLaneTestbed(options: LaneOptions): Promise<SimUpResul
           const taken = await busyEndpoints(instance);
           if (taken.length === 0) {
             log(
-              `test lane: slot ${slot} (API ${instance.apiAddress}:${STANDARD_PORTS.kubeApiserver} and 127.0.0.1:${instance.ports.kubeApiserver}, nodes ${instance.nodes.map((n) => n.address).join(', ')})`,
+              `test lane: slot ${slot} (API ${instance.apiAddress}:${STANDARD_PORTS.kubeApiserver} and ` +
+                `127.0.0.1:${instance.ports.kubeApiserver}, nodes ${instance.nodes.map((n) => n.address).join(', ')})`,
             );
             return simUp({ env: process.env, home, instance, log });
           }
@@ -119,7 +122,8 @@ export async function startLaneTestbed(options: LaneOptions): Promise<SimUpResul
         if (Date.now() > deadline) throw new Error(`no free test-lane slot after ${Math.round(waitMs / 60_000)} min (${busy.join('; ')})`);
         if (Date.now() - lastSaid > 60_000) {
           log(
-            `test lane: every slot is busy (other checkouts' test lanes?), waiting up to ${Math.round((deadline - Date.now()) / 60_000)} more min: ${busy.join('; ')}`,
+            `test lane: every slot is busy (other checkouts' test lanes?), waiting up to ` +
+              `${Math.round((deadline - Date.now()) / 60_000)} more min: ${busy.join('; ')}`,
           );
           lastSaid = Date.now();
         }
@@ -149,7 +153,8 @@ export async function waitForFreeInstance(
       throw new Error(`test bed ${instance.clusterName}: still in use after ${Math.round(waitMs / 60_000)} min: ${held.join(', ')}`);
     if (Date.now() - lastSaid > 60_000) {
       options.log(
-        `test bed ${instance.clusterName}: ${held.join(', ')} in use (another checkout's run?); waiting up to ${Math.ceil((deadline - Date.now()) / 60_000)} min`,
+        `test bed ${instance.clusterName}: ${held.join(', ')} in use (another checkout's run?); waiting up to ` +
+          `${Math.ceil((deadline - Date.now()) / 60_000)} min`,
       );
       lastSaid = Date.now();
     }

@@ -103,7 +103,8 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
     const disks = await timed('read-only disks', () => payloadDisks(rootfs));
     exitCode = await timed('guest run (boot, sim up, busy pod, sar, sim down, poweroff)', () => runGuest(imageDir, disks));
     log(
-      `guest's own timings: sim up ${fs.existsSync(path.join(out, 'sim-up-ms')) ? Number(read('sim-up-ms')) / 1000 : '?'} s; check log:\n${fs.existsSync(path.join(out, 'check.log')) ? read('check.log') : '(none)'}`,
+      `guest's own timings: sim up ${fs.existsSync(path.join(out, 'sim-up-ms')) ? Number(read('sim-up-ms')) / 1000 : '?'} s; ` +
+        `check log:\n${fs.existsSync(path.join(out, 'check.log')) ? read('check.log') : '(none)'}`,
     );
   });
 

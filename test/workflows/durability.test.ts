@@ -59,7 +59,8 @@ test('the largest accepted window (a check a minute for 24 h) stays far below th
   const bytes = temporal.api.history.v1.History.encode(history).finish().length;
   const resultBytes = JSON.stringify(record).length;
   console.log(
-    `largest accepted window: ${MAX_HEALTH_CHECKS_PER_WINDOW - 1} health checks, ${events} history events, ${bytes} history bytes, ${resultBytes} bytes of scenario record, ${Date.now() - started} ms`,
+    `largest accepted window: ${MAX_HEALTH_CHECKS_PER_WINDOW - 1} health checks, ${events} history events, ${bytes} history ` +
+      `bytes, ${resultBytes} bytes of scenario record, ${Date.now() - started} ms`,
   );
   expect(events).toBeLessThan(12_000); // Temporal's limit is 51,200 events (and it warns at 10,240 per 1,000 checks more)
   expect(events).toBeGreaterThan(5 * (MAX_HEALTH_CHECKS_PER_WINDOW - 1)); // each check is really in the history

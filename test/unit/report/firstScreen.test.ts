@@ -67,7 +67,8 @@ describe('the report opens on the answer, the headline chart and the trust box, 
     expect([sum('PASS'), sum('FAIL'), sum('WARN')]).toEqual([bench.totals.pass, bench.totals.fail, bench.totals.warn]);
     expect(bench.totals.fail).toBeGreaterThan(0);
     expect(detail).toContain(
-      `kube-bench ${bench.totals.pass} pass, ${bench.totals.fail} fail, ${bench.totals.warn} warn; kube-hunter ${hunter.findings.length} vulnerabilit`,
+      `kube-bench ${bench.totals.pass} pass, ${bench.totals.fail} fail, ${bench.totals.warn} warn; kube-hunter ` +
+        `${hunter.findings.length} vulnerabilit`,
     );
     const failed = bench.findings.filter((f) => f.status === 'FAIL');
     const firstRun = detail.slice(0, detail.indexOf('</details>'));

@@ -23,7 +23,15 @@ class ScriptedNode {
     const respond = async (command: string): Promise<ExecResult> => {
       this.commands.push(command);
       if (command === bootIdScript()) return { code: 0, stdout: `${this.bootId}\n`, stderr: '' };
-      if (command === bootTimeScript()) return { code: 0, stdout: `rc=0\n${this.systemdOutput.split('\n').map((l) => `out=${l}`).join('\n')}\n`, stderr: '' };
+      if (command === bootTimeScript())
+        return {
+          code: 0,
+          stdout: `rc=0\n${this.systemdOutput
+            .split('\n')
+            .map((l) => `out=${l}`)
+            .join('\n')}\n`,
+          stderr: '',
+        };
       if (command.includes('reboot')) {
         this.bootId = 'boot-2';
         this.down = 2;
@@ -60,7 +68,9 @@ describe('measureBootTime', () => {
   const store = new ArtifactStore(tempDirSync('hardenlab-store-'));
 
   it('reboots, waits for SSH with a new boot id and for Ready, then reads systemd-analyze', async () => {
-    const scripted = new ScriptedNode('Startup finished in 6.121s (kernel) + 3.296s (userspace) = 9.418s\nmulti-user.target reached after 3.283s in userspace');
+    const scripted = new ScriptedNode(
+      'Startup finished in 6.121s (kernel) + 3.296s (userspace) = 9.418s\nmulti-user.target reached after 3.283s in userspace',
+    );
     let connects = 0;
     const ssh: SshConnector = {
       connect: async (node) => {
@@ -101,7 +111,10 @@ describe('measureBootTime', () => {
 
   it('reboots node by node, timing SSH return and Ready apart, and stops at a node that does not come back', async () => {
     const output = 'Startup finished in 2.000s (kernel) + 3.000s (userspace) = 5.000s';
-    const scripted = new Map([['worker-1', new ScriptedNode(output)], ['worker-2', new ScriptedNode(output)]]);
+    const scripted = new Map([
+      ['worker-1', new ScriptedNode(output)],
+      ['worker-2', new ScriptedNode(output)],
+    ]);
     const events: string[] = [];
     const ssh: SshConnector = {
       connect: async (node) => {
@@ -111,7 +124,13 @@ describe('measureBootTime', () => {
           throw new Error(`connecting to root@${node.host}:22 failed (will retry): ECONNREFUSED`);
         }
         const session = host.session(node);
-        return { ...session, run: async (command, options) => (command.includes('reboot') && events.push(`reboot ${node.name}`), session.run(command, options)) };
+        return {
+          ...session,
+          run: async (command, options) => (
+            command.includes('reboot') && events.push(`reboot ${node.name}`),
+            session.run(command, options)
+          ),
+        };
       },
     };
     let clock = 1_000_000;
@@ -128,8 +147,17 @@ describe('measureBootTime', () => {
     });
     const dir = await tempDir('hardenlab-boot-');
     const map = path.join(dir, 'nodes.yaml');
-    await fs.writeFile(map, 'nodes:\n  - name: worker-1\n    host: 10.0.0.7\n    privateKeyPath: /k\n  - name: worker-2\n    host: 10.0.0.8\n    privateKeyPath: /k\n');
-    const result = await activities.measureBootTime({ runId: 'r1', nodeMapPath: map, reboot: true, cluster: { provider: 'linode', kubeconfigPath: '/k' } as never });
+    await fs.writeFile(
+      map,
+      'nodes:\n  - name: worker-1\n    host: 10.0.0.7\n    privateKeyPath: /k\n  - name: worker-2\n    host: 10.0.0.8\n    ' +
+        'privateKeyPath: /k\n',
+    );
+    const result = await activities.measureBootTime({
+      runId: 'r1',
+      nodeMapPath: map,
+      reboot: true,
+      cluster: { provider: 'linode', kubeconfigPath: '/k' } as never,
+    });
     // One node at a time: the second reboots only once the first is Ready again.
     expect(events).toEqual(['reboot worker-1', 'ready worker-1', 'reboot worker-2', 'ready worker-2']);
     for (const node of result.nodes) {
@@ -147,7 +175,14 @@ describe('measureBootTime', () => {
         return ssh.connect(node);
       },
     };
-    const error = await createSamplingActivities({ loadNodeMap, ssh: failing, store, now: () => (clock += 60_000), pollIntervalMs: 1, rebootTimeoutMs: 120_000 })
+    const error = await createSamplingActivities({
+      loadNodeMap,
+      ssh: failing,
+      store,
+      now: () => (clock += 60_000),
+      pollIntervalMs: 1,
+      rebootTimeoutMs: 120_000,
+    })
       .measureBootTime({ runId: 'r2', nodeMapPath: map, reboot: true })
       .catch((e: unknown) => e);
     expect(String(error)).toMatch(/worker-1 did not come back over SSH/);
@@ -155,7 +190,9 @@ describe('measureBootTime', () => {
   });
 
   it('does not reboot by default and records why systemd cannot answer', async () => {
-    const scripted = new ScriptedNode("System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down");
+    const scripted = new ScriptedNode(
+      "System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down",
+    );
     const activities = createSamplingActivities({ loadNodeMap, ssh: { connect: async (n) => scripted.session(n) }, store });
     const result = await activities.measureBootTime({ runId: 'r1', nodeMapPath: await nodeMap('10.0.0.7'), reboot: false });
     expect(result.nodes[0]).toEqual({
@@ -169,7 +206,9 @@ describe('measureBootTime', () => {
   it('refuses to reboot a loopback node (the worker machine itself)', async () => {
     const scripted = new ScriptedNode('');
     const activities = createSamplingActivities({ loadNodeMap, ssh: { connect: async (n) => scripted.session(n) }, store });
-    const error = await activities.measureBootTime({ runId: 'r1', nodeMapPath: await nodeMap('127.0.0.11'), reboot: true }).catch((e: unknown) => e);
+    const error = await activities
+      .measureBootTime({ runId: 'r1', nodeMapPath: await nodeMap('127.0.0.11'), reboot: true })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect((error as ApplicationFailure).type).toBe('RebootRefused');
     expect(scripted.commands.some((c) => c.includes('reboot'))).toBe(false);

@@ -20,7 +20,13 @@ function nodeWithout(sysstat: { pm?: string; sudo: 'ok' | 'denied' }) {
       const line = options.privileged ? privilegedCommand(node.user, command) : command;
       log.push(line);
       if (command === probeSysstatScript()) {
-        return { code: 0, stdout: installed ? 'sadc=/usr/lib64/sa/sadc\nsadf=/usr/bin/sadf\nversion=12.5.4\n' : `sadc=\n${sysstat.pm ? `pm=${sysstat.pm}\n` : ''}`, stderr: '' };
+        return {
+          code: 0,
+          stdout: installed
+            ? 'sadc=/usr/lib64/sa/sadc\nsadf=/usr/bin/sadf\nversion=12.5.4\n'
+            : `sadc=\n${sysstat.pm ? `pm=${sysstat.pm}\n` : ''}`,
+          stderr: '',
+        };
       }
       if (line.startsWith('sudo -n')) {
         if (sysstat.sudo === 'denied') return { code: 1, stdout: '', stderr: 'sudo: a password is required\n' };
@@ -61,7 +67,7 @@ describe('ensuring sysstat', () => {
   const store = new ArtifactStore(tempDirSync('hardenlab-store-'));
   const request = async () => ({ runId: 'r1', nodeMapPath: await nodeMap(), intervalSeconds: 10, durationSeconds: 600 });
 
-  it('installs it with the node\'s package manager through sudo and records the version', async () => {
+  it("installs it with the node's package manager through sudo and records the version", async () => {
     const node = nodeWithout({ pm: 'dnf', sudo: 'ok' });
     const started = await createSamplingActivities({ loadNodeMap, ssh: node.connector, store }).startSampling(await request());
     expect(started.nodes).toEqual([{ node: 'rhel-1', pid: 4242, sysstatVersion: '12.5.4', alreadyRunning: false }]);
@@ -70,7 +76,9 @@ describe('ensuring sysstat', () => {
 
   it('fails non-retryably naming the install command when sudo is refused', async () => {
     const node = nodeWithout({ pm: 'apt-get', sudo: 'denied' });
-    const error = await createSamplingActivities({ loadNodeMap, ssh: node.connector, store }).startSampling(await request()).catch((e: unknown) => e);
+    const error = await createSamplingActivities({ loadNodeMap, ssh: node.connector, store })
+      .startSampling(await request())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplicationFailure);
     expect((error as ApplicationFailure).nonRetryable).toBe(true);
     expect((error as ApplicationFailure).message).toContain('apt-get install -y sysstat');
@@ -78,14 +86,18 @@ describe('ensuring sysstat', () => {
 
   it('fails non-retryably when there is no package manager to install it with', async () => {
     const node = nodeWithout({ sudo: 'ok' });
-    const error = (await createSamplingActivities({ loadNodeMap, ssh: node.connector, store }).startSampling(await request()).catch((e: unknown) => e)) as ApplicationFailure;
+    const error = (await createSamplingActivities({ loadNodeMap, ssh: node.connector, store })
+      .startSampling(await request())
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect(error.type).toBe('SysstatUnavailable');
   });
 
   it('refuses bad requests before touching any node', async () => {
     const node = nodeWithout({ pm: 'dnf', sudo: 'ok' });
     const activities = createSamplingActivities({ loadNodeMap, ssh: node.connector, store });
-    const bad = (await activities.startSampling({ ...(await request()), intervalSeconds: 0 }).catch((e: unknown) => e)) as ApplicationFailure;
+    const bad = (await activities
+      .startSampling({ ...(await request()), intervalSeconds: 0 })
+      .catch((e: unknown) => e)) as ApplicationFailure;
     expect(bad.type).toBe('InvalidSamplingRequest');
     expect(node.log).toEqual([]);
   });

@@ -77,7 +77,8 @@ test('a user scenario combines a built-in pack with a pack of its own from the c
   );
   await write(
     'packs/no-host-namespaces/policy.yaml',
-    'apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: { name: hl-no-host-ns }\nspec: { validations: [{ expression: "true" }] }\n---\n# a trailing empty document is fine\n',
+    'apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: { name: hl-no-host-ns }\nspec: { ' +
+      'validations: [{ expression: "true" }] }\n---\n# a trailing empty document is fine\n',
   );
   const r = ok(await resolve(['baseline', 'limits-plus']));
   const def = r.definitions[1]!;
@@ -150,7 +151,8 @@ test('bad pack documents fail naming the file and the document', async () => {
   );
   await write(
     'packs/bad/b.yaml',
-    'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x, namespace: kube-system }\n---\napiVersion: v1\nkind: Namespace\nmetadata: { name: other }\n',
+    'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x, namespace: kube-system }\n---\napiVersion: v1\nkind: ' +
+      'Namespace\nmetadata: { name: other }\n',
   );
   await write(
     'packs/bad/c.yaml',
@@ -160,7 +162,8 @@ test('bad pack documents fail naming the file and the document', async () => {
   const at = (file: string, doc: number) => `${path.join(dir, 'packs/bad', file)} document ${doc}: `;
   expect(e).toEqual([
     expect.stringContaining(`${at('a.yaml', 2)}v1 Pod may not be created by a pack (allowed: v1/Namespace,`),
-    `${at('b.yaml', 1)}sets metadata.namespace ("kube-system"), which would escape the run's namespace: remove it (the run's namespace is filled in)`,
+    `${at('b.yaml', 1)}sets metadata.namespace ("kube-system"), which would escape the run's namespace: remove it (the run's ` +
+      `namespace is filled in)`,
     `${at('b.yaml', 2)}names a namespace ("other"): a Namespace document labels the run's own namespace and has no name`,
     expect.stringContaining(`${at('c.yaml', 1)}sets the label hardenlab.io/run, which hardenlab sets to the run's own value`),
     expect.stringMatching(new RegExp(`^${at('c.yaml', 2).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}not valid YAML \\(line \\d+\\): `)),
@@ -243,7 +246,9 @@ describe('expected denials: a pack folder’s optional expected-denials.yaml', (
     await write('scenarios/bad.yaml', `packs: [${[...Object.keys(bad), 'both'].join(', ')}]\n`);
     const file = (pack: string) => path.join(dir, 'packs', pack, 'expected-denials.yaml');
     expect(errors(await resolve(['bad']))).toEqual([
-      `${file('unknown')} entry 2: unknown attack "root-shell": the attack battery's are privileged-pod, host-path-root, host-network, host-pid, run-as-root, cap-net-raw, cap-sys-admin, automount-sa-token, read-secrets, pod-in-other-namespace, escalate-rolebinding, cross-namespace-traffic`,
+      `${file('unknown')} entry 2: unknown attack "root-shell": the attack battery's are privileged-pod, host-path-root, ` +
+        `host-network, host-pid, run-as-root, cap-net-raw, cap-sys-admin, automount-sa-token, read-secrets, ` +
+          `pod-in-other-namespace, escalate-rolebinding, cross-namespace-traffic`,
       `${file('unknown')} entry 3: is 42, not an attack id`,
       `${file('unknown')} entry 4: lists "privileged-pod" twice`,
       expect.stringMatching(

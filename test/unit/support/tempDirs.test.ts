@@ -121,7 +121,8 @@ describe('temp folders in test sources', () => {
     const strays = findStrays([{ name: 'test/unit/planted.test.ts', source: planted }], {});
     expect(strays).toHaveLength(4);
     expect(strays[0]).toBe(
-      "test/unit/planted.test.ts:2: const a = await mkdtemp(join(os.tmpdir(), 'x-')); (use tempDir()/tempDirSync() from test/support/tempDir.ts)",
+      "test/unit/planted.test.ts:2: const a = await mkdtemp(join(os.tmpdir(), 'x-')); (use tempDir()/tempDirSync() from " +
+        "test/support/tempDir.ts)",
     );
     expect(findStrays([{ name: 'test/unit/planted.test.ts', source: planted }], { 'test/unit/planted.test.ts': [4, 'test'] })).toEqual([]);
     expect(findStrays([{ name: 'test/unit/planted.test.ts', source: planted }], { 'test/unit/planted.test.ts': [3, 'test'] })[0]).toContain(

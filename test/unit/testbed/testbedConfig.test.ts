@@ -29,7 +29,10 @@ describe('the test bed file (kind: TestBed)', () => {
     expect(config.registry.port).toBe(5000);
     expect(defaultTestBedConfig(pinned)).toEqual({ ...config, source: 'defaults' });
     // The KWOK Node objects of the default configuration advertise what they always have.
-    const manifest = renderNodeManifests(configInstance(config).nodes, 'v0.8.0', { cpu: String(config.nodes.cpu), memory: config.nodes.memory });
+    const manifest = renderNodeManifests(configInstance(config).nodes, 'v0.8.0', {
+      cpu: String(config.nodes.cpu),
+      memory: config.nodes.memory,
+    });
     expect(parseAllDocuments(manifest).map((doc) => doc.toJS().status.capacity)).toEqual(
       [1, 2, 3].map(() => ({ cpu: '2', memory: '4Gi', pods: '110' })),
     );
@@ -100,7 +103,11 @@ describe('the configuration in force', () => {
     // A folder without one (a test bed started before it was kept) gets the real nodes' defaults.
     expect(realNodeSizeEnv(layout)).toEqual({ HL_NODE_CPU_MILLI: '1000', HL_NODE_MEMORY_BYTES: String(2 ** 31), HL_REGISTRY_PORT: '5000' });
 
-    const config = parseTestBedConfig(`${header}nodes: {kind: real, count: 2, cpu: 0.75, memory: 1Gi}\nregistry: {port: 5001}\n`, 'my.yaml', pinned);
+    const config = parseTestBedConfig(
+      `${header}nodes: {kind: real, count: 2, cpu: 0.75, memory: 1Gi}\nregistry: {port: 5001}\n`,
+      'my.yaml',
+      pinned,
+    );
     writeConfigInForce(layout, config);
     expect(readConfigInForce(layout)).toEqual(config);
     expect(readNodeKind(layout)).toBe('real');

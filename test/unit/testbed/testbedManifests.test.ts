@@ -1,7 +1,13 @@
 import { parse, parseAllDocuments } from 'yaml';
 import { nodeMapSchema } from '../../../src/config/nodeMap';
 import { DEFAULT_SIM_INSTANCE, simLayout } from '../../../src/testbed/layout';
-import { buildNodeMap, knownHostsLine, renderKwokctlConfig, renderNodeManifests, renderSshdConfig } from '../../../src/testbed/testbedManifests';
+import {
+  buildNodeMap,
+  knownHostsLine,
+  renderKwokctlConfig,
+  renderNodeManifests,
+  renderSshdConfig,
+} from '../../../src/testbed/testbedManifests';
 import { binaryPaths } from '../../../src/testbed/versions';
 
 const versions = { kubernetes: 'v1.36.3', etcd: 'v3.6.16', kwok: 'v0.8.0' };
