@@ -5,7 +5,7 @@
  * then moved into place; the sampler checks the sums again right before each use (src/sampling/sysstatKit.ts).
  */
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import { shellQuote } from '../ssh/shell';
 import { SYSSTAT_KIT_DIR } from '../sampling/sysstatKit';
 import type { SysstatKit } from '../ssh/types';
@@ -41,10 +41,12 @@ interface InPod {
   container: string;
 }
 
-async function catInPod(where: InPod, file: string, stdout: PassThrough | NodeJS.WritableStream): Promise<number | null> {
+/** `cat` of one file of the pod's own filesystem (no nsenter: the image's files, not the node's). */
+async function catInPod(where: InPod, file: string, stdout: Writable): Promise<number | null> {
   const stderr = new PassThrough();
   stderr.resume();
-  const outcome = await where.podExec.exec({ ...where, argv: ['cat', file], stdout: stdout as never, stderr, timeoutMs: 120_000 });
+  const { podExec, ...pod } = where;
+  const outcome = await podExec.exec({ ...pod, argv: ['cat', file], stdout, stderr, timeoutMs: 120_000 });
   return outcome.code;
 }
 
