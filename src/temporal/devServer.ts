@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as net from 'node:net';
@@ -120,6 +120,13 @@ async function startOnce(options: DevServerOptions, ports: DevServerPorts, relea
   } finally {
     await connection.close();
   }
+  // The frontend finds namespaces through a cache it refreshes on a timer: on a loaded machine a start right away can
+  // still answer "Namespace not found" for the one it just created. Wait until a namespace-scoped call knows it.
+  while (!(await namespaceServed(address, namespace))) {
+    await failIfExited();
+    failAfterDeadline(`on ${address} did not serve namespace ${namespace}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
   return {
     address,
     uiUrl: `http://127.0.0.1:${uiPort}`,
@@ -155,6 +162,18 @@ function frontendServes(address: string): Promise<boolean> {
   return probeFrontend(address, async (connection) => {
     await connection.workflowService.getSystemInfo({});
     return true;
+  });
+}
+
+/** Whether a namespace-scoped call finds `namespace`: a workflow that does not exist is "not found", not the namespace. */
+function namespaceServed(address: string, namespace: string): Promise<boolean> {
+  return probeFrontend(address, async (connection) => {
+    const probe = new Client({ connection, namespace }).workflow.getHandle('hardenlab-namespace-probe');
+    // The client tells the two apart: WorkflowNotFoundError, or NamespaceNotFoundError while the cache lacks it.
+    return probe.describe().then(
+      () => true,
+      (error: unknown) => error instanceof WorkflowNotFoundError,
+    );
   });
 }
 
