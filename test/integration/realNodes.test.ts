@@ -276,9 +276,8 @@ describeReal('real nodes', () => {
         const record = JSON.parse(
           fs.readFileSync(path.join(env.HARDENLAB_HOME, s.artifactKey, 'scenario-record.json'), 'utf8'),
         ) as ScenarioRecord;
-        log(
-          `${s.scenario}: ${JSON.stringify({ deploy: record.deploy, boot: record.bootTime, nodes: record.collect?.nodes.map((n) => [n.node, n.cpuSamples]) })}`,
-        );
+        const nodes = record.collect?.nodes.map((n) => [n.node, n.cpuSamples]);
+        log(`${s.scenario}: ${JSON.stringify({ deploy: record.deploy, boot: record.bootTime, nodes })}`);
         expect(record.deploy?.replicas).toBe(5);
         // The test bed's load balancer gave the Service a loopback address; the site answered through it.
         expect(record.deploy?.service).toMatchObject({ type: 'LoadBalancer', pending: false, httpStatus: 200 });

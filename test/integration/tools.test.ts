@@ -48,8 +48,9 @@ function request(tools: Record<string, unknown> = {}): ToolRunRequest {
 /** The numbers of real runs, for the test log (and the project notes). */
 function logSummary(summary: ToolRunSummary): void {
   const seconds = ((summary.end - summary.start) / 1000).toFixed(1);
+  const warnings = summary.warnings.length ? `, warnings: ${summary.warnings.join(' / ')}` : '';
   process.stderr.write(
-    `[tools] ${summary.tool} ${summary.mode} on ${summary.target}: ${summary.outcome}, ${seconds} s, ${JSON.stringify(summary.counts)}${summary.warnings.length ? `, warnings: ${summary.warnings.join(' / ')}` : ''}\n`,
+    `[tools] ${summary.tool} ${summary.mode} on ${summary.target}: ${summary.outcome}, ${seconds} s, ${JSON.stringify(summary.counts)}${warnings}\n`,
   );
 }
 

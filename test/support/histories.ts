@@ -29,8 +29,8 @@ export function showHistory(address: string, workflowId: string, namespace = 'de
 /**
  * Saves the histories of an experiment and its children as replay fixtures when RECORD_HISTORIES names
  * a release folder (`RECORD_HISTORIES=v0.2.0 npm run test:workflows`), then add them to MANIFEST.sha256
- * (`node -r ./test/support/registerTs.js test/support/fixturesManifest.ts`). Recorded from real runs (time-skipping server or the dev server
- * with the real test bed), they guard in-flight 24 h runs against incompatible workflow changes.
+ * (`node -r ./test/support/registerTs.js test/support/fixturesManifest.ts`). Recorded from real runs (time-skipping
+ * server or the dev server with the real test bed), they guard in-flight 24 h runs against incompatible workflow changes.
  */
 export async function recordHistories(address: string, name: string, workflowIds: string[]): Promise<void> {
   const release = process.env.RECORD_HISTORIES;

@@ -197,7 +197,10 @@ test('cleanup failures are reported beside the scenario failure, not instead of 
   const summary = (outcome as { scenarios: { status: string; error: string }[] }).scenarios[0]!;
   expect(summary.status).toBe('aborted');
   expect(summary.error).toMatch(
-    /aborted at step deploy: KubeForbidden: forbidden: deployments\.apps; cleanup also failed: reset: .*etcdserver: request timed out; record \(the report lacks this scenario\): StoreError: EROFS/,
+    new RegExp(
+      String.raw`aborted at step deploy: KubeForbidden: forbidden: deployments\.apps; cleanup also failed: reset: .*etcdserver: ` +
+        String.raw`request timed out; record \(the report lacks this scenario\): StoreError: EROFS`,
+    ),
   );
   expect(names.at(-1)).toBe('buildReport');
   expect(outcome).toMatchObject({ partial: true, htmlPath: expect.stringMatching(/report\.html$/) });

@@ -135,10 +135,16 @@ test('unknown scenario and pack names fail naming the field or file, and the nam
   const e = errors(await resolve(['baseline', 'chaos', 'mine']));
   expect(e).toEqual([
     expect.stringMatching(
-      /^scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, mine \(a scenario of your own is a file .*scenarios\/chaos\.yaml\)$/,
+      new RegExp(
+        String.raw`^scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, mine ` +
+          String.raw`\(a scenario of your own is a file .*scenarios\/chaos\.yaml\)$`,
+      ),
     ),
     expect.stringMatching(
-      /scenarios\/mine\.yaml: packs\.1: unknown pack "nope": not built in \(pod-security, rbac, network-policy, resource-limits\) and no folder .*packs\/nope$/,
+      new RegExp(
+        String.raw`scenarios\/mine\.yaml: packs\.1: unknown pack "nope": not built in ` +
+          String.raw`\(pod-security, rbac, network-policy, resource-limits\) and no folder .*packs\/nope$`,
+      ),
     ),
   ]);
 });
