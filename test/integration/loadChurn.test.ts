@@ -14,7 +14,7 @@ import { loadKubeClient } from '../../src/kube/client';
 import { namespaceManifest } from '../../src/kube/manifests';
 import type { KubeClient } from '../../src/kube/types';
 import { admissionWindowCost } from '../../src/load/apiMetrics';
-import { runChurn, type ChurnProgress } from '../../src/load/churn';
+import { FIRST_ATTEMPT_CATCH_UP_MS, runChurn, type ChurnProgress } from '../../src/load/churn';
 import { churnSelector } from '../../src/load/churnPods';
 import { wallClock } from '../../src/load/openLoop';
 import { ArtifactStore } from '../../src/store/artifactStore';
@@ -25,7 +25,7 @@ import { ensureTestbed } from '../support/testbed';
 jest.setTimeout(300_000);
 
 const suffix = Date.now().toString(36);
-const runs = { rate: `it-${suffix}-churn`, retry: `it-${suffix}-churn-retry` };
+const runs = { rate: `it-${suffix}-churn`, retry: `it-${suffix}-churn-retry`, late: `it-${suffix}-churn-late` };
 const namespaceOf = (runId: string) => `hl-${runId}`;
 const workload = workloadSchema.parse({});
 
@@ -131,4 +131,18 @@ it('a retry after a lost attempt continues the schedule without doubling a pod, 
   const reset = await cluster.resetCluster({ runId, cluster: ref, namespace: namespaceOf(runId) });
   expect(reset.leftovers).toEqual([]);
   expect(await churnPods(runId)).toHaveLength(0);
+});
+
+it('a first attempt that starts late offers every operation at once and reports its lag, not a miss', async () => {
+  const runId = runs.late;
+  const scope = { runId, namespace: namespaceOf(runId) };
+  // As a worker on a loaded machine picks the task up: 3 s after the schedule's start, at 2 pods a second.
+  const startMs = Date.now() - 3000;
+  const plan = { scope, workload, hardened: true, podsPerMinute: 120, podsAlive: 4, startMs, endMs: startMs + 8000 };
+  const result = await runChurn(plan, { client: admin, clock: wallClock, record: async () => undefined });
+  expect(result).toMatchObject({ due: 16, created: 16, createFailed: 0, missed: 0, skippedBusy: 0 });
+  expect(result.maxLagMs).toBeGreaterThanOrEqual(2500);
+  expect(result.maxLagMs).toBeLessThan(FIRST_ATTEMPT_CATCH_UP_MS);
+  const reset = await cluster.resetCluster({ runId, cluster: ref, namespace: namespaceOf(runId) });
+  expect(reset.leftovers).toEqual([]);
 });
