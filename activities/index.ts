@@ -6,7 +6,7 @@ import { log as activityLog } from '@temporalio/activity';
 import type { HardenlabActivities } from '../src/domain/activities';
 import type { KubeClient } from '../src/kube/types';
 import type { ClusterRef } from '../src/domain/contracts';
-import type { WorkerConfigSource } from '../src/config/resolve';
+import type { WorkerConfigSource } from '../src/scenarios/resolveExperiment';
 import type { SshConnector } from '../src/ssh';
 import type { NodeMap } from '../src/config/nodeMap';
 import type { ArtifactStore } from '../src/store/artifactStore';

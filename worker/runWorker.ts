@@ -7,7 +7,7 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { hardenlabHome } from '../src/config/paths';
-import type { WorkerConfigSource } from '../src/config/resolve';
+import type { WorkerConfigSource } from '../src/scenarios/resolveExperiment';
 import type { WorkerConfig } from '../src/config/workerConfig';
 import { loadKubeClient } from '../src/kube/client';
 import { loadNodeMap } from '../src/ssh/nodeMap';

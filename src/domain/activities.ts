@@ -32,6 +32,7 @@ import type {
   ToolRunSummary,
 } from './contracts';
 import type { ApiMetricsRequest, ApiMetricsResult, PodChurnRequest, PodChurnResult } from './loadContracts';
+import type { TrivyMode } from './scenarios';
 
 export interface NodeRunRequest {
   runId: string;
@@ -39,7 +40,7 @@ export interface NodeRunRequest {
 }
 
 export type KubeHunterMode = 'remote' | 'interface' | 'pod';
-export type TrivyMode = 'misconfig' | 'compliance';
+export type { TrivyMode };
 
 export interface HardenlabActivities {
   resolveExperiment(req: ResolveExperimentRequest): Promise<ResolvedExperiment>;

@@ -4,7 +4,7 @@
  * Where the load ran is said, and what was not run or not achieved stands out.
  */
 import type { LoadQuantiles, ReportModel } from '../analysis/model/types';
-import { fmt, type Table } from './tables';
+import { fmt, type Table } from './tableFormat';
 
 const ms = (q: LoadQuantiles | undefined) => (q && q.n > 0 ? `${fmt(q.p50, 1)} / ${fmt(q.p95, 1)} / ${fmt(q.p99, 1)}` : '—');
 const seconds = (q: LoadQuantiles | undefined) =>

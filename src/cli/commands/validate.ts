@@ -4,7 +4,7 @@ import { stringify, parse as parseYaml } from 'yaml';
 import type { ExperimentConfig, FieldError } from '../../config/experiment';
 import { describeNodeAccess, nodeAccessOf } from '../../config/nodeAccess';
 import { loadNodeMap } from '../../ssh/nodeMap';
-import { resolveExperimentConfig, type Resolution } from '../../config/resolve';
+import { resolveExperimentConfig, type Resolution } from '../../scenarios/resolveExperiment';
 
 export interface ValidateOptions {
   /** The worker config file (default: $HARDENLAB_CONFIG, else the data folder's config.yaml). */
