@@ -18,7 +18,7 @@ import { createLoadActivities } from './load';
 import { createRecordActivities } from './records';
 import { createReportActivities, reportInput } from './report';
 import { createSamplingActivities } from './sampling';
-import { createScenarioActivities } from './scenarios';
+import { createScenarioActivities } from './scenarioPacks';
 import { createToolActivities } from './tools';
 import { ExperimentRecords } from './experimentRecords';
 import { guardActivities } from './trustGuard';

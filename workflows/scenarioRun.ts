@@ -33,7 +33,7 @@ import { activityProxies } from './proxies';
 import { waitOutWindow } from './samplingWindow';
 import { createStepRunner, ScenarioAborted } from './stepRunner';
 import { runTools } from './toolRuns';
-import { PATCHES } from './versions';
+import { PATCHES } from './patches';
 
 export interface ScenarioRunInput {
   experimentId: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nodeAccessSchema } from './nodeMap';
-import { loadIssues, loadSchema } from './load';
+import { loadIssues, loadSchema } from './loadDesign';
 import { accessImageProblem } from './nodeAccess';
 
 /**
@@ -245,7 +245,7 @@ export type ClusterSpec = ExperimentConfig['cluster'];
 export type WorkloadSpec = ExperimentConfig['workload'];
 export type HardeningSpec = ExperimentConfig['hardening'];
 export type ToolsSpec = ExperimentConfig['tools'];
-export type { LoadSpec } from './load';
+export type { LoadSpec } from './loadDesign';
 
 export interface FieldError {
   field: string;

@@ -9,7 +9,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import * as fs from 'node:fs';
 import { cacheDir, hardenlabHome } from '../config/paths';
 import { withSimLock } from '../testbed/sim';
-import { runBuild } from '../testbed/versions';
+import { runBuild } from '../testbed/buildVersions';
 import { waitFor, type Log } from '../testbed/process';
 import { setupSchemas, writeServerConfig, writeUiConfig } from './serverConfig';
 import { reservePortSet } from '../temporal/ports';

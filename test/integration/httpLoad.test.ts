@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { REQUEST_SETS } from '../../src/domain/load';
+import { REQUEST_SETS } from '../../src/domain/requestSets';
 import { runHttpLoad } from '../../src/load/httpLoad';
 import { wallClock } from '../../src/load/openLoop';
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { stringify, parse as parseYaml } from 'yaml';
 import type { ExperimentConfig, FieldError } from '../../config/experiment';
 import { describeNodeAccess, nodeAccessOf } from '../../config/nodeAccess';
-import { loadNodeMap } from '../../ssh/nodeMap';
+import { loadNodeMap } from '../../ssh/nodeMapFile';
 import { resolveExperimentConfig, type Resolution } from '../../scenarios/resolveExperiment';
 
 export interface ValidateOptions {
