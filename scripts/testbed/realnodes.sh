@@ -12,11 +12,10 @@
 #   realnodes.sh registry-up DIR [DIR...]   serve images on $GATEWAY:$HL_REGISTRY_PORT (nodes pull docker.io names from it) and push
 #                                           the docker-archive tarballs in each DIR/push into it (the first DIR, from
 #                                           build-node-images.sh, holds the registry; build-tool-images.sh adds one)
-#   realnodes.sh lb-up                      Services of type LoadBalancer get a loopback address (realnodes-lb.sh)
 #   realnodes.sh net-down                   stop forwards and lxcfs, delete the namespace
 #   realnodes.sh closure                    print the namespace's routes, links, rules and forwarding (JSON lines)
 # Parts live in sibling files it sources: realnodes-node.sh (node-create, node-start, node-stop),
-# realnodes-kubelet.sh (node-kubelet) and realnodes-lb.sh (lb-up).
+# and realnodes-kubelet.sh (node-kubelet). The load balancer is TypeScript (src/testbed/realnodes/loadBalancer.ts).
 #
 # Environment: HL_STATE (state folder) and HL_NS (namespace name) always; HL_API_PORT (the API server's port on
 # host loopback) for net-up and node-kubelet; HL_IMAGE (rootfs of the image) and HL_AUTHORIZED_KEYS (public key
@@ -170,8 +169,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/realnodes-kubelet.sh"
 # node-create, node-start, node-stop: a node's image copy, boot in its cgroups, and poweroff.
 # shellcheck source=realnodes-node.sh
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-node.sh"
-# shellcheck source=realnodes-lb.sh
-source "$(dirname "${BASH_SOURCE[0]}")/realnodes-lb.sh"
 # cgroup v2 (HL_CGROUP_MODE systemd-scope or v2-by-hand): a delegated subtree per node; the v1 loops have nothing to do.
 # shellcheck source=realnodes-cgroup2.sh
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-cgroup2.sh"
@@ -234,7 +231,6 @@ registry_up() {
 
 net_down() {
   local file
-  lb_down
   for file in "$PIDS"/fwd-*.pid; do [[ -e "$file" ]] && stop_pid "$file" 2; done
   stop_pid "$PIDS/registry.pid" 5
   if [[ -f "$PIDS/lxcfs.pid" ]]; then stop_pid "$PIDS/lxcfs.pid" 10; fi
@@ -279,9 +275,7 @@ case "$command" in
   kubelet-forward) kubelet_forward "$@" ;;
   node-stop) node_stop "$@" ;;
   registry-up) registry_up "$@" ;;
-  lb-up) lb_up ;;
-  lb-loop) lb_loop ;;
   net-down) net_down ;;
   closure) closure ;;
-  *) die "usage: realnodes.sh net-up|node-create NAME INDEX|node-kubelet NAME INDEX ADDR|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|lb-up|net-down|closure" ;;
+  *) die "usage: realnodes.sh net-up|node-create NAME INDEX|node-kubelet NAME INDEX ADDR|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|net-down|closure" ;;
 esac

@@ -71,5 +71,5 @@ export async function startRealNodes(ctx: ClusterContext, cache: string, start: 
     ),
   }, start.waitMs);
   await initializeRealNodes(rn, (args) => kubectl(ctx, args), Math.max(REGISTRATION_TIMEOUT_MS, start.waitMs ?? 0));
-  if (!start.minimal) await loadBalancerUp(rn, ctx.binaries.kubectl);
+  if (!start.minimal) loadBalancerUp(rn);
 }

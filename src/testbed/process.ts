@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 
 export type Log = (line: string) => void;
 
@@ -139,6 +140,26 @@ export function commandLine(pid: number): string {
     return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
   } catch {
     return '';
+  }
+}
+
+/**
+ * Starts a daemon in a session of its own (setsid: it outlives its starter, and a timed-out `run` of the starter never
+ * takes it along), output appended to logFile, its pid written to pidFile. Returns the pid.
+ */
+export function spawnDetached(file: string, args: readonly string[], files: { pidFile: string; logFile: string }): number {
+  fs.mkdirSync(path.dirname(files.pidFile), { recursive: true });
+  fs.mkdirSync(path.dirname(files.logFile), { recursive: true });
+  const output = fs.openSync(files.logFile, 'a', 0o600);
+  try {
+    const child = spawn(file, args, { detached: true, stdio: ['ignore', output, output] });
+    child.once('error', () => undefined); // a missing program shows as a pid that is not alive
+    child.unref();
+    if (child.pid === undefined) throw new Error(`${file} ${args.join(' ')} did not start`);
+    fs.writeFileSync(files.pidFile, `${child.pid}\n`, { mode: 0o600 });
+    return child.pid;
+  } finally {
+    fs.closeSync(output);
   }
 }
 

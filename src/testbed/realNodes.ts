@@ -11,6 +11,7 @@ import { describeMissing } from './cgroupHost';
 import { detectCgroupHost } from './cgroupHostRecord';
 import { cgroupScriptEnv, nodeCgroupUsage } from './realNodeCgroups';
 import { realNodeSizeEnv } from './configInForce';
+import { loadBalancerDown, loadBalancerUp as startLoadBalancer } from './realnodes/loadBalancerProcess';
 
 /**
  * Real nodes: Debian system containers (systemd-nspawn + lxcfs) with their own cgroups (default 1 CPU, 2 GiB) and
@@ -205,6 +206,7 @@ export async function realNodesDown(ctx: RealNodesContext): Promise<string[]> {
     .map((node) => `real node ${node.name}`);
   // In parallel: each node shuts down its own systemd (kubelet, containerd, pods) in its own time.
   await Promise.all(ctx.layout.instance.nodes.map((node) => script(ctx, ['node-stop', node.name], {}, 60_000)));
+  await loadBalancerDown({ state: realNodesDir(ctx.layout), namespace: simNamespace(ctx.layout) });
   if (fs.existsSync(realNodesDir(ctx.layout)) || fs.existsSync(`/run/netns/${simNamespace(ctx.layout)}`)) {
     await script(ctx, ['net-down'], {}, 60_000);
   }
@@ -242,14 +244,18 @@ export function loadBalancerPool(layout: SimLayout): string[] {
   return Array.from({ length: 9 }, (_, i) => `127.0.0.${first + 60 + i}`);
 }
 
-/** Starts the test bed's load balancer (realnodes-lb.sh): LoadBalancer Services get a pool address, forwarded in. */
-export async function loadBalancerUp(ctx: RealNodesContext, kubectlPath: string): Promise<void> {
-  await script(ctx, ['lb-up'], {
-    HL_KUBECTL: kubectlPath,
-    HL_KUBECONFIG: ctx.layout.kubeconfigPath,
-    HL_LB_POOL: loadBalancerPool(ctx.layout).join(' '),
-    HL_LB_TARGET: `${SIM_SUBNET_PREFIX}.11`,
-  });
+/** Starts the test bed's load balancer (realnodes/loadBalancer.ts): LoadBalancer Services get a pool address, forwarded in. */
+export function loadBalancerUp(ctx: RealNodesContext): void {
+  startLoadBalancer(
+    {
+      state: realNodesDir(ctx.layout),
+      namespace: simNamespace(ctx.layout),
+      kubeconfigPath: ctx.layout.kubeconfigPath,
+      pool: loadBalancerPool(ctx.layout),
+      target: `${SIM_SUBNET_PREFIX}.11`,
+    },
+    ctx.log,
+  );
 }
 
 export interface KubeletSetup {
