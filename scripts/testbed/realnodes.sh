@@ -5,7 +5,6 @@
 #
 #   realnodes.sh net-up                     network namespace + bridge, lxcfs, the API forward into the namespace
 #   realnodes.sh node-create NAME INDEX     copy the image, give the node its own identity and address
-#   realnodes.sh node-kubelet NAME INDEX ADDR  give the node a kubelet: certificates (again for a new CA), config, pod network
 #   realnodes.sh node-start NAME INDEX ADDR       boot the node in its cgroups; forward ADDR:22 (loopback) to its sshd
 #   realnodes.sh kubelet-forward NAME INDEX ADDR  forward ADDR:10250 (loopback) to its kubelet (API server -> kubelet)
 #   realnodes.sh node-stop NAME             power the node off, remove its cgroups and forwards
@@ -14,13 +13,12 @@
 #                                           build-node-images.sh, holds the registry; build-tool-images.sh adds one)
 #   realnodes.sh net-down                   stop forwards and lxcfs, delete the namespace
 #   realnodes.sh closure                    print the namespace's routes, links, rules and forwarding (JSON lines)
-# Parts live in sibling files it sources: realnodes-node.sh (node-create, node-start, node-stop),
-# and realnodes-kubelet.sh (node-kubelet). The load balancer is TypeScript (src/testbed/realnodes/loadBalancer.ts).
+# Parts live in sibling files it sources: realnodes-node.sh (node-create, node-start, node-stop) and
+# realnodes-cgroup2.sh. Already TypeScript (src/testbed/realnodes/): the load balancer and each node's kubelet files.
 #
 # Environment: HL_STATE (state folder) and HL_NS (namespace name) always; HL_API_PORT (the API server's port on
-# host loopback) for net-up and node-kubelet; HL_IMAGE (rootfs of the image) and HL_AUTHORIZED_KEYS (public key
-# file) for node-create; HL_CA_CRT, HL_CA_KEY (the cluster CA), HL_TLS_SERVER_NAME (a name in the API server's
-# certificate) and HL_NODE_COUNT for node-kubelet; HL_NODE_BIN (kubelet folder) and HL_IMAGES (image tarballs)
+# host loopback) for net-up; HL_IMAGE (rootfs of the image) and HL_AUTHORIZED_KEYS (public key
+# file) for node-create; HL_NODE_BIN (kubelet folder) and HL_IMAGES (image tarballs)
 # for node-start, and HL_KUBE_HUNTER (the worker's kube-hunter site-packages, for --interface inside a node).
 # From the test bed's configuration (realNodeSizeEnv in src/testbed/configInForce.ts, their one definition):
 # HL_NODE_CPU_MILLI and HL_NODE_MEMORY_BYTES (each node's CPU in thousandths and memory) for node-start, and
@@ -163,9 +161,6 @@ net_up() {
   fi
 }
 
-# node-kubelet: the kubelet, kube-proxy and pod network files of a node (kept apart for length).
-# shellcheck source=realnodes-kubelet.sh
-source "$(dirname "${BASH_SOURCE[0]}")/realnodes-kubelet.sh"
 # node-create, node-start, node-stop: a node's image copy, boot in its cgroups, and poweroff.
 # shellcheck source=realnodes-node.sh
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-node.sh"
@@ -270,12 +265,11 @@ shift || true
 case "$command" in
   net-up) net_up ;;
   node-create) node_create "$@" ;;
-  node-kubelet) node_kubelet "$@" ;;
   node-start) node_start "$@" ;;
   kubelet-forward) kubelet_forward "$@" ;;
   node-stop) node_stop "$@" ;;
   registry-up) registry_up "$@" ;;
   net-down) net_down ;;
   closure) closure ;;
-  *) die "usage: realnodes.sh net-up|node-create NAME INDEX|node-kubelet NAME INDEX ADDR|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|net-down|closure" ;;
+  *) die "usage: realnodes.sh net-up|node-create NAME INDEX|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|net-down|closure" ;;
 esac

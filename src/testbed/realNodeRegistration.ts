@@ -1,6 +1,8 @@
 import { run, waitFor } from './process';
 import { nodeSshArgs, type SimLayout, type SimNode } from './layout';
-import { nodeIndex, script, TESTBED_PROVIDER_ID_SCHEME, type Kubectl, type RealNodesContext } from './realNodes';
+import { nodeIndex, script, TESTBED_PROVIDER_ID_SCHEME, type RealNodesContext } from './realNodes';
+
+export type Kubectl = (args: readonly string[]) => Promise<{ stdout: string }>;
 
 /** How long a started node's kubelet may take to register: about 2 s alone, far more on a saturated host. */
 export const REGISTRATION_TIMEOUT_MS = 180_000;

@@ -9,14 +9,16 @@ import { knownHostsLine } from './testbedManifests';
 import { ownedPid, readPidFile, run, tcpOpen, waitFor, type Log } from './process';
 import { describeMissing } from './cgroupHost';
 import { detectCgroupHost } from './cgroupHostRecord';
-import { cgroupScriptEnv, nodeCgroupUsage } from './realNodeCgroups';
-import { realNodeSizeEnv } from './configInForce';
+import { cgroupScriptEnv, nodeCgroupUsage, realNodesOnCgroupV1 } from './realNodeCgroups';
+import { realNodeSize, realNodeSizeEnv } from './configInForce';
+import { kubeletSigningState, writeNodeKubelet } from './realnodes/kubeletSetup';
+import { nodeIp, reservedCpuMilli } from './realnodes/kubeletFiles';
 import { loadBalancerDown, loadBalancerUp as startLoadBalancer } from './realnodes/loadBalancerProcess';
 
 /**
  * Real nodes: Debian system containers (systemd-nspawn + lxcfs) with their own cgroups (default 1 CPU, 2 GiB) and
  * network namespace, on a bridge inside a network namespace the test bed creates and closes. The privileged
- * plumbing is scripts/testbed/realnodes.sh; this module drives it and reads back what it made.
+ * plumbing is scripts/testbed/realnodes.sh and, as it moves to TypeScript, realnodes/; this module drives both.
  */
 export const realNodesScript = path.join(repoRoot, 'scripts', 'testbed', 'realnodes.sh');
 export const nodeImageScript = path.join(repoRoot, 'scripts', 'testbed', 'build-node-image.sh');
@@ -27,8 +29,6 @@ export const toolImagesScript = path.join(repoRoot, 'scripts', 'testbed', 'build
 export const SIM_BRIDGE = 'hlbr0';
 /** The bridge's own address: the namespace's end of the API server forward (realnodes.sh's GATEWAY). */
 export const SIM_GATEWAY = '10.77.0.1';
-/** The nodes' addresses inside the namespace are 10.77.0.<10+index> (realnodes.sh's node_ip). */
-const SIM_SUBNET_PREFIX = '10.77.0';
 
 export interface RealNodesContext {
   layout: SimLayout;
@@ -252,7 +252,7 @@ export function loadBalancerUp(ctx: RealNodesContext): void {
       namespace: simNamespace(ctx.layout),
       kubeconfigPath: ctx.layout.kubeconfigPath,
       pool: loadBalancerPool(ctx.layout),
-      target: `${SIM_SUBNET_PREFIX}.11`,
+      target: nodeIp(1),
     },
     ctx.log,
   );
@@ -274,33 +274,26 @@ export interface KubeletSetup {
   kubeHunterSitePackages?: string;
 }
 
-/** The site-packages folder of the worker's kube-hunter virtualenv (undefined when it is not installed). */
-export function kubeHunterSitePackages(venv: string): string | undefined {
-  const lib = path.join(venv, 'lib');
-  const python = fs.existsSync(lib) ? fs.readdirSync(lib).find((name) => /^python3\.\d+$/.test(name)) : undefined;
-  const dir = python && path.join(lib, python, 'site-packages');
-  return dir && fs.existsSync(path.join(dir, 'kube_hunter')) ? dir : undefined;
-}
-
-export type Kubectl = (args: readonly string[]) => Promise<{ stdout: string }>;
-
 /**
  * Writes each node's kubelet files (before its first boot); the kubelet starts with the node. A node whose
- * certificates were signed by an older cluster CA gets new ones, and is stopped if it runs (realNodesUp boots it).
+ * certificates were signed by an older cluster CA is stopped if it runs, then gets new ones (realNodesUp boots it).
  */
 export async function prepareKubelets(ctx: RealNodesContext, setup: KubeletSetup): Promise<void> {
   const { layout } = ctx;
+  const { cpuMilli } = realNodeSize(layout);
+  const cgroupV1 = realNodesOnCgroupV1(layout);
   for (const node of layout.instance.nodes) {
-    const output = await script(ctx, ['node-kubelet', node.name, String(nodeIndex(layout, node)), node.address], {
-      HL_CA_CRT: setup.caCertPath,
-      HL_CA_KEY: setup.caKeyPath,
-      HL_TLS_SERVER_NAME: setup.tlsServerName,
-      HL_API_PORT: String(layout.instance.ports.kubeApiserver),
-      HL_NODE_COUNT: String(layout.instance.nodes.length),
-    });
-    if (output.includes('resigned') && realNodeStatus(layout, node).running) {
+    const paths = { nodeDir: path.join(realNodesDir(layout), 'nodes', node.name), ...setup };
+    const signing = kubeletSigningState(paths);
+    if (signing === 'current') continue;
+    if (signing === 'resign' && realNodeStatus(layout, node).running) {
       ctx.log(`real node ${node.name}: certificates signed again for the new cluster CA; restarting it`);
       await script(ctx, ['node-stop', node.name], {}, 60_000);
     }
+    const { name } = node;
+    const [index, nodeCount, apiPort] = [nodeIndex(layout, node), layout.instance.nodes.length, layout.instance.ports.kubeApiserver];
+    const { tlsServerName } = setup;
+    const input = { name, index, nodeCount, gateway: SIM_GATEWAY, apiPort, tlsServerName, cgroupV1, reservedCpuMilli: reservedCpuMilli(cpuMilli) };
+    await writeNodeKubelet(paths, input, node.address);
   }
 }
