@@ -3,7 +3,6 @@
 # CFS quota, 2 GiB memory) and its own network namespace, on a bridge inside a network namespace this script
 # creates. Called by src/testbed/realNodes.ts; the facts behind each choice are in the project notes.
 #
-#   realnodes.sh net-up                     network namespace + bridge, lxcfs, the API forward into the namespace
 #   realnodes.sh node-create NAME INDEX     copy the image, give the node its own identity and address
 #   realnodes.sh node-start NAME INDEX ADDR       boot the node in its cgroups; forward ADDR:22 (loopback) to its sshd
 #   realnodes.sh kubelet-forward NAME INDEX ADDR  forward ADDR:10250 (loopback) to its kubelet (API server -> kubelet)
@@ -12,13 +11,12 @@
 #                                           the docker-archive tarballs in each DIR/push into it (the first DIR, from
 #                                           build-node-images.sh, holds the registry; build-tool-images.sh adds one)
 #   realnodes.sh net-down                   stop forwards and lxcfs, delete the namespace
-#   realnodes.sh closure                    print the namespace's routes, links, rules and forwarding (JSON lines)
 # Parts live in sibling files it sources: realnodes-node.sh (node-create, node-start, node-stop) and
-# realnodes-cgroup2.sh. Already TypeScript (src/testbed/realnodes/): the load balancer and each node's kubelet files.
+# realnodes-cgroup2.sh. Already TypeScript (src/testbed/realnodes/): the namespace, bridge, lxcfs and API forward
+# (net-up), the load balancer, each node's kubelet files, and the closure evidence.
 #
-# Environment: HL_STATE (state folder) and HL_NS (namespace name) always; HL_API_PORT (the API server's port on
-# host loopback) for net-up; HL_IMAGE (rootfs of the image) and HL_AUTHORIZED_KEYS (public key
-# file) for node-create; HL_NODE_BIN (kubelet folder) and HL_IMAGES (image tarballs)
+# Environment: HL_STATE (state folder) and HL_NS (namespace name) always; HL_IMAGE (rootfs of the image) and
+# HL_AUTHORIZED_KEYS (public key file) for node-create; HL_NODE_BIN (kubelet folder) and HL_IMAGES (image tarballs)
 # for node-start, and HL_KUBE_HUNTER (the worker's kube-hunter site-packages, for --interface inside a node).
 # From the test bed's configuration (realNodeSizeEnv in src/testbed/configInForce.ts, their one definition):
 # HL_NODE_CPU_MILLI and HL_NODE_MEMORY_BYTES (each node's CPU in thousandths and memory) for node-start, and
@@ -113,54 +111,6 @@ forward_in() {
   await_listener "$PIDS/fwd-$name-host.pid" "$listen_addr" "$listen_port"
 }
 
-# namespace side: TCP on the bridge address -> unix socket; host side: unix socket -> TCP on host loopback.
-forward_out() {
-  local name="$1" listen_port="$2" target="$3" sock="$FWD/$1.sock"
-  mkdir -p "$FWD"
-  spawn "fwd-$name-host" socat "UNIX-LISTEN:$sock,fork,unlink-early" "TCP:$target"
-  wait_for "the forward socket $sock" 50 test -S "$sock"
-  spawn "fwd-$name-ns" nsenter --net="$NETNS_PATH" socat "TCP-LISTEN:$listen_port,bind=$GATEWAY,fork,reuseaddr" "UNIX-CONNECT:$sock"
-  await_listener "$PIDS/fwd-$name-ns.pid" "$GATEWAY" "$listen_port" ns
-}
-
-# Each node's systemd, containerd and kubelet hold inotify instances and watches, all charged to root on the host.
-# The kernel's default of 128 instances per user runs out with two beds (a demo bed and the tests'), and kubelets then
-# exit with "too many open files" and never register: raise the two limits (never lower them), as kind documents.
-raise_sysctl() {
-  local key="$1" want="$2" file="/proc/sys/${1//.//}"
-  if (($(cat "$file") < want)); then
-    echo "$want" >"$file"
-    log "raised $key to $want (each real node holds inotify instances charged to root)"
-  fi
-}
-
-net_up() {
-  : "${HL_API_PORT:?}"
-  mkdir -p "$HL_STATE" "$PIDS"
-  raise_sysctl fs.inotify.max_user_instances 1024
-  raise_sysctl fs.inotify.max_user_watches 524288
-  if [[ ! -e "$NETNS_PATH" ]]; then
-    ip netns add "$HL_NS"
-    in_ns ip link set lo up
-    in_ns ip link add "$BRIDGE" type bridge
-    in_ns ip addr add "$GATEWAY/24" dev "$BRIDGE"
-    in_ns ip link set "$BRIDGE" up
-    # Cloud metadata (169.254.169.254) answers "prohibited" at once from inside; tools try it (kube-hunter --pod).
-    in_ns ip route add prohibit 169.254.0.0/16
-    log "network namespace $HL_NS with bridge $BRIDGE $GATEWAY/24 (no route out)"
-  fi
-  if ! mountpoint -q "$LXCFS_DIR"; then
-    mkdir -p "$LXCFS_DIR"
-    spawn lxcfs lxcfs -f -l --enable-cfs --enable-pidfd -p "$HL_STATE/lxcfs.pidfile" "$LXCFS_DIR"
-    wait_for "lxcfs on $LXCFS_DIR" 100 test -r "$LXCFS_DIR/proc/stat"
-  fi
-  if ! forward_alive api; then
-    stop_pid "$PIDS/fwd-api-host.pid" 2
-    stop_pid "$PIDS/fwd-api-ns.pid" 2
-    forward_out api "$HL_API_PORT" "127.0.0.1:$HL_API_PORT"
-  fi
-}
-
 # node-create, node-start, node-stop: a node's image copy, boot in its cgroups, and poweroff.
 # shellcheck source=realnodes-node.sh
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-node.sh"
@@ -237,39 +187,14 @@ net_down() {
   rm -rf "$FWD"
 }
 
-# The evidence that the namespace is closed, read from its configuration (no packet is sent).
-closure() {
-  [[ -e "$NETNS_PATH" ]] || die "namespace $HL_NS does not exist"
-  printf '{"routes4":%s}\n' "$(in_ns ip -j -4 route show table all)"
-  printf '{"routes6":%s}\n' "$(in_ns ip -j -6 route show table all)"
-  printf '{"links":%s}\n' "$(in_ns ip -j -d link show)"
-  printf '{"ipForward":%s}\n' "$(in_ns cat /proc/sys/net/ipv4/ip_forward)"
-  printf '{"ip6Forward":%s}\n' "$(in_ns cat /proc/sys/net/ipv6/conf/all/forwarding)"
-  # Fails closed: a missing or failing tool is no evidence of "no rules".
-  local nft_rules ipt_rules ip6t_rules rules4 rules6
-  nft_rules="$(in_ns nft -j list ruleset)" || die "nft -j list ruleset failed in $HL_NS: the namespace cannot be proven closed"
-  ipt_rules="$(in_ns iptables-save)" || die "iptables-save failed in $HL_NS: the namespace cannot be proven closed"
-  ip6t_rules="$(in_ns ip6tables-save)" || die "ip6tables-save failed in $HL_NS: the namespace cannot be proven closed"
-  rules4="$(in_ns ip -j -4 rule show)" || die "ip -4 rule failed in $HL_NS"
-  rules6="$(in_ns ip -j -6 rule show)" || die "ip -6 rule failed in $HL_NS"
-  printf '{"nftRuleset":%s}\n' "$nft_rules"
-  printf '{"iptablesRules":%s}\n' "$(printf '%s\n%s\n' "$ipt_rules" "$ip6t_rules" | grep -c '^-A' || true)"
-  printf '{"rules4":%s}\n{"rules6":%s}\n' "$rules4" "$rules6"
-  # From the host's side: a link whose peer is in the namespace would carry the namespace's id here.
-  printf '{"namespace":"%s","hostNamespaceIds":%s}\n' "$HL_NS" "$(ip -j netns list-id)"
-  printf '{"hostLinks":%s}\n' "$(ip -j -d link show)"
-}
-
 command="${1:-}"
 shift || true
 case "$command" in
-  net-up) net_up ;;
   node-create) node_create "$@" ;;
   node-start) node_start "$@" ;;
   kubelet-forward) kubelet_forward "$@" ;;
   node-stop) node_stop "$@" ;;
   registry-up) registry_up "$@" ;;
   net-down) net_down ;;
-  closure) closure ;;
-  *) die "usage: realnodes.sh net-up|node-create NAME INDEX|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|net-down|closure" ;;
+  *) die "usage: realnodes.sh node-create NAME INDEX|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|net-down" ;;
 esac

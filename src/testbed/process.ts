@@ -211,3 +211,24 @@ export function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<b
     socket.once('error', () => done(false));
   });
 }
+
+/** The first `bytes` bytes a TCP server sends on connecting (fewer when it closes or timeoutMs passes; '' when none). */
+export function tcpGreeting(host: string, port: number, bytes: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const done = () => {
+      socket.destroy();
+      resolve(Buffer.concat(chunks).subarray(0, bytes).toString('latin1'));
+    };
+    socket.setTimeout(timeoutMs, done);
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      if (received >= bytes) done();
+    });
+    socket.once('error', done);
+    socket.once('close', done);
+  });
+}

@@ -1,18 +1,19 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { repoRoot } from '../config/paths';
 import type { SimLayout, SimNode } from './layout';
 import { closureViolations, parseNamespaceEvidence } from './closure';
 import { knownHostsLine } from './testbedManifests';
-import { ownedPid, readPidFile, run, tcpOpen, waitFor, type Log } from './process';
+import { ownedPid, readPidFile, run, tcpGreeting, waitFor, type Log } from './process';
 import { describeMissing } from './cgroupHost';
 import { detectCgroupHost } from './cgroupHostRecord';
 import { cgroupScriptEnv, nodeCgroupUsage, realNodesOnCgroupV1 } from './realNodeCgroups';
 import { realNodeSize, realNodeSizeEnv } from './configInForce';
 import { kubeletSigningState, writeNodeKubelet } from './realnodes/kubeletSetup';
 import { nodeIp, reservedCpuMilli } from './realnodes/kubeletFiles';
+import { bedNetworkUp } from './realnodes/network';
+import { readNamespaceEvidence } from './realnodes/namespaceEvidence';
 import { loadBalancerDown, loadBalancerUp as startLoadBalancer } from './realnodes/loadBalancerProcess';
 
 /**
@@ -152,7 +153,8 @@ const SSH_WAIT_MS = 300_000; // at least, for a node's copy and its sshd: 1.3 s 
  */
 export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets?: KubeletSetup, sshWaitMs = SSH_WAIT_MS): Promise<void> {
   const { layout, log } = ctx;
-  await script(ctx, ['net-up'], { HL_API_PORT: String(layout.instance.ports.kubeApiserver) });
+  const network = { state: realNodesDir(layout), namespace: simNamespace(layout), bridge: SIM_BRIDGE, gateway: SIM_GATEWAY };
+  await bedNetworkUp({ ...network, apiPort: layout.instance.ports.kubeApiserver }, log);
   if (kubelets && kubelets.registryDirs) await script(ctx, ['registry-up', kubelets.imagesDir, ...kubelets.registryDirs], {}, 600_000);
   for (const node of layout.instance.nodes) {
     const index = String(nodeIndex(layout, node));
@@ -180,15 +182,7 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
 
 /** True once an SSH server greets on the address (a forward alone accepts and closes at once). */
 async function sshAnswers(address: string): Promise<boolean> {
-  if (!(await tcpOpen(address, 22))) return false;
-  try {
-    const { stdout } = await run('bash', ['-c', `exec 3<>/dev/tcp/${address}/22 2>/dev/null || exit 1; timeout 2 head -c 4 <&3`], {
-      timeoutMs: 5_000,
-    });
-    return stdout.startsWith('SSH-');
-  } catch {
-    return false;
-  }
+  return (await tcpGreeting(address, 22, 4, 2_000)).startsWith('SSH-');
 }
 
 function writeRealKnownHosts(layout: SimLayout): void {
@@ -214,12 +208,11 @@ export async function realNodesDown(ctx: RealNodesContext): Promise<string[]> {
 }
 
 /**
- * The namespace's configuration as realnodes.sh reads it: routes, links, forwarding and firewall rules, and the
+ * The namespace's configuration (realnodes/namespaceEvidence.ts): routes, links, forwarding and firewall rules, and the
  * host's links (any with a peer inside). `namespace` reads another namespace (default: the test bed's).
  */
 export async function readNamespaceConfig(ctx: RealNodesContext, namespace = simNamespace(ctx.layout)): Promise<Record<string, unknown>> {
-  const stdout = await script(ctx, ['closure'], { HL_NS: namespace });
-  return Object.assign({}, ...stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+  return readNamespaceEvidence(namespace, ctx.env);
 }
 
 /**
@@ -227,11 +220,7 @@ export async function readNamespaceConfig(ctx: RealNodesContext, namespace = sim
  * read from its configuration only: nothing is sent. Empty when the namespace is closed.
  */
 export async function namespaceClosureViolations(namespace: string, env: NodeJS.ProcessEnv, bridge = SIM_BRIDGE): Promise<string[]> {
-  const { stdout } = await run('bash', [realNodesScript, 'closure'], {
-    env: { ...env, HL_STATE: os.tmpdir(), HL_NS: namespace, HL_BRIDGE: bridge },
-    timeoutMs: 60_000,
-  });
-  const raw = Object.assign({}, ...stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+  const raw = await readNamespaceEvidence(namespace, env);
   return closureViolations(parseNamespaceEvidence(raw, bridge));
 }
 
@@ -293,7 +282,8 @@ export async function prepareKubelets(ctx: RealNodesContext, setup: KubeletSetup
     const { name } = node;
     const [index, nodeCount, apiPort] = [nodeIndex(layout, node), layout.instance.nodes.length, layout.instance.ports.kubeApiserver];
     const { tlsServerName } = setup;
-    const input = { name, index, nodeCount, gateway: SIM_GATEWAY, apiPort, tlsServerName, cgroupV1, reservedCpuMilli: reservedCpuMilli(cpuMilli) };
+    const size = { cgroupV1, reservedCpuMilli: reservedCpuMilli(cpuMilli) };
+    const input = { name, index, nodeCount, gateway: SIM_GATEWAY, apiPort, tlsServerName, ...size };
     await writeNodeKubelet(paths, input, node.address);
   }
 }

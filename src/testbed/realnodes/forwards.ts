@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import { isAlive, ownedPid, run, spawnDetached, stopProcess, waitFor } from '../process';
 
@@ -48,13 +49,15 @@ function logTail(bed: NamespaceBed, name: string): string {
  * Waits until the process itself listens on address:port: another process that bound the port first would otherwise
  * receive what is forwarded. Fails at once when the process exits (the port is taken, say).
  */
-async function awaitListener(bed: NamespaceBed, name: string, pid: number, address: string, port: number): Promise<void> {
+async function awaitListener(bed: NamespaceBed, name: string, pid: number, address: string, port: number, inside = false): Promise<void> {
   let listing = '';
   const outcome = await waitFor(
     `the forward ${name} (pid ${pid}) to listen on ${address}:${port}`,
     async () => {
       if (!isAlive(pid)) return 'exited';
-      listing = (await run('ss', ['-Hltnp', `sport = :${port}`], { timeoutMs: 5_000 })).stdout;
+      const ss = ['ss', '-Hltnp', `sport = :${port}`];
+      const [file, ...args] = inside ? ['nsenter', `--net=${netnsPath(bed)}`, ...ss] : ss;
+      listing = (await run(file!, args, { timeoutMs: 5_000 })).stdout;
       const listens = listing.split('\n').some((line) => line.includes(` ${address}:${port} `) && line.includes(`pid=${pid},`));
       return listens ? 'listens' : undefined;
     },
@@ -86,6 +89,42 @@ export async function forwardIn(bed: NamespaceBed, name: string, address: string
     await stopForward(bed, name);
     throw error;
   }
+}
+
+/**
+ * Inside the namespace `address`:port (the bridge's) -> unix socket -> `target` (address:port) on the host. On failure
+ * nothing of it is left running.
+ */
+export async function forwardOut(bed: NamespaceBed, name: string, address: string, port: number, target: string): Promise<void> {
+  if (!target.startsWith('127.')) throw new Error(`forward ${name}: the target must be on host loopback, got '${target}'`);
+  const socket = socketPath(bed, name);
+  fs.mkdirSync(path.dirname(socket), { recursive: true });
+  try {
+    spawnInBed(bed, `fwd-${name}-host`, 'socat', [`UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${target}`]);
+    const socketReady = async () => fs.statSync(socket, { throwIfNoEntry: false })?.isSocket() || undefined;
+    await waitFor(`the forward socket ${socket}`, socketReady, 5_000, 100);
+    const inside = [`--net=${netnsPath(bed)}`, 'socat', `TCP-LISTEN:${port},bind=${address},fork,reuseaddr`, `UNIX-CONNECT:${socket}`];
+    const pid = spawnInBed(bed, `fwd-${name}-ns`, 'nsenter', inside);
+    await awaitListener(bed, `fwd-${name}-ns`, pid, address, port, true);
+  } catch (error) {
+    await stopForward(bed, name);
+    throw error;
+  }
+}
+
+/** Both processes of the forward run, and its unix socket accepts a connection. */
+export async function forwardAlive(bed: NamespaceBed, name: string): Promise<boolean> {
+  if (bedPid(bed, `fwd-${name}-host`) === undefined || bedPid(bed, `fwd-${name}-ns`) === undefined) return false;
+  return new Promise((resolve) => {
+    const socket = net.connect({ path: socketPath(bed, name) });
+    const done = (alive: boolean) => {
+      socket.destroy();
+      resolve(alive);
+    };
+    socket.setTimeout(5_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 /** Stops both processes of a forward and removes its socket. */
