@@ -4,8 +4,7 @@
 # creates. Called by src/testbed/realNodes.ts; the facts behind each choice are in the project notes.
 #
 #   realnodes.sh node-create NAME INDEX     copy the image, give the node its own identity and address
-#   realnodes.sh node-start NAME INDEX ADDR       boot the node in its cgroups; forward ADDR:22 (loopback) to its sshd
-#   realnodes.sh kubelet-forward NAME INDEX ADDR  forward ADDR:10250 (loopback) to its kubelet (API server -> kubelet)
+#   realnodes.sh node-start NAME INDEX ADDR  boot the node in its cgroups (TypeScript then forwards ADDR:22 to its sshd)
 #   realnodes.sh node-stop NAME             power the node off, remove its cgroups and forwards
 #   realnodes.sh registry-up DIR [DIR...]   serve images on $GATEWAY:$HL_REGISTRY_PORT (nodes pull docker.io names from it) and push
 #                                           the docker-archive tarballs in each DIR/push into it (the first DIR, from
@@ -13,7 +12,7 @@
 #   realnodes.sh net-down                   stop forwards and lxcfs, delete the namespace
 # Parts live in sibling files it sources: realnodes-node.sh (node-create, node-start, node-stop) and
 # realnodes-cgroup2.sh. Already TypeScript (src/testbed/realnodes/): the namespace, bridge, lxcfs and API forward
-# (net-up), the load balancer, each node's kubelet files, and the closure evidence.
+# (net-up), the sshd and kubelet forwards, the load balancer, each node's kubelet files, and the closure evidence.
 #
 # Environment: HL_STATE (state folder) and HL_NS (namespace name) always; HL_IMAGE (rootfs of the image) and
 # HL_AUTHORIZED_KEYS (public key file) for node-create; HL_NODE_BIN (kubelet folder) and HL_IMAGES (image tarballs)
@@ -89,27 +88,12 @@ await_listener() {
   die "the forward's socat (pid $pid) does not listen on $addr:$port: $(grep -F ":$port " <<<"$listing" | head -n 2)"
 }
 
-# forward_alive NAME: both socat processes of the forward run, and its unix socket accepts a connection.
-forward_alive() {
-  owned_pid "$PIDS/fwd-$1-host.pid" >/dev/null && owned_pid "$PIDS/fwd-$1-ns.pid" >/dev/null &&
-    timeout 5 socat -u OPEN:/dev/null "UNIX-CONNECT:$FWD/$1.sock" 2>/dev/null
-}
-
 wait_for() {
   local what="$1" tries="$2"; shift 2
   for ((i = 0; i < tries; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
   die "timed out waiting for $what"
 }
 
-# host side: TCP on a loopback address -> unix socket; namespace side: unix socket -> TCP in the namespace.
-forward_in() {
-  local name="$1" listen_addr="$2" listen_port="$3" target="$4" sock="$FWD/$1.sock"
-  mkdir -p "$FWD"
-  spawn "fwd-$name-ns" nsenter --net="$NETNS_PATH" socat "UNIX-LISTEN:$sock,fork,unlink-early" "TCP:$target"
-  wait_for "the forward socket $sock" 50 test -S "$sock"
-  spawn "fwd-$name-host" socat "TCP-LISTEN:$listen_port,bind=$listen_addr,fork,reuseaddr" "UNIX-CONNECT:$sock"
-  await_listener "$PIDS/fwd-$name-host.pid" "$listen_addr" "$listen_port"
-}
 
 # node-create, node-start, node-stop: a node's image copy, boot in its cgroups, and poweroff.
 # shellcheck source=realnodes-node.sh
@@ -118,15 +102,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/realnodes-node.sh"
 # shellcheck source=realnodes-cgroup2.sh
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-cgroup2.sh"
 cgroup2_active && CONTROLLERS=()
-
-kubelet_forward() {
-  local name="$1" index="$2" address="$3"
-  [[ "$address" == 127.* ]] || die "node $name: the forward address must be on loopback, got '$address'"
-  if forward_alive "kubelet-$name"; then return 0; fi
-  stop_pid "$PIDS/fwd-kubelet-$name-host.pid" 2
-  stop_pid "$PIDS/fwd-kubelet-$name-ns.pid" 2
-  forward_in "kubelet-$name" "$address" 10250 "$(node_ip "$index"):10250"
-}
 
 # registry_config READONLY: the registry's configuration; no deletes ever, and no pushes once READONLY is true.
 registry_config() {
@@ -192,9 +167,8 @@ shift || true
 case "$command" in
   node-create) node_create "$@" ;;
   node-start) node_start "$@" ;;
-  kubelet-forward) kubelet_forward "$@" ;;
   node-stop) node_stop "$@" ;;
   registry-up) registry_up "$@" ;;
   net-down) net_down ;;
-  *) die "usage: realnodes.sh node-create NAME INDEX|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|net-down" ;;
+  *) die "usage: realnodes.sh node-create NAME INDEX|node-start NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|net-down" ;;
 esac

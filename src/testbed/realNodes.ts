@@ -13,6 +13,7 @@ import { realNodeSize, realNodeSizeEnv } from './configInForce';
 import { kubeletSigningState, writeNodeKubelet } from './realnodes/kubeletSetup';
 import { nodeIp, reservedCpuMilli } from './realnodes/kubeletFiles';
 import { bedNetworkUp } from './realnodes/network';
+import { forwardIn } from './realnodes/forwards';
 import { readNamespaceEvidence } from './realnodes/namespaceEvidence';
 import { loadBalancerDown, loadBalancerUp as startLoadBalancer } from './realnodes/loadBalancerProcess';
 
@@ -165,8 +166,11 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
   const binds: Record<string, string> = kubelets ? { HL_NODE_BIN: kubelets.kubeletDir, HL_IMAGES: kubelets.imagesDir } : {};
   if (kubelets?.kubeHunterSitePackages) binds.HL_KUBE_HUNTER = kubelets.kubeHunterSitePackages;
   for (const node of layout.instance.nodes) {
-    if (!realNodeStatus(layout, node).running)
-      await script(ctx, ['node-start', node.name, String(nodeIndex(layout, node)), node.address], binds);
+    if (realNodeStatus(layout, node).running) continue;
+    const index = nodeIndex(layout, node);
+    await script(ctx, ['node-start', node.name, String(index), node.address], binds);
+    await forwardIn(network, `ssh-${node.name}`, node.address, 22, `${nodeIp(index)}:22`);
+    log(`node ${node.name} started: ${nodeIp(index)} in ${network.namespace}, sshd forwarded from ${node.address}:22`);
   }
   for (const node of layout.instance.nodes) {
     await waitFor(
