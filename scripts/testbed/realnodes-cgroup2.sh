@@ -31,11 +31,6 @@ cgroup2_node_dir() {
 # microseconds per 100 ms period, and its memory limit in bytes (no swap beyond it).
 node_cpu_quota_us() { printf '%d' $((${HL_NODE_CPU_MILLI:?} * 100)); }
 node_memory_bytes() { printf '%d' "${HL_NODE_MEMORY_BYTES:?}"; }
-# The host's CPUs a node sees but may not use (its kubelet reserves them), in thousandths.
-reserved_cpu_milli() {
-  local rest=$(($(nproc) * 1000 - ${HL_NODE_CPU_MILLI:?}))
-  printf '%d' $((rest > 0 ? rest : 0))
-}
 
 cgroup2_scope_unit() { printf '%s-%s.scope' "$CGROUP_PARENT" "$1"; }
 

@@ -3,7 +3,7 @@
 # logins and address; node-start boots it with systemd-nspawn in cgroups of its own (CPU by CFS quota, memory)
 # and forwards its sshd to a loopback address; node-stop powers it off and removes its cgroups and forwards.
 # Uses realnodes.sh's variables and helpers (HL_STATE, HL_NS, NETNS_PATH, BRIDGE, SERVICE_CIDR, CGROUP_PARENT,
-# CONTROLLERS, LXCFS_DIR, PIDS, node_ip, spawn, stop_pid, forward_in, log, die).
+# CONTROLLERS, LXCFS_DIR, PIDS, node_ip, spawn, stop_pid, log, die).
 # Environment: HL_IMAGE, HL_AUTHORIZED_KEYS, HL_REGISTRY_PORT (node-create); HL_NODE_BIN, HL_IMAGES, HL_KUBE_HUNTER,
 # HL_NODE_CPU_MILLI, HL_NODE_MEMORY_BYTES (node-start).
 
@@ -135,8 +135,6 @@ node_start() {
     "${join[@]}" nsenter --net="$NETNS_PATH" systemd-nspawn -b -q -D "$dir/rootfs" -M "$name" --register=no --keep-unit \
     --network-bridge="$BRIDGE" --capability="$NODE_ADDED_CAPS" --drop-capability="$NODE_DROPPED_CAPS" --system-call-filter='@keyring bpf' \
     --resolv-conf=off --timezone=off --link-journal=no "${binds[@]}"
-  forward_in "ssh-$name" "$address" 22 "$(node_ip "$index"):22"
-  log "node $name started: $(node_ip "$index") in $HL_NS, sshd forwarded from $address:22"
 }
 
 node_stop() {

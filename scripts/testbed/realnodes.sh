@@ -3,25 +3,19 @@
 # CFS quota, 2 GiB memory) and its own network namespace, on a bridge inside a network namespace this script
 # creates. Called by src/testbed/realNodes.ts; the facts behind each choice are in the project notes.
 #
-#   realnodes.sh net-up                     network namespace + bridge, lxcfs, the API forward into the namespace
 #   realnodes.sh node-create NAME INDEX     copy the image, give the node its own identity and address
-#   realnodes.sh node-kubelet NAME INDEX ADDR  give the node a kubelet: certificates (again for a new CA), config, pod network
-#   realnodes.sh node-start NAME INDEX ADDR       boot the node in its cgroups; forward ADDR:22 (loopback) to its sshd
-#   realnodes.sh kubelet-forward NAME INDEX ADDR  forward ADDR:10250 (loopback) to its kubelet (API server -> kubelet)
+#   realnodes.sh node-start NAME INDEX ADDR  boot the node in its cgroups (TypeScript then forwards ADDR:22 to its sshd)
 #   realnodes.sh node-stop NAME             power the node off, remove its cgroups and forwards
 #   realnodes.sh registry-up DIR [DIR...]   serve images on $GATEWAY:$HL_REGISTRY_PORT (nodes pull docker.io names from it) and push
 #                                           the docker-archive tarballs in each DIR/push into it (the first DIR, from
 #                                           build-node-images.sh, holds the registry; build-tool-images.sh adds one)
-#   realnodes.sh lb-up                      Services of type LoadBalancer get a loopback address (realnodes-lb.sh)
 #   realnodes.sh net-down                   stop forwards and lxcfs, delete the namespace
-#   realnodes.sh closure                    print the namespace's routes, links, rules and forwarding (JSON lines)
-# Parts live in sibling files it sources: realnodes-node.sh (node-create, node-start, node-stop),
-# realnodes-kubelet.sh (node-kubelet) and realnodes-lb.sh (lb-up).
+# Parts live in sibling files it sources: realnodes-node.sh (node-create, node-start, node-stop) and
+# realnodes-cgroup2.sh. Already TypeScript (src/testbed/realnodes/): the namespace, bridge, lxcfs and API forward
+# (net-up), the sshd and kubelet forwards, the load balancer, each node's kubelet files, and the closure evidence.
 #
-# Environment: HL_STATE (state folder) and HL_NS (namespace name) always; HL_API_PORT (the API server's port on
-# host loopback) for net-up and node-kubelet; HL_IMAGE (rootfs of the image) and HL_AUTHORIZED_KEYS (public key
-# file) for node-create; HL_CA_CRT, HL_CA_KEY (the cluster CA), HL_TLS_SERVER_NAME (a name in the API server's
-# certificate) and HL_NODE_COUNT for node-kubelet; HL_NODE_BIN (kubelet folder) and HL_IMAGES (image tarballs)
+# Environment: HL_STATE (state folder) and HL_NS (namespace name) always; HL_IMAGE (rootfs of the image) and
+# HL_AUTHORIZED_KEYS (public key file) for node-create; HL_NODE_BIN (kubelet folder) and HL_IMAGES (image tarballs)
 # for node-start, and HL_KUBE_HUNTER (the worker's kube-hunter site-packages, for --interface inside a node).
 # From the test bed's configuration (realNodeSizeEnv in src/testbed/configInForce.ts, their one definition):
 # HL_NODE_CPU_MILLI and HL_NODE_MEMORY_BYTES (each node's CPU in thousandths and memory) for node-start, and
@@ -94,97 +88,20 @@ await_listener() {
   die "the forward's socat (pid $pid) does not listen on $addr:$port: $(grep -F ":$port " <<<"$listing" | head -n 2)"
 }
 
-# forward_alive NAME: both socat processes of the forward run, and its unix socket accepts a connection.
-forward_alive() {
-  owned_pid "$PIDS/fwd-$1-host.pid" >/dev/null && owned_pid "$PIDS/fwd-$1-ns.pid" >/dev/null &&
-    timeout 5 socat -u OPEN:/dev/null "UNIX-CONNECT:$FWD/$1.sock" 2>/dev/null
-}
-
 wait_for() {
   local what="$1" tries="$2"; shift 2
   for ((i = 0; i < tries; i++)); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
   die "timed out waiting for $what"
 }
 
-# host side: TCP on a loopback address -> unix socket; namespace side: unix socket -> TCP in the namespace.
-forward_in() {
-  local name="$1" listen_addr="$2" listen_port="$3" target="$4" sock="$FWD/$1.sock"
-  mkdir -p "$FWD"
-  spawn "fwd-$name-ns" nsenter --net="$NETNS_PATH" socat "UNIX-LISTEN:$sock,fork,unlink-early" "TCP:$target"
-  wait_for "the forward socket $sock" 50 test -S "$sock"
-  spawn "fwd-$name-host" socat "TCP-LISTEN:$listen_port,bind=$listen_addr,fork,reuseaddr" "UNIX-CONNECT:$sock"
-  await_listener "$PIDS/fwd-$name-host.pid" "$listen_addr" "$listen_port"
-}
 
-# namespace side: TCP on the bridge address -> unix socket; host side: unix socket -> TCP on host loopback.
-forward_out() {
-  local name="$1" listen_port="$2" target="$3" sock="$FWD/$1.sock"
-  mkdir -p "$FWD"
-  spawn "fwd-$name-host" socat "UNIX-LISTEN:$sock,fork,unlink-early" "TCP:$target"
-  wait_for "the forward socket $sock" 50 test -S "$sock"
-  spawn "fwd-$name-ns" nsenter --net="$NETNS_PATH" socat "TCP-LISTEN:$listen_port,bind=$GATEWAY,fork,reuseaddr" "UNIX-CONNECT:$sock"
-  await_listener "$PIDS/fwd-$name-ns.pid" "$GATEWAY" "$listen_port" ns
-}
-
-# Each node's systemd, containerd and kubelet hold inotify instances and watches, all charged to root on the host.
-# The kernel's default of 128 instances per user runs out with two beds (a demo bed and the tests'), and kubelets then
-# exit with "too many open files" and never register: raise the two limits (never lower them), as kind documents.
-raise_sysctl() {
-  local key="$1" want="$2" file="/proc/sys/${1//.//}"
-  if (($(cat "$file") < want)); then
-    echo "$want" >"$file"
-    log "raised $key to $want (each real node holds inotify instances charged to root)"
-  fi
-}
-
-net_up() {
-  : "${HL_API_PORT:?}"
-  mkdir -p "$HL_STATE" "$PIDS"
-  raise_sysctl fs.inotify.max_user_instances 1024
-  raise_sysctl fs.inotify.max_user_watches 524288
-  if [[ ! -e "$NETNS_PATH" ]]; then
-    ip netns add "$HL_NS"
-    in_ns ip link set lo up
-    in_ns ip link add "$BRIDGE" type bridge
-    in_ns ip addr add "$GATEWAY/24" dev "$BRIDGE"
-    in_ns ip link set "$BRIDGE" up
-    # Cloud metadata (169.254.169.254) answers "prohibited" at once from inside; tools try it (kube-hunter --pod).
-    in_ns ip route add prohibit 169.254.0.0/16
-    log "network namespace $HL_NS with bridge $BRIDGE $GATEWAY/24 (no route out)"
-  fi
-  if ! mountpoint -q "$LXCFS_DIR"; then
-    mkdir -p "$LXCFS_DIR"
-    spawn lxcfs lxcfs -f -l --enable-cfs --enable-pidfd -p "$HL_STATE/lxcfs.pidfile" "$LXCFS_DIR"
-    wait_for "lxcfs on $LXCFS_DIR" 100 test -r "$LXCFS_DIR/proc/stat"
-  fi
-  if ! forward_alive api; then
-    stop_pid "$PIDS/fwd-api-host.pid" 2
-    stop_pid "$PIDS/fwd-api-ns.pid" 2
-    forward_out api "$HL_API_PORT" "127.0.0.1:$HL_API_PORT"
-  fi
-}
-
-# node-kubelet: the kubelet, kube-proxy and pod network files of a node (kept apart for length).
-# shellcheck source=realnodes-kubelet.sh
-source "$(dirname "${BASH_SOURCE[0]}")/realnodes-kubelet.sh"
 # node-create, node-start, node-stop: a node's image copy, boot in its cgroups, and poweroff.
 # shellcheck source=realnodes-node.sh
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-node.sh"
-# shellcheck source=realnodes-lb.sh
-source "$(dirname "${BASH_SOURCE[0]}")/realnodes-lb.sh"
 # cgroup v2 (HL_CGROUP_MODE systemd-scope or v2-by-hand): a delegated subtree per node; the v1 loops have nothing to do.
 # shellcheck source=realnodes-cgroup2.sh
 source "$(dirname "${BASH_SOURCE[0]}")/realnodes-cgroup2.sh"
 cgroup2_active && CONTROLLERS=()
-
-kubelet_forward() {
-  local name="$1" index="$2" address="$3"
-  [[ "$address" == 127.* ]] || die "node $name: the forward address must be on loopback, got '$address'"
-  if forward_alive "kubelet-$name"; then return 0; fi
-  stop_pid "$PIDS/fwd-kubelet-$name-host.pid" 2
-  stop_pid "$PIDS/fwd-kubelet-$name-ns.pid" 2
-  forward_in "kubelet-$name" "$address" 10250 "$(node_ip "$index"):10250"
-}
 
 # registry_config READONLY: the registry's configuration; no deletes ever, and no pushes once READONLY is true.
 registry_config() {
@@ -234,7 +151,6 @@ registry_up() {
 
 net_down() {
   local file
-  lb_down
   for file in "$PIDS"/fwd-*.pid; do [[ -e "$file" ]] && stop_pid "$file" 2; done
   stop_pid "$PIDS/registry.pid" 5
   if [[ -f "$PIDS/lxcfs.pid" ]]; then stop_pid "$PIDS/lxcfs.pid" 10; fi
@@ -246,42 +162,13 @@ net_down() {
   rm -rf "$FWD"
 }
 
-# The evidence that the namespace is closed, read from its configuration (no packet is sent).
-closure() {
-  [[ -e "$NETNS_PATH" ]] || die "namespace $HL_NS does not exist"
-  printf '{"routes4":%s}\n' "$(in_ns ip -j -4 route show table all)"
-  printf '{"routes6":%s}\n' "$(in_ns ip -j -6 route show table all)"
-  printf '{"links":%s}\n' "$(in_ns ip -j -d link show)"
-  printf '{"ipForward":%s}\n' "$(in_ns cat /proc/sys/net/ipv4/ip_forward)"
-  printf '{"ip6Forward":%s}\n' "$(in_ns cat /proc/sys/net/ipv6/conf/all/forwarding)"
-  # Fails closed: a missing or failing tool is no evidence of "no rules".
-  local nft_rules ipt_rules ip6t_rules rules4 rules6
-  nft_rules="$(in_ns nft -j list ruleset)" || die "nft -j list ruleset failed in $HL_NS: the namespace cannot be proven closed"
-  ipt_rules="$(in_ns iptables-save)" || die "iptables-save failed in $HL_NS: the namespace cannot be proven closed"
-  ip6t_rules="$(in_ns ip6tables-save)" || die "ip6tables-save failed in $HL_NS: the namespace cannot be proven closed"
-  rules4="$(in_ns ip -j -4 rule show)" || die "ip -4 rule failed in $HL_NS"
-  rules6="$(in_ns ip -j -6 rule show)" || die "ip -6 rule failed in $HL_NS"
-  printf '{"nftRuleset":%s}\n' "$nft_rules"
-  printf '{"iptablesRules":%s}\n' "$(printf '%s\n%s\n' "$ipt_rules" "$ip6t_rules" | grep -c '^-A' || true)"
-  printf '{"rules4":%s}\n{"rules6":%s}\n' "$rules4" "$rules6"
-  # From the host's side: a link whose peer is in the namespace would carry the namespace's id here.
-  printf '{"namespace":"%s","hostNamespaceIds":%s}\n' "$HL_NS" "$(ip -j netns list-id)"
-  printf '{"hostLinks":%s}\n' "$(ip -j -d link show)"
-}
-
 command="${1:-}"
 shift || true
 case "$command" in
-  net-up) net_up ;;
   node-create) node_create "$@" ;;
-  node-kubelet) node_kubelet "$@" ;;
   node-start) node_start "$@" ;;
-  kubelet-forward) kubelet_forward "$@" ;;
   node-stop) node_stop "$@" ;;
   registry-up) registry_up "$@" ;;
-  lb-up) lb_up ;;
-  lb-loop) lb_loop ;;
   net-down) net_down ;;
-  closure) closure ;;
-  *) die "usage: realnodes.sh net-up|node-create NAME INDEX|node-kubelet NAME INDEX ADDR|node-start NAME INDEX ADDR|kubelet-forward NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|lb-up|net-down|closure" ;;
+  *) die "usage: realnodes.sh node-create NAME INDEX|node-start NAME INDEX ADDR|node-stop NAME|registry-up DIR [DIR...]|net-down" ;;
 esac

@@ -23,7 +23,7 @@ const LB_CONTROLLER_PODS = new RegExp(
     ...['aws-load-balancer', 'openelb', 'purelb', 'loadbalancer-controller'],
   ].join('|'),
 );
-// kind (cloud-provider-kind) and hardenlab (the real-node test bed, scripts/testbed/realnodes-lb.sh) serve
+// kind (cloud-provider-kind) and hardenlab (the real-node test bed, src/testbed/realnodes/loadBalancer.ts) serve
 // LoadBalancer Services for their local nodes as a cloud does.
 const CLOUD_PROVIDER_IDS =
   /^(linode|aws|gce|azure|openstack|digitalocean|hcloud|vsphere|oci|ibm|alicloud|scaleway|exoscale|kind|hardenlab):\/\//;

@@ -1,7 +1,7 @@
 /**
  * Is the node network closed? Decided from the namespace's configuration alone, never by sending traffic:
  * kube-hunter's subnet-probing modes (`--pod`, `--interface`, `--cidr`) may run only in a namespace from
- * which no packet can leave. Pure: the evidence is what `realnodes.sh closure` printed.
+ * which no packet can leave. Pure: the evidence is what realnodes/namespaceEvidence.ts read.
  */
 
 interface Route {

@@ -53,15 +53,25 @@ export function configForInstance(instance: SimInstance, kind: NodeKind, pinnedK
 }
 
 /**
- * What realnodes.sh needs of the configuration: each node's CPU (thousandths, for cpu.max and CPUQuota) and memory
- * (bytes), and the registry's port. A test bed started before the configuration was kept gets the defaults.
+ * Each real node's CPU (thousandths, for cpu.max and CPUQuota) and memory (bytes), and the registry's port. A test bed
+ * started before the configuration was kept gets the defaults.
  */
-export function realNodeSizeEnv(layout: SimLayout): { HL_NODE_CPU_MILLI: string; HL_NODE_MEMORY_BYTES: string; HL_REGISTRY_PORT: string } {
+export function realNodeSize(layout: SimLayout): { cpuMilli: number; memoryBytes: number | undefined; registryPort: number } {
   const config = readConfigInForce(layout);
   const fallback = DEFAULT_NODE_RESOURCES.real;
   return {
-    HL_NODE_CPU_MILLI: String(config?.nodes.cpuMilli ?? fallback.cpu * 1000),
-    HL_NODE_MEMORY_BYTES: String(config?.nodes.memoryBytes ?? memoryBytes(fallback.memory)),
-    HL_REGISTRY_PORT: String(config?.registry.port ?? DEFAULT_REGISTRY_PORT),
+    cpuMilli: config?.nodes.cpuMilli ?? fallback.cpu * 1000,
+    memoryBytes: config?.nodes.memoryBytes ?? memoryBytes(fallback.memory),
+    registryPort: config?.registry.port ?? DEFAULT_REGISTRY_PORT,
+  };
+}
+
+/** What realnodes.sh needs of the configuration (realNodeSize), as its environment. */
+export function realNodeSizeEnv(layout: SimLayout): { HL_NODE_CPU_MILLI: string; HL_NODE_MEMORY_BYTES: string; HL_REGISTRY_PORT: string } {
+  const size = realNodeSize(layout);
+  return {
+    HL_NODE_CPU_MILLI: String(size.cpuMilli),
+    HL_NODE_MEMORY_BYTES: String(size.memoryBytes),
+    HL_REGISTRY_PORT: String(size.registryPort),
   };
 }

@@ -40,46 +40,46 @@ const EXTENSIONS = {
   client: 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
 };
 
-async function signed(pki: EtcdPki, name: string, subject: string, extensions: string, cert: string, key: string): Promise<void> {
-  const csr = path.join(pki.dir, `${name}.csr`);
-  const ext = path.join(pki.dir, `${name}.ext`);
+/** A CA that signs certificates: its certificate and key, its serial file, and a private folder for the requests. */
+export interface SigningCa {
+  caCert: string;
+  caKey: string;
+  serialFile: string;
+  workDir: string;
+}
+
+/**
+ * A new P-256 key (0600) and its certificate signed by the CA for a year, with the given subject and extensions (an
+ * openssl extfile). The test bed's one signing helper: etcd's certificates and the real nodes' kubelet ones.
+ */
+export async function signCertificate(
+  ca: SigningCa,
+  name: string,
+  subject: string,
+  extensions: string,
+  cert: string,
+  key: string,
+): Promise<void> {
+  const csr = path.join(ca.workDir, `${name}.csr`);
+  const ext = path.join(ca.workDir, `${name}.ext`);
   fs.writeFileSync(ext, extensions, { mode: 0o600 });
-  await run('openssl', [
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-subj',
-    subject,
-    '-out',
-    csr,
-  ]);
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    csr,
-    '-CA',
-    pki.caCert,
-    '-CAkey',
-    pki.caKey,
-    '-CAcreateserial',
-    '-CAserial',
-    path.join(pki.dir, 'ca.srl'),
-    '-days',
-    '365',
-    '-out',
-    cert,
-    '-extfile',
-    ext,
-  ]);
-  fs.rmSync(csr);
-  fs.rmSync(ext);
+  try {
+    const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key];
+    await run('openssl', ['req', '-new', ...newKey, '-subj', subject, '-out', csr]);
+    fs.chmodSync(key, 0o600);
+    await run('openssl', [
+      'x509', '-req', '-in', csr, '-CA', ca.caCert, '-CAkey', ca.caKey, '-CAcreateserial', '-CAserial', ca.serialFile,
+      '-days', '365', '-out', cert, '-extfile', ext,
+    ]);
+  } finally {
+    fs.rmSync(csr, { force: true });
+    fs.rmSync(ext, { force: true });
+  }
+}
+
+async function signed(pki: EtcdPki, name: string, subject: string, extensions: string, cert: string, key: string): Promise<void> {
+  const ca = { caCert: pki.caCert, caKey: pki.caKey, serialFile: path.join(pki.dir, 'ca.srl'), workDir: pki.dir };
+  await signCertificate(ca, name, subject, extensions, cert, key);
 }
 
 /** Writes a fresh etcd CA and certificates (a new cluster gets new ones) into a folder only the owner can open. */

@@ -7,7 +7,6 @@ import {
   ensureNodeImage,
   ensureNodeImages,
   ensureToolImages,
-  kubeHunterSitePackages,
   loadBalancerUp,
   realNodesUp,
   type RealNodesContext,
@@ -33,6 +32,14 @@ export function readNodeKind(layout: SimLayout): NodeKind | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The site-packages folder of the worker's kube-hunter virtualenv (undefined when it is not installed). */
+export function kubeHunterSitePackages(venv: string): string | undefined {
+  const lib = path.join(venv, 'lib');
+  const python = fs.existsSync(lib) ? fs.readdirSync(lib).find((name) => /^python3\.\d+$/.test(name)) : undefined;
+  const dir = python && path.join(lib, python, 'site-packages');
+  return dir && fs.existsSync(path.join(dir, 'kube_hunter')) ? dir : undefined;
 }
 
 export function realNodesContext(ctx: ClusterContext, cache: string): RealNodesContext {
@@ -71,5 +78,5 @@ export async function startRealNodes(ctx: ClusterContext, cache: string, start: 
     ),
   }, start.waitMs);
   await initializeRealNodes(rn, (args) => kubectl(ctx, args), Math.max(REGISTRATION_TIMEOUT_MS, start.waitMs ?? 0));
-  if (!start.minimal) await loadBalancerUp(rn, ctx.binaries.kubectl);
+  if (!start.minimal) loadBalancerUp(rn);
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 
 export type Log = (line: string) => void;
 
@@ -142,6 +143,26 @@ export function commandLine(pid: number): string {
   }
 }
 
+/**
+ * Starts a daemon in a session of its own (setsid: it outlives its starter, and a timed-out `run` of the starter never
+ * takes it along), output appended to logFile, its pid written to pidFile. Returns the pid.
+ */
+export function spawnDetached(file: string, args: readonly string[], files: { pidFile: string; logFile: string }): number {
+  fs.mkdirSync(path.dirname(files.pidFile), { recursive: true });
+  fs.mkdirSync(path.dirname(files.logFile), { recursive: true });
+  const output = fs.openSync(files.logFile, 'a', 0o600);
+  try {
+    const child = spawn(file, args, { detached: true, stdio: ['ignore', output, output] });
+    child.once('error', () => undefined); // a missing program shows as a pid that is not alive
+    child.unref();
+    if (child.pid === undefined) throw new Error(`${file} ${args.join(' ')} did not start`);
+    fs.writeFileSync(files.pidFile, `${child.pid}\n`, { mode: 0o600 });
+    return child.pid;
+  } finally {
+    fs.closeSync(output);
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -188,5 +209,26 @@ export function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<b
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
+  });
+}
+
+/** The first `bytes` bytes a TCP server sends on connecting (fewer when it closes or timeoutMs passes; '' when none). */
+export function tcpGreeting(host: string, port: number, bytes: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const done = () => {
+      socket.destroy();
+      resolve(Buffer.concat(chunks).subarray(0, bytes).toString('latin1'));
+    };
+    socket.setTimeout(timeoutMs, done);
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      if (received >= bytes) done();
+    });
+    socket.once('error', done);
+    socket.once('close', done);
   });
 }

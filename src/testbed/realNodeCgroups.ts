@@ -37,10 +37,16 @@ export function readCgroupPlan(layout: SimLayout): CgroupPlan | undefined {
   }
 }
 
-/** realnodes.sh's HL_CGROUP_MODE and HL_CGROUP_ROOT (v1: today's path, also for a folder without a plan). */
+/** The real nodes run on cgroup v1 (today's path, also for a folder without a plan). */
+export function realNodesOnCgroupV1(layout: SimLayout): boolean {
+  const plan = readCgroupPlan(layout);
+  return !plan || plan.delegation === 'v1-by-hand';
+}
+
+/** realnodes.sh's HL_CGROUP_MODE and HL_CGROUP_ROOT. */
 export function cgroupScriptEnv(layout: SimLayout): Record<string, string> {
   const plan = readCgroupPlan(layout);
-  if (!plan || plan.delegation === 'v1-by-hand') return { HL_CGROUP_MODE: 'v1' };
+  if (!plan || realNodesOnCgroupV1(layout)) return { HL_CGROUP_MODE: 'v1' };
   return { HL_CGROUP_MODE: plan.delegation, HL_CGROUP_ROOT: plan.cgroupRoot };
 }
 

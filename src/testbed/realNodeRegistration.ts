@@ -1,6 +1,10 @@
 import { run, waitFor } from './process';
 import { nodeSshArgs, type SimLayout, type SimNode } from './layout';
-import { nodeIndex, script, TESTBED_PROVIDER_ID_SCHEME, type Kubectl, type RealNodesContext } from './realNodes';
+import { nodeIndex, realNodesDir, simNamespace, TESTBED_PROVIDER_ID_SCHEME, type RealNodesContext } from './realNodes';
+import { forwardAlive, forwardIn, stopForward } from './realnodes/forwards';
+import { nodeIp } from './realnodes/kubeletFiles';
+
+export type Kubectl = (args: readonly string[]) => Promise<{ stdout: string }>;
 
 /** How long a started node's kubelet may take to register: about 2 s alone, far more on a saturated host. */
 export const REGISTRATION_TIMEOUT_MS = 180_000;
@@ -12,10 +16,16 @@ export const REGISTRATION_TIMEOUT_MS = 180_000;
  */
 export async function initializeRealNodes(ctx: RealNodesContext, kubectl: Kubectl, timeoutMs = REGISTRATION_TIMEOUT_MS): Promise<void> {
   const { layout } = ctx;
+  const bed = { state: realNodesDir(layout), namespace: simNamespace(layout) };
   for (const node of layout.instance.nodes) {
     const index = nodeIndex(layout, node);
     await waitForRegistration(layout, node, kubectl, timeoutMs);
-    await script(ctx, ['kubelet-forward', node.name, String(index), node.address]);
+    // The API server dials the kubelet at its InternalIP (node.address on loopback), forwarded into the namespace.
+    const forward = `kubelet-${node.name}`;
+    if (!(await forwardAlive(bed, forward))) {
+      await stopForward(bed, forward);
+      await forwardIn(bed, forward, node.address, 10250, `${nodeIp(index)}:10250`);
+    }
     const addresses = [{ type: 'InternalIP', address: node.address }, { type: 'Hostname', address: node.name }];
     // The test bed is the nodes' cloud provider (its load balancer serves LoadBalancer Services), as kind's is.
     const { stdout: providerID } = await kubectl(['get', 'node', node.name, '-o', 'jsonpath={.spec.providerID}']);

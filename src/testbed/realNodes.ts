@@ -1,21 +1,26 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { repoRoot } from '../config/paths';
 import type { SimLayout, SimNode } from './layout';
 import { closureViolations, parseNamespaceEvidence } from './closure';
 import { knownHostsLine } from './testbedManifests';
-import { ownedPid, readPidFile, run, tcpOpen, waitFor, type Log } from './process';
+import { ownedPid, readPidFile, run, tcpGreeting, waitFor, type Log } from './process';
 import { describeMissing } from './cgroupHost';
 import { detectCgroupHost } from './cgroupHostRecord';
-import { cgroupScriptEnv, nodeCgroupUsage } from './realNodeCgroups';
-import { realNodeSizeEnv } from './configInForce';
+import { cgroupScriptEnv, nodeCgroupUsage, realNodesOnCgroupV1 } from './realNodeCgroups';
+import { realNodeSize, realNodeSizeEnv } from './configInForce';
+import { kubeletSigningState, writeNodeKubelet } from './realnodes/kubeletSetup';
+import { nodeIp, reservedCpuMilli } from './realnodes/kubeletFiles';
+import { bedNetworkUp } from './realnodes/network';
+import { forwardIn } from './realnodes/forwards';
+import { readNamespaceEvidence } from './realnodes/namespaceEvidence';
+import { loadBalancerDown, loadBalancerUp as startLoadBalancer } from './realnodes/loadBalancerProcess';
 
 /**
  * Real nodes: Debian system containers (systemd-nspawn + lxcfs) with their own cgroups (default 1 CPU, 2 GiB) and
  * network namespace, on a bridge inside a network namespace the test bed creates and closes. The privileged
- * plumbing is scripts/testbed/realnodes.sh; this module drives it and reads back what it made.
+ * plumbing is scripts/testbed/realnodes.sh and, as it moves to TypeScript, realnodes/; this module drives both.
  */
 export const realNodesScript = path.join(repoRoot, 'scripts', 'testbed', 'realnodes.sh');
 export const nodeImageScript = path.join(repoRoot, 'scripts', 'testbed', 'build-node-image.sh');
@@ -26,8 +31,6 @@ export const toolImagesScript = path.join(repoRoot, 'scripts', 'testbed', 'build
 export const SIM_BRIDGE = 'hlbr0';
 /** The bridge's own address: the namespace's end of the API server forward (realnodes.sh's GATEWAY). */
 export const SIM_GATEWAY = '10.77.0.1';
-/** The nodes' addresses inside the namespace are 10.77.0.<10+index> (realnodes.sh's node_ip). */
-const SIM_SUBNET_PREFIX = '10.77.0';
 
 export interface RealNodesContext {
   layout: SimLayout;
@@ -151,7 +154,8 @@ const SSH_WAIT_MS = 300_000; // at least, for a node's copy and its sshd: 1.3 s 
  */
 export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets?: KubeletSetup, sshWaitMs = SSH_WAIT_MS): Promise<void> {
   const { layout, log } = ctx;
-  await script(ctx, ['net-up'], { HL_API_PORT: String(layout.instance.ports.kubeApiserver) });
+  const network = { state: realNodesDir(layout), namespace: simNamespace(layout), bridge: SIM_BRIDGE, gateway: SIM_GATEWAY };
+  await bedNetworkUp({ ...network, apiPort: layout.instance.ports.kubeApiserver }, log);
   if (kubelets && kubelets.registryDirs) await script(ctx, ['registry-up', kubelets.imagesDir, ...kubelets.registryDirs], {}, 600_000);
   for (const node of layout.instance.nodes) {
     const index = String(nodeIndex(layout, node));
@@ -162,8 +166,11 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
   const binds: Record<string, string> = kubelets ? { HL_NODE_BIN: kubelets.kubeletDir, HL_IMAGES: kubelets.imagesDir } : {};
   if (kubelets?.kubeHunterSitePackages) binds.HL_KUBE_HUNTER = kubelets.kubeHunterSitePackages;
   for (const node of layout.instance.nodes) {
-    if (!realNodeStatus(layout, node).running)
-      await script(ctx, ['node-start', node.name, String(nodeIndex(layout, node)), node.address], binds);
+    if (realNodeStatus(layout, node).running) continue;
+    const index = nodeIndex(layout, node);
+    await script(ctx, ['node-start', node.name, String(index), node.address], binds);
+    await forwardIn(network, `ssh-${node.name}`, node.address, 22, `${nodeIp(index)}:22`);
+    log(`node ${node.name} started: ${nodeIp(index)} in ${network.namespace}, sshd forwarded from ${node.address}:22`);
   }
   for (const node of layout.instance.nodes) {
     await waitFor(
@@ -179,15 +186,7 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
 
 /** True once an SSH server greets on the address (a forward alone accepts and closes at once). */
 async function sshAnswers(address: string): Promise<boolean> {
-  if (!(await tcpOpen(address, 22))) return false;
-  try {
-    const { stdout } = await run('bash', ['-c', `exec 3<>/dev/tcp/${address}/22 2>/dev/null || exit 1; timeout 2 head -c 4 <&3`], {
-      timeoutMs: 5_000,
-    });
-    return stdout.startsWith('SSH-');
-  } catch {
-    return false;
-  }
+  return (await tcpGreeting(address, 22, 4, 2_000)).startsWith('SSH-');
 }
 
 function writeRealKnownHosts(layout: SimLayout): void {
@@ -205,6 +204,7 @@ export async function realNodesDown(ctx: RealNodesContext): Promise<string[]> {
     .map((node) => `real node ${node.name}`);
   // In parallel: each node shuts down its own systemd (kubelet, containerd, pods) in its own time.
   await Promise.all(ctx.layout.instance.nodes.map((node) => script(ctx, ['node-stop', node.name], {}, 60_000)));
+  await loadBalancerDown({ state: realNodesDir(ctx.layout), namespace: simNamespace(ctx.layout) });
   if (fs.existsSync(realNodesDir(ctx.layout)) || fs.existsSync(`/run/netns/${simNamespace(ctx.layout)}`)) {
     await script(ctx, ['net-down'], {}, 60_000);
   }
@@ -212,12 +212,11 @@ export async function realNodesDown(ctx: RealNodesContext): Promise<string[]> {
 }
 
 /**
- * The namespace's configuration as realnodes.sh reads it: routes, links, forwarding and firewall rules, and the
+ * The namespace's configuration (realnodes/namespaceEvidence.ts): routes, links, forwarding and firewall rules, and the
  * host's links (any with a peer inside). `namespace` reads another namespace (default: the test bed's).
  */
 export async function readNamespaceConfig(ctx: RealNodesContext, namespace = simNamespace(ctx.layout)): Promise<Record<string, unknown>> {
-  const stdout = await script(ctx, ['closure'], { HL_NS: namespace });
-  return Object.assign({}, ...stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+  return readNamespaceEvidence(namespace, ctx.env);
 }
 
 /**
@@ -225,11 +224,7 @@ export async function readNamespaceConfig(ctx: RealNodesContext, namespace = sim
  * read from its configuration only: nothing is sent. Empty when the namespace is closed.
  */
 export async function namespaceClosureViolations(namespace: string, env: NodeJS.ProcessEnv, bridge = SIM_BRIDGE): Promise<string[]> {
-  const { stdout } = await run('bash', [realNodesScript, 'closure'], {
-    env: { ...env, HL_STATE: os.tmpdir(), HL_NS: namespace, HL_BRIDGE: bridge },
-    timeoutMs: 60_000,
-  });
-  const raw = Object.assign({}, ...stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>));
+  const raw = await readNamespaceEvidence(namespace, env);
   return closureViolations(parseNamespaceEvidence(raw, bridge));
 }
 
@@ -242,14 +237,18 @@ export function loadBalancerPool(layout: SimLayout): string[] {
   return Array.from({ length: 9 }, (_, i) => `127.0.0.${first + 60 + i}`);
 }
 
-/** Starts the test bed's load balancer (realnodes-lb.sh): LoadBalancer Services get a pool address, forwarded in. */
-export async function loadBalancerUp(ctx: RealNodesContext, kubectlPath: string): Promise<void> {
-  await script(ctx, ['lb-up'], {
-    HL_KUBECTL: kubectlPath,
-    HL_KUBECONFIG: ctx.layout.kubeconfigPath,
-    HL_LB_POOL: loadBalancerPool(ctx.layout).join(' '),
-    HL_LB_TARGET: `${SIM_SUBNET_PREFIX}.11`,
-  });
+/** Starts the test bed's load balancer (realnodes/loadBalancer.ts): LoadBalancer Services get a pool address, forwarded in. */
+export function loadBalancerUp(ctx: RealNodesContext): void {
+  startLoadBalancer(
+    {
+      state: realNodesDir(ctx.layout),
+      namespace: simNamespace(ctx.layout),
+      kubeconfigPath: ctx.layout.kubeconfigPath,
+      pool: loadBalancerPool(ctx.layout),
+      target: nodeIp(1),
+    },
+    ctx.log,
+  );
 }
 
 export interface KubeletSetup {
@@ -268,33 +267,27 @@ export interface KubeletSetup {
   kubeHunterSitePackages?: string;
 }
 
-/** The site-packages folder of the worker's kube-hunter virtualenv (undefined when it is not installed). */
-export function kubeHunterSitePackages(venv: string): string | undefined {
-  const lib = path.join(venv, 'lib');
-  const python = fs.existsSync(lib) ? fs.readdirSync(lib).find((name) => /^python3\.\d+$/.test(name)) : undefined;
-  const dir = python && path.join(lib, python, 'site-packages');
-  return dir && fs.existsSync(path.join(dir, 'kube_hunter')) ? dir : undefined;
-}
-
-export type Kubectl = (args: readonly string[]) => Promise<{ stdout: string }>;
-
 /**
  * Writes each node's kubelet files (before its first boot); the kubelet starts with the node. A node whose
- * certificates were signed by an older cluster CA gets new ones, and is stopped if it runs (realNodesUp boots it).
+ * certificates were signed by an older cluster CA is stopped if it runs, then gets new ones (realNodesUp boots it).
  */
 export async function prepareKubelets(ctx: RealNodesContext, setup: KubeletSetup): Promise<void> {
   const { layout } = ctx;
+  const { cpuMilli } = realNodeSize(layout);
+  const cgroupV1 = realNodesOnCgroupV1(layout);
   for (const node of layout.instance.nodes) {
-    const output = await script(ctx, ['node-kubelet', node.name, String(nodeIndex(layout, node)), node.address], {
-      HL_CA_CRT: setup.caCertPath,
-      HL_CA_KEY: setup.caKeyPath,
-      HL_TLS_SERVER_NAME: setup.tlsServerName,
-      HL_API_PORT: String(layout.instance.ports.kubeApiserver),
-      HL_NODE_COUNT: String(layout.instance.nodes.length),
-    });
-    if (output.includes('resigned') && realNodeStatus(layout, node).running) {
+    const paths = { nodeDir: path.join(realNodesDir(layout), 'nodes', node.name), ...setup };
+    const signing = kubeletSigningState(paths);
+    if (signing === 'current') continue;
+    if (signing === 'resign' && realNodeStatus(layout, node).running) {
       ctx.log(`real node ${node.name}: certificates signed again for the new cluster CA; restarting it`);
       await script(ctx, ['node-stop', node.name], {}, 60_000);
     }
+    const { name } = node;
+    const [index, nodeCount, apiPort] = [nodeIndex(layout, node), layout.instance.nodes.length, layout.instance.ports.kubeApiserver];
+    const { tlsServerName } = setup;
+    const size = { cgroupV1, reservedCpuMilli: reservedCpuMilli(cpuMilli) };
+    const input = { name, index, nodeCount, gateway: SIM_GATEWAY, apiPort, tlsServerName, ...size };
+    await writeNodeKubelet(paths, input, node.address);
   }
 }

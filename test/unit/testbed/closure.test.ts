@@ -1,7 +1,6 @@
 import { closureViolations, parseNamespaceEvidence, type NamespaceEvidence } from '../../../src/testbed/closure';
 import { run } from '../../../src/testbed/process';
-import { realNodesScript } from '../../../src/testbed/realNodes';
-import { tempDirSync } from '../../support/tempDir';
+import { readNamespaceEvidence } from '../../../src/testbed/realnodes/namespaceEvidence';
 
 /** A closed namespace as realnodes.sh reports it: loopback, the bridge, one node's veth on it. */
 function closed(): NamespaceEvidence {
@@ -118,7 +117,7 @@ describe('parseNamespaceEvidence', () => {
   });
 });
 
-describe('realnodes.sh closure', () => {
+describe('the namespace evidence (realnodes/namespaceEvidence.ts)', () => {
   const namespace = `hardenlab-closuretest-${process.pid}`;
   beforeAll(async () => {
     await run('ip', ['netns', 'add', namespace]);
@@ -128,17 +127,10 @@ describe('realnodes.sh closure', () => {
   });
 
   test('fails closed: without nft (or iptables-save) it proves nothing instead of reading "no rules"', async () => {
-    const env = { ...process.env, HL_STATE: tempDirSync('hardenlab-closure-'), HL_NS: namespace };
-    const evidence = parseNamespaceEvidence(
-      JSON.parse(`[${(await run('bash', [realNodesScript, 'closure'], { env })).stdout.trim().split('\n').join(',')}]`).reduce(
-        (all: object, item: object) => ({ ...all, ...item }),
-        {},
-      ),
-      'hlbr0',
-    );
+    const evidence = parseNamespaceEvidence(await readNamespaceEvidence(namespace, process.env), 'hlbr0');
     expect(evidence.rules4.map((rule) => rule.table)).toEqual(['local', 'main', 'default']);
     // /usr/sbin holds nft and iptables-save on Debian: without it the check must fail, not pass.
-    await expect(run('bash', [realNodesScript, 'closure'], { env: { ...env, PATH: '/usr/bin:/bin' } })).rejects.toThrow(
+    await expect(readNamespaceEvidence(namespace, { ...process.env, PATH: '/usr/bin:/bin' })).rejects.toThrow(
       `nft -j list ruleset failed in ${namespace}: the namespace cannot be proven closed`,
     );
   });

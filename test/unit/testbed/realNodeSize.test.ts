@@ -1,13 +1,14 @@
 /**
  * The real nodes' size as realnodes-cgroup2.sh applies it, run for real on a stand-in cgroup v2 tree (plain files
  * in a temp folder): the configuration's CPU and memory (realNodeSizeEnv) become cpu.max, memory.max, systemd's
- * CPUQuota/MemoryMax and the kubelet's reserved CPU. No root and no cgroup are needed.
+ * CPUQuota/MemoryMax; the kubelet's reserved CPU is kubeletFiles.ts's. No root and no cgroup are needed.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../../../src/config/paths';
 import { tempDirSync } from '../../support/tempDir';
+import { reservedCpuMilli } from '../../../src/testbed/realnodes/kubeletFiles';
 
 const library = path.join(repoRoot, 'scripts', 'testbed', 'realnodes-cgroup2.sh');
 const size = { HL_NODE_CPU_MILLI: '1500', HL_NODE_MEMORY_BYTES: String(2 ** 30) };
@@ -49,7 +50,8 @@ test('systemd scope: the node scope gets CPUQuota and MemoryMax from the same va
 
 test("the kubelet reserves the host's CPUs beyond the node's share, and a missing size names its variable", () => {
   const cpus = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
-  const reserved = withLibrary('reserved_cpu_milli', { ...size, HL_STATE: '/nonexistent' });
-  expect(Number(reserved)).toBe(Math.max(0, cpus * 1000 - 1500));
+  // The node sees them all (nproc: the CPUs this process may run on), as the kubelet config says (kubeletFiles.ts).
+  expect(reservedCpuMilli(Number(size.HL_NODE_CPU_MILLI))).toBe(Math.max(0, cpus * 1000 - 1500));
+  expect(reservedCpuMilli(cpus * 1000 + 500)).toBe(0);
   expect(() => withLibrary('node_cpu_quota_us', { HL_STATE: '/nonexistent' })).toThrow(/HL_NODE_CPU_MILLI/);
 });
