@@ -1,6 +1,7 @@
 import type { Descriptive } from '../analysis/stats/descriptive';
 import type { ReportModel, RunSummary, SamplerOverheadSummary } from '../analysis/model/types';
 import { buysTables } from './buys';
+import { loadAcrossTables } from './loadAcrossTables';
 import { loadTables } from './loadTable';
 
 /** A table both report.html and report.md render, so the two always agree. */
@@ -23,7 +24,7 @@ export function fmt(value: number | null | undefined, digits = 2): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
   return value.toFixed(digits);
 }
-const pValue = (p: number | null | undefined) => (p === null || p === undefined ? '—' : p < 0.0001 ? '< 0.0001' : p.toFixed(4));
+export const pValue = (p: number | null | undefined) => (p === null || p === undefined ? '—' : p < 0.0001 ? '< 0.0001' : p.toFixed(4));
 const runLabel = (r: RunSummary) => `#${r.repetition}`;
 
 function eachNode(model: ReportModel, row: (r: RunSummary, node: RunSummary['nodes'][number]) => string[]): string[][] {
@@ -257,7 +258,7 @@ export function buildTables(model: ReportModel): Table[] {
       ),
     ),
   });
-  tables.push(...loadTables(model), ...buysTables(model));
+  tables.push(...loadTables(model), ...loadAcrossTables(model), ...buysTables(model));
   return tables;
 }
 

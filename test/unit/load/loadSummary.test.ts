@@ -64,6 +64,18 @@ it('reads every attempt into quantiles and Pod Security from the scrapes; the re
   const podSecurity = direct.controllers.find((c) => c.labels.name === 'PodSecurity')!;
   expect(data.podSecurity).toEqual({ admissions: podSecurity.count, meanMs: podSecurity.mean! * 1000 });
   expect(data.podSecurity!.admissions).toBeGreaterThan(0);
+  // Every controller and webhook the scrapes saw, in milliseconds, and the API server's own pod-create timing.
+  const inMs = (s: number | null) => (s === null ? null : s * 1000);
+  expect(data.admission!.controllers).toEqual(
+    direct.controllers.map((c) => ({ name: c.labels.name, count: c.count, meanMs: inMs(c.mean), p50Ms: inMs(c.quantiles.p50),
+      p95Ms: inMs(c.quantiles.p95), p99Ms: inMs(c.quantiles.p99) })),
+  );
+  expect(data.admission!.controllers.length).toBeGreaterThan(3);
+  expect(data.admission!.webhooks).toHaveLength(direct.webhooks.length);
+  expect(data.admission!.podCreates).toMatchObject({ name: 'pod create', count: direct.podCreates[0]!.count });
+  expect(data.startupMs!.scheduled).toMatchObject({ n: 50, p50: 0, p99: 0 });
+  expect(data.startupMs!.initialized).toEqual({ n: 0, p50: null, p95: null, p99: null });
+  expect(data.readyMs).toEqual(data.startupMs!.ready);
   expect(data.error).toBeUndefined();
 
   // Through scenario-data.json's schema into the report.
