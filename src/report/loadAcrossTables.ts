@@ -9,7 +9,7 @@ import { fmt, pValue, type Table } from './tables';
 const ciText = (lower: number | null | undefined, upper: number | null | undefined, digits: number) =>
   lower === null || lower === undefined ? '—' : `${fmt(lower, digits)} … ${fmt(upper, digits)}`;
 
-/** Mean, its CI, the difference from baseline, its CI, Welch p, Mann-Whitney p: the cells both tables share. */
+/** Mean, its CI, the difference from baseline, its CI, Welch p, Mann-Whitney p, detectable: the cells both tables share. */
 function comparisonCells(metric: LoadAcrossMetric, digits: number): string[] {
   const { ci, vsBaseline: c } = metric.across;
   return [
@@ -20,12 +20,14 @@ function comparisonCells(metric: LoadAcrossMetric, digits: number): string[] {
     c ? ciText(c.welch?.lower, c.welch?.upper, digits) : '',
     c ? pValue(c.welch?.pValue) : '',
     c ? (c.mannWhitney?.pValue != null ? `${pValue(c.mannWhitney.pValue)} (${c.mannWhitney.method})` : '—') : '',
+    c ? fmt(c.detectable.difference, digits) : '',
   ];
 }
-const SHARED_COLUMNS = ['n', 'Mean, ms', '95 % CI', 'Δ vs baseline, ms', 'Δ 95 % CI', 'Welch p', 'Mann-Whitney p'];
+const SHARED_COLUMNS = ['n', 'Mean, ms', '95 % CI', 'Δ vs baseline, ms', 'Δ 95 % CI', 'Welch p', 'Mann-Whitney p', 'Detectable Δ, ms'];
 const METHOD =
   'One value per completed repetition; 95 % CI from the t distribution, the difference from the baseline with Welch’s t-test ' +
-  'and its 95 % CI, and Mann-Whitney U, as in “Over repetitions”.';
+  'and its 95 % CI, and Mann-Whitney U, as in “Over repetitions”; the smallest difference the repetitions detect at 80 % power, ' +
+  'as in “What this run could have detected”.';
 
 function rowsOf(model: ReportModel, groups: LoadAcrossMetric['group'][], cells: (s: string, m: LoadAcrossMetric) => string[]) {
   return model.scenarios.flatMap((s) => (s.load ?? []).filter((m) => groups.includes(m.group)).map((m) => cells(s.scenario, m)));

@@ -1,6 +1,7 @@
 import type { Descriptive } from '../analysis/stats/descriptive';
 import type { ReportModel, RunSummary, SamplerOverheadSummary } from '../analysis/model/types';
 import { buysTables } from './buys';
+import { detectableTables } from './detectableTable';
 import { loadAcrossTables } from './loadAcrossTables';
 import { loadTables } from './loadTable';
 
@@ -258,7 +259,7 @@ export function buildTables(model: ReportModel): Table[] {
       ),
     ),
   });
-  tables.push(...loadTables(model), ...loadAcrossTables(model), ...buysTables(model));
+  tables.push(...detectableTables(model), ...loadTables(model), ...loadAcrossTables(model), ...buysTables(model));
   return tables;
 }
 

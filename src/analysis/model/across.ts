@@ -1,8 +1,10 @@
 /**
  * One metric over repetitions (one value per completed repetition): its mean with a 95 % CI, and against the
- * baseline's values the difference with Welch's test and CI, Mann-Whitney U and effect sizes. Shared by the CPU
- * and memory figures and the load phase's latencies, so they are judged alike.
+ * baseline's values the difference with Welch's test and CI, Mann-Whitney U, effect sizes and the smallest
+ * difference the repetitions could have detected. Shared by the CPU and memory figures and the load phase's
+ * latencies, so they are judged alike.
  */
+import { minimumDetectableFromValues } from '../load/detectable';
 import { effectSize, mannWhitneyU, meanConfidenceInterval, welchTTest } from '../stats/inference';
 import { mean } from '../stats/simpleStatistics';
 import type { AcrossRepetitions } from './types';
@@ -20,6 +22,7 @@ export function acrossRepetitions(values: number[], baseline: number[] | undefin
       welch: testable ? welchTTest(values, baseline) : null,
       mannWhitney: testable ? mannWhitneyU(values, baseline) : null,
       effect: testable ? effectSize(values, baseline) : null,
+      detectable: minimumDetectableFromValues(values, baseline),
     };
   }
   return { values, ci: meanConfidenceInterval(values), vsBaseline };

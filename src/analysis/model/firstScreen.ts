@@ -2,6 +2,7 @@
  * The report's first screen, computed: one sentence per scenario against the baseline, the trust box (what can
  * bias this run) and what this run was (nodes, window) for the column beside the thesis. Pure.
  */
+import { detectableDetail } from './detectable';
 import { nodeFactsView, sharedHostCheck, type TrustItem } from './hosts';
 import { THESIS } from './thesis';
 import type { AcrossRepetitions, NodeIdentity, RunSummary, ScenarioSummary } from './types';
@@ -210,6 +211,7 @@ export function buildFirstScreen(scenarios: ScenarioSummary[]): FirstScreen {
   const window = median(completed.flatMap((r) => windowSeconds(r) ?? []));
   const interval = median(runs.flatMap((r) => r.nodes.flatMap((n) => n.sampleIntervalSeconds ?? [])));
 
+  const detectable = detectableDetail(scenarios);
   const trust: TrustItem[] = [
     minCompleted < 2
       ? {
@@ -222,7 +224,7 @@ export function buildFirstScreen(scenarios: ScenarioSummary[]): FirstScreen {
           id: 'repetitions',
           level: 'ok',
           title: `${minCompleted} completed repetitions per scenario`,
-          detail: '95 % confidence intervals and Welch tests over repetitions.',
+          detail: `95 % confidence intervals and Welch tests over repetitions.${detectable ? ` ${detectable}` : ''}`,
         },
     sharedHostCheck(identities, view),
     gapCount > 0

@@ -1,5 +1,6 @@
 import type { NodeSeries, SamplerOverheadFigures, SamplingGap } from '../../domain/samples';
 import type { Descriptive } from '../stats/descriptive';
+import type { MinimumDetectable } from '../load/detectable';
 import type { EffectSize, MannWhitneyResult, MeanCI, WelchResult } from '../stats/inference';
 
 import { SCENARIOS, type ScenarioName } from '../../domain/scenarios';
@@ -213,6 +214,8 @@ export interface Comparison {
   welch: WelchResult | null;
   mannWhitney: MannWhitneyResult | null;
   effect: EffectSize | null;
+  /** The smallest true difference this many repetitions with this spread detect at 80 % power (Welch, two-sided α 0.05). */
+  detectable: MinimumDetectable;
 }
 
 export interface AcrossRepetitions {

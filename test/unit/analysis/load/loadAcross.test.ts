@@ -8,7 +8,7 @@
 import { buildReportModel } from '../../../../src/analysis/model/build';
 import { validateScenarioRunData } from '../../../../src/analysis/model/load';
 import type { AdmissionFigure, ExperimentData, LoadRunData, ScenarioRunData } from '../../../../src/analysis/model/types';
-import { buildTables } from '../../../../src/report';
+import { buildTables, renderHtml } from '../../../../src/report';
 import { fixtureExperiment } from '../support/fixtures';
 
 const CREATE_P99: Record<string, number[]> = { baseline: [12.1, 13.4, 11.8], 'best-practices': [15.2, 17.9, 16.3] };
@@ -91,7 +91,7 @@ it('the report tables each metric and each controller, and the first screen adds
   const tables = buildTables(model);
   const latency = tables.find((t) => t.id === 'load-repetitions')!;
   const createRow = latency.rows.find((r) => r[0] === 'best-practices' && r[1] === 'pod create p99')!;
-  expect(createRow.slice(2)).toEqual(['3', '16.5', '13.1 … 19.8', '4.0', '1.3 … 6.8', '0.0176', '0.1000 (exact)']);
+  expect(createRow.slice(2)).toEqual(['3', '16.5', '13.1 … 19.8', '4.0', '1.3 … 6.8', '0.0176', '0.1000 (exact)', '3.7']);
   const admission = tables.find((t) => t.id === 'admission')!;
   const podSecurityRow = admission.rows.find((r) => r[0] === 'best-practices' && r[2] === 'PodSecurity')!;
   // R: t.test(c(0.05, 0.061, 0.048))$conf.int is 0.03561 … 0.07039.
@@ -112,4 +112,37 @@ it('runs without a load phase have no load figures and no load tables', () => {
   const model = buildReportModel(fixtureExperiment());
   expect(model.scenarios.every((s) => s.load === undefined)).toBe(true);
   expect(buildTables(model).some((t) => ['load-repetitions', 'admission'].includes(t.id))).toBe(false);
+});
+
+it('what the run could have detected: per headline metric and scenario in the report, the largest on the first screen', () => {
+  const model = buildReportModel(experiment());
+  const table = buildTables(model).find((t) => t.id === 'detectable')!;
+  // R: s1 <- sd(bp); s2 <- sd(base); se <- sqrt(s1^2/3 + s2^2/3); df <- (s1^2/3 + s2^2/3)^2 / ((s1^2/3)^2/2 + (s2^2/3)^2/2)
+  //    (qt(0.975, df) + qt(0.8, df)) * se   # 3.662863062210 (df 3.36; sd 1.357694, 0.850490)
+  const create = table.rows.find((r) => r[0] === 'best-practices' && r[1] === 'pod create p99')!;
+  expect(create).toEqual(['best-practices', 'pod create p99', '3 (3)', '1.4 ms', '0.9 ms', '3.7 ms', '4.0 ms']);
+  expect(table.rows.map((r) => r[1])).toEqual([
+    'CPU used, mean of node means',
+    '%memused, mean of node means',
+    'pod create p99',
+    'pod startup to Ready p99',
+  ]);
+  const item = model.firstScreen.trust.find((t) => t.id === 'repetitions')!;
+  expect(item).toMatchObject({ level: 'ok', title: '3 completed repetitions per scenario' });
+  const atLeast = / At 80 % power they detect a difference from baseline of at least: CPU used, mean of node means [\d.]+ points, /;
+  expect(item.detail).toMatch(atLeast);
+  expect(item.detail).toContain(', pod create p99 3.7 ms, pod startup to Ready p99 ');
+  // The load phase's tables are on the HTML page too, not only in report.md.
+  const html = renderHtml(model, buildTables(model), []);
+  for (const id of ['detectable', 'load-phase', 'load-repetitions', 'admission']) {
+    expect(html).toContain(`<section id="${id}" class="page">`);
+  }
+});
+
+it('one repetition: what the run could detect cannot be estimated, and the report says why', () => {
+  const data = experiment();
+  const model = buildReportModel({ ...data, scenarios: data.scenarios.filter((r) => r.repetition === 1) });
+  expect(model.firstScreen.trust.find((t) => t.id === 'repetitions')!.detail).not.toContain('80 % power');
+  const create = buildTables(model).find((t) => t.id === 'detectable')!.rows.find((r) => r[1] === 'pod create p99')!;
+  expect(create.slice(2)).toEqual(['1 (1)', '—', '—', '— (needs at least 2 repetitions of each scenario)', '3.1 ms']);
 });
