@@ -47,6 +47,14 @@ export async function loadRunData(store: ArtifactStore, key: string, load: LoadP
       errors.push(`the churn record could not be read: ${(err as Error).message}`);
     }
   }
+  const http = load.http;
+  if (http) {
+    data.http = {
+      ...{ runsOn: 'worker' as const, requestSet: http.requestSet, offeredPerSecond: http.offeredPerSecond },
+      ...{ achievedPerSecond: http.achievedPerSecond, latencyMs: quantiles(http.latencyMs), errorRate: http.errorRate },
+      ...{ errors: http.errors, due: http.due, generatorCpuSeconds: http.cpu.seconds, errorSamples: http.errorSamples },
+    };
+  }
   const { start, end } = load.metrics;
   if (start && end) {
     try {

@@ -41,9 +41,10 @@ export function loadAcrossTables(model: ReportModel): Table[] {
     caption:
       'Each run’s quantile of its pod creates and deletes (as the client timed them), of its pods’ startup phases from creation ' +
       '(kube-burner’s podLatency; the API’s times, to the second), and of its pod creates as the API server timed them ' +
-      `(apiserver_request_duration_seconds, mean and p99 estimated from the histogram’s buckets). ${METHOD}`,
+      '(apiserver_request_duration_seconds, mean and p99 estimated from the histogram’s buckets), and of the HTTP load’s ' +
+      `expected answers and its error share (a percentage, not ms). ${METHOD}`,
     columns: ['Scenario', 'Metric', ...SHARED_COLUMNS],
-    rows: rowsOf(model, ['api', 'startup', 'server'], (scenario, m) => [scenario, m.label, ...comparisonCells(m, 1)]),
+    rows: rowsOf(model, ['api', 'startup', 'server', 'http'], (scenario, m) => [scenario, m.label, ...comparisonCells(m, 1)]),
   };
   const admission: Table = {
     id: 'admission',

@@ -54,6 +54,20 @@ const loadRunData = z.object({
   readyMs: quantiles.optional(),
   startupMs: z.partialRecord(z.enum(['scheduled', 'initialized', 'containersReady', 'ready']), quantiles).optional(),
   podSecurity: z.object({ admissions: num, meanMs: num.nullable() }).optional(),
+  http: z
+    .object({
+      runsOn: z.literal('worker'),
+      requestSet: z.string(),
+      offeredPerSecond: num,
+      achievedPerSecond: num,
+      latencyMs: quantiles,
+      errorRate: num,
+      errors: num,
+      due: num,
+      generatorCpuSeconds: num,
+      errorSamples: z.array(z.string()),
+    })
+    .optional(),
   admission: z
     .object({ controllers: z.array(admissionFigure), webhooks: z.array(admissionFigure), podCreates: admissionFigure.nullable() })
     .optional(),

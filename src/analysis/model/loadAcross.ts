@@ -56,7 +56,21 @@ function fixedDefinitions(): LoadMetricDefinition[] {
     value: (load: LoadRunData) => load.admission?.podCreates?.[field],
     count: (load: LoadRunData) => load.admission?.podCreates?.count,
   }));
-  return [...api, ...startup, ...server];
+  const http = [
+    ...QUANTILES.map((p) => ({
+      key: `http.${p}`,
+      group: 'http' as const,
+      label: `HTTP request ${p}`,
+      value: (load: LoadRunData) => quantileOf(load.http?.latencyMs, p),
+    })),
+    {
+      key: 'http.errorPercent',
+      group: 'http' as const,
+      label: 'HTTP errors, % of requests due',
+      value: (load: LoadRunData) => (load.http ? load.http.errorRate * 100 : undefined),
+    },
+  ];
+  return [...api, ...startup, ...server, ...http];
 }
 
 /** One metric per admission controller and webhook any run saw: its mean duration per admission. */

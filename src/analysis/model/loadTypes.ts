@@ -16,10 +16,26 @@ export interface LoadRunData {
   /** Every startup phase from creation, as kube-burner's podLatency (absent in older records: readyMs only). */
   startupMs?: Partial<Record<PodPhase, LoadQuantiles>>;
   podSecurity?: { admissions: number; meanMs: number | null };
+  /** The HTTP load on the app, sent from the worker: its rate, latency of expected answers (ms) and errors. */
+  http?: HttpLoadData;
   /** The API server's own histograms over the load window (absent in older records). */
   admission?: AdmissionFigures;
   notRun: string[];
   error?: string;
+}
+export interface HttpLoadData {
+  runsOn: 'worker';
+  requestSet: string;
+  offeredPerSecond: number;
+  achievedPerSecond: number;
+  latencyMs: LoadQuantiles;
+  /** Errors (network, timeouts, unexpected statuses, requests not sent) over requests due. */
+  errorRate: number;
+  errors: number;
+  due: number;
+  /** The generator's own CPU over the load (the worker process's), seconds. */
+  generatorCpuSeconds: number;
+  errorSamples: string[];
 }
 export interface LoadQuantiles {
   n: number;
@@ -46,7 +62,7 @@ export interface AdmissionFigures {
   podCreates: AdmissionFigure | null;
 }
 
-export type LoadMetricGroup = 'api' | 'startup' | 'server' | 'controller' | 'webhook';
+export type LoadMetricGroup = 'api' | 'startup' | 'server' | 'http' | 'controller' | 'webhook';
 
 /** One load metric over a scenario's completed repetitions (one value each), against the baseline's. */
 export interface LoadAcrossMetric {

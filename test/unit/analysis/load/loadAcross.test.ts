@@ -36,6 +36,11 @@ function loadOf(scenario: string, k: number): LoadRunData {
       webhooks,
       podCreates: figure('pod create', 4 + k, 60),
     },
+    http: {
+      ...{ runsOn: 'worker', requestSet: 'front-page', offeredPerSecond: 10, achievedPerSecond: 10, due: 600, errors: k },
+      ...{ errorRate: k / 600, generatorCpuSeconds: 0.5, errorSamples: [] },
+      latencyMs: quantiles(scenario === 'baseline' ? 3 + k : 5 + k),
+    },
     notRun: [],
   };
 }
@@ -84,6 +89,9 @@ it('admission cost per controller and webhook, against the baseline; a webhook o
   // The startup phase reads readyMs where an older record has only that.
   expect(metric(model, 'baseline', 'startup.ready.p99').across.values).toEqual([2000, 3000, 2000]);
   expect(metric(model, 'baseline', 'server.create.mean').across.values).toEqual([4, 5, 6]);
+  // The HTTP load's quantiles and error share, against the baseline's.
+  expect(metric(model, 'best-practices', 'http.p99').across.vsBaseline!.difference).toBeCloseTo(2, 10);
+  expect(metric(model, 'best-practices', 'http.errorPercent').across.values.map((v) => +v.toFixed(6))).toEqual([0, 0.166667, 0.333333]);
 });
 
 it('the report tables each metric and each controller, and the first screen adds the load to each sentence', () => {
