@@ -1,12 +1,12 @@
 /**
- * Resolves a workflow's input against the worker's config and the defaults (src/config/resolve.ts), so a
+ * Resolves a workflow's input against the worker's config and the defaults (src/scenarios/resolveExperiment.ts), so a
  * run started from the UI with `{}` either starts or fails at once, non-retryably, naming every bad field
  * — including environment fields the input may not set.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterSpec, FieldError } from '../src/config/experiment';
 import { nodesFromCluster } from '../src/config/nodeAccess';
-import { resolveExperimentConfig, type WorkerConfigSource } from '../src/config/resolve';
+import { resolveExperimentConfig, type WorkerConfigSource } from '../src/scenarios/resolveExperiment';
 import type { ResolveExperimentRequest, ResolvedExperiment } from '../src/domain/contracts';
 import { SCENARIO_DEFINITIONS_FILE } from '../src/domain/scenarios';
 import type { ArtifactStore } from '../src/store/artifactStore';

@@ -9,7 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { checkOfferedCount } from '../src/analysis/load';
 import { ChurnRecordWriter } from '../src/analysis/load/churnRecordFile';
 import type { ClusterRef } from '../src/domain/contracts';
-import { REQUEST_SETS } from '../src/domain/load';
+import { REQUEST_SETS } from '../src/domain/requestSets';
 import type { ApiMetricsRequest, ApiMetricsResult, HttpLoadRecord, HttpLoadRequest } from '../src/domain/loadContracts';
 import type { PodChurnRequest, PodChurnResult } from '../src/domain/loadContracts';
 import type { KubeClient } from '../src/kube/types';

@@ -6,7 +6,7 @@ import { resolve, relative, isAbsolute, join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { readExperimentData, type PlannedRun } from '../src/analysis/files';
 import { buildReportModel } from '../src/analysis/model/build';
-import { ExperimentDataError } from '../src/analysis/model/load';
+import { ExperimentDataError } from '../src/analysis/model/experimentData';
 import type { BuildReportRequest } from '../src/domain/contracts';
 import { writeReport } from '../src/report';
 import { safeHeartbeat } from '../src/temporal/heartbeat';

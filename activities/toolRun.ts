@@ -18,8 +18,8 @@ import {
   type KubeHunterMode,
   type ToolMode,
   type ToolName,
-  type TrivyMode,
 } from '../src/tools/findings';
+import type { TrivyMode } from '../src/domain/scenarios';
 import { jobFailure, jobState, toolJobNamespace } from '../src/tools/jobs';
 
 export const ToolFailure = {

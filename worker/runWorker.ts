@@ -7,10 +7,10 @@ import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { hardenlabHome } from '../src/config/paths';
-import type { WorkerConfigSource } from '../src/config/resolve';
+import type { WorkerConfigSource } from '../src/scenarios/resolveExperiment';
 import type { WorkerConfig } from '../src/config/workerConfig';
 import { loadKubeClient } from '../src/kube/client';
-import { loadNodeMap } from '../src/ssh/nodeMap';
+import { loadNodeMap } from '../src/ssh/nodeMapFile';
 import { defaultProviders } from '../src/providers';
 import { ArtifactStore } from '../src/store/artifactStore';
 import { dataConverterFor } from '../src/temporal/codec';
@@ -19,7 +19,7 @@ import { loadToolKubeClient } from '../src/tools/kubeAccess';
 import { defaultToolBinaries } from '../src/tools/install';
 import { namespaceClosureViolations } from '../src/testbed/realNodes';
 import { createHardenlabWorker } from './createWorker';
-import { nodeTransport } from './nodeAccess';
+import { nodeTransport } from './nodeTransport';
 
 export async function startWorker(
   temporal: WorkerConfig['temporal'],

@@ -7,13 +7,13 @@
  */
 import { CancellationScope, patched, sleep } from '@temporalio/workflow';
 import type { LoadSpec, WorkloadSpec } from '../src/config/experiment';
-import type { LoadPeriod } from '../src/config/load';
+import type { LoadPeriod } from '../src/config/loadDesign';
 import type { ArtifactKey, ScopedRequest } from '../src/domain/contracts';
 import type { LoadPhaseRecord } from '../src/domain/loadContracts';
 import { stepOptions } from './activityOptions';
 import { describeFailure } from './failures';
 import type { ActivityProxies } from './proxies';
-import { PATCHES } from './versions';
+import { PATCHES } from './patches';
 
 export interface LoadPhaseRequest {
   scoped: ScopedRequest;

@@ -11,7 +11,7 @@ import { describeFailure } from './failures';
 import { recordHealth } from './health';
 import { windowProgress } from './progressSnapshot';
 import type { StepRunner } from './stepRunner';
-import { PATCHES } from './versions';
+import { PATCHES } from './patches';
 
 // A local activity: an hourly health check then costs one marker event instead of three activity events,
 // which keeps a 24 h scenario's history small.

@@ -18,7 +18,7 @@ import type { ExperimentConfig } from '../src/config/experiment';
 import type { ArtifactKey, ClusterFacts, ClusterRef, ScenarioRecord } from '../src/domain/contracts';
 import { namespaceFor, runIdFor } from '../src/domain/naming';
 import type { ScenarioProgress } from '../src/domain/progress';
-import type { ScenarioDefinition, ScenarioName, ScenarioTool } from '../src/domain/scenarios';
+import { legacyPreset, type ScenarioDefinition, type ScenarioName, type ScenarioTool } from '../src/domain/scenarios';
 import { scenarioLabel } from '../src/domain/searchAttributes';
 import { runAttackBattery, runAudits } from './afterWindow';
 import { startLoadPhase, type RunningLoadPhase } from './loadPhase';
@@ -33,7 +33,7 @@ import { activityProxies } from './proxies';
 import { waitOutWindow } from './samplingWindow';
 import { createStepRunner, ScenarioAborted } from './stepRunner';
 import { runTools } from './toolRuns';
-import { PATCHES } from './versions';
+import { PATCHES } from './patches';
 
 export interface ScenarioRunInput {
   experimentId: string;
@@ -110,9 +110,8 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
       record.facts = provisioned.facts;
     }
     const scoped = { runId, cluster, namespace };
-    const hardened = definition
-      ? definition.hardenedWorkload
-      : scenario === 'best-practices' || (scenario === 'security-tools' && config.hardening.inSecurityTools);
+    const legacy = definition ? undefined : legacyPreset(scenario, config.hardening.inSecurityTools);
+    const hardened = definition ? definition.hardenedWorkload : legacy!.hardenedWorkload;
     record.deploy = await step('deploy', () =>
       acts<'deployWorkload'>(stepOptions.cluster, 'deploy', `deploy the workload into ${namespace}`).deployWorkload({
         ...scoped,
@@ -165,11 +164,7 @@ export async function scenarioRun(input: ScenarioRunInput): Promise<ScenarioReco
     // Tools run inside the window so their own CPU cost shows on the charts.
     // kube-bench's node mode runs on the chosen node, else the node map's first (the first sampled).
     const benchNode = config.tools.kubeBench.node ?? sampledNodes[0] ?? "the node map's first node";
-    const tools: readonly ScenarioTool[] = definition
-      ? definition.tools
-      : scenario === 'security-tools'
-        ? ['kube-bench', 'kube-hunter']
-        : [];
+    const tools: readonly ScenarioTool[] = definition ? definition.tools : legacy!.tools;
     if (tools.length > 0)
       record.tools = await runTools(
         step,

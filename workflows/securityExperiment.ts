@@ -29,7 +29,7 @@ import { experimentProgressQuery } from './definitions';
 import { experimentDetails } from './details';
 import { describeFailure, failureType, rootCause } from './failures';
 import { scenarioRun } from './scenarioRun';
-import { PATCHES } from './versions';
+import { PATCHES } from './patches';
 
 type Act = 'resolveExperiment' | 'provisionCluster' | 'teardownCluster' | 'buildReport';
 

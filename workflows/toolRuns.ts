@@ -10,7 +10,7 @@ import type { ScenarioTool } from '../src/domain/scenarios';
 import { stepOptions } from './activityOptions';
 import type { ActivityProxies } from './proxies';
 import type { StepRunner } from './stepRunner';
-import { PATCHES } from './versions';
+import { PATCHES } from './patches';
 
 export interface ToolRun {
   tool: ScenarioTool;

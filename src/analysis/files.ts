@@ -1,7 +1,7 @@
 // The analysis core's only file access: reading, so the parsers and the model stay pure functions of their input.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ExperimentDataError, mergeExperimentData, validateExperimentData, validateScenarioRunData } from './model/load';
+import { ExperimentDataError, mergeExperimentData, validateExperimentData, validateScenarioRunData } from './model/experimentData';
 import { compareScenarios, SCENARIO_NAME_PATTERN } from '../domain/scenarios';
 import type { ExperimentData, ScenarioRunData } from './model/types';
 import { parseSysstat, type ParsedSysstat } from './parsers';

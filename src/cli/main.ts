@@ -3,17 +3,17 @@
  * loaded only by the commands that talk to a cluster.
  */
 import { Command, Option } from 'commander';
-import { analyzeCommand } from './commands/analyze';
-import { codecServerCommand } from './commands/codecServer';
-import { demoCommand } from './commands/demo';
-import { devCommand } from './commands/dev';
-import { cancelCommand, decideCommand } from './commands/operator';
-import { runCommand } from './commands/run';
-import { simCommand, simHostCommand } from './commands/sim';
-import { simTemporalCommand } from './commands/simTemporal';
-import { statusCommand } from './commands/status';
-import { validateCommand } from './commands/validate';
-import { workerCommand } from './commands/worker';
+import { analyzeCommand } from './commands/analyzeCommand';
+import { codecServerCommand } from './commands/codecServerCommand';
+import { demoCommand } from './commands/demoCommand';
+import { devCommand } from './commands/devCommand';
+import { cancelCommand, decideCommand } from './commands/operatorCommand';
+import { runCommand } from './commands/runCommand';
+import { simCommand, simHostCommand } from './commands/simCommand';
+import { simTemporalCommand } from './commands/simTemporalCommand';
+import { statusCommand } from './commands/statusCommand';
+import { validateCommand } from './commands/validateCommand';
+import { workerCommand } from './commands/workerCommand';
 import { NODE_KINDS, type NodeKind } from '../testbed';
 
 function collectJson(value: string): unknown {

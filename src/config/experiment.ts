@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { TRIVY_K8S_COMPLIANCE, TRIVY_MODES } from '../tools/findings';
 import { nodeAccessSchema } from './nodeMap';
-import { loadIssues, loadSchema } from './load';
+import { loadIssues, loadSchema } from './loadDesign';
 import { accessImageProblem } from './nodeAccess';
 
 /**
@@ -9,7 +8,7 @@ import { accessImageProblem } from './nodeAccess';
  * merged over the worker's config file and these defaults. Defaults reproduce the thesis.
  * Pure (zod only), so the CLI, the worker and tests share one definition.
  */
-import { SCENARIO_NAME_PATTERN, SCENARIOS, type ScenarioName } from '../domain/scenarios';
+import { SCENARIO_NAME_PATTERN, SCENARIOS, TRIVY_K8S_COMPLIANCE, TRIVY_MODES, type ScenarioName } from '../domain/scenarios';
 
 export { SCENARIOS, type ScenarioName };
 
@@ -246,7 +245,7 @@ export type ClusterSpec = ExperimentConfig['cluster'];
 export type WorkloadSpec = ExperimentConfig['workload'];
 export type HardeningSpec = ExperimentConfig['hardening'];
 export type ToolsSpec = ExperimentConfig['tools'];
-export type { LoadSpec } from './load';
+export type { LoadSpec } from './loadDesign';
 
 export interface FieldError {
   field: string;

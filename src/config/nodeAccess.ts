@@ -88,7 +88,7 @@ export function describeNodeAccess(
 }
 
 /**
- * The worker builds one node transport from its `experiment:` section (worker/nodeAccess.ts), so a named
+ * The worker builds one node transport from its `experiment:` section (worker/nodeTransport.ts), so a named
  * environment may not change it: kubernetes access reaches the nodes of that section's cluster only. The
  * environment counts as merged over that section, so its defaults (kubernetes without a node map) count too.
  */

@@ -39,6 +39,7 @@ import type {
   PodChurnRequest,
   PodChurnResult,
 } from './loadContracts';
+import type { TrivyMode } from './scenarios';
 
 export interface NodeRunRequest {
   runId: string;
@@ -46,7 +47,7 @@ export interface NodeRunRequest {
 }
 
 export type KubeHunterMode = 'remote' | 'interface' | 'pod';
-export type TrivyMode = 'misconfig' | 'compliance';
+export type { TrivyMode };
 
 export interface HardenlabActivities {
   resolveExperiment(req: ResolveExperimentRequest): Promise<ResolvedExperiment>;

@@ -5,7 +5,7 @@
 import type { WorkloadSpec } from '../config/experiment';
 import type { HttpLoadResult } from '../load/httpLoad';
 import type { ArtifactKey, ScopedRequest } from './contracts';
-import type { RequestSetId } from './load';
+import type { RequestSetId } from './requestSets';
 
 export interface PodChurnRequest extends ScopedRequest {
   artifactKey: ArtifactKey;

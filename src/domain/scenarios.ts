@@ -26,6 +26,29 @@ export function compareScenarios(a: string, b: string): number {
 
 export const SCENARIO_TOOLS = ['kube-bench', 'kube-hunter', 'trivy'] as const;
 export type ScenarioTool = (typeof SCENARIO_TOOLS)[number];
+export interface LegacyPreset {
+  hardenedWorkload: boolean;
+  tools: readonly ScenarioTool[];
+}
+
+/**
+ * What a run whose input carries no scenario definition (started before scenarios were data) does for its preset:
+ * kept so those histories replay as they ran.
+ */
+export function legacyPreset(scenario: string, hardenSecurityTools: boolean): LegacyPreset {
+  const securityTools = scenario === 'security-tools';
+  return {
+    hardenedWorkload: scenario === 'best-practices' || (securityTools && hardenSecurityTools),
+    tools: securityTools ? ['kube-bench', 'kube-hunter'] : [],
+  };
+}
+
+/** Trivy's two Kubernetes reports: its misconfiguration (and RBAC) scan, and a compliance report (CIS by default). */
+export const TRIVY_MODES = ['misconfig', 'compliance'] as const;
+export type TrivyMode = (typeof TRIVY_MODES)[number];
+/** Trivy's built-in Kubernetes compliance specs (its pkg/types/report.go), by the name `--compliance` takes. */
+export const TRIVY_K8S_COMPLIANCE = ['k8s-cis-1.23', 'k8s-nsa-1.0', 'k8s-pss-baseline-0.1', 'k8s-pss-restricted-0.1'] as const;
+export type TrivyCompliance = (typeof TRIVY_K8S_COMPLIANCE)[number];
 
 /** The attack battery's attempts by id, in the order it makes them (src/kube/battery.ts). */
 export const ATTACK_IDS = [

@@ -7,7 +7,7 @@
 import * as http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { quantileSummary, type QuantileSummary } from '../analysis/load';
-import type { LoadRequest } from '../domain/load';
+import type { LoadRequest } from '../domain/requestSets';
 import { operationsDue, runOpenLoop, type LoadClock } from './openLoop';
 
 export interface HttpLoadPlan {

@@ -1,7 +1,7 @@
 /**
  * Opens node sessions through the Kubernetes API instead of SSH: per run and node, the access pod
- * (manifests.ts) is created (or created again when it was deleted or its node rebooted) and awaited, then
- * each command is an exec into it (session.ts). Behind the SshConnector interface, so activities do not
+ * (accessPod.ts) is created (or created again when it was deleted or its node rebooted) and awaited, then
+ * each command is an exec into it (podSession.ts). Behind the SshConnector interface, so activities do not
  * know which transport they use.
  */
 import { ApplicationFailure } from '@temporalio/common';
@@ -11,9 +11,9 @@ import type { KubeClient, KubeObject } from '../kube/types';
 import { waitForObject, waitTimeout } from '../kube/wait';
 import type { NodeScope, SshConnector, SshSession } from '../ssh/types';
 import type { PodExec } from './exec';
-import { accessNamespace, accessPod, accessPodName, accessNamespaceName } from './manifests';
+import { accessNamespace, accessPod, accessPodName, accessNamespaceName } from './accessPod';
 import { accessRefusal, type NodeShape } from './nodeFit';
-import { KubeNodeSession } from './session';
+import { KubeNodeSession } from './podSession';
 
 export const NodeAccessFailure = {
   /** The node cannot host the access pod (absent, admission refused it, an image it cannot use): not worth retrying. */

@@ -10,10 +10,10 @@ import { ClientNodePodExec } from './exec';
 export * from './connector';
 export * from './cost';
 export * from './exec';
-export * from './manifests';
+export * from './accessPod';
 export * from './nodeFit';
-export * from './session';
-export * from './sysstatKit';
+export * from './podSession';
+export * from './sysstatKitCopy';
 
 /** The production connector for one cluster: client-node loaded lazily, the kubeconfig read per connection. */
 export function createKubeNodeConnector(

@@ -1,5 +1,5 @@
 import type { AttackRecord, ReportModel, RunSummary } from '../analysis/model/types';
-import type { Table } from './tables';
+import type { Table } from './tableFormat';
 
 /**
  * What hardening buys: the attack battery's outcome per scenario, each pack's expected denials marked met or

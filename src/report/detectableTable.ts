@@ -3,9 +3,9 @@
  * from baseline that its repetitions, with the spread they measured, find at 80 % power, beside the difference
  * measured. A difference below it that is "not significant" is not shown to be absent.
  */
-import { detectableRows, inUnit } from '../analysis/model/detectable';
+import { detectableRows, inUnit } from '../analysis/model/headlineDetectable';
 import type { ReportModel } from '../analysis/model/types';
-import type { Table } from './tables';
+import type { Table } from './tableFormat';
 
 export function detectableTables(model: ReportModel): Table[] {
   const rows = detectableRows(model.scenarios);

@@ -3,7 +3,7 @@ import { duration } from '../analysis/model/firstScreen';
 import { THESIS, thesisFigures, type ThesisFigures } from '../analysis/model/thesis';
 import type { AcrossMetric, ReportModel } from '../analysis/model/types';
 import { escapeHtml } from './escape';
-import { fmt, type Table } from './tables';
+import { fmt, type Table } from './tableFormat';
 
 const LEVEL_LABEL = { warn: 'check', info: 'note', ok: 'ok' } as const;
 

@@ -2,7 +2,7 @@ import type { ReportModel } from '../analysis/model/types';
 import { escapeHtml } from './escape';
 import { findingsHtml } from './findingsSection';
 import { sentencesHtml, thesisTables, trustHtml } from './firstScreenSections';
-import { numericColumns, type Table } from './tables';
+import { numericColumns, type Table } from './tableFormat';
 
 export { escapeHtml };
 

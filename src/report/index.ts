@@ -8,7 +8,8 @@ import { renderMarkdown } from './markdown';
 import { headlineSpec } from './headline';
 import { buildTables } from './tables';
 
-export { buildTables, type Table } from './tables';
+export { buildTables } from './tables';
+export type { Table } from './tableFormat';
 export { renderSvg, boxesSpec, boxplotSpec, meansSpec, timeSeriesSpec, downsample, type BoxInput } from './charts';
 export { renderHtml } from './html';
 export { headlineSpec } from './headline';

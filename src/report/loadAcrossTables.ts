@@ -4,7 +4,7 @@
  * its CI and Welch's test, as the CPU and memory figures are judged.
  */
 import type { LoadAcrossMetric, ReportModel } from '../analysis/model/types';
-import { fmt, pValue, type Table } from './tables';
+import { fmt, pValue, type Table } from './tableFormat';
 
 const ciText = (lower: number | null | undefined, upper: number | null | undefined, digits: number) =>
   lower === null || lower === undefined ? '—' : `${fmt(lower, digits)} … ${fmt(upper, digits)}`;

@@ -6,7 +6,7 @@
  */
 import { RATE_TOLERANCE } from '../analysis/load/offeredRate';
 import type { HttpLoadData, LoadQuantiles, ReportModel } from '../analysis/model/types';
-import { fmt, type Table } from './tables';
+import { fmt, type Table } from './tableFormat';
 
 const ms = (q: LoadQuantiles | undefined) => (q && q.n > 0 ? `${fmt(q.p50, 1)} / ${fmt(q.p95, 1)} / ${fmt(q.p99, 1)}` : '—');
 const seconds = (q: LoadQuantiles | undefined) =>

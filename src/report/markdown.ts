@@ -1,7 +1,7 @@
 import type { ReportModel } from '../analysis/model/types';
 import { findingsMarkdown } from './findingsSection';
 import { firstScreenMarkdown, thesisTables } from './firstScreenSections';
-import { numericColumns, type Table } from './tables';
+import { numericColumns, type Table } from './tableFormat';
 
 const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 

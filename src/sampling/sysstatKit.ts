@@ -1,7 +1,7 @@
 /**
  * Where the sampler finds sadc and sadf: the node's own sysstat, or else (Kubernetes node access only) the
  * portable sysstat the access pod's image carries, which the connector copied to SYSSTAT_KIT_DIR on a node
- * whose package manager could not install sysstat (src/nodeaccess/sysstatKit.ts). The kit runs as root, so
+ * whose package manager could not install sysstat (src/nodeaccess/sysstatKitCopy.ts). The kit runs as root, so
  * it is used only with the sums the worker read from the image, checked right before each use.
  */
 import { shellQuote } from '../ssh/shell';

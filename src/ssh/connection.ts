@@ -10,7 +10,7 @@ import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { NodeEntry } from '../config/nodeMap';
 import { authFailed, SshErrorType, targetOf, transient } from './errors';
 import { createHostKeyCheck, type HostKeyOutcome, type HostKeyPolicy } from './hostKeyPolicy';
-import { Ssh2Session } from './session';
+import { Ssh2Session } from './sshSession';
 import type { SshConnector, SshSession } from './types';
 
 export type { DownloadResult, ExecOptions, ExecResult, NodeScope, RemoteStat, SshConnector, SshSession } from './types';

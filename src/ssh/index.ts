@@ -2,5 +2,5 @@ export * from './connection';
 export * from './errors';
 export * from './hostKeyPolicy';
 export * from './knownHosts';
-export * from './nodeMap';
+export * from './nodeMapFile';
 export * from './shell';

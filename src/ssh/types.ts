@@ -66,7 +66,7 @@ export interface SshSession {
   transportCost?(): Promise<{ cpuSeconds: number } | { unavailable: string }>;
   /** The portable sysstat this transport can put on a node that has none (the access pod's image), or why not. */
   sysstatKit?(): Promise<SysstatKit | { unavailable: string }>;
-  /** Copies that kit to the node (src/nodeaccess/sysstatKit.ts). */
+  /** Copies that kit to the node (src/nodeaccess/sysstatKitCopy.ts). */
   installSysstatKit?(kit: SysstatKit): Promise<void>;
   close(): Promise<void>;
 }

@@ -12,8 +12,8 @@ export {
   simLayout,
 } from './layout';
 export type { SimInstance, SimLayout, SimNode, SimPorts } from './layout';
-export { readVersions, binaryPaths } from './versions';
-export type { TestbedVersions, TestbedBinaries } from './versions';
+export { readVersions, binaryPaths } from './buildVersions';
+export type { TestbedVersions, TestbedBinaries } from './buildVersions';
 export { describeSimStatus } from './describe';
 export { NODE_KINDS, loadTestBedConfig, renderTestBedConfig } from './testbedConfig';
 export type { NodeKind, TestBedConfig } from './testbedConfig';

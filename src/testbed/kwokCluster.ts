@@ -4,7 +4,7 @@ import { createEtcdPki } from './etcdPki';
 import { apiServerUrl, type SimLayout, type SimNode } from './layout';
 import { renderKwokctlConfig, renderNodeManifests, type KwokctlOptions, type NodeSize } from './testbedManifests';
 import { commandLine, isAlive, ownedPid, readPidFile, run, waitFor, type Log } from './process';
-import type { TestbedBinaries, TestbedVersions } from './versions';
+import type { TestbedBinaries, TestbedVersions } from './buildVersions';
 
 export interface ClusterContext {
   layout: SimLayout;

@@ -38,7 +38,7 @@ import { readNodeKind, realNodesContext, startRealNodes, type NodeKind } from '.
 import { realNodeStatus, realNodesDir, realNodesDown, SIM_GATEWAY, simNamespace, type RealNodeStatus } from './realNodes';
 import { readCgroupPlan, realNodesPlanOrThrow, writeCgroupPlan } from './realNodeCgroups';
 import { describeCgroupPlan, type CgroupPlan } from './cgroupHost';
-import { binaryPaths, missingBinaries, readVersions, runBuild } from './versions';
+import { binaryPaths, missingBinaries, readVersions, runBuild } from './buildVersions';
 import { configInstance, type TestBedConfig } from './testbedConfig';
 import { configForInstance, readConfigInForce, writeConfigInForce } from './configInForce';
 

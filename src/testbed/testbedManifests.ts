@@ -1,6 +1,6 @@
 import { stringify } from 'yaml';
 import type { NodeMap } from '../config/nodeMap';
-import type { TestbedBinaries, TestbedVersions } from './versions';
+import type { TestbedBinaries, TestbedVersions } from './buildVersions';
 import { SIM_BIND_ADDRESS, SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
 import { etcdTlsArgs } from './etcdPki';
 

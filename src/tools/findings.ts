@@ -2,15 +2,11 @@
  * One findings model for the security tools, as stored per scenario run in the artifact store
  * (`tools/<tool>-<mode>.findings.json`). Pure: no I/O.
  */
+import type { TrivyMode } from '../domain/scenarios';
+
 export type ToolName = 'kube-bench' | 'kube-hunter' | 'trivy';
 export type KubeBenchMode = 'node' | 'job';
 export type KubeHunterMode = 'remote' | 'interface' | 'pod';
-/** Trivy's two Kubernetes reports: its misconfiguration (and RBAC) scan, and a compliance report (CIS by default). */
-export const TRIVY_MODES = ['misconfig', 'compliance'] as const;
-export type TrivyMode = (typeof TRIVY_MODES)[number];
-/** Trivy's built-in Kubernetes compliance specs (its pkg/types/report.go), by the name `--compliance` takes. */
-export const TRIVY_K8S_COMPLIANCE = ['k8s-cis-1.23', 'k8s-nsa-1.0', 'k8s-pss-baseline-0.1', 'k8s-pss-restricted-0.1'] as const;
-export type TrivyCompliance = (typeof TRIVY_K8S_COMPLIANCE)[number];
 export type ToolMode = KubeBenchMode | KubeHunterMode | TrivyMode;
 
 /** kube-bench's check states. */

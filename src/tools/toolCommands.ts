@@ -3,9 +3,9 @@
  * the edge. Every mode the thesis used: kube-bench on a node over SSH, kube-hunter remote / on a node.
  */
 import { runLabelValue } from '../kube/manifests';
-import type { KubeHunterMode, TrivyCompliance, TrivyMode } from './findings';
+import type { TrivyCompliance, TrivyMode } from '../domain/scenarios';
+import type { KubeHunterMode } from './findings';
 
-export { TRIVY_K8S_COMPLIANCE, type TrivyCompliance } from './findings';
 
 /** CIS benchmark targets kube-bench knows (its `--targets`). */
 export const KUBE_BENCH_TARGETS = ['master', 'node', 'controlplane', 'etcd', 'policies'] as const;

@@ -14,7 +14,7 @@ import { loadKubeClient } from '../../src/kube/client';
 import { resetRun } from '../../src/kube/reset';
 import { createKubeNodeConnector } from '../../src/nodeaccess';
 import { Ssh2Connector, type SshSession } from '../../src/ssh/connection';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 import { simLayout } from '../../src/testbed/layout';
 import { readNodeKind } from '../../src/testbed/nodeKind';
 

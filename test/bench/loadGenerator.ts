@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { quantileSummary } from '../../src/analysis/load';
-import { REQUEST_SETS } from '../../src/domain/load';
+import { REQUEST_SETS } from '../../src/domain/requestSets';
 import { runHttpLoad } from '../../src/load/httpLoad';
 import { wallClock } from '../../src/load/openLoop';
 

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { hardenlabHome } from '../../src/config/paths';
 import { SADC_CANDIDATES } from '../../src/sampling/samplingScripts';
 import { Ssh2Connector, type SshSession } from '../../src/ssh/connection';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 
 export interface SamplerBenchOptions {
   durationSeconds?: number;

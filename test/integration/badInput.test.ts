@@ -17,7 +17,7 @@ import { clusterSchema, type ExperimentInput } from '../../src/config/experiment
 import { runIdFor } from '../../src/domain/naming';
 import type { ExperimentResult } from '../../src/domain/progress';
 import { Ssh2Connector } from '../../src/ssh';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 import { ArtifactStore } from '../../src/store/artifactStore';
 import { reportCount, type BadInputCase } from '../unit/badInput/catalogue';
 import { describeLeftover, listRunObjects } from '../support/leftovers';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { startDev, type RunningDev } from '../../src/cli/commands/dev';
+import { startDev, type RunningDev } from '../../src/cli/commands/devCommand';
 import { SEARCH_ATTRIBUTES, scenarioSearchAttributes } from '../../src/domain/searchAttributes';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { canConnect, freePort, startDevServer } from '../../src/temporal/devServer';

@@ -11,7 +11,7 @@ import { ArtifactStore } from '../../src/store/artifactStore';
 import { ownAddresses } from '../support/lane';
 import { SshHost, writeNodeMap } from '../support/sshHost';
 import { ensureTestbed } from '../support/testbed';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 
 jest.setTimeout(180_000);
 

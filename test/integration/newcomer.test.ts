@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CancelledFailure, Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import type { Page } from 'playwright-core';
-import { startDev, type RunningDev } from '../../src/cli/commands/dev';
+import { startDev, type RunningDev } from '../../src/cli/commands/devCommand';
 import { hardenlabHome } from '../../src/config/paths';
 import { SCENARIOS } from '../../src/domain/scenarios';
 import type { ScenarioRecord } from '../../src/domain/contracts';

@@ -17,7 +17,7 @@ import { resetRun } from '../../src/kube/reset';
 import type { KubeObject } from '../../src/kube/types';
 import { accessNamespaceName, accessPodName, createKubeNodeConnector } from '../../src/nodeaccess';
 import { Ssh2Connector } from '../../src/ssh/connection';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 import { ArtifactStore } from '../../src/store/artifactStore';
 import { simDown, simUp, type SimUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';

@@ -20,7 +20,7 @@ import { defaultToolBinaries } from '../../src/tools/install';
 import { loadToolKubeClient } from '../../src/tools/kubeAccess';
 import { ensureTestbed } from '../support/testbed';
 import { namespaceClosureViolations } from '../../src/testbed/realNodes';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 
 jest.setTimeout(15 * 60_000);
 

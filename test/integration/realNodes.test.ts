@@ -45,7 +45,7 @@ import { waitForFreeInstance } from '../support/lane';
 import { foreignEtcdWrite } from '../support/etcdAccess';
 import { ensureUnprivilegedUser } from '../../src/testbed/nodeHosts';
 import { temporalCliPath } from '../../src/temporal/binaries';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 
 // Real nodes: three system containers (1 CPU, 2 GiB each) with containerd and a real kubelet, joined to a real
 // control plane. This test bed is its own instance (other ports and addresses), beside the shared KWOK one.

@@ -17,7 +17,7 @@ import type { NodeIdentity } from '../../src/analysis/model/types';
 import type { NodeEntry } from '../../src/config/nodeMap';
 import type { NodeSeries, SamplingGap } from '../../src/domain/samples';
 import { Ssh2Connector, type SshConnector, type SshSession } from '../../src/ssh/connection';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 import { ArtifactStore } from '../../src/store/artifactStore';
 import { SshHost, writeNodeMap } from '../support/sshHost';
 import { itWhen } from '../support/skip';

@@ -19,7 +19,7 @@ import { runIdFor } from '../../src/domain/naming';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { ExperimentResult } from '../../src/domain/progress';
 import { lkeClusterLabel, runNodeMapPath } from '../../src/providers';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { AesGcmCodec, dataConverterFor, loadKeyFile } from '../../src/temporal/codec';
 import { startCodecServer } from '../../src/temporal/codecServer';

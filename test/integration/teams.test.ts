@@ -28,10 +28,10 @@ import {
   teamServerDown,
   teamServerUp,
   waitServerHealthy,
-} from '../../src/temporal/team';
+} from '../../src/team';
 import { reservePort, type PortReservation } from '../../src/temporal/ports';
-import type { TeamPorts } from '../../src/temporal/team/teamLayout';
-import { runningPid } from '../../src/temporal/team/processes';
+import type { TeamPorts } from '../../src/team/teamLayout';
+import { runningPid } from '../../src/team/processes';
 import { SshHost, writeNodeMap } from '../support/sshHost';
 import { readCalls, startTeamWorker, type TeamWorkerProcess } from '../support/teamWorkers';
 

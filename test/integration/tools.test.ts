@@ -22,11 +22,11 @@ import type { FindingsDocument } from '../../src/tools/findings';
 import { defaultToolBinaries } from '../../src/tools/install';
 import { toolJobName } from '../../src/tools/jobs';
 import { loadToolKubeClient } from '../../src/tools/kubeAccess';
-import { readVersions } from '../../src/testbed/versions';
+import { readVersions } from '../../src/testbed/buildVersions';
 import { simLayout } from '../../src/testbed/layout';
 import { namespaceClosureViolations } from '../../src/testbed/realNodes';
 import { ensureTestbed, type Testbed } from '../support/testbed';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 
 jest.setTimeout(30 * 60_000);
 

@@ -21,7 +21,7 @@ import { loadToolKubeClient } from '../../src/tools/kubeAccess';
 import { tempDir } from '../support/tempDir';
 import { ensureTestbed } from '../support/testbed';
 import { namespaceClosureViolations } from '../../src/testbed/realNodes';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 
 jest.setTimeout(20 * 60_000);
 

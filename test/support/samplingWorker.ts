@@ -7,7 +7,7 @@
 import { createSamplingActivities } from '../../activities/sampling';
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { ArtifactStore } from '../../src/store/artifactStore';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 
 interface Args {
   runId: string;

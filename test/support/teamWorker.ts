@@ -21,7 +21,7 @@ import { createHardenlabWorker } from '../../worker/createWorker';
 import { runWorkerMain } from './workerMain';
 import { createActivityDoubles } from '../workflows/doubles';
 import { sharedWorkflowBundle } from './workflowBundle';
-import { loadNodeMap } from '../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 
 export interface TeamWorkerArgs {
   name: string;

@@ -14,7 +14,7 @@ import { TASK_QUEUE, workerConfigSchema } from '../../src/config/workerConfig';
 import { cacheDir, repoRoot } from '../../src/config/paths';
 import { nodeMapSchema } from '../../src/config/nodeMap';
 import { itWhen } from '../support/skip';
-import { readTeamVersions, teamVersionsFile } from '../../src/temporal/team/teamVersions';
+import { readTeamVersions, teamVersionsFile } from '../../src/team/teamVersions';
 
 type Mount = string | { type: string; source: string; target: string; read_only?: boolean };
 interface Service {

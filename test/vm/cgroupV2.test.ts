@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { cacheDir, repoRoot } from '../../src/config/paths';
 import { binaryPaths, readVersions } from '../../src/testbed';
-import { missingBinaries } from '../../src/testbed/versions';
+import { missingBinaries } from '../../src/testbed/buildVersions';
 import { decideCgroupHost } from '../../src/testbed/cgroupHost';
 import { parseCgroupHostRecord } from '../../src/testbed/cgroupHostRecord';
 import { ensureNodeImage, ensureNodeImages, ensureToolImages } from '../../src/testbed/realNodes';

@@ -7,7 +7,7 @@
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { HttpLoadRequest, PodChurnRequest } from '../../src/domain/loadContracts';
 import { securityExperiment } from '../../workflows';
-import { PATCHES } from '../../workflows/versions';
+import { PATCHES } from '../../workflows/patches';
 import { createActivityDoubles, permanent } from './doubles';
 import { patchMarkers, timeSkippingHarness } from './harness';
 

@@ -1,7 +1,7 @@
 import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { experimentProgressQuery, operatorDecisionSignal, securityExperiment } from '../../workflows';
-import { PATCHES } from '../../workflows/versions';
+import { PATCHES } from '../../workflows/patches';
 import { recordHistories } from '../support/histories';
 import { tempDir } from '../support/tempDir';
 import { patchMarkers, timeSkippingHarness } from './harness';

@@ -2,7 +2,7 @@
  * Replays every recorded history (one folder per release: `v0.1.0-pre-activity-ids/`, `v0.2.0/`, …)
  * against the current workflow code: a change that would break in-flight runs (non-determinism) fails
  * here. Fixtures are append-only (MANIFEST.sha256, test/unit/fixtures/manifest.test.ts): version a
- * workflow change with `patched()` (workflows/versions.ts) and add recordings beside the old ones.
+ * workflow change with `patched()` (workflows/patches.ts) and add recordings beside the old ones.
  */
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';

@@ -11,7 +11,7 @@ import type { ApplyPacksRequest, ScenarioRecord } from '../../src/domain/contrac
 import { SCENARIO_DEFINITIONS_FILE, type ScenarioDefinition } from '../../src/domain/scenarios';
 import { experimentRunKey } from '../../src/store/runFolder';
 import { securityExperiment } from '../../workflows';
-import { PATCHES } from '../../workflows/versions';
+import { PATCHES } from '../../workflows/patches';
 import { recordHistories } from '../support/histories';
 import { createActivityDoubles, permanent } from './doubles';
 import { patchMarkers, timeSkippingHarness } from './harness';

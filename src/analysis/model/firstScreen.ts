@@ -2,7 +2,7 @@
  * The report's first screen, computed: one sentence per scenario against the baseline, the trust box (what can
  * bias this run) and what this run was (nodes, window) for the column beside the thesis. Pure.
  */
-import { detectableDetail } from './detectable';
+import { detectableDetail } from './headlineDetectable';
 import { nodeFactsView, sharedHostCheck, type TrustItem } from './hosts';
 import { THESIS } from './thesis';
 import type { AcrossRepetitions, NodeIdentity, RunSummary, ScenarioSummary } from './types';

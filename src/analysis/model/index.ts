@@ -7,7 +7,7 @@ export {
   scenarioRunDataSchema,
   validateExperimentData,
   validateScenarioRunData,
-} from './load';
+} from './experimentData';
 export { buildFirstScreen, scenarioSentences, type FirstScreen, type ThisRun } from './firstScreen';
 export { sharedHostCheck, nodeFactsView, type TrustItem, type TrustLevel, type NodeFactsView } from './hosts';
 export { THESIS, type ThesisFigures } from './thesis';

@@ -10,7 +10,7 @@ import {
   plannedDetectable,
   type PilotValues,
   type PlannedDetectable,
-} from '../../analysis/model/detectable';
+} from '../../analysis/model/headlineDetectable';
 import type { ExperimentConfig } from '../../config/experiment';
 
 export interface DesignDetectable {

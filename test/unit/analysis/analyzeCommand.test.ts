@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { analyzeCommand } from '../../../src/cli/commands/analyze';
+import { analyzeCommand } from '../../../src/cli/commands/analyzeCommand';
 import { SysstatParseError } from '../../../src/analysis/parsers';
 import { tempDir } from '../../support/tempDir';
 import { sysstatDir } from './support/fixtures';

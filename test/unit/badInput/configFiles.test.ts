@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { ConfigFileError, loadWorkerConfig } from '../../../src/config/workerConfig';
-import { parseNodeMap } from '../../../src/ssh/nodeMap';
+import { parseNodeMap } from '../../../src/ssh/nodeMapFile';
 import { reportCount, type BadInputCase } from './catalogue';
 
 let dir: string;

@@ -1,7 +1,7 @@
 /** Issue 25, low: `hardenlab codec-server` always serves with a token: a random one, or the token file's. */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { codecToken } from '../../../src/cli/commands/codecServer';
+import { codecToken } from '../../../src/cli/commands/codecServerCommand';
 import { tempDir } from '../../support/tempDir';
 
 test('without a token file each start gets a new random token fit for a URL path', async () => {

@@ -1,5 +1,5 @@
 /** Issue 25, low: the demo keeps the user's tools settings (merged), replacing only the environment. */
-import { demoExperiment } from '../../../src/cli/commands/demo';
+import { demoExperiment } from '../../../src/cli/commands/demoCommand';
 
 test('the user’s tools section is merged with the demo’s subnet-probe permission, not replaced', () => {
   const user = {

@@ -8,11 +8,11 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { dataFolderStore } from '../../support/activityDeps';
 import { createConfigActivities } from '../../../activities/config';
-import { validateCommand } from '../../../src/cli/commands/validate';
+import { validateCommand } from '../../../src/cli/commands/validateCommand';
 import { validateExperiment } from '../../../src/config/experiment';
-import { loadSpan } from '../../../src/config/load';
+import { loadSpan } from '../../../src/config/loadDesign';
 import { ENVIRONMENT_FIELDS } from '../../../src/config/trust';
-import { REQUEST_SETS } from '../../../src/domain/load';
+import { REQUEST_SETS } from '../../../src/domain/requestSets';
 import { tempDir } from '../../support/tempDir';
 
 let dir: string;

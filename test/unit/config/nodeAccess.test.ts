@@ -8,7 +8,7 @@ import {
   TESTBED_ACCESS_IMAGE,
   testbedAccessImage,
 } from '../../../src/config/nodeAccess';
-import { resolveExperimentConfig } from '../../../src/config/resolve';
+import { resolveExperimentConfig } from '../../../src/scenarios/resolveExperiment';
 import { tempDirSync } from '../../support/tempDir';
 
 const PINNED = `r.example/bb@sha256:${'ab'.repeat(32)}`;

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { validateCommand } from '../../../src/cli/commands/validate';
+import { validateCommand } from '../../../src/cli/commands/validateCommand';
 import { ENVIRONMENT_FIELDS } from '../../../src/config/trust';
 import { ConfigFileError, loadWorkerConfig, mergeConfig } from '../../../src/config/workerConfig';
 import { ENVIRONMENT_FIELD_PATHS } from '../../../src/domain/environmentFields';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { createConfigActivities } from '../../../activities/config';
 import { repoRoot } from '../../../src/config/paths';
-import { resolveExperimentConfig } from '../../../src/config/resolve';
+import { resolveExperimentConfig } from '../../../src/scenarios/resolveExperiment';
 import { ENVIRONMENT_FIELDS, environmentFieldsSetIn } from '../../../src/config/trust';
 import { ArtifactStore } from '../../../src/store/artifactStore';
 

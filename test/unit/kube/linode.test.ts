@@ -8,7 +8,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { clusterSchema } from '../../../src/config/experiment';
 import type { KubeClient, KubeObject } from '../../../src/kube/types';
 import { LinodeApi, LinodeFailure, LinodeProvider, LinodeTransientError, lkeClusterLabel, NODE_MAP_UNDERIVABLE, pickAddress, runKubeconfigPath, runNodeMapPath } from '../../../src/providers';
-import { loadNodeMap } from '../../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../../src/ssh/nodeMapFile';
 import type { ProvisionContext } from '../../../src/providers';
 import { startFakeLinode, type FakeLinode } from '../../support/fakeLinode';
 
@@ -241,7 +241,8 @@ describe('LinodeProvider against the fake', () => {
   });
 
   it('waits for the Kubernetes nodes too', async () => {
-    const provider = new LinodeProvider({ pollIntervalMs: 20, readyTimeoutMs: 300 });
+    // Long enough for the fake's pool nodes to get ready (two listings) on a loaded machine; then only 2 of 3 are Ready.
+    const provider = new LinodeProvider({ pollIntervalMs: 20, readyTimeoutMs: 3000 });
     const err = await provider.provision({ ...ctx('run-e'), kube: async () => nodesClient(2) }).catch((e: unknown) => e);
     expect((err as Error).message).toContain('2/3 Kubernetes nodes Ready');
   });

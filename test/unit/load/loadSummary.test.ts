@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { admissionCost, parsePromText, quantileSummary } from '../../../src/analysis/load';
 import { ChurnRecordWriter } from '../../../src/analysis/load/churnRecordFile';
 import { buildReportModel } from '../../../src/analysis/model/build';
-import { validateScenarioRunData } from '../../../src/analysis/model/load';
+import { validateScenarioRunData } from '../../../src/analysis/model/experimentData';
 import type { LoadPhaseRecord } from '../../../src/domain/loadContracts';
 import { loadRunData } from '../../../src/load/loadSummary';
 import { buildTables } from '../../../src/report';

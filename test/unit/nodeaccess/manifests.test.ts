@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { runLabelSelector } from '../../../src/kube/manifests';
-import { accessNamespace, accessNamespaceName, accessPod, accessPodName, nodeShellArgv } from '../../../src/nodeaccess/manifests';
+import { accessNamespace, accessNamespaceName, accessPod, accessPodName, nodeShellArgv } from '../../../src/nodeaccess/accessPod';
 import { exitFromStatus, PodExecStreamError } from '../../../src/nodeaccess/exec';
 
 const run = promisify(execFile);

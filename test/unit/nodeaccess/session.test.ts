@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { PodExecStreamError, type PodExec, type PodExecOutcome, type PodExecRequest } from '../../../src/nodeaccess/exec';
-import { KubeNodeSession } from '../../../src/nodeaccess/session';
+import { KubeNodeSession } from '../../../src/nodeaccess/podSession';
 import { tempDir } from '../../support/tempDir';
 
 /** Runs `sh -c` locally; with `dropAfterBytes`, kills the command and fails like a dropped websocket once that much stdout went through. */

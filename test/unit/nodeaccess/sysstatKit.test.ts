@@ -1,4 +1,4 @@
-import { parseKit } from '../../../src/nodeaccess/sysstatKit';
+import { parseKit } from '../../../src/nodeaccess/sysstatKitCopy';
 
 const sum = (c: string) => c.repeat(64);
 

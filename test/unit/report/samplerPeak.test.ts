@@ -1,5 +1,5 @@
 import { buildReportModel, validateScenarioRunData } from '../../../src/analysis/model';
-import { OLD_ZERO_PEAK_REASON } from '../../../src/analysis/model/load';
+import { OLD_ZERO_PEAK_REASON } from '../../../src/analysis/model/experimentData';
 import { buildTables } from '../../../src/report/tables';
 import { fixtureExperiment } from '../analysis/support/fixtures';
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../../activities/sampling';
 import type { NodeEntry } from '../../../src/config/nodeMap';
-import { loadNodeMap } from '../../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../../src/ssh/nodeMapFile';
 import { bootIdScript, bootTimeScript } from '../../../src/sampling/samplingScripts';
 import type { ExecResult, SshConnector, SshSession } from '../../../src/ssh/connection';
 import { ArtifactStore } from '../../../src/store/artifactStore';

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { parseNodeMap } from '../../../src/ssh/nodeMap';
+import { parseNodeMap } from '../../../src/ssh/nodeMapFile';
 
 function failure(text: string): ApplicationFailure {
   try {

@@ -16,7 +16,7 @@ import {
   reservePorts,
   reservePortSet,
 } from '../../../src/temporal/ports';
-import { portList, TEAM_PORTS, TEST_TEAM_PORT_SETS } from '../../../src/temporal/team/teamLayout';
+import { portList, TEAM_PORTS, TEST_TEAM_PORT_SETS } from '../../../src/team/teamLayout';
 
 jest.setTimeout(60_000);
 

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { readTeamVersions, teamBinaryPaths, teamBuildScript, teamVersionsFile } from '../../../src/temporal/team/teamVersions';
+import { readTeamVersions, teamBinaryPaths, teamBuildScript, teamVersionsFile } from '../../../src/team/teamVersions';
 import { tempDirSync } from '../../support/tempDir';
 
 const write = (text: string) => {

@@ -11,7 +11,7 @@ import { pointKubeconfigAtApiAddress } from '../../../src/testbed/apiForwards';
 import { recordedSimInstance, recordSimInstance, simInstanceFile } from '../../../src/testbed/instanceRecord';
 import { apiServerUrl, DEFAULT_SIM_INSTANCE, simLayout, type SimInstance } from '../../../src/testbed/layout';
 import { renderKwokctlConfig } from '../../../src/testbed/testbedManifests';
-import { binaryPaths } from '../../../src/testbed/versions';
+import { binaryPaths } from '../../../src/testbed/buildVersions';
 import { FAULTS_INSTANCE } from '../../support/faultsBed';
 import { LANE_SLOTS, laneInstance, slotEndpoints } from '../../support/lane';
 import { tempDirSync } from '../../support/tempDir';

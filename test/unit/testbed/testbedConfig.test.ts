@@ -14,7 +14,7 @@ import { configForInstance, readConfigInForce, realNodeSizeEnv, writeConfigInFor
 import { readNodeKind } from '../../../src/testbed/nodeKind';
 import { renderNodeManifests } from '../../../src/testbed/testbedManifests';
 import { repoRoot } from '../../../src/config/paths';
-import { readVersions } from '../../../src/testbed/versions';
+import { readVersions } from '../../../src/testbed/buildVersions';
 import { tempDirSync } from '../../support/tempDir';
 
 const pinned = 'v1.36.3';

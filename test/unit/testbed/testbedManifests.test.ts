@@ -8,7 +8,7 @@ import {
   renderNodeManifests,
   renderSshdConfig,
 } from '../../../src/testbed/testbedManifests';
-import { binaryPaths } from '../../../src/testbed/versions';
+import { binaryPaths } from '../../../src/testbed/buildVersions';
 
 const versions = { kubernetes: 'v1.36.3', etcd: 'v3.6.16', kwok: 'v0.8.0' };
 const layout = simLayout('/data/hl');

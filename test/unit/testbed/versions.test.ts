@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { binaryPaths, parseVersionsEnv, readVersions } from '../../../src/testbed/versions';
+import { binaryPaths, parseVersionsEnv, readVersions } from '../../../src/testbed/buildVersions';
 
 describe('parseVersionsEnv', () => {
   it('reads the pinned versions, ignoring comments and blank lines', () => {

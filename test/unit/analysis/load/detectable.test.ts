@@ -9,7 +9,7 @@
  * power.t.test(n = 5, sd = 1, power = 0.9, sig.level = 0.01)$delta agrees (3.114044).
  */
 import { minimumDetectableDifference } from '../../../../src/analysis/load/detectable';
-import { detectableInSds, pilotValues, plannedDetectable } from '../../../../src/analysis/model/detectable';
+import { detectableInSds, pilotValues, plannedDetectable } from '../../../../src/analysis/model/headlineDetectable';
 
 describe('against statsmodels TTestIndPower.solve_power (exact, equal variances)', () => {
   // The t approximation ignores the noncentral t's skew: 5.1 % below the exact figure at 2 repetitions a side, 1.2 % at

@@ -6,7 +6,7 @@
  *   t.test(c(0.05, 0.061, 0.048), c(0.010, 0.012, 0.011)); t.test(c(0.05, 0.061, 0.048))$conf.int
  */
 import { buildReportModel } from '../../../../src/analysis/model/build';
-import { validateScenarioRunData } from '../../../../src/analysis/model/load';
+import { validateScenarioRunData } from '../../../../src/analysis/model/experimentData';
 import type { AdmissionFigure, ExperimentData, LoadRunData, ScenarioRunData } from '../../../../src/analysis/model/types';
 import { buildTables, renderHtml } from '../../../../src/report';
 import { fixtureExperiment } from '../support/fixtures';

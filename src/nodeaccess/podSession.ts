@@ -1,7 +1,7 @@
 /**
  * A node session through its access pod: the same interface as an SSH session (exec, run, stat, resumable
  * download, upload), so the sampler, collect, boot time and the tools work unchanged over either transport.
- * Every command runs as root in the node's own namespaces (manifests.ts, nodeShellArgv).
+ * Every command runs as root in the node's own namespaces (accessPod.ts, nodeShellArgv).
  */
 import { createReadStream } from 'node:fs';
 import * as path from 'node:path';
@@ -13,10 +13,10 @@ import type { HostKeyOutcome } from '../ssh/hostKeyPolicy';
 import { shellQuote } from '../ssh/shell';
 import { byteCounter, resumableDownload } from '../ssh/transfer';
 import type { DownloadResult, ExecOptions, ExecResult, RemoteStat, SshSession, SysstatKit } from '../ssh/types';
-import { ACCESS_CONTAINER, nodeShellArgv } from './manifests';
+import { ACCESS_CONTAINER, nodeShellArgv } from './accessPod';
 import { accessPodCostScript, parseAccessPodCost, type AccessPodCost } from './cost';
 import type { PodExec } from './exec';
-import { installKit, readKit } from './sysstatKit';
+import { installKit, readKit } from './sysstatKitCopy';
 
 /** The same default bound as an SSH command's. */
 export const DEFAULT_EXEC_TIMEOUT_MS = 600_000;

@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { mergeConfig } from '../../config/workerConfig';
 import type { ExperimentInput } from '../../config/experiment';
 import type { ExperimentResult } from '../../domain/progress';
-import { readProgress, type ProgressView } from './progress';
+import { readProgress, type ProgressView } from './progressCommand';
 import { withClient } from './shared';
 
 export interface RunOptions {

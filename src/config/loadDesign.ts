@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REQUEST_SET_IDS } from '../domain/load';
+import { REQUEST_SET_IDS } from '../domain/requestSets';
 
 /**
  * The design field `load` (issue 27): work for the cluster during the sampling window, so hardening's cost

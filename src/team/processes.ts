@@ -3,10 +3,10 @@
  * file and a log file, so they outlive the `hardenlab sim temporal up` that started them, and found again by
  * `status` and `down`.
  */
-import { probeFrontend } from '../devServer';
+import { probeFrontend } from '../temporal/devServer';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { commandLine, isAlive, readPidFile, sleep, stopProcess, waitFor } from '../../testbed/process';
+import { commandLine, isAlive, readPidFile, sleep, stopProcess, waitFor } from '../testbed/process';
 import { DB_PASSWORD_ENV, SERVER_ENV } from './serverConfig';
 import { readPassword } from './postgres';
 import { frontendAddress, uiUrl, type TeamLayout } from './teamLayout';

@@ -1,4 +1,4 @@
-import { teamServerDown, teamServerStatus, teamServerUp } from '../../temporal/team';
+import { teamServerDown, teamServerStatus, teamServerUp } from '../../team';
 
 const log = (line: string) => console.log(`[sim temporal] ${line}`);
 

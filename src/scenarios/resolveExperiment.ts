@@ -8,14 +8,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SCENARIO_NAME_PATTERN } from '../domain/scenarios';
-import { resolveScenarios, type ScenarioResolution } from '../scenarios/resolveScenarios';
-import { namedEnvironmentAccessProblem, nodesFromCluster } from './nodeAccess';
-import { nodeMapSchema } from './nodeMap';
-import { validateExperiment, type ExperimentConfig, type FieldError } from './experiment';
-import { hardenlabHome } from './paths';
-import { canonicalJson, prototypeKeyProblems } from './ownKeys';
-import { ENVIRONMENT_FIELDS, environmentFieldsSetIn, environmentValue, withoutEnvironmentFields } from './trust';
-import { ConfigFileError, configFilePath, loadWorkerConfig, mergeConfig, type WorkerConfig } from './workerConfig';
+import { resolveScenarios, type ScenarioResolution } from './resolveScenarios';
+import { namedEnvironmentAccessProblem, nodesFromCluster } from '../config/nodeAccess';
+import { nodeMapSchema } from '../config/nodeMap';
+import { validateExperiment, type ExperimentConfig, type FieldError } from '../config/experiment';
+import { hardenlabHome } from '../config/paths';
+import { canonicalJson, prototypeKeyProblems } from '../config/ownKeys';
+import { ENVIRONMENT_FIELDS, environmentFieldsSetIn, environmentValue, withoutEnvironmentFields } from '../config/trust';
+import { ConfigFileError, configFilePath, loadWorkerConfig, mergeConfig, type WorkerConfig } from '../config/workerConfig';
 
 export interface LoadedWorkerConfig {
   config: WorkerConfig;

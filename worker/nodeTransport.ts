@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { validateExperiment } from '../src/config/experiment';
 import { nodeAccessOf, testbedAccessImage } from '../src/config/nodeAccess';
 import { hardenlabHome } from '../src/config/paths';
-import { withEnvironmentDefaults, type WorkerConfigSource } from '../src/config/resolve';
+import { withEnvironmentDefaults, type WorkerConfigSource } from '../src/scenarios/resolveExperiment';
 import { loadWorkerConfig } from '../src/config/workerConfig';
 import { createKubeNodeConnector } from '../src/nodeaccess';
 import { Ssh2Connector, type SshConnector } from '../src/ssh';

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import { hardenlabHome } from '../../config/paths';
-import type { LoadedWorkerConfig } from '../../config/resolve';
+import type { LoadedWorkerConfig } from '../../scenarios/resolveExperiment';
 import { configFilePath, loadWorkerConfig } from '../../config/workerConfig';
 import { startDevServer, type DevServer } from '../../temporal/devServer';
 import { installRuntime } from '../../temporal/runtime';

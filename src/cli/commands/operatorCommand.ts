@@ -1,6 +1,6 @@
 import type { OperatorAction } from '../../domain/progress';
 import { operatorDecisionUpdate } from '../../../workflows/definitions';
-import { readProgress } from './progress';
+import { readProgress } from './progressCommand';
 import { withClient } from './shared';
 import { scenarioWorkflowId } from '../../domain/naming';
 

@@ -1,4 +1,4 @@
-import { formatProgress, readProgress } from './progress';
+import { formatProgress, readProgress } from './progressCommand';
 import { withClient } from './shared';
 
 export async function statusCommand(workflowId: string, opts: { json?: boolean }): Promise<void> {

@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { stringify, parse as parseYaml } from 'yaml';
 import type { ExperimentConfig, FieldError } from '../../config/experiment';
 import { describeNodeAccess, nodeAccessOf } from '../../config/nodeAccess';
-import { loadNodeMap } from '../../ssh/nodeMap';
-import { resolveExperimentConfig, type Resolution } from '../../config/resolve';
+import { loadNodeMap } from '../../ssh/nodeMapFile';
+import { resolveExperimentConfig, type Resolution } from '../../scenarios/resolveExperiment';
 import { designDetectable, detectableText, readPilot, type DesignDetectable } from './validateDetectable';
 
 export interface ValidateOptions {

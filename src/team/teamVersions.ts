@@ -5,9 +5,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { cacheDir, repoRoot } from '../../config/paths';
-import { parseVersionsEnv, type VersionSpec } from '../../config/versionsEnv';
-import { missingBinaries } from '../../testbed/versions';
+import { cacheDir, repoRoot } from '../config/paths';
+import { parseVersionsEnv, type VersionSpec } from '../config/versionsEnv';
+import { missingBinaries } from '../testbed/buildVersions';
 
 export interface TeamVersions {
   /** go.temporal.io/server (without the v) and the temporalio/server image tag. */

@@ -6,7 +6,7 @@
 import type { ApplyPacksRequest, AttackBatteryRequest, AttackBatteryResult, ClusterRef, PacksResult } from '../src/domain/contracts';
 import { SCENARIO_DEFINITIONS_FILE } from '../src/domain/scenarios';
 import { runAttackBattery as runBattery } from '../src/kube/battery';
-import { applyPacks as runApplyPacks } from '../src/kube/applyPacks';
+import { applyPacks as runApplyPacks } from '../src/scenarios/applyPacks';
 import type { KubeClient } from '../src/kube/types';
 import type { LoadedPack } from '../src/scenarios/packs';
 import type { ArtifactStore } from '../src/store/artifactStore';

@@ -7,8 +7,8 @@ import { basename } from 'node:path';
 import { boxesSpec, METRIC_LABEL, renderSvg } from '../../report/charts';
 import { escapeHtml } from '../../report/html';
 import { tableMarkdown } from '../../report/markdown';
-import type { Table } from '../../report/tables';
-import { fmt } from '../../report/tables';
+import type { Table } from '../../report/tableFormat';
+import { fmt } from '../../report/tableFormat';
 
 export interface AnalyzeOptions {
   json?: boolean;

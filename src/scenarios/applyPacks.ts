@@ -5,12 +5,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApplyPacksRequest, PacksResult } from '../domain/contracts';
-import type { LoadedPack, PackManifest } from '../scenarios/packs';
-import { renderManifest, scenarioManifests } from '../scenarios/render';
-import { detectCni, notEnforcedBecause } from './facts';
-import { accessChecks, admission, HARDEN_FIELD_MANAGER, privilegedPodRejected } from './harden';
-import { APP_NAME, podFromTemplate, runLabelValue } from './manifests';
-import { RUN_LABEL, type KubeClient, type KubeObject } from './types';
+import type { LoadedPack, PackManifest } from './packs';
+import { renderManifest, scenarioManifests } from './render';
+import { detectCni, notEnforcedBecause } from '../kube/facts';
+import { accessChecks, admission, HARDEN_FIELD_MANAGER, privilegedPodRejected } from '../kube/harden';
+import { APP_NAME, podFromTemplate, runLabelValue } from '../kube/manifests';
+import { RUN_LABEL, type KubeClient, type KubeObject } from '../kube/types';
 
 type Evidence = PacksResult['evidence'][number];
 

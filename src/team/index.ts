@@ -7,12 +7,12 @@
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import * as fs from 'node:fs';
-import { cacheDir, hardenlabHome } from '../../config/paths';
-import { withSimLock } from '../../testbed/sim';
-import { runBuild } from '../../testbed/versions';
-import { waitFor, type Log } from '../../testbed/process';
+import { cacheDir, hardenlabHome } from '../config/paths';
+import { withSimLock } from '../testbed/sim';
+import { runBuild } from '../testbed/buildVersions';
+import { waitFor, type Log } from '../testbed/process';
 import { setupSchemas, writeServerConfig, writeUiConfig } from './serverConfig';
-import { reservePortSet } from '../ports';
+import { reservePortSet } from '../temporal/ports';
 import { frontendAddress, portList, teamLayout, TEST_TEAM_PORT_SETS, uiUrl, type TeamLayout, type TeamPorts } from './teamLayout';
 import { ensureCluster, postgresPid, startPostgres, stopPostgres } from './postgres';
 import { frontendHealthy, runningPid, startServer, startUi, stopByPidFile, uiServes, waitServerHealthy, waitUiServes } from './processes';

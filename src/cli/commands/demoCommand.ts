@@ -10,7 +10,7 @@ import { simUp, type NodeKind } from '../../testbed';
 import { realNodesUnsupported } from '../../testbed/realNodes';
 import { installRuntime } from '../../temporal/runtime';
 import { startWorker, stopWorker } from '../../../worker/runWorker';
-import { follow } from './run';
+import { follow } from './runCommand';
 import { startLink, untilSignal } from './shared';
 import { temporalCliPath } from '../../temporal/binaries';
 
