@@ -1,17 +1,22 @@
 /**
- * The load phase's activities (issue 27): the pod churn, run on the worker against the run's namespace, and the
- * API server's /metrics scraped at the load window's edges. Real dependencies are injected (worker/runWorker.ts,
- * test/support/activityDeps.ts). A retried churn resumes from its heartbeat and the pods that exist, writing a
- * record of its own beside the earlier attempt's.
+ * The load phase's activities (issue 27): the pod churn, run on the worker against the run's namespace, the
+ * API server's /metrics scraped at the load window's edges, and the HTTP load from the worker to the app's
+ * Service. Real dependencies are injected (worker/runWorker.ts, test/support/activityDeps.ts). A retried churn
+ * resumes from its heartbeat and the pods that exist, writing a record of its own beside the earlier attempt's.
  */
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { checkOfferedCount } from '../src/analysis/load';
 import { ChurnRecordWriter } from '../src/analysis/load/churnRecordFile';
 import type { ClusterRef } from '../src/domain/contracts';
-import type { ApiMetricsRequest, ApiMetricsResult, PodChurnRequest, PodChurnResult } from '../src/domain/loadContracts';
+import { REQUEST_SETS } from '../src/domain/requestSets';
+import type { ApiMetricsRequest, ApiMetricsResult, HttpLoadRecord, HttpLoadRequest } from '../src/domain/loadContracts';
+import type { PodChurnRequest, PodChurnResult } from '../src/domain/loadContracts';
 import type { KubeClient } from '../src/kube/types';
 import { scrapeAdmissionMetrics } from '../src/load/apiMetrics';
 import { emptyChurnProgress, runChurn, type ChurnProgress } from '../src/load/churn';
+import { runHttpLoad } from '../src/load/httpLoad';
+import { appServiceTarget } from '../src/load/httpTarget';
 import { wallClock, type LoadClock } from '../src/load/openLoop';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import { activitySignal, lastHeartbeat, safeHeartbeat } from '../src/temporal/heartbeat';
@@ -112,5 +117,25 @@ export function createLoadActivities(deps: LoadActivityDeps) {
     return { file, at: scrape.at, lines: scrape.text.split('\n').length - 1 };
   }
 
-  return { runPodChurn, scrapeApiMetrics };
+  /**
+   * The HTTP load from the worker to the app's Service, whose address the worker reads from the cluster. A retry
+   * starts its schedule at its own start (what fell due between attempts is not sent in a burst) and reports itself.
+   */
+  async function sendHttpLoad(req: HttpLoadRequest): Promise<HttpLoadRecord> {
+    const target = await appServiceTarget(await deps.kube(req.cluster), req.namespace);
+    if ('why' in target) throw ApplicationFailure.nonRetryable(`${target.why}: the HTTP load was not sent`, 'HttpLoadNoTarget');
+    const endMs = req.startAtMs + req.durationSeconds * 1000;
+    const startMs = Math.max(req.startAtMs, Math.min(clock.now(), endMs - 1));
+    const beat = setInterval(() => safeHeartbeat({ sending: req.requestSet }), 20_000);
+    try {
+      const plan = { target: target.url, requests: REQUEST_SETS[req.requestSet], requestsPerSecond: req.requestsPerSecond, startMs, endMs };
+      const result = await runHttpLoad(plan, clock, activitySignal());
+      log(`http: ${result.ok} of ${result.due} requests answered as expected, ${result.errors} errors`);
+      return { ...result, requestSet: req.requestSet, target: target.url };
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  return { runPodChurn, scrapeApiMetrics, sendHttpLoad };
 }

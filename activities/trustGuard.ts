@@ -138,6 +138,7 @@ const CHECKS: Checks = {
     all(c.runId(req.runId), c.namespace(req.namespace), c.tools(req.tools), c.artifactKey(req.artifactKey), c.cluster(req.cluster)),
   runPodChurn: (req, c) => all(c.runId(req.runId), c.namespace(req.namespace), c.artifactKey(req.artifactKey), c.cluster(req.cluster)),
   scrapeApiMetrics: (req, c) => all(c.runId(req.runId), c.namespace(req.namespace), c.artifactKey(req.artifactKey), c.cluster(req.cluster)),
+  sendHttpLoad: (req, c) => all(c.runId(req.runId), c.namespace(req.namespace), c.artifactKey(req.artifactKey), c.cluster(req.cluster)),
   recordScenario: (record, c) => all(c.runId(record.runId), c.namespace(record.namespace), c.artifactKey(record.artifactKey)),
   buildReport: (req, c) => all(c.artifactKey(req.artifactKey)),
 };

@@ -33,4 +33,6 @@ export const PATCHES = {
   healthChecksOnGrid: 'health-checks-on-grid',
   /** The load phase (issue 27), asked only when the design has `load` (refused at start unless the worker opts in). */
   loadPhase: 'load-phase',
+  /** The load phase sends the design's HTTP load from the worker to the app's Service (asked only when the design has load.http). */
+  httpLoad: 'http-load',
 } as const;

@@ -58,6 +58,7 @@ export function buildCli(): Command {
     .addOption(new Option('--input <json>', 'the workflow input as JSON').argParser(collectJson).conflicts('inputFile'))
     .option('--input-file <file>', 'the workflow input as a JSON or YAML file')
     .option('--json', 'print the result as JSON')
+    .option('--pilot <summary.json>', "an earlier run's summary.json: what this design could detect, from its spread")
     .action(async (opts) => {
       const { ok, text } = await validateCommand(opts);
       (ok || opts.json ? process.stdout : process.stderr).write(text);

@@ -46,8 +46,9 @@ export const workerConfigSchema = z
     experiment: z.record(z.string(), z.unknown()).default({}),
     /**
      * Capabilities still being built, each off by default. `loadPhase` (issue 27): start accepts a design's `load`;
-     * the scenario workflow then runs the pod churn on the worker and reads /metrics at its edges, but does not yet
-     * send the HTTP load nor compare the latencies across scenarios (the report says so).
+     * the scenario workflow then runs the pod churn on the worker, reads /metrics at its edges and sends the HTTP load
+     * from the worker to the app's Service (its load-balancer address read from the cluster; a load pod for clusters
+     * the worker cannot reach is not built yet).
      */
     experimental: z.object({ loadPhase: z.boolean().optional() }).strict().optional(),
     /**

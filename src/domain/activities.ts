@@ -31,7 +31,14 @@ import type {
   ToolRunRequest,
   ToolRunSummary,
 } from './contracts';
-import type { ApiMetricsRequest, ApiMetricsResult, PodChurnRequest, PodChurnResult } from './loadContracts';
+import type {
+  ApiMetricsRequest,
+  ApiMetricsResult,
+  HttpLoadRecord,
+  HttpLoadRequest,
+  PodChurnRequest,
+  PodChurnResult,
+} from './loadContracts';
 import type { TrivyMode } from './scenarios';
 
 export interface NodeRunRequest {
@@ -69,6 +76,8 @@ export interface HardenlabActivities {
   /** The load phase (issue 27): pod churn on the worker, and the API server's /metrics at the load's edges. */
   runPodChurn(req: PodChurnRequest): Promise<PodChurnResult>;
   scrapeApiMetrics(req: ApiMetricsRequest): Promise<ApiMetricsResult>;
+  /** The HTTP load, from the worker to the app's Service (its address read from the cluster). */
+  sendHttpLoad(req: HttpLoadRequest): Promise<HttpLoadRecord>;
 
   /** Writes the scenario's record (and its report input) next to its artifacts. */
   recordScenario(record: ScenarioRecord): Promise<void>;

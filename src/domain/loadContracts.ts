@@ -3,7 +3,9 @@
  * counts and artifact keys; the records themselves stay in the artifact store.
  */
 import type { WorkloadSpec } from '../config/experiment';
+import type { HttpLoadResult } from '../load/httpLoad';
 import type { ArtifactKey, ScopedRequest } from './contracts';
+import type { RequestSetId } from './requestSets';
 
 export interface PodChurnRequest extends ScopedRequest {
   artifactKey: ArtifactKey;
@@ -63,11 +65,29 @@ export interface ApiMetricsResult {
   lines: number;
 }
 
+export interface HttpLoadRequest extends ScopedRequest {
+  artifactKey: ArtifactKey;
+  /** A fixed request set by id; where the app is, the worker reads from the cluster. */
+  requestSet: RequestSetId;
+  requestsPerSecond: number;
+  /** The load's start (epoch ms) as the workflow fixed it; a retry re-anchors at its own start, not before. */
+  startAtMs: number;
+  durationSeconds: number;
+}
+
+export interface HttpLoadRecord extends HttpLoadResult {
+  requestSet: RequestSetId;
+  /** The app's base URL the worker read from the Service (a load-balancer address, not a secret). */
+  target: string;
+}
+
 /** A scenario's load phase (ScenarioRecord.load), when the design asked for one and the worker accepted it. */
 export interface LoadPhaseRecord {
-  /** Where each load ran: the churn on the worker; the HTTP load is not run by this release. */
+  /** Where each load ran: the churn on the worker; the HTTP load from the worker too (the test bed's host). */
   churnRunsOn?: 'worker';
+  httpRunsOn?: 'worker';
   churn?: PodChurnResult;
+  http?: HttpLoadRecord;
   metrics: { start?: ApiMetricsResult; end?: ApiMetricsResult };
   /** Parts of the design this release does not run yet, said rather than skipped silently. */
   notRun: string[];

@@ -1,16 +1,25 @@
 /**
  * A run's load phase as the report reads it (issue 27): the churn records of every attempt read back (streamed
- * gzip) into create, delete and startup quantiles, and Pod Security's admissions from the two /metrics scrapes.
+ * gzip) into create, delete and startup quantiles, and each admission controller's and webhook's cost (and Pod
+ * Security's admissions) from the two /metrics scrapes.
  */
 import { readFile } from 'node:fs/promises';
-import { quantileSummary, type QuantileSummary } from '../analysis/load';
+import { POD_PHASES, quantileSummary, type HistogramWindow, type PodPhase, type QuantileSummary } from '../analysis/load';
 import { readChurnRecord } from '../analysis/load/churnRecordFile';
-import type { LoadQuantiles, LoadRunData } from '../analysis/model/types';
+import type { AdmissionFigure, LoadQuantiles, LoadRunData } from '../analysis/model/types';
 import type { LoadPhaseRecord } from '../domain/loadContracts';
 import type { ArtifactStore } from '../store/artifactStore';
 import { admissionWindowCost } from './apiMetrics';
 
 const quantiles = ({ n, p50, p95, p99 }: QuantileSummary): LoadQuantiles => ({ n, p50, p95, p99 });
+const ms = (seconds: number | null) => (seconds === null ? null : seconds * 1000);
+
+/** A histogram's window in milliseconds, named by its `name` label (the pod-create histogram has none). */
+function inMilliseconds(window: HistogramWindow): AdmissionFigure {
+  const { p50, p95, p99 } = window.quantiles;
+  const name = window.labels.name || 'pod create';
+  return { name, count: window.count, meanMs: ms(window.mean), p50Ms: ms(p50), p95Ms: ms(p95), p99Ms: ms(p99) };
+}
 
 export async function loadRunData(store: ArtifactStore, key: string, load: LoadPhaseRecord): Promise<LoadRunData> {
   const data: LoadRunData = { notRun: [...load.notRun], ...(load.churnRunsOn ? { churnRunsOn: load.churnRunsOn } : {}) };
@@ -22,20 +31,29 @@ export async function loadRunData(store: ArtifactStore, key: string, load: LoadP
     if (churn.rateMessage) data.rateMessage = churn.rateMessage;
     const creates: number[] = [];
     const deletes: number[] = [];
-    const ready: number[] = [];
+    const startup = Object.fromEntries(POD_PHASES.map(({ phase }) => [phase, [] as number[]])) as Record<PodPhase, number[]>;
     try {
       for (const file of churn.records) {
         const record = await readChurnRecord(store.resolve(key, file));
         creates.push(...record.creates.ms);
         deletes.push(...record.deletes.ms);
-        ready.push(...record.startup.ready);
+        for (const { phase } of POD_PHASES) startup[phase].push(...record.startup[phase]);
       }
       data.createMs = quantiles(quantileSummary(creates));
       data.deleteMs = quantiles(quantileSummary(deletes));
-      data.readyMs = quantiles(quantileSummary(ready));
+      data.startupMs = Object.fromEntries(POD_PHASES.map(({ phase }) => [phase, quantiles(quantileSummary(startup[phase]))]));
+      data.readyMs = data.startupMs.ready;
     } catch (err) {
       errors.push(`the churn record could not be read: ${(err as Error).message}`);
     }
+  }
+  const http = load.http;
+  if (http) {
+    data.http = {
+      ...{ runsOn: 'worker' as const, requestSet: http.requestSet, offeredPerSecond: http.offeredPerSecond },
+      ...{ achievedPerSecond: http.achievedPerSecond, latencyMs: quantiles(http.latencyMs), errorRate: http.errorRate },
+      ...{ errors: http.errors, due: http.due, generatorCpuSeconds: http.cpu.seconds, errorSamples: http.errorSamples },
+    };
   }
   const { start, end } = load.metrics;
   if (start && end) {
@@ -45,6 +63,11 @@ export async function loadRunData(store: ArtifactStore, key: string, load: LoadP
       const podSecurity = cost.controllers.find((c) => c.labels.name === 'PodSecurity');
       const meanMs = podSecurity?.mean == null ? null : podSecurity.mean * 1000;
       if (podSecurity) data.podSecurity = { admissions: podSecurity.count, meanMs };
+      data.admission = {
+        controllers: cost.controllers.map(inMilliseconds),
+        webhooks: cost.webhooks.map(inMilliseconds),
+        podCreates: cost.podCreates[0] ? inMilliseconds(cost.podCreates[0]) : null,
+      };
     } catch (err) {
       errors.push(`the API server's metrics could not be read: ${(err as Error).message}`);
     }

@@ -85,7 +85,13 @@ a{color:var(--info)}pre{background:var(--head);padding:8px;font-size:12px;overfl
 /** A self-contained page: inline CSS and inline SVG, no script and no external reference. */
 export function renderHtml(model: ReportModel, tables: Table[], charts: ChartSection[]): string {
   const byId = new Map(tables.map((t) => [t.id, t]));
-  const section = (id: string) => (byId.has(id) ? tableHtml(byId.get(id)!, 'page') : '');
+  const placed = new Set<string>();
+  const section = (id: string) => {
+    placed.add(id);
+    return byId.has(id) ? tableHtml(byId.get(id)!, 'page') : '';
+  };
+  // A table this page does not place by name is still shown (at the end), never dropped.
+  const rest = () => tables.filter((t) => !placed.has(t.id)).map((t) => tableHtml(t, 'page')).join('\n');
   const chartHtml = (c: ChartSection) =>
     `<section class="chart-section page"${c.id ? ` id="${c.id}"` : ''}><h2>${escapeHtml(c.title)}</h2><p ` +
     `class="caption">${escapeHtml(c.caption)}</p><div class="charts">${c.svgs.join('\n')}</div></section>`;
@@ -133,6 +139,10 @@ ${section('outliers')}
 ${section('boot')}
 ${section('timings')}
 ${section('repetitions')}
+${section('detectable')}
+${section('load-phase')}
+${section('load-repetitions')}
+${section('admission')}
 ${section('sampling')}
 ${section('statistics')}
 ${section('what-it-buys')}
@@ -143,6 +153,7 @@ ${section('findings')}
 <section id="hardening" class="page"><h2>Hardening evidence</h2>${hardening || '<p class="caption">none recorded</p>'}</section>
 ${section('scenarios-applied')}
 ${section('cluster-facts')}
+${rest()}
 </body></html>
 `
   );

@@ -1,14 +1,26 @@
 /**
  * The load phase's table (issue 27), only for runs that had one: the churn's achieved against offered rate, pod
- * create and delete latency as the client saw it, pod startup to Ready, and Pod Security's admissions over the load.
+ * create and delete latency as the client saw it, pod startup to Ready, Pod Security's admissions over the load, and
+ * the HTTP load's rate, latency and errors.
  * Where the load ran is said, and what was not run or not achieved stands out.
  */
-import type { LoadQuantiles, ReportModel } from '../analysis/model/types';
+import { RATE_TOLERANCE } from '../analysis/load/offeredRate';
+import type { HttpLoadData, LoadQuantiles, ReportModel } from '../analysis/model/types';
 import { fmt, type Table } from './tableFormat';
 
 const ms = (q: LoadQuantiles | undefined) => (q && q.n > 0 ? `${fmt(q.p50, 1)} / ${fmt(q.p95, 1)} / ${fmt(q.p99, 1)}` : '—');
 const seconds = (q: LoadQuantiles | undefined) =>
   q && q.n > 0 ? `${fmt(q.p50 === null ? null : q.p50 / 1000, 1)} / ${fmt(q.p99 === null ? null : q.p99 / 1000, 1)}` : '—';
+
+const httpErrors = (h: HttpLoadData) =>
+  `${fmt(h.errorRate * 100, 1)} % (${h.errors} of ${h.due}); generator CPU ${fmt(h.generatorCpuSeconds, 1)} s` +
+  (h.errorSamples.length ? `; ${h.errorSamples.join('; ')}` : '');
+
+/** Like the churn's: an HTTP rate the app did not answer at is said, never smoothed over. */
+function httpRateMessage(h: HttpLoadData): string | undefined {
+  if (h.achievedPerSecond >= h.offeredPerSecond * (1 - RATE_TOLERANCE)) return undefined;
+  return `HTTP offered rate not achieved: ${fmt(h.achievedPerSecond, 1)} of ${h.offeredPerSecond} per second answered as expected`;
+}
 
 export function loadTables(model: ReportModel): Table[] {
   const runs = model.scenarios.flatMap((s) => s.runs.filter((r) => r.load).map((r) => ({ scenario: s.scenario, run: r, load: r.load! })));
@@ -21,8 +33,14 @@ export function loadTables(model: ReportModel): Table[] {
         'Pod churn during the window, run on the worker (its CPU is the worker’s, not the nodes’): pods created per minute ' +
         'against the rate asked, each create and delete timed as the client saw it (p50 / p95 / p99, ms), pod startup from ' +
         'creation to Ready (p50 / p99, s, the API’s times to the second), and what the PodSecurity admission controller ' +
-        'judged over the load (every operation on the cluster, not only the churn’s), from the API server’s own metrics.',
-      columns: ['Scenario', 'Run', 'Pods/min (asked)', 'Creates, ms', 'Deletes, ms', 'Ready, s', 'PodSecurity admissions', 'Notes'],
+        'judged over the load (every operation on the cluster, not only the churn’s), from the API server’s own metrics. The ' +
+        'HTTP load, open-loop from the worker to the app’s Service at its load-balancer address: answered requests per second ' +
+        'against the rate asked, the expected answers’ latency (p50 / p95 / p99, ms), the errors (unexpected statuses, failures ' +
+        'and requests not sent) and the generator’s own CPU.',
+      columns: [
+        ...['Scenario', 'Run', 'Pods/min (asked)', 'Creates, ms', 'Deletes, ms', 'Ready, s', 'PodSecurity admissions'],
+        ...['HTTP req/s (asked)', 'HTTP, ms', 'HTTP errors', 'Notes'],
+      ],
       rows: runs.map(({ scenario, run, load }) => [
         scenario,
         `#${run.repetition}`,
@@ -31,9 +49,12 @@ export function loadTables(model: ReportModel): Table[] {
         ms(load.deleteMs),
         seconds(load.readyMs),
         load.podSecurity ? `${load.podSecurity.admissions} (mean ${fmt(load.podSecurity.meanMs, 2)} ms)` : '—',
-        [load.rateMessage, load.error, ...load.notRun].filter(Boolean).join('; ') || '—',
+        load.http ? `${fmt(load.http.achievedPerSecond, 1)} (${load.http.offeredPerSecond})` : '—',
+        ms(load.http?.latencyMs),
+        load.http ? httpErrors(load.http) : '—',
+        [load.rateMessage, load.http && httpRateMessage(load.http), load.error, ...load.notRun].filter(Boolean).join('; ') || '—',
       ]),
-      alert: /offered rate not achieved|not send|could not be read/,
+      alert: /offered rate not achieved|not send|not sent|could not be read/,
     },
   ];
 }

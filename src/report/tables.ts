@@ -1,10 +1,11 @@
 import type { Descriptive } from '../analysis/stats/descriptive';
 import type { ReportModel, RunSummary, SamplerOverheadSummary } from '../analysis/model/types';
 import { buysTables } from './buys';
+import { detectableTables } from './detectableTable';
+import { loadAcrossTables } from './loadAcrossTables';
 import { loadTables } from './loadTable';
-import { fmt, type Table } from './tableFormat';
+import { fmt, pValue, type Table } from './tableFormat';
 
-const pValue = (p: number | null | undefined) => (p === null || p === undefined ? '—' : p < 0.0001 ? '< 0.0001' : p.toFixed(4));
 const runLabel = (r: RunSummary) => `#${r.repetition}`;
 
 function eachNode(model: ReportModel, row: (r: RunSummary, node: RunSummary['nodes'][number]) => string[]): string[][] {
@@ -238,7 +239,7 @@ export function buildTables(model: ReportModel): Table[] {
       ),
     ),
   });
-  tables.push(...loadTables(model), ...buysTables(model));
+  tables.push(...detectableTables(model), ...loadTables(model), ...loadAcrossTables(model), ...buysTables(model));
   return tables;
 }
 

@@ -81,8 +81,8 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
   const problems = [...environmentMismatches(config, base, env), ...(await checkEnvironment(config, env))];
   const scenarios = await resolveScenarios(config.scenarios, { configDir, inSecurityTools: config.hardening.inSecurityTools });
   if (!scenarios.ok) problems.push(...scenarios.errors);
-  // Issue 27's load phase is half built (churn yes, HTTP load and the report's comparison not yet): refused unless the
-  // worker's config opts in to develop it, so no run looks loaded that was not.
+  // Issue 27's load phase is still being built (no load pod for clusters the worker cannot reach, not yet proven on the
+  // real-node bed): refused unless the worker's config opts in to develop it, so no run looks loaded that was not.
   if (config.load && worker.config.experimental?.loadPhase !== true)
     problems.push({
       field: 'load',

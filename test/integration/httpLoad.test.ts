@@ -5,9 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createLoadActivities } from '../../activities/load';
 import { REQUEST_SETS } from '../../src/domain/requestSets';
+import type { KubeClient } from '../../src/kube/types';
 import { runHttpLoad } from '../../src/load/httpLoad';
 import { wallClock } from '../../src/load/openLoop';
+import { ArtifactStore } from '../../src/store/artifactStore';
+import { tempDir } from '../support/tempDir';
 
 jest.setTimeout(60_000);
 
@@ -91,4 +95,59 @@ it('keeps offering the rate to a server that answers in 1 s, and counts what fou
 it('refuses a target that is not an http URL, naming it', async () => {
   const ftp = { target: 'ftp://127.0.0.1/', requests: REQUEST_SETS['front-page'], requestsPerSecond: 1, ...span(1) };
   await expect(runHttpLoad(ftp, wallClock)).rejects.toThrow("the HTTP load's target ftp://127.0.0.1 is not http://");
+});
+
+describe('the sendHttpLoad activity: the app’s address from its Service in the cluster, never from the request', () => {
+  const request = {
+    runId: 'run-1',
+    namespace: 'hardenlab-run-1',
+    cluster: { provider: 'local' as const, kubeconfigPath: '/unused' },
+    artifactKey: 'exp/baseline/1',
+    requestSet: 'front-page' as const,
+    requestsPerSecond: 50,
+  };
+  const serviceWith = (status: unknown, port = Number(new URL(target).port)) => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'hardenlab-web', namespace: request.namespace },
+    spec: { ports: [{ port }] },
+    status,
+  });
+  const activities = async (service: unknown) => {
+    const asked: string[] = [];
+    const kube = {
+      get: async (_v: string, kind: string, name: string, namespace?: string) => {
+        asked.push(`${kind}/${namespace}/${name}`);
+        return service;
+      },
+    } as unknown as KubeClient;
+    const store = new ArtifactStore(await tempDir('hardenlab-http-activity-'));
+    return { asked, load: createLoadActivities({ store, kube: async () => kube }) };
+  };
+
+  it('sends to the load-balancer address and port the Service has, and records them', async () => {
+    const { asked, load } = await activities(serviceWith({ loadBalancer: { ingress: [{ ip: '127.0.0.1' }] } }));
+    const startAtMs = Date.now() + 200;
+    const result = await load.sendHttpLoad({ ...request, startAtMs, durationSeconds: 2 });
+    expect(asked).toEqual([`Service/${request.namespace}/hardenlab-web`]);
+    expect(result).toMatchObject({ target, requestSet: 'front-page', due: 100, errors: 0, offeredPerSecond: 50 });
+    expect(Math.abs(result.achievedPerSecond - 50) / 50).toBeLessThanOrEqual(0.05);
+  });
+
+  it('a Service without a load-balancer address fails for good, saying the load was not sent', async () => {
+    const { load } = await activities(serviceWith({ loadBalancer: {} }));
+    const send = load.sendHttpLoad({ ...request, startAtMs: Date.now(), durationSeconds: 1 });
+    await expect(send).rejects.toMatchObject({
+      nonRetryable: true,
+      type: 'HttpLoadNoTarget',
+      message: "the app's Service hardenlab-web in hardenlab-run-1 has no load-balancer address: the HTTP load was not sent",
+    });
+  });
+
+  it('a retry starts its schedule at its own start: what fell due between attempts is not sent in a burst', async () => {
+    const { load } = await activities(serviceWith({ loadBalancer: { ingress: [{ ip: '127.0.0.1' }] } }));
+    const result = await load.sendHttpLoad({ ...request, startAtMs: Date.now() - 60_000, durationSeconds: 62 });
+    expect(result.due).toBeLessThanOrEqual(101);
+    expect(result.maxLagMs).toBeLessThan(500);
+  });
 });

@@ -68,6 +68,11 @@ test('each scenario churns within 5 % of the rate, its report has the latencies 
     expect(data.createMs!.n).toBe(60);
     expect(data.readyMs!.n).toBeGreaterThanOrEqual(55);
     expect(data.podSecurity!.admissions).toBeGreaterThanOrEqual(60);
+    // Every admission controller's cost over the window, Pod Security's among them, and each startup phase.
+    const podSecurity = data.admission!.controllers.find((c) => c.name === 'PodSecurity')!;
+    expect(podSecurity.count).toBe(data.podSecurity!.admissions);
+    expect(podSecurity.meanMs!).toBeGreaterThan(0);
+    expect(data.startupMs!.scheduled!.n).toBeGreaterThanOrEqual(55);
     expect(record.reset!.leftovers).toEqual([]);
     const left = await admin.list('v1', 'Pod', { namespace: record.namespace, labelSelector: churnSelector(record.runId) });
     expect(left.items).toEqual([]);
@@ -75,4 +80,9 @@ test('each scenario churns within 5 % of the rate, its report has the latencies 
   const markdown = await fs.readFile(path.join(result.reportDir!, 'report.md'), 'utf8');
   expect(markdown).toContain('Load phase');
   expect(markdown).toMatch(/\| best-practices \| #1 \| \d+\.\d \(60\) \|/);
+  // Over repetitions (one here: no CI, said so), per controller, and what the run could have detected.
+  expect(markdown).toMatch(/\| best-practices \| pod create p99 \| 1 \| \d+\.\d \| — \| -?\d+\.\d \| — \|/);
+  expect(markdown).toMatch(/\| best-practices \| controller \| PodSecurity \| [1-9]\d* \| 1 \| \d+\.\d{3} \|/);
+  const oneRepetition = String.raw`\| — \| — \| — \(needs at least 2 repetitions of each scenario\) \|`;
+  expect(markdown).toMatch(new RegExp(String.raw`\| best-practices \| pod create p99 \| 1 \(1\) ${oneRepetition}`));
 });

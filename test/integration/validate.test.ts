@@ -165,3 +165,46 @@ test('validate says which access each node gets and why: SSH with a node map, th
     /^ {2}nodeAccess: belongs in the worker config .*, not in the workflow input: it chooses whether the worker runs a privileged pod/m,
   );
 });
+
+test('validate says what the design could detect: in standard deviations, or in each unit from a pilot summary.json', async () => {
+  const config = await configFile('local.yaml', { experiment: { cluster: { provider: 'local' } } });
+  const five = await validate('--config', config, '--input', '{"repetitions":5}');
+  expect([five.code, five.stderr]).toEqual([0, '']);
+  expect(five.stdout).toContain(
+    "what this design could detect against baseline (Welch's test, two-sided α 0.05, 80 % power, 5 repetitions of each scenario):\n" +
+      '  any metric: a true difference of 2.02 standard deviations between repetitions; pass --pilot <summary.json> of an earlier ' +
+      'run for each headline metric in its unit\n',
+  );
+  const one = await validate('--config', config, '--input', '{"scenarios":["baseline","best-practices"]}');
+  expect(one.stdout).toContain('  nothing: with 1 repetition no difference can be tested; set repetitions to 2 or more\n');
+
+  // A pilot's spread: CPU sd 1 on both sides (statsmodels' d at 5 a side: 2.0244), memory from one baseline value.
+  const values = (v: number[]) => ({ values: v });
+  const pilot = path.join(home, 'summary.json');
+  const scenario = (name: string, cpu: number[], memory: number[]) => ({
+    scenario: name,
+    acrossRepetitions: { cpuMean: values(cpu), memoryMean: values(memory) },
+  });
+  const pilotScenarios = [scenario('baseline', [1, 2, 3], [40]), scenario('best-practices', [4, 5, 6], [41, 42])];
+  await fs.writeFile(pilot, JSON.stringify({ scenarios: pilotScenarios }));
+  const design = '{"repetitions":5,"scenarios":["baseline","best-practices"]}';
+  const planned = await validate('--config', config, '--input', design, '--pilot', pilot);
+  expect([planned.code, planned.stderr]).toEqual([0, '']);
+  expect(planned.stdout).toContain(
+    `  from the spread between repetitions in the pilot ${pilot}:\n` +
+      '    best-practices, CPU used, mean of node means: 2.02 points (pilot SD 1.00 points, baseline 1.00 points)\n' +
+      '    best-practices, %memused, mean of node means: — (the pilot has fewer than 2 repetitions of baseline) ' +
+      '(pilot SD 0.71 points, baseline —)\n',
+  );
+  const asJson = await validate('--config', config, '--input', '{"repetitions":5}', '--pilot', pilot, '--json');
+  const json = JSON.parse(asJson.stdout);
+  expect(json.detectable).toMatchObject({ repetitions: 5, pilot: { file: pilot, rows: expect.any(Array) } });
+
+  const foreign = path.join(home, 'other.json');
+  await fs.writeFile(foreign, '{"scenarios":[{"scenario":"baseline"}]}');
+  const bad = await validate('--config', config, '--pilot', foreign);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toContain(`  --pilot: ${foreign}: not a hardenlab summary.json: scenarios.0.acrossRepetitions: `);
+  const missing = await validate('--config', config, '--pilot', path.join(home, 'none.json'));
+  expect(missing.stderr).toContain(`  --pilot: ${path.join(home, 'none.json')}: cannot be read (ENOENT)\n`);
+});

@@ -159,6 +159,13 @@ export function createActivityDoubles(options: DoubleOptions = {}) {
       at: Date.now(),
       lines: 0,
     })),
+    sendHttpLoad: wrap('sendHttpLoad', async (req) => ({
+      ...{ offeredPerSecond: req.requestsPerSecond, achievedPerSecond: req.requestsPerSecond, due: 1, sent: 1, ok: 1, errors: 0 },
+      ...{ errorRate: 0, skippedBusy: 0, maxLagMs: 0, cpu: { seconds: 0, shareOfOneCore: 0 }, errorSamples: [] },
+      latencyMs: { n: 1, p50: 1, p95: 1, p99: 1, max: 1, mean: 1 },
+      requestSet: req.requestSet,
+      target: 'http://127.0.0.1:80',
+    })),
     buildReport: wrap('buildReport', async (req) => ({
       reportDir: `/tmp/${req.artifactKey}`,
       htmlPath: `/tmp/${req.artifactKey}/report.html`,

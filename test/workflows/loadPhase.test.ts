@@ -5,7 +5,7 @@
  * a churn that fails is the load's error, not the scenario's.
  */
 import type { ScenarioRecord } from '../../src/domain/contracts';
-import type { PodChurnRequest } from '../../src/domain/loadContracts';
+import type { HttpLoadRequest, PodChurnRequest } from '../../src/domain/loadContracts';
 import { securityExperiment } from '../../workflows';
 import { PATCHES } from '../../workflows/patches';
 import { createActivityDoubles, permanent } from './doubles';
@@ -16,7 +16,7 @@ jest.setTimeout(120_000);
 const harness = timeSkippingHarness('wf-load');
 const window = { durationSeconds: 600, intervalSeconds: 60 };
 const churn = { podsPerMinute: 60, podsAlive: 5, period: { startSeconds: 60, durationSeconds: 300 } };
-const load = { churn, http: { requestsPerSecond: 5 } };
+const load = { churn, http: { requestsPerSecond: 5, period: { startSeconds: 30, durationSeconds: 120 } } };
 
 const recordsOf = (doubles: ReturnType<typeof createActivityDoubles>) =>
   new Map(doubles.calls.filter((c) => c.name === 'recordScenario').map((c) => [c.scenario!, c.arg as ScenarioRecord]));
@@ -45,14 +45,42 @@ test('each window runs /metrics, the churn and /metrics again, anchored at the l
     expect(request.namespace).toBe(record.namespace);
     expect(record.load).toMatchObject({
       churnRunsOn: 'worker',
+      httpRunsOn: 'worker',
       churn: { offeredPerMinute: 60 },
+      http: { offeredPerSecond: 5, requestSet: 'front-page' },
       metrics: { start: { file: 'load/apiserver-metrics.start.txt' }, end: { file: 'load/apiserver-metrics.end.txt' } },
-      notRun: ['http: this release does not send the HTTP load yet'],
+      notRun: [],
     });
     expect(record.load!.error).toBeUndefined();
+    // The HTTP load from its own start in the window; the request names no address (the worker reads the Service's).
+    const http = doubles.calls.find((c) => c.scenario === scenario && c.name === 'sendHttpLoad')!.arg as HttpLoadRequest;
+    expect(http).toMatchObject({ requestSet: 'front-page', requestsPerSecond: 5, durationSeconds: 120, namespace: record.namespace });
+    expect(http.startAtMs - record.sampling!.startedAt).toBe(30_000);
+    expect(Object.keys(http).sort()).toEqual(
+      ['artifactKey', 'cluster', 'durationSeconds', 'namespace', 'requestSet', 'requestsPerSecond', 'runId', 'startAtMs'].sort(),
+    );
+    expect(at('startSampling')).toBeLessThan(at('sendHttpLoad'));
+    expect(at('sendHttpLoad')).toBeLessThan(at('collectSamples'));
     const history = await harness.env.client.workflow.getHandle(record.workflowId).fetchHistory();
-    expect(patchMarkers(history)).toContain(PATCHES.loadPhase);
+    expect(patchMarkers(history)).toEqual(expect.arrayContaining([PATCHES.loadPhase, PATCHES.httpLoad]));
   }
+});
+
+test("an HTTP load with no app address is the load's error beside a churn that completes", async () => {
+  const doubles = createActivityDoubles({
+    experimental: { loadPhase: true },
+    fail: { sendHttpLoad: () => permanent('the app\'s Service hardenlab-web has no load-balancer address', 'HttpLoadNoTarget') },
+  });
+  const input = { scenarios: ['baseline'], window, load, seed: 1 };
+  const result = await harness.withWorker(doubles, (taskQueue) =>
+    harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-load-http-fails', args: [input] }),
+  );
+  expect(result.scenarios.map((s) => s.status)).toEqual(['completed']);
+  const record = recordsOf(doubles).get('baseline')!;
+  expect(record.load!.error).toMatch(/^http: .*has no load-balancer address/);
+  expect(record.load!.http).toBeUndefined();
+  expect(record.load!.churn).toMatchObject({ offeredPerMinute: 60 });
+  expect(record.load!.metrics.end).toBeDefined();
 });
 
 test("a churn that fails is the load's error: the scenario completes, with its samples and reset", async () => {
@@ -78,7 +106,8 @@ test('without the load design the scenario marks no load patch and calls no load
   const workflowId = 'exp-idle';
   const execute = (taskQueue: string) => harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId, args });
   await harness.withWorker(doubles, execute);
-  expect(doubles.calls.filter((c) => c.name === 'runPodChurn' || c.name === 'scrapeApiMetrics')).toEqual([]);
+  expect(doubles.calls.filter((c) => ['runPodChurn', 'scrapeApiMetrics', 'sendHttpLoad'].includes(c.name))).toEqual([]);
   const history = await harness.env.client.workflow.getHandle('exp-idle/baseline/1').fetchHistory();
   expect(patchMarkers(history)).not.toContain(PATCHES.loadPhase);
+  expect(patchMarkers(history)).not.toContain(PATCHES.httpLoad);
 });

@@ -275,7 +275,8 @@ test('a 24 h scenario keeps its history small', async () => {
   // report's plan is the experiment's.
   const ids = history.events!.map((e) => e.activityTaskScheduledEventAttributes?.activityId).filter(Boolean);
   expect(ids.slice(0, 4)).toEqual(['provision', 'deploy', 'start-sampling', 'kube-bench-node']);
-  const notInThisHistory: string[] = [PATCHES.auditsAfterWindow, PATCHES.reportReadsPlan, PATCHES.loadPhase];
+  // The load phase's patches are asked only for a design with load (test/workflows/loadPhase.test.ts).
+  const notInThisHistory: string[] = [PATCHES.auditsAfterWindow, PATCHES.reportReadsPlan, PATCHES.loadPhase, PATCHES.httpLoad];
   expect(patchMarkers(history).sort()).toEqual(
     Object.values(PATCHES)
       .filter((id) => !notInThisHistory.includes(id))

@@ -4,7 +4,8 @@ import { describe, type Descriptive } from '../stats/descriptive';
 import { buildFirstScreen } from './firstScreen';
 import { gapsWithoutSamples } from './gaps';
 import { reportFinding } from './redact';
-import { effectSize, mannWhitneyU, meanConfidenceInterval, welchTTest } from '../stats/inference';
+import { acrossRepetitions } from './across';
+import { loadAcrossScenarios } from './loadAcross';
 import {
   ACROSS_METRICS,
   type AcrossMetric,
@@ -181,22 +182,7 @@ function across(runs: RunSummary[], baseline: RunSummary[] | undefined, metric: 
         const v = metricOf(r, metric);
         return v === undefined ? [] : [v];
       });
-  const values = valuesOf(runs);
-  let vsBaseline: AcrossRepetitions['vsBaseline'] = null;
-  if (baseline) {
-    const base = valuesOf(baseline);
-    // A test of one value against one value says nothing; below two per side only the difference is given.
-    const testable = values.length >= 2 && base.length >= 2;
-    vsBaseline = {
-      baselineN: base.length,
-      scenarioN: values.length,
-      difference: values.length && base.length ? meanOf(values)! - meanOf(base)! : null,
-      welch: testable ? welchTTest(values, base) : null,
-      mannWhitney: testable ? mannWhitneyU(values, base) : null,
-      effect: testable ? effectSize(values, base) : null,
-    };
-  }
-  return { values, ci: meanConfidenceInterval(values), vsBaseline };
+  return acrossRepetitions(valuesOf(runs), baseline && valuesOf(baseline));
 }
 
 export interface BuildOptions {
@@ -216,6 +202,7 @@ export function buildReportModel(data: ExperimentData, opts: BuildOptions = {}):
     byScenario.set(run.scenario, list);
   }
   const baselineRuns = byScenario.get('baseline');
+  const loadAcross = loadAcrossScenarios(byScenario);
   const scenarios: ScenarioSummary[] = [...byScenario.keys()].map((scenario) => {
     const scenarioRuns = byScenario.get(scenario)!;
     const compareWith = scenario === 'baseline' ? undefined : baselineRuns;
@@ -229,6 +216,7 @@ export function buildReportModel(data: ExperimentData, opts: BuildOptions = {}):
       completed: scenarioRuns.filter((r) => r.status === 'completed').length,
       runs: scenarioRuns,
       acrossRepetitions,
+      ...(loadAcross.has(scenario) ? { load: loadAcross.get(scenario)! } : {}),
     };
   });
 

@@ -36,6 +36,14 @@ const samplerOverhead = z
 const memorySample = z.object({ time: num, memUsedPercent: num, fields: z.record(z.string(), num) });
 
 const quantiles = z.object({ n: z.number().int().nonnegative(), p50: num.nullable(), p95: num.nullable(), p99: num.nullable() });
+const admissionFigure = z.object({
+  name: z.string(),
+  count: num,
+  meanMs: num.nullable(),
+  p50Ms: num.nullable(),
+  p95Ms: num.nullable(),
+  p99Ms: num.nullable(),
+});
 const loadRunData = z.object({
   churnRunsOn: z.literal('worker').optional(),
   offeredPerMinute: num.optional(),
@@ -44,7 +52,25 @@ const loadRunData = z.object({
   createMs: quantiles.optional(),
   deleteMs: quantiles.optional(),
   readyMs: quantiles.optional(),
+  startupMs: z.partialRecord(z.enum(['scheduled', 'initialized', 'containersReady', 'ready']), quantiles).optional(),
   podSecurity: z.object({ admissions: num, meanMs: num.nullable() }).optional(),
+  http: z
+    .object({
+      runsOn: z.literal('worker'),
+      requestSet: z.string(),
+      offeredPerSecond: num,
+      achievedPerSecond: num,
+      latencyMs: quantiles,
+      errorRate: num,
+      errors: num,
+      due: num,
+      generatorCpuSeconds: num,
+      errorSamples: z.array(z.string()),
+    })
+    .optional(),
+  admission: z
+    .object({ controllers: z.array(admissionFigure), webhooks: z.array(admissionFigure), podCreates: admissionFigure.nullable() })
+    .optional(),
   notRun: z.array(z.string()),
   error: z.string().optional(),
 });

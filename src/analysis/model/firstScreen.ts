@@ -2,6 +2,7 @@
  * The report's first screen, computed: one sentence per scenario against the baseline, the trust box (what can
  * bias this run) and what this run was (nodes, window) for the column beside the thesis. Pure.
  */
+import { detectableDetail } from './headlineDetectable';
 import { nodeFactsView, sharedHostCheck, type TrustItem } from './hosts';
 import { THESIS } from './thesis';
 import type { AcrossRepetitions, NodeIdentity, RunSummary, ScenarioSummary } from './types';
@@ -63,6 +64,36 @@ function clause(a: AcrossRepetitions, unit: string, short: boolean): string | nu
   return short ? `${head} (${ci}, p = ${pNumber(c.welch.pValue)})` : `${head} (${ci}, Welch ${pText(c.welch.pValue)}, ${reps})`;
 }
 
+/** The headline load metrics of the first screen: pod creates' and pod startup's p99 (ms in the model). */
+const LOAD_HEADLINES = [
+  { key: 'create.p99', what: 'pod creates p99', scale: 1, unit: 'ms' },
+  { key: 'startup.ready.p99', what: 'pod startup p99', scale: 1000, unit: 's' },
+] as const;
+
+/** "pod creates p99 +4.0 ms (95 % CI 1.2–6.8, p = 0.010), pod startup p99 +0.3 s"; null without a load phase. */
+function loadClause(s: ScenarioSummary): string | null {
+  const parts = LOAD_HEADLINES.flatMap(({ key, what, scale, unit }) => {
+    const c = s.load?.find((m) => m.key === key)?.across.vsBaseline;
+    if (!c || c.difference === null) return [];
+    const head = `${what} ${c.difference < 0 ? '' : '+'}${signed(c.difference / scale)} ${unit}`;
+    if (!c.welch) return [head];
+    return [`${head} (95 % CI ${range(c.welch.lower / scale, c.welch.upper / scale)}, p = ${pNumber(c.welch.pValue)})`];
+  });
+  return parts.length ? parts.join(', ') : null;
+}
+
+/** The baseline's own load levels: "pod creates took 12.0 ms and pods were Ready in 2.1 s at p99". */
+function baselineLoadClause(s: ScenarioSummary): string | null {
+  const level = (key: string) => s.load?.find((m) => m.key === key)?.across.ci.mean ?? null;
+  const create = level('create.p99');
+  const ready = level('startup.ready.p99');
+  const parts = [
+    ...(create === null ? [] : [`its pod creates took ${create.toFixed(1)} ms`]),
+    ...(ready === null ? [] : [`its pods were Ready in ${(ready / 1000).toFixed(1)} s`]),
+  ];
+  return parts.length ? ` Under load ${parts.join(' and ')} at p99 (mean over repetitions).` : null;
+}
+
 /** One sentence per scenario: the baseline's level, then each scenario's CPU and %memused difference from it. */
 export function scenarioSentences(scenarios: ScenarioSummary[]): string[] {
   const sentences: string[] = [];
@@ -73,7 +104,8 @@ export function scenarioSentences(scenarios: ScenarioSummary[]): string[] {
       if (cpu.ci.mean === null) continue;
       sentences.push(
         `baseline used ${cpu.ci.mean.toFixed(1)} % CPU${memory.ci.mean !== null ? ` and ${memory.ci.mean.toFixed(1)} %memused` : ''} on ` +
-          `average (mean of the node means, ${cpu.ci.n} repetition${cpu.ci.n === 1 ? '' : 's'}).`,
+          `average (mean of the node means, ${cpu.ci.n} repetition${cpu.ci.n === 1 ? '' : 's'}).` +
+          (baselineLoadClause(s) ?? ''),
       );
       continue;
     }
@@ -82,8 +114,9 @@ export function scenarioSentences(scenarios: ScenarioSummary[]): string[] {
     const memoryClause = clause(memory, '%memused points', true);
     const c = cpu.vsBaseline!;
     const oneRep = c.scenarioN < 2 || c.baselineN < 2;
+    const load = loadClause(s);
     sentences.push(
-      `${s.scenario} used ${cpuClause}${memoryClause ? ` and ${memoryClause}` : ''}.` +
+      `${s.scenario} used ${cpuClause}${memoryClause ? ` and ${memoryClause}` : ''}${load ? `; under load, ${load}` : ''}.` +
         (oneRep ? ' With one repetition no difference can be called significant.' : ''),
     );
   }
@@ -178,6 +211,7 @@ export function buildFirstScreen(scenarios: ScenarioSummary[]): FirstScreen {
   const window = median(completed.flatMap((r) => windowSeconds(r) ?? []));
   const interval = median(runs.flatMap((r) => r.nodes.flatMap((n) => n.sampleIntervalSeconds ?? [])));
 
+  const detectable = detectableDetail(scenarios);
   const trust: TrustItem[] = [
     minCompleted < 2
       ? {
@@ -190,7 +224,7 @@ export function buildFirstScreen(scenarios: ScenarioSummary[]): FirstScreen {
           id: 'repetitions',
           level: 'ok',
           title: `${minCompleted} completed repetitions per scenario`,
-          detail: '95 % confidence intervals and Welch tests over repetitions.',
+          detail: `95 % confidence intervals and Welch tests over repetitions.${detectable ? ` ${detectable}` : ''}`,
         },
     sharedHostCheck(identities, view),
     gapCount > 0

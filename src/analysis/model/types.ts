@@ -1,9 +1,13 @@
 import type { NodeSeries, SamplerOverheadFigures, SamplingGap } from '../../domain/samples';
 import type { Descriptive } from '../stats/descriptive';
+import type { MinimumDetectable } from '../load/detectable';
 import type { EffectSize, MannWhitneyResult, MeanCI, WelchResult } from '../stats/inference';
 
 import { SCENARIOS, type ScenarioName } from '../../domain/scenarios';
 import type { FirstScreen } from './firstScreen';
+import type { LoadAcrossMetric, LoadRunData } from './loadTypes';
+
+export type * from './loadTypes';
 
 export { SCENARIOS, type ScenarioName };
 export type RunStatus = 'completed' | 'completed-without-samples' | 'failed' | 'cancelled' | 'skipped';
@@ -80,28 +84,6 @@ export interface ScenarioRunData {
   /** Steps an operator skipped, or that failed for good, in the order they happened. */
   stepsNotRun?: StepNotRun[];
   load?: LoadRunData;
-}
-
-/** A run's load phase (issue 27): the churn's rate and latencies (ms), and Pod Security's admissions over the load. */
-export interface LoadRunData {
-  churnRunsOn?: 'worker';
-  offeredPerMinute?: number;
-  achievedPerMinute?: number;
-  /** "offered rate not achieved: X of Y per minute". */
-  rateMessage?: string;
-  createMs?: LoadQuantiles;
-  deleteMs?: LoadQuantiles;
-  /** Pod startup to Ready, from creation (the API's times, to the second). */
-  readyMs?: LoadQuantiles;
-  podSecurity?: { admissions: number; meanMs: number | null };
-  notRun: string[];
-  error?: string;
-}
-export interface LoadQuantiles {
-  n: number;
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
 }
 
 /** One attack battery attempt as the report shows it. */
@@ -232,6 +214,8 @@ export interface Comparison {
   welch: WelchResult | null;
   mannWhitney: MannWhitneyResult | null;
   effect: EffectSize | null;
+  /** The smallest true difference this many repetitions with this spread detect at 80 % power (Welch, two-sided α 0.05). */
+  detectable: MinimumDetectable;
 }
 
 export interface AcrossRepetitions {
@@ -259,6 +243,8 @@ export interface ScenarioSummary {
   runs: RunSummary[];
   /** Over completed repetitions; cluster figures (cpuMean = mean of node means, outliers summed over nodes). */
   acrossRepetitions: Record<AcrossMetric, AcrossRepetitions>;
+  /** The load phase's latencies and admission costs over repetitions; present when a run of the experiment had one. */
+  load?: LoadAcrossMetric[];
 }
 
 export interface ReportModel {

@@ -5,6 +5,7 @@ import type { ExperimentConfig, FieldError } from '../../config/experiment';
 import { describeNodeAccess, nodeAccessOf } from '../../config/nodeAccess';
 import { loadNodeMap } from '../../ssh/nodeMapFile';
 import { resolveExperimentConfig, type Resolution } from '../../scenarios/resolveExperiment';
+import { designDetectable, detectableText, readPilot, type DesignDetectable } from './validateDetectable';
 
 export interface ValidateOptions {
   /** The worker config file (default: $HARDENLAB_CONFIG, else the data folder's config.yaml). */
@@ -14,6 +15,8 @@ export interface ValidateOptions {
   /** The workflow input as a JSON or YAML file. */
   inputFile?: string;
   json?: boolean;
+  /** A finished run's summary.json whose spread between repetitions estimates what this design could detect. */
+  pilot?: string;
 }
 
 /**
@@ -27,7 +30,17 @@ export async function validateCommand(opts: ValidateOptions, env: NodeJS.Process
   const result: Resolution = input.ok
     ? await resolveExperimentConfig(input.value, { env: workerEnv })
     : { ok: false, errors: input.errors };
-  if (opts.json) return { ok: result.ok, text: `${JSON.stringify(result, null, 2)}\n` };
+  let detectable: DesignDetectable | undefined;
+  if (result.ok) {
+    try {
+      const pilot = opts.pilot ? { file: opts.pilot, values: await readPilot(opts.pilot) } : undefined;
+      detectable = designDetectable(result.config, pilot);
+    } catch (err) {
+      const errors = [{ field: '--pilot', message: (err as Error).message }];
+      return validateCommandResult({ ok: false, errors }, opts);
+    }
+  }
+  if (opts.json) return { ok: result.ok, text: `${JSON.stringify({ ...result, ...(detectable ? { detectable } : {}) }, null, 2)}\n` };
   if (result.ok) {
     const source = result.configFile ? `with the worker config ${result.configFile}` : 'with no worker config file (defaults only)';
     const scenarios = result.scenarios.definitions.flatMap((d) => [
@@ -41,9 +54,14 @@ export async function validateCommand(opts: ValidateOptions, env: NodeJS.Process
       ok: true,
       text:
         `valid: the experiment as a worker ${source} resolves it:\n${stringify(result.config)}\nscenarios as the worker resolves ` +
-        `them:\n${scenarios.join('\n')}\n${access}`,
+        `them:\n${scenarios.join('\n')}\n${access}${detectableText(detectable!)}`,
     };
   }
+  return validateCommandResult(result, opts);
+}
+
+function validateCommandResult(result: Extract<Resolution, { ok: false }>, opts: ValidateOptions): { ok: boolean; text: string } {
+  if (opts.json) return { ok: false, text: `${JSON.stringify(result, null, 2)}\n` };
   return {
     ok: false,
     text:

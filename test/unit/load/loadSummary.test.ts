@@ -41,6 +41,13 @@ function phase(): LoadPhaseRecord {
     },
     metrics: { start: metrics('start'), end: metrics('end') },
     notRun: ['http: this release does not send the HTTP load yet'],
+    httpRunsOn: 'worker',
+    http: {
+      ...{ offeredPerSecond: 10, achievedPerSecond: 9, due: 600, sent: 590, ok: 540, errors: 60, errorRate: 0.1, skippedBusy: 10 },
+      latencyMs: { n: 540, p50: 2, p95: 8, p99: 20, max: 31, mean: 3 },
+      ...{ maxLagMs: 4, cpu: { seconds: 1.5, shareOfOneCore: 0.025 }, errorSamples: ['GET /: HTTP 503'] },
+      ...{ requestSet: 'front-page', target: 'http://127.0.0.1:8080' },
+    },
   };
 }
 
@@ -64,6 +71,18 @@ it('reads every attempt into quantiles and Pod Security from the scrapes; the re
   const podSecurity = direct.controllers.find((c) => c.labels.name === 'PodSecurity')!;
   expect(data.podSecurity).toEqual({ admissions: podSecurity.count, meanMs: podSecurity.mean! * 1000 });
   expect(data.podSecurity!.admissions).toBeGreaterThan(0);
+  // Every controller and webhook the scrapes saw, in milliseconds, and the API server's own pod-create timing.
+  const inMs = (s: number | null) => (s === null ? null : s * 1000);
+  expect(data.admission!.controllers).toEqual(
+    direct.controllers.map((c) => ({ name: c.labels.name, count: c.count, meanMs: inMs(c.mean), p50Ms: inMs(c.quantiles.p50),
+      p95Ms: inMs(c.quantiles.p95), p99Ms: inMs(c.quantiles.p99) })),
+  );
+  expect(data.admission!.controllers.length).toBeGreaterThan(3);
+  expect(data.admission!.webhooks).toHaveLength(direct.webhooks.length);
+  expect(data.admission!.podCreates).toMatchObject({ name: 'pod create', count: direct.podCreates[0]!.count });
+  expect(data.startupMs!.scheduled).toMatchObject({ n: 50, p50: 0, p99: 0 });
+  expect(data.startupMs!.initialized).toEqual({ n: 0, p50: null, p95: null, p99: null });
+  expect(data.readyMs).toEqual(data.startupMs!.ready);
   expect(data.error).toBeUndefined();
 
   // Through scenario-data.json's schema into the report.
@@ -76,8 +95,17 @@ it('reads every attempt into quantiles and Pod Security from the scrapes; the re
   const row = table.rows[0]!;
   expect(row.slice(0, 3)).toEqual([run.scenario, `#${run.repetition}`, '50.0 (60)']);
   expect(row[6]).toBe(`${podSecurity.count} (mean ${(podSecurity.mean! * 1000).toFixed(2)} ms)`);
-  expect(row[7]).toBe('offered rate not achieved: 50 of 60 per minute; http: this release does not send the HTTP load yet');
-  expect(table.alert!.test(row[7]!)).toBe(true);
+  expect(row.slice(7, 10)).toEqual(['9.0 (10)', '2.0 / 8.0 / 20.0', '10.0 % (60 of 600); generator CPU 1.5 s; GET /: HTTP 503']);
+  expect(row[10]).toBe(
+    'offered rate not achieved: 50 of 60 per minute; HTTP offered rate not achieved: 9.0 of 10 per second answered as expected; ' +
+      'http: this release does not send the HTTP load yet',
+  );
+  expect(table.alert!.test(row[10]!)).toBe(true);
+  expect(data.http).toEqual({
+    ...{ runsOn: 'worker', requestSet: 'front-page', offeredPerSecond: 10, achievedPerSecond: 9, errorRate: 0.1, errors: 60 },
+    ...{ due: 600, generatorCpuSeconds: 1.5, errorSamples: ['GET /: HTTP 503'] },
+    latencyMs: { n: 540, p50: 2, p95: 8, p99: 20 },
+  });
   expect(model.notes).toEqual(
     expect.arrayContaining([
       `${run.scenario} #${run.repetition}: load phase: offered rate not achieved: 50 of 60 per minute.`,
