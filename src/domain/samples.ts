@@ -52,6 +52,11 @@ export interface SamplingGap {
 
 export interface NodeSeries {
   node: string;
+  /** The CPU % the analysis uses: cpuSource's (sar's in records that do not say). */
   cpu: CpuSample[];
   memory: MemorySample[];
+  /** `cgroup`: the node's /proc/stat was not its own (src/sampling/cgroupCpu.ts), so cpu is its cgroup's and sar's is in sarCpu. */
+  cpuSource?: 'sar' | 'cgroup';
+  /** sar's CPU figures, kept beside the cgroup's. */
+  sarCpu?: CpuSample[];
 }

@@ -157,6 +157,8 @@ export interface NodeRunSummary {
   node: string;
   /** CPU used (100 − %idle), percent. */
   cpu: Descriptive | null;
+  /** Where cpu came from: sar (/proc/stat), or the node's cgroup where its /proc/stat was not its own. */
+  cpuSource: 'sar' | 'cgroup';
   /** %memused. */
   memory: Descriptive | null;
   firstSample: string | null;
