@@ -6,6 +6,7 @@
  */
 import type { CpuSample } from '../domain/samples';
 import { LineError } from '../analysis/load/lineError';
+import { shellQuote } from '../ssh/shell';
 
 /** Where the CPU % of a node's series came from: sysstat's /proc/stat (sar) or the node's cgroup v2 cpu.stat. */
 export type CpuSource = 'sar' | 'cgroup';
@@ -17,11 +18,15 @@ export const CGROUP_CPU_FILE = 'cgroup-cpu.tsv';
  * The exact test, in the node: its /sys/fs/cgroup is the unified hierarchy (cgroup2fs, so no v1 cpuacct for lxcfs
  * to read), it has a cpu.stat with usage_usec, and its /proc/stat is mounted from lxcfs (a container: a machine's own
  * /proc/stat is its own on v2 too). Sets $cgroup to the folder the wrapper reads (empty: sar only) and prints it.
+ * The paths are parameters for the tests only.
  */
-export const DETECT_CGROUP_CPU = `cgroup=""
-if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" = cgroup2fs ] && grep -qs '^usage_usec ' /sys/fs/cgroup/cpu.stat &&
-  grep -w /proc/stat /proc/self/mountinfo 2>/dev/null | grep -q lxcfs; then cgroup=/sys/fs/cgroup; fi
+export function detectCgroupCpu(root = '/sys/fs/cgroup', mountinfo = '/proc/self/mountinfo'): string {
+  const [dir, mounts] = [shellQuote(root), shellQuote(mountinfo)];
+  return `cgroup=""
+if [ "$(stat -fc %T ${dir} 2>/dev/null)" = cgroup2fs ] && grep -qs '^usage_usec ' ${dir}/cpu.stat &&
+  grep -w /proc/stat ${mounts} 2>/dev/null | grep -q lxcfs; then cgroup=${dir}; fi
 if [ -n "$cgroup" ]; then echo "cpu_source=cgroup"; else echo "cpu_source=sar"; fi`;
+}
 
 /**
  * The wrapper's reader (sadc's pid in $s, interval $3, run folder $6, cgroup folder $8): a `limit` line per

@@ -7,7 +7,7 @@ import { shellQuote } from '../ssh/shell';
 import type { Detach } from '../ssh/types';
 import { printOverhead, recordOverhead, SAMPLER_WRAPPER, SAMPLER_WRAPPER_SHA256 } from './overhead';
 import { findSysstat, SADC_CANDIDATES, type SysstatKitSums } from './sysstatKit';
-import { CGROUP_CPU_FILE, DETECT_CGROUP_CPU } from './cgroupCpu';
+import { CGROUP_CPU_FILE, detectCgroupCpu } from './cgroupCpu';
 
 export { FIRST_PEAK_READING_SECONDS, PEAK_READING_EVERY_SECONDS, samplerWrapperScript } from './overhead';
 export { SADC_CANDIDATES, SYSSTAT_KIT_DIR, type SysstatKitSums } from './sysstatKit';
@@ -176,7 +176,7 @@ ${SAMPLER_WRAPPER}WRAPPER
 [ -d "$dir" ] && [ ! -L "$dir" ] && [ "$(stat -c %u:%a "$dir")" = "$(id -u):700" ] ||
   { echo "error=$dir is not a private folder of $(id -un)"; exit 3; }
 ${checksumGuard(`${paths.dir}/sampler.sh`, SAMPLER_WRAPPER_SHA256)}
-${DETECT_CGROUP_CPU}
+${detectCgroupCpu()}
 set -- "$dir/sampler.sh" "$pidfile" "$sadc" "$interval" "$remaining" "$data" "$dir" "$now_s" "$cgroup"
 ${launchDetached}
 i=0; while [ ! -s "$pidfile" ] && [ $i -lt $((50 + interval * 10)) ]; do sleep 0.1; i=$((i+1)); done
