@@ -59,7 +59,8 @@ fi`;
  * count runs out; the kernel frees a process's memory map as it exits, so no reading exists after that) and,
  * when sadc exits (window end, stop, kill), writes sadc's total CPU time (`times`, children's user+sys: run in
  * this shell, since a pipeline's forked side has no reaped children) and its lifetime to `final.<pid>`.
- * The reader is killed, never reaped, so its own few readings stay out of sadc's CPU time.
+ * The reader is killed, never reaped, so its own few readings stay out of sadc's CPU time; the cgroup reader, a
+ * reading every interval, is reaped, so its CPU counts as the sampler's.
  * Where /proc/stat is not the node's own, the node's cgroup CPU beside it (src/sampling/cgroupCpu.ts).
  * Arguments: pidfile sadc interval count datafile dir start-seconds [cgroup folder].
  */
@@ -84,6 +85,7 @@ c=""
 ${CGROUP_CPU_READER}
 wait "$s"
 kill "$r" $c 2>/dev/null
+[ -n "$c" ] && wait "$c"
 times > "$6/times.$s"
 lived=$(($(date +%s) - $7))
 awk -v lived="$lived" 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }; ` +
