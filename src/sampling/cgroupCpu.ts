@@ -8,9 +8,6 @@ import type { CpuSample } from '../domain/samples';
 import { LineError } from '../analysis/load/lineError';
 import { shellQuote } from '../ssh/shell';
 
-/** Where the CPU % of a node's series came from: sysstat's /proc/stat (sar) or the node's cgroup v2 cpu.stat. */
-export type CpuSource = 'sar' | 'cgroup';
-
 /** The reader's file in the node's run folder. */
 export const CGROUP_CPU_FILE = 'cgroup-cpu.tsv';
 
