@@ -56,6 +56,16 @@ async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The guest's readings of each node's cgroup: `<node> <epoch ns> <usage_usec>` lines. */
+const cgroupUsage = (file: string) =>
+  new Map(
+    read(file)
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' '))
+      .map(([node, nanos, usec]) => [node!, { seconds: Number(nanos) / 1e9, cpuSeconds: Number(usec) / 1e6 }]),
+  );
+
 const vmScript = (name: string) => path.join(repoRoot, 'scripts', 'testbed', 'vm', name);
 
 /** The read-only disks: the node image (cached) and this built checkout (per run), by payload-disks.sh. */
@@ -139,15 +149,7 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
 
   // Two nodes are what the check needs (the busy one and another): a third would only slow the guest's two vCPUs.
   test("a busy pod pinned to node 2 is charged to node 2's cgroup and not to the other node's (cgroup v2 cpu.stat)", () => {
-    const usage = (file: string) =>
-      new Map(
-        read(file)
-          .trim()
-          .split('\n')
-          .map((line) => line.split(' '))
-          .map(([node, nanos, usec]) => [node!, { seconds: Number(nanos) / 1e9, cpuSeconds: Number(usec) / 1e6 }]),
-      );
-    const [before, after] = [usage('cgroup-usage-before.txt'), usage('cgroup-usage-after.txt')];
+    const [before, after] = [cgroupUsage('cgroup-usage-before.txt'), cgroupUsage('cgroup-usage-after.txt')];
     // CPUs each node used over 20 s with the pod running, by its own cgroup's usage_usec.
     const [other, busy] = ['sim-node-1', 'sim-node-2'].map(
       (node) => (after.get(node)!.cpuSeconds - before.get(node)!.cpuSeconds) / (after.get(node)!.seconds - before.get(node)!.seconds),
@@ -166,14 +168,7 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
     expect(read('busy-node').trim()).toBe('sim-node-2');
     // The quiet 20 s above, per node (epoch ms): the samples that end inside it. Outside it the SSH logins that start,
     // stop and collect the samplers load both nodes and the guest's two vCPUs.
-    const quiet = (file: string) =>
-      new Map(
-        read(file)
-          .trim()
-          .split('\n')
-          .map((line) => line.split(' '))
-          .map(([node, ns]) => [node!, Number(ns) / 1e6]),
-      );
+    const quiet = (file: string) => new Map([...cgroupUsage(file)].map(([node, { seconds }]) => [node, seconds * 1000]));
     const [from, to] = [quiet('cgroup-usage-before.txt'), quiet('cgroup-usage-after.txt')];
     const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
     const cpusUsed = (node: string) => {
