@@ -71,19 +71,14 @@ echo "$busy_node" >"$out/busy-node"
 
 next "the sampler (sadc, and the node's cgroup where /proc/stat is not its own) on both nodes; their cgroups over 20 s"
 # The sampler's own node scripts, as the worker sends them (src/sampling/samplingScripts.ts, from the built
-# checkout), over SSH: start (interval 2 s), stop after the window, prepare the collect; what they leave is copied
-# out. Written once for both nodes (a node start costs many seconds under TCG).
-scripts="$(mktemp -d)"
-# shellcheck disable=SC2016 # JavaScript, for node
-node -e 'const s = require("/mnt/repo/dist/src/sampling/samplingScripts.js"); const fs = require("fs");
-  const [dir, ...names] = process.argv.slice(1);
-  for (const name of names) {
-    const p = s.remotePaths("vm", name);
-    fs.writeFileSync(`${dir}/${name}.start`, s.ensureSamplerScript(p, { intervalSeconds: 2, durationSeconds: 120, mode: "start" }));
-    fs.writeFileSync(`${dir}/${name}.stop`, s.stopSamplerScript(p));
-    fs.writeFileSync(`${dir}/${name}.collect`, s.prepareCollectScript(p));
-  }' "$scripts" "${nodes[@]%% *}" || exit
-sampler() { on_node "$3" sh <"$scripts/$1.$2"; }
+# checkout), over SSH: start (interval 2 s), stop after the window, prepare the collect; what they leave is copied out.
+sampler() {
+  node -e 'const s = require("/mnt/repo/dist/src/sampling/samplingScripts.js"); const p = s.remotePaths("vm", process.argv[1]);
+    const start = { intervalSeconds: 2, durationSeconds: 120, mode: "start" };
+    const scripts = { start: () => s.ensureSamplerScript(p, start), stop: () => s.stopSamplerScript(p),
+      collect: () => s.prepareCollectScript(p) };
+    process.stdout.write(scripts[process.argv[2]]())' "$1" "$2" | on_node "$3" sh
+}
 for entry in "${nodes[@]}"; do sampler "${entry%% *}" start "${entry#* }" >"$out/sampler-start-${entry%% *}.txt" 2>&1 || exit; done
 # usage_usec of each node's cgroup (the path realnodes-cgroup2.sh recorded) and the time: CPU the node used, as
 # the host's cgroup v2 accounts it, whatever the node's own /proc/stat says.

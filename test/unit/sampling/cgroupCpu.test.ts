@@ -80,6 +80,30 @@ describe('parseCgroupCpu on recorded series', () => {
   });
 });
 
+describe("parseCgroupCpu on two real nodes of the cgroup v2 guest (test/vm), a busy pod on one", () => {
+  // Recorded by the wrapper inside the nodes (2 s interval under TCG, so the readings are 1-5 s apart); neither node's
+  // cgroup root has a quota of its own (nspawn's payload below the limited scope), so 100 % is the 2 CPUs it may use.
+  const series = (name: string) => parseCgroupCpu(recorded(name), name);
+  const cpusUsed = (name: string) => {
+    const { samples } = series(name);
+    return samples.reduce((sum, sample) => sum + (sample.used / 100) * 2, 0) / samples.length;
+  };
+
+  it('reads every reading pair, with the cpuset as the base and no reset', () => {
+    for (const name of ['v2-vm-node-idle.tsv', 'v2-vm-node-busy.tsv']) {
+      const readings = readingsOf(recorded(name));
+      expect(series(name)).toMatchObject({ limits: [{ cpus: 2, from: 'cpuset' }], resets: 0 });
+      expect(series(name).samples).toHaveLength(readings.length - 1);
+      for (const sample of series(name).samples) expect(sample.used).toBeGreaterThan(0);
+    }
+  });
+
+  it("shows the busy pod on its node's CPU and not on the other's", () => {
+    expect(cpusUsed('v2-vm-node-busy.tsv') - cpusUsed('v2-vm-node-idle.tsv')).toBeGreaterThan(0.35);
+    expect(cpusUsed('v2-vm-node-busy.tsv')).toBeLessThan(1.1); // the scope's cpu.max: one CPU
+  });
+});
+
 describe('parseCgroupCpu on bad input', () => {
   it.each([
     ['limit max 100000 2\n', 1, 'expected "limit <quota|max> <period> <cpus> <interval>"'],
