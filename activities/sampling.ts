@@ -34,6 +34,7 @@ import type { ArtifactStore } from '../src/store/artifactStore';
 import { heartbeatWhile, safeHeartbeat } from '../src/temporal/heartbeat';
 import { toolPrivateDirPrefix } from '../src/tools/toolCommands';
 import { validateSamplingRequest } from '../src/sampling/request';
+import { CGROUP_CPU_FILE, parseCgroupCpu, type CgroupCpuSeries } from '../src/sampling/cgroupCpu';
 import { NodeAccessFailure } from '../src/nodeaccess/connector';
 import { createBootTimeActivity } from './bootTime';
 import { ensureSysstat, kitSums } from './sysstat';
@@ -68,6 +69,18 @@ export interface CleanupNodesResult {
 /** Per node: folder names in the artifact store (`<artifactKey>/nodes/<node>/`). */
 export function nodeArtifactDir(node: string): string {
   return `nodes/${node.replace(/[^A-Za-z0-9._-]+/g, '_')}`;
+}
+
+/** The node's cgroup CPU readings (where its /proc/stat was not its own), downloaded beside sadf.json and read. */
+async function collectCgroupCpu(
+  session: SshSession,
+  remote: string | undefined,
+  local: string,
+  progress: (bytes: number) => void,
+): Promise<CgroupCpuSeries | undefined> {
+  if (!remote) return undefined;
+  await session.download(remote, local, progress);
+  return parseCgroupCpu(await fs.readFile(local, 'utf8'), local);
 }
 
 export function createSamplingActivities(deps: SamplingDeps) {
@@ -226,7 +239,10 @@ export function createSamplingActivities(deps: SamplingDeps) {
 
       const parsed = parseSysstat(await fs.readFile(jsonLocal, 'utf8'), { file: jsonLocal });
       const identity = parseNodeIdentity(await session.run(nodeIdentityScript()), node.name);
-      const series = buildSeries(node.name, parsed.cpu, parsed.memory);
+      const cgroupRemote = kv.get('cgroup_cpu') === '1' ? `${paths.dir}/${CGROUP_CPU_FILE}` : undefined;
+      const cgroupLocal = deps.store.resolve(req.artifactKey, dirKey, CGROUP_CPU_FILE);
+      const cgroupCpu = await collectCgroupCpu(session, cgroupRemote, cgroupLocal, progress(CGROUP_CPU_FILE));
+      const series = buildSeries(node.name, parsed.cpu, parsed.memory, cgroupCpu?.samples);
       const gaps = parseGaps(kv, node.name);
       const transport = session.transportCost ? await session.transportCost() : undefined;
       const uploaded = kv.get('sysstat_from') === 'uploaded' ? { sysstatUploaded: true } : {};
@@ -240,6 +256,7 @@ export function createSamplingActivities(deps: SamplingDeps) {
         gaps,
         samplerOverhead: overhead,
         identity,
+        ...(cgroupCpu ? { cgroupCpu: { limits: cgroupCpu.limits, resets: cgroupCpu.resets } } : {}),
       });
       safeHeartbeat({ node: node.name, samples: series.cpu.length });
       return {

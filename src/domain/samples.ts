@@ -50,8 +50,16 @@ export interface SamplingGap {
   reason: string;
 }
 
+/** Where a node's CPU % came from: sysstat's /proc/stat (sar) or the node's cgroup v2 cpu.stat (src/sampling/cgroupCpu.ts). */
+export type CpuSource = 'sar' | 'cgroup';
+
 export interface NodeSeries {
   node: string;
+  /** The CPU % the analysis uses: cpuSource's (sar's in records that do not say). */
   cpu: CpuSample[];
   memory: MemorySample[];
+  /** `cgroup`: the node's /proc/stat was not its own (src/sampling/cgroupCpu.ts), so cpu is its cgroup's and sar's is in sarCpu. */
+  cpuSource?: CpuSource;
+  /** sar's CPU figures, kept beside the cgroup's. */
+  sarCpu?: CpuSample[];
 }

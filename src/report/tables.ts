@@ -30,12 +30,15 @@ export function buildTables(model: ReportModel): Table[] {
     title: 'Mean resource use',
     caption:
       'The thesis’s table: mean CPU used (100 − %idle) and mean %memused per node over the sampling window; the cluster row is the mean ' +
-      'of the node means. Beside them, the time without samples and the CPU time the sampler itself used.',
+      'of the node means. Beside them, the time without samples and the CPU time the sampler itself used. CPU from: sar (the node’s ' +
+      '/proc/stat), or cgroup (its cgroup’s cpu.stat, as % of its CPU limit: a container on a cgroup v2 host, whose /proc/stat is ' +
+      'not its own).',
     columns: [
       'Scenario',
       'Run',
       'Node',
       'CPU used, mean %',
+      'CPU from',
       '%memused, mean',
       'CPU samples',
       'RAM samples',
@@ -50,6 +53,7 @@ export function buildTables(model: ReportModel): Table[] {
           runLabel(r),
           n.node,
           fmt(n.cpu?.mean),
+          n.cpuSource,
           fmt(n.memory?.mean),
           String(n.cpu?.n ?? 0),
           String(n.memory?.n ?? 0),
@@ -62,6 +66,7 @@ export function buildTables(model: ReportModel): Table[] {
           runLabel(r),
           'cluster',
           fmt(r.cluster.cpuMeanOfNodeMeans),
+          [...new Set(r.nodes.map((n) => n.cpuSource))].join(', '),
           fmt(r.cluster.memoryMeanOfNodeMeans),
           String(r.cluster.cpu?.n ?? 0),
           String(r.cluster.memory?.n ?? 0),

@@ -4,6 +4,7 @@
  * so every incarnation has one whatever the worker does), and the collect script's totals over them.
  */
 import { createHash } from 'node:crypto';
+import { CGROUP_CPU_READER } from './cgroupCpu';
 
 /**
  * Reads the sampler's CPU time (utime+stime ticks, and schedstat's nanoseconds where the kernel has it,
@@ -58,8 +59,10 @@ fi`;
  * count runs out; the kernel frees a process's memory map as it exits, so no reading exists after that) and,
  * when sadc exits (window end, stop, kill), writes sadc's total CPU time (`times`, children's user+sys: run in
  * this shell, since a pipeline's forked side has no reaped children) and its lifetime to `final.<pid>`.
- * The reader is killed, never reaped, so its own few readings stay out of sadc's CPU time.
- * Arguments: pidfile sadc interval count datafile dir start-seconds.
+ * The reader is killed, never reaped, so its own few readings stay out of sadc's CPU time; the cgroup reader, a
+ * reading every interval, is reaped, so its CPU counts as the sampler's.
+ * Where /proc/stat is not the node's own, the node's cgroup CPU beside it (src/sampling/cgroupCpu.ts).
+ * Arguments: pidfile sadc interval count datafile dir start-seconds [cgroup folder].
  */
 export const SAMPLER_WRAPPER =
   `${ALIGN_TO_GRID}
@@ -78,8 +81,11 @@ echo "$s" > "$1"
   done
 ) </dev/null >/dev/null 2>&1 &
 r=$!
+c=""
+${CGROUP_CPU_READER}
 wait "$s"
-kill "$r" 2>/dev/null
+kill "$r" $c 2>/dev/null
+[ -n "$c" ] && wait "$c"
 times > "$6/times.$s"
 lived=$(($(date +%s) - $7))
 awk -v lived="$lived" 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] }; ` +

@@ -136,8 +136,16 @@ export function dedupeByTime<T extends { time: number }>(samples: readonly T[]):
   return out;
 }
 
-export function buildSeries(node: string, cpu: readonly CpuSample[], memory: readonly MemorySample[]): NodeSeries {
-  return { node, cpu: dedupeByTime(cpu), memory: dedupeByTime(memory) };
+/** A node's series; with cgroup samples (the node's /proc/stat was not its own) they are its CPU, and sar's are kept beside. */
+export function buildSeries(
+  node: string,
+  cpu: readonly CpuSample[],
+  memory: readonly MemorySample[],
+  cgroupCpu?: readonly CpuSample[],
+): NodeSeries {
+  const base = { node, memory: dedupeByTime(memory) };
+  if (!cgroupCpu?.length) return { ...base, cpu: dedupeByTime(cpu), cpuSource: 'sar' };
+  return { ...base, cpu: dedupeByTime(cgroupCpu), cpuSource: 'cgroup', sarCpu: dedupeByTime(cpu) };
 }
 
 /** The node identity script's output (nodeIdentityScript); fields that came back empty are left out. */

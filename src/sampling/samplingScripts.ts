@@ -7,9 +7,11 @@ import { shellQuote } from '../ssh/shell';
 import type { Detach } from '../ssh/types';
 import { printOverhead, recordOverhead, SAMPLER_WRAPPER, SAMPLER_WRAPPER_SHA256 } from './overhead';
 import { findSysstat, SADC_CANDIDATES, type SysstatKitSums } from './sysstatKit';
+import { CGROUP_CPU_FILE, detectCgroupCpu } from './cgroupCpu';
 
 export { FIRST_PEAK_READING_SECONDS, PEAK_READING_EVERY_SECONDS, samplerWrapperScript } from './overhead';
 export { SADC_CANDIDATES, SYSSTAT_KIT_DIR, type SysstatKitSums } from './sysstatKit';
+export { bootIdScript, bootTimeScript, nodeIdentityScript } from './nodeScripts';
 
 /**
  * The sampler's state lives under the SSH user's home, relative (SSH commands start there and SFTP
@@ -174,7 +176,8 @@ ${SAMPLER_WRAPPER}WRAPPER
 [ -d "$dir" ] && [ ! -L "$dir" ] && [ "$(stat -c %u:%a "$dir")" = "$(id -u):700" ] ||
   { echo "error=$dir is not a private folder of $(id -un)"; exit 3; }
 ${checksumGuard(`${paths.dir}/sampler.sh`, SAMPLER_WRAPPER_SHA256)}
-set -- "$dir/sampler.sh" "$pidfile" "$sadc" "$interval" "$remaining" "$data" "$dir" "$now_s"
+${detectCgroupCpu()}
+set -- "$dir/sampler.sh" "$pidfile" "$sadc" "$interval" "$remaining" "$data" "$dir" "$now_s" "$cgroup"
 ${launchDetached}
 i=0; while [ ! -s "$pidfile" ] && [ $i -lt $((50 + interval * 10)) ]; do sleep 0.1; i=$((i+1)); done
 pid=$(cat "$pidfile" 2>/dev/null)
@@ -227,6 +230,7 @@ echo "running=$alive"
 "$sadf" -j "$data" -- -u -r > "$dir/sadf.json.tmp" 2>"$dir/sadf.err" && mv "$dir/sadf.json.tmp" "$dir/sadf.json" ||
   { echo "error=sadf failed: $(head -c 300 "$dir/sadf.err")"; exit 5; }
 echo "data_size=$(stat -c %s "$data")"
+[ -f "$dir/${CGROUP_CPU_FILE}" ] && echo "cgroup_cpu=1"
 echo "json_size=$(stat -c %s "$dir/sadf.json")"
 echo "version=$("$sadf" -V 2>&1 | sed -n 's/.*sysstat version //p' | head -n 1)"
 ${printOverhead}
@@ -258,43 +262,5 @@ if [ "$alive" = 1 ]; then kill -9 "$pid" 2>/dev/null; echo "killed=$pid"; fi
 rm -rf "$dir"
 rmdir ${shellQuote(paths.runDir)} 2>/dev/null
 echo "state=removed"
-`;
-}
-
-/** systemd-analyze, with the reason printed when it cannot answer (no systemd). */
-export function bootTimeScript(): string {
-  return `if ! command -v systemd-analyze >/dev/null 2>&1; then
-  echo "unavailable=systemd-analyze not installed (no systemd on this node)"; exit 0
-fi
-if [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ]; then
-  echo "unavailable=PID 1 is $(cat /proc/1/comm 2>/dev/null || echo unknown), not systemd"; exit 0
-fi
-out=$(LC_ALL=C systemd-analyze 2>&1); rc=$?
-echo "rc=$rc"
-printf '%s\\n' "$out" | sed 's/^/out=/'
-`;
-}
-
-export function bootIdScript(): string {
-  // The kernel's boot id, and when PID 1 started (field 22 of its stat, after the command name): a system
-  // container's reboot starts a new PID 1 on the same kernel, so the kernel's id alone would not change.
-  return `printf '%s-%s\\n' "$(cat /proc/sys/kernel/random/boot_id)" "$(sed 's/.*) //' /proc/1/stat | cut -d' ' -f20)"`;
-}
-
-/**
- * What the node says about the machine under it, for the report's shared-host check: machine-id, boot id,
- * kernel, online CPUs, and whether /proc/stat is lxcfs's (a system container). Read-only, so safe to repeat.
- */
-export function nodeIdentityScript(): string {
-  const read = (key: string, path: string) => `printf '${key}=%s\\n' "$(cat ${shellQuote(path)} 2>/dev/null)"`;
-  return `${read('machine_id', '/etc/machine-id')}
-${read('boot_id', '/proc/sys/kernel/random/boot_id')}
-printf 'kernel=%s\\n' "$(uname -r 2>/dev/null)"
-printf 'cpus=%s\\n' "$(nproc 2>/dev/null)"
-if grep -w ${shellQuote('/proc/stat')} ${shellQuote('/proc/self/mountinfo')} 2>/dev/null | grep -q lxcfs; then
-  echo proc_stat_lxcfs=1
-else
-  echo proc_stat_lxcfs=0
-fi
 `;
 }

@@ -243,7 +243,7 @@ export function describeCgroupPlan(plan: CgroupPlan): string {
 /** lxcfs takes a container's CPU use only from cgroup v1's cpuacct: on v2 a node's own sysstat sees the host's CPU. */
 export const V2_PROC_STAT =
   "note: on cgroup v2 a node's own /proc/stat, and so sar inside it, shows the host's CPU (lxcfs has no v2 CPU view, " +
-  'lxc/lxcfs#593); the node\'s cgroup (cpu.stat, sim status) is its own';
+  "lxc/lxcfs#593); the sampler takes each node's CPU from its own cgroup (cpu.stat) instead, as sim status does";
 
 /** Every missing piece with what to do, one per line after a heading. */
 export function describeMissing(verdict: Extract<CgroupVerdict, { ok: false }>): string {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs inside the cgroup v2 guest (guest-files/hardenlab-vm-check starts it from a checked private copy): records
 # the guest's cgroup layout and the decision on it, brings up the real-node test bed from the read-only checkout
-# and cache, pins a busy pod to node 2 of two, reads both nodes' `sar -u`, stops the test bed, and leaves everything in
+# and cache, pins a busy pod to node 2 of two, runs the sampler on both nodes, stops the test bed, and leaves everything in
 # /mnt/out for the host's test (test/vm/cgroupV2.test.ts) to assert on. Ends with the step's number in
 # /mnt/out/rc (0: every step ran).
 set -uo pipefail
@@ -69,7 +69,17 @@ POD
 kubectl wait --for=jsonpath='{.status.phase}'=Running pod/busy --timeout=900s || exit
 echo "$busy_node" >"$out/busy-node"
 
-next "each node's cgroup (cpu.stat) over 20 s, then sar -u in every node at once"
+next "the sampler (sadc, and the node's cgroup where /proc/stat is not its own) on both nodes; their cgroups over 20 s"
+# The sampler's own node scripts, as the worker sends them (src/sampling/samplingScripts.ts, from the built
+# checkout), over SSH: start (interval 2 s), stop after the window, prepare the collect; what they leave is copied out.
+sampler() {
+  node -e 'const s = require("/mnt/repo/dist/src/sampling/samplingScripts.js"); const p = s.remotePaths("vm", process.argv[1]);
+    const start = { intervalSeconds: 2, durationSeconds: 120, mode: "start" };
+    const scripts = { start: () => s.ensureSamplerScript(p, start), stop: () => s.stopSamplerScript(p),
+      collect: () => s.prepareCollectScript(p) };
+    process.stdout.write(scripts[process.argv[2]]())' "$1" "$2" | on_node "$3" sh
+}
+for entry in "${nodes[@]}"; do sampler "${entry%% *}" start "${entry#* }" >"$out/sampler-start-${entry%% *}.txt" 2>&1 || exit; done
 # usage_usec of each node's cgroup (the path realnodes-cgroup2.sh recorded) and the time: CPU the node used, as
 # the host's cgroup v2 accounts it, whatever the node's own /proc/stat says.
 cgroup_usage() {
@@ -79,14 +89,16 @@ cgroup_usage() {
     printf '%s %s %s\n' "$name" "$(date +%s%N)" "$(awk '$1 == "usage_usec" {print $2}' "$(cat "$sim/real/cgroups/$name")/cpu.stat")"
   done
 }
-# A quiet 20 s of their own: under TCG the SSH logins and sar's start cost a node a quarter of a CPU.
 cgroup_usage >"$out/cgroup-usage-before.txt"
 sleep 20
 cgroup_usage >"$out/cgroup-usage-after.txt"
 for entry in "${nodes[@]}"; do
-  on_node "${entry#* }" 'LC_ALL=C sar -u 2 8' >"$out/sar-${entry%% *}.txt" 2>&1 &
+  name="${entry%% *}"
+  sampler "$name" stop "${entry#* }" >"$out/sampler-stop-$name.txt" 2>&1 || exit
+  sampler "$name" collect "${entry#* }" >"$out/sampler-collect-$name.txt" 2>&1 || exit
+  on_node "${entry#* }" "cat .hardenlab/runs/vm/$name/cgroup-cpu.tsv" >"$out/cgroup-cpu-$name.tsv" || exit
+  on_node "${entry#* }" "cat .hardenlab/runs/vm/$name/sadf.json" >"$out/sadf-$name.json" || exit
 done
-wait
 for entry in "${nodes[@]}"; do on_node "${entry#* }" "cat /sys/fs/cgroup/cgroup.controllers; grep -c ^processor /proc/cpuinfo; free -m" \
   >"$out/inside-${entry%% *}.txt" 2>&1; done
 cat /sys/fs/cgroup/hardenlab.slice/*/cpu.max /sys/fs/cgroup/hardenlab.slice/*/memory.max >"$out/scope-limits.txt" 2>&1

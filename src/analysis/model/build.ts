@@ -66,6 +66,7 @@ function summarizeNode(run: ScenarioRunData, series: NodeSeries): NodeRunSummary
   return {
     node: series.node,
     cpu: describe(series.cpu.map((s) => s.used)),
+    cpuSource: series.cpuSource ?? 'sar',
     memory: describe(series.memory.map((s) => s.memUsedPercent)),
     firstSample: times.length ? iso(times.reduce((a, b) => Math.min(a, b))) : null,
     lastSample: times.length ? iso(times.reduce((a, b) => Math.max(a, b))) : null,

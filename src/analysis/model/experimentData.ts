@@ -78,7 +78,15 @@ const loadRunData = z.object({
 export const scenarioRunDataSchema = z.object({
   scenario: z.string().regex(SCENARIO_NAME_PATTERN),
   repetition: z.number().int().nonnegative(),
-  nodes: z.array(z.object({ node: z.string().min(1), cpu: z.array(cpuSample), memory: z.array(memorySample) })),
+  nodes: z.array(
+    z.object({
+      node: z.string().min(1),
+      cpu: z.array(cpuSample),
+      memory: z.array(memorySample),
+      cpuSource: z.enum(['sar', 'cgroup']).optional(),
+      sarCpu: z.array(cpuSample).optional(),
+    }),
+  ),
   gaps: z.array(z.object({ node: z.string(), start: num, end: num, reason: z.string() })),
   timings: z.object({
     deploySeconds: num.optional(),

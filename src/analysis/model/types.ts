@@ -1,4 +1,4 @@
-import type { NodeSeries, SamplerOverheadFigures, SamplingGap } from '../../domain/samples';
+import type { CpuSource, NodeSeries, SamplerOverheadFigures, SamplingGap } from '../../domain/samples';
 import type { Descriptive } from '../stats/descriptive';
 import type { MinimumDetectable } from '../load/detectable';
 import type { EffectSize, MannWhitneyResult, MeanCI, WelchResult } from '../stats/inference';
@@ -139,6 +139,8 @@ export interface NodeRunSummary {
   node: string;
   /** CPU used (100 − %idle), percent. */
   cpu: Descriptive | null;
+  /** Where cpu came from: sar (/proc/stat), or the node's cgroup where its /proc/stat was not its own. */
+  cpuSource: CpuSource;
   /** %memused. */
   memory: Descriptive | null;
   firstSample: string | null;
