@@ -25,7 +25,8 @@ const cgroup2Mount = readFileSync('/proc/self/mountinfo', 'utf8')
 const itWithCgroup2 = itWhen({ met: cgroup2Mount !== undefined, missing: 'no cgroup2 mount on this machine', providedBySetup: false });
 
 // A system container's /proc/stat as nspawn binds it from lxcfs, and a machine's own.
-const LXCFS_PROC_STAT = '1480 1455 0:60 /proc/stat /proc/stat rw,nosuid,nodev,relatime - fuse.lxcfs lxcfs rw,user_id=0,group_id=0,allow_other';
+const LXCFS_PROC_STAT =
+  '1480 1455 0:60 /proc/stat /proc/stat rw,nosuid,nodev,relatime - fuse.lxcfs lxcfs rw,user_id=0,group_id=0,allow_other';
 const OWN_PROC = '1462 1455 0:22 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw';
 
 describe('which CPU source a node gets', () => {
@@ -34,7 +35,8 @@ describe('which CPU source a node gets', () => {
     writeFileSync(join(dir, name), `${lines.join('\n')}\n`);
     return join(dir, name);
   };
-  const source = (root: string, mounts: string) => execFileSync('sh', ['-c', `${detectCgroupCpu(root, mounts)}\necho "dir=$cgroup"`], { encoding: 'utf8' });
+  const source = (root: string, mounts: string) =>
+    execFileSync('sh', ['-c', `${detectCgroupCpu(root, mounts)}\necho "dir=$cgroup"`], { encoding: 'utf8' });
 
   itWithCgroup2('cgroup when the node is on cgroup2 and its /proc/stat is lxcfs’s; sar when either is not so', () => {
     expect(source(cgroup2Mount!, mountinfo('lxcfs', [OWN_PROC, LXCFS_PROC_STAT]))).toBe(`cpu_source=cgroup\ndir=${cgroup2Mount}\n`);

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { createSamplingActivities } from '../../../activities/sampling';
 import type { NodeEntry } from '../../../src/config/nodeMap';
 import type { NodeSeries } from '../../../src/domain/samples';
-import { loadNodeMap } from '../../../src/ssh/nodeMap';
+import { loadNodeMap } from '../../../src/ssh/nodeMapFile';
 import { CGROUP_CPU_FILE, parseCgroupCpu } from '../../../src/sampling/cgroupCpu';
 import { remotePaths, SADC_CANDIDATES } from '../../../src/sampling/samplingScripts';
 import type { SshSession } from '../../../src/ssh/connection';
