@@ -97,7 +97,7 @@ export function realNodesUnsupported(): string | undefined {
 }
 
 /** Runs a build script of the node image or images; its last line of output is what it built. */
-async function buildInCache(ctx: RealNodesContext, file: string): Promise<string> {
+export async function buildInCache(ctx: RealNodesContext, file: string): Promise<string> {
   const { stdout, stderr } = await run('bash', [file], { env: { ...ctx.env, HARDENLAB_CACHE: ctx.cache }, timeoutMs: 30 * 60_000 });
   for (const line of stderr.split('\n')) if (line.trim()) ctx.log(line);
   return stdout.trim().split('\n').pop() ?? '';
