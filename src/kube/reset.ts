@@ -1,6 +1,6 @@
 import type { ResetResult, ScopedRequest } from '../domain/contracts';
 import { safeHeartbeat } from '../temporal/heartbeat';
-import { failureTypeOf, KubeFailure } from './errors';
+import { failureTypeOf, KubeFailure, KubeTransient } from './errors';
 import { runLabelSelector } from './manifests';
 import type { ApiResourceType, KubeClient, KubeObject } from './types';
 import { pause } from './wait';
@@ -33,12 +33,27 @@ function keyOf(e: Entry): string {
   return `${e.kind}/${e.namespace ?? ''}/${e.name}`;
 }
 
+/**
+ * Lists a type, waiting out the API server's 429 "storage is (re)initializing" while a CRD is being created or
+ * removed (a run that deletes a policy engine's CRDs scans their types as they go): then the type answers, or is gone.
+ */
+async function listSettled(client: KubeClient, type: ApiResourceType, selector: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.list(type.apiVersion, type.kind, { labelSelector: selector });
+    } catch (err) {
+      if (failureTypeOf(err) !== KubeTransient.Throttled || attempt >= 30) throw err;
+      await pause(1000);
+    }
+  }
+}
+
 /** Every labelled object of the run, across all namespaces and resource types the caller may list. */
 async function findLabelled(client: KubeClient, types: ApiResourceType[], selector: string, log: (line: string) => void): Promise<Found[]> {
   const found: Found[] = [];
   for (const type of types) {
     try {
-      const { items } = await client.list(type.apiVersion, type.kind, { labelSelector: selector });
+      const { items } = await listSettled(client, type, selector);
       for (const object of items) found.push({ type, object });
     } catch (err) {
       // A type the user may not list cannot hold objects this run created with the same credentials.

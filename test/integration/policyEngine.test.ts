@@ -83,7 +83,8 @@ describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsup
       await engineScenario(req, packs);
     } finally {
       // Whatever failed above, the next test starts from a cluster without this run's engine.
-      await resetRun(admin, { runId: req.runId }, { now: Date.now, timeoutMs: 180_000, pollIntervalMs: 1_000, log });
+      const options = { now: Date.now, timeoutMs: 180_000, pollIntervalMs: 1_000, log };
+      await resetRun(admin, { runId: req.runId }, options).catch((e: unknown) => log(`cleanup reset: ${(e as Error).message}`));
     }
   });
 
