@@ -150,14 +150,16 @@ async function measureIdle(engineNamespace: string): Promise<void> {
   const entry = (await loadNodeMap(up.nodeMapPath)).nodes.find((n) => n.name === nodeName)!;
   const ssh = await new Ssh2Connector().connect(entry);
   try {
-    // The pod's cgroup as the kubelet made it (cgroupfs driver: kubepods/<qos>/pod<uid>), found rather than assumed.
-    const find = (controller: string, file: string) =>
-      `cat "$(find /sys/fs/cgroup/${controller}/ -maxdepth 4 -type d -name 'pod${pod.metadata.uid}' | head -1)/${file}"`;
-    const cpu = async () => Number((await ssh.run(find('cpu,cpuacct', 'cpuacct.usage'))).trim());
+    // The pod's cgroup as the kubelet made it (cgroupfs driver: kubepods/<qos>/pod<uid> in each v1 controller), found
+    // by the file it holds rather than by the controller's mount name.
+    const find = (file: string) =>
+      `for d in $(find /sys/fs/cgroup/ -maxdepth 5 -type d -name 'pod${pod.metadata.uid}'); do ` +
+      `if [ -f "$d/${file}" ]; then cat "$d/${file}"; break; fi; done`;
+    const cpu = async () => Number((await ssh.run(find('cpuacct.usage'))).trim());
     const before = await cpu();
     await new Promise((resolve) => setTimeout(resolve, 30_000));
     const cores = (await cpu() - before) / 30e9;
-    const memory = Number((await ssh.run(find('memory', 'memory.usage_in_bytes'))).trim()) / 2 ** 20;
+    const memory = Number((await ssh.run(find('memory.usage_in_bytes'))).trim()) / 2 ** 20;
     log(`engine idle on ${nodeName}: ${(cores * 100).toFixed(2)} % of one core over 30 s, ${memory.toFixed(0)} MiB charged`);
     expect(cores).toBeGreaterThan(0);
     expect(memory).toBeGreaterThan(10);
