@@ -101,7 +101,6 @@ describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsup
       ]),
     );
     expect(result.podSecurity).toBeUndefined();
-    await measureIdle(`${req.namespace}-gk`);
 
     const asTester = await loadKubeClient(req.cluster, { impersonate: hardening.rbacUser });
     const battery = await runAttackBattery(admin, asTester, req);
@@ -114,6 +113,7 @@ describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsup
       expect([id, attempt.outcome, attempt.message]).toEqual([id, 'denied', byTheWebhook]);
     }
     expect(pods.find((a) => a.id === 'automount-sa-token')!.outcome).toBe('allowed');
+    await measureIdle(`${req.namespace}-gk`);
 
     const reset = await resetRun(admin, { runId: req.runId }, { now: Date.now, timeoutMs: 180_000, pollIntervalMs: 1_000, log });
     expect(reset.leftovers).toEqual([]);
