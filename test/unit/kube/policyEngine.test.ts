@@ -6,7 +6,6 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { X509Certificate } from 'node:crypto';
-import * as os from 'node:os';
 import type { ApplyPacksRequest } from '../../../src/domain/contracts';
 import { applyPacks } from '../../../src/kube/applyPacks';
 import { engineNamespaceOf, upstreamObjects, webhookConfiguration } from '../../../src/kube/policyEngine/manifests';
@@ -14,6 +13,7 @@ import { servingCertificate } from '../../../src/kube/policyEngine/install';
 import { deletionRank } from '../../../src/kube/reset';
 import type { ApiResourceType, KubeClient, KubeObject } from '../../../src/kube/types';
 import { resolveScenarios } from '../../../src/scenarios/resolveScenarios';
+import { tempDir } from '../../support/tempDir';
 
 const scope = { runId: 'run-1', namespace: 'hl-policy-engine-r1-0a1b2c3d', engineNamespace: 'hl-policy-engine-r1-0a1b2c3d-gk' };
 
@@ -37,7 +37,7 @@ const node = (name: string, fake: boolean): KubeObject => ({
 });
 
 async function engineRequest(): Promise<{ req: ApplyPacksRequest; packs: Parameters<typeof applyPacks>[2] }> {
-  const resolved = await resolveScenarios(['policy-engine'], { configDir: os.tmpdir(), inSecurityTools: false });
+  const resolved = await resolveScenarios(['policy-engine'], { configDir: await tempDir('hardenlab-engine-'), inSecurityTools: false });
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.errors));
   const req = {
     runId: scope.runId,
@@ -112,7 +112,7 @@ test("upstream's CRDs and RBAC move into the run's engine namespace with the run
 });
 
 test("the webhook's certificate comes from the project's PKI helper, names the Service and the address; its CA signs it", async () => {
-  const pem = await servingCertificate(['gatekeeper-webhook-service.ns.svc', '127.0.0.71'], os.tmpdir());
+  const pem = await servingCertificate(['gatekeeper-webhook-service.ns.svc', '127.0.0.71'], await tempDir('hardenlab-engine-pki-'));
   const cert = new X509Certificate(pem.cert);
   const ca = new X509Certificate(pem.ca);
   expect(cert.subjectAltName).toBe('DNS:gatekeeper-webhook-service.ns.svc, IP Address:127.0.0.71');
