@@ -7,7 +7,7 @@ const FLOORS = [
   ['entry', '^(worker|src/cli)/'],
   ['orchestration', '^(workflows|activities)/'],
   ['services', '^src/(providers|testbed|team|temporal|tools|nodeaccess|load|report|scenarios|sampling|kube|ssh|store)/'],
-  ['core', '^src/(analysis|config)/'],
+  ['core', '^src/(analysis|config|pki|process)/'],
   ['base', '^src/domain/'],
 ];
 

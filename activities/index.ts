@@ -7,6 +7,7 @@ import type { HardenlabActivities } from '../src/domain/activities';
 import type { KubeClient } from '../src/kube/types';
 import type { ClusterRef } from '../src/domain/contracts';
 import type { WorkerConfigSource } from '../src/scenarios/resolveExperiment';
+import type { PolicyEngineSource } from '../src/config/policyEngine';
 import type { SshConnector } from '../src/ssh';
 import type { NodeMap } from '../src/config/nodeMap';
 import type { ArtifactStore } from '../src/store/artifactStore';
@@ -48,6 +49,8 @@ export interface ActivityDeps {
    * run.
    */
   workerConfig?: WorkerConfigSource;
+  /** The policy engine the policy-engine pack installs (worker/policyEngine.ts); none without it. */
+  policyEngine?: PolicyEngineSource;
 }
 
 /** The activity logger inside an activity; nowhere when a test calls an activity directly. */
@@ -67,7 +70,7 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
   return guardActivities({
     ...createConfigActivities({ env, workerConfig: deps.workerConfig, store, clusterNodes }),
     ...createClusterActivities({ store, kube, env, providers }),
-    ...createScenarioActivities({ store, kube, kubeAs }),
+    ...createScenarioActivities({ store, kube, kubeAs, policyEngine: deps.policyEngine, workerTempDir: deps.workerTempDir }),
     ...createSamplingActivities({
       ssh,
       store,

@@ -6,7 +6,8 @@
 import type { ApplyPacksRequest, AttackBatteryRequest, AttackBatteryResult, ClusterRef, PacksResult } from '../src/domain/contracts';
 import { SCENARIO_DEFINITIONS_FILE } from '../src/domain/scenarios';
 import { runAttackBattery as runBattery } from '../src/kube/battery';
-import { applyPacks as runApplyPacks } from '../src/scenarios/applyPacks';
+import { applyPacks as runApplyPacks, type EngineChoice } from '../src/scenarios/applyPacks';
+import type { PolicyEngineSource } from '../src/config/policyEngine';
 import type { KubeClient } from '../src/kube/types';
 import type { LoadedPack } from '../src/scenarios/packs';
 import type { ArtifactStore } from '../src/store/artifactStore';
@@ -16,6 +17,12 @@ export interface ScenarioActivityDeps {
   kube: (ref: ClusterRef) => Promise<KubeClient>;
   /** Opens the cluster as another user (impersonation: the kubeconfig's user with Impersonate-User). */
   kubeAs: (ref: ClusterRef, user: string) => Promise<KubeClient>;
+  /** The policy engine this worker installs for the policy-engine pack (src/config/policyEngine.ts); none without it. */
+  policyEngine?: PolicyEngineSource;
+  /** The bound on the engine's install, until its last constraint denies. Default 5 min. */
+  engineReadyTimeoutMs?: number;
+  /** Where the engine's certificates are made (a private folder inside it, removed after). */
+  workerTempDir?: string;
 }
 
 export function createScenarioActivities(deps: ScenarioActivityDeps) {
@@ -23,7 +30,12 @@ export function createScenarioActivities(deps: ScenarioActivityDeps) {
 
   async function applyPacks(req: ApplyPacksRequest): Promise<PacksResult> {
     const { packs } = await deps.store.readJson<{ packs: LoadedPack[] }>(req.definitionsKey, SCENARIO_DEFINITIONS_FILE);
-    return runApplyPacks(await kube(req.cluster), req, packs);
+    const source = deps.policyEngine?.(req.cluster);
+    const engine: EngineChoice | undefined =
+      source && 'unavailable' in source
+        ? source
+        : source && { setup: source, readyTimeoutMs: deps.engineReadyTimeoutMs ?? 5 * 60_000, tempDir: deps.workerTempDir };
+    return runApplyPacks(await kube(req.cluster), req, packs, engine);
   }
 
   async function runAttackBattery(req: AttackBatteryRequest): Promise<AttackBatteryResult> {

@@ -56,9 +56,9 @@ bash scripts/tools/build-kube-bench.sh
 bash scripts/tools/install-kube-hunter.sh
 bash scripts/tools/build-trivy.sh   # runs on the worker host (cold: see docs/measurements.md)
 bash scripts/testbed/build-tool-images.sh >/dev/null   # kube-bench's Job image for the real nodes' registry
+bash scripts/testbed/build-engine-images.sh >/dev/null   # the policy engine's image (builds Gatekeeper when missing)
 if $with_tests; then
   bash scripts/tools/build-compose-check.sh   # the compose test's Compose Specification loader (no Docker here)
-  bash scripts/tools/build-gatekeeper.sh   # Gatekeeper and its gator: the policy-engine policies' test (cold: docs/measurements.md)
   stage "Team Temporal server, SQL tool and Web UI (Go builds at deploy/versions.env, cached by version)"
   bash scripts/temporal/build.sh
 fi

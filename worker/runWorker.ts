@@ -19,6 +19,7 @@ import { loadToolKubeClient } from '../src/tools/kubeAccess';
 import { defaultToolBinaries } from '../src/tools/install';
 import { namespaceClosureViolations } from '../src/testbed/realNodes';
 import { createHardenlabWorker } from './createWorker';
+import { defaultPolicyEngine } from './engineSource';
 import { nodeTransport } from './nodeTransport';
 
 export async function startWorker(
@@ -49,6 +50,7 @@ export async function startWorker(
     workerTempDir: os.tmpdir(),
     env,
     workerConfig: options.workerConfig,
+    policyEngine: defaultPolicyEngine(env),
   });
   const worker = await createHardenlabWorker({
     connection,

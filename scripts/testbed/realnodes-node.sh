@@ -39,6 +39,9 @@ Name=host0
 Address=$(node_ip "$index")/24
 LinkLocalAddressing=no
 IPv6AcceptRA=no
+# A node forwards (as kubeadm requires): a NodePort reaches pods on other nodes, not only when a local pod made the
+# CNI plugin turn it on. The node's own network namespace only: the host's setting is not touched.
+IPForward=yes
 
 # Services' cluster IPs (the API server's default range): a node's own processes need a route to them before
 # kube-proxy's DNAT rewrites the address. No default route: nothing leaves the node network.

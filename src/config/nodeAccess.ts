@@ -25,14 +25,22 @@ export const TESTBED_ACCESS_IMAGE = 'docker.io/hardenlab/node-access:1';
 
 /** The access image as a real-node test bed's registry serves it, by digest; undefined when no such bed has pushed it. */
 export function testbedAccessImage(simDir: string): string | undefined {
-  const file = path.join(simDir, 'real', 'registry', 'digests', TESTBED_ACCESS_IMAGE.replace(/^docker\.io\//, '').replace(/[/:]/g, '_'));
+  return testbedServedImage(simDir, TESTBED_ACCESS_IMAGE);
+}
+
+/**
+ * An image (docker.io/<repo>:<tag>) as a real-node test bed's registry serves it, pinned by the digest the registry gave
+ * it at push (realnodes.sh registry-up records it); undefined when no such bed has pushed it.
+ */
+export function testbedServedImage(simDir: string, image: string): string | undefined {
+  const file = path.join(simDir, 'real', 'registry', 'digests', image.replace(/^docker\.io\//, '').replace(/[/:]/g, '_'));
   let digest = '';
   try {
     digest = readFileSync(file, 'utf8').trim();
   } catch {
     return undefined;
   }
-  return /^sha256:[0-9a-f]{64}$/.test(digest) ? `${TESTBED_ACCESS_IMAGE.replace(/:[^/]*$/, '')}@${digest}` : undefined;
+  return /^sha256:[0-9a-f]{64}$/.test(digest) ? `${image.replace(/:[^/]*$/, '')}@${digest}` : undefined;
 }
 
 /** Why `image` is not fit for the access pod, or undefined: anything a registry serves must be pinned by digest. */

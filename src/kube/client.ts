@@ -121,14 +121,11 @@ class ClientNodeKubeClient implements KubeClient {
   async apply<T extends KubeObject>(obj: T, options: ApplyOptions = {}): Promise<T> {
     const op = objectOperation(options.dryRun ? 'apply (dry run)' : 'apply', obj);
     const result = await this.call(op, () =>
-      this.objects.patch(
-        structuredClone(obj) as K8s.KubernetesObject,
-        undefined,
-        options.dryRun ? 'All' : undefined,
-        options.fieldManager ?? FIELD_MANAGER,
-        true,
-        this.k8s.PatchStrategy.ServerSideApply,
-      ),
+      this.objects.applyJson(obj as K8s.KubernetesObject, {
+        dryRun: options.dryRun,
+        fieldManager: options.fieldManager ?? FIELD_MANAGER,
+        force: true,
+      }),
     );
     return plain<T>(result);
   }

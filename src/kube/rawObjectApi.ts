@@ -8,6 +8,8 @@ export interface RawObjectApi extends K8s.KubernetesObjectApi {
   /** A plain-text GET (the API server's /metrics). */
   getText(path: string): Promise<string>;
   mergePatch(path: string, body: unknown): Promise<unknown>;
+  /** Server-side apply of the object as JSON, as written (not through the typed models: they drop keys such as a CRD's x-kubernetes-*). */
+  applyJson(spec: K8s.KubernetesObject, options: { dryRun?: boolean; fieldManager: string; force: boolean }): Promise<unknown>;
   collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string>;
 }
 
@@ -36,6 +38,18 @@ export function makeRawObjectApi(k8s: K8sModule, kc: K8s.KubeConfig): RawObjectA
       ctx.setHeaderParam('Content-Type', k8s.PatchStrategy.MergePatch);
       ctx.setBody(JSON.stringify(body));
       return this.requestPromise(ctx);
+    }
+
+    async applyJson(spec: K8s.KubernetesObject, options: { dryRun?: boolean; fieldManager: string; force: boolean }): Promise<unknown> {
+      const ctx = this.configuration.baseServer.makeRequestContext(await this.specUriPath(spec, 'patch'), k8s.HttpMethod.PATCH);
+      ctx.setHeaderParam('Accept', 'application/json');
+      ctx.setHeaderParam('Content-Type', k8s.PatchStrategy.ServerSideApply);
+      if (options.dryRun) ctx.setQueryParam('dryRun', 'All');
+      ctx.setQueryParam('fieldManager', options.fieldManager);
+      ctx.setQueryParam('force', String(options.force));
+      ctx.setBody(JSON.stringify(spec));
+      // The answer as sent, too: 'any' skips the typed models.
+      return this.requestPromise(ctx, 'any');
     }
 
     async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {

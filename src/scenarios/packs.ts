@@ -52,6 +52,26 @@ const ALLOWED: Record<string, { namespaced: boolean }> = {
 };
 export const ALLOWED_KINDS = Object.keys(ALLOWED);
 
+/**
+ * The built-in pack that installs the policy engine (Gatekeeper, src/kube/policyEngine/) before its policies: it alone
+ * may hold ConstraintTemplates and constraints (cluster-scoped, each bound to the run's namespace by the pack's text).
+ */
+export const POLICY_ENGINE_PACK = 'policy-engine';
+const ENGINE_KINDS: Record<string, { namespaced: boolean }> = { 'templates.gatekeeper.sh/v1/ConstraintTemplate': { namespaced: false } };
+const ENGINE_CONSTRAINT_GROUP = 'constraints.gatekeeper.sh/';
+
+/** What a document may be in this pack: the common kinds, and for the built-in engine pack its policies. */
+function allowedKind(apiVersion: string, kind: string, enginePack: boolean): { namespaced: boolean } | undefined {
+  const common = ALLOWED[`${apiVersion}/${kind}`];
+  if (common || !enginePack) return common;
+  if (apiVersion.startsWith(ENGINE_CONSTRAINT_GROUP)) return { namespaced: false };
+  return ENGINE_KINDS[`${apiVersion}/${kind}`];
+}
+
+export function isEnginePack(pack: { name: string; source: string }): boolean {
+  return pack.name === POLICY_ENGINE_PACK && pack.source === 'built-in';
+}
+
 /** Placeholders filled in when a pack is applied: the experiment's test user (hardening.rbacUser), the run's namespace. */
 export const TEST_USER_PLACEHOLDER = '$(TEST_USER)';
 export const RUN_NAMESPACE_PLACEHOLDER = '$(RUN_NAMESPACE)';
@@ -76,11 +96,11 @@ export function manifestDigest(manifest: unknown): string {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Everything wrong with one document (empty when it may be applied). */
-export function checkDocument(doc: unknown): string[] {
+export function checkDocument(doc: unknown, enginePack = false): string[] {
   if (!isObject(doc)) return ['is not a Kubernetes object (a mapping with apiVersion, kind and metadata)'];
   const { apiVersion, kind } = doc;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return ['has no apiVersion and kind'];
-  const allowed = ALLOWED[`${apiVersion}/${kind}`];
+  const allowed = allowedKind(apiVersion, kind, enginePack);
   if (!allowed) return [`${apiVersion} ${kind} may not be created by a pack (allowed: ${ALLOWED_KINDS.join(', ')})`];
   const metadata = doc.metadata ?? {};
   if (!isObject(metadata)) return ['metadata is not a mapping'];
@@ -175,7 +195,8 @@ export async function loadPack(name: string, dir: string, source: string): Promi
       }
       const value: unknown = doc.toJS();
       if (value === null || value === undefined) return; // an empty document, e.g. after a trailing ---
-      const wrong = [...prototypeKeyProblems(value).map((p) => `${p.field}: ${p.message}`), ...checkDocument(value)];
+      const enginePack = isEnginePack({ name, source });
+      const wrong = [...prototypeKeyProblems(value).map((p) => `${p.field}: ${p.message}`), ...checkDocument(value, enginePack)];
       if (wrong.length) {
         problems.push(...wrong.map((message) => ({ field, message })));
         return;
@@ -192,13 +213,18 @@ export async function loadPack(name: string, dir: string, source: string): Promi
           sha256: manifestDigest(manifest),
         },
         manifest,
-        namespaced: ALLOWED[`${manifest.apiVersion}/${manifest.kind}`]!.namespaced,
+        namespaced: allowedKind(manifest.apiVersion, manifest.kind, enginePack)!.namespaced,
       });
     });
   }
   if (manifests.length === 0 && problems.length === 0) problems.push({ field: dir, message: `pack "${name}" holds no manifests` });
   if (problems.length) return { problems };
   return { pack: { name, source, manifests, ...(expected.ids ? { expectedDenials: expected.ids } : {}) }, problems };
+}
+
+/** The pack makes pods of the run's namespace meet restricted rules: the engine's policies, or Pod Security's label. */
+export function hardensPods(pack: LoadedPack): boolean {
+  return isEnginePack(pack) || enforcesPodSecurity(pack);
 }
 
 /** The pack enforces Pod Security on the run's namespace (any level but privileged). */

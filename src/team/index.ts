@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { cacheDir, hardenlabHome } from '../config/paths';
 import { withSimLock } from '../testbed/sim';
 import { runBuild } from '../testbed/buildVersions';
-import { waitFor, type Log } from '../testbed/process';
+import { waitFor, type Log } from '../process/subprocess';
 import { setupSchemas, writeServerConfig, writeUiConfig } from './serverConfig';
 import { reservePortSet } from '../temporal/ports';
 import { frontendAddress, portList, teamLayout, TEST_TEAM_PORT_SETS, uiUrl, type TeamLayout, type TeamPorts } from './teamLayout';

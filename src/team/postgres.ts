@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isAlive, readPidFile, run, type Log } from '../testbed/process';
+import { isAlive, readPidFile, run, type Log } from '../process/subprocess';
 
 export const DB_USER = 'temporal';
 

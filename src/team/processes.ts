@@ -6,7 +6,7 @@
 import { probeFrontend } from '../temporal/devServer';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { commandLine, isAlive, readPidFile, sleep, stopProcess, waitFor } from '../testbed/process';
+import { commandLine, isAlive, readPidFile, sleep, stopProcess, waitFor } from '../process/subprocess';
 import { DB_PASSWORD_ENV, SERVER_ENV } from './serverConfig';
 import { readPassword } from './postgres';
 import { frontendAddress, uiUrl, type TeamLayout } from './teamLayout';

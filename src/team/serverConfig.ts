@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { repoRoot } from '../config/paths';
-import { run } from '../testbed/process';
+import { run } from '../process/subprocess';
 import { DB_USER, readPassword } from './postgres';
 import type { TeamLayout } from './teamLayout';
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import writeFileAtomic from 'write-file-atomic';
 import { SIM_BIND_ADDRESS, STANDARD_PORTS, apiServerUrl, type SimLayout } from './layout';
-import { isAlive, readPidFile, stopProcess, tcpOpen, waitFor, type Log } from './process';
+import { isAlive, readPidFile, stopProcess, tcpOpen, waitFor, type Log } from '../process/subprocess';
 
 const SOCAT = 'socat';
 

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir, repoRoot } from '../config/paths';
 import { parseVersionsEnv as parseVersions, type VersionSpec } from '../config/versionsEnv';
-import type { Log } from './process';
+import type { Log } from '../process/subprocess';
 
 /** The pinned versions of the test bed's binaries, from scripts/testbed/versions.env (shared with build.sh). */
 export interface TestbedVersions {

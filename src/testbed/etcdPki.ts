@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SimLayout } from './layout';
-import { run } from './process';
+import { CLIENT_EXTENSIONS, createCa, servingExtensions, signCertificate } from '../pki/openssl';
 
 /**
  * etcd's own certificates: a CA of its own (not the cluster CA, which also signs the nodes' client certificates),
@@ -32,76 +32,19 @@ export function etcdPki(layout: SimLayout): EtcdPki {
   };
 }
 
-const EXTENSIONS = {
-  // Serving and peer (the single member talks to itself as a peer client too).
-  server:
-    'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,' +
-    'clientAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n',
-  client: 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
-};
-
-/** A CA that signs certificates: its certificate and key, its serial file, and a private folder for the requests. */
-export interface SigningCa {
-  caCert: string;
-  caKey: string;
-  serialFile: string;
-  workDir: string;
-}
-
-/**
- * A new P-256 key (0600) and its certificate signed by the CA for a year, with the given subject and extensions (an
- * openssl extfile). The test bed's one signing helper: etcd's certificates and the real nodes' kubelet ones.
- */
-export async function signCertificate(
-  ca: SigningCa,
-  name: string,
-  subject: string,
-  extensions: string,
-  cert: string,
-  key: string,
-): Promise<void> {
-  const csr = path.join(ca.workDir, `${name}.csr`);
-  const ext = path.join(ca.workDir, `${name}.ext`);
-  fs.writeFileSync(ext, extensions, { mode: 0o600 });
-  try {
-    const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key];
-    await run('openssl', ['req', '-new', ...newKey, '-subj', subject, '-out', csr]);
-    fs.chmodSync(key, 0o600);
-    await run('openssl', [
-      'x509', '-req', '-in', csr, '-CA', ca.caCert, '-CAkey', ca.caKey, '-CAcreateserial', '-CAserial', ca.serialFile,
-      '-days', '365', '-out', cert, '-extfile', ext,
-    ]);
-  } finally {
-    fs.rmSync(csr, { force: true });
-    fs.rmSync(ext, { force: true });
-  }
-}
-
-async function signed(pki: EtcdPki, name: string, subject: string, extensions: string, cert: string, key: string): Promise<void> {
-  const ca = { caCert: pki.caCert, caKey: pki.caKey, serialFile: path.join(pki.dir, 'ca.srl'), workDir: pki.dir };
-  await signCertificate(ca, name, subject, extensions, cert, key);
-}
-
 /** Writes a fresh etcd CA and certificates (a new cluster gets new ones) into a folder only the owner can open. */
 export async function createEtcdPki(layout: SimLayout): Promise<EtcdPki> {
   const pki = etcdPki(layout);
   fs.rmSync(pki.dir, { recursive: true, force: true });
   fs.mkdirSync(pki.dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(pki.dir, 0o700);
-  await run('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '365',
-    '-subj', '/CN=hardenlab-etcd-ca', '-keyout', pki.caKey, '-out', pki.caCert,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  await signed(pki, 'server', '/CN=hardenlab-etcd', EXTENSIONS.server, pki.serverCert, pki.serverKey);
-  await signed(
-    pki,
-    'apiserver-etcd-client',
-    '/CN=kube-apiserver-etcd-client',
-    EXTENSIONS.client,
-    pki.apiServerClientCert,
-    pki.apiServerClientKey,
-  );
+  const ca = { cert: pki.caCert, key: pki.caKey };
+  await createCa('hardenlab-etcd-ca', ca);
+  // Serving and peer (the single member talks to itself as a peer client too).
+  const server = servingExtensions(['127.0.0.1', 'localhost'], true);
+  await signCertificate(ca, 'server', '/CN=hardenlab-etcd', server, { cert: pki.serverCert, key: pki.serverKey });
+  const client = { cert: pki.apiServerClientCert, key: pki.apiServerClientKey };
+  await signCertificate(ca, 'apiserver-etcd-client', '/CN=kube-apiserver-etcd-client', CLIENT_EXTENSIONS, client);
   for (const key of [pki.caKey, pki.serverKey, pki.apiServerClientKey]) fs.chmodSync(key, 0o600);
   return pki;
 }

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { createEtcdPki } from './etcdPki';
 import { apiServerUrl, type SimLayout, type SimNode } from './layout';
 import { renderKwokctlConfig, renderNodeManifests, type KwokctlOptions, type NodeSize } from './testbedManifests';
-import { commandLine, isAlive, ownedPid, readPidFile, run, waitFor, type Log } from './process';
+import { commandLine, isAlive, ownedPid, readPidFile, run, waitFor, type Log } from '../process/subprocess';
 import type { TestbedBinaries, TestbedVersions } from './buildVersions';
 
 export interface ClusterContext {

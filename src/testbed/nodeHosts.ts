@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
 import { knownHostsLine, renderSshdConfig } from './testbedManifests';
-import { ownedPid, readPidFile, run, stopProcess, tcpOpen, waitFor, type Log } from './process';
+import { ownedPid, readPidFile, run, stopProcess, tcpOpen, waitFor, type Log } from '../process/subprocess';
 import { assertTrustedPath, ensurePrivateDir } from './trustedPaths';
 
 const SSHD = '/usr/sbin/sshd';

@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { repoRoot } from '../config/paths';
 import { kubectl, type ClusterContext } from './kwokCluster';
 import type { SimLayout } from './layout';
 import { readToolVersions, toolPaths } from '../tools/install';
 import {
   ensureNodeImage,
+  buildInCache,
   ensureNodeImages,
   ensureToolImages,
   loadBalancerUp,
@@ -16,6 +18,16 @@ import { readConfigInForce } from './configInForce';
 import { NODE_KINDS, type NodeKind } from './testbedConfig';
 
 export { NODE_KINDS, type NodeKind } from './testbedConfig';
+
+export const engineImagesScript = path.join(repoRoot, 'scripts', 'testbed', 'build-engine-images.sh');
+
+/** Builds (or finds in the cache) the policy engine's image (Gatekeeper's manager), and returns its folder. */
+export async function ensureEngineImages(ctx: RealNodesContext): Promise<string> {
+  const dir = await buildInCache(ctx, engineImagesScript);
+  if (!fs.existsSync(path.join(dir, 'push', 'gatekeeper.tar')))
+    throw new Error(`${engineImagesScript} printed no usable folder (got '${dir}')`);
+  return dir;
+}
 
 /** The file older test beds kept their node kind in; the configuration in force replaces it. */
 function legacyKindFile(layout: SimLayout): string {
@@ -65,6 +77,7 @@ export async function startRealNodes(ctx: ClusterContext, cache: string, start: 
   const image = await ensureNodeImage(rn);
   const imagesDir = await ensureNodeImages(rn);
   const toolImagesDir = start.minimal ? undefined : await ensureToolImages(rn);
+  const engineImagesDir = start.minimal ? undefined : await ensureEngineImages(rn);
   const pki = path.join(ctx.layout.kwokClusterDir, 'pki');
   await realNodesUp(rn, image, {
     caCertPath: path.join(pki, 'ca.crt'),
@@ -72,7 +85,7 @@ export async function startRealNodes(ctx: ClusterContext, cache: string, start: 
     tlsServerName: 'localhost',
     kubeletDir: path.dirname(ctx.binaries.kubelet),
     imagesDir,
-    registryDirs: toolImagesDir ? [toolImagesDir] : false,
+    registryDirs: toolImagesDir && engineImagesDir ? [toolImagesDir, engineImagesDir] : false,
     kubeHunterSitePackages: kubeHunterSitePackages(
       toolPaths(readToolVersions(), { ...ctx.env, HARDENLAB_CACHE: cache }).kubeHunterVenv,
     ),

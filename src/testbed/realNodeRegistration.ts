@@ -1,4 +1,4 @@
-import { run, waitFor } from './process';
+import { run, waitFor } from '../process/subprocess';
 import { nodeSshArgs, type SimLayout, type SimNode } from './layout';
 import { nodeIndex, realNodesDir, simNamespace, TESTBED_PROVIDER_ID_SCHEME, type RealNodesContext } from './realNodes';
 import { forwardAlive, forwardIn, stopForward } from './realnodes/forwards';

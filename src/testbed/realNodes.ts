@@ -5,7 +5,7 @@ import { repoRoot } from '../config/paths';
 import type { SimLayout, SimNode } from './layout';
 import { closureViolations, parseNamespaceEvidence } from './closure';
 import { knownHostsLine } from './testbedManifests';
-import { ownedPid, readPidFile, run, tcpGreeting, waitFor, type Log } from './process';
+import { ownedPid, readPidFile, run, tcpGreeting, waitFor, type Log } from '../process/subprocess';
 import { describeMissing } from './cgroupHost';
 import { detectCgroupHost } from './cgroupHostRecord';
 import { cgroupScriptEnv, nodeCgroupUsage, realNodesOnCgroupV1 } from './realNodeCgroups';
@@ -100,7 +100,7 @@ export function realNodesUnsupported(): string | undefined {
 }
 
 /** Runs a build script of the node image or images; its last line of output is what it built. */
-async function buildInCache(ctx: RealNodesContext, file: string): Promise<string> {
+export async function buildInCache(ctx: RealNodesContext, file: string): Promise<string> {
   const { stdout, stderr } = await run('bash', [file], { env: { ...ctx.env, HARDENLAB_CACHE: ctx.cache }, timeoutMs: 30 * 60_000 });
   for (const line of stderr.split('\n')) if (line.trim()) ctx.log(line);
   return stdout.trim().split('\n').pop() ?? '';

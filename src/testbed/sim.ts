@@ -30,7 +30,7 @@ import {
   writeKnownHosts,
 } from './nodeHosts';
 import { assertTrustedCache, verifyBinaryDigests } from './trustedPaths';
-import { stopProcess, type Log } from './process';
+import { stopProcess, type Log } from '../process/subprocess';
 import { withSimLock } from './simLock';
 
 export { withSimLock } from './simLock';

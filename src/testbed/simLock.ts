@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { commandLine, isAlive, readPidFile, sleep } from './process';
+import { commandLine, isAlive, readPidFile, sleep } from '../process/subprocess';
 
 /** A holder counts while its pid runs node (every holder is a hardenlab CLI or a test process): a reused pid does not. */
 function holderRuns(pid: number): boolean {

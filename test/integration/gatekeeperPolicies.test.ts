@@ -1,5 +1,5 @@
 /**
- * hardenlab's own Gatekeeper policy (engines/gatekeeper/policies/) judged by Gatekeeper itself, offline: `gator test`
+ * hardenlab's own Gatekeeper policy (packs/policy-engine/) judged by Gatekeeper itself, offline: `gator test`
  * (built from the Gatekeeper module with the manager, scripts/tools/build-gatekeeper.sh) evaluates the template and
  * constraint against the attack battery's very pods. It must refuse each pod attack Pod Security "restricted" refuses
  * (the pod-security pack's expected denials), and admit the battery's compliant pod and the hardened workload.
@@ -16,7 +16,7 @@ import type { KubeObject } from '../../src/kube/types';
 import { readToolVersions } from '../../src/tools/install';
 import { tempDir } from '../support/tempDir';
 
-const policies = path.join(repoRoot, 'engines', 'gatekeeper', 'policies');
+const policies = path.join(repoRoot, 'packs', 'policy-engine');
 const gator = path.join(cacheDir(), 'bin', `gatekeeper-${readToolVersions().gatekeeper}`, 'gator');
 const scope = { runId: 'it-gatekeeper', namespace: 'hl-it-gatekeeper' };
 
@@ -29,7 +29,7 @@ interface GatorResult {
 async function judge(objects: KubeObject[]): Promise<GatorResult[]> {
   if (!existsSync(gator)) throw new Error(`no gator at ${gator}: run scripts/tools/build-gatekeeper.sh`);
   const dir = await tempDir('hardenlab-it-gator-');
-  for (const file of await fs.readdir(policies)) {
+  for (const file of (await fs.readdir(policies)).filter((f) => !f.startsWith('expected-denials'))) {
     // The constraint binds to the run's namespace, as the pack renderer does.
     const text = (await fs.readFile(path.join(policies, file), 'utf8')).split('$(RUN_NAMESPACE)').join(scope.namespace);
     await fs.writeFile(path.join(dir, file), text);
@@ -66,6 +66,8 @@ describe("hardenlab's restricted policy for Gatekeeper, judged by gator", () => 
 
   it("refuses every pod attack of the pod-security pack's expected denials, each for its own reason", () => {
     expect(expectedDenials.length).toBe(7);
+    // The policy-engine pack promises the same denials.
+    expect(parseYaml(readFileSync(path.join(policies, 'expected-denials.yaml'), 'utf8'))).toEqual(expectedDenials);
     for (const id of expectedDenials) {
       const denied = byPod(`hardenlab-attack-${id}`);
       expect([id, denied.length > 0, denied.every((r) => r.enforcementAction === 'deny')]).toEqual([id, true, true]);

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { DEFAULT_SIM_INSTANCE, simDown, simLayout, simStatus, simUp } from '../../src/testbed';
-import { commandLine } from '../../src/testbed/process';
+import { commandLine } from '../../src/process/subprocess';
 import globalSetup from '../support/globalSetup';
 import globalTeardown from '../support/globalTeardown';
 import { laneHome } from '../support/lane';

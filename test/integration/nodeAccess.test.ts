@@ -21,7 +21,7 @@ import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 import { ArtifactStore } from '../../src/store/artifactStore';
 import { simDown, simUp, type SimUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';
-import { sleep } from '../../src/testbed/process';
+import { sleep } from '../../src/process/subprocess';
 import { ACCESS_INSTANCE } from '../support/accessBed';
 import { FaultsBed } from '../support/faultsBed';
 import { tempDirSync } from '../support/tempDir';

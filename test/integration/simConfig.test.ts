@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../../src/config/paths';
 import { binaryPaths, readVersions } from '../../src/testbed';
-import { tcpOpen } from '../../src/testbed/process';
+import { tcpOpen } from '../../src/process/subprocess';
 import { tempDirSync } from '../support/tempDir';
 
 jest.setTimeout(300_000);

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { binaryPaths, readVersions, simDown, simStatus, simUp, type SimInstance } from '../../src/testbed';
-import { isAlive, tcpOpen, waitFor } from '../../src/testbed/process';
+import { isAlive, tcpOpen, waitFor } from '../../src/process/subprocess';
 
 // `sim down` must leave no process behind. Proven on a second, disjoint test bed (own data folder, other
 // ports and node addresses) so the shared one on 6443/2379/127.0.0.11-13 keeps serving other tests.

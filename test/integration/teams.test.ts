@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { ExperimentResult } from '../../src/domain/progress';
-import { sleep } from '../../src/testbed/process';
+import { sleep } from '../../src/process/subprocess';
 import { scenarioProgressQuery } from '../../workflows/definitions';
 import {
   ensureNamespace,

@@ -122,7 +122,7 @@ test("the worker's own scenarios resolve with a digest per manifest and their de
   );
   expect(bad.stderr).toContain(`  ${path.join(folder, 'packs', 'strict', 'b.yaml')} document 2: v1 Secret may not be created by a pack`);
   expect(bad.stderr).toMatch(
-    /^ {2}scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, limits-plus /m,
+    /^ {2}scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, policy-engine, limits-plus /m,
   );
 });
 

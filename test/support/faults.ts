@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { hardenlabHome, repoRoot } from '../../src/config/paths';
 import { REMOTE_ROOT } from '../../src/sampling/samplingScripts';
-import { isAlive, readPidFile, waitFor } from '../../src/testbed/process';
+import { isAlive, readPidFile, waitFor } from '../../src/process/subprocess';
 
 const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
 

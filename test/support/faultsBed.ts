@@ -21,7 +21,7 @@ import {
 } from '../../src/testbed';
 import { waitClusterReady, type ClusterContext } from '../../src/testbed/kwokCluster';
 import { startNodeHost, stopNodeHost } from '../../src/testbed/nodeHosts';
-import { isAlive, readPidFile, sleep, stopProcess } from '../../src/testbed/process';
+import { isAlive, readPidFile, sleep, stopProcess } from '../../src/process/subprocess';
 
 const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
 

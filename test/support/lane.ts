@@ -10,7 +10,7 @@ import { cacheDir, repoRoot } from '../../src/config/paths';
 import { simStatus, simUp, withSimLock, type SimInstance, type SimUpResult } from '../../src/testbed';
 import { recordedSimInstance } from '../../src/testbed/instanceRecord';
 import { STANDARD_PORTS } from '../../src/testbed/layout';
-import { isAlive, readPidFile, tcpOpen } from '../../src/testbed/process';
+import { isAlive, readPidFile, tcpOpen } from '../../src/process/subprocess';
 
 export const LANE_SLOTS = 4;
 

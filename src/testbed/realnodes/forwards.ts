@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { isAlive, ownedPid, run, spawnDetached, stopProcess, waitFor } from '../process';
+import { isAlive, ownedPid, run, spawnDetached, stopProcess, waitFor } from '../../process/subprocess';
 
 /**
  * The forwards between host loopback and the closed network namespace: two socat processes joined by a unix socket

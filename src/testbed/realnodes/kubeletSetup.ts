@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { signCertificate } from '../etcdPki';
+import { signCertificate } from '../../pki/openssl';
 import { kubeletCertificates, kubeletConfigFiles, podRoutes, type NodeKubeletInput } from './kubeletFiles';
 
 /**
@@ -57,11 +57,12 @@ export async function writeNodeKubelet(paths: NodeKubeletPaths, input: NodeKubel
   if (!fs.existsSync(path.join(root, 'etc'))) throw new Error(`node ${input.name} has no rootfs at ${root}`);
   const pki = 'etc/kubernetes/pki';
   writeNew(root, `${pki}/ca.crt`, fs.readFileSync(paths.caCertPath), 0o644);
-  const ca = { caCert: paths.caCertPath, caKey: paths.caKeyPath, serialFile: path.join(paths.nodeDir, 'ca.srl'), workDir: paths.nodeDir };
+  const ca = { cert: paths.caCertPath, key: paths.caKeyPath };
   for (const cert of kubeletCertificates(input, address)) {
     const base = path.join(folderIn(root, pki), cert.name);
     for (const file of [`${base}.crt`, `${base}.key`]) fs.rmSync(file, { force: true });
-    await signCertificate(ca, cert.name, cert.subject, cert.extensions, `${base}.crt`, `${base}.key`);
+    const out = { cert: `${base}.crt`, key: `${base}.key` };
+    await signCertificate(ca, cert.name, cert.subject, cert.extensions, out, { workDir: paths.nodeDir });
   }
   for (const { file, content, mode } of kubeletConfigFiles(input)) writeNew(root, file, content, mode);
   const network = 'etc/systemd/network/10-host0.network';

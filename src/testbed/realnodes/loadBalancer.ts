@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KubeClient, KubeObject } from '../../kube/types';
 import { forwardIn, stopForward, type NamespaceBed } from './forwards';
-import type { Log } from '../process';
+import type { Log } from '../../process/subprocess';
 
 /**
  * The test bed's load balancer, as a cloud provider gives one (kind's cloud-provider-kind does the same for kind).

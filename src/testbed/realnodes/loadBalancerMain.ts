@@ -1,5 +1,5 @@
 import { loadKubeClient } from '../../kube/client';
-import { sleep } from '../process';
+import { sleep } from '../../process/subprocess';
 import { syncLoadBalancer } from './loadBalancer';
 import { readLoadBalancerConfig } from './loadBalancerProcess';
 

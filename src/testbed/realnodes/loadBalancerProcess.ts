@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { repoRoot } from '../../config/paths';
 import { bedPid, spawnInBed, stopBedProcess } from './forwards';
 import { assignedAddresses, releaseAddress, type LoadBalancerConfig } from './loadBalancer';
-import type { Log } from '../process';
+import type { Log } from '../../process/subprocess';
 
 /**
  * The load balancer runs as a detached node process (pid file lb.pid in the bed), not inside the process that ran

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { run } from '../process';
+import { run } from '../../process/subprocess';
 
 /**
  * The evidence that a network namespace is closed, read from its configuration (no packet is sent): its routes, links,

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { run, waitFor, type Log } from '../process';
+import { run, waitFor, type Log } from '../../process/subprocess';
 import { forwardAlive, forwardOut, netnsPath, spawnInBed, stopForward, type NamespaceBed } from './forwards';
 
 /**

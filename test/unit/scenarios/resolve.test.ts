@@ -136,16 +136,41 @@ test('unknown scenario and pack names fail naming the field or file, and the nam
   expect(e).toEqual([
     expect.stringMatching(
       new RegExp(
-        String.raw`^scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, mine ` +
+        String.raw`^scenarios\.1: unknown scenario "chaos": known are baseline, best-practices, security-tools, policy-engine, mine ` +
           String.raw`\(a scenario of your own is a file .*scenarios\/chaos\.yaml\)$`,
       ),
     ),
     expect.stringMatching(
       new RegExp(
         String.raw`scenarios\/mine\.yaml: packs\.1: unknown pack "nope": not built in ` +
-          String.raw`\(pod-security, rbac, network-policy, resource-limits\) and no folder .*packs\/nope$`,
+          String.raw`\(pod-security, rbac, network-policy, resource-limits, policy-engine\) and no folder .*packs\/nope$`,
       ),
     ),
+  ]);
+});
+
+test('policy-engine: built in, not a default; its pack holds the engine’s policies and pod-security’s denials', async () => {
+  const r = ok(await resolve(['policy-engine', 'best-practices']));
+  const engine = r.definitions[0]!;
+  expect([engine.name, engine.packs.map((p) => p.name), engine.hardenedWorkload, engine.tools]).toEqual([
+    'policy-engine', ['policy-engine'], true, [],
+  ]);
+  // The workload runs compliant, but no Pod Security label: the webhook, not PSA, must be what refuses the attacks.
+  expect(engine.manifests.map((m) => `${m.kind}/${m.name}`)).toEqual([
+    'ConstraintTemplate/hardenlabrestricted',
+    'HardenlabRestricted/hardenlab-restricted',
+  ]);
+  expect(engine.packs[0]!.expectedDenials).toEqual(r.definitions[1]!.packs.find((p) => p.name === 'pod-security')!.expectedDenials);
+  const constraint = r.packs.find((p) => p.name === 'policy-engine')!.manifests[1]!;
+  const rendered = renderManifest(constraint, { runId: 'r1', namespace: 'hl-pe-r1-abc' }, 'alice');
+  expect((rendered.spec as { match: { namespaces: string[] } }).match.namespaces).toEqual(['hl-pe-r1-abc']);
+});
+
+test('only the built-in engine pack may hold Gatekeeper policies, not a pack of the config folder', async () => {
+  await write('scenarios/mine.yaml', 'packs: [gk]\n');
+  await write('packs/gk/t.yaml', 'apiVersion: templates.gatekeeper.sh/v1\nkind: ConstraintTemplate\nmetadata: { name: t }\n');
+  expect(errors(await resolve(['mine']))).toEqual([
+    expect.stringMatching(/packs\/gk\/t\.yaml document 1: templates\.gatekeeper\.sh\/v1 ConstraintTemplate may not be created by a pack/),
   ]);
 });
 

@@ -1,5 +1,5 @@
 import { closureViolations, parseNamespaceEvidence, type NamespaceEvidence } from '../../../src/testbed/closure';
-import { run } from '../../../src/testbed/process';
+import { run } from '../../../src/process/subprocess';
 import { readNamespaceEvidence } from '../../../src/testbed/realnodes/namespaceEvidence';
 
 /** A closed namespace as realnodes.sh reports it: loopback, the bridge, one node's veth on it. */

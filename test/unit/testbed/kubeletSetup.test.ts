@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { run } from '../../../src/testbed/process';
+import { run } from '../../../src/process/subprocess';
 import { kubeletSigningState, writeNodeKubelet, type NodeKubeletPaths } from '../../../src/testbed/realnodes/kubeletSetup';
 import type { NodeKubeletInput } from '../../../src/testbed/realnodes/kubeletFiles';
 import { tempDirSync } from '../../support/tempDir';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { isAlive, readPidFile, run } from '../../../src/testbed/process';
+import { isAlive, readPidFile, run } from '../../../src/process/subprocess';
 import { forwardAlive, forwardIn, forwardOut, spawnInBed, stopBedProcess, stopForward } from '../../../src/testbed/realnodes/forwards';
 import { tempDirSync } from '../../support/tempDir';
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { clusterComponents } from '../../../src/testbed/kwokCluster';
 import { simLayout } from '../../../src/testbed/layout';
 import { nodeHostStatus } from '../../../src/testbed/nodeHosts';
-import { isAlive, ownedPid, run, sleep } from '../../../src/testbed/process';
+import { isAlive, ownedPid, run, sleep } from '../../../src/process/subprocess';
 import { realNodesScript, realNodeStatus } from '../../../src/testbed/realNodes';
 import { withSimLock } from '../../../src/testbed/simLock';
 import { tempDirSync } from '../../support/tempDir';

@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { tcpGreeting } from '../../../src/testbed/process';
+import { tcpGreeting } from '../../../src/process/subprocess';
 
 /** A server on 127.0.0.1 that does `onConnection` with each client; resolves to its port. */
 function serve(onConnection: (socket: net.Socket) => void): Promise<{ port: number; server: net.Server }> {

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the policy engine's container image for the real nodes' registry, from what scripts/tools/ built:
+#   <cache>/engine-images-<key>/push/gatekeeper.tar   docker.io/hardenlab/gatekeeper:<version>: the Gatekeeper manager
+#                                                     built from its Go module (static), on Debian's base files
+#                                                     (base-files, base-passwd's users) and a uid 65532 of its own
+# The test bed pushes push/*.tar to the node network's registry (realnodes.sh registry-up), which records the
+# digest it serves the image under; the worker pins the engine's Deployment by it (src/config/policyEngine.ts).
+# Prints the folder on its last line. The key hashes this script, its library and the pinned versions.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cache_root="${HARDENLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hardenlab}"
+log() { printf '%s [engine images] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { printf '%s [engine images] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
+# shellcheck source=../tools/versions.env
+source "$here/../tools/versions.env"
+
+key="$(cat "${BASH_SOURCE[0]}" "$here/../lib/docker-archive.sh" "$here/../tools/versions.env" | sha256sum | cut -c1-12)"
+out_dir="$cache_root/engine-images-$key"
+if [[ -f "$out_dir/.complete" ]]; then
+  log "cached in $out_dir"
+  printf '%s\n' "$out_dir"
+  exit 0
+fi
+
+# The Gatekeeper build is cached by version: cheap when it is there.
+HARDENLAB_CACHE="$cache_root" bash "$here/../tools/build-gatekeeper.sh" >&2
+gatekeeper="$cache_root/bin/gatekeeper-$GATEKEEPER_VERSION"
+[[ -x "$gatekeeper/manager" ]] || die "no Gatekeeper build in $gatekeeper"
+
+# shellcheck source=../lib/docker-archive.sh
+source "$here/../lib/docker-archive.sh"
+work="$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-engine-images.XXXXXX")"
+trap 'remove_scratch "$work"' EXIT
+staging="$work/out"
+mkdir -p "$staging/push" "$work/deb"
+
+# Debian's base files, unpacked from their packages (nothing is installed here): the usual /etc and folders.
+(cd "$work/deb" && apt-get download base-files base-passwd >/dev/null 2>&1) ||
+  die "apt-get download base-files failed (run apt-get update?)"
+rootfs="$work/gatekeeper/rootfs"
+mkdir -p "$rootfs"
+for deb in "$work"/deb/*.deb; do dpkg-deb -x "$deb" "$rootfs"; done
+cp "$rootfs/usr/share/base-passwd/passwd.master" "$rootfs/etc/passwd"
+cp "$rootfs/usr/share/base-passwd/group.master" "$rootfs/etc/group"
+# The manager runs as this user (the Deployment sets the same uid): not root, no shell.
+printf 'gatekeeper:x:65532:65532:Gatekeeper:/nonexistent:/usr/sbin/nologin\n' >>"$rootfs/etc/passwd"
+printf 'gatekeeper:x:65532:\n' >>"$rootfs/etc/group"
+rm -rf "$rootfs/usr/share/doc" "$rootfs/usr/share/man" "$rootfs/usr/share/lintian"
+mkdir -p "$rootfs/tmp" "$rootfs/certs"
+chmod 1777 "$rootfs/tmp"
+install -m 0755 "$gatekeeper/manager" "$rootfs/manager"
+"$rootfs/manager" --help >/dev/null 2>&1 || die "the Gatekeeper manager does not start"
+docker_archive "docker.io/hardenlab/gatekeeper:$GATEKEEPER_VERSION" "$rootfs" '["/manager"]' "$staging/push/gatekeeper.tar" \
+  '"User":"65532:65532",'
+
+date -u +%Y-%m-%dT%H:%M:%SZ >"$staging/.complete"
+mkdir -p "$cache_root"
+rm -rf "$out_dir"
+mv "$staging" "$out_dir"
+printf '%s\n' "$out_dir"
