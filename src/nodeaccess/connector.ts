@@ -76,6 +76,7 @@ export class KubeNodeConnector implements SshConnector {
     const name = accessPodName(node.name);
     const taints = (nodeObject.spec as { taints?: { key: string; effect?: string }[] } | undefined)?.taints ?? [];
     await this.refusing(node.name, () => kube.apply(accessNamespace(scope.runId)));
+    await this.waitDefaultServiceAccount(kube, node.name, namespace);
     let pod = await kube.get<KubeObject>('v1', 'Pod', name, namespace);
     const phase = podState(pod).phase;
     // A pod whose node rebooted, or that ended, is gone for good (nodeName pods are never rescheduled): make it anew.
@@ -98,6 +99,19 @@ export class KubeNodeConnector implements SshConnector {
     const running = await this.waitRunning(kube, node.name, namespace, name);
     const access = { namespace, pod: name, uid: running.metadata.uid ?? '' };
     return new KubeNodeSession({ ...node, user: 'root' }, access, await this.options.podExec());
+  }
+
+  /**
+   * Admission refuses every pod of a namespace until kube-controller-manager has made its `default` ServiceAccount
+   * (the pod mounts no token, but the ServiceAccount plugin still looks it up). A new namespace, or a controller
+   * manager catching up after an API server outage, is a wait, not a refusal.
+   */
+  private async waitDefaultServiceAccount(kube: KubeClient, node: string, namespace: string): Promise<void> {
+    const account = { apiVersion: 'v1', kind: 'ServiceAccount', name: 'default', namespace };
+    const description = `the default ServiceAccount of ${namespace} (kube-controller-manager makes it) before the access pod on ${node}`;
+    const timeoutMs = this.options.podReadyTimeoutMs ?? 180_000;
+    const outcome = await waitForObject(kube, account, (sa) => sa !== null, { timeoutMs, description });
+    if (!outcome.satisfied) throw waitTimeout(description, timeoutMs, 'no such ServiceAccount');
   }
 
   /** Admission (Pod Security, a policy, GKE Autopilot) refusing the pod is an answer, not a hiccup: say which node and why. */
