@@ -18,8 +18,9 @@ export function detectableTables(model: ReportModel): Table[] {
       caption:
         'The smallest true difference from baseline that Welch’s two-sided test at α 0.05 finds with 80 % power, from ' +
         'each side’s standard deviation over its repetitions (SD) and their number: ' +
-        '(t₀.₉₇₅ + t₀.₈) · √(s₁²/n₁ + s₂²/n₂), Welch–Satterthwaite degrees of freedom. More repetitions or a steadier ' +
-        'cluster detect less. A measured difference smaller than it, called not significant, may still be real.',
+        '(t₀.₉₇₅ + t₀.₈) · √(s₁²/n₁ + s₂²/n₂), ' +
+        'Welch–Satterthwaite degrees of freedom. More repetitions or a steadier cluster detect less. ' +
+        'A measured difference smaller than it, called not significant, may still be real.',
       columns: ['Scenario', 'Metric', 'Repetitions (baseline)', 'SD', 'SD of baseline', 'Detectable difference', 'Measured difference'],
       rows: rows.map((r) => [
         r.scenario,
