@@ -1,4 +1,4 @@
-import type { ReportModel } from '../analysis/model/types';
+import type { ReportModel } from '../analysis/model/runData';
 import { escapeHtml } from './escape';
 import { findingsHtml } from './findingsSection';
 import { sentencesHtml, thesisTables, trustHtml } from './firstScreenSections';

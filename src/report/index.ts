@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ReportModel } from '../analysis/model/types';
+import type { ReportModel } from '../analysis/model/runData';
 import { boxplotSpec, meansSpec, renderSvg, timeSeriesSpec } from './charts';
 import { writeSamplesCsv } from './csv';
 import { renderHtml, type ChartSection } from './html';

@@ -16,7 +16,7 @@ import { loadKubeClient } from '../../src/kube/client';
 import { namespaceManifest } from '../../src/kube/manifests';
 import { compliantPod } from '../../src/kube/battery';
 import { resetRun } from '../../src/kube/reset';
-import type { KubeClient } from '../../src/kube/types';
+import type { KubeClient } from '../../src/kube/kubeObjects';
 import { resolveScenarios } from '../../src/scenarios/resolveScenarios';
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { loadNodeMap } from '../../src/ssh/nodeMapFile';

@@ -7,7 +7,7 @@
  */
 import { buildReportModel } from '../../../../src/analysis/model/build';
 import { validateScenarioRunData } from '../../../../src/analysis/model/experimentData';
-import type { AdmissionFigure, ExperimentData, LoadRunData, ScenarioRunData } from '../../../../src/analysis/model/types';
+import type { AdmissionFigure, ExperimentData, LoadRunData, ScenarioRunData } from '../../../../src/analysis/model/runData';
 import { buildTables, renderHtml } from '../../../../src/report';
 import { fixtureExperiment } from '../support/fixtures';
 
