@@ -45,7 +45,10 @@ export function latencySpec(model: ReportModel, chart: LatencyChart): TopLevelSp
   const x = { field: 'quantile', type: 'nominal', sort: [...QUANTILES], title: null, axis: { labelAngle: 0 } } as const;
   const xOffset = { field: 'scenario', type: 'nominal', sort: scenarios } as const;
   const y = { type: 'quantitative' as const, title: chart.unit, scale: { zero: true } };
-  const color = { field: 'scenario', type: 'nominal', scale: scenarioColors(scenarios), title: null, legend: { values: scenarios } } as const;
+  const color = {
+    ...{ field: 'scenario', type: 'nominal', scale: scenarioColors(scenarios) },
+    ...{ title: null, legend: { values: scenarios } },
+  } as const;
   const intervals = points.filter((p) => p.lower !== null && p.upper !== null);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
