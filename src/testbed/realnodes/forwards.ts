@@ -6,12 +6,12 @@ import { isAlive, ownedPid, run, spawnDetached, stopProcess, waitFor } from '../
 /**
  * The forwards between host loopback and the closed network namespace: two socat processes joined by a unix socket
  * (one on each side), so no link and no route ever joins the namespace to the host. The pid files, sockets and logs
- * are the ones realnodes.sh uses for its own forwards (net-down stops every fwd-*.pid it finds).
+ * are named fwd-<name>-host and fwd-<name>-ns (network.ts's bedNetworkDown stops every fwd-*.pid it finds).
  */
 export interface NamespaceBed {
-  /** The real nodes' state folder (realnodes.sh's HL_STATE); every process started here names it on its command line. */
+  /** The real nodes' state folder; every process started here names it on its command line. */
   state: string;
-  /** The network namespace (realnodes.sh's HL_NS). */
+  /** The bed's network namespace. */
   namespace: string;
 }
 
@@ -49,7 +49,14 @@ function logTail(bed: NamespaceBed, name: string): string {
  * Waits until the process itself listens on address:port: another process that bound the port first would otherwise
  * receive what is forwarded. Fails at once when the process exits (the port is taken, say).
  */
-async function awaitListener(bed: NamespaceBed, name: string, pid: number, address: string, port: number, inside = false): Promise<void> {
+export async function awaitListener(
+  bed: NamespaceBed,
+  name: string,
+  pid: number,
+  address: string,
+  port: number,
+  inside = false,
+): Promise<void> {
   let listing = '';
   const outcome = await waitFor(
     `the forward ${name} (pid ${pid}) to listen on ${address}:${port}`,
