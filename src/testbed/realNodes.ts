@@ -141,11 +141,11 @@ const SSH_WAIT_MS = 300_000; // at least, for a node's copy and its sshd: 1.3 s 
  */
 export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets?: KubeletSetup, sshWaitMs = SSH_WAIT_MS): Promise<void> {
   const { layout, log } = ctx;
-  const network = nodeBedOf(layout);
-  await bedNetworkUp({ ...network, apiPort: layout.instance.ports.kubeApiserver }, log);
-  if (kubelets && kubelets.registryDirs) await registryUp(network, [kubelets.imagesDir, ...kubelets.registryDirs], log);
+  const bed = nodeBedOf(layout);
+  await bedNetworkUp({ ...bed, apiPort: layout.instance.ports.kubeApiserver }, log);
+  if (kubelets && kubelets.registryDirs) await registryUp(bed, [kubelets.imagesDir, ...kubelets.registryDirs], log);
   const files = { image, authorizedKeys: layout.authorizedKeysPath, copyTimeoutMs: Math.max(SSH_WAIT_MS, sshWaitMs) }; // 1-5 min under TCG
-  for (const node of layout.instance.nodes) await createNode(network, { name: node.name, index: nodeIndex(layout, node) }, files, ctx.env);
+  for (const node of layout.instance.nodes) await createNode(bed, { name: node.name, index: nodeIndex(layout, node) }, files, ctx.env);
   if (kubelets) await prepareKubelets(ctx, kubelets);
   const folders = kubelets
     ? { kubeletDir: kubelets.kubeletDir, imagesDir: kubelets.imagesDir, kubeHunterSitePackages: kubelets.kubeHunterSitePackages }
@@ -153,9 +153,9 @@ export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets
   for (const node of layout.instance.nodes) {
     if (realNodeStatus(layout, node).running) continue;
     const index = nodeIndex(layout, node);
-    nodeStart(network, { name: node.name, index, address: node.address }, folders, log);
-    await forwardIn(network, `ssh-${node.name}`, node.address, 22, `${nodeIp(index)}:22`);
-    log(`node ${node.name} started: ${nodeIp(index)} in ${network.namespace}, sshd forwarded from ${node.address}:22`);
+    nodeStart(bed, { name: node.name, index, address: node.address }, folders, log);
+    await forwardIn(bed, `ssh-${node.name}`, node.address, 22, `${nodeIp(index)}:22`);
+    log(`node ${node.name} started: ${nodeIp(index)} in ${bed.namespace}, sshd forwarded from ${node.address}:22`);
   }
   for (const node of layout.instance.nodes) {
     await waitFor(
