@@ -47,7 +47,8 @@ function logTail(bed: NamespaceBed, name: string): string {
 
 /**
  * Waits until the process itself listens on address:port: another process that bound the port first would otherwise
- * receive what is forwarded. Fails at once when the process exits (the port is taken, say).
+ * receive what is forwarded. Fails at once when the process exits (the port is taken, say). `inside`: the listener is
+ * in the bed's namespace; `timeoutMs`: how long it may take to listen.
  */
 export async function awaitListener(
   bed: NamespaceBed,
@@ -55,7 +56,7 @@ export async function awaitListener(
   pid: number,
   address: string,
   port: number,
-  inside = false,
+  { inside = false, timeoutMs = 10_000 }: { inside?: boolean; timeoutMs?: number } = {},
 ): Promise<void> {
   let listing = '';
   const outcome = await waitFor(
@@ -68,7 +69,7 @@ export async function awaitListener(
       const listens = listing.split('\n').some((line) => line.includes(` ${address}:${port} `) && line.includes(`pid=${pid},`));
       return listens ? 'listens' : undefined;
     },
-    10_000,
+    timeoutMs,
     100,
   ).catch((error: Error) => {
     throw new Error(`${error.message}${listing ? `; listening: ${listing.trim().split('\n').slice(0, 2).join(' | ')}` : ''}`);
@@ -112,7 +113,7 @@ export async function forwardOut(bed: NamespaceBed, name: string, address: strin
     await waitFor(`the forward socket ${socket}`, socketReady, 5_000, 100);
     const inside = [`--net=${netnsPath(bed)}`, 'socat', `TCP-LISTEN:${port},bind=${address},fork,reuseaddr`, `UNIX-CONNECT:${socket}`];
     const pid = spawnInBed(bed, `fwd-${name}-ns`, 'nsenter', inside);
-    await awaitListener(bed, `fwd-${name}-ns`, pid, address, port, true);
+    await awaitListener(bed, `fwd-${name}-ns`, pid, address, port, { inside: true });
   } catch (error) {
     await stopForward(bed, name);
     throw error;

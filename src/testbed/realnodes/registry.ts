@@ -46,7 +46,8 @@ export const digestFile = (state: string, reference: string) => path.join(state,
 async function registryStart(bed: NodeBed, binary: string, readOnly: boolean): Promise<void> {
   fs.writeFileSync(configFile(bed), registryConfig(bed, readOnly));
   const pid = spawnInBed(bed, 'registry', 'nsenter', [`--net=${netnsPath(bed)}`, binary, 'serve', configFile(bed)]);
-  await awaitListener(bed, 'registry', pid, bed.gateway, bed.registryPort, true);
+  // As long as the shell's two waits (for a connection, then for this very process to listen) took at most together.
+  await awaitListener(bed, 'registry', pid, bed.gateway, bed.registryPort, { inside: true, timeoutMs: 20_000 });
 }
 
 async function push(bed: NodeBed, archive: string, log: Log): Promise<void> {
