@@ -1,10 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { repoRoot } from '../../../../src/config/paths';
 import { createNode, passwdIds, withRegistryMirror } from '../../../../src/testbed/realnodes/nodeCreate';
 import { tempDirSync } from '../../../support/tempDir';
-import { recorded, recordedBed } from './recorded';
+import { recorded, recordedBed, recordedDir } from './recorded';
 
 /**
  * node-create on a stand-in image (the image's containerd config, an /etc/passwd) with a stand-in chroot that adds
@@ -23,8 +22,8 @@ esac
 function standInImage(dir: string): string {
   const image = path.join(dir, 'img');
   for (const sub of ['etc/containerd', 'etc/ssh', 'root', 'home']) fs.mkdirSync(path.join(image, sub), { recursive: true });
-  const containerd = 'etc/containerd/config.toml';
-  fs.copyFileSync(path.join(repoRoot, 'scripts/testbed/node-files', containerd), path.join(image, containerd));
+  // The image's containerd config as it was when the shell recorded (node-files/ has it, comments may change).
+  fs.copyFileSync(path.join(recordedDir, 'image-containerd-config.toml'), path.join(image, 'etc/containerd/config.toml'));
   fs.writeFileSync(path.join(image, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/bash\n');
   return image;
 }

@@ -7,8 +7,9 @@ import type { NodeBed, NodeCgroupMode } from '../../../../src/testbed/realnodes/
  * What the shell implementation (scripts/testbed/realnodes*.sh, before its port to src/testbed/realnodes/) did, run
  * once with the same values and recorded under test/fixtures/testbed/realnodes-shell/: node-start's command line
  * (setsid replaced by a recorder) and cgroup files for each cgroup mode on stand-in trees, node-create on a stand-in
- * image, the registry's configuration and an image archive's manifest. Paths there are placeholders: <state> for
- * the state folder, <v1-root> for /sys/fs/cgroup (v1) and <v2-root> for the cgroup2 root.
+ * image (with the image's containerd config of then), the registry's configuration and an image archive's manifest.
+ * Paths there are placeholders: <state> for the state folder, <v1-root> for /sys/fs/cgroup (v1) and <v2-root> for the
+ * cgroup2 root.
  */
 export const recordedDir = path.join(repoRoot, 'test', 'fixtures', 'testbed', 'realnodes-shell');
 export const recorded = (file: string) => fs.readFileSync(path.join(recordedDir, file), 'utf8');
@@ -19,7 +20,7 @@ export function recordedBed(cgroups: NodeCgroupMode, state = '<state>'): NodeBed
   return { state, namespace: 'hardenlab-rec', bridge: 'hlbr0', gateway: '10.77.0.1', cgroups, ...size };
 }
 
-/** The recorded node's read-only folders (HL_NODE_BIN, HL_IMAGES, HL_KUBE_HUNTER then). */
+/** The recorded node's read-only folders: the kubelet's, the images', kube-hunter's. */
 export const recordedFolders = { kubeletDir: '/K', imagesDir: '/I', kubeHunterSitePackages: '/H' };
 
 /** A folder tree as `path=content` lines (newlines shown as |), as recorded. */
