@@ -19,11 +19,13 @@ export const PROBE_NAMES = { target: 'hardenlab-probe-target', control: 'hardenl
 /**
  * The client's fixed script (addresses come in as environment variables, never into the text): ATTEMPTS fetches of
  * each server, a second apart, each one new connection; the outcomes go to the termination message the API shows.
- * kube-router REJECTs what a policy denies, so a denial reads "refused" at once; a timeout means no answer at all.
+ * kube-router REJECTs what a policy denies, so a denial reads "refused" at once; a fetch killed after 3 s got no
+ * answer at all ("timeout"). (This busybox's `wget -T` crashes: a watchdog stands in for it.)
  */
 export const CLIENT_SCRIPT = `probe() {
-  out=$(wget -T 2 -qO- "http://$1:${PROBE_PORT}/hostname" 2>&1) && { echo allowed; return; }
-  case "$out" in *refused*) echo refused ;; *"timed out"*) echo timeout ;; *) echo error ;; esac
+  out=$( (wget -qO- "http://$1:${PROBE_PORT}/hostname" 2>&1 & p=$!; (sleep 3; kill $p) >/dev/null 2>&1 & w=$!
+    wait $p; rc=$?; kill $w 2>/dev/null; echo " rc=$rc") )
+  case "$out" in *" rc=0") echo allowed ;; *refused*) echo refused ;; *" rc=143") echo timeout ;; *) echo error ;; esac
 }
 t=""; c=""; i=0
 while [ $i -lt ${ATTEMPTS} ]; do t="$t $(probe "$TARGET_IP")"; c="$c $(probe "$CONTROL_IP")"; i=$((i+1)); sleep 1; done
