@@ -19,7 +19,7 @@ const noBed = ['artifacts', 'cli', 'dev', 'gatekeeperPolicies', 'httpLoad', 'rep
 // apiserver and sshd (a KWOK instance they start); the real-node test boots three system containers. The three
 // run side by side (scripts/run-tests.js).
 const faults = [integrationFile('faults')];
-const realNodes = [integrationFile('realNodes')];
+const realNodes = [integrationFile('realNodes'), integrationFile('realNodesNetworkPolicy')];
 // Node access through the Kubernetes API and the policy engine on real nodes, on a bed of their own: after the real-node test in its lane.
 const nodeAccess = [integrationFile('nodeAccess'), integrationFile('nodeAccessRun'), integrationFile('policyEngine')];
 // The cgroup v2 proof: a Debian guest under QEMU (TCG) runs the real-node test bed inside; its own lane, only with

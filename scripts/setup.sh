@@ -2,7 +2,7 @@
 # Sets up hardenlab on a fresh machine; safe to run again (every step skips what is already there).
 #   scripts/setup.sh          what the demo needs: Debian packages, npm ci + build, the Temporal CLI,
 #                             the test bed (Kubernetes, etcd, kwok and the kubelet built from Go modules; the real
-#                             nodes' Debian image), kube-bench, kube-hunter
+#                             nodes' Debian image and their NetworkPolicy enforcer, kube-router), kube-bench, kube-hunter
 #   scripts/setup.sh --test   the same plus what the tests need: R (cross-checks), Chromium (report and UI tests),
 #                             prometheus-node-exporter (sampler benchmark), compose-check (compose test), shellcheck,
 #                             PostgreSQL and the Temporal server, SQL tool and UI built from Go modules (teams test),
@@ -50,6 +50,7 @@ bash scripts/testbed/build.sh
 stage "Real-node image and images (Debian packages, cached by content)"
 bash scripts/testbed/build-node-image.sh >/dev/null
 bash scripts/testbed/build-node-images.sh >/dev/null
+bash scripts/testbed/build-kube-router.sh   # the real nodes' NetworkPolicy enforcer (cold: see docs/measurements.md)
 
 stage "Security tools"
 bash scripts/tools/build-kube-bench.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the real-node image: a Debian bookworm root file system made by mmdebstrap from Debian packages
-# (systemd, sshd, sysstat, containerd, runc, iptables, CNI plugins), into the version-keyed cache:
+# (systemd, sshd, sysstat, containerd, runc, iptables, ipset, CNI plugins), into the version-keyed cache:
 #   <cache>/node-image-<key>/rootfs
 # The key hashes this script (with its package list) and node-files/, so an edit rebuilds and an unchanged image is reused.
 # Each node gets its own copy (`cp -a`, ~1 s) with its own host keys, machine id and addresses, written by
@@ -18,6 +18,7 @@ suite=bookworm
 packages=(
   systemd systemd-sysv dbus openssh-server sudo sysstat procps iproute2 iputils-ping ca-certificates curl
   containerd runc iptables conntrack containernetworking-plugins ethtool socat mount util-linux kmod
+  ipset # kube-router (the NetworkPolicy enforcer) needs it on PATH
   python3 # kube-hunter --interface inside a node (its packages are bound in read-only at start)
 )
 

@@ -8,7 +8,8 @@
 import type { AttackAttempt, AttackBatteryRequest, AttackBatteryResult } from '../domain/contracts';
 import type { AttackId } from '../domain/scenarios';
 import { failureTypeOf, KubeFailure } from './kubeFailures';
-import { detectCni } from './facts';
+import { detectCni, isKwokNode } from './facts';
+import { probeCrossNamespace } from './networkProbe';
 import { otherNamespace } from './harden';
 import { runLabels, type RunScope } from './manifests';
 import type { KubeClient, KubeObject } from './kubeObjects';
@@ -115,8 +116,18 @@ async function attempt(
   }
 }
 
-/** Whether pod-to-pod traffic across namespaces can be tested here: detected from the nodes and the network plugin. */
-async function networkAttempt(client: KubeClient): Promise<AttackAttempt> {
+/** A node pods can be placed on: Ready, not cordoned, not KWOK-simulated. */
+function runsPods(node: KubeObject): boolean {
+  const spec = (node.spec ?? {}) as { unschedulable?: boolean };
+  const conditions = ((node.status ?? {}) as { conditions?: { type: string; status: string }[] }).conditions ?? [];
+  return !isKwokNode(node) && !spec.unschedulable && conditions.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/**
+ * Pod-to-pod traffic across namespaces: sent for real where the test bed's enforcer runs (networkProbe.ts), else
+ * said why it cannot be tested here (detected from the nodes and the network plugin).
+ */
+async function networkAttempt(client: KubeClient, scope: RunScope): Promise<AttackAttempt> {
   const base = {
     id: 'cross-namespace-traffic' satisfies AttackId,
     title: 'pod traffic from another namespace',
@@ -124,7 +135,7 @@ async function networkAttempt(client: KubeClient): Promise<AttackAttempt> {
     as: 'a pod in another namespace',
   };
   const nodes = (await client.list('v1', 'Node')).items;
-  if (nodes.length > 0 && nodes.every((n) => n.metadata.annotations?.['kwok.x-k8s.io/node'] === 'fake')) {
+  if (nodes.length > 0 && nodes.every(isKwokNode)) {
     return {
       ...base,
       outcome: 'not-enforceable',
@@ -141,10 +152,21 @@ async function networkAttempt(client: KubeClient): Promise<AttackAttempt> {
         : 'not enforceable on this cluster: no network plugin that enforces NetworkPolicy was detected',
     };
   }
+  if (cni.testBedEnforcer) {
+    const ready = nodes.filter(runsPods).map((n) => n.metadata.name);
+    if (ready.length === 0) return { ...base, outcome: 'error', message: 'no Ready node to place the probe pods on' };
+    try {
+      const result = await probeCrossNamespace(client, scope, otherNamespace(scope.namespace), ready);
+      return { ...base, ...result, message: `${cni.name}: ${result.message}` };
+    } catch (err) {
+      // A pod refused (a quota, say) or never running says nothing about the policy: recorded, the battery goes on.
+      return { ...base, outcome: 'error', message: `${cni.name}: the probe pods could not run: ${(err as Error).message}` };
+    }
+  }
   return {
     ...base,
     outcome: 'not-tested',
-    message: `the network plugin ${cni.name} enforces NetworkPolicy; hardenlab does not send test traffic yet`,
+    message: `the network plugin ${cni.name} enforces NetworkPolicy; hardenlab sends test traffic only on its own test bed`,
   };
 }
 
@@ -190,6 +212,6 @@ export async function runAttackBattery(admin: KubeClient, asTestUser: KubeClient
       () => asTestUser.create(escalation, { dryRun: true }),
     ),
   );
-  attempts.push(await networkAttempt(admin));
+  attempts.push(await networkAttempt(admin, scope));
   return { attempts };
 }

@@ -31,9 +31,26 @@ const CLOUD_PROVIDER_IDS =
 export interface CniInfo {
   name?: string;
   enforcesNetworkPolicy: boolean;
+  /** The real-node test bed's enforcer (a service in each node, not a pod): the battery can send traffic there. */
+  testBedEnforcer?: boolean;
 }
 
-/** The network plugin, from kube-system DaemonSets and pods (undefined when none is recognised). */
+/**
+ * Set on a node by the real-node test bed once the NetworkPolicy enforcer inside it (kube-router, firewall only)
+ * runs and has made its chains; the value names it. A node service has no kube-system pod to be recognised by.
+ */
+export const ENFORCER_ANNOTATION = 'hardenlab.io/network-policy-enforcer';
+export const isKwokNode = (node: KubeObject) => node.metadata.annotations?.['kwok.x-k8s.io/node'] === 'fake';
+
+/** The test bed's enforcer, when every node that runs pods carries its annotation (KWOK nodes run none). */
+function nodeEnforcer(nodes: KubeObject[]): CniInfo | undefined {
+  const real = nodes.filter((node) => !isKwokNode(node));
+  const names = new Set(real.map((node) => node.metadata.annotations?.[ENFORCER_ANNOTATION] ?? ''));
+  if (real.length === 0 || names.has('') || names.size !== 1) return undefined;
+  return { name: [...names][0]!, enforcesNetworkPolicy: true, testBedEnforcer: true };
+}
+
+/** The network plugin, from kube-system DaemonSets and pods, else the test bed's node annotation (no name: none recognised). */
 export async function detectCni(client: KubeClient): Promise<CniInfo> {
   const names = [
     ...(await client.list('apps/v1', 'DaemonSet', { namespace: 'kube-system' })).items,
@@ -42,7 +59,7 @@ export async function detectCni(client: KubeClient): Promise<CniInfo> {
   for (const cni of CNI_PATTERNS) {
     if (names.some((n) => cni.pattern.test(n))) return { name: cni.name, enforcesNetworkPolicy: cni.enforcesNetworkPolicy };
   }
-  return { enforcesNetworkPolicy: false };
+  return nodeEnforcer((await client.list('v1', 'Node')).items) ?? { enforcesNetworkPolicy: false };
 }
 
 /** Why stored NetworkPolicies are not enforced, given the detected plugin's name (if any). */

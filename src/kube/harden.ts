@@ -197,7 +197,8 @@ export async function hardenNamespace(client: KubeClient, req: HardenRequest): P
   const cni = await detectCni(client);
   notes.push(
     cni.enforcesNetworkPolicy
-      ? `NetworkPolicies are stored and the detected network plugin (${cni.name}) enforces them; traffic was not tested`
+      ? `NetworkPolicies are stored and the detected network plugin (${cni.name}) enforces them; ` +
+        (cni.testBedEnforcer ? `the attack battery sends traffic to test it` : `traffic was not tested`)
       : `NetworkPolicies are stored but not enforced: ${notEnforcedBecause(cni.name)}`,
   );
 

@@ -145,7 +145,8 @@ export async function applyPacks(
     const cni = await detectCni(client);
     result.notes.push(
       cni.enforcesNetworkPolicy
-        ? `NetworkPolicies are stored and the detected network plugin (${cni.name}) enforces them`
+        ? `NetworkPolicies are stored and the detected network plugin (${cni.name}) enforces them` +
+            (cni.testBedEnforcer ? ' (the attack battery sends traffic to test it)' : '')
         : `NetworkPolicies are stored but not enforced: ${notEnforcedBecause(cni.name)}`,
     );
   }

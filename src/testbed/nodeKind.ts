@@ -11,9 +11,11 @@ import {
   ensureToolImages,
   loadBalancerUp,
   realNodesUp,
+  SIM_GATEWAY,
   type RealNodesContext,
 } from './realNodes';
 import { initializeRealNodes, REGISTRATION_TIMEOUT_MS } from './realNodeRegistration';
+import { startNetworkPolicyEnforcer } from './realNodeEnforcer';
 import { readConfigInForce } from './configInForce';
 import { NODE_KINDS, type NodeKind } from './testbedConfig';
 
@@ -66,6 +68,8 @@ export interface RealNodesStart {
   minimal?: boolean;
   /** How long each node's sshd and registration may take (at least their defaults; a TCG guest needs far more). */
   waitMs?: number;
+  /** Without the NetworkPolicy enforcer in the nodes (kube-router); minimal starts have none either. */
+  withoutEnforcer?: boolean;
 }
 
 /**
@@ -79,10 +83,9 @@ export async function startRealNodes(ctx: ClusterContext, cache: string, start: 
   const toolImagesDir = start.minimal ? undefined : await ensureToolImages(rn);
   const engineImagesDir = start.minimal ? undefined : await ensureEngineImages(rn);
   const pki = path.join(ctx.layout.kwokClusterDir, 'pki');
+  const ca = { caCertPath: path.join(pki, 'ca.crt'), caKeyPath: path.join(pki, 'ca.key'), tlsServerName: 'localhost' };
   await realNodesUp(rn, image, {
-    caCertPath: path.join(pki, 'ca.crt'),
-    caKeyPath: path.join(pki, 'ca.key'),
-    tlsServerName: 'localhost',
+    ...ca,
     kubeletDir: path.dirname(ctx.binaries.kubelet),
     imagesDir,
     registryDirs: toolImagesDir && engineImagesDir ? [toolImagesDir, engineImagesDir] : false,
@@ -91,5 +94,9 @@ export async function startRealNodes(ctx: ClusterContext, cache: string, start: 
     ),
   }, start.waitMs);
   await initializeRealNodes(rn, (args) => kubectl(ctx, args), Math.max(REGISTRATION_TIMEOUT_MS, start.waitMs ?? 0));
+  if (!start.minimal && !start.withoutEnforcer) {
+    const api = { gateway: SIM_GATEWAY, apiPort: ctx.layout.instance.ports.kubeApiserver };
+    await startNetworkPolicyEnforcer(rn, (args) => kubectl(ctx, args), { ...ca, ...api });
+  }
   if (!start.minimal) loadBalancerUp(rn);
 }

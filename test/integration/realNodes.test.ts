@@ -6,7 +6,6 @@ import { promisify } from 'node:util';
 import {
   binaryPaths,
   nodeSshArgs,
-  numberedNodes,
   readVersions,
   simDown,
   simStatus,
@@ -41,6 +40,7 @@ import { simLayout } from '../../src/testbed/layout';
 import { bounded } from '../support/faults';
 import { sarMeanUser } from '../support/sar';
 import { describeWhen } from '../support/skip';
+import { realTestInstance } from '../support/realBed';
 import { waitForFreeInstance } from '../support/lane';
 import { foreignEtcdWrite } from '../support/etcdAccess';
 import { ensureUnprivilegedUser } from '../../src/testbed/nodeHosts';
@@ -53,19 +53,7 @@ jest.setTimeout(900_000);
 
 const exec = promisify(execFile);
 const kubectlBinary = binaryPaths(readVersions()).kubectl;
-const instance: SimInstance = {
-  clusterName: 'hardenlab-real-test',
-  ports: {
-    kubeApiserver: 26443,
-    etcd: 22379,
-    etcdPeer: 22380,
-    kubeControllerManager: 30257,
-    kubeScheduler: 30259,
-    kwokController: 30247,
-    ssh: 22,
-  },
-  nodes: numberedNodes('real-node', 41),
-};
+const instance: SimInstance = realTestInstance();
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hardenlab-real-'));
 const layout = simLayout(home, instance);
 const log = (line: string) => process.stderr.write(`[real nodes] ${line}\n`);

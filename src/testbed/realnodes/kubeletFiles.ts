@@ -29,7 +29,7 @@ export const podCidr = (index: number) => `10.244.${index}.0/24`;
 export const nodeIp = (index: number) => `10.77.0.${10 + index}`;
 
 /** A kubeconfig reaching the API server through the namespace's forward, as `user` with /etc/kubernetes/pki/<cert>.{crt,key}. */
-export function kubeconfigFor(input: NodeKubeletInput, user: string, cert: string): string {
+export function kubeconfigFor(input: Pick<NodeKubeletInput, 'gateway' | 'apiPort' | 'tlsServerName'>, user: string, cert: string): string {
   return `apiVersion: v1
 kind: Config
 clusters:

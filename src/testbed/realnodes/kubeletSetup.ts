@@ -19,7 +19,7 @@ export interface NodeKubeletPaths {
 
 const markerFile = (paths: NodeKubeletPaths) => path.join(paths.nodeDir, '.kubelet');
 
-function caDigest(paths: NodeKubeletPaths): string {
+export function caDigest(paths: Pick<NodeKubeletPaths, 'caCertPath'>): string {
   return createHash('sha256').update(fs.readFileSync(paths.caCertPath)).digest('hex');
 }
 
@@ -31,7 +31,7 @@ export function kubeletSigningState(paths: NodeKubeletPaths): 'current' | 'first
 }
 
 /** A folder inside the rootfs, made where missing; no part of it may be a link (it could lead out of the rootfs). */
-function folderIn(root: string, relative: string): string {
+export function folderIn(root: string, relative: string): string {
   let dir = root;
   for (const part of relative.split('/')) {
     dir = path.join(dir, part);
@@ -43,7 +43,7 @@ function folderIn(root: string, relative: string): string {
 }
 
 /** Replaces a file (or link) in the rootfs by a new file: O_EXCL after the unlink, so no link is followed. */
-function writeNew(root: string, relative: string, content: string | Buffer, mode: number): void {
+export function writeNew(root: string, relative: string, content: string | Buffer, mode: number): void {
   const file = path.join(folderIn(root, path.dirname(relative)), path.basename(relative));
   fs.rmSync(file, { force: true });
   fs.writeFileSync(file, content, { flag: 'wx', mode });
