@@ -24,30 +24,27 @@ make_disk() {
   mkfs.ext4 -q -E root_owner=0:0 -d "$dir" "$image"
 }
 
+# cached_disk DIR IMAGE WHAT: IMAGE made once from DIR (its name is keyed), then reused; prints its path.
+cached_disk() {
+  local dir="$1" image="$2" started=$SECONDS
+  if [[ ! -f "$image.complete" ]]; then
+    make_disk "$dir" "$image.partial.$$"
+    mv "$image.partial.$$" "$image" && touch "$image.complete"
+    log "$3 disk in $((SECONDS - started)) s -> $image"
+  fi
+  printf '%s\n' "$image"
+}
+
 case "${1:-}" in
   node-image)
     rootfs="${2:?ROOTFS}"
     [[ -f "$rootfs/etc/os-release" ]] || die "$rootfs is not a node image rootfs"
-    image="$cache_root/vm-disk-$(basename "$(dirname "$rootfs")").img"
-    if [[ ! -f "$image.complete" ]]; then
-      started=$SECONDS
-      make_disk "$rootfs" "$image.partial"
-      mv "$image.partial" "$image" && touch "$image.complete"
-      log "node image disk in $((SECONDS - started)) s -> $image"
-    fi
-    printf '%s\n' "$image" ;;
+    cached_disk "$rootfs" "$cache_root/vm-disk-$(basename "$(dirname "$rootfs")").img" "node image" ;;
   node-modules)
     modules="${2:?DIR}/node_modules"
     [[ -f "$modules/.package-lock.json" ]] || die "$modules is not installed (npm ci)"
     key="$( (cat "$modules/.package-lock.json" && node -p process.versions.modules) | sha256sum | cut -c1-12)"
-    image="$cache_root/vm-disk-node-modules-$key.img"
-    if [[ ! -f "$image.complete" ]]; then
-      started=$SECONDS
-      make_disk "$modules" "$image.partial"
-      mv "$image.partial" "$image" && touch "$image.complete"
-      log "node_modules disk in $((SECONDS - started)) s -> $image"
-    fi
-    printf '%s\n' "$image" ;;
+    cached_disk "$modules" "$cache_root/vm-disk-node-modules-$key.img" "node_modules" ;;
   checkout)
     repo="${2:?DIR}" out="${3:?OUT}"
     [[ -f "$repo/dist/src/cli/main.js" ]] || die "$repo is not built (npm run build)"
