@@ -12,8 +12,9 @@ step=0
 say() { printf '%s %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 next() { step=$((step + 1)); say "step $step: $*"; }
 hl() { node /mnt/repo/bin/hardenlab.js "$@"; }
-# On a failed step: the nodes' and forwards' logs for the host to read. The unit then powers the guest off without
-# stopping anything (poweroff-immediate), so what the host reads is on the 9p share first (sync).
+# On a failed step: the nodes' and forwards' logs for the host to read. rc comes last: once it is there the host
+# stops QEMU (else the unit powers the guest off without stopping anything). The 9p share has no cache: what is
+# written is on the host.
 finish() {
   if ((step != 0)); then
     cp -r "$sim/real/logs" "$out/real-logs" 2>/dev/null
@@ -23,7 +24,6 @@ finish() {
   fi
   echo "$step" >"$out/rc.partial"
   mv "$out/rc.partial" "$out/rc"
-  sync
 }
 trap finish EXIT
 kubectl_bins=("$HARDENLAB_CACHE"/bin/kubernetes-v*/kubectl)
@@ -64,7 +64,8 @@ hl sim status >"$out/sim-status.txt" 2>&1 || exit
 kubectl get nodes -o wide >"$out/nodes.txt" || exit
 
 next "a busy pod pinned to node 2"
-mapfile -t nodes < <(kubectl get nodes -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}' | sort)
+name_and_ip='{range .items[*]}{.metadata.name}{" "}{.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}'
+mapfile -t nodes < <(kubectl get nodes -o jsonpath="$name_and_ip" | sort)
 ((${#nodes[@]} == 2)) || { say "expected 2 nodes, got ${#nodes[*]}"; exit; }
 busy_node="${nodes[1]%% *}"
 kubectl apply -f - <<POD || exit
