@@ -15,7 +15,7 @@ import { deployWorkload as runDeploy } from '../src/kube/deploy';
 import { collectFacts } from '../src/kube/facts';
 import { hardenNamespace as runHarden } from '../src/kube/harden';
 import { resetRun } from '../src/kube/reset';
-import type { KubeClient } from '../src/kube/types';
+import type { KubeClient } from '../src/kube/kubeObjects';
 import { verifyAccess, type ClusterProvider, type ProviderName } from '../src/providers';
 import type { ArtifactStore } from '../src/store/artifactStore';
 
@@ -56,7 +56,7 @@ function log(message: string): void {
 /**
  * The cluster activities: provision/teardown (by provider), deploy, harden, reset. Each is idempotent:
  * changes go through server-side apply with a field manager, deletions are label-scoped, so a retried
- * activity converges. Failures are classified (src/kube/errors.ts, src/providers/linodeApi.ts).
+ * activity converges. Failures are classified (src/kube/kubeFailures.ts, src/providers/linodeApi.ts).
  */
 export function createClusterActivities(deps: ClusterActivityDeps) {
   const now = deps.now ?? Date.now;

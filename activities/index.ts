@@ -4,7 +4,7 @@
  */
 import { log as activityLog } from '@temporalio/activity';
 import type { HardenlabActivities } from '../src/domain/activities';
-import type { KubeClient } from '../src/kube/types';
+import type { KubeClient } from '../src/kube/kubeObjects';
 import type { ClusterRef } from '../src/domain/contracts';
 import type { WorkerConfigSource } from '../src/scenarios/resolveExperiment';
 import type { PolicyEngineSource } from '../src/config/policyEngine';

@@ -12,7 +12,7 @@ import type { ClusterRef } from '../src/domain/contracts';
 import { REQUEST_SETS } from '../src/domain/requestSets';
 import type { ApiMetricsRequest, ApiMetricsResult, HttpLoadRecord, HttpLoadRequest } from '../src/domain/loadContracts';
 import type { PodChurnRequest, PodChurnResult } from '../src/domain/loadContracts';
-import type { KubeClient } from '../src/kube/types';
+import type { KubeClient } from '../src/kube/kubeObjects';
 import { scrapeAdmissionMetrics } from '../src/load/apiMetrics';
 import { emptyChurnProgress, runChurn, type ChurnProgress } from '../src/load/churn';
 import { runHttpLoad } from '../src/load/httpLoad';

@@ -3,7 +3,7 @@
  * (`scenario-record.json`) and the report's input (`scenario-data.json`), which joins the record with
  * the node series and findings that the collect and tool activities stored. Safe to run twice.
  */
-import type { AuditRecord, NodeIdentity, ScenarioRunData } from '../src/analysis/model/types';
+import type { AuditRecord, NodeIdentity, ScenarioRunData } from '../src/analysis/model/runData';
 import type { AuditResult, ScenarioRecord, ToolRunSummary } from '../src/domain/contracts';
 import type { NodeSeries, SamplingGap } from '../src/domain/samples';
 import type { ArtifactStore } from '../src/store/artifactStore';

@@ -8,7 +8,7 @@ import { SCENARIO_DEFINITIONS_FILE } from '../src/domain/scenarios';
 import { runAttackBattery as runBattery } from '../src/kube/battery';
 import { applyPacks as runApplyPacks, type EngineChoice } from '../src/scenarios/applyPacks';
 import type { PolicyEngineSource } from '../src/config/policyEngine';
-import type { KubeClient } from '../src/kube/types';
+import type { KubeClient } from '../src/kube/kubeObjects';
 import type { LoadedPack } from '../src/scenarios/packs';
 import type { ArtifactStore } from '../src/store/artifactStore';
 

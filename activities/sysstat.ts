@@ -6,7 +6,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { installCommand, probeSysstatScript, type SysstatKitSums } from '../src/sampling/samplingScripts';
 import { parseProbe, type SysstatProbe } from '../src/sampling/parse';
-import type { SshSession } from '../src/ssh/types';
+import type { SshSession } from '../src/ssh/sessionContract';
 import { heartbeatWhile } from '../src/temporal/heartbeat';
 
 /** An apt/dnf install of sysstat on a fresh node (package lists included); startSampling's budget covers it. */

@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterRef, ToolRunRequest, ToolRunSummary } from '../src/domain/contracts';
 import type { NodeEntry, NodeMap } from '../src/config/nodeMap';
-import type { KubeObject } from '../src/kube/types';
+import type { KubeObject } from '../src/kube/kubeObjects';
 import type { ArtifactStore } from '../src/store/artifactStore';
 import { safeHeartbeat } from '../src/temporal/heartbeat';
 import type { ToolKubeClient, ToolKubeLoader, ToolSshConnector, ToolSshSession } from '../src/tools/access';

@@ -2,8 +2,8 @@
 // `npm test`: typecheck, lint and build (cli.test.ts runs the compiled bin, so it never tests a stale dist/),
 // then every jest project. `npm run test:fast` (--fast): the same without the test bed: unit, workflow tests
 // on the time-skipping server, and the integration files that need no test bed.
-// Jest runs four or five times: the projects without the test bed; then three lanes side by side, each on a test bed of
-// its own: the shared KWOK test bed's files (three workers), the fault tests, the real-node test; then, alone and
+// Jest runs five or six times: the projects without the test bed; then four lanes side by side, each on a test bed of
+// its own: the shared KWOK test bed's files (three workers), the fault tests, the real-node test, node access; then, alone and
 // only with HARDENLAB_VM_TEST=1, the cgroup v2 proof in a QEMU guest (lane vm, its own deadline: the guest's + 8 min). Each jest run
 // has a data folder of its own (HARDENLAB_HOME=.hardenlab/lanes/<lane>), never the user's, so a user's test bed,
 // dev server or team server keeps running untouched. Ends with the skip reasons, the tests a lane that could not
@@ -105,10 +105,10 @@ async function main() {
   // Two workers: the unit and workflow files are independent (own time-skipping servers, temp folders, ports).
   let status = await jest('local', ['unit', 'workflows', 'integration-nobed'], ['--maxWorkers=2']);
   if (!fast) {
-    // Three lanes: they mostly wait out sampling windows and timeouts, so side by side they fill the two cores
+    // Four lanes: they mostly wait out sampling windows and timeouts, so side by side they fill the two cores
     // rather than queue for them. Each has a test bed of its own (ports, node addresses, data folder): the shared
     // KWOK test bed's files, three at a time; the fault tests, which stop the apiserver and sshd of theirs; the
-    // real-node test. All at the same priority: a lane at a lower one starves while the real nodes boot, and
+    // real-node test; node access and the policy engine on real nodes. All at the same priority: a lane at a lower one starves while the real nodes boot, and
     // its timing-bound tests (the faults') then fail.
     // --forceExit: a test that timed out may leave its worker polling; once the results are written (and the
     // global teardown ran) the lane ends rather than wait for its deadline.
@@ -117,8 +117,10 @@ async function main() {
       jest('integration', ['integration'], ['--maxWorkers=3', '--forceExit']),
       // With the lane-isolation test: the shared lane's set-up beside a test bed in a default data folder.
       jest('faults', ['integration-faults', 'integration-isolation'], ['--runInBand', '--forceExit']),
-      // Then node access through the Kubernetes API (test/integration/nodeAccess*.test.ts), on a real-node bed of its own.
-      jest('realnodes', ['integration-realnodes', 'integration-nodeaccess'], ['--runInBand', '--forceExit']),
+      jest('realnodes', ['integration-realnodes'], ['--runInBand', '--forceExit']),
+      // Node access through the Kubernetes API and the policy engine, on a real-node bed of their own (other node
+      // names, addresses, network namespace and data folder), so the two real-node lanes do not queue.
+      jest('nodeaccess', ['integration-nodeaccess'], ['--runInBand', '--forceExit']),
     ]);
     status = lanes.find((laneStatus) => laneStatus !== 0) ?? status;
     // The cgroup v2 proof in a QEMU guest (test/vm/), opt-in (HARDENLAB_VM_TEST=1): 9-14 min more, which a cold CI

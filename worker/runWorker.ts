@@ -8,7 +8,7 @@ import { NativeConnection, type Worker, type WorkflowBundleOption } from '@tempo
 import { createActivities } from '../activities';
 import { hardenlabHome } from '../src/config/paths';
 import type { WorkerConfigSource } from '../src/scenarios/resolveExperiment';
-import type { WorkerConfig } from '../src/config/workerConfig';
+import { loadWorkerConfig, type WorkerConfig } from '../src/config/workerConfig';
 import { loadKubeClient } from '../src/kube/client';
 import { loadNodeMap } from '../src/ssh/nodeMapFile';
 import { defaultProviders } from '../src/providers';
@@ -36,6 +36,9 @@ export async function startWorker(
   const dataConverter = options.dataConverter ?? (await dataConverterFor(temporal));
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const store = new ArtifactStore(hardenlabHome(env));
+  // `hardenlab dev` looks its config up per run (a function): its worker serves the test bed only.
+  const configured =
+    typeof options.workerConfig === 'function' ? undefined : (options.workerConfig ?? (await loadWorkerConfig(env).catch(() => undefined)));
   const activities = createActivities({
     store,
     ssh: await nodeTransport(options.workerConfig, env),
@@ -50,7 +53,7 @@ export async function startWorker(
     workerTempDir: os.tmpdir(),
     env,
     workerConfig: options.workerConfig,
-    policyEngine: defaultPolicyEngine(env),
+    policyEngine: defaultPolicyEngine(env, configured?.config.policyEngine),
   });
   const worker = await createHardenlabWorker({
     connection,

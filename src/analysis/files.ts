@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExperimentDataError, mergeExperimentData, validateExperimentData, validateScenarioRunData } from './model/experimentData';
 import { compareScenarios, SCENARIO_NAME_PATTERN } from '../domain/scenarios';
-import type { ExperimentData, ScenarioRunData } from './model/types';
+import type { ExperimentData, ScenarioRunData } from './model/runData';
 import { parseSysstat, type ParsedSysstat } from './parsers';
 
 export async function readSysstatFile(path: string, opts: { utcOffsetMinutes?: number } = {}): Promise<ParsedSysstat> {

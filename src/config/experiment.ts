@@ -216,7 +216,7 @@ export const experimentSchema = z
           `least ${Math.ceil(cfg.window.durationSeconds / MAX_HEALTH_CHECKS_PER_WINDOW)}, got ${cfg.window.healthCheckSeconds}`,
       });
     }
-    for (const issue of loadIssues(cfg.load, cfg.window.durationSeconds)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of loadIssues(cfg.load, cfg.window.durationSeconds, cfg.workload.serviceType)) ctx.addIssue({ code: 'custom', ...issue });
     if (cfg.workload.scaleTo < cfg.workload.replicas) {
       ctx.addIssue({ code: 'custom', path: ['workload', 'scaleTo'], message: 'must be at least workload.replicas' });
     }

@@ -62,9 +62,20 @@ export function loadSpan(period: LoadPeriod, windowSeconds: number): { startSeco
   return { startSeconds: period.startSeconds, endSeconds: period.startSeconds + durationSeconds };
 }
 
-/** The checks that need the rest of the design: each load must fit in the sampling window. */
-export function loadIssues(load: LoadSpec | undefined, windowSeconds: number): LoadIssue[] {
+/**
+ * The checks that need the rest of the design: each load must fit in the sampling window, and the HTTP load needs an
+ * app the worker can reach: its Service's load-balancer address (a load pod inside the cluster is not built yet).
+ */
+export function loadIssues(load: LoadSpec | undefined, windowSeconds: number, serviceType: string): LoadIssue[] {
   const issues: LoadIssue[] = [];
+  if (load?.http && serviceType !== 'LoadBalancer') {
+    issues.push({
+      path: ['load', 'http'],
+      message:
+        `is sent from the worker to the app's load-balancer address, so it needs workload.serviceType LoadBalancer ` +
+        `(got ${serviceType})`,
+    });
+  }
   for (const kind of ['churn', 'http'] as const) {
     const period = load?.[kind]?.period;
     if (!period) continue;

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ExperimentConfig } from './experiment';
+import { pinnedImageProblem } from './pinnedImage';
 
 export type NodeAccessKind = 'ssh' | 'kubernetes';
 
@@ -45,11 +46,7 @@ export function testbedServedImage(simDir: string, image: string): string | unde
 
 /** Why `image` is not fit for the access pod, or undefined: anything a registry serves must be pinned by digest. */
 export function accessImageProblem(image: string): string | undefined {
-  if (/^[^@\s]+@sha256:[0-9a-f]{64}$/.test(image)) return undefined;
-  return (
-    `${image} is not pinned by digest: the access pod runs as root in every node's namespaces, so name it as ` +
-    `<name>@sha256:<64 hex digits> (crane digest <name:tag> prints it)`
-  );
+  return pinnedImageProblem(image, "the access pod runs as root in every node's namespaces");
 }
 
 export interface NodeAccessChoice {

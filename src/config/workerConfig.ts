@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { bareObject, ownValue, PROTOTYPE_KEYS, prototypeKeyProblems } from './ownKeys';
 import { hardenlabHome } from './paths';
+import { pinnedImageProblem } from './pinnedImage';
 
 /**
  * The worker's config file: how to reach Temporal, and this worker's environment (cluster, node map, …:
@@ -12,6 +13,15 @@ import { hardenlabHome } from './paths';
  * Found at $HARDENLAB_CONFIG, else `<data folder>/config.yaml` when present.
  */
 export const TASK_QUEUE = 'hardenlab';
+
+const pinnedImage = (why: string) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((image, ctx) => {
+      const problem = pinnedImageProblem(image, why);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
 
 export const workerConfigSchema = z
   .object({
@@ -51,6 +61,11 @@ export const workerConfigSchema = z
      * the worker cannot reach is not built yet).
      */
     experimental: z.object({ loadPhase: z.boolean().optional() }).strict().optional(),
+    /**
+     * The policy engine this worker installs (the policy-engine pack) on clusters other than the test bed, whose
+     * registry serves its own: Gatekeeper's manager image at deploy/versions.env's version, pinned by digest.
+     */
+    policyEngine: z.object({ image: pinnedImage('the engine answers every admission call of the cluster') }).strict().optional(),
     /**
      * Named environments a workflow input may pick with `environment: "<name>"`; the chosen one replaces
      * the environment fields of `experiment:` (its design defaults still apply).

@@ -7,11 +7,11 @@
  */
 import type { AttackAttempt, AttackBatteryRequest, AttackBatteryResult } from '../domain/contracts';
 import type { AttackId } from '../domain/scenarios';
-import { failureTypeOf, KubeFailure } from './errors';
+import { failureTypeOf, KubeFailure } from './kubeFailures';
 import { detectCni } from './facts';
 import { otherNamespace } from './harden';
 import { runLabels, type RunScope } from './manifests';
-import type { KubeClient, KubeObject } from './types';
+import type { KubeClient, KubeObject } from './kubeObjects';
 import { waitForObject } from './wait';
 
 type PodSpec = Record<string, unknown> & { containers: Record<string, unknown>[]; securityContext: Record<string, unknown> };

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type * as K8s from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 import type { ClusterRef } from '../domain/contracts';
-import { classifyKubeError, contextUnknown, httpStatusOf, kubeconfigInvalid, kubeconfigMissing, type KubeOperation } from './errors';
+import { classifyKubeError, contextUnknown, httpStatusOf, kubeconfigInvalid, kubeconfigMissing, type KubeOperation } from './kubeFailures';
 import {
   FIELD_MANAGER,
   type AccessDecision,
@@ -16,7 +16,7 @@ import {
   type WatchEventType,
   type WatchHandle,
   type WatchOptions,
-} from './types';
+} from './kubeObjects';
 import { makeRawObjectApi, type K8sModule, type RawObjectApi } from './rawObjectApi';
 
 export interface LoadKubeClientOptions {

@@ -2,7 +2,7 @@ import type { DeployRequest, DeployResult } from '../domain/contracts';
 import { safeHeartbeat } from '../temporal/heartbeat';
 import { detectLoadBalancerController } from './facts';
 import { APP_NAME, namespaceManifest, workloadDeployment, workloadImage, workloadService } from './manifests';
-import type { KubeClient, KubeObject } from './types';
+import type { KubeClient, KubeObject } from './kubeObjects';
 import { pause, waitForObject, waitTimeout } from './wait';
 
 export interface DeployOptions {

@@ -1,5 +1,5 @@
 import type { ClusterFacts, ClusterRef } from '../domain/contracts';
-import type { KubeClient, KubeObject } from './types';
+import type { KubeClient, KubeObject } from './kubeObjects';
 
 /** Known network plugins, by the names of their kube-system DaemonSets/pods, and whether they enforce NetworkPolicy. */
 const CNI_PATTERNS: { name: string; pattern: RegExp; enforcesNetworkPolicy: boolean }[] = [

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { HardenRequest, HardenResult } from '../domain/contracts';
-import { classifiedStatusOf, failureTypeOf, KubeFailure } from './errors';
+import { classifiedStatusOf, failureTypeOf, KubeFailure } from './kubeFailures';
 import { detectCni, notEnforcedBecause } from './facts';
 import {
   ALLOW_WEB_POLICY,
@@ -17,7 +17,7 @@ import {
   roleBindingManifest,
   roleManifest,
 } from './manifests';
-import type { AccessQuery, KubeClient, KubeObject } from './types';
+import type { AccessQuery, KubeClient, KubeObject } from './kubeObjects';
 import { waitForObject } from './wait';
 
 /** The harden step shares the namespace with deploy; its own field manager keeps deploy from dropping the PSA labels. */

@@ -1,5 +1,5 @@
 /** The Kubernetes access layer: interface, loader (lazy @kubernetes/client-node), error classes, manifests, steps. */
-export * from './types';
+export * from './kubeObjects';
 export { loadKubeClient, type LoadKubeClientOptions } from './client';
 export {
   KubeFailure,
@@ -11,7 +11,7 @@ export {
   isNonRetryable,
   type KubeFailureType,
   type KubeOperation,
-} from './errors';
+} from './kubeFailures';
 export { runLabels, runLabelSelector, runLabelValue } from './manifests';
 export { waitForObject, type WaitOptions, type WaitOutcome, type WaitTarget } from './wait';
 export { collectFacts, detectCni, detectLoadBalancerController } from './facts';

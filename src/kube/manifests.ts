@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ClusterSpec, HardeningSpec, WorkloadSpec } from '../config/experiment';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_LABEL, type KubeObject } from './types';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, RUN_LABEL, type KubeObject } from './kubeObjects';
 
 /**
  * The objects hardenlab puts on a cluster, as plain manifests (pure: no I/O). Every object carries the

@@ -1,8 +1,8 @@
 import type { ResetResult, ScopedRequest } from '../domain/contracts';
 import { safeHeartbeat } from '../temporal/heartbeat';
-import { failureTypeOf, KubeFailure, KubeTransient } from './errors';
+import { failureTypeOf, KubeFailure, KubeTransient } from './kubeFailures';
 import { runLabelSelector } from './manifests';
-import type { ApiResourceType, KubeClient, KubeObject } from './types';
+import type { ApiResourceType, KubeClient, KubeObject } from './kubeObjects';
 import { pause } from './wait';
 
 export interface ResetOptions {

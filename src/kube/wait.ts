@@ -1,6 +1,6 @@
 import { activitySignal, safeHeartbeat } from '../temporal/heartbeat';
-import { KubeTransientError, KubeTransient } from './errors';
-import type { KubeClient, KubeObject } from './types';
+import { KubeTransientError, KubeTransient } from './kubeFailures';
+import type { KubeClient, KubeObject } from './kubeObjects';
 
 export interface WaitTarget {
   apiVersion: string;

@@ -11,7 +11,7 @@ import {
   REQUEST_DURATION_FAMILY,
   type AdmissionCost,
 } from '../analysis/load';
-import type { KubeClient } from '../kube/types';
+import type { KubeClient } from '../kube/kubeObjects';
 
 export const METRICS_PATH = '/metrics';
 const FAMILIES = [ADMISSION_CONTROLLER_FAMILY, ADMISSION_WEBHOOK_FAMILY, REQUEST_DURATION_FAMILY];

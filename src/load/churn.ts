@@ -10,7 +10,7 @@ import type { ChurnEvent } from '../analysis/load';
 import type { WorkloadSpec } from '../config/experiment';
 import type { ChurnProgress, ChurnResult } from '../domain/loadContracts';
 import type { RunScope } from '../kube/manifests';
-import type { KubeClient } from '../kube/types';
+import type { KubeClient } from '../kube/kubeObjects';
 import { churnIndexOf, churnPod, churnPodName, churnSelector } from './churnPods';
 import { operationsDue, runOpenLoop, type LoadClock } from './openLoop';
 import { StartupWatch } from './startupWatch';

@@ -4,7 +4,7 @@
  */
 import type { WorkloadSpec } from '../config/experiment';
 import { runLabels, runLabelSelector, workloadDeployment, type RunScope } from '../kube/manifests';
-import type { KubeObject } from '../kube/types';
+import type { KubeObject } from '../kube/kubeObjects';
 
 /** Marks a churn pod; with the run labels, reset removes every one of them. */
 export const CHURN_LABEL = 'hardenlab.io/churn';

@@ -4,7 +4,7 @@
  * names only a request set and a rate (trust boundary): a run cannot point the worker's traffic elsewhere.
  */
 import { APP_NAME } from '../kube/manifests';
-import type { KubeClient, KubeObject } from '../kube/types';
+import type { KubeClient, KubeObject } from '../kube/kubeObjects';
 
 interface ServiceShape {
   spec?: { ports?: { port?: number }[] };

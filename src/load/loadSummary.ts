@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { POD_PHASES, quantileSummary, type HistogramWindow, type PodPhase, type QuantileSummary } from '../analysis/load';
 import { readChurnRecord } from '../analysis/load/churnRecordFile';
-import type { AdmissionFigure, LoadQuantiles, LoadRunData } from '../analysis/model/types';
+import type { AdmissionFigure, LoadQuantiles, LoadRunData } from '../analysis/model/runData';
 import type { LoadPhaseRecord } from '../domain/loadContracts';
 import type { ArtifactStore } from '../store/artifactStore';
 import { admissionWindowCost } from './apiMetrics';

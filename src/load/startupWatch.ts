@@ -4,7 +4,7 @@
  * reached). A watch the server closes is listed and watched again, so a day-long churn keeps its watch.
  */
 import { podStartup, type PodStartup } from '../analysis/load';
-import type { KubeClient, KubeObject } from '../kube/types';
+import type { KubeClient, KubeObject } from '../kube/kubeObjects';
 
 export interface StartupWatchOptions {
   namespace: string;

@@ -6,7 +6,7 @@
  */
 import { shortHash } from '../domain/naming';
 import { runLabels } from '../kube/manifests';
-import type { KubeObject } from '../kube/types';
+import type { KubeObject } from '../kube/kubeObjects';
 
 export const ACCESS_CONTAINER = 'node-access';
 const POD_SECURITY_ENFORCE = 'pod-security.kubernetes.io/enforce';

@@ -2,7 +2,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterSpec } from '../config/experiment';
 import type { ClusterRef } from '../domain/contracts';
-import type { KubeClient, KubeObject } from '../kube/types';
+import type { KubeClient, KubeObject } from '../kube/kubeObjects';
 
 export async function clusterNodeNames(kube: Pick<KubeClient, 'list'>): Promise<string[]> {
   const names = (await kube.list<KubeObject>('v1', 'Node')).items.map((node) => node.metadata.name).sort();

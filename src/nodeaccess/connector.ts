@@ -6,10 +6,10 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { NodeEntry } from '../config/nodeMap';
-import { failureTypeOf, KubeFailure } from '../kube/errors';
-import type { KubeClient, KubeObject } from '../kube/types';
+import { failureTypeOf, KubeFailure } from '../kube/kubeFailures';
+import type { KubeClient, KubeObject } from '../kube/kubeObjects';
 import { waitForObject, waitTimeout } from '../kube/wait';
-import type { NodeScope, SshConnector, SshSession } from '../ssh/types';
+import type { NodeScope, SshConnector, SshSession } from '../ssh/sessionContract';
 import type { PodExec } from './exec';
 import { accessNamespace, accessPod, accessPodName, accessNamespaceName } from './accessPod';
 import { accessRefusal, type NodeShape } from './nodeFit';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { shellQuote } from '../ssh/shell';
 import { SYSSTAT_KIT_DIR } from '../sampling/sysstatKit';
-import type { SysstatKit } from '../ssh/types';
+import type { SysstatKit } from '../ssh/sessionContract';
 import type { PodExec } from './exec';
 
 /** Where the image carries the kit. */

@@ -1,9 +1,9 @@
 import { KubeconfigProvider } from './kubeconfig';
 import { LinodeProvider } from './linode';
 import { LocalProvider } from './local';
-import type { ClusterProvider, ProviderName } from './types';
+import type { ClusterProvider, ProviderName } from './clusterProvider';
 
-export type { ClusterProvider, ProviderName, Provisioned, ProvisionContext, TeardownContext, TeardownOutcome } from './types';
+export type { ClusterProvider, ProviderName, Provisioned, ProvisionContext, TeardownContext, TeardownOutcome } from './clusterProvider';
 export { KubeconfigProvider, defaultKubeconfigPath } from './kubeconfig';
 export { LocalProvider, type SimApi } from './local';
 export {

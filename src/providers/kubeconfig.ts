@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ClusterProvider, Provisioned, ProvisionContext, TeardownOutcome } from './types';
+import type { ClusterProvider, Provisioned, ProvisionContext, TeardownOutcome } from './clusterProvider';
 
 /** The kubeconfig kubectl would use: $KUBECONFIG's first entry, else ~/.kube/config. */
 export function defaultKubeconfigPath(env: NodeJS.ProcessEnv): string {

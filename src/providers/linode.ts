@@ -6,11 +6,11 @@ import type { ClusterSpec } from '../config/experiment';
 import type { ClusterRef } from '../domain/contracts';
 import { activitySignal, safeHeartbeat } from '../temporal/heartbeat';
 import { pause } from '../kube/wait';
-import type { KubeClient, KubeObject } from '../kube/types';
+import type { KubeClient, KubeObject } from '../kube/kubeObjects';
 import { DEFAULT_LINODE_API_URL, LinodeApi, LinodeFailure, type LkeCluster } from './linodeApi';
 import { deriveNodeMap, NODE_MAP_UNDERIVABLE, writeNodeMap } from './linodeNodeMap';
 import { writePrivateFile } from './privateFile';
-import type { ClusterProvider, Provisioned, ProvisionContext, TeardownContext, TeardownOutcome } from './types';
+import type { ClusterProvider, Provisioned, ProvisionContext, TeardownContext, TeardownOutcome } from './clusterProvider';
 
 type LinodeSpec = ClusterSpec['linode'];
 

@@ -1,4 +1,4 @@
-import type { ClusterProvider, Provisioned, ProvisionContext, TeardownOutcome } from './types';
+import type { ClusterProvider, Provisioned, ProvisionContext, TeardownOutcome } from './clusterProvider';
 
 /** The worker's environment (which the test bed's programs start from) and the bed's data folder. */
 type SimCall = { env: NodeJS.ProcessEnv; home?: string };

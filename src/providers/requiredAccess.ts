@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { KubeFailure } from '../kube/errors';
-import type { AccessQuery, KubeClient } from '../kube/types';
+import { KubeFailure } from '../kube/kubeFailures';
+import type { AccessQuery, KubeClient } from '../kube/kubeObjects';
 
 /** One permission a run needs, and why (for the message when it is missing). */
 export interface RequiredAccess extends AccessQuery {

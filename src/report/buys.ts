@@ -1,4 +1,4 @@
-import type { AttackRecord, ReportModel, RunSummary } from '../analysis/model/types';
+import type { AttackRecord, ReportModel, RunSummary } from '../analysis/model/runData';
 import type { Table } from './tableFormat';
 
 /**

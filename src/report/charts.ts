@@ -1,6 +1,6 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { ReportModel, ScenarioName } from '../analysis/model/types';
+import type { ReportModel, ScenarioName } from '../analysis/model/runData';
 import type { Descriptive } from '../analysis/stats/descriptive';
 
 /** Renders a Vega-Lite spec to an SVG string in Node (no DOM, no network: all data is inline). */

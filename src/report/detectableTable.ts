@@ -4,7 +4,7 @@
  * measured. A difference below it that is "not significant" is not shown to be absent.
  */
 import { detectableRows, inUnit } from '../analysis/model/headlineDetectable';
-import type { ReportModel } from '../analysis/model/types';
+import type { ReportModel } from '../analysis/model/runData';
 import type { Table } from './tableFormat';
 
 export function detectableTables(model: ReportModel): Table[] {

@@ -4,7 +4,7 @@
  * section and its failed checks by resource count; each run collapsed, linked to the tool's raw output and findings
  * file beside the run's artifacts.
  */
-import type { Finding, ReportModel, RunSummary } from '../analysis/model/types';
+import type { Finding, ReportModel, RunSummary } from '../analysis/model/runData';
 import { findingsFileName, rawOutputFileName, type ToolMode, type ToolName } from '../tools/findings';
 import { escapeHtml } from './escape';
 

@@ -1,7 +1,7 @@
 /** The report's first screen in both renderings: the sentences, the trust box and this run beside the thesis. */
 import { duration } from '../analysis/model/firstScreen';
 import { THESIS, thesisFigures, type ThesisFigures } from '../analysis/model/thesis';
-import type { AcrossMetric, ReportModel } from '../analysis/model/types';
+import type { AcrossMetric, ReportModel } from '../analysis/model/runData';
 import { escapeHtml } from './escape';
 import { fmt, type Table } from './tableFormat';
 

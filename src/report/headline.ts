@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { thesisFigures } from '../analysis/model/thesis';
-import type { ReportModel } from '../analysis/model/types';
+import type { ReportModel } from '../analysis/model/runData';
 import { scenarioColors } from './charts';
 
 type HeadlineMetric = 'cpu' | 'memory';

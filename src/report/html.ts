@@ -1,4 +1,4 @@
-import type { ReportModel } from '../analysis/model/types';
+import type { ReportModel } from '../analysis/model/runData';
 import { escapeHtml } from './escape';
 import { findingsHtml } from './findingsSection';
 import { sentencesHtml, thesisTables, trustHtml } from './firstScreenSections';
@@ -96,6 +96,13 @@ export function renderHtml(model: ReportModel, tables: Table[], charts: ChartSec
     `<section class="chart-section page"${c.id ? ` id="${c.id}"` : ''}><h2>${escapeHtml(c.title)}</h2><p ` +
     `class="caption">${escapeHtml(c.caption)}</p><div class="charts">${c.svgs.join('\n')}</div></section>`;
   const headline = charts.find((c) => c.id === 'headline');
+  // Under load the latency quantiles stand beside the sentences that name them, on the first screen too.
+  const latency = charts.find((c) => c.id === 'latency');
+  const figure = (c: ChartSection | undefined) =>
+    c
+      ? `<figure id="${c.id}"><div class="charts">${c.svgs.join('\n')}</div><figcaption class="caption">` +
+        `${escapeHtml(c.caption)}</figcaption></figure>`
+      : '';
   const [setup, thesis] = thesisTables(model);
   const hardening = model.scenarios
     .flatMap((s) => s.runs)
@@ -118,12 +125,8 @@ Scenarios: ${model.scenarios
 <div class="first">
 <div class="answer">
 ${sentencesHtml(model)}
-${
-  headline
-    ? `<figure id="headline"><div class="charts">${headline.svgs.join('\n')}</div><figcaption ` +
-      `class="caption">${escapeHtml(headline.caption)}</figcaption></figure>`
-    : ''
-}
+${figure(headline)}
+${figure(latency)}
 </div>
 ${trustHtml(model)}
 </div>
@@ -131,7 +134,7 @@ ${tableHtml(setup!)}
 ${tableHtml(thesis!)}
 ${model.notes.length ? `<ul class="notes">${model.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : ''}
 ${charts
-  .filter((c) => c !== headline)
+  .filter((c) => c !== headline && c !== latency)
   .map(chartHtml)
   .join('\n')}
 ${section('mean-use')}

@@ -1,11 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ReportModel } from '../analysis/model/types';
+import type { ReportModel } from '../analysis/model/runData';
 import { boxplotSpec, meansSpec, renderSvg, timeSeriesSpec } from './charts';
 import { writeSamplesCsv } from './csv';
 import { renderHtml, type ChartSection } from './html';
 import { renderMarkdown } from './markdown';
 import { headlineSpec } from './headline';
+import { LATENCY_CHARTS, latencySpec } from './latencyChart';
 import { buildTables } from './tables';
 
 export { buildTables } from './tables';
@@ -13,6 +14,7 @@ export type { Table } from './tableFormat';
 export { renderSvg, boxesSpec, boxplotSpec, meansSpec, timeSeriesSpec, downsample, type BoxInput } from './charts';
 export { renderHtml } from './html';
 export { headlineSpec } from './headline';
+export { latencySpec, latencyPoints, LATENCY_CHARTS } from './latencyChart';
 export { renderMarkdown } from './markdown';
 export { writeSamplesCsv } from './csv';
 
@@ -33,6 +35,16 @@ export async function renderCharts(model: ReportModel): Promise<ChartSection[]> 
       svgs: [await renderSvg(headlineSpec(model, 'cpu')), await renderSvg(headlineSpec(model, 'memory'))],
     },
   ];
+  const latency = LATENCY_CHARTS.flatMap((chart) => latencySpec(model, chart) ?? []);
+  if (latency.length)
+    sections.push({
+      id: 'latency',
+      title: 'Under load: latency quantiles per scenario',
+      caption:
+        'Dot: the quantile’s mean over completed repetitions; bar: its 95 % CI, from two repetitions on. Pod creates as the ' +
+        'client timed them; startup from creation to Ready; HTTP from the load generator.',
+      svgs: await Promise.all(latency.map((spec) => renderSvg(spec))),
+    });
   const timeSeries: string[] = [];
   for (let i = 0; i < model.series.length; i++) {
     const run = model.series[i]!;

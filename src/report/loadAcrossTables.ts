@@ -3,7 +3,7 @@
  * cost per scenario, its mean over completed repetitions with a 95 % CI, and the difference from the baseline with
  * its CI and Welch's test, as the CPU and memory figures are judged.
  */
-import type { LoadAcrossMetric, ReportModel } from '../analysis/model/types';
+import type { LoadAcrossMetric, ReportModel } from '../analysis/model/runData';
 import { fmt, pValue, type Table } from './tableFormat';
 
 const ciText = (lower: number | null | undefined, upper: number | null | undefined, digits: number) =>

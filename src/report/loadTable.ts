@@ -5,7 +5,7 @@
  * Where the load ran is said, and what was not run or not achieved stands out.
  */
 import { RATE_TOLERANCE } from '../analysis/load/offeredRate';
-import type { HttpLoadData, LoadQuantiles, ReportModel } from '../analysis/model/types';
+import type { HttpLoadData, LoadQuantiles, ReportModel } from '../analysis/model/runData';
 import { fmt, type Table } from './tableFormat';
 
 const ms = (q: LoadQuantiles | undefined) => (q && q.n > 0 ? `${fmt(q.p50, 1)} / ${fmt(q.p95, 1)} / ${fmt(q.p99, 1)}` : '—');

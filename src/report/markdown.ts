@@ -1,4 +1,4 @@
-import type { ReportModel } from '../analysis/model/types';
+import type { ReportModel } from '../analysis/model/runData';
 import { findingsMarkdown } from './findingsSection';
 import { firstScreenMarkdown, thesisTables } from './firstScreenSections';
 import { numericColumns, type Table } from './tableFormat';

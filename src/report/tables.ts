@@ -1,5 +1,5 @@
 import type { Descriptive } from '../analysis/stats/descriptive';
-import type { ReportModel, RunSummary, SamplerOverheadSummary } from '../analysis/model/types';
+import type { ReportModel, RunSummary, SamplerOverheadSummary } from '../analysis/model/runData';
 import { buysTables } from './buys';
 import { detectableTables } from './detectableTable';
 import { loadAcrossTables } from './loadAcrossTables';

@@ -1,5 +1,5 @@
 /** Pure readers of the node-side scripts' `key=value` output (src/sampling/samplingScripts.ts). */
-import type { NodeIdentity } from '../analysis/model/types';
+import type { NodeIdentity } from '../analysis/model/runData';
 import type { CpuSample, MemorySample, NodeSeries, SamplerOverheadFigures, SamplingGap } from '../domain/samples';
 
 export interface KeyValues {

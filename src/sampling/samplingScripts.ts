@@ -4,7 +4,7 @@
  */
 import { checksumGuard } from '../ssh/privateDir';
 import { shellQuote } from '../ssh/shell';
-import type { Detach } from '../ssh/types';
+import type { Detach } from '../ssh/sessionContract';
 import { printOverhead, recordOverhead, SAMPLER_WRAPPER, SAMPLER_WRAPPER_SHA256 } from './overhead';
 import { findSysstat, SADC_CANDIDATES, type SysstatKitSums } from './sysstatKit';
 import { CGROUP_CPU_FILE, detectCgroupCpu } from './cgroupCpu';

@@ -18,7 +18,7 @@ import {
   type EngineOptions,
   type InstalledEngine,
 } from '../kube/policyEngine/engineInstall';
-import { RUN_LABEL, type KubeClient, type KubeObject } from '../kube/types';
+import { RUN_LABEL, type KubeClient, type KubeObject } from '../kube/kubeObjects';
 
 type Evidence = PacksResult['evidence'][number];
 

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { prototypeKeyProblems } from '../config/ownKeys';
-import { MANAGED_BY_LABEL, RUN_LABEL } from '../kube/types';
+import { MANAGED_BY_LABEL, RUN_LABEL } from '../kube/kubeObjects';
 import type { AttackId, ManifestRef } from '../domain/scenarios';
 import { isExpectedDenialsFile, readExpectedDenials } from './expectedDenials';
 

@@ -5,7 +5,7 @@
  * (so a cluster-scoped policy can bind to it alone).
  */
 import { runLabels, type RunScope } from '../kube/manifests';
-import type { KubeObject } from '../kube/types';
+import type { KubeObject } from '../kube/kubeObjects';
 import type { ScenarioDefinition } from '../domain/scenarios';
 import { manifestDigest, RUN_NAMESPACE_PLACEHOLDER, TEST_USER_PLACEHOLDER, type LoadedPack, type PackManifest } from './packs';
 

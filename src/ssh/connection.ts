@@ -8,12 +8,12 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { NodeEntry } from '../config/nodeMap';
-import { authFailed, SshErrorType, targetOf, transient } from './errors';
+import { authFailed, SshErrorType, targetOf, transient } from './sshFailures';
 import { createHostKeyCheck, type HostKeyOutcome, type HostKeyPolicy } from './hostKeyPolicy';
-import { Ssh2Session } from './sshSession';
-import type { SshConnector, SshSession } from './types';
+import { Ssh2Session } from './ssh2Session';
+import type { SshConnector, SshSession } from './sessionContract';
 
-export type { DownloadResult, ExecOptions, ExecResult, NodeScope, RemoteStat, SshConnector, SshSession } from './types';
+export type { DownloadResult, ExecOptions, ExecResult, NodeScope, RemoteStat, SshConnector, SshSession } from './sessionContract';
 
 export interface Ssh2ConnectorOptions {
   readyTimeoutMs?: number;

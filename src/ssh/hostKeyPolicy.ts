@@ -1,5 +1,5 @@
 import type { ApplicationFailure } from '@temporalio/common';
-import { hostKeyChanged, hostKeyUnknown } from './errors';
+import { hostKeyChanged, hostKeyUnknown } from './sshFailures';
 import {
   appendKnownHost,
   checkHostKey,

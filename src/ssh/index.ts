@@ -1,5 +1,5 @@
 export * from './connection';
-export * from './errors';
+export * from './sshFailures';
 export * from './hostKeyPolicy';
 export * from './knownHosts';
 export * from './nodeMapFile';

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import { transient } from './errors';
-import type { DownloadResult, RemoteStat } from './types';
+import { transient } from './sshFailures';
+import type { DownloadResult, RemoteStat } from './sessionContract';
 
 /** A pass-through stream that counts bytes (from `start`, for resumed transfers) and reports progress. */
 export function byteCounter(start: number, onProgress?: (bytes: number) => void): Transform & { bytes: number } {

@@ -4,7 +4,7 @@
  */
 import type { NodeEntry } from '../config/nodeMap';
 import type { ClusterRef } from '../domain/contracts';
-import type { KubeClient } from '../kube/types';
+import type { KubeClient } from '../kube/kubeObjects';
 
 export interface ToolExecResult {
   code: number | null;

@@ -5,7 +5,7 @@
  */
 import { shortHash } from '../domain/naming';
 import { runLabels } from '../kube/manifests';
-import type { KubeObject } from '../kube/types';
+import type { KubeObject } from '../kube/kubeObjects';
 import { shellCommand } from '../ssh/shell';
 import { kubeBenchArgs, kubeHunterArgs, type KubeBenchTarget } from './toolCommands';
 

@@ -12,7 +12,7 @@ import { repoRoot, cacheDir } from '../../src/config/paths';
 import { experimentSchema } from '../../src/config/experiment';
 import { attackPod, compliantPod, POD_ATTACKS } from '../../src/kube/battery';
 import { workloadDeployment } from '../../src/kube/manifests';
-import type { KubeObject } from '../../src/kube/types';
+import type { KubeObject } from '../../src/kube/kubeObjects';
 import { readToolVersions } from '../../src/tools/install';
 import { tempDir } from '../support/tempDir';
 

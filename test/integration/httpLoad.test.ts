@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createLoadActivities } from '../../activities/load';
 import { REQUEST_SETS } from '../../src/domain/requestSets';
-import type { KubeClient } from '../../src/kube/types';
+import type { KubeClient } from '../../src/kube/kubeObjects';
 import { runHttpLoad } from '../../src/load/httpLoad';
 import { wallClock } from '../../src/load/openLoop';
 import { ArtifactStore } from '../../src/store/artifactStore';

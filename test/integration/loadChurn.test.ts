@@ -12,7 +12,7 @@ import { workloadSchema } from '../../src/config/experiment';
 import type { ClusterRef } from '../../src/domain/contracts';
 import { loadKubeClient } from '../../src/kube/client';
 import { namespaceManifest } from '../../src/kube/manifests';
-import type { KubeClient } from '../../src/kube/types';
+import type { KubeClient } from '../../src/kube/kubeObjects';
 import { admissionWindowCost } from '../../src/load/apiMetrics';
 import { FIRST_ATTEMPT_CATCH_UP_MS, runChurn, type ChurnProgress } from '../../src/load/churn';
 import { churnSelector } from '../../src/load/churnPods';

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { LoadRunData } from '../../src/analysis/model/types';
+import type { LoadRunData } from '../../src/analysis/model/runData';
 import { hardenlabHome } from '../../src/config/paths';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { ExperimentResult } from '../../src/domain/progress';

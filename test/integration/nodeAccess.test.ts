@@ -14,7 +14,7 @@ import { loadKubeClient } from '../../src/kube/client';
 import { waitForNodeReady } from '../../src/kube/wait';
 import { bootIdScript } from '../../src/sampling/samplingScripts';
 import { resetRun } from '../../src/kube/reset';
-import type { KubeObject } from '../../src/kube/types';
+import type { KubeObject } from '../../src/kube/kubeObjects';
 import { accessNamespaceName, accessPodName, createKubeNodeConnector } from '../../src/nodeaccess';
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { loadNodeMap } from '../../src/ssh/nodeMapFile';

@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { testbedAccessImage } from '../../src/config/nodeAccess';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import { loadKubeClient } from '../../src/kube/client';
-import type { KubeObject } from '../../src/kube/types';
+import type { KubeObject } from '../../src/kube/kubeObjects';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { startDevServer } from '../../src/temporal/devServer';
 import { binaryPaths, readVersions, simDown, simUp, type SimUpResult } from '../../src/testbed';

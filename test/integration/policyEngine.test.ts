@@ -16,7 +16,7 @@ import { loadKubeClient } from '../../src/kube/client';
 import { namespaceManifest } from '../../src/kube/manifests';
 import { compliantPod } from '../../src/kube/battery';
 import { resetRun } from '../../src/kube/reset';
-import type { KubeClient } from '../../src/kube/types';
+import type { KubeClient } from '../../src/kube/kubeObjects';
 import { resolveScenarios } from '../../src/scenarios/resolveScenarios';
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { loadNodeMap } from '../../src/ssh/nodeMapFile';
@@ -66,7 +66,7 @@ describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsup
     up = await simUp({ env: process.env, home, instance: ACCESS_INSTANCE, nodes: 'real', log, readyTimeoutMs: 300_000 });
     admin = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
     // The worker's own choice, from the bed's recorded digest (HARDENLAB_HOME is this test's home).
-    const source = defaultPolicyEngine({ ...process.env, HARDENLAB_HOME: home })({ provider: 'local', kubeconfigPath: up.kubeconfigPath });
+    const source = defaultPolicyEngine({ ...process.env, HARDENLAB_HOME: home }, undefined)({ provider: 'local', kubeconfigPath: up.kubeconfigPath });
     if ('unavailable' in source) throw new Error(source.unavailable);
     setup = source;
     expect(setup.image).toMatch(/^docker\.io\/hardenlab\/gatekeeper@sha256:[0-9a-f]{64}$/);

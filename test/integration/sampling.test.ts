@@ -13,7 +13,7 @@ import * as readline from 'node:readline';
 import { ApplicationFailure } from '@temporalio/common';
 import { createSamplingActivities } from '../../activities/sampling';
 import { repoRoot } from '../../src/config/paths';
-import type { NodeIdentity } from '../../src/analysis/model/types';
+import type { NodeIdentity } from '../../src/analysis/model/runData';
 import type { NodeEntry } from '../../src/config/nodeMap';
 import type { NodeSeries, SamplingGap } from '../../src/domain/samples';
 import { Ssh2Connector, type SshConnector, type SshSession } from '../../src/ssh/connection';

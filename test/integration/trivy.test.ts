@@ -12,7 +12,7 @@ import { experimentSchema } from '../../src/config/experiment';
 import type { ClusterRef, ToolRunRequest, ToolRunSummary } from '../../src/domain/contracts';
 import { loadKubeClient } from '../../src/kube/client';
 import { APP_NAME, namespaceManifest, workloadDeployment } from '../../src/kube/manifests';
-import type { KubeClient } from '../../src/kube/types';
+import type { KubeClient } from '../../src/kube/kubeObjects';
 import { Ssh2Connector } from '../../src/ssh';
 import { ArtifactStore } from '../../src/store/artifactStore';
 import type { FindingsDocument } from '../../src/tools/findings';

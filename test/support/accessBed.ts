@@ -1,6 +1,6 @@
 /**
  * The node-access tests' real-node bed: its own network namespace, ports and node addresses, so it may run beside
- * the real-node test's. Its files run one after the other (the realnodes lane runs in band), each with its own home.
+ * the real-node test's (lane nodeaccess beside lane realnodes). Its files run one after the other, each with its own home.
  */
 import { numberedNodes, type SimInstance } from '../../src/testbed';
 

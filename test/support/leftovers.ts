@@ -4,7 +4,7 @@
  */
 import { loadKubeClient } from '../../src/kube/client';
 import { runLabelSelector } from '../../src/kube/manifests';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type KubeClient } from '../../src/kube/types';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type KubeClient } from '../../src/kube/kubeObjects';
 
 export interface LeftoverObject {
   apiVersion: string;

@@ -7,7 +7,7 @@
 import { minimumDetectableFromValues } from '../load/detectable';
 import { effectSize, mannWhitneyU, meanConfidenceInterval, welchTTest } from '../stats/inference';
 import { mean } from '../stats/simpleStatistics';
-import type { AcrossRepetitions } from './types';
+import type { AcrossRepetitions } from './runData';
 
 /** `baseline`: the baseline's values of the same metric; absent for the baseline itself. */
 export function acrossRepetitions(values: number[], baseline: number[] | undefined): AcrossRepetitions {

@@ -17,7 +17,7 @@ import {
   type SamplerOverheadSummary,
   type ScenarioRunData,
   type ScenarioSummary,
-} from './types';
+} from './runData';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SCENARIO_NAME_PATTERN } from '../../domain/scenarios';
-import type { ExperimentData, ScenarioRunData } from './types';
+import type { ExperimentData, ScenarioRunData } from './runData';
 
 /** Collected data that does not match ExperimentData / ScenarioRunData; names the file and the field. */
 export class ExperimentDataError extends Error {

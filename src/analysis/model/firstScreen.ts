@@ -5,7 +5,7 @@
 import { detectableDetail } from './headlineDetectable';
 import { nodeFactsView, sharedHostCheck, type TrustItem } from './hosts';
 import { THESIS } from './thesis';
-import type { AcrossRepetitions, NodeIdentity, RunSummary, ScenarioSummary } from './types';
+import type { AcrossRepetitions, NodeIdentity, RunSummary, ScenarioSummary } from './runData';
 
 export interface ThisRun {
   provider: string | null;

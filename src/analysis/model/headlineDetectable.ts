@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { minimumDetectableDifference, type MinimumDetectable } from '../load/detectable';
 import { sampleStandardDeviation } from '../stats/simpleStatistics';
-import type { AcrossRepetitions, ScenarioSummary } from './types';
+import type { AcrossRepetitions, ScenarioSummary } from './runData';
 
 export const HEADLINE_METRICS = [
   { key: 'cpuMean', label: 'CPU used, mean of node means', unit: 'points', scale: 1, digits: 2 },

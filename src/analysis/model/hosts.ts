@@ -1,4 +1,4 @@
-import type { NodeIdentity } from './types';
+import type { NodeIdentity } from './runData';
 
 export type TrustLevel = 'warn' | 'info' | 'ok';
 

@@ -1,4 +1,4 @@
-export * from './types';
+export * from './runData';
 export { buildReportModel, summarizeRun, type BuildOptions } from './build';
 export {
   ExperimentDataError,

@@ -7,7 +7,7 @@ import { POD_PHASES, type PodPhase } from '../load/latency';
 import { mean } from '../stats/simpleStatistics';
 import { acrossRepetitions } from './across';
 import type { AdmissionFigure, LoadAcrossMetric, LoadMetricGroup, LoadQuantiles, LoadRunData } from './loadTypes';
-import type { RunSummary } from './types';
+import type { RunSummary } from './runData';
 
 interface LoadMetricDefinition {
   key: string;

@@ -1,6 +1,6 @@
 /** The load phase's figures in the report model (issue 27): one run's, and each metric's over repetitions. */
 import type { PodPhase } from '../load/latency';
-import type { AcrossRepetitions } from './types';
+import type { AcrossRepetitions } from './runData';
 
 /** A run's load phase: the churn's rate and latencies (ms), and the API server's admission figures over the load. */
 export interface LoadRunData {

@@ -1,4 +1,4 @@
-import type { Finding } from './types';
+import type { Finding } from './runData';
 
 // kube-hunter's evidence can be the secret itself (a service account token it could read): the report keeps the
 // finding and drops the value. JWTs, bearer/token assignments and long base64 runs are replaced.

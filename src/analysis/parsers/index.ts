@@ -1,11 +1,11 @@
 import type { SysstatFormat } from '../../domain/samples';
 import type { ParseOptions, ParsedSysstat } from './common';
-import { SysstatParseError } from './errors';
+import { SysstatParseError } from './sysstatParseError';
 import { parseSadfCsv } from './sadfCsv';
 import { parseSadfJson } from './sadfJson';
 import { parseSarText } from './sarText';
 
-export { SysstatParseError } from './errors';
+export { SysstatParseError } from './sysstatParseError';
 export type { ParseOptions, ParsedSysstat } from './common';
 export { parseSarText } from './sarText';
 export { parseHeaderDate } from './sarLine';

@@ -10,7 +10,7 @@ import {
   type ParsedSysstat,
   readNumber,
 } from './common';
-import { SysstatParseError } from './errors';
+import { SysstatParseError } from './sysstatParseError';
 
 // sadf prints "2026-11-27 00:00:13 UTC"; with -t the file's local time without a zone; -U/-p print epoch seconds.
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})( UTC)?$/;

@@ -1,6 +1,6 @@
 import type { CpuSample, MemorySample } from '../../domain/samples';
 import { type CpuField, CPU_FIELDS, cpuSample, epochMs, memorySample, type ParseOptions, type ParsedSysstat } from './common';
-import { SysstatParseError } from './errors';
+import { SysstatParseError } from './sysstatParseError';
 
 // sadf -j names (plain -u and -u ALL) for the CpuSample fields.
 const JSON_CPU: Record<CpuField, readonly string[]> = {

@@ -7,7 +7,7 @@ import {
   type ParsedSysstat,
   readNumber,
 } from './common';
-import { SysstatParseError } from './errors';
+import { SysstatParseError } from './sysstatParseError';
 import { clockSeconds, parseHeaderDate, scanDataRow, tokenize } from './sarLine';
 
 // "Linux 6.1.0-18-amd64 (node-1) 	05/12/21 	_x86_64_	(2 CPU)"

@@ -12,7 +12,7 @@ import type { PolicyEngineSetup } from '../../config/policyEngine';
 import { createCa, servingExtensions, signCertificate } from '../../pki/openssl';
 import { compliantPod } from '../battery';
 import { runLabelValue, type RunScope } from '../manifests';
-import { RUN_LABEL, type KubeClient, type KubeObject } from '../types';
+import { RUN_LABEL, type KubeClient, type KubeObject } from '../kubeObjects';
 import {
   certSecret,
   ENGINE_APP,

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { parseAllDocuments } from 'yaml';
 import type { WebhookRoute } from '../../config/policyEngine';
 import { runLabels } from '../manifests';
-import type { KubeObject } from '../types';
+import type { KubeObject } from '../kubeObjects';
 
 /** Upstream's namespace in its install manifest, replaced by the run's engine namespace. */
 const UPSTREAM_NAMESPACE = 'gatekeeper-system';

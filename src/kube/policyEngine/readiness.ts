@@ -3,7 +3,7 @@
  * what is not ready and what the cluster last said about it (a pod's waiting reason, the webhook's last failure).
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { KubeClient, KubeObject } from '../types';
+import type { KubeClient, KubeObject } from '../kubeObjects';
 import { pause, waitForObject, type WaitTarget } from '../wait';
 
 export const ENGINE_NOT_READY = 'PolicyEngineNotReady';

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KubeClient, KubeObject } from '../../kube/types';
+import type { KubeClient, KubeObject } from '../../kube/kubeObjects';
 import { forwardIn, stopForward, type NamespaceBed } from './forwards';
 import type { Log } from '../../process/subprocess';
 

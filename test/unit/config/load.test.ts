@@ -58,6 +58,11 @@ const BAD: { input: unknown; field: string; says: string }[] = [
     says: '"front-page"',
   },
   { input: { load: { http: { requestsPerSecond: 5, url: 'http://10.0.0.1/' } } }, field: 'load.http', says: 'url' },
+  {
+    input: { workload: { serviceType: 'ClusterIP' }, load: { http: { requestsPerSecond: 5 } } },
+    field: 'load.http',
+    says: "is sent from the worker to the app's load-balancer address, so it needs workload.serviceType LoadBalancer (got ClusterIP)",
+  },
 ];
 
 describe('the load design field', () => {

@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { attackPod, compliantPod, POD_ATTACKS, refusedByPolicy } from '../../../src/kube/battery';
-import { KubeTransientError } from '../../../src/kube/errors';
+import { KubeTransientError } from '../../../src/kube/kubeFailures';
 
 const scope = { runId: 'run-1', namespace: 'hl-base-r1-00000000' };
 

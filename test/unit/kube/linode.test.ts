@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { clusterSchema } from '../../../src/config/experiment';
-import type { KubeClient, KubeObject } from '../../../src/kube/types';
+import type { KubeClient, KubeObject } from '../../../src/kube/kubeObjects';
 import { LinodeApi, LinodeFailure, LinodeProvider, LinodeTransientError, lkeClusterLabel, NODE_MAP_UNDERIVABLE, pickAddress, runKubeconfigPath, runNodeMapPath } from '../../../src/providers';
 import { loadNodeMap } from '../../../src/ssh/nodeMapFile';
 import type { ProvisionContext } from '../../../src/providers';

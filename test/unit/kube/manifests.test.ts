@@ -14,7 +14,7 @@ import {
   workloadDeployment,
   workloadService,
 } from '../../../src/kube/manifests';
-import { MANAGED_BY_LABEL, RUN_LABEL, type KubeObject } from '../../../src/kube/types';
+import { MANAGED_BY_LABEL, RUN_LABEL, type KubeObject } from '../../../src/kube/kubeObjects';
 
 const scope = { runId: 'exp-1-baseline-1', namespace: 'hl-exp-1-baseline' };
 const workload = workloadSchema.parse({});

@@ -11,7 +11,7 @@ import { applyPacks } from '../../../src/scenarios/applyPacks';
 import { engineNamespaceOf, upstreamObjects, webhookConfiguration } from '../../../src/kube/policyEngine/engineManifests';
 import { servingCertificate } from '../../../src/kube/policyEngine/engineInstall';
 import { deletionRank } from '../../../src/kube/reset';
-import type { ApiResourceType, KubeClient, KubeObject } from '../../../src/kube/types';
+import type { ApiResourceType, KubeClient, KubeObject } from '../../../src/kube/kubeObjects';
 import { resolveScenarios } from '../../../src/scenarios/resolveScenarios';
 import { tempDir } from '../../support/tempDir';
 

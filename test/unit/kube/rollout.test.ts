@@ -1,5 +1,5 @@
 import { rolledOut } from '../../../src/kube/deploy';
-import type { KubeObject } from '../../../src/kube/types';
+import type { KubeObject } from '../../../src/kube/kubeObjects';
 
 function deployment(spec: number, generation: number, status: Record<string, number>): KubeObject {
   return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', generation }, spec: { replicas: spec }, status };

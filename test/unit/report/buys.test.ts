@@ -3,7 +3,7 @@
  * messages, and what each scenario applied; a user scenario sorts after the presets and gets the thesis's dash.
  */
 import { buildReportModel } from '../../../src/analysis/model/build';
-import type { AttackRecord, ExperimentData } from '../../../src/analysis/model/types';
+import type { AttackRecord, ExperimentData } from '../../../src/analysis/model/runData';
 import { buildTables, renderHtml, renderMarkdown } from '../../../src/report';
 import { fixtureExperiment } from '../analysis/support/fixtures';
 

@@ -7,7 +7,7 @@ import { loadNodeMap } from '../../../src/ssh/nodeMapFile';
 import { probeSysstatScript } from '../../../src/sampling/samplingScripts';
 import type { ExecResult, SshSession } from '../../../src/ssh/connection';
 import { privilegedCommand } from '../../../src/ssh/shell';
-import { isSudoDenied, permissionDenied } from '../../../src/ssh/errors';
+import { isSudoDenied, permissionDenied } from '../../../src/ssh/sshFailures';
 import { ArtifactStore } from '../../../src/store/artifactStore';
 import { tempDir, tempDirSync } from '../../support/tempDir';
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { createConfigActivities } from '../../../activities/config';
 import { hardeningManifests } from '../../../src/kube/manifests';
-import type { KubeObject } from '../../../src/kube/types';
+import type { KubeObject } from '../../../src/kube/kubeObjects';
 import { manifestDigest } from '../../../src/scenarios/packs';
 import { renderManifest, scenarioManifests } from '../../../src/scenarios/render';
 import { resolveScenarios, type ScenarioResolution } from '../../../src/scenarios/resolveScenarios';

@@ -1,4 +1,4 @@
-import type { ApiResourceType, KubeClient, KubeObject, ListOptions } from '../../../src/kube/types';
+import type { ApiResourceType, KubeClient, KubeObject, ListOptions } from '../../../src/kube/kubeObjects';
 import { describeLeftover, leftoverSelector, listRunObjectsWith } from '../../support/leftovers';
 
 const types: ApiResourceType[] = [

@@ -44,7 +44,7 @@ const SELF_CLEANING: Record<string, [lines: number, reason: string]> = {
   'test/integration/validate.test.ts': [2, 'removed in afterAll; the second is inside that folder'],
   'test/unit/badInput/configFiles.test.ts': [1, 'removed in afterAll'],
   'test/unit/config/trust.test.ts': [1, 'removed in afterAll'],
-  'test/unit/kube/errors.test.ts': [1, 'removed in afterAll'],
+  'test/unit/kube/kubeFailures.test.ts': [1, 'removed in afterAll'],
   'test/unit/kube/linode.test.ts': [2, 'made in beforeEach, removed in afterEach'],
   'test/unit/sampling/samplingScripts.test.ts': [2, 'removed in finally'],
   'test/unit/scenarios/resolve.test.ts': [1, 'made in beforeEach, removed in afterEach'],

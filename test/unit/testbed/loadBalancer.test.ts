@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KubeObject } from '../../../src/kube/types';
+import type { KubeObject } from '../../../src/kube/kubeObjects';
 import {
   assignedAddresses,
   loadBalancedServices,

@@ -6,62 +6,15 @@
  *   t.test(c(0.05, 0.061, 0.048), c(0.010, 0.012, 0.011)); t.test(c(0.05, 0.061, 0.048))$conf.int
  */
 import { buildReportModel } from '../../../../src/analysis/model/build';
-import { validateScenarioRunData } from '../../../../src/analysis/model/experimentData';
-import type { AdmissionFigure, ExperimentData, LoadRunData, ScenarioRunData } from '../../../../src/analysis/model/types';
 import { buildTables, renderHtml } from '../../../../src/report';
 import { fixtureExperiment } from '../support/fixtures';
-
-const CREATE_P99: Record<string, number[]> = { baseline: [12.1, 13.4, 11.8], 'best-practices': [15.2, 17.9, 16.3] };
-const POD_SECURITY_MS: Record<string, number[]> = { baseline: [0.01, 0.012, 0.011], 'best-practices': [0.05, 0.061, 0.048] };
-const READY_P99: Record<string, number[]> = { baseline: [2000, 3000, 2000], 'best-practices': [3000, 3000, 4000] };
-
-const figure = (name: string, meanMs: number, count: number): AdmissionFigure => ({
-  ...{ name, count, meanMs },
-  ...{ p50Ms: null, p95Ms: null, p99Ms: null },
-});
-
-function loadOf(scenario: string, k: number): LoadRunData {
-  const quantiles = (p99: number) => ({ n: 60, p50: p99 / 2, p95: p99 * 0.9, p99 });
-  const webhooks = scenario === 'best-practices' ? [figure('validate.policy.example', [2.1, 2.5, 1.9][k]!, 60)] : [];
-  return {
-    churnRunsOn: 'worker',
-    offeredPerMinute: 60,
-    achievedPerMinute: 60,
-    createMs: quantiles(CREATE_P99[scenario]![k]!),
-    deleteMs: quantiles(5 + k),
-    // Older records carry readyMs alone; the newer startupMs wins where both are present.
-    ...(k === 0 ? { readyMs: quantiles(READY_P99[scenario]![k]!) } : { startupMs: { ready: quantiles(READY_P99[scenario]![k]!) } }),
-    admission: {
-      controllers: [figure('PodSecurity', POD_SECURITY_MS[scenario]![k]!, 120 + k), figure('LimitRanger', 0.002, 120)],
-      webhooks,
-      podCreates: figure('pod create', 4 + k, 60),
-    },
-    http: {
-      ...{ runsOn: 'worker', requestSet: 'front-page', offeredPerSecond: 10, achievedPerSecond: 10, due: 600, errors: k },
-      ...{ errorRate: k / 600, generatorCpuSeconds: 0.5, errorSamples: [] },
-      latencyMs: quantiles(scenario === 'baseline' ? 3 + k : 5 + k),
-    },
-    notRun: [],
-  };
-}
-
-/** Baseline and best-practices, three repetitions each, every run with a load phase (through the record's schema). */
-function experiment(): ExperimentData {
-  const data = fixtureExperiment();
-  const runs = data.scenarios.filter((r) => r.scenario !== 'security-tools');
-  const third = runs.filter((r) => r.repetition === 1).map((r) => ({ ...r, repetition: 3 }));
-  const scenarios = [...runs, ...third].map((run: ScenarioRunData) => {
-    const withLoad = { ...run, load: loadOf(run.scenario, run.repetition - 1) };
-    return validateScenarioRunData(JSON.parse(JSON.stringify(withLoad)), 'scenario-data.json');
-  });
-  return { ...data, scenarios };
-}
+import { loadExperiment } from '../support/loadFixture';
 
 const metric = (model: ReturnType<typeof buildReportModel>, scenario: string, key: string) =>
   model.scenarios.find((s) => s.scenario === scenario)!.load!.find((m) => m.key === key)!;
 
 it('pod create p99: the CI over repetitions and the difference from baseline with its CI and Welch p agree with R', () => {
-  const model = buildReportModel(experiment());
+  const model = buildReportModel(loadExperiment());
   const hardened = metric(model, 'best-practices', 'create.p99').across;
   expect(hardened.values).toEqual([15.2, 17.9, 16.3]);
   expect(hardened.ci.lower!).toBeCloseTo(13.0939674931, 8);
@@ -76,7 +29,7 @@ it('pod create p99: the CI over repetitions and the difference from baseline wit
 });
 
 it('admission cost per controller and webhook, against the baseline; a webhook only one scenario has is not compared', () => {
-  const model = buildReportModel(experiment());
+  const model = buildReportModel(loadExperiment());
   const podSecurity = metric(model, 'best-practices', 'controller.PodSecurity');
   expect(podSecurity).toMatchObject({ group: 'controller', label: 'admission controller PodSecurity, mean', countMean: 121 });
   expect(podSecurity.across.vsBaseline!.welch!.lower).toBeCloseTo(0.02507811996894, 10);
@@ -95,7 +48,7 @@ it('admission cost per controller and webhook, against the baseline; a webhook o
 });
 
 it('the report tables each metric and each controller, and the first screen adds the load to each sentence', () => {
-  const model = buildReportModel(experiment());
+  const model = buildReportModel(loadExperiment());
   const tables = buildTables(model);
   const latency = tables.find((t) => t.id === 'load-repetitions')!;
   const createRow = latency.rows.find((r) => r[0] === 'best-practices' && r[1] === 'pod create p99')!;
@@ -123,7 +76,7 @@ it('runs without a load phase have no load figures and no load tables', () => {
 });
 
 it('what the run could have detected: per headline metric and scenario in the report, the largest on the first screen', () => {
-  const model = buildReportModel(experiment());
+  const model = buildReportModel(loadExperiment());
   const table = buildTables(model).find((t) => t.id === 'detectable')!;
   // R: s1 <- sd(bp); s2 <- sd(base); se <- sqrt(s1^2/3 + s2^2/3); df <- (s1^2/3 + s2^2/3)^2 / ((s1^2/3)^2/2 + (s2^2/3)^2/2)
   //    (qt(0.975, df) + qt(0.8, df)) * se   # 3.662863062210 (df 3.36; sd 1.357694, 0.850490)
@@ -148,7 +101,7 @@ it('what the run could have detected: per headline metric and scenario in the re
 });
 
 it('one repetition: what the run could detect cannot be estimated, and the report says why', () => {
-  const data = experiment();
+  const data = loadExperiment();
   const model = buildReportModel({ ...data, scenarios: data.scenarios.filter((r) => r.repetition === 1) });
   expect(model.firstScreen.trust.find((t) => t.id === 'repetitions')!.detail).not.toContain('80 % power');
   const create = buildTables(model).find((t) => t.id === 'detectable')!.rows.find((r) => r[1] === 'pod create p99')!;

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeSeries } from '../../../../src/domain/samples';
-import type { ExperimentData, ScenarioName, ScenarioRunData } from '../../../../src/analysis/model/types';
+import type { ExperimentData, ScenarioName, ScenarioRunData } from '../../../../src/analysis/model/runData';
 import { parseSysstat } from '../../../../src/analysis/parsers';
 import { parseKubeBenchJson } from '../../../../src/tools/kubeBenchReport';
 import { parseKubeHunterJson } from '../../../../src/tools/kubeHunterReport';

@@ -1,6 +1,6 @@
 import type { ClusterSpec } from '../config/experiment';
 import type { ClusterRef } from '../domain/contracts';
-import type { KubeClient } from '../kube/types';
+import type { KubeClient } from '../kube/kubeObjects';
 
 export type ProviderName = ClusterSpec['provider'];
 

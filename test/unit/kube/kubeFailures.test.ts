@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadKubeClient } from '../../../src/kube/client';
-import { classifyKubeError, failureTypeOf, KubeFailure, KubeTransient, KubeTransientError } from '../../../src/kube/errors';
+import { classifyKubeError, failureTypeOf, KubeFailure, KubeTransient, KubeTransientError } from '../../../src/kube/kubeFailures';
 
 const op = { verb: 'apply', resource: 'apps/v1 Deployment "web"', namespace: 'ns1', server: 'https://127.0.0.1:6443', context: 'sim' };
 

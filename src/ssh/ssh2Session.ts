@@ -8,11 +8,11 @@ import { pipeline } from 'node:stream/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client, SFTPWrapper } from 'ssh2';
 import type { NodeEntry } from '../config/nodeMap';
-import { isSudoDenied, permissionDenied, SshErrorType, targetOf, transient } from './errors';
+import { isSudoDenied, permissionDenied, SshErrorType, targetOf, transient } from './sshFailures';
 import type { HostKeyOutcome } from './hostKeyPolicy';
 import { privilegedCommand, shellQuote } from './shell';
 import { byteCounter, resumableDownload } from './transfer';
-import type { DownloadResult, ExecOptions, ExecResult, RemoteStat, SshSession } from './types';
+import type { DownloadResult, ExecOptions, ExecResult, RemoteStat, SshSession } from './sessionContract';
 
 export class Ssh2Session implements SshSession {
   readonly target: string;

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { privilegedCommand, shellQuote } from '../../../src/ssh/shell';
-import { authFailed, hostKeyChanged, hostKeyUnknown, isSudoDenied, permissionDenied, transient } from '../../../src/ssh/errors';
+import { authFailed, hostKeyChanged, hostKeyUnknown, isSudoDenied, permissionDenied, transient } from '../../../src/ssh/sshFailures';
 
 describe('sudo handling', () => {
   it('runs commands directly as root and through sudo -n otherwise, quoted', () => {
