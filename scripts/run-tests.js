@@ -123,7 +123,7 @@ async function main() {
       jest('nodeaccess', ['integration-nodeaccess'], ['--runInBand', '--forceExit']),
     ]);
     status = lanes.find((laneStatus) => laneStatus !== 0) ?? status;
-    // The cgroup v2 proof in a QEMU guest (test/vm/), opt-in (HARDENLAB_VM_TEST=1): 9-14 min more, which a cold CI
+    // The cgroup v2 proof in a QEMU guest (test/vm/), opt-in (HARDENLAB_VM_TEST=1): about 10 min more, which a cold CI
     // run has no room for within 90 min (docs/testbed.md). After the others, so its two busy vCPUs slow none of them.
     // Its guest has a deadline (HARDENLAB_VM_DEADLINE_MINUTES, default 15) inside the lane's own (vmLaneMinutes):
     // past either it fails.
