@@ -23,7 +23,7 @@ import { parseKeyValues } from '../../src/sampling/parse';
 // busy pod to node 2 of two and runs the sampler on both nodes; this file asserts on what the guest wrote.
 // Opt-in with HARDENLAB_VM_TEST=1 (then its own lane in scripts/run-tests.js runs after the others): under TCG it
 // takes many minutes. Past the guest's deadline QEMU is killed and the tests fail.
-const DEADLINE_MS = Number(process.env.HARDENLAB_VM_DEADLINE_MINUTES ?? 15) * 60_000;
+const DEADLINE_MS = Number(process.env.HARDENLAB_VM_DEADLINE_MINUTES ?? 22) * 60_000;
 jest.setTimeout(DEADLINE_MS + 10 * 60_000);
 
 const exec = promisify(execFile);
