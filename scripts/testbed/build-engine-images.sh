@@ -3,7 +3,7 @@
 #   <cache>/engine-images-<key>/push/gatekeeper.tar   docker.io/hardenlab/gatekeeper:<version>: the Gatekeeper manager
 #                                                     built from its Go module (static), on Debian's base files
 #                                                     (base-files, base-passwd's users) and a uid 65532 of its own
-# The test bed pushes push/*.tar to the node network's registry (realnodes.sh registry-up), which records the
+# The test bed pushes push/*.tar to the node network's registry (src/testbed/realnodes/registry.ts), which records the
 # digest it serves the image under; the worker pins the engine's Deployment by it (src/config/policyEngine.ts).
 # Prints the folder on its last line. The key hashes this script, its library and the pinned versions.
 set -euo pipefail

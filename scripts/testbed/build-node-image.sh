@@ -4,7 +4,7 @@
 #   <cache>/node-image-<key>/rootfs
 # The key hashes this script (with its package list) and node-files/, so an edit rebuilds and an unchanged image is reused.
 # Each node gets its own copy (`cp -a`, ~1 s) with its own host keys, machine id and addresses, written by
-# scripts/testbed/realnodes.sh when the node is created: nothing node-specific lives in the image.
+# src/testbed/realnodes/nodeCreate.ts when the node is created: nothing node-specific lives in the image.
 #
 # Prints the rootfs path on its last line. Needs root (mmdebstrap's root mode keeps file ownership).
 set -euo pipefail

@@ -11,7 +11,7 @@
 #     nginxinc/nginx-unprivileged:1.27-alpine    the hardened runs' image: the same nginx as uid 101 on port 8080
 #     hardenlab/node-access:1                    the access pod's image: busybox's nsenter, and a portable sysstat for
 #                                                nodes without one (src/nodeaccess/sysstatKitCopy.ts); pinned by the digest
-#                                                the registry gives it (realnodes.sh registry-up records it)
+#                                                the registry gives it (src/testbed/realnodes/registry.ts records it)
 # Prints the folder on its last line. The key hashes this script and its library, so an edit rebuilds.
 set -euo pipefail
 

@@ -8,7 +8,7 @@
 #   <cache>/tool-images-<key>/push/kube-hunter.tar  docker.io/aquasec/kube-hunter:<version>: Debian's python3 and the
 #                                                   packages of the worker's kube-hunter virtualenv (same Python
 #                                                   3.11, so its compiled netifaces loads), entry point kube-hunter
-# The test bed pushes push/*.tar to the node network's registry (realnodes.sh registry-up). Prints the folder on
+# The test bed pushes push/*.tar to the node network's registry (src/testbed/realnodes/registry.ts). Prints the folder on
 # its last line. The key hashes this script, its library and the tools' pinned versions.
 set -euo pipefail
 

@@ -216,7 +216,8 @@ export const experimentSchema = z
           `least ${Math.ceil(cfg.window.durationSeconds / MAX_HEALTH_CHECKS_PER_WINDOW)}, got ${cfg.window.healthCheckSeconds}`,
       });
     }
-    for (const issue of loadIssues(cfg.load, cfg.window.durationSeconds, cfg.workload.serviceType)) ctx.addIssue({ code: 'custom', ...issue });
+    const load = loadIssues(cfg.load, cfg.window.durationSeconds, cfg.workload.serviceType);
+    for (const issue of load) ctx.addIssue({ code: 'custom', ...issue });
     if (cfg.workload.scaleTo < cfg.workload.replicas) {
       ctx.addIssue({ code: 'custom', path: ['workload', 'scaleTo'], message: 'must be at least workload.replicas' });
     }

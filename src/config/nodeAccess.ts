@@ -31,7 +31,7 @@ export function testbedAccessImage(simDir: string): string | undefined {
 
 /**
  * An image (docker.io/<repo>:<tag>) as a real-node test bed's registry serves it, pinned by the digest the registry gave
- * it at push (realnodes.sh registry-up records it); undefined when no such bed has pushed it.
+ * it at push (src/testbed/realnodes/registry.ts records it); undefined when no such bed has pushed it.
  */
 export function testbedServedImage(simDir: string, image: string): string | undefined {
   const file = path.join(simDir, 'real', 'registry', 'digests', image.replace(/^docker\.io\//, '').replace(/[/:]/g, '_'));

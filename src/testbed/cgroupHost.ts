@@ -44,7 +44,7 @@ export interface Missing {
 
 export type CgroupVerdict = { ok: true; plan: CgroupPlan } | { ok: false; hierarchy?: Hierarchy; missing: Missing[] };
 
-/** The v1 controllers realnodes.sh gives each node a cgroup in (its CONTROLLERS). */
+/** The v1 controllers each real node gets a cgroup in (realnodes/cgroupV1.ts). */
 export const V1_CONTROLLERS = ['cpu', 'cpuacct', 'memory', 'pids', 'cpuset', 'blkio', 'devices', 'freezer'] as const;
 /** The v2 controllers a node's subtree needs: cpu.max, memory.max, pids.max. */
 export const V2_CONTROLLERS = ['cpu', 'memory', 'pids'] as const;
@@ -207,7 +207,7 @@ function v2Verdict(facts: CgroupHostFacts, root: CgroupMount, missing: Missing[]
 }
 
 /**
- * The decision. cgroup v1 (every controller realnodes.sh uses mounted at /sys/fs/cgroup/<name>) keeps today's
+ * The decision. cgroup v1 (every controller realnodes/cgroupV1.ts uses mounted at /sys/fs/cgroup/<name>) keeps today's
  * path, hybrid hosts included; a unified host (cgroup2 at /sys/fs/cgroup) takes the v2 path.
  */
 export function decideCgroupHost(facts: CgroupHostFacts): CgroupVerdict {

@@ -65,13 +65,3 @@ export function realNodeSize(layout: SimLayout): { cpuMilli: number; memoryBytes
     registryPort: config?.registry.port ?? DEFAULT_REGISTRY_PORT,
   };
 }
-
-/** What realnodes.sh needs of the configuration (realNodeSize), as its environment. */
-export function realNodeSizeEnv(layout: SimLayout): { HL_NODE_CPU_MILLI: string; HL_NODE_MEMORY_BYTES: string; HL_REGISTRY_PORT: string } {
-  const size = realNodeSize(layout);
-  return {
-    HL_NODE_CPU_MILLI: String(size.cpuMilli),
-    HL_NODE_MEMORY_BYTES: String(size.memoryBytes),
-    HL_REGISTRY_PORT: String(size.registryPort),
-  };
-}

@@ -4,11 +4,12 @@ import writeFileAtomic from 'write-file-atomic';
 import type { SimLayout } from './layout';
 import { describeMissing, type CgroupPlan } from './cgroupHost';
 import { detectCgroupHost } from './cgroupHostRecord';
+import type { NodeCgroupMode } from './realnodes/nodeBed';
 
 /**
  * The real nodes' cgroups: which hierarchy and delegation a test bed uses (decided by cgroupHost.ts when it
- * starts, kept in its folder so status and stop use the same), the environment that tells realnodes.sh, and
- * each node's CPU and memory use read from its cgroup.
+ * starts, kept in its folder so status and stop use the same), the mode realnodes/ makes them in, and each
+ * node's CPU and memory use read from its cgroup.
  */
 
 function planFile(layout: SimLayout): string {
@@ -43,11 +44,11 @@ export function realNodesOnCgroupV1(layout: SimLayout): boolean {
   return !plan || plan.delegation === 'v1-by-hand';
 }
 
-/** realnodes.sh's HL_CGROUP_MODE and HL_CGROUP_ROOT. */
-export function cgroupScriptEnv(layout: SimLayout): Record<string, string> {
+/** How each node of the bed gets its cgroups (realnodes/nodeBed.ts): v1 for a folder without a plan too. */
+export function nodeCgroupMode(layout: SimLayout): NodeCgroupMode {
   const plan = readCgroupPlan(layout);
-  if (!plan || realNodesOnCgroupV1(layout)) return { HL_CGROUP_MODE: 'v1' };
-  return { HL_CGROUP_MODE: plan.delegation, HL_CGROUP_ROOT: plan.cgroupRoot };
+  if (!plan || plan.delegation === 'v1-by-hand') return { mode: 'v1' };
+  return { mode: plan.delegation, root: plan.cgroupRoot };
 }
 
 function readNumber(file: string): number | undefined {

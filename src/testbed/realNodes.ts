@@ -8,11 +8,15 @@ import { knownHostsLine } from './testbedManifests';
 import { ownedPid, readPidFile, run, tcpGreeting, waitFor, type Log } from '../process/subprocess';
 import { describeMissing } from './cgroupHost';
 import { detectCgroupHost } from './cgroupHostRecord';
-import { cgroupScriptEnv, nodeCgroupUsage, realNodesOnCgroupV1 } from './realNodeCgroups';
-import { realNodeSize, realNodeSizeEnv } from './configInForce';
+import { nodeCgroupMode, nodeCgroupUsage, realNodesOnCgroupV1 } from './realNodeCgroups';
+import { realNodeSize } from './configInForce';
 import { kubeletSigningState, writeNodeKubelet } from './realnodes/kubeletSetup';
 import { nodeIp, reservedCpuMilli } from './realnodes/kubeletFiles';
-import { bedNetworkUp } from './realnodes/network';
+import { bedNetworkDown, bedNetworkUp } from './realnodes/network';
+import type { NodeBed } from './realnodes/nodeBed';
+import { createNode } from './realnodes/nodeCreate';
+import { nodeStart, nodeStop, removeNodeCgroupParents } from './realnodes/nodeLifecycle';
+import { registryUp } from './realnodes/registry';
 import { forwardIn } from './realnodes/forwards';
 import { readNamespaceEvidence } from './realnodes/namespaceEvidence';
 import { loadBalancerDown, loadBalancerUp as startLoadBalancer } from './realnodes/loadBalancerProcess';
@@ -20,23 +24,22 @@ import { loadBalancerDown, loadBalancerUp as startLoadBalancer } from './realnod
 /**
  * Real nodes: Debian system containers (systemd-nspawn + lxcfs) with their own cgroups (default 1 CPU, 2 GiB) and
  * network namespace, on a bridge inside a network namespace the test bed creates and closes. The privileged
- * plumbing is scripts/testbed/realnodes.sh and, as it moves to TypeScript, realnodes/; this module drives both.
+ * plumbing is realnodes/ (one job a file); this module drives it for a test bed's layout.
  */
-export const realNodesScript = path.join(repoRoot, 'scripts', 'testbed', 'realnodes.sh');
 export const nodeImageScript = path.join(repoRoot, 'scripts', 'testbed', 'build-node-image.sh');
 export const nodeImagesScript = path.join(repoRoot, 'scripts', 'testbed', 'build-node-images.sh');
 export const toolImagesScript = path.join(repoRoot, 'scripts', 'testbed', 'build-tool-images.sh');
 
-/** The bridge inside the namespace that every node's veth joins (realnodes.sh creates it). */
+/** The bridge inside the namespace that every node's veth joins (realnodes/network.ts creates it). */
 export const SIM_BRIDGE = 'hlbr0';
-/** The bridge's own address: the namespace's end of the API server forward (realnodes.sh's GATEWAY). */
+/** The bridge's own address: the namespace's end of the API server forward, and the registry's. */
 export const SIM_GATEWAY = '10.77.0.1';
 
 export interface RealNodesContext {
   layout: SimLayout;
   cache: string;
   log: Log;
-  /** The launcher's environment, which the scripts start from. */
+  /** The launcher's environment, which the image build scripts start from. */
   env: NodeJS.ProcessEnv;
 }
 
@@ -69,28 +72,12 @@ export function nodeIndex(layout: SimLayout, node: SimNode): number {
   return layout.instance.nodes.findIndex((candidate) => candidate.name === node.name) + 1;
 }
 
-function scriptEnv(ctx: RealNodesContext, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...ctx.env,
-    HL_STATE: realNodesDir(ctx.layout),
-    HL_NS: simNamespace(ctx.layout),
-    HL_BRIDGE: SIM_BRIDGE,
-    HARDENLAB_CACHE: ctx.cache,
-    ...cgroupScriptEnv(ctx.layout),
-    ...realNodeSizeEnv(ctx.layout),
-    ...extra,
-  };
-}
-
-export async function script(
-  ctx: RealNodesContext,
-  args: string[],
-  extra: Record<string, string> = {},
-  timeoutMs = 120_000,
-): Promise<string> {
-  const { stdout, stderr } = await run('bash', [realNodesScript, ...args], { env: scriptEnv(ctx, extra), timeoutMs });
-  for (const line of stderr.split('\n')) if (line.trim()) ctx.log(line);
-  return stdout;
+/** The bed as realnodes/ needs it: folder, namespace, bridge, cgroups, and the node size in force. */
+export function nodeBedOf(layout: SimLayout): NodeBed {
+  const { cpuMilli, memoryBytes, registryPort } = realNodeSize(layout);
+  if (memoryBytes === undefined) throw new Error(`the test bed's configuration in ${layout.simDir} gives real nodes no memory size`);
+  const [state, namespace, cgroups] = [realNodesDir(layout), simNamespace(layout), nodeCgroupMode(layout)];
+  return { state, namespace, bridge: SIM_BRIDGE, gateway: SIM_GATEWAY, cgroups, cpuMilli, memoryBytes, registryPort };
 }
 
 /** Why real nodes cannot run here (each missing piece and what to do: cgroupHost.ts), or undefined when they can (v1 or v2). */
@@ -154,23 +141,21 @@ const SSH_WAIT_MS = 300_000; // at least, for a node's copy and its sshd: 1.3 s 
  */
 export async function realNodesUp(ctx: RealNodesContext, image: string, kubelets?: KubeletSetup, sshWaitMs = SSH_WAIT_MS): Promise<void> {
   const { layout, log } = ctx;
-  const network = { state: realNodesDir(layout), namespace: simNamespace(layout), bridge: SIM_BRIDGE, gateway: SIM_GATEWAY };
-  await bedNetworkUp({ ...network, apiPort: layout.instance.ports.kubeApiserver }, log);
-  if (kubelets && kubelets.registryDirs) await script(ctx, ['registry-up', kubelets.imagesDir, ...kubelets.registryDirs], {}, 600_000);
-  for (const node of layout.instance.nodes) {
-    const index = String(nodeIndex(layout, node));
-    const env = { HL_IMAGE: image, HL_AUTHORIZED_KEYS: layout.authorizedKeysPath };
-    await script(ctx, ['node-create', node.name, index], env, Math.max(SSH_WAIT_MS, sshWaitMs)); // a copy of the image: 1-5 min under TCG
-  }
+  const bed = nodeBedOf(layout);
+  await bedNetworkUp({ ...bed, apiPort: layout.instance.ports.kubeApiserver }, log);
+  if (kubelets && kubelets.registryDirs) await registryUp(bed, [kubelets.imagesDir, ...kubelets.registryDirs], log);
+  const files = { image, authorizedKeys: layout.authorizedKeysPath, copyTimeoutMs: Math.max(SSH_WAIT_MS, sshWaitMs) }; // 1-5 min under TCG
+  for (const node of layout.instance.nodes) await createNode(bed, { name: node.name, index: nodeIndex(layout, node) }, files, ctx.env);
   if (kubelets) await prepareKubelets(ctx, kubelets);
-  const binds: Record<string, string> = kubelets ? { HL_NODE_BIN: kubelets.kubeletDir, HL_IMAGES: kubelets.imagesDir } : {};
-  if (kubelets?.kubeHunterSitePackages) binds.HL_KUBE_HUNTER = kubelets.kubeHunterSitePackages;
+  const folders = kubelets
+    ? { kubeletDir: kubelets.kubeletDir, imagesDir: kubelets.imagesDir, kubeHunterSitePackages: kubelets.kubeHunterSitePackages }
+    : {};
   for (const node of layout.instance.nodes) {
     if (realNodeStatus(layout, node).running) continue;
     const index = nodeIndex(layout, node);
-    await script(ctx, ['node-start', node.name, String(index), node.address], binds);
-    await forwardIn(network, `ssh-${node.name}`, node.address, 22, `${nodeIp(index)}:22`);
-    log(`node ${node.name} started: ${nodeIp(index)} in ${network.namespace}, sshd forwarded from ${node.address}:22`);
+    nodeStart(bed, { name: node.name, index, address: node.address }, folders, log);
+    await forwardIn(bed, `ssh-${node.name}`, node.address, 22, `${nodeIp(index)}:22`);
+    log(`node ${node.name} started: ${nodeIp(index)} in ${bed.namespace}, sshd forwarded from ${node.address}:22`);
   }
   for (const node of layout.instance.nodes) {
     await waitFor(
@@ -203,10 +188,12 @@ export async function realNodesDown(ctx: RealNodesContext): Promise<string[]> {
     .filter((node) => realNodeStatus(ctx.layout, node).running)
     .map((node) => `real node ${node.name}`);
   // In parallel: each node shuts down its own systemd (kubelet, containerd, pods) in its own time.
-  await Promise.all(ctx.layout.instance.nodes.map((node) => script(ctx, ['node-stop', node.name], {}, 60_000)));
-  await loadBalancerDown({ state: realNodesDir(ctx.layout), namespace: simNamespace(ctx.layout) });
-  if (fs.existsSync(realNodesDir(ctx.layout)) || fs.existsSync(`/run/netns/${simNamespace(ctx.layout)}`)) {
-    await script(ctx, ['net-down'], {}, 60_000);
+  const bed = nodeBedOf(ctx.layout);
+  await Promise.all(ctx.layout.instance.nodes.map((node) => nodeStop(bed, node.name)));
+  await loadBalancerDown(bed);
+  if (fs.existsSync(bed.state) || fs.existsSync(`/run/netns/${bed.namespace}`)) {
+    await bedNetworkDown(bed);
+    removeNodeCgroupParents(bed);
   }
   return stopped;
 }
@@ -281,7 +268,7 @@ export async function prepareKubelets(ctx: RealNodesContext, setup: KubeletSetup
     if (signing === 'current') continue;
     if (signing === 'resign' && realNodeStatus(layout, node).running) {
       ctx.log(`real node ${node.name}: certificates signed again for the new cluster CA; restarting it`);
-      await script(ctx, ['node-stop', node.name], {}, 60_000);
+      await nodeStop(nodeBedOf(layout), node.name);
     }
     const { name } = node;
     const [index, nodeCount, apiPort] = [nodeIndex(layout, node), layout.instance.nodes.length, layout.instance.ports.kubeApiserver];

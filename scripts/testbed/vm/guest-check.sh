@@ -91,7 +91,7 @@ node -e 'const fs = require("node:fs"); const s = require("/mnt/repo/dist/src/sa
   }' "${nodes[@]%% *}" || exit
 sampler() { on_node "$3" sh <"/root/hl/sampler/$1-$2"; }
 for entry in "${nodes[@]}"; do sampler "${entry%% *}" start "${entry#* }" >"$out/sampler-start-${entry%% *}.txt" 2>&1 || exit; done
-# usage_usec of each node's cgroup (the path realnodes-cgroup2.sh recorded) and the time: CPU the node used, as
+# usage_usec of each node's cgroup (the path src/testbed/realnodes/cgroupV2.ts recorded) and the time: CPU the node used, as
 # the host's cgroup v2 accounts it, whatever the node's own /proc/stat says.
 cgroup_usage() {
   local entry name

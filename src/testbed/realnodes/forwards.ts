@@ -6,12 +6,12 @@ import { isAlive, ownedPid, run, spawnDetached, stopProcess, waitFor } from '../
 /**
  * The forwards between host loopback and the closed network namespace: two socat processes joined by a unix socket
  * (one on each side), so no link and no route ever joins the namespace to the host. The pid files, sockets and logs
- * are the ones realnodes.sh uses for its own forwards (net-down stops every fwd-*.pid it finds).
+ * are named fwd-<name>-host and fwd-<name>-ns (network.ts's bedNetworkDown stops every fwd-*.pid it finds).
  */
 export interface NamespaceBed {
-  /** The real nodes' state folder (realnodes.sh's HL_STATE); every process started here names it on its command line. */
+  /** The real nodes' state folder; every process started here names it on its command line. */
   state: string;
-  /** The network namespace (realnodes.sh's HL_NS). */
+  /** The bed's network namespace. */
   namespace: string;
 }
 
@@ -47,9 +47,17 @@ function logTail(bed: NamespaceBed, name: string): string {
 
 /**
  * Waits until the process itself listens on address:port: another process that bound the port first would otherwise
- * receive what is forwarded. Fails at once when the process exits (the port is taken, say).
+ * receive what is forwarded. Fails at once when the process exits (the port is taken, say). `inside`: the listener is
+ * in the bed's namespace; `timeoutMs`: how long it may take to listen.
  */
-async function awaitListener(bed: NamespaceBed, name: string, pid: number, address: string, port: number, inside = false): Promise<void> {
+export async function awaitListener(
+  bed: NamespaceBed,
+  name: string,
+  pid: number,
+  address: string,
+  port: number,
+  { inside = false, timeoutMs = 10_000 }: { inside?: boolean; timeoutMs?: number } = {},
+): Promise<void> {
   let listing = '';
   const outcome = await waitFor(
     `the forward ${name} (pid ${pid}) to listen on ${address}:${port}`,
@@ -61,7 +69,7 @@ async function awaitListener(bed: NamespaceBed, name: string, pid: number, addre
       const listens = listing.split('\n').some((line) => line.includes(` ${address}:${port} `) && line.includes(`pid=${pid},`));
       return listens ? 'listens' : undefined;
     },
-    10_000,
+    timeoutMs,
     100,
   ).catch((error: Error) => {
     throw new Error(`${error.message}${listing ? `; listening: ${listing.trim().split('\n').slice(0, 2).join(' | ')}` : ''}`);
@@ -105,7 +113,7 @@ export async function forwardOut(bed: NamespaceBed, name: string, address: strin
     await waitFor(`the forward socket ${socket}`, socketReady, 5_000, 100);
     const inside = [`--net=${netnsPath(bed)}`, 'socat', `TCP-LISTEN:${port},bind=${address},fork,reuseaddr`, `UNIX-CONNECT:${socket}`];
     const pid = spawnInBed(bed, `fwd-${name}-ns`, 'nsenter', inside);
-    await awaitListener(bed, `fwd-${name}-ns`, pid, address, port, true);
+    await awaitListener(bed, `fwd-${name}-ns`, pid, address, port, { inside: true });
   } catch (error) {
     await stopForward(bed, name);
     throw error;

@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { run, waitFor, type Log } from '../../process/subprocess';
-import { forwardAlive, forwardOut, netnsPath, spawnInBed, stopForward, type NamespaceBed } from './forwards';
+import { forwardAlive, forwardOut, netnsPath, pidsDir, spawnInBed, stopBedProcess, stopForward, type NamespaceBed } from './forwards';
 
 /**
  * The real nodes' network: a namespace of the bed's own with a bridge the nodes join, lxcfs (each node's /proc view
  * of its own cgroup limits), and the API server's forward into it. The namespace gets no link to the host's (no veth
  * out, no default route, no NAT, forwarding off): the host reaches it only through forwards.ts's unix sockets.
+ * bedNetworkDown undoes it with the registry, once the nodes are off.
  */
 export interface BedNetwork extends NamespaceBed {
   bridge: string;
@@ -65,4 +66,16 @@ export async function bedNetworkUp(bed: BedNetwork, log: Log): Promise<void> {
   if (await forwardAlive(bed, 'api')) return;
   await stopForward(bed, 'api');
   await forwardOut(bed, 'api', bed.gateway, bed.apiPort, `127.0.0.1:${bed.apiPort}`);
+}
+
+/** Stops every forward, the registry and lxcfs, and deletes the namespace (net-down). */
+export async function bedNetworkDown(bed: NamespaceBed): Promise<void> {
+  const forwards = fs.existsSync(pidsDir(bed)) ? fs.readdirSync(pidsDir(bed)).filter((file) => /^fwd-.*\.pid$/.test(file)) : [];
+  for (const file of forwards) await stopBedProcess(bed, file.slice(0, -'.pid'.length), 2_000);
+  await stopBedProcess(bed, 'registry', 5_000);
+  await stopBedProcess(bed, 'lxcfs', 10_000);
+  const lxcfs = path.join(bed.state, 'lxcfs');
+  if (await isMountpoint(lxcfs)) await run('umount', ['-l', lxcfs]);
+  if (fs.existsSync(netnsPath(bed))) await run('ip', ['netns', 'del', bed.namespace]);
+  fs.rmSync(path.join(bed.state, 'fwd'), { recursive: true, force: true });
 }

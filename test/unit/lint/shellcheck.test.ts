@@ -24,12 +24,12 @@ const scripts = [...shellScripts(path.join(repoRoot, 'scripts')), path.join(repo
   path.relative(repoRoot, file),
 );
 
-test('finds the scripts: the test bed, set-up, node files and CI', () => {
+test('finds the scripts: the image builds, set-up, node files and CI', () => {
   expect(scripts).toEqual(
     expect.arrayContaining([
       'scripts/setup.sh',
-      'scripts/testbed/realnodes.sh',
-      'scripts/testbed/realnodes-node.sh',
+      'scripts/testbed/build-node-image.sh',
+      'scripts/testbed/build-node-images.sh',
       'scripts/testbed/node-files/usr/local/sbin/hardenlab-node-prepare',
       '.ci/run',
     ]),

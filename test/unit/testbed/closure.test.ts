@@ -2,7 +2,7 @@ import { closureViolations, parseNamespaceEvidence, type NamespaceEvidence } fro
 import { run } from '../../../src/process/subprocess';
 import { readNamespaceEvidence } from '../../../src/testbed/realnodes/namespaceEvidence';
 
-/** A closed namespace as realnodes.sh reports it: loopback, the bridge, one node's veth on it. */
+/** A closed namespace as namespaceEvidence.ts reports it: loopback, the bridge, one node's veth on it. */
 function closed(): NamespaceEvidence {
   return {
     namespace: 'hardenlab-x',

@@ -9,7 +9,8 @@ import { clusterComponents } from '../../../src/testbed/kwokCluster';
 import { simLayout } from '../../../src/testbed/layout';
 import { nodeHostStatus } from '../../../src/testbed/nodeHosts';
 import { isAlive, ownedPid, run, sleep } from '../../../src/process/subprocess';
-import { realNodesScript, realNodeStatus } from '../../../src/testbed/realNodes';
+import { realNodeStatus } from '../../../src/testbed/realNodes';
+import { nodeStop } from '../../../src/testbed/realnodes/nodeLifecycle';
 import { withSimLock } from '../../../src/testbed/simLock';
 import { tempDirSync } from '../../support/tempDir';
 
@@ -48,15 +49,13 @@ describe('pid files naming a reused pid', () => {
     expect(realNodeStatus(layout, node).running).toBe(false);
   });
 
-  test('realnodes.sh node-stop removes the stale pid files but leaves the process they name alone', async () => {
+  test('a node stop removes the stale pid files but leaves the process they name alone', async () => {
     const state = tempDirSync('hardenlab-realstate-');
     fs.mkdirSync(path.join(state, 'pids'));
     for (const name of ['node-n1', 'fwd-ssh-n1-host', 'fwd-kubelet-n1-ns'])
       fs.writeFileSync(path.join(state, 'pids', `${name}.pid`), `${foreign.pid}\n`);
-    await run('bash', [realNodesScript, 'node-stop', 'n1'], {
-      env: { ...process.env, HL_STATE: state, HL_NS: `hardenlab-pidtest-${process.pid}` },
-      timeoutMs: 30_000,
-    });
+    const bed = { state, namespace: `hardenlab-pidtest-${process.pid}`, bridge: 'hlbr0', gateway: '10.77.0.1' };
+    await nodeStop({ ...bed, cgroups: { mode: 'v1' }, cpuMilli: 1000, memoryBytes: 2 ** 31, registryPort: 5000 }, 'n1');
     expect(fs.readdirSync(path.join(state, 'pids'))).toEqual([]);
     expect(isAlive(foreign.pid!)).toBe(true);
   });
@@ -75,7 +74,7 @@ describe('run', () => {
     expect(isAlive(child)).toBe(false);
   });
 
-  test('a daemon the command detached with setsid (as realnodes.sh spawns them) outlives the timeout', async () => {
+  test('a daemon the command detached with setsid (as spawnDetached starts them) outlives the timeout', async () => {
     const pidFile = path.join(tempDirSync('hardenlab-run-'), 'daemon.pid');
     await expect(
       run('bash', ['-c', `setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}; sleep 300`], { timeoutMs: 1_000 }),

@@ -10,7 +10,8 @@ import {
   parseTestBedConfig,
   renderTestBedConfig,
 } from '../../../src/testbed/testbedConfig';
-import { configForInstance, readConfigInForce, realNodeSizeEnv, writeConfigInForce } from '../../../src/testbed/configInForce';
+import { configForInstance, readConfigInForce, writeConfigInForce } from '../../../src/testbed/configInForce';
+import { nodeBedOf } from '../../../src/testbed/realNodes';
 import { readNodeKind } from '../../../src/testbed/nodeKind';
 import { renderNodeManifests } from '../../../src/testbed/testbedManifests';
 import { repoRoot } from '../../../src/config/paths';
@@ -97,11 +98,11 @@ describe('the test bed file (kind: TestBed)', () => {
 });
 
 describe('the configuration in force', () => {
-  it('is kept in the sim folder, gives the node kind, and tells realnodes.sh each node size and the registry port', () => {
+  it('is kept in the sim folder, gives the node kind, and gives the real nodes their size and the registry port', () => {
     const layout = simLayout(tempDirSync('hardenlab-testbed-config-'));
     expect([readConfigInForce(layout), readNodeKind(layout)]).toEqual([undefined, undefined]);
     // A folder without one (a test bed started before it was kept) gets the real nodes' defaults.
-    expect(realNodeSizeEnv(layout)).toEqual({ HL_NODE_CPU_MILLI: '1000', HL_NODE_MEMORY_BYTES: String(2 ** 31), HL_REGISTRY_PORT: '5000' });
+    expect(nodeBedOf(layout)).toMatchObject({ cpuMilli: 1000, memoryBytes: 2 ** 31, registryPort: 5000, cgroups: { mode: 'v1' } });
 
     const config = parseTestBedConfig(
       `${header}nodes: {kind: real, count: 2, cpu: 0.75, memory: 1Gi}\nregistry: {port: 5001}\n`,
@@ -111,7 +112,7 @@ describe('the configuration in force', () => {
     writeConfigInForce(layout, config);
     expect(readConfigInForce(layout)).toEqual(config);
     expect(readNodeKind(layout)).toBe('real');
-    expect(realNodeSizeEnv(layout)).toEqual({ HL_NODE_CPU_MILLI: '750', HL_NODE_MEMORY_BYTES: String(2 ** 30), HL_REGISTRY_PORT: '5001' });
+    expect(nodeBedOf(layout)).toMatchObject({ cpuMilli: 750, memoryBytes: 2 ** 30, registryPort: 5001 });
 
     fs.writeFileSync(path.join(layout.simDir, 'testbed.yaml'), `${header}nodes: {count: many}\n`);
     expect(() => readConfigInForce(layout)).toThrow(`${path.join(layout.simDir, 'testbed.yaml')}:3: nodes.count: Invalid input`);
