@@ -12,7 +12,10 @@ describe('the cgroup v2 proof VM: closed by its command line', () => {
     expect(argv.join(' ')).toContain('-drive file=/c/node.img,format=raw,if=virtio,readonly=on -drive file=/o/checkout.img,format=raw,if=virtio,readonly=on');
     expect(argv.join(' ')).toContain('-virtfs local,path=/c,mount_tag=cache,security_model=passthrough,readonly=on');
     expect(argv.join(' ')).toContain('-virtfs local,path=/o,mount_tag=out,security_model=passthrough -nic');
-    expect(argv).toContain(`root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 hardenlab.check=${'a'.repeat(64)}`);
+    expect(argv).toContain(
+      'root=/dev/vda rw console=ttyS0 systemd.unified_cgroup_hierarchy=1 clocksource=tsc tsc=reliable mitigations=off init_on_alloc=0 ' +
+        `systemd.show_status=false hardenlab.check=${'a'.repeat(64)}`,
+    );
   });
 
   it('names every way out: user networking, a tap, a default NIC, sockets for the serial line or monitor, KVM', () => {
