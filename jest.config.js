@@ -20,8 +20,9 @@ const noBed = ['artifacts', 'cli', 'dev', 'gatekeeperPolicies', 'httpLoad', 'rep
 // run side by side (scripts/run-tests.js).
 const faults = [integrationFile('faults')];
 const realNodes = [integrationFile('realNodes')];
-// Node access through the Kubernetes API and the policy engine on real nodes, on a bed of their own: after the real-node test in its lane.
-const nodeAccess = [integrationFile('nodeAccess'), integrationFile('nodeAccessRun'), integrationFile('policyEngine')];
+// Node access through the Kubernetes API, the policy engine and the load phase on real nodes, on a bed of their own:
+// after the real-node test in its lane.
+const nodeAccess = ['nodeAccess', 'nodeAccessRun', 'policyEngine', 'realNodesLoadRun'].map(integrationFile);
 // The cgroup v2 proof: a Debian guest under QEMU (TCG) runs the real-node test bed inside; its own lane, only with
 // HARDENLAB_VM_TEST=1 (scripts/run-tests.js), since under TCG it takes many minutes.
 const vm = ['<rootDir>/test/vm/**/*.test.ts'];

@@ -30,19 +30,25 @@ export async function startWorker(
     dataConverter?: DataConverter;
     workerConfig?: WorkerConfigSource;
     workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption>;
+    /**
+     * Where the local test bed lives (its data folder, HARDENLAB_HOME): the process's environment, as the CLI's
+     * `hardenlab sim` places it, not the run's data folder. The local provider and the policy engine (the digests the
+     * bed's registry recorded) read the same bed.
+     */
+    simEnv?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   // Payloads (and failures) are encrypted when the config names a key file.
   const dataConverter = options.dataConverter ?? (await dataConverterFor(temporal));
   const connection = await NativeConnection.connect(connectionOptions(temporal));
   const store = new ArtifactStore(hardenlabHome(env));
+  const simEnv = options.simEnv ?? process.env;
   const activities = createActivities({
     store,
     ssh: await nodeTransport(options.workerConfig, env),
     kube: (ref) => loadKubeClient(ref),
     kubeAs: (ref, user) => loadKubeClient(ref, { impersonate: user }),
-    // The local test bed is where the CLI's `hardenlab sim` puts it: the process's environment, not the run's data folder.
-    providers: defaultProviders(process.env),
+    providers: defaultProviders(simEnv),
     namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, env),
     toolKube: (ref) => loadToolKubeClient(ref),
     toolBinaries: defaultToolBinaries(env),
@@ -50,7 +56,7 @@ export async function startWorker(
     workerTempDir: os.tmpdir(),
     env,
     workerConfig: options.workerConfig,
-    policyEngine: defaultPolicyEngine(env),
+    policyEngine: defaultPolicyEngine(simEnv),
   });
   const worker = await createHardenlabWorker({
     connection,
