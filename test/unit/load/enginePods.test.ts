@@ -123,3 +123,28 @@ test('stored readings of both edges become the report’s engine table', async (
   expect(table.rows).toEqual([[run.scenario, `#${run.repetition}`, 'ns-gk', 'gk-a on n1', '3.75', '32', 'n9: down']]);
   expect(buildTables(buildReportModel(fixtureExperiment())).some((t) => t.id === 'engine-cost')).toBe(false);
 });
+
+test('a webhook series the API server kept from an earlier scenario, with no admission in the window, is not this run’s', async () => {
+  const root = tempDirSync('hardenlab-webhook-window-');
+  const store = new ArtifactStore(root);
+  const family = 'apiserver_admission_webhook_admission_duration_seconds';
+  const series = (name: string, count: number, sum: number) => {
+    const labels = `name="${name}",operation="CREATE",rejected="false",type="validating"`;
+    return [
+      `${family}_bucket{${labels},le="0.005"} 0`,
+      `${family}_bucket{${labels},le="0.025"} ${count}`,
+      `${family}_bucket{${labels},le="+Inf"} ${count}`,
+      `${family}_sum{${labels}} ${sum}`,
+      `${family}_count{${labels}} ${count}`,
+    ];
+  };
+  fs.mkdirSync(path.join(root, 'run', 'load'), { recursive: true });
+  const write = (edge: string, lines: string[]) =>
+    fs.writeFileSync(store.resolve('run', `load/apiserver-metrics.${edge}.txt`), `# TYPE ${family} histogram\n${lines.join('\n')}\n`);
+  write('start', [...series('old.gatekeeper.sh', 15, 0.2), ...series('now.gatekeeper.sh', 5, 0.05)]);
+  write('end', [...series('old.gatekeeper.sh', 15, 0.2), ...series('now.gatekeeper.sh', 15, 0.15)]);
+  const edge = (name: string) => ({ file: `load/apiserver-metrics.${name}.txt`, at: 0, lines: 0 });
+  const data = await loadRunData(store, 'run', { notRun: [], metrics: { start: edge('start'), end: edge('end') } });
+  expect(data.error).toBeUndefined();
+  expect(data.admission!.webhooks.map((w) => [w.name, w.count, w.meanMs!.toFixed(6)])).toEqual([['now.gatekeeper.sh', 10, '10.000000']]);
+});
