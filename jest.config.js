@@ -19,8 +19,8 @@ const noBed = ['artifacts', 'cli', 'dev', 'gatekeeperPolicies', 'httpLoad', 'rep
 // apiserver and sshd (a KWOK instance they start); the real-node test boots three system containers. The three
 // run side by side (scripts/run-tests.js).
 const faults = [integrationFile('faults')];
-const realNodes = [integrationFile('realNodes'), integrationFile('realNodesNetworkPolicy')];
-// Node access through the Kubernetes API and the policy engine on real nodes, on a bed of their own: after the real-node test in its lane.
+const realNodes = ['realNodes', 'realNodesNetworkPolicy', 'realNodesLoadRun'].map(integrationFile);
+// Node access through the Kubernetes API and the policy engine on real nodes, on a bed of their own, in a lane beside the real-node tests'.
 const nodeAccess = [integrationFile('nodeAccess'), integrationFile('nodeAccessRun'), integrationFile('policyEngine')];
 // The cgroup v2 proof: a Debian guest under QEMU (TCG) runs the real-node test bed inside; its own lane, only with
 // HARDENLAB_VM_TEST=1 (scripts/run-tests.js), since under TCG it takes many minutes.

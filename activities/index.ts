@@ -84,7 +84,7 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
       namespaceClosureViolations: deps.namespaceClosureViolations,
     }),
     ...createRecordActivities({ store }),
-    ...createLoadActivities({ store, kube, log: logInActivity }),
+    ...createLoadActivities({ store, kube, log: logInActivity, nodes: { connector: deps.ssh, loadNodeMap: deps.loadNodeMap } }),
     buildReport: (req) => report.buildReport(reportInput(req)),
   }, new ExperimentRecords(store.root));
 }

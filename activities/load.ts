@@ -13,9 +13,14 @@ import { REQUEST_SETS } from '../src/domain/requestSets';
 import type { ApiMetricsRequest, ApiMetricsResult, HttpLoadRecord, HttpLoadRequest } from '../src/domain/loadContracts';
 import type { PodChurnRequest, PodChurnResult } from '../src/domain/loadContracts';
 import type { KubeClient } from '../src/kube/kubeObjects';
+import type { NodeMap } from '../src/config/nodeMap';
+import type { SshConnector } from '../src/ssh/sessionContract';
 import { scrapeAdmissionMetrics } from '../src/load/apiMetrics';
 import { emptyChurnProgress, runChurn, type ChurnProgress } from '../src/load/churn';
+import type { PodResourceScrape } from '../src/analysis/load';
+import { readPodResources } from '../src/load/enginePods';
 import { runHttpLoad } from '../src/load/httpLoad';
+import { engineNamespaceOf } from '../src/kube/policyEngine/engineManifests';
 import { appServiceTarget } from '../src/load/httpTarget';
 import { wallClock, type LoadClock } from '../src/load/openLoop';
 import type { ArtifactStore } from '../src/store/artifactStore';
@@ -26,6 +31,8 @@ export interface LoadActivityDeps {
   kube: (ref: ClusterRef) => Promise<KubeClient>;
   clock?: LoadClock;
   log?: (line: string) => void;
+  /** How the worker reaches the nodes (the sampler's transport), to read the policy engine's pods there. */
+  nodes?: { connector: SshConnector; loadNodeMap: (file: string) => Promise<NodeMap> };
 }
 
 export const LOAD_FOLDER = 'load';
@@ -110,11 +117,31 @@ export function createLoadActivities(deps: LoadActivityDeps) {
     };
   }
 
+  async function enginePods(client: KubeClient, req: ApiMetricsRequest): Promise<PodResourceScrape | undefined> {
+    const namespace = engineNamespaceOf(req.namespace);
+    if ((await client.list('v1', 'Pod', { namespace })).items.length === 0) return undefined;
+    const nodeMapPath = req.cluster.nodeMapPath;
+    if (!deps.nodes || !nodeMapPath) return { namespace, samples: [], errors: ['no node map to read its pods on their nodes'] };
+    const nodes = new Map((await deps.nodes.loadNodeMap(nodeMapPath)).nodes.map((n) => [n.name, n]));
+    return readPodResources(client, namespace, { connector: deps.nodes.connector, nodes, runId: req.runId });
+  }
+
   async function scrapeApiMetrics(req: ApiMetricsRequest): Promise<ApiMetricsResult> {
-    const scrape = await scrapeAdmissionMetrics(await deps.kube(req.cluster), clock.now);
+    const client = await deps.kube(req.cluster);
+    const scrape = await scrapeAdmissionMetrics(client, clock.now);
     const file = `${LOAD_FOLDER}/apiserver-metrics.${req.edge}.txt`;
     await deps.store.writeFile(req.artifactKey, file, scrape.text);
-    return { file, at: scrape.at, lines: scrape.text.split('\n').length - 1 };
+    const result: ApiMetricsResult = { file, at: scrape.at, lines: scrape.text.split('\n').length - 1 };
+    // The policy engine's own pods, in a scenario that runs one: what it costs beside what it denies.
+    const engine = await enginePods(client, req).catch((err: unknown) => ({
+      ...{ namespace: engineNamespaceOf(req.namespace), samples: [] },
+      errors: [`its pods could not be read: ${(err as Error).message}`],
+    }));
+    if (engine) {
+      result.enginePods = `${LOAD_FOLDER}/engine-pods.${req.edge}.json`;
+      await deps.store.writeFile(req.artifactKey, result.enginePods, `${JSON.stringify(engine, null, 2)}\n`);
+    }
+    return result;
   }
 
   /**

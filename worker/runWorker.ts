@@ -30,6 +30,12 @@ export async function startWorker(
     dataConverter?: DataConverter;
     workerConfig?: WorkerConfigSource;
     workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption>;
+    /**
+     * Where the local test bed lives (its data folder, HARDENLAB_HOME): the process's environment, as the CLI's
+     * `hardenlab sim` places it, not the run's data folder. The local provider and the policy engine (the digests the
+     * bed's registry recorded) read the same bed.
+     */
+    simEnv?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   // Payloads (and failures) are encrypted when the config names a key file.
@@ -39,13 +45,13 @@ export async function startWorker(
   // `hardenlab dev` looks its config up per run (a function): its worker serves the test bed only.
   const configured =
     typeof options.workerConfig === 'function' ? undefined : (options.workerConfig ?? (await loadWorkerConfig(env).catch(() => undefined)));
+  const simEnv = options.simEnv ?? process.env;
   const activities = createActivities({
     store,
     ssh: await nodeTransport(options.workerConfig, env),
     kube: (ref) => loadKubeClient(ref),
     kubeAs: (ref, user) => loadKubeClient(ref, { impersonate: user }),
-    // The local test bed is where the CLI's `hardenlab sim` puts it: the process's environment, not the run's data folder.
-    providers: defaultProviders(process.env),
+    providers: defaultProviders(simEnv),
     namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, env),
     toolKube: (ref) => loadToolKubeClient(ref),
     toolBinaries: defaultToolBinaries(env),
@@ -53,7 +59,7 @@ export async function startWorker(
     workerTempDir: os.tmpdir(),
     env,
     workerConfig: options.workerConfig,
-    policyEngine: defaultPolicyEngine(env, configured?.config.policyEngine),
+    policyEngine: defaultPolicyEngine(simEnv, configured?.config.policyEngine),
   });
   const worker = await createHardenlabWorker({
     connection,

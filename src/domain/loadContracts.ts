@@ -63,6 +63,8 @@ export interface ApiMetricsResult {
   file: string;
   at: number;
   lines: number;
+  /** The policy engine's pods as their kubelets measured them at this edge (JSON, a PodResourceScrape), when it runs. */
+  enginePods?: string;
 }
 
 export interface HttpLoadRequest extends ScopedRequest {

@@ -4,9 +4,10 @@
  * Security's admissions) from the two /metrics scrapes.
  */
 import { readFile } from 'node:fs/promises';
-import { POD_PHASES, quantileSummary, type HistogramWindow, type PodPhase, type QuantileSummary } from '../analysis/load';
+import { POD_PHASES, podResourceCost, quantileSummary, type HistogramWindow, type PodPhase } from '../analysis/load';
+import type { PodResourceScrape, QuantileSummary } from '../analysis/load';
 import { readChurnRecord } from '../analysis/load/churnRecordFile';
-import type { AdmissionFigure, LoadQuantiles, LoadRunData } from '../analysis/model/runData';
+import type { AdmissionFigure, EnginePodsData, LoadQuantiles, LoadRunData } from '../analysis/model/runData';
 import type { LoadPhaseRecord } from '../domain/loadContracts';
 import type { ArtifactStore } from '../store/artifactStore';
 import { admissionWindowCost } from './apiMetrics';
@@ -65,13 +66,35 @@ export async function loadRunData(store: ArtifactStore, key: string, load: LoadP
       if (podSecurity) data.podSecurity = { admissions: podSecurity.count, meanMs };
       data.admission = {
         controllers: cost.controllers.map(inMilliseconds),
-        webhooks: cost.webhooks.map(inMilliseconds),
+        // The API server keeps a webhook's series after its configuration is gone: one that judged nothing in this
+        // window (an earlier scenario's engine) is not this run's.
+        webhooks: cost.webhooks.filter((w) => w.count > 0).map(inMilliseconds),
         podCreates: cost.podCreates[0] ? inMilliseconds(cost.podCreates[0]) : null,
       };
     } catch (err) {
       errors.push(`the API server's metrics could not be read: ${(err as Error).message}`);
     }
   }
+  const engine = await engineCost(store, key, load);
+  if (engine) data.engine = engine;
   if (errors.length > 0) data.error = errors.join('; ');
   return data;
+}
+
+/** The policy engine's pods over the load window, from the two edges' kubelet readings (when it ran). */
+async function engineCost(store: ArtifactStore, key: string, load: LoadPhaseRecord): Promise<EnginePodsData | undefined> {
+  const files = [load.metrics.start?.enginePods, load.metrics.end?.enginePods];
+  if (files.every((file) => file === undefined)) return undefined;
+  try {
+    const [start, end] = await Promise.all(
+      files.map(async (file) => (file ? (JSON.parse(await readFile(store.resolve(key, file), 'utf8')) as PodResourceScrape) : undefined)),
+    );
+    const namespace = (start ?? end)!.namespace;
+    if (!start || !end) return { namespace, pods: [], error: `its pods were read at the window's ${start ? 'start' : 'end'} only` };
+    const { pods, missing } = podResourceCost(start, end);
+    const problems = [...new Set([...start.errors, ...end.errors])].concat(missing);
+    return { namespace, pods, ...(problems.length ? { error: problems.join('; ') } : {}) };
+  } catch (err) {
+    return { namespace: '', pods: [], error: `the engine's pod readings could not be read: ${(err as Error).message}` };
+  }
 }

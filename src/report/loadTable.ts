@@ -5,7 +5,7 @@
  * Where the load ran is said, and what was not run or not achieved stands out.
  */
 import { RATE_TOLERANCE } from '../analysis/load/offeredRate';
-import type { HttpLoadData, LoadQuantiles, ReportModel } from '../analysis/model/runData';
+import type { HttpLoadData, LoadQuantiles, LoadRunData, ReportModel } from '../analysis/model/runData';
 import { fmt, type Table } from './tableFormat';
 
 const ms = (q: LoadQuantiles | undefined) => (q && q.n > 0 ? `${fmt(q.p50, 1)} / ${fmt(q.p95, 1)} / ${fmt(q.p99, 1)}` : '—');
@@ -55,6 +55,39 @@ export function loadTables(model: ReportModel): Table[] {
         [load.rateMessage, load.http && httpRateMessage(load.http), load.error, ...load.notRun].filter(Boolean).join('; ') || '—',
       ]),
       alert: /offered rate not achieved|not send|not sent|could not be read/,
+    },
+    ...engineTables(runs),
+  ];
+}
+
+/**
+ * The policy engine's own cost (issue 28), beside the attacks it denies (What it buys) and its webhook's admission
+ * cost: each of its pods' CPU and working set on its node over the load window, as that node's kubelet measured it.
+ */
+function engineTables(runs: { scenario: string; run: { repetition: number }; load: LoadRunData }[]): Table[] {
+  const withEngine = runs.filter((r) => r.load.engine);
+  if (withEngine.length === 0) return [];
+  return [
+    {
+      id: 'engine-cost',
+      title: 'The policy engine’s own cost',
+      caption:
+        'The policy engine’s pods over the load window, on the nodes they ran on, read from each pod’s cgroup on its node ' +
+        'through the worker’s node access (as the sampler): CPU as a share of one core (the cgroup’s CPU counter over the ' +
+        'node’s own clock at the window’s edges) and the working set (usage less inactive file pages, mean of the two edges). ' +
+        'The nodes carry it on top of the workload; the webhook’s share of admission time is in “Admission cost per ' +
+        'controller and webhook”.',
+      columns: ['Scenario', 'Run', 'Namespace', 'Pod', 'CPU, % of one core', 'Working set, MiB', 'Notes'],
+      rows: withEngine.flatMap(({ scenario, run, load }) => {
+        const engine = load.engine!;
+        const notes = engine.error ?? '—';
+        if (engine.pods.length === 0) return [[scenario, `#${run.repetition}`, engine.namespace || '—', '—', '—', '—', notes]];
+        return engine.pods.map((pod) => [
+          ...[scenario, `#${run.repetition}`, engine.namespace, `${pod.pod} on ${pod.node}`],
+          ...[fmt(pod.cpuCores * 100, 2), fmt(pod.memoryMiB, 0), notes],
+        ]);
+      }),
+      alert: /could not|only|gone|not running|did not advance/,
     },
   ];
 }

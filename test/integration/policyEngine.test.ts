@@ -23,6 +23,7 @@ import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 import { simDown, simUp, type SimUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';
 import { ACCESS_INSTANCE } from '../support/accessBed';
+import { engineRemains } from '../support/engineLeftovers';
 import { tempDirSync } from '../support/tempDir';
 
 jest.setTimeout(900_000);
@@ -45,18 +46,6 @@ async function scenarioRequest(runId: string): Promise<{ req: ApplyPacksRequest;
   await admin.apply(namespaceManifest({ runId, namespace }));
   const req = { runId, namespace, cluster, scenario: resolved.definitions[0]!, definitionsKey: 'unused', hardening } as ApplyPacksRequest;
   return { req, packs: resolved.packs };
-}
-
-/** What is left of any engine on the cluster: webhook configurations, Gatekeeper's CRDs, its cluster role. */
-async function engineRemains(): Promise<string[]> {
-  const hooks = (await admin.list('admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration')).items;
-  const crds = (await admin.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition')).items;
-  const roles = (await admin.list('rbac.authorization.k8s.io/v1', 'ClusterRole')).items;
-  return [
-    ...hooks.map((h) => `ValidatingWebhookConfiguration/${h.metadata.name}`),
-    ...crds.filter((c) => c.metadata.name.endsWith('gatekeeper.sh')).map((c) => `CustomResourceDefinition/${c.metadata.name}`),
-    ...roles.filter((r) => r.metadata.name.startsWith('gatekeeper')).map((r) => `ClusterRole/${r.metadata.name}`),
-  ];
 }
 
 describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () => {
@@ -119,7 +108,7 @@ describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsup
     const reset = await resetRun(admin, { runId: req.runId }, { now: Date.now, timeoutMs: 180_000, pollIntervalMs: 1_000, log });
     expect(reset.leftovers).toEqual([]);
     expect(reset.removed.map((r) => r.kind)).toEqual(expect.arrayContaining(['ValidatingWebhookConfiguration', 'ConstraintTemplate']));
-    expect(await engineRemains()).toEqual([]);
+    expect(await engineRemains(admin)).toEqual([]);
     expect(await admin.get('v1', 'Namespace', `${req.namespace}-gk`)).toBeNull();
   }
 
@@ -138,7 +127,7 @@ describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsup
 
     const reset = await resetRun(admin, { runId: req.runId }, { now: Date.now, timeoutMs: 180_000, pollIntervalMs: 1_000, log });
     expect(reset.leftovers).toEqual([]);
-    expect(await engineRemains()).toEqual([]);
+    expect(await engineRemains(admin)).toEqual([]);
     const probe = compliantPod({ runId: req.runId, namespace: 'default' }, 'hardenlab-after-engine');
     await expect(admin.create(probe, { dryRun: true })).resolves.toMatchObject({ kind: 'Pod' });
   });

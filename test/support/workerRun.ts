@@ -32,6 +32,8 @@ export interface WorkerRunOptions {
    * Client and worker data converter (otherwise the worker takes it from its config, like production).
    */
   dataConverter?: DataConverter;
+  /** Where the local test bed lives, when not in the process's own data folder (a real-node bed of the test's). */
+  simEnv?: NodeJS.ProcessEnv;
 }
 
 const bounded = <T>(promise: Promise<T>, ms: number, what: string) =>
@@ -48,6 +50,7 @@ export async function startWorkerRun(options: WorkerRunOptions): Promise<WorkerR
     const { worker, connection } = await startWorker(temporal, env, {
       dataConverter: options.dataConverter,
       workflowBundle: sharedWorkflowBundle,
+      simEnv: options.simEnv,
     });
     const running = worker.run();
     const clientConnection = await Connection.connect({ address: server.address });

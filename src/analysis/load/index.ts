@@ -5,3 +5,4 @@ export * from './histograms';
 export * from './latency';
 export * from './offeredRate';
 export * from './promText';
+export * from './podResources';

@@ -71,6 +71,13 @@ const loadRunData = z.object({
   admission: z
     .object({ controllers: z.array(admissionFigure), webhooks: z.array(admissionFigure), podCreates: admissionFigure.nullable() })
     .optional(),
+  engine: z
+    .object({
+      namespace: z.string(),
+      pods: z.array(z.object({ pod: z.string(), node: z.string(), cpuCores: num, memoryMiB: num })),
+      error: z.string().optional(),
+    })
+    .optional(),
   notRun: z.array(z.string()),
   error: z.string().optional(),
 });

@@ -20,6 +20,8 @@ export interface LoadRunData {
   http?: HttpLoadData;
   /** The API server's own histograms over the load window (absent in older records). */
   admission?: AdmissionFigures;
+  /** The policy engine's own pods over the load window, as their nodes' kubelets measured them (a scenario with one). */
+  engine?: EnginePodsData;
   notRun: string[];
   error?: string;
 }
@@ -36,6 +38,21 @@ export interface HttpLoadData {
   /** The generator's own CPU over the load (the worker process's), seconds. */
   generatorCpuSeconds: number;
   errorSamples: string[];
+}
+/** What the policy engine's pods cost their nodes over the load window (the kubelets' /metrics/resource). */
+export interface EnginePodsData {
+  namespace: string;
+  pods: EnginePodCost[];
+  /** Why some or all of it could not be read. */
+  error?: string;
+}
+export interface EnginePodCost {
+  pod: string;
+  node: string;
+  /** CPU over the window, in cores (0.01 = 1 % of one core). */
+  cpuCores: number;
+  /** Working set, mean of the window's two edges. */
+  memoryMiB: number;
 }
 export interface LoadQuantiles {
   n: number;

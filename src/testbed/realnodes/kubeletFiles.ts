@@ -85,6 +85,11 @@ resolvConf: /etc/resolv.conf
 # logs and exec) and bearer tokens are checked, and every request is authorized by the API server (webhook).
 authentication: {anonymous: {enabled: false}, webhook: {enabled: true}, x509: {clientCAFile: /etc/kubernetes/pki/ca.crt}}
 authorization: {mode: Webhook}
+# The nodes' image filesystem is the host's disk, which others fill: at the default 85 % the kubelet deleted the pause
+# image (the nodes cannot pull it again) and at 15 % free it would evict. Never collect images; evict at 1 % free only.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}
 `;
 }
 

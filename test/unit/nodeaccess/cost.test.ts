@@ -1,20 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { accessPodCostScript, parseAccessPodCost } from '../../../src/nodeaccess/cost';
-import { tempDirSync } from '../../support/tempDir';
+import { cgroupLayout as layout } from '../../support/cgroupLayout';
 
 const uid = '0b5e7c1a-3f2d-4c55-9d1e-1234567890ab';
-
-/** A cgroupfs laid out as a node's: each file by its path below the root, with its content. */
-function layout(files: Record<string, string>): string {
-  const root = tempDirSync('hardenlab-cgroups-');
-  for (const [file, content] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
-    fs.writeFileSync(path.join(root, file), content);
-  }
-  return root;
-}
 
 const run = (root: string) => parseAccessPodCost(execFileSync('sh', ['-c', accessPodCostScript(uid, root)], { encoding: 'utf8' }));
 

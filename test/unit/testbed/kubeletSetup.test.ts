@@ -71,6 +71,9 @@ describe('a real node kubelet files', () => {
     const kubelet = read(nodeDir, 'var/lib/kubelet/config.yaml');
     expect(kubelet).toContain('cgroupDriver: cgroupfs\nfailCgroupV1: false # kubelet >= 1.35 refuses cgroup v1 without it\nfailSwapOn');
     expect(kubelet).toContain('systemReserved: {cpu: "1000m"}\npodCIDR: 10.244.2.0/24\n');
+    // The host's disk is shared: no image garbage collection (it took the pause image), eviction only when nearly full.
+    expect(kubelet).toContain('imageGCHighThresholdPercent: 100\n');
+    expect(kubelet).toContain('imagefs.available: "1%"');
     expect(read(nodeDir, 'var/lib/kube-proxy/config.yaml')).toContain('hostnameOverride: real-node-2\n');
     const cni = JSON.parse(read(nodeDir, 'etc/cni/net.d/10-hardenlab.conflist'));
     expect(cni.plugins[0].ipam.ranges).toEqual([[{ subnet: '10.244.2.0/24' }]]);
