@@ -24,7 +24,7 @@ bash scripts/testbed/install-apt.sh
 if $with_tests; then
   bash scripts/sampling/install-apt.sh
   bash scripts/analysis/install-apt.sh
-  bash scripts/lib/apt-install.sh teams postgresql   # the team set-up's database (hardenlab sim temporal up)
+  bash scripts/lib/apt-install.sh teams postgresql   # the team set-up's database (hardenlab testbed temporal up)
   bash scripts/lib/apt-install.sh lint shellcheck   # the fast tier's shell lint (test/unit/lint/shellcheck.test.ts)
   bash scripts/testbed/install-vm-apt.sh   # QEMU: the cgroup v2 proof's guest (test/vm/, its own lane)
 fi

@@ -42,7 +42,7 @@ export function defaultPolicyEngine(
       return {
         unavailable:
           `the test bed's registry has not served ${name} (start the bed with real nodes: ` +
-          `hardenlab sim up --nodes real; the policy engine needs nodes that run pods)`,
+          `hardenlab testbed up --nodes real; the policy engine needs nodes that run pods)`,
       };
     return manifestMissing() ?? { image, installManifest, version: versions.gatekeeper, webhookRoute: 'load-balancer' };
   };

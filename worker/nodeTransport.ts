@@ -13,7 +13,7 @@ import { loadWorkerConfig } from '../src/config/workerConfig';
 import { createKubeNodeConnector } from '../src/nodeaccess';
 import { Ssh2Connector, type SshConnector } from '../src/ssh';
 
-const simDirOf = (env: NodeJS.ProcessEnv) => path.join(hardenlabHome(env), 'sim');
+const testbedDirOf = (env: NodeJS.ProcessEnv) => path.join(hardenlabHome(env), 'sim');
 
 export async function nodeTransport(source: WorkerConfigSource | undefined, env: NodeJS.ProcessEnv): Promise<SshConnector> {
   const ssh = new Ssh2Connector({ defaultAgentSocket: env.SSH_AUTH_SOCK });
@@ -28,6 +28,6 @@ export async function nodeTransport(source: WorkerConfigSource | undefined, env:
   const cluster = { kubeconfigPath: config.cluster.kubeconfigPath!, context: config.cluster.context };
   const choice = nodeAccessOf(config);
   // On the test bed, the access image as its registry serves it, pinned by the digest the registry gave it.
-  const served = config.cluster.provider === 'local' && !config.nodeAccessImage ? testbedAccessImage(simDirOf(env)) : undefined;
+  const served = config.cluster.provider === 'local' && !config.nodeAccessImage ? testbedAccessImage(testbedDirOf(env)) : undefined;
   return createKubeNodeConnector(cluster, { image: served ?? choice.image!, tolerations: choice.tolerations });
 }

@@ -32,10 +32,10 @@ export async function startWorker(
     workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption>;
     /**
      * Where the local test bed lives (its data folder, HARDENLAB_HOME): the process's environment, as the CLI's
-     * `hardenlab sim` places it, not the run's data folder. The local provider and the policy engine (the digests the
+     * `hardenlab testbed` places it, not the run's data folder. The local provider and the policy engine (the digests the
      * bed's registry recorded) read the same bed.
      */
-    simEnv?: NodeJS.ProcessEnv;
+    testbedEnv?: NodeJS.ProcessEnv;
   } = {},
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   // Payloads (and failures) are encrypted when the config names a key file.
@@ -45,13 +45,13 @@ export async function startWorker(
   // `hardenlab dev` looks its config up per run (a function): its worker serves the test bed only.
   const configured =
     typeof options.workerConfig === 'function' ? undefined : (options.workerConfig ?? (await loadWorkerConfig(env).catch(() => undefined)));
-  const simEnv = options.simEnv ?? process.env;
+  const testbedEnv = options.testbedEnv ?? process.env;
   const activities = createActivities({
     store,
     ssh: await nodeTransport(options.workerConfig, env),
     kube: (ref) => loadKubeClient(ref),
     kubeAs: (ref, user) => loadKubeClient(ref, { impersonate: user }),
-    providers: defaultProviders(simEnv),
+    providers: defaultProviders(testbedEnv),
     namespaceClosureViolations: (namespace) => namespaceClosureViolations(namespace, env),
     toolKube: (ref) => loadToolKubeClient(ref),
     toolBinaries: defaultToolBinaries(env),
@@ -59,7 +59,7 @@ export async function startWorker(
     workerTempDir: os.tmpdir(),
     env,
     workerConfig: options.workerConfig,
-    policyEngine: defaultPolicyEngine(simEnv, configured?.config.policyEngine),
+    policyEngine: defaultPolicyEngine(testbedEnv, configured?.config.policyEngine),
   });
   const worker = await createHardenlabWorker({
     connection,

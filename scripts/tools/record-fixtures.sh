@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Records REAL output of kube-bench and kube-hunter from the running test bed (`hardenlab sim up`) into
+# Records REAL output of kube-bench and kube-hunter from the running test bed (`hardenlab testbed up`) into
 # test/fixtures/tools/, for the parser tests. Run it again after changing a tool version.
 #   kube-bench-node.json              kube-bench over SSH on node host 127.0.0.11 (--json --outputfile)
 #   kube-bench-node.stdout-stderr.txt the same run with the JSON on stdout and its stderr merged in (malformed)
@@ -35,7 +35,7 @@ wanted() { [[ " ${tools[*]} " == *" $1 "* ]]; }
 log() { printf '%s [record fixtures] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 die() { printf '%s [record fixtures] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
 
-[[ -f "$sim/kubeconfig" && -f "$sim/ssh/id_ed25519" ]] || die "the test bed is not up (no $sim/kubeconfig): run 'hardenlab sim up'."
+[[ -f "$sim/kubeconfig" && -f "$sim/ssh/id_ed25519" ]] || die "the test bed is not up (no $sim/kubeconfig): run 'hardenlab testbed up'."
 ! wanted kube-bench || [[ -x "$kb_dir/kube-bench" ]] || die "kube-bench is not built: run scripts/tools/build-kube-bench.sh"
 ! wanted kube-hunter || [[ -x "$hunter" ]] || die "kube-hunter is not installed: run scripts/tools/install-kube-hunter.sh"
 ! wanted trivy || [[ -x "$trivy" ]] || die "Trivy is not built: run scripts/tools/build-trivy.sh"

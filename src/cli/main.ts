@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import { NODE_KINDS, type NodeKind } from '../testbed';
 
-// Each command's module is loaded when the command runs: `hardenlab sim host` then loads about 200 modules rather
+// Each command's module is loaded when the command runs: `hardenlab testbed host` then loads about 200 modules rather
 // than 1,500 (the Temporal client and worker, gRPC, the statistics), which under the cgroup v2 proof's TCG guest
 // took a minute per start.
 
@@ -77,8 +77,11 @@ export function buildCli(): Command {
       .action(async (id, opts) => (await import('./commands/operatorCommand.js')).decideCommand(id, { action, reason: opts.reason }));
   }
 
-  const sim = program.command('sim').description('the local test bed: a real control plane with KWOK nodes and sshd node hosts');
-  sim
+  const bed = program
+    .command('testbed')
+    .alias('sim')
+    .description('the local test bed (`sim` is its old name): a control plane with KWOK or real nodes');
+  bed
     .command('up')
     .description('build (first time) and start the test bed')
     .addOption(
@@ -93,44 +96,44 @@ export function buildCli(): Command {
     )
     .option('--minimal', 'real nodes without the image registry and load balancer (slow hosts such as a VM; pods use imported images)')
     .action(async (opts: { nodes?: NodeKind; config?: string; readyTimeout?: string; minimal?: boolean }) =>
-      (await import('./commands/simCommand.js')).simCommand('up', {
+      (await import('./commands/testbedCommand.js')).testbedCommand('up', {
         nodes: opts.nodes,
         config: opts.config,
         readyTimeoutSeconds: opts.readyTimeout,
         minimal: opts.minimal,
       }),
     );
-  sim
+  bed
     .command('down')
     .description('stop every test bed process and remove its state')
-    .action(async () => (await import('./commands/simCommand.js')).simCommand('down'));
-  sim
+    .action(async () => (await import('./commands/testbedCommand.js')).testbedCommand('down'));
+  bed
     .command('status')
     .description('what runs, and the test bed configuration in force')
-    .action(async () => (await import('./commands/simCommand.js')).simCommand('status'));
-  sim
+    .action(async () => (await import('./commands/testbedCommand.js')).testbedCommand('status'));
+  bed
     .command('host')
     .description('can real nodes run here: the cgroup hierarchy they would use, or what is missing and what to do')
     .option('--record', "print this host's layout as a recording (the format of test/fixtures/cgroup-hosts/)")
-    .action(async (opts: { record?: boolean }) => (await import('./commands/simCommand.js')).simHostCommand(opts));
-  const temporal = sim
+    .action(async (opts: { record?: boolean }) => (await import('./commands/testbedCommand.js')).testbedHostCommand(opts));
+  const temporal = bed
     .command('temporal')
     .description("the team set-up natively: PostgreSQL, Temporal server and Web UI at docker-compose.yml's versions");
   temporal
     .command('up')
     .description('build (first time) and start; prints the addresses')
-    .action(async () => (await import('./commands/simTemporalCommand.js')).simTemporalCommand('up'));
+    .action(async () => (await import('./commands/testbedTemporalCommand.js')).testbedTemporalCommand('up'));
   temporal
     .command('down')
     .description('stop; the database is kept unless --purge')
     .option('--purge', 'also remove the database and config')
     .action(async (opts: { purge?: boolean }) =>
-      (await import('./commands/simTemporalCommand.js')).simTemporalCommand('down', { purge: opts.purge }),
+      (await import('./commands/testbedTemporalCommand.js')).testbedTemporalCommand('down', { purge: opts.purge }),
     );
   temporal
     .command('status')
     .description('what runs, and the test bed configuration in force')
-    .action(async () => (await import('./commands/simTemporalCommand.js')).simTemporalCommand('status'));
+    .action(async () => (await import('./commands/testbedTemporalCommand.js')).testbedTemporalCommand('status'));
 
   program
     .command('analyze')

@@ -24,7 +24,7 @@ const path = z.string().min(1);
 
 export const clusterSchema = z
   .object({
-    /** kubeconfig: an existing cluster; local: the test bed (`hardenlab sim`); linode: LKE, created per run. */
+    /** kubeconfig: an existing cluster; local: the test bed (`hardenlab testbed`); linode: LKE, created per run. */
     provider: z.enum(['kubeconfig', 'local', 'linode']).default('kubeconfig'),
     kubeconfigPath: path.optional(),
     context: z.string().min(1).optional(),

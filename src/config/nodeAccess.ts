@@ -25,16 +25,16 @@ export const DEFAULT_ACCESS_IMAGE =
 export const TESTBED_ACCESS_IMAGE = 'docker.io/hardenlab/node-access:1';
 
 /** The access image as a real-node test bed's registry serves it, by digest; undefined when no such bed has pushed it. */
-export function testbedAccessImage(simDir: string): string | undefined {
-  return testbedServedImage(simDir, TESTBED_ACCESS_IMAGE);
+export function testbedAccessImage(testbedDir: string): string | undefined {
+  return testbedServedImage(testbedDir, TESTBED_ACCESS_IMAGE);
 }
 
 /**
  * An image (docker.io/<repo>:<tag>) as a real-node test bed's registry serves it, pinned by the digest the registry gave
  * it at push (src/testbed/realnodes/registry.ts records it); undefined when no such bed has pushed it.
  */
-export function testbedServedImage(simDir: string, image: string): string | undefined {
-  const file = path.join(simDir, 'real', 'registry', 'digests', image.replace(/^docker\.io\//, '').replace(/[/:]/g, '_'));
+export function testbedServedImage(testbedDir: string, image: string): string | undefined {
+  const file = path.join(testbedDir, 'real', 'registry', 'digests', image.replace(/^docker\.io\//, '').replace(/[/:]/g, '_'));
   let digest = '';
   try {
     digest = readFileSync(file, 'utf8').trim();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * How to reach each Kubernetes node over SSH. Users write this file for real clusters; the test bed
- * (`hardenlab sim up`) writes one for its simulated nodes. Only paths to secrets, never the secrets.
+ * (`hardenlab testbed up`) writes one for its simulated nodes. Only paths to secrets, never the secrets.
  */
 export const nodeEntrySchema = z
   .object({
@@ -21,7 +21,7 @@ export const nodeEntrySchema = z
     hostKeyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]+=*$/).optional(),
     /**
      * The host is a loopback forward into one of the real-node test bed's system containers (written by
-     * `sim up --nodes real`): a reboot restarts that container, never the worker's machine.
+     * `testbed up --nodes real`): a reboot restarts that container, never the worker's machine.
      */
     systemContainer: z.boolean().optional(),
     /** Accept and record an unknown host key on first use. Off unless explicitly enabled. */

@@ -152,7 +152,7 @@ async function networkAttempt(client: KubeClient, scope: RunScope): Promise<Atta
         : 'not enforceable on this cluster: no network plugin that enforces NetworkPolicy was detected',
     };
   }
-  if (cni.testBedEnforcer) {
+  if (cni.testbedEnforcer) {
     const ready = nodes.filter(runsPods).map((n) => n.metadata.name);
     if (ready.length === 0) return { ...base, outcome: 'error', message: 'no Ready node to place the probe pods on' };
     try {

@@ -32,7 +32,7 @@ export interface CniInfo {
   name?: string;
   enforcesNetworkPolicy: boolean;
   /** The real-node test bed's enforcer (a service in each node, not a pod): the battery can send traffic there. */
-  testBedEnforcer?: boolean;
+  testbedEnforcer?: boolean;
 }
 
 /**
@@ -47,7 +47,7 @@ function nodeEnforcer(nodes: KubeObject[]): CniInfo | undefined {
   const real = nodes.filter((node) => !isKwokNode(node));
   const names = new Set(real.map((node) => node.metadata.annotations?.[ENFORCER_ANNOTATION] ?? ''));
   if (real.length === 0 || names.has('') || names.size !== 1) return undefined;
-  return { name: [...names][0]!, enforcesNetworkPolicy: true, testBedEnforcer: true };
+  return { name: [...names][0]!, enforcesNetworkPolicy: true, testbedEnforcer: true };
 }
 
 /** The network plugin, from kube-system DaemonSets and pods, else the test bed's node annotation (no name: none recognised). */

@@ -198,7 +198,7 @@ export async function hardenNamespace(client: KubeClient, req: HardenRequest): P
   notes.push(
     cni.enforcesNetworkPolicy
       ? `NetworkPolicies are stored and the detected network plugin (${cni.name}) enforces them; ` +
-        (cni.testBedEnforcer ? `the attack battery sends traffic to test it` : `traffic was not tested`)
+        (cni.testbedEnforcer ? `the attack battery sends traffic to test it` : `traffic was not tested`)
       : `NetworkPolicies are stored but not enforced: ${notEnforcedBecause(cni.name)}`,
   );
 

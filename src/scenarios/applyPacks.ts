@@ -146,7 +146,7 @@ export async function applyPacks(
     result.notes.push(
       cni.enforcesNetworkPolicy
         ? `NetworkPolicies are stored and the detected network plugin (${cni.name}) enforces them` +
-            (cni.testBedEnforcer ? ' (the attack battery sends traffic to test it)' : '')
+            (cni.testbedEnforcer ? ' (the attack battery sends traffic to test it)' : '')
         : `NetworkPolicies are stored but not enforced: ${notEnforcedBecause(cni.name)}`,
     );
   }

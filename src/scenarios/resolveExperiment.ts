@@ -131,9 +131,9 @@ export function withEnvironmentDefaults(config: ExperimentConfig, env: NodeJS.Pr
   const cluster = { ...config.cluster };
   let nodeMapPath = config.nodeMapPath;
   if (cluster.provider === 'local') {
-    const sim = path.join(hardenlabHome(env), 'sim');
-    cluster.kubeconfigPath ??= path.join(sim, 'kubeconfig');
-    nodeMapPath ??= path.join(sim, 'nodes.yaml');
+    const bed = path.join(hardenlabHome(env), 'sim');
+    cluster.kubeconfigPath ??= path.join(bed, 'kubeconfig');
+    nodeMapPath ??= path.join(bed, 'nodes.yaml');
   } else if (cluster.provider === 'kubeconfig') {
     cluster.kubeconfigPath ??= env.KUBECONFIG?.split(path.delimiter)[0] || path.join(os.homedir(), '.kube', 'config');
   }

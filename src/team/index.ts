@@ -1,5 +1,5 @@
 /**
- * `hardenlab sim temporal up|down|status`: the team set-up of docker-compose.yml run natively — Debian's
+ * `hardenlab testbed temporal up|down|status`: the team set-up of docker-compose.yml run natively — Debian's
  * PostgreSQL, the Temporal server, its SQL tool and the Web UI server built from their Go modules at the
  * versions in deploy/versions.env — so several workers, a second team's namespace and server restarts
  * can be tested on a machine without a container engine.
@@ -8,7 +8,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import * as fs from 'node:fs';
 import { cacheDir, hardenlabHome } from '../config/paths';
-import { withSimLock } from '../testbed/sim';
+import { withTestbedLock } from '../testbed/lifecycle';
 import { runBuild } from '../testbed/buildVersions';
 import { waitFor, type Log } from '../process/subprocess';
 import { setupSchemas, writeServerConfig, writeUiConfig } from './serverConfig';
@@ -108,7 +108,7 @@ export interface TeamUpResult {
 export async function teamServerUp(options: TeamOptions): Promise<TeamUpResult> {
   const began = Date.now();
   const { layout, versions, binaries, cache, log, home, env } = context(options);
-  return withSimLock(layout.dir, async () => {
+  return withTestbedLock(layout.dir, async () => {
     if (missingTeamBinaries(binaries).length > 0) {
       log(`building Temporal ${versions.temporal} and UI ${versions.ui} into ${cache} (cold: many minutes)`);
       await runBuild(cache, log, env, teamBuildScript);
@@ -142,7 +142,7 @@ export async function teamServerUp(options: TeamOptions): Promise<TeamUpResult> 
 export async function teamServerDown(options: TeamOptions & { purge?: boolean }): Promise<string[]> {
   const { layout, binaries } = context(options);
   if (!fs.existsSync(layout.dir)) return [];
-  return withSimLock(layout.dir, async () => {
+  return withTestbedLock(layout.dir, async () => {
     const stopped: string[] = [];
     if (await stopByPidFile(layout.uiPidFile, binaries.uiServer)) stopped.push('temporal-ui-server');
     if (await stopByPidFile(layout.serverPidFile, binaries.server)) stopped.push('temporal-server');

@@ -1,6 +1,6 @@
 /**
  * The team server's long-running processes (Temporal server, Web UI server): started detached with a pid
- * file and a log file, so they outlive the `hardenlab sim temporal up` that started them, and found again by
+ * file and a log file, so they outlive the `hardenlab testbed temporal up` that started them, and found again by
  * `status` and `down`.
  */
 import { probeFrontend } from '../temporal/devServer';

@@ -30,7 +30,7 @@ export const TEAM_PORTS: TeamPorts = {
   ui: 18233,
 };
 
-/** The same set moved by `offset` (a test's own instance beside a running `hardenlab sim temporal up`). */
+/** The same set moved by `offset` (a test's own instance beside a running `hardenlab testbed temporal up`). */
 export function shiftedPorts(offset: number, base: TeamPorts = TEAM_PORTS): TeamPorts {
   const m = base.membership;
   return {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import writeFileAtomic from 'write-file-atomic';
-import { SIM_BIND_ADDRESS, STANDARD_PORTS, apiServerUrl, type SimLayout } from './layout';
+import { TESTBED_BIND_ADDRESS, STANDARD_PORTS, apiServerUrl, type TestbedLayout } from './layout';
 import { isAlive, readPidFile, stopProcess, tcpOpen, waitFor, type Log } from '../process/subprocess';
 
 const SOCAT = 'socat';
@@ -20,7 +20,7 @@ interface Forward {
   targetPort: number;
 }
 
-function forwards(layout: SimLayout): Forward[] {
+function forwards(layout: TestbedLayout): Forward[] {
   if (!layout.instance.apiAddress) return [];
   const { ports } = layout.instance;
   return [
@@ -30,14 +30,14 @@ function forwards(layout: SimLayout): Forward[] {
 }
 
 /** Where the forwards keep pid files and logs; a forward's command line names its log here (see leftoverProcesses). */
-export function forwardsDir(layout: SimLayout): string {
-  return path.join(layout.simDir, 'forwards');
+export function forwardsDir(layout: TestbedLayout): string {
+  return path.join(layout.testbedDir, 'forwards');
 }
 
-const pidFile = (layout: SimLayout, forward: Forward) => path.join(forwardsDir(layout), `${forward.name}.pid`);
+const pidFile = (layout: TestbedLayout, forward: Forward) => path.join(forwardsDir(layout), `${forward.name}.pid`);
 
 /** Starts the forwards that do not run. Refuses an address:port another process holds (never shares one). */
-export async function ensureApiForwards(layout: SimLayout, log: Log): Promise<void> {
+export async function ensureApiForwards(layout: TestbedLayout, log: Log): Promise<void> {
   const address = layout.instance.apiAddress;
   if (!address) return;
   fs.mkdirSync(forwardsDir(layout), { recursive: true });
@@ -52,7 +52,7 @@ export async function ensureApiForwards(layout: SimLayout, log: Log): Promise<vo
       '-lf',
       logFile,
       `TCP-LISTEN:${forward.listenPort},bind=${address},reuseaddr,fork`,
-      `TCP:${SIM_BIND_ADDRESS}:${forward.targetPort}`,
+      `TCP:${TESTBED_BIND_ADDRESS}:${forward.targetPort}`,
     ];
     // Detached, like kwokctl's components: the test bed outlives the process that started it.
     const child = spawn(SOCAT, args, { detached: true, stdio: 'ignore' });
@@ -69,14 +69,14 @@ export async function ensureApiForwards(layout: SimLayout, log: Log): Promise<vo
     ]);
     writeFileAtomic.sync(pidFile(layout, forward), String(child.pid));
     log(
-      `${forward.name} also answers on ${address}:${forward.listenPort} (forward to ${SIM_BIND_ADDRESS}:${forward.targetPort}, ` +
+      `${forward.name} also answers on ${address}:${forward.listenPort} (forward to ${TESTBED_BIND_ADDRESS}:${forward.targetPort}, ` +
         `pid ${child.pid})`,
     );
   }
 }
 
 /** Stops the forwards; returns what it stopped. */
-export async function stopApiForwards(layout: SimLayout, log: Log): Promise<string[]> {
+export async function stopApiForwards(layout: TestbedLayout, log: Log): Promise<string[]> {
   const stopped: string[] = [];
   for (const forward of forwards(layout)) {
     const pid = readPidFile(pidFile(layout, forward));
@@ -89,7 +89,7 @@ export async function stopApiForwards(layout: SimLayout, log: Log): Promise<stri
 }
 
 /** Every forward of the instance runs (true when it has none). */
-export function apiForwardsRunning(layout: SimLayout): boolean {
+export function apiForwardsRunning(layout: TestbedLayout): boolean {
   return forwards(layout).every((forward) => {
     const pid = readPidFile(pidFile(layout, forward));
     return pid !== undefined && isAlive(pid);
@@ -97,10 +97,10 @@ export function apiForwardsRunning(layout: SimLayout): boolean {
 }
 
 /** Points the kubeconfig kwokctl wrote (127.0.0.1:<own port>) at the instance's standard-port address. */
-export function pointKubeconfigAtApiAddress(layout: SimLayout): void {
+export function pointKubeconfigAtApiAddress(layout: TestbedLayout): void {
   if (!layout.instance.apiAddress || !fs.existsSync(layout.kubeconfigPath)) return;
   const config = parse(fs.readFileSync(layout.kubeconfigPath, 'utf8')) as { clusters?: { cluster?: { server?: string } }[] };
-  const own = `https://${SIM_BIND_ADDRESS}:${layout.instance.ports.kubeApiserver}`;
+  const own = `https://${TESTBED_BIND_ADDRESS}:${layout.instance.ports.kubeApiserver}`;
   const clusters = (config.clusters ?? []).filter((entry) => entry.cluster?.server === own);
   if (clusters.length === 0) return;
   for (const entry of clusters) entry.cluster!.server = apiServerUrl(layout.instance);

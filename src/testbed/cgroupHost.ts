@@ -233,7 +233,7 @@ const DELEGATION_TEXT: Record<Delegation, string> = {
   'v2-by-hand': 'a subtree per node made by hand under /sys/fs/cgroup/hardenlab-<namespace> (controllers enabled in subtree_control)',
 };
 
-/** The one-line answer for `sim up --nodes real` and the demo. */
+/** The one-line answer for `testbed up --nodes real` and the demo. */
 export function describeCgroupPlan(plan: CgroupPlan): string {
   const unified = plan.hierarchy === 'v2' ? ' (unified)' : '';
   const line = `real nodes use cgroup ${plan.hierarchy}${unified}: ${DELEGATION_TEXT[plan.delegation]}; 1 CPU, 2 GiB, 4096 tasks each`;
@@ -243,7 +243,7 @@ export function describeCgroupPlan(plan: CgroupPlan): string {
 /** lxcfs takes a container's CPU use only from cgroup v1's cpuacct: on v2 a node's own sysstat sees the host's CPU. */
 export const V2_PROC_STAT =
   "note: on cgroup v2 a node's own /proc/stat, and so sar inside it, shows the host's CPU (lxcfs has no v2 CPU view, " +
-  "lxc/lxcfs#593); the sampler takes each node's CPU from its own cgroup (cpu.stat) instead, as sim status does";
+  "lxc/lxcfs#593); the sampler takes each node's CPU from its own cgroup (cpu.stat) instead, as testbed status does";
 
 /** Every missing piece with what to do, one per line after a heading. */
 export function describeMissing(verdict: Extract<CgroupVerdict, { ok: false }>): string {

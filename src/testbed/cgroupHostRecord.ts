@@ -4,7 +4,7 @@ import { cgroupMounts, decideCgroupHost, TOOLS, V1_CONTROLLERS, type CgroupHostF
 
 /**
  * The facts cgroupHost.ts decides on, read from the live host, and their text recording (the fixtures under
- * test/fixtures/cgroup-hosts/ and `hardenlab sim host --record`): sections `[name]` or `[file PATH]`, each up to
+ * test/fixtures/cgroup-hosts/ and `hardenlab testbed host --record`): sections `[name]` or `[file PATH]`, each up to
  * the next section; lines before the first section starting with `#` say where the recording comes from.
  */
 

@@ -1,47 +1,47 @@
 /**
- * The configuration a test bed was started with, kept in its sim folder beside its other state (and removed
- * with it by `sim down`): `sim status` prints it, and the node kind, node sizes and registry port are read from it.
+ * The configuration a test bed was started with, kept in its test bed folder beside its other state (and removed
+ * with it by `testbed down`): `testbed status` prints it, and the node kind, node sizes and registry port are read from it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { SimInstance, SimLayout } from './layout';
+import type { TestbedInstance, TestbedLayout } from './layout';
 import {
   DEFAULT_NODE_RESOURCES,
   DEFAULT_REGISTRY_PORT,
-  defaultTestBedConfig,
+  defaultTestbedConfig,
   memoryBytes,
-  parseTestBedConfig,
-  renderTestBedConfig,
+  parseTestbedConfig,
+  renderTestbedConfig,
   type NodeKind,
-  type TestBedConfig,
+  type TestbedConfig,
 } from './testbedConfig';
 
-export function configInForceFile(layout: SimLayout): string {
-  return path.join(layout.simDir, 'testbed.yaml');
+export function configInForceFile(layout: TestbedLayout): string {
+  return path.join(layout.testbedDir, 'testbed.yaml');
 }
 
-export function writeConfigInForce(layout: SimLayout, config: TestBedConfig): void {
-  fs.mkdirSync(layout.simDir, { recursive: true });
+export function writeConfigInForce(layout: TestbedLayout, config: TestbedConfig): void {
+  fs.mkdirSync(layout.testbedDir, { recursive: true });
   const header = `# in force since ${new Date().toISOString()} (from ${config.source})`;
-  writeFileAtomic.sync(configInForceFile(layout), `${header}\n${renderTestBedConfig(config)}`);
+  writeFileAtomic.sync(configInForceFile(layout), `${header}\n${renderTestbedConfig(config)}`);
 }
 
 /** The configuration the test bed in this folder runs with, or undefined before its first start. */
-export function readConfigInForce(layout: SimLayout): TestBedConfig | undefined {
+export function readConfigInForce(layout: TestbedLayout): TestbedConfig | undefined {
   const file = configInForceFile(layout);
   if (!fs.existsSync(file)) return undefined;
   const text = fs.readFileSync(file, 'utf8');
   const source = /^# in force since \S+ \(from (.*)\)$/m.exec(text)?.[1];
-  return { ...parseTestBedConfig(text, file), ...(source ? { source } : {}) };
+  return { ...parseTestbedConfig(text, file), ...(source ? { source } : {}) };
 }
 
 /**
  * The configuration of a test bed given as addresses and ports (the tests' own instances, or a recorded one) and a
  * node kind: the defaults for that kind, with the instance's name, nodes, addresses and ports.
  */
-export function configForInstance(instance: SimInstance, kind: NodeKind, pinnedKubernetes: string): TestBedConfig {
-  const defaults = defaultTestBedConfig(pinnedKubernetes, kind);
+export function configForInstance(instance: TestbedInstance, kind: NodeKind, pinnedKubernetes: string): TestbedConfig {
+  const defaults = defaultTestbedConfig(pinnedKubernetes, kind);
   const first = instance.nodes[0]!;
   return {
     ...defaults,
@@ -56,7 +56,7 @@ export function configForInstance(instance: SimInstance, kind: NodeKind, pinnedK
  * Each real node's CPU (thousandths, for cpu.max and CPUQuota) and memory (bytes), and the registry's port. A test bed
  * started before the configuration was kept gets the defaults.
  */
-export function realNodeSize(layout: SimLayout): { cpuMilli: number; memoryBytes: number | undefined; registryPort: number } {
+export function realNodeSize(layout: TestbedLayout): { cpuMilli: number; memoryBytes: number | undefined; registryPort: number } {
   const config = readConfigInForce(layout);
   const fallback = DEFAULT_NODE_RESOURCES.real;
   return {

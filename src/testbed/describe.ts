@@ -1,9 +1,9 @@
-import type { SimStatusResult } from './sim';
+import type { TestbedStatusResult } from './lifecycle';
 import { describeCgroupPlan } from './cgroupHost';
-import { renderTestBedConfig } from './testbedConfig';
+import { renderTestbedConfig } from './testbedConfig';
 
-/** Human-readable lines for `hardenlab sim status`. */
-export function describeSimStatus(status: SimStatusResult): string[] {
+/** Human-readable lines for `hardenlab testbed status`. */
+export function describeTestbedStatus(status: TestbedStatusResult): string[] {
   const mark = (running: boolean) => (running ? 'running' : 'stopped');
   const lines = [
     `test bed: ${status.running ? 'running' : status.components.length === 0 ? 'not started' : 'degraded'}`,
@@ -33,7 +33,7 @@ export function describeSimStatus(status: SimStatusResult): string[] {
   if (status.nodeMapPath) lines.push(`node map: ${status.nodeMapPath}`);
   if (status.config) {
     lines.push(`configuration in force (from ${status.config.source}):`);
-    lines.push(...renderTestBedConfig(status.config).trimEnd().split('\n').map((line) => `  ${line}`));
+    lines.push(...renderTestbedConfig(status.config).trimEnd().split('\n').map((line) => `  ${line}`));
   }
   return lines;
 }

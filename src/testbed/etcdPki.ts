@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SimLayout } from './layout';
+import type { TestbedLayout } from './layout';
 import { CLIENT_EXTENSIONS, createCa, servingExtensions, signCertificate } from '../pki/openssl';
 
 /**
@@ -18,8 +18,8 @@ export interface EtcdPki {
   apiServerClientKey: string;
 }
 
-export function etcdPki(layout: SimLayout): EtcdPki {
-  const dir = path.join(layout.simDir, 'etcd-pki');
+export function etcdPki(layout: TestbedLayout): EtcdPki {
+  const dir = path.join(layout.testbedDir, 'etcd-pki');
   const file = (name: string) => path.join(dir, name);
   return {
     dir,
@@ -33,7 +33,7 @@ export function etcdPki(layout: SimLayout): EtcdPki {
 }
 
 /** Writes a fresh etcd CA and certificates (a new cluster gets new ones) into a folder only the owner can open. */
-export async function createEtcdPki(layout: SimLayout): Promise<EtcdPki> {
+export async function createEtcdPki(layout: TestbedLayout): Promise<EtcdPki> {
   const pki = etcdPki(layout);
   fs.rmSync(pki.dir, { recursive: true, force: true });
   fs.mkdirSync(pki.dir, { recursive: true, mode: 0o700 });
@@ -59,7 +59,7 @@ interface ExtraArg {
  * kwokctl's binary runtime starts etcd on plain HTTP and points the API server at it: these arguments replace
  * its URLs with https (client and peer) and require a client certificate of etcd's own CA on both.
  */
-export function etcdTlsArgs(layout: SimLayout): { etcd: ExtraArg[]; kubeApiserver: ExtraArg[] } {
+export function etcdTlsArgs(layout: TestbedLayout): { etcd: ExtraArg[]; kubeApiserver: ExtraArg[] } {
   const pki = etcdPki(layout);
   const { etcd: client, etcdPeer: peer } = layout.instance.ports;
   const clientUrl = `https://127.0.0.1:${client}`;

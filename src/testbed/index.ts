@@ -1,19 +1,19 @@
-/** The test bed: a real control plane with KWOK nodes and real sshd node hosts (`hardenlab sim up|down|status`). */
-export { simUp, simDown, simStatus, withSimLock } from './sim';
-export type { SimOptions, SimUpOptions, SimUpResult, SimStatusResult, SimDownResult } from './sim';
+/** The test bed: a real control plane with KWOK nodes and real sshd node hosts (`hardenlab testbed up|down|status`). */
+export { testbedUp, testbedDown, testbedStatus, withTestbedLock } from './lifecycle';
+export type { TestbedOptions, TestbedUpOptions, TestbedUpResult, TestbedStatusResult, TestbedDownResult } from './lifecycle';
 export {
   STANDARD_PORTS,
-  SIM_API_SERVER_URL,
-  SIM_UNPRIVILEGED_USER,
-  DEFAULT_SIM_INSTANCE,
+  TESTBED_API_SERVER_URL,
+  TESTBED_UNPRIVILEGED_USER,
+  DEFAULT_TESTBED_INSTANCE,
   apiServerUrl,
   nodeSshArgs,
   numberedNodes,
-  simLayout,
+  testbedLayout,
 } from './layout';
-export type { SimInstance, SimLayout, SimNode, SimPorts } from './layout';
+export type { TestbedInstance, TestbedLayout, TestbedNode, TestbedPorts } from './layout';
 export { readVersions, binaryPaths } from './buildVersions';
 export type { TestbedVersions, TestbedBinaries } from './buildVersions';
-export { describeSimStatus } from './describe';
-export { NODE_KINDS, loadTestBedConfig, renderTestBedConfig } from './testbedConfig';
-export type { NodeKind, TestBedConfig } from './testbedConfig';
+export { describeTestbedStatus } from './describe';
+export { NODE_KINDS, loadTestbedConfig, renderTestbedConfig } from './testbedConfig';
+export type { NodeKind, TestbedConfig } from './testbedConfig';

@@ -1,13 +1,13 @@
 /**
  * Which instance (ports, addresses, cluster name) the test bed of a data folder uses, recorded in the folder, so
- * whatever is given only the folder (`sim status`, `sim down`, `hardenlab dev`, the local provider) finds that
+ * whatever is given only the folder (`testbed status`, `testbed down`, `hardenlab dev`, the local provider) finds that
  * test bed and not the default one. A folder without a record holds the default instance.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
-import type { SimInstance } from './layout';
+import type { TestbedInstance } from './layout';
 
 const port = z.number().int().min(1).max(65535);
 const loopback = z.string().regex(/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/, 'a 127.0.0.0/8 address');
@@ -27,18 +27,18 @@ const instanceSchema = z.strictObject({
   apiAddress: loopback.optional(),
 });
 
-export function simInstanceFile(home: string): string {
+export function testbedInstanceFile(home: string): string {
   return path.join(home, 'sim-instance.json');
 }
 
-export function recordSimInstance(home: string, instance: SimInstance): void {
+export function recordTestbedInstance(home: string, instance: TestbedInstance): void {
   fs.mkdirSync(home, { recursive: true });
-  writeFileAtomic.sync(simInstanceFile(home), `${JSON.stringify(instance, null, 2)}\n`);
+  writeFileAtomic.sync(testbedInstanceFile(home), `${JSON.stringify(instance, null, 2)}\n`);
 }
 
 /** The recorded instance, or undefined when the folder has none; a record that does not parse names the file and field. */
-export function recordedSimInstance(home: string): SimInstance | undefined {
-  const file = simInstanceFile(home);
+export function recordedTestbedInstance(home: string): TestbedInstance | undefined {
+  const file = testbedInstanceFile(home);
   if (!fs.existsSync(file)) return undefined;
   let raw: unknown;
   try {

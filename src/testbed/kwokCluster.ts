@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createEtcdPki } from './etcdPki';
-import { apiServerUrl, type SimLayout, type SimNode } from './layout';
+import { apiServerUrl, type TestbedLayout, type TestbedNode } from './layout';
 import { renderKwokctlConfig, renderNodeManifests, type KwokctlOptions, type NodeSize } from './testbedManifests';
 import { commandLine, isAlive, ownedPid, readPidFile, run, waitFor, type Log } from '../process/subprocess';
 import type { TestbedBinaries, TestbedVersions } from './buildVersions';
 
 export interface ClusterContext {
-  layout: SimLayout;
+  layout: TestbedLayout;
   binaries: TestbedBinaries;
   versions: TestbedVersions;
   log: Log;
@@ -21,7 +21,7 @@ export interface ComponentStatus {
   running: boolean;
 }
 
-/** kwokctl keeps everything (pki, pids, logs, etcd data) under KWOK_WORKDIR, i.e. inside the sim folder. */
+/** kwokctl keeps everything (pki, pids, logs, etcd data) under KWOK_WORKDIR, i.e. inside the test bed folder. */
 function kwokctlEnv(ctx: ClusterContext): NodeJS.ProcessEnv {
   return { ...ctx.env, KWOK_WORKDIR: ctx.layout.kwokWorkdir };
 }
@@ -38,7 +38,7 @@ export function kubectl(ctx: ClusterContext, args: readonly string[], timeoutMs 
  * The control plane processes kwokctl started, from its pid files. A pid counts only while it runs the component's
  * binary from kwokctl's bin folder: after a reboot the file may name any process, which is not ours to count or stop.
  */
-export function clusterComponents(layout: SimLayout): ComponentStatus[] {
+export function clusterComponents(layout: TestbedLayout): ComponentStatus[] {
   const pidsDir = path.join(layout.kwokClusterDir, 'pids');
   if (!fs.existsSync(pidsDir)) return [];
   return fs
@@ -66,7 +66,7 @@ export async function apiReady(ctx: ClusterContext): Promise<boolean> {
 /** Creates the kwokctl cluster (binary runtime, local binaries only) and writes the admin kubeconfig. */
 export async function createCluster(ctx: ClusterContext, options: KwokctlOptions = {}): Promise<void> {
   const { layout, log } = ctx;
-  fs.mkdirSync(layout.simDir, { recursive: true });
+  fs.mkdirSync(layout.testbedDir, { recursive: true });
   fs.writeFileSync(layout.kwokctlConfigPath, renderKwokctlConfig(ctx.versions, ctx.binaries, layout, options));
   if (fs.existsSync(layout.kwokClusterDir)) {
     log('removing a stale cluster state left by an earlier run');
@@ -116,18 +116,18 @@ export async function keepComponentsRunning(ctx: ClusterContext, timeoutMs: numb
 }
 
 /** Registers the KWOK nodes that are missing (with status, so their InternalIP is the node host's address). */
-export async function ensureNodes(ctx: ClusterContext, nodes: readonly SimNode[], size: NodeSize): Promise<void> {
+export async function ensureNodes(ctx: ClusterContext, nodes: readonly TestbedNode[], size: NodeSize): Promise<void> {
   const { stdout } = await kubectl(ctx, ['get', 'nodes', '-o', 'name']);
   const existing = new Set(stdout.split('\n').map((line) => line.trim().replace(/^node\//, '')));
   const missing = nodes.filter((node) => !existing.has(node.name));
   if (missing.length === 0) return;
-  const manifestPath = path.join(ctx.layout.simDir, 'nodes-manifest.yaml');
+  const manifestPath = path.join(ctx.layout.testbedDir, 'nodes-manifest.yaml');
   fs.writeFileSync(manifestPath, renderNodeManifests(missing, ctx.versions.kwok, size));
   await kubectl(ctx, ['create', '-f', manifestPath]);
   ctx.log(`registered KWOK nodes ${missing.map((node) => node.name).join(', ')}`);
 }
 
-export async function waitClusterReady(ctx: ClusterContext, nodes: readonly SimNode[], timeoutMs: number): Promise<void> {
+export async function waitClusterReady(ctx: ClusterContext, nodes: readonly TestbedNode[], timeoutMs: number): Promise<void> {
   await waitFor('the API server to answer /readyz', async () => ((await apiReady(ctx)) ? true : undefined), timeoutMs);
   await waitFor(
     `nodes ${nodes.map((node) => node.name).join(', ')} to be Ready`,
@@ -148,11 +148,11 @@ export async function waitClusterReady(ctx: ClusterContext, nodes: readonly SimN
 
 /**
  * Processes the test bed started that still run: binaries executed from kwokctl's bin folder inside the
- * sim folder, sshd listeners using a node host config from it, standard-port forwards logging into it, and
+ * test bed folder, sshd listeners using a node host config from it, standard-port forwards logging into it, and
  * their descendants (SSH sessions).
- * Other programs that merely mention the sim folder (an ssh client using its key) are not ours to stop.
+ * Other programs that merely mention the test bed folder (an ssh client using its key) are not ours to stop.
  */
-export function leftoverProcesses(layout: SimLayout): { pid: number; command: string }[] {
+export function leftoverProcesses(layout: TestbedLayout): { pid: number; command: string }[] {
   const parents = new Map<number, number>();
   const commands = new Map<number, string>();
   for (const entry of fs.readdirSync('/proc')) {
@@ -167,8 +167,8 @@ export function leftoverProcesses(layout: SimLayout): { pid: number; command: st
     }
   }
   const binDir = `${layout.kwokClusterDir}/bin/`;
-  const nodesDir = `${layout.simDir}/nodes/`;
-  const forwardLog = `socat -lf ${layout.simDir}/forwards/`;
+  const nodesDir = `${layout.testbedDir}/nodes/`;
+  const forwardLog = `socat -lf ${layout.testbedDir}/forwards/`;
   const ours = (command: string) =>
     command.startsWith(binDir) ||
     command.startsWith(forwardLog) ||

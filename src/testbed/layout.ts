@@ -3,7 +3,7 @@ import { hardenlabHome } from '../config/paths';
 import { consecutiveAddresses, DEFAULT_NODES, DEFAULT_PORTS, DEFAULT_TESTBED_NAME, STANDARD_PORTS } from './testbedConfig';
 
 /** The simulated nodes: one KWOK node each, with its SSH host on its own loopback address. */
-export interface SimNode {
+export interface TestbedNode {
   name: string;
   /** Loopback address of the node's sshd; also the node's InternalIP in Kubernetes. */
   address: string;
@@ -11,12 +11,12 @@ export interface SimNode {
 
 export { STANDARD_PORTS } from './testbedConfig';
 
-export const SIM_CLUSTER_NAME = DEFAULT_TESTBED_NAME;
+export const TESTBED_CLUSTER_NAME = DEFAULT_TESTBED_NAME;
 /** kwokctl's binary runtime reaches etcd and writes kubeconfigs on 127.0.0.1 whatever else it binds. */
-export const SIM_BIND_ADDRESS = '127.0.0.1';
-export const SIM_API_SERVER_URL = `https://${SIM_BIND_ADDRESS}:${DEFAULT_PORTS.kubeApiserver}`;
+export const TESTBED_BIND_ADDRESS = '127.0.0.1';
+export const TESTBED_API_SERVER_URL = `https://${TESTBED_BIND_ADDRESS}:${DEFAULT_PORTS.kubeApiserver}`;
 
-export interface SimPorts {
+export interface TestbedPorts {
   kubeApiserver: number;
   etcd: number;
   etcdPeer: number;
@@ -27,14 +27,14 @@ export interface SimPorts {
 }
 
 /**
- * Which addresses and ports one test bed uses. The shared test bed is DEFAULT_SIM_INSTANCE; a test may
+ * Which addresses and ports one test bed uses. The shared test bed is DEFAULT_TESTBED_INSTANCE; a test may
  * start a second, disjoint one (other ports, other node addresses, its own data folder) to exercise
- * `sim down` without disturbing the shared one.
+ * `testbed down` without disturbing the shared one.
  */
-export interface SimInstance {
+export interface TestbedInstance {
   clusterName: string;
-  ports: SimPorts;
-  nodes: readonly SimNode[];
+  ports: TestbedPorts;
+  nodes: readonly TestbedNode[];
   /**
    * A loopback address of this instance's own where its API server and etcd also answer on the standard ports
    * (6443, 2379), forwarded to its own ports on 127.0.0.1: kube-hunter --remote probes only those, and must find
@@ -44,13 +44,13 @@ export interface SimInstance {
 }
 
 /** `count` nodes named `<prefix>-1…` on consecutive loopback addresses from 127.0.0.<firstOctet>, for a test bed instance of its own. */
-export function numberedNodes(prefix: string, firstOctet: number, count = 3): SimNode[] {
+export function numberedNodes(prefix: string, firstOctet: number, count = 3): TestbedNode[] {
   return consecutiveAddresses(`127.0.0.${firstOctet}`, count).map((address, i) => ({ name: `${prefix}-${i + 1}`, address }));
 }
 
 /** The shared test bed: the default configuration's (testbedConfig.ts), API 127.0.0.1:6443, nodes sim-node-1..3 on 127.0.0.11-13. */
-export const DEFAULT_SIM_INSTANCE: SimInstance = {
-  clusterName: SIM_CLUSTER_NAME,
+export const DEFAULT_TESTBED_INSTANCE: TestbedInstance = {
+  clusterName: TESTBED_CLUSTER_NAME,
   ports: { ...DEFAULT_PORTS },
   nodes: consecutiveAddresses(DEFAULT_NODES.firstAddress, DEFAULT_NODES.count).map((address, i) => ({
     name: `${DEFAULT_NODES.namePrefix}-${i + 1}`,
@@ -58,18 +58,18 @@ export const DEFAULT_SIM_INSTANCE: SimInstance = {
   })),
 };
 
-export function apiServerUrl(instance: SimInstance): string {
+export function apiServerUrl(instance: TestbedInstance): string {
   return instance.apiAddress
     ? `https://${instance.apiAddress}:${STANDARD_PORTS.kubeApiserver}`
-    : `https://${SIM_BIND_ADDRESS}:${instance.ports.kubeApiserver}`;
+    : `https://${TESTBED_BIND_ADDRESS}:${instance.ports.kubeApiserver}`;
 }
 /** A non-root login on every node host with the same key and no sudo rights. */
-export const SIM_UNPRIVILEGED_USER = 'hardenlab';
+export const TESTBED_UNPRIVILEGED_USER = 'hardenlab';
 
-/** Where the test bed keeps its state, all under `<hardenlab home>/sim/` (removed by `sim down`). */
-export interface SimLayout {
-  instance: SimInstance;
-  simDir: string;
+/** Where the test bed keeps its state, all under `<hardenlab home>/sim/` (removed by `testbed down`). */
+export interface TestbedLayout {
+  instance: TestbedInstance;
+  testbedDir: string;
   kubeconfigPath: string;
   nodeMapPath: string;
   /** KWOK_WORKDIR for kwokctl: its clusters/<name>/ folder holds pki, pids, logs and etcd data. */
@@ -84,24 +84,24 @@ export interface SimLayout {
   nodeDir(nodeName: string): string;
 }
 
-export function simLayout(home: string = hardenlabHome(), instance: SimInstance = DEFAULT_SIM_INSTANCE): SimLayout {
-  const simDir = path.join(home, 'sim');
-  const sshDir = path.join(simDir, 'ssh');
-  const kwokWorkdir = path.join(simDir, 'kwok');
+export function testbedLayout(home: string = hardenlabHome(), instance: TestbedInstance = DEFAULT_TESTBED_INSTANCE): TestbedLayout {
+  const testbedDir = path.join(home, 'sim');
+  const sshDir = path.join(testbedDir, 'ssh');
+  const kwokWorkdir = path.join(testbedDir, 'kwok');
   return {
     instance,
-    simDir,
-    kubeconfigPath: path.join(simDir, 'kubeconfig'),
-    nodeMapPath: path.join(simDir, 'nodes.yaml'),
+    testbedDir,
+    kubeconfigPath: path.join(testbedDir, 'kubeconfig'),
+    nodeMapPath: path.join(testbedDir, 'nodes.yaml'),
     kwokWorkdir,
     kwokClusterDir: path.join(kwokWorkdir, 'clusters', instance.clusterName),
-    kwokctlConfigPath: path.join(simDir, 'kwokctl.yaml'),
+    kwokctlConfigPath: path.join(testbedDir, 'kwokctl.yaml'),
     sshDir,
     privateKeyPath: path.join(sshDir, 'id_ed25519'),
     publicKeyPath: path.join(sshDir, 'id_ed25519.pub'),
     knownHostsPath: path.join(sshDir, 'known_hosts'),
     authorizedKeysPath: path.join(sshDir, 'authorized_keys'),
-    nodeDir: (nodeName) => path.join(simDir, 'nodes', nodeName),
+    nodeDir: (nodeName) => path.join(testbedDir, 'nodes', nodeName),
   };
 }
 

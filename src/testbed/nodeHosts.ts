@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
+import { TESTBED_UNPRIVILEGED_USER, type TestbedLayout, type TestbedNode } from './layout';
 import { knownHostsLine, renderSshdConfig } from './testbedManifests';
 import { ownedPid, readPidFile, run, stopProcess, tcpOpen, waitFor, type Log } from '../process/subprocess';
 import { assertTrustedPath, ensurePrivateDir } from './trustedPaths';
@@ -22,13 +22,13 @@ export interface NodeHostStatus {
  * Where the KWOK node hosts' sshd reads the authorized keys: a root-owned file outside the data folder (sshd's
  * StrictModes checks it and every folder above it, which a data folder under /tmp would fail), one per test bed.
  */
-export function nodeHostKeysFile(layout: SimLayout): string {
-  const id = createHash('sha256').update(layout.simDir).digest('hex').slice(0, 12);
+export function nodeHostKeysFile(layout: TestbedLayout): string {
+  const id = createHash('sha256').update(layout.testbedDir).digest('hex').slice(0, 12);
   return path.join('/run/hardenlab/sim', `${layout.instance.clusterName}-${id}`, 'authorized_keys');
 }
 
 /** Writes the node hosts' authorized keys (root-owned, 0644 in 0755 folders) and checks the path as sshd will. */
-export function writeNodeHostKeys(layout: SimLayout): string {
+export function writeNodeHostKeys(layout: TestbedLayout): string {
   const file = nodeHostKeysFile(layout);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
   for (let dir = path.dirname(file); dir !== '/run'; dir = path.dirname(dir)) fs.chmodSync(dir, 0o755);
@@ -37,20 +37,20 @@ export function writeNodeHostKeys(layout: SimLayout): string {
   return file;
 }
 
-export function removeNodeHostKeys(layout: SimLayout): void {
+export function removeNodeHostKeys(layout: TestbedLayout): void {
   fs.rmSync(path.dirname(nodeHostKeysFile(layout)), { recursive: true, force: true });
 }
 
 /** The client key (generated once) and the authorized_keys the real nodes get a copy of, in folders only root opens. */
-export async function ensureClientKey(layout: SimLayout, log: Log): Promise<void> {
-  ensurePrivateDir(layout.simDir);
+export async function ensureClientKey(layout: TestbedLayout, log: Log): Promise<void> {
+  ensurePrivateDir(layout.testbedDir);
   ensurePrivateDir(layout.sshDir);
   if (!fs.existsSync(layout.privateKeyPath)) {
     log(`generating the SSH client key ${layout.privateKeyPath}`);
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'hardenlab-sim', '-f', layout.privateKeyPath]);
   }
   fs.chmodSync(layout.privateKeyPath, 0o600);
-  // Atomic (temp file + rename), as every write here that other runs of the test bed read meanwhile: a sim up
+  // Atomic (temp file + rename), as every write here that other runs of the test bed read meanwhile: a testbed up
   // that reuses the bed must not show a session an empty authorized_keys or known_hosts.
   writeFileAtomic.sync(layout.authorizedKeysPath, fs.readFileSync(layout.publicKeyPath), { mode: 0o644 });
 }
@@ -58,31 +58,31 @@ export async function ensureClientKey(layout: SimLayout, log: Log): Promise<void
 /** Creates the non-root login (no sudo rights, '*' password so sshd does not treat it as locked). */
 export async function ensureUnprivilegedUser(log: Log): Promise<boolean> {
   try {
-    await run('id', ['-u', SIM_UNPRIVILEGED_USER]);
+    await run('id', ['-u', TESTBED_UNPRIVILEGED_USER]);
     return true;
   } catch {
     // fall through: create it
   }
   if (process.getuid?.() !== 0) {
-    log(`user '${SIM_UNPRIVILEGED_USER}' is missing and creating it needs root; node hosts accept root only`);
+    log(`user '${TESTBED_UNPRIVILEGED_USER}' is missing and creating it needs root; node hosts accept root only`);
     return false;
   }
-  log(`creating the unprivileged user '${SIM_UNPRIVILEGED_USER}'`);
-  await run('useradd', ['--create-home', '--shell', '/bin/bash', SIM_UNPRIVILEGED_USER]);
-  await run('usermod', ['-p', '*', SIM_UNPRIVILEGED_USER]);
+  log(`creating the unprivileged user '${TESTBED_UNPRIVILEGED_USER}'`);
+  await run('useradd', ['--create-home', '--shell', '/bin/bash', TESTBED_UNPRIVILEGED_USER]);
+  await run('usermod', ['-p', '*', TESTBED_UNPRIVILEGED_USER]);
   return true;
 }
 
-function hostKeyPath(layout: SimLayout, node: SimNode): string {
+function hostKeyPath(layout: TestbedLayout, node: TestbedNode): string {
   return path.join(layout.nodeDir(node.name), 'ssh_host_ed25519_key');
 }
 
-function pidFilePath(layout: SimLayout, node: SimNode): string {
+function pidFilePath(layout: TestbedLayout, node: TestbedNode): string {
   return path.join(layout.nodeDir(node.name), 'sshd.pid');
 }
 
 /** Starts the node host's sshd unless it already runs; reuses its host key across restarts. */
-export async function startNodeHost(node: SimNode, layout: SimLayout, log: Log): Promise<void> {
+export async function startNodeHost(node: TestbedNode, layout: TestbedLayout, log: Log): Promise<void> {
   const dir = layout.nodeDir(node.name);
   const port = layout.instance.ports.ssh;
   fs.mkdirSync(dir, { recursive: true });
@@ -116,7 +116,7 @@ export async function startNodeHost(node: SimNode, layout: SimLayout, log: Log):
 }
 
 /** Writes known_hosts from the node hosts' public host keys, so clients can verify them strictly. */
-export function writeKnownHosts(nodes: readonly SimNode[], layout: SimLayout): void {
+export function writeKnownHosts(nodes: readonly TestbedNode[], layout: TestbedLayout): void {
   const lines = nodes.map((node) =>
     knownHostsLine(node.address, layout.instance.ports.ssh, fs.readFileSync(`${hostKeyPath(layout, node)}.pub`, 'utf8')),
   );
@@ -124,19 +124,19 @@ export function writeKnownHosts(nodes: readonly SimNode[], layout: SimLayout): v
 }
 
 /** The node host's sshd from its pid file, only if that pid still runs sshd with this node's config. */
-function sshdPid(layout: SimLayout, node: SimNode): number | undefined {
+function sshdPid(layout: TestbedLayout, node: TestbedNode): number | undefined {
   const config = path.join(layout.nodeDir(node.name), 'sshd_config');
   return ownedPid(pidFilePath(layout, node), (command) => /^sshd: \S*sshd /.test(command) && command.includes(` -f ${config}`));
 }
 
-export async function stopNodeHost(node: SimNode, layout: SimLayout, log: Log): Promise<void> {
+export async function stopNodeHost(node: TestbedNode, layout: TestbedLayout, log: Log): Promise<void> {
   const pid = sshdPid(layout, node);
   if (pid === undefined) return;
   await stopProcess(pid);
   log(`node host ${node.name}: sshd stopped (pid ${pid})`);
 }
 
-export function nodeHostStatus(node: SimNode, layout: SimLayout): NodeHostStatus {
+export function nodeHostStatus(node: TestbedNode, layout: TestbedLayout): NodeHostStatus {
   const pid = sshdPid(layout, node);
   return { name: node.name, address: node.address, pid: pid ?? readPidFile(pidFilePath(layout, node)), running: pid !== undefined };
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../config/paths';
 import { kubectl, type ClusterContext } from './kwokCluster';
-import type { SimLayout } from './layout';
+import type { TestbedLayout } from './layout';
 import { readToolVersions, toolPaths } from '../tools/install';
 import {
   ensureNodeImage,
@@ -11,7 +11,7 @@ import {
   ensureToolImages,
   loadBalancerUp,
   realNodesUp,
-  SIM_GATEWAY,
+  TESTBED_GATEWAY,
   type RealNodesContext,
 } from './realNodes';
 import { initializeRealNodes, REGISTRATION_TIMEOUT_MS } from './realNodeRegistration';
@@ -32,12 +32,12 @@ export async function ensureEngineImages(ctx: RealNodesContext): Promise<string>
 }
 
 /** The file older test beds kept their node kind in; the configuration in force replaces it. */
-function legacyKindFile(layout: SimLayout): string {
-  return path.join(layout.simDir, 'node-kind');
+function legacyKindFile(layout: TestbedLayout): string {
+  return path.join(layout.testbedDir, 'node-kind');
 }
 
 /** The kind of nodes the test bed in this folder was started with (undefined when none was). */
-export function readNodeKind(layout: SimLayout): NodeKind | undefined {
+export function readNodeKind(layout: TestbedLayout): NodeKind | undefined {
   const inForce = readConfigInForce(layout);
   if (inForce) return inForce.nodes.kind;
   try {
@@ -95,7 +95,7 @@ export async function startRealNodes(ctx: ClusterContext, cache: string, start: 
   }, start.waitMs);
   await initializeRealNodes(rn, (args) => kubectl(ctx, args), Math.max(REGISTRATION_TIMEOUT_MS, start.waitMs ?? 0));
   if (!start.minimal && !start.withoutEnforcer) {
-    const api = { gateway: SIM_GATEWAY, apiPort: ctx.layout.instance.ports.kubeApiserver };
+    const api = { gateway: TESTBED_GATEWAY, apiPort: ctx.layout.instance.ports.kubeApiserver };
     await startNetworkPolicyEnforcer(rn, (args) => kubectl(ctx, args), { ...ca, ...api });
   }
   if (!start.minimal) loadBalancerUp(rn);

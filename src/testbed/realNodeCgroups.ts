@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import type { SimLayout } from './layout';
+import type { TestbedLayout } from './layout';
 import { describeMissing, type CgroupPlan } from './cgroupHost';
 import { detectCgroupHost } from './cgroupHostRecord';
 import type { NodeCgroupMode } from './realnodes/nodeBed';
@@ -12,8 +12,8 @@ import type { NodeCgroupMode } from './realnodes/nodeBed';
  * node's CPU and memory use read from its cgroup.
  */
 
-function planFile(layout: SimLayout): string {
-  return path.join(layout.simDir, 'real', 'cgroup-plan.json');
+function planFile(layout: TestbedLayout): string {
+  return path.join(layout.testbedDir, 'real', 'cgroup-plan.json');
 }
 
 /** This host's plan, or an error naming every missing piece and what to do. */
@@ -23,13 +23,13 @@ export function realNodesPlanOrThrow(): CgroupPlan {
   return verdict.plan;
 }
 
-export function writeCgroupPlan(layout: SimLayout, plan: CgroupPlan): void {
+export function writeCgroupPlan(layout: TestbedLayout, plan: CgroupPlan): void {
   fs.mkdirSync(path.dirname(planFile(layout)), { recursive: true });
   writeFileAtomic.sync(planFile(layout), `${JSON.stringify(plan)}\n`);
 }
 
 /** The plan the test bed in this folder started with (undefined before its first start). */
-export function readCgroupPlan(layout: SimLayout): CgroupPlan | undefined {
+export function readCgroupPlan(layout: TestbedLayout): CgroupPlan | undefined {
   try {
     const plan = JSON.parse(fs.readFileSync(planFile(layout), 'utf8')) as CgroupPlan;
     return ['v1', 'v2'].includes(plan.hierarchy) ? plan : undefined;
@@ -39,13 +39,13 @@ export function readCgroupPlan(layout: SimLayout): CgroupPlan | undefined {
 }
 
 /** The real nodes run on cgroup v1 (today's path, also for a folder without a plan). */
-export function realNodesOnCgroupV1(layout: SimLayout): boolean {
+export function realNodesOnCgroupV1(layout: TestbedLayout): boolean {
   const plan = readCgroupPlan(layout);
   return !plan || plan.delegation === 'v1-by-hand';
 }
 
 /** How each node of the bed gets its cgroups (realnodes/nodeBed.ts): v1 for a folder without a plan too. */
-export function nodeCgroupMode(layout: SimLayout): NodeCgroupMode {
+export function nodeCgroupMode(layout: TestbedLayout): NodeCgroupMode {
   const plan = readCgroupPlan(layout);
   if (!plan || plan.delegation === 'v1-by-hand') return { mode: 'v1' };
   return { mode: plan.delegation, root: plan.cgroupRoot };
@@ -61,11 +61,11 @@ function readNumber(file: string): number | undefined {
 }
 
 /** The CPU seconds and memory charged to a node's cgroup: cpuacct and memory (v1), or cpu.stat and memory.current (v2). */
-export function nodeCgroupUsage(layout: SimLayout, namespace: string, nodeName: string): { cpuSeconds?: number; memoryBytes?: number } {
+export function nodeCgroupUsage(layout: TestbedLayout, namespace: string, nodeName: string): { cpuSeconds?: number; memoryBytes?: number } {
   if (readCgroupPlan(layout)?.hierarchy === 'v2') {
     let dir: string;
     try {
-      dir = fs.readFileSync(path.join(layout.simDir, 'real', 'cgroups', nodeName), 'utf8').trim();
+      dir = fs.readFileSync(path.join(layout.testbedDir, 'real', 'cgroups', nodeName), 'utf8').trim();
     } catch {
       return {};
     }

@@ -7,7 +7,7 @@ import { ENFORCER_ANNOTATION } from '../kube/facts';
 import { signCertificate } from '../pki/openssl';
 import { run, waitFor } from '../process/subprocess';
 import { versionsFile } from './buildVersions';
-import { nodeSshArgs, type SimNode } from './layout';
+import { nodeSshArgs, type TestbedNode } from './layout';
 import { realNodesDir, type RealNodesContext } from './realNodes';
 import type { Kubectl } from './realNodeRegistration';
 import { caDigest, folderIn, writeNew } from './realnodes/kubeletSetup';
@@ -66,13 +66,18 @@ function verifiedBinary(binary: string): { bytes: Buffer; sha256: string } {
   return { bytes, sha256 };
 }
 
-async function ssh(ctx: RealNodesContext, node: SimNode, command: string, timeoutMs = 60_000): Promise<string> {
+async function ssh(ctx: RealNodesContext, node: TestbedNode, command: string, timeoutMs = 60_000): Promise<string> {
   const { stdout } = await run('ssh', [...nodeSshArgs(ctx.layout, node.address), command], { timeoutMs });
   return stdout;
 }
 
 /** Writes the node's certificate (once per cluster CA), kubeconfig, binary with its digest, and unit, into its rootfs. */
-async function writeEnforcerFiles(ctx: RealNodesContext, node: SimNode, setup: EnforcerSetup, binary: { bytes: Buffer; sha256: string }) {
+async function writeEnforcerFiles(
+  ctx: RealNodesContext,
+  node: TestbedNode,
+  setup: EnforcerSetup,
+  binary: { bytes: Buffer; sha256: string },
+) {
   const nodeDir = path.join(realNodesDir(ctx.layout), 'nodes', node.name);
   const root = path.join(nodeDir, 'rootfs');
   if (!fs.existsSync(path.join(root, 'etc'))) throw new Error(`node ${node.name} has no rootfs at ${root}`);
@@ -99,7 +104,7 @@ async function writeEnforcerFiles(ctx: RealNodesContext, node: SimNode, setup: E
 }
 
 /** Waits until the node enforces; the problems found last when it does not within the bound. */
-async function awaitEnforcing(ctx: RealNodesContext, node: SimNode, timeoutMs: number): Promise<string[]> {
+async function awaitEnforcing(ctx: RealNodesContext, node: TestbedNode, timeoutMs: number): Promise<string[]> {
   let problems: string[] = [];
   try {
     await waitFor(
@@ -127,7 +132,7 @@ export async function startNetworkPolicyEnforcer(ctx: RealNodesContext, kubectl:
   const { layout, log } = ctx;
   const version = kubeRouterVersion();
   // Removing an annotation the node does not carry is no failure.
-  const unannotate = (node: SimNode) =>
+  const unannotate = (node: TestbedNode) =>
     kubectl(['annotate', 'node', node.name, `${ENFORCER_ANNOTATION}-`]).catch((e: unknown) => log(`${node.name}: ${(e as Error).message}`));
   let binary: { bytes: Buffer; sha256: string };
   try {

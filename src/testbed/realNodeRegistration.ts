@@ -1,6 +1,6 @@
 import { run, waitFor } from '../process/subprocess';
-import { nodeSshArgs, type SimLayout, type SimNode } from './layout';
-import { nodeIndex, realNodesDir, simNamespace, TESTBED_PROVIDER_ID_SCHEME, type RealNodesContext } from './realNodes';
+import { nodeSshArgs, type TestbedLayout, type TestbedNode } from './layout';
+import { nodeIndex, realNodesDir, testbedNamespace, TESTBED_PROVIDER_ID_SCHEME, type RealNodesContext } from './realNodes';
 import { forwardAlive, forwardIn, stopForward } from './realnodes/forwards';
 import { nodeIp } from './realnodes/kubeletFiles';
 
@@ -16,7 +16,7 @@ export const REGISTRATION_TIMEOUT_MS = 180_000;
  */
 export async function initializeRealNodes(ctx: RealNodesContext, kubectl: Kubectl, timeoutMs = REGISTRATION_TIMEOUT_MS): Promise<void> {
   const { layout } = ctx;
-  const bed = { state: realNodesDir(layout), namespace: simNamespace(layout) };
+  const bed = { state: realNodesDir(layout), namespace: testbedNamespace(layout) };
   for (const node of layout.instance.nodes) {
     const index = nodeIndex(layout, node);
     await waitForRegistration(layout, node, kubectl, timeoutMs);
@@ -52,7 +52,7 @@ export async function initializeRealNodes(ctx: RealNodesContext, kubectl: Kubect
 }
 
 /** Waits for the node object; on timeout the error carries what the node's systemd says of its kubelet. */
-async function waitForRegistration(layout: SimLayout, node: SimNode, kubectl: Kubectl, timeoutMs: number): Promise<void> {
+async function waitForRegistration(layout: TestbedLayout, node: TestbedNode, kubectl: Kubectl, timeoutMs: number): Promise<void> {
   try {
     await waitFor(`node ${node.name} to register`, async () => ((await nodeExists(kubectl, node.name)) ? true : undefined), timeoutMs, 500);
   } catch (error) {
@@ -74,7 +74,7 @@ const DIAGNOSTICS =
   'systemctl --no-pager --lines=0 status containerd hardenlab-images kubelet; journalctl --no-pager -u kubelet -n 25; true';
 
 /** The node's units and the kubelet's last log lines, read over SSH with the test bed's own key and host keys. */
-export async function kubeletDiagnostics(layout: SimLayout, node: SimNode): Promise<string> {
+export async function kubeletDiagnostics(layout: TestbedLayout, node: TestbedNode): Promise<string> {
   try {
     const { stdout } = await run('ssh', [...nodeSshArgs(layout, node.address), DIAGNOSTICS], { timeoutMs: 30_000 });
     return `${node.name}:\n${stdout.trim()}`;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { repoRoot } from '../config/paths';
-import type { SimLayout, SimNode } from './layout';
+import type { TestbedLayout, TestbedNode } from './layout';
 import { closureViolations, parseNamespaceEvidence } from './closure';
 import { knownHostsLine } from './testbedManifests';
 import { ownedPid, readPidFile, run, tcpGreeting, waitFor, type Log } from '../process/subprocess';
@@ -31,12 +31,12 @@ export const nodeImagesScript = path.join(repoRoot, 'scripts', 'testbed', 'build
 export const toolImagesScript = path.join(repoRoot, 'scripts', 'testbed', 'build-tool-images.sh');
 
 /** The bridge inside the namespace that every node's veth joins (realnodes/network.ts creates it). */
-export const SIM_BRIDGE = 'hlbr0';
+export const TESTBED_BRIDGE = 'hlbr0';
 /** The bridge's own address: the namespace's end of the API server forward, and the registry's. */
-export const SIM_GATEWAY = '10.77.0.1';
+export const TESTBED_GATEWAY = '10.77.0.1';
 
 export interface RealNodesContext {
-  layout: SimLayout;
+  layout: TestbedLayout;
   cache: string;
   log: Log;
   /** The launcher's environment, which the image build scripts start from. */
@@ -54,13 +54,13 @@ export interface RealNodeStatus {
   memoryBytes?: number;
 }
 
-/** Where the real nodes keep their state (rootfs copies, pid files, forwards), inside the sim folder. */
-export function realNodesDir(layout: SimLayout): string {
-  return path.join(layout.simDir, 'real');
+/** Where the real nodes keep their state (rootfs copies, pid files, forwards), inside the test bed folder. */
+export function realNodesDir(layout: TestbedLayout): string {
+  return path.join(layout.testbedDir, 'real');
 }
 
 /** The network namespace of one test bed: named after its cluster so two test beds never share one. */
-export function simNamespace(layout: SimLayout): string {
+export function testbedNamespace(layout: TestbedLayout): string {
   return `hardenlab-${layout.instance.clusterName}`;
 }
 
@@ -68,16 +68,16 @@ export function simNamespace(layout: SimLayout): string {
 export const TESTBED_PROVIDER_ID_SCHEME = 'hardenlab';
 
 /** A node's index (1-based) decides its address inside the namespace (10.77.0.<10+i>) and its pod CIDR. */
-export function nodeIndex(layout: SimLayout, node: SimNode): number {
+export function nodeIndex(layout: TestbedLayout, node: TestbedNode): number {
   return layout.instance.nodes.findIndex((candidate) => candidate.name === node.name) + 1;
 }
 
 /** The bed as realnodes/ needs it: folder, namespace, bridge, cgroups, and the node size in force. */
-export function nodeBedOf(layout: SimLayout): NodeBed {
+export function nodeBedOf(layout: TestbedLayout): NodeBed {
   const { cpuMilli, memoryBytes, registryPort } = realNodeSize(layout);
-  if (memoryBytes === undefined) throw new Error(`the test bed's configuration in ${layout.simDir} gives real nodes no memory size`);
-  const [state, namespace, cgroups] = [realNodesDir(layout), simNamespace(layout), nodeCgroupMode(layout)];
-  return { state, namespace, bridge: SIM_BRIDGE, gateway: SIM_GATEWAY, cgroups, cpuMilli, memoryBytes, registryPort };
+  if (memoryBytes === undefined) throw new Error(`the test bed's configuration in ${layout.testbedDir} gives real nodes no memory size`);
+  const [state, namespace, cgroups] = [realNodesDir(layout), testbedNamespace(layout), nodeCgroupMode(layout)];
+  return { state, namespace, bridge: TESTBED_BRIDGE, gateway: TESTBED_GATEWAY, cgroups, cpuMilli, memoryBytes, registryPort };
 }
 
 /** Why real nodes cannot run here (each missing piece and what to do: cgroupHost.ts), or undefined when they can (v1 or v2). */
@@ -116,18 +116,18 @@ export async function ensureToolImages(ctx: RealNodesContext): Promise<string> {
   return dir;
 }
 
-function nodePidFile(layout: SimLayout, node: SimNode): string {
+function nodePidFile(layout: TestbedLayout, node: TestbedNode): string {
   return path.join(realNodesDir(layout), 'pids', `node-${node.name}.pid`);
 }
 
-export function realNodeStatus(layout: SimLayout, node: SimNode): RealNodeStatus {
+export function realNodeStatus(layout: TestbedLayout, node: TestbedNode): RealNodeStatus {
   // Only while the pid still runs this node's launcher (its command line names the node's rootfs).
   const rootfs = path.join(realNodesDir(layout), 'nodes', node.name, 'rootfs');
   const owned = ownedPid(nodePidFile(layout, node), (command) => command.includes(` -D ${rootfs} `));
   const running = owned !== undefined;
   const status: RealNodeStatus = { name: node.name, address: node.address, pid: owned ?? readPidFile(nodePidFile(layout, node)), running };
   if (!running) return status;
-  const usage = nodeCgroupUsage(layout, simNamespace(layout), node.name);
+  const usage = nodeCgroupUsage(layout, testbedNamespace(layout), node.name);
   if (usage.cpuSeconds !== undefined) status.cpuSeconds = usage.cpuSeconds;
   status.memoryBytes = usage.memoryBytes;
   return status;
@@ -174,7 +174,7 @@ async function sshAnswers(address: string): Promise<boolean> {
   return (await tcpGreeting(address, 22, 4, 2_000)).startsWith('SSH-');
 }
 
-function writeRealKnownHosts(layout: SimLayout): void {
+function writeRealKnownHosts(layout: TestbedLayout): void {
   const lines = layout.instance.nodes.map((node) => {
     const key = path.join(realNodesDir(layout), 'nodes', node.name, 'rootfs', 'etc', 'ssh', 'ssh_host_ed25519_key.pub');
     return knownHostsLine(node.address, 22, fs.readFileSync(key, 'utf8'));
@@ -202,7 +202,10 @@ export async function realNodesDown(ctx: RealNodesContext): Promise<string[]> {
  * The namespace's configuration (realnodes/namespaceEvidence.ts): routes, links, forwarding and firewall rules, and the
  * host's links (any with a peer inside). `namespace` reads another namespace (default: the test bed's).
  */
-export async function readNamespaceConfig(ctx: RealNodesContext, namespace = simNamespace(ctx.layout)): Promise<Record<string, unknown>> {
+export async function readNamespaceConfig(
+  ctx: RealNodesContext,
+  namespace = testbedNamespace(ctx.layout),
+): Promise<Record<string, unknown>> {
   return readNamespaceEvidence(namespace, ctx.env);
 }
 
@@ -210,7 +213,7 @@ export async function readNamespaceConfig(ctx: RealNodesContext, namespace = sim
  * What would let traffic leave a network namespace (default routes, gateways, NAT, forwarding, links to the host),
  * read from its configuration only: nothing is sent. Empty when the namespace is closed.
  */
-export async function namespaceClosureViolations(namespace: string, env: NodeJS.ProcessEnv, bridge = SIM_BRIDGE): Promise<string[]> {
+export async function namespaceClosureViolations(namespace: string, env: NodeJS.ProcessEnv, bridge = TESTBED_BRIDGE): Promise<string[]> {
   const raw = await readNamespaceEvidence(namespace, env);
   return closureViolations(parseNamespaceEvidence(raw, bridge));
 }
@@ -219,7 +222,7 @@ export async function namespaceClosureViolations(namespace: string, env: NodeJS.
  * The load balancer's addresses: nine on host loopback, 60 above the first node's own (127.0.0.71–79 for the
  * default test bed's 127.0.0.11), so two test beds never share one.
  */
-export function loadBalancerPool(layout: SimLayout): string[] {
+export function loadBalancerPool(layout: TestbedLayout): string[] {
   const first = Number(layout.instance.nodes[0]?.address.split('.')[3] ?? 11);
   return Array.from({ length: 9 }, (_, i) => `127.0.0.${first + 60 + i}`);
 }
@@ -229,7 +232,7 @@ export function loadBalancerUp(ctx: RealNodesContext): void {
   startLoadBalancer(
     {
       state: realNodesDir(ctx.layout),
-      namespace: simNamespace(ctx.layout),
+      namespace: testbedNamespace(ctx.layout),
       kubeconfigPath: ctx.layout.kubeconfigPath,
       pool: loadBalancerPool(ctx.layout),
       target: nodeIp(1),
@@ -274,7 +277,7 @@ export async function prepareKubelets(ctx: RealNodesContext, setup: KubeletSetup
     const [index, nodeCount, apiPort] = [nodeIndex(layout, node), layout.instance.nodes.length, layout.instance.ports.kubeApiserver];
     const { tlsServerName } = setup;
     const size = { cgroupV1, reservedCpuMilli: reservedCpuMilli(cpuMilli) };
-    const input = { name, index, nodeCount, gateway: SIM_GATEWAY, apiPort, tlsServerName, ...size };
+    const input = { name, index, nodeCount, gateway: TESTBED_GATEWAY, apiPort, tlsServerName, ...size };
     await writeNodeKubelet(paths, input, node.address);
   }
 }

@@ -1,12 +1,12 @@
 /**
  * The test bed's shape as a file, like kind's `kind: Cluster`: node kind and count, each node's CPU and memory,
- * the Kubernetes version, addresses and ports, and the real nodes' registry. `hardenlab sim up --config FILE`
+ * the Kubernetes version, addresses and ports, and the real nodes' registry. `hardenlab testbed up --config FILE`
  * takes it; without one the defaults below hold (the thesis's 3 nodes of 1 CPU and 2 GiB).
  */
 import * as fs from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml';
 import { z } from 'zod';
-import type { SimInstance, SimNode, SimPorts } from './layout';
+import type { TestbedInstance, TestbedNode, TestbedPorts } from './layout';
 
 /**
  * Which nodes a test bed runs: `kwok` (simulated by KWOK, with a real sshd + sysstat host per node on this
@@ -36,7 +36,7 @@ export const DEFAULT_NODE_RESOURCES: Record<NodeKind, { cpu: number; memory: str
 export const STANDARD_PORTS = { kubeApiserver: 6443, etcd: 2379, ssh: 22 } as const;
 export const DEFAULT_TESTBED_NAME = 'hardenlab';
 export const DEFAULT_NODES = { kind: 'kwok', count: 3, namePrefix: 'sim-node', firstAddress: '127.0.0.11' } as const;
-export const DEFAULT_PORTS: SimPorts = {
+export const DEFAULT_PORTS: TestbedPorts = {
   ...STANDARD_PORTS,
   etcdPeer: 2380,
   kubeControllerManager: 10257,
@@ -101,7 +101,7 @@ const configSchema = z.strictObject({
 });
 
 /** A test bed's shape with every default filled in and the sizes in machine units. */
-export interface TestBedConfig {
+export interface TestbedConfig {
   /** The file it came from, or `defaults`. */
   source: string;
   name: string;
@@ -116,7 +116,7 @@ export interface TestBedConfig {
     namePrefix: string;
     firstAddress: string;
   };
-  networking: { apiAddress?: string; ports: SimPorts };
+  networking: { apiAddress?: string; ports: TestbedPorts };
   registry: { port: number };
 }
 
@@ -183,7 +183,7 @@ function crossChecks(config: z.output<typeof configSchema>, pinnedKubernetes: st
  * field. `pinnedKubernetes` is the version the binaries are built for (scripts/testbed/versions.env); a record of a
  * running test bed is read without one (it names its own).
  */
-export function parseTestBedConfig(text: string, source: string, pinnedKubernetes?: string): TestBedConfig {
+export function parseTestbedConfig(text: string, source: string, pinnedKubernetes?: string): TestbedConfig {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter });
   if (doc.errors.length > 0) {
@@ -205,7 +205,7 @@ export function parseTestBedConfig(text: string, source: string, pinnedKubernete
   return resolve(parsed.data, source, pinnedKubernetes);
 }
 
-function resolve(config: z.output<typeof configSchema>, source: string, pinnedKubernetes: string | undefined): TestBedConfig {
+function resolve(config: z.output<typeof configSchema>, source: string, pinnedKubernetes: string | undefined): TestbedConfig {
   const kubernetesVersion = config.kubernetesVersion ?? pinnedKubernetes;
   if (kubernetesVersion === undefined) throw invalid(source, 'kubernetesVersion', undefined, 'missing');
   const fallback = DEFAULT_NODE_RESOURCES[config.nodes.kind];
@@ -221,25 +221,25 @@ function resolve(config: z.output<typeof configSchema>, source: string, pinnedKu
   };
 }
 
-/** Reads and parses a test bed file (see parseTestBedConfig). */
-export function loadTestBedConfig(file: string, pinnedKubernetes: string): TestBedConfig {
+/** Reads and parses a test bed file (see parseTestbedConfig). */
+export function loadTestbedConfig(file: string, pinnedKubernetes: string): TestbedConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new Error(`${file}: cannot read the test bed file (${(error as Error).message})`);
   }
-  return parseTestBedConfig(text, file, pinnedKubernetes);
+  return parseTestbedConfig(text, file, pinnedKubernetes);
 }
 
 /** The configuration when no file is given: today's shared test bed. */
-export function defaultTestBedConfig(pinnedKubernetes: string, kind: NodeKind = 'kwok'): TestBedConfig {
+export function defaultTestbedConfig(pinnedKubernetes: string, kind: NodeKind = 'kwok'): TestbedConfig {
   const text = `{apiVersion: ${TESTBED_API_VERSION}, kind: ${TESTBED_KIND}, nodes: {kind: ${kind}}}`;
-  return parseTestBedConfig(text, 'defaults', pinnedKubernetes);
+  return parseTestbedConfig(text, 'defaults', pinnedKubernetes);
 }
 
 /** The nodes a configuration names: `<namePrefix>-1…` on consecutive loopback addresses. */
-export function configNodes(config: TestBedConfig): SimNode[] {
+export function configNodes(config: TestbedConfig): TestbedNode[] {
   return consecutiveAddresses(config.nodes.firstAddress, config.nodes.count).map((address, i) => ({
     name: `${config.nodes.namePrefix}-${i + 1}`,
     address,
@@ -247,7 +247,7 @@ export function configNodes(config: TestBedConfig): SimNode[] {
 }
 
 /** The addresses and ports of the test bed a configuration describes. */
-export function configInstance(config: TestBedConfig): SimInstance {
+export function configInstance(config: TestbedConfig): TestbedInstance {
   return {
     clusterName: config.name,
     ports: { ...config.networking.ports },
@@ -256,8 +256,8 @@ export function configInstance(config: TestBedConfig): SimInstance {
   };
 }
 
-/** The configuration as a file (every field explicit): what `sim status` prints and the test bed keeps. */
-export function renderTestBedConfig(config: TestBedConfig): string {
+/** The configuration as a file (every field explicit): what `testbed status` prints and the test bed keeps. */
+export function renderTestbedConfig(config: TestbedConfig): string {
   const { cpuMilli: _cpuMilli, memoryBytes: _memoryBytes, ...nodes } = config.nodes;
   return stringify({
     apiVersion: TESTBED_API_VERSION,

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import type { NodeMap } from '../config/nodeMap';
 import type { TestbedBinaries, TestbedVersions } from './buildVersions';
-import { SIM_BIND_ADDRESS, SIM_UNPRIVILEGED_USER, type SimLayout, type SimNode } from './layout';
+import { TESTBED_BIND_ADDRESS, TESTBED_UNPRIVILEGED_USER, type TestbedLayout, type TestbedNode } from './layout';
 import { etcdTlsArgs } from './etcdPki';
 
 /**
@@ -23,7 +23,7 @@ export interface KwokctlOptions {
 export function renderKwokctlConfig(
   versions: TestbedVersions,
   binaries: TestbedBinaries,
-  layout: SimLayout,
+  layout: TestbedLayout,
   options: KwokctlOptions = {},
 ): string {
   const ports = layout.instance.ports;
@@ -43,7 +43,7 @@ export function renderKwokctlConfig(
       securePort: true,
       kubeAuthorization: true,
       kubeAdmission: true,
-      bindAddress: SIM_BIND_ADDRESS,
+      bindAddress: TESTBED_BIND_ADDRESS,
       kubeApiserverPort: ports.kubeApiserver,
       etcdPort: ports.etcd,
       etcdPeerPort: ports.etcdPeer,
@@ -115,7 +115,7 @@ export interface NodeSize {
  * loopback address (kwok's node-initialize stage keeps addresses that are already there). No taint, so
  * ordinary workloads schedule on them; the capacity the test bed's configuration gives each node.
  */
-export function renderNodeManifests(nodes: readonly SimNode[], kwokVersion: string, size: NodeSize): string {
+export function renderNodeManifests(nodes: readonly TestbedNode[], kwokVersion: string, size: NodeSize): string {
   const resources = { ...size, pods: '110' };
   return nodes
     .map((node) =>
@@ -162,10 +162,10 @@ export function renderNodeManifests(nodes: readonly SimNode[], kwokVersion: stri
  * sshd_config of one node host: its own address, host key and pid file; key login only; no PAM or systemd. The
  * authorized keys come from a root-owned file outside the data folder, and StrictModes makes sshd check it too.
  */
-export function renderSshdConfig(node: SimNode, layout: SimLayout, authorizedKeysFile: string): string {
+export function renderSshdConfig(node: TestbedNode, layout: TestbedLayout, authorizedKeysFile: string): string {
   const dir = layout.nodeDir(node.name);
   return [
-    `# Node host of ${node.name}, written by hardenlab sim up.`,
+    `# Node host of ${node.name}, written by hardenlab testbed up.`,
     `ListenAddress ${node.address}:${layout.instance.ports.ssh}`,
     `HostKey ${dir}/ssh_host_ed25519_key`,
     `PidFile ${dir}/sshd.pid`,
@@ -174,7 +174,7 @@ export function renderSshdConfig(node: SimNode, layout: SimLayout, authorizedKey
     'PasswordAuthentication no',
     'KbdInteractiveAuthentication no',
     'PermitRootLogin prohibit-password',
-    `AllowUsers root ${SIM_UNPRIVILEGED_USER}`,
+    `AllowUsers root ${TESTBED_UNPRIVILEGED_USER}`,
     // No PAM session here (no systemd/logind); the keys are not in ~/.ssh.
     'UsePAM no',
     'StrictModes yes',
@@ -195,7 +195,7 @@ export function knownHostsLine(address: string, port: number, publicKey: string)
 }
 
 /** The node map the worker reads: how to reach each simulated node's host over SSH (absolute paths). */
-export function buildNodeMap(nodes: readonly SimNode[], layout: SimLayout, user = 'root', systemContainers = false): NodeMap {
+export function buildNodeMap(nodes: readonly TestbedNode[], layout: TestbedLayout, user = 'root', systemContainers = false): NodeMap {
   return {
     nodes: nodes.map((node) => ({
       ...(systemContainers ? { systemContainer: true } : {}),

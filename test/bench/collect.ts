@@ -3,7 +3,7 @@
  * downloaded with each transport's resumable download, as collect streams a sar file. The file has the size of a
  * 24 h sa file at 10 s (8,640 records, bytes per record measured from the node's own sadc) and random content.
  *
- * Needs the test bed on real nodes (`node bin/hardenlab.js sim up --nodes real`): KWOK nodes run no access pod.
+ * Needs the test bed on real nodes (`node bin/hardenlab.js testbed up --nodes real`): KWOK nodes run no access pod.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,7 +15,7 @@ import { resetRun } from '../../src/kube/reset';
 import { createKubeNodeConnector } from '../../src/nodeaccess';
 import { Ssh2Connector, type SshSession } from '../../src/ssh/connection';
 import { loadNodeMap } from '../../src/ssh/nodeMapFile';
-import { simLayout } from '../../src/testbed/layout';
+import { testbedLayout } from '../../src/testbed/layout';
 import { readNodeKind } from '../../src/testbed/nodeKind';
 
 const RECORDS = 8_640;
@@ -46,15 +46,15 @@ async function timedDownloads(session: SshSession, remote: string, local: string
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function benchCollect(): Promise<void> {
-  const layout = simLayout(hardenlabHome());
+  const layout = testbedLayout(hardenlabHome());
   if (readNodeKind(layout) !== 'real') {
-    console.log('collect throughput: not measured: needs the test bed on real nodes (node bin/hardenlab.js sim up --nodes real)');
+    console.log('collect throughput: not measured: needs the test bed on real nodes (node bin/hardenlab.js testbed up --nodes real)');
     return;
   }
-  const node = (await loadNodeMap(path.join(layout.simDir, 'nodes.yaml'))).nodes[0]!;
-  const kubeconfigPath = path.join(layout.simDir, 'kubeconfig');
-  const image = testbedAccessImage(layout.simDir);
-  if (!image) throw new Error(`the test bed's registry recorded no access image digest under ${layout.simDir}`);
+  const node = (await loadNodeMap(path.join(layout.testbedDir, 'nodes.yaml'))).nodes[0]!;
+  const kubeconfigPath = path.join(layout.testbedDir, 'kubeconfig');
+  const image = testbedAccessImage(layout.testbedDir);
+  if (!image) throw new Error(`the test bed's registry recorded no access image digest under ${layout.testbedDir}`);
   const runId = `bench-collect-${process.pid}`;
   const ssh = await new Ssh2Connector().connect(node);
   const api = await createKubeNodeConnector({ kubeconfigPath }, { image }).connect(node, { runId });

@@ -80,11 +80,11 @@ test('`hardenlab analyze --json` prints the documented shape for a real sar file
   expect(typeof metric.outliers).toBe('number');
 });
 
-test('`sim up --config` with more real nodes than it runs is refused, naming the file and field, before anything starts', async () => {
+test('`testbed up --config` with more real nodes than it runs is refused, naming the file and field, before anything starts', async () => {
   const home = await tempDir('hardenlab-cli-nodecount-');
   const file = path.join(await tempDir('hardenlab-cli-bedfile-'), 'bed.yaml');
   await fs.writeFile(file, 'apiVersion: hardenlab.io/v1alpha1\nkind: TestBed\nnodes:\n  kind: real\n  count: 6\n');
-  const failed = await run(process.execPath, [bin, 'sim', 'up', '--config', file], { env: { ...process.env, HARDENLAB_HOME: home } }).then(
+  const failed = await run(process.execPath, [bin, 'testbed', 'up', '--config', file], { env: { ...process.env, HARDENLAB_HOME: home } }).then(
     () => undefined,
     (error: { code: number; stderr: string }) => error,
   );

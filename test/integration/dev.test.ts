@@ -14,7 +14,7 @@ import { SEARCH_ATTRIBUTES, scenarioSearchAttributes } from '../../src/domain/se
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { canConnect, freePort, startDevServer } from '../../src/temporal/devServer';
 import { PORT_COLLISION_TRIES } from '../../src/temporal/ports';
-import { SIM_UP_COMMAND } from '../../src/testbed/workerEnvironment';
+import { TESTBED_UP_COMMAND } from '../../src/testbed/workerEnvironment';
 import { waitFor } from '../support/temporalUi';
 import { tempDir } from '../support/tempDir';
 import { sharedWorkflowBundle } from '../support/workflowBundle';
@@ -29,11 +29,11 @@ describe('hardenlab dev without a config file or a test bed', () => {
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'hardenlab-dev-'));
-    // No config file in the data folder, no kubeconfig where KUBECONFIG points, no test bed in simHome.
+    // No config file in the data folder, no kubeconfig where KUBECONFIG points, no test bed in testbedHome.
     const env = { ...process.env, HARDENLAB_HOME: home, HARDENLAB_CONFIG: undefined, KUBECONFIG: join(home, 'no-kubeconfig') };
     dev = await startDev(
       { port: 0, uiPort: 0, worker: true },
-      { env, simHome: join(home, 'no-testbed'), log: (line) => lines.push(line), workflowBundle: sharedWorkflowBundle },
+      { env, testbedHome: join(home, 'no-testbed'), log: (line) => lines.push(line), workflowBundle: sharedWorkflowBundle },
     );
     client = new Client({ connection: await Connection.connect({ address: dev.server.address }), namespace: 'default' });
   });
@@ -48,7 +48,7 @@ describe('hardenlab dev without a config file or a test bed', () => {
     expect(lines).toContain(
       `No config file (${join(home, 'config.yaml')}) and no test bed running: experiments have no cluster to run on.`,
     );
-    expect(lines.filter((line) => line.includes(SIM_UP_COMMAND))).toHaveLength(1);
+    expect(lines.filter((line) => line.includes(TESTBED_UP_COMMAND))).toHaveLength(1);
     expect(lines.some((line) => line.startsWith('Start an experiment: http://127.0.0.1:'))).toBe(true);
   });
 

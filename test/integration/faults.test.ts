@@ -24,7 +24,7 @@ import type { NodeSeries } from '../../src/domain/samples';
 import { freePort, startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { securityExperiment } from '../../workflows';
 import { scenarioProgressQuery } from '../../workflows/definitions';
-import type { SimUpResult } from '../../src/testbed';
+import type { TestbedUpResult } from '../../src/testbed';
 import {
   activityAttempts,
   activityPending,
@@ -50,7 +50,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The faults' own test bed (FAULTS_INSTANCE in test/support/faultsBed.ts), so the shared one's files run beside these. */
 let bed: FaultsBed;
-let testbed: SimUpResult;
+let testbed: TestbedUpResult;
 let dir: string;
 let server: DevServer;
 let serverOptions: Parameters<typeof startDevServer>[0];

@@ -4,14 +4,14 @@
  * runs it) succeeds on a test bed of its own, and its set-up and teardown leave that bed as they found it: the
  * same processes, the same API server certificate, the same kubeconfig and node map.
  *
- * The bed observed is the one a user (the demo, `sim up`) runs, if any: only read. Otherwise this test starts one
+ * The bed observed is the one a user (the demo, `testbed up`) runs, if any: only read. Otherwise this test starts one
  * in a data folder of its own with the default instance, and removes it.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { DEFAULT_SIM_INSTANCE, simDown, simLayout, simStatus, simUp } from '../../src/testbed';
+import { DEFAULT_TESTBED_INSTANCE, testbedDown, testbedLayout, testbedStatus, testbedUp } from '../../src/testbed';
 import { commandLine } from '../../src/process/subprocess';
 import globalSetup from '../support/globalSetup';
 import globalTeardown from '../support/globalTeardown';
@@ -30,7 +30,7 @@ function runningDefaultBedHome(): string | undefined {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const command = commandLine(Number(entry));
-    if (!/\/kube-apiserver /.test(command) || !command.includes(`--secure-port=${DEFAULT_SIM_INSTANCE.ports.kubeApiserver} `)) continue;
+    if (!/\/kube-apiserver /.test(command) || !command.includes(`--secure-port=${DEFAULT_TESTBED_INSTANCE.ports.kubeApiserver} `)) continue;
     const cert = /--tls-cert-file=(\S+)\/sim\/kwok\/clusters\/[^/]+\/pki\/admin\.crt/.exec(command);
     if (cert) return cert[1];
   }
@@ -51,12 +51,12 @@ function servedCertificate(host: string, port: number): Promise<string> {
 
 /** What must not change: every process of the bed, the certificate its API server serves, its client files. */
 async function snapshot(home: string) {
-  const status = await simStatus({ env: process.env, home, instance: DEFAULT_SIM_INSTANCE });
-  const layout = simLayout(home, DEFAULT_SIM_INSTANCE);
+  const status = await testbedStatus({ env: process.env, home, instance: DEFAULT_TESTBED_INSTANCE });
+  const layout = testbedLayout(home, DEFAULT_TESTBED_INSTANCE);
   return {
     running: status.running,
     processes: [...status.components.map((c) => `${c.name} ${c.pid}`), ...status.nodeHosts.map((n) => `${n.name} ${n.pid}`)],
-    servedCertificate: await servedCertificate('127.0.0.1', DEFAULT_SIM_INSTANCE.ports.kubeApiserver),
+    servedCertificate: await servedCertificate('127.0.0.1', DEFAULT_TESTBED_INSTANCE.ports.kubeApiserver),
     certificateFile: sha256(path.join(layout.kwokClusterDir, 'pki', 'admin.crt')),
     kubeconfig: sha256(layout.kubeconfigPath),
     nodeMap: sha256(layout.nodeMapPath),
@@ -75,7 +75,7 @@ beforeAll(async () => {
   } else {
     bedHome = await tempDir('hardenlab-default-bed-');
     log(`no test bed on the default ports: starting one in ${bedHome}`);
-    await simUp({ env: process.env, home: bedHome, instance: DEFAULT_SIM_INSTANCE, log });
+    await testbedUp({ env: process.env, home: bedHome, instance: DEFAULT_TESTBED_INSTANCE, log });
     startedBed = true;
   }
 });
@@ -86,7 +86,7 @@ afterAll(async () => {
   process.env[TEST_RUN_ID_ENV] = savedEnv.runId;
   if (savedEnv.runId === undefined) delete process.env[TEST_RUN_ID_ENV];
   delete process.env[LANE_SETUP_FAILURE_ENV];
-  if (startedBed) expect((await simDown({ env: process.env, home: bedHome, instance: DEFAULT_SIM_INSTANCE, log })).leftover).toEqual([]);
+  if (startedBed) expect((await testbedDown({ env: process.env, home: bedHome, instance: DEFAULT_TESTBED_INSTANCE, log })).leftover).toEqual([]);
 });
 
 test("the shared lane's set-up succeeds beside a test bed in a default data folder and leaves it as it found it", async () => {
@@ -99,8 +99,8 @@ test("the shared lane's set-up succeeds beside a test bed in a default data fold
   const lane = await ensureTestbed();
   expect(lane.home).toBe(laneHome('integration'));
   expect(lane.home).not.toBe(bedHome);
-  expect(lane.apiServerUrl).not.toBe(`https://127.0.0.1:${DEFAULT_SIM_INSTANCE.ports.kubeApiserver}`);
-  const defaultAddresses = DEFAULT_SIM_INSTANCE.nodes.map((n) => n.address);
+  expect(lane.apiServerUrl).not.toBe(`https://127.0.0.1:${DEFAULT_TESTBED_INSTANCE.ports.kubeApiserver}`);
+  const defaultAddresses = DEFAULT_TESTBED_INSTANCE.nodes.map((n) => n.address);
   expect(lane.instance.nodes.map((n) => n.address).filter((address) => defaultAddresses.includes(address))).toEqual([]);
   // The lane's own API server answers with a certificate of its own.
   const laneAddress = new URL(lane.apiServerUrl);

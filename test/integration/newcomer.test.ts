@@ -1,5 +1,5 @@
 /**
- * The newcomer's path, end to end (issue #19): the test bed runs (`sim up`), `hardenlab dev` starts with no
+ * The newcomer's path, end to end (issue #19): the test bed runs (`testbed up`), `hardenlab dev` starts with no
  * config file, and a person starts `{}` from the Temporal UI's start form. The dev worker is configured for
  * the test bed by itself, so the thesis's design (three scenarios, 24 h window at 600 s) starts on it: the
  * first scenario reaches its sampling window. Then the person cancels from the UI, reset runs (nothing of
@@ -40,7 +40,7 @@ function idStartingWithBaseline(): string {
   }
 }
 
-describe('from `sim up` and `hardenlab dev` to `{}` in the Web UI', () => {
+describe('from `testbed up` and `hardenlab dev` to `{}` in the Web UI', () => {
   let testbed: Testbed;
   let home: string;
   let dev: RunningDev | undefined;
@@ -53,11 +53,11 @@ describe('from `sim up` and `hardenlab dev` to `{}` in the Web UI', () => {
   beforeAll(async () => {
     testbed = await ensureTestbed();
     home = await tempDir('hardenlab-newcomer-');
-    // A data folder without config.yaml, as on a fresh clone; the test bed is the one `sim up` runs.
+    // A data folder without config.yaml, as on a fresh clone; the test bed is the one `testbed up` runs.
     const env = { ...process.env, HARDENLAB_HOME: home, HARDENLAB_CONFIG: undefined };
     dev = await startDev(
       { port: 0, uiPort: 0, worker: true },
-      { env, simHome: hardenlabHome(), log: (line) => devLines.push(line), workflowBundle: sharedWorkflowBundle },
+      { env, testbedHome: hardenlabHome(), log: (line) => devLines.push(line), workflowBundle: sharedWorkflowBundle },
     );
     client = new Client({ connection: await Connection.connect({ address: dev.server.address }), namespace: 'default' });
     browser = await launchChromium({ width: 1400, height: 1000 });

@@ -19,7 +19,7 @@ import { accessNamespaceName, accessPodName, createKubeNodeConnector } from '../
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 import { ArtifactStore } from '../../src/store/artifactStore';
-import { simDown, simUp, type SimUpResult } from '../../src/testbed';
+import { testbedDown, testbedUp, type TestbedUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';
 import { sleep } from '../../src/process/subprocess';
 import { ACCESS_INSTANCE } from '../support/accessBed';
@@ -33,7 +33,7 @@ const home = tempDirSync('hardenlab-nodeaccess-');
 const log = (line: string) => process.stderr.write(`[node access] ${line}\n`);
 const runId = `it-access-${process.pid}`;
 
-let up: SimUpResult;
+let up: TestbedUpResult;
 
 /** The first line of a /proc/stat: `cpu` and its jiffies. */
 function cpuTotal(procStat: string): number {
@@ -62,14 +62,14 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
 
   beforeAll(async () => {
     const started = Date.now();
-    up = await simUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
-    log(`sim up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    log(`testbed up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     accessImage = testbedAccessImage(path.dirname(up.kubeconfigPath)) ?? '';
     expect(accessImage).toMatch(/^docker\.io\/hardenlab\/node-access@sha256:[0-9a-f]{64}$/);
   });
 
   afterAll(async () => {
-    const down = await simDown({ env: process.env, home, instance, log });
+    const down = await testbedDown({ env: process.env, home, instance, log });
     expect(down.leftover).toEqual([]);
   });
 

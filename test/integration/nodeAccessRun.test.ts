@@ -16,7 +16,7 @@ import { loadKubeClient } from '../../src/kube/client';
 import type { KubeObject } from '../../src/kube/kubeObjects';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { startDevServer } from '../../src/temporal/devServer';
-import { binaryPaths, readVersions, simDown, simUp, type SimUpResult } from '../../src/testbed';
+import { binaryPaths, readVersions, testbedDown, testbedUp, type TestbedUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';
 import { startWorker } from '../../worker/runWorker';
 import { securityExperiment } from '../../workflows';
@@ -58,14 +58,14 @@ function refuseHostPid(): KubeObject[] {
 }
 
 describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? ` (skipped: ${unsupported})` : ''}`, () => {
-  let up: SimUpResult;
+  let up: TestbedUpResult;
   let server: Awaited<ReturnType<typeof startDevServer>>;
   let client: Client;
   let stopWorker: () => Promise<void>;
   const data = path.join(home, 'data');
 
   beforeAll(async () => {
-    up = await simUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
     server = await startDevServer({ temporalCli: temporalCliPath(process.env) });
     client = new Client({ connection: await Connection.connect({ address: server.address }) });
     // Only a kubeconfig, as on a managed cluster: no node map, no SSH. The image is the one the test bed serves.
@@ -89,7 +89,7 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
     await stopWorker?.();
     await client?.connection.close();
     await server?.stop();
-    const down = await simDown({ env: process.env, home, instance, log });
+    const down = await testbedDown({ env: process.env, home, instance, log });
     expect(down.leftover).toEqual([]);
   });
 

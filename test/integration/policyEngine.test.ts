@@ -20,7 +20,7 @@ import type { KubeClient } from '../../src/kube/kubeObjects';
 import { resolveScenarios } from '../../src/scenarios/resolveScenarios';
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { loadNodeMap } from '../../src/ssh/nodeMapFile';
-import { simDown, simUp, type SimUpResult } from '../../src/testbed';
+import { testbedDown, testbedUp, type TestbedUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';
 import { ACCESS_INSTANCE } from '../support/accessBed';
 import { engineRemains } from '../support/engineLeftovers';
@@ -31,7 +31,7 @@ jest.setTimeout(900_000);
 const home = tempDirSync('hardenlab-engine-');
 const log = (line: string) => process.stderr.write(`[policy engine] ${line}\n`);
 const hardening = { rbacUser: 'hardenlab-tester', inSecurityTools: false } as ApplyPacksRequest['hardening'];
-let up: SimUpResult;
+let up: TestbedUpResult;
 let admin: KubeClient;
 
 const unsupported = realNodesUnsupported();
@@ -52,7 +52,7 @@ describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsup
   let setup: PolicyEngineSetup;
 
   beforeAll(async () => {
-    up = await simUp({ env: process.env, home, instance: ACCESS_INSTANCE, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    up = await testbedUp({ env: process.env, home, instance: ACCESS_INSTANCE, nodes: 'real', log, readyTimeoutMs: 300_000 });
     admin = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
     // The worker's own choice, from the bed's recorded digest (HARDENLAB_HOME is this test's home).
     const source = defaultPolicyEngine({ ...process.env, HARDENLAB_HOME: home }, undefined)({ provider: 'local', kubeconfigPath: up.kubeconfigPath });
@@ -63,7 +63,7 @@ describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsup
   });
 
   afterAll(async () => {
-    const down = await simDown({ env: process.env, home, instance: ACCESS_INSTANCE, log });
+    const down = await testbedDown({ env: process.env, home, instance: ACCESS_INSTANCE, log });
     expect(down.leftover).toEqual([]);
   });
 

@@ -7,11 +7,11 @@ import {
   binaryPaths,
   nodeSshArgs,
   readVersions,
-  simDown,
-  simStatus,
-  simUp,
-  type SimInstance,
-  type SimUpResult,
+  testbedDown,
+  testbedStatus,
+  testbedUp,
+  type TestbedInstance,
+  type TestbedUpResult,
 } from '../../src/testbed';
 import { Client, Connection } from '@temporalio/client';
 import { parse as parseYaml, stringify } from 'yaml';
@@ -33,10 +33,10 @@ import {
   namespaceClosureViolations,
   readNamespaceConfig,
   realNodesUnsupported,
-  SIM_BRIDGE,
-  simNamespace,
+  TESTBED_BRIDGE,
+  testbedNamespace,
 } from '../../src/testbed/realNodes';
-import { simLayout } from '../../src/testbed/layout';
+import { testbedLayout } from '../../src/testbed/layout';
 import { bounded } from '../support/faults';
 import { sarMeanUser } from '../support/sar';
 import { describeWhen } from '../support/skip';
@@ -53,12 +53,12 @@ jest.setTimeout(900_000);
 
 const exec = promisify(execFile);
 const kubectlBinary = binaryPaths(readVersions()).kubectl;
-const instance: SimInstance = realTestInstance();
+const instance: TestbedInstance = realTestInstance();
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hardenlab-real-'));
-const layout = simLayout(home, instance);
+const layout = testbedLayout(home, instance);
 const log = (line: string) => process.stderr.write(`[real nodes] ${line}\n`);
 
-let up: SimUpResult;
+let up: TestbedUpResult;
 
 async function kubectl(...args: string[]): Promise<string> {
   const { stdout } = await exec(kubectlBinary, ['--kubeconfig', up.kubeconfigPath, ...args], { timeout: 120_000 });
@@ -80,12 +80,12 @@ describeReal('real nodes', () => {
     // Another checkout's real-node test holds the same ports, addresses and namespace: wait for it, bounded.
     await waitForFreeInstance(instance, { log, paths: [`/run/netns/hardenlab-${instance.clusterName}`], waitMs: 8 * 60_000 });
     const started = Date.now();
-    up = await simUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
-    log(`sim up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    log(`testbed up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
   afterAll(async () => {
-    const down = await simDown({ env: process.env, home, instance, log });
+    const down = await testbedDown({ env: process.env, home, instance, log });
     expect(down.leftover).toEqual([]);
     expect(fs.existsSync(`/run/netns/hardenlab-${instance.clusterName}`)).toBe(false);
     expect(fs.existsSync(`/sys/fs/cgroup/cpu/hardenlab-hardenlab-${instance.clusterName}`)).toBe(false);
@@ -114,7 +114,7 @@ describeReal('real nodes', () => {
     const diagnosis = await kubeletDiagnostics(layout, instance.nodes[0]!);
     expect(diagnosis).toMatch(/kubelet\.service[^\n]*\n[^\n]*\n\s*Active: active \(running\)/);
     expect(diagnosis).toContain('containerd.service');
-    const status = await simStatus({ env: process.env, home, instance });
+    const status = await testbedStatus({ env: process.env, home, instance });
     expect(status.nodes).toBe('real');
     expect(status.nodeHosts.every((node) => node.running)).toBe(true);
   });
@@ -221,7 +221,7 @@ describeReal('real nodes', () => {
     // The environment (this test bed's kubeconfig and node map) is the worker's, never the workflow input's.
     const configPath = path.join(home, 'worker.yaml');
     // kube-hunter --pod probes subnets: the worker allows it here, in this test bed's closed namespace only.
-    const subnetProbes = { allowed: true, closedNamespace: simNamespace(layout) };
+    const subnetProbes = { allowed: true, closedNamespace: testbedNamespace(layout) };
     fs.writeFileSync(
       configPath,
       stringify({
@@ -317,7 +317,7 @@ describeReal('real nodes', () => {
         expect(hunter).toMatchObject({ outcome: 'ok' });
         expect(targets).toContain(hunter!.target);
         expect(hunter!.warnings).toContain(
-          `kube-hunter ${mode} mode ran after network namespace ${simNamespace(layout)} was proven closed (no default route, ` +
+          `kube-hunter ${mode} mode ran after network namespace ${testbedNamespace(layout)} was proven closed (no default route, ` +
             `no NAT, no forwarding, no link to the host)`,
         );
       }
@@ -345,7 +345,7 @@ describeReal('real nodes', () => {
     const node = instance.nodes[2]!;
     const nodeMap = parseYaml(fs.readFileSync(up.nodeMapPath, 'utf8')) as { nodes: { name: string; systemContainer?: boolean }[] };
     const entry = nodeMap.nodes.find((n) => n.name === node.name)!;
-    // sim up marks its nodes as system containers: the boot-time step refuses to reboot any other loopback host.
+    // testbed up marks its nodes as system containers: the boot-time step refuses to reboot any other loopback host.
     expect(entry.systemContainer).toBe(true);
     const oneNode = path.join(home, 'reboot-nodes.yaml');
     fs.writeFileSync(oneNode, stringify({ nodes: [entry] }));
@@ -370,12 +370,12 @@ describeReal('real nodes', () => {
   });
 
   test('the node network is closed: no default route, no NAT, no forwarding, no link to the host', async () => {
-    const evidence = parseNamespaceEvidence(await readNamespaceConfig({ layout, cache: '', log, env: process.env }), SIM_BRIDGE);
+    const evidence = parseNamespaceEvidence(await readNamespaceConfig({ layout, cache: '', log, env: process.env }), TESTBED_BRIDGE);
     expect(closureViolations(evidence)).toEqual([]);
     // The nodes are on the bridge: three veths, one per node.
     expect(evidence.links.filter((link) => link.linkinfo?.info_kind === 'veth')).toHaveLength(3);
     // The check kube-hunter's subnet-probing modes run first (tools.kubeHunter.subnetProbes.closedNamespace).
-    expect(await namespaceClosureViolations(simNamespace(layout), process.env)).toEqual([]);
+    expect(await namespaceClosureViolations(testbedNamespace(layout), process.env)).toEqual([]);
   });
 });
 
@@ -393,7 +393,7 @@ describeReal('the closure check', () => {
     await exec('ip', ['-n', probe, 'addr', 'add', '192.0.2.1/24', 'dev', 'out0']);
     await exec('ip', ['-n', probe, 'link', 'set', 'out0', 'up']);
     await exec('ip', ['-n', probe, 'route', 'add', 'default', 'via', '192.0.2.254']);
-    const evidence = parseNamespaceEvidence(await readNamespaceConfig({ layout, cache: '', log, env: process.env }, probe), SIM_BRIDGE);
+    const evidence = parseNamespaceEvidence(await readNamespaceConfig({ layout, cache: '', log, env: process.env }, probe), TESTBED_BRIDGE);
     const violations = closureViolations(evidence);
     expect(violations).toContain('default route via 192.0.2.254');
     expect(violations).toContain("interface out0 (veth) is not the bridge or a node's veth on it");

@@ -14,9 +14,9 @@ import type { ExperimentResult } from '../../src/domain/progress';
 import { loadKubeClient } from '../../src/kube/client';
 import type { KubeClient } from '../../src/kube/kubeObjects';
 import { churnSelector } from '../../src/load/churnPods';
-import { simDown, simUp, type SimUpResult } from '../../src/testbed';
+import { testbedDown, testbedUp, type TestbedUpResult } from '../../src/testbed';
 import { loadBalancerPool, realNodesUnsupported } from '../../src/testbed/realNodes';
-import { simLayout } from '../../src/testbed/layout';
+import { testbedLayout } from '../../src/testbed/layout';
 import { realTestInstance } from '../support/realBed';
 import { waitForFreeInstance } from '../support/lane';
 import { engineRemains } from '../support/engineLeftovers';
@@ -56,7 +56,7 @@ const CHURN_PODS = 10;
 const expectHttpDue = (due: number) => expect([due >= 95, due <= 100, due]).toEqual([true, true, due]);
 
 describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () => {
-  let up: SimUpResult;
+  let up: TestbedUpResult;
   let admin: KubeClient;
   let result: ExperimentResult;
   let model: Omit<ReportModel, 'series'>;
@@ -67,8 +67,8 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
   beforeAll(async () => {
     await waitForFreeInstance(instance, { log, paths: [`/run/netns/hardenlab-${instance.clusterName}`], waitMs: 8 * 60_000 });
     let started = Date.now();
-    up = await simUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
-    log(`sim up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    log(`testbed up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     admin = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
     // The bed (provider local, found in its data folder) is the worker's environment; the input carries design only.
     const env = await workerConfigEnv(home, { experiment: { cluster: { provider: 'local' } }, experimental: { loadPhase: true } });
@@ -76,7 +76,7 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
       dir: home,
       taskQueue: 'it-load-real',
       env: { ...env, HARDENLAB_HOME: home },
-      simEnv: { ...process.env, HARDENLAB_HOME: home },
+      testbedEnv: { ...process.env, HARDENLAB_HOME: home },
     });
     started = Date.now();
     try {
@@ -99,7 +99,7 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
   });
 
   afterAll(async () => {
-    const down = await simDown({ env: process.env, home, instance: instance, log });
+    const down = await testbedDown({ env: process.env, home, instance: instance, log });
     expect(down.leftover).toEqual([]);
   });
 
@@ -111,7 +111,7 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
     expect(result.scenarios.map((s) => [s.scenario, s.status, s.error ?? '']).sort()).toEqual(
       SCENARIOS.flatMap((s) => Array.from({ length: REPETITIONS }, () => [s, 'completed', ''])),
     );
-    const pool = loadBalancerPool(simLayout(home, instance));
+    const pool = loadBalancerPool(testbedLayout(home, instance));
     for (const summary of result.scenarios) {
       const load = recordOf(summary.artifactKey).load!;
       log(`${summary.scenario}: churn ${JSON.stringify(load.churn && { ...load.churn, records: undefined })}`);

@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { binaryPaths, nodeSshArgs, readVersions, simDown, simUp } from '../../src/testbed';
-import type { SimInstance, SimUpResult } from '../../src/testbed';
+import { binaryPaths, nodeSshArgs, readVersions, testbedDown, testbedUp } from '../../src/testbed';
+import type { TestbedInstance, TestbedUpResult } from '../../src/testbed';
 import type { AttackAttempt, AttackBatteryRequest } from '../../src/domain/contracts';
 import { runAttackBattery } from '../../src/kube/battery';
 import { loadKubeClient } from '../../src/kube/client';
@@ -23,13 +23,13 @@ jest.setTimeout(900_000);
 
 const exec = promisify(execFile);
 const kubectlBinary = binaryPaths(readVersions()).kubectl;
-const instance: SimInstance = realTestInstance(2);
-const home = tempDirSync('hardenlab-netpol-'); // removed when the file ends, after sim down
+const instance: TestbedInstance = realTestInstance(2);
+const home = tempDirSync('hardenlab-netpol-'); // removed when the file ends, after testbed down
 const log = (line: string) => process.stderr.write(`[netpol] ${line}\n`);
 const namespace = 'hl-netpol-r1-00000000';
 const packDir = path.join(__dirname, '..', '..', 'packs', 'network-policy');
 
-let up: SimUpResult;
+let up: TestbedUpResult;
 let admin: KubeClient;
 
 async function kubectl(...args: string[]): Promise<string> {
@@ -65,14 +65,14 @@ describeReal('NetworkPolicy enforced on the real nodes', () => {
   beforeAll(async () => {
     await waitForFreeInstance(instance, { log, paths: [`/run/netns/hardenlab-${instance.clusterName}`], waitMs: 8 * 60_000 });
     const started = Date.now();
-    up = await simUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
-    log(`sim up --nodes real (2 nodes, with the enforcer): ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    log(`testbed up --nodes real (2 nodes, with the enforcer): ${((Date.now() - started) / 1000).toFixed(1)} s`);
     admin = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
     await kubectl('create', 'namespace', namespace);
   });
 
   afterAll(async () => {
-    const down = await simDown({ env: process.env, home, instance, log });
+    const down = await testbedDown({ env: process.env, home, instance, log });
     expect(down.leftover).toEqual([]);
   });
 
@@ -84,7 +84,7 @@ describeReal('NetworkPolicy enforced on the real nodes', () => {
       const annotations = JSON.parse(await kubectl('get', 'node', node.name, '-o', 'jsonpath={.metadata.annotations}'));
       expect(annotations[ENFORCER_ANNOTATION]).toBe('kube-router/v2.1.0');
     }
-    expect(await detectCni(admin)).toEqual({ name: 'kube-router/v2.1.0', enforcesNetworkPolicy: true, testBedEnforcer: true });
+    expect(await detectCni(admin)).toEqual({ name: 'kube-router/v2.1.0', enforcesNetworkPolicy: true, testbedEnforcer: true });
   });
 
   test('baseline allows cross-namespace traffic, the network-policy pack denies it, and deleting the policies allows it', async () => {

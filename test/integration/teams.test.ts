@@ -1,5 +1,5 @@
 /**
- * The team set-up of docker-compose.yml, run natively (`hardenlab sim temporal up`): the Temporal server
+ * The team set-up of docker-compose.yml, run natively (`hardenlab testbed temporal up`): the Temporal server
  * and temporal-sql-tool built from go.temporal.io/server at deploy/versions.env's release, on a throwaway
  * Debian PostgreSQL cluster. Two worker processes of team A share one task queue and one data folder (as
  * the compose file's replicas share a volume); a three-scenario per-scenario experiment samples real
@@ -37,7 +37,7 @@ import { readCalls, startTeamWorker, type TeamWorkerProcess } from '../support/t
 
 jest.setTimeout(10 * 60_000);
 
-// Ports beside a running `hardenlab sim temporal up`, reserved machine-wide; node hosts on addresses no other test uses.
+// Ports beside a running `hardenlab testbed temporal up`, reserved machine-wide; node hosts on addresses no other test uses.
 let ports: TeamPorts;
 let releasePorts = () => undefined as void;
 let sshPort: PortReservation;

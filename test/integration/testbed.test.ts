@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { nodeMapSchema, type NodeEntry } from '../../src/config/nodeMap';
 import { repoRoot } from '../../src/config/paths';
-import { binaryPaths, readVersions, simLayout, simStatus } from '../../src/testbed';
+import { binaryPaths, readVersions, testbedLayout, testbedStatus } from '../../src/testbed';
 import { foreignEtcdWrite } from '../support/etcdAccess';
 import { nodeHostKeysFile } from '../../src/testbed/nodeHosts';
 import { tempDir } from '../support/tempDir';
@@ -107,7 +107,7 @@ describe('the control plane', () => {
     expect(version.gitVersion).toBe(versions.kubernetes);
     expect(version.major).toBe('1');
     expect(version.minor).toBe(versions.kubernetes.split('.')[1]);
-    const status = await simStatus({ env: process.env });
+    const status = await testbedStatus({ env: process.env });
     expect(status.running).toBe(true);
     expect(status.components.map((c) => c.name)).toEqual(
       expect.arrayContaining(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller']),
@@ -225,7 +225,7 @@ describe('node hosts', () => {
   });
 
   it("refuses another local account's etcd writes: plain HTTP, TLS without the API server's certificate, and its key files", async () => {
-    const attempt = await foreignEtcdWrite(simLayout(testbed.home, testbed.instance));
+    const attempt = await foreignEtcdWrite(testbedLayout(testbed.home, testbed.instance));
     // etcd's TLS listener drops plain HTTP unanswered (curl: 52), and drops a TLS client without a certificate (how
     // curl words that depends on when the close lands: 35, 55 or 56).
     expect(attempt.plain).toEqual({ code: 52, body: 'curl: (52) Empty reply from server\n' });
@@ -236,7 +236,7 @@ describe('node hosts', () => {
   });
 
   it("takes node host keys only from sshd's root-owned file: a key added in the data folder is refused", async () => {
-    const layout = simLayout(testbed.home, testbed.instance);
+    const layout = testbedLayout(testbed.home, testbed.instance);
     const file = nodeHostKeysFile(layout);
     const stat = fs.statSync(file);
     expect({ uid: stat.uid, mode: stat.mode & 0o777 }).toEqual({ uid: 0, mode: 0o644 });

@@ -23,7 +23,7 @@ import { defaultToolBinaries } from '../../src/tools/install';
 import { toolJobName } from '../../src/tools/jobs';
 import { loadToolKubeClient } from '../../src/tools/kubeAccess';
 import { readVersions } from '../../src/testbed/buildVersions';
-import { simLayout } from '../../src/testbed/layout';
+import { testbedLayout } from '../../src/testbed/layout';
 import { namespaceClosureViolations } from '../../src/testbed/realNodes';
 import { ensureTestbed, type Testbed } from '../support/testbed';
 import { loadNodeMap } from '../../src/ssh/nodeMapFile';
@@ -61,7 +61,7 @@ async function findings(file: string): Promise<FindingsDocument> {
 
 /** The lane's kube-apiserver command line, read from /proc by its pid file (the node hosts share this machine). */
 async function apiServerArgs(): Promise<string[]> {
-  const pidFile = path.join(simLayout(testbed.home, testbed.instance).kwokClusterDir, 'pids', 'kube-apiserver.pid');
+  const pidFile = path.join(testbedLayout(testbed.home, testbed.instance).kwokClusterDir, 'pids', 'kube-apiserver.pid');
   const pid = (await fs.readFile(pidFile, 'utf8')).trim();
   const argv = (await fs.readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
   if (path.basename(argv[0] ?? '') !== 'kube-apiserver')

@@ -2,9 +2,9 @@
  * The node-access tests' real-node bed: its own network namespace, ports and node addresses, so it may run beside
  * the real-node test's (lane nodeaccess beside lane realnodes). Its files run one after the other, each with its own home.
  */
-import { numberedNodes, type SimInstance } from '../../src/testbed';
+import { numberedNodes, type TestbedInstance } from '../../src/testbed';
 
-export const ACCESS_INSTANCE: SimInstance = {
+export const ACCESS_INSTANCE: TestbedInstance = {
   clusterName: 'hardenlab-access-test',
   ports: {
     kubeApiserver: 21443,

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { binaryPaths, readVersions, SIM_UNPRIVILEGED_USER, type SimLayout } from '../../src/testbed';
+import { binaryPaths, readVersions, TESTBED_UNPRIVILEGED_USER, type TestbedLayout } from '../../src/testbed';
 import { etcdPki } from '../../src/testbed/etcdPki';
 
 const exec = promisify(execFile);
@@ -20,7 +20,7 @@ export interface ForeignWrite {
 
 async function asOtherUser(command: string[]): Promise<{ code: number; body: string }> {
   try {
-    const { stdout } = await exec('runuser', ['-u', SIM_UNPRIVILEGED_USER, '--', ...command], { timeout: 30_000 });
+    const { stdout } = await exec('runuser', ['-u', TESTBED_UNPRIVILEGED_USER, '--', ...command], { timeout: 30_000 });
     return { code: 0, body: stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -28,7 +28,7 @@ async function asOtherUser(command: string[]): Promise<{ code: number; body: str
   }
 }
 
-async function countKeys(layout: SimLayout, key: string): Promise<number> {
+async function countKeys(layout: TestbedLayout, key: string): Promise<number> {
   const pki = etcdPki(layout);
   const { stdout } = await exec(
     binaryPaths(readVersions()).etcdctl,
@@ -48,7 +48,7 @@ async function countKeys(layout: SimLayout, key: string): Promise<number> {
 }
 
 /** Tries, as the test bed's unprivileged account, to write a privileged Pod's key into etcd over v3's HTTP gateway. */
-export async function foreignEtcdWrite(layout: SimLayout): Promise<ForeignWrite> {
+export async function foreignEtcdWrite(layout: TestbedLayout): Promise<ForeignWrite> {
   const key = `/registry/pods/default/foreign-${process.pid}`;
   const body = JSON.stringify({
     key: Buffer.from(key).toString('base64'),

@@ -9,15 +9,15 @@ import {
   binaryPaths,
   numberedNodes,
   readVersions,
-  simDown,
-  simLayout,
-  simStatus,
-  simUp,
-  withSimLock,
-  type SimInstance,
-  type SimLayout,
-  type SimNode,
-  type SimUpResult,
+  testbedDown,
+  testbedLayout,
+  testbedStatus,
+  testbedUp,
+  withTestbedLock,
+  type TestbedInstance,
+  type TestbedLayout,
+  type TestbedNode,
+  type TestbedUpResult,
 } from '../../src/testbed';
 import { waitClusterReady, type ClusterContext } from '../../src/testbed/kwokCluster';
 import { startNodeHost, stopNodeHost } from '../../src/testbed/nodeHosts';
@@ -29,7 +29,7 @@ const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
  * The fault tests' own KWOK test bed: other ports, node addresses and data folder than the shared one, so the
  * apiserver and sshd they stop belong to nobody else and the other test-bed files run beside them.
  */
-export const FAULTS_INSTANCE: SimInstance = {
+export const FAULTS_INSTANCE: TestbedInstance = {
   clusterName: 'hardenlab-faults',
   ports: {
     kubeApiserver: 27443,
@@ -55,21 +55,21 @@ export interface ComponentLaunch {
 
 /** A test bed instance in its own data folder, and the faults one can inject into it. */
 export class FaultsBed {
-  readonly layout: SimLayout;
+  readonly layout: TestbedLayout;
 
   constructor(
     readonly home: string,
-    readonly instance: SimInstance = FAULTS_INSTANCE,
+    readonly instance: TestbedInstance = FAULTS_INSTANCE,
   ) {
-    this.layout = simLayout(home, instance);
+    this.layout = testbedLayout(home, instance);
   }
 
-  up(): Promise<SimUpResult> {
-    return simUp({ env: process.env, home: this.home, instance: this.instance, nodes: 'kwok', log });
+  up(): Promise<TestbedUpResult> {
+    return testbedUp({ env: process.env, home: this.home, instance: this.instance, nodes: 'kwok', log });
   }
 
   down(): Promise<unknown> {
-    return simDown({ env: process.env, home: this.home, instance: this.instance, log });
+    return testbedDown({ env: process.env, home: this.home, instance: this.instance, log });
   }
 
   private clusterContext(): ClusterContext {
@@ -148,16 +148,16 @@ export class FaultsBed {
   }
 
   /**
-   * Holds the test bed's own lock (the one `simUp` takes, `<home>/.sim.lock` naming its holder's pid) while a
-   * component is down, so nothing that calls `simUp` on this bed meanwhile recreates it over a broken control plane.
+   * Holds the test bed's own lock (the one `testbedUp` takes, `<home>/.sim.lock` naming its holder's pid) while a
+   * component is down, so nothing that calls `testbedUp` on this bed meanwhile recreates it over a broken control plane.
    */
   withLock<T>(fn: () => Promise<T>, waitMs = 300_000): Promise<T> {
-    return withSimLock(this.home, fn, waitMs);
+    return withTestbedLock(this.home, fn, waitMs);
   }
 
   /** The whole test bed runs: every component and node host alive, the API ready. */
   async assertHealthy(): Promise<void> {
-    const status = await simStatus({ env: process.env, home: this.home, instance: this.instance });
+    const status = await testbedStatus({ env: process.env, home: this.home, instance: this.instance });
     if (!status.running) {
       const down = [
         ...status.components.filter((c) => !c.running).map((c) => c.name),
@@ -167,7 +167,7 @@ export class FaultsBed {
     }
   }
 
-  private node(name: string): SimNode {
+  private node(name: string): TestbedNode {
     const node = this.instance.nodes.find((n) => n.name === name);
     if (!node) throw new Error(`no node ${name} in test bed ${this.instance.clusterName}`);
     return node;

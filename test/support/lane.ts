@@ -1,14 +1,14 @@
 /**
  * The shared KWOK lane's own test bed: its own data folder (never the user's), and one of a few instance slots,
- * each with its own ports and loopback addresses (never the defaults a user's `sim up` or demo takes). Two
+ * each with its own ports and loopback addresses (never the defaults a user's `testbed up` or demo takes). Two
  * checkouts running the lane at once take different slots; with every slot busy the lane waits, bounded, saying
  * for what.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { cacheDir, repoRoot } from '../../src/config/paths';
-import { simStatus, simUp, withSimLock, type SimInstance, type SimUpResult } from '../../src/testbed';
-import { recordedSimInstance } from '../../src/testbed/instanceRecord';
+import { testbedStatus, testbedUp, withTestbedLock, type TestbedInstance, type TestbedUpResult } from '../../src/testbed';
+import { recordedTestbedInstance } from '../../src/testbed/instanceRecord';
 import { STANDARD_PORTS } from '../../src/testbed/layout';
 import { isAlive, readPidFile, tcpOpen } from '../../src/process/subprocess';
 
@@ -23,7 +23,7 @@ export function laneHome(lane: string): string {
  * Slot `slot`'s instance: ports below Linux's ephemeral range (32768+, where a client socket could take them),
  * clear of every other test bed's and the team server's; addresses in 127.0.(20+slot).0/24, which nothing else uses.
  */
-export function laneInstance(slot: number): SimInstance {
+export function laneInstance(slot: number): TestbedInstance {
   if (!Number.isInteger(slot) || slot < 0 || slot >= LANE_SLOTS) throw new Error(`lane slot ${slot} is not in 0..${LANE_SLOTS - 1}`);
   const net = `127.0.${20 + slot}`;
   return {
@@ -46,13 +46,13 @@ export function laneInstance(slot: number): SimInstance {
  * Loopback addresses in the lane slot's own /24 for a file's throwaway sshds (`.21` up): two checkouts running the
  * lane at once take different slots, so their sshds never meet on one address (fixed 127.0.0.2x ones did).
  */
-export function ownAddresses(instance: SimInstance, first: number, count: number): string[] {
+export function ownAddresses(instance: TestbedInstance, first: number, count: number): string[] {
   const net = instance.nodes[0]!.address.split('.').slice(0, 3).join('.');
   return Array.from({ length: count }, (_, i) => `${net}.${first + i}`);
 }
 
 /** Every address:port a slot's test bed listens on. */
-export function slotEndpoints(instance: SimInstance): string[] {
+export function slotEndpoints(instance: TestbedInstance): string[] {
   const own = ['kubeApiserver', 'etcd', 'etcdPeer', 'kubeControllerManager', 'kubeScheduler', 'kwokController'] as const;
   return [
     ...own.map((key) => `127.0.0.1:${instance.ports[key]}`),
@@ -64,7 +64,7 @@ export function slotEndpoints(instance: SimInstance): string[] {
 }
 
 /** The endpoints of the slot that something already listens on. */
-export async function busyEndpoints(instance: SimInstance): Promise<string[]> {
+export async function busyEndpoints(instance: TestbedInstance): Promise<string[]> {
   const endpoints = slotEndpoints(instance);
   const open = await Promise.all(
     endpoints.map((endpoint) =>
@@ -86,21 +86,21 @@ export interface LaneOptions {
  * Starts the lane's test bed in `home`, or reuses the one running there (another jest run of this checkout).
  * Choosing a slot and starting on it happen under a machine-wide lock, so two checkouts never pick the same one.
  */
-export async function startLaneTestbed(options: LaneOptions): Promise<SimUpResult> {
+export async function startLaneTestbed(options: LaneOptions): Promise<TestbedUpResult> {
   const { home, log } = options;
-  const recorded = recordedSimInstance(home);
+  const recorded = recordedTestbedInstance(home);
   if (recorded) {
     // Any of its processes running: it is this lane's (maybe slow, maybe in another jest run's use), never replaced.
-    const status = await simStatus({ env: process.env, home, instance: recorded });
+    const status = await testbedStatus({ env: process.env, home, instance: recorded });
     if (status.components.some((c) => c.running) || status.nodeHosts.some((n) => n.running))
-      return simUp({ env: process.env, home, instance: recorded, log });
+      return testbedUp({ env: process.env, home, instance: recorded, log });
   }
   const waitMs = options.waitMs ?? 20 * 60_000;
   const locks = path.join(cacheDir(), 'lane-slots');
   const holder = readPidFile(path.join(locks, '.sim.lock'));
   if (holder !== undefined && isAlive(holder))
     log(`test lane: waiting for pid ${holder} (another checkout's lane) to finish choosing and starting its slot`);
-  return withSimLock(
+  return withTestbedLock(
     locks,
     async () => {
       const deadline = Date.now() + waitMs;
@@ -115,7 +115,7 @@ export async function startLaneTestbed(options: LaneOptions): Promise<SimUpResul
               `test lane: slot ${slot} (API ${instance.apiAddress}:${STANDARD_PORTS.kubeApiserver} and ` +
                 `127.0.0.1:${instance.ports.kubeApiserver}, nodes ${instance.nodes.map((n) => n.address).join(', ')})`,
             );
-            return simUp({ env: process.env, home, instance, log });
+            return testbedUp({ env: process.env, home, instance, log });
           }
           busy.push(`slot ${slot}: ${taken.join(', ')} in use`);
         }
@@ -140,7 +140,7 @@ export async function startLaneTestbed(options: LaneOptions): Promise<SimUpResul
  * never shared or taken over.
  */
 export async function waitForFreeInstance(
-  instance: SimInstance,
+  instance: TestbedInstance,
   options: { log: (line: string) => void; paths?: string[]; waitMs?: number; pollMs?: number },
 ): Promise<void> {
   const waitMs = options.waitMs ?? 20 * 60_000;

@@ -1,10 +1,10 @@
-import { numberedNodes, type SimInstance } from '../../src/testbed';
+import { numberedNodes, type TestbedInstance } from '../../src/testbed';
 
 /**
  * The real-node tests' own instance (other ports and addresses than the shared KWOK bed's and a user's): one at a
  * time (waitForFreeInstance), since the files that use it share the network namespace it names.
  */
-export function realTestInstance(nodeCount = 3): SimInstance {
+export function realTestInstance(nodeCount = 3): TestbedInstance {
   return {
     clusterName: 'hardenlab-real-test',
     ports: {

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hardenlabHome } from '../../src/config/paths';
-import { simDown, type SimInstance } from '../../src/testbed';
-import { recordedSimInstance } from '../../src/testbed/instanceRecord';
+import { testbedDown, type TestbedInstance } from '../../src/testbed';
+import { recordedTestbedInstance } from '../../src/testbed/instanceRecord';
 import { laneHome, startLaneTestbed } from './lane';
 import { LANE_SETUP_FAILURE_ENV, notRunMessage } from './testRun';
 
@@ -14,7 +14,7 @@ export interface Testbed {
   nodeNames: string[];
   /** The lane's data folder and its test bed's instance (ports, addresses: never a user's). */
   home: string;
-  instance: SimInstance;
+  instance: TestbedInstance;
   /** True when this process started (part of) the test bed, so it should stop it afterwards. */
   startedHere: boolean;
 }
@@ -59,7 +59,7 @@ export async function ensureTestbed(): Promise<Testbed> {
   if (home !== laneHome('integration'))
     throw new Error(`the shared lane's test bed lives in ${laneHome('integration')} (its globalSetup sets HARDENLAB_HOME), not in ${home}`);
   const result = await startLaneTestbed({ home, log: progress });
-  const instance = recordedSimInstance(home);
+  const instance = recordedTestbedInstance(home);
   if (!instance) throw new Error(`the lane's test bed in ${home} has no recorded instance`);
   const holder = globalThis as FlagHolder;
   if (result.started) holder[STARTED_KEY] = true;
@@ -98,7 +98,7 @@ export async function stopTestbedIfStartedHere(): Promise<boolean> {
     progress(`not stopping the test bed: processes ${others.join(', ')} still use it`);
     return false;
   }
-  const { leftover } = await simDown({ env: process.env, log: progress });
+  const { leftover } = await testbedDown({ env: process.env, log: progress });
   holder[STARTED_KEY] = false;
   if (leftover.length > 0) throw new Error(`test bed processes left running: ${leftover.map((p) => `${p.pid} ${p.command}`).join('; ')}`);
   return true;

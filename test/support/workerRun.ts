@@ -33,7 +33,7 @@ export interface WorkerRunOptions {
    */
   dataConverter?: DataConverter;
   /** Where the local test bed lives, when not in the process's own data folder (a real-node bed of the test's). */
-  simEnv?: NodeJS.ProcessEnv;
+  testbedEnv?: NodeJS.ProcessEnv;
 }
 
 const bounded = <T>(promise: Promise<T>, ms: number, what: string) =>
@@ -50,7 +50,7 @@ export async function startWorkerRun(options: WorkerRunOptions): Promise<WorkerR
     const { worker, connection } = await startWorker(temporal, env, {
       dataConverter: options.dataConverter,
       workflowBundle: sharedWorkflowBundle,
-      simEnv: options.simEnv,
+      testbedEnv: options.testbedEnv,
     });
     const running = worker.run();
     const clientConnection = await Connection.connect({ address: server.address });

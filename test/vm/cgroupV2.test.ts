@@ -9,7 +9,7 @@ import { missingBinaries } from '../../src/testbed/buildVersions';
 import { decideCgroupHost } from '../../src/testbed/cgroupHost';
 import { parseCgroupHostRecord } from '../../src/testbed/cgroupHostRecord';
 import { ensureNodeImage, ensureNodeImages } from '../../src/testbed/realNodes';
-import { simLayout } from '../../src/testbed/layout';
+import { testbedLayout } from '../../src/testbed/layout';
 import { QEMU, qemuArgs, qemuClosureViolations } from '../../src/testbed/vmGuest';
 import { describeWhen } from '../support/skip';
 import { tempDirSync } from '../support/tempDir';
@@ -118,18 +118,18 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
     const missing = missingBinaries(binaryPaths(readVersions()));
     if (missing.length > 0) throw new Error(`the test bed binaries are not built (scripts/testbed/build.sh): ${missing.join(', ')}`);
     // The guest reads the cache read-only: what it needs is built here first (cached after the first run).
-    const ctx = { layout: simLayout(out), cache: cacheDir(), log, env: process.env };
-    // Only the node image and the images each node imports: `sim up --minimal` in the guest needs no registry's.
+    const ctx = { layout: testbedLayout(out), cache: cacheDir(), log, env: process.env };
+    // Only the node image and the images each node imports: `testbed up --minimal` in the guest needs no registry's.
     const [rootfs] = await timed('node image and images (host)', async () => Promise.all([ensureNodeImage(ctx), ensureNodeImages(ctx)]));
     const imageDir = await timed('guest image', async () => {
       const { stdout } = await exec('bash', [vmScript('build-guest-image.sh')], { timeout: 30 * 60_000, maxBuffer: 64 * 2 ** 20 });
       return stdout.trim().split('\n').pop() ?? '';
     });
     const disks = await timed('read-only disks', () => payloadDisks(rootfs));
-    guestEnd = await timed('guest run (boot, sim up, busy pod, sampler; stopped once its rc is written)', () => runGuest(imageDir, disks));
+    guestEnd = await timed('guest run (boot, testbed up, busy pod, sampler; stopped once its rc is written)', () => runGuest(imageDir, disks));
     const guestFigure = (name: string, unit: number) => (fs.existsSync(path.join(out, name)) ? Number(read(name)) / unit : '?');
     log(
-      `guest's own timings: boot ${guestFigure('boot-seconds', 1)} s, sim up ${guestFigure('sim-up-ms', 1000)} s; ` +
+      `guest's own timings: boot ${guestFigure('boot-seconds', 1)} s, testbed up ${guestFigure('sim-up-ms', 1000)} s; ` +
         `check log (a line per step):\n${fs.existsSync(path.join(out, 'check.log')) ? read('check.log') : '(none)'}`,
     );
   });
@@ -144,7 +144,7 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
     expect(routes.filter((route) => route.table !== 'local')).toEqual([]);
   });
 
-  // No `sim down` in the guest: it is thrown away (its disk a snapshot), so it is stopped with the test bed running.
+  // No `testbed down` in the guest: it is thrown away (its disk a snapshot), so it is stopped with the test bed running.
   test('every step in the guest ran, and it ended before its deadline', () => {
     const status = guestEnd.by === 'poweroff' ? guestEnd.status : 0;
     expect({ rc: read('rc').trim(), deadline: guestEnd.by === 'deadline', status }).toEqual({ rc: '0', deadline: false, status: 0 });

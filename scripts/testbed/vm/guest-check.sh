@@ -3,7 +3,7 @@
 # the guest's cgroup layout and the decision on it, brings up the real-node test bed from the read-only checkout
 # and cache, pins a busy pod to node 2 of two, runs the sampler on both nodes, and leaves everything in /mnt/out for
 # the host's test (test/vm/cgroupV2.test.ts) to assert on. Ends with the step's number in /mnt/out/rc (0: every step
-# ran). No `sim down`: the guest is thrown away (its disk is a snapshot), and its unit powers it off at once.
+# ran). No `testbed down`: the guest is thrown away (its disk is a snapshot), and its unit powers it off at once.
 set -uo pipefail
 out=/mnt/out
 export HARDENLAB_CACHE=/mnt/cache HARDENLAB_HOME=/root/hl-home PATH="/usr/local/bin:$PATH"
@@ -47,20 +47,20 @@ node_image="/mnt/cache/$(cat "$out/node-image-dir")/rootfs"
 mount -o ro,noload /dev/vdb "$node_image" || exit
 mount -o ro,noload /dev/vdc /mnt/repo || exit
 mount -o ro,noload /dev/vdd /mnt/repo/node_modules || exit
-hl sim host --record >"$out/host-record.txt" || exit
-hl sim host >"$out/host-verdict.txt" || exit
+hl testbed host --record >"$out/host-record.txt" || exit
+hl testbed host >"$out/host-verdict.txt" || exit
 # The guest's own network configuration (evidence only: nothing is sent anywhere).
 ip -j link show >"$out/guest-links.json"
 ip -j route show table all >"$out/guest-routes.json"
 
 # What the check needs and no more, on two TCG vCPUs: two nodes (the busy one and another), no registry and no
 # load balancer (the busy pod's image is imported at each node's boot), and the guest's own wait for slow boots.
-next "sim up --config (2 real nodes) --minimal"
+next "testbed up --config (2 real nodes) --minimal"
 printf 'apiVersion: hardenlab.io/v1alpha1\nkind: TestBed\nnodes:\n  kind: real\n  count: 2\n' >"$out/testbed.yaml"
 started=$(date +%s%N)
-hl sim up --config "$out/testbed.yaml" --minimal --ready-timeout 1200 >"$out/sim-up.log" 2>&1 || exit
+hl testbed up --config "$out/testbed.yaml" --minimal --ready-timeout 1200 >"$out/sim-up.log" 2>&1 || exit
 echo "$(( ($(date +%s%N) - started) / 1000000 ))" >"$out/sim-up-ms"
-hl sim status >"$out/sim-status.txt" 2>&1 || exit
+hl testbed status >"$out/sim-status.txt" 2>&1 || exit
 kubectl get nodes -o wide >"$out/nodes.txt" || exit
 
 next "a busy pod pinned to node 2"

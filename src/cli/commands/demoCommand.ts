@@ -6,7 +6,7 @@ import { TASK_QUEUE, loadWorkerConfig, mergeConfig } from '../../config/workerCo
 import { connectClient } from '../../temporal/temporalConnection';
 import type { ExperimentInput } from '../../config/experiment';
 import { canConnect, freePort, startDevServer } from '../../temporal/devServer';
-import { simUp, type NodeKind } from '../../testbed';
+import { testbedUp, type NodeKind } from '../../testbed';
 import { realNodesUnsupported } from '../../testbed/realNodes';
 import { installRuntime } from '../../temporal/runtime';
 import { startWorker, stopWorker } from '../../../worker/runWorker';
@@ -51,7 +51,7 @@ export async function demoCommand(opts: {
       `--node-access kubernetes: the access pods need real nodes (KWOK nodes run no pods)${unsupported ? `, and ${unsupported}` : ''}`,
     );
   }
-  // Where they can, `sim up` prints the cgroup hierarchy they use; where not, every missing piece and what to do.
+  // Where they can, `testbed up` prints the cgroup hierarchy they use; where not, every missing piece and what to do.
   if (nodes === 'kwok' && !opts.nodes)
     console.log(`${unsupported}\nSo the demo uses KWOK nodes, whose figures are this machine's, not the nodes'.`);
   stage(
@@ -60,8 +60,8 @@ export async function demoCommand(opts: {
           'Kubernetes and the node image: many minutes'
       : 'Test bed: a real control plane with 3 KWOK nodes and sshd node hosts (the first run builds Kubernetes from source: many minutes)',
   );
-  const sim = await simUp({ env: process.env, log: (line) => console.log(`    ${line}`), nodes });
-  console.log(`    API server ${sim.apiServerUrl}, nodes ${sim.nodeNames.join(', ')}`);
+  const bed = await testbedUp({ env: process.env, log: (line) => console.log(`    ${line}`), nodes });
+  console.log(`    API server ${bed.apiServerUrl}, nodes ${bed.nodeNames.join(', ')}`);
 
   stage('Temporal dev server with its Web UI');
   const home = hardenlabHome();
@@ -82,7 +82,7 @@ export async function demoCommand(opts: {
   const temporal = { ...loaded.config.temporal, address: server.address, namespace: 'default', taskQueue: TASK_QUEUE, tls: undefined };
   // The demo's worker serves the test bed, whatever environment the config file names.
   // On real nodes kube-hunter may also hunt as a pod: inside the test bed's closed namespace, proven before each run.
-  const experiment = demoExperiment(loaded.config.experiment, sim.closedNamespace, opts.nodeAccess);
+  const experiment = demoExperiment(loaded.config.experiment, bed.closedNamespace, opts.nodeAccess);
   if (opts.nodeAccess)
     console.log(`    nodes reached by ${opts.nodeAccess === 'kubernetes' ? 'the Kubernetes API (an access pod per node, no SSH)' : 'SSH'}`);
   // The dev server has hardenlab's search attributes: runs set them.
@@ -120,7 +120,7 @@ export async function demoCommand(opts: {
     if (!opts.keep)
       console.log("    (The run is kept in the dev server's database: `node bin/hardenlab.js dev` shows it in the UI again.)");
     console.log(
-      `    The test bed keeps running for a look around (kubectl --kubeconfig ${sim.kubeconfigPath}); \`node bin/hardenlab.js sim ` +
+      `    The test bed keeps running for a look around (kubectl --kubeconfig ${bed.kubeconfigPath}); \`node bin/hardenlab.js testbed ` +
         `down\` stops it.`,
     );
     if (!result.htmlPath) process.exitCode = 1;

@@ -6,7 +6,7 @@ import type { LoadedWorkerConfig } from '../../scenarios/resolveExperiment';
 import { configFilePath, loadWorkerConfig } from '../../config/workerConfig';
 import { startDevServer, type DevServer } from '../../temporal/devServer';
 import { installRuntime } from '../../temporal/runtime';
-import { runningTestbedEnvironment, SIM_UP_COMMAND, type TestbedEnvironment } from '../../testbed/workerEnvironment';
+import { runningTestbedEnvironment, TESTBED_UP_COMMAND, type TestbedEnvironment } from '../../testbed/workerEnvironment';
 import { startWorker, stopWorker } from '../../../worker/runWorker';
 import { startLink, untilSignal } from './shared';
 import { temporalCliPath } from '../../temporal/binaries';
@@ -22,7 +22,7 @@ export interface DevSetup {
   /** The worker's environment variables (data folder, config file); default process.env. */
   env?: NodeJS.ProcessEnv;
   /** The data folder whose test bed the worker uses when there is no config file; default the data folder. */
-  simHome?: string;
+  testbedHome?: string;
   log?: (line: string) => void;
   /** A prebuilt workflow bundle (tests share one); by default the worker bundles. */
   workflowBundle?: (dataConverter: DataConverter | undefined) => Promise<WorkflowBundleOption>;
@@ -62,7 +62,7 @@ export async function startDev(opts: DevOptions, setup: DevSetup = {}): Promise<
   log(`Start an experiment: ${startLink(server.uiUrl, temporal.taskQueue)}`);
   if (!opts.worker) return { server, taskQueue: temporal.taskQueue, stop: () => server.stop() };
   try {
-    const workerConfig = devWorkerConfig(env, setup.simHome ?? home);
+    const workerConfig = devWorkerConfig(env, setup.testbedHome ?? home);
     describeEnvironment(await workerConfig(), configFilePath(env), log);
     const { worker, connection } = await startWorker(temporal, env, { workerConfig, workflowBundle: setup.workflowBundle });
     const running = worker.run();
@@ -90,12 +90,12 @@ type DevWorkerConfig = LoadedWorkerConfig & { testbed?: TestbedEnvironment };
  * test bed (so a test bed started after `dev` is used without a restart). The dev server has hardenlab's
  * search attributes, so runs set them.
  */
-function devWorkerConfig(env: NodeJS.ProcessEnv, simHome: string): () => Promise<DevWorkerConfig> {
+function devWorkerConfig(env: NodeJS.ProcessEnv, testbedHome: string): () => Promise<DevWorkerConfig> {
   return async () => {
     const loaded = await loadWorkerConfig(env);
     const config = { ...loaded.config, temporal: { ...loaded.config.temporal, searchAttributes: true } };
     if (loaded.file) return { config, file: loaded.file };
-    const testbed = await runningTestbedEnvironment({ env, home: simHome });
+    const testbed = await runningTestbedEnvironment({ env, home: testbedHome });
     return testbed ? { config: { ...config, experiment: { ...config.experiment, ...testbed.experiment } }, testbed } : { config };
   };
 }
@@ -109,6 +109,6 @@ function describeEnvironment(config: DevWorkerConfig, configFile: string, log: (
     log(`  node map   ${config.testbed.nodeMapPath} (SSH key and known_hosts beside it)`);
   } else {
     log(`No config file (${configFile}) and no test bed running: experiments have no cluster to run on.`);
-    log(`Start the test bed (runs started afterwards use it, no restart needed):  ${SIM_UP_COMMAND}`);
+    log(`Start the test bed (runs started afterwards use it, no restart needed):  ${TESTBED_UP_COMMAND}`);
   }
 }

@@ -52,7 +52,7 @@ export async function requireNodesThatRunPods(client: KubeClient): Promise<void>
     throw ApplicationFailure.nonRetryable(
       `the policy engine needs nodes that run pods: ` +
         `${nodes.length === 0 ? 'this cluster has no nodes' : 'every node of this cluster is KWOK-simulated'}` +
-        ` (start the test bed with real nodes: hardenlab sim up --nodes real)`,
+        ` (start the test bed with real nodes: hardenlab testbed up --nodes real)`,
       'PolicyEngineUnavailable',
     );
 }

@@ -13,7 +13,7 @@ import type { NamespaceBed } from './forwards';
  *                  controllers enabled in the parents' cgroup.subtree_control
  * Either way the node's cgroup has the configured CPU (cpu.max) and memory (memory.max, no swap), pids.max 4096; nspawn
  * (--keep-unit) puts the node's payload in a child cgroup of it, so the node's systemd owns the subtree below. Its path
- * is written to <state>/cgroups/<node> for `sim status` (cpu.stat, memory.current) and for the node's stop.
+ * is written to <state>/cgroups/<node> for `testbed status` (cpu.stat, memory.current) and for the node's stop.
  */
 export type V2Mode = { mode: 'systemd-scope' | 'v2-by-hand'; root: string };
 
@@ -45,7 +45,9 @@ export function enableControllers(dir: string): void {
   }
   for (const controller of V2_CONTROLLERS) {
     if (!readWords(subtree).includes(controller))
-      throw new Error(`cannot enable the ${controller} controller below ${dir} (offered: ${offered.join(' ')}); see hardenlab sim host`);
+      throw new Error(
+        `cannot enable the ${controller} controller below ${dir} (offered: ${offered.join(' ')}); see hardenlab testbed host`,
+      );
   }
 }
 

@@ -8,7 +8,7 @@ import type { Log } from '../../process/subprocess';
 
 /**
  * The load balancer runs as a detached node process (pid file lb.pid in the bed), not inside the process that ran
- * `sim up`: that process (the CLI, a test) returns once the bed is up, and the bed lives on in detached processes, as
+ * `testbed up`: that process (the CLI, a test) returns once the bed is up, and the bed lives on in detached processes, as
  * kwokctl's components, the forwards and the nodes do. The state folder on its command line marks it as the bed's.
  */
 const configSchema = z.object({

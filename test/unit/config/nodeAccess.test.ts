@@ -71,15 +71,15 @@ describe('nodeAccess: which transport reaches the nodes', () => {
   });
 
   test("on the test bed, the access image is pinned by the digest its registry recorded, and absent without one", () => {
-    const sim = tempDirSync('hardenlab-sim-');
-    expect(testbedAccessImage(sim)).toBeUndefined();
-    const digests = path.join(sim, 'real', 'registry', 'digests');
+    const bed = tempDirSync('hardenlab-sim-');
+    expect(testbedAccessImage(bed)).toBeUndefined();
+    const digests = path.join(bed, 'real', 'registry', 'digests');
     fs.mkdirSync(digests, { recursive: true });
     fs.writeFileSync(path.join(digests, 'hardenlab_node-access_1'), `sha256:${'cd'.repeat(32)}\n`);
-    expect(testbedAccessImage(sim)).toBe(`docker.io/hardenlab/node-access@sha256:${'cd'.repeat(32)}`);
-    expect(validateExperiment({ nodeAccessImage: testbedAccessImage(sim) }).ok).toBe(true);
+    expect(testbedAccessImage(bed)).toBe(`docker.io/hardenlab/node-access@sha256:${'cd'.repeat(32)}`);
+    expect(validateExperiment({ nodeAccessImage: testbedAccessImage(bed) }).ok).toBe(true);
     fs.writeFileSync(path.join(digests, 'hardenlab_node-access_1'), 'latest\n');
-    expect(testbedAccessImage(sim)).toBeUndefined();
+    expect(testbedAccessImage(bed)).toBeUndefined();
   });
 
   test("a named environment may not switch the worker's one node transport, nor its cluster under kubernetes access", () => {

@@ -29,7 +29,7 @@ test('the bed enforces when every node that runs pods carries the enforcer annot
   expect(await detectCni(clusterOf([enforced('a'), enforced('b'), kwok('k')]))).toEqual({
     name: 'kube-router/v2.1.0',
     enforcesNetworkPolicy: true,
-    testBedEnforcer: true,
+    testbedEnforcer: true,
   });
   expect(await detectCni(clusterOf([enforced('a'), node('b')]))).toEqual({ enforcesNetworkPolicy: false });
   expect(await detectCni(clusterOf([kwok('a'), kwok('b')]))).toEqual({ enforcesNetworkPolicy: false });

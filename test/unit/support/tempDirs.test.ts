@@ -38,7 +38,7 @@ const SELF_CLEANING: Record<string, [lines: number, reason: string]> = {
   'test/integration/sampling.test.ts': [1, 'removed in afterAll after its sshd hosts'],
   'test/integration/scenarios.test.ts': [1, 'removed in afterAll'],
   'test/integration/secrets.test.ts': [1, 'removed in afterAll after its worker stops'],
-  'test/integration/simDown.test.ts': [1, "the test bed's home: removed in afterAll after sim down"],
+  'test/integration/testbedDown.test.ts': [1, "the test bed's home: removed in afterAll after testbed down"],
   'test/integration/teams.test.ts': [1, 'removed in afterAll after the team server is down'],
   'test/integration/tools.test.ts': [1, 'removed in afterAll'],
   'test/integration/validate.test.ts': [2, 'removed in afterAll; the second is inside that folder'],

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot } from '../../../src/config/paths';
 import { createEtcdPki } from '../../../src/testbed/etcdPki';
-import { simLayout } from '../../../src/testbed/layout';
+import { testbedLayout } from '../../../src/testbed/layout';
 import { nodeHostKeysFile } from '../../../src/testbed/nodeHosts';
 import {
   assertTrustedCache,
@@ -91,8 +91,8 @@ describe('the data folder', () => {
   });
 
   test("the node hosts' authorized keys are outside the data folder, one file per test bed", () => {
-    const a = simLayout('/data/a');
-    const b = simLayout('/data/b');
+    const a = testbedLayout('/data/a');
+    const b = testbedLayout('/data/b');
     expect(nodeHostKeysFile(a)).toMatch(/^\/run\/hardenlab\/sim\/hardenlab-[0-9a-f]{12}\/authorized_keys$/);
     expect(nodeHostKeysFile(a)).not.toBe(nodeHostKeysFile(b));
   });
@@ -100,7 +100,7 @@ describe('the data folder', () => {
 
 describe('createEtcdPki', () => {
   test("writes etcd's own CA, a serving certificate for 127.0.0.1 and the API server's client certificate, keys private", async () => {
-    const layout = simLayout(tempDirSync('hardenlab-etcdpki-'));
+    const layout = testbedLayout(tempDirSync('hardenlab-etcdpki-'));
     const pki = await createEtcdPki(layout);
     expect(fs.statSync(pki.dir).mode & 0o777).toBe(0o700);
     for (const key of [pki.caKey, pki.serverKey, pki.apiServerClientKey]) expect(fs.statSync(key).mode & 0o777).toBe(0o600);

@@ -30,7 +30,7 @@ describe('decideCgroupHost on recorded hosts', () => {
         '2 GiB, 4096 tasks each' +
         "\nnote: on cgroup v2 a node's own /proc/stat, and so sar inside it, shows the host's CPU (lxcfs has no v2 CPU view, " +
           "lxc/lxcfs#593); " +
-        "the sampler takes each node's CPU from its own cgroup (cpu.stat) instead, as sim status does",
+        "the sampler takes each node's CPU from its own cgroup (cpu.stat) instead, as testbed status does",
     );
   });
 

@@ -1,9 +1,9 @@
-import { describeSimStatus } from '../../../src/testbed/describe';
+import { describeTestbedStatus } from '../../../src/testbed/describe';
 import { V2_PROC_STAT } from '../../../src/testbed/cgroupHost';
 
-describe('describeSimStatus', () => {
+describe('describeTestbedStatus', () => {
   it('lists components and node hosts with their state', () => {
-    const lines = describeSimStatus({
+    const lines = describeTestbedStatus({
       running: false,
       apiReady: true,
       apiServerUrl: 'https://127.0.0.1:6443',
@@ -29,7 +29,7 @@ describe('describeSimStatus', () => {
   });
 
   it('says which cgroup hierarchy real nodes use', () => {
-    const lines = describeSimStatus({
+    const lines = describeTestbedStatus({
       running: true,
       nodes: 'real',
       cgroup: { hierarchy: 'v2', delegation: 'v2-by-hand', cgroupRoot: '/sys/fs/cgroup' },
@@ -46,7 +46,7 @@ describe('describeSimStatus', () => {
   });
 
   it('says when nothing was started', () => {
-    const lines = describeSimStatus({ running: false, apiReady: false, apiServerUrl: 'https://127.0.0.1:6443', components: [], nodeHosts: [] });
+    const lines = describeTestbedStatus({ running: false, apiReady: false, apiServerUrl: 'https://127.0.0.1:6443', components: [], nodeHosts: [] });
     expect(lines[0]).toBe('test bed: not started');
   });
 });

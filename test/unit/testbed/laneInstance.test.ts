@@ -1,6 +1,6 @@
 /**
  * The shared lane's test bed instances (test/support/lane.ts) share no port or address with the default test
- * bed (a user's demo or `sim up`), with each other, or with the other test beds; a data folder records its
+ * bed (a user's demo or `testbed up`), with each other, or with the other test beds; a data folder records its
  * instance so whatever is given only the folder finds that test bed; the API server is reached on the
  * instance's own address.
  */
@@ -8,8 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { pointKubeconfigAtApiAddress } from '../../../src/testbed/apiForwards';
-import { recordedSimInstance, recordSimInstance, simInstanceFile } from '../../../src/testbed/instanceRecord';
-import { apiServerUrl, DEFAULT_SIM_INSTANCE, simLayout, type SimInstance } from '../../../src/testbed/layout';
+import { recordedTestbedInstance, recordTestbedInstance, testbedInstanceFile } from '../../../src/testbed/instanceRecord';
+import { apiServerUrl, DEFAULT_TESTBED_INSTANCE, testbedLayout, type TestbedInstance } from '../../../src/testbed/layout';
 import { renderKwokctlConfig } from '../../../src/testbed/testbedManifests';
 import { binaryPaths } from '../../../src/testbed/buildVersions';
 import { FAULTS_INSTANCE } from '../../support/faultsBed';
@@ -22,7 +22,7 @@ describe('the lane instances', () => {
   it('share no endpoint with the default test bed, the fault tests, or each other', () => {
     const taken = new Map<string, string>();
     for (const [owner, instance] of [
-      ['default', DEFAULT_SIM_INSTANCE],
+      ['default', DEFAULT_TESTBED_INSTANCE],
       ['faults', FAULTS_INSTANCE],
       ...lanes.map((lane) => [lane.clusterName, lane] as const),
     ] as const) {
@@ -42,9 +42,9 @@ describe('the lane instances', () => {
   it('reach the API server on their own address and standard port, which its certificate names', () => {
     const lane = lanes[0]!;
     expect(apiServerUrl(lane)).toBe('https://127.0.20.1:6443');
-    expect(apiServerUrl(DEFAULT_SIM_INSTANCE)).toBe('https://127.0.0.1:6443');
+    expect(apiServerUrl(DEFAULT_TESTBED_INSTANCE)).toBe('https://127.0.0.1:6443');
     const versions = { kubernetes: 'v1.36.3', etcd: 'v3.6.16', kwok: 'v0.8.0' };
-    const config = parse(renderKwokctlConfig(versions, binaryPaths(versions, '/cache'), simLayout('/data/lane', lane)));
+    const config = parse(renderKwokctlConfig(versions, binaryPaths(versions, '/cache'), testbedLayout('/data/lane', lane)));
     expect(config.options).toMatchObject({
       bindAddress: '127.0.0.1',
       kubeApiserverPort: 24443,
@@ -58,25 +58,25 @@ describe('the lane instances', () => {
 describe('the instance a data folder records', () => {
   it('is what the folder holds: absent for a default folder, read back as written', () => {
     const home = tempDirSync('hardenlab-instance-');
-    expect(recordedSimInstance(home)).toBeUndefined();
-    recordSimInstance(home, lanes[1]!);
-    expect(recordedSimInstance(home)).toEqual(lanes[1]);
+    expect(recordedTestbedInstance(home)).toBeUndefined();
+    recordTestbedInstance(home, lanes[1]!);
+    expect(recordedTestbedInstance(home)).toEqual(lanes[1]);
   });
 
   it('names the file and the field when the record is bad', () => {
     const home = tempDirSync('hardenlab-instance-');
-    const bad: SimInstance = { ...lanes[0]!, nodes: [{ name: 'n1', address: '10.0.0.5' }] };
-    fs.writeFileSync(simInstanceFile(home), JSON.stringify(bad));
-    expect(() => recordedSimInstance(home)).toThrow(`${simInstanceFile(home)}: nodes.0.address: a 127.0.0.0/8 address`);
-    fs.writeFileSync(simInstanceFile(home), '{');
-    expect(() => recordedSimInstance(home)).toThrow(new RegExp(`^${simInstanceFile(home)}: not JSON`));
+    const bad: TestbedInstance = { ...lanes[0]!, nodes: [{ name: 'n1', address: '10.0.0.5' }] };
+    fs.writeFileSync(testbedInstanceFile(home), JSON.stringify(bad));
+    expect(() => recordedTestbedInstance(home)).toThrow(`${testbedInstanceFile(home)}: nodes.0.address: a 127.0.0.0/8 address`);
+    fs.writeFileSync(testbedInstanceFile(home), '{');
+    expect(() => recordedTestbedInstance(home)).toThrow(new RegExp(`^${testbedInstanceFile(home)}: not JSON`));
   });
 });
 
 describe('pointKubeconfigAtApiAddress', () => {
   it("points kwokctl's kubeconfig at the instance's own address, and leaves a default instance's alone", () => {
     const home = tempDirSync('hardenlab-kubeconfig-');
-    const write = (layout: ReturnType<typeof simLayout>, server: string) => {
+    const write = (layout: ReturnType<typeof testbedLayout>, server: string) => {
       fs.mkdirSync(path.dirname(layout.kubeconfigPath), { recursive: true });
       fs.writeFileSync(
         layout.kubeconfigPath,
@@ -87,7 +87,7 @@ describe('pointKubeconfigAtApiAddress', () => {
         }),
       );
     };
-    const lane = simLayout(path.join(home, 'lane'), lanes[2]!);
+    const lane = testbedLayout(path.join(home, 'lane'), lanes[2]!);
     write(lane, 'https://127.0.0.1:24445');
     pointKubeconfigAtApiAddress(lane);
     expect(parse(fs.readFileSync(lane.kubeconfigPath, 'utf8'))).toMatchObject({
@@ -95,7 +95,7 @@ describe('pointKubeconfigAtApiAddress', () => {
       'current-context': 'kwok',
     });
 
-    const plain = simLayout(path.join(home, 'default'));
+    const plain = testbedLayout(path.join(home, 'default'));
     write(plain, 'https://127.0.0.1:6443');
     const before = fs.readFileSync(plain.kubeconfigPath, 'utf8');
     pointKubeconfigAtApiAddress(plain);

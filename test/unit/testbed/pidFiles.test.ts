@@ -6,12 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { clusterComponents } from '../../../src/testbed/kwokCluster';
-import { simLayout } from '../../../src/testbed/layout';
+import { testbedLayout } from '../../../src/testbed/layout';
 import { nodeHostStatus } from '../../../src/testbed/nodeHosts';
 import { isAlive, ownedPid, run, sleep } from '../../../src/process/subprocess';
 import { realNodeStatus } from '../../../src/testbed/realNodes';
 import { nodeStop } from '../../../src/testbed/realnodes/nodeLifecycle';
-import { withSimLock } from '../../../src/testbed/simLock';
+import { withTestbedLock } from '../../../src/testbed/testbedLock';
 import { tempDirSync } from '../../support/tempDir';
 
 jest.setTimeout(60_000);
@@ -36,14 +36,14 @@ describe('pid files naming a reused pid', () => {
   });
 
   test('control plane components, node hosts and real nodes do not count a foreign process as running', () => {
-    const layout = simLayout(tempDirSync('hardenlab-pids-'));
+    const layout = testbedLayout(tempDirSync('hardenlab-pids-'));
     fs.mkdirSync(path.join(layout.kwokClusterDir, 'pids'), { recursive: true });
     fs.writeFileSync(path.join(layout.kwokClusterDir, 'pids', 'kube-apiserver.pid'), `${foreign.pid}\n`);
     const node = layout.instance.nodes[0]!;
     fs.mkdirSync(layout.nodeDir(node.name), { recursive: true });
     fs.writeFileSync(path.join(layout.nodeDir(node.name), 'sshd.pid'), `${foreign.pid}\n`);
-    fs.mkdirSync(path.join(layout.simDir, 'real', 'pids'), { recursive: true });
-    fs.writeFileSync(path.join(layout.simDir, 'real', 'pids', `node-${node.name}.pid`), `${foreign.pid}\n`);
+    fs.mkdirSync(path.join(layout.testbedDir, 'real', 'pids'), { recursive: true });
+    fs.writeFileSync(path.join(layout.testbedDir, 'real', 'pids', `node-${node.name}.pid`), `${foreign.pid}\n`);
     expect(clusterComponents(layout)).toEqual([{ name: 'kube-apiserver', pid: foreign.pid, running: false }]);
     expect(nodeHostStatus(node, layout).running).toBe(false);
     expect(realNodeStatus(layout, node).running).toBe(false);
@@ -93,12 +93,12 @@ describe('run', () => {
   });
 });
 
-describe('withSimLock', () => {
+describe('withTestbedLock', () => {
   test('one holder at a time', async () => {
     const home = tempDirSync('hardenlab-lock-');
     const events: string[] = [];
     const hold = (name: string) =>
-      withSimLock(home, async () => {
+      withTestbedLock(home, async () => {
         events.push(`${name} in`);
         await sleep(300);
         events.push(`${name} out`);
@@ -111,26 +111,26 @@ describe('withSimLock', () => {
   test("takes over a dead holder's lock at once", async () => {
     const home = tempDirSync('hardenlab-lock-');
     fs.writeFileSync(path.join(home, '.sim.lock'), '999999999');
-    await expect(withSimLock(home, async () => 'mine', 5_000)).resolves.toBe('mine');
+    await expect(withTestbedLock(home, async () => 'mine', 5_000)).resolves.toBe('mine');
   });
 
   test("a fresh empty lock file is its creator's (not yet written): waited for, not deleted", async () => {
     const home = tempDirSync('hardenlab-lock-');
     fs.writeFileSync(path.join(home, '.sim.lock'), '');
-    await expect(withSimLock(home, async () => 'mine', 1_000)).rejects.toThrow(/is held by pid \(unreadable\) for over 1 s/);
+    await expect(withTestbedLock(home, async () => 'mine', 1_000)).rejects.toThrow(/is held by pid \(unreadable\) for over 1 s/);
     expect(fs.existsSync(path.join(home, '.sim.lock'))).toBe(true);
   });
 
   test('a held lock is waited for up to the deadline, naming its holder', async () => {
     const home = tempDirSync('hardenlab-lock-');
     fs.writeFileSync(path.join(home, '.sim.lock'), String(process.pid));
-    await expect(withSimLock(home, async () => 'mine', 1_000)).rejects.toThrow(`is held by pid ${process.pid} for over 1 s`);
+    await expect(withTestbedLock(home, async () => 'mine', 1_000)).rejects.toThrow(`is held by pid ${process.pid} for over 1 s`);
   });
 
   test('an error other than "held" fails at once instead of spinning', async () => {
     const started = Date.now();
     let ran = false;
-    await expect(withSimLock('/proc/self', async () => (ran = true), 60_000)).rejects.toThrow();
+    await expect(withTestbedLock('/proc/self', async () => (ran = true), 60_000)).rejects.toThrow();
     expect(ran).toBe(false);
     expect(Date.now() - started).toBeLessThan(5_000);
   });

@@ -1,12 +1,12 @@
 /**
- * A `sim up` that reuses the running test bed rewrites files that other runs read meanwhile: the SSH clients'
+ * A `testbed up` that reuses the running test bed rewrites files that other runs read meanwhile: the SSH clients'
  * known_hosts and sshd's authorized_keys. Each write replaces the file whole (temp file + rename), so a reader
  * never sees it empty or half written (a truncate-then-write let a concurrent session fail its host key check).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { simLayout } from '../../../src/testbed/layout';
+import { testbedLayout } from '../../../src/testbed/layout';
 import { ensureClientKey, writeKnownHosts } from '../../../src/testbed/nodeHosts';
 import { tempDirSync } from '../../support/tempDir';
 
@@ -56,7 +56,7 @@ function watchFiles(files: Record<string, string>): { reads: () => number; stop:
 }
 
 test('rewriting known_hosts and authorized_keys never shows a reader an empty or partial file', async () => {
-  const layout = simLayout(tempDirSync('hardenlab-shared-'));
+  const layout = testbedLayout(tempDirSync('hardenlab-shared-'));
   const nodes = layout.instance.nodes;
   for (const node of nodes) {
     fs.mkdirSync(layout.nodeDir(node.name), { recursive: true });

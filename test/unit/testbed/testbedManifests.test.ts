@@ -1,6 +1,6 @@
 import { parse, parseAllDocuments } from 'yaml';
 import { nodeMapSchema } from '../../../src/config/nodeMap';
-import { DEFAULT_SIM_INSTANCE, simLayout } from '../../../src/testbed/layout';
+import { DEFAULT_TESTBED_INSTANCE, testbedLayout } from '../../../src/testbed/layout';
 import {
   buildNodeMap,
   knownHostsLine,
@@ -11,7 +11,7 @@ import {
 import { binaryPaths } from '../../../src/testbed/buildVersions';
 
 const versions = { kubernetes: 'v1.36.3', etcd: 'v3.6.16', kwok: 'v0.8.0' };
-const layout = simLayout('/data/hl');
+const layout = testbedLayout('/data/hl');
 const binaries = binaryPaths(versions, '/cache');
 
 describe('renderKwokctlConfig', () => {
@@ -92,7 +92,7 @@ describe('renderKwokctlConfig', () => {
 describe('renderNodeManifests', () => {
   it('gives each KWOK node its node host address as InternalIP, the configured capacity and no taint', () => {
     const size = { cpu: '0.5', memory: '768Mi' };
-    const docs = parseAllDocuments(renderNodeManifests(DEFAULT_SIM_INSTANCE.nodes, 'v0.8.0', size)).map((doc) => doc.toJS());
+    const docs = parseAllDocuments(renderNodeManifests(DEFAULT_TESTBED_INSTANCE.nodes, 'v0.8.0', size)).map((doc) => doc.toJS());
     expect(docs.map((doc) => doc.metadata.name)).toEqual(['sim-node-1', 'sim-node-2', 'sim-node-3']);
     expect(docs.map((doc) => doc.status.addresses[0])).toEqual([
       { type: 'InternalIP', address: '127.0.0.11' },
@@ -109,7 +109,7 @@ describe('renderNodeManifests', () => {
 
 describe('renderSshdConfig', () => {
   it('listens on the node address only, with its own host key and pid file, key login only', () => {
-    const config = renderSshdConfig(DEFAULT_SIM_INSTANCE.nodes[1]!, layout, '/run/hardenlab/sim/x/authorized_keys');
+    const config = renderSshdConfig(DEFAULT_TESTBED_INSTANCE.nodes[1]!, layout, '/run/hardenlab/sim/x/authorized_keys');
     expect(config).toContain('ListenAddress 127.0.0.12:22');
     expect(config).toContain('HostKey /data/hl/sim/nodes/sim-node-2/ssh_host_ed25519_key');
     expect(config).toContain('PidFile /data/hl/sim/nodes/sim-node-2/sshd.pid');
@@ -137,7 +137,7 @@ describe('knownHostsLine', () => {
 
 describe('buildNodeMap', () => {
   it('is a valid node map with absolute key and known_hosts paths and no trust on first use', () => {
-    const map = nodeMapSchema.parse(buildNodeMap(DEFAULT_SIM_INSTANCE.nodes, layout));
+    const map = nodeMapSchema.parse(buildNodeMap(DEFAULT_TESTBED_INSTANCE.nodes, layout));
     expect(map.nodes).toHaveLength(3);
     expect(map.nodes[0]).toEqual({
       name: 'sim-node-1',
@@ -165,7 +165,7 @@ describe('a second, disjoint instance', () => {
     },
     nodes: [{ name: 'other-node-1', address: '127.0.0.21' }],
   };
-  const other = simLayout('/data/other', instance);
+  const other = testbedLayout('/data/other', instance);
 
   it('uses its own ports, cluster folder and node addresses everywhere', () => {
     const config = parse(renderKwokctlConfig(versions, binaries, other));

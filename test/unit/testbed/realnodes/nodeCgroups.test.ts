@@ -90,7 +90,7 @@ test('a controller a node needs that cannot be enabled is named, with what is of
   const dir = tempDirSync('hardenlab-cgroup-off-');
   fs.writeFileSync(path.join(dir, 'cgroup.controllers'), 'cpu io\n');
   fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), 'cpu io\n');
-  const refusal = `cannot enable the memory controller below ${dir} (offered: cpu io); see hardenlab sim host`;
+  const refusal = `cannot enable the memory controller below ${dir} (offered: cpu io); see hardenlab testbed host`;
   expect(() => enableControllers(dir)).toThrow(refusal);
 });
 

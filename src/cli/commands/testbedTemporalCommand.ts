@@ -1,9 +1,9 @@
 import { teamServerDown, teamServerStatus, teamServerUp } from '../../team';
 
-const log = (line: string) => console.log(`[sim temporal] ${line}`);
+const log = (line: string) => console.log(`[testbed temporal] ${line}`);
 
-/** `hardenlab sim temporal up|down|status`: the team set-up (PostgreSQL, Temporal server, Web UI) run natively. */
-export async function simTemporalCommand(action: 'up' | 'down' | 'status', options: { purge?: boolean } = {}): Promise<void> {
+/** `hardenlab testbed temporal up|down|status`: the team set-up (PostgreSQL, Temporal server, Web UI) run natively. */
+export async function testbedTemporalCommand(action: 'up' | 'down' | 'status', options: { purge?: boolean } = {}): Promise<void> {
   if (action === 'up') {
     const up = await teamServerUp({ env: process.env, log });
     console.log(`Temporal:   ${up.address} (server ${up.versions.temporal}, namespace default)`);

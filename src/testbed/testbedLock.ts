@@ -45,11 +45,11 @@ function breakStale(lockPath: string, holder: number): void {
 }
 
 /**
- * A lock beside the sim folder so two test runs do not start the test bed at once, and so a test that
- * stops a component on purpose is not mistaken for a broken test bed by another run's `simUp`. Waits up to
+ * A lock beside the test bed folder so two test runs do not start the test bed at once, and so a test that
+ * stops a component on purpose is not mistaken for a broken test bed by another run's `testbedUp`. Waits up to
  * `waitMs` for a live holder; any error other than "held" fails at once.
  */
-export async function withSimLock<T>(home: string, fn: () => Promise<T>, waitMs = 60 * 60_000): Promise<T> {
+export async function withTestbedLock<T>(home: string, fn: () => Promise<T>, waitMs = 60 * 60_000): Promise<T> {
   fs.mkdirSync(home, { recursive: true });
   const lockPath = path.join(home, '.sim.lock');
   const deadline = Date.now() + waitMs;

@@ -16,9 +16,9 @@ import {
   type ClusterContext,
   type ComponentStatus,
 } from './kwokCluster';
-import { apiServerUrl, simLayout, type SimInstance, type SimLayout } from './layout';
+import { apiServerUrl, testbedLayout, type TestbedInstance, type TestbedLayout } from './layout';
 import { ensureApiForwards, pointKubeconfigAtApiAddress, stopApiForwards } from './apiForwards';
-import { recordedSimInstance, recordSimInstance } from './instanceRecord';
+import { recordedTestbedInstance, recordTestbedInstance } from './instanceRecord';
 import { buildNodeMap } from './testbedManifests';
 import {
   ensureClientKey,
@@ -31,18 +31,18 @@ import {
 } from './nodeHosts';
 import { assertTrustedCache, verifyBinaryDigests } from './trustedPaths';
 import { stopProcess, type Log } from '../process/subprocess';
-import { withSimLock } from './simLock';
+import { withTestbedLock } from './testbedLock';
 
-export { withSimLock } from './simLock';
+export { withTestbedLock } from './testbedLock';
 import { readNodeKind, realNodesContext, startRealNodes, type NodeKind } from './nodeKind';
-import { realNodeStatus, realNodesDir, realNodesDown, SIM_GATEWAY, simNamespace, type RealNodeStatus } from './realNodes';
+import { realNodeStatus, realNodesDir, realNodesDown, TESTBED_GATEWAY, testbedNamespace, type RealNodeStatus } from './realNodes';
 import { readCgroupPlan, realNodesPlanOrThrow, writeCgroupPlan } from './realNodeCgroups';
 import { describeCgroupPlan, type CgroupPlan } from './cgroupHost';
 import { binaryPaths, missingBinaries, readVersions, runBuild } from './buildVersions';
-import { configInstance, type TestBedConfig } from './testbedConfig';
+import { configInstance, type TestbedConfig } from './testbedConfig';
 import { configForInstance, readConfigInForce, writeConfigInForce } from './configInForce';
 
-export interface SimOptions {
+export interface TestbedOptions {
   /** The launcher's environment: the test bed's programs start from it, and it places the default folders. */
   env: NodeJS.ProcessEnv;
   /** Data folder (default hardenlabHome(env)); the test bed lives in its sim/ subfolder. */
@@ -53,25 +53,25 @@ export interface SimOptions {
   log?: Log;
   /**
    * Addresses and ports (default: the one recorded in the data folder, else the default test bed, API
-   * 127.0.0.1:6443, nodes 127.0.0.11-13). `simUp` records the one it is given.
+   * 127.0.0.1:6443, nodes 127.0.0.11-13). `testbedUp` records the one it is given.
    */
-  instance?: SimInstance;
+  instance?: TestbedInstance;
 }
 
-export interface SimUpOptions extends SimOptions {
+export interface TestbedUpOptions extends TestbedOptions {
   /** Build missing binaries with scripts/testbed/build.sh (default true); false fails instead. */
   build?: boolean;
   /** How long to wait for /readyz and Ready nodes (default 3 minutes). */
   readyTimeoutMs?: number;
   /** `kwok` (default): simulated nodes with sshd hosts on this machine; `real`: system containers with a kubelet. */
   nodes?: NodeKind;
-  /** A test bed file (`sim up --config`): node kind, count and size, addresses and ports; its instance is recorded. */
-  config?: TestBedConfig;
+  /** A test bed file (`testbed up --config`): node kind, count and size, addresses and ports; its instance is recorded. */
+  config?: TestbedConfig;
   /** Real nodes only, without the node network's registry and load balancer (startRealNodes' `minimal`). */
   minimal?: boolean;
 }
 
-export interface SimUpResult {
+export interface TestbedUpResult {
   kubeconfigPath: string;
   nodeMapPath: string;
   apiServerUrl: string;
@@ -85,13 +85,13 @@ export interface SimUpResult {
   closedNamespace?: string;
 }
 
-export interface SimStatusResult {
+export interface TestbedStatusResult {
   /** Every control plane component and node host runs and the API answers /readyz. */
   running: boolean;
   /** The kind of nodes the test bed was started with. */
   nodes?: NodeKind;
   /** The configuration it was started with (undefined before its first start). */
-  config?: TestBedConfig;
+  config?: TestbedConfig;
   /** Real nodes: the cgroup hierarchy (v1 or v2) and delegation they use. */
   cgroup?: CgroupPlan;
   apiReady: boolean;
@@ -103,29 +103,29 @@ export interface SimStatusResult {
   nodeMapPath?: string;
 }
 
-export interface SimDownResult {
+export interface TestbedDownResult {
   /** What was stopped: control plane components and node hosts. */
   stopped: string[];
-  /** Processes still pointing into the sim folder after stopping (empty on success). */
+  /** Processes still pointing into the test bed folder after stopping (empty on success). */
   leftover: { pid: number; command: string }[];
 }
 
 const silent: Log = () => undefined;
 
-function contextFor(options: SimOptions & { config?: TestBedConfig }): { ctx: ClusterContext; home: string; cache: string } {
+function contextFor(options: TestbedOptions & { config?: TestbedConfig }): { ctx: ClusterContext; home: string; cache: string } {
   const home = options.home ?? hardenlabHome(options.env);
   const cache = options.cache ?? cacheDir(options.env);
   const versions = readVersions();
-  const instance = options.instance ?? (options.config && configInstance(options.config)) ?? recordedSimInstance(home);
+  const instance = options.instance ?? (options.config && configInstance(options.config)) ?? recordedTestbedInstance(home);
   const log = options.log ?? silent;
   return {
-    ctx: { layout: simLayout(home, instance), binaries: binaryPaths(versions, cache), versions, log, env: options.env },
+    ctx: { layout: testbedLayout(home, instance), binaries: binaryPaths(versions, cache), versions, log, env: options.env },
     home,
     cache,
   };
 }
 
-function clusterRunning(layout: SimLayout): boolean {
+function clusterRunning(layout: TestbedLayout): boolean {
   const components = clusterComponents(layout);
   return components.length > 0 && components.every((component) => component.running);
 }
@@ -135,11 +135,11 @@ function clusterRunning(layout: SimLayout): boolean {
  * host, starts the kwokctl cluster, registers the configured KWOK nodes (or boots real ones), waits for /readyz and Ready nodes, and writes
  * the kubeconfig and the node map under `<home>/sim/`.
  */
-export async function simUp(options: SimUpOptions): Promise<SimUpResult> {
+export async function testbedUp(options: TestbedUpOptions): Promise<TestbedUpResult> {
   const began = Date.now();
   const { ctx, home, cache } = contextFor(options);
   const { layout, log } = ctx;
-  return withSimLock(home, async () => {
+  return withTestbedLock(home, async () => {
     // Root runs what the cache holds: only a cache no one else can write, and binaries that match their digests.
     fs.mkdirSync(cache, { recursive: true, mode: 0o755 });
     assertTrustedCache(cache);
@@ -167,15 +167,16 @@ export async function simUp(options: SimUpOptions): Promise<SimUpResult> {
     if (cgroupPlan) log(describeCgroupPlan(cgroupPlan));
     const runningKind = readNodeKind(layout);
     if (runningKind !== undefined && runningKind !== kind && clusterRunning(layout)) {
-      throw new Error(`the test bed runs ${runningKind} nodes; stop it first (hardenlab sim down), then start it with --nodes ${kind}`);
+      throw new Error(`the test bed runs ${runningKind} nodes; stop it first (hardenlab testbed down), then start it with --nodes ${kind}`);
     }
     let started = false;
-    const recorded = recordedSimInstance(home);
-    if (recorded && !isDeepStrictEqual(recorded, layout.instance) && clusterRunning(simLayout(home, recorded))) {
-      throw new Error(`test bed ${recorded.clusterName} runs in ${home} with other addresses or ports; stop it first (hardenlab sim down)`);
+    const recorded = recordedTestbedInstance(home);
+    if (recorded && !isDeepStrictEqual(recorded, layout.instance) && clusterRunning(testbedLayout(home, recorded))) {
+      const hint = 'stop it first (hardenlab testbed down)';
+      throw new Error(`test bed ${recorded.clusterName} runs in ${home} with other addresses or ports; ${hint}`);
     }
-    if (options.instance || options.config) recordSimInstance(home, layout.instance);
-    fs.mkdirSync(layout.simDir, { recursive: true });
+    if (options.instance || options.config) recordTestbedInstance(home, layout.instance);
+    fs.mkdirSync(layout.testbedDir, { recursive: true });
     await ensureClientKey(layout, log);
     if (kind === 'kwok') {
       await ensureUnprivilegedUser(log);
@@ -196,13 +197,13 @@ export async function simUp(options: SimUpOptions): Promise<SimUpResult> {
       await keepComponentsRunning(ctx, readyTimeoutMs).catch((error: unknown) => {
         throw new Error(
           `the running cluster at ${apiServerUrl(layout.instance)} did not become ready (${(error as Error).message}); stop it with ` +
-            `hardenlab sim down`,
+            `hardenlab testbed down`,
         );
       });
       log(`reusing the running cluster at ${apiServerUrl(layout.instance)}`);
     } else {
       started = true;
-      await createCluster(ctx, kind === 'real' ? { advertiseAddress: SIM_GATEWAY, kubeletClientCertificate: true } : {});
+      await createCluster(ctx, kind === 'real' ? { advertiseAddress: TESTBED_GATEWAY, kubeletClientCertificate: true } : {});
       await keepComponentsRunning(ctx, readyTimeoutMs);
     }
     pointKubeconfigAtApiAddress(layout);
@@ -228,16 +229,16 @@ export async function simUp(options: SimUpOptions): Promise<SimUpResult> {
       knownHostsPath: layout.knownHostsPath,
       started,
       durationMs: Date.now() - began,
-      ...(kind === 'real' ? { closedNamespace: simNamespace(layout) } : {}),
+      ...(kind === 'real' ? { closedNamespace: testbedNamespace(layout) } : {}),
     };
   });
 }
 
 /** Stops every process the test bed started (control plane and node hosts) and removes `<home>/sim/`. */
-export async function simDown(options: SimOptions): Promise<SimDownResult> {
+export async function testbedDown(options: TestbedOptions): Promise<TestbedDownResult> {
   const { ctx, home, cache } = contextFor(options);
   const { layout, log } = ctx;
-  return withSimLock(home, async () => {
+  return withTestbedLock(home, async () => {
     const stopped: string[] = [];
     if (fs.existsSync(realNodesDir(layout))) stopped.push(...(await realNodesDown(realNodesContext(ctx, cache))));
     const components = clusterComponents(layout).filter((component) => component.running);
@@ -261,20 +262,21 @@ export async function simDown(options: SimOptions): Promise<SimDownResult> {
     }
     stopped.push(...(await stopApiForwards(layout, log)));
     removeNodeHostKeys(layout);
-    // Anything else still pointing into the sim folder was started by the test bed too.
+    // Anything else still pointing into the test bed folder was started by the test bed too.
     for (const { pid, command } of leftoverProcesses(layout)) {
       log(`stopping leftover pid ${pid}: ${command}`);
       await stopProcess(pid);
     }
     const leftover = leftoverProcesses(layout);
-    if (leftover.length === 0) fs.rmSync(layout.simDir, { recursive: true, force: true });
-    log(leftover.length === 0 ? `test bed stopped; removed ${layout.simDir}` : `processes left: ${leftover.map((p) => p.pid).join(', ')}`);
+    if (leftover.length === 0) fs.rmSync(layout.testbedDir, { recursive: true, force: true });
+    const left = leftover.map((p) => p.pid).join(', ');
+    log(leftover.length === 0 ? `test bed stopped; removed ${layout.testbedDir}` : `processes left: ${left}`);
     return { stopped, leftover };
   });
 }
 
 /** What runs: control plane components (from kwokctl's pid files), node hosts, and whether the API is ready. */
-export async function simStatus(options: SimOptions): Promise<SimStatusResult> {
+export async function testbedStatus(options: TestbedOptions): Promise<TestbedStatusResult> {
   const { ctx } = contextFor(options);
   const { layout } = ctx;
   const components = clusterComponents(layout);

@@ -1,11 +1,19 @@
 import * as os from 'node:os';
-import { describeSimStatus, loadTestBedConfig, readVersions, simDown, simStatus, simUp, type NodeKind } from '../../testbed';
+import {
+  describeTestbedStatus,
+  loadTestbedConfig,
+  readVersions,
+  testbedDown,
+  testbedStatus,
+  testbedUp,
+  type NodeKind,
+} from '../../testbed';
 import { decideCgroupHost, describeCgroupPlan, describeMissing } from '../../testbed/cgroupHost';
 import { formatCgroupHostRecord, readCgroupHostFacts } from '../../testbed/cgroupHostRecord';
 
-const log = (line: string) => console.log(`[sim] ${line}`);
+const log = (line: string) => console.log(`[testbed] ${line}`);
 
-export async function simCommand(
+export async function testbedCommand(
   action: 'up' | 'down' | 'status',
   options: { nodes?: NodeKind; config?: string; readyTimeoutSeconds?: string; minimal?: boolean } = {},
 ): Promise<void> {
@@ -14,8 +22,8 @@ export async function simCommand(
     if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0)) {
       throw new Error(`--ready-timeout must be a whole number of seconds above 0, got '${options.readyTimeoutSeconds}'`);
     }
-    const config = options.config === undefined ? undefined : loadTestBedConfig(options.config, readVersions().kubernetes);
-    const up = await simUp({
+    const config = options.config === undefined ? undefined : loadTestbedConfig(options.config, readVersions().kubernetes);
+    const up = await testbedUp({
       env: process.env,
       log,
       nodes: options.nodes,
@@ -29,23 +37,23 @@ export async function simCommand(
     );
     console.log(`${up.started ? 'started' : 'already running'} in ${(up.durationMs / 1000).toFixed(1)} s`);
   } else if (action === 'down') {
-    const down = await simDown({ env: process.env, log });
+    const down = await testbedDown({ env: process.env, log });
     console.log(`stopped: ${down.stopped.join(', ') || 'nothing was running'}`);
     if (down.leftover.length) {
       process.exitCode = 1;
       console.error(`left running: ${down.leftover.map((p) => `${p.pid} ${p.command}`).join('\n')}`);
     }
   } else {
-    console.log(describeSimStatus(await simStatus({ env: process.env })).join('\n'));
+    console.log(describeTestbedStatus(await testbedStatus({ env: process.env })).join('\n'));
   }
 }
 
-/** `hardenlab sim host`: the decision on this host's cgroup layout (exit 1 when real nodes cannot run), or its recording. */
-export function simHostCommand(options: { record?: boolean }): void {
+/** `hardenlab testbed host`: the decision on this host's cgroup layout (exit 1 when real nodes cannot run), or its recording. */
+export function testbedHostCommand(options: { record?: boolean }): void {
   const facts = readCgroupHostFacts();
   if (options.record) {
     process.stdout.write(
-      formatCgroupHostRecord(facts, [`recorded by hardenlab sim host --record on ${new Date().toISOString()}, kernel ${os.release()}`]),
+      formatCgroupHostRecord(facts, [`recorded by hardenlab testbed host --record on ${new Date().toISOString()}, kernel ${os.release()}`]),
     );
     return;
   }

@@ -1,7 +1,7 @@
 /**
- * `sim up --config FILE` as a user runs it (the compiled CLI, so `npm run build` must have run): a test bed file
+ * `testbed up --config FILE` as a user runs it (the compiled CLI, so `npm run build` must have run): a test bed file
  * with five KWOK nodes of its own size, on ports and loopback addresses of its own and in a data folder of its own,
- * so the shared test bed keeps serving other tests. `sim status` prints the configuration in force; `sim down`
+ * so the shared test bed keeps serving other tests. `testbed status` prints the configuration in force; `testbed down`
  * removes it.
  */
 import { execFile } from 'node:child_process';
@@ -39,15 +39,15 @@ fs.writeFileSync(
 const hardenlab = (...args: string[]) => exec(process.execPath, [bin, ...args], { env, maxBuffer: 16 * 2 ** 20 });
 
 afterAll(async () => {
-  await hardenlab('sim', 'down').catch(() => undefined);
+  await hardenlab('testbed', 'down').catch(() => undefined);
 });
 
-it('sim up --config starts the test bed the file describes, and sim status prints the configuration in force', async () => {
+it('testbed up --config starts the test bed the file describes, and testbed status prints the configuration in force', async () => {
   for (const [host, port] of [['127.0.0.1', 17443], ['127.0.0.1', 17379], ...addresses.map((address) => [address, 22] as const)] as const) {
     expect(`${host}:${port} ${(await tcpOpen(host, port)) ? 'busy' : 'free'}`).toBe(`${host}:${port} free`);
   }
 
-  const up = await hardenlab('sim', 'up', '--config', configFile);
+  const up = await hardenlab('testbed', 'up', '--config', configFile);
   expect(up.stdout).toContain('API server: https://127.0.0.1:17443');
   const kubeconfig = path.join(home, 'sim', 'kubeconfig');
   const { stdout: nodes } = await exec(binaryPaths(readVersions()).kubectl, [
@@ -62,7 +62,7 @@ it('sim up --config starts the test bed the file describes, and sim status print
   expect(nodes.trim().split('\n').sort()).toEqual(addresses.map((address, i) => `config-node-${i + 1} ${address} 1 2Gi`));
   for (const address of addresses) expect(`${address}:22 ${(await tcpOpen(address, 22)) ? 'open' : 'closed'}`).toBe(`${address}:22 open`);
 
-  const status = await hardenlab('sim', 'status');
+  const status = await hardenlab('testbed', 'status');
   expect(status.stdout).toContain('test bed: running');
   expect(status.stdout).toContain(`configuration in force (from ${configFile}):`);
   for (const line of [
@@ -75,16 +75,16 @@ it('sim up --config starts the test bed the file describes, and sim status print
   ])
     expect(status.stdout).toContain(line);
 
-  const down = await hardenlab('sim', 'down');
+  const down = await hardenlab('testbed', 'down');
   expect(down.stdout).toContain('sshd config-node-5');
   expect(await tcpOpen('127.0.0.1', 17443)).toBe(false);
   expect(fs.existsSync(path.join(home, 'sim'))).toBe(false);
 });
 
-it('sim up --config names the file, line and field of a bad value, and starts nothing', async () => {
+it('testbed up --config names the file, line and field of a bad value, and starts nothing', async () => {
   const bad = path.join(home, 'bad.yaml');
   fs.writeFileSync(bad, 'apiVersion: hardenlab.io/v1alpha1\nkind: TestBed\nnodes:\n  kind: real\n  count: 7\n');
-  const failed = await hardenlab('sim', 'up', '--config', bad).then(
+  const failed = await hardenlab('testbed', 'up', '--config', bad).then(
     () => 'exit 0',
     (error: { code: number; stderr: string }) => `exit ${error.code}: ${error.stderr.trim()}`,
   );
