@@ -4,7 +4,8 @@
  * SecurityExperiment workflow on a real dev server. The report has, per scenario, pod create and startup quantiles,
  * each admission controller's cost (PodSecurity's nonzero under best-practices), the engine's webhook cost, the HTTP
  * load's quantiles and errors, what the run could have detected, and the engine's own CPU and memory; the engine
- * denies the pod attacks Pod Security denies; the resets leave no churn pod and nothing of the engine.
+ * denies the pod attacks Pod Security denies; kube-router denies cross-namespace traffic under best-practices' NetworkPolicy;
+ * the resets leave no churn pod and nothing of the engine.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -180,6 +181,14 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
     }
     const rows = markdown.split('\n').filter((line) => /^\| \S+ \| (.+ \| 2 \(2\)|controller \| PodSecurity|webhook|#\d \| \S+-gk) \|/.test(line));
     for (const row of rows) log(row);
+  });
+
+  test('the cross-namespace attack sends real traffic: kube-router denies it where the NetworkPolicy pack applies', () => {
+    const outcomes = (scenario: string) =>
+      runsOf(scenario).map((run) => run.attacks.find((a) => a.id === 'cross-namespace-traffic')?.outcome);
+    expect(outcomes('baseline')).toEqual(['allowed', 'allowed']);
+    expect(outcomes('best-practices')).toEqual(['denied', 'denied']);
+    expect(outcomes('policy-engine')).toEqual(['allowed', 'allowed']);
   });
 
   test("the engine denies the pod attacks Pod Security denies, and the report gives the engine's own CPU and memory", () => {
