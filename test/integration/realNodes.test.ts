@@ -291,6 +291,17 @@ describeReal('real nodes', () => {
       expect(bench).toMatchObject({ mode: 'job', outcome: 'ok' });
       expect(instance.nodes.map((n) => n.name)).toContain(bench!.target);
       expect(Object.values(bench!.counts).reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
+      // Trivy on the worker host against the real nodes' cluster, offline: both of its reports, each with findings.
+      const trivy = (toolsRecord.tools ?? []).filter((t) => t.tool === 'trivy');
+      log(`trivy: ${JSON.stringify(trivy.map((t) => [t.mode, t.outcome, t.counts]))}`);
+      expect(trivy.map((t) => [t.mode, t.outcome]).sort()).toEqual([
+        ['compliance', 'ok'],
+        ['misconfig', 'ok'],
+      ]);
+      // The baseline's root workload fails checks; the CIS report lists controls, some failing.
+      const counted = Object.fromEntries(trivy.map((t) => [t.mode, t.counts]));
+      expect(counted.misconfig!.failures).toBeGreaterThan(0);
+      expect(counted.compliance!.fail).toBeGreaterThan(0);
       const peaks = instance.nodes.map((node) => {
         const series = JSON.parse(
           fs.readFileSync(path.join(env.HARDENLAB_HOME, tools.artifactKey, nodeArtifactDir(node.name), 'series.json'), 'utf8'),

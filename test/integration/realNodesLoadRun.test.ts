@@ -220,7 +220,7 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
       }
     }
     expect(markdown).toContain('The policy engine’s own cost');
-    expect(markdown).toMatch(/\| policy-engine \| #1 \| \S+-gk \| hardenlab-gatekeeper-\S+ on access-node-\d+ \| \d+\.\d{2} \| \d+ \|/);
+    expect(markdown).toMatch(/\| policy-engine \| #1 \| \S+-gk \| hardenlab-gatekeeper-\S+ on real-node-\d+ \| \d+\.\d{2} \| \d+ \|/);
   });
 
   test('reset leaves no churn pod and nothing of the engine, cluster-scoped objects included', async () => {
