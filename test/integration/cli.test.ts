@@ -84,7 +84,8 @@ test('`testbed up --config` with more real nodes than it runs is refused, naming
   const home = await tempDir('hardenlab-cli-nodecount-');
   const file = path.join(await tempDir('hardenlab-cli-bedfile-'), 'bed.yaml');
   await fs.writeFile(file, 'apiVersion: hardenlab.io/v1alpha1\nkind: TestBed\nnodes:\n  kind: real\n  count: 6\n');
-  const failed = await run(process.execPath, [bin, 'testbed', 'up', '--config', file], { env: { ...process.env, HARDENLAB_HOME: home } }).then(
+  const env = { ...process.env, HARDENLAB_HOME: home };
+  const failed = await run(process.execPath, [bin, 'testbed', 'up', '--config', file], { env }).then(
     () => undefined,
     (error: { code: number; stderr: string }) => error,
   );

@@ -86,7 +86,8 @@ afterAll(async () => {
   process.env[TEST_RUN_ID_ENV] = savedEnv.runId;
   if (savedEnv.runId === undefined) delete process.env[TEST_RUN_ID_ENV];
   delete process.env[LANE_SETUP_FAILURE_ENV];
-  if (startedBed) expect((await testbedDown({ env: process.env, home: bedHome, instance: DEFAULT_TESTBED_INSTANCE, log })).leftover).toEqual([]);
+  const down = { env: process.env, home: bedHome, instance: DEFAULT_TESTBED_INSTANCE, log };
+  if (startedBed) expect((await testbedDown(down)).leftover).toEqual([]);
 });
 
 test("the shared lane's set-up succeeds beside a test bed in a default data folder and leaves it as it found it", async () => {

@@ -55,7 +55,8 @@ describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsup
     up = await testbedUp({ env: process.env, home, instance: ACCESS_INSTANCE, nodes: 'real', log, readyTimeoutMs: 300_000 });
     admin = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
     // The worker's own choice, from the bed's recorded digest (HARDENLAB_HOME is this test's home).
-    const source = defaultPolicyEngine({ ...process.env, HARDENLAB_HOME: home }, undefined)({ provider: 'local', kubeconfigPath: up.kubeconfigPath });
+    const engines = defaultPolicyEngine({ ...process.env, HARDENLAB_HOME: home }, undefined);
+    const source = engines({ provider: 'local', kubeconfigPath: up.kubeconfigPath });
     if ('unavailable' in source) throw new Error(source.unavailable);
     setup = source;
     expect(setup.image).toMatch(/^docker\.io\/hardenlab\/gatekeeper@sha256:[0-9a-f]{64}$/);

@@ -126,7 +126,8 @@ describeVm('real nodes on a cgroup v2 host (Debian 12 guest under QEMU TCG)', ()
       return stdout.trim().split('\n').pop() ?? '';
     });
     const disks = await timed('read-only disks', () => payloadDisks(rootfs));
-    guestEnd = await timed('guest run (boot, testbed up, busy pod, sampler; stopped once its rc is written)', () => runGuest(imageDir, disks));
+    const what = 'guest run (boot, testbed up, busy pod, sampler; stopped once its rc is written)';
+    guestEnd = await timed(what, () => runGuest(imageDir, disks));
     const guestFigure = (name: string, unit: number) => (fs.existsSync(path.join(out, name)) ? Number(read(name)) / unit : '?');
     log(
       `guest's own timings: boot ${guestFigure('boot-seconds', 1)} s, testbed up ${guestFigure('sim-up-ms', 1000)} s; ` +

@@ -23,7 +23,8 @@ import { tempDirSync } from '../../support/tempDir';
 const uid = '0b5e7c1a-3f2d-4c55-9d1e-1234567890ab';
 const other = '9f00aa11-0000-4c55-9d1e-ba0987654321';
 
-const read = (root: string, uids: string[]) => parsePodCgroups(execFileSync('sh', ['-c', podCgroupScript(uids, root)], { encoding: 'utf8' }), uids);
+const read = (root: string, uids: string[]) =>
+  parsePodCgroups(execFileSync('sh', ['-c', podCgroupScript(uids, root)], { encoding: 'utf8' }), uids);
 
 describe("pods' CPU and working set from their cgroups on a node", () => {
   test('cgroup v1 (cgroupfs driver): cpuacct.usage, and memory usage less inactive file pages from the memory hierarchy', () => {
@@ -55,7 +56,11 @@ describe("pods' CPU and working set from their cgroups on a node", () => {
   });
 });
 
-const scrape = (samples: PodResourceScrape['samples'], errors: string[] = []): PodResourceScrape => ({ namespace: 'ns-gk', samples, errors });
+const scrape = (samples: PodResourceScrape['samples'], errors: string[] = []): PodResourceScrape => ({
+  namespace: 'ns-gk',
+  samples,
+  errors,
+});
 const sample = (pod: string, cpuSeconds: number, atMs: number, memoryBytes: number) => ({ pod, node: 'n1', cpuSeconds, atMs, memoryBytes });
 
 test('the window’s CPU is the counter over the node’s own times; a pod read at one edge only is named, not counted', () => {
@@ -113,7 +118,8 @@ test('stored readings of both edges become the report’s engine table', async (
     },
   };
   const data = await loadRunData(store, 'run', load);
-  expect(data.engine).toEqual({ namespace: 'ns-gk', pods: [{ pod: 'gk-a', node: 'n1', cpuCores: 0.0375, memoryMiB: 32 }], error: 'n9: down' });
+  const pods = [{ pod: 'gk-a', node: 'n1', cpuCores: 0.0375, memoryMiB: 32 }];
+  expect(data.engine).toEqual({ namespace: 'ns-gk', pods, error: 'n9: down' });
 
   const experiment = fixtureExperiment();
   const run = experiment.scenarios[0]!;

@@ -46,7 +46,8 @@ describe('describeTestbedStatus', () => {
   });
 
   it('says when nothing was started', () => {
-    const lines = describeTestbedStatus({ running: false, apiReady: false, apiServerUrl: 'https://127.0.0.1:6443', components: [], nodeHosts: [] });
+    const stopped = { running: false, apiReady: false, apiServerUrl: 'https://127.0.0.1:6443', components: [], nodeHosts: [] };
+    const lines = describeTestbedStatus(stopped);
     expect(lines[0]).toBe('test bed: not started');
   });
 });
