@@ -48,7 +48,7 @@ describe('testbed down', () => {
     fs.rmSync(home, { recursive: true, force: true });
   });
 
-  it('reuses a slow cluster, starts its stopped components again; testbed down stops what testbed up started, removes the state', async () => {
+  it('reuses a slow cluster and restarts its stopped parts; testbed down stops what testbed up started, removes the state', async () => {
     for (const [host, port] of [
       ['127.0.0.1', 16443],
       ['127.0.0.1', 12379],
