@@ -40,6 +40,8 @@ describe("a node's launcher command line, as node-start recorded it", () => {
 });
 
 describe('the launcher program, run for real by sh', () => {
+  // Real processes: on a loaded machine (the suite's lanes beside it) starting them takes seconds, not jest's default 5.
+  jest.setTimeout(30_000);
   const dir = tempDirSync('hardenlab-launcher-');
   const tasks = [path.join(dir, 'a.tasks'), path.join(dir, 'b.tasks')];
 
@@ -57,7 +59,8 @@ describe('the launcher program, run for real by sh', () => {
     const pidFile = path.join(dir, 'node.pid');
     const node = `echo $$ > ${pidFile}; trap 'exit 133' TERM; while :; do sleep 0.1; done`;
     const launcher = spawn('sh', ['-c', NODE_LAUNCHER, 'launcher', '--', 'sh', '-c', node], { stdio: 'ignore' });
-    for (let i = 0; i < 50 && !fs.existsSync(pidFile); i++) await sleep(100);
+    const written = () => fs.existsSync(pidFile) && /^\d+\n$/.test(fs.readFileSync(pidFile, 'utf8'));
+    for (let i = 0; i < 200 && !written(); i++) await sleep(100);
     const nodePid = Number(fs.readFileSync(pidFile, 'utf8'));
     const exited = new Promise((resolve) => launcher.once('exit', resolve));
     launcher.kill('SIGTERM');
