@@ -34,6 +34,9 @@ const testbed = {
   globalTeardown: '<rootDir>/test/support/globalTeardown.ts',
 };
 
+// The real-node lanes: their files share one bed (test/support/realLane.ts), stopped and checked once at the end.
+const realLane = { globalTeardown: '<rootDir>/test/support/realLaneTeardown.ts' };
+
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
@@ -42,8 +45,8 @@ module.exports = {
     { ...common, displayName: 'integration-nobed', testMatch: noBed },
     { ...common, ...testbed, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'], testPathIgnorePatterns: ignoring([...noBed, ...faults, ...realNodes, ...nodeAccess, ...isolation]) },
     { ...common, displayName: 'integration-faults', testMatch: faults },
-    { ...common, displayName: 'integration-realnodes', testMatch: realNodes },
-    { ...common, displayName: 'integration-nodeaccess', testMatch: nodeAccess },
+    { ...common, ...realLane, displayName: 'integration-realnodes', testMatch: realNodes },
+    { ...common, ...realLane, displayName: 'integration-nodeaccess', testMatch: nodeAccess },
     { ...common, displayName: 'vm', testMatch: vm },
     { ...common, displayName: 'integration-isolation', testMatch: isolation },
   ],

@@ -19,11 +19,12 @@ import { accessNamespaceName, accessPodName, createKubeNodeConnector } from '../
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { loadNodeMap } from '../../src/ssh/nodeMapFile';
 import { ArtifactStore } from '../../src/store/artifactStore';
-import { testbedDown, testbedUp, type TestbedUpResult } from '../../src/testbed';
+import type { TestbedUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';
 import { sleep } from '../../src/process/subprocess';
 import { ACCESS_INSTANCE } from '../support/accessBed';
 import { FaultsBed } from '../support/faultsBed';
+import { laneRealBed } from '../support/realLane';
 import { tempDirSync } from '../support/tempDir';
 
 jest.setTimeout(900_000);
@@ -34,6 +35,8 @@ const log = (line: string) => process.stderr.write(`[node access] ${line}\n`);
 const runId = `it-access-${process.pid}`;
 
 let up: TestbedUpResult;
+// The lane's bed's data folder (the fault test stops its components there); `home` is this file's scratch.
+let bedHome = '';
 
 /** The first line of a /proc/stat: `cpu` and its jiffies. */
 function cpuTotal(procStat: string): number {
@@ -61,16 +64,9 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
   let accessImage = '';
 
   beforeAll(async () => {
-    const started = Date.now();
-    up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
-    log(`testbed up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    ({ up, home: bedHome } = await laneRealBed('nodeaccess', instance, log));
     accessImage = testbedAccessImage(path.dirname(up.kubeconfigPath)) ?? '';
     expect(accessImage).toMatch(/^docker\.io\/hardenlab\/node-access@sha256:[0-9a-f]{64}$/);
-  });
-
-  afterAll(async () => {
-    const down = await testbedDown({ env: process.env, home, instance, log });
-    expect(down.leftover).toEqual([]);
   });
 
   test("commands through the access pod see the node's own view, as SSH does, not the host's", async () => {
@@ -226,7 +222,7 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
 
   test('an access pod deleted, then the API server stopped for 30 s, mid-window: no sample lost, no gap, no restart', async () => {
     const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
-    const bed = new FaultsBed(home, instance);
+    const bed = new FaultsBed(bedHome, instance);
     const store = new ArtifactStore(path.join(home, 'store-faults'));
     const byApi = createSamplingActivities({ loadNodeMap, ssh: connector(), store });
     const req = { runId: `${runId}-faults`, nodeMapPath: up.nodeMapPath };

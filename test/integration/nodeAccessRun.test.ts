@@ -16,12 +16,13 @@ import { loadKubeClient } from '../../src/kube/client';
 import type { KubeObject } from '../../src/kube/kubeObjects';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { startDevServer } from '../../src/temporal/devServer';
-import { binaryPaths, readVersions, testbedDown, testbedUp, type TestbedUpResult } from '../../src/testbed';
+import { binaryPaths, readVersions, type TestbedUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';
 import { startWorker } from '../../worker/runWorker';
 import { securityExperiment } from '../../workflows';
 import { ACCESS_INSTANCE as instance } from '../support/accessBed';
 import { bounded } from '../support/faults';
+import { laneRealBed } from '../support/realLane';
 import { tempDirSync } from '../support/tempDir';
 
 jest.setTimeout(1_200_000);
@@ -65,7 +66,7 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
   const data = path.join(home, 'data');
 
   beforeAll(async () => {
-    up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    ({ up } = await laneRealBed('nodeaccess', instance, log));
     server = await startDevServer({ temporalCli: temporalCliPath(process.env) });
     client = new Client({ connection: await Connection.connect({ address: server.address }) });
     // Only a kubeconfig, as on a managed cluster: no node map, no SSH. The image is the one the test bed serves.
@@ -89,8 +90,6 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
     await stopWorker?.();
     await client?.connection.close();
     await server?.stop();
-    const down = await testbedDown({ env: process.env, home, instance, log });
-    expect(down.leftover).toEqual([]);
   });
 
   const run = async (input: Record<string, unknown>, id: string) => {

@@ -20,10 +20,11 @@ import type { KubeClient } from '../../src/kube/kubeObjects';
 import { resolveScenarios } from '../../src/scenarios/resolveScenarios';
 import { Ssh2Connector } from '../../src/ssh/connection';
 import { loadNodeMap } from '../../src/ssh/nodeMapFile';
-import { testbedDown, testbedUp, type TestbedUpResult } from '../../src/testbed';
+import type { TestbedUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';
 import { ACCESS_INSTANCE } from '../support/accessBed';
 import { engineRemains } from '../support/engineLeftovers';
+import { laneRealBed } from '../support/realLane';
 import { tempDirSync } from '../support/tempDir';
 
 jest.setTimeout(900_000);
@@ -52,20 +53,16 @@ describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsup
   let setup: PolicyEngineSetup;
 
   beforeAll(async () => {
-    up = await testbedUp({ env: process.env, home, instance: ACCESS_INSTANCE, nodes: 'real', log, readyTimeoutMs: 300_000 });
+    const bed = await laneRealBed('nodeaccess', ACCESS_INSTANCE, log);
+    up = bed.up;
     admin = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
-    // The worker's own choice, from the bed's recorded digest (HARDENLAB_HOME is this test's home).
-    const engines = defaultPolicyEngine({ ...process.env, HARDENLAB_HOME: home }, undefined);
+    // The worker's own choice, from the bed's recorded digest (HARDENLAB_HOME is the bed's data folder).
+    const engines = defaultPolicyEngine({ ...process.env, HARDENLAB_HOME: bed.home }, undefined);
     const source = engines({ provider: 'local', kubeconfigPath: up.kubeconfigPath });
     if ('unavailable' in source) throw new Error(source.unavailable);
     setup = source;
     expect(setup.image).toMatch(/^docker\.io\/hardenlab\/gatekeeper@sha256:[0-9a-f]{64}$/);
     expect(path.basename(setup.installManifest)).toBe('gatekeeper.yaml');
-  });
-
-  afterAll(async () => {
-    const down = await testbedDown({ env: process.env, home, instance: ACCESS_INSTANCE, log });
-    expect(down.leftover).toEqual([]);
   });
 
   test('the engine comes up, the webhook refuses the pod attacks naming the constraint, and reset leaves nothing', async () => {

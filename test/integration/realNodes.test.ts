@@ -1,15 +1,12 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import {
   binaryPaths,
   nodeSshArgs,
   readVersions,
-  testbedDown,
   testbedStatus,
-  testbedUp,
   type TestbedInstance,
   type TestbedUpResult,
 } from '../../src/testbed';
@@ -41,7 +38,7 @@ import { bounded } from '../support/faults';
 import { sarMeanUser } from '../support/sar';
 import { describeWhen } from '../support/skip';
 import { realTestInstance } from '../support/realBed';
-import { waitForFreeInstance } from '../support/lane';
+import { laneBedHome, laneRealBed } from '../support/realLane';
 import { foreignEtcdWrite } from '../support/etcdAccess';
 import { ensureUnprivilegedUser } from '../../src/testbed/nodeHosts';
 import { temporalCliPath } from '../../src/temporal/binaries';
@@ -54,7 +51,8 @@ jest.setTimeout(900_000);
 const exec = promisify(execFile);
 const kubectlBinary = binaryPaths(readVersions()).kubectl;
 const instance: TestbedInstance = realTestInstance();
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'hardenlab-real-'));
+// The lane's bed's data folder (its files share the bed; the lane's teardown stops it and checks what is left).
+const home = laneBedHome('realnodes');
 const layout = testbedLayout(home, instance);
 const log = (line: string) => process.stderr.write(`[real nodes] ${line}\n`);
 
@@ -77,19 +75,7 @@ const describeReal = describeWhen({ met: !unsupported, missing: unsupported ?? '
 
 describeReal('real nodes', () => {
   beforeAll(async () => {
-    // Another checkout's real-node test holds the same ports, addresses and namespace: wait for it, bounded.
-    await waitForFreeInstance(instance, { log, paths: [`/run/netns/hardenlab-${instance.clusterName}`], waitMs: 8 * 60_000 });
-    const started = Date.now();
-    up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
-    log(`testbed up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  });
-
-  afterAll(async () => {
-    const down = await testbedDown({ env: process.env, home, instance, log });
-    expect(down.leftover).toEqual([]);
-    expect(fs.existsSync(`/run/netns/hardenlab-${instance.clusterName}`)).toBe(false);
-    expect(fs.existsSync(`/sys/fs/cgroup/cpu/hardenlab-hardenlab-${instance.clusterName}`)).toBe(false);
-    fs.rmSync(home, { recursive: true, force: true });
+    ({ up } = await laneRealBed('realnodes', instance, log));
   });
 
   test('three nodes run a real kubelet and are Ready', async () => {

@@ -15,21 +15,21 @@ import type { ExperimentResult } from '../../src/domain/progress';
 import { loadKubeClient } from '../../src/kube/client';
 import type { KubeClient } from '../../src/kube/kubeObjects';
 import { churnSelector } from '../../src/load/churnPods';
-import { testbedDown, testbedUp, type TestbedUpResult } from '../../src/testbed';
+import type { TestbedUpResult } from '../../src/testbed';
 import { loadBalancerPool, realNodesUnsupported } from '../../src/testbed/realNodes';
 import { testbedLayout } from '../../src/testbed/layout';
 import { realTestInstance } from '../support/realBed';
-import { waitForFreeInstance } from '../support/lane';
+import { laneBedHome, laneRealBed } from '../support/realLane';
 import { engineRemains } from '../support/engineLeftovers';
 import { bounded } from '../support/faults';
 import { describeLeftover, listRunObjectsWith } from '../support/leftovers';
-import { tempDirSync } from '../support/tempDir';
 import { workerConfigEnv } from '../support/workerConfig';
 import { startWorkerRun } from '../support/workerRun';
 
 jest.setTimeout(20 * 60_000);
 
-const home = tempDirSync('hardenlab-loadreal-');
+// The lane's bed's data folder, which is the worker's too (test/support/realLane.ts).
+const home = laneBedHome('realnodes');
 const log = (line: string) => process.stderr.write(`[real-node load run] ${line}\n`);
 const unsupported = realNodesUnsupported();
 if (unsupported && process.env.CI === 'true') throw new Error(`real nodes must run in CI: ${unsupported}`);
@@ -66,10 +66,7 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
   const data = home;
 
   beforeAll(async () => {
-    await waitForFreeInstance(instance, { log, paths: [`/run/netns/hardenlab-${instance.clusterName}`], waitMs: 8 * 60_000 });
-    let started = Date.now();
-    up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
-    log(`testbed up --nodes real: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    ({ up } = await laneRealBed('realnodes', instance, log));
     admin = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
     // The bed (provider local, found in its data folder) is the worker's environment; the input carries design only.
     const env = await workerConfigEnv(home, { experiment: { cluster: { provider: 'local' } }, experimental: { loadPhase: true } });
@@ -79,7 +76,7 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
       env: { ...env, HARDENLAB_HOME: home },
       testbedEnv: { ...process.env, HARDENLAB_HOME: home },
     });
-    started = Date.now();
+    const started = Date.now();
     try {
       const handle = await run.client.workflow.start('securityExperiment', {
         taskQueue: run.temporal.taskQueue,
@@ -97,11 +94,6 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
     const reportDir = result.reportDir!;
     model = JSON.parse(fs.readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as typeof model;
     markdown = fs.readFileSync(path.join(reportDir, 'report.md'), 'utf8');
-  });
-
-  afterAll(async () => {
-    const down = await testbedDown({ env: process.env, home, instance: instance, log });
-    expect(down.leftover).toEqual([]);
   });
 
   const runsOf = (scenario: string): RunSummary[] => model.scenarios.find((s) => s.scenario === scenario)!.runs;

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { binaryPaths, nodeSshArgs, readVersions, testbedDown, testbedUp } from '../../src/testbed';
+import { binaryPaths, nodeSshArgs, readVersions } from '../../src/testbed';
 import type { TestbedInstance, TestbedUpResult } from '../../src/testbed';
 import type { AttackAttempt, AttackBatteryRequest } from '../../src/domain/contracts';
 import { runAttackBattery } from '../../src/kube/battery';
@@ -14,17 +14,16 @@ import { realNodesUnsupported } from '../../src/testbed/realNodes';
 import { ENFORCER_CHECK, enforcerProblems, parseEnforcerCheck } from '../../src/testbed/realnodes/networkPolicyEnforcer';
 import { describeWhen } from '../support/skip';
 import { realTestInstance } from '../support/realBed';
-import { waitForFreeInstance } from '../support/lane';
-import { tempDirSync } from '../support/tempDir';
+import { laneRealBed } from '../support/realLane';
 
 // NetworkPolicy enforced on the real nodes (kube-router, firewall only, in each node): the attack battery's
-// cross-namespace row sends real pod traffic inside the closed node network. Its own small test bed (two nodes).
+// cross-namespace row sends real pod traffic inside the closed node network. On the lane's bed.
 jest.setTimeout(900_000);
 
 const exec = promisify(execFile);
 const kubectlBinary = binaryPaths(readVersions()).kubectl;
-const instance: TestbedInstance = realTestInstance(2);
-const home = tempDirSync('hardenlab-netpol-'); // removed when the file ends, after testbed down
+// The real-node lane's bed, shared with its other files (test/support/realLane.ts).
+const instance: TestbedInstance = realTestInstance();
 const log = (line: string) => process.stderr.write(`[netpol] ${line}\n`);
 const namespace = 'hl-netpol-r1-00000000';
 const packDir = path.join(__dirname, '..', '..', 'packs', 'network-policy');
@@ -63,17 +62,14 @@ const describeReal = describeWhen({ met: !unsupported, missing: unsupported ?? '
 
 describeReal('NetworkPolicy enforced on the real nodes', () => {
   beforeAll(async () => {
-    await waitForFreeInstance(instance, { log, paths: [`/run/netns/hardenlab-${instance.clusterName}`], waitMs: 8 * 60_000 });
-    const started = Date.now();
-    up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
-    log(`testbed up --nodes real (2 nodes, with the enforcer): ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    ({ up } = await laneRealBed('realnodes', instance, log));
     admin = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
     await kubectl('create', 'namespace', namespace);
   });
 
   afterAll(async () => {
-    const down = await testbedDown({ env: process.env, home, instance, log });
-    expect(down.leftover).toEqual([]);
+    // The lane's bed outlives this file: leave it as found.
+    await kubectl('delete', 'namespace', namespace, '--ignore-not-found', '--wait=true', '--timeout=120s');
   });
 
   test('every node runs kube-router on nf_tables iptables with ipset, bridged traffic filtered, listening on no port', async () => {
