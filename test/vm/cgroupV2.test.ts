@@ -21,7 +21,7 @@ import { parseKeyValues } from '../../src/sampling/parse';
 // unified hierarchy, no network device. It gets the cached test bed binaries, node image and images and this
 // checkout read-only over 9p, brings up the real-node test bed inside (scripts/testbed/vm/guest-check.sh), pins a
 // busy pod to node 2 of two and runs the sampler on both nodes; this file asserts on what the guest wrote.
-// Opt-in with HARDENLAB_VM_TEST=1 (then its own lane in scripts/run-tests.js runs after the others): under TCG it
+// Opt-in with HARDENLAB_VM_TEST=1 (then its own lane in test/runner/run-tests.js runs after the others): under TCG it
 // takes many minutes. Past the guest's deadline QEMU is killed and the tests fail.
 const DEADLINE_MS = Number(process.env.HARDENLAB_VM_DEADLINE_MINUTES ?? 22) * 60_000;
 jest.setTimeout(DEADLINE_MS + 10 * 60_000);
