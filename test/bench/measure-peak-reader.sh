@@ -2,7 +2,7 @@
 # What the sampler wrapper's own peak-memory reader costs on this machine: the resident memory of sadc, the
 # wrapper, the reader and the sleep between its readings (smaps_rollup), and the CPU time of one reading as
 # the reader takes it (its lines of the real wrapper, plus the sleep it starts), averaged over 500 readings.
-# Usage (from the repository, after scripts/setup.sh): sh scripts/sampling/measure-peak-reader.sh
+# Usage (from the repository, after scripts/setup.sh): sh test/bench/measure-peak-reader.sh
 set -eu
 cd "$(dirname "$0")/../.."
 sadc=""
