@@ -17,16 +17,16 @@ const noBed = ['artifacts', 'cli', 'dev', 'gatekeeperPolicies', 'httpLoad', 'rep
   .map(integrationFile);
 // Each with a test bed of its own (other ports, node addresses and data folder): the fault tests stop their own
 // apiserver and sshd (a KWOK instance they start); the real-node test boots three system containers. The three
-// run side by side (scripts/run-tests.js).
+// run side by side (test/runner/run-tests.js).
 const faults = [integrationFile('faults')];
 const realNodes = ['realNodes', 'realNodesNetworkPolicy', 'realNodesLoadRun'].map(integrationFile);
 // Node access through the Kubernetes API and the policy engine on real nodes, on a bed of their own, in a lane beside the real-node tests'.
 const nodeAccess = [integrationFile('nodeAccess'), integrationFile('nodeAccessRun'), integrationFile('policyEngine')];
 // The cgroup v2 proof: a Debian guest under QEMU (TCG) runs the real-node test bed inside; its own lane, only with
-// HARDENLAB_VM_TEST=1 (scripts/run-tests.js), since under TCG it takes many minutes.
+// HARDENLAB_VM_TEST=1 (test/runner/run-tests.js), since under TCG it takes many minutes.
 const vm = ['<rootDir>/test/vm/**/*.test.ts'];
 // Runs the shared lane's set-up beside a test bed in a default data folder (a user's, or one it starts on the
-// default ports) and checks that bed is left as found. Run in the fault tests' lane (scripts/run-tests.js).
+// default ports) and checks that bed is left as found. Run in the fault tests' lane (test/runner/run-tests.js).
 const isolation = [integrationFile('laneIsolation')];
 const testbed = {
   // Starts the test bed (or reuses a running one) once per run; stops it only if it started it.

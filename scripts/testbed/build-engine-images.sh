@@ -5,35 +5,21 @@
 #                                                     (base-files, base-passwd's users) and a uid 65532 of its own
 # The test bed pushes push/*.tar to the node network's registry (src/testbed/realnodes/registry.ts), which records the
 # digest it serves the image under; the worker pins the engine's Deployment by it (src/config/policyEngine.ts).
-# Prints the folder on its last line. The key hashes this script, its library and the pinned versions.
+# Prints the folder on its last line. The key hashes this script, its libraries and the pinned versions.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache_root="${HARDENLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hardenlab}"
-log() { printf '%s [engine images] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { printf '%s [engine images] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
 # shellcheck source=../tools/versions.env
 source "$here/../tools/versions.env"
-
-key="$(cat "${BASH_SOURCE[0]}" "$here/../lib/docker-archive.sh" "$here/../tools/versions.env" | sha256sum | cut -c1-12)"
-out_dir="$cache_root/engine-images-$key"
-if [[ -f "$out_dir/.complete" ]]; then
-  log "cached in $out_dir"
-  printf '%s\n' "$out_dir"
-  exit 0
-fi
+# Exits with the folder when it is built; else sets $work and $staging.
+# shellcheck source=../lib/cached-images.sh
+source "$here/../lib/cached-images.sh" "engine images" engine-images "$here/../tools/versions.env"
 
 # The Gatekeeper build is cached by version: cheap when it is there.
 HARDENLAB_CACHE="$cache_root" bash "$here/../tools/build-gatekeeper.sh" >&2
 gatekeeper="$cache_root/bin/gatekeeper-$GATEKEEPER_VERSION"
 [[ -x "$gatekeeper/manager" ]] || die "no Gatekeeper build in $gatekeeper"
-
-# shellcheck source=../lib/docker-archive.sh
-source "$here/../lib/docker-archive.sh"
-work="$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-engine-images.XXXXXX")"
-trap 'remove_scratch "$work"' EXIT
-staging="$work/out"
-mkdir -p "$staging/push" "$work/deb"
+mkdir -p "$work/deb"
 
 # Debian's base files, unpacked from their packages (nothing is installed here): the usual /etc and folders.
 (cd "$work/deb" && apt-get download base-files base-passwd >/dev/null 2>&1) ||
@@ -53,9 +39,4 @@ install -m 0755 "$gatekeeper/manager" "$rootfs/manager"
 "$rootfs/manager" --help >/dev/null 2>&1 || die "the Gatekeeper manager does not start"
 docker_archive "docker.io/hardenlab/gatekeeper:$GATEKEEPER_VERSION" "$rootfs" '["/manager"]' "$staging/push/gatekeeper.tar" \
   '"User":"65532:65532",'
-
-date -u +%Y-%m-%dT%H:%M:%SZ >"$staging/.complete"
-mkdir -p "$cache_root"
-rm -rf "$out_dir"
-mv "$staging" "$out_dir"
-printf '%s\n' "$out_dir"
+images_done

@@ -9,23 +9,15 @@
 #                                                   packages of the worker's kube-hunter virtualenv (same Python
 #                                                   3.11, so its compiled netifaces loads), entry point kube-hunter
 # The test bed pushes push/*.tar to the node network's registry (src/testbed/realnodes/registry.ts). Prints the folder on
-# its last line. The key hashes this script, its library and the tools' pinned versions.
+# its last line. The key hashes this script, its libraries and the tools' pinned versions.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-cache_root="${HARDENLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hardenlab}"
-log() { printf '%s [tool images] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
-die() { printf '%s [tool images] ERROR: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; exit 1; }
 # shellcheck source=../tools/versions.env
 source "$here/../tools/versions.env"
-
-key="$(cat "${BASH_SOURCE[0]}" "$here/../lib/docker-archive.sh" "$here/../tools/versions.env" | sha256sum | cut -c1-12)"
-out_dir="$cache_root/tool-images-$key"
-if [[ -f "$out_dir/.complete" ]]; then
-  log "cached in $out_dir"
-  printf '%s\n' "$out_dir"
-  exit 0
-fi
+# Exits with the folder when it is built; else sets $work and $staging.
+# shellcheck source=../lib/cached-images.sh
+source "$here/../lib/cached-images.sh" "tool images" tool-images "$here/../tools/versions.env"
 
 # The kube-bench build is cached by version: cheap when it is there.
 HARDENLAB_CACHE="$cache_root" bash "$here/../tools/build-kube-bench.sh" >&2
@@ -35,13 +27,6 @@ kube_bench="$cache_root/bin/kube-bench-$KUBE_BENCH_VERSION"
 HARDENLAB_CACHE="$cache_root" bash "$here/../tools/install-kube-hunter.sh" >&2
 site_packages=("$cache_root/venv/kube-hunter-$KUBE_HUNTER_VERSION"/lib/python3.*/site-packages)
 [[ -d "${site_packages[0]}/kube_hunter" ]] || die "no kube-hunter virtualenv in $cache_root/venv/kube-hunter-$KUBE_HUNTER_VERSION"
-
-# shellcheck source=../lib/docker-archive.sh
-source "$here/../lib/docker-archive.sh"
-work="$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-tool-images.XXXXXX")"
-trap 'remove_scratch "$work"' EXIT
-staging="$work/out"
-mkdir -p "$staging/push"
 
 rootfs="$work/kube-bench/rootfs"
 busybox_rootfs "$rootfs"
@@ -66,9 +51,4 @@ printf '#!/usr/bin/python3\nimport sys\nfrom kube_hunter.__main__ import main\ns
 chmod 0755 "$hunter/usr/local/bin/kube-hunter"
 chroot "$hunter" kube-hunter --list >/dev/null || die "kube-hunter does not start in its image"
 docker_archive "docker.io/aquasec/kube-hunter:$KUBE_HUNTER_VERSION" "$hunter" '["/usr/local/bin/kube-hunter"]' "$staging/push/kube-hunter.tar"
-
-date -u +%Y-%m-%dT%H:%M:%SZ >"$staging/.complete"
-mkdir -p "$cache_root"
-rm -rf "$out_dir"
-mv "$staging" "$out_dir"
-printf '%s\n' "$out_dir"
+images_done

@@ -22,7 +22,7 @@ export interface VmGuestOptions {
   readOnlyDisks?: readonly string[];
   /** Shared writable: where the guest writes its results and the serial console goes. */
   outDir: string;
-  /** sha256 of scripts/testbed/vm/guest-check.sh: the guest runs its copy only if it matches. */
+  /** sha256 of test/vm/guest-check.sh: the guest runs its copy only if it matches. */
   checkSha256: string;
   memoryMiB?: number;
   cpus?: number;

@@ -10,7 +10,7 @@ import { LANE_SETUP_FAILURE_ENV, TEST_RUN_ID_ENV } from './testRun';
  * the full pipeline run (test/support/fullRun.ts).
  *
  * A test bed that cannot start does not end the run here: every test that needs it then fails naming the lane
- * and the reason, and scripts/run-tests.js counts those tests as not run.
+ * and the reason, and test/runner/run-tests.js counts those tests as not run.
  */
 export default async function globalSetup(): Promise<void> {
   process.env.HARDENLAB_HOME = laneHome('integration');

@@ -14,7 +14,7 @@ import { isAlive, readPidFile, tcpOpen } from '../../src/process/subprocess';
 
 export const LANE_SLOTS = 4;
 
-/** The data folder of a jest lane of this checkout (scripts/run-tests.js gives each lane its own). */
+/** The data folder of a jest lane of this checkout (test/runner/run-tests.js gives each lane its own). */
 export function laneHome(lane: string): string {
   return path.join(repoRoot, '.hardenlab', 'lanes', lane);
 }

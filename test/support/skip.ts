@@ -3,7 +3,7 @@
  * pass. The choice is made when the file is loaded (jest's `it.skip` / `describe.skip`), not inside a test.
  * A requirement that scripts/setup.sh --test installs (or the test run itself provides, like the test bed's
  * users) may not be missing under CI=true: there the test is defined and fails, naming what is missing.
- * scripts/run-tests.js lists every `[skipped: …]` reason next to the final counts.
+ * test/runner/run-tests.js lists every `[skipped: …]` reason next to the final counts.
  */
 export interface Requirement {
   /** Whether the test can run here. */

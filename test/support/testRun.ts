@@ -11,7 +11,7 @@ export const testRunsDir = path.resolve(__dirname, '../../.hardenlab/test-runs')
 export const LANE_SETUP_FAILURE_ENV = 'HARDENLAB_LANE_SETUP_FAILURE';
 
 /**
- * What a test that needs a lane which could not start fails with. scripts/run-tests.js (scripts/lib/testSummary.js)
+ * What a test that needs a lane which could not start fails with. test/runner/run-tests.js (test/runner/testSummary.js)
  * counts such tests as not run, with the lane and the reason, apart from failures.
  */
 export function notRunMessage(lane: string, reason: string): string {

@@ -25,6 +25,20 @@ test('every docs/*.md that code or docs point to exists', async () => {
   for (const name of referenced) await expect(fs.access(path.join(repoRoot, 'docs', name))).resolves.toBeUndefined();
 });
 
+test('every script the README and docs name is where they say', async () => {
+  const docs = [path.join(repoRoot, 'README.md'), ...(await filesUnder(path.join(repoRoot, 'docs')))];
+  const named = new Set<string>();
+  // From the repository's root: not a path inside dist/ or one relative to another folder.
+  const rootPath = /(?<![\w./-])(?:\.\/)?((?:scripts|test)\/[\w./-]+\.(?:sh|js|R|env))\b/g;
+  for (const file of docs) {
+    for (const match of (await fs.readFile(file, 'utf8')).matchAll(rootPath)) named.add(match[1]!);
+  }
+  expect([...named]).toEqual(expect.arrayContaining(['scripts/test.sh', 'test/runner/jest-project.js']));
+  const exists = (file: string) => fs.stat(path.join(repoRoot, file)).then(() => true, () => false);
+  const missing = await Promise.all([...named].map(async (file) => ((await exists(file)) ? [] : [file])));
+  expect(missing.flat()).toEqual([]);
+});
+
 describe('docs/node-map.md', () => {
   let text: string;
   beforeAll(async () => {
@@ -44,7 +58,7 @@ describe('docs/node-map.md', () => {
 
 describe('docs/measurements.md', () => {
   /** A test file or a command a reader can run: what makes a figure checkable. */
-  const PROVENANCE = /\.test\.ts|`(?:npm|node|bash|git|CI=true|scripts\/)[^`]*`|scripts\/[\w/-]+\.sh/;
+  const PROVENANCE = /\.test\.ts|`(?:npm|node|bash|sh|git|CI=true|scripts\/)[^`]*`|(?:scripts|test)\/[\w/-]+\.sh/;
 
   /** Each markdown table with the paragraph right above it. */
   function tables(text: string): { intro: string; rows: string[] }[] {

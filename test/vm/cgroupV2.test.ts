@@ -19,9 +19,9 @@ import { parseKeyValues } from '../../src/sampling/parse';
 
 // The proof on a cgroup v2 host: a Debian 12 guest under QEMU (TCG: /dev/kvm here is PVM), systemd as PID 1, the
 // unified hierarchy, no network device. It gets the cached test bed binaries, node image and images and this
-// checkout read-only over 9p, brings up the real-node test bed inside (scripts/testbed/vm/guest-check.sh), pins a
+// checkout read-only over 9p, brings up the real-node test bed inside (guest-check.sh, beside this file), pins a
 // busy pod to node 2 of two and runs the sampler on both nodes; this file asserts on what the guest wrote.
-// Opt-in with HARDENLAB_VM_TEST=1 (then its own lane in scripts/run-tests.js runs after the others): under TCG it
+// Opt-in with HARDENLAB_VM_TEST=1 (then its own lane in test/runner/run-tests.js runs after the others): under TCG it
 // takes many minutes. Past the guest's deadline QEMU is killed and the tests fail.
 const DEADLINE_MS = Number(process.env.HARDENLAB_VM_DEADLINE_MINUTES ?? 22) * 60_000;
 jest.setTimeout(DEADLINE_MS + 10 * 60_000);
@@ -87,7 +87,7 @@ type GuestEnd = { by: 'rc written' } | { by: 'poweroff'; status: number | null }
 /** Boots the guest and waits until its check wrote its rc, then stops QEMU; killed at the deadline. */
 async function runGuest(imageDir: string, readOnlyDisks: string[]): Promise<GuestEnd> {
   const checkSha256 = createHash('sha256')
-    .update(fs.readFileSync(vmScript('guest-check.sh')))
+    .update(fs.readFileSync(path.join(__dirname, 'guest-check.sh')))
     .digest('hex');
   argv = qemuArgs({ imageDir, cacheDir: cacheDir(), repoDir: repoRoot, outDir: out, checkSha256, readOnlyDisks });
   const qemu = spawn(QEMU, argv, { stdio: ['ignore', 'pipe', 'pipe'] });

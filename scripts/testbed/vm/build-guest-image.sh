@@ -4,7 +4,7 @@
 #   <cache>/vm-guest-bookworm-<key>/{vmlinuz,initrd.img,disk.img}
 # disk.img is ext4 made from the rootfs (mkfs.ext4 -d); the guest boots it with -snapshot, so it is never
 # changed. The guest has no network at all: the test bed's binaries, node image and images, this checkout and
-# Node.js come in read-only over 9p, and the results go out through one writable 9p folder (vm/guest-check.sh).
+# Node.js come in read-only over 9p, and the results go out through one writable 9p folder (test/vm/guest-check.sh).
 # The key hashes this script, the guest's files and this host's Node.js version (its binary is copied in).
 # Prints the folder on its last line. Needs root.
 set -euo pipefail

@@ -7,7 +7,7 @@
 #   payload-disks.sh checkout DIR OUT    -> OUT/checkout.img: this checkout's bin, dist, scripts, package.json and an
 #                                           empty node_modules to mount the disk above on (made per run: the code under
 #                                           test changes; without node_modules, seconds rather than a minute or two)
-# Prints the image's path. The guest mounts them read-only (guest-check.sh); the 9p shares stay for the large
+# Prints the image's path. The guest mounts them read-only (test/vm/guest-check.sh); the 9p shares stay for the large
 # binaries in the cache and for the results.
 set -euo pipefail
 

@@ -4,7 +4,7 @@ import { describe as describeStats } from '../../../src/analysis/stats';
 import { describeWhen } from '../../support/skip';
 import { allFixtures, parseFixture, sysstatDir } from './support/fixtures';
 
-const script = join(__dirname, '../../../scripts/analysis/sysstat-boxplot.R');
+const script = join(__dirname, '../../fixture-recorders/sysstat-boxplot.R');
 // scripts/setup.sh --test installs r-base-core, so CI never skips this.
 const withR = describeWhen({ met: spawnSync('Rscript', ['--version']).status === 0, missing: 'Rscript is not installed (r-base-core)', providedBySetup: true });
 

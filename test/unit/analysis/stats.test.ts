@@ -41,7 +41,7 @@ function referenceFor(name: string): { cpu?: RStats; ram?: RStats } {
   const key = name.replace(/^thesis\//, '');
   if (rExpected[key]) return rExpected[key];
   const m = /^(.*)\.sadf-jt?-(u|r|ur|u-P)\.json$/.exec(key);
-  if (!m) throw new Error(`no R reference for ${name}; run scripts/analysis/r-expected.sh`);
+  if (!m) throw new Error(`no R reference for ${name}; run test/fixture-recorders/r-expected.sh`);
   return { cpu: rExpected[`${m[1]}.sadf-d-u.csv`]?.cpu, ram: rExpected[`${m[1]}.sadf-d-r.csv`]?.ram };
 }
 

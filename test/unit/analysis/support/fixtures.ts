@@ -26,7 +26,7 @@ export function allFixtures(): string[] {
 /** The captured sa data files: each is rendered into several forms named `<base>.<form>`. */
 export const SA_FILES = ['k8s-node-1.sa26', 'k8s-node-1.sa27', 'k8s-node-2.sa27', 'k8s-node-3.sa27'];
 /**
- * Every rendered data file, with scripts/analysis/make-window-fixtures.sh's: k8s-node-4.sa28 restarts with another
+ * Every rendered data file, with test/fixture-recorders/sysstat-window-fixtures.sh's: k8s-node-4.sa28 restarts with another
  * CPU count (sar -A, -P ALL forms too), k8s-node-4.sa28-window is it cut with -s/-e.
  */
 export const RENDERED_FILES = [...SA_FILES, 'k8s-node-4.sa28', 'k8s-node-4.sa28-window'];

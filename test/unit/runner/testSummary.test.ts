@@ -1,5 +1,5 @@
 /**
- * scripts/lib/testSummary.js: the end of `npm test`. Tests a lane could not run (its test bed did not start) are
+ * test/runner/testSummary.js: the end of `npm test`. Tests a lane could not run (its test bed did not start) are
  * counted as not run, with the lane and the reason, never summarised as "1 failed".
  */
 import { createRequire } from 'node:module';
@@ -21,7 +21,7 @@ type Summarize = (
   options: { root: string; status: number; hung?: string[]; failure?: string },
 ) => { lines: string[]; status: number };
 
-const { summarize } = createRequire(__filename)('../../../scripts/lib/testSummary.js') as { summarize: Summarize };
+const { summarize } = createRequire(__filename)('../../runner/testSummary.js') as { summarize: Summarize };
 
 const root = '/repo';
 const reason = 'no free test-lane slot after 20 min (slot 0: 127.0.0.1:24443 in use)';

@@ -10,15 +10,15 @@
 #   trivy-misconfig.json              trivy k8s --scanners misconfig,rbac --report all --format json, offline, of the
 #                                     namespace hl-trivy-fixture (a small root Deployment, applied here and deleted after)
 #   trivy-compliance.json             the same with --compliance k8s-cis-1.23, whole cluster (Trivy lists failures only)
-# Usage: record-fixtures.sh [kube-bench] [kube-hunter] [trivy]   (all three when none is named)
+# Usage: tool-fixtures.sh [kube-bench] [kube-hunter] [trivy]   (all three when none is named)
 # Network rule: kube-hunter hunts only 127.0.0.1, by exact address. Trivy runs as the activity does (src/tools/toolCommands.ts)
 # with every proxy variable pointing at a closed local port, so anything it tried to fetch would fail.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=versions.env
+# shellcheck source=../../scripts/tools/versions.env
 source "$repo/scripts/tools/versions.env"
-# shellcheck source=../testbed/versions.env
+# shellcheck source=../../scripts/testbed/versions.env
 source "$repo/scripts/testbed/versions.env"
 cache_root="${HARDENLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hardenlab}"
 sim="${HARDENLAB_HOME:-$repo/.hardenlab}/sim"

@@ -12,12 +12,12 @@
 // Each jest run has a deadline (HARDENLAB_TEST_DEADLINE_MINUTES, default 30): past it, what it still runs is
 // printed and the run is killed and counted failed, so a hung test ends as a named failure within CI's time.
 // Extra arguments go to jest.
-const { killAllGroups, runInGroup } = require('./lib/processGroup');
-const { summarize } = require('./lib/testSummary');
+const { killAllGroups, runInGroup } = require('./processGroup');
+const { summarize } = require('./testSummary');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const args = process.argv.slice(2);
 const fast = args.includes('--fast');
 const jestArgs = args.filter((a) => a !== '--fast');

@@ -11,14 +11,10 @@
 #  - host names: each sadc runs in its own UTS namespace (unshare --uts) named like a cluster node.
 # CPU bursts (a busy shell loop) and a short 1.5 GiB allocation make outliers and memory movement.
 # Only the text renderings are kept (no binary sa files in the repository).
+# Usage: sysstat-fixtures.sh [OUTPUT FOLDER]   (test/fixtures/sysstat by default)
 set -euo pipefail
-
-repo_root="$(cd "$(dirname "$0")/../.." && pwd)"
-out="${1:-$repo_root/test/fixtures/sysstat}"
-sadc=/usr/lib/sysstat/sadc
-
-# shellcheck source=scripts/analysis/fixture-lib.sh
-source "$repo_root/scripts/analysis/fixture-lib.sh"
+# shellcheck source=sysstat-fixture-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sysstat-fixture-lib.sh" "$@"
 
 node1() {
   local f="$work/k8s-node-1.sa26" g="$work/k8s-node-1.sa27"
@@ -64,4 +60,4 @@ c sadf -d "$work/k8s-node-3.sa27" -- -u ALL >"$out/k8s-node-3.sa27.sadf-d-u-all.
 c sadf -j "$n1" -- -u -r >"$out/k8s-node-1.sa26.sadf-j-ur.json"
 { c sar -u -f "$n1"; c sar -u -f "$work/k8s-node-1.sa27"; } >"$out/k8s-node-1.multi-day.sar-u.txt"
 { us sar -r -f "$n1"; us sar -r -f "$work/k8s-node-1.sa27"; } >"$out/k8s-node-1.multi-day.sar-r.12h.txt"
-echo "fixtures written to $out; now run scripts/analysis/r-expected.sh to refresh R's expected results"
+echo "fixtures written to $out; now run test/fixture-recorders/r-expected.sh to refresh R's expected results"

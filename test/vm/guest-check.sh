@@ -1,9 +1,10 @@
 #!/bin/bash
-# Runs inside the cgroup v2 guest (guest-files/hardenlab-vm-check starts it from a checked private copy): records
-# the guest's cgroup layout and the decision on it, brings up the real-node test bed from the read-only checkout
-# and cache, pins a busy pod to node 2 of two, runs the sampler on both nodes, and leaves everything in /mnt/out for
-# the host's test (test/vm/cgroupV2.test.ts) to assert on. Ends with the step's number in /mnt/out/rc (0: every step
-# ran). No `testbed down`: the guest is thrown away (its disk is a snapshot), and its unit powers it off at once.
+# Runs inside the cgroup v2 guest (scripts/testbed/vm/guest-files/hardenlab-vm-check starts it from a checked
+# private copy): records the guest's cgroup layout and the decision on it, brings up the real-node test bed from the
+# read-only checkout and cache, pins a busy pod to node 2 of two, runs the sampler on both nodes, and leaves
+# everything in /mnt/out for the host's test (cgroupV2.test.ts, beside this file) to assert on. Ends with the step's
+# number in /mnt/out/rc (0: every step ran). No `testbed down`: the guest is thrown away (its disk is a snapshot),
+# and its unit powers it off at once.
 set -uo pipefail
 out=/mnt/out
 export HARDENLAB_CACHE=/mnt/cache HARDENLAB_HOME=/root/hl-home PATH="/usr/local/bin:$PATH"
@@ -40,7 +41,7 @@ clock="$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 next "the guest: $(uname -r), PID 1 $(cat /proc/1/comm), $(stat -fc %T /sys/fs/cgroup) at /sys/fs/cgroup, clock source $clock"
 # Seconds from the guest kernel's start to this check (its boot), for the host's log.
 cut -d' ' -f1 /proc/uptime >"$out/boot-seconds"
-# The read-only disks (vm/payload-disks.sh): the node image over its folder in the 9p cache, the built checkout
+# The read-only disks (scripts/testbed/vm/payload-disks.sh): the node image over its folder in the 9p cache, the built checkout
 # over the 9p checkout this script came from (9p reads many small files very slowly under TCG), its node_modules
 # (a disk of its own, cached) on the checkout's empty folder.
 node_image="/mnt/cache/$(cat "$out/node-image-dir")/rootfs"

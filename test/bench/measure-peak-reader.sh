@@ -2,7 +2,7 @@
 # What the sampler wrapper's own peak-memory reader costs on this machine: the resident memory of sadc, the
 # wrapper, the reader and the sleep between its readings (smaps_rollup), and the CPU time of one reading as
 # the reader takes it (its lines of the real wrapper, plus the sleep it starts), averaged over 500 readings.
-# Usage (from the repository, after scripts/setup.sh): sh scripts/sampling/measure-peak-reader.sh
+# Usage (from the repository, after scripts/setup.sh): sh test/bench/measure-peak-reader.sh
 set -eu
 cd "$(dirname "$0")/../.."
 sadc=""
@@ -10,10 +10,13 @@ for c in /usr/lib/sysstat/sadc /usr/lib64/sa/sadc /usr/libexec/sa/sadc; do if [ 
 [ -n "$sadc" ] || { echo "sadc not found: run scripts/sampling/install-apt.sh" >&2; exit 1; }
 d=$(mktemp -d "${TMPDIR:-/tmp}/hardenlab-peak-reader-XXXXXX")
 s=""
-trap '[ -n "$s" ] && kill "$s" 2>/dev/null; rm -rf "$d"' EXIT
+w=""
+# The wrapper writes its last figures once sadc ends: wait for it before the folder goes.
+trap '[ -n "$s" ] && kill "$s" 2>/dev/null; [ -n "$w" ] && wait "$w"; rm -rf "$d"' EXIT
 node -r ./test/support/registerTs.js -e "process.stdout.write(require('./src/sampling/samplingScripts').samplerWrapperScript())" > "$d/sampler.sh"
 n=500
 sh "$d/sampler.sh" "$d/pid" "$sadc" 1 120 "$d/data.sa" "$d" "$(date +%s)" 2>/dev/null &
+w=$!
 sleep 4
 s=$(cat "$d/pid")
 wrapper=$(ps -o ppid= -p "$s" | tr -d ' ')

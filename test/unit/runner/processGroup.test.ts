@@ -1,12 +1,12 @@
 /**
- * scripts/lib/processGroup.js: what run-tests.js runs each jest lane with. A command past its deadline is
+ * test/runner/processGroup.js: what run-tests.js runs each jest lane with. A command past its deadline is
  * described (its process tree) and killed with everything it started; a command that ends takes what it left
  * running in its group with it.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 
-const { runInGroup } = createRequire(__filename)('../../../scripts/lib/processGroup.js') as {
+const { runInGroup } = createRequire(__filename)('../../runner/processGroup.js') as {
   runInGroup: (cmd: string, args: string[], options?: { deadlineMs?: number; onHung?: (description: string) => void }) => Promise<number>;
 };
 

@@ -1,7 +1,10 @@
 # shellcheck shell=bash
-# Shared by the sysstat fixture scripts: tools, a work dir with compiled locales, and sadc under a fake clock.
-# Expects $sadc and $out to be set; sets $work.
-: "${sadc:?set by the script that sources this}" "${out:?set by the script that sources this}"
+# Shared by the sysstat fixture recorders (sysstat-fixtures.sh, sysstat-window-fixtures.sh): tools, a work dir with
+# compiled locales, and sadc under a fake clock. Sourced with the recorder's arguments: $1 is the output folder
+# (test/fixtures/sysstat by default). Sets $repo_root, $out, $sadc and $work.
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+out="${1:-$repo_root/test/fixtures/sysstat}"
+sadc=/usr/lib/sysstat/sadc
 missing=()
 command -v sar >/dev/null || missing+=(sysstat)
 command -v faketime >/dev/null || missing+=(faketime)

@@ -3,11 +3,12 @@
 # and sadf -d fixture, the reference the unit tests compare hardenlab against (sadf -j files are checked
 # against the sadf -d rendering of the same data file, since base R has no JSON reader).
 set -euo pipefail
-repo_root="$(cd "$(dirname "$0")/../.." && pwd)"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(cd "$here/../.." && pwd)"
 fixtures="$repo_root/test/fixtures/sysstat"
 command -v Rscript >/dev/null || apt-get install -y r-base-core
 mapfile -t files < <(find "$fixtures" -type f \( -name '*.txt' -o -name '*.csv' \) | sort)
-Rscript "$repo_root/scripts/analysis/sysstat-boxplot.R" "${files[@]}" >"$fixtures/r-expected.json"
+Rscript "$here/sysstat-boxplot.R" "${files[@]}" >"$fixtures/r-expected.json"
 echo "wrote $fixtures/r-expected.json (${#files[@]} files)"
-Rscript "$repo_root/scripts/analysis/inference-expected.R" >"$fixtures/r-inference-expected.json"
+Rscript "$here/inference-expected.R" >"$fixtures/r-inference-expected.json"
 echo "wrote $fixtures/r-inference-expected.json"

@@ -1,17 +1,14 @@
 #!/usr/bin/env bash
-# Adds test/fixtures/sysstat/k8s-node-4.* from the real sysstat package, beside make-fixtures.sh's files:
+# Adds test/fixtures/sysstat/k8s-node-4.* from the real sysstat package, beside sysstat-fixtures.sh's files:
 #  - windowed output, as users cut a 24 h file: sadf -j/-d and sar with -s/-e (sadf -j then ends its
 #    "statistics" array with an empty record {});
 #  - a restart with a different CPU count: the first sadc sees one CPU (a mount namespace shows it a
 #    /sys/devices/system/cpu with cpu0 only), the one after the LINUX RESTART mark sees the machine's CPUs;
 #  - wider sweeps: sar -A, -u -P ALL, sadf -d/-j of -P ALL, and sadf's -U (epoch) and -t (local time) stamps.
+# Usage: sysstat-window-fixtures.sh [OUTPUT FOLDER]   (test/fixtures/sysstat by default)
 set -euo pipefail
-
-repo_root="$(cd "$(dirname "$0")/../.." && pwd)"
-out="${1:-$repo_root/test/fixtures/sysstat}"
-sadc=/usr/lib/sysstat/sadc
-# shellcheck source=scripts/analysis/fixture-lib.sh
-source "$repo_root/scripts/analysis/fixture-lib.sh"
+# shellcheck source=sysstat-fixture-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sysstat-fixture-lib.sh" "$@"
 
 # record_one_cpu HOST START_CLOCK FILE INTERVAL COUNT: like record, with only cpu0 visible in sysfs.
 record_one_cpu() {
@@ -52,4 +49,4 @@ c sadf -j "$sa" -- -u -P ALL >"$base.sadf-j-u-P.json"
 c sadf -d -U "$sa" -- -u >"$base.sadf-dU-u.csv"
 TZ=UTC c sadf -d -t "$sa" -- -u >"$base.sadf-dt-u.csv"
 TZ=UTC c sadf -j -t "$sa" -- -u >"$base.sadf-jt-u.json"
-echo "fixtures written to $out; now run scripts/analysis/r-expected.sh to refresh R's expected results"
+echo "fixtures written to $out; now run test/fixture-recorders/r-expected.sh to refresh R's expected results"

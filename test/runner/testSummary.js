@@ -1,4 +1,4 @@
-// The end of a test run (scripts/run-tests.js): skip reasons, failed tests by name, tests that did not run
+// The end of a test run (test/runner/run-tests.js): skip reasons, failed tests by name, tests that did not run
 // because their lane could not start (counted, with the lane and the reason), and the plain last line
 // "N passed, N failed[, N not run], N skipped". Pure: jest's JSON results in, lines and exit status out.
 const path = require('node:path');
