@@ -158,7 +158,7 @@ export function createLoadActivities(deps: LoadActivityDeps) {
       const plan = { target: target.url, requests: REQUEST_SETS[req.requestSet], requestsPerSecond: req.requestsPerSecond, startMs, endMs };
       const result = await runHttpLoad(plan, clock, activitySignal());
       log(`http: ${result.ok} of ${result.due} requests answered as expected, ${result.errors} errors`);
-      return { ...result, requestSet: req.requestSet, target: target.url };
+      return { ...result, requestSet: req.requestSet, target: target.url, lateStartMs: startMs - req.startAtMs };
     } finally {
       clearInterval(beat);
     }

@@ -81,6 +81,11 @@ export interface HttpLoadRecord extends HttpLoadResult {
   requestSet: RequestSetId;
   /** The app's base URL the worker read from the Service (a load-balancer address, not a secret). */
   target: string;
+  /**
+   * How late this attempt began against the period's start, ms: what fell due before it was not offered (a late
+   * start never bursts), and the report says so. Absent in records made before it was kept.
+   */
+  lateStartMs?: number;
 }
 
 /** A scenario's load phase (ScenarioRecord.load), when the design asked for one and the worker accepted it. */

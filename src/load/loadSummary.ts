@@ -54,6 +54,7 @@ export async function loadRunData(store: ArtifactStore, key: string, load: LoadP
       ...{ runsOn: 'worker' as const, requestSet: http.requestSet, offeredPerSecond: http.offeredPerSecond },
       ...{ achievedPerSecond: http.achievedPerSecond, latencyMs: quantiles(http.latencyMs), errorRate: http.errorRate },
       ...{ errors: http.errors, due: http.due, generatorCpuSeconds: http.cpu.seconds, errorSamples: http.errorSamples },
+      ...(http.lateStartMs === undefined ? {} : { lateStartSeconds: http.lateStartMs / 1000 }),
     };
   }
   const { start, end } = load.metrics;

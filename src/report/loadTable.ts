@@ -16,10 +16,16 @@ const httpErrors = (h: HttpLoadData) =>
   `${fmt(h.errorRate * 100, 1)} % (${h.errors} of ${h.due}); generator CPU ${fmt(h.generatorCpuSeconds, 1)} s` +
   (h.errorSamples.length ? `; ${h.errorSamples.join('; ')}` : '');
 
-/** Like the churn's: an HTTP rate the app did not answer at is said, never smoothed over. */
+/** Like the churn's: an HTTP rate the app did not answer at, or a load that began late, is said, never smoothed over. */
 function httpRateMessage(h: HttpLoadData): string | undefined {
-  if (h.achievedPerSecond >= h.offeredPerSecond * (1 - RATE_TOLERANCE)) return undefined;
-  return `HTTP offered rate not achieved: ${fmt(h.achievedPerSecond, 1)} of ${h.offeredPerSecond} per second answered as expected`;
+  const late = h.lateStartSeconds ?? 0;
+  const lateStart =
+    late >= 1
+      ? `HTTP load started ${fmt(late, 1)} s late: ${h.due} of ${h.due + Math.round(late * h.offeredPerSecond)} planned requests offered`
+      : undefined;
+  const short = h.achievedPerSecond < h.offeredPerSecond * (1 - RATE_TOLERANCE);
+  const rate = short ? `HTTP offered rate not achieved: ${fmt(h.achievedPerSecond, 1)} of ${h.offeredPerSecond} per second answered as expected` : undefined;
+  return [lateStart, rate].filter(Boolean).join('; ') || undefined;
 }
 
 export function loadTables(model: ReportModel): Table[] {
@@ -54,7 +60,7 @@ export function loadTables(model: ReportModel): Table[] {
         load.http ? httpErrors(load.http) : '—',
         [load.rateMessage, load.http && httpRateMessage(load.http), load.error, ...load.notRun].filter(Boolean).join('; ') || '—',
       ]),
-      alert: /offered rate not achieved|not send|not sent|could not be read/,
+      alert: /offered rate not achieved|s late:|not send|not sent|could not be read/,
     },
     ...engineTables(runs),
   ];

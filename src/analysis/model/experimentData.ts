@@ -66,6 +66,7 @@ const loadRunData = z.object({
       due: num,
       generatorCpuSeconds: num,
       errorSamples: z.array(z.string()),
+      lateStartSeconds: num.optional(),
     })
     .optional(),
   admission: z

@@ -38,6 +38,8 @@ export interface HttpLoadData {
   /** The generator's own CPU over the load (the worker process's), seconds. */
   generatorCpuSeconds: number;
   errorSamples: string[];
+  /** How late the load began against its period's start (what fell due before was not offered). */
+  lateStartSeconds?: number;
 }
 /** What the policy engine's pods cost their nodes over the load window (the kubelets' /metrics/resource). */
 export interface EnginePodsData {

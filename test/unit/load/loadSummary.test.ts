@@ -46,7 +46,7 @@ function phase(): LoadPhaseRecord {
       ...{ offeredPerSecond: 10, achievedPerSecond: 9, due: 600, sent: 590, ok: 540, errors: 60, errorRate: 0.1, skippedBusy: 10 },
       latencyMs: { n: 540, p50: 2, p95: 8, p99: 20, max: 31, mean: 3 },
       ...{ maxLagMs: 4, cpu: { seconds: 1.5, shareOfOneCore: 0.025 }, errorSamples: ['GET /: HTTP 503'] },
-      ...{ requestSet: 'front-page', target: 'http://127.0.0.1:8080' },
+      ...{ requestSet: 'front-page', target: 'http://127.0.0.1:8080', lateStartMs: 12_000 },
     },
   };
 }
@@ -97,13 +97,14 @@ it('reads every attempt into quantiles and Pod Security from the scrapes; the re
   expect(row[6]).toBe(`${podSecurity.count} (mean ${(podSecurity.mean! * 1000).toFixed(2)} ms)`);
   expect(row.slice(7, 10)).toEqual(['9.0 (10)', '2.0 / 8.0 / 20.0', '10.0 % (60 of 600); generator CPU 1.5 s; GET /: HTTP 503']);
   expect(row[10]).toBe(
-    'offered rate not achieved: 50 of 60 per minute; HTTP offered rate not achieved: 9.0 of 10 per second answered as expected; ' +
-      'http: this release does not send the HTTP load yet',
+    'offered rate not achieved: 50 of 60 per minute; HTTP load started 12.0 s late: 600 of 720 planned requests offered; ' +
+      'HTTP offered rate not achieved: 9.0 of 10 per second answered as expected; http: this release does not send the HTTP load yet',
   );
   expect(table.alert!.test(row[10]!)).toBe(true);
+  expect(table.alert!.test('HTTP load started 1.2 s late: 94 of 100 planned requests offered')).toBe(true);
   expect(data.http).toEqual({
     ...{ runsOn: 'worker', requestSet: 'front-page', offeredPerSecond: 10, achievedPerSecond: 9, errorRate: 0.1, errors: 60 },
-    ...{ due: 600, generatorCpuSeconds: 1.5, errorSamples: ['GET /: HTTP 503'] },
+    ...{ due: 600, generatorCpuSeconds: 1.5, errorSamples: ['GET /: HTTP 503'], lateStartSeconds: 12 },
     latencyMs: { n: 540, p50: 2, p95: 8, p99: 20 },
   });
   expect(model.notes).toEqual(
