@@ -4,14 +4,17 @@
  * (realLaneTeardown.ts) stops it once and checks that nothing is left. A bed start took 80–90 s beside the other
  * lanes, and each lane's three files started three.
  *
- * Jest runs a lane's files in band, in one process with a module registry per file: the beds started live on
- * globalThis, as the shared KWOK lane's flag does (test/support/testbed.ts).
+ * Jest gives each file a global object of its own, so the bed's owner is a file in the bed's folder: the jest
+ * process that started it (the lanes run in band, files and teardown in that one process).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isAlive } from '../../src/process/subprocess';
 import { testbedUp, type TestbedInstance, type TestbedUpResult } from '../../src/testbed';
 import { laneHome, waitForFreeInstance } from './lane';
 
-export type RealLane = 'realnodes' | 'nodeaccess';
+export const REAL_LANES = ['realnodes', 'nodeaccess'] as const;
+export type RealLane = (typeof REAL_LANES)[number];
 
 export interface LaneBed {
   up: TestbedUpResult;
@@ -20,12 +23,9 @@ export interface LaneBed {
   instance: TestbedInstance;
 }
 
-const BEDS_KEY = '__hardenlabRealLaneBeds';
-type BedHolder = { [BEDS_KEY]?: Record<string, { home: string; instance: TestbedInstance }> };
-
-/** The beds this process started, by cluster name: what the lane's globalTeardown stops. */
-export function startedLaneBeds(): { home: string; instance: TestbedInstance }[] {
-  return Object.values((globalThis as BedHolder)[BEDS_KEY] ?? {});
+interface Owner {
+  pid: number;
+  instance: TestbedInstance;
 }
 
 /** The lane's bed's data folder, where its files may also keep what they write (the teardown removes it). */
@@ -33,19 +33,39 @@ export function laneBedHome(lane: RealLane): string {
   return path.join(laneHome(lane), 'real-bed');
 }
 
-/** The lane's bed: started on first use (after waiting, bounded, for another checkout's to end), then reused. */
+const ownerFile = (home: string) => path.join(home, 'lane-owner.json');
+
+function readOwner(home: string): Owner | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(ownerFile(home), 'utf8')) as Owner;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The lane's bed if this process owns it, or if its owner died (a killed run): what the teardown stops. */
+export function ownedLaneBed(lane: RealLane): { home: string; instance: TestbedInstance } | undefined {
+  const home = laneBedHome(lane);
+  const owner = readOwner(home);
+  return owner && (owner.pid === process.pid || !isAlive(owner.pid)) ? { home, instance: owner.instance } : undefined;
+}
+
+/** The lane's bed: started on first use (after waiting, bounded, for another run's to end), then reused. */
 export async function laneRealBed(lane: RealLane, instance: TestbedInstance, log: (line: string) => void): Promise<LaneBed> {
   const home = laneBedHome(lane);
-  const beds = ((globalThis as BedHolder)[BEDS_KEY] ??= {});
-  const ours = beds[instance.clusterName];
-  if (ours && ours.home !== home) throw new Error(`bed ${instance.clusterName} already runs from ${ours.home}, not ${home}`);
-  if (!ours) {
-    // Another checkout's real-node test holds the same ports, addresses and namespace: wait for it, bounded.
+  const owner = readOwner(home);
+  const reused = owner?.pid === process.pid;
+  if (owner && owner.instance.clusterName !== instance.clusterName)
+    throw new Error(`lane ${lane}'s bed is ${owner.instance.clusterName}, not ${instance.clusterName}`);
+  if (!ownedLaneBed(lane)) {
+    // Another run (another checkout's, or this one's lane run twice at once) holds the same ports, addresses and
+    // namespace: wait for it, bounded.
     await waitForFreeInstance(instance, { log, paths: [`/run/netns/hardenlab-${instance.clusterName}`], waitMs: 8 * 60_000 });
-    beds[instance.clusterName] = { home, instance };
   }
+  fs.mkdirSync(home, { recursive: true });
+  fs.writeFileSync(ownerFile(home), JSON.stringify({ pid: process.pid, instance } satisfies Owner));
   const started = Date.now();
   const up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
-  log(`testbed up --nodes real (${ours ? 'the lane’s bed, reused' : 'started for the lane'}): ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`testbed up --nodes real (${reused ? 'the lane’s bed, reused' : 'for the lane'}): ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { up, home, instance };
 }

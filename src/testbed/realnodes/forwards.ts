@@ -37,6 +37,9 @@ export function spawnInBed(bed: NamespaceBed, name: string, file: string, args: 
   return spawnDetached(file, args, { pidFile: pidFile(bed, name), logFile: logFile(bed, name) });
 }
 
+/** How long a forward's socat may take to make its socket: seconds on a 2-core host with the suite's lanes beside it. */
+const FORWARD_START_MS = 15_000;
+
 function logTail(bed: NamespaceBed, name: string): string {
   try {
     return fs.readFileSync(logFile(bed, name), 'utf8').trim().split('\n').slice(-3).join(' | ');
@@ -89,7 +92,7 @@ export async function forwardIn(bed: NamespaceBed, name: string, address: string
     const inside = [`--net=${netnsPath(bed)}`, 'socat', `UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${target}`];
     spawnInBed(bed, `fwd-${name}-ns`, 'nsenter', inside);
     const socketReady = async () => fs.statSync(socket, { throwIfNoEntry: false })?.isSocket() || undefined;
-    await waitFor(`the forward socket ${socket}`, socketReady, 5_000, 100);
+    await waitFor(`the forward socket ${socket}`, socketReady, FORWARD_START_MS, 100);
     const outside = [`TCP-LISTEN:${port},bind=${address},fork,reuseaddr`, `UNIX-CONNECT:${socket}`];
     const host = spawnInBed(bed, `fwd-${name}-host`, 'socat', outside);
     await awaitListener(bed, `fwd-${name}-host`, host, address, port);
@@ -110,7 +113,7 @@ export async function forwardOut(bed: NamespaceBed, name: string, address: strin
   try {
     spawnInBed(bed, `fwd-${name}-host`, 'socat', [`UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${target}`]);
     const socketReady = async () => fs.statSync(socket, { throwIfNoEntry: false })?.isSocket() || undefined;
-    await waitFor(`the forward socket ${socket}`, socketReady, 5_000, 100);
+    await waitFor(`the forward socket ${socket}`, socketReady, FORWARD_START_MS, 100);
     const inside = [`--net=${netnsPath(bed)}`, 'socat', `TCP-LISTEN:${port},bind=${address},fork,reuseaddr`, `UNIX-CONNECT:${socket}`];
     const pid = spawnInBed(bed, `fwd-${name}-ns`, 'nsenter', inside);
     await awaitListener(bed, `fwd-${name}-ns`, pid, address, port, { inside: true });

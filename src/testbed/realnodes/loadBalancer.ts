@@ -120,7 +120,12 @@ export async function releaseAddress(config: LoadBalancerConfig, uid: string): P
 }
 
 /** One pass: list the Services, hand out and take back addresses, write statuses. Failures are logged; the next pass retries. */
-export async function syncLoadBalancer(config: LoadBalancerConfig, kube: LoadBalancerKube, log: Log): Promise<void> {
+export async function syncLoadBalancer(
+  config: LoadBalancerConfig,
+  kube: LoadBalancerKube,
+  log: Log,
+  forward: typeof forwardIn = forwardIn,
+): Promise<void> {
   let items: KubeObject[];
   try {
     items = (await kube.list<KubeObject>('v1', 'Service')).items;
@@ -134,21 +139,30 @@ export async function syncLoadBalancer(config: LoadBalancerConfig, kube: LoadBal
     log(`load balancer: released the address of Service uid ${uid} (deleted)`);
   }
   for (const service of plan.unplaced) log(`load balancer: no free address for ${service}`);
+  const unforwarded = new Set<string>();
   for (const { uid, service, address, forwards } of plan.assign) {
-    for (const forward of forwards) {
-      // A port someone else holds ends this forward (logged), not the pass.
-      await forwardIn(config, forward.name, forward.address, forward.port, forward.target).catch((error: Error) =>
-        log(`load balancer: no forward for ${service} port ${forward.port} on ${address}: ${error.message}`),
-      );
+    // A forward that fails (a slow start on a loaded host, a port someone else holds) ends this Service's turn, not
+    // the pass: its forwards are stopped and its address not kept, so the next pass tries it again from the start.
+    const failed = await forwardAll(config, forwards, forward).catch((error: Error) => error);
+    if (failed) {
+      unforwarded.add(service);
+      for (const f of forwards) await stopForward(config, f.name);
+      log(`load balancer: no forward for ${service} on ${address} (retried): ${failed.message}`);
+      continue;
     }
     fs.mkdirSync(lbDir(config), { recursive: true });
     fs.writeFileSync(addressFile(config, uid), `${address}\n`, { mode: 0o600 });
     log(`load balancer: ${service} on ${address} (${forwards.map((f) => `${f.port} -> ${f.target}`).join(', ')})`);
   }
-  for (const { namespace, name, address } of plan.patch) {
+  for (const { namespace, name, address } of plan.patch.filter((p) => !unforwarded.has(`${p.namespace}/${p.name}`))) {
     const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace } };
     await kube
       .patchStatus(svc, { loadBalancer: { ingress: [{ ip: address }] } })
       .catch((error: Error) => log(`load balancer: setting the address of ${namespace}/${name} failed (retried): ${error.message}`));
   }
+}
+
+async function forwardAll(config: LoadBalancerConfig, forwards: PlannedForward[], forward: typeof forwardIn): Promise<undefined> {
+  for (const f of forwards) await forward(config, f.name, f.address, f.port, f.target);
+  return undefined;
 }

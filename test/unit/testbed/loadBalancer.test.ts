@@ -79,6 +79,34 @@ describe('the test bed load balancer', () => {
     expect(fs.statSync(path.join(state, 'lb', `${PENDING}.address`)).mode & 0o777).toBe(0o600);
   });
 
+  it('keeps no address for a Service whose forward failed, so the next pass forwards it again from the start', async () => {
+    const state = tempDirSync('hardenlab-lb-');
+    const config: LoadBalancerConfig = { state, namespace: 'hardenlab-unit', kubeconfigPath: '/none', pool, target: '10.77.0.11' };
+    const site = items.filter((item) => item.metadata.uid === SITE);
+    const patches: string[] = [];
+    const kube = {
+      list: async <T extends KubeObject>() => ({ items: site as T[], resourceVersion: '1' }),
+      patchStatus: async (obj: KubeObject, status: unknown) => void patches.push(`${obj.metadata.name} ${JSON.stringify(status)}`),
+    };
+    // The second of its two forwards fails once, as a socat slow to start on a loaded host did.
+    const forwarded: string[] = [];
+    let calls = 0;
+    const forward = async (_bed: unknown, name: string, address: string, port: number) => {
+      if (++calls === 2) throw new Error('timed out after 15s waiting for the forward socket');
+      forwarded.push(`${name} ${address}:${port}`);
+    };
+    const lines: string[] = [];
+    await syncLoadBalancer(config, kube, (line) => lines.push(line), forward);
+    expect(lines).toEqual([
+      'load balancer: no forward for hardenlab-run-a/site on 127.0.0.71 (retried): timed out after 15s waiting for the forward socket',
+    ]);
+    expect([assignedAddresses(config).size, patches]).toEqual([0, []]);
+    await syncLoadBalancer(config, kube, (line) => lines.push(line), forward);
+    expect(assignedAddresses(config)).toEqual(new Map([[SITE, '127.0.0.71']]));
+    expect(patches).toEqual(['site {"loadBalancer":{"ingress":[{"ip":"127.0.0.71"}]}}']);
+    expect(forwarded).toEqual([`lb-${SITE}-80 127.0.0.71:80`, `lb-${SITE}-80 127.0.0.71:80`, `lb-${SITE}-443 127.0.0.71:443`]);
+  });
+
   it('refuses a configuration whose pool leaves host loopback, naming the field', () => {
     const dir = tempDirSync('hardenlab-lb-config-');
     const file = path.join(dir, 'config.json');
