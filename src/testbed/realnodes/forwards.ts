@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -17,7 +18,23 @@ export interface NamespaceBed {
 
 export const netnsPath = (bed: NamespaceBed) => `/run/netns/${bed.namespace}`;
 export const pidsDir = (bed: NamespaceBed) => path.join(bed.state, 'pids');
-const socketPath = (bed: NamespaceBed, name: string) => path.join(bed.state, 'fwd', `${name}.sock`);
+/**
+ * A unix socket's path has at most 107 bytes: a long name (a load-balancer forward's Service uid) becomes a short
+ * digest of it, and a data folder too deep for even that is refused by name (checkedSocket).
+ */
+const socketPath = (bed: NamespaceBed, name: string) =>
+  path.join(bed.state, 'fwd', `${name.length <= 24 ? name : createHash('sha256').update(name).digest('hex').slice(0, 16)}.sock`);
+const SOCKET_PATH_MAX = 107;
+
+function checkedSocket(bed: NamespaceBed, name: string): string {
+  const socket = socketPath(bed, name);
+  const bytes = Buffer.byteLength(socket);
+  if (bytes > SOCKET_PATH_MAX) {
+    const why = `over the ${SOCKET_PATH_MAX} a unix socket path may have: use a data folder (HARDENLAB_HOME) with a shorter path`;
+    throw new Error(`forward ${name}: its socket ${socket} is ${bytes} bytes, ${why}`);
+  }
+  return socket;
+}
 const pidFile = (bed: NamespaceBed, name: string) => path.join(pidsDir(bed), `${name}.pid`);
 const logFile = (bed: NamespaceBed, name: string) => path.join(bed.state, 'logs', `${name}.log`);
 
@@ -86,7 +103,7 @@ export async function awaitListener(
  */
 export async function forwardIn(bed: NamespaceBed, name: string, address: string, port: number, target: string): Promise<void> {
   if (!address.startsWith('127.')) throw new Error(`forward ${name}: the listening address must be on loopback, got '${address}'`);
-  const socket = socketPath(bed, name);
+  const socket = checkedSocket(bed, name);
   fs.mkdirSync(path.dirname(socket), { recursive: true });
   try {
     const inside = [`--net=${netnsPath(bed)}`, 'socat', `UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${target}`];
@@ -108,7 +125,7 @@ export async function forwardIn(bed: NamespaceBed, name: string, address: string
  */
 export async function forwardOut(bed: NamespaceBed, name: string, address: string, port: number, target: string): Promise<void> {
   if (!target.startsWith('127.')) throw new Error(`forward ${name}: the target must be on host loopback, got '${target}'`);
-  const socket = socketPath(bed, name);
+  const socket = checkedSocket(bed, name);
   fs.mkdirSync(path.dirname(socket), { recursive: true });
   try {
     spawnInBed(bed, `fwd-${name}-host`, 'socat', [`UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:${target}`]);

@@ -85,3 +85,27 @@ test('a forward whose port is taken fails, naming it, and leaves no process behi
     holder.close();
   }
 });
+
+test('a long forward name gets a short socket; a data folder too deep for any is refused, naming HARDENLAB_HOME', async () => {
+  // A load balancer's forward is named after its Service's uid: in the lanes' data folders its socket path took 109
+  // bytes, over the 107 a unix socket may have, and socat could never listen.
+  const deep = { ...bed, state: path.join(bed.state, 'd'.repeat(45)) };
+  const name = 'lb-870153c4-3c68-4f9c-8360-0f04a6bdcca0-443';
+  expect(Buffer.byteLength(path.join(deep.state, 'fwd', `${name}.sock`))).toBeGreaterThan(107);
+  const inner = await freePort();
+  const echo = [`--net=/run/netns/${bed.namespace}`, 'socat', `TCP-LISTEN:${inner},bind=127.0.0.1,fork,reuseaddr`, 'EXEC:cat'];
+  spawnInBed(deep, 'echo-deep', 'nsenter', echo);
+  const outer = await freePort();
+  try {
+    await forwardIn(deep, name, '127.0.0.1', outer, `127.0.0.1:${inner}`);
+    expect(await exchange(outer, 'through a short socket\n')).toBe('through a short socket\n');
+    expect(fs.readdirSync(path.join(deep.state, 'fwd')).map((file) => file.length)).toEqual([21]);
+  } finally {
+    await stopForward(deep, name);
+    await stopBedProcess(deep, 'echo-deep', 2_000);
+  }
+  const deeper = { ...bed, state: path.join(bed.state, 'd'.repeat(100)) };
+  await expect(forwardIn(deeper, 'api', '127.0.0.1', outer, `127.0.0.1:${inner}`)).rejects.toThrow(
+    /forward api: its socket \S+ is 1\d\d bytes, over the 107 a unix socket path may have: use a data folder \(HARDENLAB_HOME\)/,
+  );
+});
