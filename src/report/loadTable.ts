@@ -19,13 +19,11 @@ const httpErrors = (h: HttpLoadData) =>
 /** Like the churn's: an HTTP rate the app did not answer at, or a load that began late, is said, never smoothed over. */
 function httpRateMessage(h: HttpLoadData): string | undefined {
   const late = h.lateStartSeconds ?? 0;
-  const lateStart =
-    late >= 1
-      ? `HTTP load started ${fmt(late, 1)} s late: ${h.due} of ${h.due + Math.round(late * h.offeredPerSecond)} planned requests offered`
-      : undefined;
+  const planned = h.due + Math.round(late * h.offeredPerSecond);
+  const lateStart = late >= 1 ? `HTTP load started ${fmt(late, 1)} s late: ${h.due} of ${planned} planned requests offered` : undefined;
+  const answered = `${fmt(h.achievedPerSecond, 1)} of ${h.offeredPerSecond} per second answered as expected`;
   const short = h.achievedPerSecond < h.offeredPerSecond * (1 - RATE_TOLERANCE);
-  const rate = short ? `HTTP offered rate not achieved: ${fmt(h.achievedPerSecond, 1)} of ${h.offeredPerSecond} per second answered as expected` : undefined;
-  return [lateStart, rate].filter(Boolean).join('; ') || undefined;
+  return [lateStart, short ? `HTTP offered rate not achieved: ${answered}` : undefined].filter(Boolean).join('; ') || undefined;
 }
 
 export function loadTables(model: ReportModel): Table[] {
