@@ -141,6 +141,33 @@ describe('the load design field', () => {
     expect(refused.text).toContain('loadPhases');
   });
 
+  test("HTTP load on a ClusterIP app: refused when the worker sends it, accepted when its config sends it from a pod", async () => {
+    const input = { window, workload: { serviceType: 'ClusterIP' }, load: { http: { requestsPerSecond: 5 } } };
+    const config = (load: unknown) => ({ experiment: { cluster: { provider: 'local' } }, experimental: { loadPhase: true }, load });
+    const fromWorker = path.join(dir, 'http-from-worker.yaml');
+    await fs.writeFile(fromWorker, stringify(config({ httpFrom: 'worker' })));
+    const refused = await validateCommand({ input, config: fromWorker }, env());
+    expect(refused.ok).toBe(false);
+    expect(refused.text.split('\n').find((line) => line.startsWith('  load.http: '))).toContain(
+      'needs workload.serviceType LoadBalancer (got ClusterIP); or set load.httpFrom: pod in the worker config',
+    );
+    const fromPod = path.join(dir, 'http-from-pod.yaml');
+    await fs.writeFile(fromPod, stringify(config({ httpFrom: 'pod' })));
+    const accepted = await validateCommand({ input, config: fromPod }, env());
+    expect([accepted.ok, accepted.text]).toEqual([true, expect.not.stringContaining('load.http')]);
+    // The pod's other rules still hold: a bad rate is named whoever sends it.
+    const bad = await validateCommand({ input: { ...input, load: { http: { requestsPerSecond: -1 } } }, config: fromPod }, env());
+    expect(bad.text).toContain('load.http.requestsPerSecond: must be more than 0 requests per second');
+    // Where the load is sent from is the worker's: an input cannot say it.
+    const fromInput = await validateCommand({ input: { ...input, load: { http: { requestsPerSecond: 5, from: 'pod' } } } }, env());
+    expect(fromInput.text).toMatch(/load\.http: .*"from"/);
+    const unpinned = path.join(dir, 'http-from-pod-unpinned.yaml');
+    await fs.writeFile(unpinned, stringify(config({ httpFrom: 'pod', image: 'docker.io/hardenlab/vegeta:v12.13.0' })));
+    const unpinnedText = (await validateCommand({ input, config: unpinned }, env())).text;
+    expect(unpinnedText).toContain('load.image');
+    expect(unpinnedText).toContain('is not pinned by digest');
+  });
+
   test('at the workflow start the resolve activity fails non-retryably (InvalidInput), naming the field', async () => {
     const activities = createConfigActivities({ env: env(), store: dataFolderStore(env()) });
     const error = await activities.resolveExperiment({ input: BAD[3]!.input, workflowId: 'load-bad' }).then(
