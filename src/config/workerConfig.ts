@@ -56,9 +56,8 @@ export const workerConfigSchema = z
      */
     experiment: z.record(z.string(), z.unknown()).default({}),
     /**
-     * Capabilities still being built, each off by default. `loadPhase` (issue 27): start accepts a design's `load`;
-     * the scenario workflow then runs the pod churn on the worker, reads /metrics at its edges and sends the HTTP load
-     * from the worker to the app's load-balancer address, or from a load pod (`load.httpFrom`).
+     * Capabilities still being built, each off by default. `loadPhase` no longer gates anything (issue 27's load
+     * phase runs for every worker since the load pod was built); accepted so older config files still load.
      */
     experimental: z.object({ loadPhase: z.boolean().optional() }).strict().optional(),
     /**

@@ -83,12 +83,11 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
   const problems = [...environmentMismatches(config, base, env, httpFrom), ...(await checkEnvironment(config, env))];
   const scenarios = await resolveScenarios(config.scenarios, { configDir, inSecurityTools: config.hardening.inSecurityTools });
   if (!scenarios.ok) problems.push(...scenarios.errors);
-  // Issue 27's load phase is still being built (no load pod for clusters the worker cannot reach, not yet proven on the
-  // real-node bed): refused unless the worker's config opts in to develop it, so no run looks loaded that was not.
-  if (config.load && worker.config.experimental?.loadPhase !== true)
+  // A load pod off the test bed runs the worker config's image; without one the load could not be sent (said now, not mid-run).
+  if (config.load?.http && httpFrom === 'pod' && config.cluster.provider !== 'local' && !worker.config.load?.image)
     problems.push({
-      field: 'load',
-      message: 'valid, but this release does not run a load phase yet (issue 27): remove load to run the idle design',
+      field: 'load.http',
+      message: `${where} sends the HTTP load from a pod (load.httpFrom: pod) but names no load.image (vegeta, pinned by digest)`,
     });
   if (problems.length || !scenarios.ok) return { ok: false, errors: problems };
   return { ok: true, config, configFile: worker.file, searchAttributes: worker.config.temporal.searchAttributes === true, scenarios };
