@@ -157,7 +157,8 @@ describe('the load design field', () => {
     const remote = path.join(dir, 'http-from-pod-remote.yaml');
     const kubeconfigPath = path.join(dir, 'kubeconfig');
     await fs.writeFile(kubeconfigPath, 'apiVersion: v1\nkind: Config\n');
-    await fs.writeFile(remote, stringify({ experiment: { cluster: { provider: 'kubeconfig', kubeconfigPath } }, load: { httpFrom: 'pod' } }));
+    const remoteConfig = { experiment: { cluster: { provider: 'kubeconfig', kubeconfigPath } }, load: { httpFrom: 'pod' } };
+    await fs.writeFile(remote, stringify(remoteConfig));
     const noImage = await validateCommand({ input, config: remote }, env());
     expect(noImage.text.split('\n').find((line) => line.startsWith('  load.http: '))).toContain(
       'sends the HTTP load from a pod (load.httpFrom: pod) but names no load.image',
