@@ -73,7 +73,8 @@ export function podLoadResult(report: VegetaReport, usage: AttackUsage, shape: P
   const expected = new Set(shape.requests.map((r) => String(r.expectStatus)));
   const ok = Object.entries(report.status_codes).reduce((sum, [code, n]) => sum + (expected.has(code) ? n : 0), 0);
   const spanSeconds = shape.durationMs / 1000;
-  const due = Math.floor(shape.requestsPerSecond * spanSeconds);
+  // vegeta sends at 0, 1/rate, … while inside the span: ceil(rate × span) requests.
+  const due = Math.ceil(shape.requestsPerSecond * spanSeconds - 1e-9);
   const skippedBusy = Math.max(0, due - report.requests);
   const errors = report.requests - ok + skippedBusy;
   const latencyMs: QuantileSummary = {

@@ -39,7 +39,8 @@ export async function checkLoadPod(bed: LoadPodBed): Promise<void> {
   await kubectl('-n', scope.namespace, 'rollout', 'status', 'deployment/hardenlab-web', '--timeout=120s');
 
   const source = defaultHttpLoadSource({ HARDENLAB_HOME: bed.home }, { httpFrom: 'pod' });
-  const cluster = { provider: 'kubeconfig' as const, kubeconfigPath: bed.kubeconfigPath };
+  // The bed is the local provider's cluster: the worker's load source takes its registry's image for it.
+  const cluster = { provider: 'local' as const, kubeconfigPath: bed.kubeconfigPath };
   const activities = createLoadActivities({
     ...{ store: new ArtifactStore(path.join(bed.home, 'loadpod-data')), kube: async () => admin, httpSource: source },
     podLogs: async (ref) => {
