@@ -8,6 +8,7 @@ import type { KubeClient } from '../src/kube/kubeObjects';
 import type { ClusterRef } from '../src/domain/contracts';
 import type { WorkerConfigSource } from '../src/scenarios/resolveExperiment';
 import type { PolicyEngineSource } from '../src/config/policyEngine';
+import type { HttpLoadSource } from '../src/config/loadDesign';
 import type { SshConnector } from '../src/ssh';
 import type { NodeMap } from '../src/config/nodeMap';
 import type { ArtifactStore } from '../src/store/artifactStore';
@@ -51,6 +52,8 @@ export interface ActivityDeps {
   workerConfig?: WorkerConfigSource;
   /** The policy engine the policy-engine pack installs (worker/policyEngine.ts); none without it. */
   policyEngine?: PolicyEngineSource;
+  /** Where the HTTP load is sent from (worker/loadSource.ts); from the worker without it. */
+  httpLoadSource?: HttpLoadSource;
 }
 
 /** The activity logger inside an activity; nowhere when a test calls an activity directly. */
@@ -84,7 +87,14 @@ export function createActivities(deps: ActivityDeps): HardenlabActivities {
       namespaceClosureViolations: deps.namespaceClosureViolations,
     }),
     ...createRecordActivities({ store }),
-    ...createLoadActivities({ store, kube, log: logInActivity, nodes: { connector: deps.ssh, loadNodeMap: deps.loadNodeMap } }),
+    ...createLoadActivities({
+      ...{ store, kube, log: logInActivity, nodes: { connector: deps.ssh, loadNodeMap: deps.loadNodeMap } },
+      httpSource: deps.httpLoadSource,
+      podLogs: async (ref) => {
+        const client = await deps.toolKube(ref);
+        return (namespace, pod, container) => client.podLog(namespace, pod, container);
+      },
+    }),
     buildReport: (req) => report.buildReport(reportInput(req)),
   }, new ExperimentRecords(store.root));
 }

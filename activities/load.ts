@@ -1,8 +1,9 @@
 /**
  * The load phase's activities (issue 27): the pod churn, run on the worker against the run's namespace, the
  * API server's /metrics scraped at the load window's edges, and the HTTP load from the worker to the app's
- * Service. Real dependencies are injected (worker/runWorker.ts, test/support/activityDeps.ts). A retried churn
- * resumes from its heartbeat and the pods that exist, writing a record of its own beside the earlier attempt's.
+ * Service, or from a load pod in the run's namespace (the worker config's `load.httpFrom`). Real dependencies are
+ * injected (worker/runWorker.ts, test/support/activityDeps.ts). A retried churn resumes from its heartbeat and the
+ * pods that exist, writing a record of its own beside the earlier attempt's.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -20,6 +21,8 @@ import { emptyChurnProgress, runChurn, type ChurnProgress } from '../src/load/ch
 import type { PodResourceScrape } from '../src/analysis/load';
 import { readPodResources } from '../src/load/enginePods';
 import { runHttpLoad } from '../src/load/httpLoad';
+import type { HttpLoadSource } from '../src/config/loadDesign';
+import { sendFromLoadPod, type PodLogReader } from './loadPodActivity';
 import { engineNamespaceOf } from '../src/kube/policyEngine/engineManifests';
 import { appServiceTarget } from '../src/load/httpTarget';
 import { wallClock, type LoadClock } from '../src/load/openLoop';
@@ -33,6 +36,10 @@ export interface LoadActivityDeps {
   log?: (line: string) => void;
   /** How the worker reaches the nodes (the sampler's transport), to read the policy engine's pods there. */
   nodes?: { connector: SshConnector; loadNodeMap: (file: string) => Promise<NodeMap> };
+  /** Where the HTTP load is sent from (the worker config's `load`, worker/loadSource.ts); absent: from the worker. */
+  httpSource?: HttpLoadSource;
+  /** Reads a pod's container log (the load pod's result). */
+  podLogs?: (cluster: ClusterRef) => Promise<PodLogReader>;
 }
 
 export const LOAD_FOLDER = 'load';
@@ -149,6 +156,14 @@ export function createLoadActivities(deps: LoadActivityDeps) {
    * starts its schedule at its own start (what fell due between attempts is not sent in a burst) and reports itself.
    */
   async function sendHttpLoad(req: HttpLoadRequest): Promise<HttpLoadRecord> {
+    const source = deps.httpSource?.(req.cluster) ?? { from: 'worker' as const };
+    if ('unavailable' in source)
+      throw ApplicationFailure.nonRetryable(`${source.unavailable}: the HTTP load was not sent`, 'HttpLoadNoSource');
+    if (source.from === 'pod') {
+      if (!deps.podLogs) throw new Error('the worker was built without a pod log reader for the load pod');
+      const pod = { client: await deps.kube(req.cluster), podLog: await deps.podLogs(req.cluster), image: source.image };
+      return sendFromLoadPod(req, { ...pod, clock, attempt: attemptNumber(), log });
+    }
     const target = await appServiceTarget(await deps.kube(req.cluster), req.namespace);
     if ('why' in target) throw ApplicationFailure.nonRetryable(`${target.why}: the HTTP load was not sent`, 'HttpLoadNoTarget');
     const endMs = req.startAtMs + req.durationSeconds * 1000;
@@ -158,7 +173,7 @@ export function createLoadActivities(deps: LoadActivityDeps) {
       const plan = { target: target.url, requests: REQUEST_SETS[req.requestSet], requestsPerSecond: req.requestsPerSecond, startMs, endMs };
       const result = await runHttpLoad(plan, clock, activitySignal());
       log(`http: ${result.ok} of ${result.due} requests answered as expected, ${result.errors} errors`);
-      return { ...result, requestSet: req.requestSet, target: target.url, lateStartMs: startMs - req.startAtMs };
+      return { ...result, requestSet: req.requestSet, target: target.url, runsOn: 'worker', lateStartMs: startMs - req.startAtMs };
     } finally {
       clearInterval(beat);
     }

@@ -63,6 +63,8 @@ if $with_tests && [[ "${HARDENLAB_VM_TEST:-}" == 1 ]]; then
   bash scripts/testbed/vm/build-guest-image.sh >/dev/null   # cold: about 4 min (mmdebstrap), see docs/testbed.md
 fi
 if $with_tests; then
+  # The load pod's image (vegeta from the Go module proxy; cold: see docs/measurements.md); a bed builds it on first use.
+  bash scripts/testbed/build-load-images.sh >/dev/null
   bash scripts/tools/build-compose-check.sh   # the compose test's Compose Specification loader (no Docker here)
   stage "Team Temporal server, SQL tool and Web UI (Go builds at deploy/versions.env, cached by version)"
   bash scripts/temporal/build.sh

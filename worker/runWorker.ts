@@ -20,6 +20,7 @@ import { defaultToolBinaries } from '../src/tools/install';
 import { namespaceClosureViolations } from '../src/testbed/realNodes';
 import { createHardenlabWorker } from './createWorker';
 import { defaultPolicyEngine } from './engineSource';
+import { defaultHttpLoadSource } from './loadSource';
 import { nodeTransport } from './nodeTransport';
 
 export async function startWorker(
@@ -60,6 +61,7 @@ export async function startWorker(
     env,
     workerConfig: options.workerConfig,
     policyEngine: defaultPolicyEngine(testbedEnv, configured?.config.policyEngine),
+    httpLoadSource: defaultHttpLoadSource(testbedEnv, configured?.config.load),
   });
   const worker = await createHardenlabWorker({
     connection,

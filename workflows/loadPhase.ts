@@ -93,7 +93,7 @@ async function runChurn(acts: ActivityProxies, req: LoadPhaseRequest, record: Lo
   record.metrics.end = await scrape('end');
 }
 
-/** The HTTP load from the worker; where the app is, the activity reads from the cluster. */
+/** The HTTP load from the worker or its load pod; where the app is, the activity reads from the cluster. */
 async function sendHttp(acts: ActivityProxies, req: LoadPhaseRequest, record: LoadPhaseRecord): Promise<void> {
   const http = req.load.http!;
   record.httpRunsOn = 'worker';
@@ -108,4 +108,6 @@ async function sendHttp(acts: ActivityProxies, req: LoadPhaseRequest, record: Lo
     startAtMs,
     durationSeconds,
   });
+  // Where it ran is the worker config's, said by the activity (no command: earlier histories replay unchanged).
+  if (record.http.runsOn === 'pod') record.httpRunsOn = 'pod';
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { nodeAccessSchema } from './nodeMap';
-import { loadIssues, loadSchema } from './loadDesign';
+import { httpSourceIssues, loadIssues, loadSchema, type HttpLoadFrom } from './loadDesign';
 import { accessImageProblem } from './nodeAccess';
 
 /**
@@ -216,7 +216,7 @@ export const experimentSchema = z
           `least ${Math.ceil(cfg.window.durationSeconds / MAX_HEALTH_CHECKS_PER_WINDOW)}, got ${cfg.window.healthCheckSeconds}`,
       });
     }
-    const load = loadIssues(cfg.load, cfg.window.durationSeconds, cfg.workload.serviceType);
+    const load = loadIssues(cfg.load, cfg.window.durationSeconds);
     for (const issue of load) ctx.addIssue({ code: 'custom', ...issue });
     if (cfg.workload.scaleTo < cfg.workload.replicas) {
       ctx.addIssue({ code: 'custom', path: ['workload', 'scaleTo'], message: 'must be at least workload.replicas' });
@@ -256,12 +256,18 @@ export interface FieldError {
 export type ValidationResult = { ok: true; config: ExperimentConfig } | { ok: false; errors: FieldError[] };
 
 /** Validates a merged input, naming every bad field (not just the first). */
-export function validateExperiment(input: unknown): ValidationResult {
+/**
+ * The design, checked. `httpFrom`: where the worker config sends the HTTP load from (its `load.httpFrom`), which decides
+ * whether the app needs a load-balancer address.
+ */
+export function validateExperiment(input: unknown, httpFrom: HttpLoadFrom = 'worker'): ValidationResult {
   const parsed = experimentSchema.safeParse(input ?? {});
-  if (parsed.success) return { ok: true, config: parsed.data };
+  const issues = parsed.success ? httpSourceIssues(parsed.data.load, parsed.data.workload.serviceType, httpFrom) : [];
+  if (parsed.success && issues.length === 0) return { ok: true, config: parsed.data };
+  const all = parsed.success ? issues : parsed.error.issues;
   return {
     ok: false,
-    errors: parsed.error.issues.map((issue) => ({
+    errors: all.map((issue) => ({
       field: issue.path.length ? issue.path.map(String).join('.') : '(input)',
       message: issue.message,
     })),

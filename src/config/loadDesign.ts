@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ClusterRef } from '../domain/contracts';
 import { REQUEST_SET_IDS } from '../domain/requestSets';
 
 /**
@@ -62,20 +63,32 @@ export function loadSpan(period: LoadPeriod, windowSeconds: number): { startSeco
   return { startSeconds: period.startSeconds, endSeconds: period.startSeconds + durationSeconds };
 }
 
+/** Where the worker sends the HTTP load from (its config's `load.httpFrom`): itself, or a load pod in the run's namespace. */
+export const HTTP_LOAD_FROM = ['worker', 'pod'] as const;
+export type HttpLoadFrom = (typeof HTTP_LOAD_FROM)[number];
+
+/** The worker's HTTP load source for a cluster: itself, a load pod with its pinned image, or why it has none. */
+export type HttpLoadSource = (cluster: ClusterRef) => { from: 'worker' } | { from: 'pod'; image: string } | { unavailable: string };
+
 /**
- * The checks that need the rest of the design: each load must fit in the sampling window, and the HTTP load needs an
- * app the worker can reach: its Service's load-balancer address (a load pod inside the cluster is not built yet).
+ * The HTTP load needs an app the sender can reach: from the worker, its Service's load-balancer address; from a load pod
+ * inside the cluster, any Service (its cluster address).
  */
-export function loadIssues(load: LoadSpec | undefined, windowSeconds: number, serviceType: string): LoadIssue[] {
-  const issues: LoadIssue[] = [];
-  if (load?.http && serviceType !== 'LoadBalancer') {
-    issues.push({
+export function httpSourceIssues(load: LoadSpec | undefined, serviceType: string, httpFrom: HttpLoadFrom): LoadIssue[] {
+  if (!load?.http || httpFrom === 'pod' || serviceType === 'LoadBalancer') return [];
+  return [
+    {
       path: ['load', 'http'],
       message:
         `is sent from the worker to the app's load-balancer address, so it needs workload.serviceType LoadBalancer ` +
-        `(got ${serviceType})`,
-    });
-  }
+        `(got ${serviceType}); or set load.httpFrom: pod in the worker config to send it from a pod in the run's namespace`,
+    },
+  ];
+}
+
+/** The checks that need the rest of the design: each load must fit in the sampling window. */
+export function loadIssues(load: LoadSpec | undefined, windowSeconds: number): LoadIssue[] {
+  const issues: LoadIssue[] = [];
   for (const kind of ['churn', 'http'] as const) {
     const period = load?.[kind]?.period;
     if (!period) continue;

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { bareObject, ownValue, PROTOTYPE_KEYS, prototypeKeyProblems } from './ownKeys';
 import { hardenlabHome } from './paths';
+import { HTTP_LOAD_FROM } from './loadDesign';
 import { pinnedImageProblem } from './pinnedImage';
 
 /**
@@ -55,12 +56,23 @@ export const workerConfigSchema = z
      */
     experiment: z.record(z.string(), z.unknown()).default({}),
     /**
-     * Capabilities still being built, each off by default. `loadPhase` (issue 27): start accepts a design's `load`;
-     * the scenario workflow then runs the pod churn on the worker, reads /metrics at its edges and sends the HTTP load
-     * from the worker to the app's Service (its load-balancer address read from the cluster; a load pod for clusters
-     * the worker cannot reach is not built yet).
+     * Capabilities still being built, each off by default. `loadPhase` no longer gates anything (issue 27's load
+     * phase runs for every worker since the load pod was built); accepted so older config files still load.
      */
     experimental: z.object({ loadPhase: z.boolean().optional() }).strict().optional(),
+    /**
+     * Where this worker sends a design's HTTP load from (issue 27): `worker` (itself, to the app's load-balancer
+     * address) or `pod` (a load pod in the run's namespace, to the app's cluster address; no load balancer needed).
+     * `image`: the load pod's (vegeta at scripts/tools/versions.env's version, with busybox's time), pinned by digest;
+     * on the test bed its registry's own is used.
+     */
+    load: z
+      .object({
+        httpFrom: z.enum(HTTP_LOAD_FROM).default('worker'),
+        image: pinnedImage('the load pod runs in every run namespace and sends its traffic').optional(),
+      })
+      .strict()
+      .optional(),
     /**
      * The policy engine this worker installs (the policy-engine pack) on clusters other than the test bed, whose
      * registry serves its own: Gatekeeper's manager image at deploy/versions.env's version, pinned by digest.

@@ -79,20 +79,24 @@ export interface HttpLoadRequest extends ScopedRequest {
 
 export interface HttpLoadRecord extends HttpLoadResult {
   requestSet: RequestSetId;
-  /** The app's base URL the worker read from the Service (a load-balancer address, not a secret). */
+  /** The app's base URL the worker read from the Service (a load-balancer or cluster address, not a secret). */
   target: string;
   /**
    * How late this attempt began against the period's start, ms: what fell due before it was not offered (a late
    * start never bursts), and the report says so. Absent in records made before it was kept.
    */
   lateStartMs?: number;
+  /** Where the load was sent from: the worker, or a load pod in the run's namespace (absent in older records: the worker). */
+  runsOn?: 'worker' | 'pod';
+  /** The load pod it ran in. */
+  loadPod?: string;
 }
 
 /** A scenario's load phase (ScenarioRecord.load), when the design asked for one and the worker accepted it. */
 export interface LoadPhaseRecord {
-  /** Where each load ran: the churn on the worker; the HTTP load from the worker too (the test bed's host). */
+  /** Where each load ran: the churn on the worker; the HTTP load from the worker or a load pod (the worker config's). */
   churnRunsOn?: 'worker';
-  httpRunsOn?: 'worker';
+  httpRunsOn?: 'worker' | 'pod';
   churn?: PodChurnResult;
   http?: HttpLoadRecord;
   metrics: { start?: ApiMetricsResult; end?: ApiMetricsResult };

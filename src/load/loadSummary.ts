@@ -51,7 +51,7 @@ export async function loadRunData(store: ArtifactStore, key: string, load: LoadP
   const http = load.http;
   if (http) {
     data.http = {
-      ...{ runsOn: 'worker' as const, requestSet: http.requestSet, offeredPerSecond: http.offeredPerSecond },
+      ...{ runsOn: http.runsOn ?? ('worker' as const), requestSet: http.requestSet, offeredPerSecond: http.offeredPerSecond },
       ...{ achievedPerSecond: http.achievedPerSecond, latencyMs: quantiles(http.latencyMs), errorRate: http.errorRate },
       ...{ errors: http.errors, due: http.due, generatorCpuSeconds: http.cpu.seconds, errorSamples: http.errorSamples },
       ...(http.lateStartMs === undefined ? {} : { lateStartSeconds: http.lateStartMs / 1000 }),

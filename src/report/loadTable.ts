@@ -13,7 +13,8 @@ const seconds = (q: LoadQuantiles | undefined) =>
   q && q.n > 0 ? `${fmt(q.p50 === null ? null : q.p50 / 1000, 1)} / ${fmt(q.p99 === null ? null : q.p99 / 1000, 1)}` : '—';
 
 const httpErrors = (h: HttpLoadData) =>
-  `${fmt(h.errorRate * 100, 1)} % (${h.errors} of ${h.due}); generator CPU ${fmt(h.generatorCpuSeconds, 1)} s` +
+  `${fmt(h.errorRate * 100, 1)} % (${h.errors} of ${h.due}); generator CPU ${fmt(h.generatorCpuSeconds, 2)} s ` +
+  `(${h.runsOn === 'pod' ? 'in a load pod' : 'on the worker'})` +
   (h.errorSamples.length ? `; ${h.errorSamples.join('; ')}` : '');
 
 /** Like the churn's: an HTTP rate the app did not answer at, or a load that began late, is said, never smoothed over. */
@@ -38,7 +39,8 @@ export function loadTables(model: ReportModel): Table[] {
         'against the rate asked, each create and delete timed as the client saw it (p50 / p95 / p99, ms), pod startup from ' +
         'creation to Ready (p50 / p99, s, the API’s times to the second), and what the PodSecurity admission controller ' +
         'judged over the load (every operation on the cluster, not only the churn’s), from the API server’s own metrics. The ' +
-        'HTTP load, open-loop from the worker to the app’s Service at its load-balancer address: answered requests per second ' +
+        'HTTP load, open-loop to the app’s Service, from the worker to its load-balancer address or from a load pod in the run’s ' +
+        'namespace to its cluster address (each row says which, beside the generator’s CPU): answered requests per second ' +
         'against the rate asked, the expected answers’ latency (p50 / p95 / p99, ms), the errors (unexpected statuses, failures ' +
         'and requests not sent) and the generator’s own CPU.',
       columns: [

@@ -12,6 +12,7 @@ import { resolveScenarios, type ScenarioResolution } from './resolveScenarios';
 import { namedEnvironmentAccessProblem, nodesFromCluster } from '../config/nodeAccess';
 import { nodeMapSchema } from '../config/nodeMap';
 import { validateExperiment, type ExperimentConfig, type FieldError } from '../config/experiment';
+import type { HttpLoadFrom } from '../config/loadDesign';
 import { hardenlabHome } from '../config/paths';
 import { canonicalJson, prototypeKeyProblems } from '../config/ownKeys';
 import { ENVIRONMENT_FIELDS, environmentFieldsSetIn, environmentValue, withoutEnvironmentFields } from '../config/trust';
@@ -64,7 +65,8 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
   }));
   const base = environmentBase(worker.config, environment, errors);
   const merged = mergeConfig(base, design);
-  const result = validateExperiment(merged);
+  const httpFrom = worker.config.load?.httpFrom ?? 'worker';
+  const result = validateExperiment(merged, httpFrom);
   // Scenarios and packs come from the worker's config folder: the folder of its config file.
   const configDir = path.dirname(worker.file ?? configFilePath(env));
   if (!result.ok) {
@@ -78,15 +80,14 @@ export async function resolveExperimentConfig(input: unknown, options: ResolveOp
   }
   if (errors.length || !result.ok) return { ok: false, errors };
   const config = withEnvironmentDefaults(result.config, env);
-  const problems = [...environmentMismatches(config, base, env), ...(await checkEnvironment(config, env))];
+  const problems = [...environmentMismatches(config, base, env, httpFrom), ...(await checkEnvironment(config, env))];
   const scenarios = await resolveScenarios(config.scenarios, { configDir, inSecurityTools: config.hardening.inSecurityTools });
   if (!scenarios.ok) problems.push(...scenarios.errors);
-  // Issue 27's load phase is still being built (no load pod for clusters the worker cannot reach, not yet proven on the
-  // real-node bed): refused unless the worker's config opts in to develop it, so no run looks loaded that was not.
-  if (config.load && worker.config.experimental?.loadPhase !== true)
+  // A load pod off the test bed runs the worker config's image; without one the load could not be sent (said now, not mid-run).
+  if (config.load?.http && httpFrom === 'pod' && config.cluster.provider !== 'local' && !worker.config.load?.image)
     problems.push({
-      field: 'load',
-      message: 'valid, but this release does not run a load phase yet (issue 27): remove load to run the idle design',
+      field: 'load.http',
+      message: `${where} sends the HTTP load from a pod (load.httpFrom: pod) but names no load.image (vegeta, pinned by digest)`,
     });
   if (problems.length || !scenarios.ok) return { ok: false, errors: problems };
   return { ok: true, config, configFile: worker.file, searchAttributes: worker.config.temporal.searchAttributes === true, scenarios };
@@ -112,8 +113,8 @@ function environmentBase(worker: WorkerConfig, name: unknown, errors: FieldError
  * Defence in depth: every environment field of the resolved config must be what the worker's config alone
  * resolves to. Whatever way an input found to set one (today's or a future merge bug), the run is refused.
  */
-function environmentMismatches(config: ExperimentConfig, base: unknown, env: NodeJS.ProcessEnv): FieldError[] {
-  const alone = validateExperiment(base);
+function environmentMismatches(config: ExperimentConfig, base: unknown, env: NodeJS.ProcessEnv, httpFrom: HttpLoadFrom): FieldError[] {
+  const alone = validateExperiment(base, httpFrom);
   if (!alone.ok) return [];
   const worker = withEnvironmentDefaults(alone.config, env);
   return ENVIRONMENT_FIELDS.filter((f) => !sameJson(environmentValue(config, f.field), environmentValue(worker, f.field))).map((f) => ({

@@ -31,6 +31,15 @@ export async function ensureEngineImages(ctx: RealNodesContext): Promise<string>
   return dir;
 }
 
+export const loadImagesScript = path.join(repoRoot, 'scripts', 'testbed', 'build-load-images.sh');
+
+/** Builds (or finds in the cache) the load pod's image (vegeta, issue 27), and returns its folder. */
+export async function ensureLoadImages(ctx: RealNodesContext): Promise<string> {
+  const dir = await buildInCache(ctx, loadImagesScript);
+  if (!fs.existsSync(path.join(dir, 'push', 'vegeta.tar'))) throw new Error(`${loadImagesScript} printed no usable folder (got '${dir}')`);
+  return dir;
+}
+
 /** The file older test beds kept their node kind in; the configuration in force replaces it. */
 function legacyKindFile(layout: TestbedLayout): string {
   return path.join(layout.testbedDir, 'node-kind');
@@ -82,13 +91,14 @@ export async function startRealNodes(ctx: ClusterContext, cache: string, start: 
   const imagesDir = await ensureNodeImages(rn);
   const toolImagesDir = start.minimal ? undefined : await ensureToolImages(rn);
   const engineImagesDir = start.minimal ? undefined : await ensureEngineImages(rn);
+  const loadImagesDir = start.minimal ? undefined : await ensureLoadImages(rn);
   const pki = path.join(ctx.layout.kwokClusterDir, 'pki');
   const ca = { caCertPath: path.join(pki, 'ca.crt'), caKeyPath: path.join(pki, 'ca.key'), tlsServerName: 'localhost' };
   await realNodesUp(rn, image, {
     ...ca,
     kubeletDir: path.dirname(ctx.binaries.kubelet),
     imagesDir,
-    registryDirs: toolImagesDir && engineImagesDir ? [toolImagesDir, engineImagesDir] : false,
+    registryDirs: toolImagesDir && engineImagesDir && loadImagesDir ? [toolImagesDir, engineImagesDir, loadImagesDir] : false,
     kubeHunterSitePackages: kubeHunterSitePackages(
       toolPaths(readToolVersions(), { ...ctx.env, HARDENLAB_CACHE: cache }).kubeHunterVenv,
     ),

@@ -10,6 +10,8 @@ export interface ToolVersions {
   trivy: string;
   /** The policy engine of the policy-engine pack (scripts/tools/build-gatekeeper.sh). */
   gatekeeper: string;
+  /** The load pod's HTTP load generator (scripts/tools/build-vegeta.sh, issue 27). */
+  vegeta: string;
 }
 
 export const toolVersionsFile = path.join(repoRoot, 'scripts', 'tools', 'versions.env');
@@ -22,6 +24,7 @@ const TOOL_VERSIONS: VersionSpec<keyof ToolVersions> = {
   kubeHunter: { key: 'KUBE_HUNTER_VERSION', pattern: /^\d+\.\d+\.\d+$/ },
   trivy: { key: 'TRIVY_VERSION', pattern: /^v\d+\.\d+\.\d+$/ },
   gatekeeper: { key: 'GATEKEEPER_VERSION', pattern: /^v\d+\.\d+\.\d+$/ },
+  vegeta: { key: 'VEGETA_VERSION', pattern: /^v\d+\.\d+\.\d+$/ },
 };
 
 export function parseToolVersions(text: string, source = 'versions.env'): ToolVersions {

@@ -43,6 +43,7 @@ import { foreignEtcdWrite } from '../support/etcdAccess';
 import { ensureUnprivilegedUser } from '../../src/testbed/nodeHosts';
 import { temporalCliPath } from '../../src/temporal/binaries';
 import { loadNodeMap } from '../../src/ssh/nodeMapFile';
+import { checkLoadPod } from '../support/loadPodCheck';
 
 // Real nodes: three system containers (1 CPU, 2 GiB each) with containerd and a real kubelet, joined to a real
 // control plane. This test bed is its own instance (other ports and addresses), beside the shared KWOK one.
@@ -373,6 +374,12 @@ describeReal('real nodes', () => {
     expect(evidence.links.filter((link) => link.linkinfo?.info_kind === 'veth')).toHaveLength(3);
     // The check kube-hunter's subnet-probing modes run first (tools.kubeHunter.subnetProbes.closedNamespace).
     expect(await namespaceClosureViolations(testbedNamespace(layout), process.env)).toEqual([]);
+  });
+
+  test('HTTP load from a load pod (vegeta) to a ClusterIP app under Pod Security restricted: rate, quantiles, its CPU, reset', async () => {
+    // The load pod sends only inside the node network: proven closed first, as kube-hunter's subnet probes are.
+    expect(await namespaceClosureViolations(testbedNamespace(layout), process.env)).toEqual([]);
+    await checkLoadPod({ home, kubeconfigPath: up.kubeconfigPath, kubectl, log });
   });
 });
 

@@ -111,3 +111,25 @@ test('without the load design the scenario marks no load patch and calls no load
   expect(patchMarkers(history)).not.toContain(PATCHES.loadPhase);
   expect(patchMarkers(history)).not.toContain(PATCHES.httpLoad);
 });
+
+test('an HTTP load the worker sent from a load pod is recorded as run in a pod', async () => {
+  const fromPod = { ...{ offeredPerSecond: 5, achievedPerSecond: 5, due: 1, sent: 1, ok: 1, errors: 0, errorRate: 0, skippedBusy: 0 } };
+  const doubles = createActivityDoubles({
+    experimental: { loadPhase: true },
+    results: {
+      sendHttpLoad: async (req) => ({
+        ...{ ...fromPod, maxLagMs: 0, cpu: { seconds: 0.1, shareOfOneCore: 0.01 }, errorSamples: [] },
+        ...{ latencyMs: { n: 1, p50: 1, p95: 1, p99: 1, max: 1, mean: 1 }, requestSet: req.requestSet },
+        ...{ target: 'http://10.96.0.20:80', runsOn: 'pod' as const, loadPod: 'hardenlab-load-http-1' },
+      }),
+    },
+  });
+  const input = { scenarios: ['baseline'], window, load: { http: load.http }, seed: 1 };
+  const result = await harness.withWorker(doubles, (taskQueue) =>
+    harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: 'exp-load-pod', args: [input] }),
+  );
+  expect(result.scenarios.map((s) => s.status)).toEqual(['completed']);
+  expect(recordsOf(doubles).get('baseline')!.load).toMatchObject({
+    ...{ httpRunsOn: 'pod', http: { runsOn: 'pod', loadPod: 'hardenlab-load-http-1' } },
+  });
+});

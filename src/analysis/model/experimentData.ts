@@ -56,7 +56,7 @@ const loadRunData = z.object({
   podSecurity: z.object({ admissions: num, meanMs: num.nullable() }).optional(),
   http: z
     .object({
-      runsOn: z.literal('worker'),
+      runsOn: z.enum(['worker', 'pod']),
       requestSet: z.string(),
       offeredPerSecond: num,
       achievedPerSecond: num,

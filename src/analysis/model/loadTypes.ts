@@ -26,7 +26,8 @@ export interface LoadRunData {
   error?: string;
 }
 export interface HttpLoadData {
-  runsOn: 'worker';
+  /** Where the load was sent from: the worker, or a load pod in the run's namespace. */
+  runsOn: 'worker' | 'pod';
   requestSet: string;
   offeredPerSecond: number;
   achievedPerSecond: number;
@@ -35,7 +36,7 @@ export interface HttpLoadData {
   errorRate: number;
   errors: number;
   due: number;
-  /** The generator's own CPU over the load (the worker process's), seconds. */
+  /** The generator's own CPU over the load (the worker process's, or the load pod's attack's), seconds. */
   generatorCpuSeconds: number;
   errorSamples: string[];
   /** How late the load began against its period's start (what fell due before was not offered). */

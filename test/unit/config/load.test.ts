@@ -1,6 +1,6 @@
 /**
  * The design field `load` (issue 27): off by default, design only, and bad values refused by `validate` and at
- * the workflow's start (the resolve activity), each naming its field.
+ * the workflow's start (the resolve activity), each naming its field; where the HTTP load is sent from is the worker's.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { promises as fs } from 'node:fs';
@@ -107,30 +107,23 @@ describe('the load design field', () => {
     expect(result.text.split('\n').find((line) => line.startsWith(`  ${field}: `))).toContain(says);
   });
 
-  test('a valid load passes the schema, but resolve refuses it until a release runs it: no idle run looks loaded', async () => {
+  test('a valid load resolves for any worker (no switch): the idle design stays the default', async () => {
     const load = { churn: { podsPerMinute: 60, podsAlive: 5 } };
-    expect(validateExperiment({ window, load })).toMatchObject({
-      ok: true,
-      config: { load: { churn: { podsPerMinute: 60, podsAlive: 5 } } },
-    });
     const result = await validateCommand({ input: { window, load } }, env());
-    expect(result.ok).toBe(false);
-    expect(result.text).toContain(
-      '  load: valid, but this release does not run a load phase yet (issue 27): remove load to run the idle design',
-    );
+    expect([result.ok, result.text]).toEqual([true, expect.stringMatching(/^load:\n {2}churn:\n {4}podsPerMinute: 60$/m)]);
     const idle = await validateCommand({ input: { window } }, env());
     expect([idle.ok, /^load:/m.test(idle.text)]).toEqual([true, false]);
   });
 
-  test("the worker's experimental.loadPhase accepts a valid load; bad loads and an input's own switch stay refused", async () => {
+  test("an older config's experimental.loadPhase still loads; bad loads and an input's own switch stay refused", async () => {
     const optedIn = path.join(dir, 'load-phase.yaml');
     await fs.writeFile(optedIn, stringify({ experiment: { cluster: { provider: 'local' } }, experimental: { loadPhase: true } }));
     const load = { churn: { podsPerMinute: 60, podsAlive: 5 } };
     const accepted = await validateCommand({ input: { window, load }, config: optedIn }, env());
-    expect([accepted.ok, accepted.text.includes('does not run a load phase')]).toEqual([true, false]);
+    expect(accepted.ok).toBe(true);
     const bad = await validateCommand({ input: BAD[0]!.input, config: optedIn }, env());
     expect(bad.text.split('\n').find((line) => line.startsWith('  load.churn.podsPerMinute: '))).toContain('must be more than 0');
-    // The switch is the worker's: an input has no such field.
+    // The worker's section: an input has no such field.
     const fromInput = await validateCommand({ input: { window, load, experimental: { loadPhase: true } } }, env());
     expect(fromInput.ok).toBe(false);
     expect(fromInput.text).toContain('(input): Unrecognized key: "experimental"');
@@ -139,6 +132,42 @@ describe('the load design field', () => {
     const refused = await validateCommand({ input: { window }, config: typo }, env());
     expect(refused.text).toContain('experimental');
     expect(refused.text).toContain('loadPhases');
+  });
+
+  test("HTTP load on a ClusterIP app: refused when the worker sends it, accepted when its config sends it from a pod", async () => {
+    const input = { window, workload: { serviceType: 'ClusterIP' }, load: { http: { requestsPerSecond: 5 } } };
+    const config = (load: unknown) => ({ experiment: { cluster: { provider: 'local' } }, load });
+    const fromWorker = path.join(dir, 'http-from-worker.yaml');
+    await fs.writeFile(fromWorker, stringify(config({ httpFrom: 'worker' })));
+    const refused = await validateCommand({ input, config: fromWorker }, env());
+    expect(refused.ok).toBe(false);
+    expect(refused.text.split('\n').find((line) => line.startsWith('  load.http: '))).toContain(
+      'needs workload.serviceType LoadBalancer (got ClusterIP); or set load.httpFrom: pod in the worker config',
+    );
+    const fromPod = path.join(dir, 'http-from-pod.yaml');
+    await fs.writeFile(fromPod, stringify(config({ httpFrom: 'pod' })));
+    const accepted = await validateCommand({ input, config: fromPod }, env());
+    expect([accepted.ok, accepted.text]).toEqual([true, expect.not.stringContaining('load.http')]);
+    // The pod's other rules still hold: a bad rate is named whoever sends it.
+    const bad = await validateCommand({ input: { ...input, load: { http: { requestsPerSecond: -1 } } }, config: fromPod }, env());
+    expect(bad.text).toContain('load.http.requestsPerSecond: must be more than 0 requests per second');
+    // Where the load is sent from is the worker's: an input cannot say it.
+    const fromInput = await validateCommand({ input: { ...input, load: { http: { requestsPerSecond: 5, from: 'pod' } } } }, env());
+    expect(fromInput.text).toMatch(/load\.http: .*"from"/);
+    const remote = path.join(dir, 'http-from-pod-remote.yaml');
+    const kubeconfigPath = path.join(dir, 'kubeconfig');
+    await fs.writeFile(kubeconfigPath, 'apiVersion: v1\nkind: Config\n');
+    const remoteConfig = { experiment: { cluster: { provider: 'kubeconfig', kubeconfigPath } }, load: { httpFrom: 'pod' } };
+    await fs.writeFile(remote, stringify(remoteConfig));
+    const noImage = await validateCommand({ input, config: remote }, env());
+    expect(noImage.text.split('\n').find((line) => line.startsWith('  load.http: '))).toContain(
+      'sends the HTTP load from a pod (load.httpFrom: pod) but names no load.image',
+    );
+    const unpinned = path.join(dir, 'http-from-pod-unpinned.yaml');
+    await fs.writeFile(unpinned, stringify(config({ httpFrom: 'pod', image: 'docker.io/hardenlab/vegeta:v12.13.0' })));
+    const unpinnedText = (await validateCommand({ input, config: unpinned }, env())).text;
+    expect(unpinnedText).toContain('load.image');
+    expect(unpinnedText).toContain('is not pinned by digest');
   });
 
   test('at the workflow start the resolve activity fails non-retryably (InvalidInput), naming the field', async () => {

@@ -95,7 +95,10 @@ it('reads every attempt into quantiles and Pod Security from the scrapes; the re
   const row = table.rows[0]!;
   expect(row.slice(0, 3)).toEqual([run.scenario, `#${run.repetition}`, '50.0 (60)']);
   expect(row[6]).toBe(`${podSecurity.count} (mean ${(podSecurity.mean! * 1000).toFixed(2)} ms)`);
-  expect(row.slice(7, 10)).toEqual(['9.0 (10)', '2.0 / 8.0 / 20.0', '10.0 % (60 of 600); generator CPU 1.5 s; GET /: HTTP 503']);
+  expect(row.slice(7, 10)).toEqual([
+    ...['9.0 (10)', '2.0 / 8.0 / 20.0'],
+    '10.0 % (60 of 600); generator CPU 1.50 s (on the worker); GET /: HTTP 503',
+  ]);
   expect(row[10]).toBe(
     'offered rate not achieved: 50 of 60 per minute; HTTP load started 12.0 s late: 600 of 720 planned requests offered; ' +
       'HTTP offered rate not achieved: 9.0 of 10 per second answered as expected; http: this release does not send the HTTP load yet',

@@ -21,7 +21,7 @@ describe('tool versions (scripts/tools/versions.env)', () => {
 
   it('keys cache folders by version, as the scripts do', () => {
     const paths = toolPaths(
-      { kubeBench: 'v0.14.0', kubeHunter: '0.6.8', trivy: 'v0.74.0', gatekeeper: 'v3.23.1' },
+      { kubeBench: 'v0.14.0', kubeHunter: '0.6.8', trivy: 'v0.74.0', gatekeeper: 'v3.23.1', vegeta: 'v12.13.0' },
       { HARDENLAB_CACHE: '/c' },
     );
     expect(paths.kubeBench).toBe('/c/bin/kube-bench-v0.14.0/kube-bench');
