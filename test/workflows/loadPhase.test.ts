@@ -1,6 +1,6 @@
 /**
- * The load phase in the scenario workflow (issue 27), on the time-skipping server with activity doubles: with the
- * worker's experimental.loadPhase, each scenario's window runs /metrics, the churn (its schedule anchored at the
+ * The load phase in the scenario workflow (issue 27), on the time-skipping server with activity doubles: with a
+ * design's `load`, each scenario's window runs /metrics, the churn (its schedule anchored at the
  * load's start in workflow time, the scenario's own hardened flag) and /metrics again, before collect and reset;
  * a churn that fails is the load's error, not the scenario's.
  */
@@ -132,4 +132,25 @@ test('an HTTP load the worker sent from a load pod is recorded as run in a pod',
   expect(recordsOf(doubles).get('baseline')!.load).toMatchObject({
     ...{ httpRunsOn: 'pod', http: { runsOn: 'pod', loadPod: 'hardenlab-load-http-1' } },
   });
+});
+
+test('a 24 h window with churn at 60 pods/min and HTTP load throughout adds a few history events, not one per pod', async () => {
+  // 86,400 pods and 432,000 requests run inside two activities (heartbeats are not history events): the workflow's
+  // history is that of the same window without load plus the load's few activities.
+  const day = { durationSeconds: 86_400, intervalSeconds: 600, healthCheckSeconds: 3_600 };
+  const allDay = { startSeconds: 0, durationSeconds: 86_400 };
+  const dayLoad = { churn: { podsPerMinute: 60, podsAlive: 5, period: allDay }, http: { requestsPerSecond: 5, period: allDay } };
+  const events: number[] = [];
+  for (const [id, extra] of [['exp-day-idle', {}], ['exp-day-load', { load: dayLoad }]] as const) {
+    const doubles = createActivityDoubles({});
+    const input = { scenarios: ['baseline'], window: day, seed: 1, ...extra };
+    await harness.withWorker(doubles, (taskQueue) =>
+      harness.env.client.workflow.execute(securityExperiment, { taskQueue, workflowId: id, args: [input] }),
+    );
+    const history = await harness.env.client.workflow.getHandle(`${id}/baseline/1`).fetchHistory();
+    events.push(history.events?.length ?? 0);
+  }
+  console.log(`a 24 h window: ${events[0]} history events idle, ${events[1]} with churn at 60 pods/min and HTTP at 5/s`);
+  expect(events[1]! - events[0]!).toBeGreaterThan(0);
+  expect(events[1]! - events[0]!).toBeLessThan(40);
 });
