@@ -33,7 +33,6 @@ const SELF_CLEANING: Record<string, [lines: number, reason: string]> = {
   'test/integration/healthCheck.test.ts': [1, 'removed in afterAll after its sshd hosts'],
   'test/integration/nodeTakeover.test.ts': [1, 'removed in afterAll'],
   'test/integration/pipeline.test.ts': [1, 'removed in finally after its worker stops'],
-  'test/integration/realNodes.test.ts': [1, 'removed in afterAll after its system containers stop'],
   'test/integration/samplerScript.test.ts': [1, 'removed in afterAll after the sampler stops'],
   'test/integration/sampling.test.ts': [1, 'removed in afterAll after its sshd hosts'],
   'test/integration/scenarios.test.ts': [1, 'removed in afterAll'],
