@@ -8,6 +8,7 @@
 import {
   Client,
   Connection,
+  NamespaceNotFoundError,
   WorkflowFailedError,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
@@ -108,6 +109,23 @@ interface FaultRun {
   began: number;
 }
 
+/**
+ * The dev server's services learn its namespace each on their own schedule: a start right after it came up was
+ * refused with "Namespace not found: 'default'" in 2 of some 40 fresh-clone runs, though a namespace-scoped probe
+ * had passed (startDevServer). Such a start created nothing, so it is tried again, for up to 30 s.
+ */
+async function startWhenNamespaceKnown<T>(start: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!(error instanceof NamespaceNotFoundError) || Date.now() > deadline) throw error;
+      await sleep(1_000);
+    }
+  }
+}
+
 async function startRun(fault: string, windowSeconds: number): Promise<FaultRun> {
   const workflowId = `it-fault-${fault}-${Date.now()}`;
   const input = {
@@ -115,7 +133,9 @@ async function startRun(fault: string, windowSeconds: number): Promise<FaultRun>
     window: { durationSeconds: windowSeconds, intervalSeconds: INTERVAL, healthCheckSeconds: 5 },
     workload: { loadBalancerWaitSeconds: 5 },
   };
-  const experiment = await client.workflow.start(securityExperiment, { taskQueue: TASK_QUEUE, workflowId, args: [input] });
+  const experiment = await startWhenNamespaceKnown(() =>
+    client.workflow.start(securityExperiment, { taskQueue: TASK_QUEUE, workflowId, args: [input] }),
+  );
   const scenarioId = scenarioWorkflowId(workflowId, 'baseline', 1);
   return {
     fault,
