@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { TESTBED_UNPRIVILEGED_USER, type TestbedLayout, type TestbedNode } from './layout';
 import { knownHostsLine, renderSshdConfig } from './testbedManifests';
-import { ownedPid, readPidFile, run, stopProcess, tcpOpen, waitFor, type Log } from '../process/subprocess';
+import { ownedPid, readPidFile, run, sleep, stopProcess, tcpOpen, waitFor, type Log } from '../process/subprocess';
 import { assertTrustedPath, ensurePrivateDir } from './trustedPaths';
 
 const SSHD = '/usr/sbin/sshd';
@@ -93,8 +93,9 @@ export async function startNodeHost(node: TestbedNode, layout: TestbedLayout, lo
   const configPath = path.join(dir, 'sshd_config');
   fs.writeFileSync(configPath, renderSshdConfig(node, layout, writeNodeHostKeys(layout)));
 
-  const pid = sshdPid(layout, node);
-  if (pid !== undefined && (await tcpOpen(node.address, port))) {
+  const listening = await tcpOpen(node.address, port);
+  const pid = sshdPid(layout, node) ?? (listening ? await sshdPidAfterRetitle(layout, node) : undefined);
+  if (pid !== undefined && listening) {
     log(`node host ${node.name}: sshd already runs on ${node.address}:${port} (pid ${pid})`);
     return;
   }
@@ -124,6 +125,19 @@ export function writeKnownHosts(nodes: readonly TestbedNode[], layout: TestbedLa
 }
 
 /** The node host's sshd from its pid file, only if that pid still runs sshd with this node's config. */
+/**
+ * sshd rewrites its title ("[listener] N of 10-100 startups") as connections come and go, and a read of its
+ * /proc cmdline at that instant can miss it: look again for up to 2 s before calling the port someone else's.
+ */
+async function sshdPidAfterRetitle(layout: TestbedLayout, node: TestbedNode): Promise<number | undefined> {
+  for (let look = 0; look < 20; look++) {
+    await sleep(100);
+    const pid = sshdPid(layout, node);
+    if (pid !== undefined) return pid;
+  }
+  return undefined;
+}
+
 function sshdPid(layout: TestbedLayout, node: TestbedNode): number | undefined {
   const config = path.join(layout.nodeDir(node.name), 'sshd_config');
   return ownedPid(pidFilePath(layout, node), (command) => /^sshd: \S*sshd /.test(command) && command.includes(` -f ${config}`));
