@@ -22,8 +22,8 @@ const faults = [integrationFile('faults')];
 const realNodes = ['realNodes', 'realNodesNetworkPolicy', 'realNodesLoadRun'].map(integrationFile);
 // Node access through the Kubernetes API and the policy engine on real nodes, on a bed of their own, in a lane beside the real-node tests'.
 const nodeAccess = [integrationFile('nodeAccess'), integrationFile('nodeAccessRun'), integrationFile('policyEngine')];
-// The cgroup v2 proof: a Debian guest under QEMU (TCG) runs the real-node test bed inside; its own lane, only with
-// HARDENLAB_VM_TEST=1 (test/runner/run-tests.js), since under TCG it takes many minutes.
+// The cgroup v2 proof: a Debian guest under QEMU (TCG) runs the real-node test bed inside; its own lane, after the
+// others (test/runner/run-tests.js), since under TCG it takes minutes and both cores.
 const vm = ['<rootDir>/test/vm/**/*.test.ts'];
 // Runs the shared lane's set-up beside a test bed in a default data folder (a user's, or one it starts on the
 // default ports) and checks that bed is left as found. Run in the fault tests' lane (test/runner/run-tests.js).
