@@ -1,6 +1,7 @@
 # Shared helpers for building Go commands from the Go module proxy into the version-keyed cache.
 # Sourced (not run) by scripts/testbed/build.sh and scripts/temporal/build.sh with the label its log lines
-# show (`source go-build.sh "testbed build"`); the caller then calls require_go and lock_cache.
+# show (`source go-build.sh "testbed build"`); the caller then calls require_go and lock_cache, or, building one
+# component, claim_build.
 #
 # <cache> is $HARDENLAB_CACHE, else $XDG_CACHE_HOME/hardenlab, else ~/.cache/hardenlab; binaries go to
 # <cache>/bin/<component>-<version>/ and a component whose folder is complete is skipped.
@@ -128,4 +129,16 @@ lock_cache() {
   mkdir -p "$bin_root"
   exec 9>"$bin_root/.$1.lock"
   flock -w 7200 9 || die "another build holds $bin_root/.$1.lock for over 2 hours."
+}
+
+# claim_build <name> <version> <go minor> <binary...>: for a script that builds one component into
+# <cache>/bin/<name>-<version>/. Ends the script (status 0, saying so) when that folder is complete, also once another
+# build of it has finished; otherwise returns with Go checked and the component's lock held, and sets out_dir.
+claim_build() {
+  local name="$1" version="$2" minimum="$3"; shift 3
+  out_dir="$bin_root/$name-$version"
+  if cached "$out_dir" "$name $version" "$@"; then exit 0; fi
+  require_go "$minimum" "$name $version"
+  lock_cache "$name"
+  if cached "$out_dir" "$name $version" "$@"; then exit 0; fi
 }

@@ -21,11 +21,7 @@ module=github.com/cloudnativelabs/kube-router/v2
 # shellcheck source=../lib/go-build.sh
 source "$here/../lib/go-build.sh" "kube-router build"
 
-out_dir="$bin_root/kube-router-$KUBE_ROUTER_VERSION"
-if cached "$out_dir" "kube-router $KUBE_ROUTER_VERSION" kube-router; then exit 0; fi
-require_go 21 "kube-router $KUBE_ROUTER_VERSION"
-lock_cache kube-router
-if cached "$out_dir" "kube-router $KUBE_ROUTER_VERSION" kube-router; then exit 0; fi
+claim_build kube-router "$KUBE_ROUTER_VERSION" 21 kube-router
 
 started=$SECONDS
 gomod="$(pinned_gomod "$module@$KUBE_ROUTER_VERSION")"

@@ -21,11 +21,7 @@ module=github.com/open-policy-agent/gatekeeper/v3
 # shellcheck source=../lib/go-build.sh
 source "$here/../lib/go-build.sh" "gatekeeper build"
 
-out_dir="$bin_root/gatekeeper-$GATEKEEPER_VERSION"
-if cached "$out_dir" "gatekeeper $GATEKEEPER_VERSION" manager gator; then exit 0; fi
-require_go 26 "Gatekeeper $GATEKEEPER_VERSION"
-lock_cache gatekeeper
-if cached "$out_dir" "gatekeeper $GATEKEEPER_VERSION" manager gator; then exit 0; fi
+claim_build gatekeeper "$GATEKEEPER_VERSION" 26 manager gator
 
 started=$SECONDS
 gomod="$(pinned_gomod "$module@$GATEKEEPER_VERSION")"

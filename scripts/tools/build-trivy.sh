@@ -23,11 +23,7 @@ module=github.com/aquasecurity/trivy
 source "$here/../lib/go-build.sh" "trivy build"
 export GOEXPERIMENT=jsonv2
 
-out_dir="$bin_root/trivy-$TRIVY_VERSION"
-if cached "$out_dir" "trivy $TRIVY_VERSION" trivy; then exit 0; fi
-require_go 26 "Trivy $TRIVY_VERSION"
-lock_cache trivy
-if cached "$out_dir" "trivy $TRIVY_VERSION" trivy; then exit 0; fi
+claim_build trivy "$TRIVY_VERSION" 26 trivy
 
 started=$SECONDS
 gomod="$(pinned_gomod "$module@$TRIVY_VERSION")"

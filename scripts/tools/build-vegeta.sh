@@ -19,11 +19,7 @@ module=github.com/tsenart/vegeta/v12
 # shellcheck source=../lib/go-build.sh
 source "$here/../lib/go-build.sh" "vegeta build"
 
-out_dir="$bin_root/vegeta-$VEGETA_VERSION"
-if cached "$out_dir" "vegeta $VEGETA_VERSION" vegeta; then exit 0; fi
-require_go 22 "vegeta $VEGETA_VERSION"
-lock_cache vegeta
-if cached "$out_dir" "vegeta $VEGETA_VERSION" vegeta; then exit 0; fi
+claim_build vegeta "$VEGETA_VERSION" 22 vegeta
 
 started=$SECONDS
 gomod="$(pinned_gomod "$module@$VEGETA_VERSION")"

@@ -127,11 +127,14 @@ export function readPidFile(file: string): number | undefined {
 
 /**
  * The pid a pid file names, if that process still runs and its command line passes `ours`. After a reboot or a
- * crash the file may name someone else's process: root must never signal or count that one.
+ * crash the file may name someone else's process: root must never signal or count that one. A process that retitles
+ * itself (sshd does, as connections come and go) can be read mid-rewrite, so a live one is read up to three times.
  */
 export function ownedPid(pidFile: string, ours: (command: string) => boolean): number | undefined {
   const pid = readPidFile(pidFile);
-  return pid !== undefined && isAlive(pid) && ours(commandLine(pid)) ? pid : undefined;
+  if (pid === undefined || !isAlive(pid)) return undefined;
+  for (let read = 0; read < 3; read++) if (ours(commandLine(pid))) return pid;
+  return undefined;
 }
 
 /** The command line of a process ('' when it is gone). */

@@ -94,7 +94,7 @@ export async function startNodeHost(node: TestbedNode, layout: TestbedLayout, lo
   fs.writeFileSync(configPath, renderSshdConfig(node, layout, writeNodeHostKeys(layout)));
 
   const listening = await tcpOpen(node.address, port);
-  const pid = sshdPid(layout, node) ?? (listening ? await sshdPidAfterRetitle(layout, node) : undefined);
+  const pid = sshdPid(layout, node) ?? (listening ? await awaitSshdPid(layout, node) : undefined);
   if (pid !== undefined && listening) {
     log(`node host ${node.name}: sshd already runs on ${node.address}:${port} (pid ${pid})`);
     return;
@@ -124,12 +124,11 @@ export function writeKnownHosts(nodes: readonly TestbedNode[], layout: TestbedLa
   writeFileAtomic.sync(layout.knownHostsPath, `${lines.join('\n')}\n`, { mode: 0o644 });
 }
 
-/** The node host's sshd from its pid file, only if that pid still runs sshd with this node's config. */
 /**
- * sshd rewrites its title ("[listener] N of 10-100 startups") as connections come and go, and a read of its
- * /proc cmdline at that instant can miss it: look again for up to 2 s before calling the port someone else's.
+ * A listening sshd not yet confirmed as ours: its pid file may not be written yet (sshd accepts a moment before it
+ * writes it). Look again for up to 2 s before calling the port someone else's.
  */
-async function sshdPidAfterRetitle(layout: TestbedLayout, node: TestbedNode): Promise<number | undefined> {
+async function awaitSshdPid(layout: TestbedLayout, node: TestbedNode): Promise<number | undefined> {
   for (let look = 0; look < 20; look++) {
     await sleep(100);
     const pid = sshdPid(layout, node);
@@ -138,6 +137,7 @@ async function sshdPidAfterRetitle(layout: TestbedLayout, node: TestbedNode): Pr
   return undefined;
 }
 
+/** The node host's sshd from its pid file, only if that pid still runs sshd with this node's config. */
 function sshdPid(layout: TestbedLayout, node: TestbedNode): number | undefined {
   const config = path.join(layout.nodeDir(node.name), 'sshd_config');
   return ownedPid(pidFilePath(layout, node), (command) => /^sshd: \S*sshd /.test(command) && command.includes(` -f ${config}`));

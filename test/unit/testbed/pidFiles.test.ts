@@ -35,6 +35,18 @@ describe('pid files naming a reused pid', () => {
     expect(ownedPid(file, () => true)).toBeUndefined();
   });
 
+  test('ownedPid reads a live process again when one read misses its title (a retitle caught mid-rewrite)', () => {
+    const file = path.join(tempDirSync('hardenlab-pids-'), 'x.pid');
+    fs.writeFileSync(file, `${foreign.pid}\n`);
+    const reads: string[] = [];
+    const tornOnce = (command: string) => reads.push(command) > 1 && command.startsWith('sleep ');
+    expect(ownedPid(file, tornOnce)).toBe(foreign.pid);
+    expect(reads).toEqual(['sleep 300', 'sleep 300']);
+    const never = jest.fn(() => false);
+    expect(ownedPid(file, never)).toBeUndefined();
+    expect(never).toHaveBeenCalledTimes(3);
+  });
+
   test('control plane components, node hosts and real nodes do not count a foreign process as running', () => {
     const layout = testbedLayout(tempDirSync('hardenlab-pids-'));
     fs.mkdirSync(path.join(layout.kwokClusterDir, 'pids'), { recursive: true });
