@@ -34,7 +34,9 @@ const qemuInstalled = (process.env.PATH ?? '').split(':').some((dir) => dir !== 
 // rather than skip it.
 const describeVm = describeWhen({
   met: enabled && qemuInstalled,
-  missing: enabled ? `${QEMU} is not installed (scripts/testbed/install-vm-apt.sh)` : 'HARDENLAB_VM_TEST=0 turned the cgroup v2 VM proof off',
+  missing: enabled
+    ? `${QEMU} is not installed (scripts/testbed/install-vm-apt.sh)`
+    : 'HARDENLAB_VM_TEST=0 turned the cgroup v2 VM proof off',
   providedBySetup: true,
 });
 
