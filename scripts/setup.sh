@@ -60,7 +60,7 @@ bash scripts/testbed/build-tool-images.sh >/dev/null   # kube-bench's Job image 
 bash scripts/testbed/build-engine-images.sh >/dev/null   # the policy engine's image (builds Gatekeeper when missing)
 if $with_tests && [[ "${HARDENLAB_VM_TEST:-}" != 0 ]]; then
   stage "The cgroup v2 proof's guest (Debian packages, cached by content; HARDENLAB_VM_TEST=0 skips it)"
-  bash scripts/testbed/vm/build-guest-image.sh >/dev/null   # cold: about 4 min (mmdebstrap), see docs/testbed.md
+  bash scripts/testbed/vm/build-guest-image.sh >/dev/null   # cold: 1.5–4 min (mmdebstrap), see docs/testbed.md
 fi
 if $with_tests; then
   # The load pod's image (vegeta from the Go module proxy; cold: see docs/measurements.md); a bed builds it on first use.

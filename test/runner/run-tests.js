@@ -2,7 +2,7 @@
 // `npm test`: typecheck, lint and build (cli.test.ts runs the compiled bin, so it never tests a stale dist/),
 // then every jest project. `npm run test:fast` (--fast): the same without the test bed: unit, workflow tests
 // on the time-skipping server, and the integration files that need no test bed.
-// Jest runs five or six times: the projects without the test bed; then four lanes side by side, each on a test bed of
+// Jest runs six times: the projects without the test bed; then four lanes side by side, each on a test bed of
 // its own: the shared KWOK test bed's files (three workers), the fault tests, the real-node test, node access; then, alone,
 // the cgroup v2 proof in a QEMU guest (lane vm, its own deadline: the guest's + 8 min; HARDENLAB_VM_TEST=0 skips it). Each jest run
 // has a data folder of its own (HARDENLAB_HOME=.hardenlab/lanes/<lane>), never the user's, so a user's test bed,
@@ -124,7 +124,7 @@ async function main() {
       jest('nodeaccess', ['integration-nodeaccess'], ['--runInBand', '--forceExit']),
     ]);
     status = lanes.find((laneStatus) => laneStatus !== 0) ?? status;
-    // The cgroup v2 proof in a QEMU guest (test/vm/): about 8 min warm, 10 cold, which CI's worst case (a cold set-up,
+    // The cgroup v2 proof in a QEMU guest (test/vm/): about 6 min warm, 8 cold, which CI's worst case (a cold set-up,
     // the suite, then this lane) keeps well inside 90 min (docs/measurements.md). After the others, so its two busy
     // vCPUs slow none of them. Its guest has a deadline (HARDENLAB_VM_DEADLINE_MINUTES, default 22) inside the lane's
     // own (vmLaneMinutes): past either it fails. With HARDENLAB_VM_TEST=0 its tests are reported skipped (failed under CI).
