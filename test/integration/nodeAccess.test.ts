@@ -69,6 +69,17 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
     expect(accessImage).toMatch(/^docker\.io\/hardenlab\/node-access@sha256:[0-9a-f]{64}$/);
   });
 
+  // Every run this file starts is reset at its end, whatever failed: a test that fails before its own reset must
+  // leave no access namespace for the next file on this lane's bed (nodeAccessRun checks there is none).
+  afterAll(async () => {
+    if (!up) return;
+    const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
+    for (const id of [runId, ...['ssh', 'api', 'faults', 'kit', 'reboot'].map((suffix) => `${runId}-${suffix}`)]) {
+      const reset = await resetRun(kube, { runId: id }, { now: Date.now, timeoutMs: 120_000, pollIntervalMs: 1_000, log });
+      if (reset.leftovers.length > 0) log(`${id}: left after the file's reset: ${JSON.stringify(reset.leftovers)}`);
+    }
+  });
+
   test("commands through the access pod see the node's own view, as SSH does, not the host's", async () => {
     const nodes = (await loadNodeMap(up.nodeMapPath)).nodes;
     const ssh = new Ssh2Connector();
@@ -229,51 +240,46 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
     const window = { intervalSeconds: 2, durationSeconds: 80 };
     const steady = instance.nodes.map((n) => ({ node: n.name, alive: true, restarted: false }));
     await byApi.startSampling({ ...req, ...window });
-    // Reset whatever happens: a failure here must leave no access namespace for the next file on this bed.
-    let reset: Awaited<ReturnType<typeof resetRun>>;
-    try {
-      // The samplers run from here (their start on a loaded machine took what it took): the window is counted from now.
-      const started = Date.now();
-      const namespace = accessNamespaceName(req.runId);
-      const victim = accessPodName(instance.nodes[0]!.name);
-      const before = await kube.get<KubeObject>('v1', 'Pod', victim, namespace);
-      await kube.delete('v1', 'Pod', victim, namespace);
-      while (((await kube.get<KubeObject>('v1', 'Pod', victim, namespace))?.metadata.uid ?? '') === before!.metadata.uid) await sleep(500);
-      // The next check makes the pod anew and finds the sampler still running: it lived outside the pod's cgroup.
-      expect((await byApi.checkSampling(req)).nodes).toEqual(steady);
-      expect((await kube.get<KubeObject>('v1', 'Pod', victim, namespace))?.metadata.uid).not.toBe(before!.metadata.uid);
-      const snapshot = bed.snapshotControlPlane();
-      await bed.withLock(async () => {
-        const stopped = Date.now();
-        await bed.stopComponent('kube-apiserver');
-        // A check without the API reports each node unchecked (the workflow's business), and does not hang.
-        const during = await byApi.checkSampling(req);
-        expect(during.nodes.map((n) => [n.node, n.alive, typeof n.error])).toEqual(instance.nodes.map((n) => [n.name, false, 'string']));
-        await sleep(Math.max(0, 30_000 - (Date.now() - stopped)));
-        await bed.restoreControlPlane(snapshot);
-        log(`API server down ${((Date.now() - stopped) / 1000).toFixed(1)} s`);
-      });
-      const after = await byApi.checkSampling(req);
-      expect({ nodes: after.nodes, gaps: after.gaps }).toEqual({ nodes: steady, gaps: [] });
-      await sleep(Math.max(0, started + (window.durationSeconds + 4) * 1000 - Date.now()));
-      await byApi.stopSampling(req);
-      await byApi.collectSamples({ ...req, artifactKey: 'experiments/faults' });
-      await byApi.cleanupNodes(req);
-      for (const node of instance.nodes) {
-        const series = JSON.parse(
-          fs.readFileSync(store.resolve('experiments/faults', `nodes/${node.name}`, 'series.json'), 'utf8'),
-        ) as NodeSeries;
-        const times = series.cpu.map((sample) => sample.time);
-        const steps = times.slice(1).map((t, i) => t - times[i]!);
-        log(`${node.name}: ${times.length} samples, largest step ${Math.max(...steps)} (interval ${window.intervalSeconds} s)`);
-        // Every interval of the window has its sample: a lost one leaves a step of two intervals or more. A sample
-        // taken late is not lost: at load 7 one node once showed a 3-s step at a 2-s interval, all 40 samples there.
-        expect(times.length).toBeGreaterThanOrEqual(window.durationSeconds / window.intervalSeconds - 2);
-        expect(Math.max(...steps)).toBeLessThan(2 * window.intervalSeconds * 1000);
-      }
-    } finally {
-      reset = await resetRun(kube, { runId: req.runId }, { now: Date.now, timeoutMs: 120_000, pollIntervalMs: 1_000, log });
+    // The samplers run from here (their start on a loaded machine took what it took): the window is counted from now.
+    const started = Date.now();
+    const namespace = accessNamespaceName(req.runId);
+    const victim = accessPodName(instance.nodes[0]!.name);
+    const before = await kube.get<KubeObject>('v1', 'Pod', victim, namespace);
+    await kube.delete('v1', 'Pod', victim, namespace);
+    while (((await kube.get<KubeObject>('v1', 'Pod', victim, namespace))?.metadata.uid ?? '') === before!.metadata.uid) await sleep(500);
+    // The next check makes the pod anew and finds the sampler still running: it lived outside the pod's cgroup.
+    expect((await byApi.checkSampling(req)).nodes).toEqual(steady);
+    expect((await kube.get<KubeObject>('v1', 'Pod', victim, namespace))?.metadata.uid).not.toBe(before!.metadata.uid);
+    const snapshot = bed.snapshotControlPlane();
+    await bed.withLock(async () => {
+      const stopped = Date.now();
+      await bed.stopComponent('kube-apiserver');
+      // A check without the API reports each node unchecked (the workflow's business), and does not hang.
+      const during = await byApi.checkSampling(req);
+      expect(during.nodes.map((n) => [n.node, n.alive, typeof n.error])).toEqual(instance.nodes.map((n) => [n.name, false, 'string']));
+      await sleep(Math.max(0, 30_000 - (Date.now() - stopped)));
+      await bed.restoreControlPlane(snapshot);
+      log(`API server down ${((Date.now() - stopped) / 1000).toFixed(1)} s`);
+    });
+    const after = await byApi.checkSampling(req);
+    expect({ nodes: after.nodes, gaps: after.gaps }).toEqual({ nodes: steady, gaps: [] });
+    await sleep(Math.max(0, started + (window.durationSeconds + 4) * 1000 - Date.now()));
+    await byApi.stopSampling(req);
+    await byApi.collectSamples({ ...req, artifactKey: 'experiments/faults' });
+    await byApi.cleanupNodes(req);
+    for (const node of instance.nodes) {
+      const series = JSON.parse(
+        fs.readFileSync(store.resolve('experiments/faults', `nodes/${node.name}`, 'series.json'), 'utf8'),
+      ) as NodeSeries;
+      const times = series.cpu.map((sample) => sample.time);
+      const steps = times.slice(1).map((t, i) => t - times[i]!);
+      log(`${node.name}: ${times.length} samples, largest step ${Math.max(...steps)} (interval ${window.intervalSeconds} s)`);
+      // Every interval of the window has its sample: a lost one leaves a step of two intervals or more. A sample
+      // taken late is not lost: at load 7 one node once showed a 3-s step at a 2-s interval, all 40 samples there.
+      expect(times.length).toBeGreaterThanOrEqual(window.durationSeconds / window.intervalSeconds - 2);
+      expect(Math.max(...steps)).toBeLessThan(2 * window.intervalSeconds * 1000);
     }
+    const reset = await resetRun(kube, { runId: req.runId }, { now: Date.now, timeoutMs: 120_000, pollIntervalMs: 1_000, log });
     expect(reset.leftovers).toEqual([]);
   });
 
