@@ -71,8 +71,10 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
 
   // Every run this file starts is reset at its end, whatever failed: a test that fails before its own reset must
   // leave no access namespace for the next file on this lane's bed (nodeAccessRun checks there is none).
+  // The bed is brought up again first (testbedUp restarts what a failed fault test left stopped), so the resets reach it.
   afterAll(async () => {
     if (!up) return;
+    ({ up } = await laneRealBed('nodeaccess', instance, log));
     const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
     for (const id of [runId, ...['ssh', 'api', 'faults', 'kit', 'reboot'].map((suffix) => `${runId}-${suffix}`)]) {
       const reset = await resetRun(kube, { runId: id }, { now: Date.now, timeoutMs: 120_000, pollIntervalMs: 1_000, log });

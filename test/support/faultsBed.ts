@@ -119,29 +119,42 @@ export class FaultsBed {
   }
 
   /**
-   * Starts every component of the snapshot that no longer runs (the stopped one, and any that exited
-   * meanwhile), then waits
-   * until the API answers /readyz, every component has stayed up for a while and the nodes are Ready.
+   * Starts every component of the snapshot that no longer runs (the stopped one, and any that exited meanwhile),
+   * then waits until the API answers /readyz, the nodes are Ready and every component has stayed up for three
+   * checks in a row. A component that exits again is started again, up to three times (a kube-apiserver gives up
+   * when etcd answers too slowly at its start); a failure names each exit and the end of the component's log.
    */
-  async restoreControlPlane(snapshot: readonly ComponentLaunch[], timeoutMs = 120_000): Promise<string[]> {
+  async restoreControlPlane(snapshot: readonly ComponentLaunch[], timeoutMs = 180_000): Promise<string[]> {
     const restarted: string[] = [];
+    const exits: string[] = [];
     const deadline = Date.now() + timeoutMs;
     const ctx = this.clusterContext();
-    // A component may give up a few seconds after the API returns: check again until stable.
+    const evidence = (lastError: unknown) =>
+      [
+        lastError instanceof Error ? lastError.message : String(lastError),
+        `restarted: ${restarted.join(', ') || 'none'}`,
+        `exits: ${exits.join('; ') || 'none'}`,
+        ...[...new Set(restarted)].map((name) => `${name}'s log ends:\n${logTail(snapshot.find((c) => c.name === name)!)}`),
+      ].join('\n');
+    let lastError: unknown = 'not checked';
     for (let stableRounds = 0; stableRounds < 3;) {
       let relaunched = false;
       for (const component of snapshot) {
         const pid = readPidFile(component.pidFile);
-        if (pid === undefined || !isAlive(pid)) {
-          launch(component);
-          restarted.push(component.name);
-          relaunched = true;
-        }
+        if (pid !== undefined && isAlive(pid)) continue;
+        if (restarted.filter((name) => name === component.name).length >= 4)
+          throw new Error(`control plane not restored: ${component.name} exited after each of 4 starts\n${evidence(lastError)}`);
+        launch(component, (how) => exits.push(`${component.name} ${how}`));
+        restarted.push(component.name);
+        relaunched = true;
       }
-      await waitClusterReady(ctx, this.instance.nodes, Math.max(5_000, deadline - Date.now()));
-      stableRounds = relaunched ? 0 : stableRounds + 1;
-      if (Date.now() > deadline)
-        throw new Error(`control plane not stable within ${timeoutMs / 1000} s (restarted ${restarted.join(', ')})`);
+      const ready = await waitClusterReady(ctx, this.instance.nodes, 10_000).then(
+        () => true,
+        (error: unknown) => ((lastError = error), false),
+      );
+      stableRounds = ready && !relaunched ? stableRounds + 1 : 0;
+      if (stableRounds < 3 && Date.now() > deadline)
+        throw new Error(`control plane not ready and stable within ${timeoutMs / 1000} s: ${evidence(lastError)}`);
       await sleep(2_000);
     }
     return restarted;
@@ -199,7 +212,7 @@ export class FaultsBed {
   }
 }
 
-function launch(component: ComponentLaunch): number {
+function launch(component: ComponentLaunch, onExit: (how: string) => void): number {
   const out = fs.openSync(component.logFile, 'a');
   // Detached, as kwokctl leaves it: the component outlives this test process.
   const child = spawn(component.argv[0]!, component.argv.slice(1), {
@@ -209,10 +222,26 @@ function launch(component: ComponentLaunch): number {
     stdio: ['ignore', out, out],
   });
   fs.closeSync(out);
+  child.once('exit', (code, signal) => onExit(signal ? `killed by ${signal}` : `exited with code ${code}`));
   child.unref();
   fs.writeFileSync(component.pidFile, String(child.pid));
   log(`${component.name} started again (pid ${child.pid})`);
   return child.pid!;
+}
+
+/** The last lines of a component's log, each cut to 300 characters: why it exited, for the failure message. */
+function logTail(component: ComponentLaunch, lines = 12): string {
+  try {
+    const size = fs.statSync(component.logFile).size;
+    const tail = Buffer.alloc(Math.min(size, 16_384));
+    const fd = fs.openSync(component.logFile, 'r');
+    fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+    fs.closeSync(fd);
+    const last = tail.toString('utf8').trimEnd().split('\n').slice(-lines);
+    return last.map((line) => `  ${line.slice(0, 300)}`).join('\n');
+  } catch (error) {
+    return `  (no log at ${component.logFile}: ${(error as Error).message})`;
+  }
 }
 
 function descendants(root: number): number[] {
