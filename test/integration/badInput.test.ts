@@ -29,7 +29,8 @@ import { realClusterDeps } from '../support/activityDeps';
 jest.setTimeout(600_000);
 
 const suffix = Date.now().toString(36);
-const SHORT = { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 };
+/** Short windows: these runs are about their input, not their samples. */
+const SHORT = { durationSeconds: 6, intervalSeconds: 2, healthCheckSeconds: 6 };
 let tb: Testbed;
 let dir: string;
 let configFile: string;

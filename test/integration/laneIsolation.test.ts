@@ -18,7 +18,7 @@ import globalTeardown from '../support/globalTeardown';
 import { laneHome } from '../support/lane';
 import { tempDir } from '../support/tempDir';
 import { ensureTestbed } from '../support/testbed';
-import { LANE_SETUP_FAILURE_ENV, TEST_RUN_ID_ENV } from '../support/testRun';
+import { LANE_SETUP_FAILURE_ENV } from '../support/testRun';
 
 jest.setTimeout(20 * 60_000);
 
@@ -65,7 +65,7 @@ async function snapshot(home: string) {
 
 let bedHome: string;
 let startedBed = false;
-const savedEnv = { home: process.env.HARDENLAB_HOME, runId: process.env[TEST_RUN_ID_ENV] };
+const savedEnv = { home: process.env.HARDENLAB_HOME };
 
 beforeAll(async () => {
   const running = runningDefaultBedHome();
@@ -83,8 +83,6 @@ beforeAll(async () => {
 afterAll(async () => {
   process.env.HARDENLAB_HOME = savedEnv.home;
   if (savedEnv.home === undefined) delete process.env.HARDENLAB_HOME;
-  process.env[TEST_RUN_ID_ENV] = savedEnv.runId;
-  if (savedEnv.runId === undefined) delete process.env[TEST_RUN_ID_ENV];
   delete process.env[LANE_SETUP_FAILURE_ENV];
   const down = { env: process.env, home: bedHome, instance: DEFAULT_TESTBED_INSTANCE, log };
   if (startedBed) expect((await testbedDown(down)).leftover).toEqual([]);

@@ -116,7 +116,7 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
 
   test('the three scenarios complete: every node sampled, boot times, kube-bench on a node, and resets leave no access pod', async () => {
     const input = {
-      window: { durationSeconds: 30, intervalSeconds: 2, healthCheckSeconds: 10 },
+      window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 },
       workload: { loadBalancerWaitSeconds: 5 },
       tools: { kubeBench: { mode: 'node' as const }, kubeHunter: { enabled: false } },
     };
@@ -133,7 +133,7 @@ describeReal(`a run with nodeAccess: kubernetes and no node map${unsupported ? `
       const checks = record.sampling?.healthChecks;
       log(`${s.scenario}: ${JSON.stringify({ boot: record.bootTime, nodes, gaps: record.sampling?.gaps, checks })}`);
       expect(record.collect?.nodes.map((n) => n.node)).toEqual(instance.nodes.map((n) => n.name));
-      for (const node of record.collect?.nodes ?? []) expect(node.cpuSamples).toBeGreaterThanOrEqual(12);
+      for (const node of record.collect?.nodes ?? []) expect(node.cpuSamples).toBeGreaterThanOrEqual(8);
       // The access pods' own CPU (every command run through them) is read from their cgroups, for the overhead line.
       expect(record.collect?.samplerOverhead?.map((o) => [o.node, o.accessPodCostUnavailable ?? 'read'])).toEqual(
         instance.nodes.map((n) => [n.name, 'read']),

@@ -44,7 +44,8 @@ const INPUT = {
   scenarios: [...SCENARIOS],
   repetitions: REPETITIONS,
   seed: 27,
-  window: { durationSeconds: 30, intervalSeconds: 5, healthCheckSeconds: 15 },
+  // The loads end at 25 s: the window closes 2 s later (the suite's time; six windows on the critical lane).
+  window: { durationSeconds: 27, intervalSeconds: 5, healthCheckSeconds: 15 },
   workload: { loadBalancerWaitSeconds: 30 },
   bootTime: { measure: false },
   load: {
@@ -113,7 +114,11 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
     );
     const pool = loadBalancerPool(testbedLayout(home, instance));
     for (const summary of result.scenarios) {
-      const load = recordOf(summary.artifactKey).load!;
+      const record = recordOf(summary.artifactKey);
+      const load = record.load!;
+      // The thesis's deploy on real nodes (5 replicas, the site answering through the load balancer), every node sampled.
+      expect([summary.scenario, record.deploy?.replicas, record.deploy?.service.httpStatus]).toEqual([summary.scenario, 5, 200]);
+      expect(record.collect?.nodes.map((n) => [n.node, n.cpuSamples >= 3])).toEqual(instance.nodes.map((n) => [n.name, true]));
       log(`${summary.scenario}: churn ${JSON.stringify(load.churn && { ...load.churn, records: undefined })}`);
       log(`${summary.scenario}: http ${JSON.stringify(load.http && { ...load.http, errorSamples: load.http.errorSamples })}`);
       expect([summary.scenario, load.error, load.notRun, load.churnRunsOn, load.httpRunsOn]).toEqual([
@@ -218,6 +223,21 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
         expect(pod.cpuCores).toBeGreaterThan(0);
         expect(pod.memoryMiB).toBeGreaterThan(10);
       }
+    }
+    // Each engine run's pack evidence: Gatekeeper up, its webhook answering, the constraint denying; the token allowed.
+    for (const summary of result.scenarios.filter((s) => s.scenario === 'policy-engine')) {
+      const record = recordOf(summary.artifactKey);
+      expect(record.packs!.evidence.filter((e) => !e.passed)).toEqual([]);
+      expect(record.packs!.evidence.map((e) => e.check)).toEqual(
+        expect.arrayContaining([
+          'policy engine: Gatekeeper v3.23.1 runs and its webhook answers',
+          'policy engine: constraint hardenlab-restricted denies a privileged pod',
+        ]),
+      );
+      expect(record.attacks!.attempts.find((a) => a.id === 'automount-sa-token')!.outcome).toBe('allowed');
+      expect(record.reset!.removed.map((r) => r.kind)).toEqual(
+        expect.arrayContaining(['ValidatingWebhookConfiguration', 'ConstraintTemplate']),
+      );
     }
     expect(markdown).toContain('The policy engine’s own cost');
     expect(markdown).toMatch(/\| policy-engine \| #1 \| \S+-gk \| hardenlab-gatekeeper-\S+ on real-node-\d+ \| \d+\.\d{2} \| \d+ \|/);

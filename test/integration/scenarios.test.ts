@@ -14,6 +14,7 @@ import type { ExperimentResult } from '../../src/domain/progress';
 import { ATTACK_IDS, SCENARIO_DEFINITIONS_FILE } from '../../src/domain/scenarios';
 import { loadPack, manifestDigest } from '../../src/scenarios/packs';
 import { defaultToolBinaries } from '../../src/tools/install';
+import { recordHistories } from '../support/histories';
 import { listRunObjects } from '../support/leftovers';
 import { writeReadmeScenario } from '../support/readmeScenario';
 import { ensureTestbed, type Testbed } from '../support/testbed';
@@ -62,6 +63,8 @@ beforeAll(async () => {
       workflowExecutionTimeout: '10 minutes',
     });
     console.log(`four scenarios with the attack battery on the test bed: ${Math.round((Date.now() - started) / 1000)} s`);
+    // The suite's one run of every preset on the test bed: its histories are the 'testbed' replay fixtures when recording.
+    await recordHistories(run.server.address, 'testbed', [`it-scenarios-${suffix}`, ...result.scenarios.map((s) => s.workflowId)]);
   } finally {
     await run.stop();
   }
@@ -83,6 +86,15 @@ test('a scenario of the worker’s own runs with the three presets, is reset to 
     ['limits-plus', 'completed', ''],
     ['security-tools', 'completed', ''],
   ]);
+  expect(result.partial).toBe(false);
+  expect(await fs.readFile(result.htmlPath!, 'utf8')).toContain('<svg');
+  for (const record of records.values()) {
+    // The thesis's deploy, and every node sampled at 2 s over the 6-s window.
+    expect([record.scenario, record.deploy?.replicas, record.collect?.nodes.length]).toEqual([record.scenario, 5, testbed.nodeNames.length]);
+    for (const node of record.collect!.nodes) expect([record.scenario, node.node, node.cpuSamples >= 2]).toEqual([record.scenario, node.node, true]);
+  }
+  // The preset applies its built-in packs; every check of them passes.
+  expect(records.get('best-practices')!.packs!.packs.map((p) => p.name)).toEqual(['pod-security', 'rbac', 'network-policy']);
   const user = records.get('limits-plus')!;
   expect(user.definition).toMatchObject({ source: path.join(folder, 'scenarios', 'limits-plus.yaml'), tools: [], hardenedWorkload: false });
   expect(user.packs!.packs.flatMap((p) => p.objects.map((o) => `${p.name}: ${o.kind} ${o.name}`))).toEqual([

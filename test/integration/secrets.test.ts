@@ -115,7 +115,8 @@ test('a full pipeline leaves no credential in any workflow history', async () =>
   const result: ExperimentResult = await run.client.workflow.execute('securityExperiment', {
     taskQueue: run.temporal.taskQueue,
     workflowId,
-    args: [{ window: { durationSeconds: 20, intervalSeconds: 2, healthCheckSeconds: 10 }, workload: { loadBalancerWaitSeconds: 5 } }],
+    // Short windows: the scan needs every step's history, not samples.
+    args: [{ window: { durationSeconds: 6, intervalSeconds: 2, healthCheckSeconds: 6 }, workload: { loadBalancerWaitSeconds: 5 } }],
     workflowExecutionTimeout: '20 minutes',
   });
   expect(result.scenarios.map((s) => `${s.scenario}:${s.status}`).sort()).toEqual([

@@ -18,7 +18,7 @@ const RUN_TIMEOUT_MS = 12 * 60_000;
 const shot = (page: Page, name: string) => page.screenshot({ path: screenshotPath(`ui-${name}`), fullPage: true });
 
 /**
- * The input a person would paste: one scenario (pipeline.test.ts runs all three), on the test bed, with a
+ * The input a person would paste: one scenario (scenarios.test.ts runs every preset), on the test bed, with a
  * 60 s window sampled every 2 s so the run is still going while the test reads its details in the UI.
  */
 const INPUT = {

@@ -1,13 +1,12 @@
 import { ensureTestbed, markStartedHere, registerTestbedUser } from './testbed';
 import { laneHome } from './lane';
-import { LANE_SETUP_FAILURE_ENV, TEST_RUN_ID_ENV } from './testRun';
+import { LANE_SETUP_FAILURE_ENV } from './testRun';
 
 /**
  * Jest globalSetup of the shared test bed's project. The lane runs in a data folder of its own (HARDENLAB_HOME,
  * inherited by the jest workers and what they start), on a test bed of its own: started here, or a running one
  * of this lane reused; globalTeardown stops it only if it was started here. A user's test bed, in the default
- * data folder or elsewhere, is never used, stopped or changed. The test run id lets the files of one run share
- * the full pipeline run (test/support/fullRun.ts).
+ * data folder or elsewhere, is never used, stopped or changed.
  *
  * A test bed that cannot start does not end the run here: every test that needs it then fails naming the lane
  * and the reason, and test/runner/run-tests.js counts those tests as not run.
@@ -21,7 +20,6 @@ export default async function globalSetup(): Promise<void> {
     process.stderr.write('[testbed] HARDENLAB_NO_TESTBED is set: not starting the test bed\n');
     return;
   }
-  process.env[TEST_RUN_ID_ENV] ??= `${process.pid}-${Date.now().toString(36)}`;
   // A user before the test bed runs: a run that started it and ends meanwhile must not stop it under this one.
   registerTestbedUser();
   try {

@@ -1,12 +1,4 @@
-/**
- * What the files of one test run share: an id (set by the shared test bed's globalSetup unless given) and a
- * folder for what they hand on (the full pipeline run).
- */
-import * as path from 'node:path';
-
-export const TEST_RUN_ID_ENV = 'HARDENLAB_TEST_RUN_ID';
-export const testRunsDir = path.resolve(__dirname, '../../.hardenlab/test-runs');
-
+/** What the files of one lane share when its test bed could not start. */
 /** Set by the shared lane's globalSetup when its test bed could not start: what went wrong. */
 export const LANE_SETUP_FAILURE_ENV = 'HARDENLAB_LANE_SETUP_FAILURE';
 

@@ -24,7 +24,6 @@ const SELF_CLEANING: Record<string, [lines: number, reason: string]> = {
   'test/bench/churnRecord.ts': [1, 'a bench script, not a jest file: removes its folder in finally'],
   'test/bench/collect.ts': [1, 'a bench script, not a jest file: removes its folder in finally'],
   'test/support/browser.ts': [1, "Chromium's profile: removed by close(), or at once when the launch fails"],
-  'test/support/fullRun.ts': [1, 'runs in whichever file asks first: removed in finally'],
   'test/support/hardenlabStack.ts': [1, "the stack's data folder: removed by stop() after the server stops"],
   'test/support/sshHost.ts': [1, "the sshd's folder: removed by remove() after sshd stops"],
   'test/integration/cluster.test.ts': [1, 'removed in afterAll'],
