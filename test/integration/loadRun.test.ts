@@ -79,7 +79,8 @@ test('each scenario churns within 5 % of the rate, its report has the latencies 
   }
   const markdown = await fs.readFile(path.join(result.reportDir!, 'report.md'), 'utf8');
   expect(markdown).toContain('Load phase');
-  expect(markdown).toMatch(/\| best-practices \| #1 \| \d+\.\d \(30\) \|/);
+  // The asked rate in brackets.
+  expect(markdown).toMatch(/\| best-practices \| #1 \| \d+\.\d \(60\) \|/);
   // Over repetitions (one here: no CI, said so), per controller, and what the run could have detected.
   expect(markdown).toMatch(/\| best-practices \| pod create p99 \| 1 \| \d+\.\d \| — \| -?\d+\.\d \| — \|/);
   expect(markdown).toMatch(/\| best-practices \| controller \| PodSecurity \| [1-9]\d* \| 1 \| \d+\.\d{3} \|/);
