@@ -65,6 +65,9 @@ export async function waitForObject<T extends KubeObject>(
         const onAbort = () => finish(null);
         const timer = setTimeout(() => finish(null), remainingSeconds * 1000 + 500);
         signal?.addEventListener('abort', onAbort);
+        // A cancel during the list above fired before this listener: without this look it went unseen until the deadline,
+        // and the activity failed as a timeout instead of cancelled.
+        if (signal?.aborted) return onAbort();
         client
           .watch(
             target.apiVersion,
@@ -87,6 +90,7 @@ export async function waitForObject<T extends KubeObject>(
       if (seen) return { ...seen, satisfied: true };
       safeHeartbeat({ waitingFor: options.description });
     }
+    if (signal?.aborted) throw signal.reason ?? new Error(`cancelled while waiting for ${options.description}`);
     return { object: last, at: now(), satisfied: false };
   } finally {
     clearInterval(heartbeat);

@@ -190,7 +190,15 @@ echo "pid=$pid"
 `;
 }
 
-/** Stops the sampler (recording its final overhead first) and marks the run stopped so checks do not restart it. */
+/** How long a stop at the window's end waits for sadc's own last sample before it kills sadc. */
+export const LAST_SAMPLE_WAIT_SECONDS = 15;
+
+/**
+ * Stops the sampler (recording its final overhead first) and marks the run stopped so checks do not restart it.
+ * At the window's end (its last interval, by the node's clock) sadc may still owe its last sample: it started on the
+ * grid, up to an interval after the window's reckoning, and its intervals drift late on a loaded node. The stop lets
+ * its count run out (bounded) rather than cut that sample; an earlier stop (a cancel) kills it at once.
+ */
 export function stopSamplerScript(paths: RemotePaths): string {
   return `set -u
 dir=${shellQuote(paths.dir)}; data=${shellQuote(paths.data)}; pidfile=${shellQuote(paths.pidFile)}
@@ -200,6 +208,10 @@ if command -v flock >/dev/null 2>&1; then flock -w 60 9 || { echo "error=lock bu
 ${checkAlive}
 if [ "$alive" = 1 ]; then
 ${recordOverhead('$pid')}
+  interval=1; end_at=0; [ -f "$dir/run.env" ] && . "$dir/run.env"
+  if [ "$(date +%s)" -ge $((end_at - interval)) ]; then
+    i=0; while [ -d "/proc/$pid" ] && [ $i -lt ${LAST_SAMPLE_WAIT_SECONDS * 10} ]; do sleep 0.1; i=$((i+1)); done
+  fi
   kill "$pid" 2>/dev/null
   i=0; while [ -d "/proc/$pid" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
   [ -d "/proc/$pid" ] && kill -9 "$pid" 2>/dev/null

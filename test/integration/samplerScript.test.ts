@@ -8,6 +8,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ensureSamplerScript, prepareCollectScript, stopSamplerScript, type RemotePaths } from '../../src/sampling/samplingScripts';
+import { parseSysstat } from '../../src/analysis/parsers';
 import { parseEnsureOutput, parseGaps, parseKeyValues, parseOverhead } from '../../src/sampling/parse';
 
 jest.setTimeout(120_000);
@@ -90,4 +91,25 @@ it('tells a dead sampler after a reboot from a killed or frozen one, and records
   expect(overhead.maxRssKiB).toBeGreaterThan(500);
   const json = JSON.parse(readFileSync(paths.sadfJson, 'utf8')) as { sysstat: { hosts: { restarts: unknown[] }[] } };
   expect(json.sysstat.hosts[0]!.restarts).toHaveLength(3);
+});
+
+it("a stop at the window's end lets sadc's count run out: the last sample is kept, not cut", async () => {
+  const dir = `${paths.dir}-end`;
+  const own: RemotePaths = { ...paths, dir, data: `${dir}/data.sa`, pidFile: `${dir}/sampler.pid`, runEnv: `${dir}/run.env` };
+  const window = { intervalSeconds: 1, durationSeconds: 4 };
+  const run = (script: string) => parseKeyValues(sh(script));
+  expect(run(ensureSamplerScript(own, { ...window, mode: 'start' })).get('state')).toBe('started');
+  // sadc began on the grid just before this returned; its last sample falls due a window later. Stopping about 1 s
+  // before that, in the window's last interval (a node whose intervals drifted late by more than the stop's latency),
+  // must not cut it. Without the wait, this stop killed sadc with 3 samples of 4.
+  const early = window.durationSeconds * 1000 - 1000;
+  const started = Date.now();
+  await sleep(early);
+  const stopped = run(stopSamplerScript(own));
+  const waited = Date.now() - started - early;
+  expect([stopped.get('state'), waited >= 100, waited < 5_000]).toEqual(['stopped', true, true]);
+  expect(run(prepareCollectScript(own)).get('json_size')).toMatch(/^[1-9]\d*$/);
+  const parsed = parseSysstat(readFileSync(path.join(dir, 'sadf.json'), 'utf8'), { file: 'sadf.json' });
+  expect(parsed.cpu).toHaveLength(window.durationSeconds);
+  expect(readFileSync(path.join(dir, 'sampler.log'), 'utf8')).not.toMatch(/Terminated|Killed/);
 });
