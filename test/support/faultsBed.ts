@@ -124,7 +124,7 @@ export class FaultsBed {
    * checks in a row. A component that exits again is started again, up to three times (a kube-apiserver gives up
    * when etcd answers too slowly at its start); a failure names each exit and the end of the component's log.
    */
-  async restoreControlPlane(snapshot: readonly ComponentLaunch[], timeoutMs = 180_000): Promise<string[]> {
+  async restoreControlPlane(snapshot: readonly ComponentLaunch[], timeoutMs = 180_000, checkMs = 10_000): Promise<string[]> {
     const restarted: string[] = [];
     const exits: string[] = [];
     const deadline = Date.now() + timeoutMs;
@@ -148,7 +148,7 @@ export class FaultsBed {
         restarted.push(component.name);
         relaunched = true;
       }
-      const ready = await waitClusterReady(ctx, this.instance.nodes, 10_000).then(
+      const ready = await waitClusterReady(ctx, this.instance.nodes, checkMs).then(
         () => true,
         (error: unknown) => ((lastError = error), false),
       );
