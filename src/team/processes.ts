@@ -6,6 +6,7 @@
 import { probeFrontend } from '../temporal/devServer';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { logTail } from '../process/logTail';
 import { commandLine, isAlive, readPidFile, sleep, stopProcess, waitFor } from '../process/subprocess';
 import { DB_PASSWORD_ENV, SERVER_ENV } from './serverConfig';
 import { readPassword } from './postgres';
@@ -27,10 +28,6 @@ function startDetached(program: string, args: string[], logFile: string, pidFile
   } finally {
     fs.closeSync(out);
   }
-}
-
-function logTail(file: string, lines = 15): string {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n') : '';
 }
 
 /** Starts the server from `env` (the CLI's environment) plus the database password. */
@@ -83,7 +80,7 @@ export async function waitServerHealthy(layout: TeamLayout, serverBinary: string
         : Date.now() > deadline
           ? `did not serve on ${address} within ${timeoutMs / 1000} s`
           : undefined;
-    if (problem) throw new Error(`the Temporal server ${problem}; ${layout.serverLog}:\n${logTail(layout.serverLog)}`);
+    if (problem) throw new Error(`the Temporal server ${problem}; ${layout.serverLog}:\n${logTail(layout.serverLog, 15).join('\n')}`);
     await sleep(1_000);
   }
 }
@@ -107,6 +104,6 @@ export async function waitUiServes(layout: TeamLayout, timeoutMs = 60_000): Prom
     timeoutMs,
     1_000,
   ).catch((error: Error) => {
-    throw new Error(`${error.message}\n${layout.uiLog}:\n${logTail(layout.uiLog)}`);
+    throw new Error(`${error.message}\n${layout.uiLog}:\n${logTail(layout.uiLog, 15).join('\n')}`);
   });
 }

@@ -203,7 +203,7 @@ describeReal('real nodes', () => {
   });
 
   // Security-tools only: baseline and best-practices run on this bed in realNodesLoadRun, twice each (the suite's time).
-  test('security-tools runs on the real nodes: 5 pulled pods, every node sampled, kube-bench as a Job on its node, boot times, a clean reset', async () => {
+  test('security-tools on the real nodes: 5 pulled pods, every node sampled, kube-bench Job on its node, boot times, reset', async () => {
     const server = await startDevServer({ temporalCli: temporalCliPath(process.env) });
     const client = new Client({ connection: await Connection.connect({ address: server.address }) });
     // The environment (this test bed's kubeconfig and node map) is the worker's, never the workflow input's.

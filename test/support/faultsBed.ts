@@ -21,6 +21,7 @@ import {
 } from '../../src/testbed';
 import { waitClusterReady, type ClusterContext } from '../../src/testbed/kwokCluster';
 import { startNodeHost, stopNodeHost } from '../../src/testbed/nodeHosts';
+import { logTail } from '../../src/process/logTail';
 import { isAlive, readPidFile, sleep, stopProcess } from '../../src/process/subprocess';
 
 const log = (line: string) => process.stderr.write(`[faults] ${line}\n`);
@@ -134,7 +135,7 @@ export class FaultsBed {
         lastError instanceof Error ? lastError.message : String(lastError),
         `restarted: ${restarted.join(', ') || 'none'}`,
         `exits: ${exits.join('; ') || 'none'}`,
-        ...[...new Set(restarted)].map((name) => `${name}'s log ends:\n${logTail(snapshot.find((c) => c.name === name)!)}`),
+        ...[...new Set(restarted)].map((name) => `${name}'s log ends:\n${componentLogTail(snapshot.find((c) => c.name === name)!)}`),
       ].join('\n');
     let lastError: unknown = 'not checked';
     for (let stableRounds = 0; stableRounds < 3;) {
@@ -230,18 +231,9 @@ function launch(component: ComponentLaunch, onExit: (how: string) => void): numb
 }
 
 /** The last lines of a component's log, each cut to 300 characters: why it exited, for the failure message. */
-function logTail(component: ComponentLaunch, lines = 12): string {
-  try {
-    const size = fs.statSync(component.logFile).size;
-    const tail = Buffer.alloc(Math.min(size, 16_384));
-    const fd = fs.openSync(component.logFile, 'r');
-    fs.readSync(fd, tail, 0, tail.length, size - tail.length);
-    fs.closeSync(fd);
-    const last = tail.toString('utf8').trimEnd().split('\n').slice(-lines);
-    return last.map((line) => `  ${line.slice(0, 300)}`).join('\n');
-  } catch (error) {
-    return `  (no log at ${component.logFile}: ${(error as Error).message})`;
-  }
+function componentLogTail(component: ComponentLaunch): string {
+  const last = logTail(component.logFile, 12);
+  return last.length > 0 ? last.map((line) => `  ${line.slice(0, 300)}`).join('\n') : `  (no log at ${component.logFile})`;
 }
 
 function descendants(root: number): number[] {

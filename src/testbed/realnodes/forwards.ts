@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { logTail } from '../../process/logTail';
 import { isAlive, ownedPid, run, spawnDetached, stopProcess, waitFor } from '../../process/subprocess';
 
 /**
@@ -57,12 +58,8 @@ export function spawnInBed(bed: NamespaceBed, name: string, file: string, args: 
 /** How long a forward's socat may take to make its socket: seconds on a 2-core host with the suite's lanes beside it. */
 const FORWARD_START_MS = 15_000;
 
-function logTail(bed: NamespaceBed, name: string): string {
-  try {
-    return fs.readFileSync(logFile(bed, name), 'utf8').trim().split('\n').slice(-3).join(' | ');
-  } catch {
-    return '';
-  }
+function forwardLogTail(bed: NamespaceBed, name: string): string {
+  return logTail(logFile(bed, name), 3).join(' | ');
 }
 
 /**
@@ -94,7 +91,8 @@ export async function awaitListener(
   ).catch((error: Error) => {
     throw new Error(`${error.message}${listing ? `; listening: ${listing.trim().split('\n').slice(0, 2).join(' | ')}` : ''}`);
   });
-  if (outcome === 'exited') throw new Error(`the forward ${name} on ${address}:${port} exited (is the port taken?): ${logTail(bed, name)}`);
+  if (outcome === 'exited')
+    throw new Error(`the forward ${name} on ${address}:${port} exited (is the port taken?): ${forwardLogTail(bed, name)}`);
 }
 
 /**
