@@ -133,8 +133,10 @@ export async function runChurn(plan: ChurnPlan, deps: ChurnDeps, resumed: ChurnP
     });
     progress.skippedBusy += tally.skippedBusy;
     progress.nextIndex = Math.max(progress.nextIndex, tally.nextIndex);
-    // The load is over: the pods still alive go too (timed like the rest), so the window after it is idle again.
+    // The load is over at its end, not at its last create: the pods still alive go then (timed like the rest), so
+    // the last ones live up to the end as the others lived their ticks, and the window after it is idle again.
     // Cancelled, they are left to the reset.
+    await clock.sleepUntil(plan.endMs, deps.signal);
     const alive = Math.max(0, tally.nextIndex - plan.podsAlive);
     if (!deps.signal?.aborted) for (let index = alive; index < tally.nextIndex; index++) await remove(index);
   } finally {

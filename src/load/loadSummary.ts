@@ -33,17 +33,20 @@ export async function loadRunData(store: ArtifactStore, key: string, load: LoadP
     const creates: number[] = [];
     const deletes: number[] = [];
     const startup = Object.fromEntries(POD_PHASES.map(({ phase }) => [phase, [] as number[]])) as Record<PodPhase, number[]>;
+    let startupPods = 0;
     try {
       for (const file of churn.records) {
         const record = await readChurnRecord(store.resolve(key, file));
         creates.push(...record.creates.ms);
         deletes.push(...record.deletes.ms);
         for (const { phase } of POD_PHASES) startup[phase].push(...record.startup[phase]);
+        startupPods += record.startup.pods;
       }
       data.createMs = quantiles(quantileSummary(creates));
       data.deleteMs = quantiles(quantileSummary(deletes));
       data.startupMs = Object.fromEntries(POD_PHASES.map(({ phase }) => [phase, quantiles(quantileSummary(startup[phase]))]));
       data.readyMs = data.startupMs.ready;
+      data.startupPods = startupPods;
     } catch (err) {
       errors.push(`the churn record could not be read: ${(err as Error).message}`);
     }

@@ -12,6 +12,14 @@ const ms = (q: LoadQuantiles | undefined) => (q && q.n > 0 ? `${fmt(q.p50, 1)} /
 const seconds = (q: LoadQuantiles | undefined) =>
   q && q.n > 0 ? `${fmt(q.p50 === null ? null : q.p50 / 1000, 1)} / ${fmt(q.p99 === null ? null : q.p99 / 1000, 1)}` : '—';
 
+/** Startup to Ready over the pods that got there: those deleted first (the load's end deletes its last pods at once) are said. */
+function readySeconds(load: LoadRunData): string {
+  const ready = load.readyMs;
+  const pods = load.startupPods;
+  if (!ready || pods === undefined || ready.n >= pods) return seconds(ready);
+  return `${seconds(ready)} (${ready.n} of ${pods} pods; the rest deleted before Ready)`;
+}
+
 const httpErrors = (h: HttpLoadData) =>
   `${fmt(h.errorRate * 100, 1)} % (${h.errors} of ${h.due}); generator CPU ${fmt(h.generatorCpuSeconds, 2)} s ` +
   `(${h.runsOn === 'pod' ? 'in a load pod' : 'on the worker'})` +
@@ -37,8 +45,9 @@ export function loadTables(model: ReportModel): Table[] {
       caption:
         'Pod churn during the window, run on the worker (its CPU is the worker’s, not the nodes’): pods created per minute ' +
         'against the rate asked, each create and delete timed as the client saw it (p50 / p95 / p99, ms), pod startup from ' +
-        'creation to Ready (p50 / p99, s, the API’s times to the second), and what the PodSecurity admission controller ' +
-        'judged over the load (every operation on the cluster, not only the churn’s), from the API server’s own metrics. The ' +
+        'creation to Ready (p50 / p99, s, the API’s times to the second; pods deleted before Ready are counted, not timed), ' +
+        'and what the PodSecurity admission controller judged over the load (every operation on the cluster, not only the ' +
+        'churn’s), from the API server’s own metrics. The ' +
         'HTTP load, open-loop to the app’s Service, from the worker to its load-balancer address or from a load pod in the run’s ' +
         'namespace to its cluster address (each row says which, beside the generator’s CPU): answered requests per second ' +
         'against the rate asked, the expected answers’ latency (p50 / p95 / p99, ms), the errors (unexpected statuses, failures ' +
@@ -53,7 +62,7 @@ export function loadTables(model: ReportModel): Table[] {
         load.achievedPerMinute === undefined ? '—' : `${fmt(load.achievedPerMinute, 1)} (${load.offeredPerMinute})`,
         ms(load.createMs),
         ms(load.deleteMs),
-        seconds(load.readyMs),
+        readySeconds(load),
         load.podSecurity ? `${load.podSecurity.admissions} (mean ${fmt(load.podSecurity.meanMs, 2)} ms)` : '—',
         load.http ? `${fmt(load.http.achievedPerSecond, 1)} (${load.http.offeredPerSecond})` : '—',
         ms(load.http?.latencyMs),

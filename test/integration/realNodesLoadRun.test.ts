@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { POD_PHASES } from '../../src/analysis/load';
 import type { ReportModel, RunSummary } from '../../src/analysis/model/runData';
 import type { ScenarioRecord } from '../../src/domain/contracts';
 import type { ExperimentResult } from '../../src/domain/progress';
@@ -124,7 +125,10 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
       expect([summary.scenario, load.error, load.notRun, load.churnRunsOn, load.httpRunsOn]).toEqual([
         summary.scenario, undefined, [], 'worker', 'worker',
       ]);
-      expect(load.churn).toMatchObject({ due: CHURN_PODS, created: CHURN_PODS, createFailed: 0, deleteFailed: 0, missed: 0 });
+      // Every pod's startup is reported once, Ready or not (a pod deleted first, with the phases it reached).
+      expect(load.churn).toMatchObject({
+        due: CHURN_PODS, created: CHURN_PODS, createFailed: 0, deleteFailed: 0, missed: 0, startups: CHURN_PODS,
+      });
       // The app's Service at its load-balancer address on host loopback, reached from the worker.
       expect(pool.map((address) => `http://${address}:80`)).toContain(load.http!.target);
       expectHttpDue(load.http!);
@@ -140,11 +144,12 @@ describeReal(`the load phase on real nodes${unsupported ? ` (skipped: ${unsuppor
         log(`${scenario} #${run.repetition}: ${JSON.stringify(figures)} errors ${load.http?.errorRate}`);
         expect(load.createMs).toMatchObject({ n: CHURN_PODS, p50: expect.any(Number), p95: expect.any(Number), p99: expect.any(Number) });
         expect(load.createMs!.p99!).toBeGreaterThan(0);
-        // Every pod is scheduled; on a busy host a pod may be deleted (10 s after its create) before it is Ready.
-        expect(load.startupMs!.scheduled!.n).toBe(CHURN_PODS);
-        for (const phase of ['initialized', 'containersReady', 'ready'] as const) {
-          expect([phase, load.startupMs![phase]!.n >= CHURN_PODS - 2]).toEqual([phase, true]);
-        }
+        // Every pod is scheduled. Each later phase counts only pods that reached it before their delete: pod i lives
+        // 10 s, but the load's end deletes the last five at once (2-10 s old), so on a busy host some never get there.
+        expect([load.startupPods, load.startupMs!.scheduled!.n]).toEqual([CHURN_PODS, CHURN_PODS]);
+        const reached = POD_PHASES.map(({ phase }) => load.startupMs![phase]?.n ?? 0);
+        const nonIncreasing = reached.every((n, i) => i === 0 || n <= reached[i - 1]!);
+        expect([reached, nonIncreasing, reached.at(-1)! >= 1]).toEqual([reached, true, true]);
         expect(load.startupMs!.ready!.p99).toEqual(expect.any(Number));
         // The report's model keeps the late start in seconds.
         expectHttpDue({ due: load.http!.due, lateStartMs: Math.round(load.http!.lateStartSeconds! * 1000) });

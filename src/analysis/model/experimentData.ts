@@ -53,6 +53,7 @@ const loadRunData = z.object({
   deleteMs: quantiles.optional(),
   readyMs: quantiles.optional(),
   startupMs: z.partialRecord(z.enum(['scheduled', 'initialized', 'containersReady', 'ready']), quantiles).optional(),
+  startupPods: num.optional(),
   podSecurity: z.object({ admissions: num, meanMs: num.nullable() }).optional(),
   http: z
     .object({

@@ -15,6 +15,8 @@ export interface LoadRunData {
   readyMs?: LoadQuantiles;
   /** Every startup phase from creation, as kube-burner's podLatency (absent in older records: readyMs only). */
   startupMs?: Partial<Record<PodPhase, LoadQuantiles>>;
+  /** Churn pods whose startup the record holds, Ready or deleted first: a phase's n below it is said in the report. */
+  startupPods?: number;
   podSecurity?: { admissions: number; meanMs: number | null };
   /** The HTTP load on the app, sent from the worker: its rate, latency of expected answers (ms) and errors. */
   http?: HttpLoadData;

@@ -19,12 +19,14 @@ import { tempDir } from '../../support/tempDir';
 
 const fixtures = path.join(__dirname, '../../fixtures/load');
 
-async function writeAttempt(store: ArtifactStore, file: string, from: number, pods: number): Promise<void> {
+/** Each pod's create, startup and delete; the pods in `deletedFirst` never got to Ready. */
+async function writeAttempt(store: ArtifactStore, file: string, from: number, pods: number, deletedFirst: number[] = []): Promise<void> {
   await mkdir(path.dirname(store.resolve('run', file)), { recursive: true });
   const writer = await ChurnRecordWriter.open(store.resolve('run', file), { offeredPerMinute: 60, startMs: 0, maxEvents: 3 * pods });
   for (let i = from; i < from + pods; i++) {
     await writer.write({ e: 'create', pod: `hardenlab-churn-${i}`, at: i * 1000, ms: 10 + i, ok: true });
-    await writer.write({ e: 'startup', pod: `hardenlab-churn-${i}`, created: i * 1000, scheduled: 0, ready: 1000 + 100 * i });
+    const ready = deletedFirst.includes(i) ? {} : { ready: 1000 + 100 * i };
+    await writer.write({ e: 'startup', pod: `hardenlab-churn-${i}`, created: i * 1000, scheduled: 0, ...ready });
     await writer.write({ e: 'delete', pod: `hardenlab-churn-${i}`, at: i * 1000 + 5000, ms: 5, ok: true });
   }
   await writer.close(60_000);
@@ -54,7 +56,8 @@ function phase(): LoadPhaseRecord {
 it('reads every attempt into quantiles and Pod Security from the scrapes; the report tables it and notes each shortfall', async () => {
   const store = new ArtifactStore(await tempDir('hardenlab-load-summary-'));
   await writeAttempt(store, 'load/churn.attempt-1.jsonl.gz', 0, 20);
-  await writeAttempt(store, 'load/churn.attempt-2.jsonl.gz', 30, 30);
+  // The load's end deleted its last two pods before they were Ready.
+  await writeAttempt(store, 'load/churn.attempt-2.jsonl.gz', 30, 30, [58, 59]);
   for (const [edge, fixture] of [['start', 'before'], ['end', 'after']]) {
     const target = store.resolve('run', `load/apiserver-metrics.${edge}.txt`);
     await copyFile(path.join(fixtures, `kwok-apiserver-metrics.${fixture}.txt`), target);
@@ -65,7 +68,9 @@ it('reads every attempt into quantiles and Pod Security from the scrapes; the re
   const creates = quantileSummary(indexes.map((i) => 10 + i));
   expect(data.createMs).toEqual({ n: 50, p50: creates.p50, p95: creates.p95, p99: creates.p99 });
   expect(data.deleteMs).toMatchObject({ n: 50, p50: 5, p99: 5 });
-  expect(data.readyMs).toMatchObject({ n: 50, p50: quantileSummary(indexes.map((i) => 1000 + 100 * i)).p50 });
+  const readyIndexes = indexes.filter((i) => i < 58);
+  expect(data.readyMs).toMatchObject({ n: 48, p50: quantileSummary(readyIndexes.map((i) => 1000 + 100 * i)).p50 });
+  expect(data.startupPods).toBe(50);
   const text = (name: string) => parsePromText(readFileSync(path.join(fixtures, name), 'utf8'));
   const direct = admissionCost(text('kwok-apiserver-metrics.before.txt'), text('kwok-apiserver-metrics.after.txt'));
   const podSecurity = direct.controllers.find((c) => c.labels.name === 'PodSecurity')!;
@@ -94,6 +99,7 @@ it('reads every attempt into quantiles and Pod Security from the scrapes; the re
   expect(table.rows).toHaveLength(1);
   const row = table.rows[0]!;
   expect(row.slice(0, 3)).toEqual([run.scenario, `#${run.repetition}`, '50.0 (60)']);
+  expect(row[5]).toMatch(/^\d+\.\d \/ \d+\.\d \(48 of 50 pods; the rest deleted before Ready\)$/);
   expect(row[6]).toBe(`${podSecurity.count} (mean ${(podSecurity.mean! * 1000).toFixed(2)} ms)`);
   expect(row.slice(7, 10)).toEqual([
     ...['9.0 (10)', '2.0 / 8.0 / 20.0'],

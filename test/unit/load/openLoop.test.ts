@@ -1,39 +1,15 @@
 import { checkOfferedRate } from '../../../src/analysis/load';
-import { operationsDue, runOpenLoop, type LoadClock } from '../../../src/load/openLoop';
+import { operationsDue, runOpenLoop } from '../../../src/load/openLoop';
+import { FakeLoadClock } from '../../support/fakeLoadClock';
 
-/** A clock that moves only when every sleeper before the next wake-up has run: exact, repeatable time. */
-class FakeClock implements LoadClock {
-  private time = 0;
-  private sleepers: { at: number; wake: () => void }[] = [];
-  now = () => this.time;
-  sleepUntil(ms: number): Promise<void> {
-    if (ms <= this.time) return Promise.resolve();
-    return new Promise((wake) => this.sleepers.push({ at: ms, wake }));
-  }
-  /** A delay on this clock, for an operation's answer. */
-  after(ms: number): Promise<void> {
-    return this.sleepUntil(this.time + ms);
-  }
-  /** Runs until nothing sleeps any more. */
-  async drain(): Promise<void> {
-    for (;;) {
-      for (let i = 0; i < 20; i++) await Promise.resolve();
-      const next = this.sleepers.sort((a, b) => a.at - b.at)[0];
-      if (!next) return;
-      this.time = next.at;
-      this.sleepers = this.sleepers.filter((s) => s.at > this.time || (s.wake(), false));
-    }
-  }
-}
-
-async function run(clock: FakeClock, promise: Promise<unknown>): Promise<void> {
+async function run(clock: FakeLoadClock, promise: Promise<unknown>): Promise<void> {
   await clock.drain();
   await promise;
 }
 
 describe('open-loop scheduling on a fake clock', () => {
   it('starts each operation at its due time while earlier ones are still waiting for an answer', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeLoadClock();
     const starts: number[] = [];
     // 60 per minute for 2 minutes; each answer takes 2.5 intervals, so a closed loop would manage 48 of 120.
     const options = { startMs: 0, intervalMs: 1000, endMs: 120_000, maxInFlight: 10 };
@@ -51,7 +27,7 @@ describe('open-loop scheduling on a fake clock', () => {
   });
 
   it('counts what a slow API left unoffered instead of lowering the rate, and names it as offeredRate does', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeLoadClock();
     const okAt: number[] = [];
     // Answers take 10 s with at most 5 in flight: half the due operations find no room.
     const loop = runOpenLoop({ startMs: 0, intervalMs: 1000, endMs: 60_000, maxInFlight: 5 }, clock, async (_i, due) => {
@@ -68,7 +44,7 @@ describe('open-loop scheduling on a fake clock', () => {
   });
 
   it('counts refusals and throws as failures and keeps going', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeLoadClock();
     const loop = runOpenLoop({ startMs: 0, intervalMs: 500, endMs: 5000, maxInFlight: 3 }, clock, async (i) => {
       if (i % 3 === 1) throw new Error('refused');
       return i % 3 === 0;
@@ -78,7 +54,7 @@ describe('open-loop scheduling on a fake clock', () => {
   });
 
   it('resumes on the first attempt’s schedule: a retry starts at its index and never repeats one', async () => {
-    const clock = new FakeClock();
+    const clock = new FakeLoadClock();
     const seen: number[] = [];
     const first = new AbortController();
     const options = { startMs: 0, intervalMs: 1000, endMs: 20_000, maxInFlight: 4 };
@@ -104,7 +80,7 @@ describe('open-loop scheduling on a fake clock', () => {
   it('counts the operations due in a span and refuses a schedule that cannot run', async () => {
     expect(operationsDue({ startMs: 0, intervalMs: 1000, endMs: 60_000 })).toBe(60);
     expect(operationsDue({ startMs: 0, intervalMs: 1000, endMs: 60_001 })).toBe(61);
-    const clock = new FakeClock();
+    const clock = new FakeLoadClock();
     await expect(runOpenLoop({ startMs: 0, intervalMs: 0, endMs: 1, maxInFlight: 1 }, clock, async () => true)).rejects.toThrow(
       'intervalMs must be more than 0, got 0',
     );
