@@ -24,7 +24,7 @@ import { realNodesUnsupported } from '../../src/testbed/realNodes';
 import { sleep } from '../../src/process/subprocess';
 import { ACCESS_INSTANCE } from '../support/accessBed';
 import { FaultsBed } from '../support/faultsBed';
-import { laneRealBed } from '../support/realLane';
+import { laneRealBed, resetRunsAtFileEnd } from '../support/realLane';
 import { tempDirSync } from '../support/tempDir';
 
 jest.setTimeout(900_000);
@@ -69,18 +69,7 @@ describeReal(`node access through the Kubernetes API${unsupported ? ` (skipped: 
     expect(accessImage).toMatch(/^docker\.io\/hardenlab\/node-access@sha256:[0-9a-f]{64}$/);
   });
 
-  // Every run this file starts is reset at its end, whatever failed: a test that fails before its own reset must
-  // leave no access namespace for the next file on this lane's bed (nodeAccessRun checks there is none).
-  // The bed is brought up again first (testbedUp restarts what a failed fault test left stopped), so the resets reach it.
-  afterAll(async () => {
-    if (!up) return;
-    ({ up } = await laneRealBed('nodeaccess', instance, log));
-    const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
-    for (const id of [runId, ...['ssh', 'api', 'faults', 'kit', 'reboot'].map((suffix) => `${runId}-${suffix}`)]) {
-      const reset = await resetRun(kube, { runId: id }, { now: Date.now, timeoutMs: 120_000, pollIntervalMs: 1_000, log });
-      if (reset.leftovers.length > 0) log(`${id}: left after the file's reset: ${JSON.stringify(reset.leftovers)}`);
-    }
-  });
+  resetRunsAtFileEnd('nodeaccess', instance, [runId, ...['ssh', 'api', 'faults', 'kit', 'reboot'].map((s) => `${runId}-${s}`)], log);
 
   test("commands through the access pod see the node's own view, as SSH does, not the host's", async () => {
     const nodes = (await loadNodeMap(up.nodeMapPath)).nodes;

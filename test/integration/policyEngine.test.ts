@@ -20,7 +20,7 @@ import type { TestbedUpResult } from '../../src/testbed';
 import { realNodesUnsupported } from '../../src/testbed/realNodes';
 import { ACCESS_INSTANCE } from '../support/accessBed';
 import { engineRemains } from '../support/engineLeftovers';
-import { laneRealBed } from '../support/realLane';
+import { laneRealBed, resetRunsAtFileEnd } from '../support/realLane';
 import { tempDirSync } from '../support/tempDir';
 
 jest.setTimeout(900_000);
@@ -47,6 +47,8 @@ async function scenarioRequest(runId: string): Promise<{ req: ApplyPacksRequest;
 
 describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsupported})` : ''}`, () => {
   let setup: PolicyEngineSetup;
+  const deadRunId = `it-engine-dead-${process.pid}`;
+  resetRunsAtFileEnd('nodeaccess', ACCESS_INSTANCE, [deadRunId], log);
 
   beforeAll(async () => {
     const bed = await laneRealBed('nodeaccess', ACCESS_INSTANCE, log);
@@ -62,7 +64,7 @@ describeReal(`the policy engine on real nodes${unsupported ? ` (skipped: ${unsup
   });
 
   test('an engine never ready fails naming what, registers no webhook, and reset leaves the cluster admitting pods', async () => {
-    const { req, packs } = await scenarioRequest(`it-engine-dead-${process.pid}`);
+    const { req, packs } = await scenarioRequest(deadRunId);
     // An image the registry does not serve: the pod never starts.
     const dead = { ...setup, image: `docker.io/hardenlab/gatekeeper@sha256:${'0'.repeat(64)}` };
     const started = Date.now();

@@ -9,6 +9,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadKubeClient } from '../../src/kube/client';
+import { resetRun } from '../../src/kube/reset';
 import { isAlive } from '../../src/process/subprocess';
 import { testbedUp, type TestbedInstance, type TestbedUpResult } from '../../src/testbed';
 import { laneHome, waitForFreeInstance } from './lane';
@@ -68,4 +70,26 @@ export async function laneRealBed(lane: RealLane, instance: TestbedInstance, log
   const up = await testbedUp({ env: process.env, home, instance, nodes: 'real', log, readyTimeoutMs: 300_000 });
   log(`testbed up --nodes real (${reused ? 'the lane’s bed, reused' : 'for the lane'}): ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { up, home, instance };
+}
+
+/**
+ * Resets the file's runs when it ends, whatever failed (call inside its describe): a test that fails before its own
+ * reset leaves nothing for the next file on the lane's bed. The bed is brought up again first (testbedUp restarts
+ * what a failed fault test left stopped), so the resets reach it.
+ */
+export function resetRunsAtFileEnd(
+  lane: RealLane,
+  instance: TestbedInstance,
+  runIds: readonly string[],
+  log: (line: string) => void,
+): void {
+  afterAll(async () => {
+    if (!ownedLaneBed(lane)) return;
+    const { up } = await laneRealBed(lane, instance, log);
+    const kube = await loadKubeClient({ kubeconfigPath: up.kubeconfigPath });
+    for (const runId of runIds) {
+      const reset = await resetRun(kube, { runId }, { now: Date.now, timeoutMs: 180_000, pollIntervalMs: 1_000, log });
+      if (reset.leftovers.length > 0) log(`${runId}: left after the file's reset: ${JSON.stringify(reset.leftovers)}`);
+    }
+  });
 }
