@@ -12,7 +12,7 @@ const ms = (q: LoadQuantiles | undefined) => (q && q.n > 0 ? `${fmt(q.p50, 1)} /
 const seconds = (q: LoadQuantiles | undefined) =>
   q && q.n > 0 ? `${fmt(q.p50 === null ? null : q.p50 / 1000, 1)} / ${fmt(q.p99 === null ? null : q.p99 / 1000, 1)}` : '—';
 
-/** Startup to Ready over the pods that got there: those deleted first (the load's end deletes its last pods at once) are said. */
+/** Startup to Ready over the pods that got there: those deleted first (a pod slower to start than its life) are said. */
 function readySeconds(load: LoadRunData): string {
   const ready = load.readyMs;
   const pods = load.startupPods;
