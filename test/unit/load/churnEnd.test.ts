@@ -31,15 +31,17 @@ function memoryApi(clock: FakeLoadClock) {
   return { client, calls };
 }
 
+/** 30 pods a minute (one each 2 s) for 20 s, 5 alive: pod i is created at 2i s and lives 10 s, or up to 20 s. */
+function startChurn(clock: FakeLoadClock, client: KubeClient, signal?: AbortSignal) {
+  const scope = { runId: 'r', namespace: 'ns' };
+  const plan = { scope, workload: workloadSchema.parse({}), hardened: false, podsPerMinute: 30, podsAlive: 5, startMs: 0, endMs: 20_000 };
+  return runChurn(plan, { client, clock, record: async () => undefined, signal });
+}
+
 it('deletes the pods still alive at the end of the span, each pod living podsAlive ticks or up to the end', async () => {
   const clock = new FakeLoadClock();
   const { client, calls } = memoryApi(clock);
-  // 30 pods a minute (one each 2 s) for 20 s, 5 alive: pod i is created at 2i s and lives 10 s, or up to 20 s.
-  const plan = { scope: { runId: 'r', namespace: 'ns' }, workload: workloadSchema.parse({}), hardened: false };
-  const churn = runChurn(
-    { ...plan, podsPerMinute: 30, podsAlive: 5, startMs: 0, endMs: 20_000 },
-    { client, clock, record: async () => undefined },
-  );
+  const churn = startChurn(clock, client);
   await clock.drain();
   const result = await churn;
   expect(result).toMatchObject({ due: 10, created: 10, deleted: 10, createFailed: 0, deleteFailed: 0 });
@@ -52,11 +54,7 @@ it('a cancel during the wait for the end leaves the pods to the reset, at once',
   const clock = new FakeLoadClock();
   const { client, calls } = memoryApi(clock);
   const abort = new AbortController();
-  const plan = { scope: { runId: 'r', namespace: 'ns' }, workload: workloadSchema.parse({}), hardened: false };
-  const churn = runChurn(
-    { ...plan, podsPerMinute: 30, podsAlive: 5, startMs: 0, endMs: 20_000 },
-    { client, clock, record: async () => undefined, signal: abort.signal },
-  );
+  const churn = startChurn(clock, client, abort.signal);
   // Past the last create (18 s), before the end (20 s).
   await clock.drain(18_000);
   expect(clock.now()).toBe(18_000);
